@@ -1,0 +1,31 @@
+package dev.portcullis.workflow.port;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+
+import dev.portcullis.workflow.request.AccessRequest;
+import dev.portcullis.workflow.request.Transition;
+
+/**
+ * Where requests live. Rows are never deleted. Concurrency is this port's business alone: {@link #update}
+ * re-reads and re-applies the change when someone else changed the request in between (optimistic
+ * locking with a bounded retry), so the domain stays a set of pure functions.
+ */
+public interface AccessRequestRepository {
+
+    /** Stores a newly created request and its audit event in one transaction. */
+    void insert(Transition.Applied created);
+
+    Optional<AccessRequest> find(UUID id);
+
+    /**
+     * Loads the request, applies {@code change}, and when the result is {@link Transition.Applied} stores it
+     * together with its audit event in one transaction. Returns a NOT_FOUND refusal for an unknown id, and a
+     * CONFLICT refusal when concurrent changes kept winning after the bounded number of attempts.
+     */
+    Transition update(UUID id, Function<AccessRequest, Transition> change);
+
+    List<AccessRequest> list(RequestQuery query);
+}

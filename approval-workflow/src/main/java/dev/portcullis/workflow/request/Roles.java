@@ -1,0 +1,13 @@
+package dev.portcullis.workflow.request;
+
+/** Directory groups with a fixed meaning to the broker itself (approver groups come from the policy). */
+public final class Roles {
+
+    /** May read every request, session and the audit log. */
+    public static final String AUDITORS = "auditors";
+    /** May do what auditors do, and revoke grants and end sessions. */
+    public static final String ADMINS = "admins";
+
+    private Roles() {
+    }
+}
