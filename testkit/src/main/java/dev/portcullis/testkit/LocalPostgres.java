@@ -1,0 +1,268 @@
+package dev.portcullis.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A real PostgreSQL cluster on a free loopback port, made with the installed server binaries
+ * ({@code initdb}, {@code pg_ctl}). PostgreSQL refuses to run as root, so as root the cluster runs as the
+ * {@code postgres} system user through {@code runuser}. TCP connections use scram-sha-256 with a random
+ * superuser password made at run time.
+ */
+public final class LocalPostgres implements AutoCloseable {
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    private static final String OS_USER = "postgres";
+    private static LocalPostgres shared;
+
+    private final Path base;
+    private final boolean temporary;
+    private final Path binDir;
+    private final String password;
+    private final int port;
+    private volatile boolean closed;
+
+    private LocalPostgres(Path base, boolean temporary, Path binDir, String password, int port) {
+        this.base = base;
+        this.temporary = temporary;
+        this.binDir = binDir;
+        this.password = password;
+        this.port = port;
+    }
+
+    /** One cluster per JVM, started on first use and stopped when the JVM exits. */
+    public static synchronized LocalPostgres shared() {
+        if (shared == null) {
+            shared = start(null);
+            LocalPostgres instance = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(instance::close, "local-postgres-stop"));
+        }
+        return shared;
+    }
+
+    /**
+     * Starts a cluster. With {@code dataDir} null it lives in a temporary directory removed by {@link #close()};
+     * with a directory it persists there (initdb only when empty) and keeps its superuser password in a 0600 file.
+     */
+    public static LocalPostgres start(Path dataDir) {
+        Path bin = findBinDir();
+        try {
+            boolean temporary = dataDir == null;
+            Path base = temporary ? Files.createTempDirectory("portcullis-pg-") : dataDir.toAbsolutePath();
+            Files.createDirectories(base);
+            Path data = base.resolve("data");
+            Path passwordFile = base.resolve("superuser-password");
+            String password;
+            boolean fresh = !Files.exists(data.resolve("PG_VERSION"));
+            if (fresh) {
+                password = Processes.secret();
+                Files.writeString(passwordFile, password, StandardCharsets.UTF_8);
+                Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+                Files.createDirectories(base.resolve("sock"));
+                Processes.chown(base, OS_USER);
+                checkReachable(base);
+                Processes.run(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres",
+                                "--pwfile=" + passwordFile, "--auth-host=scram-sha-256", "--auth-local=peer", "-E", "UTF8", "--locale=C"),
+                        OS_USER, base.resolve("initdb.log"), 120, Map.of());
+                Files.writeString(data.resolve("postgresql.conf"), settings(temporary), StandardCharsets.UTF_8,
+                        java.nio.file.StandardOpenOption.APPEND);
+            } else {
+                password = Files.readString(passwordFile, StandardCharsets.UTF_8).trim();
+                Processes.chown(base, OS_USER);
+            }
+            int port = startServer(bin, base);
+            LocalPostgres pg = new LocalPostgres(base, temporary, bin, password, port);
+            Files.writeString(base.resolve("port"), String.valueOf(port));
+            return pg;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare a PostgreSQL data directory", e);
+        }
+    }
+
+    private static String settings(boolean temporary) {
+        StringBuilder s = new StringBuilder("\n# portcullis testkit\nlisten_addresses = '127.0.0.1'\nmax_connections = 300\n");
+        s.append("unix_socket_permissions = 0700\n");
+        if (temporary) {
+            // Throwaway clusters need no crash safety; this keeps test runs fast.
+            s.append("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
+        }
+        return s.toString();
+    }
+
+    private static int startServer(Path bin, Path base) {
+        IllegalStateException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            int port = Processes.freeLoopbackPort();
+            try {
+                Processes.run(List.of(bin.resolve("pg_ctl").toString(), "-D", base.resolve("data").toString(), "-l",
+                                base.resolve("server.log").toString(), "-w", "-t", "60", "-o",
+                                "-p " + port + " -k " + base.resolve("sock"), "start"),
+                        OS_USER, base.resolve("pg_ctl.log"), 90, Map.of());
+                return port;
+            } catch (IllegalStateException e) {
+                // Another process may have taken the port between the check and the start.
+                last = new IllegalStateException(e.getMessage() + "\n" + Processes.tail(base.resolve("server.log"), 20), e);
+            }
+        }
+        throw last;
+    }
+
+    /** As root, the postgres user must be able to reach the data directory through every parent. */
+    private static void checkReachable(Path base) {
+        if (!Processes.runningAsRoot()) {
+            return;
+        }
+        try {
+            Processes.run(List.of("test", "-w", base.toString()), OS_USER, Files.createTempFile("pg-check", ".log"), 10, Map.of());
+        } catch (IllegalStateException | IOException e) {
+            throw new IllegalStateException("the postgres user cannot write " + base + " (a parent directory is closed to it); "
+                    + "choose a data directory under /tmp or /var/tmp");
+        }
+    }
+
+    static Path findBinDir() {
+        String override = System.getenv("PORTCULLIS_PG_BIN");
+        if (override != null && !override.isBlank()) {
+            return Path.of(override);
+        }
+        Path root = Path.of("/usr/lib/postgresql");
+        if (Files.isDirectory(root)) {
+            try (Stream<Path> versions = Files.list(root)) {
+                Optional<Path> best = versions.filter(p -> p.getFileName().toString().matches("\\d+"))
+                        .filter(p -> Integer.parseInt(p.getFileName().toString()) >= 13)
+                        .filter(p -> Files.isExecutable(p.resolve("bin/initdb")))
+                        .max(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString())));
+                if (best.isPresent()) {
+                    return best.get().resolve("bin");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        throw new IllegalStateException("no PostgreSQL 13+ server binaries under /usr/lib/postgresql; "
+                + "install them with: apt-get install -y postgresql (or set PORTCULLIS_PG_BIN)");
+    }
+
+    public String host() {
+        return "127.0.0.1";
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String superuser() {
+        return "postgres";
+    }
+
+    public String password() {
+        return password;
+    }
+
+    public Path binDir() {
+        return binDir;
+    }
+
+    public Path directory() {
+        return base;
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+    }
+
+    /** Creates the database when it does not exist yet. */
+    public void createDatabase(String name) {
+        requireIdentifier(name);
+        if (!"1".equals(query("select 1 from pg_database where datname = '" + name + "'"))) {
+            sql("create database " + name);
+        }
+    }
+
+    /** Creates a login role with this password when it does not exist yet, or sets its password. */
+    public void createRole(String name, String rolePassword) {
+        requireIdentifier(name);
+        String quoted = "'" + rolePassword.replace("'", "''") + "'";
+        if ("1".equals(query("select 1 from pg_roles where rolname = '" + name + "'"))) {
+            sql("alter role " + name + " with login password " + quoted);
+        } else {
+            sql("create role " + name + " with login password " + quoted);
+        }
+    }
+
+    /** Runs SQL as the superuser through psql on the given database. */
+    public void sql(String database, String statement) {
+        psql(database, statement);
+    }
+
+    private void sql(String statement) {
+        psql("postgres", statement);
+    }
+
+    private String query(String statement) {
+        return psql("postgres", statement).trim();
+    }
+
+    private String psql(String database, String statement) {
+        Path out = base.resolve("psql-" + Thread.currentThread().getId() + ".out");
+        try {
+            Files.deleteIfExists(out);
+            Processes.run(List.of(binDir.resolve("psql").toString(), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", host(),
+                    "-p", String.valueOf(port), "-U", superuser(), "-d", database, "-c", statement), null, out, 60,
+                    Map.of("PGPASSWORD", password, "PGCONNECT_TIMEOUT", "10"));
+            return Files.readString(out, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            try {
+                Files.deleteIfExists(out);
+            } catch (IOException ignored) {
+                // harmless
+            }
+        }
+    }
+
+    private static void requireIdentifier(String name) {
+        if (!IDENTIFIER.matcher(name).matches()) {
+            throw new IllegalArgumentException("not a plain SQL identifier: " + name);
+        }
+    }
+
+    /** Stops the server (fast shutdown); a temporary cluster's directory is removed. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Processes.run(List.of(binDir.resolve("pg_ctl").toString(), "-D", base.resolve("data").toString(), "-m",
+                    temporary ? "immediate" : "fast", "-w", "-t", "60", "stop"), OS_USER, base.resolve("pg_ctl.log"), 90, Map.of());
+        } catch (IllegalStateException e) {
+            System.err.println("PostgreSQL at " + base + " did not stop cleanly: " + e.getMessage());
+        }
+        if (temporary) {
+            Processes.deleteTree(base);
+        }
+    }
+
+    /** Stops a persistent cluster that an earlier process started in {@code dataDir} (quickstart stop). */
+    public static void stopExisting(Path dataDir) {
+        Path data = dataDir.toAbsolutePath().resolve("data");
+        if (!Files.exists(data.resolve("postmaster.pid"))) {
+            return;
+        }
+        Processes.run(List.of(findBinDir().resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "-t", "60", "stop"),
+                OS_USER, dataDir.toAbsolutePath().resolve("pg_ctl.log"), 90, Map.of());
+    }
+}

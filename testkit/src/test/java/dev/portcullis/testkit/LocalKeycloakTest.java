@@ -1,0 +1,79 @@
+package dev.portcullis.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** The demo realm on the real Keycloak: users, groups, clients and what their tokens carry. */
+class LocalKeycloakTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void demoUsersGetTokensWithGroupsUsernameAndTheBrokerAudience() throws Exception {
+        LocalKeycloak kc = LocalKeycloak.shared();
+        JsonNode alice = payload(kc.accessToken("alice"));
+        assertThat(alice.get("preferred_username").asText()).isEqualTo("alice");
+        assertThat(alice.get("groups")).extracting(JsonNode::asText).containsExactly("engineers");
+        assertThat(audiences(alice)).contains("portcullis-broker");
+        assertThat(alice.get("iss").asText()).isEqualTo(kc.issuerUrl());
+
+        JsonNode erin = payload(kc.accessToken("erin"));
+        assertThat(erin.get("groups")).extracting(JsonNode::asText).containsExactlyInAnyOrder("admins", "dba-approvers");
+    }
+
+    @Test
+    void wrongPasswordsAreRefused() {
+        LocalKeycloak kc = LocalKeycloak.shared();
+        assertThatThrownBy(() -> kc.accessToken("alice", "not-the-password")).hasMessageContaining("invalid_grant");
+        assertThat(kc.demoPassword()).hasSizeGreaterThanOrEqualTo(16);
+    }
+
+    @Test
+    void theBastionServiceClientGetsClientCredentialsTokens() throws Exception {
+        LocalKeycloak kc = LocalKeycloak.shared();
+        JsonNode token = payload(kc.clientCredentialsToken(kc.bastionClientId(), kc.bastionClientSecret()));
+        assertThat(token.get("azp").asText()).isEqualTo("portcullis-bastion");
+        assertThat(audiences(token)).contains("portcullis-broker");
+        assertThatThrownBy(() -> kc.clientCredentialsToken(kc.bastionClientId(), "wrong")).hasMessageContaining("401");
+    }
+
+    @Test
+    void disabledUsersCannotSignInAndGroupChangesShowInTheNextToken() throws Exception {
+        LocalKeycloak kc = LocalKeycloak.shared();
+        kc.createUser("tk-frank", "frank-pass-" + Processes.secret(), "sre-approvers", "engineers");
+        assertThat(kc.groupsOf("tk-frank")).containsExactly("engineers", "sre-approvers");
+        kc.removeUserFromGroup("tk-frank", "sre-approvers");
+        assertThat(kc.groupsOf("tk-frank")).containsExactly("engineers");
+
+        kc.createUser("tk-gina", kc.demoPassword(), "engineers");
+        assertThat(payload(kc.accessToken("tk-gina")).get("groups")).extracting(JsonNode::asText).containsExactly("engineers");
+        kc.addUserToGroup("tk-gina", "auditors");
+        assertThat(payload(kc.accessToken("tk-gina")).get("groups")).extracting(JsonNode::asText).containsExactlyInAnyOrder("engineers", "auditors");
+        kc.setUserEnabled("tk-gina", false);
+        assertThatThrownBy(() -> kc.accessToken("tk-gina")).hasMessageContaining("invalid_grant");
+    }
+
+    static JsonNode payload(String jwt) throws Exception {
+        String[] parts = jwt.split("\\.");
+        return JSON.readTree(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+    }
+
+    static java.util.List<String> audiences(JsonNode token) {
+        JsonNode aud = token.get("aud");
+        if (aud == null) return java.util.List.of();
+        if (aud.isArray()) {
+            java.util.List<String> list = new java.util.ArrayList<>();
+            aud.forEach(a -> list.add(a.asText()));
+            return list;
+        }
+        return java.util.List.of(aud.asText());
+    }
+}
