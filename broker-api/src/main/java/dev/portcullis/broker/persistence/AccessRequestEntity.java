@@ -1,0 +1,92 @@
+package dev.portcullis.broker.persistence;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+
+import dev.portcullis.workflow.policy.AccessLevel;
+import dev.portcullis.workflow.policy.TargetKind;
+import dev.portcullis.workflow.request.AccessRequest;
+import dev.portcullis.workflow.request.RequestState;
+import dev.portcullis.workflow.request.Review;
+
+/** Row of {@code access_request}. Never leaves this package: the rest of the broker sees {@link AccessRequest}. */
+@Entity
+@Table(name = "access_request")
+class AccessRequestEntity {
+
+    @Id
+    UUID id;
+    String requester;
+    String target;
+    @Enumerated(EnumType.STRING)
+    TargetKind kind;
+    String login;
+    String rule;
+    @Enumerated(EnumType.STRING)
+    AccessLevel access;
+    @Column(name = "duration_seconds")
+    long durationSeconds;
+    String reason;
+    String ticket;
+    @Enumerated(EnumType.STRING)
+    RequestState state;
+    @Column(name = "created_at")
+    Instant createdAt;
+    @Column(name = "pending_until")
+    Instant pendingUntil;
+    @Column(name = "granted_at")
+    Instant grantedAt;
+    @Column(name = "ends_at")
+    Instant endsAt;
+    @Column(name = "ended_at")
+    Instant endedAt;
+    @Column(name = "ended_by")
+    String endedBy;
+    @Column(name = "end_reason")
+    String endReason;
+    @Version
+    long version;
+
+    static AccessRequestEntity from(AccessRequest r) {
+        AccessRequestEntity e = new AccessRequestEntity();
+        e.id = r.id();
+        e.requester = r.requester();
+        e.target = r.target();
+        e.kind = r.kind();
+        e.login = r.login();
+        e.rule = r.rule();
+        e.access = r.access();
+        e.durationSeconds = r.duration().getSeconds();
+        e.reason = r.reason();
+        e.ticket = r.ticket();
+        e.createdAt = r.createdAt();
+        e.pendingUntil = r.pendingUntil();
+        e.copyChangesFrom(r);
+        return e;
+    }
+
+    /** Copies what a transition may change; the request's identity and what was asked never change. */
+    void copyChangesFrom(AccessRequest r) {
+        state = r.state();
+        grantedAt = r.grantedAt();
+        endsAt = r.endsAt();
+        endedAt = r.endedAt();
+        endedBy = r.endedBy();
+        endReason = r.endReason();
+    }
+
+    AccessRequest toDomain(List<Review> reviews) {
+        return new AccessRequest(id, requester, target, kind, login, rule, access, Duration.ofSeconds(durationSeconds), reason,
+                ticket, state, createdAt, pendingUntil, reviews, grantedAt, endsAt, endedAt, endedBy, endReason);
+    }
+}

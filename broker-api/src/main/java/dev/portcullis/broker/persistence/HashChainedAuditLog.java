@@ -1,0 +1,172 @@
+package dev.portcullis.broker.persistence;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
+
+/**
+ * The audit trail in PostgreSQL. Each row's hash covers its own canonical content and the previous
+ * row's hash; the single {@code audit_head} row is locked while appending, so the chain stays linear
+ * and its ids gapless however many broker threads or replicas write at once.
+ */
+@ApplicationScoped
+public class HashChainedAuditLog implements AuditSink {
+
+    public static final String GENESIS = "0".repeat(64);
+
+    /** Canonical JSON: keys sorted, so the same details always hash the same. */
+    private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+    @Inject
+    EntityManager em;
+
+    /** Joins the caller's transaction when there is one, so an audit row commits or rolls back with what it records. */
+    @Override
+    @Transactional
+    public void append(AuditEvent event) {
+        Object[] head = (Object[]) em.createNativeQuery("select last_id, last_hash from audit_head where singleton for update")
+                .getSingleResult();
+        AuditEntryEntity row = new AuditEntryEntity();
+        row.id = ((Number) head[0]).longValue() + 1;
+        row.at = event.at().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL keeps; the hash must survive the round trip
+        row.actor = event.actor();
+        row.action = event.action();
+        row.subjectType = event.subjectType();
+        row.subjectId = event.subjectId();
+        row.details = canonicalJson(event.details());
+        row.prevHash = ((String) head[1]).trim();
+        row.hash = hashOf(row);
+        em.persist(row);
+        em.createNativeQuery("update audit_head set last_id = ?1, last_hash = ?2 where singleton")
+                .setParameter(1, row.id).setParameter(2, row.hash).executeUpdate();
+    }
+
+    /** Newest first, optionally filtered. */
+    @Transactional
+    public List<AuditRecord> list(Long beforeId, String actor, String action, String subjectId, int limit) {
+        StringBuilder jpql = new StringBuilder("from AuditEntryEntity a where 1 = 1");
+        if (beforeId != null) jpql.append(" and a.id < :beforeId");
+        if (actor != null) jpql.append(" and a.actor = :actor");
+        if (action != null) jpql.append(" and a.action = :action");
+        if (subjectId != null) jpql.append(" and a.subjectId = :subjectId");
+        jpql.append(" order by a.id desc");
+        var query = em.createQuery(jpql.toString(), AuditEntryEntity.class).setMaxResults(limit);
+        if (beforeId != null) query.setParameter("beforeId", beforeId);
+        if (actor != null) query.setParameter("actor", actor);
+        if (action != null) query.setParameter("action", action);
+        if (subjectId != null) query.setParameter("subjectId", subjectId);
+        return query.getResultList().stream().map(HashChainedAuditLog::toRecord).toList();
+    }
+
+    /** Oldest first from {@code afterId}, for export. */
+    @Transactional
+    public List<AuditRecord> page(long afterId, int limit) {
+        return em.createQuery("from AuditEntryEntity a where a.id > :after order by a.id", AuditEntryEntity.class)
+                .setParameter("after", afterId).setMaxResults(limit).getResultList().stream()
+                .map(HashChainedAuditLog::toRecord).toList();
+    }
+
+    /** Walks the whole chain and reports the first row that does not fit. */
+    @Transactional
+    public ChainVerification verify() {
+        long expectedId = 1;
+        String previous = GENESIS;
+        while (true) {
+            List<AuditEntryEntity> rows = em.createQuery("from AuditEntryEntity a where a.id >= :from order by a.id", AuditEntryEntity.class)
+                    .setParameter("from", expectedId).setMaxResults(1000).getResultList();
+            for (AuditEntryEntity row : rows) {
+                em.detach(row);
+                if (row.id != expectedId) {
+                    return ChainVerification.broken(expectedId - 1, expectedId, "row " + expectedId + " is missing");
+                }
+                if (!row.prevHash.trim().equals(previous)) {
+                    return ChainVerification.broken(expectedId - 1, row.id, "row " + row.id + " does not link to the row before it");
+                }
+                if (!hashOf(row).equals(row.hash.trim())) {
+                    return ChainVerification.broken(expectedId - 1, row.id, "row " + row.id + " was changed after it was written");
+                }
+                previous = row.hash.trim();
+                expectedId++;
+            }
+            if (rows.size() < 1000) {
+                break;
+            }
+        }
+        Object[] head = (Object[]) em.createNativeQuery("select last_id, last_hash from audit_head where singleton").getSingleResult();
+        long lastId = ((Number) head[0]).longValue();
+        if (lastId != expectedId - 1 || !((String) head[1]).trim().equals(previous)) {
+            return ChainVerification.broken(expectedId - 1, lastId, "the newest rows up to " + lastId + " are missing");
+        }
+        return ChainVerification.valid(expectedId - 1, previous);
+    }
+
+    static String hashOf(AuditEntryEntity row) {
+        // Length-prefixed fields: no choice of separator inside a value can make two rows hash alike.
+        StringBuilder canonical = new StringBuilder();
+        for (String field : new String[] {String.valueOf(row.id), row.at.truncatedTo(ChronoUnit.MICROS).toString(), row.actor,
+                row.action, row.subjectType, row.subjectId, row.details, row.prevHash.trim()}) {
+            canonical.append(field.length()).append(':').append(field).append(';');
+        }
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(sha256.digest(canonical.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    private static String canonicalJson(Map<String, String> details) {
+        try {
+            return CANONICAL.writeValueAsString(new TreeMap<>(details));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("string maps always serialise", e);
+        }
+    }
+
+    private static AuditRecord toRecord(AuditEntryEntity e) {
+        Map<String, String> details;
+        try {
+            details = CANONICAL.readValue(e.details, new TypeReference<TreeMap<String, String>>() { });
+        } catch (JsonProcessingException ex) {
+            details = Map.of("unreadable", e.details);
+        }
+        return new AuditRecord(e.id, e.at, e.actor, e.action, e.subjectType, e.subjectId, details, e.prevHash.trim(), e.hash.trim());
+    }
+
+    public record AuditRecord(long id, Instant at, String actor, String action, String subjectType, String subjectId,
+                              Map<String, String> details, String prevHash, String hash) {
+    }
+
+    /**
+     * @param intactRows rows from the start of the chain that verified
+     * @param brokenAt   id of the first row that did not, or null when valid
+     */
+    public record ChainVerification(boolean valid, long intactRows, Long brokenAt, String problem, String headHash) {
+        static ChainVerification valid(long rows, String head) {
+            return new ChainVerification(true, rows, null, null, head);
+        }
+
+        static ChainVerification broken(long intact, long at, String problem) {
+            return new ChainVerification(false, intact, at, problem, null);
+        }
+    }
+}

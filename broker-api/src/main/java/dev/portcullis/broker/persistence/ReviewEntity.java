@@ -1,0 +1,47 @@
+package dev.portcullis.broker.persistence;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import dev.portcullis.workflow.request.Review;
+
+/** Row of {@code request_review}; append-only. */
+@Entity
+@Table(name = "request_review")
+class ReviewEntity {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    Long id;
+    @Column(name = "request_id")
+    UUID requestId;
+    String reviewer;
+    @Enumerated(EnumType.STRING)
+    Review.Decision decision;
+    String comment;
+    @Column(name = "reviewed_at")
+    Instant reviewedAt;
+
+    static ReviewEntity of(UUID requestId, Review review) {
+        ReviewEntity e = new ReviewEntity();
+        e.requestId = requestId;
+        e.reviewer = review.reviewer();
+        e.decision = review.decision();
+        e.comment = review.comment();
+        e.reviewedAt = review.at();
+        return e;
+    }
+
+    Review toDomain() {
+        return new Review(reviewer, decision, comment, reviewedAt);
+    }
+}

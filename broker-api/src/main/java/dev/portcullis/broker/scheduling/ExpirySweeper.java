@@ -1,0 +1,78 @@
+package dev.portcullis.broker.scheduling;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+
+import dev.portcullis.workflow.AccessWorkflow;
+import dev.portcullis.workflow.port.GrantScheduler;
+import dev.portcullis.workflow.request.AccessRequest;
+import dev.portcullis.workflow.request.RequestEvent;
+import dev.portcullis.workflow.request.Transition;
+
+/**
+ * Ends what is due: grants past their end time expire, pending requests past their TTL time out.
+ * It polls the database every second instead of keeping timers, so nothing is lost when a broker
+ * restarts, and several brokers may sweep at once: the optimistic version check lets exactly one of
+ * them apply each transition (the others are refused with request_closed and write nothing).
+ */
+@ApplicationScoped
+public class ExpirySweeper implements GrantScheduler {
+
+    private static final Logger LOG = Logger.getLogger(ExpirySweeper.class);
+    private static final int BATCH = 500;
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    AccessWorkflow workflow;
+
+    @Override
+    public void pendingCreated(AccessRequest request) {
+        // Found by the next sweep after pendingUntil.
+    }
+
+    @Override
+    public void grantStarted(AccessRequest grant) {
+        // Found by the next sweep after endsAt.
+    }
+
+    @Override
+    public void requestClosed(AccessRequest request) {
+        // Closed requests are never selected by a sweep.
+    }
+
+    @Scheduled(every = "${portcullis.sweep-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void sweep() {
+        Instant now = Instant.now();
+        for (UUID id : due("select r.id from AccessRequestEntity r where r.state = 'ACTIVE' and r.endsAt <= :now order by r.endsAt", now)) {
+            report(id, workflow.applyAsSystem(id, new RequestEvent.Expire()));
+        }
+        for (UUID id : due("select r.id from AccessRequestEntity r where r.state = 'PENDING' and r.pendingUntil <= :now order by r.pendingUntil", now)) {
+            report(id, workflow.applyAsSystem(id, new RequestEvent.TimeOut()));
+        }
+    }
+
+    private List<UUID> due(String jpql, Instant now) {
+        return QuarkusTransaction.requiringNew().call(() ->
+                em.createQuery(jpql, UUID.class).setParameter("now", now).setMaxResults(BATCH).getResultList());
+    }
+
+    private static void report(UUID id, Transition result) {
+        if (result instanceof Transition.Applied applied) {
+            LOG.infof("request %s: %s", id, applied.action());
+        } else if (result instanceof Transition.Refused refused && !"request_closed".equals(refused.refusal().code())) {
+            LOG.warnf("request %s could not be ended: %s", id, refused.refusal().message());
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.portcullis.broker;
+
+import static dev.portcullis.broker.Api.as;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+import dev.portcullis.testkit.LocalPostgres;
+
+@QuarkusTest
+@QuarkusTestResource(BrokerTestEnvironment.class)
+class AuditChainTest {
+
+    @Test
+    void anEditedRowBreaksTheChainAndIsPointedAt() throws Exception {
+        String id = Api.aliceRequestsWeb();
+        Api.approve("bob", id).then().statusCode(200);
+        as("dave").get("/api/v1/audit/verify").then().statusCode(200).body("valid", equalTo(true)).body("intactRows", greaterThan(1));
+
+        long rowId = as("dave").get("/api/v1/audit?subject=" + id + "&action=request.approved").jsonPath().getLong("[0].id");
+        try (Connection db = superuser()) {
+            assertThat(update(db, "update audit_log set actor = 'mallory' where id = " + rowId))
+                    .as("the append-only trigger stops edits from the application").isFalse();
+            String original = scalar(db, "select actor from audit_log where id = " + rowId);
+            try {
+                tamper(db, "update audit_log set actor = 'mallory' where id = " + rowId);
+                as("dave").get("/api/v1/audit/verify").then().statusCode(200)
+                        .body("valid", equalTo(false)).body("brokenAt", equalTo((int) rowId))
+                        .body("problem", equalTo("row " + rowId + " was changed after it was written"));
+            } finally {
+                tamper(db, "update audit_log set actor = '" + original + "' where id = " + rowId);
+            }
+            as("dave").get("/api/v1/audit/verify").then().body("valid", equalTo(true));
+        }
+    }
+
+    @Test
+    void exportIsJsonLinesOldestFirst() {
+        Api.aliceRequestsWeb();
+        String body = as("dave").get("/api/v1/audit/export").then().statusCode(200).contentType("application/jsonl").extract().asString();
+        List<String> lines = body.lines().toList();
+        assertThat(lines).isNotEmpty();
+        assertThat(lines.get(0)).contains("\"id\":1,").contains("\"prevHash\":\"" + "0".repeat(64) + "\"");
+        assertThat(lines).allSatisfy(l -> assertThat(l).startsWith("{").endsWith("}"));
+    }
+
+    private static Connection superuser() throws Exception {
+        LocalPostgres pg = LocalPostgres.shared();
+        return DriverManager.getConnection(pg.jdbcUrl(BrokerTestEnvironment.DATABASE), pg.superuser(), pg.password());
+    }
+
+    /** An attacker with database superuser rights can switch triggers off; the hash chain still tells. */
+    private static void tamper(Connection db, String sql) throws Exception {
+        try (Statement s = db.createStatement()) {
+            s.execute("set session_replication_role = replica");
+            s.executeUpdate(sql);
+            s.execute("set session_replication_role = origin");
+        }
+    }
+
+    private static boolean update(Connection db, String sql) {
+        try (Statement s = db.createStatement()) {
+            s.executeUpdate(sql);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static String scalar(Connection db, String sql) throws Exception {
+        try (PreparedStatement s = db.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}

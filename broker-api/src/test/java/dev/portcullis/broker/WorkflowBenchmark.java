@@ -1,0 +1,158 @@
+package dev.portcullis.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * Full request/approve flows per second through the real broker, PostgreSQL and Keycloak, and the
+ * latency of approve. Not part of the test suite (tag "benchmark"); run by deploy/bench/workflow.sh,
+ * which writes the figures to docs/benchmarks/workflow.md.
+ */
+@QuarkusTest
+@QuarkusTestResource(BrokerTestEnvironment.class)
+@Tag("benchmark")
+class WorkflowBenchmark {
+
+    private static final int CLIENTS = Integer.getInteger("bench.clients", 16);
+    private static final int FLOWS = Integer.getInteger("bench.flows", 2000);
+    private static final int WARMUP = Integer.getInteger("bench.warmup", 300);
+
+    @ConfigProperty(name = "quarkus.http.test-port")
+    int port;
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    record Run(String name, int flows, double seconds, List<Long> approveNanos, List<Long> createNanos) {
+        double flowsPerSecond() {
+            return flows / seconds;
+        }
+    }
+
+    @Test
+    void measure() throws Exception {
+        String alice = Api.token("alice");
+        String bob = Api.token("bob");
+        String carol = Api.token("carol");
+        String erin = Api.token("erin");
+        String web = "{\"target\":\"prod-web-1\",\"login\":\"ubuntu\",\"durationMinutes\":60,\"reason\":\"bench\",\"ticket\":\"INC-1\"}";
+        String db = "{\"target\":\"prod-db\",\"login\":\"app_readonly\",\"durationMinutes\":60}";
+
+        run("warm-up", WARMUP, alice, web, List.of(bob, carol));
+        Run twoApprovals = run("create + 2 approvals (ssh rule)", FLOWS, alice, web, List.of(bob, carol));
+        Run oneApproval = run("create + 1 approval (db rule)", FLOWS, alice, db, List.of(erin));
+        write(List.of(twoApprovals, oneApproval));
+    }
+
+    private Run run(String name, int flows, String requester, String body, List<String> approvers) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        List<Long> approve = Collections.synchronizedList(new ArrayList<>());
+        List<Long> create = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger next = new AtomicInteger();
+        long start = System.nanoTime();
+        List<Future<?>> workers = new ArrayList<>();
+        for (int c = 0; c < CLIENTS; c++) {
+            workers.add(pool.submit(() -> {
+                while (next.getAndIncrement() < flows) {
+                    long t0 = System.nanoTime();
+                    HttpResponse<String> created = post("/api/v1/requests", requester, body);
+                    create.add(System.nanoTime() - t0);
+                    check(created, 201);
+                    String id = created.body().replaceAll("(?s).*\"id\":\"([0-9a-f-]{36})\".*", "$1");
+                    for (String approver : approvers) {
+                        long t1 = System.nanoTime();
+                        HttpResponse<String> approved = post("/api/v1/requests/" + id + "/approve", approver, "{}");
+                        approve.add(System.nanoTime() - t1);
+                        check(approved, 200);
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> w : workers) {
+            w.get(30, TimeUnit.MINUTES);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        return new Run(name, flows, seconds, approve, create);
+    }
+
+    private HttpResponse<String> post(String path, String token, String body) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void check(HttpResponse<String> response, int status) {
+        if (response.statusCode() != status) {
+            throw new AssertionError(response.statusCode() + " " + response.body());
+        }
+    }
+
+    private static double percentileMillis(List<Long> nanos, double p) {
+        List<Long> sorted = new ArrayList<>(nanos);
+        Collections.sort(sorted);
+        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1))) / 1e6;
+    }
+
+    private static void write(List<Run> runs) throws IOException {
+        Path out = Path.of(System.getProperty("bench.output", "../docs/benchmarks/workflow.md"));
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmark: access-request workflow\n\n");
+        md.append("Full flows (create a request, then approve it until it is ACTIVE) through the real broker over HTTP, ")
+                .append("with real Keycloak tokens, live Keycloak group checks on every approval (two admin API calls each) and ")
+                .append("the real PostgreSQL (hash-chained audit row per transition). Target: >= 200 flows/s.\n\n");
+        md.append("Run: `deploy/bench/workflow.sh` on ").append(Instant.now().toString(), 0, 10).append(". Machine: ")
+                .append(machine()).append(". ").append(CLIENTS).append(" concurrent clients in the broker's JVM; PostgreSQL, Keycloak ")
+                .append("and the broker share the same cores.\n\n");
+        md.append("| flow | flows | seconds | flows/s | approve p50 ms | approve p99 ms | create p50 ms | create p99 ms |\n");
+        md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for (Run r : runs) {
+            md.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.0f | %.1f | %.1f | %.1f | %.1f |%n", r.name(), r.flows(), r.seconds(),
+                    r.flowsPerSecond(), percentileMillis(r.approveNanos(), 50), percentileMillis(r.approveNanos(), 99),
+                    percentileMillis(r.createNanos(), 50), percentileMillis(r.createNanos(), 99)));
+        }
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, md.toString());
+        System.out.println(md);
+        assertThat(runs).allSatisfy(r -> assertThat(r.flows()).isPositive());
+    }
+
+    private static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+        } catch (IOException ignored) {
+            // keep "unknown CPU"
+        }
+        return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), " + (Runtime.getRuntime().maxMemory() >> 20)
+                + " MiB max heap, Java " + System.getProperty("java.version");
+    }
+}

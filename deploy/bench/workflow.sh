@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Access-request workflow benchmark: full request/approve flows per second and approve latency through
+# the real broker, Keycloak and PostgreSQL on this machine. Writes docs/benchmarks/workflow.md.
+# Settings: BENCH_FLOWS (default 2000), BENCH_CLIENTS (default 16).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+deploy/bin/prerequisites.sh
+mvn -B -ntp -Dstyle.color=never -pl broker-api -am install -DskipTests -q
+mvn -B -ntp -Dstyle.color=never -pl broker-api test -Dtest=WorkflowBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dtest.excludedGroups=none -Dgroups=benchmark -Dbench.flows="${BENCH_FLOWS:-2000}" -Dbench.clients="${BENCH_CLIENTS:-16}" \
+  -Dbench.output="$PWD/docs/benchmarks/workflow.md"
+echo "figures written to docs/benchmarks/workflow.md"

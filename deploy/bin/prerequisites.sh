@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what Portcullis needs from Debian's packages when it is missing, and checks Java and Maven.
+# Used by ./quickstart.sh and ./test.sh; safe to run again (it installs nothing that is already there).
+set -euo pipefail
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# Java 17 or newer, and Maven.
+command -v java >/dev/null 2>&1 || die "no java on PATH: install a JDK 17 (apt-get install openjdk-17-jdk-headless)"
+java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1)
+[ -n "$java_major" ] || die "cannot tell the Java version (java -version fails)"
+[ "${java_major%%.*}" -ge 17 ] 2>/dev/null || die "Java $java_major found; Portcullis needs Java 17 or newer"
+command -v mvn >/dev/null 2>&1 || die "no mvn on PATH: install Maven 3.8+ (apt-get install maven)"
+
+# Debian packages: binary that must exist -> package that provides it.
+want=()
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
+[ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || want+=(postgresql)
+command -v psql >/dev/null 2>&1 || want+=(postgresql-client)
+command -v runuser >/dev/null 2>&1 || want+=(util-linux)
+command -v unzip >/dev/null 2>&1 || want+=(unzip)
+command -v curl >/dev/null 2>&1 || want+=(curl)
+
+if [ ${#want[@]} -gt 0 ]; then
+  say "installing from Debian's packages: ${want[*]}"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    die "missing packages (${want[*]}) and no root rights: install them with apt-get and run again"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq >/dev/null || die "apt-get update failed"
+  $sudo apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null || die "apt-get install ${want[*]} failed"
+  # Debian's postgresql package starts a system cluster on 5432; Portcullis runs its own on a free
+  # loopback port and leaves the system one alone.
+fi
+exit 0
