@@ -47,7 +47,32 @@ class WorkflowBenchmark {
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    record Run(String name, int flows, double seconds, List<Long> approveNanos, List<Long> createNanos) {
+    /** CPU time used during a run, per process group, from /proc (through ProcessHandle). */
+    record Cpu(double broker, double keycloak, double postgres) {
+        static Cpu now() {
+            long kcPid;
+            try {
+                kcPid = Long.parseLong(Files.readString(dev.portcullis.testkit.LocalKeycloak.shared().home().resolve("keycloak.pid")).trim());
+            } catch (IOException e) {
+                kcPid = -1;
+            }
+            double broker = cpu(ProcessHandle.current());
+            double keycloak = ProcessHandle.of(kcPid).map(p -> cpu(p) + p.descendants().mapToDouble(WorkflowBenchmark::cpu).sum()).orElse(0.0);
+            double postgres = ProcessHandle.allProcesses()
+                    .filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false)).mapToDouble(WorkflowBenchmark::cpu).sum();
+            return new Cpu(broker, keycloak, postgres);
+        }
+
+        Cpu minus(Cpu before) {
+            return new Cpu(broker - before.broker, keycloak - before.keycloak, postgres - before.postgres);
+        }
+    }
+
+    static double cpu(ProcessHandle p) {
+        return p.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
+    }
+
+    record Run(String name, int flows, double seconds, List<Long> approveNanos, List<Long> createNanos, Cpu cpu) {
         double flowsPerSecond() {
             return flows / seconds;
         }
@@ -73,6 +98,7 @@ class WorkflowBenchmark {
         List<Long> approve = Collections.synchronizedList(new ArrayList<>());
         List<Long> create = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger next = new AtomicInteger();
+        Cpu cpuBefore = Cpu.now();
         long start = System.nanoTime();
         List<Future<?>> workers = new ArrayList<>();
         for (int c = 0; c < CLIENTS; c++) {
@@ -82,7 +108,8 @@ class WorkflowBenchmark {
                     HttpResponse<String> created = post("/api/v1/requests", requester, body);
                     create.add(System.nanoTime() - t0);
                     check(created, 201);
-                    String id = created.body().replaceAll("(?s).*\"id\":\"([0-9a-f-]{36})\".*", "$1");
+                    int at = created.body().indexOf("\"id\":\"") + 6;
+                    String id = created.body().substring(at, at + 36);
                     for (String approver : approvers) {
                         long t1 = System.nanoTime();
                         HttpResponse<String> approved = post("/api/v1/requests/" + id + "/approve", approver, "{}");
@@ -98,7 +125,7 @@ class WorkflowBenchmark {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
-        return new Run(name, flows, seconds, approve, create);
+        return new Run(name, flows, seconds, approve, create, Cpu.now().minus(cpuBefore));
     }
 
     private HttpResponse<String> post(String path, String token, String body) throws IOException, InterruptedException {
@@ -131,12 +158,14 @@ class WorkflowBenchmark {
         md.append("Run: `deploy/bench/workflow.sh` on ").append(Instant.now().toString(), 0, 10).append(". Machine: ")
                 .append(machine()).append(". ").append(CLIENTS).append(" concurrent clients in the broker's JVM; PostgreSQL, Keycloak ")
                 .append("and the broker share the same cores.\n\n");
-        md.append("| flow | flows | seconds | flows/s | approve p50 ms | approve p99 ms | create p50 ms | create p99 ms |\n");
-        md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        md.append("| flow | flows | seconds | flows/s | approve p50 ms | approve p99 ms | create p50 ms | create p99 ms ")
+                .append("| CPU ms per flow: broker (+ clients) | Keycloak | PostgreSQL |\n");
+        md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Run r : runs) {
-            md.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.0f | %.1f | %.1f | %.1f | %.1f |%n", r.name(), r.flows(), r.seconds(),
-                    r.flowsPerSecond(), percentileMillis(r.approveNanos(), 50), percentileMillis(r.approveNanos(), 99),
-                    percentileMillis(r.createNanos(), 50), percentileMillis(r.createNanos(), 99)));
+            md.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |%n", r.name(), r.flows(),
+                    r.seconds(), r.flowsPerSecond(), percentileMillis(r.approveNanos(), 50), percentileMillis(r.approveNanos(), 99),
+                    percentileMillis(r.createNanos(), 50), percentileMillis(r.createNanos(), 99),
+                    1000 * r.cpu().broker() / r.flows(), 1000 * r.cpu().keycloak() / r.flows(), 1000 * r.cpu().postgres() / r.flows()));
         }
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md.toString());

@@ -127,6 +127,9 @@ public final class LocalKeycloak implements AutoCloseable {
             pb.environment().putAll(env);
             Process process = pb.start();
             Files.writeString(home.resolve("keycloak.pid"), String.valueOf(process.pid()));
+            if (temporary) {
+                Processes.cleanUpWhenThisJvmDies("pkill -TERM -P " + process.pid() + "; kill -TERM " + process.pid() + "; sleep 10; rm -rf " + home);
+            }
             LocalKeycloak keycloak = new LocalKeycloak(home, temporary, process, port, secrets);
             keycloak.awaitReady(Duration.ofSeconds(300), console);
             return keycloak;

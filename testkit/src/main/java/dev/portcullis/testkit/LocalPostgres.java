@@ -83,6 +83,11 @@ public final class LocalPostgres implements AutoCloseable {
             int port = startServer(bin, base);
             LocalPostgres pg = new LocalPostgres(base, temporary, bin, password, port);
             Files.writeString(base.resolve("port"), String.valueOf(port));
+            if (temporary) {
+                String asPostgres = Processes.runningAsRoot() ? "runuser -u " + OS_USER + " -- " : "";
+                Processes.cleanUpWhenThisJvmDies(asPostgres + bin.resolve("pg_ctl") + " -D " + base.resolve("data")
+                        + " -m immediate stop; rm -rf " + base);
+            }
             return pg;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare a PostgreSQL data directory", e);

@@ -83,6 +83,21 @@ final class Processes {
         }
     }
 
+    /**
+     * Runs {@code cleanup} (a shell command) once this JVM is gone, however it ended, so a test run that is
+     * killed leaves no server behind. The watcher is a detached shell that polls for our pid.
+     */
+    static void cleanUpWhenThisJvmDies(String cleanup) {
+        long me = ProcessHandle.current().pid();
+        String script = "while kill -0 " + me + " 2>/dev/null; do sleep 2; done; " + cleanup;
+        try {
+            new ProcessBuilder("setsid", "sh", "-c", script).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        } catch (IOException e) {
+            System.err.println("cannot start the clean-up watcher: " + e.getMessage());
+        }
+    }
+
     static String tail(Path log, int lines) {
         try {
             List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);

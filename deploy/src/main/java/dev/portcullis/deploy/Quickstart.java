@@ -1,0 +1,330 @@
+package dev.portcullis.deploy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.testkit.LocalPostgres;
+
+/**
+ * The quickstart: PostgreSQL, Keycloak with the demo realm, and the broker, on this machine, with state
+ * under {@code .portcullis/}. Started processes outlive this launcher; {@code stop} ends them.
+ */
+public final class Quickstart {
+
+    private final Settings settings = Settings.fromEnvironment();
+    private final Path state = settings.home().resolve("state.properties");
+
+    public static void main(String[] args) {
+        String action = args.length == 0 ? "start" : args[0];
+        Quickstart quickstart = new Quickstart();
+        try {
+            switch (action) {
+                case "start" -> quickstart.start();
+                case "stop" -> quickstart.stop();
+                case "status" -> quickstart.status();
+                default -> {
+                    System.err.println("usage: quickstart.sh [start|stop|status]");
+                    System.exit(2);
+                }
+            }
+        } catch (QuickstartException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    void start() {
+        Properties running = load();
+        if (alive(running, "broker.pid") && healthy(settings.brokerUrl())) {
+            System.out.println("Portcullis is already running.\n");
+            printStory(running);
+            return;
+        }
+        if (alive(running, "broker.pid") || alive(running, "keycloak.pid")) {
+            System.out.println("A previous start is half up; stopping it first.");
+            stop();
+        }
+        checkPortFree(settings.httpPort(), "PORTCULLIS_HTTP_PORT", "the broker");
+        checkPortFree(settings.keycloakPort(), "PORTCULLIS_KEYCLOAK_PORT", "Keycloak");
+        checkDisk();
+        Path brokerJar = settings.repo().resolve("broker-api/target/quarkus-app/quarkus-run.jar");
+        if (!Files.exists(brokerJar)) {
+            throw new QuickstartException("the broker is not built (" + brokerJar + " is missing); run: mvn -DskipTests install");
+        }
+        try {
+            Files.createDirectories(settings.home());
+        } catch (IOException e) {
+            throw new QuickstartException("cannot create " + settings.home() + ": " + e.getMessage());
+        }
+
+        System.out.println("starting PostgreSQL ...");
+        LocalPostgres postgres = LocalPostgres.start(settings.postgresDir());
+        Properties secrets = secrets();
+        postgres.createRole("portcullis", secrets.getProperty("db.password"));
+        postgres.createDatabase("portcullis");
+        postgres.sql("postgres", "alter database portcullis owner to portcullis");
+        postgres.sql("portcullis", "grant all on schema public to portcullis");
+
+        System.out.println("starting Keycloak with the demo realm (first time: about a minute) ...");
+        LocalKeycloak keycloak = LocalKeycloak.start(postgres, settings.home().resolve("keycloak"), settings.keycloakPort(),
+                Map.of("PORTCULLIS_WEB_URL", settings.brokerUrl()));
+
+        System.out.println("starting the broker ...");
+        Path log = settings.home().resolve("broker.log");
+        ProcessBuilder pb = new ProcessBuilder(javaBinary(), "-Xmx512m", "-jar", brokerJar.toString())
+                .directory(settings.repo().toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Map<String, String> env = pb.environment();
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(settings.httpPort()));
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl("portcullis"));
+        env.put("QUARKUS_DATASOURCE_USERNAME", "portcullis");
+        env.put("QUARKUS_DATASOURCE_PASSWORD", secrets.getProperty("db.password"));
+        env.put("QUARKUS_OIDC_AUTH_SERVER_URL", keycloak.issuerUrl());
+        env.put("QUARKUS_OIDC_CREDENTIALS_SECRET", keycloak.brokerClientSecret());
+        env.put("QUARKUS_KEYCLOAK_ADMIN_CLIENT_SERVER_URL", keycloak.baseUrl());
+        env.put("QUARKUS_KEYCLOAK_ADMIN_CLIENT_CLIENT_SECRET", keycloak.brokerClientSecret());
+        env.put("PORTCULLIS_POLICY_FILE", settings.policyFile().toString());
+        Process broker;
+        try {
+            broker = pb.start();
+        } catch (IOException e) {
+            throw new QuickstartException("cannot start the broker: " + e.getMessage());
+        }
+
+        Properties now = new Properties();
+        now.setProperty("broker.pid", String.valueOf(broker.pid()));
+        now.setProperty("keycloak.pid", readPid(keycloak.home().resolve("keycloak.pid")));
+        now.setProperty("postgres.dir", postgres.directory().toString());
+        now.setProperty("postgres.port", String.valueOf(postgres.port()));
+        now.setProperty("broker.url", settings.brokerUrl());
+        now.setProperty("keycloak.url", keycloak.baseUrl());
+        now.setProperty("keycloak.home", keycloak.home().toString());
+        now.setProperty("demo.password", keycloak.demoPassword());
+        save(now);
+        writeEnvFile(keycloak);
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (!healthy(settings.brokerUrl())) {
+            if (!broker.isAlive() || System.nanoTime() > deadline) {
+                throw new QuickstartException("the broker did not become ready; its log " + log + " ends with:\n" + tail(log));
+            }
+            sleep(500);
+        }
+        System.out.println();
+        printStory(now);
+    }
+
+    void stop() {
+        Properties running = load();
+        boolean any = false;
+        for (String key : List.of("broker.pid", "keycloak.pid")) {
+            String pid = running.getProperty(key);
+            if (pid != null) {
+                ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> {
+                    p.descendants().forEach(ProcessHandle::destroy);
+                    p.destroy();
+                    p.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).exceptionally(t -> {
+                        p.destroyForcibly();
+                        return p;
+                    }).join();
+                });
+                any = true;
+            }
+        }
+        String pgDir = running.getProperty("postgres.dir");
+        if (pgDir != null) {
+            LocalPostgres.stopExisting(Path.of(pgDir));
+            any = true;
+        }
+        try {
+            Files.deleteIfExists(state);
+        } catch (IOException e) {
+            throw new QuickstartException("cannot remove " + state + ": " + e.getMessage());
+        }
+        System.out.println(any ? "Portcullis stopped. Its data stays in " + settings.home() + " for the next start." : "Nothing was running.");
+    }
+
+    void status() {
+        Properties running = load();
+        System.out.println("broker    " + (alive(running, "broker.pid") && healthy(settings.brokerUrl()) ? "up at " + settings.brokerUrl() : "down"));
+        System.out.println("keycloak  " + (alive(running, "keycloak.pid") ? "up at " + running.getProperty("keycloak.url") : "down"));
+        System.out.println("postgres  " + (running.containsKey("postgres.dir")
+                && Files.exists(Path.of(running.getProperty("postgres.dir"), "data", "postmaster.pid"))
+                ? "up on 127.0.0.1:" + running.getProperty("postgres.port") : "down"));
+    }
+
+    private void printStory(Properties s) {
+        String broker = s.getProperty("broker.url");
+        String kc = s.getProperty("keycloak.url");
+        String env = settings.home().resolve("quickstart.env").toString();
+        System.out.println("""
+                Portcullis is up.
+                  broker API   %1$s/api/v1   (OpenAPI: %1$s/q/openapi, health: %1$s/q/health)
+                  Keycloak     %2$s   (realm portcullis)
+                  demo users   alice (engineers), bob and carol (sre-approvers), dave (auditors), erin (admins, dba-approvers)
+                  password     %3$s   (the same for every demo user; also in %4$s)
+                  policy       %5$s
+
+                Try the story (copy and paste):
+                  . %4$s
+                  alice=$(deploy/bin/token alice); bob=$(deploy/bin/token bob); carol=$(deploy/bin/token carol); dave=$(deploy/bin/token dave)
+                  # alice asks for ubuntu@prod-web-1 for an hour
+                  id=$(curl -s -H "Authorization: Bearer $alice" -H 'Content-Type: application/json' \\
+                       -d '{"target":"prod-web-1","login":"ubuntu","durationMinutes":60,"reason":"disk full","ticket":"INC-1234"}' \\
+                       $PORTCULLIS_URL/api/v1/requests | sed 's/.*"id":"\\([^"]*\\)".*/\\1/'); echo $id
+                  # alice cannot approve her own request; bob and carol can
+                  curl -s -X POST -H "Authorization: Bearer $alice" $PORTCULLIS_URL/api/v1/requests/$id/approve; echo
+                  curl -s -X POST -H "Authorization: Bearer $bob" $PORTCULLIS_URL/api/v1/requests/$id/approve; echo
+                  curl -s -X POST -H "Authorization: Bearer $carol" $PORTCULLIS_URL/api/v1/requests/$id/approve; echo
+                  # dave audits: the trail, and its hash chain
+                  curl -s -H "Authorization: Bearer $dave" "$PORTCULLIS_URL/api/v1/audit?subject=$id"; echo
+                  curl -s -H "Authorization: Bearer $dave" $PORTCULLIS_URL/api/v1/audit/verify; echo
+
+                Stop everything with ./quickstart.sh stop (data stays in %6$s).
+                """.formatted(broker, kc, s.getProperty("demo.password"), env, settings.policyFile(), settings.home()));
+    }
+
+    private void writeEnvFile(LocalKeycloak keycloak) {
+        Path env = settings.home().resolve("quickstart.env");
+        String text = "# Portcullis quickstart settings for this shell: . " + env + "\n"
+                + "export PORTCULLIS_URL=" + settings.brokerUrl() + "\n"
+                + "export PORTCULLIS_KEYCLOAK_URL=" + keycloak.baseUrl() + "\n"
+                + "export PORTCULLIS_DEMO_PASSWORD=" + keycloak.demoPassword() + "\n";
+        try {
+            Files.writeString(env, text);
+            Files.setPosixFilePermissions(env, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new QuickstartException("cannot write " + env + ": " + e.getMessage());
+        }
+    }
+
+    private Properties secrets() {
+        Path file = settings.home().resolve("broker-secrets.properties");
+        Properties p = loadFrom(file);
+        if (!p.containsKey("db.password")) {
+            p.setProperty("db.password", java.util.UUID.randomUUID().toString());
+            try (OutputStream out = Files.newOutputStream(file)) {
+                p.store(out, "made at run time; never commit");
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (IOException e) {
+                throw new QuickstartException("cannot write " + file + ": " + e.getMessage());
+            }
+        }
+        return p;
+    }
+
+    private void checkPortFree(int port, String variable, String what) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 300);
+            throw new QuickstartException("port " + port + " (for " + what + ") is already in use by another program; "
+                    + "stop it or choose another port, e.g. " + variable + "=" + (port + 1) + " ./quickstart.sh");
+        } catch (IOException free) {
+            // nothing listens there: good
+        }
+    }
+
+    private void checkDisk() {
+        try {
+            Path probe = Files.exists(settings.home()) ? settings.home() : settings.repo();
+            long free = Files.getFileStore(probe).getUsableSpace();
+            if (free < 1_500L * 1024 * 1024) {
+                throw new QuickstartException("only " + (free >> 20) + " MiB free on the disk of " + probe
+                        + "; the quickstart needs about 1.5 GiB (Keycloak, PostgreSQL, logs)");
+            }
+        } catch (IOException e) {
+            throw new QuickstartException("cannot tell the free disk space: " + e.getMessage());
+        }
+    }
+
+    private static boolean healthy(String brokerUrl) {
+        try {
+            HttpResponse<Void> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(brokerUrl + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+            return r.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static boolean alive(Properties p, String key) {
+        String pid = p.getProperty(key);
+        return pid != null && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private Properties load() {
+        return loadFrom(state);
+    }
+
+    private static Properties loadFrom(Path file) {
+        Properties p = new Properties();
+        if (Files.exists(file)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                p.load(in);
+            } catch (IOException e) {
+                throw new QuickstartException("cannot read " + file + ": " + e.getMessage());
+            }
+        }
+        return p;
+    }
+
+    private void save(Properties p) {
+        try (OutputStream out = Files.newOutputStream(state)) {
+            p.store(out, "processes started by ./quickstart.sh");
+            Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new QuickstartException("cannot write " + state + ": " + e.getMessage());
+        }
+    }
+
+    private static String readPid(Path file) {
+        try {
+            return Files.readString(file).trim();
+        } catch (IOException e) {
+            throw new QuickstartException("cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QuickstartException("interrupted");
+        }
+    }
+
+    static final class QuickstartException extends RuntimeException {
+        QuickstartException(String message) {
+            super(message);
+        }
+    }
+}

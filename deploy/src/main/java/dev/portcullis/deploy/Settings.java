@@ -1,0 +1,45 @@
+package dev.portcullis.deploy;
+
+import java.nio.file.Path;
+
+/**
+ * Every setting of the quickstart, from the environment, with its default. The README's settings table
+ * lists the same names.
+ */
+record Settings(Path repo, Path home, int httpPort, int keycloakPort, Path policyFile, Path postgresDir) {
+
+    static Settings fromEnvironment() {
+        Path repo = Path.of("").toAbsolutePath();
+        Path home = Path.of(env("PORTCULLIS_HOME", repo.resolve(".portcullis").toString())).toAbsolutePath();
+        int http = port("PORTCULLIS_HTTP_PORT", 8080);
+        int kc = port("PORTCULLIS_KEYCLOAK_PORT", 8180);
+        Path policy = Path.of(env("PORTCULLIS_POLICY_FILE", repo.resolve("deploy/policies/policies.yaml").toString())).toAbsolutePath();
+        Path pg = Path.of(env("PORTCULLIS_POSTGRES_DIR", home.resolve("postgres").toString())).toAbsolutePath();
+        return new Settings(repo, home, http, kc, policy, pg);
+    }
+
+    String brokerUrl() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    private static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    private static int port(String name, int fallback) {
+        String value = System.getenv(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port < 1 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new Quickstart.QuickstartException(name + "=" + value + " is not a port number (1-65535)");
+        }
+    }
+}
