@@ -24,13 +24,18 @@ import dev.portcullis.testkit.LocalPostgres;
  */
 public final class Quickstart {
 
-    private final Settings settings = Settings.fromEnvironment();
-    private final Path state = settings.home().resolve("state.properties");
+    private final Settings settings;
+    private final Path state;
+
+    Quickstart(Settings settings) {
+        this.settings = settings;
+        this.state = settings.home().resolve("state.properties");
+    }
 
     public static void main(String[] args) {
         String action = args.length == 0 ? "start" : args[0];
-        Quickstart quickstart = new Quickstart();
         try {
+            Quickstart quickstart = new Quickstart(Settings.fromEnvironment());
             switch (action) {
                 case "start" -> quickstart.start();
                 case "stop" -> quickstart.stop();
@@ -41,6 +46,10 @@ public final class Quickstart {
                 }
             }
         } catch (QuickstartException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(1);
+        } catch (RuntimeException e) {
+            // Failures of the servers themselves (PostgreSQL or Keycloak not starting) carry their log's tail.
             System.err.println("error: " + e.getMessage());
             System.exit(1);
         }
@@ -70,8 +79,14 @@ public final class Quickstart {
             throw new QuickstartException("cannot create " + settings.home() + ": " + e.getMessage());
         }
 
+        Path postgresDir = settings.postgresDir();
+        if (!LocalPostgres.canHost(postgresDir)) {
+            // Running as root in a directory the postgres user cannot enter (under /root, say).
+            postgresDir = Path.of("/var/tmp", "portcullis-postgres-" + Integer.toHexString(settings.home().toString().hashCode()));
+            System.out.println("PostgreSQL cannot live under " + settings.home() + " (closed to the postgres user); using " + postgresDir);
+        }
         System.out.println("starting PostgreSQL ...");
-        LocalPostgres postgres = LocalPostgres.start(settings.postgresDir());
+        LocalPostgres postgres = LocalPostgres.start(postgresDir);
         Properties secrets = secrets();
         postgres.createRole("portcullis", secrets.getProperty("db.password"));
         postgres.createDatabase("portcullis");

@@ -124,14 +124,42 @@ public final class LocalPostgres implements AutoCloseable {
 
     /** As root, the postgres user must be able to reach the data directory through every parent. */
     private static void checkReachable(Path base) {
-        if (!Processes.runningAsRoot()) {
-            return;
+        if (!canHost(base)) {
+            throw new IllegalStateException("the postgres user cannot reach " + base + " (a parent directory is closed to it); "
+                    + "choose a data directory whose parents are open to other users, such as one under /var/tmp");
         }
+    }
+
+    /**
+     * Whether a cluster can live in {@code dir}: always when not root; as root, when the {@code postgres}
+     * user can pass through every parent directory (a home directory such as /root usually forbids it).
+     */
+    public static boolean canHost(Path dir) {
+        if (!Processes.runningAsRoot()) {
+            return true;
+        }
+        Path existing = dir.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return false;
+        }
+        Path log = null;
         try {
-            Processes.run(List.of("test", "-w", base.toString()), OS_USER, Files.createTempFile("pg-check", ".log"), 10, Map.of());
+            log = Files.createTempFile("portcullis-pg-check", ".log");
+            Processes.run(List.of("test", "-x", existing.toString()), OS_USER, log, 10, Map.of());
+            return true;
         } catch (IllegalStateException | IOException e) {
-            throw new IllegalStateException("the postgres user cannot write " + base + " (a parent directory is closed to it); "
-                    + "choose a data directory under /tmp or /var/tmp");
+            return false;
+        } finally {
+            if (log != null) {
+                try {
+                    Files.deleteIfExists(log);
+                } catch (IOException ignored) {
+                    // harmless
+                }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.portcullis.broker.wiring;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,7 +28,9 @@ public class WorkflowProducer {
     @ApplicationScoped
     AccessWorkflow workflow(FilePolicySource policies, JpaAccessRequestRepository requests, KeycloakDirectory directory,
                             HashChainedAuditLog audit, GrantScheduler scheduler, Notifier notifier) {
-        return new AccessWorkflow(policies, requests, directory, audit, scheduler, notifier, Clock.systemUTC());
+        // Microsecond ticks: what PostgreSQL stores, so a request reads back exactly as it was decided.
+        return new AccessWorkflow(policies, requests, directory, audit, scheduler, notifier,
+                Clock.tick(Clock.systemUTC(), Duration.ofNanos(1000)));
     }
 
     /** Notifications go to the log until a mail or chat notifier is configured. */

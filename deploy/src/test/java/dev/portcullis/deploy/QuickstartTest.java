@@ -1,0 +1,110 @@
+package dev.portcullis.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's first command, end to end: start, the approval story over HTTP, restart, stop. */
+class QuickstartTest {
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void startsTheStackRunsTheStoryAndStops(@TempDir Path home) throws Exception {
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        // The @TempDir is closed to other users; PostgreSQL runs as its own user when we are root.
+        Path postgresDir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "portcullis-quickstart-pg-");
+        Settings settings = new Settings(repo, home, freePort(), freePort(), repo.resolve("deploy/policies/policies.yaml"), postgresDir);
+        Quickstart quickstart = new Quickstart(settings);
+        try {
+            String printed = capture(quickstart::start);
+            assertThat(printed).contains("Portcullis is up.", settings.brokerUrl() + "/api/v1", "alice (engineers)");
+
+            Properties env = new Properties();
+            for (String line : Files.readAllLines(home.resolve("quickstart.env"))) {
+                if (line.startsWith("export ")) {
+                    env.setProperty(line.substring(7, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+                }
+            }
+            String keycloak = env.getProperty("PORTCULLIS_KEYCLOAK_URL");
+            String password = env.getProperty("PORTCULLIS_DEMO_PASSWORD");
+            assertThat(printed).contains(password);
+
+            String alice = token(keycloak, "alice", password);
+            String bob = token(keycloak, "bob", password);
+            String carol = token(keycloak, "carol", password);
+            HttpResponse<String> created = post(settings.brokerUrl() + "/api/v1/requests", alice,
+                    "{\"target\":\"prod-web-1\",\"login\":\"ubuntu\",\"durationMinutes\":60,\"reason\":\"disk full\",\"ticket\":\"INC-1234\"}");
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+            String id = created.body().substring(created.body().indexOf("\"id\":\"") + 6).substring(0, 36);
+            assertThat(post(settings.brokerUrl() + "/api/v1/requests/" + id + "/approve", alice, "{}").statusCode()).isEqualTo(403);
+            assertThat(post(settings.brokerUrl() + "/api/v1/requests/" + id + "/approve", bob, "{}").statusCode()).isEqualTo(200);
+            assertThat(post(settings.brokerUrl() + "/api/v1/requests/" + id + "/approve", carol, "{}").body()).contains("\"state\":\"ACTIVE\"");
+
+            assertThat(capture(quickstart::start)).as("a second start changes nothing").contains("already running");
+            capture(quickstart::stop);
+            assertThat(capture(quickstart::status)).contains("broker    down", "keycloak  down", "postgres  down");
+
+            // Data survives a restart: the grant is still there.
+            capture(quickstart::start);
+            String aliceAgain = token(keycloak, "alice", password);
+            HttpResponse<String> again = http.send(HttpRequest.newBuilder(URI.create(settings.brokerUrl() + "/api/v1/requests/" + id))
+                    .header("Authorization", "Bearer " + aliceAgain).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(again.body()).contains("\"state\":\"ACTIVE\"");
+        } finally {
+            capture(quickstart::stop);
+            try (var files = Files.walk(postgresDir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private String token(String keycloak, String user, String password) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(keycloak + "/realms/portcullis/protocol/openid-connect/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("grant_type=password&client_id=portcullis-cli&username=" + user + "&password=" + password))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String body = r.body();
+        int at = body.indexOf("\"access_token\":\"") + 16;
+        return body.substring(at, body.indexOf('"', at));
+    }
+
+    private HttpResponse<String> post(String url, String token, String json) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String capture(Runnable action) {
+        PrintStream original = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(bytes, true));
+        try {
+            action.run();
+        } finally {
+            System.setOut(original);
+        }
+        String printed = bytes.toString();
+        original.print(printed);
+        return printed;
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
