@@ -23,6 +23,7 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
+import dev.portcullis.broker.events.GrantEventLog;
 import dev.portcullis.workflow.port.AccessRequestRepository;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.RequestQuery;
@@ -48,6 +49,9 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
 
     @Inject
     HashChainedAuditLog auditLog;
+
+    @Inject
+    GrantEventLog grantEvents;
 
     @Override
     @Transactional
@@ -98,6 +102,7 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
             em.lock(entity, LockModeType.OPTIMISTIC_FORCE_INCREMENT);
             em.flush(); // surface a lost race here, inside the retry, rather than at commit
             auditLog.append(AuditEvent.of(applied));
+            grantEvents.recordFor(applied);
         }
         return result;
     }
