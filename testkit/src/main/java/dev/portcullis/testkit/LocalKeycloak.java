@@ -359,7 +359,11 @@ public final class LocalKeycloak implements AutoCloseable {
         throw new IllegalArgumentException("no user " + username + " in realm " + REALM);
     }
 
+    /** A top-level group by name, or a nested one by path such as {@code jit/prod-db-admins}. */
     private String groupId(String name) {
+        if (name.contains("/")) {
+            return json(admin("GET", "/group-by-path/" + name, null, 200)).get("id").asText();
+        }
         JsonNode found = json(admin("GET", "/groups?exact=true&search=" + URLEncoder.encode(name, StandardCharsets.UTF_8), null, 200));
         for (JsonNode group : found) {
             if (name.equals(group.get("name").asText())) {

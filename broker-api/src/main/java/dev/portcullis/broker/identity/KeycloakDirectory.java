@@ -1,6 +1,7 @@
 package dev.portcullis.broker.identity;
 
 import java.util.HashSet;
+import java.util.TreeSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -22,6 +23,7 @@ import org.keycloak.representations.idm.GroupRepresentation;
 import org.keycloak.representations.idm.UserRepresentation;
 
 import dev.portcullis.workflow.port.IdentityDirectory;
+import dev.portcullis.workflow.port.JitGroups;
 import dev.portcullis.workflow.request.Actor;
 
 /**
@@ -32,7 +34,7 @@ import dev.portcullis.workflow.request.Actor;
  * ({@code jit/prod-db-admins}).
  */
 @ApplicationScoped
-public class KeycloakDirectory implements IdentityDirectory {
+public class KeycloakDirectory implements IdentityDirectory, JitGroups {
 
     private final Keycloak keycloak;
     private final String realmName;
@@ -92,6 +94,55 @@ public class KeycloakDirectory implements IdentityDirectory {
             return Optional.empty();
         } catch (ProcessingException | WebApplicationException e) {
             throw new DirectoryUnavailableException("cannot ask Keycloak about " + username + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void add(String username, String group) {
+        membership(username, group, true);
+    }
+
+    @Override
+    public void remove(String username, String group) {
+        membership(username, group, false);
+    }
+
+    private void membership(String username, String group, boolean join) {
+        try {
+            RealmResource realm = keycloak.realm(realmName);
+            String groupId = realm.getGroupByPath(group).getId();
+            Optional<UserRepresentation> user = realm.users().searchByUsername(username, true).stream()
+                    .filter(u -> username.equals(u.getUsername())).findFirst();
+            if (user.isEmpty()) {
+                if (join) {
+                    throw new IllegalStateException("cannot add " + username + " to " + group + ": no such user in Keycloak");
+                }
+                return; // a deleted user is in no group
+            }
+            if (join) {
+                realm.users().get(user.get().getId()).joinGroup(groupId);
+            } else {
+                realm.users().get(user.get().getId()).leaveGroup(groupId);
+            }
+        } catch (NotFoundException e) {
+            throw new IllegalStateException("Keycloak has no group " + group + " (the policy names it as a jitGroup)", e);
+        } catch (ProcessingException | WebApplicationException e) {
+            throw new DirectoryUnavailableException("cannot change " + username + "'s membership of " + group + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Set<String> members(String group) {
+        try {
+            RealmResource realm = keycloak.realm(realmName);
+            String groupId = realm.getGroupByPath(group).getId();
+            Set<String> members = new TreeSet<>();
+            realm.groups().group(groupId).members(0, 10_000, true).forEach(u -> members.add(u.getUsername()));
+            return members;
+        } catch (NotFoundException e) {
+            throw new IllegalStateException("Keycloak has no group " + group + " (the policy names it as a jitGroup)", e);
+        } catch (ProcessingException | WebApplicationException e) {
+            throw new DirectoryUnavailableException("cannot read the members of " + group + ": " + e.getMessage(), e);
         }
     }
 }

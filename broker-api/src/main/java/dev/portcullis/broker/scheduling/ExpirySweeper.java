@@ -42,14 +42,21 @@ public class ExpirySweeper implements GrantScheduler {
         // Found by the next sweep after pendingUntil.
     }
 
+    @Inject
+    GrantReconciler reconciler;
+
     @Override
     public void grantStarted(AccessRequest grant) {
-        // Found by the next sweep after endsAt.
+        // The end is found by the next sweep after endsAt; JIT membership follows now.
+        reconciler.grantChanged();
     }
 
     @Override
     public void requestClosed(AccessRequest request) {
-        // Closed requests are never selected by a sweep.
+        // Closed requests are never selected by a sweep; a grant's JIT membership goes now.
+        if (request.grantedAt() != null) {
+            reconciler.grantChanged();
+        }
     }
 
     @Scheduled(every = "${portcullis.sweep-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

@@ -1,0 +1,66 @@
+package dev.portcullis.workflow.grant;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import dev.portcullis.workflow.policy.AccessRule;
+import dev.portcullis.workflow.policy.PolicySet;
+import dev.portcullis.workflow.request.AccessRequest;
+import dev.portcullis.workflow.request.RequestState;
+
+/**
+ * Just-in-time groups belong to the broker: a person is a member exactly while they hold an active grant
+ * under a rule that names the group. Given what the directory says now and which grants are active, this
+ * works out the changes that make it so. Running it again after the changes yields nothing.
+ */
+public final class JitMembershipPlan {
+
+    public enum Kind { ADD, REMOVE }
+
+    public record Change(Kind kind, String username, String group) {
+    }
+
+    private JitMembershipPlan() {
+    }
+
+    /** Every JIT group the policy names. */
+    public static Set<String> groups(PolicySet policy) {
+        Set<String> groups = new TreeSet<>();
+        for (AccessRule rule : policy.rules()) {
+            if (rule.jitGroup() != null) {
+                groups.add(rule.jitGroup());
+            }
+        }
+        return groups;
+    }
+
+    /**
+     * @param members     the current members of each JIT group, as the directory says
+     * @param activeGrants grants that are ACTIVE now (others are ignored)
+     */
+    public static List<Change> plan(Map<String, Set<String>> members, List<AccessRequest> activeGrants, PolicySet policy) {
+        Map<String, Set<String>> wanted = new HashMap<>();
+        for (String group : members.keySet()) {
+            wanted.put(group, new HashSet<>());
+        }
+        for (AccessRequest grant : activeGrants) {
+            if (grant.state() != RequestState.ACTIVE) continue;
+            policy.rule(grant.rule()).map(AccessRule::jitGroup).filter(members::containsKey)
+                    .ifPresent(group -> wanted.get(group).add(grant.requester()));
+        }
+        List<Change> changes = new ArrayList<>();
+        for (Map.Entry<String, Set<String>> group : new java.util.TreeMap<>(members).entrySet()) {
+            Set<String> want = wanted.get(group.getKey());
+            new TreeSet<>(want).stream().filter(u -> !group.getValue().contains(u))
+                    .forEach(u -> changes.add(new Change(Kind.ADD, u, group.getKey())));
+            new TreeSet<>(group.getValue()).stream().filter(u -> !want.contains(u))
+                    .forEach(u -> changes.add(new Change(Kind.REMOVE, u, group.getKey())));
+        }
+        return changes;
+    }
+}
