@@ -14,19 +14,18 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 
 import dev.portcullis.workflow.AccessWorkflow;
-import dev.portcullis.workflow.port.GrantScheduler;
 import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.RequestEvent;
 import dev.portcullis.workflow.request.Transition;
 
 /**
- * Ends what is due: grants past their end time expire, pending requests past their TTL time out.
- * It polls the database every second instead of keeping timers, so nothing is lost when a broker
- * restarts, and several brokers may sweep at once: the optimistic version check lets exactly one of
- * them apply each transition (the others are refused with request_closed and write nothing).
+ * The safety net behind {@link QuartzGrantScheduler}: every few seconds it ends whatever is due but still
+ * open (a trigger that could not be stored, or was lost between a commit and its scheduling). Every broker
+ * sweeps; the optimistic version check lets exactly one of them apply each transition, and the others are
+ * refused with request_closed and write nothing.
  */
 @ApplicationScoped
-public class ExpirySweeper implements GrantScheduler {
+public class ExpirySweeper {
 
     private static final Logger LOG = Logger.getLogger(ExpirySweeper.class);
     private static final int BATCH = 500;
@@ -37,30 +36,8 @@ public class ExpirySweeper implements GrantScheduler {
     @Inject
     AccessWorkflow workflow;
 
-    @Override
-    public void pendingCreated(AccessRequest request) {
-        // Found by the next sweep after pendingUntil.
-    }
-
-    @Inject
-    GrantReconciler reconciler;
-
-    @Override
-    public void grantStarted(AccessRequest grant) {
-        // The end is found by the next sweep after endsAt; JIT membership follows now.
-        reconciler.grantChanged();
-    }
-
-    @Override
-    public void requestClosed(AccessRequest request) {
-        // Closed requests are never selected by a sweep; a grant's JIT membership goes now.
-        if (request.grantedAt() != null) {
-            reconciler.grantChanged();
-        }
-    }
-
-    @Scheduled(every = "${portcullis.sweep-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void sweep() {
+    @Scheduled(every = "${portcullis.sweep-interval:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, executeWith = Scheduled.SIMPLE)
+    public void sweep() {
         Instant now = Instant.now();
         for (UUID id : due("select r.id from AccessRequestEntity r where r.state = 'ACTIVE' and r.endsAt <= :now order by r.endsAt", now)) {
             report(id, workflow.applyAsSystem(id, new RequestEvent.Expire()));

@@ -59,7 +59,7 @@ public class GrantReconciler {
         jitPassWanted.set(true);
     }
 
-    @Scheduled(every = "${portcullis.verify-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${portcullis.verify-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, executeWith = Scheduled.SIMPLE)
     void verify() {
         List<AccessRequest> active = workflow.all(Set.of(RequestState.ACTIVE), null, null, 1000);
         PolicySet policy = workflow.policy();
@@ -82,7 +82,7 @@ public class GrantReconciler {
         jitPassWanted.set(true);
     }
 
-    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, executeWith = Scheduled.SIMPLE)
     void syncJitGroupsWhenAsked() {
         if (jitPassWanted.getAndSet(false)) {
             try {

@@ -1,0 +1,37 @@
+package dev.portcullis.broker.scheduling;
+
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+import org.quartz.Job;
+import org.quartz.JobExecutionContext;
+
+import dev.portcullis.workflow.AccessWorkflow;
+import dev.portcullis.workflow.request.RequestEvent;
+import dev.portcullis.workflow.request.Transition;
+
+/** Fired by Quartz at a grant's end time or a pending request's time-out. */
+public class EndDueRequestJob implements Job {
+
+    static final String EXPIRE = "expire";
+    static final String TIME_OUT = "time-out";
+    private static final Logger LOG = Logger.getLogger(EndDueRequestJob.class);
+
+    @Inject
+    AccessWorkflow workflow;
+
+    @Override
+    public void execute(JobExecutionContext context) {
+        UUID id = UUID.fromString(context.getMergedJobDataMap().getString(QuartzGrantScheduler.REQUEST_ID));
+        String what = context.getMergedJobDataMap().getString(QuartzGrantScheduler.WHAT);
+        RequestEvent event = EXPIRE.equals(what) ? new RequestEvent.Expire() : new RequestEvent.TimeOut();
+        Transition result = workflow.applyAsSystem(id, event);
+        if (result instanceof Transition.Applied applied) {
+            LOG.infof("request %s: %s", id, applied.action());
+        } else if (result instanceof Transition.Refused refused && !"request_closed".equals(refused.refusal().code())) {
+            LOG.warnf("request %s could not be ended by its trigger: %s", id, refused.refusal().message());
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.portcullis.broker;
+
+import static dev.portcullis.broker.Api.as;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+import org.quartz.JobKey;
+import org.quartz.Scheduler;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.TriggerKey;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+import dev.portcullis.testkit.LocalPostgres;
+
+/** Approving a grant stores a Quartz trigger for its end in PostgreSQL; the trigger ends the grant. */
+@QuarkusTest
+@QuarkusTestResource(BrokerTestEnvironment.class)
+class QuartzTriggerTest {
+
+    @Inject
+    Scheduler quartz;
+
+    @Test
+    void theEndOfEveryGrantIsATriggerInTheJobStoreAndItFires() throws Exception {
+        String id = Api.aliceRequestsWeb();
+        assertThat(quartz.checkExists(JobKey.jobKey("time-out-" + id, "portcullis"))).as("pending time-out trigger").isTrue();
+        Api.approve("bob", id).then().statusCode(200);
+        Api.approve("carol", id).then().statusCode(200);
+        assertThat(quartz.checkExists(JobKey.jobKey("time-out-" + id, "portcullis"))).as("no time-out once approved").isFalse();
+        Trigger end = quartz.getTrigger(TriggerKey.triggerKey("expire-" + id, "portcullis"));
+        Instant endsAt = Instant.parse(as("alice").get("/api/v1/requests/" + id).jsonPath().getString("endsAt"));
+        assertThat(end.getStartTime().toInstant()).isEqualTo(endsAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        assertThat(end.getMisfireInstruction()).isEqualTo(org.quartz.SimpleTrigger.MISFIRE_INSTRUCTION_FIRE_NOW);
+        try (Connection db = connection(); Statement s = db.createStatement();
+             var rs = s.executeQuery("select count(*) from qrtz_triggers where trigger_name = 'expire-" + id + "'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("the trigger lives in PostgreSQL").isEqualTo(1);
+        }
+
+        // Bring the end forward (the sweeper is off in tests), so only the trigger can end it.
+        Instant soon = Instant.now().plusSeconds(1);
+        try (Connection db = connection(); Statement s = db.createStatement()) {
+            s.executeUpdate("update access_request set ends_at = '" + soon + "' where id = '" + id + "'");
+        }
+        quartz.rescheduleJob(end.getKey(), TriggerBuilder.newTrigger().withIdentity(end.getKey()).forJob(end.getJobKey())
+                .startAt(Date.from(soon)).withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow()).build());
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String state = null;
+        while (System.nanoTime() < deadline && !"EXPIRED".equals(state)) {
+            Thread.sleep(100);
+            state = as("alice").get("/api/v1/requests/" + id).jsonPath().getString("state");
+        }
+        assertThat(state).isEqualTo("EXPIRED");
+        assertThat(as("dave").get("/api/v1/audit?action=grant.expired&subject=" + id).jsonPath().getList("actor")).containsExactly("portcullis");
+    }
+
+    private static Connection connection() throws Exception {
+        LocalPostgres pg = LocalPostgres.shared();
+        return DriverManager.getConnection(pg.jdbcUrl(BrokerTestEnvironment.DATABASE), pg.superuser(), pg.password());
+    }
+}
