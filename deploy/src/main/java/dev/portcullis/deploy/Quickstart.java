@@ -3,10 +3,6 @@ package dev.portcullis.deploy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -57,7 +53,7 @@ public final class Quickstart {
 
     void start() {
         Properties running = load();
-        if (alive(running, "broker.pid") && healthy(settings.brokerUrl())) {
+        if (alive(running, "broker.pid") && BrokerProcess.healthy(settings.brokerUrl())) {
             System.out.println("Portcullis is already running.\n");
             printStory(running);
             return;
@@ -69,10 +65,6 @@ public final class Quickstart {
         checkPortFree(settings.httpPort(), "PORTCULLIS_HTTP_PORT", "the broker");
         checkPortFree(settings.keycloakPort(), "PORTCULLIS_KEYCLOAK_PORT", "Keycloak");
         checkDisk();
-        Path brokerJar = settings.repo().resolve("broker-api/target/quarkus-app/quarkus-run.jar");
-        if (!Files.exists(brokerJar)) {
-            throw new QuickstartException("the broker is not built (" + brokerJar + " is missing); run: mvn -DskipTests install");
-        }
         try {
             Files.createDirectories(settings.home());
         } catch (IOException e) {
@@ -99,25 +91,8 @@ public final class Quickstart {
 
         System.out.println("starting the broker ...");
         Path log = settings.home().resolve("broker.log");
-        ProcessBuilder pb = new ProcessBuilder(javaBinary(), "-Xmx512m", "-jar", brokerJar.toString())
-                .directory(settings.repo().toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Map<String, String> env = pb.environment();
-        env.put("QUARKUS_HTTP_PORT", String.valueOf(settings.httpPort()));
-        env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl("portcullis"));
-        env.put("QUARKUS_DATASOURCE_USERNAME", "portcullis");
-        env.put("QUARKUS_DATASOURCE_PASSWORD", secrets.getProperty("db.password"));
-        env.put("QUARKUS_OIDC_AUTH_SERVER_URL", keycloak.issuerUrl());
-        env.put("QUARKUS_OIDC_CREDENTIALS_SECRET", keycloak.brokerClientSecret());
-        env.put("QUARKUS_KEYCLOAK_ADMIN_CLIENT_SERVER_URL", keycloak.baseUrl());
-        env.put("QUARKUS_KEYCLOAK_ADMIN_CLIENT_CLIENT_SECRET", keycloak.brokerClientSecret());
-        env.put("PORTCULLIS_POLICY_FILE", settings.policyFile().toString());
-        Process broker;
-        try {
-            broker = pb.start();
-        } catch (IOException e) {
-            throw new QuickstartException("cannot start the broker: " + e.getMessage());
-        }
+        BrokerProcess broker = BrokerProcess.start(settings.repo(), settings.httpPort(), log, postgres.jdbcUrl("portcullis"), "portcullis",
+                secrets.getProperty("db.password"), keycloak, settings.policyFile(), Map.of());
 
         Properties now = new Properties();
         now.setProperty("broker.pid", String.valueOf(broker.pid()));
@@ -131,13 +106,7 @@ public final class Quickstart {
         save(now);
         writeEnvFile(keycloak);
 
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (!healthy(settings.brokerUrl())) {
-            if (!broker.isAlive() || System.nanoTime() > deadline) {
-                throw new QuickstartException("the broker did not become ready; its log " + log + " ends with:\n" + tail(log));
-            }
-            sleep(500);
-        }
+        broker.awaitReady(Duration.ofSeconds(120));
         System.out.println();
         printStory(now);
     }
@@ -174,7 +143,7 @@ public final class Quickstart {
 
     void status() {
         Properties running = load();
-        System.out.println("broker    " + (alive(running, "broker.pid") && healthy(settings.brokerUrl()) ? "up at " + settings.brokerUrl() : "down"));
+        System.out.println("broker    " + (alive(running, "broker.pid") && BrokerProcess.healthy(settings.brokerUrl()) ? "up at " + settings.brokerUrl() : "down"));
         System.out.println("keycloak  " + (alive(running, "keycloak.pid") ? "up at " + running.getProperty("keycloak.url") : "down"));
         System.out.println("postgres  " + (running.containsKey("postgres.dir")
                 && Files.exists(Path.of(running.getProperty("postgres.dir"), "data", "postmaster.pid"))
@@ -264,19 +233,6 @@ public final class Quickstart {
         }
     }
 
-    private static boolean healthy(String brokerUrl) {
-        try {
-            HttpResponse<Void> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(brokerUrl + "/q/health/ready"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-            return r.statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
     private static boolean alive(Properties p, String key) {
         String pid = p.getProperty(key);
         return pid != null && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
@@ -312,28 +268,6 @@ public final class Quickstart {
             return Files.readString(file).trim();
         } catch (IOException e) {
             throw new QuickstartException("cannot read " + file + ": " + e.getMessage());
-        }
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-        } catch (IOException e) {
-            return "(no log)";
-        }
-    }
-
-    private static String javaBinary() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new QuickstartException("interrupted");
         }
     }
 

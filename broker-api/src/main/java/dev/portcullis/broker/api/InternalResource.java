@@ -3,7 +3,6 @@ package dev.portcullis.broker.api;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -26,6 +25,7 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 
+import dev.portcullis.broker.events.EventCursor;
 import dev.portcullis.broker.events.GrantEvent;
 import dev.portcullis.broker.events.GrantEventLog;
 import dev.portcullis.workflow.request.Refusal;
@@ -77,17 +77,16 @@ public class InternalResource {
                 throw new RefusedException(Refusal.invalid("bad_event_id", "after", "the last event id must be a number"));
             }
         }
-        AtomicLong cursor = new AtomicLong(start);
+        EventCursor cursor = new EventCursor(start, 10_000, System::currentTimeMillis);
         long heartbeatEvery = Math.max(1, Duration.ofSeconds(15).toMillis() / poll.toMillis());
         return Multi.createFrom().ticks().every(poll)
                 .onOverflow().drop()
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().transformToIterable(tick -> {
                     List<OutboundSseEvent> out = new ArrayList<>();
-                    for (GrantEvent event : events.after(cursor.get(), BATCH)) {
+                    for (GrantEvent event : cursor.accept(events.after(cursor.readAfter(), BATCH))) {
                         out.add(sse.newEventBuilder().id(String.valueOf(event.id())).name(event.kind())
                                 .mediaType(MediaType.APPLICATION_JSON_TYPE).data(GrantEvent.class, event).build());
-                        cursor.set(event.id());
                     }
                     if (out.isEmpty() && tick % heartbeatEvery == heartbeatEvery - 1) {
                         out.add(sse.newEventBuilder().comment("keep-alive").build());

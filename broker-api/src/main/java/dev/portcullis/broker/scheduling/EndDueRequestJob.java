@@ -1,5 +1,7 @@
 package dev.portcullis.broker.scheduling;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -28,6 +30,20 @@ public class EndDueRequestJob implements Job {
         String what = context.getMergedJobDataMap().getString(QuartzGrantScheduler.WHAT);
         RequestEvent event = EXPIRE.equals(what) ? new RequestEvent.Expire() : new RequestEvent.TimeOut();
         Transition result = workflow.applyAsSystem(id, event);
+        if (result instanceof Transition.Refused refused && "not_due".equals(refused.refusal().code())) {
+            // Fired a moment early (this broker's clock or rounding): wait for the due time and try once more.
+            Instant due = workflow.find(id).map(r -> EXPIRE.equals(what) ? r.endsAt() : r.pendingUntil()).orElse(Instant.now());
+            long wait = Duration.between(Instant.now(), due).toMillis() + 1;
+            if (wait > 0 && wait <= 5_000) {
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            result = workflow.applyAsSystem(id, event);
+        }
         if (result instanceof Transition.Applied applied) {
             LOG.infof("request %s: %s", id, applied.action());
         } else if (result instanceof Transition.Refused refused && !"request_closed".equals(refused.refusal().code())) {

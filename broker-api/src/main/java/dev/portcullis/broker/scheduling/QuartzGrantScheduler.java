@@ -43,13 +43,13 @@ public class QuartzGrantScheduler implements GrantScheduler {
 
     @Override
     public void pendingCreated(AccessRequest request) {
-        schedule(request.id(), EndDueRequestJob.TIME_OUT, Date.from(request.pendingUntil()));
+        schedule(request.id(), EndDueRequestJob.TIME_OUT, notBefore(request.pendingUntil()));
     }
 
     @Override
     public void grantStarted(AccessRequest grant) {
         unschedule(grant.id(), EndDueRequestJob.TIME_OUT);
-        schedule(grant.id(), EndDueRequestJob.EXPIRE, Date.from(grant.endsAt()));
+        schedule(grant.id(), EndDueRequestJob.EXPIRE, notBefore(grant.endsAt()));
         reconciler.grantChanged();
     }
 
@@ -94,6 +94,12 @@ public class QuartzGrantScheduler implements GrantScheduler {
             // A leftover trigger is harmless: ending an already closed request is refused and writes nothing.
             LOG.warnf("cannot remove the %s trigger of request %s: %s", what, id, e.getMessage());
         }
+    }
+
+    /** Quartz counts milliseconds and times are kept in microseconds: round up, or the trigger fires a hair early. */
+    static Date notBefore(java.time.Instant at) {
+        long millis = at.toEpochMilli();
+        return new Date(at.isAfter(java.time.Instant.ofEpochMilli(millis)) ? millis + 1 : millis);
     }
 
     private static JobKey key(UUID id, String what) {
