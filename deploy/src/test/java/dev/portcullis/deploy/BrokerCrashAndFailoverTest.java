@@ -71,10 +71,13 @@ class BrokerCrashAndFailoverTest {
         Map<String, Instant> first = makeGrants(a, GRANTS);
         a.kill();
         awaitAllEnded(first.keySet(), latest(first).plusSeconds(60));
+        Duration worst = Duration.ZERO;
         for (Map.Entry<String, Instant> grant : first.entrySet()) {
-            Instant ended = endedAt(grant.getKey());
-            assertThat(Duration.between(grant.getValue(), ended)).as("grant %s ended late", grant.getKey()).isLessThanOrEqualTo(Duration.ofSeconds(5));
+            Duration late = Duration.between(grant.getValue(), endedAt(grant.getKey()));
+            worst = late.compareTo(worst) > 0 ? late : worst;
+            assertThat(late).as("grant %s ended late", grant.getKey()).isLessThanOrEqualTo(Duration.ofSeconds(5));
         }
+        System.out.println("failover: " + GRANTS + " grants ended by the surviving broker, worst " + worst.toMillis() + " ms after the end time");
         assertExactlyOneExpiry(first.keySet());
 
         // 2. Every broker is down while 100 grants run out; the first one back ends them all at once.
@@ -84,9 +87,13 @@ class BrokerCrashAndFailoverTest {
         BrokerProcess back = broker("a-restarted");
         Instant ready = Instant.now();
         awaitAllEnded(second.keySet(), ready.plusSeconds(60));
+        Duration worstAfterRestart = Duration.ZERO;
         for (String id : second.keySet()) {
-            assertThat(Duration.between(ready, endedAt(id))).as("grant %s ended late after the restart", id).isLessThanOrEqualTo(Duration.ofSeconds(5));
+            Duration late = Duration.between(ready, endedAt(id));
+            worstAfterRestart = late.compareTo(worstAfterRestart) > 0 ? late : worstAfterRestart;
+            assertThat(late).as("grant %s ended late after the restart", id).isLessThanOrEqualTo(Duration.ofSeconds(5));
         }
+        System.out.println("restart: " + GRANTS + " overdue grants ended, the last " + worstAfterRestart.toMillis() + " ms after the broker was ready");
         assertExactlyOneExpiry(second.keySet());
         assertThat(back.isAlive()).isTrue();
     }
