@@ -21,6 +21,8 @@ command -v psql >/dev/null 2>&1 || want+=(postgresql-client)
 command -v runuser >/dev/null 2>&1 || want+=(util-linux)
 command -v unzip >/dev/null 2>&1 || want+=(unzip)
 command -v curl >/dev/null 2>&1 || want+=(curl)
+command -v pkill >/dev/null 2>&1 || want+=(procps)
+command -v setsid >/dev/null 2>&1 || want+=(util-linux)
 
 if [ ${#want[@]} -gt 0 ]; then
   say "installing from Debian's packages: ${want[*]}"
