@@ -1,0 +1,68 @@
+package dev.portcullis.recording;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Appends chunks to one recording, keeping the hash chain, and closes it with a signed manifest.
+ * Synchronous and not buffered: the asynchronous, periodically flushing recorders sit in front of it.
+ * An I/O failure is thrown to the caller, who must then cut the session (fail closed).
+ */
+public final class ChunkedRecording {
+
+    private final RecordingStorage storage;
+    private final String id;
+    private final String headerHash;
+    private final List<RecordingManifest.Chunk> chunks = new ArrayList<>();
+    private final Clock clock;
+    private String lastHash;
+    private long payloadBytes;
+    private boolean closed;
+
+    private ChunkedRecording(RecordingStorage storage, String id, String headerHash, Clock clock) {
+        this.storage = storage;
+        this.id = id;
+        this.headerHash = headerHash;
+        this.lastHash = headerHash;
+        this.clock = clock;
+    }
+
+    /** Creates the recording with its header (a JSON object describing the session). */
+    public static ChunkedRecording create(RecordingStorage storage, String id, String headerJson, Clock clock) throws IOException {
+        byte[] header = headerJson.getBytes(StandardCharsets.UTF_8);
+        storage.create(id, header);
+        return new ChunkedRecording(storage, id, ChunkChain.sha256(header), clock);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public synchronized void append(byte[] payload) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("recording " + id + " is closed");
+        }
+        long index = chunks.size() + 1L;
+        byte[] chunk = ChunkChain.encode(id, index, lastHash, payload);
+        storage.putChunk(id, index, chunk);
+        lastHash = ChunkChain.sha256(chunk);
+        payloadBytes += payload.length;
+        chunks.add(new RecordingManifest.Chunk(index, lastHash, chunk.length));
+    }
+
+    /** Writes the signed manifest; nothing can be appended afterwards. */
+    public synchronized RecordingManifest close(RecordingSigner signer) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("recording " + id + " is closed already");
+        }
+        RecordingManifest manifest = new RecordingManifest(1, id, headerHash, List.copyOf(chunks), lastHash, payloadBytes, clock.instant(),
+                ChunkChain.sha256(signer.publicKey().getEncoded()));
+        byte[] json = manifest.toJson();
+        storage.putManifest(id, json, signer.sign(json));
+        closed = true;
+        return manifest;
+    }
+}

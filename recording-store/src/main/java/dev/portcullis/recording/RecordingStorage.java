@@ -1,0 +1,37 @@
+package dev.portcullis.recording;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where recordings are kept: write-once objects per recording (a header, numbered chunks, a manifest and its
+ * signature), never changed or deleted through this port. Object-per-chunk, so an S3-compatible store can
+ * implement it as well as the filesystem.
+ */
+public interface RecordingStorage {
+
+    /** Creates a recording with its header; fails if a recording with this id exists. */
+    void create(String recordingId, byte[] header) throws IOException;
+
+    /** Stores chunk {@code index}; fails if that chunk exists already (write-once). */
+    void putChunk(String recordingId, long index, byte[] chunk) throws IOException;
+
+    /** Stores the signed manifest that closes a recording; fails if one exists. */
+    void putManifest(String recordingId, byte[] manifest, byte[] signature) throws IOException;
+
+    byte[] header(String recordingId) throws IOException;
+
+    /** Indexes of the stored chunks, ascending. */
+    List<Long> chunkIndexes(String recordingId) throws IOException;
+
+    byte[] chunk(String recordingId, long index) throws IOException;
+
+    /** The manifest and its signature, or empty while the recording is open (or after a crash). */
+    Optional<SignedManifest> manifest(String recordingId) throws IOException;
+
+    List<String> recordings() throws IOException;
+
+    record SignedManifest(byte[] manifest, byte[] signature) {
+    }
+}
