@@ -22,6 +22,8 @@ command -v runuser >/dev/null 2>&1 || want+=(util-linux)
 command -v unzip >/dev/null 2>&1 || want+=(unzip)
 command -v curl >/dev/null 2>&1 || want+=(curl)
 command -v pkill >/dev/null 2>&1 || want+=(procps)
+command -v asciinema >/dev/null 2>&1 || want+=(asciinema)
+command -v script >/dev/null 2>&1 || want+=(bsdutils)
 command -v setsid >/dev/null 2>&1 || want+=(util-linux)
 
 if [ ${#want[@]} -gt 0 ]; then

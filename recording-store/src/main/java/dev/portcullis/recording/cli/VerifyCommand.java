@@ -8,13 +8,14 @@ import java.security.PublicKey;
 import java.util.Base64;
 
 import dev.portcullis.recording.FileSystemRecordingStorage;
+import dev.portcullis.recording.RecordingKeys;
 import dev.portcullis.recording.RecordingSigner;
 import dev.portcullis.recording.RecordingVerifier;
 
 /**
  * {@code verify <recordings-dir> <recording-id> <public-key-file>}: checks one recording; exit code 0 valid,
  * 1 tampered, 2 incomplete, 64 usage or unreadable input. The key file holds the Ed25519 public key in its
- * X.509 encoding, raw or base64.
+ * X.509 encoding, raw, base64, or PEM as {@link RecordingKeys} writes it.
  */
 public final class VerifyCommand {
 
@@ -47,6 +48,9 @@ public final class VerifyCommand {
 
     private static PublicKey readKey(Path file) throws IOException {
         byte[] raw = Files.readAllBytes(file);
+        if (new String(raw, java.nio.charset.StandardCharsets.US_ASCII).contains("-----BEGIN PUBLIC KEY-----")) {
+            return RecordingKeys.readPublicKey(file);
+        }
         try {
             return RecordingSigner.publicKey(raw);
         } catch (IllegalArgumentException notDer) {

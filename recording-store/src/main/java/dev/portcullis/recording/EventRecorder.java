@@ -1,0 +1,36 @@
+package dev.portcullis.recording;
+
+import dev.portcullis.recording.event.SessionEvent;
+import dev.portcullis.recording.event.StructuredEvent;
+import dev.portcullis.recording.format.RecordingLines;
+
+import java.time.Instant;
+
+/**
+ * Records what a session did as structured events (exec commands, file transfers and operations,
+ * database queries), the {@code events.jsonl} stream of the recording.
+ */
+public final class EventRecorder {
+
+    private final RecordingWriter writer;
+
+    EventRecorder(RecordingWriter writer) {
+        this.writer = writer;
+    }
+
+    /**
+     * @throws IllegalArgumentException for a {@link SessionEvent}: start and end are recorded by
+     *                                  {@link Recordings#start} and {@link SessionRecording#close}, exactly once each
+     */
+    public void record(StructuredEvent event) throws RecordingFailedException {
+        if (event instanceof SessionEvent) {
+            throw new IllegalArgumentException("session start and end are recorded by Recordings.start and SessionRecording.close");
+        }
+        append(event);
+    }
+
+    void append(StructuredEvent event) throws RecordingFailedException {
+        Instant startedAt = writer.metadata().startedAt();
+        writer.append(micros -> RecordingLines.eventLine(micros, RecordingLines.at(startedAt, micros), event));
+    }
+}

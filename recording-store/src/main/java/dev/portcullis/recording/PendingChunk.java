@@ -1,0 +1,65 @@
+package dev.portcullis.recording;
+
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+
+/**
+ * Lines waiting in the writer thread to become the next chunk, and the rule for when they must:
+ * once the body reaches the size limit, or once the oldest line has waited a flush interval.
+ * The interval counts from when the chunk was opened in the writer, not from when its first line
+ * was recorded, so a backlog after a slow write turns into fewer, larger chunks instead of a burst
+ * of one-line chunks that would only deepen it.
+ */
+final class PendingChunk {
+
+    private final long flushIntervalNanos;
+    private final int maxBytes;
+    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+    private int lines;
+    private long openedAtNanos;
+
+    PendingChunk(Duration flushInterval, int maxBytes) {
+        this.flushIntervalNanos = flushInterval.toNanos();
+        this.maxBytes = maxBytes;
+    }
+
+    void add(byte[] line, long nowNanos) {
+        if (lines == 0) {
+            openedAtNanos = nowNanos;
+        }
+        body.writeBytes(line);
+        body.write('\n');
+        lines++;
+    }
+
+    boolean isEmpty() {
+        return lines == 0;
+    }
+
+    boolean isFull() {
+        return body.size() >= maxBytes;
+    }
+
+    boolean isDue(long nowNanos) {
+        return lines > 0 && nowNanos - openedAtNanos >= flushIntervalNanos;
+    }
+
+    /** Nanoseconds until {@link #isDue} turns true (zero when already due). */
+    long nanosUntilDue(long nowNanos) {
+        return Math.max(0, openedAtNanos + flushIntervalNanos - nowNanos);
+    }
+
+    /** Newline-terminated lines: the payload of the next chunk. */
+    byte[] body() {
+        return body.toByteArray();
+    }
+
+    int lines() {
+        return lines;
+    }
+
+    void clear() {
+        body.reset();
+        lines = 0;
+    }
+}

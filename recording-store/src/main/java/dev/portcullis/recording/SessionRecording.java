@@ -1,0 +1,63 @@
+package dev.portcullis.recording;
+
+import dev.portcullis.recording.event.SessionEvent;
+
+/**
+ * The recording of one session: its terminal stream, its structured events, and its end. Close it
+ * exactly when the session ends; until then its chunks are stored but unsigned, and it verifies as
+ * incomplete.
+ */
+public final class SessionRecording {
+
+    private final RecordingWriter writer;
+    private final AsciicastRecorder terminal;
+    private final EventRecorder events;
+    private boolean closing;
+
+    SessionRecording(RecordingWriter writer) {
+        this.writer = writer;
+        this.terminal = new AsciicastRecorder(writer, writer.metadata().inputRecorded());
+        this.events = new EventRecorder(writer);
+    }
+
+    public String id() {
+        return writer.id();
+    }
+
+    public RecordingMetadata metadata() {
+        return writer.metadata();
+    }
+
+    public AsciicastRecorder terminal() {
+        return terminal;
+    }
+
+    public EventRecorder events() {
+        return events;
+    }
+
+    public boolean isFailed() {
+        return writer.isFailed();
+    }
+
+    public RecordingManifest close() throws RecordingFailedException {
+        return close("closed", null);
+    }
+
+    /**
+     * Ends the recording: flushes a character cut off at the very end, records the end event with
+     * the raw byte counts, persists the rest and signs the manifest. Calling it again returns the
+     * same manifest.
+     *
+     * @param reason     why the session ended (client disconnected, grant revoked, ...)
+     * @param exitStatus the remote command's exit status, when there was one
+     */
+    public synchronized RecordingManifest close(String reason, Integer exitStatus) throws RecordingFailedException {
+        if (!closing) {
+            closing = true;
+            terminal.finish();
+            events.append(SessionEvent.ended(reason, exitStatus, terminal.outputBytes(), terminal.inputBytes()));
+        }
+        return writer.close();
+    }
+}
