@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  * @param approverGroups   an approver must be a member of one of these groups at the moment of approval
  * @param denyThreshold    distinct denials that close the request
  * @param jitGroup         Keycloak group the requester joins for the grant's lifetime, or null
+ * @param session          what sessions under this rule may do at the bastion
  */
 public record AccessRule(
         String name,
@@ -34,7 +35,8 @@ public record AccessRule(
         int denyThreshold,
         Duration pendingTtl,
         String jitGroup,
-        AccessLevel access) {
+        AccessLevel access,
+        SessionOptions session) {
 
     public AccessRule {
         Objects.requireNonNull(name, "name");
@@ -46,6 +48,7 @@ public record AccessRule(
         Objects.requireNonNull(maxDuration, "maxDuration");
         Objects.requireNonNull(pendingTtl, "pendingTtl");
         Objects.requireNonNull(access, "access");
+        session = session == null ? SessionOptions.DEFAULT : session;
     }
 
     public boolean ticketRequired() {

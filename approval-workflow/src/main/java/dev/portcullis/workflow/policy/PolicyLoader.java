@@ -46,7 +46,8 @@ public final class PolicyLoader {
     private static final Set<String> TOP_KEYS = Set.of("version", "targets", "rules");
     private static final Set<String> TARGET_KEYS = Set.of("name", "kind", "host", "port", "database", "labels");
     private static final Set<String> RULE_KEYS = Set.of("name", "requesters", "targets", "targetLabels", "logins",
-            "maxDuration", "reason", "ticket", "approvals", "denyThreshold", "pendingTtl", "jitGroup", "access");
+            "maxDuration", "reason", "ticket", "approvals", "denyThreshold", "pendingTtl", "jitGroup", "access", "session");
+    private static final Set<String> SESSION_KEYS = Set.of("portForwarding", "agentForwarding", "recordInput");
     private static final Set<String> APPROVAL_KEYS = Set.of("required", "from");
 
     private final List<PolicyError> errors = new ArrayList<>();
@@ -234,9 +235,19 @@ public final class PolicyLoader {
             else if ("write".equals(text)) access = AccessLevel.WRITE;
             else if (text != null) error(m.get("access"), "access must be 'read' or 'write', not '" + text + "'");
         }
+        SessionOptions session = SessionOptions.DEFAULT;
+        if (m.containsKey("session")) {
+            Map<String, Node> options = mapping(m.get("session"), "session", SESSION_KEYS);
+            if (options != null) {
+                session = new SessionOptions(
+                        flag(options.get("portForwarding"), "session.portForwarding", SessionOptions.DEFAULT.portForwarding()),
+                        flag(options.get("agentForwarding"), "session.agentForwarding", SessionOptions.DEFAULT.agentForwarding()),
+                        flag(options.get("recordInput"), "session.recordInput", SessionOptions.DEFAULT.recordInput()));
+            }
+        }
         if (errors.size() > before) return null;
         return new AccessRule(name, requesters, targetNames, targetLabels, logins, maxDuration, reasonRequired, ticket,
-                approvalsRequired, approverGroups, denyThreshold, pendingTtl, jitGroup, access);
+                approvalsRequired, approverGroups, denyThreshold, pendingTtl, jitGroup, access, session);
     }
 
     // ---- node helpers: each reports its own error and returns null (or an empty value) on failure
@@ -311,6 +322,16 @@ public final class PolicyLoader {
         }
         error(node, key + " must be a whole number");
         return null;
+    }
+
+    private boolean flag(Node node, String key, boolean absent) {
+        if (node == null) return absent;
+        if (!visit(node)) return absent;
+        if (node instanceof ScalarNode scalar && (scalar.getValue().equals("true") || scalar.getValue().equals("false"))) {
+            return Boolean.parseBoolean(scalar.getValue());
+        }
+        error(node, key + " must be true or false");
+        return absent;
     }
 
     private Duration duration(Node node, String key) {

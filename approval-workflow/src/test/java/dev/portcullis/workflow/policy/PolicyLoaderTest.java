@@ -116,7 +116,7 @@ class PolicyLoaderTest {
                 "line 14: login 'Root!' must match " + PolicyLoader.LOGIN.pattern(),
                 "line 15: maxDuration 'forever' is not a duration like 30m, 2h or 1d",
                 "line 16: ticket pattern is not a valid regular expression: Unclosed character class",
-                "line 17: unknown key 'approval' in a rule (allowed: access, approvals, denyThreshold, jitGroup, logins, maxDuration, name, pendingTtl, reason, requesters, targetLabels, targets, ticket)",
+                "line 17: unknown key 'approval' in a rule (allowed: access, approvals, denyThreshold, jitGroup, logins, maxDuration, name, pendingTtl, reason, requesters, session, targetLabels, targets, ticket)",
                 "line 11: missing 'approvals'");
         assertThat(e.getMessage()).contains("broken.yaml:line 4:");
     }
@@ -130,6 +130,15 @@ class PolicyLoaderTest {
         assertThat(errorsOf("targets: []\ntargets: []\nrules: []")).containsExactly("line 2: duplicate key 'targets' in the policy");
         assertThat(errorsOf("targets: &t []\nrules: *t")).containsExactly("line 1: YAML anchors and aliases are not supported in policy files");
         assertThat(errorsOf("rules: []")).containsExactly("line 1: missing 'targets'");
+        String badSession = """
+                targets: [{name: t, kind: ssh, host: h}]
+                rules:
+                  - {name: r, requesters: [e], targets: [t], logins: [u], maxDuration: 1h, approvals: {required: 1, from: [a]},
+                     session: {portForwarding: yes please, x11: true}}
+                """;
+        assertThat(errorsOf(badSession)).containsExactlyInAnyOrder(
+                "line 4: unknown key 'x11' in session (allowed: agentForwarding, portForwarding, recordInput)",
+                "line 4: session.portForwarding must be true or false");
     }
 
     @Test

@@ -200,7 +200,7 @@ class AccessRequestTest {
     void aTightenedPolicyStillBoundsTheGrantAndARemovedRuleBlocksApproval() {
         AccessRequest afterBob = applied(Fixtures.pendingWebRequest(ALICE).apply(new RequestEvent.Approve(null), BOB, T0, web));
         AccessRule tighter = new AccessRule(web.name(), web.requesterGroups(), web.targetNames(), web.targetLabels(), web.logins(),
-                Duration.ofMinutes(30), web.reasonRequired(), web.ticketPattern(), 2, web.approverGroups(), 1, web.pendingTtl(), null, web.access());
+                Duration.ofMinutes(30), web.reasonRequired(), web.ticketPattern(), 2, web.approverGroups(), 1, web.pendingTtl(), null, web.access(), web.session());
         AccessRequest active = applied(afterBob.apply(new RequestEvent.Approve(null), CAROL, T0, tighter));
         assertThat(Duration.between(active.grantedAt(), active.endsAt())).isEqualTo(Duration.ofMinutes(30));
 

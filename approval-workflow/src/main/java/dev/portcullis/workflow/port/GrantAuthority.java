@@ -1,0 +1,61 @@
+package dev.portcullis.workflow.port;
+
+import java.util.Objects;
+
+import dev.portcullis.workflow.grant.ActiveGrant;
+
+/**
+ * The bastion's question to the broker, asked for every new session and every new channel: may this
+ * person use this login on this target, in this way, now? The broker answers from the live grants
+ * (in-process when the bastion runs inside the broker, over the internal REST API otherwise).
+ * An authority that cannot be asked throws {@link AuthorityUnavailableException}; the bastion then refuses.
+ */
+public interface GrantAuthority {
+
+    Decision authorize(Ask ask);
+
+    /** What a session or a channel is about to do. */
+    enum Use {
+        /** Opening the connection to the target at all. */
+        SESSION,
+        SHELL,
+        EXEC,
+        SFTP,
+        PORT_FORWARDING,
+        AGENT_FORWARDING,
+        /** A PostgreSQL session through the database proxy. */
+        DATABASE
+    }
+
+    record Ask(String username, String target, String login, Use use) {
+        public Ask {
+            Objects.requireNonNull(username, "username");
+            Objects.requireNonNull(target, "target");
+            Objects.requireNonNull(login, "login");
+            Objects.requireNonNull(use, "use");
+        }
+    }
+
+    sealed interface Decision permits Allowed, Refused {
+    }
+
+    record Allowed(ActiveGrant grant) implements Decision {
+        public Allowed {
+            Objects.requireNonNull(grant, "grant");
+        }
+    }
+
+    /** @param message one line a person can act on, shown to the user as it is */
+    record Refused(String code, String message) implements Decision {
+        public Refused {
+            Objects.requireNonNull(code, "code");
+            Objects.requireNonNull(message, "message");
+        }
+    }
+
+    final class AuthorityUnavailableException extends RuntimeException {
+        public AuthorityUnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
