@@ -25,6 +25,12 @@ command -v pkill >/dev/null 2>&1 || want+=(procps)
 command -v asciinema >/dev/null 2>&1 || want+=(asciinema)
 command -v script >/dev/null 2>&1 || want+=(bsdutils)
 command -v setsid >/dev/null 2>&1 || want+=(util-linux)
+# OpenSSH: sshd is the SSH target of tests, benchmarks and the quickstart's demo target (testkit LocalSshd);
+# ssh, sftp, scp and ssh-keygen are the clients the tests drive.
+[ -x /usr/sbin/sshd ] || want+=(openssh-server)
+for tool in ssh sftp scp ssh-keygen; do
+  command -v "$tool" >/dev/null 2>&1 || { want+=(openssh-client); break; }
+done
 
 if [ ${#want[@]} -gt 0 ]; then
   say "installing from Debian's packages: ${want[*]}"
@@ -34,6 +40,20 @@ if [ ${#want[@]} -gt 0 ]; then
   $sudo apt-get update -qq >/dev/null || die "apt-get update failed"
   $sudo apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null || die "apt-get install ${want[*]} failed"
   # Debian's postgresql package starts a system cluster on 5432; Portcullis runs its own on a free
-  # loopback port and leaves the system one alone.
+  # loopback port and leaves the system one alone. The same goes for openssh-server, which may start the
+  # system sshd on port 22: Portcullis runs its own sshd on a free loopback port.
+fi
+
+# As root, LocalSshd runs sshd as root but only lets in this unprivileged account, never root.
+if [ "$(id -u)" -eq 0 ]; then
+  if ! id -u portcullis-target >/dev/null 2>&1; then
+    say "creating the local account portcullis-target (the login of the local SSH target)"
+    useradd --create-home --shell /bin/bash portcullis-target || die "useradd portcullis-target failed"
+  fi
+  # useradd leaves the password field "!" (locked); sshd without PAM refuses locked accounts even for
+  # public keys. "*" keeps every password login impossible without the lock.
+  case "$(getent shadow portcullis-target | cut -d: -f2)" in
+    '!'*) usermod -p '*' portcullis-target || die "usermod -p '*' portcullis-target failed" ;;
+  esac
 fi
 exit 0
