@@ -37,8 +37,8 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 public final class PolicyLoader {
 
-    static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
-    static final Pattern LOGIN = Pattern.compile("[a-z_][a-z0-9_.-]{0,62}");
+    public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    public static final Pattern LOGIN = Pattern.compile("[a-z_][a-z0-9_.-]{0,62}");
     private static final Duration MIN_DURATION = Duration.ofMinutes(1);
     private static final Duration MAX_DURATION = Duration.ofDays(30);
     private static final int MAX_BYTES = 1 << 20;

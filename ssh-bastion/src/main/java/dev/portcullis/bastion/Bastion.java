@@ -1,0 +1,193 @@
+package dev.portcullis.bastion;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
+
+import dev.portcullis.bastion.broker.BrokerClient;
+import dev.portcullis.bastion.broker.CertificateAuthorityClient;
+import dev.portcullis.bastion.broker.GrantEventStream;
+import dev.portcullis.bastion.broker.RemoteGrantAuthority;
+import dev.portcullis.bastion.broker.RemoteSessionIndex;
+import dev.portcullis.bastion.server.BastionServer;
+import dev.portcullis.bastion.server.LiveSessions;
+import dev.portcullis.bastion.server.Sessions;
+import dev.portcullis.bastion.upstream.TargetInventory;
+import dev.portcullis.bastion.upstream.UpstreamConnector;
+import dev.portcullis.recording.FileSystemRecordingStorage;
+import dev.portcullis.recording.RecordingKeys;
+import dev.portcullis.recording.RecordingSigner;
+import dev.portcullis.recording.Recordings;
+import dev.portcullis.workflow.port.GrantAuthority;
+import dev.portcullis.workflow.port.SessionIndex;
+
+/**
+ * One bastion: its SSH server, the recordings it writes, and its links to the broker. {@link #start(BastionSettings)}
+ * runs it as its own process against the broker's REST API; {@link #start(Parts)} takes the ports directly, for a
+ * bastion inside the broker's process and for tests.
+ */
+public final class Bastion implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Bastion.class.getName());
+
+    /**
+     * Everything a bastion is made of.
+     *
+     * @param userCa   the broker's user CA key (null while unknown: nobody gets in)
+     * @param hostCert the bastion's host certificate for ProxyJump (null: jumps show an unknown host key)
+     */
+    public record Parts(String host, int port, KeyPair hostKey, Recordings recordings, Supplier<TargetInventory> inventory,
+                        GrantAuthority authority, SessionIndex index, Supplier<PublicKey> userCa,
+                        Supplier<OpenSshCertificate> hostCert, Map<String, PublicKey> plainKeys, String portalUrl,
+                        String bastionName, Duration connectTimeout, Clock clock) {
+    }
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private BastionServer server;
+    private LiveSessions live;
+
+    private Bastion() {
+    }
+
+    public static Bastion start(Parts parts) throws IOException {
+        Bastion bastion = new Bastion();
+        try {
+            bastion.live = new LiveSessions(parts.clock());
+            bastion.closeables.add(bastion.live);
+            UpstreamConnector connector = new UpstreamConnector();
+            bastion.closeables.add(connector);
+            AtomicInteger n = new AtomicInteger();
+            ExecutorService setup = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "bastion-session-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            bastion.closeables.add(setup::shutdownNow);
+            bastion.server = Sessions.startServer(new BastionServer.Options(parts.host(), parts.port(), parts.hostKey(),
+                    parts.hostCert(), parts.userCa(), parts.plainKeys()), parts.authority(), parts.index(), parts.inventory(),
+                    connector, parts.recordings(), bastion.live, setup, parts.clock(), parts.portalUrl(), parts.bastionName(),
+                    parts.connectTimeout());
+            bastion.closeables.add(0, bastion.server);
+            LOG.info(() -> "bastion " + parts.bastionName() + " listening on " + bastion.server.host() + ":" + bastion.server.port()
+                    + ", host key " + KeyUtils.getFingerPrint(parts.hostKey().getPublic()));
+            return bastion;
+        } catch (IOException | RuntimeException e) {
+            bastion.close();
+            throw e;
+        }
+    }
+
+    /** A bastion process: REST adapters to the broker, keys and recordings under the settings' directories. */
+    public static Bastion start(BastionSettings settings) throws IOException {
+        Files.createDirectories(settings.stateDir());
+        KeyPair hostKey = HostKeys.loadOrGenerate(settings.stateDir().resolve("ssh_host_ed25519_key"));
+        RecordingSigner signer = RecordingKeys.loadOrGenerate(settings.stateDir().resolve("recording-signing-key.pem"),
+                settings.stateDir().resolve("recording-signing-key.pub.pem"));
+        Recordings recordings = new Recordings(new FileSystemRecordingStorage(settings.recordingsDir()), signer);
+        TargetInventory inventory = TargetInventory.load(settings.targetsFile());
+        Map<String, PublicKey> plainKeys = settings.allowPlainKeys() ? loadPlainKeys(settings.plainKeysFile()) : Map.of();
+
+        BrokerClient broker = new BrokerClient(settings.brokerUrl(), settings.tokenUrl(), settings.clientId(),
+                settings.clientSecret(), settings.connectTimeout());
+        CertificateAuthorityClient cas = new CertificateAuthorityClient(broker);
+        AtomicReference<PublicKey> userCa = new AtomicReference<>();
+        AtomicReference<OpenSshCertificate> hostCert = new AtomicReference<>();
+        List<String> principals = new ArrayList<>(inventory.names());
+        principals.addAll(settings.hostNames());
+        Runnable refreshCas = () -> {
+            try {
+                userCa.set(cas.userCa());
+            } catch (IOException e) {
+                LOG.warning("cannot fetch the broker's user CA (" + e.getMessage() + "); "
+                        + (userCa.get() == null ? "nobody can log in until it is known" : "keeping the one already known"));
+            }
+            try {
+                hostCert.set(cas.hostCertificate(hostKey.getPublic(), principals));
+            } catch (IOException e) {
+                LOG.warning("cannot get a host certificate from the broker (" + e.getMessage() + "); ProxyJump users will see an unknown host key");
+            }
+        };
+        refreshCas.run();
+        RemoteSessionIndex index = new RemoteSessionIndex(broker);
+        Bastion bastion = start(new Parts(settings.listenHost(), settings.listenPort(), hostKey, recordings, () -> inventory,
+                new RemoteGrantAuthority(broker), index, userCa::get, hostCert::get, plainKeys, settings.portalUrl(),
+                settings.bastionName(), settings.connectTimeout(), Clock.systemUTC()));
+        bastion.closeables.add(index);
+        ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ca-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        // the user CA is re-read often so a missing one at start-up is fixed soon; host certificates last 24 h
+        refresher.scheduleWithFixedDelay(() -> {
+            if (userCa.get() == null || hostCert.get() == null) {
+                refreshCas.run();
+            }
+        }, 5, 5, TimeUnit.SECONDS);
+        refresher.scheduleWithFixedDelay(refreshCas, 1, 1, TimeUnit.HOURS);
+        bastion.closeables.add(refresher::shutdownNow);
+        bastion.closeables.add(new GrantEventStream(broker, bastion.live).start());
+        return bastion;
+    }
+
+    private static Map<String, PublicKey> loadPlainKeys(Path file) throws IOException {
+        Map<String, PublicKey> keys = new LinkedHashMap<>();
+        int lineNo = 0;
+        for (String line : Files.readAllLines(file)) {
+            lineNo++;
+            String l = line.trim();
+            if (l.isEmpty() || l.startsWith("#")) {
+                continue;
+            }
+            int space = l.indexOf(' ');
+            if (space < 1) {
+                throw new IOException(file + ":" + lineNo + ": expected 'person ssh-ed25519 AAAA...'");
+            }
+            keys.put(l.substring(0, space), TargetInventory.parsePublicKey(l.substring(space + 1)));
+        }
+        return keys;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public LiveSessions liveSessions() {
+        return live;
+    }
+
+    public int connections() {
+        return server.activeSessions();
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.fine(() -> "while closing: " + e);
+            }
+        }
+        closeables.clear();
+    }
+}

@@ -1,0 +1,112 @@
+package dev.portcullis.bastion;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How a bastion process is set up. Read from environment variables by {@link #fromEnvironment(Map)} so that the
+ * same settings work for systemd units, containers and tests; secrets are only ever read from the environment.
+ *
+ * @param listenHost      address the SSH server binds to
+ * @param listenPort      port the SSH server binds to (0 = any free port)
+ * @param stateDir        the bastion's own keys: SSH host key, recording signing key
+ * @param recordingsDir   where recordings are written (the filesystem backend of the recording store)
+ * @param targetsFile     the inventory: credentials and pinned host keys of the targets this bastion reaches
+ * @param portalUrl       where people request access; shown in every refusal
+ * @param bastionName     this bastion's name in the session index and the audit trail
+ * @param hostNames       names users reach this bastion by; principals of its host certificate
+ * @param connectTimeout  bound on connecting and authenticating to a target
+ */
+public record BastionSettings(
+        String listenHost,
+        int listenPort,
+        Path stateDir,
+        Path recordingsDir,
+        Path targetsFile,
+        URI brokerUrl,
+        URI tokenUrl,
+        String clientId,
+        String clientSecret,
+        String portalUrl,
+        String bastionName,
+        List<String> hostNames,
+        Duration connectTimeout,
+        boolean allowPlainKeys,
+        Path plainKeysFile) {
+
+    public BastionSettings {
+        Objects.requireNonNull(listenHost, "listenHost");
+        Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(recordingsDir, "recordingsDir");
+        Objects.requireNonNull(targetsFile, "targetsFile");
+        Objects.requireNonNull(portalUrl, "portalUrl");
+        Objects.requireNonNull(bastionName, "bastionName");
+        hostNames = List.copyOf(hostNames);
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        if (listenPort < 0 || listenPort > 65535) {
+            throw new IllegalArgumentException("PORTCULLIS_BASTION_PORT must be between 0 and 65535");
+        }
+        if (allowPlainKeys && plainKeysFile == null) {
+            throw new IllegalArgumentException("PORTCULLIS_BASTION_ALLOW_PLAIN_KEYS needs PORTCULLIS_BASTION_PLAIN_KEYS_FILE");
+        }
+    }
+
+    /**
+     * Reads the settings; every missing required value is named in one message so an operator fixes them all at once.
+     */
+    public static BastionSettings fromEnvironment(Map<String, String> env) {
+        StringBuilder missing = new StringBuilder();
+        String broker = required(env, "PORTCULLIS_BROKER_URL", missing);
+        String token = required(env, "PORTCULLIS_BASTION_TOKEN_URL", missing);
+        String secret = required(env, "PORTCULLIS_BASTION_CLIENT_SECRET", missing);
+        String targets = required(env, "PORTCULLIS_BASTION_TARGETS", missing);
+        if (missing.length() > 0) {
+            throw new IllegalArgumentException("missing settings:" + missing);
+        }
+        Path state = Path.of(env.getOrDefault("PORTCULLIS_BASTION_STATE_DIR", ".portcullis/bastion"));
+        int port;
+        try {
+            port = Integer.parseInt(env.getOrDefault("PORTCULLIS_BASTION_PORT", "2022"));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("PORTCULLIS_BASTION_PORT must be a number");
+        }
+        boolean plain = Boolean.parseBoolean(env.getOrDefault("PORTCULLIS_BASTION_ALLOW_PLAIN_KEYS", "false"));
+        String plainFile = env.get("PORTCULLIS_BASTION_PLAIN_KEYS_FILE");
+        return new BastionSettings(
+                env.getOrDefault("PORTCULLIS_BASTION_HOST", "127.0.0.1"),
+                port,
+                state,
+                Path.of(env.getOrDefault("PORTCULLIS_RECORDINGS_DIR", state.resolve("recordings").toString())),
+                Path.of(targets),
+                URI.create(broker),
+                URI.create(token),
+                env.getOrDefault("PORTCULLIS_BASTION_CLIENT_ID", "portcullis-bastion"),
+                secret,
+                env.getOrDefault("PORTCULLIS_PORTAL_URL", broker),
+                env.getOrDefault("PORTCULLIS_BASTION_NAME", "bastion-1"),
+                List.of(env.getOrDefault("PORTCULLIS_BASTION_HOST_NAMES", "localhost,127.0.0.1").split(",")),
+                Duration.ofSeconds(Long.parseLong(env.getOrDefault("PORTCULLIS_BASTION_CONNECT_TIMEOUT_SECONDS", "10"))),
+                plain,
+                plainFile == null ? null : Path.of(plainFile));
+    }
+
+    private static String required(Map<String, String> env, String name, StringBuilder missing) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            missing.append(' ').append(name);
+            return null;
+        }
+        return value;
+    }
+
+    @Override
+    public String toString() {
+        // the client secret never reaches a log line
+        return "BastionSettings[listen=" + listenHost + ":" + listenPort + ", stateDir=" + stateDir + ", recordings=" + recordingsDir
+                + ", targets=" + targetsFile + ", broker=" + brokerUrl + ", name=" + bastionName + "]";
+    }
+}

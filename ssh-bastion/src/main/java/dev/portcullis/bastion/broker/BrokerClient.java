@@ -1,0 +1,164 @@
+package dev.portcullis.bastion.broker;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+/**
+ * The bastion's side of the broker's internal API: a client-credentials token of the {@code portcullis-bastion}
+ * Keycloak client (no static secret shared with the broker), JSON in and out, one clear exception per failure.
+ */
+public final class BrokerClient {
+
+    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    private final URI broker;
+    private final URI tokenUrl;
+    private final String clientId;
+    private final String clientSecret;
+    private final Duration timeout;
+    private final HttpClient http;
+    private String token;
+    private Instant tokenExpires = Instant.EPOCH;
+
+    public BrokerClient(URI broker, URI tokenUrl, String clientId, String clientSecret, Duration timeout) {
+        this.broker = broker;
+        this.tokenUrl = tokenUrl;
+        this.clientId = clientId;
+        this.clientSecret = clientSecret;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    /** The broker answered with an error status. */
+    public static final class BrokerException extends IOException {
+        private final int status;
+
+        BrokerException(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    public JsonNode get(String path, boolean authenticated) throws IOException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(broker.resolve(path)).timeout(timeout).GET()
+                .header("Accept", "application/json");
+        return send(request, authenticated);
+    }
+
+    public JsonNode post(String path, Object body) throws IOException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(broker.resolve(path)).timeout(timeout)
+                .header("Content-Type", "application/json").header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+        return send(request, true);
+    }
+
+    /** Opens a server-sent event stream; the caller reads lines until the stream ends. */
+    public Stream<String> events(String path, String lastEventId) throws IOException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(broker.resolve(path)).GET()
+                .header("Accept", "text/event-stream").header("Authorization", "Bearer " + token(false));
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        HttpResponse<Stream<String>> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofLines());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+        if (response.statusCode() != 200) {
+            response.body().close();
+            if (response.statusCode() == 401) {
+                invalidateToken();
+            }
+            throw new BrokerException(response.statusCode(), "grant events: HTTP " + response.statusCode());
+        }
+        return response.body();
+    }
+
+    private JsonNode send(HttpRequest.Builder request, boolean authenticated) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            if (authenticated) {
+                request.setHeader("Authorization", "Bearer " + token(attempt > 0));
+            }
+            HttpResponse<byte[]> response;
+            try {
+                response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+            int status = response.statusCode();
+            if (status == 401 && authenticated && attempt == 0) {
+                continue; // the token may have been revoked or expired early: one fresh token, once
+            }
+            JsonNode body = response.body().length == 0 ? JSON.nullNode() : parse(response.body());
+            if (status >= 200 && status < 300) {
+                return body;
+            }
+            String detail = body.hasNonNull("detail") ? body.get("detail").asText()
+                    : body.hasNonNull("title") ? body.get("title").asText() : "HTTP " + status;
+            throw new BrokerException(status, detail);
+        }
+    }
+
+    private static JsonNode parse(byte[] body) throws IOException {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new IOException("the broker answered with something that is not JSON");
+        }
+    }
+
+    private synchronized void invalidateToken() {
+        token = null;
+    }
+
+    private synchronized String token(boolean fresh) throws IOException {
+        if (!fresh && token != null && Instant.now().isBefore(tokenExpires)) {
+            return token;
+        }
+        String form = "grant_type=client_credentials&client_id=" + URLEncoder.encode(clientId, StandardCharsets.UTF_8)
+                + "&client_secret=" + URLEncoder.encode(clientSecret, StandardCharsets.UTF_8);
+        HttpRequest request = HttpRequest.newBuilder(tokenUrl).timeout(timeout)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+        if (response.statusCode() != 200) {
+            throw new BrokerException(response.statusCode(), "Keycloak refused the bastion's client credentials (HTTP "
+                    + response.statusCode() + ")");
+        }
+        JsonNode body = parse(response.body());
+        token = body.path("access_token").asText(null);
+        if (token == null) {
+            throw new IOException("Keycloak's token response holds no access_token");
+        }
+        long expiresIn = body.path("expires_in").asLong(60);
+        tokenExpires = Instant.now().plusSeconds(Math.max(5, expiresIn - 30));
+        return token;
+    }
+}

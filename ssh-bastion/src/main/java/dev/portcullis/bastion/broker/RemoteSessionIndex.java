@@ -1,0 +1,113 @@
+package dev.portcullis.bastion.broker;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+import dev.portcullis.workflow.port.SessionIndex;
+
+/**
+ * {@link SessionIndex} over the broker's internal API. A session's start must reach the broker (otherwise the
+ * session is refused); its end is retried in the background until the broker takes it, so no end is lost to a
+ * broker restart.
+ */
+public final class RemoteSessionIndex implements SessionIndex, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(RemoteSessionIndex.class.getName());
+    private static final int MAX_PENDING = 100_000;
+
+    private final BrokerClient broker;
+    private final Queue<Closed> pending = new ConcurrentLinkedQueue<>();
+    private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "session-index-retry");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public RemoteSessionIndex(BrokerClient broker) {
+        this.broker = broker;
+        retry.scheduleWithFixedDelay(this::retryPending, 5, 5, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void opened(Opened s) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("sessionId", s.sessionId());
+        body.put("requestId", s.requestId());
+        body.put("username", s.username());
+        body.put("target", s.target());
+        body.put("login", s.login());
+        body.put("protocol", s.protocol());
+        body.put("recordingId", s.recordingId());
+        body.put("bastion", s.bastion());
+        body.put("clientAddress", s.clientAddress());
+        body.put("startedAt", s.startedAt().toString());
+        try {
+            broker.post("/internal/v1/sessions", body);
+        } catch (IOException e) {
+            throw new IllegalStateException("session index: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void closed(Closed s) {
+        if (!send(s)) {
+            if (pending.size() < MAX_PENDING) {
+                pending.add(s);
+            } else {
+                LOG.severe("session index backlog full; the end of session " + s.sessionId() + " is only in this log: " + s);
+            }
+        }
+    }
+
+    public int backlog() {
+        return pending.size();
+    }
+
+    private boolean send(Closed s) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("endedAt", s.endedAt().toString());
+        body.put("bytesIn", s.bytesIn());
+        body.put("bytesOut", s.bytesOut());
+        body.put("status", s.status());
+        body.put("detail", s.detail());
+        try {
+            broker.post("/internal/v1/sessions/" + s.sessionId() + "/end", body);
+            return true;
+        } catch (BrokerClient.BrokerException e) {
+            if (e.status() == 404 || e.status() == 422) {
+                LOG.warning("the broker refused the end of session " + s.sessionId() + ": " + e.getMessage());
+                return true; // retrying cannot help
+            }
+            return false;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void retryPending() {
+        int n = pending.size();
+        for (int i = 0; i < n; i++) {
+            Closed s = pending.poll();
+            if (s == null) {
+                return;
+            }
+            if (!send(s)) {
+                pending.add(s);
+                return; // the broker is still away; try again later
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        retryPending();
+        retry.shutdownNow();
+    }
+}

@@ -1,0 +1,122 @@
+package dev.portcullis.bastion.server;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.channel.ChannelSessionFactory;
+import org.apache.sshd.server.forward.ForwardingFilter;
+import org.apache.sshd.server.forward.TcpForwardingFilter;
+import org.apache.sshd.server.subsystem.SubsystemFactory;
+
+/**
+ * The bastion's SSH server (Apache MINA SSHD): certificate authentication, and every shell, exec and SFTP channel
+ * proxied to the target through {@link ProxiedChannel}. Port, agent and X11 forwarding are refused; direct-tcpip
+ * only serves ProxyJump to targets by name ({@link JumpChannel}).
+ */
+public final class BastionServer implements AutoCloseable {
+
+    /**
+     * @param hostKey     the bastion's own host key
+     * @param hostCert    a host certificate from the broker's host CA for the bastion's and the targets' names, or null
+     * @param userCa      the broker's user CA key; null while unknown (then nobody gets in)
+     * @param plainKeys   person to plain key, only when an operator allows plain keys
+     */
+    public record Options(String host, int port, KeyPair hostKey, Supplier<OpenSshCertificate> hostCert,
+                          Supplier<PublicKey> userCa, Map<String, PublicKey> plainKeys) {
+    }
+
+    private final SshServer server;
+    private volatile InetSocketAddress self;
+
+    private BastionServer(SshServer server) {
+        this.server = server;
+    }
+
+    static BastionServer start(Options options, SessionServices services) throws IOException {
+        SshServer server = SshServer.setUpDefaultServer();
+        BastionServer bastion = new BastionServer(server);
+        JumpRegistry jumps = new JumpRegistry();
+        server.setHost(options.host());
+        server.setPort(options.port());
+        server.setKeyPairProvider(KeyPairProvider.wrap(options.hostKey()));
+        server.setHostKeyCertificateProvider(session -> {
+            OpenSshCertificate cert = options.hostCert().get();
+            return cert == null ? List.of() : List.of(cert);
+        });
+        server.setPublickeyAuthenticator(new CertificateAuthenticator(options.userCa(), options.plainKeys(), jumps, services.clock()));
+        server.setPasswordAuthenticator(null);
+        server.setKeyboardInteractiveAuthenticator(null);
+        server.setGSSAuthenticator(null);
+        server.setHostBasedAuthenticator(null);
+        server.setShellFactory(channel -> new ProxiedChannel(services, ProxiedChannel.Kind.SHELL, null));
+        server.setCommandFactory((channel, command) -> new ProxiedChannel(services, ProxiedChannel.Kind.EXEC, command));
+        server.setSubsystemFactories(List.of(new SubsystemFactory() {
+            @Override
+            public String getName() {
+                return "sftp";
+            }
+
+            @Override
+            public org.apache.sshd.server.command.Command createSubsystem(org.apache.sshd.server.channel.ChannelSession channel) {
+                return new ProxiedChannel(services, ProxiedChannel.Kind.SFTP, null);
+            }
+        }));
+        server.setChannelFactories(List.of(ChannelSessionFactory.INSTANCE,
+                new JumpChannel.Factory(jumps, services.inventory(), () -> bastion.self)));
+        server.setForwardingFilter(ForwardingFilter.asForwardingFilter(
+                (session, requestType) -> false,
+                (session, requestType) -> false,
+                new TcpForwardingFilter() {
+                    @Override
+                    public boolean canListen(org.apache.sshd.common.util.net.SshdSocketAddress address, org.apache.sshd.common.session.Session session) {
+                        return false; // ssh -R: never
+                    }
+
+                    @Override
+                    public boolean canConnect(Type type, org.apache.sshd.common.util.net.SshdSocketAddress address,
+                                              org.apache.sshd.common.session.Session session) {
+                        // only the join of a jump to the bastion's own listener, which JumpChannel has already checked
+                        return type == Type.Direct && JumpChannel.isSelf(address.toInetSocketAddress(), bastion.self);
+                    }
+                }));
+        // interactive sessions may sit idle as long as their grant lasts; the grant's end closes them
+        CoreModuleProperties.IDLE_TIMEOUT.set(server, Duration.ZERO);
+        CoreModuleProperties.AUTH_TIMEOUT.set(server, Duration.ofSeconds(60));
+        server.start();
+        SocketAddress bound = server.getBoundAddresses().iterator().next();
+        InetSocketAddress inet = (InetSocketAddress) bound;
+        bastion.self = inet.getAddress().isAnyLocalAddress()
+                ? new InetSocketAddress("127.0.0.1", inet.getPort())
+                : inet;
+        return bastion;
+    }
+
+    public int port() {
+        return self.getPort();
+    }
+
+    public String host() {
+        return self.getAddress().getHostAddress();
+    }
+
+    public int activeSessions() {
+        return server.getActiveSessions().size();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.stop(true);
+    }
+}

@@ -1,0 +1,12 @@
+package dev.portcullis.bastion.server;
+
+/** A session the bastion can end from outside: when its grant ends, or when its recording fails. */
+public interface LiveSession {
+
+    /**
+     * Ends the session now, telling the user why in one line.
+     *
+     * @param status as in the session index: GRANT_ENDED, RECORDING_FAILED, ...
+     */
+    void end(String status, String message);
+}

@@ -1,0 +1,110 @@
+package dev.portcullis.bastion.server;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+import dev.portcullis.workflow.grant.ActiveGrant;
+
+/**
+ * Every live session on this bastion, by the grant it runs under. A grant's sessions end when the broker says the
+ * grant ended, and, whatever the broker says or fails to say, when the bastion's own timer reaches the grant's end:
+ * a session never outlives its grant because the broker was unreachable.
+ */
+public final class LiveSessions implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(LiveSessions.class.getName());
+    private static final int REMEMBERED_ENDS = 10_000;
+
+    private final Clock clock;
+    private final ScheduledExecutorService timers;
+    private final Map<UUID, Set<LiveSession>> byGrant = new ConcurrentHashMap<>();
+    private final Map<UUID, ScheduledFuture<?>> timerByGrant = new ConcurrentHashMap<>();
+    /** Grants the broker said ended, in case a session registers after the event (bounded, oldest forgotten). */
+    private final Map<UUID, String> ended = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<UUID, String> eldest) {
+            return size() > REMEMBERED_ENDS;
+        }
+    });
+
+    public LiveSessions(Clock clock) {
+        this.clock = clock;
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "grant-end-timers");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Adds a session; ends it at once when its grant has already ended. */
+    public void register(ActiveGrant grant, LiveSession session) {
+        byGrant.computeIfAbsent(grant.requestId(), id -> ConcurrentHashMap.newKeySet()).add(session);
+        String endedWhy = ended.get(grant.requestId());
+        if (endedWhy != null) {
+            end(grant.requestId(), endedWhy);
+            return;
+        }
+        timerByGrant.computeIfAbsent(grant.requestId(), id -> {
+            long delay = Math.max(0, Duration.between(clock.instant(), grant.endsAt()).toMillis());
+            String message = "your grant for " + grant.login() + "@" + grant.target().name() + " ended at " + grant.endsAt();
+            return timers.schedule(() -> end(id, message), delay, TimeUnit.MILLISECONDS);
+        });
+    }
+
+    public void unregister(UUID grant, LiveSession session) {
+        Set<LiveSession> sessions = byGrant.get(grant);
+        if (sessions != null) {
+            sessions.remove(session);
+        }
+    }
+
+    /** The broker says the grant ended (expired, released, revoked). */
+    public void grantEnded(UUID grant, String message) {
+        ended.put(grant, message);
+        end(grant, message);
+    }
+
+    public int count() {
+        return byGrant.values().stream().mapToInt(Set::size).sum();
+    }
+
+    public List<LiveSession> sessionsOf(UUID grant) {
+        return List.copyOf(byGrant.getOrDefault(grant, Set.of()));
+    }
+
+    private void end(UUID grant, String message) {
+        ScheduledFuture<?> timer = timerByGrant.remove(grant);
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        Set<LiveSession> sessions = byGrant.remove(grant);
+        if (sessions == null || sessions.isEmpty()) {
+            return;
+        }
+        LOG.info(() -> "grant " + grant + " ended (" + message + "): closing " + sessions.size() + " session(s)");
+        for (LiveSession s : sessions) {
+            try {
+                s.end("GRANT_ENDED", message);
+            } catch (RuntimeException e) {
+                LOG.warning("could not end a session of grant " + grant + ": " + e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+    }
+}

@@ -1,0 +1,496 @@
+package dev.portcullis.bastion.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.apache.sshd.client.channel.ClientChannel;
+import org.apache.sshd.client.channel.PtyCapableChannelSession;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.channel.PtyChannelConfiguration;
+import org.apache.sshd.common.channel.PtyMode;
+import org.apache.sshd.common.channel.StreamingChannel;
+import org.apache.sshd.common.io.IoInputStream;
+import org.apache.sshd.common.io.IoOutputStream;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.Signal;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.AsyncCommand;
+
+import dev.portcullis.bastion.recording.ScpCommand;
+import dev.portcullis.bastion.recording.SftpObserver;
+import dev.portcullis.bastion.upstream.TargetCredentials;
+import dev.portcullis.bastion.upstream.UpstreamConnector.HostKeyMismatchException;
+import dev.portcullis.recording.RecordingFailedException;
+import dev.portcullis.recording.RecordingMetadata;
+import dev.portcullis.recording.SessionRecording;
+import dev.portcullis.recording.event.ExecEvent;
+import dev.portcullis.recording.event.FileProtocol;
+import dev.portcullis.recording.event.FileTransferEvent;
+import dev.portcullis.workflow.grant.ActiveGrant;
+import dev.portcullis.workflow.port.GrantAuthority;
+import dev.portcullis.workflow.port.GrantAuthority.Allowed;
+import dev.portcullis.workflow.port.GrantAuthority.Decision;
+import dev.portcullis.workflow.port.GrantAuthority.Refused;
+import dev.portcullis.workflow.port.GrantAuthority.Use;
+import dev.portcullis.workflow.port.SessionIndex;
+
+/**
+ * One shell, exec or SFTP channel, proxied to the same kind of channel on the target and recorded. Opening asks
+ * the broker, starts the recording and enters the session in the index before a single byte reaches the target;
+ * every byte is shown to the recorder before it is forwarded, so a recording that fails stops the bytes.
+ */
+final class ProxiedChannel implements AsyncCommand, LiveSession {
+
+    enum Kind { SHELL, EXEC, SFTP }
+
+    private static final Logger LOG = Logger.getLogger(ProxiedChannel.class.getName());
+    private static final Duration MESSAGE_WAIT = Duration.ofSeconds(2);
+
+    private final SessionServices services;
+    private final Kind kind;
+    private final String command;
+    private final UUID sessionId = UUID.randomUUID();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private final AtomicLong bytesIn = new AtomicLong();
+    private final AtomicLong bytesOut = new AtomicLong();
+    private final AtomicInteger openOutputs = new AtomicInteger(2);
+    private final CountDownLatch outputsDrained = new CountDownLatch(1);
+
+    private IoInputStream userIn;
+    private IoOutputStream userOut;
+    private IoOutputStream userErr;
+    private ExitCallback exit;
+    private ChannelSession channel;
+    private Environment env;
+
+    private volatile ActiveGrant grant;
+    private volatile SessionRecording recording;
+    private volatile ClientChannel upstream;
+    private volatile boolean indexed;
+    private volatile Closer beforeClose;
+
+    ProxiedChannel(SessionServices services, Kind kind, String command) {
+        this.services = services;
+        this.kind = kind;
+        this.command = command;
+    }
+
+    @Override
+    public void setIoInputStream(IoInputStream in) {
+        this.userIn = in;
+    }
+
+    @Override
+    public void setIoOutputStream(IoOutputStream out) {
+        this.userOut = out;
+    }
+
+    @Override
+    public void setIoErrorStream(IoOutputStream err) {
+        this.userErr = err;
+    }
+
+    @Override
+    public void setInputStream(java.io.InputStream in) {
+        // asynchronous streams only
+    }
+
+    @Override
+    public void setOutputStream(java.io.OutputStream out) {
+        // asynchronous streams only
+    }
+
+    @Override
+    public void setErrorStream(java.io.OutputStream err) {
+        // asynchronous streams only
+    }
+
+    @Override
+    public void setExitCallback(ExitCallback callback) {
+        this.exit = callback;
+    }
+
+    @Override
+    public void start(ChannelSession channel, Environment env) {
+        this.channel = channel;
+        this.env = env;
+        services.setup().execute(this::open);
+    }
+
+    @Override
+    public void destroy(ChannelSession channel) {
+        // the user closed the channel or the connection
+        ClientChannel up = upstream;
+        if (up != null) {
+            up.close(false);
+        }
+        finish("CLOSED", "closed by the client", null, null);
+    }
+
+    private void open() {
+        try {
+            Connection connection = Connection.of(channel.getSession());
+            if (connection == null) {
+                refuse("not authenticated");
+                return;
+            }
+            Destination destination = connection.destination();
+            if (destination == null) {
+                refuse("this connection names no target: use ssh -p PORT LOGIN+TARGET@BASTION, or ssh -J "
+                        + connection.person() + "@BASTION LOGIN@TARGET");
+                return;
+            }
+            Decision decision;
+            try {
+                decision = services.authority().authorize(new GrantAuthority.Ask(connection.person(), destination.target(),
+                        destination.login(), use()));
+            } catch (GrantAuthority.AuthorityUnavailableException e) {
+                LOG.warning("broker unreachable, refusing " + destination + " for " + connection.person() + ": " + e.getMessage());
+                refuse("the broker cannot be reached, so no session can be authorized right now; try again shortly");
+                return;
+            }
+            if (decision instanceof Refused refused) {
+                refuse(refused.message() + "; request one at " + services.portalUrl());
+                return;
+            }
+            ActiveGrant active = ((Allowed) decision).grant();
+            TargetCredentials credentials = services.inventory().get().credentials(destination.target()).orElse(null);
+            if (credentials == null) {
+                refuse("this bastion holds no credentials for " + destination.target() + "; ask an operator to add it to the bastion's inventory");
+                return;
+            }
+            if (!startRecording(connection, destination, active)) {
+                return;
+            }
+            try {
+                services.index().opened(new SessionIndex.Opened(sessionId, active.requestId(), connection.person(),
+                        destination.target(), destination.login(), "ssh", recording.id(), services.bastionName(),
+                        connection.clientAddress(), services.clock().instant()));
+                indexed = true;
+            } catch (RuntimeException e) {
+                LOG.warning("session index unavailable, refusing " + destination + ": " + e.getMessage());
+                abandonRecording("session index unavailable");
+                refuse("the broker cannot enter the session in its index right now; try again shortly");
+                return;
+            }
+            this.grant = active;
+            services.live().register(active, this);
+            if (finished.get()) {
+                return; // the grant ended while we were opening
+            }
+            openUpstream(connection, destination, active, credentials);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not open a channel", e);
+            fail("ERROR", "the bastion could not open the session (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    private Use use() {
+        switch (kind) {
+            case SHELL:
+                return Use.SHELL;
+            case SFTP:
+                return Use.SFTP;
+            default:
+                return Use.EXEC;
+        }
+    }
+
+    private boolean startRecording(Connection connection, Destination destination, ActiveGrant active) {
+        Map<String, String> vars = env.getEnv();
+        RecordingMetadata.Builder metadata = services.recordings().newMetadata()
+                .terminalSize(number(vars.get(Environment.ENV_COLUMNS), 80), number(vars.get(Environment.ENV_LINES), 24))
+                .title(connection.person() + " as " + destination)
+                .recordInput(active.session().recordInput())
+                .attribute("user", connection.person())
+                .attribute("login", destination.login())
+                .attribute("target", destination.target())
+                .attribute("grant", active.requestId().toString())
+                .attribute("session", sessionId.toString())
+                .attribute("bastion", services.bastionName())
+                .attribute("channel", kind.name().toLowerCase());
+        if (vars.get(Environment.ENV_TERM) != null) {
+            metadata.env("TERM", vars.get(Environment.ENV_TERM));
+        }
+        if (command != null) {
+            metadata.attribute("command", command);
+        }
+        try {
+            recording = services.recordings().start(metadata.build(),
+                    failure -> end("RECORDING_FAILED", "the session recording could not be stored, so the session is closed"));
+            if (command != null) {
+                recording.events().record(new ExecEvent(command));
+            }
+            return true;
+        } catch (RecordingFailedException | RuntimeException e) {
+            LOG.warning("recording could not start, refusing " + destination + ": " + e.getMessage());
+            abandonRecording("recording could not start");
+            refuse("session recordings cannot be stored right now, so sessions are refused; tell an operator");
+            return false;
+        }
+    }
+
+    private void openUpstream(Connection connection, Destination destination, ActiveGrant active, TargetCredentials credentials) {
+        String host = credentials.host() != null ? credentials.host() : active.target().host();
+        int port = credentials.host() != null ? credentials.port() : active.target().port();
+        ClientChannel up;
+        try {
+            ClientSession session = connection.upstream(() -> services.connector().connect(host, port, destination.login(),
+                    credentials, services.connectTimeout()));
+            up = createUpstreamChannel(session);
+            up.setStreaming(StreamingChannel.Streaming.Async);
+            up.open().verify(services.connectTimeout());
+        } catch (HostKeyMismatchException e) {
+            LOG.warning(e.getMessage());
+            fail("REFUSED", e.getMessage() + "; the session is refused and reported");
+            return;
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("cannot reach " + destination + " at " + host + ":" + port + ": " + e.getMessage());
+            fail("ERROR", "cannot open " + destination + ": " + oneLine(e));
+            return;
+        }
+        upstream = up;
+        if (finished.get()) {
+            up.close(true);
+            return;
+        }
+        Taps taps = taps(destination);
+        beforeClose = taps.beforeClose;
+        new Relay(userIn, up.getAsyncIn(), taps.input, why -> {
+            if (why instanceof RecordingFailedException) {
+                end("RECORDING_FAILED", "the session recording could not be stored, so the session is closed");
+            } else {
+                // the user sent EOF (or went away): pass the EOF on
+                up.getAsyncIn().close(false);
+            }
+        }, services.setup()).start();
+        new Relay(up.getAsyncOut(), userOut, taps.output, this::outputEnded, services.setup()).start();
+        new Relay(up.getAsyncErr(), userErr, taps.output, this::outputEnded, services.setup()).start();
+        if (up instanceof PtyCapableChannelSession pty) {
+            env.addSignalListener((ch, signal) -> resized(pty), Signal.WINCH);
+        }
+        up.addCloseFutureListener(f -> services.setup().execute(this::upstreamClosed));
+    }
+
+    private ClientChannel createUpstreamChannel(ClientSession session) throws IOException {
+        Map<String, String> vars = env.getEnv();
+        Map<PtyMode, Integer> modes = env.getPtyModes();
+        boolean pty = modes != null && !modes.isEmpty();
+        PtyChannelConfiguration config = new PtyChannelConfiguration();
+        if (pty) {
+            config.setPtyType(vars.getOrDefault(Environment.ENV_TERM, "xterm"));
+            config.setPtyColumns(number(vars.get(Environment.ENV_COLUMNS), 80));
+            config.setPtyLines(number(vars.get(Environment.ENV_LINES), 24));
+            config.setPtyModes(modes);
+        }
+        switch (kind) {
+            case SHELL: {
+                var shell = session.createShellChannel(config, Map.of());
+                shell.setUsePty(pty);
+                return shell;
+            }
+            case EXEC: {
+                var exec = session.createExecChannel(command, config, Map.of());
+                exec.setUsePty(pty);
+                return exec;
+            }
+            default:
+                return session.createSubsystemChannel("sftp");
+        }
+    }
+
+    /** @param beforeClose records what is only known at the end (files still open, scp totals) */
+    private record Taps(Relay.Tap input, Relay.Tap output, Closer beforeClose) {
+    }
+
+    private interface Closer {
+        void run() throws RecordingFailedException;
+    }
+
+    private Taps taps(Destination destination) {
+        SessionRecording r = recording;
+        if (kind == Kind.SFTP) {
+            SftpObserver sftp = new SftpObserver(r.events());
+            return new Taps((b, o, n) -> {
+                bytesIn.addAndGet(n);
+                sftp.fromClient(b, o, n);
+            }, (b, o, n) -> {
+                bytesOut.addAndGet(n);
+                sftp.fromServer(b, o, n);
+            }, sftp::close);
+        }
+        ScpCommand scp = ScpCommand.parse(command).orElse(null);
+        if (scp != null) {
+            // file content is counted and reported as a transfer, not written into the terminal stream
+            return new Taps((b, o, n) -> bytesIn.addAndGet(n), (b, o, n) -> bytesOut.addAndGet(n),
+                    () -> r.events().record(new FileTransferEvent(FileProtocol.SCP, scp.direction(), scp.path(),
+                            scp.direction() == FileTransferEvent.Direction.UPLOAD ? bytesIn.get() : bytesOut.get())));
+        }
+        return new Taps((b, o, n) -> {
+            bytesIn.addAndGet(n);
+            r.terminal().input(b, o, n);
+        }, (b, o, n) -> {
+            bytesOut.addAndGet(n);
+            r.terminal().output(b, o, n);
+        }, () -> { });
+    }
+
+    private void resized(PtyCapableChannelSession pty) {
+        Map<String, String> vars = env.getEnv();
+        int columns = number(vars.get(Environment.ENV_COLUMNS), 80);
+        int rows = number(vars.get(Environment.ENV_LINES), 24);
+        try {
+            recording.terminal().resize(columns, rows);
+            pty.sendWindowChange(columns, rows);
+        } catch (RecordingFailedException e) {
+            end("RECORDING_FAILED", "the session recording could not be stored, so the session is closed");
+        } catch (IOException e) {
+            LOG.fine(() -> "window change not forwarded: " + e.getMessage());
+        }
+    }
+
+    private void outputEnded(Throwable why) {
+        if (why != null && !(why instanceof RecordingFailedException)) {
+            LOG.fine(() -> "output relay ended: " + why);
+        }
+        if (why instanceof RecordingFailedException) {
+            end("RECORDING_FAILED", "the session recording could not be stored, so the session is closed");
+        }
+        if (openOutputs.decrementAndGet() == 0) {
+            outputsDrained.countDown();
+            ClientChannel up = upstream;
+            if (up != null && up.isClosed()) {
+                services.setup().execute(this::upstreamClosed);
+            }
+        }
+    }
+
+    /** The target closed the channel: once its last bytes reached the user, hand its exit status on. */
+    private void upstreamClosed() {
+        if (outputsDrained.getCount() > 0) {
+            return; // outputEnded calls again once both streams are drained
+        }
+        ClientChannel up = upstream;
+        Integer status = up == null ? null : up.getExitStatus();
+        if (status == null && up != null && up.getExitSignal() != null) {
+            status = 128 + 15;
+        }
+        finish("CLOSED", null, status, null);
+    }
+
+    @Override
+    public void end(String status, String message) {
+        services.setup().execute(() -> {
+            ClientChannel up = upstream;
+            if (up != null) {
+                up.close(true);
+            }
+            try {
+                outputsDrained.await(MESSAGE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            finish(status, message, null, message);
+            // a grant that ended or a recording that failed ends the whole connection, not just this channel
+            channel.getSession().close(false);
+        });
+    }
+
+    private void refuse(String message) {
+        finish("REFUSED", message, 1, message);
+    }
+
+    private void fail(String status, String message) {
+        finish(status, message, 1, message);
+    }
+
+    private void finish(String status, String detail, Integer exitStatus, String userMessage) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        ActiveGrant g = grant;
+        if (g != null) {
+            services.live().unregister(g.requestId(), this);
+        }
+        String finalStatus = status;
+        SessionRecording r = recording;
+        if (r != null) {
+            try {
+                Closer last = beforeClose;
+                if (last != null) {
+                    last.run();
+                }
+                r.close(detail == null ? "closed" : detail, exitStatus);
+            } catch (RecordingFailedException e) {
+                finalStatus = "RECORDING_FAILED";
+                LOG.warning("recording " + r.id() + " could not be closed: " + e.getMessage());
+            }
+        }
+        if (indexed) {
+            try {
+                services.index().closed(new SessionIndex.Closed(sessionId, services.clock().instant(), bytesIn.get(), bytesOut.get(),
+                        finalStatus, detail));
+            } catch (RuntimeException e) {
+                LOG.warning("session " + sessionId + " end not entered in the index: " + e.getMessage());
+            }
+        }
+        if (userMessage != null) {
+            tell(userMessage);
+        }
+        if (exit != null) {
+            exit.onExit(exitStatus == null ? (userMessage == null ? 0 : 1) : exitStatus, detail == null ? "" : detail);
+        }
+    }
+
+    /** One line on the user's stderr, waited for (briefly) so it arrives before the channel closes. */
+    private void tell(String message) {
+        IoOutputStream err = userErr;
+        if (err == null || err.isClosing()) {
+            return;
+        }
+        byte[] line = ("portcullis: " + message + "\r\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            err.writeBuffer(new ByteArrayBuffer(line)).verify(MESSAGE_WAIT.toMillis());
+        } catch (IOException | RuntimeException e) {
+            LOG.fine(() -> "message not delivered: " + e.getMessage());
+        }
+    }
+
+    private void abandonRecording(String why) {
+        SessionRecording r = recording;
+        if (r != null) {
+            try {
+                r.close(why, null);
+            } catch (RecordingFailedException e) {
+                LOG.fine(() -> "abandoned recording not closed: " + e.getMessage());
+            }
+            recording = null;
+        }
+    }
+
+    private static int number(String text, int fallback) {
+        try {
+            int n = Integer.parseInt(text);
+            return n > 0 && n < 10_000 ? n : fallback;
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    private static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.lines().findFirst().orElse(m);
+    }
+}

@@ -1,0 +1,113 @@
+package dev.portcullis.bastion.server;
+
+import java.io.IOException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import org.apache.sshd.common.io.IoInputStream;
+import org.apache.sshd.common.io.IoOutputStream;
+import org.apache.sshd.common.io.IoReadFuture;
+import org.apache.sshd.common.io.IoWriteFuture;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+
+/**
+ * Moves bytes from one SSH channel stream to another without a thread of its own: read, show the bytes to the
+ * {@link Tap} (the recorder), write, and only then read again. One outstanding write at a time is the back
+ * pressure: a slow reader on one side fills the SSH window of the other, never the bastion's heap.
+ * The tap sees every byte before it is forwarded; a tap that throws stops the relay before the bytes move.
+ */
+final class Relay {
+
+    /** Looks at bytes on their way through; throwing stops the relay before they are forwarded. */
+    interface Tap {
+        void accept(byte[] data, int offset, int length) throws IOException;
+    }
+
+    private static final int BUFFER = 32 * 1024;
+    private static final int MAX_INLINE_DEPTH = 16;
+
+    private final IoInputStream from;
+    private final IoOutputStream to;
+    private final Tap tap;
+    private final Consumer<Throwable> onEnd;
+    private final Executor executor;
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
+
+    /**
+     * @param onEnd told once: null after end of stream, or what stopped the relay
+     * @param executor where to continue when completions keep arriving inline, so the stack stays shallow
+     */
+    Relay(IoInputStream from, IoOutputStream to, Tap tap, Consumer<Throwable> onEnd, Executor executor) {
+        this.from = from;
+        this.to = to;
+        this.tap = tap;
+        this.onEnd = onEnd;
+        this.executor = executor;
+    }
+
+    void start() {
+        readNext();
+    }
+
+    boolean ended() {
+        return ended.get();
+    }
+
+    private void readNext() {
+        if (ended.get()) {
+            return;
+        }
+        int[] d = depth.get();
+        if (d[0] > MAX_INLINE_DEPTH) {
+            executor.execute(this::readNext);
+            return;
+        }
+        d[0]++;
+        try {
+            from.read(new ByteArrayBuffer(BUFFER, false)).addListener(this::onRead);
+        } catch (RuntimeException e) {
+            end(e);
+        } finally {
+            d[0]--;
+        }
+    }
+
+    private void onRead(IoReadFuture f) {
+        Throwable failure = f.getException();
+        if (failure != null) {
+            end(failure instanceof java.io.EOFException ? null : failure);
+            return;
+        }
+        int n = f.getRead();
+        if (n < 0) {
+            end(null);
+            return;
+        }
+        if (n == 0) {
+            readNext();
+            return;
+        }
+        var buffer = f.getBuffer();
+        try {
+            tap.accept(buffer.array(), buffer.rpos(), n);
+            IoWriteFuture written = to.writeBuffer(buffer);
+            written.addListener(w -> {
+                if (w.isWritten()) {
+                    readNext();
+                } else {
+                    end(w.getException());
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            end(e);
+        }
+    }
+
+    private void end(Throwable why) {
+        if (ended.compareAndSet(false, true)) {
+            onEnd.accept(why);
+        }
+    }
+}

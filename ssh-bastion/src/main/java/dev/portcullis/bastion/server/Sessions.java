@@ -1,0 +1,28 @@
+package dev.portcullis.bastion.server;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
+
+import dev.portcullis.bastion.upstream.TargetInventory;
+import dev.portcullis.bastion.upstream.UpstreamConnector;
+import dev.portcullis.recording.Recordings;
+import dev.portcullis.workflow.port.GrantAuthority;
+import dev.portcullis.workflow.port.SessionIndex;
+
+/** The one way in from outside the package: start a server with its session services. */
+public final class Sessions {
+
+    private Sessions() {
+    }
+
+    public static BastionServer startServer(BastionServer.Options options, GrantAuthority authority, SessionIndex index,
+                                            Supplier<TargetInventory> inventory, UpstreamConnector connector, Recordings recordings,
+                                            LiveSessions live, ExecutorService setup, Clock clock, String portalUrl,
+                                            String bastionName, Duration connectTimeout) throws IOException {
+        return BastionServer.start(options, new SessionServices(authority, index, inventory, connector, recordings, live, setup,
+                clock, portalUrl, bastionName, connectTimeout));
+    }
+}

@@ -1,0 +1,165 @@
+package dev.portcullis.bastion.upstream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
+import org.apache.sshd.common.util.security.SecurityUtils;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * What the bastion alone knows about each target: the key it logs in with and the host key it expects.
+ * People never see any of it; the broker's policy says who may reach a target, this file says how.
+ *
+ * <pre>
+ * targets:
+ *   prod-web-1:
+ *     hostKey: ssh-ed25519 AAAA...          # pinned; any other key is refused and the session audited
+ *     identityFile: /etc/portcullis/keys/prod-web-1
+ *     identityFiles: {deploy: /etc/portcullis/keys/prod-web-1-deploy}   # optional, per login
+ *     address: 10.0.0.5:22                  # optional; otherwise the address in the broker's policy
+ * </pre>
+ */
+public final class TargetInventory {
+
+    private static final Set<String> TARGET_KEYS = Set.of("hostKey", "identityFile", "identityFiles", "address");
+
+    private final Map<String, TargetCredentials> targets;
+
+    private TargetInventory(Map<String, TargetCredentials> targets) {
+        this.targets = Map.copyOf(targets);
+    }
+
+    public Optional<TargetCredentials> credentials(String target) {
+        return Optional.ofNullable(targets.get(target));
+    }
+
+    public Set<String> names() {
+        return new TreeMap<>(targets).keySet();
+    }
+
+    public static TargetInventory of(Map<String, TargetCredentials> targets) {
+        return new TargetInventory(targets);
+    }
+
+    /** Loads the file, reading every identity file and checking every pinned key, and reports all problems at once. */
+    public static TargetInventory load(Path file) throws IOException {
+        Object root;
+        try (InputStream in = Files.newInputStream(file)) {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        List<String> problems = new ArrayList<>();
+        Map<String, TargetCredentials> result = new LinkedHashMap<>();
+        if (!(root instanceof Map<?, ?> top) || !(top.get("targets") instanceof Map<?, ?> entries)) {
+            throw new IOException(file + ": expected a mapping 'targets:' of target names to their credentials");
+        }
+        for (Map.Entry<?, ?> e : entries.entrySet()) {
+            String name = String.valueOf(e.getKey());
+            if (!(e.getValue() instanceof Map<?, ?> t)) {
+                problems.add(name + ": expected hostKey and identityFile");
+                continue;
+            }
+            for (Object key : t.keySet()) {
+                if (!TARGET_KEYS.contains(String.valueOf(key))) {
+                    problems.add(name + ": unknown key '" + key + "' (allowed: address, hostKey, identityFile, identityFiles)");
+                }
+            }
+            PublicKey hostKey = null;
+            if (t.get("hostKey") instanceof String line) {
+                try {
+                    hostKey = parsePublicKey(line);
+                } catch (IOException ex) {
+                    problems.add(name + ": hostKey " + ex.getMessage());
+                }
+            } else {
+                problems.add(name + ": hostKey is required (the target's public host key, as in known_hosts)");
+            }
+            KeyPair identity = null;
+            if (t.get("identityFile") instanceof String path) {
+                identity = readIdentity(Path.of(path), name, problems);
+            }
+            Map<String, KeyPair> perLogin = new LinkedHashMap<>();
+            if (t.get("identityFiles") instanceof Map<?, ?> files) {
+                for (Map.Entry<?, ?> f : files.entrySet()) {
+                    KeyPair k = readIdentity(Path.of(String.valueOf(f.getValue())), name, problems);
+                    if (k != null) {
+                        perLogin.put(String.valueOf(f.getKey()), k);
+                    }
+                }
+            }
+            if (identity == null && perLogin.isEmpty() && !t.containsKey("identityFile")) {
+                problems.add(name + ": identityFile is required");
+            }
+            String host = null;
+            int port = 0;
+            if (t.get("address") instanceof String address) {
+                int colon = address.lastIndexOf(':');
+                try {
+                    host = colon > 0 ? address.substring(0, colon) : address;
+                    port = colon > 0 ? Integer.parseInt(address.substring(colon + 1)) : 22;
+                } catch (NumberFormatException ex) {
+                    problems.add(name + ": address must be host:port");
+                }
+            }
+            if (hostKey != null && (identity != null || !perLogin.isEmpty())) {
+                result.put(name, new TargetCredentials(name, hostKey, identity, perLogin, host, port));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IOException(file + ": " + String.join("; ", problems));
+        }
+        return new TargetInventory(result);
+    }
+
+    public static PublicKey parsePublicKey(String line) throws IOException {
+        try {
+            AuthorizedKeyEntry entry = AuthorizedKeyEntry.parseAuthorizedKeyEntry(line.trim());
+            if (entry == null) {
+                throw new IOException("is empty");
+            }
+            return entry.resolvePublicKey(null, PublicKeyEntryResolver.FAILING);
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("is not an OpenSSH public key line (" + e.getMessage() + ")");
+        }
+    }
+
+    private static KeyPair readIdentity(Path path, String name, List<String> problems) {
+        try (InputStream in = Files.newInputStream(path)) {
+            Iterable<KeyPair> pairs = SecurityUtils.loadKeyPairIdentities(null, () -> path.toString(), in, null);
+            Iterator<KeyPair> it = pairs == null ? null : pairs.iterator();
+            if (it == null || !it.hasNext()) {
+                problems.add(name + ": " + path + " holds no private key");
+                return null;
+            }
+            return it.next();
+        } catch (Exception e) {
+            problems.add(name + ": cannot read identity " + path + " (" + e.getClass().getSimpleName() + ")");
+            return null;
+        }
+    }
+
+    /** For messages and the audit trail: SHA256:... as OpenSSH prints it. */
+    public static String fingerprint(PublicKey key) {
+        return KeyUtils.getFingerPrint(key);
+    }
+}

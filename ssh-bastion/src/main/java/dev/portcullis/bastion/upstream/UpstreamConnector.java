@@ -1,0 +1,72 @@
+package dev.portcullis.bastion.upstream;
+
+import java.io.IOException;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Duration;
+
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.config.keys.KeyUtils;
+
+/**
+ * Logs in to targets on behalf of people, with credentials they never see, and only to a target that presents
+ * exactly the host key pinned in the inventory.
+ */
+public final class UpstreamConnector implements AutoCloseable {
+
+    private static final AttributeKey<PublicKey> PINNED = new AttributeKey<>();
+    private static final AttributeKey<PublicKey> PRESENTED = new AttributeKey<>();
+
+    private final SshClient client;
+
+    public UpstreamConnector() {
+        client = SshClient.setUpDefaultClient();
+        client.setServerKeyVerifier((session, address, key) -> {
+            session.setAttribute(PRESENTED, key);
+            AttributeRepository context = session.getConnectionContext();
+            PublicKey pinned = context == null ? null : context.getAttribute(PINNED);
+            return pinned != null && KeyUtils.compareKeys(pinned, key);
+        });
+        client.start();
+    }
+
+    /**
+     * @throws HostKeyMismatchException when the target presents another host key than the pinned one
+     * @throws IOException              when the target cannot be reached or refuses the bastion's key
+     */
+    public ClientSession connect(String host, int port, String login, TargetCredentials credentials, Duration timeout)
+            throws IOException {
+        KeyPair identity = credentials.identityFor(login)
+                .orElseThrow(() -> new IOException("the bastion has no key for " + login + "@" + credentials.name()));
+        AttributeRepository context = AttributeRepository.ofKeyValuePair(PINNED, credentials.hostKey());
+        ClientSession session = client.connect(login, host, port, context).verify(timeout).getSession();
+        try {
+            session.addPublicKeyIdentity(identity);
+            session.auth().verify(timeout);
+            return session;
+        } catch (IOException | RuntimeException e) {
+            PublicKey presented = session.getAttribute(PRESENTED);
+            session.close(true);
+            if (presented != null && !KeyUtils.compareKeys(presented, credentials.hostKey())) {
+                throw new HostKeyMismatchException(credentials.name(), KeyUtils.getFingerPrint(credentials.hostKey()),
+                        KeyUtils.getFingerPrint(presented));
+            }
+            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        client.stop();
+    }
+
+    /** The target is not the machine the inventory pins: possibly an attacker in the middle. */
+    public static final class HostKeyMismatchException extends IOException {
+        public HostKeyMismatchException(String target, String expected, String presented) {
+            super("host key mismatch for " + target + ": expected " + expected + ", the target presented " + presented);
+        }
+    }
+}

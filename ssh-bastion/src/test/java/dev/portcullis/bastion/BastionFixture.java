@@ -1,0 +1,179 @@
+package dev.portcullis.bastion;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+
+import dev.portcullis.bastion.upstream.TargetInventory;
+import dev.portcullis.recording.FileSystemRecordingStorage;
+import dev.portcullis.recording.RecordingKeys;
+import dev.portcullis.recording.RecordingSigner;
+import dev.portcullis.recording.RecordingStorage;
+import dev.portcullis.recording.Recordings;
+import dev.portcullis.testkit.LocalSshd;
+
+/**
+ * A bastion on a free loopback port in front of a real OpenSSH sshd, with a user CA and a host CA made by
+ * {@code ssh-keygen} at run time, and the stock {@code ssh}, {@code sftp} and {@code scp} clients to drive it.
+ */
+final class BastionFixture implements AutoCloseable {
+
+    static final String TARGET = "web";
+    static final String PORTAL = "http://portal.example/requests/new";
+
+    final Path dir;
+    final LocalSshd sshd;
+    final GrantBook grants;
+    final MemorySessionIndex index = new MemorySessionIndex();
+    final Path recordingsDir;
+    final RecordingStorage storage;
+    final RecordingSigner signer;
+    final Bastion bastion;
+    final KeyPair hostKey;
+    final AtomicReference<TargetInventory> inventory = new AtomicReference<>();
+    final Path hostCaPub;
+
+    BastionFixture(Path dir) throws IOException {
+        this(dir, null);
+    }
+
+    /** @param storageOverride null for the filesystem store under dir/recordings */
+    BastionFixture(Path dir, RecordingStorage storageOverride) throws IOException {
+        this.dir = dir;
+        this.sshd = LocalSshd.shared();
+        this.grants = new GrantBook(TARGET, sshd.port(), sshd.login());
+        // the bastion's key at the target: authorized there, never seen by users
+        Path upstreamKey = dir.resolve("upstream_key");
+        sshd.authorize(LocalSshd.generateClientKey(upstreamKey));
+        Path targets = dir.resolve("targets.yaml");
+        Files.writeString(targets, """
+                targets:
+                  %s:
+                    hostKey: %s
+                    identityFile: %s
+                """.formatted(TARGET, sshd.hostPublicKey(), upstreamKey));
+        inventory.set(TargetInventory.load(targets));
+        // user CA and host CA, as the broker would hold them
+        run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "user-ca", "-f", dir.resolve("user_ca").toString()));
+        run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "host-ca", "-f", dir.resolve("host_ca").toString()));
+        hostCaPub = dir.resolve("host_ca.pub");
+        PublicKey userCa = TargetInventory.parsePublicKey(Files.readString(dir.resolve("user_ca.pub")));
+        hostKey = HostKeys.loadOrGenerate(dir.resolve("bastion/ssh_host_ed25519_key"));
+        Path hostPub = dir.resolve("bastion_host.pub");
+        Files.writeString(hostPub, PublicKeyEntry.toString(hostKey.getPublic()) + "\n");
+        run(List.of("ssh-keygen", "-q", "-s", dir.resolve("host_ca").toString(), "-h", "-I", "bastion", "-n", TARGET + ",localhost",
+                "-V", "-5m:+1h", hostPub.toString()));
+        OpenSshCertificate hostCert = (OpenSshCertificate) TargetInventory.parsePublicKey(
+                Files.readString(dir.resolve("bastion_host-cert.pub")));
+
+        recordingsDir = dir.resolve("recordings");
+        storage = storageOverride != null ? storageOverride : new FileSystemRecordingStorage(recordingsDir);
+        signer = RecordingKeys.loadOrGenerate(dir.resolve("rec.pem"), dir.resolve("rec.pub.pem"));
+        bastion = Bastion.start(new Bastion.Parts("127.0.0.1", 0, hostKey, new Recordings(storage, signer), inventory::get, grants,
+                index, () -> userCa, () -> hostCert, Map.of(), PORTAL, "bastion-test", Duration.ofSeconds(10), Clock.systemUTC()));
+        Files.writeString(dir.resolve("known_hosts"), "[127.0.0.1]:" + bastion.port() + " " + PublicKeyEntry.toString(hostKey.getPublic()) + "\n"
+                + "@cert-authority " + TARGET + " " + Files.readString(hostCaPub).trim() + "\n");
+    }
+
+    /** A throwaway key for a person, with a certificate from the user CA naming them. */
+    Path person(String name) throws IOException {
+        return person(name, "user_ca", name);
+    }
+
+    Path person(String file, String ca, String principals) throws IOException {
+        Path key = dir.resolve(file);
+        if (!Files.exists(key)) {
+            run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()));
+        }
+        Path caKey = dir.resolve(ca);
+        if (!Files.exists(caKey)) {
+            run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", caKey.toString()));
+        }
+        run(List.of("ssh-keygen", "-q", "-s", caKey.toString(), "-I", file + "-test", "-n", principals, "-V", "-5m:+1h",
+                key + ".pub"));
+        return key;
+    }
+
+    /** ssh options for talking to this bastion with a key (and its certificate when there is one). */
+    List<String> ssh(Path key, String user, String... command) {
+        List<String> cmd = new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-p", String.valueOf(bastion.port()),
+                "-i", key.toString(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+                "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"),
+                "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR"));
+        if (Files.exists(Path.of(key + "-cert.pub"))) {
+            cmd.addAll(List.of("-o", "CertificateFile=" + key + "-cert.pub"));
+        }
+        cmd.add(user + "@127.0.0.1");
+        cmd.addAll(List.of(command));
+        return cmd;
+    }
+
+    String destination() {
+        return sshd.login() + "+" + TARGET;
+    }
+
+    record Result(int exit, String out, String err) {
+    }
+
+    static Result run(List<String> command) throws IOException {
+        return run(command, null, Duration.ofSeconds(60));
+    }
+
+    static Result run(List<String> command, String stdin, Duration timeout) throws IOException {
+        Process p = new ProcessBuilder(command).start();
+        CompletableFuture<String> out = drain(p.getInputStream());
+        CompletableFuture<String> err = drain(p.getErrorStream());
+        try (OutputStream in = p.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException ignored) {
+            // the process may have exited already
+        }
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("timed out after " + timeout + ": " + command);
+            }
+            return new Result(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            p.destroyForcibly();
+            throw e instanceof IOException io ? io : new IOException(e);
+        }
+    }
+
+    static Process startProcess(List<String> command) throws IOException {
+        return new ProcessBuilder(command).start();
+    }
+
+    static CompletableFuture<String> drain(InputStream stream) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (stream) {
+                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        bastion.close();
+    }
+}

@@ -1,0 +1,61 @@
+package dev.portcullis.bastion;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.portcullis.workflow.grant.GrantDecision;
+import dev.portcullis.workflow.policy.AccessLevel;
+import dev.portcullis.workflow.policy.PolicyLoader;
+import dev.portcullis.workflow.policy.PolicySet;
+import dev.portcullis.workflow.policy.TargetKind;
+import dev.portcullis.workflow.port.GrantAuthority;
+import dev.portcullis.workflow.request.AccessRequest;
+import dev.portcullis.workflow.request.RequestState;
+
+/**
+ * An in-memory broker for the bastion's tests: the real {@link GrantDecision} over grants the test hands out.
+ * The broker's own adapter of the same port is tested against PostgreSQL and Keycloak in broker-api and deploy.
+ */
+final class GrantBook implements GrantAuthority {
+
+    private final PolicySet policy;
+    private final List<AccessRequest> requests = new CopyOnWriteArrayList<>();
+    volatile boolean unreachable;
+
+    GrantBook(String target, int port, String login) {
+        try {
+            policy = PolicyLoader.parse("bastion-test.yaml", """
+                    targets:
+                      - {name: %s, kind: ssh, host: 127.0.0.1, port: %d}
+                    rules:
+                      - {name: web, requesters: [engineers], targets: [%s], logins: [%s], maxDuration: 4h,
+                         approvals: {required: 1, from: [sre-approvers]}}
+                    """.formatted(target, port, target, login));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    UUID grant(String person, String target, String login, Duration duration) {
+        Instant now = Instant.now();
+        AccessRequest r = new AccessRequest(UUID.randomUUID(), person, target, TargetKind.SSH, login, "web", AccessLevel.WRITE,
+                duration, "test", null, RequestState.ACTIVE, now, now, List.of(), now, now.plus(duration), null, null, null);
+        requests.add(r);
+        return r.id();
+    }
+
+    void clear() {
+        requests.clear();
+    }
+
+    @Override
+    public Decision authorize(Ask ask) {
+        if (unreachable) {
+            throw new AuthorityUnavailableException("connection refused", null);
+        }
+        return GrantDecision.decide(ask, requests, policy, Instant.now());
+    }
+}
