@@ -35,7 +35,11 @@ public final class RecordingWriter {
     private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long PRODUCER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    private sealed interface Item permits Line, Close {
+    private sealed interface Item permits Line, Close, Barrier {
+    }
+
+    /** Asks the writer thread to persist everything queued before it, and to say when that is done. */
+    private record Barrier(CompletableFuture<Void> persisted) implements Item {
     }
 
     private record Line(byte[] bytes) implements Item {
@@ -119,6 +123,38 @@ public final class RecordingWriter {
     }
 
     /**
+     * Waits until every line appended so far is in storage. The bastion calls it before it forwards a user's
+     * keystrokes to the target, so no input reaches a target that the recording does not hold; output may
+     * trail by at most the flush interval. Bounded by {@link WriterOptions#maxBlock()}, after which the
+     * recording is failed like any other storage failure.
+     */
+    public void sync() throws RecordingFailedException {
+        CompletableFuture<Void> persisted = new CompletableFuture<>();
+        synchronized (appendLock) {
+            requireUsable();
+            enqueue(new Barrier(persisted));
+        }
+        long deadline = System.nanoTime() + options.maxBlock().toNanos();
+        while (true) {
+            try {
+                persisted.get(PRODUCER_POLL_NANOS, TimeUnit.NANOSECONDS);
+                return;
+            } catch (TimeoutException e) {
+                throwIfFailed();
+                if (System.nanoTime() - deadline >= 0) {
+                    throw fail("storage too slow: a sync took longer than " + options.maxBlock(), null);
+                }
+            } catch (ExecutionException e) {
+                throwIfFailed();
+                throw fail("sync failed: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw fail("interrupted while waiting for a sync", e);
+            }
+        }
+    }
+
+    /**
      * Persists what is pending, writes the signed manifest and stops the writer thread. Calling it
      * again returns the same manifest.
      */
@@ -195,6 +231,12 @@ public final class RecordingWriter {
                         persist(pending);
                         finished.complete(chunks.close(signer));
                         return;
+                    }
+                    if (item instanceof Barrier barrier) {
+                        persist(pending);
+                        barrier.persisted().complete(null);
+                        item = queue.poll();
+                        continue;
                     }
                     pending.add(((Line) item).bytes(), clock.nanoTime());
                     if (pending.isFull() || pending.isDue(clock.nanoTime())) {

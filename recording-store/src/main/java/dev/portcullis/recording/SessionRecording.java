@@ -36,6 +36,11 @@ public final class SessionRecording {
         return events;
     }
 
+    /** Returns once everything recorded so far is in storage (see {@link RecordingWriter#sync()}). */
+    public void sync() throws RecordingFailedException {
+        writer.sync();
+    }
+
     public boolean isFailed() {
         return writer.isFailed();
     }

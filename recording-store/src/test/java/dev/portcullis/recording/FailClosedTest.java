@@ -68,6 +68,25 @@ class FailClosedTest {
     }
 
     @Test
+    void sync_returns_only_once_the_lines_are_stored_and_throws_when_they_cannot_be() throws Exception {
+        FileSystemRecordingStorage storage = new FileSystemRecordingStorage(root);
+        Recordings recordings = Fixtures.recordings(storage, WriterOptions.defaults().withFlushInterval(Duration.ofHours(1)),
+                RecordingClock.system());
+        SessionRecording recording = recordings.start(Fixtures.metadata(recordings), failures::add);
+        recording.terminal().input(utf8("rm -rf /tmp/x\r"));
+        recording.sync();
+        assertThat(Fixtures.chunkFiles(root.resolve(recording.id()))).as("persisted before sync returned").hasSize(1);
+        assertThat(new String(storage.chunk(recording.id(), 1), java.nio.charset.StandardCharsets.UTF_8)).contains("rm -rf /tmp/x");
+        recording.sync();
+        assertThat(Fixtures.chunkFiles(root.resolve(recording.id()))).as("nothing new, no new chunk").hasSize(1);
+
+        replaceDirectoryByFile(root.resolve(recording.id()));
+        recording.terminal().input(utf8("more keystrokes"));
+        assertThatThrownBy(recording::sync).isInstanceOf(RecordingFailedException.class);
+        assertThat(eventually(Duration.ofSeconds(10), () -> failures.size() == 1)).isTrue();
+    }
+
+    @Test
     void the_last_chunk_and_manifest_failing_at_close_fail_the_close() throws Exception {
         FileSystemRecordingStorage storage = new FileSystemRecordingStorage(root);
         Recordings recordings = Fixtures.recordings(storage, WriterOptions.defaults().withFlushInterval(Duration.ofMinutes(1)),

@@ -13,6 +13,8 @@ import java.util.function.Supplier;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.channel.ChannelSessionFactory;
@@ -91,6 +93,15 @@ public final class BastionServer implements AutoCloseable {
                         return type == Type.Direct && JumpChannel.isSelf(address.toInetSocketAddress(), bastion.self);
                     }
                 }));
+        server.addSessionListener(new SessionListener() {
+            @Override
+            public void sessionClosed(Session session) {
+                Connection connection = Connection.of(session);
+                if (connection != null) {
+                    connection.closeUpstream(); // the user's connection is gone: so is the bastion's login at the target
+                }
+            }
+        });
         // interactive sessions may sit idle as long as their grant lasts; the grant's end closes them
         CoreModuleProperties.IDLE_TIMEOUT.set(server, Duration.ZERO);
         CoreModuleProperties.AUTH_TIMEOUT.set(server, Duration.ofSeconds(60));

@@ -67,6 +67,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
     private final AtomicLong bytesOut = new AtomicLong();
     private final AtomicInteger openOutputs = new AtomicInteger(2);
     private final CountDownLatch outputsDrained = new CountDownLatch(1);
+    private final CountDownLatch done = new CountDownLatch(1);
 
     private IoInputStream userIn;
     private IoOutputStream userOut;
@@ -227,15 +228,22 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         if (command != null) {
             metadata.attribute("command", command);
         }
+        if (services.recordingHealth().refusing()) {
+            refuse("session recordings cannot be stored right now, so sessions are refused; tell an operator");
+            return false;
+        }
         try {
-            recording = services.recordings().start(metadata.build(),
-                    failure -> end("RECORDING_FAILED", "the session recording could not be stored, so the session is closed"));
+            recording = services.recordings().start(metadata.build(), failure -> {
+                services.recordingHealth().failed();
+                end("RECORDING_FAILED", "the session recording could not be stored, so the session is closed");
+            });
             if (command != null) {
                 recording.events().record(new ExecEvent(command));
             }
             return true;
         } catch (RecordingFailedException | RuntimeException e) {
             LOG.warning("recording could not start, refusing " + destination + ": " + e.getMessage());
+            services.recordingHealth().failed();
             abandonRecording("recording could not start");
             refuse("session recordings cannot be stored right now, so sessions are refused; tell an operator");
             return false;
@@ -326,6 +334,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             return new Taps((b, o, n) -> {
                 bytesIn.addAndGet(n);
                 sftp.fromClient(b, o, n);
+                r.sync(); // file operations are in storage before they reach the target
             }, (b, o, n) -> {
                 bytesOut.addAndGet(n);
                 sftp.fromServer(b, o, n);
@@ -341,6 +350,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         return new Taps((b, o, n) -> {
             bytesIn.addAndGet(n);
             r.terminal().input(b, o, n);
+            r.sync(); // keystrokes are in storage before they reach the target
         }, (b, o, n) -> {
             bytesOut.addAndGet(n);
             r.terminal().output(b, o, n);
@@ -387,11 +397,25 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         if (status == null && up != null && up.getExitSignal() != null) {
             status = 128 + 15;
         }
-        finish("CLOSED", null, status, null);
+        Ending why = ending;
+        if (why != null) {
+            finish(why.status(), why.message(), null, why.message());
+        } else {
+            finish("CLOSED", null, status, null);
+        }
     }
+
+    /** Why the bastion is ending this channel, once it has decided to (so the target's close does not win the race). */
+    private record Ending(String status, String message) {
+    }
+
+    private volatile Ending ending;
 
     @Override
     public void end(String status, String message) {
+        if (ending == null) {
+            ending = new Ending(status, message);
+        }
         services.setup().execute(() -> {
             ClientChannel up = upstream;
             if (up != null) {
@@ -402,7 +426,14 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            finish(status, message, null, message);
+            Ending why = ending;
+            finish(why.status(), why.message(), null, why.message());
+            try {
+                // the target's close may have started the finish on another thread: let its message out first
+                done.await(2 * MESSAGE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             // a grant that ended or a recording that failed ends the whole connection, not just this channel
             channel.getSession().close(false);
         });
@@ -452,19 +483,21 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         if (exit != null) {
             exit.onExit(exitStatus == null ? (userMessage == null ? 0 : 1) : exitStatus, detail == null ? "" : detail);
         }
+        done.countDown();
     }
 
     /** One line on the user's stderr, waited for (briefly) so it arrives before the channel closes. */
     private void tell(String message) {
         IoOutputStream err = userErr;
         if (err == null || err.isClosing()) {
+            LOG.warning("message not delivered, stream closing: " + message);
             return;
         }
         byte[] line = ("portcullis: " + message + "\r\n").getBytes(StandardCharsets.UTF_8);
         try {
             err.writeBuffer(new ByteArrayBuffer(line)).verify(MESSAGE_WAIT.toMillis());
         } catch (IOException | RuntimeException e) {
-            LOG.fine(() -> "message not delivered: " + e.getMessage());
+            LOG.warning("message not delivered: " + e);
         }
     }
 

@@ -29,5 +29,6 @@ record SessionServices(
         Clock clock,
         String portalUrl,
         String bastionName,
-        Duration connectTimeout) {
+        Duration connectTimeout,
+        RecordingHealth recordingHealth) {
 }

@@ -23,6 +23,6 @@ public final class Sessions {
                                             LiveSessions live, ExecutorService setup, Clock clock, String portalUrl,
                                             String bastionName, Duration connectTimeout) throws IOException {
         return BastionServer.start(options, new SessionServices(authority, index, inventory, connector, recordings, live, setup,
-                clock, portalUrl, bastionName, connectTimeout));
+                clock, portalUrl, bastionName, connectTimeout, new RecordingHealth(clock, Duration.ofSeconds(30))));
     }
 }

@@ -1,0 +1,31 @@
+package dev.portcullis.bastion.server;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Whether the recording store has failed lately. After a failure, new sessions are refused for a while instead of
+ * being let in to fail mid-way (a full disk often has room for one more small header but not for the session);
+ * after the pause the next session tries again, and a failure starts a new pause.
+ */
+final class RecordingHealth {
+
+    private final Clock clock;
+    private final Duration pause;
+    private final AtomicReference<Instant> refuseUntil = new AtomicReference<>(Instant.MIN);
+
+    RecordingHealth(Clock clock, Duration pause) {
+        this.clock = clock;
+        this.pause = pause;
+    }
+
+    void failed() {
+        refuseUntil.set(clock.instant().plus(pause));
+    }
+
+    boolean refusing() {
+        return clock.instant().isBefore(refuseUntil.get());
+    }
+}
