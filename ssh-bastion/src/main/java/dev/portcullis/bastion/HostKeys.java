@@ -16,12 +16,12 @@ import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceW
 import org.apache.sshd.common.util.security.SecurityUtils;
 
 /** The bastion's own SSH host key: Ed25519, OpenSSH format, made on first start and kept in the state directory. */
-final class HostKeys {
+public final class HostKeys {
 
     private HostKeys() {
     }
 
-    static KeyPair loadOrGenerate(Path file) throws IOException {
+    public static KeyPair loadOrGenerate(Path file) throws IOException {
         if (Files.exists(file)) {
             try (InputStream in = Files.newInputStream(file)) {
                 Iterable<KeyPair> pairs = SecurityUtils.loadKeyPairIdentities(null, () -> file.toString(), in, null);

@@ -135,32 +135,7 @@ public final class LocalPostgres implements AutoCloseable {
      * user can pass through every parent directory (a home directory such as /root usually forbids it).
      */
     public static boolean canHost(Path dir) {
-        if (!Processes.runningAsRoot()) {
-            return true;
-        }
-        Path existing = dir.toAbsolutePath();
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (existing == null) {
-            return false;
-        }
-        Path log = null;
-        try {
-            log = Files.createTempFile("portcullis-pg-check", ".log");
-            Processes.run(List.of("test", "-x", existing.toString()), OS_USER, log, 10, Map.of());
-            return true;
-        } catch (IllegalStateException | IOException e) {
-            return false;
-        } finally {
-            if (log != null) {
-                try {
-                    Files.deleteIfExists(log);
-                } catch (IOException ignored) {
-                    // harmless
-                }
-            }
-        }
+        return Processes.userCanEnter(dir, OS_USER);
     }
 
     static Path findBinDir() {

@@ -180,7 +180,11 @@ public final class LocalSshd implements AutoCloseable {
             Process process = new ProcessBuilder(sshd.toString(), "-D", "-e", "-f", config.toString())
                     .directory(base.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            Processes.cleanUpWhenThisJvmDies(killTreeIfOurs(process.pid(), config) + (temporary ? "; sleep 1; rm -rf " + quote(base.toString()) : ""));
+            if (temporary) {
+                // a throwaway target goes with this JVM; one in a state directory outlives it (the quickstart's
+                // demo target) and is stopped with stopExisting
+                Processes.cleanUpWhenThisJvmDies(killTreeIfOurs(process.pid(), config) + "; sleep 1; rm -rf " + quote(base.toString()));
+            }
             LocalSshd instance = new LocalSshd(base, temporary, process, port, login, hostPublicKey);
             instance.awaitListening(retryable);
             return instance;
@@ -310,6 +314,14 @@ public final class LocalSshd implements AutoCloseable {
         Path dir = Path.of("/run/sshd");
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /**
+     * Whether a target can keep its state in {@code dir}: as root, its login ({@value #TARGET_USER}) must be able to
+     * pass through every parent directory, which a home directory such as /root usually forbids.
+     */
+    public static boolean canHost(Path dir) {
+        return !Processes.runningAsRoot() || Processes.userCanEnter(dir, TARGET_USER);
     }
 
     /** sshd reads the authorized keys file with the login's rights, so the login must reach it through every parent. */

@@ -132,4 +132,37 @@ final class Processes {
             }
         }
     }
+
+    /**
+     * Whether {@code user} can pass through {@code dir} (or its nearest existing parent) and every parent of it:
+     * always true when this JVM is not root, since then every server runs as this JVM's user.
+     */
+    static boolean userCanEnter(Path dir, String user) {
+        if (!runningAsRoot()) {
+            return true;
+        }
+        Path existing = dir.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return false;
+        }
+        Path log = null;
+        try {
+            log = Files.createTempFile("portcullis-access-check", ".log");
+            run(java.util.List.of("test", "-x", existing.toString()), user, log, 10, java.util.Map.of());
+            return true;
+        } catch (IllegalStateException | IOException e) {
+            return false;
+        } finally {
+            if (log != null) {
+                try {
+                    Files.deleteIfExists(log);
+                } catch (IOException ignored) {
+                    // harmless
+                }
+            }
+        }
+    }
 }

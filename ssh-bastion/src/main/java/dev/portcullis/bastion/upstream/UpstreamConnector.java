@@ -24,6 +24,7 @@ public final class UpstreamConnector implements AutoCloseable {
 
     public UpstreamConnector() {
         client = SshClient.setUpDefaultClient();
+        client.setCipherFactories(dev.portcullis.bastion.server.Ciphers.PREFERRED);
         client.setServerKeyVerifier((session, address, key) -> {
             session.setAttribute(PRESENTED, key);
             AttributeRepository context = session.getConnectionContext();
