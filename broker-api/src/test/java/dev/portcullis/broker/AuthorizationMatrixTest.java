@@ -2,9 +2,15 @@ package dev.portcullis.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -44,6 +50,27 @@ class AuthorizationMatrixTest {
                 .post("/api/v1/requests").then().statusCode(201).extract().path("id");
     }
 
+    private static String publicKey;
+
+    private static synchronized String publicKey() {
+        if (publicKey == null) {
+            try {
+                Path dir = Files.createTempDirectory("portcullis-matrix-key-");
+                publicKey = SshKeygen.publicKey(SshKeygen.generate(dir, "ed25519", null));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return publicKey;
+    }
+
+    private static String aliceSession() {
+        UUID id = UUID.randomUUID();
+        Api.asBastion().body(SessionIndexTest.opened(id, null, "alice", null, Instant.parse("2026-03-01T10:00:00Z")))
+                .post("/internal/v1/sessions").then().statusCode(201);
+        return id.toString();
+    }
+
     static Stream<Arguments> matrix() {
         List<Endpoint> endpoints = List.of(
                 new Endpoint("GET /me", s -> s.get("/api/v1/me"), 401, 200, 200, 200, 200),
@@ -64,7 +91,21 @@ class AuthorizationMatrixTest {
                         401, 403, 403, 403, 200),
                 new Endpoint("GET /audit", s -> s.get("/api/v1/audit"), 401, 403, 403, 200, 200),
                 new Endpoint("GET /audit/verify", s -> s.get("/api/v1/audit/verify"), 401, 403, 403, 200, 200),
-                new Endpoint("GET /audit/export", s -> s.get("/api/v1/audit/export"), 401, 403, 403, 200, 200));
+                new Endpoint("GET /audit/export", s -> s.get("/api/v1/audit/export"), 401, 403, 403, 200, 200),
+                new Endpoint("GET /ssh/ca", s -> s.get("/api/v1/ssh/ca"), 200, 200, 200, 200, 200),
+                new Endpoint("POST /ssh/certificates", s -> s.body(Map.of("publicKey", publicKey())).post("/api/v1/ssh/certificates"),
+                        401, 201, 201, 201, 201),
+                new Endpoint("GET /sessions", s -> s.get("/api/v1/sessions"), 401, 200, 200, 200, 200),
+                new Endpoint("GET /sessions?user=alice", s -> s.get("/api/v1/sessions?user=alice"), 401, 200, 403, 200, 200),
+                new Endpoint("GET /sessions/{alice's}", s -> s.get("/api/v1/sessions/" + aliceSession()), 401, 200, 404, 200, 200),
+                new Endpoint("POST /internal/v1/grants/authorize", s -> s.body(Map.of("username", "alice", "target", "prod-web-1",
+                        "login", "ubuntu", "use", "SHELL")).post("/internal/v1/grants/authorize"), 401, 403, 403, 403, 403),
+                new Endpoint("POST /internal/v1/ssh/host-certificates", s -> s.body(Map.of("publicKey", publicKey(),
+                        "principals", List.of("localhost"))).post("/internal/v1/ssh/host-certificates"), 401, 403, 403, 403, 403),
+                new Endpoint("POST /internal/v1/sessions", s -> s.body(SessionIndexTest.opened(UUID.randomUUID(), null, "alice", null,
+                        Instant.parse("2026-03-01T10:00:00Z"))).post("/internal/v1/sessions"), 401, 403, 403, 403, 403),
+                new Endpoint("POST /internal/v1/sessions/{id}/end", s -> s.body(SessionIndexTest.ended(Instant.parse("2026-03-01T10:00:00Z"),
+                        0, 0, "CLOSED", null)).post("/internal/v1/sessions/" + aliceSession() + "/end"), 401, 403, 403, 403, 403));
         List<Arguments> cases = new ArrayList<>();
         for (Endpoint endpoint : endpoints) {
             for (int i = 0; i < CALLERS.size(); i++) {

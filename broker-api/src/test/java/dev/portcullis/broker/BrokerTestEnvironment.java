@@ -6,10 +6,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
+import dev.portcullis.recording.RecordingKeys;
 import dev.portcullis.testkit.LocalKeycloak;
 import dev.portcullis.testkit.LocalPostgres;
 
@@ -18,20 +22,51 @@ public class BrokerTestEnvironment implements QuarkusTestResourceLifecycleManage
 
     public static final String DATABASE = "broker_test";
 
+    /** Under the per-run state directory: the bastion recording key pair whose public half the broker trusts. */
+    public static final String RECORDING_PRIVATE_KEY = "bastion/recording-key.pem";
+    public static final String RECORDING_PUBLIC_KEY = "bastion/recording-key.pub.pem";
+
     @Override
     public Map<String, String> start() {
         LocalPostgres postgres = LocalPostgres.shared();
         postgres.createDatabase(DATABASE);
         LocalKeycloak keycloak = LocalKeycloak.shared();
-        return Map.of(
-                "quarkus.datasource.jdbc.url", postgres.jdbcUrl(DATABASE),
-                "quarkus.datasource.username", postgres.superuser(),
-                "quarkus.datasource.password", postgres.password(),
-                "quarkus.oidc.auth-server-url", keycloak.issuerUrl(),
-                "quarkus.oidc.credentials.secret", keycloak.brokerClientSecret(),
-                "quarkus.keycloak.admin-client.server-url", keycloak.baseUrl(),
-                "quarkus.keycloak.admin-client.client-secret", keycloak.brokerClientSecret(),
-                "portcullis.policy.file", testPolicy().toString());
+        Path state = stateDir();
+        Map<String, String> config = new HashMap<>();
+        config.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl(DATABASE));
+        config.put("quarkus.datasource.username", postgres.superuser());
+        config.put("quarkus.datasource.password", postgres.password());
+        config.put("quarkus.oidc.auth-server-url", keycloak.issuerUrl());
+        config.put("quarkus.oidc.credentials.secret", keycloak.brokerClientSecret());
+        config.put("quarkus.keycloak.admin-client.server-url", keycloak.baseUrl());
+        config.put("quarkus.keycloak.admin-client.client-secret", keycloak.brokerClientSecret());
+        config.put("portcullis.policy.file", testPolicy().toString());
+        // The CA keys are generated on first start into this run's own directory, never the developer's .portcullis.
+        config.put("portcullis.ssh.user-ca-key-file", state.resolve("ssh/user_ca").toString());
+        config.put("portcullis.ssh.host-ca-key-file", state.resolve("ssh/host_ca").toString());
+        config.put("portcullis.recordings.dir", state.resolve("recordings").toString());
+        config.put("portcullis.recordings.trusted-keys", state.resolve(RECORDING_PUBLIC_KEY).toString());
+        return config;
+    }
+
+    /** A fresh directory per test JVM, with the bastion's recording key pair in it; removed when the JVM exits. */
+    private static Path stateDir() {
+        try {
+            Path state = Files.createTempDirectory("portcullis-broker-test-");
+            RecordingKeys.loadOrGenerate(state.resolve(RECORDING_PRIVATE_KEY), state.resolve(RECORDING_PUBLIC_KEY));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(state), "broker-test-state-cleanup"));
+            return state;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp directory left behind is harmless
+        }
     }
 
     @Override

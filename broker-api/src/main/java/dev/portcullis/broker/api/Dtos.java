@@ -6,9 +6,16 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.ssh.SshCertificateIssuer;
+import dev.portcullis.workflow.grant.ActiveGrant;
+import dev.portcullis.workflow.policy.AccessLevel;
 import dev.portcullis.workflow.policy.AccessRule;
 import dev.portcullis.workflow.policy.Durations;
 import dev.portcullis.workflow.policy.RequestOption;
+import dev.portcullis.workflow.policy.Target;
+import dev.portcullis.workflow.policy.TargetKind;
+import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.Actor;
 import dev.portcullis.workflow.request.RequestState;
@@ -68,5 +75,95 @@ public final class Dtos {
                     rule == null ? null : rule.approvalsRequired(), rule == null ? List.of() : rule.sortedApproverGroups(),
                     r.isLiveAt(now), rule != null && now.isBefore(r.pendingUntil()) && SeparationOfDuties.mayReview(r, viewer, rule));
         }
+    }
+
+    // ---- SSH certificates
+
+    /** Body of {@code POST /api/v1/ssh/certificates}. */
+    public record CertificateRequest(String publicKey) {
+    }
+
+    public record UserCertificate(String certificate, List<String> principals, String keyId, long serial, Instant validAfter,
+                                  Instant validBefore) {
+        static UserCertificate of(SshCertificateIssuer.UserCertificate c) {
+            return new UserCertificate(c.certificate(), c.principals(), c.keyId(), c.serial(), c.validAfter(), c.validBefore());
+        }
+    }
+
+    public record CaKeys(String userCaPublicKey, String hostCaPublicKey, String knownHostsLine) {
+        static CaKeys of(SshCertificateIssuer.CaKeys k) {
+            return new CaKeys(k.userCaPublicKey(), k.hostCaPublicKey(), k.knownHostsLine());
+        }
+    }
+
+    /** Body of {@code POST /internal/v1/ssh/host-certificates}. */
+    public record HostCertificateRequest(String publicKey, List<String> principals) {
+    }
+
+    public record HostCertificate(String certificate, List<String> principals, Instant validBefore) {
+        static HostCertificate of(SshCertificateIssuer.HostCertificate c) {
+            return new HostCertificate(c.certificate(), c.principals(), c.validBefore());
+        }
+    }
+
+    // ---- grant decisions for bastions
+
+    /** Body of {@code POST /internal/v1/grants/authorize}; {@code use} is a {@link GrantAuthority.Use} name. */
+    public record AuthorizeRequest(String username, String target, String login, String use) {
+    }
+
+    /** Either {@code allowed} with the grant, or not, with a stable code and a one-line message for the user. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record AuthorizeAnswer(boolean allowed, GrantView grant, String code, String message) {
+        static AuthorizeAnswer of(GrantAuthority.Decision decision) {
+            if (decision instanceof GrantAuthority.Allowed allowed) {
+                return new AuthorizeAnswer(true, GrantView.of(allowed.grant()), null, null);
+            }
+            GrantAuthority.Refused refused = (GrantAuthority.Refused) decision;
+            return new AuthorizeAnswer(false, null, refused.code(), refused.message());
+        }
+    }
+
+    public record GrantView(UUID requestId, String holder, TargetView target, String login, AccessLevel access, Instant endsAt,
+                            SessionOptionsView session) {
+        static GrantView of(ActiveGrant g) {
+            Target t = g.target();
+            return new GrantView(g.requestId(), g.holder(), new TargetView(t.name(), t.kind(), t.host(), t.port(), t.database()),
+                    g.login(), g.access(), g.endsAt(),
+                    new SessionOptionsView(g.session().portForwarding(), g.session().agentForwarding(), g.session().recordInput()));
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record TargetView(String name, TargetKind kind, String host, int port, String database) {
+    }
+
+    public record SessionOptionsView(boolean portForwarding, boolean agentForwarding, boolean recordInput) {
+    }
+
+    // ---- the session index
+
+    /** Body of {@code POST /internal/v1/sessions}: a session a bastion is opening. */
+    public record SessionOpened(UUID sessionId, UUID requestId, String username, String target, String login, String protocol,
+                                String recordingId, String bastion, String clientAddress, Instant startedAt) {
+    }
+
+    /** Body of {@code POST /internal/v1/sessions/{id}/end}. */
+    public record SessionEnded(Instant endedAt, Long bytesIn, Long bytesOut, String status, String detail) {
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record SessionView(UUID id, UUID requestId, String username, String target, String login, String protocol,
+                              String recordingId, String bastion, String clientAddress, Instant startedAt, Instant endedAt,
+                              long bytesIn, long bytesOut, String status, String detail) {
+        static SessionView of(JpaSessionIndex.IndexedSession s) {
+            return new SessionView(s.id(), s.requestId(), s.username(), s.target(), s.login(), s.protocol(), s.recordingId(),
+                    s.bastion(), s.clientAddress(), s.startedAt(), s.endedAt(), s.bytesIn(), s.bytesOut(), s.status(), s.detail());
+        }
+    }
+
+    /** @param problem what is wrong, or null when VALID */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record RecordingVerification(String status, String problem) {
     }
 }

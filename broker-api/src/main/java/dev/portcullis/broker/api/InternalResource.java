@@ -16,7 +16,6 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -45,10 +44,7 @@ public class InternalResource {
     GrantEventLog events;
 
     @Inject
-    JsonWebToken token;
-
-    @ConfigProperty(name = "portcullis.bastion.client-id", defaultValue = "portcullis-bastion")
-    String bastionClientId;
+    BastionGuard bastion;
 
     @ConfigProperty(name = "portcullis.grant-events.poll", defaultValue = "PT0.1S")
     Duration poll;
@@ -65,7 +61,7 @@ public class InternalResource {
     @Operation(summary = "Stream of grant-started and grant-ended events for bastions")
     public Multi<OutboundSseEvent> grantEvents(@HeaderParam("Last-Event-ID") String lastEventId, @QueryParam("after") String after,
                                                @Context Sse sse) {
-        requireBastion();
+        bastion.require("read grant events");
         String resumeFrom = lastEventId != null ? lastEventId : after;
         long start;
         if (resumeFrom == null || resumeFrom.isBlank()) {
@@ -93,13 +89,5 @@ public class InternalResource {
                     }
                     return out;
                 });
-    }
-
-    private void requireBastion() {
-        Object azp = token.getClaim("azp");
-        if (azp == null || !bastionClientId.equals(azp.toString())) {
-            throw new RefusedException(Refusal.forbidden("not_a_bastion",
-                    "only bastions (the " + bastionClientId + " service client) may read grant events"));
-        }
     }
 }

@@ -17,6 +17,8 @@ import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 
+import dev.portcullis.broker.ssh.SshRequestRefused;
+import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.port.IdentityDirectory;
 import dev.portcullis.workflow.request.Refusal;
 
@@ -51,6 +53,18 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response refused(RefusedException e) {
         return of(e.refusal());
+    }
+
+    @ServerExceptionMapper
+    public Response sshRefused(SshRequestRefused e) {
+        return of(e.refusal());
+    }
+
+    @ServerExceptionMapper
+    public Response authorityDown(GrantAuthority.AuthorityUnavailableException e) {
+        LOG.error("grant authority unavailable", e);
+        return problem(Problem.of(503, "Service unavailable", "authority_unavailable",
+                "the broker cannot decide about grants right now; nothing is allowed, try again shortly", null));
     }
 
     @ServerExceptionMapper

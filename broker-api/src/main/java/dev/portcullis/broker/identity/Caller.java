@@ -14,6 +14,9 @@ import dev.portcullis.workflow.request.Actor;
 @RequestScoped
 public class Caller {
 
+    /** Keycloak names the user behind a client's service account (client-credentials tokens) with this prefix. */
+    static final String SERVICE_ACCOUNT_PREFIX = "service-account-";
+
     @Inject
     SecurityIdentity identity;
 
@@ -23,5 +26,10 @@ public class Caller {
 
     public Actor asTokenSays() {
         return Actor.person(username(), identity.getRoles(), true);
+    }
+
+    /** A client acting for itself (a bastion, a script), not a person: it may not hold credentials meant for people. */
+    public boolean isServiceAccount() {
+        return username().startsWith(SERVICE_ACCOUNT_PREFIX);
     }
 }

@@ -6,6 +6,7 @@ import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
@@ -24,13 +25,19 @@ public class WorkflowProducer {
 
     private static final Logger LOG = Logger.getLogger("dev.portcullis.notify");
 
+    /** The broker's clock, for the workflow, grant decisions and certificates alike. */
+    @Produces
+    @Singleton
+    Clock brokerClock() {
+        // Microsecond ticks: what PostgreSQL stores, so a request reads back exactly as it was decided.
+        return Clock.tick(Clock.systemUTC(), Duration.ofNanos(1000));
+    }
+
     @Produces
     @ApplicationScoped
     AccessWorkflow workflow(FilePolicySource policies, JpaAccessRequestRepository requests, KeycloakDirectory directory,
-                            HashChainedAuditLog audit, GrantScheduler scheduler, Notifier notifier) {
-        // Microsecond ticks: what PostgreSQL stores, so a request reads back exactly as it was decided.
-        return new AccessWorkflow(policies, requests, directory, audit, scheduler, notifier,
-                Clock.tick(Clock.systemUTC(), Duration.ofNanos(1000)));
+                            HashChainedAuditLog audit, GrantScheduler scheduler, Notifier notifier, Clock clock) {
+        return new AccessWorkflow(policies, requests, directory, audit, scheduler, notifier, clock);
     }
 
     /** Notifications go to the log until a mail or chat notifier is configured. */

@@ -1,0 +1,165 @@
+package dev.portcullis.broker.api;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.quarkus.security.Authenticated;
+
+import dev.portcullis.broker.identity.Caller;
+import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.recordings.RecordingArchive;
+import dev.portcullis.recording.RecordingVerifier;
+import dev.portcullis.recording.read.RecordingReader;
+import dev.portcullis.workflow.AccessWorkflow;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
+import dev.portcullis.workflow.request.Actor;
+import dev.portcullis.workflow.request.Refusal;
+
+/**
+ * Sessions that went through the bastions, and their recordings. Auditors and admins see every session;
+ * everyone else sees their own. A session someone may not see does not exist for them (404).
+ */
+@Path("/api/v1/sessions")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Sessions")
+public class SessionResource {
+
+    public static final String ASCIICAST = "application/x-asciicast";
+    public static final String JSONL = "application/jsonl";
+
+    @Inject
+    JpaSessionIndex sessions;
+
+    @Inject
+    RecordingArchive recordings;
+
+    @Inject
+    Caller caller;
+
+    @Inject
+    AuditSink audit;
+
+    @Inject
+    Clock clock;
+
+    @GET
+    @Operation(summary = "Sessions, newest first: everyone's for auditors and admins, otherwise your own")
+    public List<Dtos.SessionView> list(@QueryParam("user") String user, @QueryParam("target") String target,
+                                       @QueryParam("status") String status, @QueryParam("limit") @DefaultValue("100") int limit) {
+        if (limit < 1 || limit > 1000) {
+            throw new RefusedException(Refusal.invalid("bad_limit", "limit", "limit must be between 1 and 1000"));
+        }
+        Actor viewer = caller.asTokenSays();
+        String username = blankToNull(user);
+        if (!AccessWorkflow.isAuditor(viewer)) {
+            if (username != null && !username.equals(viewer.username())) {
+                throw new RefusedException(Refusal.forbidden("missing_group", "other people's sessions are for auditors and admins"));
+            }
+            username = viewer.username();
+        }
+        String wanted = blankToNull(status);
+        if (wanted != null) {
+            wanted = wanted.toUpperCase(Locale.ROOT);
+            if (!JpaSessionIndex.STATUSES.contains(wanted)) {
+                throw new RefusedException(Refusal.invalid("bad_status", "status", "status must be one of " + JpaSessionIndex.STATUSES));
+            }
+        }
+        return sessions.list(username, blankToNull(target), wanted, limit).stream().map(Dtos.SessionView::of).toList();
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(summary = "One session, if it is yours or you audit")
+    public Dtos.SessionView get(@PathParam("id") UUID id) {
+        return Dtos.SessionView.of(visible(id));
+    }
+
+    @GET
+    @Path("/{id}/recording.cast")
+    @Produces(ASCIICAST)
+    @Operation(summary = "The terminal recording as asciicast v2, for asciinema and asciinema-player")
+    public Response cast(@PathParam("id") UUID id) throws IOException {
+        JpaSessionIndex.IndexedSession session = visible(id);
+        RecordingReader reader = recording(session);
+        exported(session, "cast");
+        StreamingOutput body = (OutputStream out) -> reader.exportCast(out);
+        return Response.ok(body, ASCIICAST).header("Content-Disposition", "attachment; filename=\"session-" + id + ".cast\"").build();
+    }
+
+    @GET
+    @Path("/{id}/events.jsonl")
+    @Produces(JSONL)
+    @Operation(summary = "The session's structured events (exec, file transfers, queries) as JSON Lines")
+    public Response events(@PathParam("id") UUID id) throws IOException {
+        JpaSessionIndex.IndexedSession session = visible(id);
+        RecordingReader reader = recording(session);
+        exported(session, "events.jsonl");
+        StreamingOutput body = (OutputStream out) -> reader.exportEvents(out);
+        return Response.ok(body, JSONL).header("Content-Disposition", "attachment; filename=\"session-" + id + ".events.jsonl\"").build();
+    }
+
+    @GET
+    @Path("/{id}/verification")
+    @Operation(summary = "Check the recording's hash chain and its bastion's signature: VALID, INCOMPLETE or TAMPERED")
+    public Dtos.RecordingVerification verification(@PathParam("id") UUID id) throws IOException {
+        JpaSessionIndex.IndexedSession session = visible(id);
+        if (session.recordingId() == null) {
+            throw noRecording(id);
+        }
+        RecordingVerifier.Verification result = recordings.verify(session.recordingId());
+        return new Dtos.RecordingVerification(result.status().name(), result.problem());
+    }
+
+    private JpaSessionIndex.IndexedSession visible(UUID id) {
+        Actor viewer = caller.asTokenSays();
+        return sessions.find(id).filter(s -> AccessWorkflow.isAuditor(viewer) || s.username().equals(viewer.username()))
+                .orElseThrow(() -> new RefusedException(Refusal.notFound("no_such_session", "there is no session " + id + " that you may see")));
+    }
+
+    private RecordingReader recording(JpaSessionIndex.IndexedSession session) throws IOException {
+        if (session.recordingId() == null) {
+            throw noRecording(session.id());
+        }
+        try {
+            return recordings.open(session.recordingId());
+        } catch (NoSuchFileException e) {
+            throw new RefusedException(Refusal.notFound("recording_missing",
+                    "the recording of session " + session.id() + " is not in the recording store"));
+        }
+    }
+
+    private void exported(JpaSessionIndex.IndexedSession session, String format) {
+        audit.append(new AuditEvent(clock.instant(), caller.username(), "recording.exported", "session", session.id().toString(),
+                Map.of("recording", session.recordingId(), "format", format, "user", session.username(), "target", session.target())));
+    }
+
+    private static RefusedException noRecording(UUID id) {
+        return new RefusedException(Refusal.notFound("no_recording", "session " + id + " has no recording"));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+}

@@ -1,0 +1,61 @@
+package dev.portcullis.broker.grants;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.portcullis.workflow.grant.GrantDecision;
+import dev.portcullis.workflow.port.AccessRequestRepository;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
+import dev.portcullis.workflow.port.GrantAuthority;
+import dev.portcullis.workflow.port.PolicySource;
+import dev.portcullis.workflow.port.RequestQuery;
+import dev.portcullis.workflow.request.AccessRequest;
+import dev.portcullis.workflow.request.RequestState;
+
+/**
+ * The broker answering a bastion's question itself: the asker's active grants for the target, the policy in
+ * force and the broker's clock go into the pure {@link GrantDecision}. A bastion inside the broker calls this
+ * directly; remote bastions reach it through {@code POST /internal/v1/grants/authorize}. Refusals go to the
+ * audit trail (the session index records what was allowed).
+ */
+@ApplicationScoped
+public class LocalGrantAuthority implements GrantAuthority {
+
+    /** More active grants than anyone holds for one target; the decision picks the one that ends last. */
+    private static final int MAX_GRANTS = 100;
+
+    @Inject
+    AccessRequestRepository requests;
+
+    @Inject
+    PolicySource policies;
+
+    @Inject
+    AuditSink audit;
+
+    @Inject
+    Clock clock;
+
+    @Override
+    public Decision authorize(Ask ask) {
+        List<AccessRequest> grants;
+        try {
+            grants = requests.list(new RequestQuery(ask.username(), null, null, Set.of(RequestState.ACTIVE), ask.target(), MAX_GRANTS));
+        } catch (RuntimeException e) {
+            // The database is down or overloaded: no answer is a refusal at the bastion, never an allowance.
+            throw new AuthorityUnavailableException("the broker cannot read grants right now: " + e.getMessage(), e);
+        }
+        Decision decision = GrantDecision.decide(ask, grants, policies.current(), clock.instant());
+        if (decision instanceof Refused refused) {
+            audit.append(new AuditEvent(clock.instant(), ask.username(), "session.refused", "target", ask.target(),
+                    Map.of("code", refused.code(), "target", ask.target(), "login", ask.login(), "use", ask.use().name())));
+        }
+        return decision;
+    }
+}

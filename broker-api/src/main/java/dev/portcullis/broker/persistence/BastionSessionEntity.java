@@ -1,0 +1,44 @@
+package dev.portcullis.broker.persistence;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** Row of {@code bastion_session}. Never leaves this package: the rest of the broker sees {@link JpaSessionIndex.IndexedSession}. */
+@Entity
+@Table(name = "bastion_session")
+class BastionSessionEntity {
+
+    @Id
+    UUID id;
+    @Column(name = "request_id")
+    UUID requestId;
+    String username;
+    String target;
+    String login;
+    String protocol;
+    @Column(name = "recording_id")
+    String recordingId;
+    String bastion;
+    @Column(name = "client_address")
+    String clientAddress;
+    @Column(name = "started_at")
+    Instant startedAt;
+    @Column(name = "ended_at")
+    Instant endedAt;
+    @Column(name = "bytes_in")
+    long bytesIn;
+    @Column(name = "bytes_out")
+    long bytesOut;
+    String status;
+    String detail;
+
+    JpaSessionIndex.IndexedSession toView() {
+        return new JpaSessionIndex.IndexedSession(id, requestId, username, target, login, protocol, recordingId, bastion, clientAddress,
+                startedAt, endedAt, bytesIn, bytesOut, status, detail);
+    }
+}

@@ -1,0 +1,154 @@
+package dev.portcullis.broker.persistence;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.TypedQuery;
+import jakarta.transaction.Transactional;
+
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.SessionIndex;
+
+/**
+ * The session index in PostgreSQL, with its audit events in the same transaction. Opening is insert-if-absent,
+ * so a bastion that retries after a lost answer cannot create a second row; closing changes a row only while
+ * it is OPEN, so a repeated or late close changes nothing.
+ */
+@ApplicationScoped
+public class JpaSessionIndex implements SessionIndex {
+
+    public static final String OPEN = "OPEN";
+    public static final List<String> STATUSES = List.of(OPEN, "CLOSED", "GRANT_ENDED", "RECORDING_FAILED", "REFUSED", "ERROR");
+    /** How a session may end (see {@link SessionIndex.Closed}). */
+    public static final List<String> END_STATUSES = STATUSES.subList(1, STATUSES.size());
+    static final int MAX_DETAIL = 1000;
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    HashChainedAuditLog auditLog;
+
+    @Inject
+    Clock clock;
+
+    public enum OpenResult { OPENED, DUPLICATE, UNKNOWN_REQUEST }
+
+    public enum CloseResult { CLOSED, ALREADY_CLOSED, UNKNOWN }
+
+    @Override
+    public void opened(Opened session) {
+        open(session);
+    }
+
+    @Override
+    public void closed(Closed session) {
+        close(session);
+    }
+
+    @Transactional
+    public OpenResult open(Opened s) {
+        if (s.requestId() != null && em.find(AccessRequestEntity.class, s.requestId()) == null) {
+            return OpenResult.UNKNOWN_REQUEST;
+        }
+        int inserted = em.createNativeQuery("insert into bastion_session (id, request_id, username, target, login, protocol, recording_id, "
+                        + "bastion, client_address, started_at, status) values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'OPEN') "
+                        + "on conflict (id) do nothing")
+                .setParameter(1, s.sessionId()).setParameter(2, s.requestId()).setParameter(3, s.username()).setParameter(4, s.target())
+                .setParameter(5, s.login()).setParameter(6, s.protocol()).setParameter(7, s.recordingId()).setParameter(8, s.bastion())
+                .setParameter(9, s.clientAddress()).setParameter(10, s.startedAt().truncatedTo(ChronoUnit.MICROS))
+                .executeUpdate();
+        if (inserted == 0) {
+            return OpenResult.DUPLICATE;
+        }
+        Map<String, String> details = new HashMap<>();
+        details.put("target", s.target());
+        details.put("login", s.login());
+        details.put("protocol", s.protocol());
+        putIfPresent(details, "request", s.requestId() == null ? null : s.requestId().toString());
+        putIfPresent(details, "recording", s.recordingId());
+        putIfPresent(details, "bastion", s.bastion());
+        putIfPresent(details, "clientAddress", s.clientAddress());
+        auditLog.append(new AuditEvent(clock.instant(), s.username(), "session.opened", "session", s.sessionId().toString(), details));
+        return OpenResult.OPENED;
+    }
+
+    @Transactional
+    public CloseResult close(Closed c) {
+        BastionSessionEntity row = em.find(BastionSessionEntity.class, c.sessionId(), LockModeType.PESSIMISTIC_WRITE);
+        if (row == null) {
+            return CloseResult.UNKNOWN;
+        }
+        if (!OPEN.equals(row.status)) {
+            return CloseResult.ALREADY_CLOSED;
+        }
+        row.endedAt = c.endedAt().truncatedTo(ChronoUnit.MICROS);
+        row.bytesIn = c.bytesIn();
+        row.bytesOut = c.bytesOut();
+        row.status = c.status();
+        row.detail = c.detail() == null || c.detail().length() <= MAX_DETAIL ? c.detail() : c.detail().substring(0, MAX_DETAIL);
+        Map<String, String> details = new HashMap<>();
+        details.put("status", c.status());
+        details.put("bytesIn", String.valueOf(c.bytesIn()));
+        details.put("bytesOut", String.valueOf(c.bytesOut()));
+        details.put("target", row.target);
+        details.put("login", row.login);
+        putIfPresent(details, "detail", row.detail);
+        auditLog.append(new AuditEvent(clock.instant(), row.username, "session.closed", "session", row.id.toString(), details));
+        return CloseResult.CLOSED;
+    }
+
+    @Transactional
+    public Optional<IndexedSession> find(UUID id) {
+        return Optional.ofNullable(em.find(BastionSessionEntity.class, id)).map(BastionSessionEntity::toView);
+    }
+
+    /** Newest first; null filters do not filter. */
+    @Transactional
+    public List<IndexedSession> list(String username, String target, String status, int limit) {
+        StringBuilder jpql = new StringBuilder("from BastionSessionEntity s where 1 = 1");
+        Map<String, Object> params = new HashMap<>();
+        if (username != null) {
+            jpql.append(" and s.username = :username");
+            params.put("username", username);
+        }
+        if (target != null) {
+            jpql.append(" and s.target = :target");
+            params.put("target", target);
+        }
+        if (status != null) {
+            jpql.append(" and s.status = :status");
+            params.put("status", status);
+        }
+        jpql.append(" order by s.startedAt desc, s.id");
+        TypedQuery<BastionSessionEntity> query = em.createQuery(jpql.toString(), BastionSessionEntity.class).setMaxResults(limit);
+        params.forEach(query::setParameter);
+        return query.getResultList().stream().map(BastionSessionEntity::toView).toList();
+    }
+
+    private static void putIfPresent(Map<String, String> details, String key, String value) {
+        if (value != null) {
+            details.put(key, value);
+        }
+    }
+
+    /** One indexed session, as the rest of the broker sees it. */
+    public record IndexedSession(UUID id, UUID requestId, String username, String target, String login, String protocol,
+                                 String recordingId, String bastion, String clientAddress, Instant startedAt, Instant endedAt,
+                                 long bytesIn, long bytesOut, String status, String detail) {
+
+        public boolean isOpen() {
+            return OPEN.equals(status);
+        }
+    }
+}
