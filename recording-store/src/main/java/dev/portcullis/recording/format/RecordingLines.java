@@ -2,7 +2,6 @@ package dev.portcullis.recording.format;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.recording.RecordingMetadata;
 import dev.portcullis.recording.event.RecordedEvent;
@@ -26,12 +25,95 @@ public final class RecordingLines {
         return !line.isEmpty() && line.charAt(0) == '[';
     }
 
+    /**
+     * {@code [seconds, "o", "data"]}, byte for byte what Jackson writes for the same array, written by hand because
+     * this runs for every packet of every session: a profile of a bulk transfer put a quarter of the bastion's CPU
+     * in Jackson's escaping of terminal output (RecordingLinesTest compares the two on random text).
+     */
     public static byte[] terminalLine(long micros, TerminalEvent.Type type, String data) {
-        ArrayNode line = RecordingJson.MAPPER.createArrayNode();
-        line.add(RecordingJson.seconds(micros));
-        line.add(type.code());
-        line.add(data);
-        return RecordingJson.bytes(line);
+        if (micros < 0) {
+            throw new IllegalArgumentException("time must not be negative");
+        }
+        byte[] out = new byte[data.length() * 3 + 48];
+        int n = 0;
+        out[n++] = '[';
+        String whole = Long.toString(micros / 1_000_000);
+        for (int i = 0; i < whole.length(); i++) {
+            out[n++] = (byte) whole.charAt(i);
+        }
+        out[n++] = '.';
+        long fraction = micros % 1_000_000;
+        for (long div = 100_000; div > 0; div /= 10) {
+            out[n++] = (byte) ('0' + (fraction / div) % 10);
+        }
+        out[n++] = ',';
+        out[n++] = '"';
+        String code = type.code();
+        for (int i = 0; i < code.length(); i++) {
+            out[n++] = (byte) code.charAt(i);
+        }
+        out[n++] = '"';
+        out[n++] = ',';
+        out[n++] = '"';
+        for (int i = 0; i < data.length(); i++) {
+            char c = data.charAt(i);
+            if (c >= 0x20 && c < 0x80) {
+                if (c == '"' || c == '\\') {
+                    out = room(out, n, 2);
+                    out[n++] = '\\';
+                }
+                out = room(out, n, 1);
+                out[n++] = (byte) c;
+            } else if (c < 0x20) {
+                out = room(out, n, 6);
+                out[n++] = '\\';
+                switch (c) {
+                    case '\b' -> out[n++] = 'b';
+                    case '\t' -> out[n++] = 't';
+                    case '\n' -> out[n++] = 'n';
+                    case '\f' -> out[n++] = 'f';
+                    case '\r' -> out[n++] = 'r';
+                    default -> {
+                        out[n++] = 'u';
+                        out[n++] = '0';
+                        out[n++] = '0';
+                        out[n++] = (byte) HEX[c >> 4];
+                        out[n++] = (byte) HEX[c & 0xF];
+                    }
+                }
+            } else {
+                out = room(out, n, 4);
+                if (c < 0x800) {
+                    out[n++] = (byte) (0xC0 | (c >> 6));
+                    out[n++] = (byte) (0x80 | (c & 0x3F));
+                } else if (Character.isHighSurrogate(c) && i + 1 < data.length() && Character.isLowSurrogate(data.charAt(i + 1))) {
+                    int cp = Character.toCodePoint(c, data.charAt(++i));
+                    out[n++] = (byte) (0xF0 | (cp >> 18));
+                    out[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                    out[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                    out[n++] = (byte) (0x80 | (cp & 0x3F));
+                } else if (Character.isSurrogate(c)) {
+                    // a lone surrogate cannot come out of the UTF-8 decoder; never write invalid UTF-8 all the same
+                    out[n++] = (byte) 0xEF;
+                    out[n++] = (byte) 0xBF;
+                    out[n++] = (byte) 0xBD;
+                } else {
+                    out[n++] = (byte) (0xE0 | (c >> 12));
+                    out[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                    out[n++] = (byte) (0x80 | (c & 0x3F));
+                }
+            }
+        }
+        out = room(out, n, 2);
+        out[n++] = '"';
+        out[n++] = ']';
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    private static byte[] room(byte[] out, int used, int more) {
+        return used + more <= out.length ? out : java.util.Arrays.copyOf(out, Math.max(out.length * 2, used + more));
     }
 
     public static byte[] eventLine(long micros, Instant at, StructuredEvent event) {

@@ -1,0 +1,72 @@
+package dev.portcullis.recording.format;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+
+import dev.portcullis.recording.event.TerminalEvent;
+
+/**
+ * The hand-written terminal line is what Jackson writes (byte for byte, but for characters outside the BMP, which
+ * it escapes and we write as UTF-8), so readers and asciinema see no difference.
+ */
+class RecordingLinesTest {
+
+    @Test
+    void terminalLinesMatchJacksonOnRandomText() throws Exception {
+        Random random = new Random(20261123);
+        String alphabet = "abc XYZ 019 \"quoted\" back\\slash \t\n\r\b\f\u0000\u0001\u001b[31m\u007f é ü ß € 日本 \uD83D\uDE00 \uFFFD";
+        for (int round = 0; round < 5_000; round++) {
+            StringBuilder text = new StringBuilder();
+            int length = random.nextInt(200);
+            for (int i = 0; i < length; i++) {
+                if (random.nextInt(10) == 0) {
+                    text.append((char) random.nextInt(0x20)); // every control character
+                } else {
+                    int at = random.nextInt(alphabet.length());
+                    char c = alphabet.charAt(at);
+                    if (Character.isHighSurrogate(c)) {
+                        text.append(c).append(alphabet.charAt(at + 1));
+                    } else if (!Character.isLowSurrogate(c)) {
+                        text.append(c);
+                    }
+                }
+            }
+            long micros = random.nextInt(4) == 0 ? random.nextInt(1000) : Math.abs(random.nextLong() % 10_000_000_000L);
+            TerminalEvent.Type type = TerminalEvent.Type.values()[random.nextInt(TerminalEvent.Type.values().length)];
+            byte[] fast = RecordingLines.terminalLine(micros, type, text.toString());
+            String expected = new String(jackson(micros, type, text.toString()), StandardCharsets.UTF_8);
+            if (text.codePoints().allMatch(Character::isBmpCodePoint)) {
+                assertThat(new String(fast, StandardCharsets.UTF_8)).as("round %d", round).isEqualTo(expected);
+            } else {
+                // Jackson escapes characters outside the BMP as \\uD83D\\uDE00; raw UTF-8 is as valid and shorter
+                assertThat(RecordingJson.MAPPER.readTree(fast)).as("round %d", round).isEqualTo(RecordingJson.MAPPER.readTree(expected));
+            }
+            TerminalEvent back = RecordingLines.terminalEvent(new String(fast, StandardCharsets.UTF_8));
+            assertThat(back.data()).isEqualTo(text.toString());
+        }
+    }
+
+    @Test
+    void timesKeepMicrosecondsAndLoneSurrogatesNeverBecomeInvalidUtf8() {
+        assertThat(new String(RecordingLines.terminalLine(0, TerminalEvent.Type.OUTPUT, "x"), StandardCharsets.UTF_8))
+                .isEqualTo("[0.000000,\"o\",\"x\"]");
+        assertThat(new String(RecordingLines.terminalLine(3_100_001, TerminalEvent.Type.OUTPUT, "x"), StandardCharsets.UTF_8))
+                .isEqualTo("[3.100001,\"o\",\"x\"]");
+        assertThat(new String(RecordingLines.terminalLine(1, TerminalEvent.Type.OUTPUT, "a\uD800b"), StandardCharsets.UTF_8))
+                .isEqualTo("[0.000001,\"o\",\"a\uFFFDb\"]");
+    }
+
+    private static byte[] jackson(long micros, TerminalEvent.Type type, String data) {
+        ArrayNode line = RecordingJson.MAPPER.createArrayNode();
+        line.add(RecordingJson.seconds(micros));
+        line.add(type.code());
+        line.add(data);
+        return RecordingJson.bytes(line);
+    }
+}
