@@ -83,6 +83,16 @@ public final class AsciicastRecorder {
         }
     }
 
+    private void record(TerminalEvent.Type type, byte[] utf8) throws RecordingFailedException {
+        if (utf8.length == 0) {
+            // Only the start of a split character arrived: nothing to show yet, but the writer's
+            // state must still be checked so a failed recording stops the session promptly.
+            writer.requireUsable();
+            return;
+        }
+        writer.append(micros -> RecordingLines.terminalLine(micros, type, utf8));
+    }
+
     private void record(TerminalEvent.Type type, String data) throws RecordingFailedException {
         if (data.isEmpty()) {
             // Only the start of a split character arrived: nothing to show yet, but the writer's

@@ -1,43 +1,135 @@
 package dev.portcullis.recording;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
- * Decodes a byte stream that arrives in arbitrary pieces. A UTF-8 sequence cut between two pieces
- * is held back until its rest arrives, instead of becoming two replacement characters; bytes that
- * can never be valid UTF-8 become U+FFFD at once. Not thread-safe: one per stream.
+ * Turns a byte stream that arrives in arbitrary pieces into valid UTF-8, without going through Java strings (this
+ * runs for every packet of every session). A sequence cut between two pieces is held back until its rest arrives
+ * instead of becoming two replacement characters; bytes that can never be valid UTF-8 become U+FFFD at once, one
+ * per maximal invalid subpart as Unicode recommends (Python and browsers do the same; Java's decoder merges a few
+ * surrogate-range cases into one). Not thread-safe: one per stream.
  */
 final class Utf8StreamDecoder {
 
-    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPLACE)
-            .onUnmappableCharacter(CodingErrorAction.REPLACE);
-    /** At most three bytes: the start of a sequence whose end has not arrived yet. */
-    private byte[] carry = new byte[0];
+    private static final byte[] REPLACEMENT = {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD};
+    private static final byte[] NONE = new byte[0];
 
-    String decode(byte[] data, int offset, int length) {
-        ByteBuffer in = ByteBuffer.allocate(carry.length + length);
-        in.put(carry).put(data, offset, length).flip();
-        // One byte never yields more than one char (U+FFFD or BMP); a 4-byte sequence yields two.
-        CharBuffer out = CharBuffer.allocate(in.remaining() + 1);
-        decoder.decode(in, out, false);
-        carry = new byte[in.remaining()];
-        in.get(carry);
-        return out.flip().toString();
+    /** At most three bytes: the valid start of a sequence whose end has not arrived yet. */
+    private byte[] carry = NONE;
+
+    /** @return the valid UTF-8 that these bytes complete, with invalid bytes replaced by U+FFFD */
+    byte[] decode(byte[] data, int offset, int length) {
+        byte[] in;
+        int start;
+        int end;
+        if (carry.length == 0) {
+            in = data;
+            start = offset;
+            end = offset + length;
+        } else {
+            in = Arrays.copyOf(carry, carry.length + length);
+            System.arraycopy(data, offset, in, carry.length, length);
+            start = 0;
+            end = in.length;
+        }
+        byte[] out = null;
+        int n = 0;
+        int i = start;
+        int copyFrom = start;
+        while (i < end) {
+            int b = in[i] & 0xFF;
+            if (b < 0x80) {
+                i++;
+                continue;
+            }
+            int valid = validPrefix(in, i, end);
+            int need = sequenceLength(b);
+            if (valid == need) {
+                i += need;
+                continue;
+            }
+            if (i + valid == end && valid > 0) {
+                break; // a valid start cut off by the end of this piece: wait for the rest
+            }
+            // a maximal invalid subpart: the valid prefix (or the lone bad byte) becomes one U+FFFD
+            if (out == null) {
+                out = new byte[(end - start) + 3 * 4];
+            }
+            int run = i - copyFrom;
+            out = room(out, n, run + 3);
+            System.arraycopy(in, copyFrom, out, n, run);
+            n += run;
+            System.arraycopy(REPLACEMENT, 0, out, n, 3);
+            n += 3;
+            i += Math.max(1, valid);
+            copyFrom = i;
+        }
+        carry = i < end ? Arrays.copyOfRange(in, i, end) : NONE;
+        if (out == null) {
+            return Arrays.copyOfRange(in, start, i);
+        }
+        int run = i - copyFrom;
+        out = room(out, n, run);
+        System.arraycopy(in, copyFrom, out, n, run);
+        return Arrays.copyOf(out, n + run);
     }
 
     /** Ends the stream: a sequence still waiting for its rest can only be replaced now. */
-    String finish() {
-        ByteBuffer in = ByteBuffer.wrap(carry);
-        CharBuffer out = CharBuffer.allocate(carry.length + 1);
-        decoder.decode(in, out, true);
-        decoder.flush(out);
-        decoder.reset();
-        carry = new byte[0];
-        return out.flip().toString();
+    byte[] finish() {
+        byte[] result = carry.length == 0 ? NONE : REPLACEMENT.clone();
+        carry = NONE;
+        return result;
+    }
+
+    private static int sequenceLength(int lead) {
+        if (lead >= 0xC2 && lead <= 0xDF) {
+            return 2;
+        }
+        if (lead >= 0xE0 && lead <= 0xEF) {
+            return 3;
+        }
+        if (lead >= 0xF0 && lead <= 0xF4) {
+            return 4;
+        }
+        return 1; // 0x80-0xC1, 0xF5-0xFF: never valid
+    }
+
+    /**
+     * How many bytes from {@code i} form a valid (possibly incomplete) sequence: 0 for a byte that cannot start one,
+     * otherwise the count of bytes up to the first that does not fit (RFC 3629 table, with the ranges that exclude
+     * overlong forms, surrogates and code points above U+10FFFF).
+     */
+    private static int validPrefix(byte[] in, int i, int end) {
+        int lead = in[i] & 0xFF;
+        int need = sequenceLength(lead);
+        if (need == 1) {
+            return 0;
+        }
+        int k = 1;
+        while (k < need && i + k < end) {
+            int c = in[i + k] & 0xFF;
+            int low = 0x80;
+            int high = 0xBF;
+            if (k == 1) {
+                if (lead == 0xE0) {
+                    low = 0xA0;
+                } else if (lead == 0xED) {
+                    high = 0x9F;
+                } else if (lead == 0xF0) {
+                    low = 0x90;
+                } else if (lead == 0xF4) {
+                    high = 0x8F;
+                }
+            }
+            if (c < low || c > high) {
+                return k;
+            }
+            k++;
+        }
+        return k;
+    }
+
+    private static byte[] room(byte[] out, int used, int more) {
+        return used + more <= out.length ? out : Arrays.copyOf(out, Math.max(out.length * 2, used + more));
     }
 }

@@ -8,6 +8,7 @@ import dev.portcullis.recording.event.RecordedEvent;
 import dev.portcullis.recording.event.StructuredEvent;
 import dev.portcullis.recording.event.TerminalEvent;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
@@ -31,10 +32,19 @@ public final class RecordingLines {
      * in Jackson's escaping of terminal output (RecordingLinesTest compares the two on random text).
      */
     public static byte[] terminalLine(long micros, TerminalEvent.Type type, String data) {
+        // a lone surrogate, which no decoder produces, becomes '?': never invalid UTF-8
+        return terminalLine(micros, type, data.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The same from text that is valid UTF-8 already (as the stream decoder delivers it): only the bytes below 0x20,
+     * '"' and '\\' need escaping, so the runs between them are copied in bulk, and bytes from 0x80 up stay as they are.
+     */
+    public static byte[] terminalLine(long micros, TerminalEvent.Type type, byte[] text) {
         if (micros < 0) {
             throw new IllegalArgumentException("time must not be negative");
         }
-        byte[] out = new byte[data.length() * 3 + 48];
+        byte[] out = new byte[text.length + text.length / 8 + 48];
         int n = 0;
         out[n++] = '[';
         String whole = Long.toString(micros / 1_000_000);
@@ -55,59 +65,42 @@ public final class RecordingLines {
         out[n++] = '"';
         out[n++] = ',';
         out[n++] = '"';
-        for (int i = 0; i < data.length(); i++) {
-            char c = data.charAt(i);
-            if (c >= 0x20 && c < 0x80) {
-                if (c == '"' || c == '\\') {
-                    out = room(out, n, 2);
-                    out[n++] = '\\';
-                }
-                out = room(out, n, 1);
-                out[n++] = (byte) c;
-            } else if (c < 0x20) {
-                out = room(out, n, 6);
-                out[n++] = '\\';
-                switch (c) {
-                    case '\b' -> out[n++] = 'b';
-                    case '\t' -> out[n++] = 't';
-                    case '\n' -> out[n++] = 'n';
-                    case '\f' -> out[n++] = 'f';
-                    case '\r' -> out[n++] = 'r';
-                    default -> {
-                        out[n++] = 'u';
-                        out[n++] = '0';
-                        out[n++] = '0';
-                        out[n++] = (byte) HEX[c >> 4];
-                        out[n++] = (byte) HEX[c & 0xF];
-                    }
-                }
-            } else {
-                out = room(out, n, 4);
-                if (c < 0x800) {
-                    out[n++] = (byte) (0xC0 | (c >> 6));
-                    out[n++] = (byte) (0x80 | (c & 0x3F));
-                } else if (Character.isHighSurrogate(c) && i + 1 < data.length() && Character.isLowSurrogate(data.charAt(i + 1))) {
-                    int cp = Character.toCodePoint(c, data.charAt(++i));
-                    out[n++] = (byte) (0xF0 | (cp >> 18));
-                    out[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-                    out[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-                    out[n++] = (byte) (0x80 | (cp & 0x3F));
-                } else if (Character.isSurrogate(c)) {
-                    // a lone surrogate cannot come out of the UTF-8 decoder; never write invalid UTF-8 all the same
-                    out[n++] = (byte) 0xEF;
-                    out[n++] = (byte) 0xBF;
-                    out[n++] = (byte) 0xBD;
-                } else {
-                    out[n++] = (byte) (0xE0 | (c >> 12));
-                    out[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-                    out[n++] = (byte) (0x80 | (c & 0x3F));
+        int run = 0;
+        for (int i = 0; i < text.length; i++) {
+            int b = text[i] & 0xFF;
+            if (b >= 0x20 && b != '"' && b != '\\') {
+                continue;
+            }
+            int length = i - run;
+            out = room(out, n, length + 6);
+            System.arraycopy(text, run, out, n, length);
+            n += length;
+            run = i + 1;
+            out[n++] = '\\';
+            switch (b) {
+                case '"' -> out[n++] = '"';
+                case '\\' -> out[n++] = '\\';
+                case '\b' -> out[n++] = 'b';
+                case '\t' -> out[n++] = 't';
+                case '\n' -> out[n++] = 'n';
+                case '\f' -> out[n++] = 'f';
+                case '\r' -> out[n++] = 'r';
+                default -> {
+                    out[n++] = 'u';
+                    out[n++] = '0';
+                    out[n++] = '0';
+                    out[n++] = (byte) HEX[b >> 4];
+                    out[n++] = (byte) HEX[b & 0xF];
                 }
             }
         }
-        out = room(out, n, 2);
+        int length = text.length - run;
+        out = room(out, n, length + 2);
+        System.arraycopy(text, run, out, n, length);
+        n += length;
         out[n++] = '"';
         out[n++] = ']';
-        return java.util.Arrays.copyOf(out, n);
+        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
     }
 
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
