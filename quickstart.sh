@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Starts the whole Portcullis stack on this machine with embedded defaults and the demo realm:
 # PostgreSQL (a cluster of its own under .portcullis/), Keycloak (distribution from Maven Central),
-# and the broker. Prints what to do next. Idempotent: running it again reports what already runs.
+# the broker, the SSH bastion and a demo SSH target (OpenSSH). Prints what to do next. Idempotent: running it again reports what already runs.
 #   ./quickstart.sh          start (or show what runs)
 #   ./quickstart.sh stop     stop everything it started
 #   ./quickstart.sh status   show what runs
 # Settings (environment): PORTCULLIS_HTTP_PORT (8080), PORTCULLIS_KEYCLOAK_PORT (8180),
+# PORTCULLIS_BASTION_PORT (2022), PORTCULLIS_DEMO_SSH_PORT (2222),
 # PORTCULLIS_HOME (./.portcullis), PORTCULLIS_POLICY_FILE (deploy/policies/policies.yaml).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,7 +17,7 @@ if [ "$action" = start ]; then
   deploy/bin/prerequisites.sh
   jar=deploy/target/deploy-0.1.0-SNAPSHOT.jar
   if [ ! -f "$jar" ] || [ ! -f broker-api/target/quarkus-app/quarkus-run.jar ] || \
-     [ -n "$(find approval-workflow broker-api testkit deploy -newer "$jar" -name '*.java' -o -newer "$jar" -name '*.properties' -o -newer "$jar" -name 'pom.xml' 2>/dev/null | head -n1)" ]; then
+     [ -n "$(find approval-workflow recording-store ssh-bastion broker-api testkit deploy -newer "$jar" -name '*.java' -o -newer "$jar" -name '*.properties' -o -newer "$jar" -name 'pom.xml' 2>/dev/null | head -n1)" ]; then
     echo "building Portcullis (first time: a few minutes while Maven fetches dependencies)..."
     mvn -B -ntp -q -Dstyle.color=never -DskipTests install
   fi

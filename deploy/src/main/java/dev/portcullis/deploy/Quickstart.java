@@ -13,6 +13,7 @@ import java.util.Properties;
 
 import dev.portcullis.testkit.LocalKeycloak;
 import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.testkit.LocalSshd;
 
 /**
  * The quickstart: PostgreSQL, Keycloak with the demo realm, and the broker, on this machine, with state
@@ -29,6 +30,8 @@ public final class Quickstart {
     }
 
     public static void main(String[] args) {
+        // MINA SSHD (used here for key files) announces its crypto providers at INFO; not news for a quickstart user
+        java.util.logging.Logger.getLogger("org.apache.sshd").setLevel(java.util.logging.Level.WARNING);
         String action = args.length == 0 ? "start" : args[0];
         try {
             Quickstart quickstart = new Quickstart(Settings.fromEnvironment());
@@ -64,6 +67,8 @@ public final class Quickstart {
         }
         checkPortFree(settings.httpPort(), "PORTCULLIS_HTTP_PORT", "the broker");
         checkPortFree(settings.keycloakPort(), "PORTCULLIS_KEYCLOAK_PORT", "Keycloak");
+        checkPortFree(settings.bastionPort(), "PORTCULLIS_BASTION_PORT", "the SSH bastion");
+        checkPortFree(settings.demoSshPort(), "PORTCULLIS_DEMO_SSH_PORT", "the demo SSH target");
         checkDisk();
         try {
             Files.createDirectories(settings.home());
@@ -89,10 +94,12 @@ public final class Quickstart {
         LocalKeycloak keycloak = LocalKeycloak.start(postgres, settings.home().resolve("keycloak"), settings.keycloakPort(),
                 Map.of("PORTCULLIS_WEB_URL", settings.brokerUrl()));
 
+        DemoTarget demo = DemoTarget.start(settings);
+
         System.out.println("starting the broker ...");
         Path log = settings.home().resolve("broker.log");
         BrokerProcess broker = BrokerProcess.start(settings.repo(), settings.httpPort(), log, postgres.jdbcUrl("portcullis"), "portcullis",
-                secrets.getProperty("db.password"), keycloak, settings.policyFile(), Map.of());
+                secrets.getProperty("db.password"), keycloak, demo.policy(), demo.brokerEnvironment());
 
         Properties now = new Properties();
         now.setProperty("broker.pid", String.valueOf(broker.pid()));
@@ -103,10 +110,19 @@ public final class Quickstart {
         now.setProperty("keycloak.url", keycloak.baseUrl());
         now.setProperty("keycloak.home", keycloak.home().toString());
         now.setProperty("demo.password", keycloak.demoPassword());
+        now.setProperty("demo.target.dir", demo.targetDirectory().toString());
+        now.setProperty("demo.login", demo.login());
+        now.setProperty("policy.file", demo.policy().toString());
         save(now);
         writeEnvFile(keycloak);
 
         broker.awaitReady(Duration.ofSeconds(120));
+        System.out.println("starting the SSH bastion ...");
+        BastionProcess bastion = BastionProcess.start(settings.repo(), settings.home().resolve("bastion.log"), demo.bastionEnvironment(keycloak));
+        now.setProperty("bastion.pid", String.valueOf(bastion.pid()));
+        save(now);
+        bastion.awaitListening(settings.bastionPort(), Duration.ofSeconds(60));
+        DemoTarget.writeKnownHosts(settings);
         System.out.println();
         printStory(now);
     }
@@ -114,7 +130,7 @@ public final class Quickstart {
     void stop() {
         Properties running = load();
         boolean any = false;
-        for (String key : List.of("broker.pid", "keycloak.pid")) {
+        for (String key : List.of("bastion.pid", "broker.pid", "keycloak.pid")) {
             String pid = running.getProperty(key);
             if (pid != null) {
                 ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> {
@@ -127,6 +143,11 @@ public final class Quickstart {
                 });
                 any = true;
             }
+        }
+        String targetDir = running.getProperty("demo.target.dir");
+        if (targetDir != null) {
+            LocalSshd.stopExisting(Path.of(targetDir));
+            any = true;
         }
         String pgDir = running.getProperty("postgres.dir");
         if (pgDir != null) {
@@ -145,6 +166,10 @@ public final class Quickstart {
         Properties running = load();
         System.out.println("broker    " + (alive(running, "broker.pid") && BrokerProcess.healthy(settings.brokerUrl()) ? "up at " + settings.brokerUrl() : "down"));
         System.out.println("keycloak  " + (alive(running, "keycloak.pid") ? "up at " + running.getProperty("keycloak.url") : "down"));
+        System.out.println("bastion   " + (alive(running, "bastion.pid") && BastionProcess.listening(settings.bastionPort())
+                ? "up on 127.0.0.1:" + settings.bastionPort() : "down"));
+        System.out.println("target    " + (running.containsKey("demo.target.dir") && BastionProcess.listening(settings.demoSshPort())
+                ? "up on 127.0.0.1:" + settings.demoSshPort() + " (OpenSSH, demo target prod-web-1)" : "down"));
         System.out.println("postgres  " + (running.containsKey("postgres.dir")
                 && Files.exists(Path.of(running.getProperty("postgres.dir"), "data", "postmaster.pid"))
                 ? "up on 127.0.0.1:" + running.getProperty("postgres.port") : "down"));
@@ -154,10 +179,13 @@ public final class Quickstart {
         String broker = s.getProperty("broker.url");
         String kc = s.getProperty("keycloak.url");
         String env = settings.home().resolve("quickstart.env").toString();
+        String login = s.getProperty("demo.login", "ubuntu");
+        String key = settings.home().resolve("alice_key").toString();
         System.out.println("""
                 Portcullis is up.
                   broker API   %1$s/api/v1   (OpenAPI: %1$s/q/openapi, health: %1$s/q/health)
                   Keycloak     %2$s   (realm portcullis)
+                  SSH bastion  127.0.0.1:%7$d   (demo target prod-web-1: OpenSSH on 127.0.0.1:%8$d, login %9$s)
                   demo users   alice (engineers), bob and carol (sre-approvers), dave (auditors), erin (admins, dba-approvers)
                   password     %3$s   (the same for every demo user; also in %4$s)
                   policy       %5$s
@@ -165,20 +193,29 @@ public final class Quickstart {
                 Try the story (copy and paste):
                   . %4$s
                   alice=$(deploy/bin/token alice); bob=$(deploy/bin/token bob); carol=$(deploy/bin/token carol); dave=$(deploy/bin/token dave)
-                  # alice asks for ubuntu@prod-web-1 for an hour
+                  # alice asks for %9$s@prod-web-1 for an hour
                   id=$(curl -s -H "Authorization: Bearer $alice" -H 'Content-Type: application/json' \\
-                       -d '{"target":"prod-web-1","login":"ubuntu","durationMinutes":60,"reason":"disk full","ticket":"INC-1234"}' \\
+                       -d '{"target":"prod-web-1","login":"%9$s","durationMinutes":60,"reason":"disk full","ticket":"INC-1234"}' \\
                        $PORTCULLIS_URL/api/v1/requests | sed 's/.*"id":"\\([^"]*\\)".*/\\1/'); echo $id
                   # alice cannot approve her own request; bob and carol can
                   curl -s -X POST -H "Authorization: Bearer $alice" $PORTCULLIS_URL/api/v1/requests/$id/approve; echo
                   curl -s -X POST -H "Authorization: Bearer $bob" $PORTCULLIS_URL/api/v1/requests/$id/approve; echo
                   curl -s -X POST -H "Authorization: Bearer $carol" $PORTCULLIS_URL/api/v1/requests/$id/approve; echo
-                  # dave audits: the trail, and its hash chain
+                  # alice gets a 4-hour SSH certificate from the broker and connects through the recording bastion
+                  ssh-keygen -q -t ed25519 -N '' -f %10$s
+                  curl -s -H "Authorization: Bearer $alice" -H 'Content-Type: application/json' \\
+                       -d "{\\"publicKey\\":\\"$(cat %10$s.pub)\\"}" $PORTCULLIS_URL/api/v1/ssh/certificates \\
+                       | sed 's/.*"certificate":"\\([^"]*\\)".*/\\1/' > %10$s-cert.pub
+                  ssh -p %7$d -i %10$s -o UserKnownHostsFile=%11$s %9$s+prod-web-1@127.0.0.1
+                  # dave audits: the sessions, a recording (plays in asciinema), the trail and its hash chain
+                  curl -s -H "Authorization: Bearer $dave" $PORTCULLIS_URL/api/v1/sessions; echo
                   curl -s -H "Authorization: Bearer $dave" "$PORTCULLIS_URL/api/v1/audit?subject=$id"; echo
                   curl -s -H "Authorization: Bearer $dave" $PORTCULLIS_URL/api/v1/audit/verify; echo
 
                 Stop everything with ./quickstart.sh stop (data stays in %6$s).
-                """.formatted(broker, kc, s.getProperty("demo.password"), env, settings.policyFile(), settings.home()));
+                """.formatted(broker, kc, s.getProperty("demo.password"), env, settings.policyFile(), settings.home(),
+                settings.bastionPort(), settings.demoSshPort(), login, key, settings.home().resolve("known_hosts"))
+                .replace("  policy       " + settings.policyFile(), "  policy       " + s.getProperty("policy.file", settings.policyFile().toString())));
     }
 
     private void writeEnvFile(LocalKeycloak keycloak) {

@@ -6,7 +6,7 @@ import java.nio.file.Path;
  * Every setting of the quickstart, from the environment, with its default. The README's settings table
  * lists the same names.
  */
-record Settings(Path repo, Path home, int httpPort, int keycloakPort, Path policyFile, Path postgresDir) {
+record Settings(Path repo, Path home, int httpPort, int keycloakPort, Path policyFile, Path postgresDir, int bastionPort, int demoSshPort) {
 
     static Settings fromEnvironment() {
         Path repo = Path.of("").toAbsolutePath();
@@ -15,7 +15,14 @@ record Settings(Path repo, Path home, int httpPort, int keycloakPort, Path polic
         int kc = port("PORTCULLIS_KEYCLOAK_PORT", 8180);
         Path policy = Path.of(env("PORTCULLIS_POLICY_FILE", repo.resolve("deploy/policies/policies.yaml").toString())).toAbsolutePath();
         Path pg = Path.of(env("PORTCULLIS_POSTGRES_DIR", home.resolve("postgres").toString())).toAbsolutePath();
-        return new Settings(repo, home, http, kc, policy, pg);
+        int bastion = port("PORTCULLIS_BASTION_PORT", 2022);
+        int demo = port("PORTCULLIS_DEMO_SSH_PORT", 2222);
+        return new Settings(repo, home, http, kc, policy, pg, bastion, demo);
+    }
+
+    /** The example policy ships with the repository; the quickstart adapts it to the demo target's login. */
+    boolean examplePolicy() {
+        return policyFile.equals(repo.resolve("deploy/policies/policies.yaml").toAbsolutePath());
     }
 
     String brokerUrl() {

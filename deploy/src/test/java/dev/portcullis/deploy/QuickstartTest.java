@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,8 @@ class QuickstartTest {
         Path repo = Path.of("..").toAbsolutePath().normalize();
         // The @TempDir is closed to other users; PostgreSQL runs as its own user when we are root.
         Path postgresDir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "portcullis-quickstart-pg-");
-        Settings settings = new Settings(repo, home, freePort(), freePort(), repo.resolve("deploy/policies/policies.yaml"), postgresDir);
+        Settings settings = new Settings(repo, home, freePort(), freePort(), repo.resolve("deploy/policies/policies.yaml").toAbsolutePath(),
+                postgresDir, freePort(), freePort());
         Quickstart quickstart = new Quickstart(settings);
         try {
             String printed = capture(quickstart::start);
@@ -42,20 +44,44 @@ class QuickstartTest {
             String password = env.getProperty("PORTCULLIS_DEMO_PASSWORD");
             assertThat(printed).contains(password);
 
+            Properties state = new Properties();
+            try (var in = Files.newInputStream(home.resolve("state.properties"))) {
+                state.load(in);
+            }
+            String login = state.getProperty("demo.login");
+            assertThat(printed).contains("ssh -p " + settings.bastionPort(), login + "+prod-web-1@127.0.0.1");
+            assertThat(capture(quickstart::status)).contains("bastion   up on 127.0.0.1:" + settings.bastionPort(),
+                    "target    up on 127.0.0.1:" + settings.demoSshPort());
+
             String alice = token(keycloak, "alice", password);
             String bob = token(keycloak, "bob", password);
             String carol = token(keycloak, "carol", password);
             HttpResponse<String> created = post(settings.brokerUrl() + "/api/v1/requests", alice,
-                    "{\"target\":\"prod-web-1\",\"login\":\"ubuntu\",\"durationMinutes\":60,\"reason\":\"disk full\",\"ticket\":\"INC-1234\"}");
+                    "{\"target\":\"prod-web-1\",\"login\":\"" + login + "\",\"durationMinutes\":60,\"reason\":\"disk full\",\"ticket\":\"INC-1234\"}");
             assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
             String id = created.body().substring(created.body().indexOf("\"id\":\"") + 6).substring(0, 36);
             assertThat(post(settings.brokerUrl() + "/api/v1/requests/" + id + "/approve", alice, "{}").statusCode()).isEqualTo(403);
             assertThat(post(settings.brokerUrl() + "/api/v1/requests/" + id + "/approve", bob, "{}").statusCode()).isEqualTo(200);
             assertThat(post(settings.brokerUrl() + "/api/v1/requests/" + id + "/approve", carol, "{}").body()).contains("\"state\":\"ACTIVE\"");
 
+            // the printed SSH steps: a certificate from the broker, then the stock ssh client through the bastion
+            Path key = home.resolve("alice_key");
+            assertThat(new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()).start().waitFor()).isZero();
+            HttpResponse<String> cert = post(settings.brokerUrl() + "/api/v1/ssh/certificates", alice,
+                    "{\"publicKey\":\"" + Files.readString(Path.of(key + ".pub")).trim() + "\"}");
+            assertThat(cert.statusCode()).as(cert.body()).isEqualTo(201);
+            String certLine = cert.body().substring(cert.body().indexOf("\"certificate\":\"") + 15);
+            Files.writeString(Path.of(key + "-cert.pub"), certLine.substring(0, certLine.indexOf('"')) + "\n");
+            Process ssh = new ProcessBuilder("ssh", "-F", "/dev/null", "-p", String.valueOf(settings.bastionPort()), "-i", key.toString(),
+                    "-o", "UserKnownHostsFile=" + home.resolve("known_hosts"), "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
+                    login + "+prod-web-1@127.0.0.1", "echo hello from $(whoami)").redirectErrorStream(true).start();
+            String said = new String(ssh.getInputStream().readAllBytes());
+            assertThat(ssh.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(said).isEqualTo("hello from " + login + "\n");
+
             assertThat(capture(quickstart::start)).as("a second start changes nothing").contains("already running");
             capture(quickstart::stop);
-            assertThat(capture(quickstart::status)).contains("broker    down", "keycloak  down", "postgres  down");
+            assertThat(capture(quickstart::status)).contains("broker    down", "keycloak  down", "postgres  down", "bastion   down", "target    down");
 
             // Data survives a restart: the grant is still there.
             capture(quickstart::start);
@@ -64,9 +90,21 @@ class QuickstartTest {
                     .header("Authorization", "Bearer " + aliceAgain).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(again.body()).contains("\"state\":\"ACTIVE\"");
         } finally {
+            Properties state = new Properties();
+            if (Files.exists(home.resolve("state.properties"))) {
+                try (var in = Files.newInputStream(home.resolve("state.properties"))) {
+                    state.load(in);
+                }
+            }
             capture(quickstart::stop);
-            try (var files = Files.walk(postgresDir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            List<Path> leftovers = new java.util.ArrayList<>(List.of(postgresDir));
+            if (state.getProperty("demo.target.dir") != null && !Path.of(state.getProperty("demo.target.dir")).startsWith(home)) {
+                leftovers.add(Path.of(state.getProperty("demo.target.dir")));
+            }
+            for (Path dir : leftovers) {
+                try (var files = Files.walk(dir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
             }
         }
     }

@@ -1,0 +1,85 @@
+package dev.portcullis.deploy;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** The SSH bastion ({@code dev.portcullis.bastion.BastionMain}) as a process of its own, configured by environment. */
+final class BastionProcess {
+
+    private final Process process;
+    private final Path log;
+
+    private BastionProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /** @param classpath the deploy jar and its dependencies (deploy/target/lib), which include the bastion */
+    static BastionProcess start(Path repo, Path log, Map<String, String> env) {
+        Path jar = repo.resolve("deploy/target/deploy-0.1.0-SNAPSHOT.jar");
+        Path lib = repo.resolve("deploy/target/lib");
+        if (!Files.exists(jar) || !Files.isDirectory(lib)) {
+            throw new IllegalStateException("the bastion is not built (" + lib + " is missing); run: mvn -DskipTests install");
+        }
+        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-cp", jar + File.pathSeparator + lib + "/*", "dev.portcullis.bastion.BastionMain"))
+                .directory(repo.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(env);
+        try {
+            return new BastionProcess(pb.start(), log);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the bastion: " + e.getMessage(), e);
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    BastionProcess awaitListening(int port, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the bastion exited; its log " + log + " ends with:\n" + tail());
+            }
+            if (listening(port)) {
+                return this;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the bastion did not listen on " + port + " within " + timeout + "; its log ends with:\n" + tail());
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
+    static boolean listening(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private String tail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package dev.portcullis.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.portcullis.bastion.Bastion;
+import dev.portcullis.bastion.BastionSettings;
+import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.testkit.LocalSshd;
+
+/**
+ * The SSH path end to end on real components: a broker process on PostgreSQL and Keycloak, a bastion process
+ * talking to it only over its REST API with its own client-credentials token, an OpenSSH sshd as the target, and
+ * the stock ssh client with a certificate the broker issued. Request, approval, session, recording, revocation.
+ */
+class SshBastionSystemTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DATABASE = "bastion_system";
+
+    private static Path work;
+    private static LocalKeycloak keycloak;
+    private static LocalSshd target;
+    private static BrokerProcess broker;
+    private static Bastion bastion;
+    private static Path aliceKey;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void stack() throws Exception {
+        // under /var/tmp: the target's login (not root) must be able to read the fixture's files
+        work = Files.createTempDirectory(Path.of("/var/tmp"), "portcullis-bastion-system-");
+        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        LocalPostgres postgres = LocalPostgres.shared();
+        postgres.createDatabase(DATABASE);
+        keycloak = LocalKeycloak.shared();
+        target = LocalSshd.start(work.resolve("target"));
+
+        Path policy = work.resolve("policy.yaml");
+        Files.writeString(policy, """
+                version: 1
+                targets:
+                  - {name: prod-web-1, kind: ssh, host: 127.0.0.1, port: %d, labels: {env: prod}}
+                rules:
+                  - name: engineers-prod-ssh
+                    requesters: [engineers]
+                    targets: [prod-web-1]
+                    logins: [%s]
+                    maxDuration: 4h
+                    reason: required
+                    approvals: {required: 1, from: [sre-approvers]}
+                """.formatted(target.port(), target.login()));
+        Path recordings = work.resolve("recordings");
+        Path bastionState = work.resolve("bastion");
+        Files.createDirectories(bastionState);
+        // the bastion's signing key, made now so the broker can trust it from its first start
+        dev.portcullis.recording.RecordingKeys.loadOrGenerate(bastionState.resolve("recording-signing-key.pem"),
+                bastionState.resolve("recording-signing-key.pub.pem"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        broker = BrokerProcess.start(repo, port, work.resolve("broker.log"), postgres.jdbcUrl(DATABASE), postgres.superuser(),
+                postgres.password(), keycloak, policy, Map.of(
+                        "PORTCULLIS_SSH_USER_CA_KEY_FILE", work.resolve("ca/user_ca").toString(),
+                        "PORTCULLIS_SSH_HOST_CA_KEY_FILE", work.resolve("ca/host_ca").toString(),
+                        "PORTCULLIS_RECORDINGS_DIR", recordings.toString(),
+                        "PORTCULLIS_RECORDINGS_TRUSTED_KEYS", bastionState.resolve("recording-signing-key.pub.pem").toString()))
+                .awaitReady(Duration.ofSeconds(120));
+
+        Path upstreamKey = work.resolve("bastion-upstream");
+        target.authorize(LocalSshd.generateClientKey(upstreamKey));
+        Path targets = work.resolve("targets.yaml");
+        Files.writeString(targets, """
+                targets:
+                  prod-web-1:
+                    hostKey: %s
+                    identityFile: %s
+                """.formatted(target.hostPublicKey(), upstreamKey));
+        Map<String, String> env = new HashMap<>();
+        env.put("PORTCULLIS_BROKER_URL", broker.url());
+        env.put("PORTCULLIS_BASTION_TOKEN_URL", keycloak.issuerUrl() + "/protocol/openid-connect/token");
+        env.put("PORTCULLIS_BASTION_CLIENT_SECRET", keycloak.bastionClientSecret());
+        env.put("PORTCULLIS_BASTION_TARGETS", targets.toString());
+        env.put("PORTCULLIS_BASTION_STATE_DIR", bastionState.toString());
+        env.put("PORTCULLIS_RECORDINGS_DIR", recordings.toString());
+        env.put("PORTCULLIS_BASTION_PORT", "0");
+        env.put("PORTCULLIS_PORTAL_URL", broker.url());
+        bastion = Bastion.start(BastionSettings.fromEnvironment(env));
+
+        aliceKey = work.resolve("alice");
+        run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", aliceKey.toString()), null);
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (bastion != null) {
+            bastion.close();
+        }
+        if (broker != null) {
+            broker.stop();
+        }
+        if (target != null) {
+            target.close();
+        }
+        if (work != null) {
+            try (var files = Files.walk(work)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void requestApproveConnectRecordRevoke() throws Exception {
+        String alice = keycloak.accessToken("alice");
+        // 1. alice's certificate from the broker's user CA, and the known_hosts lines users add
+        JsonNode cert = call("POST", "/api/v1/ssh/certificates", alice,
+                Map.of("publicKey", Files.readString(Path.of(aliceKey + ".pub")).trim()), 201);
+        Files.writeString(Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
+        JsonNode ca = call("GET", "/api/v1/ssh/ca", null, null, 200);
+        Path knownHosts = work.resolve("known_hosts");
+        Files.writeString(knownHosts, "[127.0.0.1]:" + bastion.port() + " " + hostKeyLine() + "\n" + ca.get("knownHostsLine").asText() + "\n");
+
+        // 2. no grant yet: one line, with where to ask
+        Result refused = run(ssh(knownHosts, "true"), null);
+        assertThat(refused.exit).isEqualTo(1);
+        assertThat(refused.err.trim()).isEqualTo("portcullis: no active grant for " + target.login() + "@prod-web-1; request one at " + broker.url());
+
+        // 3. request, approval, session
+        String id = call("POST", "/api/v1/requests", alice, Map.of("target", "prod-web-1", "login", target.login(),
+                "durationMinutes", 30, "reason", "INC-1 disk full"), 201).get("id").asText();
+        call("POST", "/api/v1/requests/" + id + "/approve", keycloak.accessToken("bob"), Map.of(), 200);
+        Result ok = run(ssh(knownHosts, "echo hello through the bastion; hostname >/dev/null"), null);
+        assertThat(ok.exit).as(ok.err).isZero();
+        assertThat(ok.out).isEqualTo("hello through the bastion\n");
+
+        // 4. the auditor finds the session, downloads its recording and verifies it
+        String dave = keycloak.accessToken("dave");
+        JsonNode session = awaitSession(dave, id, "CLOSED");
+        assertThat(session.get("username").asText()).isEqualTo("alice");
+        assertThat(session.get("bytesOut").asLong()).isEqualTo(ok.out.length());
+        String sessionId = session.get("id").asText();
+        JsonNode verification = call("GET", "/api/v1/sessions/" + sessionId + "/verification", dave, null, 200);
+        assertThat(verification.get("status").asText()).isEqualTo("VALID");
+        HttpResponse<String> cast = http.send(HttpRequest.newBuilder(URI.create(broker.url() + "/api/v1/sessions/" + sessionId + "/recording.cast"))
+                .header("Authorization", "Bearer " + dave).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(cast.statusCode()).isEqualTo(200);
+        assertThat(cast.body()).contains("hello through the bastion");
+
+        // 5. ProxyJump with the broker's host certificate for the target's name
+        Path config = work.resolve("ssh_config");
+        Files.writeString(config, """
+                Host bastion
+                  HostName 127.0.0.1
+                  Port %d
+                  User alice
+                Host prod-web-1
+                  User %s
+                  ProxyJump bastion
+                Host *
+                  IdentityFile %s
+                  CertificateFile %s-cert.pub
+                  IdentitiesOnly yes
+                  UserKnownHostsFile %s
+                  StrictHostKeyChecking yes
+                  BatchMode yes
+                """.formatted(bastion.port(), target.login(), aliceKey, aliceKey, knownHosts));
+        Result jumped = run(List.of("ssh", "-F", config.toString(), "prod-web-1", "echo jumped"), null);
+        assertThat(jumped.exit).as(jumped.err).isZero();
+        assertThat(jumped.out).isEqualTo("jumped\n");
+
+        // 6. a live session, revoked by an admin: the broker's event reaches the bastion, which cuts it
+        Process live = new ProcessBuilder(ssh(knownHosts, "echo live; sleep 300")).start();
+        CompletableFuture<String> liveOut = drain(live.getInputStream());
+        CompletableFuture<String> liveErr = drain(live.getErrorStream());
+        awaitSession(dave, id, "OPEN");
+        call("POST", "/api/v1/requests/" + id + "/revoke", keycloak.accessToken("erin"), Map.of("reason", "incident closed"), 200);
+        assertThat(live.waitFor(60, TimeUnit.SECONDS)).as("the revocation cuts the live session").isTrue();
+        assertThat(liveOut.get(10, TimeUnit.SECONDS)).contains("live");
+        assertThat(liveErr.get(10, TimeUnit.SECONDS)).contains("portcullis: your grant for " + target.login() + "@prod-web-1 was revoked");
+        awaitSession(dave, id, "GRANT_ENDED");
+
+        Result after = run(ssh(knownHosts, "true"), null);
+        assertThat(after.err).contains("no active grant");
+    }
+
+    private List<String> ssh(Path knownHosts, String command) {
+        return new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-p", String.valueOf(bastion.port()), "-i", aliceKey.toString(),
+                "-o", "CertificateFile=" + aliceKey + "-cert.pub", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+                "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts, "-o", "LogLevel=ERROR",
+                target.login() + "+prod-web-1@127.0.0.1", command));
+    }
+
+    private static String hostKeyLine() throws IOException {
+        Result r = run(List.of("ssh-keygen", "-y", "-f", work.resolve("bastion/ssh_host_ed25519_key").toString()), null);
+        return r.out.trim();
+    }
+
+    /** Waits until the session of this grant reaches the status (newest session first). */
+    private JsonNode awaitSession(String token, String grant, String status) throws Exception {
+        JsonNode last = null;
+        for (int i = 0; i < 300; i++) {
+            JsonNode sessions = call("GET", "/api/v1/sessions?limit=50", token, null, 200);
+            for (JsonNode s : sessions.isArray() ? sessions : sessions.path("items")) {
+                if (grant.equals(s.path("requestId").asText())) {
+                    last = s;
+                    if (status.equals(s.path("status").asText())) {
+                        return s;
+                    }
+                    break;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no session of grant " + grant + " reached " + status + "; last seen " + last);
+    }
+
+    private JsonNode call(String method, String path, String token, Object body, int expected) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(broker.url() + path)).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(expected);
+        return r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());
+    }
+
+    record Result(int exit, String out, String err) {
+    }
+
+    static Result run(List<String> command, String stdin) throws IOException {
+        Process p = new ProcessBuilder(command).start();
+        CompletableFuture<String> out = drain(p.getInputStream());
+        CompletableFuture<String> err = drain(p.getErrorStream());
+        p.getOutputStream().close();
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("timed out: " + command);
+            }
+            return new Result(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            throw e instanceof IOException io ? io : new IOException(e);
+        }
+    }
+
+    static CompletableFuture<String> drain(java.io.InputStream in) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (in) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+    }
+}
