@@ -213,9 +213,8 @@ public final class Quickstart {
                   curl -s -H "Authorization: Bearer $dave" $PORTCULLIS_URL/api/v1/audit/verify; echo
 
                 Stop everything with ./quickstart.sh stop (data stays in %6$s).
-                """.formatted(broker, kc, s.getProperty("demo.password"), env, settings.policyFile(), settings.home(),
-                settings.bastionPort(), settings.demoSshPort(), login, key, settings.home().resolve("known_hosts"))
-                .replace("  policy       " + settings.policyFile(), "  policy       " + s.getProperty("policy.file", settings.policyFile().toString())));
+                """.formatted(broker, kc, s.getProperty("demo.password"), env, s.getProperty("policy.file", settings.policyFile().toString()), settings.home(),
+                settings.bastionPort(), settings.demoSshPort(), login, key, settings.home().resolve("known_hosts")));
     }
 
     private void writeEnvFile(LocalKeycloak keycloak) {
