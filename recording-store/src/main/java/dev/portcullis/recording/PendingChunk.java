@@ -14,7 +14,9 @@ final class PendingChunk {
 
     private final long flushIntervalNanos;
     private final int maxBytes;
-    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+    private static final int KEEP_CAPACITY = 16 * 1024;
+
+    private ByteArrayOutputStream body = new ByteArrayOutputStream();
     private int lines;
     private long openedAtNanos;
 
@@ -59,7 +61,12 @@ final class PendingChunk {
     }
 
     void clear() {
-        body.reset();
+        if (body.size() > KEEP_CAPACITY) {
+            // a bulk transfer grew the buffer; an idle session should not keep it (a bastion holds thousands)
+            body = new ByteArrayOutputStream();
+        } else {
+            body.reset();
+        }
         lines = 0;
     }
 }

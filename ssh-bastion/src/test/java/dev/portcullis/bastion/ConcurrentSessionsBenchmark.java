@@ -51,8 +51,10 @@ class ConcurrentSessionsBenchmark {
     @Test
     void manyRecordedSessionsAtOnce() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/var/tmp"), "portcullis-concurrency-");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Process bastion = null;
-        try (LocalSshd target = LocalSshd.start(null); SshClient client = SshClient.setUpDefaultClient()) {
+        LocalSshd target = LocalSshd.start(dir.resolve("target"));
+        try (target; SshClient client = SshClient.setUpDefaultClient()) {
             BastionFixture.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("user_ca").toString()));
             BastionFixture.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("alice").toString()));
             BastionFixture.run(List.of("ssh-keygen", "-q", "-s", dir.resolve("user_ca").toString(), "-I", "alice", "-n", "alice",
@@ -124,11 +126,21 @@ class ConcurrentSessionsBenchmark {
             ExecutorService echoPool = Executors.newFixedThreadPool(32);
             for (ChannelExec c : channels) {
                 echoes.add(echoPool.submit(() -> {
-                    OutputStream in = c.getInvertedIn();
-                    in.write(block);
-                    in.flush();
-                    byte[] back = c.getInvertedOut().readNBytes(BLOCK);
-                    return Arrays.equals(block, back);
+                    try {
+                        OutputStream in = c.getInvertedIn();
+                        in.write(block);
+                        in.flush();
+                        byte[] back = c.getInvertedOut().readNBytes(BLOCK);
+                        if (!Arrays.equals(block, back)) {
+                            int at = Arrays.mismatch(block, back);
+                            System.out.println("MISMATCH len=" + back.length + " at=" + at + " got=" + new String(back, Math.max(0, at - 20), Math.min(60, back.length - Math.max(0, at - 20)), StandardCharsets.UTF_8).replace("\n", "|")
+                                    + " want=" + new String(block, Math.max(0, at - 20), 60, StandardCharsets.UTF_8).replace("\n", "|"));
+                        }
+                        return Arrays.equals(block, back);
+                    } catch (IOException e) {
+                        String err = new String(c.getInvertedErr().readNBytes(Math.max(0, c.getInvertedErr().available())), StandardCharsets.UTF_8);
+                        throw new IOException(e.getMessage() + "; the bastion said: " + err + " (exit " + c.getExitStatus() + ")", e);
+                    }
                 }));
             }
             int intact = 0;
@@ -165,6 +177,7 @@ class ConcurrentSessionsBenchmark {
                 report = line;
                 Thread.sleep(500);
             }
+            System.out.println(report);
             assertThat(intact).as("sessions whose echo came back whole").isEqualTo(SESSIONS);
             assertThat(report).contains("opened=" + SESSIONS + " ", "closed=" + SESSIONS + " ",
                     "in=" + (long) SESSIONS * BLOCK + " ", "out=" + (long) SESSIONS * BLOCK + " ", "notClosedCleanly=0");
@@ -200,6 +213,17 @@ class ConcurrentSessionsBenchmark {
         } finally {
             if (bastion != null) {
                 bastion.destroyForcibly();
+                Path err = dir.resolve("bastion.err");
+                if (Files.exists(err)) {
+                    Files.copy(err, Path.of(System.getProperty("java.io.tmpdir"), "portcullis-concurrency-bastion.log"),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    if (Files.exists(target.logFile())) {
+                        Files.copy(target.logFile(), Path.of(System.getProperty("java.io.tmpdir"), "portcullis-concurrency-sshd.log"),
+                                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    List<String> lines = Files.readAllLines(err);
+                    System.out.println("bastion log (last lines):\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+                }
             }
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

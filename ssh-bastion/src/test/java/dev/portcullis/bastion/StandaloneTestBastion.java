@@ -25,6 +25,7 @@ import dev.portcullis.recording.Recordings;
 public final class StandaloneTestBastion {
 
     public static void main(String[] args) throws Exception {
+        java.util.logging.Logger.getLogger("org.apache.sshd").setLevel(java.util.logging.Level.WARNING);
         Path setup = Path.of(args[0]);
         Properties p = new Properties();
         try (InputStream in = Files.newInputStream(setup)) {
@@ -62,7 +63,9 @@ public final class StandaloneTestBastion {
                         long out = index.closed.values().stream().mapToLong(c -> c.bytesOut()).sum();
                         long failed = index.closed.values().stream().filter(c -> !c.status().equals("CLOSED")).count();
                         System.out.println("REPORT opened=" + index.opened.size() + " closed=" + index.closed.size() + " in=" + in
-                                + " out=" + out + " notClosedCleanly=" + failed + " live=" + bastion.liveSessions().count());
+                                + " out=" + out + " notClosedCleanly=" + failed + " live=" + bastion.liveSessions().count()
+                                + " details=" + index.closed.values().stream().filter(c -> !c.status().equals("CLOSED"))
+                                        .map(c -> c.status() + ":" + c.detail()).distinct().limit(5).toList());
                     }
                 }
             } catch (Exception e) {

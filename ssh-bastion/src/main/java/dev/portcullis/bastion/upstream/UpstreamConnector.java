@@ -19,6 +19,7 @@ public final class UpstreamConnector implements AutoCloseable {
 
     private static final AttributeKey<PublicKey> PINNED = new AttributeKey<>();
     private static final AttributeKey<PublicKey> PRESENTED = new AttributeKey<>();
+    private static final int CONNECT_ATTEMPTS = 5;
 
     private final SshClient client;
 
@@ -43,6 +44,25 @@ public final class UpstreamConnector implements AutoCloseable {
         KeyPair identity = credentials.identityFor(login)
                 .orElseThrow(() -> new IOException("the bastion has no key for " + login + "@" + credentials.name()));
         AttributeRepository context = AttributeRepository.ofKeyValuePair(PINNED, credentials.hostKey());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return attempt(host, port, login, identity, context, credentials, timeout);
+            } catch (HostKeyMismatchException e) {
+                throw e;
+            } catch (IOException e) {
+                // A busy sshd drops connections that arrive while many others are still authenticating (MaxStartups):
+                // a transient refusal, worth a few more tries. A refused key or a wrong host key is not retried.
+                String message = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+                if (attempt >= CONNECT_ATTEMPTS || message.contains("authentication")) {
+                    throw e;
+                }
+                sleep(attempt * 200L + java.util.concurrent.ThreadLocalRandom.current().nextLong(200));
+            }
+        }
+    }
+
+    private ClientSession attempt(String host, int port, String login, KeyPair identity, AttributeRepository context,
+                                  TargetCredentials credentials, Duration timeout) throws IOException {
         ClientSession session = client.connect(login, host, port, context).verify(timeout).getSession();
         try {
             session.addPublicKeyIdentity(identity);
@@ -56,6 +76,15 @@ public final class UpstreamConnector implements AutoCloseable {
                         KeyUtils.getFingerPrint(presented));
             }
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        }
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
         }
     }
 
