@@ -34,6 +34,8 @@ final class Relay {
     private final Executor executor;
     private final AtomicBoolean ended = new AtomicBoolean();
     private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
+    /** One buffer per relay, reused: only one read or one write is ever outstanding, and the tap copies what it keeps. */
+    private final ByteArrayBuffer buffer = new ByteArrayBuffer(BUFFER, false);
 
     /**
      * @param onEnd told once: null after end of stream, or what stopped the relay
@@ -66,7 +68,8 @@ final class Relay {
         }
         d[0]++;
         try {
-            from.read(new ByteArrayBuffer(BUFFER, false)).addListener(this::onRead);
+            buffer.clear();
+            from.read(buffer).addListener(this::onRead);
         } catch (RuntimeException e) {
             end(e);
         } finally {
