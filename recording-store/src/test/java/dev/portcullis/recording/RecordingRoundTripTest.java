@@ -97,7 +97,8 @@ class RecordingRoundTripTest {
                 new FileTransferEvent(FileProtocol.SCP, FileTransferEvent.Direction.DOWNLOAD, "/var/log/syslog", 10_485_760),
                 new FileOperationEvent(FileProtocol.SFTP, FileOperationEvent.Operation.RENAME, "/tmp/a", "/tmp/b"),
                 new QueryEvent("orders", "SELECT * FROM orders WHERE id = $1", 1L, null),
-                new QueryEvent("orders", "DROP TABLE orders", null, "permission denied for table orders"));
+                new QueryEvent("orders", "DROP TABLE orders", null, "permission denied for table orders"),
+                new dev.portcullis.recording.event.ForwardEvent("10.0.0.7", 5432, "127.0.0.1:51000", 1_024, 65_536));
         for (StructuredEvent event : recorded) {
             step(() -> recording.events().record(event));
         }
@@ -109,9 +110,9 @@ class RecordingRoundTripTest {
         List<RecordedEvent> events = reader.events().toList();
         assertThat(events).extracting(RecordedEvent::event).containsExactly(
                 SessionEvent.started(),
-                recorded.get(0), recorded.get(1), recorded.get(2), recorded.get(3), recorded.get(4), recorded.get(5),
+                recorded.get(0), recorded.get(1), recorded.get(2), recorded.get(3), recorded.get(4), recorded.get(5), recorded.get(6),
                 SessionEvent.ended("grant revoked", 143, 0, 0));
-        assertThat(events).extracting(RecordedEvent::time).containsExactly(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
+        assertThat(events).extracting(RecordedEvent::time).containsExactly(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0);
         assertThat(events.get(3).at()).isEqualTo(Instant.parse("2025-03-01T09:30:03Z"));
         assertThat(reader.terminalEvents()).isEmpty();
     }

@@ -64,9 +64,12 @@ final class BastionFixture implements AutoCloseable {
         Path targets = dir.resolve("targets.yaml");
         Files.writeString(targets, """
                 targets:
-                  %s:
-                    hostKey: %s
-                    identityFile: %s
+                  %1$s:
+                    hostKey: %2$s
+                    identityFile: %3$s
+                  %1$s-fwd:
+                    hostKey: %2$s
+                    identityFile: %3$s
                 """.formatted(TARGET, sshd.hostPublicKey(), upstreamKey));
         inventory.set(TargetInventory.load(targets));
         // user CA and host CA, as the broker would hold them

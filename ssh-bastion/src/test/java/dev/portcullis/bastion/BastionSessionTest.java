@@ -248,6 +248,57 @@ class BastionSessionTest {
     }
 
     @Test
+    void portForwardingOnlyWhereTheRuleAllowsItAndItLeavesFromTheTarget() throws Exception {
+        f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
+        f.grants.grant("alice", BastionFixture.TARGET + "-fwd", f.sshd.login(), Duration.ofMinutes(10));
+        // forward to the target's own sshd, as seen from the target: its banner proves the connection went through
+        String allowed = forwardAndRead(f.sshd.login() + "+" + BastionFixture.TARGET + "-fwd");
+        assertThat(allowed).startsWith("SSH-2.0-OpenSSH");
+        SessionIndex.Opened forward = lastOpened();
+        assertThat(forward.target()).isEqualTo(BastionFixture.TARGET + "-fwd");
+        SessionIndex.Closed closed = awaitClosed(forward.sessionId());
+        assertThat(closed.bytesOut()).isGreaterThan(0);
+        assertThat(events(RecordingReader.open(f.storage, forward.recordingId()))).anySatisfy(e -> {
+            assertThat(e).isInstanceOf(dev.portcullis.recording.event.ForwardEvent.class);
+            assertThat(((dev.portcullis.recording.event.ForwardEvent) e).port()).isEqualTo(f.sshd.port());
+            assertThat(((dev.portcullis.recording.event.ForwardEvent) e).bytesFromTarget()).isEqualTo(closed.bytesOut());
+        });
+
+        int before = f.index.opened.size();
+        assertThat(forwardAndRead(f.destination())).as("the default rule refuses forwarding").isEmpty();
+        assertThat(f.index.opened).hasSize(before);
+    }
+
+    /** ssh -L through the bastion to the target's sshd; returns the first line read through the forward ("" if refused). */
+    private static String forwardAndRead(String user) throws Exception {
+        int local;
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            local = s.getLocalPort();
+        }
+        List<String> cmd = new java.util.ArrayList<>(f.ssh(alice, user));
+        cmd.addAll(1, List.of("-N", "-o", "ExitOnForwardFailure=yes", "-L", local + ":127.0.0.1:" + f.sshd.port()));
+        Process ssh = BastionFixture.startProcess(cmd);
+        var err = BastionFixture.drain(ssh.getErrorStream());
+        try {
+            for (int i = 0; i < 100; i++) {
+                try (var socket = new java.net.Socket("127.0.0.1", local)) {
+                    socket.setSoTimeout(10_000);
+                    var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+                    String line = in.readLine();
+                    return line == null ? "" : line;
+                } catch (java.net.ConnectException notYet) {
+                    Thread.sleep(100);
+                }
+            }
+            throw new AssertionError("ssh -L never listened");
+        } finally {
+            ssh.destroy();
+            ssh.waitFor(10, TimeUnit.SECONDS);
+            err.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void proxyJumpWithAHostCertificateForTheTargetName() throws Exception {
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         Path config = f.dir.resolve("ssh_config");

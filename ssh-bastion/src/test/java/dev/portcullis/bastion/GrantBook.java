@@ -29,11 +29,14 @@ final class GrantBook implements GrantAuthority {
         try {
             policy = PolicyLoader.parse("bastion-test.yaml", """
                     targets:
-                      - {name: %s, kind: ssh, host: 127.0.0.1, port: %d}
+                      - {name: %1$s, kind: ssh, host: 127.0.0.1, port: %2$d}
+                      - {name: %1$s-fwd, kind: ssh, host: 127.0.0.1, port: %2$d}
                     rules:
-                      - {name: web, requesters: [engineers], targets: [%s], logins: [%s], maxDuration: 4h,
+                      - {name: web, requesters: [engineers], targets: [%1$s], logins: [%3$s], maxDuration: 4h,
                          approvals: {required: 1, from: [sre-approvers]}}
-                    """.formatted(target, port, target, login));
+                      - {name: web-fwd, requesters: [engineers], targets: [%1$s-fwd], logins: [%3$s], maxDuration: 4h,
+                         approvals: {required: 1, from: [sre-approvers]}, session: {portForwarding: true}}
+                    """.formatted(target, port, login));
         } catch (Exception e) {
             throw new AssertionError(e);
         }
@@ -41,7 +44,7 @@ final class GrantBook implements GrantAuthority {
 
     UUID grant(String person, String target, String login, Duration duration) {
         Instant now = Instant.now();
-        AccessRequest r = new AccessRequest(UUID.randomUUID(), person, target, TargetKind.SSH, login, "web", AccessLevel.WRITE,
+        AccessRequest r = new AccessRequest(UUID.randomUUID(), person, target, TargetKind.SSH, login, target.endsWith("-fwd") ? "web-fwd" : "web", AccessLevel.WRITE,
                 duration, "test", null, RequestState.ACTIVE, now, now, List.of(), now, now.plus(duration), null, null, null);
         requests.add(r);
         return r.id();

@@ -15,8 +15,9 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = FileTransferEvent.class, name = "file-transfer"),
         @JsonSubTypes.Type(value = FileOperationEvent.class, name = "file-operation"),
         @JsonSubTypes.Type(value = QueryEvent.class, name = "query"),
+        @JsonSubTypes.Type(value = ForwardEvent.class, name = "port-forward"),
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public sealed interface StructuredEvent
-        permits SessionEvent, ExecEvent, FileTransferEvent, FileOperationEvent, QueryEvent {
+        permits SessionEvent, ExecEvent, FileTransferEvent, FileOperationEvent, QueryEvent, ForwardEvent {
 }

@@ -77,7 +77,7 @@ public final class BastionServer implements AutoCloseable {
             }
         }));
         server.setChannelFactories(List.of(ChannelSessionFactory.INSTANCE,
-                new JumpChannel.Factory(jumps, services.inventory(), () -> bastion.self)));
+                new JumpChannel.Factory(jumps, services, () -> bastion.self)));
         server.setForwardingFilter(ForwardingFilter.asForwardingFilter(
                 (session, requestType) -> false,
                 (session, requestType) -> false,
@@ -90,7 +90,8 @@ public final class BastionServer implements AutoCloseable {
                     @Override
                     public boolean canConnect(Type type, org.apache.sshd.common.util.net.SshdSocketAddress address,
                                               org.apache.sshd.common.session.Session session) {
-                        // only the join of a jump to the bastion's own listener, which JumpChannel has already checked
+                        // only the join of a jump to the bastion's own listener, which JumpChannel has already checked;
+                        // forwards (ForwardedChannel) leave from the target, never from the bastion
                         return type == Type.Direct && JumpChannel.isSelf(address.toInetSocketAddress(), bastion.self);
                     }
                 }));

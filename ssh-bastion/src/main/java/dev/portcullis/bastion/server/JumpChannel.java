@@ -21,7 +21,8 @@ import org.apache.sshd.server.forward.TcpipServerChannel;
 import dev.portcullis.bastion.upstream.TargetInventory;
 
 /**
- * A direct-tcpip channel. On a jump connection ({@code ssh -J alice@bastion ubuntu@prod-web-1}) asking for a target
+ * A direct-tcpip channel of a jump connection (port forwarding on a login+target connection is {@link ForwardedChannel}).
+ * On a jump connection ({@code ssh -J alice@bastion ubuntu@prod-web-1}) asking for a target
  * by name, the channel is joined to the bastion's own SSH listener, so the bastion terminates the inner SSH
  * connection itself (with a host certificate naming the target) and proxies and records it like any other. Every
  * other destination is refused: the bastion never opens raw TCP to anywhere on a user's behalf.
@@ -35,9 +36,12 @@ final class JumpChannel extends TcpipServerChannel {
         private final Supplier<TargetInventory> inventory;
         private final Supplier<InetSocketAddress> self;
 
-        Factory(JumpRegistry jumps, Supplier<TargetInventory> inventory, Supplier<InetSocketAddress> self) {
+        private final SessionServices services;
+
+        Factory(JumpRegistry jumps, SessionServices services, Supplier<InetSocketAddress> self) {
             this.jumps = jumps;
-            this.inventory = inventory;
+            this.inventory = services.inventory();
+            this.services = services;
             this.self = self;
         }
 
@@ -46,8 +50,13 @@ final class JumpChannel extends TcpipServerChannel {
             return "direct-tcpip";
         }
 
+        /** On a login+target connection direct-tcpip is port forwarding; on any other it is a jump. */
         @Override
         public Channel createChannel(Session session) {
+            Connection connection = Connection.of(session);
+            if (connection != null && connection.destination() != null) {
+                return new ForwardedChannel(services);
+            }
             return new JumpChannel(this);
         }
     }
@@ -69,10 +78,6 @@ final class JumpChannel extends TcpipServerChannel {
         Connection connection = Connection.of(getSession());
         if (connection == null) {
             return refused("not authenticated");
-        }
-        if (connection.destination() != null) {
-            LOG.info(() -> connection.person() + " asked to forward to " + host + ":" + port + " through " + connection.destination() + ": refused");
-            return refused("port forwarding through the bastion is refused for " + connection.destination());
         }
         if (!Destination.validTarget(host) || !factory.inventory.get().names().contains(host)) {
             LOG.info(() -> connection.person() + " asked to jump to unknown target " + host);

@@ -251,12 +251,9 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
     }
 
     private void openUpstream(Connection connection, Destination destination, ActiveGrant active, TargetCredentials credentials) {
-        String host = credentials.host() != null ? credentials.host() : active.target().host();
-        int port = credentials.host() != null ? credentials.port() : active.target().port();
         ClientChannel up;
         try {
-            ClientSession session = connection.upstream(() -> services.connector().connect(host, port, destination.login(),
-                    credentials, services.connectTimeout()));
+            ClientSession session = Upstream.open(services, connection, destination, active, credentials);
             up = createUpstreamChannel(session);
             up.setStreaming(StreamingChannel.Streaming.Async);
             up.open().verify(services.connectTimeout());
@@ -265,7 +262,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             fail("REFUSED", e.getMessage() + "; the session is refused and reported");
             return;
         } catch (IOException | RuntimeException e) {
-            LOG.warning("cannot reach " + destination + " at " + host + ":" + port + ": " + e.getMessage());
+            LOG.warning("cannot reach " + destination + ": " + e.getMessage());
             fail("ERROR", "cannot open " + destination + ": " + oneLine(e));
             return;
         }

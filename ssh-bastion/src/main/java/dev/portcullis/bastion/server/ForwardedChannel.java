@@ -1,0 +1,244 @@
+package dev.portcullis.bastion.server;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+import org.apache.sshd.client.channel.ChannelDirectTcpip;
+import org.apache.sshd.client.future.DefaultOpenFuture;
+import org.apache.sshd.client.future.OpenFuture;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.channel.ChannelAsyncOutputStream;
+import org.apache.sshd.common.channel.StreamingChannel;
+import org.apache.sshd.common.channel.exception.SshChannelOpenException;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.apache.sshd.server.channel.AbstractServerChannel;
+
+import dev.portcullis.bastion.upstream.TargetCredentials;
+import dev.portcullis.recording.RecordingFailedException;
+import dev.portcullis.recording.SessionRecording;
+import dev.portcullis.recording.event.ForwardEvent;
+import dev.portcullis.workflow.grant.ActiveGrant;
+import dev.portcullis.workflow.port.GrantAuthority;
+import dev.portcullis.workflow.port.GrantAuthority.Allowed;
+import dev.portcullis.workflow.port.GrantAuthority.Decision;
+import dev.portcullis.workflow.port.GrantAuthority.Refused;
+import dev.portcullis.workflow.port.SessionIndex;
+
+/**
+ * A TCP connection forwarded through a {@code login+target} session ({@code ssh -L}, {@code ssh -D}), opened only when
+ * the broker says the grant's rule allows port forwarding. The bastion opens the same forward from the target over
+ * its upstream login, so the connection leaves from the target as it would without the bastion. The bytes are
+ * counted and recorded as a {@link ForwardEvent}, one recording and one session index entry per connection.
+ */
+final class ForwardedChannel extends AbstractServerChannel implements LiveSession {
+
+    private static final Logger LOG = Logger.getLogger(ForwardedChannel.class.getName());
+
+    private final SessionServices services;
+    private final UUID sessionId = UUID.randomUUID();
+    private final AtomicLong toTarget = new AtomicLong();
+    private final AtomicLong fromTarget = new AtomicLong();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private final Deque<Buffer> pending = new ArrayDeque<>();
+    private boolean writing;
+    private boolean eofPending;
+    private volatile ChannelDirectTcpip upstream;
+    private volatile ChannelAsyncOutputStream out;
+    private volatile SessionRecording recording;
+    private volatile ActiveGrant grant;
+    private volatile boolean indexed;
+    private String host;
+    private int port;
+    private String origin;
+
+    ForwardedChannel(SessionServices services) {
+        super("", java.util.List.of(), null);
+        this.services = services;
+    }
+
+    @Override
+    protected OpenFuture doInit(Buffer buffer) {
+        host = buffer.getString();
+        port = buffer.getInt();
+        String originHost = buffer.getString();
+        int originPort = buffer.getInt();
+        origin = originHost + ":" + originPort;
+        DefaultOpenFuture opened = new DefaultOpenFuture(this, new Object());
+        services.setup().execute(() -> open(opened, new SshdSocketAddress(originHost, originPort)));
+        return opened;
+    }
+
+    private void open(DefaultOpenFuture opened, SshdSocketAddress originAddress) {
+        try {
+            Connection connection = Connection.of(getSession());
+            Destination destination = connection == null ? null : connection.destination();
+            if (destination == null) {
+                refuse(opened, "not a login+target connection");
+                return;
+            }
+            Decision decision;
+            try {
+                decision = services.authority().authorize(new GrantAuthority.Ask(connection.person(), destination.target(),
+                        destination.login(), GrantAuthority.Use.PORT_FORWARDING));
+            } catch (GrantAuthority.AuthorityUnavailableException e) {
+                refuse(opened, "the broker cannot be reached");
+                return;
+            }
+            if (decision instanceof Refused r) {
+                LOG.info(() -> connection.person() + " asked to forward to " + host + ":" + port + " through " + destination + ": " + r.message());
+                refuse(opened, r.message());
+                return;
+            }
+            ActiveGrant active = ((Allowed) decision).grant();
+            TargetCredentials credentials = services.inventory().get().credentials(destination.target()).orElse(null);
+            if (credentials == null) {
+                refuse(opened, "this bastion holds no credentials for " + destination.target());
+                return;
+            }
+            recording = services.recordings().start(services.recordings().newMetadata()
+                    .title(connection.person() + " forwarding to " + host + ":" + port + " through " + destination)
+                    .recordInput(false)
+                    .attribute("user", connection.person()).attribute("login", destination.login())
+                    .attribute("target", destination.target()).attribute("grant", active.requestId().toString())
+                    .attribute("session", sessionId.toString()).attribute("bastion", services.bastionName())
+                    .attribute("channel", "port-forward").attribute("forward", host + ":" + port).build(),
+                    failure -> end("RECORDING_FAILED", "the recording could not be stored"));
+            services.index().opened(new SessionIndex.Opened(sessionId, active.requestId(), connection.person(), destination.target(),
+                    destination.login(), "ssh", recording.id(), services.bastionName(), connection.clientAddress(), services.clock().instant()));
+            indexed = true;
+            grant = active;
+            services.live().register(active, this);
+            ClientSession session = Upstream.open(services, connection, destination, active, credentials);
+            ChannelDirectTcpip up = session.createDirectTcpipChannel(originAddress, new SshdSocketAddress(host, port));
+            up.setStreaming(StreamingChannel.Streaming.Async);
+            up.open().verify(services.connectTimeout());
+            upstream = up;
+            out = new ChannelAsyncOutputStream(this, SshConstants.SSH_MSG_CHANNEL_DATA);
+            signalChannelOpenSuccess(); // MINA's channel listeners must hear of it before the confirmation goes out
+            opened.setOpened();
+            new Relay(up.getAsyncOut(), out, (b, o, n) -> fromTarget.addAndGet(n), why -> close(false), services.setup()).start();
+            up.addCloseFutureListener(f -> close(false));
+            addCloseFutureListener(f -> finish("CLOSED", null));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(java.util.logging.Level.WARNING, "forward to " + host + ":" + port + " failed: " + e.getMessage(), e);
+            finish("ERROR", "forward to " + host + ":" + port + " failed: " + e.getMessage());
+            if (!opened.isDone()) {
+                refuse(opened, "the forward to " + host + ":" + port + " could not be opened");
+            }
+        }
+    }
+
+    private void refuse(DefaultOpenFuture opened, String why) {
+        SshChannelOpenException refusal = new SshChannelOpenException(getChannelId(), SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, why);
+        signalChannelOpenFailure(refusal);
+        opened.setException(refusal);
+    }
+
+    @Override
+    protected void doWriteData(byte[] data, int off, long len) throws IOException {
+        toTarget.addAndGet(len);
+        synchronized (pending) {
+            pending.add(ByteArrayBuffer.getCompactClone(data, off, (int) len));
+        }
+        writeNext();
+    }
+
+    private void writeNext() {
+        Buffer next;
+        synchronized (pending) {
+            if (writing) {
+                return;
+            }
+            next = pending.poll();
+            if (next == null) {
+                if (eofPending) {
+                    eofPending = false;
+                    upstream.getAsyncIn().close(false); // passes the user's EOF on
+                }
+                return;
+            }
+            writing = true;
+        }
+        int length = next.available();
+        try {
+            upstream.getAsyncIn().writeBuffer(next).addListener(f -> {
+                synchronized (pending) {
+                    writing = false;
+                }
+                if (!f.isWritten()) {
+                    close(false);
+                    return;
+                }
+                try {
+                    getLocalWindow().release(length); // the user may send more once the target has taken this
+                } catch (IOException e) {
+                    close(true);
+                    return;
+                }
+                writeNext();
+            });
+        } catch (IOException e) {
+            close(true);
+        }
+    }
+
+    @Override
+    public void handleEof() throws IOException {
+        super.handleEof();
+        synchronized (pending) {
+            eofPending = true;
+        }
+        writeNext();
+    }
+
+    @Override
+    protected void doWriteExtendedData(byte[] data, int off, long len) {
+        throw new UnsupportedOperationException("a forwarded connection has no extended data");
+    }
+
+    @Override
+    public void end(String status, String message) {
+        finish(status, message);
+        close(true);
+    }
+
+    private void finish(String status, String detail) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        ChannelDirectTcpip up = upstream;
+        if (up != null) {
+            up.close(false);
+        }
+        ActiveGrant g = grant;
+        if (g != null) {
+            services.live().unregister(g.requestId(), this);
+        }
+        String finalStatus = status;
+        SessionRecording r = recording;
+        if (r != null) {
+            try {
+                r.events().record(new ForwardEvent(host, port, origin, toTarget.get(), fromTarget.get()));
+                r.close(detail == null ? "closed" : detail, null);
+            } catch (RecordingFailedException e) {
+                finalStatus = "RECORDING_FAILED";
+            }
+        }
+        if (indexed) {
+            try {
+                services.index().closed(new SessionIndex.Closed(sessionId, services.clock().instant(), toTarget.get(), fromTarget.get(),
+                        finalStatus, detail));
+            } catch (RuntimeException e) {
+                LOG.warning("forward " + sessionId + " end not entered in the index: " + e.getMessage());
+            }
+        }
+    }
+}
