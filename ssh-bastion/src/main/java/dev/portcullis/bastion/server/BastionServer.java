@@ -76,6 +76,7 @@ public final class BastionServer implements AutoCloseable {
                 return new ProxiedChannel(services, ProxiedChannel.Kind.SFTP, null);
             }
         }));
+        server.setServiceFactories(List.of(org.apache.sshd.server.session.ServerUserAuthServiceFactory.INSTANCE, new RefusalReasons()));
         server.setChannelFactories(List.of(ChannelSessionFactory.INSTANCE,
                 new JumpChannel.Factory(jumps, services, () -> bastion.self)));
         server.setForwardingFilter(ForwardingFilter.asForwardingFilter(

@@ -138,6 +138,7 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
 
     private void refuse(DefaultOpenFuture opened, String why) {
         SshChannelOpenException refusal = new SshChannelOpenException(getChannelId(), SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, why);
+        RefusalReasons.remember(getSession(), getRecipient(), why);
         signalChannelOpenFailure(refusal);
         opened.setException(refusal);
     }

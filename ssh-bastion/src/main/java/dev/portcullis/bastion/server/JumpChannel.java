@@ -102,6 +102,7 @@ final class JumpChannel extends TcpipServerChannel {
     }
 
     private OpenFuture refused(String message) {
+        RefusalReasons.remember(getSession(), getRecipient(), message);
         DefaultOpenFuture f = new DefaultOpenFuture(this, new Object());
         f.setException(new SshChannelOpenException(getChannelId(), SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, message));
         return f;
