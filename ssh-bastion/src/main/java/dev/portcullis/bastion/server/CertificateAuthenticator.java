@@ -62,9 +62,13 @@ final class CertificateAuthenticator implements PublickeyAuthenticator {
         } else {
             destination = Destination.parse(username).orElse(null);
         }
-        session.setAttribute(Connection.KEY, new Connection(person, destination, jump != null ? jump.clientAddress() : address(session.getClientAddress())));
-        LOG.info(() -> "authenticated " + person + " from " + address(session.getClientAddress()) + " for "
-                + (destination == null ? "jumps" : destination.toString()) + " with " + describe(key));
+        Connection before = session.setAttribute(Connection.KEY,
+                new Connection(person, destination, jump != null ? jump.clientAddress() : address(session.getClientAddress())));
+        if (before == null) {
+            // MINA asks twice per login (once to offer the key, once with its signature): say it once
+            LOG.info(() -> "authenticated " + person + " from " + address(session.getClientAddress()) + " for "
+                    + (destination == null ? "jumps" : destination.toString()) + " with " + describe(key));
+        }
         return true;
     }
 
