@@ -28,6 +28,7 @@ import dev.portcullis.bastion.broker.CertificateAuthorityClient;
 import dev.portcullis.bastion.broker.GrantEventStream;
 import dev.portcullis.bastion.broker.RemoteGrantAuthority;
 import dev.portcullis.bastion.broker.RemoteSessionIndex;
+import dev.portcullis.bastion.server.AgentRelay;
 import dev.portcullis.bastion.server.BastionServer;
 import dev.portcullis.bastion.server.LiveSessions;
 import dev.portcullis.bastion.server.Sessions;
@@ -82,7 +83,8 @@ public final class Bastion implements AutoCloseable {
         try {
             bastion.live = new LiveSessions(parts.clock());
             bastion.closeables.add(bastion.live);
-            UpstreamConnector connector = new UpstreamConnector();
+            AgentRelay agents = new AgentRelay();
+            UpstreamConnector connector = new UpstreamConnector(agents);
             bastion.closeables.add(connector);
             AtomicInteger n = new AtomicInteger();
             ExecutorService setup = Executors.newCachedThreadPool(r -> {
@@ -94,7 +96,7 @@ public final class Bastion implements AutoCloseable {
             bastion.server = Sessions.startServer(new BastionServer.Options(parts.host(), parts.port(), parts.hostKey(),
                     parts.hostCert(), parts.userCa(), parts.plainKeys()), parts.authority(), parts.index(), parts.inventory(),
                     connector, parts.recordings(), bastion.live, setup, parts.clock(), parts.portalUrl(), parts.bastionName(),
-                    parts.connectTimeout());
+                    parts.connectTimeout(), agents);
             bastion.closeables.add(0, bastion.server);
             LOG.info(() -> "bastion " + parts.bastionName() + " listening on " + bastion.server.host() + ":" + bastion.server.port()
                     + ", host key " + KeyUtils.getFingerPrint(parts.hostKey().getPublic()));

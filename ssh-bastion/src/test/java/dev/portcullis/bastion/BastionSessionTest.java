@@ -272,6 +272,45 @@ class BastionSessionTest {
 
     private static volatile String lastForwardErrors = "";
 
+    @Test
+    void agentForwardingOnlyWhereTheRuleAllowsIt() throws Exception {
+        f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
+        f.grants.grant("alice", BastionFixture.TARGET + "-fwd", f.sshd.login(), Duration.ofMinutes(10));
+        Path socket = f.dir.resolve("agent.sock");
+        Process agent = new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString()).redirectErrorStream(true).start();
+        try {
+            for (int i = 0; i < 100 && !Files.exists(socket); i++) {
+                Thread.sleep(50);
+            }
+            Path agentKey = f.dir.resolve("agent_key");
+            if (!Files.exists(agentKey)) {
+                BastionFixture.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "forwarded-key", "-f", agentKey.toString()));
+            }
+            ProcessBuilder add = new ProcessBuilder("ssh-add", agentKey.toString()).redirectErrorStream(true);
+            add.environment().put("SSH_AUTH_SOCK", socket.toString());
+            assertThat(add.start().waitFor()).isZero();
+
+            Result allowed = withAgent(socket, f.sshd.login() + "+" + BastionFixture.TARGET + "-fwd", "ssh-add -l; echo rc=$?");
+            assertThat(allowed.out()).as(allowed.err()).contains("forwarded-key", "rc=0");
+            Result refused = withAgent(socket, f.destination(), "ssh-add -l; echo rc=$?");
+            assertThat(refused.out()).doesNotContain("forwarded-key").contains("rc=2");
+        } finally {
+            agent.destroy();
+        }
+    }
+
+    private static Result withAgent(Path socket, String user, String command) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(f.ssh(alice, user, command));
+        cmd.add(1, "-A");
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("SSH_AUTH_SOCK", socket.toString());
+        Process p = pb.start();
+        var out = BastionFixture.drain(p.getInputStream());
+        var err = BastionFixture.drain(p.getErrorStream());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
+    }
+
     /** ssh -L through the bastion to the target's sshd; returns the first line read through the forward ("" if refused). */
     private static String forwardAndRead(String user) throws Exception {
         int local;
@@ -282,13 +321,29 @@ class BastionSessionTest {
         cmd.replaceAll(a -> a.equals("LogLevel=ERROR") ? "LogLevel=INFO" : a); // OpenSSH prints refused channels at INFO
         cmd.addAll(1, List.of("-N", "-o", "ExitOnForwardFailure=yes", "-L", local + ":127.0.0.1:" + f.sshd.port()));
         Process ssh = BastionFixture.startProcess(cmd);
-        var err = BastionFixture.drain(ssh.getErrorStream());
+        StringBuffer err = new StringBuffer();
+        Thread errors = new Thread(() -> {
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(ssh.getErrorStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    err.append(line).append('\n');
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+        errors.start();
         try {
             for (int i = 0; i < 100; i++) {
                 try (var socket = new java.net.Socket("127.0.0.1", local)) {
                     socket.setSoTimeout(10_000);
                     var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
                     String line = in.readLine();
+                    if (line == null) {
+                        // refused: wait (bounded) for ssh to say why before it is stopped
+                        for (int j = 0; j < 100 && err.indexOf("open failed") < 0; j++) {
+                            Thread.sleep(100);
+                        }
+                    }
                     return line == null ? "" : line;
                 } catch (java.net.ConnectException notYet) {
                     Thread.sleep(100);
@@ -298,7 +353,8 @@ class BastionSessionTest {
         } finally {
             ssh.destroy();
             ssh.waitFor(10, TimeUnit.SECONDS);
-            lastForwardErrors = err.get(10, TimeUnit.SECONDS);
+            errors.join(10_000);
+            lastForwardErrors = err.toString();
         }
     }
 

@@ -35,7 +35,7 @@ final class GrantBook implements GrantAuthority {
                       - {name: web, requesters: [engineers], targets: [%1$s], logins: [%3$s], maxDuration: 4h,
                          approvals: {required: 1, from: [sre-approvers]}}
                       - {name: web-fwd, requesters: [engineers], targets: [%1$s-fwd], logins: [%3$s], maxDuration: 4h,
-                         approvals: {required: 1, from: [sre-approvers]}, session: {portForwarding: true}}
+                         approvals: {required: 1, from: [sre-approvers]}, session: {portForwarding: true, agentForwarding: true}}
                     """.formatted(target, port, login));
         } catch (Exception e) {
             throw new AssertionError(e);

@@ -46,7 +46,7 @@ public final class BastionServer implements AutoCloseable {
         this.server = server;
     }
 
-    static BastionServer start(Options options, SessionServices services) throws IOException {
+    static BastionServer start(Options options, AgentRelay agents, SessionServices services) throws IOException {
         SshServer server = SshServer.setUpDefaultServer();
         BastionServer bastion = new BastionServer(server);
         JumpRegistry jumps = new JumpRegistry();
@@ -79,8 +79,9 @@ public final class BastionServer implements AutoCloseable {
         server.setServiceFactories(List.of(org.apache.sshd.server.session.ServerUserAuthServiceFactory.INSTANCE, new RefusalReasons()));
         server.setChannelFactories(List.of(ChannelSessionFactory.INSTANCE,
                 new JumpChannel.Factory(jumps, services, () -> bastion.self)));
+        server.setAgentFactory(agents);
         server.setForwardingFilter(ForwardingFilter.asForwardingFilter(
-                (session, requestType) -> false,
+                (session, requestType) -> agentForwardingAllowed(session, services),
                 (session, requestType) -> false,
                 new TcpForwardingFilter() {
                     @Override
@@ -115,6 +116,25 @@ public final class BastionServer implements AutoCloseable {
                 ? new InetSocketAddress("127.0.0.1", inet.getPort())
                 : inet;
         return bastion;
+    }
+
+    /** ssh -A: only where the grant's rule allows agent forwarding for this person, target and login. */
+    private static boolean agentForwardingAllowed(org.apache.sshd.common.session.Session session, SessionServices services) {
+        Connection connection = Connection.of(session);
+        if (connection == null || connection.destination() == null) {
+            return false;
+        }
+        Destination d = connection.destination();
+        try {
+            boolean allowed = services.authority().authorize(new dev.portcullis.workflow.port.GrantAuthority.Ask(connection.person(),
+                    d.target(), d.login(), dev.portcullis.workflow.port.GrantAuthority.Use.AGENT_FORWARDING))
+                    instanceof dev.portcullis.workflow.port.GrantAuthority.Allowed;
+            java.util.logging.Logger.getLogger(BastionServer.class.getName()).info(() -> connection.person() + " asked to forward an agent to "
+                    + d + ": " + (allowed ? "allowed" : "refused"));
+            return allowed;
+        } catch (RuntimeException e) {
+            return false; // the broker cannot be asked: no agent
+        }
     }
 
     public int port() {

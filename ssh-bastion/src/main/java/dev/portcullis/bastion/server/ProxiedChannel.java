@@ -228,6 +228,9 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         if (command != null) {
             metadata.attribute("command", command);
         }
+        if (vars.get(org.apache.sshd.agent.SshAgent.SSH_AUTHSOCKET_ENV_NAME) != null && active.session().agentForwarding()) {
+            metadata.attribute("agentForwarding", "true"); // the target could ask the user's agent to sign while this ran
+        }
         if (services.recordingHealth().refusing()) {
             refuse("session recordings cannot be stored right now, so sessions are refused; tell an operator");
             return false;
@@ -300,15 +303,23 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             config.setPtyLines(number(vars.get(Environment.ENV_LINES), 24));
             config.setPtyModes(modes);
         }
+        // the filter let the user's agent in only where the rule allows it; then the target gets it too
+        String agent = vars.get(org.apache.sshd.agent.SshAgent.SSH_AUTHSOCKET_ENV_NAME);
+        boolean forwardAgent = agent != null && grant != null && grant.session().agentForwarding();
+        if (forwardAgent) {
+            session.setAttribute(AgentRelay.USER_AGENT, agent);
+        }
         switch (kind) {
             case SHELL: {
                 var shell = session.createShellChannel(config, Map.of());
                 shell.setUsePty(pty);
+                shell.setAgentForwarding(forwardAgent);
                 return shell;
             }
             case EXEC: {
                 var exec = session.createExecChannel(command, config, Map.of());
                 exec.setUsePty(pty);
+                exec.setAgentForwarding(forwardAgent);
                 return exec;
             }
             default:

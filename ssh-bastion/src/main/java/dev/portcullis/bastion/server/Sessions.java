@@ -21,8 +21,8 @@ public final class Sessions {
     public static BastionServer startServer(BastionServer.Options options, GrantAuthority authority, SessionIndex index,
                                             Supplier<TargetInventory> inventory, UpstreamConnector connector, Recordings recordings,
                                             LiveSessions live, ExecutorService setup, Clock clock, String portalUrl,
-                                            String bastionName, Duration connectTimeout) throws IOException {
-        return BastionServer.start(options, new SessionServices(authority, index, inventory, connector, recordings, live, setup,
+                                            String bastionName, Duration connectTimeout, AgentRelay agents) throws IOException {
+        return BastionServer.start(options, agents, new SessionServices(authority, index, inventory, connector, recordings, live, setup,
                 clock, portalUrl, bastionName, connectTimeout, new RecordingHealth(clock, Duration.ofSeconds(30))));
     }
 }

@@ -23,8 +23,14 @@ public final class UpstreamConnector implements AutoCloseable {
 
     private final SshClient client;
 
-    public UpstreamConnector() {
+    /** @param agents relays agent requests from targets to the users who forwarded their agents */
+    public UpstreamConnector(org.apache.sshd.agent.SshAgentFactory agents) {
         client = SshClient.setUpDefaultClient();
+        client.setAgentFactory(agents);
+        java.util.List<org.apache.sshd.common.channel.ChannelFactory> channels = new java.util.ArrayList<>(
+                org.apache.sshd.client.ClientBuilder.DEFAULT_CHANNEL_FACTORIES);
+        channels.addAll(agents.getChannelForwardingFactories(client));
+        client.setChannelFactories(channels);
         client.setCipherFactories(dev.portcullis.bastion.server.Ciphers.PREFERRED);
         client.setServerKeyVerifier((session, address, key) -> {
             session.setAttribute(PRESENTED, key);
