@@ -61,8 +61,9 @@ final class PendingChunk {
     }
 
     void clear() {
-        if (body.size() > KEEP_CAPACITY) {
-            // a bulk transfer grew the buffer; an idle session should not keep it (a bastion holds thousands)
+        if (body.size() > KEEP_CAPACITY && body.size() < maxBytes) {
+            // a burst grew the buffer and is over (the chunk went out on time, not full): an idle session should not
+            // keep it, a bastion holds thousands. A full chunk means a bulk transfer goes on: keep the room.
             body = new ByteArrayOutputStream();
         } else {
             body.reset();
