@@ -20,6 +20,10 @@ public final class UpstreamConnector implements AutoCloseable {
     private static final AttributeKey<PublicKey> PINNED = new AttributeKey<>();
     private static final AttributeKey<PublicKey> PRESENTED = new AttributeKey<>();
     private static final int CONNECT_ATTEMPTS = 5;
+    /** Below OpenSSH's default MaxStartups (10), so the bastion alone never makes a target drop connections. */
+    private static final int HANDSHAKES_PER_TARGET = 6;
+
+    private final java.util.Map<String, java.util.concurrent.Semaphore> handshakes = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final SshClient client;
 
@@ -69,6 +73,26 @@ public final class UpstreamConnector implements AutoCloseable {
 
     private ClientSession attempt(String host, int port, String login, KeyPair identity, AttributeRepository context,
                                   TargetCredentials credentials, Duration timeout) throws IOException {
+        // at most a few handshakes at a time per target: a burst of logins must not look like a flood to its sshd
+        java.util.concurrent.Semaphore gate = handshakes.computeIfAbsent(host + ":" + port,
+                k -> new java.util.concurrent.Semaphore(HANDSHAKES_PER_TARGET));
+        try {
+            if (!gate.tryAcquire(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new IOException("too many logins to " + credentials.name() + " under way; try again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+        try {
+            return handshake(host, port, login, identity, context, credentials, timeout);
+        } finally {
+            gate.release();
+        }
+    }
+
+    private ClientSession handshake(String host, int port, String login, KeyPair identity, AttributeRepository context,
+                                    TargetCredentials credentials, Duration timeout) throws IOException {
         ClientSession session = client.connect(login, host, port, context).verify(timeout).getSession();
         try {
             session.addPublicKeyIdentity(identity);
