@@ -94,6 +94,12 @@ class BastionSessionTest {
         Result noTarget = BastionFixture.run(f.ssh(alice, f.sshd.login() + "+nowhere", "true"));
         assertThat(noTarget.err()).contains("portcullis: there is no target named 'nowhere'");
 
+        Result malformed = BastionFixture.run(f.ssh(alice, "Root+web+x", "true"));
+        assertThat(malformed.exit()).isEqualTo(1);
+        assertThat(malformed.err().trim()).isEqualTo("portcullis: 'Root+web+x' is not LOGIN+TARGET (lower-case letters, digits, '.', '_' and '-', one '+')");
+        Result noDestination = BastionFixture.run(f.ssh(alice, "alice", "true"));
+        assertThat(noDestination.err()).contains("this connection names no target: use ssh -p PORT LOGIN+TARGET@BASTION");
+
         f.grants.unreachable = true;
         Result brokerDown = BastionFixture.run(f.ssh(alice, f.destination(), "true"));
         assertThat(brokerDown.exit()).isEqualTo(1);

@@ -149,8 +149,11 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             }
             Destination destination = connection.destination();
             if (destination == null) {
-                refuse("this connection names no target: use ssh -p PORT LOGIN+TARGET@BASTION, or ssh -J "
-                        + connection.person() + "@BASTION LOGIN@TARGET");
+                String name = channel.getSession().getUsername();
+                refuse(name != null && name.contains("+")
+                        ? "'" + name + "' is not LOGIN+TARGET (lower-case letters, digits, '.', '_' and '-', one '+')"
+                        : "this connection names no target: use ssh -p PORT LOGIN+TARGET@BASTION, or ssh -J "
+                                + connection.person() + "@BASTION LOGIN@TARGET");
                 return;
             }
             Decision decision;
