@@ -22,12 +22,16 @@ import org.apache.sshd.server.forward.ForwardingFilter;
 import org.apache.sshd.server.forward.TcpForwardingFilter;
 import org.apache.sshd.server.subsystem.SubsystemFactory;
 
+import dev.portcullis.workflow.port.GrantAuthority;
+
 /**
  * The bastion's SSH server (Apache MINA SSHD): certificate authentication, and every shell, exec and SFTP channel
  * proxied to the target through {@link ProxiedChannel}. Port, agent and X11 forwarding are refused; direct-tcpip
  * only serves ProxyJump to targets by name ({@link JumpChannel}).
  */
 public final class BastionServer implements AutoCloseable {
+
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(BastionServer.class.getName());
 
     /**
      * @param hostKey     the bastion's own host key
@@ -119,17 +123,17 @@ public final class BastionServer implements AutoCloseable {
     }
 
     /** ssh -A: only where the grant's rule allows agent forwarding for this person, target and login. */
-    private static boolean agentForwardingAllowed(org.apache.sshd.common.session.Session session, SessionServices services) {
+    private static boolean agentForwardingAllowed(Session session, SessionServices services) {
         Connection connection = Connection.of(session);
         if (connection == null || connection.destination() == null) {
             return false;
         }
         Destination d = connection.destination();
         try {
-            boolean allowed = services.authority().authorize(new dev.portcullis.workflow.port.GrantAuthority.Ask(connection.person(),
-                    d.target(), d.login(), dev.portcullis.workflow.port.GrantAuthority.Use.AGENT_FORWARDING))
-                    instanceof dev.portcullis.workflow.port.GrantAuthority.Allowed;
-            java.util.logging.Logger.getLogger(BastionServer.class.getName()).info(() -> connection.person() + " asked to forward an agent to "
+            boolean allowed = services.authority().authorize(new GrantAuthority.Ask(connection.person(),
+                    d.target(), d.login(), GrantAuthority.Use.AGENT_FORWARDING))
+                    instanceof GrantAuthority.Allowed;
+            LOG.info(() -> connection.person() + " asked to forward an agent to "
                     + d + ": " + (allowed ? "allowed" : "refused"));
             return allowed;
         } catch (RuntimeException e) {

@@ -3,9 +3,7 @@ package dev.portcullis.bastion.server;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 import org.apache.sshd.client.channel.ChannelDirectTcpip;
@@ -22,15 +20,12 @@ import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.server.channel.AbstractServerChannel;
 
 import dev.portcullis.bastion.upstream.TargetCredentials;
-import dev.portcullis.recording.RecordingFailedException;
-import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.recording.event.ForwardEvent;
 import dev.portcullis.workflow.grant.ActiveGrant;
 import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.port.GrantAuthority.Allowed;
 import dev.portcullis.workflow.port.GrantAuthority.Decision;
 import dev.portcullis.workflow.port.GrantAuthority.Refused;
-import dev.portcullis.workflow.port.SessionIndex;
 
 /**
  * A TCP connection forwarded through a {@code login+target} session ({@code ssh -L}, {@code ssh -D}), opened only when
@@ -43,18 +38,13 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
     private static final Logger LOG = Logger.getLogger(ForwardedChannel.class.getName());
 
     private final SessionServices services;
-    private final UUID sessionId = UUID.randomUUID();
-    private final AtomicLong toTarget = new AtomicLong();
-    private final AtomicLong fromTarget = new AtomicLong();
+    private final SessionLedger ledger;
     private final AtomicBoolean finished = new AtomicBoolean();
     private final Deque<Buffer> pending = new ArrayDeque<>();
     private boolean writing;
     private boolean eofPending;
     private volatile ChannelDirectTcpip upstream;
     private volatile ChannelAsyncOutputStream out;
-    private volatile SessionRecording recording;
-    private volatile ActiveGrant grant;
-    private volatile boolean indexed;
     private String host;
     private int port;
     private String origin;
@@ -62,6 +52,7 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
     ForwardedChannel(SessionServices services) {
         super("", java.util.List.of(), null);
         this.services = services;
+        this.ledger = new SessionLedger(services, this);
     }
 
     @Override
@@ -103,19 +94,14 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
                 refuse(opened, "this bastion holds no credentials for " + destination.target());
                 return;
             }
-            recording = services.recordings().start(services.recordings().newMetadata()
+            ledger.startRecording(services.recordings().newMetadata()
                     .title(connection.person() + " forwarding to " + host + ":" + port + " through " + destination)
                     .recordInput(false)
                     .attribute("user", connection.person()).attribute("login", destination.login())
                     .attribute("target", destination.target()).attribute("grant", active.requestId().toString())
-                    .attribute("session", sessionId.toString()).attribute("bastion", services.bastionName())
-                    .attribute("channel", "port-forward").attribute("forward", host + ":" + port).build(),
-                    failure -> end("RECORDING_FAILED", "the recording could not be stored"));
-            services.index().opened(new SessionIndex.Opened(sessionId, active.requestId(), connection.person(), destination.target(),
-                    destination.login(), "ssh", recording.id(), services.bastionName(), connection.clientAddress(), services.clock().instant()));
-            indexed = true;
-            grant = active;
-            services.live().register(active, this);
+                    .attribute("session", ledger.id.toString()).attribute("bastion", services.bastionName())
+                    .attribute("channel", "port-forward").attribute("forward", host + ":" + port).build());
+            ledger.opened(connection, destination, active);
             ClientSession session = Upstream.open(services, connection, destination, active, credentials);
             ChannelDirectTcpip up = session.createDirectTcpipChannel(originAddress, new SshdSocketAddress(host, port));
             up.setStreaming(StreamingChannel.Streaming.Async);
@@ -124,7 +110,7 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
             out = new ChannelAsyncOutputStream(this, SshConstants.SSH_MSG_CHANNEL_DATA);
             signalChannelOpenSuccess(); // MINA's channel listeners must hear of it before the confirmation goes out
             opened.setOpened();
-            new Relay(up.getAsyncOut(), out, (b, o, n) -> fromTarget.addAndGet(n), why -> close(false), services.setup()).start();
+            new Relay(up.getAsyncOut(), out, (b, o, n) -> ledger.bytesOut.addAndGet(n), why -> close(false), services.setup()).start();
             up.addCloseFutureListener(f -> close(false));
             addCloseFutureListener(f -> finish("CLOSED", null));
         } catch (IOException | RuntimeException e) {
@@ -145,7 +131,7 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
 
     @Override
     protected void doWriteData(byte[] data, int off, long len) throws IOException {
-        toTarget.addAndGet(len);
+        ledger.bytesIn.addAndGet(len);
         synchronized (pending) {
             pending.add(ByteArrayBuffer.getCompactClone(data, off, (int) len));
         }
@@ -219,27 +205,7 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
         if (up != null) {
             up.close(false);
         }
-        ActiveGrant g = grant;
-        if (g != null) {
-            services.live().unregister(g.requestId(), this);
-        }
-        String finalStatus = status;
-        SessionRecording r = recording;
-        if (r != null) {
-            try {
-                r.events().record(new ForwardEvent(host, port, origin, toTarget.get(), fromTarget.get()));
-                r.close(detail == null ? "closed" : detail, null);
-            } catch (RecordingFailedException e) {
-                finalStatus = "RECORDING_FAILED";
-            }
-        }
-        if (indexed) {
-            try {
-                services.index().closed(new SessionIndex.Closed(sessionId, services.clock().instant(), toTarget.get(), fromTarget.get(),
-                        finalStatus, detail));
-            } catch (RuntimeException e) {
-                LOG.warning("forward " + sessionId + " end not entered in the index: " + e.getMessage());
-            }
-        }
+        ledger.close(status, detail, null,
+                recording -> recording.events().record(new ForwardEvent(host, port, origin, ledger.bytesIn.get(), ledger.bytesOut.get())));
     }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,7 +43,6 @@ import dev.portcullis.workflow.port.GrantAuthority.Allowed;
 import dev.portcullis.workflow.port.GrantAuthority.Decision;
 import dev.portcullis.workflow.port.GrantAuthority.Refused;
 import dev.portcullis.workflow.port.GrantAuthority.Use;
-import dev.portcullis.workflow.port.SessionIndex;
 
 /**
  * One shell, exec or SFTP channel, proxied to the same kind of channel on the target and recorded. Opening asks
@@ -61,10 +59,8 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
     private final SessionServices services;
     private final Kind kind;
     private final String command;
-    private final UUID sessionId = UUID.randomUUID();
+    private final SessionLedger ledger;
     private final AtomicBoolean finished = new AtomicBoolean();
-    private final AtomicLong bytesIn = new AtomicLong();
-    private final AtomicLong bytesOut = new AtomicLong();
     private final AtomicInteger openOutputs = new AtomicInteger(2);
     private final CountDownLatch outputsDrained = new CountDownLatch(1);
     private final CountDownLatch done = new CountDownLatch(1);
@@ -76,16 +72,14 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
     private ChannelSession channel;
     private Environment env;
 
-    private volatile ActiveGrant grant;
-    private volatile SessionRecording recording;
     private volatile ClientChannel upstream;
-    private volatile boolean indexed;
-    private volatile Closer beforeClose;
+    private volatile SessionLedger.LastWords beforeClose;
 
     ProxiedChannel(SessionServices services, Kind kind, String command) {
         this.services = services;
         this.kind = kind;
         this.command = command;
+        this.ledger = new SessionLedger(services, this);
     }
 
     @Override
@@ -179,18 +173,13 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
                 return;
             }
             try {
-                services.index().opened(new SessionIndex.Opened(sessionId, active.requestId(), connection.person(),
-                        destination.target(), destination.login(), "ssh", recording.id(), services.bastionName(),
-                        connection.clientAddress(), services.clock().instant()));
-                indexed = true;
+                ledger.opened(connection, destination, active);
             } catch (RuntimeException e) {
                 LOG.warning("session index unavailable, refusing " + destination + ": " + e.getMessage());
-                abandonRecording("session index unavailable");
+                ledger.abandon("session index unavailable");
                 refuse("the broker cannot enter the session in its index right now; try again shortly");
                 return;
             }
-            this.grant = active;
-            services.live().register(active, this);
             if (finished.get()) {
                 return; // the grant ended while we were opening
             }
@@ -222,7 +211,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
                 .attribute("login", destination.login())
                 .attribute("target", destination.target())
                 .attribute("grant", active.requestId().toString())
-                .attribute("session", sessionId.toString())
+                .attribute("session", ledger.id.toString())
                 .attribute("bastion", services.bastionName())
                 .attribute("channel", kind.name().toLowerCase());
         if (vars.get(Environment.ENV_TERM) != null) {
@@ -239,18 +228,14 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             return false;
         }
         try {
-            recording = services.recordings().start(metadata.build(), failure -> {
-                services.recordingHealth().failed();
-                end("RECORDING_FAILED", "the session recording could not be stored, so the session is closed");
-            });
+            SessionRecording recording = ledger.startRecording(metadata.build());
             if (command != null) {
                 recording.events().record(new ExecEvent(command));
             }
             return true;
         } catch (RecordingFailedException | RuntimeException e) {
             LOG.warning("recording could not start, refusing " + destination + ": " + e.getMessage());
-            services.recordingHealth().failed();
-            abandonRecording("recording could not start");
+            ledger.abandon("recording could not start");
             refuse("session recordings cannot be stored right now, so sessions are refused; tell an operator");
             return false;
         }
@@ -281,7 +266,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         beforeClose = taps.beforeClose;
         new Relay(userIn, up.getAsyncIn(), taps.input, why -> {
             if (why instanceof RecordingFailedException) {
-                end("RECORDING_FAILED", "the session recording could not be stored, so the session is closed");
+                end("RECORDING_FAILED", SessionLedger.RECORDING_FAILED);
             } else {
                 // the user sent EOF (or went away): pass the EOF on
                 up.getAsyncIn().close(false);
@@ -308,6 +293,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         }
         // the filter let the user's agent in only where the rule allows it; then the target gets it too
         String agent = vars.get(org.apache.sshd.agent.SshAgent.SSH_AUTHSOCKET_ENV_NAME);
+        ActiveGrant grant = ledger.grant();
         boolean forwardAgent = agent != null && grant != null && grant.session().agentForwarding();
         if (forwardAgent) {
             session.setAttribute(AgentRelay.USER_AGENT, agent);
@@ -331,15 +317,13 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
     }
 
     /** @param beforeClose records what is only known at the end (files still open, scp totals) */
-    private record Taps(Relay.Tap input, Relay.Tap output, Closer beforeClose) {
-    }
-
-    private interface Closer {
-        void run() throws RecordingFailedException;
+    private record Taps(Relay.Tap input, Relay.Tap output, SessionLedger.LastWords beforeClose) {
     }
 
     private Taps taps(Destination destination) {
-        SessionRecording r = recording;
+        SessionRecording r = ledger.recording();
+        AtomicLong bytesIn = ledger.bytesIn;
+        AtomicLong bytesOut = ledger.bytesOut;
         if (kind == Kind.SFTP) {
             SftpObserver sftp = new SftpObserver(r.events());
             return new Taps((b, o, n) -> {
@@ -349,13 +333,13 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             }, (b, o, n) -> {
                 bytesOut.addAndGet(n);
                 sftp.fromServer(b, o, n);
-            }, sftp::close);
+            }, recording -> sftp.close());
         }
         ScpCommand scp = ScpCommand.parse(command).orElse(null);
         if (scp != null) {
             // file content is counted and reported as a transfer, not written into the terminal stream
             return new Taps((b, o, n) -> bytesIn.addAndGet(n), (b, o, n) -> bytesOut.addAndGet(n),
-                    () -> r.events().record(new FileTransferEvent(FileProtocol.SCP, scp.direction(), scp.path(),
+                    recording -> recording.events().record(new FileTransferEvent(FileProtocol.SCP, scp.direction(), scp.path(),
                             scp.direction() == FileTransferEvent.Direction.UPLOAD ? bytesIn.get() : bytesOut.get())));
         }
         return new Taps((b, o, n) -> {
@@ -365,7 +349,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         }, (b, o, n) -> {
             bytesOut.addAndGet(n);
             r.terminal().output(b, o, n);
-        }, () -> { });
+        }, null);
     }
 
     private void resized(PtyCapableChannelSession pty) {
@@ -373,10 +357,10 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         int columns = number(vars.get(Environment.ENV_COLUMNS), 80);
         int rows = number(vars.get(Environment.ENV_LINES), 24);
         try {
-            recording.terminal().resize(columns, rows);
+            ledger.recording().terminal().resize(columns, rows);
             pty.sendWindowChange(columns, rows);
         } catch (RecordingFailedException e) {
-            end("RECORDING_FAILED", "the session recording could not be stored, so the session is closed");
+            end("RECORDING_FAILED", SessionLedger.RECORDING_FAILED);
         } catch (IOException e) {
             LOG.fine(() -> "window change not forwarded: " + e.getMessage());
         }
@@ -387,7 +371,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             LOG.fine(() -> "output relay ended: " + why);
         }
         if (why instanceof RecordingFailedException) {
-            end("RECORDING_FAILED", "the session recording could not be stored, so the session is closed");
+            end("RECORDING_FAILED", SessionLedger.RECORDING_FAILED);
         }
         if (openOutputs.decrementAndGet() == 0) {
             outputsDrained.countDown();
@@ -462,32 +446,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         if (!finished.compareAndSet(false, true)) {
             return;
         }
-        ActiveGrant g = grant;
-        if (g != null) {
-            services.live().unregister(g.requestId(), this);
-        }
-        String finalStatus = status;
-        SessionRecording r = recording;
-        if (r != null) {
-            try {
-                Closer last = beforeClose;
-                if (last != null) {
-                    last.run();
-                }
-                r.close(detail == null ? "closed" : detail, exitStatus);
-            } catch (RecordingFailedException e) {
-                finalStatus = "RECORDING_FAILED";
-                LOG.warning("recording " + r.id() + " could not be closed: " + e.getMessage());
-            }
-        }
-        if (indexed) {
-            try {
-                services.index().closed(new SessionIndex.Closed(sessionId, services.clock().instant(), bytesIn.get(), bytesOut.get(),
-                        finalStatus, detail));
-            } catch (RuntimeException e) {
-                LOG.warning("session " + sessionId + " end not entered in the index: " + e.getMessage());
-            }
-        }
+        ledger.close(status, detail, exitStatus, beforeClose);
         if (userMessage != null) {
             tell(userMessage);
         }
@@ -512,17 +471,6 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         }
     }
 
-    private void abandonRecording(String why) {
-        SessionRecording r = recording;
-        if (r != null) {
-            try {
-                r.close(why, null);
-            } catch (RecordingFailedException e) {
-                LOG.fine(() -> "abandoned recording not closed: " + e.getMessage());
-            }
-            recording = null;
-        }
-    }
 
     private static int number(String text, int fallback) {
         try {

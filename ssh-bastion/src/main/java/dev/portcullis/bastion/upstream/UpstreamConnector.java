@@ -4,11 +4,22 @@ import java.io.IOException;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
+import org.apache.sshd.agent.SshAgentFactory;
+import org.apache.sshd.client.ClientBuilder;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.channel.ChannelFactory;
 import org.apache.sshd.common.config.keys.KeyUtils;
 
 /**
@@ -23,16 +34,16 @@ public final class UpstreamConnector implements AutoCloseable {
     /** Below OpenSSH's default MaxStartups (10), so the bastion alone never makes a target drop connections. */
     private static final int HANDSHAKES_PER_TARGET = 6;
 
-    private final java.util.Map<String, java.util.concurrent.Semaphore> handshakes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Semaphore> handshakes = new ConcurrentHashMap<>();
 
     private final SshClient client;
 
     /** @param agents relays agent requests from targets to the users who forwarded their agents */
-    public UpstreamConnector(org.apache.sshd.agent.SshAgentFactory agents) {
+    public UpstreamConnector(SshAgentFactory agents) {
         client = SshClient.setUpDefaultClient();
         client.setAgentFactory(agents);
-        java.util.List<org.apache.sshd.common.channel.ChannelFactory> channels = new java.util.ArrayList<>(
-                org.apache.sshd.client.ClientBuilder.DEFAULT_CHANNEL_FACTORIES);
+        List<ChannelFactory> channels = new ArrayList<>(
+                ClientBuilder.DEFAULT_CHANNEL_FACTORIES);
         channels.addAll(agents.getChannelForwardingFactories(client));
         client.setChannelFactories(channels);
         client.setCipherFactories(dev.portcullis.bastion.server.Ciphers.PREFERRED);
@@ -62,11 +73,11 @@ public final class UpstreamConnector implements AutoCloseable {
             } catch (IOException e) {
                 // A busy sshd drops connections that arrive while many others are still authenticating (MaxStartups):
                 // a transient refusal, worth a few more tries. A refused key or a wrong host key is not retried.
-                String message = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+                String message = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
                 if (attempt >= CONNECT_ATTEMPTS || message.contains("authentication")) {
                     throw e;
                 }
-                sleep(attempt * 200L + java.util.concurrent.ThreadLocalRandom.current().nextLong(200));
+                sleep(attempt * 200L + ThreadLocalRandom.current().nextLong(200));
             }
         }
     }
@@ -74,10 +85,10 @@ public final class UpstreamConnector implements AutoCloseable {
     private ClientSession attempt(String host, int port, String login, KeyPair identity, AttributeRepository context,
                                   TargetCredentials credentials, Duration timeout) throws IOException {
         // at most a few handshakes at a time per target: a burst of logins must not look like a flood to its sshd
-        java.util.concurrent.Semaphore gate = handshakes.computeIfAbsent(host + ":" + port,
-                k -> new java.util.concurrent.Semaphore(HANDSHAKES_PER_TARGET));
+        Semaphore gate = handshakes.computeIfAbsent(host + ":" + port,
+                k -> new Semaphore(HANDSHAKES_PER_TARGET));
         try {
-            if (!gate.tryAcquire(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (!gate.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new IOException("too many logins to " + credentials.name() + " under way; try again");
             }
         } catch (InterruptedException e) {
