@@ -74,11 +74,6 @@ final class BastionProcess {
     }
 
     private String tail() {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-        } catch (IOException e) {
-            return "(no log)";
-        }
+        return BrokerProcess.tail(log);
     }
 }

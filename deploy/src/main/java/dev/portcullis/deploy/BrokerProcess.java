@@ -112,6 +112,11 @@ public final class BrokerProcess {
     }
 
     public String tail() {
+        return tail(log);
+    }
+
+    /** The last 30 lines of a process log, for error messages. */
+    static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));

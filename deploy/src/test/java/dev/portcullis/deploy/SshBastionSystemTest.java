@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +27,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.portcullis.bastion.Bastion;
 import dev.portcullis.bastion.BastionSettings;
+import dev.portcullis.testkit.Commands;
 import dev.portcullis.testkit.LocalKeycloak;
 import dev.portcullis.testkit.LocalPostgres;
 import dev.portcullis.testkit.LocalSshd;
@@ -114,7 +114,7 @@ class SshBastionSystemTest {
         bastion = Bastion.start(BastionSettings.fromEnvironment(env));
 
         aliceKey = work.resolve("alice");
-        run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", aliceKey.toString()), null);
+        Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", aliceKey.toString()));
     }
 
     @AfterAll
@@ -147,23 +147,23 @@ class SshBastionSystemTest {
         Files.writeString(knownHosts, "[127.0.0.1]:" + bastion.port() + " " + hostKeyLine() + "\n" + ca.get("knownHostsLine").asText() + "\n");
 
         // 2. no grant yet: one line, with where to ask
-        Result refused = run(ssh(knownHosts, "true"), null);
-        assertThat(refused.exit).isEqualTo(1);
-        assertThat(refused.err.trim()).isEqualTo("portcullis: no active grant for " + target.login() + "@prod-web-1; request one at " + broker.url());
+        Commands.Result refused = Commands.run(ssh(knownHosts, "true"));
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err().trim()).isEqualTo("portcullis: no active grant for " + target.login() + "@prod-web-1; request one at " + broker.url());
 
         // 3. request, approval, session
         String id = call("POST", "/api/v1/requests", alice, Map.of("target", "prod-web-1", "login", target.login(),
                 "durationMinutes", 30, "reason", "INC-1 disk full"), 201).get("id").asText();
         call("POST", "/api/v1/requests/" + id + "/approve", keycloak.accessToken("bob"), Map.of(), 200);
-        Result ok = run(ssh(knownHosts, "echo hello through the bastion; hostname >/dev/null"), null);
-        assertThat(ok.exit).as(ok.err).isZero();
-        assertThat(ok.out).isEqualTo("hello through the bastion\n");
+        Commands.Result ok = Commands.run(ssh(knownHosts, "echo hello through the bastion; hostname >/dev/null"));
+        assertThat(ok.exit()).as(ok.err()).isZero();
+        assertThat(ok.out()).isEqualTo("hello through the bastion\n");
 
         // 4. the auditor finds the session, downloads its recording and verifies it
         String dave = keycloak.accessToken("dave");
         JsonNode session = awaitSession(dave, id, "CLOSED");
         assertThat(session.get("username").asText()).isEqualTo("alice");
-        assertThat(session.get("bytesOut").asLong()).isEqualTo(ok.out.length());
+        assertThat(session.get("bytesOut").asLong()).isEqualTo(ok.out().length());
         String sessionId = session.get("id").asText();
         JsonNode verification = call("GET", "/api/v1/sessions/" + sessionId + "/verification", dave, null, 200);
         assertThat(verification.get("status").asText()).isEqualTo("VALID");
@@ -190,14 +190,14 @@ class SshBastionSystemTest {
                   StrictHostKeyChecking yes
                   BatchMode yes
                 """.formatted(bastion.port(), target.login(), aliceKey, aliceKey, knownHosts));
-        Result jumped = run(List.of("ssh", "-F", config.toString(), "prod-web-1", "echo jumped"), null);
-        assertThat(jumped.exit).as(jumped.err).isZero();
-        assertThat(jumped.out).isEqualTo("jumped\n");
+        Commands.Result jumped = Commands.run(List.of("ssh", "-F", config.toString(), "prod-web-1", "echo jumped"));
+        assertThat(jumped.exit()).as(jumped.err()).isZero();
+        assertThat(jumped.out()).isEqualTo("jumped\n");
 
         // 6. a live session, revoked by an admin: the broker's event reaches the bastion, which cuts it
         Process live = new ProcessBuilder(ssh(knownHosts, "echo live; sleep 300")).start();
-        CompletableFuture<String> liveOut = drain(live.getInputStream());
-        CompletableFuture<String> liveErr = drain(live.getErrorStream());
+        CompletableFuture<String> liveOut = Commands.drain(live.getInputStream());
+        CompletableFuture<String> liveErr = Commands.drain(live.getErrorStream());
         awaitSession(dave, id, "OPEN");
         call("POST", "/api/v1/requests/" + id + "/revoke", keycloak.accessToken("erin"), Map.of("reason", "incident closed"), 200);
         assertThat(live.waitFor(60, TimeUnit.SECONDS)).as("the revocation cuts the live session").isTrue();
@@ -205,8 +205,8 @@ class SshBastionSystemTest {
         assertThat(liveErr.get(10, TimeUnit.SECONDS)).contains("portcullis: your grant for " + target.login() + "@prod-web-1 was revoked");
         awaitSession(dave, id, "GRANT_ENDED");
 
-        Result after = run(ssh(knownHosts, "true"), null);
-        assertThat(after.err).contains("no active grant");
+        Commands.Result after = Commands.run(ssh(knownHosts, "true"));
+        assertThat(after.err()).contains("no active grant");
     }
 
     private List<String> ssh(Path knownHosts, String command) {
@@ -217,8 +217,8 @@ class SshBastionSystemTest {
     }
 
     private static String hostKeyLine() throws IOException {
-        Result r = run(List.of("ssh-keygen", "-y", "-f", work.resolve("bastion/ssh_host_ed25519_key").toString()), null);
-        return r.out.trim();
+        Commands.Result r = Commands.run(List.of("ssh-keygen", "-y", "-f", work.resolve("bastion/ssh_host_ed25519_key").toString()));
+        return r.out().trim();
     }
 
     /** Waits until the session of this grant reaches the status (newest session first). */
@@ -254,34 +254,5 @@ class SshBastionSystemTest {
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(expected);
         return r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());
-    }
-
-    record Result(int exit, String out, String err) {
-    }
-
-    static Result run(List<String> command, String stdin) throws IOException {
-        Process p = new ProcessBuilder(command).start();
-        CompletableFuture<String> out = drain(p.getInputStream());
-        CompletableFuture<String> err = drain(p.getErrorStream());
-        p.getOutputStream().close();
-        try {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException("timed out: " + command);
-            }
-            return new Result(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
-        } catch (Exception e) {
-            throw e instanceof IOException io ? io : new IOException(e);
-        }
-    }
-
-    static CompletableFuture<String> drain(java.io.InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
     }
 }

@@ -1,9 +1,6 @@
 package dev.portcullis.bastion;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -13,8 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
@@ -26,6 +21,7 @@ import dev.portcullis.recording.RecordingKeys;
 import dev.portcullis.recording.RecordingSigner;
 import dev.portcullis.recording.RecordingStorage;
 import dev.portcullis.recording.Recordings;
+import dev.portcullis.testkit.Commands;
 import dev.portcullis.testkit.LocalSshd;
 
 /**
@@ -73,14 +69,14 @@ final class BastionFixture implements AutoCloseable {
                 """.formatted(TARGET, sshd.hostPublicKey(), upstreamKey));
         inventory.set(TargetInventory.load(targets));
         // user CA and host CA, as the broker would hold them
-        run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "user-ca", "-f", dir.resolve("user_ca").toString()));
-        run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "host-ca", "-f", dir.resolve("host_ca").toString()));
+        Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "user-ca", "-f", dir.resolve("user_ca").toString()));
+        Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "host-ca", "-f", dir.resolve("host_ca").toString()));
         hostCaPub = dir.resolve("host_ca.pub");
         PublicKey userCa = TargetInventory.parsePublicKey(Files.readString(dir.resolve("user_ca.pub")));
         hostKey = HostKeys.loadOrGenerate(dir.resolve("bastion/ssh_host_ed25519_key"));
         Path hostPub = dir.resolve("bastion_host.pub");
         Files.writeString(hostPub, PublicKeyEntry.toString(hostKey.getPublic()) + "\n");
-        run(List.of("ssh-keygen", "-q", "-s", dir.resolve("host_ca").toString(), "-h", "-I", "bastion", "-n", TARGET + ",localhost",
+        Commands.run(List.of("ssh-keygen", "-q", "-s", dir.resolve("host_ca").toString(), "-h", "-I", "bastion", "-n", TARGET + ",localhost",
                 "-V", "-5m:+1h", hostPub.toString()));
         OpenSshCertificate hostCert = (OpenSshCertificate) TargetInventory.parsePublicKey(
                 Files.readString(dir.resolve("bastion_host-cert.pub")));
@@ -102,13 +98,13 @@ final class BastionFixture implements AutoCloseable {
     Path person(String file, String ca, String principals) throws IOException {
         Path key = dir.resolve(file);
         if (!Files.exists(key)) {
-            run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()));
+            Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()));
         }
         Path caKey = dir.resolve(ca);
         if (!Files.exists(caKey)) {
-            run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", caKey.toString()));
+            Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", caKey.toString()));
         }
-        run(List.of("ssh-keygen", "-q", "-s", caKey.toString(), "-I", file + "-test", "-n", principals, "-V", "-5m:+1h",
+        Commands.run(List.of("ssh-keygen", "-q", "-s", caKey.toString(), "-I", file + "-test", "-n", principals, "-V", "-5m:+1h",
                 key + ".pub"));
         return key;
     }
@@ -131,48 +127,8 @@ final class BastionFixture implements AutoCloseable {
         return sshd.login() + "+" + TARGET;
     }
 
-    record Result(int exit, String out, String err) {
-    }
-
-    static Result run(List<String> command) throws IOException {
-        return run(command, null, Duration.ofSeconds(60));
-    }
-
-    static Result run(List<String> command, String stdin, Duration timeout) throws IOException {
-        Process p = new ProcessBuilder(command).start();
-        CompletableFuture<String> out = drain(p.getInputStream());
-        CompletableFuture<String> err = drain(p.getErrorStream());
-        try (OutputStream in = p.getOutputStream()) {
-            if (stdin != null) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
-            }
-        } catch (IOException ignored) {
-            // the process may have exited already
-        }
-        try {
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw new IOException("timed out after " + timeout + ": " + command);
-            }
-            return new Result(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
-        } catch (Exception e) {
-            p.destroyForcibly();
-            throw e instanceof IOException io ? io : new IOException(e);
-        }
-    }
-
     static Process startProcess(List<String> command) throws IOException {
         return new ProcessBuilder(command).start();
-    }
-
-    static CompletableFuture<String> drain(InputStream stream) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (stream) {
-                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
     }
 
     @Override

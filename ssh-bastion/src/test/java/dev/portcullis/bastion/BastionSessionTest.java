@@ -18,7 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.portcullis.bastion.BastionFixture.Result;
+import dev.portcullis.testkit.Commands;
+import dev.portcullis.testkit.Commands.Result;
 import dev.portcullis.recording.RecordingVerifier;
 import dev.portcullis.recording.event.ExecEvent;
 import dev.portcullis.recording.event.FileOperationEvent;
@@ -59,7 +60,7 @@ class BastionSessionTest {
     @Test
     void anExecUnderAGrantRunsOnTheTargetAndIsRecordedAndIndexed() throws Exception {
         UUID grant = f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
-        Result r = BastionFixture.run(f.ssh(alice, f.destination(), "echo hello from $(whoami); exit 3"));
+        Result r = Commands.run(f.ssh(alice, f.destination(), "echo hello from $(whoami); exit 3"));
         assertThat(r.out()).isEqualTo("hello from " + f.sshd.login() + "\n");
         assertThat(r.exit()).as("the target's exit status reaches the user").isEqualTo(3);
 
@@ -81,27 +82,27 @@ class BastionSessionTest {
 
     @Test
     void withoutAGrantTheUserIsToldWhyInOneLine() throws Exception {
-        Result r = BastionFixture.run(f.ssh(alice, f.destination(), "true"));
+        Result r = Commands.run(f.ssh(alice, f.destination(), "true"));
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err().trim()).isEqualTo("portcullis: no active grant for " + f.sshd.login() + "@" + BastionFixture.TARGET
                 + "; request one at " + BastionFixture.PORTAL);
 
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
-        Result bob = BastionFixture.run(f.ssh(f.person("bob"), f.destination(), "true"));
+        Result bob = Commands.run(f.ssh(f.person("bob"), f.destination(), "true"));
         assertThat(bob.exit()).as("alice's grant is not bob's").isEqualTo(1);
         assertThat(bob.err()).contains("no active grant");
 
-        Result noTarget = BastionFixture.run(f.ssh(alice, f.sshd.login() + "+nowhere", "true"));
+        Result noTarget = Commands.run(f.ssh(alice, f.sshd.login() + "+nowhere", "true"));
         assertThat(noTarget.err()).contains("portcullis: there is no target named 'nowhere'");
 
-        Result malformed = BastionFixture.run(f.ssh(alice, "Root+web+x", "true"));
+        Result malformed = Commands.run(f.ssh(alice, "Root+web+x", "true"));
         assertThat(malformed.exit()).isEqualTo(1);
         assertThat(malformed.err().trim()).isEqualTo("portcullis: 'Root+web+x' is not LOGIN+TARGET (lower-case letters, digits, '.', '_' and '-', one '+')");
-        Result noDestination = BastionFixture.run(f.ssh(alice, "alice", "true"));
+        Result noDestination = Commands.run(f.ssh(alice, "alice", "true"));
         assertThat(noDestination.err()).contains("this connection names no target: use ssh -p PORT LOGIN+TARGET@BASTION");
 
         f.grants.unreachable = true;
-        Result brokerDown = BastionFixture.run(f.ssh(alice, f.destination(), "true"));
+        Result brokerDown = Commands.run(f.ssh(alice, f.destination(), "true"));
         assertThat(brokerDown.exit()).isEqualTo(1);
         assertThat(brokerDown.err()).contains("the broker cannot be reached");
     }
@@ -111,19 +112,19 @@ class BastionSessionTest {
         f.grants.grant("mallory", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         Path rogue = f.person("mallory", "rogue_ca", "mallory");
-        Result otherCa = BastionFixture.run(f.ssh(rogue, f.destination(), "true"));
+        Result otherCa = Commands.run(f.ssh(rogue, f.destination(), "true"));
         assertThat(otherCa.exit()).isEqualTo(255);
         assertThat(otherCa.err()).contains("Permission denied");
 
         Path two = f.person("twofaced", "user_ca", "alice,mallory");
-        assertThat(BastionFixture.run(f.ssh(two, f.destination(), "true")).exit()).as("a certificate naming two people").isEqualTo(255);
+        assertThat(Commands.run(f.ssh(two, f.destination(), "true")).exit()).as("a certificate naming two people").isEqualTo(255);
 
         Path plain = f.dir.resolve("plain");
-        BastionFixture.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", plain.toString()));
-        assertThat(BastionFixture.run(f.ssh(plain, f.destination(), "true")).exit()).as("a plain key").isEqualTo(255);
+        Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", plain.toString()));
+        assertThat(Commands.run(f.ssh(plain, f.destination(), "true")).exit()).as("a plain key").isEqualTo(255);
 
         // a jump connection's name must be one of the certificate's principals
-        assertThat(BastionFixture.run(f.ssh(alice, "mallory", "true")).exit()).isEqualTo(255);
+        assertThat(Commands.run(f.ssh(alice, "mallory", "true")).exit()).isEqualTo(255);
     }
 
     @Test
@@ -131,7 +132,7 @@ class BastionSessionTest {
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         List<String> cmd = new java.util.ArrayList<>(f.ssh(alice, f.destination()));
         cmd.add(1, "-tt");
-        Result r = BastionFixture.run(cmd, "echo $((6*7))-answer; stty size; exit\n", Duration.ofSeconds(60));
+        Result r = Commands.run(cmd, "echo $((6*7))-answer; stty size; exit\n", Duration.ofSeconds(60));
         assertThat(r.out()).contains("42-answer");
         SessionIndex.Opened opened = lastOpened();
         awaitClosed(opened.sessionId());
@@ -143,7 +144,7 @@ class BastionSessionTest {
             reader.exportCast(out);
         }
         // asciinema wants a terminal even to print a recording: give it one with script(1)
-        Result cat = BastionFixture.run(List.of("script", "-qec", "asciinema cat " + cast, "/dev/null"));
+        Result cat = Commands.run(List.of("script", "-qec", "asciinema cat " + cast, "/dev/null"));
         assertThat(cat.exit()).as(cat.err()).isZero();
         assertThat(cat.out()).contains("42-answer");
     }
@@ -162,7 +163,7 @@ class BastionSessionTest {
         sftp.set(0, "sftp");
         sftp.set(sftp.indexOf("-p"), "-P");
         sftp.addAll(1, List.of("-b", batch.toString()));
-        Result r = BastionFixture.run(sftp);
+        Result r = Commands.run(sftp);
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(Files.readAllBytes(f.dir.resolve("back.bin"))).isEqualTo(content);
         SessionIndex.Opened opened = lastOpened();
@@ -181,7 +182,7 @@ class BastionSessionTest {
         scp.add(1, "-O");
         scp.add(local.toString());
         scp.add(userAtHost + ":" + remote);
-        Result s = BastionFixture.run(scp);
+        Result s = Commands.run(scp);
         assertThat(s.exit()).as(s.err()).isZero();
         SessionIndex.Opened scpSession = lastOpened();
         awaitClosed(scpSession.sessionId());
@@ -200,8 +201,8 @@ class BastionSessionTest {
     void theEndOfAGrantCutsALiveSessionWithAMessage() throws Exception {
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofSeconds(4));
         Process p = BastionFixture.startProcess(f.ssh(alice, f.destination(), "echo started; sleep 120"));
-        var out = BastionFixture.drain(p.getInputStream());
-        var err = BastionFixture.drain(p.getErrorStream());
+        var out = Commands.drain(p.getInputStream());
+        var err = Commands.drain(p.getErrorStream());
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the bastion's own timer ends the session").isTrue();
         assertThat(out.get(10, TimeUnit.SECONDS)).contains("started");
         assertThat(err.get(10, TimeUnit.SECONDS)).contains("portcullis: your grant for " + f.sshd.login() + "@web ended");
@@ -215,8 +216,8 @@ class BastionSessionTest {
     void aRevocationFromTheBrokerCutsTheSessionsOfThatGrantOnly() throws Exception {
         UUID grant = f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         Process p = BastionFixture.startProcess(f.ssh(alice, f.destination(), "echo started; sleep 120"));
-        var out = BastionFixture.drain(p.getInputStream());
-        var err = BastionFixture.drain(p.getErrorStream());
+        var out = Commands.drain(p.getInputStream());
+        var err = Commands.drain(p.getErrorStream());
         awaitLive(grant);
         f.bastion.liveSessions().grantEnded(UUID.randomUUID(), "some other grant");
         assertThat(p.isAlive()).isTrue();
@@ -231,7 +232,7 @@ class BastionSessionTest {
         var pinned = f.inventory.get();
         try {
             Path other = f.dir.resolve("other_host_key");
-            BastionFixture.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other.toString()));
+            Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other.toString()));
             Path targets = f.dir.resolve("targets-wrong.yaml");
             Files.writeString(targets, """
                     targets:
@@ -241,7 +242,7 @@ class BastionSessionTest {
                     """.formatted(BastionFixture.TARGET, Files.readString(Path.of(other + ".pub")).trim(), f.dir.resolve("upstream_key")));
             f.inventory.set(dev.portcullis.bastion.upstream.TargetInventory.load(targets));
             f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
-            Result r = BastionFixture.run(f.ssh(alice, f.destination(), "echo should-not-run"));
+            Result r = Commands.run(f.ssh(alice, f.destination(), "echo should-not-run"));
             assertThat(r.exit()).isEqualTo(1);
             assertThat(r.out()).doesNotContain("should-not-run");
             assertThat(r.err()).contains("portcullis: host key mismatch for web");
@@ -290,7 +291,7 @@ class BastionSessionTest {
             }
             Path agentKey = f.dir.resolve("agent_key");
             if (!Files.exists(agentKey)) {
-                BastionFixture.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "forwarded-key", "-f", agentKey.toString()));
+                Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "forwarded-key", "-f", agentKey.toString()));
             }
             ProcessBuilder add = new ProcessBuilder("ssh-add", agentKey.toString()).redirectErrorStream(true);
             add.environment().put("SSH_AUTH_SOCK", socket.toString());
@@ -311,8 +312,8 @@ class BastionSessionTest {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("SSH_AUTH_SOCK", socket.toString());
         Process p = pb.start();
-        var out = BastionFixture.drain(p.getInputStream());
-        var err = BastionFixture.drain(p.getErrorStream());
+        var out = Commands.drain(p.getInputStream());
+        var err = Commands.drain(p.getErrorStream());
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return new Result(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
     }
@@ -384,14 +385,14 @@ class BastionSessionTest {
                   StrictHostKeyChecking yes
                   BatchMode yes
                 """.formatted(f.bastion.port(), BastionFixture.TARGET, f.sshd.login(), alice, alice, f.dir.resolve("known_hosts")));
-        Result r = BastionFixture.run(List.of("ssh", "-F", config.toString(), BastionFixture.TARGET, "echo jumped as $(whoami)"));
+        Result r = Commands.run(List.of("ssh", "-F", config.toString(), BastionFixture.TARGET, "echo jumped as $(whoami)"));
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo("jumped as " + f.sshd.login() + "\n");
         SessionIndex.Opened opened = lastOpened();
         assertThat(opened.username()).isEqualTo("alice");
         assertThat(opened.clientAddress()).as("the real client, not the loopback join").doesNotEndWith(":" + f.bastion.port());
 
-        Result unknown = BastionFixture.run(List.of("ssh", "-F", config.toString(), "-J", "bastion", "nowhere", "true"));
+        Result unknown = Commands.run(List.of("ssh", "-F", config.toString(), "-J", "bastion", "nowhere", "true"));
         assertThat(unknown.exit()).isEqualTo(255);
         assertThat(unknown.err()).contains("open failed: administratively prohibited: there is no target named 'nowhere' behind this bastion");
     }

@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.portcullis.bastion.upstream.TargetInventory;
+import dev.portcullis.testkit.Commands;
 import dev.portcullis.testkit.LocalSshd;
 
 /**
@@ -55,9 +56,9 @@ class ConcurrentSessionsBenchmark {
         Process bastion = null;
         LocalSshd target = LocalSshd.start(dir.resolve("target"));
         try (target; SshClient client = SshClient.setUpDefaultClient()) {
-            BastionFixture.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("user_ca").toString()));
-            BastionFixture.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("alice").toString()));
-            BastionFixture.run(List.of("ssh-keygen", "-q", "-s", dir.resolve("user_ca").toString(), "-I", "alice", "-n", "alice",
+            Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("user_ca").toString()));
+            Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("alice").toString()));
+            Commands.run(List.of("ssh-keygen", "-q", "-s", dir.resolve("user_ca").toString(), "-I", "alice", "-n", "alice",
                     "-V", "-5m:+4h", dir.resolve("alice.pub").toString()));
             Path upstream = dir.resolve("upstream");
             target.authorize(LocalSshd.generateClientKey(upstream));
@@ -247,7 +248,7 @@ class ConcurrentSessionsBenchmark {
 
     private static String jcmd(long pid, String command) throws IOException, InterruptedException {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        return BastionFixture.run(List.of(jcmd.toString(), String.valueOf(pid), command)).out();
+        return Commands.run(List.of(jcmd.toString(), String.valueOf(pid), command)).out();
     }
 
     private static long rss(long pid) throws IOException {

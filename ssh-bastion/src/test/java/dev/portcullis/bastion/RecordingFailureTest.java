@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.portcullis.bastion.BastionFixture.Result;
+import dev.portcullis.testkit.Commands;
+import dev.portcullis.testkit.Commands.Result;
 import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.RecordingStorage;
 import dev.portcullis.recording.RecordingVerifier;
@@ -32,8 +33,8 @@ class RecordingFailureTest {
             // a steady stream of output, far more than the disk holds
             Process p = BastionFixture.startProcess(f.ssh(alice, f.destination(),
                     "for i in $(seq 1 100000); do echo line-$i-of-output-that-fills-the-disk; sleep 0.001; done"));
-            var out = BastionFixture.drain(p.getInputStream());
-            var err = BastionFixture.drain(p.getErrorStream());
+            var out = Commands.drain(p.getInputStream());
+            var err = Commands.drain(p.getErrorStream());
             assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the session is cut, not left running").isTrue();
             assertThat(err.get(10, TimeUnit.SECONDS)).contains("portcullis: the session recording could not be stored, so the session is closed");
             assertThat(out.get(10, TimeUnit.SECONDS)).doesNotContain("line-100000-");
@@ -52,7 +53,7 @@ class RecordingFailureTest {
                     .isEqualTo(RecordingVerifier.Status.INCOMPLETE);
 
             // while the disk stays full, new sessions are refused before reaching the target
-            Result refused = BastionFixture.run(f.ssh(alice, f.destination(), "echo should-not-run"));
+            Result refused = Commands.run(f.ssh(alice, f.destination(), "echo should-not-run"));
             assertThat(refused.exit()).isEqualTo(1);
             assertThat(refused.out()).doesNotContain("should-not-run");
             assertThat(refused.err()).contains("portcullis: session recordings cannot be stored right now, so sessions are refused");
@@ -66,7 +67,7 @@ class RecordingFailureTest {
         try (BastionFixture f = new BastionFixture(dir, new FileSystemRecordingStorage(notADirectory))) {
             Path alice = f.person("alice");
             f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
-            Result r = BastionFixture.run(f.ssh(alice, f.destination(), "echo should-not-run"));
+            Result r = Commands.run(f.ssh(alice, f.destination(), "echo should-not-run"));
             assertThat(r.exit()).isEqualTo(1);
             assertThat(r.out()).isEmpty();
             assertThat(r.err()).contains("session recordings cannot be stored right now");
