@@ -25,6 +25,11 @@ command -v pkill >/dev/null 2>&1 || want+=(procps)
 command -v asciinema >/dev/null 2>&1 || want+=(asciinema)
 command -v script >/dev/null 2>&1 || want+=(bsdutils)
 command -v setsid >/dev/null 2>&1 || want+=(util-linux)
+# pgbench and pgbouncer: the PostgreSQL proxy's benchmark baseline (session-mode pooler that records nothing).
+command -v pgbench >/dev/null 2>&1 || want+=(postgresql-client)
+[ -x /usr/sbin/pgbouncer ] || want+=(pgbouncer)
+# Debian's Chromium: the browser the web UI's end-to-end tests drive with Playwright (no browser download).
+[ -x /usr/bin/chromium ] || want+=(chromium)
 # OpenSSH: sshd is the SSH target of tests, benchmarks and the quickstart's demo target (testkit LocalSshd);
 # ssh, sftp, scp and ssh-keygen are the clients the tests drive.
 [ -x /usr/sbin/sshd ] || want+=(openssh-server)
