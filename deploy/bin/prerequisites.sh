@@ -6,12 +6,31 @@ set -euo pipefail
 say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-# Java 17 or newer, and Maven.
-command -v java >/dev/null 2>&1 || die "no java on PATH: install a JDK 17 (apt-get install openjdk-17-jdk-headless)"
-java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1)
-[ -n "$java_major" ] || die "cannot tell the Java version (java -version fails)"
-[ "${java_major%%.*}" -ge 17 ] 2>/dev/null || die "Java $java_major found; Portcullis needs Java 17 or newer"
+# A JDK 17 or newer (not just a JRE: Maven compiles), and Maven. Maven uses JAVA_HOME when it is set, so that one
+# is checked too; the quickstart runs on the java found on PATH.
+jdk_hint="install a JDK 17 (apt-get install openjdk-17-jdk-headless) or point JAVA_HOME at one"
+check_java() { # $1: a java binary, $2: where it came from
+  local major
+  major=$("$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1)
+  [ -n "$major" ] || die "cannot tell the Java version of $1 ($2): '$1 -version' fails; $jdk_hint"
+  [ "${major%%.*}" -ge 17 ] 2>/dev/null || die "Java $major found at $1 ($2); Portcullis needs Java 17 or newer: $jdk_hint"
+}
+command -v java >/dev/null 2>&1 || die "no java on PATH: $jdk_hint"
+check_java "$(command -v java)" "on PATH"
+if [ -n "${JAVA_HOME:-}" ]; then
+  [ -x "$JAVA_HOME/bin/java" ] || die "JAVA_HOME=$JAVA_HOME has no bin/java; unset it or $jdk_hint"
+  check_java "$JAVA_HOME/bin/java" "JAVA_HOME"
+  [ -x "$JAVA_HOME/bin/javac" ] || die "JAVA_HOME=$JAVA_HOME is a Java runtime without a compiler (no bin/javac); $jdk_hint"
+else
+  command -v javac >/dev/null 2>&1 || die "java is on PATH but javac is not: a Java runtime (JRE) cannot build Portcullis; $jdk_hint"
+fi
 command -v mvn >/dev/null 2>&1 || die "no mvn on PATH: install Maven 3.8+ (apt-get install maven)"
+
+# Disk: the build, Maven's repository and the Keycloak distribution take about 1 GiB here (the quickstart checks
+# its own PORTCULLIS_HOME before it starts anything).
+free_kib=$(df -Pk . 2>/dev/null | awk 'NR==2 {print $4}')
+[ -z "$free_kib" ] || [ "$free_kib" -ge 1048576 ] || \
+  die "only $((free_kib / 1024)) MiB free on the disk of $PWD; building Portcullis needs about 1 GiB (Maven's repository, Keycloak): free some space"
 
 # Debian packages: binary that must exist -> package that provides it.
 want=()

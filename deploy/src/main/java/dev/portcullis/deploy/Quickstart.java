@@ -65,11 +65,7 @@ public final class Quickstart {
             System.out.println("A previous start is half up; stopping it first.");
             stop();
         }
-        checkPortFree(settings.httpPort(), "PORTCULLIS_HTTP_PORT", "the broker");
-        checkPortFree(settings.keycloakPort(), "PORTCULLIS_KEYCLOAK_PORT", "Keycloak");
-        checkPortFree(settings.bastionPort(), "PORTCULLIS_BASTION_PORT", "the SSH bastion");
-        checkPortFree(settings.demoSshPort(), "PORTCULLIS_DEMO_SSH_PORT", "the demo SSH target");
-        checkDisk();
+        Preflight.check(settings);
         try {
             Files.createDirectories(settings.home());
         } catch (IOException e) {
@@ -247,26 +243,7 @@ public final class Quickstart {
     }
 
     private void checkPortFree(int port, String variable, String what) {
-        try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 300);
-            throw new QuickstartException("port " + port + " (for " + what + ") is already in use by another program; "
-                    + "stop it or choose another port, e.g. " + variable + "=" + (port + 1) + " ./quickstart.sh");
-        } catch (IOException free) {
-            // nothing listens there: good
-        }
-    }
-
-    private void checkDisk() {
-        try {
-            Path probe = Files.exists(settings.home()) ? settings.home() : settings.repo();
-            long free = Files.getFileStore(probe).getUsableSpace();
-            if (free < 1_500L * 1024 * 1024) {
-                throw new QuickstartException("only " + (free >> 20) + " MiB free on the disk of " + probe
-                        + "; the quickstart needs about 1.5 GiB (Keycloak, PostgreSQL, logs)");
-            }
-        } catch (IOException e) {
-            throw new QuickstartException("cannot tell the free disk space: " + e.getMessage());
-        }
+        Preflight.checkPort(port, variable, what);
     }
 
     private static boolean alive(Properties p, String key) {
