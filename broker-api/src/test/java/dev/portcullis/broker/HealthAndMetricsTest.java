@@ -1,0 +1,34 @@
+package dev.portcullis.broker;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * What the Kubernetes probes and the metrics scraper of deploy/k8s call, without a token: readiness (which
+ * includes the database), liveness, start-up, and Prometheus metrics.
+ */
+@QuarkusTest
+@QuarkusTestResource(BrokerTestEnvironment.class)
+class HealthAndMetricsTest {
+
+    @Test
+    void theProbesOfTheDeploymentAnswerUp() {
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                .body(containsString("Database connections health check"));
+        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        given().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void prometheusMetricsAreServed() {
+        given().get("/api/v1/ssh/ca").then().statusCode(200);
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("jvm_memory_used_bytes"), containsString("http_server_requests_seconds_count"));
+    }
+}
