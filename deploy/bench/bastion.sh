@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SSH bastion benchmarks, figures in docs/benchmarks/:
+# SSH bastion benchmarks, figures in docs/benchmarks/ (each page with its .figures.tsv; contract: deploy/bench/README.md):
 #  bastion.md              bulk throughput and session set-up through the recording bastion, against direct OpenSSH
 #                          and OpenSSH ProxyJump on the same machine in one run
 #  bastion-concurrency.md  1,000 recorded sessions open at once on one bastion process with a 1 GiB heap
@@ -13,4 +13,4 @@ mvn -B -ntp -Dstyle.color=never -pl ssh-bastion test -Dtest='BastionBenchmark,Co
   -Dbench.bytes="${BENCH_BYTES:-1073741824}" -Dbench.rounds="${BENCH_ROUNDS:-3}" -Dbench.setups="${BENCH_SETUPS:-20}" \
   -Dbench.sessions="${BENCH_SESSIONS:-1000}" \
   -Dbench.output="$PWD/docs/benchmarks/bastion.md" -Dbench.output.concurrency="$PWD/docs/benchmarks/bastion-concurrency.md"
-echo "figures written to docs/benchmarks/bastion.md and docs/benchmarks/bastion-concurrency.md"
+echo "figures written to docs/benchmarks/bastion.md, bastion-concurrency.md and their .figures.tsv (deploy/bench/all.sh collects them)"

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
+import dev.portcullis.testkit.BenchmarkFigures;
 import dev.portcullis.testkit.LocalKeycloak;
 
 /**
@@ -113,6 +114,7 @@ class GrantEndBenchmark {
         }
         Collections.sort(delays);
         Instant firstEnd = endsAt.values().stream().min(Instant::compareTo).orElseThrow();
+        List<Long> baseline = releasedByHand(alice, erin, received);
         String md = "# Benchmark: grant end to bastion\n\n"
                 + GRANTS + " one-minute grants, all ending within " + Duration.between(firstEnd, lastEnd).toSeconds()
                 + " s of each other; the delay from each grant's end time to its grant-ended event reaching a bastion subscribed to "
@@ -124,10 +126,22 @@ class GrantEndBenchmark {
                 + Duration.between(firstCreated, lastApproved).toSeconds() + " s.\n\n"
                 + "| grants | events received | missing | p50 ms | p99 ms | max ms |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n"
                 + String.format(Locale.ROOT, "| %d | %d | %d | %d | %d | %d |%n", GRANTS, delays.size(), missing,
-                        pct(delays, 50), pct(delays, 99), delays.isEmpty() ? -1 : delays.get(delays.size() - 1));
+                        pct(delays, 50), pct(delays, 99), delays.isEmpty() ? -1 : delays.get(delays.size() - 1))
+                + "\nBaseline in the same run: " + baseline.size() + " grants released by hand (16 at a time), from the release call to "
+                + "the grant-ended event at the same subscriber (no scheduler on the path): p50 " + pct(baseline, 50) + " ms, p99 "
+                + pct(baseline, 99) + " ms.\n";
         Path out = Path.of(System.getProperty("bench.output", "../docs/benchmarks/grant-end.md"));
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md);
+        if (!delays.isEmpty() && !baseline.isEmpty()) {
+            // the machine-readable figures for deploy/bench/all.sh (contract: deploy/bench/README.md)
+            new BenchmarkFigures("benchmarks/" + out.getFileName())
+                    .add("grant end time to grant-ended event at a bastion, p99 (" + GRANTS + " grants ending together)", pct(delays, 99), "ms",
+                            "release by hand to the same event, p99", Math.max(1, pct(baseline, 99)), "value<=1000")
+                    .add("grant end time to grant-ended event at a bastion, p50", pct(delays, 50), "ms",
+                            "release by hand to the same event, p50", Math.max(1, pct(baseline, 50)), "-")
+                    .writeBeside(out);
+        }
         System.out.println(md);
         if (missing > 0) {
             endsAt.keySet().stream().filter(id -> !received.containsKey(id)).limit(5).forEach(id -> System.out.println("MISSING " + id + " state="
@@ -138,6 +152,51 @@ class GrantEndBenchmark {
             System.out.println("total data lines " + LINES.size());
         }
         assertThat(missing).as("every grant-ended event arrives").isZero();
+    }
+
+    /**
+     * The baseline: one-hour grants ended by their holder (release), the delay from the release call to the grant-ended
+     * event, sorted. Same broker, database, stream and subscriber as the measured path, without the scheduler.
+     */
+    private List<Long> releasedByHand(String requester, String approver, Map<String, Instant> received) throws Exception {
+        int count = Math.min(GRANTS, Integer.getInteger("bench.baseline-grants", 200));
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        List<Future<String>> made = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            made.add(pool.submit(() -> {
+                String created = post("/api/v1/requests", requester, "{\"target\":\"prod-db\",\"login\":\"app_readonly\",\"durationMinutes\":60}");
+                int at = created.indexOf("\"id\":\"") + 6;
+                String id = created.substring(at, at + 36);
+                post("/api/v1/requests/" + id + "/approve", approver, "{}");
+                return id;
+            }));
+        }
+        Map<String, Instant> releasedAt = new ConcurrentHashMap<>();
+        List<Future<?>> releases = new ArrayList<>();
+        for (Future<String> f : made) {
+            String id = f.get(10, TimeUnit.MINUTES);
+            releases.add(pool.submit(() -> {
+                releasedAt.put(id, Instant.now());
+                return post("/api/v1/requests/" + id + "/release", requester, "{}");
+            }));
+        }
+        for (Future<?> f : releases) {
+            f.get(10, TimeUnit.MINUTES);
+        }
+        pool.shutdown();
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (!received.keySet().containsAll(releasedAt.keySet()) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+        }
+        List<Long> delays = new ArrayList<>();
+        releasedAt.forEach((id, at) -> {
+            Instant got = received.get(id);
+            if (got != null) {
+                delays.add(Duration.between(at, got).toMillis());
+            }
+        });
+        Collections.sort(delays);
+        return delays;
     }
 
     private static long pct(List<Long> sorted, int p) {

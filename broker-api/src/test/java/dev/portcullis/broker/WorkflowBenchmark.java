@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
+import dev.portcullis.testkit.BenchmarkFigures;
+
 /**
  * Full request/approve flows per second through the real broker, PostgreSQL and Keycloak, and the
  * latency of approve. Not part of the test suite (tag "benchmark"); run by deploy/bench/workflow.sh,
@@ -90,7 +92,45 @@ class WorkflowBenchmark {
         run("warm-up", WARMUP, alice, web, List.of(bob, carol));
         Run twoApprovals = run("create + 2 approvals (ssh rule)", FLOWS, alice, web, List.of(bob, carol));
         Run oneApproval = run("create + 1 approval (db rule)", FLOWS, alice, db, List.of(erin));
+        // The baseline, in the same run: as many authenticated calls per flow, by the same clients, to GET /api/v1/me
+        // (token check only: no database, no Keycloak admin call), i.e. what the HTTP and token path alone allows.
+        bareFlowsPerSecond(WARMUP, 3, alice);
+        double bareThree = bareFlowsPerSecond(FLOWS, 3, alice);
+        double bareTwo = bareFlowsPerSecond(FLOWS, 2, alice);
         write(List.of(twoApprovals, oneApproval));
+        Path out = Path.of(System.getProperty("bench.output", "../docs/benchmarks/workflow.md"));
+        new BenchmarkFigures("benchmarks/" + out.getFileName())
+                .add("request + 2 approvals (ssh rule), " + CLIENTS + " clients", twoApprovals.flowsPerSecond(), "flows/s",
+                        "3 authenticated GET /api/v1/me per flow, same clients", bareThree, "value>=200")
+                .add("request + 1 approval (db rule), " + CLIENTS + " clients", oneApproval.flowsPerSecond(), "flows/s",
+                        "2 authenticated GET /api/v1/me per flow, same clients", bareTwo, "value>=200")
+                .writeBeside(out);
+    }
+
+    /** Pseudo-flows of {@code calls} sequential GET /api/v1/me per second, with the benchmark's clients. */
+    private double bareFlowsPerSecond(int flows, int calls, String token) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        AtomicInteger next = new AtomicInteger();
+        long start = System.nanoTime();
+        List<Future<?>> workers = new ArrayList<>();
+        for (int c = 0; c < CLIENTS; c++) {
+            workers.add(pool.submit(() -> {
+                while (next.getAndIncrement() < flows) {
+                    for (int i = 0; i < calls; i++) {
+                        HttpResponse<String> me = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/me"))
+                                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(60)).GET().build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        check(me, 200);
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> w : workers) {
+            w.get(30, TimeUnit.MINUTES);
+        }
+        pool.shutdown();
+        return flows / ((System.nanoTime() - start) / 1e9);
     }
 
     private Run run(String name, int flows, String requester, String body, List<String> approvers) throws Exception {

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.portcullis.recording.RecordingVerifier;
+import dev.portcullis.testkit.BenchmarkFigures;
 import dev.portcullis.testkit.LocalSshd;
 import dev.portcullis.workflow.port.SessionIndex;
 
@@ -148,6 +149,13 @@ class BastionBenchmark {
             String out = System.getProperty("bench.output");
             if (out != null) {
                 Files.writeString(Path.of(out), md.toString());
+                // the machine-readable figures for deploy/bench/all.sh (contract: deploy/bench/README.md)
+                new BenchmarkFigures("benchmarks/" + Path.of(out).getFileName())
+                        .add("bulk throughput through the recording bastion", mib / b, "MiB/s", "OpenSSH ProxyJump through a plain sshd", mib / j, "ratio>=0.9")
+                        .add("bulk throughput through the recording bastion, against no jump host", mib / b, "MiB/s", "direct OpenSSH", mib / d, "-")
+                        .add("session set-up through the bastion", median(sBastion) * 1000, "ms", "OpenSSH ProxyJump through a plain sshd",
+                                median(sJump) * 1000, "ratio<=1.2")
+                        .writeBeside(Path.of(out));
             }
             System.out.println(md);
         }

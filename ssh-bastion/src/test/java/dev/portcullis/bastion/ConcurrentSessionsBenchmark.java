@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.portcullis.bastion.upstream.TargetInventory;
+import dev.portcullis.testkit.BenchmarkFigures;
 import dev.portcullis.testkit.Commands;
 import dev.portcullis.testkit.LocalSshd;
 
@@ -96,6 +97,9 @@ class ConcurrentSessionsBenchmark {
             KeyPair identity = new KeyPair(TargetInventory.parsePublicKey(Files.readString(dir.resolve("alice-cert.pub"))), plain.getPrivate());
             client.setServerKeyVerifier((s, a, k) -> KeyUtils.compareKeys(hostKey, k));
             client.start();
+            // the baseline: the same bastion process before any session
+            long idleHeapKiB = heapUsedKiB(bastion.pid());
+            long idleRssKiB = rss(bastion.pid());
 
             // open every session (a few at a time: OpenSSH's MaxStartups throttles unauthenticated connections)
             long openStart = System.nanoTime();
@@ -152,9 +156,7 @@ class ConcurrentSessionsBenchmark {
             echoPool.shutdown();
             pool.shutdown();
 
-            String heap = jcmd(bastion.pid(), "GC.run") + jcmd(bastion.pid(), "GC.heap_info");
-            Matcher used = Pattern.compile("used (\\d+)K").matcher(heap);
-            long heapUsedKiB = used.find() ? Long.parseLong(used.group(1)) : -1;
+            long heapUsedKiB = heapUsedKiB(bastion.pid());
             long rssKiB = rss(bastion.pid());
             int threads = threads(bastion.pid());
 
@@ -209,6 +211,13 @@ class ConcurrentSessionsBenchmark {
             String out = System.getProperty("bench.output.concurrency");
             if (out != null) {
                 Files.writeString(Path.of(out), md);
+                // the machine-readable figures for deploy/bench/all.sh (contract: deploy/bench/README.md)
+                new BenchmarkFigures("benchmarks/" + Path.of(out).getFileName())
+                        .add("bastion heap after a full GC, " + SESSIONS + " recorded sessions open", heapUsedKiB / 1024.0, "MiB",
+                                "the same bastion idle, before the sessions", Math.max(1, idleHeapKiB) / 1024.0, "value<=1024")
+                        .add("bastion resident memory, " + SESSIONS + " recorded sessions open", rssKiB / 1024.0, "MiB",
+                                "the same bastion idle, before the sessions", Math.max(1, idleRssKiB) / 1024.0, "-")
+                        .writeBeside(Path.of(out));
             }
             System.out.println(md);
         } finally {
@@ -244,6 +253,13 @@ class ConcurrentSessionsBenchmark {
     private static long count(String report, String key) {
         Matcher m = Pattern.compile(key + "=(\\d+)").matcher(report);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /** Heap in use right after a full GC, from jcmd; -1 when jcmd's output has no figure. */
+    private static long heapUsedKiB(long pid) throws IOException, InterruptedException {
+        String heap = jcmd(pid, "GC.run") + jcmd(pid, "GC.heap_info");
+        Matcher used = Pattern.compile("used (\\d+)K").matcher(heap);
+        return used.find() ? Long.parseLong(used.group(1)) : -1;
     }
 
     private static String jcmd(long pid, String command) throws IOException, InterruptedException {
