@@ -219,8 +219,16 @@ class DeploymentManifestsTest {
     void inventoriesAndThePolicyAgreeWithTheSegments() throws IOException {
         assertThat(problemsAfter("ConfigMap", "portcullis-bastion-segment-a-targets",
                 c -> map(c.get("data")).put("targets.yaml", "targets:\n  prod-web-1:\n    address: 10.30.0.11:22\n  prod-web-9:\n    address: 10.20.0.9:22\n")))
-                .anySatisfy(p -> assertThat(p).contains("inventory target prod-web-1 at 10.30.0.11:22 is outside segment a"))
-                .anySatisfy(p -> assertThat(p).contains("inventory target prod-web-9 is not in the policy"));
+                .anySatisfy(p -> assertThat(p).contains("inventory targets entry prod-web-1 at 10.30.0.11:22 is outside segment a"))
+                .anySatisfy(p -> assertThat(p).contains("inventory targets entry prod-web-9 is not in the policy"));
+        assertThat(problemsAfter("ConfigMap", "portcullis-bastion-segment-a-targets",
+                c -> map(c.get("data")).put("targets.yaml", "targets:\n  prod-web-1:\n    identityFile: /etc/portcullis/target-keys/prod-web-2\n"
+                        + "databases:\n  prod-db:\n    roles:\n      app_readonly: {passwordFile: /etc/portcullis/db/app_readonly}\n")))
+                .anySatisfy(p -> assertThat(p).contains("/etc/portcullis/target-keys/prod-web-2 is no key of Secret portcullis-bastion-segment-a-target-keys"))
+                .anySatisfy(p -> assertThat(p).contains("inventory databases entry prod-db at 10.30.0.21 is outside segment a"))
+                .anySatisfy(p -> assertThat(p).contains("/etc/portcullis/db/app_readonly is under no volume mount"));
+        assertThat(problemsAfter("ConfigMap", "portcullis-broker-config", c -> map(c.get("data")).put("PORTCULLIS_SSH_USER_CA_KEY_FILE", "/etc/portcullis/ssh-ca/ca")))
+                .anySatisfy(p -> assertThat(p).contains("PORTCULLIS_SSH_USER_CA_KEY_FILE=/etc/portcullis/ssh-ca/ca is no key of Secret portcullis-ssh-ca"));
         assertThat(problemsAfter("ConfigMap", "portcullis-policy",
                 c -> map(c.get("data")).put("policies.yaml", "version: 1\ntargets:\n  - name: x\n    kind: telnet\n")))
                 .anySatisfy(p -> assertThat(p).contains("the policy does not load"));

@@ -314,11 +314,44 @@ final class ManifestChecker {
                 problems.add(where + ": setting " + setting.getKey() + " is in neither README's settings table nor ssh-bastion/README.md");
             }
             for (String part : setting.getValue().split(",")) {
-                if (part.startsWith("/") && mountPaths.stream().noneMatch(mp -> part.equals(mp) || part.startsWith(mp + "/"))) {
-                    problems.add(where + ": " + setting.getKey() + "=" + part + " is under no volume mount of the container");
+                if (part.startsWith("/")) {
+                    fileProblem(p, c, part).ifPresent(problem -> problems.add(where + ": " + setting.getKey() + "=" + part + " " + problem));
                 }
             }
         }
+    }
+
+    /**
+     * Why {@code path} cannot be read in the container: under no volume mount, or a file that the mounted ConfigMap
+     * or Secret does not hold. Empty when it can (a directory that is a mount point counts).
+     */
+    private Optional<String> fileProblem(Pods p, Map<String, Object> container, String path) {
+        Map<String, Map<String, Object>> volumes = new LinkedHashMap<>();
+        for (Object v : list(p.spec().get("volumes"))) {
+            volumes.put(String.valueOf(map(v).get("name")), map(v));
+        }
+        for (Object m : list(container.get("volumeMounts"))) {
+            String mountPath = String.valueOf(map(m).get("mountPath"));
+            if (path.equals(mountPath)) {
+                return Optional.empty();
+            }
+            if (!path.startsWith(mountPath + "/")) {
+                continue;
+            }
+            Map<String, Object> volume = volumes.getOrDefault(String.valueOf(map(m).get("name")), Map.of());
+            String key = path.substring(mountPath.length() + 1);
+            Map<String, Object> configMap = map(volume.get("configMap"));
+            Map<String, Object> secret = map(volume.get("secret"));
+            Optional<Manifest> source = !configMap.isEmpty() ? find("ConfigMap", p.namespace(), String.valueOf(configMap.get("name")))
+                    : !secret.isEmpty() ? find("Secret", p.namespace(), String.valueOf(secret.get("secretName"))) : Optional.empty();
+            if (source.isEmpty()) {
+                return Optional.empty(); // a volume of files made at run time (PVC, emptyDir), or a missing source reported elsewhere
+            }
+            Set<String> keys = source.get().kind().equals("Secret") ? secretKeys(source.get()) : map(source.get().doc().get("data")).keySet();
+            return keys.contains(key) ? Optional.empty()
+                    : Optional.of("is no key of " + source.get().kind() + " " + source.get().name() + " mounted at " + mountPath + " (keys: " + keys + ")");
+        }
+        return Optional.of("is under no volume mount of the container");
     }
 
     private void volumeSource(Manifest m, String namespace, Map<String, Object> volume) {
@@ -509,11 +542,11 @@ final class ManifestChecker {
     }
 
     private void inventories() {
-        Set<String> policyTargets = new LinkedHashSet<>();
+        Map<String, String> policyTargets = new LinkedHashMap<>();
         for (Manifest m : manifests) {
             if (m.kind().equals("ConfigMap") && map(m.doc().get("data")).get("policies.yaml") instanceof String text) {
                 try {
-                    PolicyLoader.parse(m.where(), text).targets().forEach(t -> policyTargets.add(t.name()));
+                    PolicyLoader.parse(m.where(), text).targets().forEach(t -> policyTargets.put(t.name(), t.host()));
                 } catch (PolicyException reportedAbove) {
                     // already a problem
                 }
@@ -536,14 +569,33 @@ final class ManifestChecker {
                     problems.add(p.owner().where() + ": PORTCULLIS_BASTION_TARGETS=" + targetsFile + " is in no mounted ConfigMap");
                     continue;
                 }
-                for (Map.Entry<String, Object> t : map(inventory.get("targets")).entrySet()) {
-                    if (!policyTargets.isEmpty() && !policyTargets.contains(t.getKey())) {
-                        problems.add(p.owner().where() + ": inventory target " + t.getKey() + " is not in the policy");
-                    }
-                    String address = String.valueOf(map(t.getValue()).get("address"));
-                    String host = address.contains(":") ? address.substring(0, address.lastIndexOf(':')) : address;
-                    if (!segment.equals(segmentOf(host))) {
-                        problems.add(p.owner().where() + ": inventory target " + t.getKey() + " at " + address + " is outside segment " + segment);
+                // SSH targets under "targets", databases under "databases" (the PostgreSQL proxy's roles)
+                for (String section : List.of("targets", "databases")) {
+                    for (Map.Entry<String, Object> t : map(inventory.get(section)).entrySet()) {
+                        String where = p.owner().where() + ": inventory " + section + " entry " + t.getKey();
+                        if (!policyTargets.isEmpty() && !policyTargets.containsKey(t.getKey())) {
+                            problems.add(where + " is not in the policy");
+                        }
+                        Object address = map(t.getValue()).get("address");
+                        String host = address == null ? policyTargets.get(t.getKey())
+                                : String.valueOf(address).contains(":") ? String.valueOf(address).substring(0, String.valueOf(address).lastIndexOf(':'))
+                                : String.valueOf(address);
+                        if (host != null && !segment.equals(segmentOf(host))) {
+                            problems.add(where + " at " + (address == null ? host : address) + " is outside segment " + segment);
+                        }
+                        List<String> files = new ArrayList<>();
+                        if (map(t.getValue()).get("identityFile") instanceof String f) {
+                            files.add(f);
+                        }
+                        map(map(t.getValue()).get("identityFiles")).values().forEach(f -> files.add(String.valueOf(f)));
+                        map(map(t.getValue()).get("roles")).values().forEach(r -> {
+                            if (map(r).get("passwordFile") instanceof String f) {
+                                files.add(f);
+                            }
+                        });
+                        for (String file : files) {
+                            fileProblem(p, map(c), file).ifPresent(problem -> problems.add(where + ": " + file + " " + problem));
+                        }
                     }
                 }
             }
