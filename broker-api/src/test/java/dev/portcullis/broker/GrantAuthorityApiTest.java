@@ -49,7 +49,7 @@ class GrantAuthorityApiTest {
         assertThat(allowed.getString("grant.access")).isEqualTo("WRITE");
         String endsAt = as(name).get("/api/v1/requests/" + id).jsonPath().getString("endsAt");
         assertThat(Instant.parse(allowed.getString("grant.endsAt"))).isEqualTo(Instant.parse(endsAt));
-        assertThat(allowed.getMap("grant.session")).isEqualTo(Map.of("portForwarding", false, "agentForwarding", false, "recordInput", true));
+        assertThat(allowed.getMap("grant.session")).isEqualTo(Map.of("portForwarding", false, "agentForwarding", false, "recordInput", true, "recordQueryParameters", true));
 
         // The rule does not turn forwarding on: the same grant refuses it, with a message for the user.
         authorize(name, "prod-web-1", "ubuntu", "PORT_FORWARDING").then().statusCode(200).body("allowed", equalTo(false))

@@ -20,17 +20,23 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
+import javax.net.ssl.SSLContext;
+
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 
 import dev.portcullis.bastion.broker.BrokerClient;
 import dev.portcullis.bastion.broker.CertificateAuthorityClient;
 import dev.portcullis.bastion.broker.GrantEventStream;
+import dev.portcullis.bastion.broker.RemoteDatabaseCredentials;
 import dev.portcullis.bastion.broker.RemoteGrantAuthority;
 import dev.portcullis.bastion.broker.RemoteSessionIndex;
 import dev.portcullis.bastion.server.AgentRelay;
 import dev.portcullis.bastion.server.BastionServer;
+import dev.portcullis.bastion.db.DatabaseProxy;
+import dev.portcullis.bastion.db.DbTls;
 import dev.portcullis.bastion.server.LiveSessions;
+import dev.portcullis.bastion.server.SessionServices;
 import dev.portcullis.bastion.server.Sessions;
 import dev.portcullis.bastion.upstream.TargetInventory;
 import dev.portcullis.bastion.upstream.UpstreamConnector;
@@ -40,6 +46,7 @@ import dev.portcullis.recording.RecordingKeys;
 import dev.portcullis.recording.RecordingSigner;
 import dev.portcullis.recording.Recordings;
 import dev.portcullis.recording.WriterOptions;
+import dev.portcullis.workflow.port.DatabaseCredentials;
 import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.port.SessionIndex;
 
@@ -64,15 +71,24 @@ public final class Bastion implements AutoCloseable {
      *
      * @param userCa   the broker's user CA key (null while unknown: nobody gets in)
      * @param hostCert the bastion's host certificate for ProxyJump (null: jumps show an unknown host key)
+     * @param database the PostgreSQL proxy's listener, or null for a bastion without one
+     * @param databaseCredentials who a database credential belongs to (needed with {@code database})
      */
     public record Parts(String host, int port, KeyPair hostKey, Recordings recordings, Supplier<TargetInventory> inventory,
                         GrantAuthority authority, SessionIndex index, Supplier<PublicKey> userCa,
                         Supplier<OpenSshCertificate> hostCert, Map<String, PublicKey> plainKeys, String portalUrl,
-                        String bastionName, Duration connectTimeout, Clock clock) {
+                        String bastionName, Duration connectTimeout, Clock clock, DatabaseProxy.Options database,
+                        DatabaseCredentials databaseCredentials) {
+        public Parts {
+            if (database != null && databaseCredentials == null) {
+                throw new IllegalArgumentException("a database proxy needs DatabaseCredentials");
+            }
+        }
     }
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private BastionServer server;
+    private DatabaseProxy database;
     private LiveSessions live;
 
     private Bastion() {
@@ -93,11 +109,15 @@ public final class Bastion implements AutoCloseable {
                 return t;
             });
             bastion.closeables.add(setup::shutdownNow);
+            SessionServices services = Sessions.services(parts.authority(), parts.index(), parts.inventory(), connector,
+                    parts.recordings(), bastion.live, setup, parts.clock(), parts.portalUrl(), parts.bastionName(), parts.connectTimeout());
             bastion.server = Sessions.startServer(new BastionServer.Options(parts.host(), parts.port(), parts.hostKey(),
-                    parts.hostCert(), parts.userCa(), parts.plainKeys()), parts.authority(), parts.index(), parts.inventory(),
-                    connector, parts.recordings(), bastion.live, setup, parts.clock(), parts.portalUrl(), parts.bastionName(),
-                    parts.connectTimeout(), agents);
+                    parts.hostCert(), parts.userCa(), parts.plainKeys()), services, agents);
             bastion.closeables.add(0, bastion.server);
+            if (parts.database() != null) {
+                bastion.database = DatabaseProxy.start(parts.database(), services, parts.databaseCredentials());
+                bastion.closeables.add(0, bastion.database);
+            }
             LOG.info(() -> "bastion " + parts.bastionName() + " listening on " + bastion.server.host() + ":" + bastion.server.port()
                     + ", host key " + KeyUtils.getFingerPrint(parts.hostKey().getPublic()));
             return bastion;
@@ -142,7 +162,8 @@ public final class Bastion implements AutoCloseable {
         RemoteSessionIndex index = new RemoteSessionIndex(broker);
         Bastion bastion = start(new Parts(settings.listenHost(), settings.listenPort(), hostKey, recordings, () -> inventory,
                 new RemoteGrantAuthority(broker), index, userCa::get, hostCert::get, plainKeys, settings.portalUrl(),
-                settings.bastionName(), settings.connectTimeout(), Clock.systemUTC()));
+                settings.bastionName(), settings.connectTimeout(), Clock.systemUTC(), databaseOptions(settings),
+                new RemoteDatabaseCredentials(broker)));
         bastion.closeables.add(index);
         ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ca-refresh");
@@ -159,6 +180,21 @@ public final class Bastion implements AutoCloseable {
         bastion.closeables.add(refresher::shutdownNow);
         bastion.closeables.add(new GrantEventStream(broker, bastion.live).start());
         return bastion;
+    }
+
+    private static DatabaseProxy.Options databaseOptions(BastionSettings settings) throws IOException {
+        if (settings.databasePort() < 0) {
+            return null;
+        }
+        SSLContext tls = switch (settings.databaseTls()) {
+            case "off" -> null;
+            default -> settings.databaseTlsCert() != null
+                    ? DbTls.fromPem(settings.databaseTlsCert(), settings.databaseTlsKey())
+                    : DbTls.selfSigned(settings.stateDir(), settings.hostNames());
+        };
+        DatabaseProxy.Options defaults = DatabaseProxy.Options.defaults(settings.listenHost(), settings.databasePort(), tls);
+        return new DatabaseProxy.Options(defaults.host(), defaults.port(), tls, "required".equals(settings.databaseTls()),
+                defaults.maxConnections(), defaults.maxMessage(), defaults.startupTimeout());
     }
 
     private static Map<String, PublicKey> loadPlainKeys(Path file) throws IOException {
@@ -181,6 +217,11 @@ public final class Bastion implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    /** The database proxy's port; -1 without one. */
+    public int databasePort() {
+        return database == null ? -1 : database.port();
     }
 
     public LiveSessions liveSessions() {

@@ -20,6 +20,10 @@ import java.util.Objects;
  * @param bastionName     this bastion's name in the session index and the audit trail
  * @param hostNames       names users reach this bastion by; principals of its host certificate
  * @param connectTimeout  bound on connecting and authenticating to a target
+ * @param databasePort    the PostgreSQL proxy's port (-1: no database proxy)
+ * @param databaseTls     required (default), preferred (offered, not required) or off (loopback tests only)
+ * @param databaseTlsCert the proxy's certificate chain (PEM); null: a self-signed one made in the state directory
+ * @param databaseTlsKey  its PKCS#8 private key (PEM)
  */
 public record BastionSettings(
         String listenHost,
@@ -36,7 +40,11 @@ public record BastionSettings(
         List<String> hostNames,
         Duration connectTimeout,
         boolean allowPlainKeys,
-        Path plainKeysFile) {
+        Path plainKeysFile,
+        int databasePort,
+        String databaseTls,
+        Path databaseTlsCert,
+        Path databaseTlsKey) {
 
     public BastionSettings {
         Objects.requireNonNull(listenHost, "listenHost");
@@ -49,6 +57,15 @@ public record BastionSettings(
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         if (listenPort < 0 || listenPort > 65535) {
             throw new IllegalArgumentException("PORTCULLIS_BASTION_PORT must be between 0 and 65535");
+        }
+        if (databasePort < -1 || databasePort > 65535) {
+            throw new IllegalArgumentException("PORTCULLIS_DB_PORT must be between 0 and 65535, or off");
+        }
+        if (!java.util.Set.of("required", "preferred", "off").contains(databaseTls)) {
+            throw new IllegalArgumentException("PORTCULLIS_DB_TLS must be required, preferred or off, not '" + databaseTls + "'");
+        }
+        if ((databaseTlsCert == null) != (databaseTlsKey == null)) {
+            throw new IllegalArgumentException("PORTCULLIS_DB_TLS_CERT and PORTCULLIS_DB_TLS_KEY go together");
         }
         if (allowPlainKeys && plainKeysFile == null) {
             throw new IllegalArgumentException("PORTCULLIS_BASTION_ALLOW_PLAIN_KEYS needs PORTCULLIS_BASTION_PLAIN_KEYS_FILE");
@@ -76,6 +93,15 @@ public record BastionSettings(
         }
         boolean plain = Boolean.parseBoolean(env.getOrDefault("PORTCULLIS_BASTION_ALLOW_PLAIN_KEYS", "false"));
         String plainFile = env.get("PORTCULLIS_BASTION_PLAIN_KEYS_FILE");
+        String dbPortText = env.getOrDefault("PORTCULLIS_DB_PORT", "6432");
+        int dbPort;
+        try {
+            dbPort = "off".equals(dbPortText) ? -1 : Integer.parseInt(dbPortText);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("PORTCULLIS_DB_PORT must be a number or off");
+        }
+        String dbCert = env.get("PORTCULLIS_DB_TLS_CERT");
+        String dbKey = env.get("PORTCULLIS_DB_TLS_KEY");
         return new BastionSettings(
                 env.getOrDefault("PORTCULLIS_BASTION_HOST", "127.0.0.1"),
                 port,
@@ -91,7 +117,11 @@ public record BastionSettings(
                 List.of(env.getOrDefault("PORTCULLIS_BASTION_HOST_NAMES", "localhost,127.0.0.1").split(",")),
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault("PORTCULLIS_BASTION_CONNECT_TIMEOUT_SECONDS", "10"))),
                 plain,
-                plainFile == null ? null : Path.of(plainFile));
+                plainFile == null ? null : Path.of(plainFile),
+                dbPort,
+                env.getOrDefault("PORTCULLIS_DB_TLS", "required"),
+                dbCert == null ? null : Path.of(dbCert),
+                dbKey == null ? null : Path.of(dbKey));
     }
 
     private static String required(Map<String, String> env, String name, StringBuilder missing) {
@@ -107,6 +137,7 @@ public record BastionSettings(
     public String toString() {
         // the client secret never reaches a log line
         return "BastionSettings[listen=" + listenHost + ":" + listenPort + ", stateDir=" + stateDir + ", recordings=" + recordingsDir
-                + ", targets=" + targetsFile + ", broker=" + brokerUrl + ", name=" + bastionName + "]";
+                + ", targets=" + targetsFile + ", broker=" + brokerUrl + ", name=" + bastionName
+                + ", db=" + (databasePort < 0 ? "off" : listenHost + ":" + databasePort + " tls " + databaseTls) + "]";
     }
 }

@@ -85,7 +85,7 @@ final class BastionFixture implements AutoCloseable {
         storage = storageOverride != null ? storageOverride : new FileSystemRecordingStorage(recordingsDir);
         signer = RecordingKeys.loadOrGenerate(dir.resolve("rec.pem"), dir.resolve("rec.pub.pem"));
         bastion = Bastion.start(new Bastion.Parts("127.0.0.1", 0, hostKey, new Recordings(storage, signer, Bastion.RECORDING_OPTIONS, dev.portcullis.recording.RecordingClock.system()), inventory::get, grants,
-                index, () -> userCa, () -> hostCert, Map.of(), PORTAL, "bastion-test", Duration.ofSeconds(10), Clock.systemUTC()));
+                index, () -> userCa, () -> hostCert, Map.of(), PORTAL, "bastion-test", Duration.ofSeconds(10), Clock.systemUTC(), null, null));
         Files.writeString(dir.resolve("known_hosts"), "[127.0.0.1]:" + bastion.port() + " " + PublicKeyEntry.toString(hostKey.getPublic()) + "\n"
                 + "@cert-authority " + TARGET + " " + Files.readString(hostCaPub).trim() + "\n");
     }

@@ -26,8 +26,7 @@ final class GrantBook implements GrantAuthority {
     volatile boolean unreachable;
 
     GrantBook(String target, int port, String login) {
-        try {
-            policy = PolicyLoader.parse("bastion-test.yaml", """
+        this("""
                     targets:
                       - {name: %1$s, kind: ssh, host: 127.0.0.1, port: %2$d}
                       - {name: %1$s-fwd, kind: ssh, host: 127.0.0.1, port: %2$d}
@@ -37,14 +36,24 @@ final class GrantBook implements GrantAuthority {
                       - {name: web-fwd, requesters: [engineers], targets: [%1$s-fwd], logins: [%3$s], maxDuration: 4h,
                          approvals: {required: 1, from: [sre-approvers]}, session: {portForwarding: true, agentForwarding: true}}
                     """.formatted(target, port, login));
+    }
+
+    /** A book under any policy (grants must then name their rule). */
+    GrantBook(String policyYaml) {
+        try {
+            policy = PolicyLoader.parse("bastion-test.yaml", policyYaml);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
     }
 
     UUID grant(String person, String target, String login, Duration duration) {
+        return grant(person, target, TargetKind.SSH, login, target.endsWith("-fwd") ? "web-fwd" : "web", AccessLevel.WRITE, duration);
+    }
+
+    UUID grant(String person, String target, TargetKind kind, String login, String rule, AccessLevel access, Duration duration) {
         Instant now = Instant.now();
-        AccessRequest r = new AccessRequest(UUID.randomUUID(), person, target, TargetKind.SSH, login, target.endsWith("-fwd") ? "web-fwd" : "web", AccessLevel.WRITE,
+        AccessRequest r = new AccessRequest(UUID.randomUUID(), person, target, kind, login, rule, access,
                 duration, "test", null, RequestState.ACTIVE, now, now, List.of(), now, now.plus(duration), null, null, null);
         requests.add(r);
         return r.id();

@@ -48,7 +48,7 @@ public final class StandaloneTestBastion {
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
-                }, grants, index, () -> userCa, () -> null, Map.of(), "http://portal", "bench", Duration.ofSeconds(60), Clock.systemUTC()));
+                }, grants, index, () -> userCa, () -> null, Map.of(), "http://portal", "bench", Duration.ofSeconds(60), Clock.systemUTC(), null, null));
         Files.writeString(dir.resolve("standalone.host.pub"), PublicKeyEntry.toString(hostKey.getPublic()));
         Files.writeString(dir.resolve("standalone.port.tmp"), String.valueOf(bastion.port()));
         Files.move(dir.resolve("standalone.port.tmp"), dir.resolve("standalone.port"));

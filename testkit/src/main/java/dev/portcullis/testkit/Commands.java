@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -28,7 +29,14 @@ public final class Commands {
 
     /** @param stdin written to the command, then closed; null for none */
     public static Result run(List<String> command, String stdin, Duration timeout) throws IOException {
-        Process p = new ProcessBuilder(command).start();
+        return run(command, stdin, timeout, Map.of());
+    }
+
+    /** @param env added to this process's environment (a password for psql, say: never on the command line) */
+    public static Result run(List<String> command, String stdin, Duration timeout, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         CompletableFuture<String> out = drain(p.getInputStream());
         CompletableFuture<String> err = drain(p.getErrorStream());
         try (OutputStream in = p.getOutputStream()) {

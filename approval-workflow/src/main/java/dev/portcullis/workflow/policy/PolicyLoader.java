@@ -47,7 +47,7 @@ public final class PolicyLoader {
     private static final Set<String> TARGET_KEYS = Set.of("name", "kind", "host", "port", "database", "labels");
     private static final Set<String> RULE_KEYS = Set.of("name", "requesters", "targets", "targetLabels", "logins",
             "maxDuration", "reason", "ticket", "approvals", "denyThreshold", "pendingTtl", "jitGroup", "access", "session");
-    private static final Set<String> SESSION_KEYS = Set.of("portForwarding", "agentForwarding", "recordInput");
+    private static final Set<String> SESSION_KEYS = Set.of("portForwarding", "agentForwarding", "recordInput", "recordQueryParameters");
     private static final Set<String> APPROVAL_KEYS = Set.of("required", "from");
 
     private final List<PolicyError> errors = new ArrayList<>();
@@ -242,7 +242,9 @@ public final class PolicyLoader {
                 session = new SessionOptions(
                         flag(options.get("portForwarding"), "session.portForwarding", SessionOptions.DEFAULT.portForwarding()),
                         flag(options.get("agentForwarding"), "session.agentForwarding", SessionOptions.DEFAULT.agentForwarding()),
-                        flag(options.get("recordInput"), "session.recordInput", SessionOptions.DEFAULT.recordInput()));
+                        flag(options.get("recordInput"), "session.recordInput", SessionOptions.DEFAULT.recordInput()),
+                        flag(options.get("recordQueryParameters"), "session.recordQueryParameters",
+                                SessionOptions.DEFAULT.recordQueryParameters()));
             }
         }
         if (errors.size() > before) return null;

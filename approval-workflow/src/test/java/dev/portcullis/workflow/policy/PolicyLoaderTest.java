@@ -137,7 +137,7 @@ class PolicyLoaderTest {
                      session: {portForwarding: yes please, x11: true}}
                 """;
         assertThat(errorsOf(badSession)).containsExactlyInAnyOrder(
-                "line 4: unknown key 'x11' in session (allowed: agentForwarding, portForwarding, recordInput)",
+                "line 4: unknown key 'x11' in session (allowed: agentForwarding, portForwarding, recordInput, recordQueryParameters)",
                 "line 4: session.portForwarding must be true or false");
     }
 

@@ -90,6 +90,24 @@ public final class Dtos {
         }
     }
 
+    /** A database credential, shown once. {@code connect} is a libpq connection string with TARGET and ROLE to fill in. */
+    public record DatabaseCredential(String username, String password, Instant expiresAt, String proxyHost, int proxyPort, String connect) {
+        @Override
+        public String toString() {
+            return "DatabaseCredential[" + username + ", expires " + expiresAt + "]";
+        }
+    }
+
+    public record CredentialToVerify(String credential) {
+        @Override
+        public String toString() {
+            return "CredentialToVerify[redacted]";
+        }
+    }
+
+    public record CredentialHolder(String username) {
+    }
+
     public record CaKeys(String userCaPublicKey, String hostCaPublicKey, String knownHostsLine) {
         static CaKeys of(SshCertificateIssuer.CaKeys k) {
             return new CaKeys(k.userCaPublicKey(), k.hostCaPublicKey(), k.knownHostsLine());
@@ -130,7 +148,8 @@ public final class Dtos {
             Target t = g.target();
             return new GrantView(g.requestId(), g.holder(), new TargetView(t.name(), t.kind(), t.host(), t.port(), t.database()),
                     g.login(), g.access(), g.endsAt(),
-                    new SessionOptionsView(g.session().portForwarding(), g.session().agentForwarding(), g.session().recordInput()));
+                    new SessionOptionsView(g.session().portForwarding(), g.session().agentForwarding(), g.session().recordInput(),
+                            g.session().recordQueryParameters()));
         }
     }
 
@@ -138,7 +157,7 @@ public final class Dtos {
     public record TargetView(String name, TargetKind kind, String host, int port, String database) {
     }
 
-    public record SessionOptionsView(boolean portForwarding, boolean agentForwarding, boolean recordInput) {
+    public record SessionOptionsView(boolean portForwarding, boolean agentForwarding, boolean recordInput, boolean recordQueryParameters) {
     }
 
     // ---- the session index

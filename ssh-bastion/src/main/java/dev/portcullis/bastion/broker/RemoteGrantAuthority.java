@@ -44,7 +44,7 @@ public final class RemoteGrantAuthority implements GrantAuthority {
             return new Allowed(new ActiveGrant(UUID.fromString(g.get("requestId").asText()), g.get("holder").asText(), target,
                     g.get("login").asText(), AccessLevel.valueOf(g.get("access").asText()), Instant.parse(g.get("endsAt").asText()),
                     new SessionOptions(s.path("portForwarding").asBoolean(false), s.path("agentForwarding").asBoolean(false),
-                            s.path("recordInput").asBoolean(true))));
+                            s.path("recordInput").asBoolean(true), s.path("recordQueryParameters").asBoolean(true))));
         } catch (RuntimeException e) {
             // an answer we cannot read is never taken as a yes
             throw new AuthorityUnavailableException("the broker's answer could not be read: " + e, e);

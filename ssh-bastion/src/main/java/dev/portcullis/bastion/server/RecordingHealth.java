@@ -10,22 +10,22 @@ import java.util.concurrent.atomic.AtomicReference;
  * being let in to fail mid-way (a full disk often has room for one more small header but not for the session);
  * after the pause the next session tries again, and a failure starts a new pause.
  */
-final class RecordingHealth {
+public final class RecordingHealth {
 
     private final Clock clock;
     private final Duration pause;
     private final AtomicReference<Instant> refuseUntil = new AtomicReference<>(Instant.MIN);
 
-    RecordingHealth(Clock clock, Duration pause) {
+    public RecordingHealth(Clock clock, Duration pause) {
         this.clock = clock;
         this.pause = pause;
     }
 
-    void failed() {
+    public void failed() {
         refuseUntil.set(clock.instant().plus(pause));
     }
 
-    boolean refusing() {
+    public boolean refusing() {
         return clock.instant().isBefore(refuseUntil.get());
     }
 }

@@ -14,33 +14,33 @@ import dev.portcullis.workflow.port.SessionIndex;
  * The bookkeeping every recorded channel shares, shell, exec, SFTP or forwarded connection alike: its recording,
  * its entry in the session index, its place among its grant's live sessions, and how all three end.
  */
-final class SessionLedger {
+public final class SessionLedger {
 
-    static final String RECORDING_FAILED = "the session recording could not be stored, so the session is closed";
+    public static final String RECORDING_FAILED = "the session recording could not be stored, so the session is closed";
 
     /** Records what is only known at the end (files still open, scp totals, a forward's byte counts). */
-    interface LastWords {
+    public interface LastWords {
         void record(SessionRecording recording) throws RecordingFailedException;
     }
 
     private static final Logger LOG = Logger.getLogger(SessionLedger.class.getName());
 
     final UUID id = UUID.randomUUID();
-    final AtomicLong bytesIn = new AtomicLong();
-    final AtomicLong bytesOut = new AtomicLong();
+    public final AtomicLong bytesIn = new AtomicLong();
+    public final AtomicLong bytesOut = new AtomicLong();
     private final SessionServices services;
     private final LiveSession owner;
     private volatile SessionRecording recording;
     private volatile ActiveGrant grant;
     private volatile boolean indexed;
 
-    SessionLedger(SessionServices services, LiveSession owner) {
+    public SessionLedger(SessionServices services, LiveSession owner) {
         this.services = services;
         this.owner = owner;
     }
 
     /** Starts the recording. A store that fails, now or later, pauses new sessions and ends this one. */
-    SessionRecording startRecording(RecordingMetadata metadata) throws RecordingFailedException {
+    public SessionRecording startRecording(RecordingMetadata metadata) throws RecordingFailedException {
         try {
             recording = services.recordings().start(metadata, failure -> {
                 services.recordingHealth().failed();
@@ -59,23 +59,32 @@ final class SessionLedger {
      * @throws RuntimeException when the index cannot be written; the session must then be refused
      */
     void opened(Connection connection, Destination destination, ActiveGrant active) {
-        services.index().opened(new SessionIndex.Opened(id, active.requestId(), connection.person(), destination.target(),
-                destination.login(), "ssh", recording.id(), services.bastionName(), connection.clientAddress(), services.clock().instant()));
+        opened(connection.person(), destination.target(), destination.login(), "ssh", connection.clientAddress(), active);
+    }
+
+    /** As {@link #opened(Connection, Destination, ActiveGrant)}, for a session that is not an SSH channel. */
+    public void opened(String person, String target, String login, String protocol, String clientAddress, ActiveGrant active) {
+        services.index().opened(new SessionIndex.Opened(id, active.requestId(), person, target, login, protocol, recording.id(),
+                services.bastionName(), clientAddress, services.clock().instant()));
         indexed = true;
         grant = active;
         services.live().register(active, owner);
     }
 
-    SessionRecording recording() {
+    public UUID id() {
+        return id;
+    }
+
+    public SessionRecording recording() {
         return recording;
     }
 
-    ActiveGrant grant() {
+    public ActiveGrant grant() {
         return grant;
     }
 
     /** Closes a recording whose session never started. */
-    void abandon(String why) {
+    public void abandon(String why) {
         SessionRecording r = recording;
         if (r != null) {
             try {
@@ -88,7 +97,7 @@ final class SessionLedger {
     }
 
     /** Ends all three: the live-session entry, the recording (after its last words), the index entry. */
-    void close(String status, String detail, Integer exitStatus, LastWords last) {
+    public void close(String status, String detail, Integer exitStatus, LastWords last) {
         ActiveGrant g = grant;
         if (g != null) {
             services.live().unregister(g.requestId(), owner);

@@ -18,7 +18,7 @@ import dev.portcullis.workflow.port.SessionIndex;
  *                  an SSH I/O thread
  * @param portalUrl where people request access, named in every refusal
  */
-record SessionServices(
+public record SessionServices(
         GrantAuthority authority,
         SessionIndex index,
         Supplier<TargetInventory> inventory,

@@ -40,10 +40,19 @@ public final class TargetInventory {
 
     private static final Set<String> TARGET_KEYS = Set.of("hostKey", "identityFile", "identityFiles", "address");
 
-    private final Map<String, TargetCredentials> targets;
+    private static final Set<String> DATABASE_KEYS = Set.of("address", "database", "roles");
 
-    private TargetInventory(Map<String, TargetCredentials> targets) {
+    private final Map<String, TargetCredentials> targets;
+    private final Map<String, DatabaseTarget> databases;
+
+    private TargetInventory(Map<String, TargetCredentials> targets, Map<String, DatabaseTarget> databases) {
         this.targets = Map.copyOf(targets);
+        this.databases = Map.copyOf(databases);
+    }
+
+    /** How the database proxy logs in to a PostgreSQL target. */
+    public Optional<DatabaseTarget> database(String target) {
+        return Optional.ofNullable(databases.get(target));
     }
 
     public Optional<TargetCredentials> credentials(String target) {
@@ -55,7 +64,11 @@ public final class TargetInventory {
     }
 
     public static TargetInventory of(Map<String, TargetCredentials> targets) {
-        return new TargetInventory(targets);
+        return new TargetInventory(targets, Map.of());
+    }
+
+    public static TargetInventory of(Map<String, TargetCredentials> targets, Map<String, DatabaseTarget> databases) {
+        return new TargetInventory(targets, databases);
     }
 
     /** Loads the file, reading every identity file and checking every pinned key, and reports all problems at once. */
@@ -68,9 +81,17 @@ public final class TargetInventory {
         }
         List<String> problems = new ArrayList<>();
         Map<String, TargetCredentials> result = new LinkedHashMap<>();
-        if (!(root instanceof Map<?, ?> top) || !(top.get("targets") instanceof Map<?, ?> entries)) {
-            throw new IOException(file + ": expected a mapping 'targets:' of target names to their credentials");
+        if (!(root instanceof Map<?, ?> top) || !(top.get("targets") instanceof Map || top.get("databases") instanceof Map)) {
+            throw new IOException(file + ": expected a mapping 'targets:' of SSH target names to their credentials, "
+                    + "and/or 'databases:' of PostgreSQL target names to theirs");
         }
+        for (Object key : top.keySet()) {
+            if (!"targets".equals(key) && !"databases".equals(key)) {
+                problems.add("unknown top-level key '" + key + "' (allowed: targets, databases)");
+            }
+        }
+        Map<?, ?> entries = top.get("targets") instanceof Map<?, ?> m ? m : Map.of();
+        Map<String, DatabaseTarget> databases = loadDatabases(top.get("databases") instanceof Map<?, ?> m ? m : Map.of(), problems);
         for (Map.Entry<?, ?> e : entries.entrySet()) {
             String name = String.valueOf(e.getKey());
             if (!(e.getValue() instanceof Map<?, ?> t)) {
@@ -126,7 +147,70 @@ public final class TargetInventory {
         if (!problems.isEmpty()) {
             throw new IOException(file + ": " + String.join("; ", problems));
         }
-        return new TargetInventory(result);
+        return new TargetInventory(result, databases);
+    }
+
+    /**
+     * <pre>
+     * databases:
+     *   prod-db:
+     *     address: 10.0.0.7:5432          # optional; otherwise the address in the broker's policy
+     *     database: orders                # optional; otherwise the policy's database name
+     *     roles:
+     *       app_readonly: {passwordFile: /etc/portcullis/db/prod-db-app_readonly}
+     * </pre>
+     */
+    private static Map<String, DatabaseTarget> loadDatabases(Map<?, ?> entries, List<String> problems) {
+        Map<String, DatabaseTarget> result = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : entries.entrySet()) {
+            String name = String.valueOf(e.getKey());
+            if (!(e.getValue() instanceof Map<?, ?> t)) {
+                problems.add("databases." + name + ": expected roles");
+                continue;
+            }
+            for (Object key : t.keySet()) {
+                if (!DATABASE_KEYS.contains(String.valueOf(key))) {
+                    problems.add("databases." + name + ": unknown key '" + key + "' (allowed: address, database, roles)");
+                }
+            }
+            Map<String, String> passwords = new LinkedHashMap<>();
+            if (!(t.get("roles") instanceof Map<?, ?> roles) || roles.isEmpty()) {
+                problems.add("databases." + name + ": roles is required (role: {passwordFile: FILE})");
+            } else {
+                for (Map.Entry<?, ?> r : roles.entrySet()) {
+                    String role = String.valueOf(r.getKey());
+                    if (!(r.getValue() instanceof Map<?, ?> roleMap) || !(roleMap.get("passwordFile") instanceof String path)
+                            || roleMap.size() != 1) {
+                        problems.add("databases." + name + ".roles." + role + ": expected {passwordFile: FILE}");
+                        continue;
+                    }
+                    try {
+                        String password = Files.readString(Path.of(path)).strip();
+                        if (password.isEmpty()) {
+                            problems.add("databases." + name + ".roles." + role + ": " + path + " is empty");
+                        } else {
+                            passwords.put(role, password);
+                        }
+                    } catch (IOException | RuntimeException ex) {
+                        problems.add("databases." + name + ".roles." + role + ": cannot read " + path + " (" + ex.getClass().getSimpleName() + ")");
+                    }
+                }
+            }
+            String host = null;
+            int port = 0;
+            if (t.get("address") instanceof String address) {
+                int colon = address.lastIndexOf(':');
+                try {
+                    host = colon > 0 ? address.substring(0, colon) : address;
+                    port = colon > 0 ? Integer.parseInt(address.substring(colon + 1)) : 5432;
+                } catch (NumberFormatException ex) {
+                    problems.add("databases." + name + ": address must be host:port");
+                }
+            }
+            String database = t.get("database") instanceof String d ? d : null;
+            result.put(name, new DatabaseTarget(name, host, port, database, passwords));
+        }
+        return result;
     }
 
     public static PublicKey parsePublicKey(String line) throws IOException {

@@ -1,0 +1,41 @@
+package dev.portcullis.broker.api;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.quarkus.security.Authenticated;
+
+import dev.portcullis.broker.db.DatabaseCredentialIssuer;
+import dev.portcullis.workflow.request.Refusal;
+
+/** The database proxy's question, over HTTP: whose is this credential? */
+@Path("/internal/v1/db/credentials")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Internal (bastions)")
+public class BastionDatabaseResource {
+
+    @Inject
+    BastionGuard bastion;
+
+    @Inject
+    DatabaseCredentialIssuer issuer;
+
+    @POST
+    @Path("/verify")
+    @Operation(summary = "The person a database credential belongs to, or 404 when it is unknown or expired")
+    public Dtos.CredentialHolder verify(Dtos.CredentialToVerify body) {
+        bastion.require("verify database credentials");
+        String credential = Input.required(body == null ? null : body.credential(), "credential");
+        return issuer.holderOf(credential).map(Dtos.CredentialHolder::new)
+                .orElseThrow(() -> new RefusedException(Refusal.notFound("unknown_credential", "no valid database credential matches")));
+    }
+}

@@ -1,0 +1,108 @@
+package dev.portcullis.broker.db;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.quarkus.scheduler.Scheduled;
+
+import dev.portcullis.broker.persistence.DatabaseCredentialStore;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
+import dev.portcullis.workflow.port.DatabaseCredentials;
+import dev.portcullis.workflow.port.GrantAuthority.AuthorityUnavailableException;
+
+/**
+ * Short-lived credentials people send as their PostgreSQL password to the bastion's database proxy, instead of any
+ * password of the database itself. A credential names a person only: which databases and roles that person may use is
+ * decided per connection from the live grants. Only its SHA-256 is stored; it is shown once, to its holder.
+ * A bastion inside the broker calls {@link #holderOf} directly; remote bastions through
+ * {@code POST /internal/v1/db/credentials/verify}.
+ */
+@ApplicationScoped
+public class DatabaseCredentialIssuer implements DatabaseCredentials {
+
+    /** Marks the credential in logs and secret scanners; the rest is 32 random bytes, base64url. */
+    static final String PREFIX = "pcdb_";
+    private static final int RANDOM_BYTES = 32;
+    private static final int LENGTH = PREFIX.length() + 43;
+    private static final Duration MAX_VALIDITY = Duration.ofHours(24);
+
+    public record Issued(String username, String credential, Instant expiresAt) {
+        @Override
+        public String toString() {
+            return "Issued[" + username + ", expires " + expiresAt + "]";
+        }
+    }
+
+    private final SecureRandom random = new SecureRandom();
+
+    @Inject
+    DatabaseCredentialStore store;
+
+    @Inject
+    AuditSink audit;
+
+    @Inject
+    Clock clock;
+
+    @ConfigProperty(name = "portcullis.db.credential-validity", defaultValue = "1h")
+    Duration validity;
+
+    @PostConstruct
+    void check() {
+        if (validity.isNegative() || validity.isZero() || validity.compareTo(MAX_VALIDITY) > 0) {
+            throw new IllegalStateException("portcullis.db.credential-validity must be between 1s and 24h, not " + validity);
+        }
+    }
+
+    public Issued issue(String username) {
+        byte[] bytes = new byte[RANDOM_BYTES];
+        random.nextBytes(bytes);
+        String credential = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        Instant now = clock.instant();
+        Instant expires = now.plus(validity);
+        store.save(hash(credential), username, now, expires);
+        audit.append(new AuditEvent(now, username, "db.credential.issued", "database_credential", username,
+                Map.of("expiresAt", expires.toString())));
+        return new Issued(username, credential, expires);
+    }
+
+    @Override
+    public Optional<String> holderOf(String credential) {
+        if (credential == null || credential.length() != LENGTH || !credential.startsWith(PREFIX)) {
+            return Optional.empty();
+        }
+        try {
+            return store.holder(hash(credential), clock.instant());
+        } catch (RuntimeException e) {
+            throw new AuthorityUnavailableException("the broker cannot read database credentials right now: " + e.getMessage(), e);
+        }
+    }
+
+    @Scheduled(every = "1h", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, executeWith = Scheduled.SIMPLE)
+    void purge() {
+        store.purgeExpired(clock.instant().minus(Duration.ofDays(1)));
+    }
+
+    static byte[] hash(String credential) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(credential.getBytes(StandardCharsets.US_ASCII));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

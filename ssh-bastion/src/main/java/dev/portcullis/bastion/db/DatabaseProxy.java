@@ -1,0 +1,170 @@
+package dev.portcullis.bastion.db;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+
+import javax.net.ssl.SSLContext;
+
+import dev.portcullis.bastion.server.SessionServices;
+import dev.portcullis.workflow.port.DatabaseCredentials;
+
+/**
+ * The bastion's PostgreSQL listener: stock clients ({@code psql}, pgJDBC, pgbench) connect to it as to a server, and
+ * each connection becomes a {@link DatabaseSession} on threads of its own (blocking I/O: a thread per direction keeps
+ * the latency of a round trip low, which is what a database session is made of).
+ */
+public final class DatabaseProxy implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(DatabaseProxy.class.getName());
+
+    /**
+     * @param tls            the proxy's TLS identity, or null for none (then {@code tlsRequired} must be false)
+     * @param tlsRequired    refuse clients that do not ask for TLS, before they send a password
+     * @param maxConnections connections beyond are refused with "too many connections"
+     * @param maxMessage     the largest client message (bytes); larger ones close the connection
+     * @param startupTimeout how long a new connection may take to start up and log in
+     */
+    public record Options(String host, int port, SSLContext tls, boolean tlsRequired, int maxConnections, int maxMessage,
+                          Duration startupTimeout) {
+        public Options {
+            if (tlsRequired && tls == null) {
+                throw new IllegalArgumentException("TLS is required but the proxy has no TLS identity");
+            }
+            if (maxConnections < 1 || maxMessage < 1024) {
+                throw new IllegalArgumentException("maxConnections must be at least 1 and maxMessage at least 1024");
+            }
+        }
+
+        public static Options defaults(String host, int port, SSLContext tls) {
+            return new Options(host, port, tls, tls != null, 2000, PgFrontend.DEFAULT_MAX_MESSAGE, Duration.ofSeconds(30));
+        }
+    }
+
+    private final Options options;
+    private final SessionServices services;
+    private final DatabaseCredentials credentials;
+    private final CancelKeys cancelKeys = new CancelKeys();
+    private final ServerSocket listener;
+    private final ExecutorService threads;
+    private final Set<DatabaseSession> sessions = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger connections = new AtomicInteger();
+    private volatile boolean closed;
+
+    private DatabaseProxy(Options options, SessionServices services, DatabaseCredentials credentials) throws IOException {
+        this.options = options;
+        this.services = services;
+        this.credentials = credentials;
+        this.listener = new ServerSocket();
+        listener.setReuseAddress(true);
+        listener.bind(new InetSocketAddress(InetAddress.getByName(options.host()), options.port()), 512);
+        AtomicInteger n = new AtomicInteger();
+        this.threads = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "db-client-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public static DatabaseProxy start(Options options, SessionServices services, DatabaseCredentials credentials) throws IOException {
+        DatabaseProxy proxy = new DatabaseProxy(options, services, credentials);
+        Thread acceptor = new Thread(proxy::accept, "db-accept-" + proxy.port());
+        acceptor.setDaemon(true);
+        acceptor.start();
+        LOG.info(() -> "database proxy listening on " + options.host() + ":" + proxy.port()
+                + (options.tls() == null ? " without TLS" : options.tlsRequired() ? " (TLS required)" : " (TLS offered)"));
+        return proxy;
+    }
+
+    private void accept() {
+        while (!closed) {
+            Socket socket;
+            try {
+                socket = listener.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.warning("database proxy accept failed: " + e.getMessage());
+                }
+                continue;
+            }
+            if (connections.incrementAndGet() > options.maxConnections()) {
+                connections.decrementAndGet();
+                tooMany(socket);
+                continue;
+            }
+            DatabaseSession session = new DatabaseSession(this, socket);
+            sessions.add(session);
+            try {
+                threads.execute(session);
+            } catch (RuntimeException e) {
+                ended(session);
+                tooMany(socket);
+            }
+        }
+    }
+
+    private static void tooMany(Socket socket) {
+        try (socket) {
+            socket.setSoTimeout(1000);
+            OutputStream out = socket.getOutputStream();
+            out.write(PgOutput.fatal("53300", "portcullis: too many connections to this database proxy; try again shortly"));
+            out.flush();
+        } catch (IOException e) {
+            // gone already
+        }
+    }
+
+    void ended(DatabaseSession session) {
+        if (sessions.remove(session)) {
+            connections.decrementAndGet();
+        }
+    }
+
+    Options options() {
+        return options;
+    }
+
+    SessionServices services() {
+        return services;
+    }
+
+    DatabaseCredentials credentials() {
+        return credentials;
+    }
+
+    CancelKeys cancelKeys() {
+        return cancelKeys;
+    }
+
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    public int connections() {
+        return connections.get();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            listener.close();
+        } catch (IOException e) {
+            // closing
+        }
+        for (DatabaseSession s : sessions) {
+            s.end("CLOSED", "the bastion is shutting down");
+        }
+        threads.shutdownNow();
+    }
+}

@@ -1,0 +1,684 @@
+package dev.portcullis.bastion.db;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import javax.net.ssl.SSLSocket;
+
+import dev.portcullis.bastion.server.LiveSession;
+import dev.portcullis.bastion.server.SessionLedger;
+import dev.portcullis.bastion.upstream.DatabaseTarget;
+import dev.portcullis.recording.RecordingFailedException;
+import dev.portcullis.recording.RecordingMetadata;
+import dev.portcullis.recording.event.QueryEvent;
+import dev.portcullis.workflow.grant.ActiveGrant;
+import dev.portcullis.workflow.policy.AccessLevel;
+import dev.portcullis.workflow.port.GrantAuthority;
+import dev.portcullis.workflow.port.GrantAuthority.Allowed;
+import dev.portcullis.workflow.port.GrantAuthority.Decision;
+import dev.portcullis.workflow.port.GrantAuthority.Refused;
+
+/**
+ * One client connection to the database proxy, from its first byte to its end:
+ * <ol>
+ * <li>TLS when the client asks (SSLRequest) and, unless configured otherwise, required before the password;</li>
+ * <li>the startup: {@code user} is the database role, {@code database} the target's name in the policy;</li>
+ * <li>the password is a database credential from the broker, which says whose it is;</li>
+ * <li>the broker's {@link GrantAuthority} decides whether that person holds a live grant for that role on that target;</li>
+ * <li>the proxy logs in upstream with the role's password from the inventory (read grants: in read-only mode);</li>
+ * <li>two pumps relay messages; every statement is recorded with its outcome ({@link QueryLog}); a read-only session
+ *     never sends a statement that could leave read-only mode ({@link ReadOnlyGuard});</li>
+ * <li>the grant's end (timer or broker event) ends the connection with a FATAL error the client shows.</li>
+ * </ol>
+ * Anything the client sends out of protocol closes the connection with a protocol error and forwards nothing of it.
+ */
+final class DatabaseSession implements LiveSession, Runnable {
+
+    private static final Logger LOG = Logger.getLogger(DatabaseSession.class.getName());
+
+    /** Startup parameters passed to the server (GUC names are case-insensitive); everything else is refused. */
+    private static final Set<String> PASSED_PARAMETERS = Set.of("application_name", "client_encoding", "datestyle", "timezone",
+            "intervalstyle", "extra_float_digits", "search_path", "statement_timeout", "lock_timeout",
+            "idle_in_transaction_session_timeout", "fallback_application_name");
+    private static final int MAX_PASSWORD = 1024;
+    private static final int MAX_SERVER_MESSAGE = Integer.MAX_VALUE - 16;
+    /** Server messages the proxy reads whole to understand them; all others stream through. */
+    private static final String INSPECTED = "CEIsZSK";
+    private static final int MAX_INSPECTED = 1024 * 1024;
+    private static final AtomicInteger SUBSTITUTE = new AtomicInteger();
+
+    private final DatabaseProxy proxy;
+    private Socket client;
+    private InputStream clientIn;
+    private OutputStream clientOut;
+    private final ReentrantLock clientWrite = new ReentrantLock();
+    private final SessionLedger ledger;
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private final String clientAddress;
+    private volatile PgUpstream upstream;
+    private volatile String endStatus;
+    private volatile String endDetail;
+    private boolean tls;
+    private boolean readOnly;
+    private String grantName;
+    private QueryLog log;
+    private long cancelKey = -1;
+
+    DatabaseSession(DatabaseProxy proxy, Socket client) {
+        this.proxy = proxy;
+        this.client = client;
+        this.ledger = new SessionLedger(proxy.services(), this);
+        this.clientAddress = client.getInetAddress().getHostAddress() + ":" + client.getPort();
+    }
+
+    @Override
+    public void run() {
+        try {
+            client.setTcpNoDelay(true);
+            client.setSoTimeout((int) proxy.options().startupTimeout().toMillis());
+            streams();
+            if (!handshake()) {
+                return;
+            }
+            client.setSoTimeout(0);
+            Thread serverPump = new Thread(this::serverToClient, "db-server-" + clientAddress);
+            serverPump.setDaemon(true);
+            serverPump.start();
+            clientToServer();
+        } catch (PgProtocolException e) {
+            LOG.fine(() -> "protocol violation from " + clientAddress + ": " + e.getMessage());
+            tellAndEnd("ERROR", "08P01", "protocol violation: " + e.getMessage());
+        } catch (SocketTimeoutException e) {
+            tellAndEnd("ERROR", "08P01", "the connection sent no complete startup in time");
+        } catch (IOException e) {
+            finish("CLOSED", "connection lost: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "database session from " + clientAddress + " failed", e);
+            tellAndEnd("ERROR", "XX000", "the proxy could not handle this connection (" + e.getClass().getSimpleName() + ")");
+        } finally {
+            closeSockets();
+            finish("CLOSED", "closed by the client");
+        }
+    }
+
+    private void streams() throws IOException {
+        clientIn = new BufferedInputStream(client.getInputStream(), 64 * 1024);
+        clientOut = new BufferedOutputStream(client.getOutputStream(), 64 * 1024);
+    }
+
+    // ---- start-up, authentication, authorization
+
+    /** @return true when the session is open and the pumps may run */
+    private boolean handshake() throws IOException {
+        PgFrontend frontend = new PgFrontend(clientIn, proxy.options().maxMessage());
+        PgFrontend.First first = null;
+        for (int round = 0; round < 3; round++) {
+            first = frontend.readFirst();
+            if (first == null) {
+                return false;
+            }
+            if (first.code() == PgFrontend.SSL_REQUEST || first.code() == PgFrontend.GSS_ENC_REQUEST) {
+                if (first.body().length != 0 || frontend.pending() != 0) {
+                    throw new PgProtocolException("unexpected data after an encryption request");
+                }
+                boolean ssl = first.code() == PgFrontend.SSL_REQUEST && proxy.options().tls() != null && !tls;
+                clientOut.write(ssl ? 'S' : 'N');
+                clientOut.flush();
+                if (ssl) {
+                    SSLSocket s = (SSLSocket) proxy.options().tls().getSocketFactory().createSocket(client, null, client.getPort(), true);
+                    s.setUseClientMode(false);
+                    s.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+                    s.startHandshake();
+                    client = s;
+                    tls = true;
+                    streams();
+                    frontend = new PgFrontend(clientIn, proxy.options().maxMessage());
+                }
+                continue;
+            }
+            break;
+        }
+        if (first.code() == PgFrontend.CANCEL_REQUEST) {
+            PgMessage.Reader r = new PgMessage(PgOutput.NONE, first.body()).reader();
+            int pid = r.int32();
+            int secret = r.int32();
+            r.end();
+            proxy.cancelKeys().cancel(pid, secret, proxy.services().connectTimeout());
+            return false;
+        }
+        if (first.code() >>> 16 != 3) {
+            throw new PgProtocolException("unsupported frontend protocol " + (first.code() >>> 16) + "." + (first.code() & 0xffff)
+                    + ": the proxy speaks 3.0");
+        }
+        PgFrontend.Startup startup = PgFrontend.startup(first.body());
+        if (first.code() != PgFrontend.PROTOCOL_3_0 || startup.parameters().keySet().stream().anyMatch(k -> k.startsWith("_pq_."))) {
+            negotiate(startup);
+        }
+        if (proxy.options().tlsRequired() && !tls) {
+            return refuse("28000", "the Portcullis database proxy requires TLS: connect with sslmode=require (or verify-full)");
+        }
+        String role = startup.parameters().get("user");
+        if (role == null || role.isBlank()) {
+            return refuse("28000", "no user name: connect with user=ROLE dbname=TARGET");
+        }
+        String target = startup.parameters().getOrDefault("database", role);
+        Map<String, String> passed = new LinkedHashMap<>();
+        for (Map.Entry<String, String> p : startup.parameters().entrySet()) {
+            String name = p.getKey();
+            if (name.equals("user") || name.equals("database") || name.startsWith("_pq_.")) {
+                continue;
+            }
+            if (!PASSED_PARAMETERS.contains(name.toLowerCase(Locale.ROOT))) {
+                return refuse("28000", "startup parameter '" + name + "' is not allowed through the Portcullis proxy"
+                        + (name.equals("options") ? " (unset PGOPTIONS)" : ""));
+            }
+            passed.put(name, p.getValue());
+        }
+
+        String person = authenticate(frontend, role);
+        if (person == null) {
+            return false;
+        }
+        ActiveGrant grant = authorize(person, role, target);
+        if (grant == null) {
+            return false;
+        }
+        DatabaseTarget credentials = proxy.services().inventory().get().database(target).orElse(null);
+        if (credentials == null) {
+            return refuse("28000", "this bastion holds no credentials for " + target + "; ask an operator to add it to the bastion's inventory");
+        }
+        String password = credentials.passwordFor(role).orElse(null);
+        if (password == null) {
+            return refuse("28000", "this bastion holds no password for role " + role + " on " + target
+                    + "; ask an operator to add it to the bastion's inventory");
+        }
+        readOnly = grant.access() == AccessLevel.READ;
+        grantName = role + "@" + target;
+        log = new QueryLog(target, grant.session().recordQueryParameters());
+        if (!startRecording(person, role, target, grant)) {
+            return false;
+        }
+        try {
+            ledger.opened(person, target, role, "postgres", clientAddress, grant);
+        } catch (RuntimeException e) {
+            LOG.warning("session index unavailable, refusing " + grantName + ": " + e.getMessage());
+            ledger.abandon("session index unavailable");
+            return refuse("57P03", "the broker cannot enter the session in its index right now; try again shortly");
+        }
+        if (finished.get()) {
+            return false; // the grant ended while the session was opening
+        }
+        return openUpstream(grant, credentials, role, password, passed);
+    }
+
+    private void negotiate(PgFrontend.Startup startup) throws IOException {
+        List<String> unsupported = startup.parameters().keySet().stream().filter(k -> k.startsWith("_pq_.")).toList();
+        PgOutput.Builder b = new PgOutput.Builder('v').int32(PgFrontend.PROTOCOL_3_0).int32(unsupported.size());
+        unsupported.forEach(b::cstring);
+        clientOut.write(b.bytes());
+    }
+
+    /** Asks for the password and has the broker say whose it is; null (connection refused) when nobody's. */
+    private String authenticate(PgFrontend frontend, String role) throws IOException {
+        clientOut.write(PgOutput.authentication(3)); // cleartext: the client is on TLS, and the credential is single-purpose
+        clientOut.flush();
+        PgMessage m = frontend.read();
+        if (m == null) {
+            return null;
+        }
+        if (m.typeChar() != 'p' || m.body().length > MAX_PASSWORD) {
+            throw new PgProtocolException("expected a password message");
+        }
+        PgMessage.Reader r = m.reader();
+        String credential = r.cstring();
+        r.end();
+        try {
+            String person = proxy.credentials().holderOf(credential).orElse(null);
+            if (person == null) {
+                refuse("28P01", "password authentication failed for user \"" + role + "\": use a database credential from the broker "
+                        + "(POST /api/v1/db/credentials at " + proxy.services().portalUrl() + ") as the password");
+            }
+            return person;
+        } catch (GrantAuthority.AuthorityUnavailableException e) {
+            LOG.warning("broker unreachable, refusing a database login: " + e.getMessage());
+            refuse("57P03", "the broker cannot be reached, so no session can be authorized right now; try again shortly");
+            return null;
+        }
+    }
+
+    private ActiveGrant authorize(String person, String role, String target) throws IOException {
+        Decision decision;
+        try {
+            decision = proxy.services().authority().authorize(new GrantAuthority.Ask(person, target, role, GrantAuthority.Use.DATABASE));
+        } catch (GrantAuthority.AuthorityUnavailableException e) {
+            LOG.warning("broker unreachable, refusing " + role + "@" + target + " for " + person + ": " + e.getMessage());
+            refuse("57P03", "the broker cannot be reached, so no session can be authorized right now; try again shortly");
+            return null;
+        }
+        if (decision instanceof Refused refused) {
+            refuse("28000", refused.message() + "; request one at " + proxy.services().portalUrl());
+            return null;
+        }
+        return ((Allowed) decision).grant();
+    }
+
+    private boolean startRecording(String person, String role, String target, ActiveGrant grant) throws IOException {
+        if (proxy.services().recordingHealth().refusing()) {
+            return refuse("57P03", "session recordings cannot be stored right now, so sessions are refused; tell an operator");
+        }
+        RecordingMetadata metadata = proxy.services().recordings().newMetadata()
+                .title(person + " as " + role + "@" + target + " (postgres)")
+                .recordInput(true)
+                .attribute("user", person)
+                .attribute("login", role)
+                .attribute("target", target)
+                .attribute("protocol", "postgres")
+                .attribute("access", readOnly ? "read" : "write")
+                .attribute("grant", grant.requestId().toString())
+                .attribute("session", ledger.id().toString())
+                .attribute("bastion", proxy.services().bastionName())
+                .attribute("client", clientAddress)
+                .build();
+        try {
+            ledger.startRecording(metadata);
+            return true;
+        } catch (RecordingFailedException | RuntimeException e) {
+            LOG.warning("recording could not start, refusing " + grantName + ": " + e.getMessage());
+            ledger.abandon("recording could not start");
+            return refuse("57P03", "session recordings cannot be stored right now, so sessions are refused; tell an operator");
+        }
+    }
+
+    private boolean openUpstream(ActiveGrant grant, DatabaseTarget credentials, String role, String password, Map<String, String> passed)
+            throws IOException {
+        String host = credentials.host() != null ? credentials.host() : grant.target().host();
+        int port = credentials.host() != null ? credentials.port() : grant.target().port();
+        String database = credentials.database() != null ? credentials.database() : grant.target().database();
+        Map<String, String> startup = new LinkedHashMap<>();
+        startup.put("user", role);
+        startup.put("database", database == null ? role : database);
+        startup.putAll(passed);
+        if (readOnly) {
+            // the server refuses every write itself; ReadOnlyGuard keeps the session from leaving this mode
+            startup.put("options", "-c default_transaction_read_only=on");
+        }
+        PgUpstream up;
+        try {
+            up = PgUpstream.connect(host, port, startup, role, password, proxy.services().connectTimeout());
+        } catch (PgUpstream.ServerRefused e) {
+            LOG.warning("the server of " + grantName + " refused the proxy: " + e.getMessage());
+            endStatus = "ERROR";
+            return refuse(e.sqlState, "the server of " + grantName + " refused the proxy's login: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("cannot reach " + grantName + " at " + host + ":" + port + ": " + e.getMessage());
+            endStatus = "ERROR";
+            return refuse("08001", "cannot reach " + grantName + ": " + e.getMessage());
+        }
+        upstream = up;
+        if (finished.get()) {
+            up.close();
+            return false;
+        }
+        cancelKey = proxy.cancelKeys().register(up.address, up.backendPid, up.backendSecret);
+        clientWrite.lock();
+        try {
+            clientOut.write(PgOutput.authentication(0));
+            for (byte[] status : up.parameterStatus) {
+                clientOut.write(status);
+            }
+            clientOut.write(PgOutput.backendKeyData(CancelKeys.pid(cancelKey), CancelKeys.secret(cancelKey)));
+            clientOut.write(new PgOutput.Builder('Z').int8('I').bytes());
+            clientOut.flush();
+        } finally {
+            clientWrite.unlock();
+        }
+        LOG.info(() -> "database session " + ledger.id() + ": " + ledger.grant().holder() + " as " + grantName
+                + (readOnly ? " (read-only)" : "") + " from " + clientAddress);
+        return true;
+    }
+
+    private boolean refuse(String sqlState, String message) throws IOException {
+        clientWrite.lock();
+        try {
+            clientOut.write(PgOutput.fatal(sqlState, "portcullis: " + message));
+            clientOut.flush();
+        } finally {
+            clientWrite.unlock();
+        }
+        endStatus = endStatus == null ? "REFUSED" : endStatus;
+        endDetail = endDetail == null ? message : endDetail;
+        return false;
+    }
+
+    // ---- the two pumps
+
+    private void clientToServer() {
+        PgFrontend frontend = new PgFrontend(clientIn, proxy.options().maxMessage());
+        OutputStream out = upstream.out;
+        try {
+            while (true) {
+                PgMessage m = frontend.read();
+                if (m == null) {
+                    finish("CLOSED", "closed by the client");
+                    return;
+                }
+                ledger.bytesIn.addAndGet(m.body().length + 5L);
+                PgMessage sent = inspectClient(m);
+                if (sent == null) {
+                    return;
+                }
+                out.write(sent.type());
+                writeInt(out, sent.body().length + 4);
+                out.write(sent.body());
+                if (m.typeChar() == 'X') {
+                    out.flush();
+                    finish("CLOSED", "closed by the client");
+                    return;
+                }
+                if (clientIn.available() == 0) {
+                    out.flush();
+                }
+            }
+        } catch (PgProtocolException e) {
+            tellAndEnd("ERROR", "08P01", "protocol violation: " + e.getMessage());
+        } catch (IOException e) {
+            finish("CLOSED", finished.get() ? endDetail : "connection lost: " + e.getMessage());
+        } finally {
+            closeSockets();
+        }
+    }
+
+    /** What to send upstream for this client message (itself, or a substitute), or null when the session ended. */
+    private PgMessage inspectClient(PgMessage m) throws IOException {
+        switch (m.typeChar()) {
+            case 'Q' -> {
+                String sql = PgFrontend.query(m);
+                String why = readOnly ? ReadOnlyGuard.refusal(sql) : null;
+                if (why != null) {
+                    String substitute = refusedStatement(why);
+                    log.substituted(substitute, sql);
+                    log.query(substitute);
+                    return new PgMessage((byte) 'Q', cstring(substitute));
+                }
+                log.query(sql);
+            }
+            case 'P' -> {
+                PgFrontend.Parse parse = PgFrontend.parse(m);
+                String why = readOnly ? ReadOnlyGuard.refusal(parse.query()) : null;
+                if (why != null) {
+                    String substitute = refusedStatement(why);
+                    log.substituted(substitute, parse.query());
+                    log.parse(new PgFrontend.Parse(parse.statement(), substitute, 0));
+                    return new PgMessage((byte) 'P', new PgOutput.Builder().cstring(parse.statement()).cstring(substitute).int16(0)
+                            .bodyOnly());
+                }
+                log.parse(parse);
+            }
+            case 'B' -> log.bind(PgFrontend.bind(m));
+            case 'E' -> log.execute(PgFrontend.execute(m));
+            case 'C' -> log.close(PgFrontend.close(m));
+            case 'D' -> PgFrontend.close(m);
+            case 'S' -> log.sync();
+            case 'F' -> {
+                if (readOnly) {
+                    tellAndEnd("REFUSED", "25006", "fast-path function calls are not allowed under a read-only grant");
+                    return null;
+                }
+                log.functionCall();
+            }
+            case 'p' -> throw new PgProtocolException("a password message after authentication");
+            default -> {
+                // H (flush), X (terminate), d/c/f (COPY data, done, fail): relayed as they are
+            }
+        }
+        return m;
+    }
+
+    /** Sent in place of a refused statement: it fails in the server, in order, with the proxy's reason. */
+    private String refusedStatement(String why) {
+        String message = ("portcullis: " + why + " (your grant for " + grantName + " is read-only); the statement was not sent")
+                .replace("'", "''");
+        return "DO $portcullis_refused$BEGIN RAISE EXCEPTION USING ERRCODE = '25006', MESSAGE = '" + message
+                + "'; END$portcullis_refused$ /* " + SUBSTITUTE.incrementAndGet() + " */";
+    }
+
+    private void serverToClient() {
+        InputStream in = upstream.in;
+        byte[] copy = new byte[64 * 1024];
+        try {
+            while (true) {
+                int type = in.read();
+                if (type < 0) {
+                    tellAndEnd("CLOSED", "57P01", "the server closed the connection");
+                    return;
+                }
+                int length = readInt(in);
+                if (length < 4 || length > MAX_SERVER_MESSAGE) {
+                    throw new PgProtocolException("the server sent a message of invalid length " + length);
+                }
+                int bodyLength = length - 4;
+                ledger.bytesOut.addAndGet(length + 1L);
+                if (INSPECTED.indexOf(type) >= 0 && bodyLength <= MAX_INSPECTED) {
+                    byte[] body = in.readNBytes(bodyLength);
+                    if (body.length != bodyLength) {
+                        throw new EOFException("the server closed the connection");
+                    }
+                    PgMessage m = inspectServer(new PgMessage((byte) type, body));
+                    if (m == null) {
+                        return;
+                    }
+                    clientWrite.lock();
+                    try {
+                        clientOut.write(m.type());
+                        writeInt(clientOut, m.body().length + 4);
+                        clientOut.write(m.body());
+                        if (in.available() == 0) {
+                            clientOut.flush();
+                        }
+                    } finally {
+                        clientWrite.unlock();
+                    }
+                } else {
+                    clientWrite.lock();
+                    try {
+                        clientOut.write(type);
+                        writeInt(clientOut, length);
+                        int left = bodyLength;
+                        while (left > 0) {
+                            int n = in.read(copy, 0, Math.min(copy.length, left));
+                            if (n < 0) {
+                                throw new EOFException("the server closed the connection");
+                            }
+                            clientOut.write(copy, 0, n);
+                            left -= n;
+                        }
+                        if (in.available() == 0) {
+                            clientOut.flush();
+                        }
+                    } finally {
+                        clientWrite.unlock();
+                    }
+                }
+            }
+        } catch (PgProtocolException e) {
+            LOG.warning("protocol violation from the server of " + grantName + ": " + e.getMessage());
+            tellAndEnd("ERROR", "08P01", "the server broke the protocol: " + e.getMessage());
+        } catch (IOException e) {
+            finish("CLOSED", finished.get() ? endDetail : "connection lost: " + e.getMessage());
+        } finally {
+            closeSockets();
+        }
+    }
+
+    /** Records what the server's answer completes; returns the message to pass on, or null when the session ended. */
+    private PgMessage inspectServer(PgMessage m) throws IOException {
+        List<QueryEvent> done = List.of();
+        switch (m.typeChar()) {
+            case 'C' -> {
+                PgMessage.Reader r = m.reader();
+                done = log.commandComplete(r.cstring());
+            }
+            case 'I' -> done = log.emptyQuery();
+            case 's' -> done = log.portalSuspended();
+            case 'Z' -> done = log.readyForQuery();
+            case 'E' -> {
+                Map<Character, String> fields = PgUpstream.errorFields(m);
+                done = log.error(fields.getOrDefault('C', "XX000"), fields.getOrDefault('M', ""));
+                if (readOnly && "25006".equals(fields.get('C')) && !fields.containsKey('H')) {
+                    m = withHint(m, "your Portcullis grant for " + grantName + " is read-only; request write access to change data");
+                }
+            }
+            case 'S' -> {
+                PgMessage.Reader r = m.reader();
+                String name = r.cstring();
+                String value = r.cstring();
+                if (readOnly && name.equalsIgnoreCase("default_transaction_read_only") && !value.equalsIgnoreCase("on")) {
+                    record(log.unanswered("the session tried to leave read-only mode"));
+                    tellAndEnd("REFUSED", "25006", "the session tried to leave read-only mode under a read-only grant for " + grantName);
+                    return null;
+                }
+            }
+            case 'K' -> throw new PgProtocolException("a second BackendKeyData");
+            default -> {
+                // N: notices pass as they are
+            }
+        }
+        if (!done.isEmpty() && !record(done)) {
+            return null;
+        }
+        return m;
+    }
+
+    private boolean record(List<QueryEvent> events) {
+        try {
+            for (QueryEvent e : events) {
+                ledger.recording().events().record(e);
+            }
+            return true;
+        } catch (RecordingFailedException e) {
+            proxy.services().recordingHealth().failed();
+            end("RECORDING_FAILED", SessionLedger.RECORDING_FAILED);
+            return false;
+        }
+    }
+
+    private static PgMessage withHint(PgMessage m, String hint) {
+        byte[] body = m.body();
+        byte[] add = ("H" + hint).getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[body.length + add.length + 1];
+        // the fields end with a zero byte; the hint goes before it
+        System.arraycopy(body, 0, out, 0, body.length - 1);
+        System.arraycopy(add, 0, out, body.length - 1, add.length);
+        out[out.length - 2] = 0;
+        out[out.length - 1] = 0;
+        return new PgMessage(m.type(), out);
+    }
+
+    // ---- the end
+
+    @Override
+    public void end(String status, String message) {
+        tellAndEnd(status, "57P01", message);
+    }
+
+    /** Tells the client why in a FATAL error (when its connection can still take it), then ends the session. */
+    private void tellAndEnd(String status, String sqlState, String message) {
+        if (finished.get()) {
+            return;
+        }
+        endStatus = status;
+        endDetail = message;
+        try {
+            if (clientWrite.tryLock(1, TimeUnit.SECONDS)) {
+                try {
+                    clientOut.write(PgOutput.fatal(sqlState, "portcullis: " + message));
+                    clientOut.flush();
+                } finally {
+                    clientWrite.unlock();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // the client is gone; ending is all that is left
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeSockets();
+        finish(status, message);
+    }
+
+    private void finish(String status, String detail) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        String finalStatus = endStatus != null ? endStatus : status;
+        String finalDetail = endDetail != null ? endDetail : detail;
+        closeSockets();
+        if (cancelKey != -1) {
+            proxy.cancelKeys().unregister(cancelKey);
+        }
+        proxy.ended(this);
+        QueryLog l = log;
+        ledger.close(finalStatus, finalDetail, null, l == null ? null : recording -> {
+            for (QueryEvent e : l.unanswered("the connection ended before the server answered")) {
+                recording.events().record(e);
+            }
+        });
+    }
+
+    private void closeSockets() {
+        PgUpstream up = upstream;
+        if (up != null) {
+            up.close();
+        }
+        try {
+            client.close();
+        } catch (IOException e) {
+            // closing
+        }
+    }
+
+    // ---- bytes
+
+    private static byte[] cstring(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[b.length + 1];
+        System.arraycopy(b, 0, out, 0, b.length);
+        return out;
+    }
+
+    private static void writeInt(OutputStream out, int v) throws IOException {
+        out.write(v >>> 24);
+        out.write(v >>> 16);
+        out.write(v >>> 8);
+        out.write(v);
+    }
+
+    private static int readInt(InputStream in) throws IOException {
+        int a = in.read();
+        int b = in.read();
+        int c = in.read();
+        int d = in.read();
+        if ((a | b | c | d) < 0) {
+            throw new EOFException("the server closed the connection");
+        }
+        return (a << 24) | (b << 16) | (c << 8) | d;
+    }
+}

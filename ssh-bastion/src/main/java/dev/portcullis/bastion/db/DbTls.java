@@ -1,0 +1,149 @@
+package dev.portcullis.bastion.db;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The database proxy's TLS server identity. An operator gives a certificate chain and its private key as PEM files
+ * (PKCS#8 key, EC or RSA); without them the bastion makes a self-signed EC certificate for its host names once, with the
+ * JDK's own {@code keytool}, keeps it in its state directory and writes the certificate as {@code db-tls.crt}, which
+ * clients can pin ({@code sslrootcert=db-tls.crt sslmode=verify-full}).
+ */
+public final class DbTls {
+
+    private static final Logger LOG = Logger.getLogger(DbTls.class.getName());
+    private static final String ALIAS = "portcullis-db";
+
+    private DbTls() {
+    }
+
+    public static SSLContext fromPem(Path certificateChain, Path privateKey) throws IOException {
+        try {
+            List<Certificate> chain = new ArrayList<>();
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            try (InputStream in = Files.newInputStream(certificateChain)) {
+                chain.addAll(cf.generateCertificates(in));
+            }
+            if (chain.isEmpty()) {
+                throw new IOException(certificateChain + " holds no certificate");
+            }
+            PrivateKey key = readPkcs8(privateKey, chain.get(0).getPublicKey().getAlgorithm());
+            char[] pass = new char[0];
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setKeyEntry(ALIAS, key, pass, chain.toArray(Certificate[]::new));
+            return context(store, pass);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot use " + certificateChain + " / " + privateKey + " for TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /** The bastion's own self-signed certificate, made on first use. */
+    public static SSLContext selfSigned(Path stateDir, List<String> hostNames) throws IOException {
+        Path store = stateDir.resolve("db-tls.p12");
+        Path passFile = stateDir.resolve("db-tls.p12.pass");
+        Path pem = stateDir.resolve("db-tls.crt");
+        if (!Files.exists(store) || !Files.exists(passFile)) {
+            generate(store, passFile, pem, hostNames);
+        }
+        char[] pass = Files.readString(passFile).strip().toCharArray();
+        try (InputStream in = Files.newInputStream(store)) {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(in, pass);
+            return context(ks, pass);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot read " + store + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void generate(Path store, Path passFile, Path pem, List<String> hostNames) throws IOException {
+        Files.createDirectories(store.getParent());
+        Files.deleteIfExists(store);
+        byte[] random = new byte[24];
+        new SecureRandom().nextBytes(random);
+        String pass = HexFormat.of().formatHex(random);
+        Files.writeString(passFile, pass + "\n");
+        try {
+            Files.setPosixFilePermissions(passFile, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
+        List<String> san = new ArrayList<>();
+        for (String name : hostNames) {
+            String n = name.strip();
+            if (!n.isEmpty()) {
+                san.add((n.matches("[0-9.]+") || n.contains(":") ? "ip:" : "dns:") + n);
+            }
+        }
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        List<String> gen = new ArrayList<>(List.of(keytool, "-genkeypair", "-alias", ALIAS, "-keyalg", "EC", "-groupname", "secp256r1",
+                "-sigalg", "SHA256withECDSA", "-dname", "CN=portcullis-bastion", "-validity", "825", "-keystore", store.toString(),
+                "-storetype", "PKCS12", "-storepass:env", "PORTCULLIS_KEYSTORE_PASS", "-keypass:env", "PORTCULLIS_KEYSTORE_PASS"));
+        if (!san.isEmpty()) {
+            gen.add("-ext");
+            gen.add("SAN=" + String.join(",", san));
+        }
+        run(gen, pass);
+        run(List.of(keytool, "-exportcert", "-rfc", "-alias", ALIAS, "-keystore", store.toString(), "-storetype", "PKCS12",
+                "-storepass:env", "PORTCULLIS_KEYSTORE_PASS", "-file", pem.toString()), pass);
+        LOG.info("made a self-signed TLS certificate for the database proxy (" + String.join(", ", san) + "): " + pem);
+    }
+
+    private static void run(List<String> command, String pass) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("PORTCULLIS_KEYSTORE_PASS", pass);
+        Process p = pb.start();
+        try {
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException("keytool failed: " + output.strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while making the TLS certificate", e);
+        } finally {
+            p.destroy();
+        }
+    }
+
+    private static PrivateKey readPkcs8(Path file, String algorithm) throws IOException, GeneralSecurityException {
+        String text = Files.readString(file);
+        int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
+        int end = text.indexOf("-----END PRIVATE KEY-----");
+        if (begin < 0 || end < begin) {
+            throw new IOException(file + " is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----); "
+                    + "convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8");
+        }
+        byte[] der = Base64.getMimeDecoder().decode(text.substring(begin + 27, end).getBytes(StandardCharsets.US_ASCII));
+        return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+    }
+
+    private static SSLContext context(KeyStore store, char[] pass) throws GeneralSecurityException {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, pass);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
+        return ctx;
+    }
+}

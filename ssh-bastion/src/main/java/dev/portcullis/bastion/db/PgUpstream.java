@@ -1,0 +1,250 @@
+package dev.portcullis.bastion.db;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.ongres.scram.client.ScramClient;
+
+/**
+ * The proxy's own connection to the real PostgreSQL server: the startup with the role and database the grant names,
+ * the login with the password from the bastion's inventory (SCRAM-SHA-256; MD5 and cleartext when the server still asks
+ * for those), and what the server says up to its first ReadyForQuery.
+ */
+final class PgUpstream implements AutoCloseable {
+
+    /** Refused by the server, with its SQLSTATE and message, to pass on to the client. */
+    static final class ServerRefused extends IOException {
+        final String sqlState;
+
+        ServerRefused(String sqlState, String message) {
+            super(message);
+            this.sqlState = sqlState;
+        }
+    }
+
+    static final int MAX_SERVER_HANDSHAKE_MESSAGE = 1024 * 1024;
+
+    final Socket socket;
+    final InputStream in;
+    final OutputStream out;
+    /** ParameterStatus messages as the server sent them, to replay to the client. */
+    final List<byte[]> parameterStatus = new ArrayList<>();
+    final Map<String, String> parameters = new LinkedHashMap<>();
+    int backendPid;
+    int backendSecret;
+    final InetSocketAddress address;
+
+    private PgUpstream(Socket socket, InetSocketAddress address) throws IOException {
+        this.socket = socket;
+        this.address = address;
+        this.in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+        this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+    }
+
+    static PgUpstream connect(String host, int port, Map<String, String> startup, String role, String password, Duration timeout)
+            throws IOException {
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        Socket socket = new Socket();
+        PgUpstream up = null;
+        try {
+            socket.connect(address, (int) timeout.toMillis());
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout((int) timeout.toMillis());
+            up = new PgUpstream(socket, address);
+            up.out.write(PgOutput.startup(startup));
+            up.out.flush();
+            up.login(role, password);
+            up.untilReady();
+            socket.setSoTimeout(0);
+            return up;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private void login(String role, String password) throws IOException {
+        ScramClient scram = null;
+        while (true) {
+            PgMessage m = read();
+            switch (m.typeChar()) {
+                case 'E' -> throw refused(m);
+                case 'R' -> {
+                    PgMessage.Reader r = m.reader();
+                    int code = r.int32();
+                    switch (code) {
+                        case 0 -> { // AuthenticationOk
+                            return;
+                        }
+                        case 3 -> send(PgOutput.password(password.getBytes(StandardCharsets.UTF_8), true));
+                        case 5 -> send(PgOutput.password(md5(role, password, r.bytes(4)).getBytes(StandardCharsets.US_ASCII), true));
+                        case 10 -> { // AuthenticationSASL: the mechanisms
+                            List<String> mechanisms = new ArrayList<>();
+                            for (String mech = r.cstring(); !mech.isEmpty(); mech = r.cstring()) {
+                                mechanisms.add(mech);
+                            }
+                            if (!mechanisms.contains("SCRAM-SHA-256")) {
+                                throw new IOException("the server offers no SASL mechanism the proxy speaks: " + mechanisms);
+                            }
+                            scram = ScramClient.builder().advertisedMechanisms(List.of("SCRAM-SHA-256")).username("*")
+                                    .password(password.toCharArray()).build();
+                            byte[] first = scram.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8);
+                            send(new PgOutput.Builder('p').cstring("SCRAM-SHA-256").int32(first.length).raw(first).bytes());
+                        }
+                        case 11 -> { // SASLContinue
+                            if (scram == null) {
+                                throw new PgProtocolException("the server continued a SASL exchange that never started");
+                            }
+                            try {
+                                scram.serverFirstMessage(new String(r.bytes(r.remaining()), StandardCharsets.UTF_8));
+                            } catch (Exception e) {
+                                throw new IOException("SCRAM with the server failed: " + e.getMessage());
+                            }
+                            send(PgOutput.password(scram.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8), false));
+                        }
+                        case 12 -> { // SASLFinal: the server proves it knew the password too
+                            if (scram == null) {
+                                throw new PgProtocolException("the server finished a SASL exchange that never started");
+                            }
+                            try {
+                                scram.serverFinalMessage(new String(r.bytes(r.remaining()), StandardCharsets.UTF_8));
+                            } catch (Exception e) {
+                                throw new IOException("the server's SCRAM signature is wrong: " + e.getMessage());
+                            }
+                        }
+                        default -> throw new IOException("the server asks for authentication method " + code
+                                + ", which the proxy does not speak (configure scram-sha-256 for the proxy's roles)");
+                    }
+                }
+                default -> throw new PgProtocolException("unexpected message " + PgFrontend.describe(m.type()) + " while logging in");
+            }
+        }
+    }
+
+    private void untilReady() throws IOException {
+        while (true) {
+            PgMessage m = read();
+            switch (m.typeChar()) {
+                case 'S' -> {
+                    PgMessage.Reader r = m.reader();
+                    parameters.put(r.cstring(), r.cstring());
+                    parameterStatus.add(frame(m));
+                }
+                case 'K' -> {
+                    PgMessage.Reader r = m.reader();
+                    backendPid = r.int32();
+                    backendSecret = r.int32();
+                }
+                case 'N' -> {
+                    // notices during start-up are the server's business; they are not passed on
+                }
+                case 'E' -> throw refused(m);
+                case 'Z' -> {
+                    return;
+                }
+                default -> throw new PgProtocolException("unexpected message " + PgFrontend.describe(m.type()) + " during start-up");
+            }
+        }
+    }
+
+    private static ServerRefused refused(PgMessage m) throws PgProtocolException {
+        Map<Character, String> fields = errorFields(m);
+        return new ServerRefused(fields.getOrDefault('C', "XX000"), fields.getOrDefault('M', "the server refused the connection"));
+    }
+
+    /** The fields of an ErrorResponse or NoticeResponse, by their code letter. */
+    static Map<Character, String> errorFields(PgMessage m) throws PgProtocolException {
+        Map<Character, String> fields = new LinkedHashMap<>();
+        PgMessage.Reader r = m.reader();
+        for (byte code = r.int8(); code != 0; code = r.int8()) {
+            fields.put((char) code, r.cstring());
+        }
+        return fields;
+    }
+
+    private PgMessage read() throws IOException {
+        int type = in.read();
+        if (type < 0) {
+            throw new EOFException("the server closed the connection");
+        }
+        byte[] len = in.readNBytes(4);
+        if (len.length != 4) {
+            throw new EOFException("the server closed the connection");
+        }
+        int length = ((len[0] & 0xff) << 24) | ((len[1] & 0xff) << 16) | ((len[2] & 0xff) << 8) | (len[3] & 0xff);
+        if (length < 4 || length - 4 > MAX_SERVER_HANDSHAKE_MESSAGE) {
+            throw new PgProtocolException("the server sent a message of invalid length " + length);
+        }
+        byte[] body = in.readNBytes(length - 4);
+        if (body.length != length - 4) {
+            throw new EOFException("the server closed the connection");
+        }
+        return new PgMessage((byte) type, body);
+    }
+
+    private void send(byte[] message) throws IOException {
+        out.write(message);
+        out.flush();
+    }
+
+    static byte[] frame(PgMessage m) {
+        byte[] b = new byte[5 + m.body().length];
+        b[0] = m.type();
+        int len = 4 + m.body().length;
+        b[1] = (byte) (len >>> 24);
+        b[2] = (byte) (len >>> 16);
+        b[3] = (byte) (len >>> 8);
+        b[4] = (byte) len;
+        System.arraycopy(m.body(), 0, b, 5, m.body().length);
+        return b;
+    }
+
+    private static String md5(String role, String password, byte[] salt) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("MD5");
+            String inner = HexFormat.of().formatHex(md.digest((password + role).getBytes(StandardCharsets.UTF_8)));
+            md.update(inner.getBytes(StandardCharsets.US_ASCII));
+            md.update(salt);
+            return "md5" + HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sends a CancelRequest for this server session over a connection of its own, as the protocol wants. */
+    static void cancel(InetSocketAddress address, int pid, int secret, Duration timeout) {
+        try (Socket s = new Socket()) {
+            s.connect(address, (int) timeout.toMillis());
+            s.getOutputStream().write(PgOutput.cancelRequest(pid, secret));
+            s.getOutputStream().flush();
+            s.setSoTimeout((int) timeout.toMillis());
+            s.getInputStream().read(); // the server closes the connection when done
+        } catch (IOException e) {
+            // a cancel is best effort, as in PostgreSQL itself
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing
+        }
+    }
+}

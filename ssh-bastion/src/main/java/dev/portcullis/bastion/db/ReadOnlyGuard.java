@@ -1,0 +1,207 @@
+package dev.portcullis.bastion.db;
+
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Under a read-only grant the proxy starts the server session with {@code default_transaction_read_only=on}, so
+ * PostgreSQL itself refuses every write. What remains is a statement that takes the session out of that mode, and
+ * this guard finds those before they are sent: {@code BEGIN/START TRANSACTION/SET TRANSACTION ... READ WRITE},
+ * {@code SET SESSION CHARACTERISTICS ... READ WRITE}, any mention of {@code transaction_read_only} or
+ * {@code default_transaction_read_only} outside {@code SHOW}, {@code set_config(...)}, and Unicode-escaped names or
+ * strings ({@code U&"..."}) that could spell them. Comments, string literals, quoted identifiers and dollar quotes are
+ * lexed as PostgreSQL lexes them, and the bodies of dollar-quoted strings (DO blocks, function bodies) are checked
+ * as SQL too; a string that says READ WRITE (dynamic SQL) is refused as well. It errs on the side of refusing: a string literal that merely contains one of those names is refused.
+ * The server reports any change of {@code default_transaction_read_only}, and the proxy ends the session if one ever
+ * slips past (see {@code DatabaseSession}).
+ */
+public final class ReadOnlyGuard {
+
+    private static final int MAX_DEPTH = 8;
+    private static final Pattern READ_WRITE = Pattern.compile("\\bread\\s+write\\b");
+
+    private ReadOnlyGuard() {
+    }
+
+    /** Why the statement is refused under a read-only grant, or null when it may be sent. */
+    public static String refusal(String sql) {
+        return new Scan(sql, 0).run();
+    }
+
+    private static final class Scan {
+        private final String s;
+        private final int depth;
+        private int i;
+        private String previousWord;
+        private String firstWord;
+
+        Scan(String s, int depth) {
+            this.s = s;
+            this.depth = depth;
+        }
+
+        String run() {
+            int n = s.length();
+            while (i < n) {
+                char c = s.charAt(i);
+                String why;
+                if (Character.isWhitespace(c)) {
+                    i++;
+                    continue;
+                } else if (c == '-' && peek(1) == '-') {
+                    int nl = s.indexOf('\n', i);
+                    i = nl < 0 ? n : nl + 1;
+                    continue;
+                } else if (c == '/' && peek(1) == '*') {
+                    skipBlockComment();
+                    continue;
+                } else if ((c == 'u' || c == 'U') && peek(1) == '&' && (peek(2) == '\'' || peek(2) == '"')) {
+                    return "Unicode-escaped names and strings (U&...) are not allowed under a read-only grant";
+                } else if ((c == 'e' || c == 'E') && peek(1) == '\'') {
+                    i++;
+                    why = string(quoted('\'', true));
+                } else if (c == '\'') {
+                    why = string(quoted('\'', false));
+                } else if (c == '"') {
+                    why = word(quoted('"', false));
+                } else if (c == '$' && dollarTagEnd() > 0) {
+                    why = dollarQuoted();
+                } else if (Character.isLetter(c) || c == '_') {
+                    int start = i;
+                    while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '_' || s.charAt(i) == '$')) {
+                        i++;
+                    }
+                    why = word(s.substring(start, i));
+                } else {
+                    if (c == ';') {
+                        firstWord = null;
+                    }
+                    previousWord = null;
+                    i++;
+                    continue;
+                }
+                if (why != null) {
+                    return why;
+                }
+            }
+            return null;
+        }
+
+        private String word(String w) {
+            String lower = w.toLowerCase(Locale.ROOT);
+            if (firstWord == null) {
+                firstWord = lower;
+            }
+            if ("write".equals(lower) && "read".equals(previousWord)) {
+                return "READ WRITE is not allowed under a read-only grant";
+            }
+            if ("set_config".equals(lower)) {
+                return "set_config() is not allowed under a read-only grant";
+            }
+            String mode = mentionsMode(lower);
+            previousWord = lower;
+            return mode;
+        }
+
+        private String string(String content) {
+            previousWord = null;
+            if (firstWord == null) {
+                firstWord = "";
+            }
+            String lower = content.toLowerCase(Locale.ROOT);
+            if (READ_WRITE.matcher(lower).find()) {
+                return "READ WRITE is not allowed under a read-only grant, not even in a string that could be run as SQL";
+            }
+            return mentionsMode(lower);
+        }
+
+        private String mentionsMode(String lower) {
+            if (lower.contains("transaction_read_only") && !"show".equals(firstWord)) {
+                return "changing transaction_read_only or default_transaction_read_only is not allowed under a read-only grant";
+            }
+            return null;
+        }
+
+        private char peek(int ahead) {
+            int j = i + ahead;
+            return j < s.length() ? s.charAt(j) : '\0';
+        }
+
+        private void skipBlockComment() {
+            int nesting = 0;
+            int n = s.length();
+            while (i < n) {
+                if (s.startsWith("/*", i)) {
+                    nesting++;
+                    i += 2;
+                } else if (s.startsWith("*/", i)) {
+                    nesting--;
+                    i += 2;
+                    if (nesting == 0) {
+                        return;
+                    }
+                } else {
+                    i++;
+                }
+            }
+        }
+
+        /** From the opening quote at i to past the closing one; a doubled quote is one quote; backslashes in E'...'. */
+        private String quoted(char quote, boolean backslashes) {
+            StringBuilder out = new StringBuilder();
+            i++;
+            int n = s.length();
+            while (i < n) {
+                char c = s.charAt(i);
+                if (backslashes && c == '\\' && i + 1 < n) {
+                    out.append(s.charAt(i + 1));
+                    i += 2;
+                } else if (c == quote) {
+                    if (peek(1) == quote) {
+                        out.append(quote);
+                        i += 2;
+                    } else {
+                        i++;
+                        return out.toString();
+                    }
+                } else {
+                    out.append(c);
+                    i++;
+                }
+            }
+            return out.toString();
+        }
+
+        /** The index just past a dollar-quote tag starting at i ({@code $$} or {@code $tag$}), or -1. */
+        private int dollarTagEnd() {
+            int j = i + 1;
+            int n = s.length();
+            if (j < n && s.charAt(j) == '$') {
+                return j + 1;
+            }
+            if (j >= n || !(Character.isLetter(s.charAt(j)) || s.charAt(j) == '_')) {
+                return -1;
+            }
+            while (j < n && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '_')) {
+                j++;
+            }
+            return j < n && s.charAt(j) == '$' ? j + 1 : -1;
+        }
+
+        private String dollarQuoted() {
+            int tagEnd = dollarTagEnd();
+            String tag = s.substring(i, tagEnd);
+            int close = s.indexOf(tag, tagEnd);
+            String body = close < 0 ? s.substring(tagEnd) : s.substring(tagEnd, close);
+            i = close < 0 ? s.length() : close + tag.length();
+            String why = string(body);
+            if (why != null) {
+                return why;
+            }
+            if (depth >= MAX_DEPTH) {
+                return "dollar quotes nested too deeply to check";
+            }
+            return new Scan(body, depth + 1).run();
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package dev.portcullis.bastion;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.portcullis.bastion.db.DatabaseProxy;
+import dev.portcullis.bastion.db.DbTls;
+import dev.portcullis.bastion.upstream.TargetInventory;
+import dev.portcullis.recording.FileSystemRecordingStorage;
+import dev.portcullis.recording.RecordingClock;
+import dev.portcullis.recording.RecordingKeys;
+import dev.portcullis.recording.RecordingSigner;
+import dev.portcullis.recording.Recordings;
+import dev.portcullis.testkit.Commands;
+import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.workflow.policy.AccessLevel;
+import dev.portcullis.workflow.policy.TargetKind;
+import dev.portcullis.workflow.port.DatabaseCredentials;
+
+/**
+ * A bastion whose database proxy (TLS required, self-signed certificate made at run time) stands in front of a real
+ * PostgreSQL server with a database {@code orders} and two roles, and the stock {@code psql} to drive it. The roles'
+ * passwords are in the bastion's inventory only; people log in with credentials handed out by {@link #credential}.
+ */
+final class DatabaseFixture implements AutoCloseable {
+
+    static final String TARGET = "prod-db";
+    static final String READ_ROLE = "app_readonly";
+    static final String WRITE_ROLE = "app_admin";
+    static final String REDACTED_ROLE = "app_secret";
+    static final String PORTAL = "http://portal.example/requests/new";
+
+    final Path dir;
+    final LocalPostgres pg;
+    final GrantBook grants;
+    final MemorySessionIndex index = new MemorySessionIndex();
+    final Path recordingsDir;
+    final FileSystemRecordingStorage storage;
+    final RecordingSigner signer;
+    final Bastion bastion;
+    final Map<String, String> credentials = new ConcurrentHashMap<>();
+    final AtomicReference<Boolean> brokerDown = new AtomicReference<>(false);
+
+    DatabaseFixture(Path dir) throws IOException {
+        this.dir = dir;
+        this.pg = LocalPostgres.shared();
+        pg.createDatabase("orders");
+        Path passwords = dir.resolve("db-passwords");
+        Files.createDirectories(passwords);
+        for (String role : List.of(READ_ROLE, WRITE_ROLE, REDACTED_ROLE)) {
+            String password = UUID.randomUUID().toString();
+            pg.createRole(role, password);
+            Files.writeString(passwords.resolve(role), password + "\n");
+        }
+        pg.sql("orders", "create table if not exists items (id serial primary key, name text not null, secret text)");
+        pg.sql("orders", "grant select on items to " + READ_ROLE + "; grant all on items to " + WRITE_ROLE + ", " + REDACTED_ROLE
+                + "; grant usage on sequence items_id_seq to " + WRITE_ROLE + ", " + REDACTED_ROLE);
+        this.grants = new GrantBook("""
+                targets:
+                  - {name: %1$s, kind: postgres, host: 127.0.0.1, port: %2$d, database: orders}
+                rules:
+                  - {name: db-read, requesters: [engineers], targets: [%1$s], logins: [%3$s], maxDuration: 4h, access: read,
+                     approvals: {required: 1, from: [dba-approvers]}}
+                  - {name: db-write, requesters: [engineers], targets: [%1$s], logins: [%4$s], maxDuration: 4h, access: write,
+                     approvals: {required: 1, from: [dba-approvers]}}
+                  - {name: db-redacted, requesters: [engineers], targets: [%1$s], logins: [%5$s], maxDuration: 4h, access: write,
+                     approvals: {required: 1, from: [dba-approvers]}, session: {recordQueryParameters: false}}
+                """.formatted(TARGET, pg.port(), READ_ROLE, WRITE_ROLE, REDACTED_ROLE));
+        Path targets = dir.resolve("targets.yaml");
+        Files.writeString(targets, """
+                databases:
+                  %s:
+                    roles:
+                      %s: {passwordFile: %s}
+                      %s: {passwordFile: %s}
+                      %s: {passwordFile: %s}
+                """.formatted(TARGET, READ_ROLE, passwords.resolve(READ_ROLE), WRITE_ROLE, passwords.resolve(WRITE_ROLE),
+                REDACTED_ROLE, passwords.resolve(REDACTED_ROLE)));
+        TargetInventory inventory = TargetInventory.load(targets);
+        recordingsDir = dir.resolve("recordings");
+        storage = new FileSystemRecordingStorage(recordingsDir);
+        signer = RecordingKeys.loadOrGenerate(dir.resolve("rec.pem"), dir.resolve("rec.pub.pem"));
+        DatabaseCredentials issuer = credential -> {
+            if (brokerDown.get()) {
+                throw new dev.portcullis.workflow.port.GrantAuthority.AuthorityUnavailableException("connection refused", null);
+            }
+            return Optional.ofNullable(credentials.get(credential));
+        };
+        bastion = Bastion.start(new Bastion.Parts("127.0.0.1", 0, HostKeys.loadOrGenerate(dir.resolve("host_key")),
+                new Recordings(storage, signer, Bastion.RECORDING_OPTIONS, RecordingClock.system()),
+                () -> inventory, grants, index, () -> null, () -> null, Map.of(), PORTAL, "bastion-test", Duration.ofSeconds(10),
+                Clock.systemUTC(), DatabaseProxy.Options.defaults("127.0.0.1", 0, DbTls.selfSigned(dir.resolve("state"),
+                        List.of("localhost", "127.0.0.1"))), issuer));
+    }
+
+    /** A credential for a person, as the broker would issue it. */
+    String credential(String person) {
+        String c = "pcdb_" + UUID.randomUUID().toString().replace("-", "");
+        credentials.put(c, person);
+        return c;
+    }
+
+    UUID grant(String person, String role, Duration duration) {
+        String rule = role.equals(READ_ROLE) ? "db-read" : role.equals(WRITE_ROLE) ? "db-write" : "db-redacted";
+        return grants.grant(person, TARGET, TargetKind.POSTGRES, role, rule, role.equals(READ_ROLE) ? AccessLevel.READ : AccessLevel.WRITE,
+                duration);
+    }
+
+    int port() {
+        return bastion.databasePort();
+    }
+
+    /** The libpq connection string for the proxy. */
+    String conninfo(String role, String sslmode) {
+        return "host=127.0.0.1 port=" + port() + " dbname=" + TARGET + " user=" + role + " sslmode=" + sslmode + " connect_timeout=10";
+    }
+
+    /** Runs psql through the proxy with this password; -v ON_ERROR_STOP so that a failed statement is exit status 3. */
+    Commands.Result psql(String role, String password, String sslmode, String sql) throws IOException {
+        return psql(role, password, sslmode, sql, Map.of());
+    }
+
+    Commands.Result psql(String role, String password, String sslmode, String sql, Map<String, String> env) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(pg.binDir().resolve("psql").toString(), "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                conninfo(role, sslmode)));
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("PGPASSWORD", password);
+        return Commands.run(cmd, sql, Duration.ofSeconds(60), all);
+    }
+
+    String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port() + "/" + TARGET + "?sslmode=require&connectTimeout=10";
+    }
+
+    @Override
+    public void close() {
+        bastion.close();
+    }
+}

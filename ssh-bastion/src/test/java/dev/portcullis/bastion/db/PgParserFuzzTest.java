@@ -1,0 +1,77 @@
+package dev.portcullis.bastion.db;
+
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+/**
+ * Coverage-guided fuzzing (Jazzer) of everything the proxy parses from a client before it is authenticated or
+ * authorized: the startup packet, every message type, the read-only guard's SQL lexer, and the statement log fed
+ * with what was parsed. The only acceptable failure is a {@link PgProtocolException} (or the end of the bytes); any
+ * other exception, a hang or an allocation beyond the message limit is a finding. In the test suite it runs for a
+ * bounded time (JAZZER_FUZZ=1, see the pom) on top of its seed inputs in {@code src/test/resources}.
+ */
+class PgParserFuzzTest {
+
+    private static final int LIMIT = 64 * 1024;
+
+    @FuzzTest(maxDuration = "20s")
+    void clientBytesNeverBreakTheProxyOtherThanAsAProtocolError(FuzzedDataProvider data) {
+        boolean readOnly = data.consumeBoolean();
+        byte[] bytes = data.consumeRemainingAsBytes();
+        PgFrontend frontend = new PgFrontend(new ByteArrayInputStream(bytes), LIMIT);
+        QueryLog log = new QueryLog("fuzz", readOnly);
+        try {
+            PgFrontend.First first = frontend.readFirst();
+            if (first == null) {
+                return;
+            }
+            if (first.code() == PgFrontend.PROTOCOL_3_0) {
+                PgFrontend.startup(first.body());
+            }
+            for (int i = 0; i < 1000; i++) {
+                PgMessage m = frontend.read();
+                if (m == null) {
+                    return;
+                }
+                switch (m.typeChar()) {
+                    case 'Q' -> {
+                        String sql = PgFrontend.query(m);
+                        ReadOnlyGuard.refusal(sql);
+                        log.query(sql);
+                    }
+                    case 'P' -> {
+                        PgFrontend.Parse parse = PgFrontend.parse(m);
+                        ReadOnlyGuard.refusal(parse.query());
+                        log.parse(parse);
+                    }
+                    case 'B' -> log.bind(PgFrontend.bind(m));
+                    case 'E' -> log.execute(PgFrontend.execute(m));
+                    case 'C' -> log.close(PgFrontend.close(m));
+                    case 'D' -> PgFrontend.close(m);
+                    case 'S' -> log.sync();
+                    case 'F' -> log.functionCall();
+                    default -> {
+                        // relayed as they are
+                    }
+                }
+                // the server's side of the log, driven by the same bytes
+                switch (i % 5) {
+                    case 0 -> log.commandComplete("SELECT " + i);
+                    case 1 -> log.error("42601", "syntax error");
+                    case 2 -> log.readyForQuery();
+                    case 3 -> log.emptyQuery();
+                    default -> log.portalSuspended();
+                }
+            }
+            log.unanswered("end");
+        } catch (PgProtocolException | EOFException expected) {
+            // the connection would be closed with this protocol error
+        } catch (IOException e) {
+            throw new AssertionError("only protocol errors may come out of the parser, not " + e, e);
+        }
+    }
+}
