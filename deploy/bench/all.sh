@@ -25,13 +25,20 @@ for f in deploy/bench/*.sh; do
 done
 [ ${#scripts[@]} -gt 0 ] || { echo "no benchmark scripts in deploy/bench" >&2; exit 1; }
 
+for only in ${BENCH_ONLY:-}; do
+  [ -f "deploy/bench/$only.sh" ] && [ "$only" != all ] || { echo "BENCH_ONLY names $only, which is no script in deploy/bench" >&2; exit 2; }
+done
+
 failed=()
+ran=()
+since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 if ! $collect_only; then
   for name in "${scripts[@]}"; do
     if [ -n "${BENCH_ONLY:-}" ] && ! [[ " $BENCH_ONLY " == *" $name "* ]]; then
       echo "== $name: skipped (BENCH_ONLY)"; continue
     fi
     echo "== $name: deploy/bench/$name.sh ($(date -u +%H:%M:%S) UTC)"
+    ran+=("$name")
     if ! "deploy/bench/$name.sh"; then
       echo "== $name: FAILED" >&2
       failed+=("$name")
@@ -39,7 +46,8 @@ if ! $collect_only; then
   done
 fi
 
-# The collector needs nothing but a JDK (source launcher), so --collect-only works before any build.
+# The collector needs nothing but a JDK (source launcher), so --collect-only works before any build. Figures of a
+# script that ran now but are older than this run are marked stale, like those of a script that failed.
 (IFS=,; java deploy/src/main/java/dev/portcullis/deploy/bench/BenchmarkReport.java \
-  --figures "$figures_dir" --out "$report" --scripts "${scripts[*]}" --failed "${failed[*]:-}")
+  --figures "$figures_dir" --out "$report" --scripts "${scripts[*]}" --failed "${failed[*]:-}" --ran "${ran[*]:-}" --since "$since")
 [ ${#failed[@]} -eq 0 ] || { echo "failed: ${failed[*]}" >&2; exit 1; }

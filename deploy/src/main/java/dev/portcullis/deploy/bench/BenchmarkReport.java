@@ -24,7 +24,9 @@ import java.util.stream.Stream;
  * same run, the ratio, the target and whether it is met, with the machine described. Run by deploy/bench/all.sh with
  * the JDK's source launcher (JDK classes only, so no build is needed):
  * {@code java deploy/src/main/java/dev/portcullis/deploy/bench/BenchmarkReport.java --figures docs/benchmarks
- * --out docs/benchmarks.md --scripts workflow,grant-end,bastion [--failed NAME,...]}. The contract is in deploy/bench/README.md.
+ * --out docs/benchmarks.md --scripts workflow,grant-end,bastion [--ran NAME,... --since INSTANT] [--failed NAME,...]}: figures of a
+ * script that failed, or that ran since INSTANT but left figures from before it, are marked stale. The contract is in
+ * deploy/bench/README.md.
  */
 public final class BenchmarkReport {
 
@@ -50,8 +52,8 @@ public final class BenchmarkReport {
         }
     }
 
-    /** A script's figures files: their run times and rows, or why there are none. */
-    record ScriptFigures(String script, List<Figure> figures, List<String> runs, List<String> problems, boolean failed) {
+    /** A script's figures files: their run times and rows, or why there are none; {@code stale} says why they are old, or is null. */
+    record ScriptFigures(String script, List<Figure> figures, List<String> runs, List<String> problems, String stale) {
     }
 
     private BenchmarkReport() {
@@ -63,17 +65,20 @@ public final class BenchmarkReport {
             options.put(args[i], args[i + 1]);
         }
         if (!options.containsKey("--figures") || !options.containsKey("--out") || !options.containsKey("--scripts")) {
-            System.err.println("usage: BenchmarkReport --figures DIR --out FILE --scripts a,b,c [--failed a,b]");
+            System.err.println("usage: BenchmarkReport --figures DIR --out FILE --scripts a,b,c [--ran a,b --since INSTANT] [--failed a,b]");
             System.exit(2);
         }
         Path dir = Path.of(options.get("--figures"));
         List<String> scripts = split(options.get("--scripts"));
         Set<String> failed = Set.copyOf(split(options.getOrDefault("--failed", "")));
-        List<ScriptFigures> collected = collect(dir, scripts, failed);
+        Set<String> ran = Set.copyOf(split(options.getOrDefault("--ran", "")));
+        Instant since = options.containsKey("--since") ? Instant.parse(options.get("--since")) : null;
+        List<ScriptFigures> collected = collect(dir, scripts, failed, ran, since);
         String report = render(collected, Machine.describe(), Instant.now());
         Path out = Path.of(options.get("--out"));
         Files.writeString(out, report, StandardCharsets.UTF_8);
-        long notMet = collected.stream().flatMap(s -> s.figures().stream()).filter(f -> f.met().equals(Optional.of(false))).count();
+        long notMet = collected.stream().filter(s -> s.stale() == null).flatMap(s -> s.figures().stream())
+                .filter(f -> f.met().equals(Optional.of(false))).count();
         System.out.println("wrote " + out + ": " + collected.stream().mapToInt(s -> s.figures().size()).sum() + " figures from "
                 + scripts.size() + " scripts, " + notMet + " target(s) not met" + (failed.isEmpty() ? "" : ", failed: " + String.join(", ", failed)));
         collected.forEach(s -> s.problems().forEach(p -> System.err.println("warning: " + s.script() + ": " + p)));
@@ -85,6 +90,11 @@ public final class BenchmarkReport {
 
     /** Each script's figures files in {@code dir}; a file belongs to the script with the longest matching name. */
     static List<ScriptFigures> collect(Path dir, List<String> scripts, Set<String> failed) throws IOException {
+        return collect(dir, scripts, failed, Set.of(), null);
+    }
+
+    /** As above; a script in {@code ran} whose figures were measured before {@code since} left old figures: stale. */
+    static List<ScriptFigures> collect(Path dir, List<String> scripts, Set<String> failed, Set<String> ran, Instant since) throws IOException {
         List<Path> files;
         try (Stream<Path> list = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
             files = list.filter(p -> p.getFileName().toString().endsWith(".figures.tsv")).sorted().toList();
@@ -102,9 +112,23 @@ public final class BenchmarkReport {
             if (figures.isEmpty() && problems.isEmpty()) {
                 problems.add("no figures: no " + script + ".figures.tsv in " + dir + " (the script never ran here, or does not follow the contract)");
             }
-            result.add(new ScriptFigures(script, figures, runs, problems, failed.contains(script)));
+            String stale = null;
+            if (failed.contains(script)) {
+                stale = "the last run failed";
+            } else if (ran.contains(script) && since != null && !figures.isEmpty() && runs.stream().anyMatch(r -> before(r, since))) {
+                stale = "the last run left figures from before it (" + String.join(", ", runs) + ")";
+            }
+            result.add(new ScriptFigures(script, figures, runs, problems, stale));
         }
         return result;
+    }
+
+    private static boolean before(String run, Instant since) {
+        try {
+            return Instant.parse(run).isBefore(since);
+        } catch (RuntimeException notAnInstant) {
+            return true;
+        }
     }
 
     static String owner(Path file, List<String> scripts) {
@@ -184,8 +208,8 @@ public final class BenchmarkReport {
             for (Figure f : s.figures()) {
                 Optional<Boolean> ok = f.met();
                 String verdict;
-                if (s.failed()) {
-                    verdict = "stale: the last run failed";
+                if (s.stale() != null) {
+                    verdict = "stale";
                 } else if (ok.isEmpty()) {
                     verdict = "(no target)";
                 } else {
@@ -193,7 +217,7 @@ public final class BenchmarkReport {
                 }
                 if (ok.isPresent()) {
                     withTarget++;
-                    if (ok.get() && !s.failed()) {
+                    if (ok.get() && s.stale() == null) {
                         met++;
                     }
                 }
@@ -208,7 +232,7 @@ public final class BenchmarkReport {
         md.append("\n").append(met).append(" of ").append(withTarget).append(" targets met.\n\n");
         md.append("## Runs\n\n| script | run (UTC) | state |\n| --- | --- | --- |\n");
         for (ScriptFigures s : scripts) {
-            String state = s.failed() ? "**failed** in the last run of all.sh; figures above are from an earlier run"
+            String state = s.stale() != null ? "**stale**: " + s.stale() + "; its figures above are older"
                     : s.problems().isEmpty() ? "ok" : String.join("; ", s.problems());
             md.append("| `deploy/bench/").append(s.script()).append(".sh` | ").append(s.runs().isEmpty() ? "-" : String.join(", ", s.runs()))
                     .append(" | ").append(state.replace("|", "\\|")).append(" |\n");

@@ -67,20 +67,36 @@ class BenchmarkReportTest {
     void theReportShowsEachFigureAgainstItsBaselineAndTheMachine() {
         ScriptFigures workflow = new ScriptFigures("workflow", List.of(
                 new Figure("workflow", "request + 2 approvals", 38, "flows/s", "3 GET /api/v1/me per flow", 410, "value>=200", "benchmarks/workflow.md")),
-                List.of("2026-11-23T12:00:00Z"), List.of(), false);
+                List.of("2026-11-23T12:00:00Z"), List.of(), null);
         ScriptFigures grantEnd = new ScriptFigures("grant-end", List.of(
                 new Figure("grant-end", "grant end to event, p99", 139, "ms", "release by hand, p99", 120, "value<=1000", "benchmarks/grant-end.md")),
-                List.of("2026-11-22T10:00:00Z"), List.of(), true);
-        ScriptFigures postgres = new ScriptFigures("postgres", List.of(), List.of(), List.of("no figures: no postgres.figures.tsv"), false);
+                List.of("2026-11-22T10:00:00Z"), List.of(), "the last run failed");
+        ScriptFigures postgres = new ScriptFigures("postgres", List.of(), List.of(), List.of("no figures: no postgres.figures.tsv"), null);
         String md = BenchmarkReport.render(List.of(workflow, grantEnd, postgres), "AMD EPYC, 2 cores, 23.5 GiB RAM; Debian 12; OpenJDK 17",
                 Instant.parse("2026-11-23T12:30:00Z"));
         assertThat(md).startsWith("# Benchmarks\n")
                 .contains("Machine (where all.sh ran): AMD EPYC, 2 cores, 23.5 GiB RAM; Debian 12; OpenJDK 17.")
                 .contains("| [workflow](benchmarks/workflow.md) | request + 2 approvals | 38 flows/s | 3 GET /api/v1/me per flow | 410 flows/s | 0.09 | `value >= 200` | **no** |")
-                .contains("| [grant-end](benchmarks/grant-end.md) | grant end to event, p99 | 139 ms | release by hand, p99 | 120 ms | 1.16 | `value <= 1000` | stale: the last run failed |")
+                .contains("| [grant-end](benchmarks/grant-end.md) | grant end to event, p99 | 139 ms | release by hand, p99 | 120 ms | 1.16 | `value <= 1000` | stale |")
                 .contains("0 of 2 targets met.")
                 .contains("| `deploy/bench/postgres.sh` | - | no figures: no postgres.figures.tsv |")
-                .contains("| `deploy/bench/grant-end.sh` | 2026-11-22T10:00:00Z | **failed**");
+                .contains("| `deploy/bench/grant-end.sh` | 2026-11-22T10:00:00Z | **stale**: the last run failed; its figures above are older |");
+    }
+
+    @Test
+    void figuresLeftFromBeforeARunAreStale(@TempDir Path dir) throws Exception {
+        new BenchmarkFigures("benchmarks/workflow.md").add("flows", 250, "flows/s", "GET /me", 400, "value>=200").writeBeside(dir.resolve("workflow.md"));
+        Files.writeString(dir.resolve("bastion.figures.tsv"), BenchmarkFigures.MAGIC + "\n# run 2026-11-01T00:00:00Z\n" + BenchmarkFigures.HEADER + "\n"
+                + "throughput\t150\tMiB/s\tProxyJump\t300\tratio>=0.9\tbenchmarks/bastion.md\n");
+        Instant since = Instant.now().minusSeconds(60);
+        List<ScriptFigures> collected = BenchmarkReport.collect(dir, List.of("workflow", "bastion", "grant-end"), Set.of("grant-end"),
+                Set.of("workflow", "bastion", "grant-end"), since);
+        assertThat(collected.get(0).stale()).isNull();
+        assertThat(collected.get(1).stale()).contains("from before it (2026-11-01T00:00:00Z)");
+        assertThat(collected.get(2).stale()).isEqualTo("the last run failed");
+        assertThat(collected.get(2).problems()).singleElement().asString().contains("no grant-end.figures.tsv");
+        // a script that did not run this time keeps its figures without a mark
+        assertThat(BenchmarkReport.collect(dir, List.of("bastion"), Set.of(), Set.of(), since).get(0).stale()).isNull();
     }
 
     @Test
