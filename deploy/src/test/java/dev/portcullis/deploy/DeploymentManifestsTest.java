@@ -191,6 +191,17 @@ class DeploymentManifestsTest {
     }
 
     @Test
+    void misspeltFieldsAndRetiredApiVersionsAreRefused() throws IOException {
+        assertThat(problemsAfter("Deployment", "portcullis-broker", d -> firstContainer(d).put("readinesProbe", firstContainer(d).remove("readinessProbe"))))
+                .anySatisfy(p -> assertThat(p).contains("unknown container field readinesProbe"))
+                .anySatisfy(p -> assertThat(p).contains("no readinessProbe"));
+        assertThat(problemsAfter("Deployment", "bastion-segment-a", d -> map(map(map(d.get("spec")).get("template")).get("spec")).put("securitycontext", Map.of())))
+                .anySatisfy(p -> assertThat(p).contains("unknown pod spec field securitycontext"));
+        assertThat(problemsAfter("PodDisruptionBudget", "portcullis-broker", b -> b.put("apiVersion", "policy/v1beta1")))
+                .anySatisfy(p -> assertThat(p).contains("apiVersion policy/v1beta1, expected policy/v1"));
+    }
+
+    @Test
     void settingsMustBeDocumented() throws IOException {
         assertThat(problemsAfter("ConfigMap", "portcullis-broker-config", c -> map(c.get("data")).put("PORTCULLIS_TURBO", "true")))
                 .anySatisfy(p -> assertThat(p).contains("setting PORTCULLIS_TURBO is in neither README's settings table nor ssh-bastion/README.md"));

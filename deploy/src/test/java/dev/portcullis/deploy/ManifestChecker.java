@@ -63,6 +63,22 @@ final class ManifestChecker {
     static final String SEGMENT = "portcullis.dev/segment";
     static final String TARGET = "portcullis.dev/target";
     static final String TARGET_CIDRS = "portcullis.dev/target-cidrs";
+    /** The API version of each kind the manifests use, as served by current Kubernetes (1.25+ removed the betas). */
+    private static final Map<String, String> API_VERSIONS = Map.ofEntries(Map.entry("Namespace", "v1"), Map.entry("ConfigMap", "v1"),
+            Map.entry("Secret", "v1"), Map.entry("Service", "v1"), Map.entry("PersistentVolumeClaim", "v1"), Map.entry("Deployment", "apps/v1"),
+            Map.entry("StatefulSet", "apps/v1"), Map.entry("DaemonSet", "apps/v1"), Map.entry("PodDisruptionBudget", "policy/v1"),
+            Map.entry("NetworkPolicy", "networking.k8s.io/v1"), Map.entry("Ingress", "networking.k8s.io/v1"),
+            Map.entry("HorizontalPodAutoscaler", "autoscaling/v2"));
+    /** Fields of a container and of a pod spec (core/v1), so that a misspelt one is not silently ignored by the checks. */
+    private static final Set<String> CONTAINER_FIELDS = Set.of("name", "image", "imagePullPolicy", "command", "args", "workingDir", "ports", "env",
+            "envFrom", "resources", "resizePolicy", "restartPolicy", "securityContext", "volumeMounts", "volumeDevices", "readinessProbe",
+            "livenessProbe", "startupProbe", "lifecycle", "terminationMessagePath", "terminationMessagePolicy", "stdin", "stdinOnce", "tty");
+    private static final Set<String> POD_FIELDS = Set.of("containers", "initContainers", "volumes", "securityContext", "serviceAccountName",
+            "automountServiceAccountToken", "terminationGracePeriodSeconds", "topologySpreadConstraints", "affinity", "nodeSelector",
+            "tolerations", "priorityClassName", "enableServiceLinks", "imagePullSecrets", "dnsPolicy", "dnsConfig", "hostname", "subdomain",
+            "restartPolicy", "schedulerName", "runtimeClassName", "shareProcessNamespace", "readinessGates", "preemptionPolicy", "overhead",
+            "hostNetwork", "hostPID", "hostIPC", "hostUsers", "setHostnameAsFQDN", "os", "activeDeadlineSeconds", "serviceAccount",
+            "ephemeralContainers", "hostAliases", "resourceClaims", "schedulingGates", "nodeName");
     private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "ClusterRole", "ClusterRoleBinding", "StorageClass",
             "PersistentVolume", "IngressClass", "CustomResourceDefinition", "PriorityClass");
 
@@ -181,6 +197,12 @@ final class ManifestChecker {
         if (!CLUSTER_SCOPED.contains(m.kind()) && blank(metadata.get("namespace"))) {
             problems.add(m.where() + ": no metadata.namespace");
         }
+        String apiVersion = API_VERSIONS.get(m.kind());
+        if (apiVersion == null) {
+            problems.add(m.where() + ": a kind these checks do not know; add its API version to ManifestChecker");
+        } else if (!apiVersion.equals(m.doc().get("apiVersion"))) {
+            problems.add(m.where() + ": apiVersion " + m.doc().get("apiVersion") + ", expected " + apiVersion);
+        }
     }
 
     // --- workloads
@@ -193,6 +215,11 @@ final class ManifestChecker {
         }
         if ("broker".equals(p.labels().get(COMPONENT)) && p.replicas() < 2) {
             problems.add(m.where() + ": " + p.replicas() + " broker replica(s); scale-out needs at least 2");
+        }
+        for (String field : p.spec().keySet()) {
+            if (!POD_FIELDS.contains(field)) {
+                problems.add(m.where() + ": unknown pod spec field " + field);
+            }
         }
         Map<String, Object> podSecurity = map(p.spec().get("securityContext"));
         if (!"RuntimeDefault".equals(map(podSecurity.get("seccompProfile")).get("type"))) {
@@ -214,6 +241,11 @@ final class ManifestChecker {
 
     private void container(Pods p, Map<String, Object> c, Map<String, Object> podSecurity, Map<String, Map<String, Object>> volumes) {
         String where = p.owner().where() + " container " + c.get("name");
+        for (String field : c.keySet()) {
+            if (!CONTAINER_FIELDS.contains(field)) {
+                problems.add(where + ": unknown container field " + field);
+            }
+        }
         if (blank(c.get("image"))) {
             problems.add(where + ": no image");
         }
