@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongFunction;
 
 /**
@@ -60,6 +61,9 @@ public final class RecordingWriter {
     private final CompletableFuture<RecordingManifest> finished = new CompletableFuture<>();
     private final Object appendLock = new Object();
     private volatile boolean closeRequested;
+    /** The writer has nothing pending and parks until a line arrives. */
+    private volatile boolean idle;
+    private final int wakeAt;
     private final Thread thread;
 
     private RecordingWriter(ChunkedRecording chunks, RecordingMetadata metadata, RecordingSigner signer,
@@ -72,6 +76,7 @@ public final class RecordingWriter {
         this.listener = listener;
         this.startNanos = clock.nanoTime();
         this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
+        this.wakeAt = Math.max(1, options.queueCapacity() / 2);
         // A small stack: a bastion runs one writer per live session and the loop is shallow.
         this.thread = new Thread(null, this::run, "recording-writer-" + metadata.id(), 256 * 1024);
         this.thread.setDaemon(true);
@@ -215,6 +220,11 @@ public final class RecordingWriter {
             Thread.currentThread().interrupt();
             throw fail("interrupted while waiting for room in the recording queue", e);
         }
+        // Wake the writer only when it must act now: it is idle (a flush deadline starts), the queue is half
+        // full, or someone waits for a barrier or a close.
+        if (idle || !(item instanceof Line) || queue.size() >= wakeAt) {
+            LockSupport.unpark(thread);
+        }
         // The writer thread may have failed (and emptied the queue) just as the item went in.
         throwIfFailed();
     }
@@ -223,9 +233,32 @@ public final class RecordingWriter {
         PendingChunk pending = new PendingChunk(options.flushInterval(), options.maxChunkBytes());
         try {
             while (!isFailed()) {
-                Item item = pending.isEmpty()
-                        ? queue.take()
-                        : queue.poll(Math.min(MAX_POLL_NANOS, pending.nanosUntilDue(clock.nanoTime())), TimeUnit.NANOSECONDS);
+                Item item = queue.poll();
+                if (item == null) {
+                    if (pending.isEmpty()) {
+                        // Idle: the next line wakes the writer, so its flush deadline starts when it was written.
+                        idle = true;
+                        if (queue.isEmpty()) {
+                            LockSupport.parkNanos(this, MAX_POLL_NANOS);
+                        }
+                        idle = false;
+                    } else {
+                        // Lines are waiting for their deadline: sleep until it, unless the queue fills up or a
+                        // barrier or a close arrives (the producers wake the writer then), instead of waking for
+                        // every line: one wake-up per line was most of a database session's recording cost.
+                        long wait = Math.min(MAX_POLL_NANOS, pending.nanosUntilDue(clock.nanoTime()));
+                        if (wait > 0) {
+                            LockSupport.parkNanos(this, wait);
+                        }
+                    }
+                    if (Thread.interrupted() && !isFailed()) {
+                        throw new InterruptedException();
+                    }
+                    if (pending.isDue(clock.nanoTime())) {
+                        persist(pending);
+                    }
+                    continue;
+                }
                 while (item != null && !isFailed()) {
                     if (item instanceof Close) {
                         persist(pending);

@@ -49,9 +49,16 @@ final class DatabaseFixture implements AutoCloseable {
     final RecordingSigner signer;
     final Bastion bastion;
     final Map<String, String> credentials = new ConcurrentHashMap<>();
+    /** The roles' real passwords, which only the bastion's inventory holds (and the benchmark's pgbouncer). */
+    final Map<String, String> rolePasswords = new ConcurrentHashMap<>();
     final AtomicReference<Boolean> brokerDown = new AtomicReference<>(false);
 
     DatabaseFixture(Path dir) throws IOException {
+        this(dir, true);
+    }
+
+    /** @param tls false for a proxy without TLS (benchmarks against a pooler without TLS) */
+    DatabaseFixture(Path dir, boolean tls) throws IOException {
         this.dir = dir;
         this.pg = LocalPostgres.shared();
         pg.createDatabase("orders");
@@ -61,6 +68,7 @@ final class DatabaseFixture implements AutoCloseable {
             String password = UUID.randomUUID().toString();
             pg.createRole(role, password);
             Files.writeString(passwords.resolve(role), password + "\n");
+            rolePasswords.put(role, password);
         }
         pg.sql("orders", "create table if not exists items (id serial primary key, name text not null, secret text)");
         pg.sql("orders", "grant select on items to " + READ_ROLE + "; grant all on items to " + WRITE_ROLE + ", " + REDACTED_ROLE
@@ -99,8 +107,8 @@ final class DatabaseFixture implements AutoCloseable {
         bastion = Bastion.start(new Bastion.Parts("127.0.0.1", 0, HostKeys.loadOrGenerate(dir.resolve("host_key")),
                 new Recordings(storage, signer, Bastion.RECORDING_OPTIONS, RecordingClock.system()),
                 () -> inventory, grants, index, () -> null, () -> null, Map.of(), PORTAL, "bastion-test", Duration.ofSeconds(10),
-                Clock.systemUTC(), DatabaseProxy.Options.defaults("127.0.0.1", 0, DbTls.selfSigned(dir.resolve("state"),
-                        List.of("localhost", "127.0.0.1"))), issuer));
+                Clock.systemUTC(), DatabaseProxy.Options.defaults("127.0.0.1", 0, tls ? DbTls.selfSigned(dir.resolve("state"),
+                        List.of("localhost", "127.0.0.1")) : null), issuer));
     }
 
     /** A credential for a person, as the broker would issue it. */

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
@@ -57,6 +58,11 @@ public final class DatabaseProxy implements AutoCloseable {
     private final CancelKeys cancelKeys = new CancelKeys();
     private final ServerSocket listener;
     private final ExecutorService threads;
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "db-startup-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
     private final Set<DatabaseSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean closed;
@@ -142,6 +148,10 @@ public final class DatabaseProxy implements AutoCloseable {
         return credentials;
     }
 
+    ScheduledExecutorService watchdog() {
+        return watchdog;
+    }
+
     CancelKeys cancelKeys() {
         return cancelKeys;
     }
@@ -166,5 +176,6 @@ public final class DatabaseProxy implements AutoCloseable {
             s.end("CLOSED", "the bastion is shutting down");
         }
         threads.shutdownNow();
+        watchdog.shutdownNow();
     }
 }

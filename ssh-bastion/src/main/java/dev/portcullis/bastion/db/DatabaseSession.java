@@ -1,19 +1,17 @@
 package dev.portcullis.bastion.db;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,12 +66,15 @@ final class DatabaseSession implements LiveSession, Runnable {
     private final DatabaseProxy proxy;
     private Socket client;
     private InputStream clientIn;
-    private OutputStream clientOut;
+    private PgStreams.Out clientOut;
+    private volatile boolean started;
     private final ReentrantLock clientWrite = new ReentrantLock();
     private final SessionLedger ledger;
     private final AtomicBoolean finished = new AtomicBoolean();
     private final String clientAddress;
     private volatile PgUpstream upstream;
+    /** The upstream socket while the proxy logs in, so that the watchdog can close it too. */
+    private volatile Socket upstreamSocket;
     private volatile String endStatus;
     private volatile String endDetail;
     private boolean tls;
@@ -93,12 +94,25 @@ final class DatabaseSession implements LiveSession, Runnable {
     public void run() {
         try {
             client.setTcpNoDelay(true);
-            client.setSoTimeout((int) proxy.options().startupTimeout().toMillis());
+            // A watchdog instead of a socket timeout: a timeout would put the socket in non-blocking mode for good,
+            // and every later read would cost a poll on top of the read.
+            ScheduledFuture<?> watchdog = proxy.watchdog().schedule(() -> {
+                if (!started) {
+                    tellAndEnd("ERROR", "08P01", "the connection did not start up and log in within "
+                            + proxy.options().startupTimeout().toSeconds() + " s");
+                }
+            }, proxy.options().startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
             streams();
-            if (!handshake()) {
+            boolean open;
+            try {
+                open = handshake();
+            } finally {
+                started = true;
+                watchdog.cancel(false);
+            }
+            if (!open || finished.get()) {
                 return;
             }
-            client.setSoTimeout(0);
             Thread serverPump = new Thread(this::serverToClient, "db-server-" + clientAddress);
             serverPump.setDaemon(true);
             serverPump.start();
@@ -106,8 +120,6 @@ final class DatabaseSession implements LiveSession, Runnable {
         } catch (PgProtocolException e) {
             LOG.fine(() -> "protocol violation from " + clientAddress + ": " + e.getMessage());
             tellAndEnd("ERROR", "08P01", "protocol violation: " + e.getMessage());
-        } catch (SocketTimeoutException e) {
-            tellAndEnd("ERROR", "08P01", "the connection sent no complete startup in time");
         } catch (IOException e) {
             finish("CLOSED", "connection lost: " + e.getMessage());
         } catch (RuntimeException e) {
@@ -120,8 +132,8 @@ final class DatabaseSession implements LiveSession, Runnable {
     }
 
     private void streams() throws IOException {
-        clientIn = new BufferedInputStream(client.getInputStream(), 64 * 1024);
-        clientOut = new BufferedOutputStream(client.getOutputStream(), 64 * 1024);
+        clientIn = new PgStreams.In(client.getInputStream(), 64 * 1024);
+        clientOut = new PgStreams.Out(client.getOutputStream(), 64 * 1024);
     }
 
     // ---- start-up, authentication, authorization
@@ -322,7 +334,7 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
         PgUpstream up;
         try {
-            up = PgUpstream.connect(host, port, startup, role, password, proxy.services().connectTimeout());
+            up = PgUpstream.connect(host, port, startup, role, password, proxy.services().connectTimeout(), socket -> upstreamSocket = socket);
         } catch (PgUpstream.ServerRefused e) {
             LOG.warning("the server of " + grantName + " refused the proxy: " + e.getMessage());
             endStatus = "ERROR";
@@ -372,7 +384,7 @@ final class DatabaseSession implements LiveSession, Runnable {
 
     private void clientToServer() {
         PgFrontend frontend = new PgFrontend(clientIn, proxy.options().maxMessage());
-        OutputStream out = upstream.out;
+        PgStreams.Out out = upstream.out;
         try {
             while (true) {
                 PgMessage m = frontend.read();
@@ -386,7 +398,7 @@ final class DatabaseSession implements LiveSession, Runnable {
                     return;
                 }
                 out.write(sent.type());
-                writeInt(out, sent.body().length + 4);
+                out.writeInt(sent.body().length + 4);
                 out.write(sent.body());
                 if (m.typeChar() == 'X') {
                     out.flush();
@@ -488,7 +500,7 @@ final class DatabaseSession implements LiveSession, Runnable {
                     clientWrite.lock();
                     try {
                         clientOut.write(m.type());
-                        writeInt(clientOut, m.body().length + 4);
+                        clientOut.writeInt(m.body().length + 4);
                         clientOut.write(m.body());
                         if (in.available() == 0) {
                             clientOut.flush();
@@ -500,7 +512,7 @@ final class DatabaseSession implements LiveSession, Runnable {
                     clientWrite.lock();
                     try {
                         clientOut.write(type);
-                        writeInt(clientOut, length);
+                        clientOut.writeInt(length);
                         int left = bodyLength;
                         while (left > 0) {
                             int n = in.read(copy, 0, Math.min(copy.length, left));
@@ -648,6 +660,14 @@ final class DatabaseSession implements LiveSession, Runnable {
         if (up != null) {
             up.close();
         }
+        Socket connecting = upstreamSocket;
+        if (connecting != null) {
+            try {
+                connecting.close();
+            } catch (IOException e) {
+                // closing
+            }
+        }
         try {
             client.close();
         } catch (IOException e) {
@@ -662,13 +682,6 @@ final class DatabaseSession implements LiveSession, Runnable {
         byte[] out = new byte[b.length + 1];
         System.arraycopy(b, 0, out, 0, b.length);
         return out;
-    }
-
-    private static void writeInt(OutputStream out, int v) throws IOException {
-        out.write(v >>> 24);
-        out.write(v >>> 16);
-        out.write(v >>> 8);
-        out.write(v);
     }
 
     private static int readInt(InputStream in) throws IOException {

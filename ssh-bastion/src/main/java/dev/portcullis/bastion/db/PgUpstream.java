@@ -1,7 +1,5 @@
 package dev.portcullis.bastion.db;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +15,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import com.ongres.scram.client.ScramClient;
 
@@ -41,7 +40,7 @@ final class PgUpstream implements AutoCloseable {
 
     final Socket socket;
     final InputStream in;
-    final OutputStream out;
+    final PgStreams.Out out;
     /** ParameterStatus messages as the server sent them, to replay to the client. */
     final List<byte[]> parameterStatus = new ArrayList<>();
     final Map<String, String> parameters = new LinkedHashMap<>();
@@ -52,25 +51,28 @@ final class PgUpstream implements AutoCloseable {
     private PgUpstream(Socket socket, InetSocketAddress address) throws IOException {
         this.socket = socket;
         this.address = address;
-        this.in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-        this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+        this.in = new PgStreams.In(socket.getInputStream(), 64 * 1024);
+        this.out = new PgStreams.Out(socket.getOutputStream(), 64 * 1024);
     }
 
-    static PgUpstream connect(String host, int port, Map<String, String> startup, String role, String password, Duration timeout)
-            throws IOException {
+    /**
+     * @param created told the socket before anything is sent, so that whoever bounds the whole start-up can close it
+     *                (no read timeout is set here: it would cost every later read a poll)
+     */
+    static PgUpstream connect(String host, int port, Map<String, String> startup, String role, String password, Duration timeout,
+                              Consumer<Socket> created) throws IOException {
         InetSocketAddress address = new InetSocketAddress(host, port);
         Socket socket = new Socket();
         PgUpstream up = null;
         try {
+            created.accept(socket);
             socket.connect(address, (int) timeout.toMillis());
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout((int) timeout.toMillis());
             up = new PgUpstream(socket, address);
             up.out.write(PgOutput.startup(startup));
             up.out.flush();
             up.login(role, password);
             up.untilReady();
-            socket.setSoTimeout(0);
             return up;
         } catch (IOException | RuntimeException e) {
             socket.close();

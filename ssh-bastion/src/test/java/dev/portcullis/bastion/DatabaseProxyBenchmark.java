@@ -1,0 +1,235 @@
+package dev.portcullis.bastion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.portcullis.recording.event.QueryEvent;
+import dev.portcullis.recording.read.RecordingReader;
+import dev.portcullis.testkit.BenchmarkFigures;
+import dev.portcullis.testkit.Commands;
+import dev.portcullis.workflow.port.SessionIndex;
+
+/**
+ * {@code pgbench -S} through the recording database proxy against the same through Debian's pgbouncer in session mode
+ * (which records nothing), in one run on the same PostgreSQL server: TPS ratio, target >= 0.8 with every statement
+ * recorded (the test counts the recorded statements against pgbench's own count). Neither side uses TLS; both log in
+ * to the server with SCRAM. Run by {@code deploy/bench/postgres.sh}.
+ */
+@Tag("benchmark")
+class DatabaseProxyBenchmark {
+
+    private static final int SECONDS = Integer.getInteger("bench.seconds", 20);
+    private static final int CLIENTS = Integer.getInteger("bench.clients", 8);
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
+    private static final int SCALE = Integer.getInteger("bench.scale", 10);
+    private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
+    private static final Pattern PROCESSED = Pattern.compile("number of transactions actually processed: ([0-9]+)");
+
+    @Test
+    void pgbenchSelectOnlyThroughTheRecordingProxyAgainstPgbouncer(@TempDir Path dir) throws Exception {
+        try (DatabaseFixture f = new DatabaseFixture(dir, false)) {
+            f.pg.sql("orders", "drop table if exists pgbench_accounts, pgbench_branches, pgbench_tellers, pgbench_history");
+            Commands.Result init = Commands.run(List.of(f.pg.binDir().resolve("pgbench").toString(), "-i", "-q", "-s", String.valueOf(SCALE),
+                    "-h", "127.0.0.1", "-p", String.valueOf(f.pg.port()), "-U", f.pg.superuser(), "orders"), null, Duration.ofMinutes(10),
+                    Map.of("PGPASSWORD", f.pg.password()));
+            assertThat(init.exit()).as(init.err()).isZero();
+            f.pg.sql("orders", "grant select on pgbench_accounts, pgbench_branches, pgbench_tellers to " + DatabaseFixture.WRITE_ROLE);
+            f.grant("alice", DatabaseFixture.WRITE_ROLE, Duration.ofHours(4));
+            String credential = f.credential("alice");
+            String password = f.rolePasswords.get(DatabaseFixture.WRITE_ROLE);
+            try (Pgbouncer bouncer = Pgbouncer.start(dir.resolve("pgbouncer"), f.pg.port(), DatabaseFixture.WRITE_ROLE, password)) {
+                // warm both paths (JIT, caches, connections), then alternate
+                pgbench(f, bouncer.port(), password, 3);
+                pgbench(f, f.port(), credential, 3);
+                int sessionsBefore = f.index.opened.size();
+                List<double[]> bouncerRuns = new ArrayList<>();
+                List<double[]> proxyRuns = new ArrayList<>();
+                long bouncerCpu = 0;
+                long proxyCpu = 0;
+                for (int round = 0; round < ROUNDS; round++) {
+                    long before = cpuMillis(bouncer.pid());
+                    bouncerRuns.add(pgbench(f, bouncer.port(), password, SECONDS));
+                    bouncerCpu += cpuMillis(bouncer.pid()) - before;
+                    before = cpuMillis(ProcessHandle.current().pid());
+                    proxyRuns.add(pgbench(f, f.port(), credential, SECONDS));
+                    proxyCpu += cpuMillis(ProcessHandle.current().pid()) - before;
+                }
+                long bouncerTransactions = bouncerRuns.stream().mapToLong(r -> (long) r[1]).sum();
+                double bouncerTps = bouncerRuns.stream().mapToDouble(r -> r[0]).average().orElseThrow();
+                double proxyTps = proxyRuns.stream().mapToDouble(r -> r[0]).average().orElseThrow();
+                long proxyTransactions = proxyRuns.stream().mapToLong(r -> (long) r[1]).sum();
+
+                // every statement of the measured proxy runs is in a recording
+                List<SessionIndex.Opened> measured = f.index.opened.subList(sessionsBefore, f.index.opened.size());
+                long recorded = 0;
+                for (SessionIndex.Opened session : measured) {
+                    awaitClosed(f, session);
+                    try (var events = RecordingReader.open(f.storage, session.recordingId()).events()) {
+                        recorded += events.map(e -> e.event()).filter(e -> e instanceof QueryEvent q && q.query().startsWith("SELECT abalance"))
+                                .count();
+                    }
+                }
+                assertThat(recorded).as("recorded statements").isGreaterThanOrEqualTo(proxyTransactions);
+
+                double ratio = proxyTps / bouncerTps;
+                StringBuilder md = new StringBuilder();
+                md.append("# PostgreSQL proxy benchmark\n\n")
+                        .append("Run by `deploy/bench/postgres.sh` (JUnit `DatabaseProxyBenchmark`, tag `benchmark`). ")
+                        .append(String.format(Locale.ROOT, "`pgbench -S -n -M simple -c %d -j 2 -T %d` (scale %d) against PostgreSQL 15 on loopback, ",
+                                CLIENTS, SECONDS, SCALE))
+                        .append("once through Debian's pgbouncer in session mode (records nothing) and once through the Portcullis database proxy ")
+                        .append("in the benchmark's JVM with every statement recorded (hash-chained chunks, signed manifest), alternating, ")
+                        .append(ROUNDS).append(" rounds each after a warm-up. No TLS on either side; both log in to the server with SCRAM. ")
+                        .append("All processes share ").append(Runtime.getRuntime().availableProcessors()).append(" cores: ")
+                        .append(BastionBenchmark.machine()).append(".\n\n")
+                        .append("| path | TPS per round | mean TPS |\n| --- | --- | ---: |\n")
+                        .append(row("pgbouncer, session mode", bouncerRuns, bouncerTps))
+                        .append(row("Portcullis proxy, every statement recorded", proxyRuns, proxyTps))
+                        .append(String.format(Locale.ROOT, "%nProxy / pgbouncer: **%.2f** (target >= 0.8).%n%n", ratio))
+                        .append(String.format(Locale.ROOT, "CPU per transaction (user + system, from /proc): pgbouncer %.1f µs, the proxy's JVM "
+                                + "%.1f µs (relay, recording and everything else the JVM did meanwhile).%n%n",
+                                bouncerCpu * 1000.0 / bouncerTransactions, proxyCpu * 1000.0 / proxyTransactions))
+                        .append(String.format(Locale.ROOT, "Recorded: %d `query` events in %d session recordings for the %d transactions pgbench "
+                                + "reports for the measured proxy runs.%n", recorded, measured.size(), proxyTransactions));
+                String out = System.getProperty("bench.output");
+                if (out != null) {
+                    Files.writeString(Path.of(out), md.toString());
+                    new BenchmarkFigures("benchmarks/" + Path.of(out).getFileName())
+                            .add("pgbench -S through the recording database proxy", proxyTps, "TPS", "pgbouncer in session mode (records nothing)",
+                                    bouncerTps, "ratio>=0.8")
+                            .writeBeside(Path.of(out));
+                }
+                System.out.println(md);
+            }
+        }
+    }
+
+    private static String row(String name, List<double[]> runs, double mean) {
+        StringBuilder each = new StringBuilder();
+        for (double[] r : runs) {
+            each.append(each.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.0f", r[0]));
+        }
+        return String.format(Locale.ROOT, "| %s | %s | %.0f |%n", name, each, mean);
+    }
+
+    /** @return {tps, transactions} */
+    private static double[] pgbench(DatabaseFixture f, int port, String password, int seconds) throws IOException {
+        Commands.Result r = Commands.run(List.of(f.pg.binDir().resolve("pgbench").toString(), "-S", "-n", "-M", "simple",
+                "-c", String.valueOf(CLIENTS), "-j", "2", "-T", String.valueOf(seconds),
+                "host=127.0.0.1 port=" + port + " dbname=" + DatabaseFixture.TARGET + " user=" + DatabaseFixture.WRITE_ROLE
+                        + " sslmode=disable connect_timeout=10"), null, Duration.ofSeconds(seconds + 120), Map.of("PGPASSWORD", password));
+        Matcher tps = TPS.matcher(r.out());
+        Matcher processed = PROCESSED.matcher(r.out());
+        if (r.exit() != 0 || !tps.find() || !processed.find()) {
+            throw new IOException("pgbench failed (exit " + r.exit() + "): " + r.out() + r.err());
+        }
+        return new double[] {Double.parseDouble(tps.group(1)), Double.parseDouble(processed.group(1))};
+    }
+
+    /** User + system CPU time of a process so far, in milliseconds (clock ticks of /proc/PID/stat). */
+    private static long cpuMillis(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return ticks * 10; // USER_HZ is 100 on Linux
+    }
+
+    private static void awaitClosed(DatabaseFixture f, SessionIndex.Opened session) throws InterruptedException {
+        for (int i = 0; i < 400 && !f.index.closed.containsKey(session.sessionId()); i++) {
+            Thread.sleep(50);
+        }
+        assertThat(f.index.closed).containsKey(session.sessionId());
+    }
+
+    /** Debian's pgbouncer on a free loopback port, in session mode, run as the postgres user when this is root. */
+    static final class Pgbouncer implements AutoCloseable {
+        private final Path dir;
+        private final int port;
+
+        private Pgbouncer(Path dir, int port) {
+            this.dir = dir;
+            this.port = port;
+        }
+
+        static Pgbouncer start(Path dir, int serverPort, String role, String password) throws IOException, InterruptedException {
+            Files.createDirectories(dir);
+            int port;
+            try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = s.getLocalPort();
+            }
+            Files.writeString(dir.resolve("userlist.txt"), "\"" + role + "\" \"" + password + "\"\n");
+            Files.writeString(dir.resolve("pgbouncer.ini"), """
+                    [databases]
+                    %s = host=127.0.0.1 port=%d dbname=orders
+                    [pgbouncer]
+                    listen_addr = 127.0.0.1
+                    listen_port = %d
+                    unix_socket_dir =
+                    auth_type = scram-sha-256
+                    auth_file = %s
+                    pool_mode = session
+                    max_client_conn = 200
+                    default_pool_size = 50
+                    logfile = %s
+                    pidfile = %s
+                    """.formatted(DatabaseFixture.TARGET, serverPort, port, dir.resolve("userlist.txt"), dir.resolve("pgbouncer.log"),
+                    dir.resolve("pgbouncer.pid")));
+            boolean root = "root".equals(System.getProperty("user.name"));
+            List<String> cmd = new ArrayList<>();
+            if (root) {
+                // pgbouncer refuses to run as root; its files must be the postgres user's
+                Commands.run(List.of("chown", "-R", "postgres", dir.toString()));
+                for (Path p = dir; p != null; p = p.getParent()) {
+                    if (p.startsWith(Path.of(System.getProperty("java.io.tmpdir"))) && !p.equals(Path.of(System.getProperty("java.io.tmpdir")))) {
+                        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+                    }
+                }
+                cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
+            }
+            cmd.addAll(List.of("/usr/sbin/pgbouncer", "-d", dir.resolve("pgbouncer.ini").toString()));
+            Commands.Result r = Commands.run(cmd);
+            if (r.exit() != 0) {
+                throw new IOException("pgbouncer did not start: " + r.err() + r.out());
+            }
+            for (int i = 0; i < 100; i++) {
+                try (var s = new java.net.Socket("127.0.0.1", port)) {
+                    return new Pgbouncer(dir, port);
+                } catch (IOException e) {
+                    Thread.sleep(100);
+                }
+            }
+            throw new IOException("pgbouncer is not listening on " + port + ": " + Files.readString(dir.resolve("pgbouncer.log")));
+        }
+
+        int port() {
+            return port;
+        }
+
+        long pid() throws IOException {
+            return Long.parseLong(Files.readString(dir.resolve("pgbouncer.pid")).strip());
+        }
+
+        @Override
+        public void close() throws IOException {
+            Path pid = dir.resolve("pgbouncer.pid");
+            if (Files.exists(pid)) {
+                Commands.run(List.of("kill", Files.readString(pid).strip()));
+            }
+        }
+    }
+}
