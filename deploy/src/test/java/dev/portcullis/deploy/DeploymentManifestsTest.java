@@ -245,6 +245,48 @@ class DeploymentManifestsTest {
                 .anySatisfy(p -> assertThat(p).contains("the policy does not load"));
     }
 
+    /**
+     * Each segment's inventory loads with the bastion's own loader (TargetInventory), so a format change in the bastion
+     * shows here. The manifests carry placeholders for what only the operator has (the targets' host keys) and name
+     * key and password files mounted from Secrets; the test puts real ones in their place.
+     */
+    @Test
+    void everyInventoryLoadsWithTheBastionsLoader(@TempDir Path dir) throws Exception {
+        Path key = dir.resolve("id_ed25519");
+        Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", key.toString())
+                .redirectErrorStream(true).start();
+        assertThat(keygen.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(keygen.exitValue()).isZero();
+        String hostKey = Files.readString(dir.resolve("id_ed25519.pub")).strip();
+        int inventories = 0;
+        for (Manifest m : ManifestChecker.load(K8S)) {
+            if (!m.kind().equals("ConfigMap") || !(map(m.doc().get("data")).get("targets.yaml") instanceof String yaml)) {
+                continue;
+            }
+            String local = yaml.replaceAll("hostKey: .*", "hostKey: " + hostKey);
+            java.util.regex.Matcher files = java.util.regex.Pattern.compile("(identityFile|passwordFile): (/[^ }\\n]+)").matcher(yaml);
+            while (files.find()) {
+                Path copy = dir.resolve(Path.of(files.group(2)).getFileName().toString());
+                if (files.group(1).equals("identityFile")) {
+                    Files.copy(key, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } else {
+                    Files.writeString(copy, "a-password\n");
+                }
+                local = local.replace(files.group(2), copy.toString());
+            }
+            Path file = dir.resolve(m.name() + ".yaml");
+            Files.writeString(file, local);
+            var inventory = dev.portcullis.bastion.upstream.TargetInventory.load(file);
+            Map<String, Object> parsed = map(new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml));
+            assertThat(inventory.names()).as(m.name()).containsAll(map(parsed.get("targets")).keySet());
+            for (String database : map(parsed.get("databases")).keySet()) {
+                assertThat(inventory.database(database)).as(m.name() + " database " + database).isPresent();
+            }
+            inventories++;
+        }
+        assertThat(inventories).as("bastion inventories found").isEqualTo(2);
+    }
+
     @Test
     void cidrArithmetic() {
         assertThat(Cidr.contains("10.20.0.0/16", "10.20.255.1")).isTrue();
