@@ -49,6 +49,8 @@ command -v pgbench >/dev/null 2>&1 || want+=(postgresql-client)
 [ -x /usr/sbin/pgbouncer ] || want+=(pgbouncer)
 # Debian's Chromium: the browser the web UI's end-to-end tests drive with Playwright (no browser download).
 [ -x /usr/bin/chromium ] || want+=(chromium)
+# npm (with Debian's Node.js): web-frontend's build installs asciinema-player from the npm registry with `npm ci`.
+command -v npm >/dev/null 2>&1 || want+=(npm)
 # OpenSSH: sshd is the SSH target of tests, benchmarks and the quickstart's demo target (testkit LocalSshd);
 # ssh, sftp, scp and ssh-keygen are the clients the tests drive.
 [ -x /usr/sbin/sshd ] || want+=(openssh-server)

@@ -108,6 +108,9 @@ final class DemoTarget {
         env.put("PORTCULLIS_SSH_HOST_CA_KEY_FILE", settings.home().resolve("ssh/host_ca").toString());
         env.put("PORTCULLIS_RECORDINGS_DIR", settings.home().resolve("recordings").toString());
         env.put("PORTCULLIS_RECORDINGS_TRUSTED_KEYS", bastionDir.resolve("recording-signing-key.pub.pem").toString());
+        // the web UI's "how to connect" command names this bastion
+        env.put("PORTCULLIS_WEB_BASTION_HOST", "127.0.0.1");
+        env.put("PORTCULLIS_WEB_BASTION_SSH_PORT", String.valueOf(settings.bastionPort()));
         return env;
     }
 

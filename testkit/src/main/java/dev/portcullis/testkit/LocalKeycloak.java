@@ -343,6 +343,25 @@ public final class LocalKeycloak implements AutoCloseable {
         return id;
     }
 
+    /**
+     * Lets the web UI's client (portcullis-web) sign people in to a broker at {@code webUrl} too, for brokers on a
+     * port only known at run time: adds {@code webUrl/*} to its redirect and post-logout redirect URIs.
+     */
+    public void allowWebUrl(String webUrl) {
+        try {
+            JsonNode clients = json(admin("GET", "/clients?clientId=portcullis-web", null, 200));
+            com.fasterxml.jackson.databind.node.ObjectNode client = (com.fasterxml.jackson.databind.node.ObjectNode) clients.get(0);
+            com.fasterxml.jackson.databind.node.ArrayNode redirects = (com.fasterxml.jackson.databind.node.ArrayNode) client.get("redirectUris");
+            redirects.add(webUrl + "/*");
+            com.fasterxml.jackson.databind.node.ObjectNode attributes = (com.fasterxml.jackson.databind.node.ObjectNode) client.get("attributes");
+            String logout = attributes.path("post.logout.redirect.uris").asText("");
+            attributes.put("post.logout.redirect.uris", (logout.isEmpty() ? "" : logout + "##") + webUrl + "/*");
+            admin("PUT", "/clients/" + client.get("id").asText(), JSON.writeValueAsString(client), 204);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public Set<String> groupsOf(String username) {
         Set<String> names = new TreeSet<>();
         json(admin("GET", "/users/" + userId(username) + "/groups", null, 200)).forEach(g -> names.add(g.get("name").asText()));

@@ -1,0 +1,280 @@
+package dev.portcullis.broker.web;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import io.quarkus.qute.Location;
+import io.quarkus.qute.Template;
+import io.quarkus.security.Authenticated;
+
+import dev.portcullis.broker.api.SessionResource;
+import dev.portcullis.broker.identity.Caller;
+import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.persistence.JpaSessionIndex.IndexedSession;
+import dev.portcullis.broker.recordings.RecordingArchive;
+import dev.portcullis.recording.RecordingVerifier;
+import dev.portcullis.recording.event.ExecEvent;
+import dev.portcullis.recording.event.FileOperationEvent;
+import dev.portcullis.recording.event.FileTransferEvent;
+import dev.portcullis.recording.event.ForwardEvent;
+import dev.portcullis.recording.event.QueryEvent;
+import dev.portcullis.recording.event.RecordedEvent;
+import dev.portcullis.recording.event.SessionEvent;
+import dev.portcullis.recording.read.RecordingReader;
+import dev.portcullis.workflow.AccessWorkflow;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
+import dev.portcullis.workflow.request.Refusal;
+import dev.portcullis.workflow.request.Transition;
+
+/**
+ * Sessions and their replay, for auditors and admins. Reads the same session index and recording store as
+ * {@code /api/v1/sessions}; every download is audited the same way, and every replay is audited too.
+ */
+@Path("/ui/sessions")
+@Authenticated
+@Produces(MediaType.TEXT_HTML)
+public class SessionPages {
+
+    /** Beside the player: more than this many events are cut, so a long session's page stays light. */
+    static final int MAX_EVENTS = 2000;
+
+    @Inject
+    JpaSessionIndex sessions;
+
+    @Inject
+    RecordingArchive recordings;
+
+    @Inject
+    AccessWorkflow workflow;
+
+    @Inject
+    AuditSink audit;
+
+    @Inject
+    Caller caller;
+
+    @Inject
+    Pages pages;
+
+    @Inject
+    @Location("web/sessions.html")
+    Template sessionsPage;
+
+    @Inject
+    @Location("web/replay.html")
+    Template replayPage;
+
+    @GET
+    @Operation(hidden = true)
+    public Response list(@QueryParam("user") String user, @QueryParam("target") String target, @QueryParam("status") String status,
+                         @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("done") String done) {
+        pages.requireAuditor(caller, "The sessions pages");
+        Views.SessionFilter filter = new Views.SessionFilter(Pages.blankToEmpty(user), Pages.blankToEmpty(target),
+                Pages.blankToEmpty(status).toUpperCase(Locale.ROOT), Pages.blankToEmpty(from), Pages.blankToEmpty(to), JpaSessionIndex.STATUSES);
+        if (!filter.status().isEmpty() && !JpaSessionIndex.STATUSES.contains(filter.status())) {
+            throw new Pages.RefusedPage(Refusal.invalid("bad_status", "status", "status must be one of " + JpaSessionIndex.STATUSES));
+        }
+        Instant fromInstant = day(filter.from(), "from", 0);
+        Instant toInstant = day(filter.to(), "to", 1);
+        List<Views.SessionRow> rows = sessions.list(Pages.emptyToNull(filter.user()), Pages.emptyToNull(filter.target()),
+                        Pages.emptyToNull(filter.status()), 1000).stream()
+                .filter(s -> fromInstant == null || !s.startedAt().isBefore(fromInstant))
+                .filter(s -> toInstant == null || s.startedAt().isBefore(toInstant))
+                .limit(200)
+                .map(SessionPages::row).toList();
+        String html = sessionsPage.data("me", pages.me(caller)).data("nav", "sessions").data("filter", filter).data("sessions", rows)
+                .data("flash", done == null ? null : new Views.Flash(done, false)).render();
+        return RequestPages.ok(html);
+    }
+
+    /** A date (yyyy-mm-dd, UTC) as the start of that day, or of the next one for an inclusive "to". */
+    private static Instant day(String value, String field, int plusDays) {
+        if (value.isEmpty()) {
+            return null;
+        }
+        try {
+            return LocalDate.parse(value).plusDays(plusDays).atStartOfDay(ZoneOffset.UTC).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new Pages.RefusedPage(Refusal.invalid("bad_date", field, "give the date as yyyy-mm-dd, for example 2026-01-31"));
+        }
+    }
+
+    static Views.SessionRow row(IndexedSession s) {
+        Instant end = s.endedAt() == null ? Instant.now() : s.endedAt();
+        return new Views.SessionRow(s.id().toString(), s.requestId() == null ? "" : s.requestId().toString(), s.username(), s.target(),
+                s.login(), s.protocol(), Pages.time(s.startedAt()), s.endedAt() == null ? "still open" : Pages.time(s.endedAt()),
+                Pages.duration(Duration.between(s.startedAt(), end)), Pages.bytes(s.bytesIn()) + " in, " + Pages.bytes(s.bytesOut()) + " out",
+                s.status(), Pages.nz(s.detail()), s.isOpen(), s.recordingId() != null);
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(hidden = true)
+    public Response replay(@PathParam("id") UUID id) throws IOException {
+        IndexedSession session = visible(id);
+        Views.Badge badge;
+        List<Views.EventLine> events;
+        boolean cut = false;
+        if (session.recordingId() == null) {
+            badge = new Views.Badge("NONE", "no recording", "badge-none");
+            events = List.of();
+        } else {
+            RecordingVerifier.Verification v = recordings.verify(session.recordingId());
+            badge = switch (v.status()) {
+                case VALID -> new Views.Badge("VALID", "Verified: hash chain intact, signed by a trusted bastion", "badge-valid");
+                case INCOMPLETE -> new Views.Badge("INCOMPLETE", "Incomplete: " + v.problem(), "badge-incomplete");
+                case TAMPERED -> new Views.Badge("TAMPERED", "Tampered: " + v.problem(), "badge-tampered");
+            };
+            RecordingReader reader = reader(session);
+            try (Stream<RecordedEvent> all = reader.events()) {
+                events = all.filter(e -> !(e.event() instanceof SessionEvent)).limit(MAX_EVENTS + 1).map(SessionPages::line).toList();
+            }
+            if (events.size() > MAX_EVENTS) {
+                cut = true;
+                events = events.subList(0, MAX_EVENTS);
+            }
+            audit.append(new AuditEvent(Instant.now(), caller.username(), "recording.replayed", "session", session.id().toString(),
+                    Map.of("recording", session.recordingId(), "user", session.username(), "target", session.target())));
+        }
+        String html = replayPage.data("me", pages.me(caller)).data("nav", "sessions").data("session", row(session)).data("badge", badge).data("events", events)
+                .data("cut", cut).data("maxEvents", MAX_EVENTS).render();
+        return RequestPages.ok(html);
+    }
+
+    static Views.EventLine line(RecordedEvent e) {
+        String time = String.format(Locale.ROOT, "%d:%02d", (long) e.time() / 60, (long) e.time() % 60);
+        Object event = e.event();
+        if (event instanceof ExecEvent x) {
+            return new Views.EventLine(time, e.time(), "exec", Pages.nz(x.command()));
+        }
+        if (event instanceof FileTransferEvent x) {
+            return new Views.EventLine(time, e.time(), "file", lower(x.protocol()) + " " + lower(x.direction()) + " " + x.path()
+                    + " (" + Pages.bytes(x.bytes()) + ")");
+        }
+        if (event instanceof FileOperationEvent x) {
+            return new Views.EventLine(time, e.time(), "file", lower(x.protocol()) + " " + lower(x.operation()) + " " + x.path()
+                    + (x.targetPath() == null ? "" : " -> " + x.targetPath()));
+        }
+        if (event instanceof QueryEvent x) {
+            return new Views.EventLine(time, e.time(), "query", x.query() + (x.error() != null ? "  [error: " + x.error() + "]"
+                    : x.rows() != null ? "  [" + x.rows() + " rows]" : ""));
+        }
+        if (event instanceof ForwardEvent x) {
+            return new Views.EventLine(time, e.time(), "forward", x.origin() + " -> " + x.host() + ":" + x.port() + " ("
+                    + Pages.bytes(x.bytesToTarget()) + " to target, " + Pages.bytes(x.bytesFromTarget()) + " back)");
+        }
+        SessionEvent x = (SessionEvent) event;
+        return new Views.EventLine(time, e.time(), "session", lower(x.phase()) + (x.reason() == null ? "" : " " + x.reason()));
+    }
+
+    private static String lower(Enum<?> value) {
+        return value == null ? "" : value.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    }
+
+    @GET
+    @Path("/{id}/recording.cast")
+    @Produces(SessionResource.ASCIICAST)
+    @Operation(hidden = true)
+    public Response cast(@PathParam("id") UUID id, @QueryParam("download") boolean download) throws IOException {
+        IndexedSession session = visible(id);
+        RecordingReader reader = reader(session);
+        exported(session, "cast");
+        StreamingOutput body = (OutputStream out) -> reader.exportCast(out);
+        Response.ResponseBuilder response = Response.ok(body, SessionResource.ASCIICAST);
+        if (download) {
+            response.header("Content-Disposition", "attachment; filename=\"session-" + id + ".cast\"");
+        }
+        return response.build();
+    }
+
+    @GET
+    @Path("/{id}/events.jsonl")
+    @Produces(SessionResource.JSONL)
+    @Operation(hidden = true)
+    public Response events(@PathParam("id") UUID id) throws IOException {
+        IndexedSession session = visible(id);
+        RecordingReader reader = reader(session);
+        exported(session, "events.jsonl");
+        StreamingOutput body = (OutputStream out) -> reader.exportEvents(out);
+        return Response.ok(body, SessionResource.JSONL)
+                .header("Content-Disposition", "attachment; filename=\"session-" + id + ".events.jsonl\"").build();
+    }
+
+    /**
+     * The bastions have no per-session kill switch: they close every session of a grant when the grant ends. So an
+     * admin ends a live session by revoking its grant, which cuts all of that grant's sessions at once.
+     */
+    @POST
+    @Path("/{id}/terminate")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @Operation(hidden = true)
+    public Response terminate(@PathParam("id") UUID id, @RestForm String reason) {
+        pages.requireAdmin(caller, "Ending a live session");
+        IndexedSession session = visible(id);
+        if (session.requestId() == null) {
+            throw new Pages.RefusedPage(Refusal.conflict("no_grant", "session " + id + " has no grant to revoke"));
+        }
+        String why = Pages.emptyToNull(reason) == null ? "live session " + id + " ended by an admin from the web UI" : reason.strip();
+        Transition result = workflow.revoke(session.requestId(), caller.username(), why);
+        if (result instanceof Transition.Refused refused) {
+            throw new Pages.RefusedPage(refused.refusal());
+        }
+        return Pages.seeOther("/ui/sessions", "Revoked " + session.username() + "'s grant for " + session.login() + " on " + session.target()
+                + "; the bastion closes its live sessions now.");
+    }
+
+    private IndexedSession visible(UUID id) {
+        pages.requireAuditor(caller, "The sessions pages");
+        return sessions.find(id).orElseThrow(() -> new Pages.RefusedPage(Refusal.notFound("no_such_session", "there is no session " + id)));
+    }
+
+    private RecordingReader reader(IndexedSession session) throws IOException {
+        if (session.recordingId() == null) {
+            throw new Pages.RefusedPage(Refusal.notFound("no_recording", "session " + session.id() + " has no recording"));
+        }
+        try {
+            return recordings.open(session.recordingId());
+        } catch (NoSuchFileException e) {
+            throw new Pages.RefusedPage(Refusal.notFound("recording_missing",
+                    "the recording of session " + session.id() + " is not in the recording store"));
+        }
+    }
+
+    private void exported(IndexedSession session, String format) {
+        audit.append(new AuditEvent(Instant.now(), caller.username(), "recording.exported", "session", session.id().toString(),
+                Map.of("recording", session.recordingId(), "format", format, "user", session.username(), "target", session.target())));
+    }
+
+    @ServerExceptionMapper
+    public Response failed(Exception e) {
+        return pages.unexpected(e, caller);
+    }
+}
