@@ -42,7 +42,8 @@ final class Preflight {
                 new Port(settings.httpPort(), "PORTCULLIS_HTTP_PORT", "the broker"),
                 new Port(settings.keycloakPort(), "PORTCULLIS_KEYCLOAK_PORT", "Keycloak"),
                 new Port(settings.bastionPort(), "PORTCULLIS_BASTION_PORT", "the SSH bastion"),
-                new Port(settings.demoSshPort(), "PORTCULLIS_DEMO_SSH_PORT", "the demo SSH target")), settings.home());
+                new Port(settings.demoSshPort(), "PORTCULLIS_DEMO_SSH_PORT", "the demo SSH target"),
+                new Port(settings.databaseProxyPort(), "PORTCULLIS_DB_PORT", "the bastion's PostgreSQL proxy")), settings.home());
     }
 
     static void check(List<Port> ports, Path home) {

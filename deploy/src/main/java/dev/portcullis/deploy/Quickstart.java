@@ -91,11 +91,16 @@ public final class Quickstart {
                 Map.of("PORTCULLIS_WEB_URL", settings.brokerUrl()));
 
         DemoTarget demo = DemoTarget.start(settings);
+        System.out.println("preparing the demo database (prod-db: database orders in the same PostgreSQL) ...");
+        DemoDatabase.prepare(postgres, settings.home().resolve("bastion"));
 
         System.out.println("starting the broker ...");
         Path log = settings.home().resolve("broker.log");
+        Map<String, String> brokerEnv = new java.util.HashMap<>(demo.brokerEnvironment());
+        // the connection string handed out with each database credential names the bastion's PostgreSQL proxy
+        brokerEnv.put("PORTCULLIS_DB_PROXY_PORT", String.valueOf(settings.databaseProxyPort()));
         BrokerProcess broker = BrokerProcess.start(settings.repo(), settings.httpPort(), log, postgres.jdbcUrl("portcullis"), "portcullis",
-                secrets.getProperty("db.password"), keycloak, demo.policy(), demo.brokerEnvironment());
+                secrets.getProperty("db.password"), keycloak, demo.policy(), brokerEnv);
 
         Properties now = new Properties();
         now.setProperty("broker.pid", String.valueOf(broker.pid()));
@@ -114,10 +119,13 @@ public final class Quickstart {
 
         broker.awaitReady(Duration.ofSeconds(120));
         System.out.println("starting the SSH bastion ...");
-        BastionProcess bastion = BastionProcess.start(settings.repo(), settings.home().resolve("bastion.log"), demo.bastionEnvironment(keycloak));
+        Map<String, String> bastionEnv = new java.util.HashMap<>(demo.bastionEnvironment(keycloak));
+        bastionEnv.put("PORTCULLIS_DB_PORT", String.valueOf(settings.databaseProxyPort()));
+        BastionProcess bastion = BastionProcess.start(settings.repo(), settings.home().resolve("bastion.log"), bastionEnv);
         now.setProperty("bastion.pid", String.valueOf(bastion.pid()));
         save(now);
         bastion.awaitListening(settings.bastionPort(), Duration.ofSeconds(60));
+        bastion.awaitListening(settings.databaseProxyPort(), Duration.ofSeconds(30));
         DemoTarget.writeKnownHosts(settings);
         System.out.println();
         printStory(now);
@@ -164,6 +172,8 @@ public final class Quickstart {
         System.out.println("keycloak  " + (alive(running, "keycloak.pid") ? "up at " + running.getProperty("keycloak.url") : "down"));
         System.out.println("bastion   " + (alive(running, "bastion.pid") && BastionProcess.listening(settings.bastionPort())
                 ? "up on 127.0.0.1:" + settings.bastionPort() : "down"));
+        System.out.println("db proxy  " + (alive(running, "bastion.pid") && BastionProcess.listening(settings.databaseProxyPort())
+                ? "up on 127.0.0.1:" + settings.databaseProxyPort() + " (PostgreSQL, TLS; demo database prod-db)" : "down"));
         System.out.println("target    " + (running.containsKey("demo.target.dir") && BastionProcess.listening(settings.demoSshPort())
                 ? "up on 127.0.0.1:" + settings.demoSshPort() + " (OpenSSH, demo target prod-web-1)" : "down"));
         System.out.println("postgres  " + (running.containsKey("postgres.dir")
@@ -182,6 +192,7 @@ public final class Quickstart {
                   broker API   %1$s/api/v1   (OpenAPI: %1$s/q/openapi, health: %1$s/q/health)
                   Keycloak     %2$s   (realm portcullis)
                   SSH bastion  127.0.0.1:%7$d   (demo target prod-web-1: OpenSSH on 127.0.0.1:%8$d, login %9$s)
+                  DB proxy     127.0.0.1:%12$d   (demo database prod-db, roles app_readonly and app_admin; TLS required)
                   demo users   alice (engineers), bob and carol (sre-approvers), dave (auditors), erin (admins, dba-approvers)
                   password     %3$s   (the same for every demo user; also in %4$s)
                   policy       %5$s
@@ -203,6 +214,17 @@ public final class Quickstart {
                        -d "{\\"publicKey\\":\\"$(cat %10$s.pub)\\"}" $PORTCULLIS_URL/api/v1/ssh/certificates \\
                        | sed 's/.*"certificate":"\\([^"]*\\)".*/\\1/' > %10$s-cert.pub
                   ssh -p %7$d -i %10$s -o UserKnownHostsFile=%11$s %9$s+prod-web-1@127.0.0.1
+                  # alice asks for read-only access to the database; erin (dba-approvers) approves
+                  db=$(curl -s -H "Authorization: Bearer $alice" -H 'Content-Type: application/json' \\
+                       -d '{"target":"prod-db","login":"app_readonly","durationMinutes":60,"reason":"check yesterday orders"}' \\
+                       $PORTCULLIS_URL/api/v1/requests | sed 's/.*"id":"\\([^"]*\\)".*/\\1/'); echo $db
+                  erin=$(deploy/bin/token erin)
+                  curl -s -X POST -H "Authorization: Bearer $erin" $PORTCULLIS_URL/api/v1/requests/$db/approve; echo
+                  # a one-hour database credential from the broker is alice's password at the proxy; every statement is recorded
+                  export PGPASSWORD=$(curl -s -X POST -H "Authorization: Bearer $alice" $PORTCULLIS_URL/api/v1/db/credentials \\
+                       | sed 's/.*"password":"\\([^"]*\\)".*/\\1/')
+                  psql "host=127.0.0.1 port=%12$d sslmode=require dbname=prod-db user=app_readonly" -c 'select * from orders'
+                  psql "host=127.0.0.1 port=%12$d sslmode=require dbname=prod-db user=app_readonly" -c "delete from orders"   # refused: read-only grant
                   # dave audits: the sessions, a recording (plays in asciinema), the trail and its hash chain
                   curl -s -H "Authorization: Bearer $dave" $PORTCULLIS_URL/api/v1/sessions; echo
                   curl -s -H "Authorization: Bearer $dave" "$PORTCULLIS_URL/api/v1/audit?subject=$id"; echo
@@ -210,7 +232,7 @@ public final class Quickstart {
 
                 Stop everything with ./quickstart.sh stop (data stays in %6$s).
                 """.formatted(broker, kc, s.getProperty("demo.password"), env, s.getProperty("policy.file", settings.policyFile().toString()), settings.home(),
-                settings.bastionPort(), settings.demoSshPort(), login, key, settings.home().resolve("known_hosts")));
+                settings.bastionPort(), settings.demoSshPort(), login, key, settings.home().resolve("known_hosts"), settings.databaseProxyPort()));
     }
 
     private void writeEnvFile(LocalKeycloak keycloak) {

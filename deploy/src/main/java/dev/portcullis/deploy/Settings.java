@@ -6,7 +6,8 @@ import java.nio.file.Path;
  * Every setting of the quickstart, from the environment, with its default. The README's settings table
  * lists the same names.
  */
-record Settings(Path repo, Path home, int httpPort, int keycloakPort, Path policyFile, Path postgresDir, int bastionPort, int demoSshPort) {
+record Settings(Path repo, Path home, int httpPort, int keycloakPort, Path policyFile, Path postgresDir, int bastionPort, int demoSshPort,
+               int databaseProxyPort) {
 
     static Settings fromEnvironment() {
         Path repo = Path.of("").toAbsolutePath();
@@ -17,7 +18,8 @@ record Settings(Path repo, Path home, int httpPort, int keycloakPort, Path polic
         Path pg = Path.of(env("PORTCULLIS_POSTGRES_DIR", home.resolve("postgres").toString())).toAbsolutePath();
         int bastion = port("PORTCULLIS_BASTION_PORT", 2022);
         int demo = port("PORTCULLIS_DEMO_SSH_PORT", 2222);
-        return new Settings(repo, home, http, kc, policy, pg, bastion, demo);
+        int db = port("PORTCULLIS_DB_PORT", 6432);
+        return new Settings(repo, home, http, kc, policy, pg, bastion, demo, db);
     }
 
     /** The example policy ships with the repository; the quickstart adapts it to the demo target's login. */

@@ -28,7 +28,7 @@ class QuickstartTest {
         // The @TempDir is closed to other users; PostgreSQL runs as its own user when we are root.
         Path postgresDir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "portcullis-quickstart-pg-");
         Settings settings = new Settings(repo, home, freePort(), freePort(), repo.resolve("deploy/policies/policies.yaml").toAbsolutePath(),
-                postgresDir, freePort(), freePort());
+                postgresDir, freePort(), freePort(), freePort());
         Quickstart quickstart = new Quickstart(settings);
         try {
             String printed = capture(quickstart::start);
@@ -79,9 +79,32 @@ class QuickstartTest {
             assertThat(ssh.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             assertThat(said).isEqualTo("hello from " + login + "\n");
 
+            // the printed database steps: erin approves read-only access, a credential from the broker, psql through the proxy
+            assertThat(printed).contains("port=" + settings.databaseProxyPort() + " sslmode=require dbname=prod-db user=app_readonly");
+            assertThat(capture(quickstart::status)).contains("db proxy  up on 127.0.0.1:" + settings.databaseProxyPort());
+            HttpResponse<String> dbRequest = post(settings.brokerUrl() + "/api/v1/requests", alice,
+                    "{\"target\":\"prod-db\",\"login\":\"app_readonly\",\"durationMinutes\":60,\"reason\":\"check yesterday orders\"}");
+            assertThat(dbRequest.statusCode()).as(dbRequest.body()).isEqualTo(201);
+            String dbId = dbRequest.body().substring(dbRequest.body().indexOf("\"id\":\"") + 6).substring(0, 36);
+            assertThat(post(settings.brokerUrl() + "/api/v1/requests/" + dbId + "/approve", token(keycloak, "erin", password), "{}").body())
+                    .contains("\"state\":\"ACTIVE\"");
+            HttpResponse<String> credential = post(settings.brokerUrl() + "/api/v1/db/credentials", alice, "{}");
+            assertThat(credential.statusCode()).as(credential.body()).isEqualTo(201);
+            String pgPassword = credential.body().substring(credential.body().indexOf("\"password\":\"") + 12);
+            pgPassword = pgPassword.substring(0, pgPassword.indexOf('"'));
+            String conninfo = "host=127.0.0.1 port=" + settings.databaseProxyPort() + " sslmode=require dbname=prod-db user=app_readonly";
+            dev.portcullis.testkit.Commands.Result select = dev.portcullis.testkit.Commands.run(List.of("psql", "-X", "-A", "-t", conninfo,
+                    "-c", "select count(*) from orders"), null, java.time.Duration.ofSeconds(60), java.util.Map.of("PGPASSWORD", pgPassword));
+            assertThat(select.exit()).as(select.err()).isZero();
+            assertThat(select.out().trim()).isEqualTo("5");
+            dev.portcullis.testkit.Commands.Result delete = dev.portcullis.testkit.Commands.run(List.of("psql", "-X", "-A", "-t", conninfo,
+                    "-c", "delete from orders"), null, java.time.Duration.ofSeconds(60), java.util.Map.of("PGPASSWORD", pgPassword));
+            assertThat(delete.err()).contains("cannot execute DELETE in a read-only transaction");
+
             assertThat(capture(quickstart::start)).as("a second start changes nothing").contains("already running");
             capture(quickstart::stop);
-            assertThat(capture(quickstart::status)).contains("broker    down", "keycloak  down", "postgres  down", "bastion   down", "target    down");
+            assertThat(capture(quickstart::status)).contains("broker    down", "keycloak  down", "postgres  down", "bastion   down", "target    down",
+                    "db proxy  down");
 
             // Data survives a restart: the grant is still there.
             capture(quickstart::start);

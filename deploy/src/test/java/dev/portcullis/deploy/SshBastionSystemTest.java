@@ -41,6 +41,7 @@ class SshBastionSystemTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DATABASE = "bastion_system";
+    private static final String ORDERS = "orders_system";
 
     private static Path work;
     private static LocalKeycloak keycloak;
@@ -65,6 +66,7 @@ class SshBastionSystemTest {
                 version: 1
                 targets:
                   - {name: prod-web-1, kind: ssh, host: 127.0.0.1, port: %d, labels: {env: prod}}
+                  - {name: prod-db, kind: postgres, host: 127.0.0.1, port: %d, database: %s}
                 rules:
                   - name: engineers-prod-ssh
                     requesters: [engineers]
@@ -73,7 +75,23 @@ class SshBastionSystemTest {
                     maxDuration: 4h
                     reason: required
                     approvals: {required: 1, from: [sre-approvers]}
-                """.formatted(target.port(), target.login()));
+                  - name: engineers-prod-db-read
+                    requesters: [engineers]
+                    targets: [prod-db]
+                    logins: [app_readonly]
+                    maxDuration: 4h
+                    reason: required
+                    approvals: {required: 1, from: [sre-approvers]}
+                    access: read
+                """.formatted(target.port(), postgres.port(), ORDERS, target.login()));
+        // the database behind the proxy, with a role whose password only the bastion's inventory holds
+        postgres.createDatabase(ORDERS);
+        String rolePassword = java.util.UUID.randomUUID().toString();
+        postgres.createRole("app_readonly", rolePassword);
+        postgres.sql(ORDERS, "create table if not exists orders (id int primary key, total numeric); "
+                + "insert into orders values (1, 9.99), (2, 19.99) on conflict do nothing; grant select on orders to app_readonly");
+        Path rolePasswordFile = work.resolve("app_readonly.password");
+        Files.writeString(rolePasswordFile, rolePassword + "\n");
         Path recordings = work.resolve("recordings");
         Path bastionState = work.resolve("bastion");
         Files.createDirectories(bastionState);
@@ -101,7 +119,11 @@ class SshBastionSystemTest {
                   prod-web-1:
                     hostKey: %s
                     identityFile: %s
-                """.formatted(target.hostPublicKey(), upstreamKey));
+                databases:
+                  prod-db:
+                    roles:
+                      app_readonly: {passwordFile: %s}
+                """.formatted(target.hostPublicKey(), upstreamKey, rolePasswordFile));
         Map<String, String> env = new HashMap<>();
         env.put("PORTCULLIS_BROKER_URL", broker.url());
         env.put("PORTCULLIS_BASTION_TOKEN_URL", keycloak.issuerUrl() + "/protocol/openid-connect/token");
@@ -110,6 +132,7 @@ class SshBastionSystemTest {
         env.put("PORTCULLIS_BASTION_STATE_DIR", bastionState.toString());
         env.put("PORTCULLIS_RECORDINGS_DIR", recordings.toString());
         env.put("PORTCULLIS_BASTION_PORT", "0");
+        env.put("PORTCULLIS_DB_PORT", "0");
         env.put("PORTCULLIS_PORTAL_URL", broker.url());
         bastion = Bastion.start(BastionSettings.fromEnvironment(env));
 
@@ -207,6 +230,98 @@ class SshBastionSystemTest {
 
         Commands.Result after = Commands.run(ssh(knownHosts, "true"));
         assertThat(after.err()).contains("no active grant");
+    }
+
+    /**
+     * The database path and the end of grants: a credential from the broker, psql through the proxy under a read-only
+     * grant with every statement recorded, then one-minute grants for ssh and psql whose live sessions the bastion cuts
+     * when they end; the recordings verify and a flipped byte does not.
+     */
+    @Test
+    void psqlThroughTheProxyIsRecordedReadOnlyAndEveryLiveSessionIsCutWhenItsGrantEnds() throws Exception {
+        String alice = keycloak.accessToken("alice");
+        String bob = keycloak.accessToken("bob");
+        String dave = keycloak.accessToken("dave");
+        String credential = call("POST", "/api/v1/db/credentials", alice, null, 201).get("password").asText();
+
+        // no grant: psql shows the one line, with where to ask; a wrong password is told apart
+        Commands.Result refused = psql(credential, "select 1");
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains("FATAL:  portcullis: no active grant for app_readonly@prod-db; request one at " + broker.url());
+        assertThat(psql("a-guess", "select 1").err()).contains("password authentication failed for user \"app_readonly\"");
+
+        String db = call("POST", "/api/v1/requests", alice, Map.of("target", "prod-db", "login", "app_readonly",
+                "durationMinutes", 30, "reason", "INC-2 check orders"), 201).get("id").asText();
+        call("POST", "/api/v1/requests/" + db + "/approve", bob, Map.of(), 200);
+        Commands.Result select = psql(credential, "select sum(total) from orders");
+        assertThat(select.exit()).as(select.err()).isZero();
+        assertThat(select.out().trim()).isEqualTo("29.98");
+        Commands.Result delete = psql(credential, "delete from orders");
+        assertThat(delete.err()).contains("cannot execute DELETE in a read-only transaction", "read-only");
+        JsonNode dbSession = awaitSession(dave, db, "CLOSED");
+        assertThat(dbSession.get("protocol").asText()).isEqualTo("postgres");
+        HttpResponse<String> events = http.send(HttpRequest.newBuilder(URI.create(broker.url() + "/api/v1/sessions/"
+                + dbSession.get("id").asText() + "/events.jsonl")).header("Authorization", "Bearer " + dave).build(), HttpResponse.BodyHandlers.ofString());
+        // the newest session of the grant is the refused delete: recorded with the server's refusal
+        assertThat(events.body()).contains("\"type\":\"query\"", "\"query\":\"delete from orders\"", "\"sqlState\":\"25006\"");
+        call("POST", "/api/v1/requests/" + db + "/release", alice, Map.of(), 200);
+
+        // one-minute grants for ssh and psql, each with a live session when the minute is up
+        JsonNode cert = call("POST", "/api/v1/ssh/certificates", alice, Map.of("publicKey", Files.readString(Path.of(aliceKey + ".pub")).trim()), 201);
+        Files.writeString(Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
+        Path knownHosts = work.resolve("known_hosts_expiry");
+        Files.writeString(knownHosts, "[127.0.0.1]:" + bastion.port() + " " + hostKeyLine() + "\n");
+        String sshGrant = call("POST", "/api/v1/requests", alice, Map.of("target", "prod-web-1", "login", target.login(),
+                "durationMinutes", 1, "reason", "INC-3 short look"), 201).get("id").asText();
+        String dbGrant = call("POST", "/api/v1/requests", alice, Map.of("target", "prod-db", "login", "app_readonly",
+                "durationMinutes", 1, "reason", "INC-3 short look"), 201).get("id").asText();
+        call("POST", "/api/v1/requests/" + sshGrant + "/approve", bob, Map.of(), 200);
+        JsonNode approved = call("POST", "/api/v1/requests/" + dbGrant + "/approve", bob, Map.of(), 200);
+        java.time.Instant dbEndsAt = java.time.Instant.parse(approved.get("endsAt").asText());
+        Process liveSsh = new ProcessBuilder(ssh(knownHosts, "echo live; sleep 300")).start();
+        CompletableFuture<String> sshErr = Commands.drain(liveSsh.getErrorStream());
+        Commands.drain(liveSsh.getInputStream());
+        ProcessBuilder psqlLive = new ProcessBuilder(psqlCommand("select pg_sleep(300)"));
+        psqlLive.environment().put("PGPASSWORD", credential);
+        Process livePsql = psqlLive.start();
+        CompletableFuture<String> psqlErr = Commands.drain(livePsql.getErrorStream());
+        Commands.drain(livePsql.getInputStream());
+        awaitSession(dave, sshGrant, "OPEN");
+        awaitSession(dave, dbGrant, "OPEN");
+        assertThat(liveSsh.waitFor(120, TimeUnit.SECONDS)).as("the ssh session ends with its grant").isTrue();
+        assertThat(livePsql.waitFor(120, TimeUnit.SECONDS)).as("the psql session ends with its grant").isTrue();
+        assertThat(sshErr.get(10, TimeUnit.SECONDS)).contains("portcullis: your grant for " + target.login() + "@prod-web-1 ended at");
+        assertThat(psqlErr.get(10, TimeUnit.SECONDS)).contains("FATAL:  portcullis: your grant for app_readonly@prod-db ended at");
+        JsonNode cutSsh = awaitSession(dave, sshGrant, "GRANT_ENDED");
+        JsonNode cutDb = awaitSession(dave, dbGrant, "GRANT_ENDED");
+        // the bastion's own timer cuts them at the end time, not at the next sweep
+        assertThat(java.time.Duration.between(dbEndsAt, java.time.Instant.parse(cutDb.get("endedAt").asText())))
+                .as("psql cut after the grant's end").isLessThan(java.time.Duration.ofSeconds(1));
+
+        // both recordings verify; a flipped byte in one of them does not
+        for (JsonNode session : List.of(cutSsh, cutDb)) {
+            assertThat(call("GET", "/api/v1/sessions/" + session.get("id").asText() + "/verification", dave, null, 200).get("status").asText())
+                    .isEqualTo("VALID");
+        }
+        Path recording = work.resolve("recordings").resolve(cutDb.get("recordingId").asText());
+        Path chunk;
+        try (var files = Files.list(recording)) {
+            chunk = files.filter(f -> f.getFileName().toString().startsWith("chunk")).sorted().findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(chunk);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(chunk, bytes);
+        assertThat(call("GET", "/api/v1/sessions/" + cutDb.get("id").asText() + "/verification", dave, null, 200).get("status").asText())
+                .isNotEqualTo("VALID");
+    }
+
+    private Commands.Result psql(String password, String sql) throws IOException {
+        return Commands.run(psqlCommand(sql), null, Duration.ofSeconds(60), Map.of("PGPASSWORD", password));
+    }
+
+    private List<String> psqlCommand(String sql) {
+        return List.of("psql", "-X", "-A", "-t", "host=127.0.0.1 port=" + bastion.databasePort() + " sslmode=require dbname=prod-db"
+                + " user=app_readonly connect_timeout=10", "-c", sql);
     }
 
     private List<String> ssh(Path knownHosts, String command) {
