@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Starts the whole Portcullis stack on this machine with embedded defaults and the demo realm:
 # PostgreSQL (a cluster of its own under .portcullis/), Keycloak (distribution from Maven Central),
-# the broker, the SSH bastion and a demo SSH target (OpenSSH). Prints what to do next. Idempotent: running it again reports what already runs.
+# the broker, the bastion (SSH and PostgreSQL), a demo SSH target (OpenSSH) and a demo database. Prints what to do next. Idempotent: running it again reports what already runs.
 #   ./quickstart.sh          start (or show what runs)
 #   ./quickstart.sh stop     stop everything it started
 #   ./quickstart.sh status   show what runs
 # Settings (environment): PORTCULLIS_HTTP_PORT (8080), PORTCULLIS_KEYCLOAK_PORT (8180),
-# PORTCULLIS_BASTION_PORT (2022), PORTCULLIS_DEMO_SSH_PORT (2222),
+# PORTCULLIS_BASTION_PORT (2022), PORTCULLIS_DEMO_SSH_PORT (2222), PORTCULLIS_DB_PORT (6432),
 # PORTCULLIS_HOME (./.portcullis), PORTCULLIS_POLICY_FILE (deploy/policies/policies.yaml).
 set -euo pipefail
 cd "$(dirname "$0")"
