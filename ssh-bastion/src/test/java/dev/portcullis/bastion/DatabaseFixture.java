@@ -39,6 +39,7 @@ final class DatabaseFixture implements AutoCloseable {
     static final String WRITE_ROLE = "app_admin";
     static final String REDACTED_ROLE = "app_secret";
     static final String PORTAL = "http://portal.example/requests/new";
+    static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(3);
 
     final Path dir;
     final LocalPostgres pg;
@@ -107,8 +108,14 @@ final class DatabaseFixture implements AutoCloseable {
         bastion = Bastion.start(new Bastion.Parts("127.0.0.1", 0, HostKeys.loadOrGenerate(dir.resolve("host_key")),
                 new Recordings(storage, signer, Bastion.RECORDING_OPTIONS, RecordingClock.system()),
                 () -> inventory, grants, index, () -> null, () -> null, Map.of(), PORTAL, "bastion-test", Duration.ofSeconds(10),
-                Clock.systemUTC(), DatabaseProxy.Options.defaults("127.0.0.1", 0, tls ? DbTls.selfSigned(dir.resolve("state"),
-                        List.of("localhost", "127.0.0.1")) : null), issuer));
+                Clock.systemUTC(), proxyOptions(tls ? DbTls.selfSigned(dir.resolve("state"), List.of("localhost", "127.0.0.1")) : null),
+                issuer));
+    }
+
+    /** The defaults, but a connection must start up within {@link #STARTUP_TIMEOUT} (30 s by default). */
+    private static DatabaseProxy.Options proxyOptions(javax.net.ssl.SSLContext tls) {
+        DatabaseProxy.Options d = DatabaseProxy.Options.defaults("127.0.0.1", 0, tls);
+        return new DatabaseProxy.Options(d.host(), d.port(), d.tls(), d.tlsRequired(), d.maxConnections(), d.maxMessage(), STARTUP_TIMEOUT);
     }
 
     /** A credential for a person, as the broker would issue it. */

@@ -74,6 +74,8 @@ class GrantDecisionTest {
     @Test
     void theRuleDefaultsKeepForwardingOffAndInputRecorded() {
         assertThat(policy.rule("db-rule").orElseThrow().session()).isEqualTo(SessionOptions.DEFAULT);
+        assertThat(SessionOptions.DEFAULT.recordQueryParameters()).as("query parameters are recorded unless a rule says not").isTrue();
+        assertThat(policy.rule("db-private").orElseThrow().session().recordQueryParameters()).isFalse();
         assertThat(SessionOptions.DEFAULT).isEqualTo(new SessionOptions(false, false, true));
     }
 
@@ -100,6 +102,8 @@ class GrantDecisionTest {
                          approvals: {required: 1, from: [sre-approvers]}, session: {portForwarding: true, recordInput: false}}
                       - {name: db-rule, requesters: [engineers], targets: [db], logins: [app_readonly], maxDuration: 1h,
                          approvals: {required: 1, from: [dba-approvers]}}
+                      - {name: db-private, requesters: [engineers], targets: [db], logins: [app_private], maxDuration: 1h,
+                         approvals: {required: 1, from: [dba-approvers]}, session: {recordQueryParameters: false}}
                     """);
         } catch (Exception e) {
             throw new AssertionError(e);

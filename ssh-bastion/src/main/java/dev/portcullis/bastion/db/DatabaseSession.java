@@ -205,7 +205,7 @@ final class DatabaseSession implements LiveSession, Runnable {
             passed.put(name, p.getValue());
         }
 
-        String person = authenticate(frontend, role);
+        String person = authenticate(role);
         if (person == null) {
             return false;
         }
@@ -249,14 +249,15 @@ final class DatabaseSession implements LiveSession, Runnable {
     }
 
     /** Asks for the password and has the broker say whose it is; null (connection refused) when nobody's. */
-    private String authenticate(PgFrontend frontend, String role) throws IOException {
+    private String authenticate(String role) throws IOException {
         clientOut.write(PgOutput.authentication(3)); // cleartext: the client is on TLS, and the credential is single-purpose
         clientOut.flush();
-        PgMessage m = frontend.read();
+        // before anyone is authenticated, nothing larger than a password is read
+        PgMessage m = new PgFrontend(clientIn, MAX_PASSWORD).read();
         if (m == null) {
             return null;
         }
-        if (m.typeChar() != 'p' || m.body().length > MAX_PASSWORD) {
+        if (m.typeChar() != 'p') {
             throw new PgProtocolException("expected a password message");
         }
         PgMessage.Reader r = m.reader();
