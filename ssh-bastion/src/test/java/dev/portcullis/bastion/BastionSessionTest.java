@@ -398,21 +398,11 @@ class BastionSessionTest {
     }
 
     private static SessionIndex.Opened lastOpened() throws InterruptedException {
-        for (int i = 0; i < 100 && f.index.opened.isEmpty(); i++) {
-            Thread.sleep(50);
-        }
-        return f.index.opened.get(f.index.opened.size() - 1);
+        return f.index.lastOpened();
     }
 
     private static SessionIndex.Closed awaitClosed(UUID session) throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            SessionIndex.Closed c = f.index.closed.get(session);
-            if (c != null) {
-                return c;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("session " + session + " never closed in the index");
+        return f.index.awaitClosed(session);
     }
 
     private static void awaitLive(UUID grant) throws InterruptedException {

@@ -129,17 +129,9 @@ public final class TargetInventory {
             if (identity == null && perLogin.isEmpty() && !t.containsKey("identityFile")) {
                 problems.add(name + ": identityFile is required");
             }
-            String host = null;
-            int port = 0;
-            if (t.get("address") instanceof String address) {
-                int colon = address.lastIndexOf(':');
-                try {
-                    host = colon > 0 ? address.substring(0, colon) : address;
-                    port = colon > 0 ? Integer.parseInt(address.substring(colon + 1)) : 22;
-                } catch (NumberFormatException ex) {
-                    problems.add(name + ": address must be host:port");
-                }
-            }
+            Address address = Address.of(t.get("address"), 22, name, problems);
+            String host = address.host();
+            int port = address.port();
             if (hostKey != null && (identity != null || !perLogin.isEmpty())) {
                 result.put(name, new TargetCredentials(name, hostKey, identity, perLogin, host, port));
             }
@@ -196,21 +188,28 @@ public final class TargetInventory {
                     }
                 }
             }
-            String host = null;
-            int port = 0;
-            if (t.get("address") instanceof String address) {
-                int colon = address.lastIndexOf(':');
-                try {
-                    host = colon > 0 ? address.substring(0, colon) : address;
-                    port = colon > 0 ? Integer.parseInt(address.substring(colon + 1)) : 5432;
-                } catch (NumberFormatException ex) {
-                    problems.add("databases." + name + ": address must be host:port");
-                }
-            }
+            Address address = Address.of(t.get("address"), 5432, "databases." + name, problems);
             String database = t.get("database") instanceof String d ? d : null;
-            result.put(name, new DatabaseTarget(name, host, port, database, passwords));
+            result.put(name, new DatabaseTarget(name, address.host(), address.port(), database, passwords));
         }
         return result;
+    }
+
+    /** An inventory's {@code address: host[:port]}; a null host when none is given (the policy's address applies). */
+    private record Address(String host, int port) {
+        static Address of(Object value, int defaultPort, String where, List<String> problems) {
+            if (!(value instanceof String address)) {
+                return new Address(null, 0);
+            }
+            int colon = address.lastIndexOf(':');
+            try {
+                return new Address(colon > 0 ? address.substring(0, colon) : address,
+                        colon > 0 ? Integer.parseInt(address.substring(colon + 1)) : defaultPort);
+            } catch (NumberFormatException ex) {
+                problems.add(where + ": address must be host:port");
+                return new Address(null, 0);
+            }
+        }
     }
 
     public static PublicKey parsePublicKey(String line) throws IOException {
