@@ -136,12 +136,57 @@ class WebPagesTest {
     }
 
     @Test
+    void aDatabaseGrantShowsThePsqlCommand() {
+        String name = Api.newEngineer("web-db-");
+        String id = Api.as(name).body(Map.of("target", "prod-db", "login", "app_readonly", "durationMinutes", 30, "reason", "read the orders"))
+                .post("/api/v1/requests").then().statusCode(201).extract().path("id");
+        Api.approve("erin", id).then().statusCode(200);
+        String page = WebSession.signIn(base, name).get("/ui/access").body();
+        assertThat(page).contains("value=\"psql &quot;host=localhost port=6432 dbname=prod-db user=" + name + "&quot;\"");
+    }
+
+    @Test
+    void anAdminEndsALiveSessionByRevokingItsGrant() {
+        String name = Api.newEngineer("web-live-");
+        String grant = Api.activeWebGrant(name);
+        String session = java.util.UUID.randomUUID().toString();
+        Map<String, Object> opened = new java.util.HashMap<>();
+        opened.put("sessionId", session);
+        opened.put("requestId", grant);
+        opened.put("username", name);
+        opened.put("target", "prod-web-1");
+        opened.put("login", "ubuntu");
+        opened.put("protocol", "ssh");
+        opened.put("bastion", "bastion-a");
+        opened.put("clientAddress", "192.0.2.10:50522");
+        opened.put("startedAt", java.time.Instant.now().toString());
+        Api.asBastion().body(opened).post("/internal/v1/sessions").then().statusCode(201);
+
+        WebSession dave = WebSession.signIn(base, "dave");
+        String asAuditor = dave.get("/ui/sessions?user=" + name + "&status=OPEN").body();
+        assertThat(asAuditor).contains("data-testid=\"session-row\"").contains(">OPEN</span>")
+                .doesNotContain("action=\"/ui/sessions/" + session + "/terminate\"");
+        HttpResponse<String> refused = dave.post("/ui/sessions/" + session + "/terminate", Map.of());
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(refused.body()).contains("Ending a live session needs membership of the group admins");
+
+        WebSession erin = WebSession.signIn(base, "erin");
+        assertThat(erin.get("/ui/sessions?user=" + name).body()).contains("action=\"/ui/sessions/" + session + "/terminate\"");
+        HttpResponse<String> ended = erin.post("/ui/sessions/" + session + "/terminate", Map.of("reason", "incident over"));
+        assertThat(ended.statusCode()).isEqualTo(200);
+        assertThat(ended.body()).contains("Revoked " + name + "&#39;s grant for ubuntu on prod-web-1; the bastion closes its live sessions now.");
+        Api.as("erin").get("/api/v1/requests/" + grant).then().statusCode(200)
+                .body("state", org.hamcrest.Matchers.equalTo("REVOKED")).body("endReason", org.hamcrest.Matchers.equalTo("incident over"));
+    }
+
+    @Test
     void auditorPagesNameTheGroupsTheyNeed() {
-        WebSession alice = WebSession.signIn(base, "alice");
+        String name = Api.newEngineer("web-403-");
+        WebSession engineer = WebSession.signIn(base, name);
         for (String path : new String[] {"/ui/sessions", "/ui/audit", "/ui/audit/export.jsonl"}) {
-            HttpResponse<String> refused = alice.get(path);
+            HttpResponse<String> refused = engineer.get(path);
             assertThat(refused.statusCode()).as(path).isEqualTo(403);
-            assertThat(refused.body()).as(path).contains("members of the group auditors or admins").contains("signed in as alice (engineers)");
+            assertThat(refused.body()).as(path).contains("members of the group auditors or admins").contains("signed in as " + name + " (engineers)");
         }
         HttpResponse<String> missing = WebSession.signIn(base, "dave").get("/ui/sessions/6c1f7f8e-0000-4000-8000-000000000000");
         assertThat(missing.statusCode()).isEqualTo(404);
