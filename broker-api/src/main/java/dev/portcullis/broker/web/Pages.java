@@ -164,11 +164,43 @@ public class Pages {
         return s == null || s.isBlank() ? null : s.strip();
     }
 
-    /** After a form: back to a page with a one-line message (Post/Redirect/Get, so reloading never repeats an action). */
-    static Response seeOther(String path, String message) {
-        String target = message == null ? path
-                : path + (path.contains("?") ? "&" : "?") + "done=" + java.net.URLEncoder.encode(message, java.nio.charset.StandardCharsets.UTF_8);
-        return Response.seeOther(URI.create(target)).build();
+    /**
+     * After a form: back to a page (Post/Redirect/Get, so reloading never repeats an action) that says what was done.
+     * The address carries only what was done and to which request; the page words the message from the request
+     * itself, so a crafted link cannot make Portcullis display text of someone else's choosing.
+     */
+    static Response seeOther(String path, String done, java.util.UUID request) {
+        return Response.seeOther(URI.create(path + "?done=" + done + "&request=" + request)).build();
+    }
+
+    /** The message for {@link #seeOther}, or null when there is nothing (or nothing visible to the viewer) to say. */
+    Views.Flash flash(String done, String requestId, Actor viewer) {
+        if (done == null || requestId == null) {
+            return null;
+        }
+        java.util.UUID id;
+        try {
+            id = java.util.UUID.fromString(requestId);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        AccessRequest r = workflow.find(id).filter(found -> workflow.canView(found, viewer)).orElse(null);
+        if (r == null) {
+            return null;
+        }
+        String what = r.login() + " on " + r.target();
+        String text = switch (done) {
+            case "requested" -> "Requested " + what + " for " + Durations.format(r.duration()) + "; approvers have been asked.";
+            case "released" -> "Released your grant for " + what + "; its sessions are closed.";
+            case "withdrawn" -> "Withdrew your request for " + what + ".";
+            case "approved" -> "Approved " + r.requester() + "'s request for " + what + (r.state() == RequestState.ACTIVE
+                    ? "; that was the last approval needed, the grant is active."
+                    : "; " + r.approvalCount() + " approval" + (r.approvalCount() == 1 ? "" : "s") + " so far.");
+            case "denied" -> "Denied " + r.requester() + "'s request for " + what + ".";
+            case "revoked" -> "Revoked " + r.requester() + "'s grant for " + what + "; the bastion closes its live sessions now.";
+            default -> null;
+        };
+        return text == null ? null : new Views.Flash(text, false);
     }
 
     Response error(Refusal refusal, Caller caller) {

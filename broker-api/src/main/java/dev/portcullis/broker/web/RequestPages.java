@@ -128,8 +128,7 @@ public class RequestPages {
                     refusal.message()), status);
         }
         AccessRequest created = ((Transition.Applied) result).after();
-        return Pages.seeOther("/ui/access", "Requested " + created.login() + " on " + created.target()
-                + " for " + Durations.format(created.duration()) + "; approvers have been asked.");
+        return Pages.seeOther("/ui/access", "requested", created.id());
     }
 
     private static Views.RequestForm withError(Views.RequestForm form, String field, String message) {
@@ -158,7 +157,7 @@ public class RequestPages {
     @GET
     @Path("/access")
     @Operation(hidden = true)
-    public Response access(@QueryParam("done") String done) {
+    public Response access(@QueryParam("done") String done, @QueryParam("request") String request) {
         Actor me = caller.asTokenSays();
         Instant now = Instant.now();
         List<AccessRequest> mine = workflow.mine(me, EnumSet.noneOf(RequestState.class), 200);
@@ -176,7 +175,7 @@ public class RequestPages {
         }
         active.sort(Comparator.comparing(Views.RequestCard::endsAtIso));
         String html = accessPage.data("me", pages.me(caller)).data("nav", "access").data("pending", pending).data("active", active).data("past", past)
-                .data("flash", done == null ? null : new Views.Flash(done, false)).render();
+                .data("flash", pages.flash(done, request, me)).render();
         return ok(html);
     }
 
@@ -185,7 +184,7 @@ public class RequestPages {
     @Operation(hidden = true)
     public Response release(@PathParam("id") UUID id) {
         AccessRequest after = applied(workflow.release(id, caller.username()));
-        return Pages.seeOther("/ui/access", "Released your grant for " + after.login() + " on " + after.target() + "; its sessions are closed.");
+        return Pages.seeOther("/ui/access", "released", after.id());
     }
 
     @POST
@@ -193,20 +192,20 @@ public class RequestPages {
     @Operation(hidden = true)
     public Response cancel(@PathParam("id") UUID id) {
         AccessRequest after = applied(workflow.cancel(id, caller.username()));
-        return Pages.seeOther("/ui/access", "Withdrew your request for " + after.login() + " on " + after.target() + ".");
+        return Pages.seeOther("/ui/access", "withdrawn", after.id());
     }
 
     @GET
     @Path("/approvals")
     @Operation(hidden = true)
-    public Response approvals(@QueryParam("done") String done) {
+    public Response approvals(@QueryParam("done") String done, @QueryParam("request") String request) {
         Actor me = caller.asTokenSays();
         Instant now = Instant.now();
         List<Views.RequestCard> toReview = workflow.toReview(me, 200).stream().map(r -> pages.card(r, me, now, true)).toList();
         List<Views.RequestCard> yours = workflow.mine(me, EnumSet.of(RequestState.PENDING), 100).stream()
                 .map(r -> pages.card(r, me, now, true)).toList();
         String html = approvalsPage.data("me", pages.me(caller)).data("nav", "approvals").data("toReview", toReview).data("yours", yours)
-                .data("flash", done == null ? null : new Views.Flash(done, false)).render();
+                .data("flash", pages.flash(done, request, me)).render();
         return ok(html);
     }
 
@@ -216,9 +215,7 @@ public class RequestPages {
     @Operation(hidden = true)
     public Response approve(@PathParam("id") UUID id, @RestForm String comment) {
         AccessRequest after = applied(workflow.approve(id, caller.username(), Pages.emptyToNull(comment)));
-        String outcome = after.state() == RequestState.ACTIVE ? "; that was the last approval needed, the grant is active"
-                : "; " + after.approvalCount() + " approval" + (after.approvalCount() == 1 ? "" : "s") + " so far";
-        return Pages.seeOther("/ui/approvals", "Approved " + after.requester() + "'s request for " + after.login() + " on " + after.target() + outcome + ".");
+        return Pages.seeOther("/ui/approvals", "approved", after.id());
     }
 
     @POST
@@ -227,7 +224,7 @@ public class RequestPages {
     @Operation(hidden = true)
     public Response deny(@PathParam("id") UUID id, @RestForm String reason) {
         AccessRequest after = applied(workflow.deny(id, caller.username(), Pages.emptyToNull(reason)));
-        return Pages.seeOther("/ui/approvals", "Denied " + after.requester() + "'s request for " + after.login() + " on " + after.target() + ".");
+        return Pages.seeOther("/ui/approvals", "denied", after.id());
     }
 
     private static AccessRequest applied(Transition result) {

@@ -95,7 +95,8 @@ public class SessionPages {
     @GET
     @Operation(hidden = true)
     public Response list(@QueryParam("user") String user, @QueryParam("target") String target, @QueryParam("status") String status,
-                         @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("done") String done) {
+                         @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("done") String done,
+                         @QueryParam("request") String request) {
         pages.requireAuditor(caller, "The sessions pages");
         Views.SessionFilter filter = new Views.SessionFilter(Pages.blankToEmpty(user), Pages.blankToEmpty(target),
                 Pages.blankToEmpty(status).toUpperCase(Locale.ROOT), Pages.blankToEmpty(from), Pages.blankToEmpty(to), JpaSessionIndex.STATUSES);
@@ -111,7 +112,7 @@ public class SessionPages {
                 .limit(200)
                 .map(SessionPages::row).toList();
         String html = sessionsPage.data("me", pages.me(caller)).data("nav", "sessions").data("filter", filter).data("sessions", rows)
-                .data("flash", done == null ? null : new Views.Flash(done, false)).render();
+                .data("flash", pages.flash(done, request, caller.asTokenSays())).render();
         return RequestPages.ok(html);
     }
 
@@ -247,8 +248,7 @@ public class SessionPages {
         if (result instanceof Transition.Refused refused) {
             throw new Pages.RefusedPage(refused.refusal());
         }
-        return Pages.seeOther("/ui/sessions", "Revoked " + session.username() + "'s grant for " + session.login() + " on " + session.target()
-                + "; the bastion closes its live sessions now.");
+        return Pages.seeOther("/ui/sessions", "revoked", session.requestId());
     }
 
     private IndexedSession visible(UUID id) {

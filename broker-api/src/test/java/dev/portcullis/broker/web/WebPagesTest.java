@@ -67,6 +67,10 @@ class WebPagesTest {
         assertThat(page).contains("Signed in as <strong data-testid=\"username\">alice</strong>")
                 .contains(">ubuntu on prod-web-1 (ssh, write)</option>").contains(">app_readonly on prod-db (postgres, read)</option>")
                 .contains("data-max-minutes=\"240\"");
+        // a link cannot make the page say what its author wants: messages are worded from real requests only
+        assertThat(alice.get("/ui/access?done=Your+password+expired,+enter+it+at+evil.example&request=x").body())
+                .doesNotContain("data-testid=\"flash\"").doesNotContain("evil.example");
+        assertThat(alice.get("/ui/access?done=approved&request=" + java.util.UUID.randomUUID()).body()).doesNotContain("data-testid=\"flash\"");
         // dave is no requester: the page says so instead of showing an empty form
         String davePage = WebSession.signIn(base, "dave").get("/ui/request").body();
         assertThat(davePage).contains("data-testid=\"empty\"").contains("nothing you can request").doesNotContain("<form method=\"post\"");
