@@ -43,6 +43,19 @@ final class BastionProcess {
         return process.pid();
     }
 
+    /** Stops the bastion (its sessions end) and waits for it. */
+    void stop() {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
     BastionProcess awaitListening(int port, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {

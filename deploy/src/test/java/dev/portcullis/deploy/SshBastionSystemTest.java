@@ -25,17 +25,16 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.portcullis.bastion.Bastion;
-import dev.portcullis.bastion.BastionSettings;
 import dev.portcullis.testkit.Commands;
 import dev.portcullis.testkit.LocalKeycloak;
 import dev.portcullis.testkit.LocalPostgres;
 import dev.portcullis.testkit.LocalSshd;
 
 /**
- * The SSH path end to end on real components: a broker process on PostgreSQL and Keycloak, a bastion process
- * talking to it only over its REST API with its own client-credentials token, an OpenSSH sshd as the target, and
- * the stock ssh client with a certificate the broker issued. Request, approval, session, recording, revocation.
+ * The SSH and database paths end to end on real processes: a broker process on PostgreSQL and Keycloak, a bastion
+ * process (BastionMain) talking to it only over its REST API with its own client-credentials token, an OpenSSH sshd and
+ * a PostgreSQL database as targets, and the stock ssh and psql clients with a certificate and a database credential the
+ * broker issued. Request, approval, session, recording, revocation, expiry, verification.
  */
 class SshBastionSystemTest {
 
@@ -47,7 +46,10 @@ class SshBastionSystemTest {
     private static LocalKeycloak keycloak;
     private static LocalSshd target;
     private static BrokerProcess broker;
-    private static Bastion bastion;
+    /** The bastion as a process of its own (BastionMain), as operators run it. */
+    private static BastionProcess bastion;
+    private static int sshPort;
+    private static int dbPort;
     private static Path aliceKey;
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -131,10 +133,13 @@ class SshBastionSystemTest {
         env.put("PORTCULLIS_BASTION_TARGETS", targets.toString());
         env.put("PORTCULLIS_BASTION_STATE_DIR", bastionState.toString());
         env.put("PORTCULLIS_RECORDINGS_DIR", recordings.toString());
-        env.put("PORTCULLIS_BASTION_PORT", "0");
-        env.put("PORTCULLIS_DB_PORT", "0");
+        sshPort = freePort();
+        dbPort = freePort();
+        env.put("PORTCULLIS_BASTION_PORT", String.valueOf(sshPort));
+        env.put("PORTCULLIS_DB_PORT", String.valueOf(dbPort));
         env.put("PORTCULLIS_PORTAL_URL", broker.url());
-        bastion = Bastion.start(BastionSettings.fromEnvironment(env));
+        bastion = BastionProcess.start(repo, work.resolve("bastion.log"), env); // assigned first: stopped after a failed start too
+        bastion.awaitListening(sshPort, Duration.ofSeconds(120)).awaitListening(dbPort, Duration.ofSeconds(60));
 
         aliceKey = work.resolve("alice");
         Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", aliceKey.toString()));
@@ -143,7 +148,7 @@ class SshBastionSystemTest {
     @AfterAll
     static void stop() throws IOException {
         if (bastion != null) {
-            bastion.close();
+            bastion.stop();
         }
         if (broker != null) {
             broker.stop();
@@ -167,7 +172,7 @@ class SshBastionSystemTest {
         Files.writeString(Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
         JsonNode ca = call("GET", "/api/v1/ssh/ca", null, null, 200);
         Path knownHosts = work.resolve("known_hosts");
-        Files.writeString(knownHosts, "[127.0.0.1]:" + bastion.port() + " " + hostKeyLine() + "\n" + ca.get("knownHostsLine").asText() + "\n");
+        Files.writeString(knownHosts, "[127.0.0.1]:" + sshPort + " " + hostKeyLine() + "\n" + ca.get("knownHostsLine").asText() + "\n");
 
         // 2. no grant yet: one line, with where to ask
         Commands.Result refused = Commands.run(ssh(knownHosts, "true"));
@@ -212,7 +217,7 @@ class SshBastionSystemTest {
                   UserKnownHostsFile %s
                   StrictHostKeyChecking yes
                   BatchMode yes
-                """.formatted(bastion.port(), target.login(), aliceKey, aliceKey, knownHosts));
+                """.formatted(sshPort, target.login(), aliceKey, aliceKey, knownHosts));
         Commands.Result jumped = Commands.run(List.of("ssh", "-F", config.toString(), "prod-web-1", "echo jumped"));
         assertThat(jumped.exit()).as(jumped.err()).isZero();
         assertThat(jumped.out()).isEqualTo("jumped\n");
@@ -270,7 +275,7 @@ class SshBastionSystemTest {
         JsonNode cert = call("POST", "/api/v1/ssh/certificates", alice, Map.of("publicKey", Files.readString(Path.of(aliceKey + ".pub")).trim()), 201);
         Files.writeString(Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
         Path knownHosts = work.resolve("known_hosts_expiry");
-        Files.writeString(knownHosts, "[127.0.0.1]:" + bastion.port() + " " + hostKeyLine() + "\n");
+        Files.writeString(knownHosts, "[127.0.0.1]:" + sshPort + " " + hostKeyLine() + "\n");
         String sshGrant = call("POST", "/api/v1/requests", alice, Map.of("target", "prod-web-1", "login", target.login(),
                 "durationMinutes", 1, "reason", "INC-3 short look"), 201).get("id").asText();
         String dbGrant = call("POST", "/api/v1/requests", alice, Map.of("target", "prod-db", "login", "app_readonly",
@@ -315,17 +320,23 @@ class SshBastionSystemTest {
                 .isNotEqualTo("VALID");
     }
 
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     private Commands.Result psql(String password, String sql) throws IOException {
         return Commands.run(psqlCommand(sql), null, Duration.ofSeconds(60), Map.of("PGPASSWORD", password));
     }
 
     private List<String> psqlCommand(String sql) {
-        return List.of("psql", "-X", "-A", "-t", "host=127.0.0.1 port=" + bastion.databasePort() + " sslmode=require dbname=prod-db"
+        return List.of("psql", "-X", "-A", "-t", "host=127.0.0.1 port=" + dbPort + " sslmode=require dbname=prod-db"
                 + " user=app_readonly connect_timeout=10", "-c", sql);
     }
 
     private List<String> ssh(Path knownHosts, String command) {
-        return new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-p", String.valueOf(bastion.port()), "-i", aliceKey.toString(),
+        return new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-p", String.valueOf(sshPort), "-i", aliceKey.toString(),
                 "-o", "CertificateFile=" + aliceKey + "-cert.pub", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
                 "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts, "-o", "LogLevel=ERROR",
                 target.login() + "+prod-web-1@127.0.0.1", command));
