@@ -113,6 +113,14 @@ class WebPagesTest {
         assertThat(inbox).contains("Yours: someone else must approve").contains("disabled aria-disabled=\"true\"")
                 .doesNotContain("action=\"/ui/requests/" + id + "/approve\"");
 
+        // another site's form cannot act with alice's session, even where she could act herself
+        HttpResponse<String> crossSite = alice.postFrom("http://evil.example", "/ui/requests/" + id + "/cancel", Map.of());
+        assertThat(crossSite.statusCode()).isEqualTo(403);
+        assertThat(crossSite.body()).contains("sent from another site");
+        String ownOrigin = base.getScheme() + "://" + base.getRawAuthority();
+        assertThat(alice.postFrom(ownOrigin, "/ui/requests/" + id + "/approve", Map.of()).body()) // passes the origin check, and is still her own
+                .contains("you cannot approve or deny your own request");
+
         // the server refuses regardless of the page
         HttpResponse<String> self = alice.post("/ui/requests/" + id + "/approve", Map.of());
         assertThat(self.statusCode()).isEqualTo(403);

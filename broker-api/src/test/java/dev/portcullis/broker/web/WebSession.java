@@ -106,6 +106,12 @@ final class WebSession {
                 .POST(HttpRequest.BodyPublishers.ofString(formBody(ordered))));
     }
 
+    /** A form post as another site's page would send it (with that site's Origin). */
+    HttpResponse<String> postFrom(String origin, String path, Map<String, String> form) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Origin", origin).POST(HttpRequest.BodyPublishers.ofString(formBody(new LinkedHashMap<>(form)))));
+    }
+
     private HttpResponse<String> send(HttpRequest.Builder request) {
         try {
             return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
