@@ -230,7 +230,7 @@ class WebUiEndToEndTest {
         nav(carol, "Approvals");
         Locator carols = carol.getByTestId("review-request").filter(new Locator.FilterOptions().setHasText("INC-4242"));
         assertThat(carols.getByTestId("approvals")).containsText("approved by bob");
-        carols.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Approve")).click();
+        carols.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Approve")).press("Enter"); // by keyboard
         assertThat(carol.getByTestId("flash")).containsText("that was the last approval needed, the grant is active");
 
         // alice: a live countdown and the exact ssh command, which works as shown
@@ -334,6 +334,8 @@ class WebUiEndToEndTest {
         assertThat(dave.getByTestId("chain")).containsText("Hash chain verified");
         dave.getByLabel("Action").fill("recording.replayed");
         dave.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Filter")).click();
+        assertThat(dave).hasURL(Pattern.compile(".*action=recording.replayed.*"));
+        assertThat(dave.getByTestId("audit-row")).hasCount(2); // the two replays above, nothing else
         assertThat(dave.getByTestId("audit-row").first()).containsText("dave");
         shot(dave, "audit-log");
 
@@ -369,6 +371,8 @@ class WebUiEndToEndTest {
     }
 
     private void shot(Page page, String name) {
+        // after htmx has swapped and settled the page, never half-way
+        page.waitForFunction("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')");
         page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve(name + ".png")).setFullPage(true));
     }
 
