@@ -68,7 +68,8 @@ class DatabaseProxyTest {
     void psqlUnderAWriteGrantRunsStatementsAndEveryOneIsRecorded() throws Exception {
         UUID grant = f.grant("alice", DatabaseFixture.WRITE_ROLE, Duration.ofMinutes(10));
         Result r = f.psql(DatabaseFixture.WRITE_ROLE, f.credential("alice"), "require",
-                "insert into items (name) values ('widget'), ('gadget');\nselect current_user, count(*) > 1 from items;\nselect 1/0;\n");
+                "insert into items (name) values ('widget'), ('gadget');\nselect current_user, count(*) > 1 from items;\n"
+                        + "\\set ON_ERROR_STOP 0\ncreate role intruder login password 'hunter3';\n\\set ON_ERROR_STOP 1\nselect 1/0;\n");
         assertThat(r.out()).contains("app_admin|t");
         assertThat(r.err()).contains("division by zero");
         assertThat(r.exit()).as("psql stops at the failed statement").isEqualTo(3);
@@ -97,6 +98,12 @@ class DatabaseProxyTest {
         assertThat(failed.sqlState()).isEqualTo("22012");
         assertThat(failed.error()).isEqualTo("division by zero");
         assertThat(queries).allSatisfy(q -> assertThat(q.database()).isEqualTo(DatabaseFixture.TARGET));
+        // a password in a statement is never in the recording
+        assertThat(queries).anySatisfy(q -> assertThat(q.query()).isEqualTo("create role intruder login password '[redacted]';"));
+        assertThat(RecordingReader.open(f.storage, opened.recordingId()).searchOutput("hunter3")).isEmpty();
+        try (var events = RecordingReader.open(f.storage, opened.recordingId()).events()) {
+            assertThat(events.map(e -> e.event().toString())).noneMatch(e -> e.contains("hunter3"));
+        }
     }
 
     @Test

@@ -266,6 +266,7 @@ final class DatabaseSession implements LiveSession, Runnable {
         try {
             String person = proxy.credentials().holderOf(credential).orElse(null);
             if (person == null) {
+                LOG.warning("database login as " + role + " from " + clientAddress + " refused: not a valid database credential");
                 refuse("28P01", "password authentication failed for user \"" + role + "\": use a database credential from the broker "
                         + "(POST /api/v1/db/credentials at " + proxy.services().portalUrl() + ") as the password");
             }

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import dev.portcullis.recording.event.QueryEvent;
 
@@ -25,6 +26,9 @@ final class QueryLog {
     /** More statements and portals than a real client keeps; beyond, the client is broken or hostile. */
     static final int MAX_NAMES = 100_000;
     static final int MAX_IN_FLIGHT = 100_000;
+    private static final Pattern PASSWORD_WORD = Pattern.compile("(?i)password");
+    private static final Pattern PASSWORD_LITERAL =
+            Pattern.compile("(?i)(\\bpassword\\s+)(?:E'(?:[^'\\\\]|''|\\\\.)*'|'(?:[^']|'')*'|\\$([A-Za-z_]*)\\$.*?\\$\\2\\$)", Pattern.DOTALL);
 
     private enum Kind { SIMPLE, EXTENDED, FUNCTION, SYNC }
 
@@ -202,7 +206,7 @@ final class QueryLog {
 
     private QueryEvent event(Pending p) {
         String original = p.kind == Kind.SIMPLE ? substitutes.remove(p.query) : null;
-        String query = original != null ? original : p.query;
+        String query = withoutPasswords(original != null ? original : p.query);
         if (query.length() > MAX_QUERY_CHARS) {
             query = query.substring(0, MAX_QUERY_CHARS) + "... [" + (query.length() - MAX_QUERY_CHARS) + " more characters not recorded]";
         }
@@ -230,6 +234,17 @@ final class QueryLog {
             }
         }
         return out;
+    }
+
+    /**
+     * The statement as recorded: a password literal ({@code CREATE/ALTER ROLE ... PASSWORD '...'}, {@code \\password} in psql
+     * sends the same) is replaced by {@code '[redacted]'}, so a recording never holds a database password.
+     */
+    static String withoutPasswords(String sql) {
+        if (sql.length() < 8 || !PASSWORD_WORD.matcher(sql).find()) {
+            return sql;
+        }
+        return PASSWORD_LITERAL.matcher(sql).replaceAll("$1'[redacted]'");
     }
 
     /** The row count at the end of a command tag (SELECT 5, INSERT 0 3, UPDATE 2, COPY 10...), when there is one. */
