@@ -215,6 +215,7 @@ class WebUiEndToEndTest {
         assertThat(own.getByTestId("own-note")).containsText("Yours: someone else must approve");
         assertThat(own.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Approve"))).isDisabled();
         shot(alice, "approvals-own-request");
+        nav(alice, "My access"); // and she waits there
 
         // bob approves; carol approves and that makes the grant
         Page bob = signIn("bob");
@@ -233,9 +234,10 @@ class WebUiEndToEndTest {
         carols.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Approve")).press("Enter"); // by keyboard
         assertThat(carol.getByTestId("flash")).containsText("that was the last approval needed, the grant is active");
 
-        // alice: a live countdown and the exact ssh command, which works as shown
-        nav(alice, "My access");
+        // alice's page shows the grant on its own (it refreshes while she is not typing): a live countdown and the
+        // exact ssh command, which works as shown
         Locator grant = alice.getByTestId("active-grant").filter(new Locator.FilterOptions().setHasText("INC-4242"));
+        assertThat(grant).isVisible(new com.microsoft.playwright.assertions.LocatorAssertions.IsVisibleOptions().setTimeout(25_000));
         assertThat(grant.locator(".countdown-text")).hasText(Pattern.compile("^1 h 5\\d min \\d\\d s left$"));
         String first = grant.locator(".countdown-text").textContent();
         assertThat(grant.locator(".countdown-text")).not().hasText(first); // it ticks

@@ -17,6 +17,15 @@
     });
   }
 
+  // The inbox and My access refresh themselves, but never under someone's hands: not while a deny form is
+  // open, a field has the focus, or the tab is hidden.
+  window.portcullisIdle = function () {
+    if (document.hidden) return false;
+    if (document.querySelector("#live details[open]")) return false;
+    var active = document.activeElement;
+    return !(active && active.closest && active.closest("#live") && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName));
+  };
+
   function pad(n) { return n < 10 ? "0" + n : String(n); }
 
   function remaining(ms) {
