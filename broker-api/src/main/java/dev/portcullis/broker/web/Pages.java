@@ -59,8 +59,12 @@ public class Pages {
     @ConfigProperty(name = "portcullis.web.bastion-ssh-port")
     int bastionSshPort;
 
-    @ConfigProperty(name = "portcullis.web.bastion-postgres-port")
-    int bastionPostgresPort;
+    /** Where people reach the bastions' PostgreSQL proxy: the same address the database credentials name. */
+    @ConfigProperty(name = "portcullis.db.proxy-host")
+    String databaseProxyHost;
+
+    @ConfigProperty(name = "portcullis.db.proxy-port")
+    int databaseProxyPort;
 
     Views.Me me(Caller caller) {
         Actor actor = caller.asTokenSays();
@@ -127,9 +131,9 @@ public class Pages {
     /** The command for the grant's target kind, as the bastion's README gives it. */
     private Views.Connect connect(AccessRequest r) {
         if (r.kind() == TargetKind.POSTGRES) {
-            return new Views.Connect("psql \"host=" + bastionHost + " port=" + bastionPostgresPort + " dbname=" + r.target() + " user="
-                    + r.requester() + "\"", "through the bastion's PostgreSQL proxy, as " + r.login()
-                    + "; it checks your grant and records every query");
+            return new Views.Connect("psql \"host=" + databaseProxyHost + " port=" + databaseProxyPort + " sslmode=require dbname=" + r.target()
+                    + " user=" + r.login() + "\"", "through the bastion's PostgreSQL proxy, which checks your grant and records every statement;"
+                    + " the password is a one-hour database credential from the broker (POST /api/v1/db/credentials)");
         }
         return new Views.Connect("ssh -p " + bastionSshPort + " " + r.login() + "+" + r.target() + "@" + bastionHost,
                 "with your SSH certificate from the broker (POST /api/v1/ssh/certificates) next to your key, e.g. ~/.ssh/id_ed25519-cert.pub");
