@@ -189,6 +189,7 @@ public final class Quickstart {
         String key = settings.home().resolve("alice_key").toString();
         System.out.println("""
                 Portcullis is up.
+                  web UI       %1$s/ui   (sign in as a demo user: request, approve, my access, sessions and replay, audit log)
                   broker API   %1$s/api/v1   (OpenAPI: %1$s/q/openapi, health: %1$s/q/health)
                   Keycloak     %2$s   (realm portcullis)
                   SSH bastion  127.0.0.1:%7$d   (demo target prod-web-1: OpenSSH on 127.0.0.1:%8$d, login %9$s)

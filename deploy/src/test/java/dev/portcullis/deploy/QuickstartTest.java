@@ -32,7 +32,7 @@ class QuickstartTest {
         Quickstart quickstart = new Quickstart(settings);
         try {
             String printed = capture(quickstart::start);
-            assertThat(printed).contains("Portcullis is up.", settings.brokerUrl() + "/api/v1", "alice (engineers)");
+            assertThat(printed).contains("Portcullis is up.", settings.brokerUrl() + "/ui", settings.brokerUrl() + "/api/v1", "alice (engineers)");
 
             Properties env = new Properties();
             for (String line : Files.readAllLines(home.resolve("quickstart.env"))) {

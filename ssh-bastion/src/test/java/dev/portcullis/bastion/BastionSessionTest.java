@@ -134,6 +134,8 @@ class BastionSessionTest {
         cmd.add(1, "-tt");
         Result r = Commands.run(cmd, "echo $((6*7))-answer; stty size; exit\n", Duration.ofSeconds(60));
         assertThat(r.out()).contains("42-answer");
+        // the target gave the shell a terminal, even though ssh -tt had none to describe: CR LF line ends, stty works
+        assertThat(r.out()).contains("42-answer\r\n").doesNotContain("Inappropriate ioctl");
         SessionIndex.Opened opened = lastOpened();
         awaitClosed(opened.sessionId());
         RecordingReader reader = RecordingReader.open(f.storage, opened.recordingId());

@@ -283,13 +283,16 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
     private ClientChannel createUpstreamChannel(ClientSession session) throws IOException {
         Map<String, String> vars = env.getEnv();
         Map<PtyMode, Integer> modes = env.getPtyModes();
-        boolean pty = modes != null && !modes.isEmpty();
+        // a pty-req was sent: it always names the terminal type, and its modes may be empty (ssh -tt without a terminal)
+        boolean pty = (modes != null && !modes.isEmpty()) || vars.containsKey(Environment.ENV_TERM);
         PtyChannelConfiguration config = new PtyChannelConfiguration();
         if (pty) {
             config.setPtyType(vars.getOrDefault(Environment.ENV_TERM, "xterm"));
             config.setPtyColumns(number(vars.get(Environment.ENV_COLUMNS), 80));
             config.setPtyLines(number(vars.get(Environment.ENV_LINES), 24));
-            config.setPtyModes(modes);
+            if (modes != null && !modes.isEmpty()) {
+                config.setPtyModes(modes);
+            }
         }
         // the filter let the user's agent in only where the rule allows it; then the target gets it too
         String agent = vars.get(org.apache.sshd.agent.SshAgent.SSH_AUTHSOCKET_ENV_NAME);
