@@ -14,7 +14,6 @@ import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -61,7 +60,6 @@ final class DatabaseSession implements LiveSession, Runnable {
     /** Server messages the proxy reads whole to understand them; all others stream through. */
     private static final String INSPECTED = "CEIsZSK";
     private static final int MAX_INSPECTED = 1024 * 1024;
-    private static final AtomicInteger SUBSTITUTE = new AtomicInteger();
 
     private final DatabaseProxy proxy;
     private Socket client;
@@ -81,6 +79,7 @@ final class DatabaseSession implements LiveSession, Runnable {
     private boolean readOnly;
     private String grantName;
     private QueryLog log;
+    private ClientMessages clientMessages;
     private long cancelKey = -1;
 
     DatabaseSession(DatabaseProxy proxy, Socket client) {
@@ -225,6 +224,7 @@ final class DatabaseSession implements LiveSession, Runnable {
         readOnly = grant.access() == AccessLevel.READ;
         grantName = role + "@" + target;
         log = new QueryLog(target, grant.session().recordQueryParameters());
+        clientMessages = new ClientMessages(log, readOnly, grantName);
         if (!startRecording(person, role, target, grant)) {
             return false;
         }
@@ -395,10 +395,7 @@ final class DatabaseSession implements LiveSession, Runnable {
                     return;
                 }
                 ledger.bytesIn.addAndGet(m.body().length + 5L);
-                PgMessage sent = inspectClient(m);
-                if (sent == null) {
-                    return;
-                }
+                PgMessage sent = clientMessages.inspect(m);
                 out.write(sent.type());
                 out.writeInt(sent.body().length + 4);
                 out.write(sent.body());
@@ -413,65 +410,13 @@ final class DatabaseSession implements LiveSession, Runnable {
             }
         } catch (PgProtocolException e) {
             tellAndEnd("ERROR", "08P01", "protocol violation: " + e.getMessage());
+        } catch (ClientMessages.Refused e) {
+            tellAndEnd("REFUSED", "25006", e.getMessage());
         } catch (IOException e) {
             finish("CLOSED", finished.get() ? endDetail : "connection lost: " + e.getMessage());
         } finally {
             closeSockets();
         }
-    }
-
-    /** What to send upstream for this client message (itself, or a substitute), or null when the session ended. */
-    private PgMessage inspectClient(PgMessage m) throws IOException {
-        switch (m.typeChar()) {
-            case 'Q' -> {
-                String sql = PgFrontend.query(m);
-                String why = readOnly ? ReadOnlyGuard.refusal(sql) : null;
-                if (why != null) {
-                    String substitute = refusedStatement(why);
-                    log.substituted(substitute, sql);
-                    log.query(substitute);
-                    return new PgMessage((byte) 'Q', cstring(substitute));
-                }
-                log.query(sql);
-            }
-            case 'P' -> {
-                PgFrontend.Parse parse = PgFrontend.parse(m);
-                String why = readOnly ? ReadOnlyGuard.refusal(parse.query()) : null;
-                if (why != null) {
-                    String substitute = refusedStatement(why);
-                    log.substituted(substitute, parse.query());
-                    log.parse(new PgFrontend.Parse(parse.statement(), substitute, 0));
-                    return new PgMessage((byte) 'P', new PgOutput.Builder().cstring(parse.statement()).cstring(substitute).int16(0)
-                            .bodyOnly());
-                }
-                log.parse(parse);
-            }
-            case 'B' -> log.bind(PgFrontend.bind(m));
-            case 'E' -> log.execute(PgFrontend.execute(m));
-            case 'C' -> log.close(PgFrontend.close(m));
-            case 'D' -> PgFrontend.close(m);
-            case 'S' -> log.sync();
-            case 'F' -> {
-                if (readOnly) {
-                    tellAndEnd("REFUSED", "25006", "fast-path function calls are not allowed under a read-only grant");
-                    return null;
-                }
-                log.functionCall();
-            }
-            case 'p' -> throw new PgProtocolException("a password message after authentication");
-            default -> {
-                // H (flush), X (terminate), d/c/f (COPY data, done, fail): relayed as they are
-            }
-        }
-        return m;
-    }
-
-    /** Sent in place of a refused statement: it fails in the server, in order, with the proxy's reason. */
-    private String refusedStatement(String why) {
-        String message = ("portcullis: " + why + " (your grant for " + grantName + " is read-only); the statement was not sent")
-                .replace("'", "''");
-        return "DO $portcullis_refused$BEGIN RAISE EXCEPTION USING ERRCODE = '25006', MESSAGE = '" + message
-                + "'; END$portcullis_refused$ /* " + SUBSTITUTE.incrementAndGet() + " */";
     }
 
     private void serverToClient() {
@@ -678,13 +623,6 @@ final class DatabaseSession implements LiveSession, Runnable {
     }
 
     // ---- bytes
-
-    private static byte[] cstring(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        byte[] out = new byte[b.length + 1];
-        System.arraycopy(b, 0, out, 0, b.length);
-        return out;
-    }
 
     private static int readInt(InputStream in) throws IOException {
         int a = in.read();

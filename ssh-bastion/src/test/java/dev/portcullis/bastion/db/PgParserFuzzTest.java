@@ -11,7 +11,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * Coverage-guided fuzzing (Jazzer) of everything the proxy parses from a client before it is authenticated or
  * authorized: the startup packet, every message type, the read-only guard's SQL lexer, and the statement log fed
  * with what was parsed. The only acceptable failure is a {@link PgProtocolException} (or the end of the bytes); any
- * other exception, a hang or an allocation beyond the message limit is a finding. In the test suite it runs for a
+ * other exception, a hang or an allocation beyond the message limit is a finding. Messages go through the proxy's own
+ * {@link ClientMessages}, as in a session. In the test suite it runs for a
  * bounded time (JAZZER_FUZZ=1, see the pom) on top of its seed inputs in {@code src/test/resources}.
  */
 class PgParserFuzzTest {
@@ -24,6 +25,7 @@ class PgParserFuzzTest {
         byte[] bytes = data.consumeRemainingAsBytes();
         PgFrontend frontend = new PgFrontend(new ByteArrayInputStream(bytes), LIMIT);
         QueryLog log = new QueryLog("fuzz", readOnly);
+        ClientMessages messages = new ClientMessages(log, readOnly, "role@target");
         try {
             PgFrontend.First first = frontend.readFirst();
             if (first == null) {
@@ -37,26 +39,10 @@ class PgParserFuzzTest {
                 if (m == null) {
                     return;
                 }
-                switch (m.typeChar()) {
-                    case 'Q' -> {
-                        String sql = PgFrontend.query(m);
-                        ReadOnlyGuard.refusal(sql);
-                        log.query(sql);
-                    }
-                    case 'P' -> {
-                        PgFrontend.Parse parse = PgFrontend.parse(m);
-                        ReadOnlyGuard.refusal(parse.query());
-                        log.parse(parse);
-                    }
-                    case 'B' -> log.bind(PgFrontend.bind(m));
-                    case 'E' -> log.execute(PgFrontend.execute(m));
-                    case 'C' -> log.close(PgFrontend.close(m));
-                    case 'D' -> PgFrontend.close(m);
-                    case 'S' -> log.sync();
-                    case 'F' -> log.functionCall();
-                    default -> {
-                        // relayed as they are
-                    }
+                try {
+                    messages.inspect(m);
+                } catch (ClientMessages.Refused refused) {
+                    return; // the session would end here with this reason
                 }
                 // the server's side of the log, driven by the same bytes
                 switch (i % 5) {

@@ -1,0 +1,92 @@
+package dev.portcullis.bastion.db;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the proxy does with each message a client sends once the session is open: it parses it (a malformed one is a
+ * {@link PgProtocolException}), tells the {@link QueryLog} what was asked, and under a read-only grant sends a failing
+ * substitute in place of any statement {@link ReadOnlyGuard} refuses. The fuzz test drives this very code.
+ */
+final class ClientMessages {
+
+    /** The message may not be sent at all, and the session ends with this reason. */
+    static final class Refused extends IOException {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    private static final AtomicInteger SUBSTITUTE = new AtomicInteger();
+
+    private final QueryLog log;
+    private final boolean readOnly;
+    private final String grantName;
+
+    ClientMessages(QueryLog log, boolean readOnly, String grantName) {
+        this.log = log;
+        this.readOnly = readOnly;
+        this.grantName = grantName;
+    }
+
+    /** The message to send upstream: the client's own, or a substitute. */
+    PgMessage inspect(PgMessage m) throws IOException {
+        switch (m.typeChar()) {
+            case 'Q' -> {
+                String sql = PgFrontend.query(m);
+                String why = readOnly ? ReadOnlyGuard.refusal(sql) : null;
+                if (why != null) {
+                    String substitute = refusedStatement(why);
+                    log.substituted(substitute, sql);
+                    log.query(substitute);
+                    return new PgMessage((byte) 'Q', cstring(substitute));
+                }
+                log.query(sql);
+            }
+            case 'P' -> {
+                PgFrontend.Parse parse = PgFrontend.parse(m);
+                String why = readOnly ? ReadOnlyGuard.refusal(parse.query()) : null;
+                if (why != null) {
+                    String substitute = refusedStatement(why);
+                    log.substituted(substitute, parse.query());
+                    log.parse(new PgFrontend.Parse(parse.statement(), substitute, 0));
+                    return new PgMessage((byte) 'P', new PgOutput.Builder().cstring(parse.statement()).cstring(substitute).int16(0)
+                            .bodyOnly());
+                }
+                log.parse(parse);
+            }
+            case 'B' -> log.bind(PgFrontend.bind(m));
+            case 'E' -> log.execute(PgFrontend.execute(m));
+            case 'C' -> log.close(PgFrontend.close(m));
+            case 'D' -> PgFrontend.close(m);
+            case 'S' -> log.sync();
+            case 'F' -> {
+                if (readOnly) {
+                    throw new Refused("fast-path function calls are not allowed under a read-only grant");
+                }
+                log.functionCall();
+            }
+            case 'p' -> throw new PgProtocolException("a password message after authentication");
+            default -> {
+                // H (flush), X (terminate), d/c/f (COPY data, done, fail): relayed as they are
+            }
+        }
+        return m;
+    }
+
+    /** Sent in place of a refused statement: it fails in the server, in order, with the proxy's reason. */
+    private String refusedStatement(String why) {
+        String message = ("portcullis: " + why + " (your grant for " + grantName + " is read-only); the statement was not sent")
+                .replace("'", "''");
+        return "DO $portcullis_refused$BEGIN RAISE EXCEPTION USING ERRCODE = '25006', MESSAGE = '" + message
+                + "'; END$portcullis_refused$ /* " + SUBSTITUTE.incrementAndGet() + " */";
+    }
+
+    private static byte[] cstring(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[b.length + 1];
+        System.arraycopy(b, 0, out, 0, b.length);
+        return out;
+    }
+}
