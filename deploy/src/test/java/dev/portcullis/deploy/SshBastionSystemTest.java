@@ -3,7 +3,6 @@ package dev.portcullis.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -42,12 +40,11 @@ class SshBastionSystemTest {
     private static final String DATABASE = "bastion_system";
     private static final String ORDERS = "orders_system";
 
+    private static SystemStack stack;
     private static Path work;
     private static LocalKeycloak keycloak;
     private static LocalSshd target;
     private static BrokerProcess broker;
-    /** The bastion as a process of its own (BastionMain), as operators run it. */
-    private static BastionProcess bastion;
     private static int sshPort;
     private static int dbPort;
     private static Path aliceKey;
@@ -55,16 +52,22 @@ class SshBastionSystemTest {
 
     @BeforeAll
     static void stack() throws Exception {
-        // under /var/tmp: the target's login (not root) must be able to read the fixture's files
-        work = Files.createTempDirectory(Path.of("/var/tmp"), "portcullis-bastion-system-");
-        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        LocalPostgres postgres = LocalPostgres.shared();
-        postgres.createDatabase(DATABASE);
-        keycloak = LocalKeycloak.shared();
-        target = LocalSshd.start(work.resolve("target"));
-
-        Path policy = work.resolve("policy.yaml");
-        Files.writeString(policy, """
+        stack = SystemStack.prepare("bastion-system");
+        work = stack.work;
+        keycloak = stack.keycloak;
+        target = stack.target;
+        sshPort = stack.sshPort;
+        dbPort = stack.dbPort;
+        LocalPostgres postgres = stack.postgres;
+        // the database behind the proxy, with a role whose password only the bastion's inventory holds
+        postgres.createDatabase(ORDERS);
+        String rolePassword = java.util.UUID.randomUUID().toString();
+        postgres.createRole("app_readonly", rolePassword);
+        postgres.sql(ORDERS, "create table if not exists orders (id int primary key, total numeric); "
+                + "insert into orders values (1, 9.99), (2, 19.99) on conflict do nothing; grant select on orders to app_readonly");
+        Path rolePasswordFile = work.resolve("app_readonly.password");
+        Files.writeString(rolePasswordFile, rolePassword + "\n");
+        broker = stack.startBroker(DATABASE, """
                 version: 1
                 targets:
                   - {name: prod-web-1, kind: ssh, host: 127.0.0.1, port: %d, labels: {env: prod}}
@@ -85,61 +88,13 @@ class SshBastionSystemTest {
                     reason: required
                     approvals: {required: 1, from: [sre-approvers]}
                     access: read
-                """.formatted(target.port(), postgres.port(), ORDERS, target.login()));
-        // the database behind the proxy, with a role whose password only the bastion's inventory holds
-        postgres.createDatabase(ORDERS);
-        String rolePassword = java.util.UUID.randomUUID().toString();
-        postgres.createRole("app_readonly", rolePassword);
-        postgres.sql(ORDERS, "create table if not exists orders (id int primary key, total numeric); "
-                + "insert into orders values (1, 9.99), (2, 19.99) on conflict do nothing; grant select on orders to app_readonly");
-        Path rolePasswordFile = work.resolve("app_readonly.password");
-        Files.writeString(rolePasswordFile, rolePassword + "\n");
-        Path recordings = work.resolve("recordings");
-        Path bastionState = work.resolve("bastion");
-        Files.createDirectories(bastionState);
-        // the bastion's signing key, made now so the broker can trust it from its first start
-        dev.portcullis.recording.RecordingKeys.loadOrGenerate(bastionState.resolve("recording-signing-key.pem"),
-                bastionState.resolve("recording-signing-key.pub.pem"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        Path repo = Path.of("..").toAbsolutePath().normalize();
-        broker = BrokerProcess.start(repo, port, work.resolve("broker.log"), postgres.jdbcUrl(DATABASE), postgres.superuser(),
-                postgres.password(), keycloak, policy, Map.of(
-                        "PORTCULLIS_SSH_USER_CA_KEY_FILE", work.resolve("ca/user_ca").toString(),
-                        "PORTCULLIS_SSH_HOST_CA_KEY_FILE", work.resolve("ca/host_ca").toString(),
-                        "PORTCULLIS_RECORDINGS_DIR", recordings.toString(),
-                        "PORTCULLIS_RECORDINGS_TRUSTED_KEYS", bastionState.resolve("recording-signing-key.pub.pem").toString()))
-                .awaitReady(Duration.ofSeconds(120));
-
-        Path upstreamKey = work.resolve("bastion-upstream");
-        target.authorize(LocalSshd.generateClientKey(upstreamKey));
-        Path targets = work.resolve("targets.yaml");
-        Files.writeString(targets, """
-                targets:
-                  prod-web-1:
-                    hostKey: %s
-                    identityFile: %s
+                """.formatted(target.port(), postgres.port(), ORDERS, target.login()), Map.of());
+        stack.startBastion("""
                 databases:
                   prod-db:
                     roles:
                       app_readonly: {passwordFile: %s}
-                """.formatted(target.hostPublicKey(), upstreamKey, rolePasswordFile));
-        Map<String, String> env = new HashMap<>();
-        env.put("PORTCULLIS_BROKER_URL", broker.url());
-        env.put("PORTCULLIS_BASTION_TOKEN_URL", keycloak.issuerUrl() + "/protocol/openid-connect/token");
-        env.put("PORTCULLIS_BASTION_CLIENT_SECRET", keycloak.bastionClientSecret());
-        env.put("PORTCULLIS_BASTION_TARGETS", targets.toString());
-        env.put("PORTCULLIS_BASTION_STATE_DIR", bastionState.toString());
-        env.put("PORTCULLIS_RECORDINGS_DIR", recordings.toString());
-        sshPort = freePort();
-        dbPort = freePort();
-        env.put("PORTCULLIS_BASTION_PORT", String.valueOf(sshPort));
-        env.put("PORTCULLIS_DB_PORT", String.valueOf(dbPort));
-        env.put("PORTCULLIS_PORTAL_URL", broker.url());
-        bastion = BastionProcess.start(repo, work.resolve("bastion.log"), env); // assigned first: stopped after a failed start too
-        bastion.awaitListening(sshPort, Duration.ofSeconds(120)).awaitListening(dbPort, Duration.ofSeconds(60));
+                """.formatted(rolePasswordFile));
 
         aliceKey = work.resolve("alice");
         Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", aliceKey.toString()));
@@ -147,19 +102,8 @@ class SshBastionSystemTest {
 
     @AfterAll
     static void stop() throws IOException {
-        if (bastion != null) {
-            bastion.stop();
-        }
-        if (broker != null) {
-            broker.stop();
-        }
-        if (target != null) {
-            target.close();
-        }
-        if (work != null) {
-            try (var files = Files.walk(work)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+        if (stack != null) {
+            stack.close();
         }
     }
 
@@ -172,7 +116,7 @@ class SshBastionSystemTest {
         Files.writeString(Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
         JsonNode ca = call("GET", "/api/v1/ssh/ca", null, null, 200);
         Path knownHosts = work.resolve("known_hosts");
-        Files.writeString(knownHosts, "[127.0.0.1]:" + sshPort + " " + hostKeyLine() + "\n" + ca.get("knownHostsLine").asText() + "\n");
+        Files.writeString(knownHosts, "[127.0.0.1]:" + sshPort + " " + stack.bastionHostKeyLine() + "\n" + ca.get("knownHostsLine").asText() + "\n");
 
         // 2. no grant yet: one line, with where to ask
         Commands.Result refused = Commands.run(ssh(knownHosts, "true"));
@@ -275,7 +219,7 @@ class SshBastionSystemTest {
         JsonNode cert = call("POST", "/api/v1/ssh/certificates", alice, Map.of("publicKey", Files.readString(Path.of(aliceKey + ".pub")).trim()), 201);
         Files.writeString(Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
         Path knownHosts = work.resolve("known_hosts_expiry");
-        Files.writeString(knownHosts, "[127.0.0.1]:" + sshPort + " " + hostKeyLine() + "\n");
+        Files.writeString(knownHosts, "[127.0.0.1]:" + sshPort + " " + stack.bastionHostKeyLine() + "\n");
         String sshGrant = call("POST", "/api/v1/requests", alice, Map.of("target", "prod-web-1", "login", target.login(),
                 "durationMinutes", 1, "reason", "INC-3 short look"), 201).get("id").asText();
         String dbGrant = call("POST", "/api/v1/requests", alice, Map.of("target", "prod-db", "login", "app_readonly",
@@ -320,12 +264,6 @@ class SshBastionSystemTest {
                 .isNotEqualTo("VALID");
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     private Commands.Result psql(String password, String sql) throws IOException {
         return Commands.run(psqlCommand(sql), null, Duration.ofSeconds(60), Map.of("PGPASSWORD", password));
     }
@@ -340,11 +278,6 @@ class SshBastionSystemTest {
                 "-o", "CertificateFile=" + aliceKey + "-cert.pub", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
                 "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts, "-o", "LogLevel=ERROR",
                 target.login() + "+prod-web-1@127.0.0.1", command));
-    }
-
-    private static String hostKeyLine() throws IOException {
-        Commands.Result r = Commands.run(List.of("ssh-keygen", "-y", "-f", work.resolve("bastion/ssh_host_ed25519_key").toString()));
-        return r.out().trim();
     }
 
     /** Waits until the session of this grant reaches the status (newest session first). */

@@ -10,11 +10,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -34,12 +32,8 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.AriaRole;
 
-import dev.portcullis.bastion.Bastion;
-import dev.portcullis.bastion.BastionSettings;
-import dev.portcullis.recording.RecordingKeys;
 import dev.portcullis.testkit.Commands;
 import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalPostgres;
 import dev.portcullis.testkit.LocalSshd;
 
 /**
@@ -55,11 +49,11 @@ class WebUiEndToEndTest {
     private static final String DATABASE = "web_ui_e2e";
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
+    private static SystemStack stack;
     private static Path work;
     private static LocalKeycloak keycloak;
     private static LocalSshd target;
     private static BrokerProcess broker;
-    private static Bastion bastion;
     private static int bastionPort;
     private static Playwright playwright;
     private static Browser browser;
@@ -71,16 +65,12 @@ class WebUiEndToEndTest {
 
     @BeforeAll
     static void stack() throws Exception {
-        // under /var/tmp: the target's login (not root) must be able to read the fixture's files
-        work = Files.createTempDirectory(Path.of("/var/tmp"), "portcullis-web-e2e-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
-        LocalPostgres postgres = LocalPostgres.shared();
-        postgres.createDatabase(DATABASE);
-        keycloak = LocalKeycloak.shared();
-        target = LocalSshd.start(work.resolve("target"));
-
-        Path policy = work.resolve("policy.yaml");
-        Files.writeString(policy, """
+        stack = SystemStack.prepare("web-ui-e2e");
+        work = stack.work;
+        keycloak = stack.keycloak;
+        target = stack.target;
+        bastionPort = stack.sshPort;
+        broker = stack.startBroker(DATABASE, """
                 version: 1
                 targets:
                   - {name: prod-web-1, kind: ssh, host: 127.0.0.1, port: %d, labels: {env: prod}}
@@ -102,50 +92,16 @@ class WebUiEndToEndTest {
                     reason: required
                     approvals: {required: 1, from: [dba-approvers]}
                     access: read
-                """.formatted(target.port(), target.login()));
-        Path recordings = work.resolve("recordings");
-        Path bastionState = work.resolve("bastion");
-        Files.createDirectories(bastionState);
-        RecordingKeys.loadOrGenerate(bastionState.resolve("recording-signing-key.pem"), bastionState.resolve("recording-signing-key.pub.pem"));
-        int port = freePort();
-        bastionPort = freePort();
-        Path repo = Path.of("..").toAbsolutePath().normalize();
-        broker = BrokerProcess.start(repo, port, work.resolve("broker.log"), postgres.jdbcUrl(DATABASE), postgres.superuser(),
-                postgres.password(), keycloak, policy, Map.of(
-                        "PORTCULLIS_SSH_USER_CA_KEY_FILE", work.resolve("ca/user_ca").toString(),
-                        "PORTCULLIS_SSH_HOST_CA_KEY_FILE", work.resolve("ca/host_ca").toString(),
-                        "PORTCULLIS_RECORDINGS_DIR", recordings.toString(),
-                        "PORTCULLIS_RECORDINGS_TRUSTED_KEYS", bastionState.resolve("recording-signing-key.pub.pem").toString(),
-                        "PORTCULLIS_WEB_BASTION_HOST", "127.0.0.1",
-                        "PORTCULLIS_WEB_BASTION_SSH_PORT", String.valueOf(bastionPort)))
-                .awaitReady(Duration.ofSeconds(120));
+                """.formatted(target.port(), target.login()), Map.of(
+                "PORTCULLIS_WEB_BASTION_HOST", "127.0.0.1",
+                "PORTCULLIS_WEB_BASTION_SSH_PORT", String.valueOf(bastionPort)));
         keycloak.allowWebUrl(broker.url());
-
-        Path upstreamKey = work.resolve("bastion-upstream");
-        target.authorize(LocalSshd.generateClientKey(upstreamKey));
-        Path targets = work.resolve("targets.yaml");
-        Files.writeString(targets, """
-                targets:
-                  prod-web-1:
-                    hostKey: %s
-                    identityFile: %s
-                """.formatted(target.hostPublicKey(), upstreamKey));
-        Map<String, String> env = new HashMap<>();
-        env.put("PORTCULLIS_BROKER_URL", broker.url());
-        env.put("PORTCULLIS_BASTION_TOKEN_URL", keycloak.issuerUrl() + "/protocol/openid-connect/token");
-        env.put("PORTCULLIS_BASTION_CLIENT_SECRET", keycloak.bastionClientSecret());
-        env.put("PORTCULLIS_BASTION_TARGETS", targets.toString());
-        env.put("PORTCULLIS_BASTION_STATE_DIR", bastionState.toString());
-        env.put("PORTCULLIS_RECORDINGS_DIR", recordings.toString());
-        env.put("PORTCULLIS_BASTION_PORT", String.valueOf(bastionPort));
-        env.put("PORTCULLIS_PORTAL_URL", broker.url());
-        bastion = Bastion.start(BastionSettings.fromEnvironment(env));
+        stack.startBastion("");
 
         aliceKey = work.resolve("alice");
         Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", aliceKey.toString()));
         knownHosts = work.resolve("known_hosts");
-        String hostKey = Commands.run(List.of("ssh-keygen", "-y", "-f", bastionState.resolve("ssh_host_ed25519_key").toString())).out().trim();
-        Files.writeString(knownHosts, "[127.0.0.1]:" + bastionPort + " " + hostKey + "\n");
+        Files.writeString(knownHosts, "[127.0.0.1]:" + bastionPort + " " + stack.bastionHostKeyLine() + "\n");
 
         Files.createDirectories(SCREENSHOTS);
         playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
@@ -158,17 +114,7 @@ class WebUiEndToEndTest {
     static void stop() throws IOException {
         if (browser != null) browser.close();
         if (playwright != null) playwright.close();
-        if (bastion != null) bastion.close();
-        if (broker != null) broker.stop();
-        if (target != null) target.close();
-        if (work != null) {
-            if (Files.exists(work.resolve("broker.log"))) {
-                Files.copy(work.resolve("broker.log"), Path.of("target", "web-ui-e2e-broker.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-            try (var files = Files.walk(work)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        if (stack != null) stack.close();
     }
 
     @AfterEach
@@ -346,12 +292,6 @@ class WebUiEndToEndTest {
         assertThat(dave.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("You are signed out"))).isVisible();
         dave.navigate(broker.url() + "/ui/access");
         assertThat(dave.locator("#kc-form-login")).isVisible();
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     /** A link of the main navigation. */

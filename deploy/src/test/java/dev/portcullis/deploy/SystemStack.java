@@ -1,0 +1,140 @@
+package dev.portcullis.deploy;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.portcullis.recording.RecordingKeys;
+import dev.portcullis.testkit.Commands;
+import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.testkit.LocalSshd;
+
+/**
+ * The stack the system tests run on, as operators run it: the shared PostgreSQL and Keycloak, an OpenSSH target
+ * {@code prod-web-1}, a broker process and a bastion process (BastionMain, SSH and PostgreSQL proxy) on free loopback
+ * ports, with every file under one directory of /var/tmp (the target's login, not root, must be able to read them).
+ * The logs are kept under target/ when the stack closes.
+ */
+final class SystemStack implements AutoCloseable {
+
+    final String name;
+    final Path work;
+    final LocalPostgres postgres = LocalPostgres.shared();
+    final LocalKeycloak keycloak = LocalKeycloak.shared();
+    final LocalSshd target;
+    final Path recordings;
+    final Path bastionState;
+    final int sshPort;
+    final int dbPort;
+    BrokerProcess broker;
+    BastionProcess bastion;
+
+    private SystemStack(String name, Path work) throws IOException {
+        this.name = name;
+        this.work = work;
+        this.target = LocalSshd.start(work.resolve("target"));
+        this.recordings = work.resolve("recordings");
+        this.bastionState = work.resolve("bastion");
+        Files.createDirectories(bastionState);
+        // the bastion's signing key, made now so the broker can trust it from its first start
+        RecordingKeys.loadOrGenerate(bastionState.resolve("recording-signing-key.pem"), bastionState.resolve("recording-signing-key.pub.pem"));
+        this.sshPort = freePort();
+        this.dbPort = freePort();
+    }
+
+    /** The directory, the target and the bastion's keys and ports; nothing of Portcullis runs yet. */
+    static SystemStack prepare(String name) throws IOException {
+        Path work = Files.createTempDirectory(Path.of("/var/tmp"), "portcullis-" + name + "-");
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return new SystemStack(name, work);
+    }
+
+    /** The broker on its own database of the shared PostgreSQL, under this policy; {@code extraEnv} adds to its settings. */
+    BrokerProcess startBroker(String database, String policyYaml, Map<String, String> extraEnv) throws IOException {
+        postgres.createDatabase(database);
+        Path policy = work.resolve("policy.yaml");
+        Files.writeString(policy, policyYaml);
+        Map<String, String> env = new HashMap<>(Map.of(
+                "PORTCULLIS_SSH_USER_CA_KEY_FILE", work.resolve("ca/user_ca").toString(),
+                "PORTCULLIS_SSH_HOST_CA_KEY_FILE", work.resolve("ca/host_ca").toString(),
+                "PORTCULLIS_RECORDINGS_DIR", recordings.toString(),
+                "PORTCULLIS_RECORDINGS_TRUSTED_KEYS", bastionState.resolve("recording-signing-key.pub.pem").toString()));
+        env.putAll(extraEnv);
+        broker = BrokerProcess.start(repo(), freePort(), work.resolve("broker.log"), postgres.jdbcUrl(database), postgres.superuser(),
+                postgres.password(), keycloak, policy, env).awaitReady(Duration.ofSeconds(120));
+        return broker;
+    }
+
+    /**
+     * The bastion process, reaching prod-web-1 with a key of its own there; {@code moreInventory} is appended to its
+     * targets.yaml (a {@code databases:} section, say).
+     */
+    BastionProcess startBastion(String moreInventory) throws IOException {
+        Path upstreamKey = work.resolve("bastion-upstream");
+        target.authorize(LocalSshd.generateClientKey(upstreamKey));
+        Path targets = work.resolve("targets.yaml");
+        Files.writeString(targets, """
+                targets:
+                  prod-web-1:
+                    hostKey: %s
+                    identityFile: %s
+                """.formatted(target.hostPublicKey(), upstreamKey) + moreInventory);
+        Map<String, String> env = new HashMap<>();
+        env.put("PORTCULLIS_BROKER_URL", broker.url());
+        env.put("PORTCULLIS_BASTION_TOKEN_URL", keycloak.issuerUrl() + "/protocol/openid-connect/token");
+        env.put("PORTCULLIS_BASTION_CLIENT_SECRET", keycloak.bastionClientSecret());
+        env.put("PORTCULLIS_BASTION_TARGETS", targets.toString());
+        env.put("PORTCULLIS_BASTION_STATE_DIR", bastionState.toString());
+        env.put("PORTCULLIS_RECORDINGS_DIR", recordings.toString());
+        env.put("PORTCULLIS_BASTION_PORT", String.valueOf(sshPort));
+        env.put("PORTCULLIS_DB_PORT", String.valueOf(dbPort));
+        env.put("PORTCULLIS_PORTAL_URL", broker.url());
+        bastion = BastionProcess.start(repo(), work.resolve("bastion.log"), env); // assigned first: stopped after a failed start too
+        bastion.awaitListening(sshPort, Duration.ofSeconds(120)).awaitListening(dbPort, Duration.ofSeconds(60));
+        return bastion;
+    }
+
+    /** The bastion's own host key, as a known_hosts line ends. */
+    String bastionHostKeyLine() throws IOException {
+        return Commands.run(List.of("ssh-keygen", "-y", "-f", bastionState.resolve("ssh_host_ed25519_key").toString())).out().trim();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static Path repo() {
+        return Path.of("..").toAbsolutePath().normalize();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (bastion != null) {
+            bastion.stop();
+        }
+        if (broker != null) {
+            broker.stop();
+        }
+        target.close();
+        for (String log : List.of("broker.log", "bastion.log")) {
+            if (Files.exists(work.resolve(log))) {
+                Files.copy(work.resolve(log), Path.of("target", name + "-" + log), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        try (var files = Files.walk(work)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
