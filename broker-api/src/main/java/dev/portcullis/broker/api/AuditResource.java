@@ -1,7 +1,6 @@
 package dev.portcullis.broker.api;
 
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -60,21 +59,7 @@ public class AuditResource {
     @Produces("application/jsonl")
     @Operation(summary = "The whole audit trail as JSON Lines, oldest first")
     public Response export() {
-        StreamingOutput body = (OutputStream out) -> {
-            long after = 0;
-            while (true) {
-                List<HashChainedAuditLog.AuditRecord> page = audit.page(after, 1000);
-                for (HashChainedAuditLog.AuditRecord record : page) {
-                    out.write(json.writeValueAsString(record).getBytes(StandardCharsets.UTF_8));
-                    out.write('\n');
-                    after = record.id();
-                }
-                if (page.size() < 1000) {
-                    break;
-                }
-            }
-            out.flush();
-        };
+        StreamingOutput body = (OutputStream out) -> audit.writeJsonLines(out, json);
         return Response.ok(body, "application/jsonl").header("Content-Disposition", "attachment; filename=\"portcullis-audit.jsonl\"").build();
     }
 

@@ -1,5 +1,7 @@
 package dev.portcullis.broker.persistence;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -83,6 +85,23 @@ public class HashChainedAuditLog implements AuditSink {
         return em.createQuery("from AuditEntryEntity a where a.id > :after order by a.id", AuditEntryEntity.class)
                 .setParameter("after", afterId).setMaxResults(limit).getResultList().stream()
                 .map(HashChainedAuditLog::toRecord).toList();
+    }
+
+    /** The whole trail as JSON Lines, oldest first, read a page at a time (the API's and the web UI's export). */
+    public void writeJsonLines(OutputStream out, ObjectMapper json) throws IOException {
+        long after = 0;
+        while (true) {
+            List<AuditRecord> records = page(after, 1000);
+            for (AuditRecord record : records) {
+                out.write(json.writeValueAsString(record).getBytes(StandardCharsets.UTF_8));
+                out.write('\n');
+                after = record.id();
+            }
+            if (records.size() < 1000) {
+                break;
+            }
+        }
+        out.flush();
     }
 
     /** Walks the whole chain and reports the first row that does not fit. */

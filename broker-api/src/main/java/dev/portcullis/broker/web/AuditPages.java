@@ -1,7 +1,6 @@
 package dev.portcullis.broker.web;
 
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -93,21 +92,7 @@ public class AuditPages {
     public Response export() {
         pages.requireAuditor(caller, "The audit log");
         audit.append(new AuditEvent(Instant.now(), caller.username(), "audit.exported", "audit", "-", Map.of("format", "jsonl")));
-        StreamingOutput body = (OutputStream out) -> {
-            long after = 0;
-            while (true) {
-                List<AuditRecord> page = auditLog.page(after, 1000);
-                for (AuditRecord record : page) {
-                    out.write(json.writeValueAsString(record).getBytes(StandardCharsets.UTF_8));
-                    out.write('\n');
-                    after = record.id();
-                }
-                if (page.size() < 1000) {
-                    break;
-                }
-            }
-            out.flush();
-        };
+        StreamingOutput body = (OutputStream out) -> auditLog.writeJsonLines(out, json);
         return Response.ok(body, "application/jsonl").header("Content-Disposition", "attachment; filename=\"portcullis-audit.jsonl\"").build();
     }
 
