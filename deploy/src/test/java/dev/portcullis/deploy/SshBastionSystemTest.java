@@ -21,7 +21,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.portcullis.testkit.Commands;
 import dev.portcullis.testkit.LocalKeycloak;
@@ -36,7 +35,6 @@ import dev.portcullis.testkit.LocalSshd;
  */
 class SshBastionSystemTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DATABASE = "bastion_system";
     private static final String ORDERS = "orders_system";
 
@@ -300,18 +298,6 @@ class SshBastionSystemTest {
     }
 
     private JsonNode call(String method, String path, String token, Object body, int expected) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(broker.url() + path)).timeout(Duration.ofSeconds(30))
-                .header("Accept", "application/json");
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        if (body != null) {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-        } else {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(expected);
-        return r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());
+        return stack.api(method, path, token, body, expected);
     }
 }

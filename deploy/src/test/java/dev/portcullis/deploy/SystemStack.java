@@ -1,6 +1,12 @@
 package dev.portcullis.deploy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -12,6 +18,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.portcullis.recording.RecordingKeys;
 import dev.portcullis.testkit.Commands;
@@ -27,6 +36,8 @@ import dev.portcullis.testkit.LocalSshd;
  */
 final class SystemStack implements AutoCloseable {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
     final String name;
     final Path work;
     final LocalPostgres postgres = LocalPostgres.shared();
@@ -102,6 +113,23 @@ final class SystemStack implements AutoCloseable {
         bastion = BastionProcess.start(repo(), work.resolve("bastion.log"), env); // assigned first: stopped after a failed start too
         bastion.awaitListening(sshPort, Duration.ofSeconds(120)).awaitListening(dbPort, Duration.ofSeconds(60));
         return bastion;
+    }
+
+    /** A call to the broker's API as {@code token} (null: none) that must answer {@code expected}; the JSON answer. */
+    JsonNode api(String method, String path, String token, Object body, int expected) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(broker.url() + path)).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(expected);
+        return r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());
     }
 
     /** The bastion's own host key, as a known_hosts line ends. */

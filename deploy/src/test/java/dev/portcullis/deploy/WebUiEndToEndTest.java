@@ -23,7 +23,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.BrowserType;
@@ -45,7 +44,6 @@ import dev.portcullis.testkit.LocalSshd;
  */
 class WebUiEndToEndTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DATABASE = "web_ui_e2e";
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
@@ -356,15 +354,6 @@ class WebUiEndToEndTest {
     }
 
     private JsonNode api(String method, String path, String token, Object body, int expected) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(broker.url() + path)).timeout(Duration.ofSeconds(30))
-                .header("Accept", "application/json").header("Authorization", "Bearer " + token);
-        if (body != null) {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-        } else {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(expected);
-        return r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());
+        return stack.api(method, path, token, body, expected);
     }
 }
