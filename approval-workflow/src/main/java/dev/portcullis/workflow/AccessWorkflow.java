@@ -60,7 +60,6 @@ public final class AccessWorkflow {
         Transition result = AccessRequest.submit(UUID.randomUUID(), draft, requester, clock.instant(), policy);
         if (result instanceof Transition.Applied created) {
             requests.insert(created);
-            scheduler.pendingCreated(created.after());
             policy.rule(created.after().rule()).ifPresent(rule -> notifier.reviewNeeded(created.after(), rule.approverGroups()));
         } else if (result instanceof Transition.Refused refused && refused.refusal().kind() == Refusal.Kind.FORBIDDEN) {
             audit.append(AuditEvent.refused(clock.instant(), requester.username(), "request.create", "-", refused.refusal()));
@@ -94,8 +93,13 @@ public final class AccessWorkflow {
     }
 
     private Transition decideAsPerson(UUID id, String username, RequestEvent event) {
-        // Ask the directory now, not the token: a removed or disabled approver must be refused at once.
-        Actor actor = directory.lookup(username).orElse(Actor.person(username, Set.of(), false));
+        // Ask the directory now, not the token: a removed or disabled approver must be refused at once. A review
+        // turns only on the rule's approver groups, which the directory may answer for many reviewers at once.
+        Optional<Set<String>> reviewerGroups = event instanceof RequestEvent.Approve || event instanceof RequestEvent.Deny
+                ? requests.ruleOf(id).flatMap(rule -> policies.current().rule(rule)).map(AccessRule::approverGroups)
+                : Optional.empty();
+        Actor actor = (reviewerGroups.isPresent() ? directory.lookup(username, reviewerGroups.get()) : directory.lookup(username))
+                .orElse(Actor.person(username, Set.of(), false));
         return apply(id, actor, event);
     }
 
@@ -155,6 +159,11 @@ public final class AccessWorkflow {
     /** Every request, for auditors and admins; callers check {@link #isAuditor} first. */
     public List<AccessRequest> all(Set<RequestState> states, String requester, String target, int limit) {
         return requests.list(new RequestQuery(requester, null, null, states, target, limit));
+    }
+
+    /** Every ACTIVE grant under these rules (all rules when null), however many there are. */
+    public List<AccessRequest> activeGrants(Set<String> rules) {
+        return requests.active(rules);
     }
 
     public PolicySet policy() {

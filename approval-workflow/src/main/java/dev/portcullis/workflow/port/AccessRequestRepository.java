@@ -20,6 +20,9 @@ public interface AccessRequestRepository {
 
     Optional<AccessRequest> find(UUID id);
 
+    /** The name of the policy rule the request was made under, without loading the rest of it. */
+    Optional<String> ruleOf(UUID id);
+
     /**
      * Loads the request, applies {@code change}, and when the result is {@link Transition.Applied} stores it
      * together with its audit event in one transaction. Returns a NOT_FOUND refusal for an unknown id, and a
@@ -27,5 +30,12 @@ public interface AccessRequestRepository {
      */
     Transition update(UUID id, Function<AccessRequest, Transition> change);
 
+    /** At most {@link RequestQuery#limit()} requests, newest first: for people to read. */
     List<AccessRequest> list(RequestQuery query);
+
+    /**
+     * Every ACTIVE grant under these rules (every rule when null), with no limit: for the broker's own passes over
+     * live grants (continuous verification, JIT groups), which must never miss one.
+     */
+    List<AccessRequest> active(java.util.Set<String> rules);
 }

@@ -2,11 +2,12 @@ package dev.portcullis.workflow.port;
 
 import dev.portcullis.workflow.request.AccessRequest;
 
-/** Arranges for time to act on requests: pending requests time out, grants expire at their end time. */
+/**
+ * Arranges for grants to end at their end time, to the millisecond. Pending requests need no timer: the domain
+ * refuses every review from {@link AccessRequest#pendingUntil()} on, so marking them TIMED_OUT is left to the
+ * periodic sweep.
+ */
 public interface GrantScheduler {
-
-    /** A new request waits for approval until {@link AccessRequest#pendingUntil()}. */
-    void pendingCreated(AccessRequest request);
 
     /** A grant became ACTIVE and must end at {@link AccessRequest#endsAt()}. */
     void grantStarted(AccessRequest grant);

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -29,6 +30,7 @@ import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.RequestQuery;
 import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.Refusal;
+import dev.portcullis.workflow.request.RequestState;
 import dev.portcullis.workflow.request.Review;
 import dev.portcullis.workflow.request.Transition;
 
@@ -65,6 +67,13 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
     public Optional<AccessRequest> find(UUID id) {
         AccessRequestEntity e = em.find(AccessRequestEntity.class, id);
         return e == null ? Optional.empty() : Optional.of(e.toDomain(reviewsOf(List.of(id)).getOrDefault(id, List.of())));
+    }
+
+    @Override
+    @Transactional
+    public Optional<String> ruleOf(UUID id) {
+        return em.createQuery("select r.rule from AccessRequestEntity r where r.id = :id", String.class).setParameter("id", id)
+                .getResultStream().findFirst();
     }
 
     @Override
@@ -140,6 +149,31 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
         params.forEach(query::setParameter);
         List<AccessRequestEntity> rows = query.getResultList();
         Map<UUID, List<Review>> reviews = reviewsOf(rows.stream().map(r -> r.id).toList());
+        return rows.stream().map(r -> r.toDomain(reviews.getOrDefault(r.id, List.of()))).toList();
+    }
+
+    @Override
+    @Transactional
+    public List<AccessRequest> active(Set<String> rules) {
+        if (rules != null && rules.isEmpty()) {
+            return List.of();
+        }
+        TypedQuery<AccessRequestEntity> query = em.createQuery("from AccessRequestEntity r where r.state = :active"
+                + (rules == null ? "" : " and r.rule in :rules") + " order by r.endsAt, r.id", AccessRequestEntity.class)
+                .setParameter("active", RequestState.ACTIVE);
+        if (rules != null) {
+            query.setParameter("rules", rules);
+        }
+        List<AccessRequestEntity> rows = query.getResultList();
+        // The reviews of all of them in one query (a list of thousands of ids would be a new SQL statement each time).
+        TypedQuery<ReviewEntity> reviewQuery = em.createQuery("from ReviewEntity v where v.requestId in (select r.id from AccessRequestEntity r"
+                + " where r.state = :active" + (rules == null ? "" : " and r.rule in :rules") + ") order by v.reviewedAt, v.id", ReviewEntity.class)
+                .setParameter("active", RequestState.ACTIVE);
+        if (rules != null) {
+            reviewQuery.setParameter("rules", rules);
+        }
+        Map<UUID, List<Review>> reviews = new HashMap<>();
+        reviewQuery.getResultList().forEach(v -> reviews.computeIfAbsent(v.requestId, k -> new ArrayList<>()).add(v.toDomain()));
         return rows.stream().map(r -> r.toDomain(reviews.getOrDefault(r.id, List.of()))).toList();
     }
 

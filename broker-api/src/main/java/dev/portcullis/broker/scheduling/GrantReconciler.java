@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -20,6 +21,7 @@ import dev.portcullis.broker.identity.KeycloakDirectory;
 import dev.portcullis.workflow.AccessWorkflow;
 import dev.portcullis.workflow.grant.GrantVerification;
 import dev.portcullis.workflow.grant.JitMembershipPlan;
+import dev.portcullis.workflow.policy.AccessRule;
 import dev.portcullis.workflow.policy.PolicySet;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
@@ -27,7 +29,6 @@ import dev.portcullis.workflow.port.IdentityDirectory;
 import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.Actor;
 import dev.portcullis.workflow.request.RequestEvent;
-import dev.portcullis.workflow.request.RequestState;
 import dev.portcullis.workflow.request.Transition;
 
 /**
@@ -54,14 +55,19 @@ public class GrantReconciler {
 
     private final AtomicBoolean jitPassWanted = new AtomicBoolean(true);
 
-    /** Called when a grant starts or ends: its JIT membership should follow at once, not at the next full pass. */
-    public void grantChanged() {
-        jitPassWanted.set(true);
+    /**
+     * Called when a grant starts or ends: when its rule names a JIT group, the membership should follow at once, not
+     * at the next full pass (a rule that is gone asks for a pass too, to be safe).
+     */
+    public void grantChanged(AccessRequest grant) {
+        if (workflow.policy().rule(grant.rule()).map(rule -> rule.jitGroup() != null).orElse(true)) {
+            jitPassWanted.set(true);
+        }
     }
 
     @Scheduled(every = "${portcullis.verify-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, executeWith = Scheduled.SIMPLE)
     void verify() {
-        List<AccessRequest> active = workflow.all(Set.of(RequestState.ACTIVE), null, null, 1000);
+        List<AccessRequest> active = workflow.activeGrants(null);
         PolicySet policy = workflow.policy();
         Map<String, Optional<Actor>> holders = new HashMap<>();
         try {
@@ -104,7 +110,8 @@ public class GrantReconciler {
         for (String group : groups) {
             members.put(group, directory.members(group));
         }
-        List<AccessRequest> active = workflow.all(Set.of(RequestState.ACTIVE), null, null, 1000).stream()
+        Set<String> jitRules = policy.rules().stream().filter(r -> r.jitGroup() != null).map(AccessRule::name).collect(Collectors.toSet());
+        List<AccessRequest> active = workflow.activeGrants(jitRules).stream()
                 .filter(g -> g.isLiveAt(Instant.now())).toList();
         for (JitMembershipPlan.Change change : JitMembershipPlan.plan(members, active, policy)) {
             if (change.kind() == JitMembershipPlan.Kind.ADD) {

@@ -22,10 +22,13 @@ import dev.portcullis.workflow.port.GrantScheduler;
 import dev.portcullis.workflow.request.AccessRequest;
 
 /**
- * Stores a Quartz trigger for each grant's end and each pending request's time-out, in the clustered JDBC
+ * Stores a Quartz trigger for each grant's end, in the clustered JDBC
  * job store that lives in the broker's PostgreSQL: it survives any broker's death, fires on exactly one
  * broker, and a trigger whose time passed while every broker was down fires at once on the next start.
- * {@link ExpirySweeper} stays as a safety net for the moment between a commit and its trigger.
+ * {@link ExpirySweeper} stays as a safety net for the moment between a commit and its trigger, and times out
+ * pending requests (no review counts after a request's pending time anyway, so those need no trigger of their
+ * own: each one cost the job store a locked insert and a locked delete). Time-out triggers stored by earlier
+ * versions still fire, harmlessly.
  */
 @ApplicationScoped
 public class QuartzGrantScheduler implements GrantScheduler {
@@ -42,23 +45,16 @@ public class QuartzGrantScheduler implements GrantScheduler {
     GrantReconciler reconciler;
 
     @Override
-    public void pendingCreated(AccessRequest request) {
-        schedule(request.id(), EndDueRequestJob.TIME_OUT, notBefore(request.pendingUntil()));
-    }
-
-    @Override
     public void grantStarted(AccessRequest grant) {
-        unschedule(grant.id(), EndDueRequestJob.TIME_OUT);
         schedule(grant.id(), EndDueRequestJob.EXPIRE, notBefore(grant.endsAt()));
-        reconciler.grantChanged();
+        reconciler.grantChanged(grant);
     }
 
     @Override
     public void requestClosed(AccessRequest request) {
-        unschedule(request.id(), EndDueRequestJob.TIME_OUT);
-        unschedule(request.id(), EndDueRequestJob.EXPIRE);
-        if (request.grantedAt() != null) {
-            reconciler.grantChanged();
+        if (request.grantedAt() != null) { // only a grant that started has an end trigger
+            unschedule(request.id(), EndDueRequestJob.EXPIRE);
+            reconciler.grantChanged(request);
         }
     }
 
