@@ -1,5 +1,8 @@
 package dev.portcullis.recording;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -13,6 +16,7 @@ final class Utf8StreamDecoder {
 
     private static final byte[] REPLACEMENT = {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD};
     private static final byte[] NONE = new byte[0];
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** At most three bytes: the valid start of a sequence whose end has not arrived yet. */
     private byte[] carry = NONE;
@@ -37,6 +41,10 @@ final class Utf8StreamDecoder {
         int i = start;
         int copyFrom = start;
         while (i < end) {
+            if (i + 8 <= end && ((long) LONGS.get(in, i) & 0x8080808080808080L) == 0) {
+                i += 8; // eight ASCII bytes at once
+                continue;
+            }
             int b = in[i] & 0xFF;
             if (b < 0x80) {
                 i++;

@@ -8,6 +8,9 @@ import dev.portcullis.recording.event.RecordedEvent;
 import dev.portcullis.recording.event.StructuredEvent;
 import dev.portcullis.recording.event.TerminalEvent;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -66,32 +69,24 @@ public final class RecordingLines {
         out[n++] = ',';
         out[n++] = '"';
         int run = 0;
-        for (int i = 0; i < text.length; i++) {
-            int b = text[i] & 0xFF;
-            if (b >= 0x20 && b != '"' && b != '\\') {
+        int i = 0;
+        while (i < text.length) {
+            int stop = Math.min(text.length, i + 8);
+            if (stop - i == 8 && !needsEscape((long) LONGS.get(text, i))) {
+                i = stop; // eight bytes at once: most terminal output has nothing to escape for many words on end
                 continue;
             }
-            int length = i - run;
-            out = room(out, n, length + 6);
-            System.arraycopy(text, run, out, n, length);
-            n += length;
-            run = i + 1;
-            out[n++] = '\\';
-            switch (b) {
-                case '"' -> out[n++] = '"';
-                case '\\' -> out[n++] = '\\';
-                case '\b' -> out[n++] = 'b';
-                case '\t' -> out[n++] = 't';
-                case '\n' -> out[n++] = 'n';
-                case '\f' -> out[n++] = 'f';
-                case '\r' -> out[n++] = 'r';
-                default -> {
-                    out[n++] = 'u';
-                    out[n++] = '0';
-                    out[n++] = '0';
-                    out[n++] = (byte) HEX[b >> 4];
-                    out[n++] = (byte) HEX[b & 0xF];
+            for (; i < stop; i++) {
+                int b = text[i] & 0xFF;
+                if (b >= 0x20 && b != '"' && b != '\\') {
+                    continue;
                 }
+                int length = i - run;
+                out = room(out, n, length + 6);
+                System.arraycopy(text, run, out, n, length);
+                n += length;
+                run = i + 1;
+                n = escape(b, out, n);
             }
         }
         int length = text.length - run;
@@ -101,6 +96,43 @@ public final class RecordingLines {
         out[n++] = '"';
         out[n++] = ']';
         return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    /**
+     * Whether any of these eight bytes is below 0x20, a quote or a backslash. Exact for the word as a whole (the borrow
+     * may mark a byte after a true hit, never a word without one); bytes from 0x80 up never count, as in the byte loop.
+     */
+    static boolean needsEscape(long word) {
+        long control = (word - 0x2020202020202020L) & ~word & HIGHS;
+        long quote = word ^ 0x2222222222222222L;
+        long backslash = word ^ 0x5C5C5C5C5C5C5C5CL;
+        return (control | ((quote - ONES) & ~quote & HIGHS) | ((backslash - ONES) & ~backslash & HIGHS)) != 0;
+    }
+
+    /** Writes the escape for {@code b} (a control character, quote or backslash) at {@code n}; room for six bytes is there. */
+    private static int escape(int b, byte[] out, int n) {
+        out[n++] = '\\';
+        switch (b) {
+            case '"' -> out[n++] = '"';
+            case '\\' -> out[n++] = '\\';
+            case '\b' -> out[n++] = 'b';
+            case '\t' -> out[n++] = 't';
+            case '\n' -> out[n++] = 'n';
+            case '\f' -> out[n++] = 'f';
+            case '\r' -> out[n++] = 'r';
+            default -> {
+                out[n++] = 'u';
+                out[n++] = '0';
+                out[n++] = '0';
+                out[n++] = (byte) HEX[b >> 4];
+                out[n++] = (byte) HEX[b & 0xF];
+            }
+        }
+        return n;
     }
 
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();

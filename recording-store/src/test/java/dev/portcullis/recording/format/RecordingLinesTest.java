@@ -52,6 +52,49 @@ class RecordingLinesTest {
         }
     }
 
+    /** Long runs with nothing to escape and a few characters that need it, at every position within an eight-byte word. */
+    @Test
+    void terminalLinesMatchJacksonOnMostlyPlainTextOfAnyLength() throws Exception {
+        Random random = new Random(7);
+        String plain = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/ =é€日";
+        String special = "\"\\\n\r\t\u0000\u001b\u001f";
+        for (int round = 0; round < 3_000; round++) {
+            StringBuilder text = new StringBuilder();
+            int length = random.nextInt(300);
+            for (int i = 0; i < length; i++) {
+                text.append(random.nextInt(40) == 0 ? special.charAt(random.nextInt(special.length())) : plain.charAt(random.nextInt(plain.length())));
+            }
+            byte[] fast = RecordingLines.terminalLine(round, TerminalEvent.Type.OUTPUT, text.toString());
+            assertThat(new String(fast, StandardCharsets.UTF_8)).as("round %d", round)
+                    .isEqualTo(new String(jackson(round, TerminalEvent.Type.OUTPUT, text.toString()), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void theWordTestFindsEveryByteThatNeedsEscapingAndNoOther() {
+        Random random = new Random(11);
+        for (int round = 0; round < 200_000; round++) {
+            byte[] word = new byte[8];
+            random.nextBytes(word);
+            if (random.nextBoolean()) {
+                for (int i = 0; i < 8; i++) {
+                    word[i] = (byte) (0x20 + random.nextInt(0x60)); // printable ASCII, sometimes with one planted byte
+                }
+                if (random.nextBoolean()) {
+                    word[random.nextInt(8)] = (byte) "\"\\\u0000\u001f\n\u007f\u0080\u00ff".charAt(random.nextInt(8));
+                }
+            }
+            boolean expected = false;
+            long packed = 0;
+            for (int i = 7; i >= 0; i--) {
+                int b = word[i] & 0xFF;
+                expected |= b < 0x20 || b == '"' || b == '\\';
+                packed = packed << 8 | b;
+            }
+            assertThat(RecordingLines.needsEscape(packed)).as("word %016x", packed).isEqualTo(expected);
+        }
+    }
+
     @Test
     void timesKeepMicrosecondsAndLoneSurrogatesNeverBecomeInvalidUtf8() {
         assertThat(new String(RecordingLines.terminalLine(0, TerminalEvent.Type.OUTPUT, "x"), StandardCharsets.UTF_8))
