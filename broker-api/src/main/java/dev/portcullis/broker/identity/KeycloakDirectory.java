@@ -15,8 +15,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.client.Client;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.resteasy.reactive.client.api.QuarkusRestClientProperties;
 import org.keycloak.OAuth2Constants;
 import org.keycloak.admin.client.Keycloak;
 import org.keycloak.admin.client.KeycloakBuilder;
@@ -53,21 +55,31 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
     /** Policy group name to the shared, always fresh read of its members (username to enabled); empty when no group has that path. */
     private final Map<String, FreshRead<Optional<Map<String, Boolean>>>> memberReads = new ConcurrentHashMap<>();
     private static final int PAGE = 1000;
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    /** How long a review waits for a read started by another: longer than the read's own calls (token, group, members) can take. */
+    private final Duration patience;
 
     // One admin client for the broker's lifetime, so its service-account token is reused until it nears
-    // expiry instead of being fetched (and signed by Keycloak) again for every call.
+    // expiry instead of being fetched (and signed by Keycloak) again for every call. Every call is bounded: a Keycloak
+    // that accepts connections and then says nothing must fail a decision (and so refuse it), not hang it.
     public KeycloakDirectory(@ConfigProperty(name = "quarkus.keycloak.admin-client.server-url") String serverUrl,
                              @ConfigProperty(name = "portcullis.realm-name") String realmName,
                              @ConfigProperty(name = "quarkus.keycloak.admin-client.client-id") String clientId,
-                             @ConfigProperty(name = "quarkus.keycloak.admin-client.client-secret") String clientSecret) {
+                             @ConfigProperty(name = "quarkus.keycloak.admin-client.client-secret") String clientSecret,
+                             @ConfigProperty(name = "portcullis.directory.timeout-seconds", defaultValue = "10") int timeoutSeconds) {
+        if (timeoutSeconds < 1) {
+            throw new IllegalArgumentException("portcullis.directory.timeout-seconds must be at least 1, not " + timeoutSeconds);
+        }
         this.realmName = realmName;
+        this.patience = Duration.ofSeconds(4L * timeoutSeconds);
+        Client client = Keycloak.getClientProvider().newRestEasyClient(null, null, false);
+        client.property(QuarkusRestClientProperties.CONNECT_TIMEOUT, timeoutSeconds * 1000L);
+        client.property(QuarkusRestClientProperties.READ_TIMEOUT, timeoutSeconds * 1000L);
         this.keycloak = KeycloakBuilder.builder().serverUrl(serverUrl).realm(realmName).clientId(clientId).clientSecret(clientSecret)
-                .grantType(OAuth2Constants.CLIENT_CREDENTIALS).build();
+                .grantType(OAuth2Constants.CLIENT_CREDENTIALS).resteasyClient(client).build();
     }
 
     @PreDestroy
-    void close() {
+    public void close() {
         keycloak.close();
     }
 
@@ -118,7 +130,7 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
         for (String group : groups) {
             Optional<Map<String, Boolean>> members;
             try {
-                members = memberReads.computeIfAbsent(group, g -> new FreshRead<>(() -> membersWithStatus(g), PATIENCE)).get();
+                members = memberReads.computeIfAbsent(group, g -> new FreshRead<>(() -> membersWithStatus(g), patience)).get();
             } catch (IllegalStateException e) {
                 throw new DirectoryUnavailableException("cannot read the members of " + group + ": " + e.getMessage(), e);
             }
