@@ -264,11 +264,15 @@ class DeploymentManifestsTest {
                 continue;
             }
             String local = yaml.replaceAll("hostKey: .*", "hostKey: " + hostKey);
-            java.util.regex.Matcher files = java.util.regex.Pattern.compile("(identityFile|passwordFile): (/[^ }\\n]+)").matcher(yaml);
+            java.util.regex.Matcher files = java.util.regex.Pattern.compile("(identityFile|passwordFile|ca): (/[^ }\\n]+)").matcher(yaml);
             while (files.find()) {
                 Path copy = dir.resolve(Path.of(files.group(2)).getFileName().toString());
                 if (files.group(1).equals("identityFile")) {
                     Files.copy(key, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } else if (files.group(1).equals("ca")) {
+                    // a database server's CA certificate (PEM): any certificate does for loading
+                    dev.portcullis.bastion.db.DbTls.selfSigned(dir.resolve("ca"), List.of("db.example"));
+                    Files.copy(dir.resolve("ca").resolve("db-tls.crt"), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 } else {
                     Files.writeString(copy, "a-password\n");
                 }

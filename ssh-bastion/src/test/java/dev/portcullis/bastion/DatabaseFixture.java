@@ -60,8 +60,16 @@ final class DatabaseFixture implements AutoCloseable {
 
     /** @param tls false for a proxy without TLS (benchmarks against a pooler without TLS) */
     DatabaseFixture(Path dir, boolean tls) throws IOException {
+        this(dir, tls, LocalPostgres.shared(), null);
+    }
+
+    /**
+     * @param pg          the server behind the proxy
+     * @param upstreamTls the inventory's {@code tls:} value for the target (YAML flow style), or null for none
+     */
+    DatabaseFixture(Path dir, boolean tls, LocalPostgres pg, String upstreamTls) throws IOException {
         this.dir = dir;
-        this.pg = LocalPostgres.shared();
+        this.pg = pg;
         pg.createDatabase("orders");
         Path passwords = dir.resolve("db-passwords");
         Files.createDirectories(passwords);
@@ -94,7 +102,7 @@ final class DatabaseFixture implements AutoCloseable {
                       %s: {passwordFile: %s}
                       %s: {passwordFile: %s}
                 """.formatted(TARGET, READ_ROLE, passwords.resolve(READ_ROLE), WRITE_ROLE, passwords.resolve(WRITE_ROLE),
-                REDACTED_ROLE, passwords.resolve(REDACTED_ROLE)));
+                REDACTED_ROLE, passwords.resolve(REDACTED_ROLE)) + (upstreamTls == null ? "" : "    tls: " + upstreamTls + "\n"));
         TargetInventory inventory = TargetInventory.load(targets);
         recordingsDir = dir.resolve("recordings");
         storage = new FileSystemRecordingStorage(recordingsDir);

@@ -208,6 +208,37 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
+    /**
+     * Turns TLS on (clients may still connect without it): the server presents this certificate chain and key, both
+     * PEM, kept in the data directory readable by the server's account only.
+     */
+    public void enableTls(String certificateChainPem, String privateKeyPem) {
+        Path data = base.resolve("data");
+        try {
+            Files.writeString(data.resolve("server.crt"), certificateChainPem, StandardCharsets.UTF_8);
+            Files.writeString(data.resolve("server.key"), privateKeyPem, StandardCharsets.UTF_8);
+            for (String file : List.of("server.crt", "server.key")) {
+                Files.setPosixFilePermissions(data.resolve(file), PosixFilePermissions.fromString("rw-------"));
+                Processes.chown(data.resolve(file), OS_USER);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the server's TLS files", e);
+        }
+        sql("alter system set ssl = on");
+        sql("select pg_reload_conf()");
+        for (int i = 0; i < 50 && !"on".equals(query("show ssl")); i++) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while PostgreSQL reloads", e);
+            }
+        }
+        if (!"on".equals(query("show ssl"))) {
+            throw new IllegalStateException("PostgreSQL did not turn TLS on:\n" + Processes.tail(base.resolve("server.log"), 20));
+        }
+    }
+
     /** Runs SQL as the superuser through psql on the given database. */
     public void sql(String database, String statement) {
         psql(database, statement);

@@ -336,7 +336,8 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
         PgUpstream up;
         try {
-            up = PgUpstream.connect(host, port, startup, role, password, proxy.services().connectTimeout(), socket -> upstreamSocket = socket);
+            up = PgUpstream.connect(host, port, credentials.tls(), startup, role, password, proxy.services().connectTimeout(),
+                    socket -> upstreamSocket = socket);
         } catch (PgUpstream.ServerRefused e) {
             LOG.warning("the server of " + grantName + " refused the proxy: " + e.getMessage());
             endStatus = "ERROR";

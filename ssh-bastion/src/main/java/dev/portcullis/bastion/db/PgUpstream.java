@@ -17,7 +17,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
 import com.ongres.scram.client.ScramClient;
+
+import dev.portcullis.bastion.upstream.UpstreamTls;
 
 /**
  * The proxy's own connection to the real PostgreSQL server: the startup with the role and database the grant names,
@@ -59,8 +64,8 @@ final class PgUpstream implements AutoCloseable {
      * @param created told the socket before anything is sent, so that whoever bounds the whole start-up can close it
      *                (no read timeout is set here: it would cost every later read a poll)
      */
-    static PgUpstream connect(String host, int port, Map<String, String> startup, String role, String password, Duration timeout,
-                              Consumer<Socket> created) throws IOException {
+    static PgUpstream connect(String host, int port, UpstreamTls tls, Map<String, String> startup, String role, String password,
+                              Duration timeout, Consumer<Socket> created) throws IOException {
         InetSocketAddress address = new InetSocketAddress(host, port);
         Socket socket = new Socket();
         PgUpstream up = null;
@@ -68,7 +73,7 @@ final class PgUpstream implements AutoCloseable {
             created.accept(socket);
             socket.connect(address, (int) timeout.toMillis());
             socket.setTcpNoDelay(true);
-            up = new PgUpstream(socket, address);
+            up = new PgUpstream(tls.enabled() ? startTls(socket, host, port, tls) : socket, address);
             up.out.write(PgOutput.startup(startup));
             up.out.flush();
             up.login(role, password);
@@ -170,6 +175,50 @@ final class PgUpstream implements AutoCloseable {
     }
 
     /** The fields of an ErrorResponse or NoticeResponse, by their code letter. */
+    /**
+     * SSLRequest, then the handshake, checking the server's certificate and that it names {@code host}. Exactly one
+     * byte is read before the handshake, so nothing the server (or a man in the middle) sends in plain text after its
+     * 'S' can be taken for part of the encrypted stream (CVE-2021-23222).
+     */
+    private static Socket startTls(Socket socket, String host, int port, UpstreamTls tls) throws IOException {
+        OutputStream raw = socket.getOutputStream();
+        raw.write(new byte[] {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x2f}); // length 8, code 80877103
+        raw.flush();
+        int answer = socket.getInputStream().read();
+        if (answer == 'N') {
+            throw new IOException("the server does not offer TLS, and the bastion's inventory requires it (" + tls + ")");
+        }
+        if (answer != 'S') {
+            throw new IOException(answer < 0 ? "the server closed the connection when asked for TLS"
+                    : "the server answered the TLS request with an unexpected byte " + answer);
+        }
+        SSLSocket secure = (SSLSocket) tls.context().getSocketFactory().createSocket(socket, host, port, true);
+        SSLParameters parameters = secure.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host the proxy dialled
+        secure.setSSLParameters(parameters);
+        try {
+            secure.startHandshake();
+        } catch (IOException e) {
+            throw new IOException("TLS to the server failed: " + why(e, host) + " (" + tls + ")", e);
+        }
+        return secure;
+    }
+
+    /** What went wrong in a handshake, in words for an operator rather than the JDK's exception chain. */
+    private static String why(IOException e, String host) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            if (t instanceof java.security.cert.CertPathValidatorException || message.contains("PKIX path")) {
+                return "its certificate is not signed by a CA the inventory trusts";
+            }
+            if (t instanceof java.security.cert.CertificateException && (message.contains("No subject alternative") || message.contains("No name matching"))) {
+                return "its certificate does not name " + host + ", the address the proxy dialled";
+            }
+        }
+        String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+        return first.replaceAll("\\b[a-z]+(\\.[a-z0-9]+)+\\.[A-Z][A-Za-z]*Exception: ", "");
+    }
+
     static Map<Character, String> errorFields(PgMessage m) throws PgProtocolException {
         Map<Character, String> fields = new LinkedHashMap<>();
         PgMessage.Reader r = m.reader();

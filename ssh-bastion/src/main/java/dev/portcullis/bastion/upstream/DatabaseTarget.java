@@ -11,12 +11,19 @@ import java.util.Optional;
  *
  * @param host     overrides the policy's address when not null
  * @param database overrides the policy's database name when not null
+ * @param tls      whether the proxy speaks TLS to the server, and whom it trusts there
  */
-public record DatabaseTarget(String name, String host, int port, String database, Map<String, String> passwords) {
+public record DatabaseTarget(String name, String host, int port, String database, Map<String, String> passwords, UpstreamTls tls) {
 
     public DatabaseTarget {
         Objects.requireNonNull(name, "name");
         passwords = Map.copyOf(passwords);
+        tls = tls == null ? UpstreamTls.OFF : tls;
+    }
+
+    /** Without TLS to the server (a server on the bastion's own host, or a trusted network). */
+    public DatabaseTarget(String name, String host, int port, String database, Map<String, String> passwords) {
+        this(name, host, port, database, passwords, UpstreamTls.OFF);
     }
 
     public Optional<String> passwordFor(String role) {
@@ -26,6 +33,6 @@ public record DatabaseTarget(String name, String host, int port, String database
     @Override
     public String toString() {
         // never print a password
-        return "DatabaseTarget[" + name + ", roles " + passwords.keySet() + "]";
+        return "DatabaseTarget[" + name + ", roles " + passwords.keySet() + ", tls " + tls + "]";
     }
 }

@@ -40,7 +40,7 @@ public final class TargetInventory {
 
     private static final Set<String> TARGET_KEYS = Set.of("hostKey", "identityFile", "identityFiles", "address");
 
-    private static final Set<String> DATABASE_KEYS = Set.of("address", "database", "roles");
+    private static final Set<String> DATABASE_KEYS = Set.of("address", "database", "roles", "tls");
 
     private final Map<String, TargetCredentials> targets;
     private final Map<String, DatabaseTarget> databases;
@@ -150,6 +150,8 @@ public final class TargetInventory {
      *     database: orders                # optional; otherwise the policy's database name
      *     roles:
      *       app_readonly: {passwordFile: /etc/portcullis/db/prod-db-app_readonly}
+     *     tls: {mode: verify-full, ca: /etc/portcullis/db/prod-db-ca.pem}   # optional; or tls: verify-full (JDK trust
+     *                                     # store), or tls: off (the default: for a server on the bastion's own host)
      * </pre>
      */
     private static Map<String, DatabaseTarget> loadDatabases(Map<?, ?> entries, List<String> problems) {
@@ -162,7 +164,7 @@ public final class TargetInventory {
             }
             for (Object key : t.keySet()) {
                 if (!DATABASE_KEYS.contains(String.valueOf(key))) {
-                    problems.add("databases." + name + ": unknown key '" + key + "' (allowed: address, database, roles)");
+                    problems.add("databases." + name + ": unknown key '" + key + "' (allowed: address, database, roles, tls)");
                 }
             }
             Map<String, String> passwords = new LinkedHashMap<>();
@@ -190,9 +192,59 @@ public final class TargetInventory {
             }
             Address address = Address.of(t.get("address"), 5432, "databases." + name, problems);
             String database = t.get("database") instanceof String d ? d : null;
-            result.put(name, new DatabaseTarget(name, address.host(), address.port(), database, passwords));
+            UpstreamTls tls = upstreamTls(t.get("tls"), "databases." + name + ".tls", problems);
+            result.put(name, new DatabaseTarget(name, address.host(), address.port(), database, passwords, tls));
         }
         return result;
+    }
+
+    private static UpstreamTls upstreamTls(Object value, String where, List<String> problems) {
+        String mode;
+        Object ca = null;
+        if (value == null || Boolean.FALSE.equals(value)) { // YAML reads a bare off as false
+            return UpstreamTls.OFF;
+        } else if (value instanceof String s) {
+            mode = s;
+        } else if (value instanceof Map<?, ?> m) {
+            for (Object key : m.keySet()) {
+                if (!"mode".equals(key) && !"ca".equals(key)) {
+                    problems.add(where + ": unknown key '" + key + "' (allowed: mode, ca)");
+                }
+            }
+            Object given = m.get("mode");
+            mode = given == null ? "verify-full" : Boolean.FALSE.equals(given) ? "off" : String.valueOf(given);
+            ca = m.get("ca");
+        } else {
+            problems.add(where + ": expected off, verify-full or {mode: verify-full, ca: FILE}");
+            return UpstreamTls.OFF;
+        }
+        switch (mode) {
+            case "off" -> {
+                if (ca != null) {
+                    problems.add(where + ": a ca with tls off would not be used; remove it or say mode: verify-full");
+                }
+                return UpstreamTls.OFF;
+            }
+            case "verify-full" -> {
+                try {
+                    if (ca == null) {
+                        return UpstreamTls.verifyFullWithSystemTrust();
+                    }
+                    if (!(ca instanceof String path) || path.isBlank()) {
+                        problems.add(where + ".ca: expected the path of a PEM file with the CA certificate(s)");
+                        return UpstreamTls.OFF;
+                    }
+                    return UpstreamTls.verifyFull(Path.of(path));
+                } catch (IOException | RuntimeException e) {
+                    problems.add(where + ": " + e.getMessage());
+                    return UpstreamTls.OFF;
+                }
+            }
+            default -> {
+                problems.add(where + ": unknown mode '" + mode + "' (off or verify-full; encryption without checking the server is not offered)");
+                return UpstreamTls.OFF;
+            }
+        }
     }
 
     /** An inventory's {@code address: host[:port]}; a null host when none is given (the policy's address applies). */

@@ -1,0 +1,68 @@
+package dev.portcullis.bastion.upstream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.Collection;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * Whether the database proxy speaks TLS to a PostgreSQL target, and whom it trusts there. Only what libpq calls
+ * {@code sslmode=verify-full} is offered: the server's certificate must chain to the given CA (or to the JDK's
+ * trust store when none is given) and name the host the proxy dialled. Encryption without that check would let
+ * anyone on the path read every query, so there is no such mode.
+ *
+ * @param context null when TLS is off
+ */
+public record UpstreamTls(SSLContext context, String describe) {
+
+    public static final UpstreamTls OFF = new UpstreamTls(null, "off");
+
+    public boolean enabled() {
+        return context != null;
+    }
+
+    /** verify-full against the certificates in this PEM file (one CA or several). */
+    public static UpstreamTls verifyFull(Path caPem) throws IOException {
+        try (InputStream in = Files.newInputStream(caPem)) {
+            Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            if (certificates.isEmpty()) {
+                throw new IOException(caPem + " is not a PEM certificate file (no certificate in it)");
+            }
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            int i = 0;
+            for (Certificate c : certificates) {
+                trust.setCertificateEntry("ca-" + i++, c);
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            return new UpstreamTls(context, "verify-full against " + caPem);
+        } catch (GeneralSecurityException e) {
+            throw new IOException(caPem + " is not a PEM certificate file (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** verify-full against the JDK's trust store (public CAs). */
+    public static UpstreamTls verifyFullWithSystemTrust() throws IOException {
+        try {
+            return new UpstreamTls(SSLContext.getDefault(), "verify-full against the JDK's trust store");
+        } catch (GeneralSecurityException e) {
+            throw new IOException("the JDK has no default TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return describe;
+    }
+}
