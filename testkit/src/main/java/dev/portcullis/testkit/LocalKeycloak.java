@@ -321,6 +321,18 @@ public final class LocalKeycloak implements AutoCloseable {
         admin("DELETE", "/users/" + userId(username) + "/groups/" + groupId(group), null, 204);
     }
 
+    /** Creates a group at this path ({@code team} or {@code team/night-approvers}); its parent must exist. */
+    public void createGroup(String path) {
+        int slash = path.lastIndexOf('/');
+        String name = path.substring(slash + 1);
+        try {
+            admin("POST", slash < 0 ? "/groups" : "/groups/" + groupId(path.substring(0, slash)) + "/children",
+                    JSON.writeValueAsString(Map.of("name", name)), 201);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Creates an enabled user with a complete profile (so the password grant works at once) in the given groups. */
     public String createUser(String username, String password, String... groups) {
         Map<String, Object> user = new LinkedHashMap<>();

@@ -101,8 +101,11 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
                 UserRepresentation account;
                 try {
                     account = user.toRepresentation();
-                } catch (NotFoundException gone) {
-                    account = null;
+                } catch (WebApplicationException e) {
+                    if (!isNotFound(e)) {
+                        throw e;
+                    }
+                    account = null; // deleted since we remembered its id
                 }
                 if (account == null || !username.equals(account.getUsername())) {
                     users.remove(username); // deleted or renamed since we remembered it: look it up afresh
@@ -154,7 +157,10 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
             String groupId;
             try {
                 groupId = realm.getGroupByPath(path).getId();
-            } catch (NotFoundException e) {
+            } catch (WebApplicationException e) {
+                if (!isNotFound(e)) {
+                    throw e;
+                }
                 return Optional.empty();
             }
             Map<String, Boolean> members = new HashMap<>();
@@ -197,9 +203,12 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
             } else {
                 realm.users().get(user.get().getId()).leaveGroup(groupId);
             }
-        } catch (NotFoundException e) {
-            throw new IllegalStateException("Keycloak has no group " + group + " (the policy names it as a jitGroup)", e);
-        } catch (ProcessingException | WebApplicationException e) {
+        } catch (WebApplicationException e) {
+            if (isNotFound(e)) {
+                throw new IllegalStateException("Keycloak has no group " + group + " (the policy names it as a jitGroup)", e);
+            }
+            throw new DirectoryUnavailableException("cannot change " + username + "'s membership of " + group + ": " + e.getMessage(), e);
+        } catch (ProcessingException e) {
             throw new DirectoryUnavailableException("cannot change " + username + "'s membership of " + group + ": " + e.getMessage(), e);
         }
     }
@@ -212,10 +221,18 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
             Set<String> members = new TreeSet<>();
             realm.groups().group(groupId).members(0, 10_000, true).forEach(u -> members.add(u.getUsername()));
             return members;
-        } catch (NotFoundException e) {
-            throw new IllegalStateException("Keycloak has no group " + group + " (the policy names it as a jitGroup)", e);
-        } catch (ProcessingException | WebApplicationException e) {
+        } catch (WebApplicationException e) {
+            if (isNotFound(e)) {
+                throw new IllegalStateException("Keycloak has no group " + group + " (the policy names it as a jitGroup)", e);
+            }
+            throw new DirectoryUnavailableException("cannot read the members of " + group + ": " + e.getMessage(), e);
+        } catch (ProcessingException e) {
             throw new DirectoryUnavailableException("cannot read the members of " + group + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The admin client reports a 404 as a plain WebApplicationException (not NotFoundException) in Quarkus. */
+    private static boolean isNotFound(WebApplicationException e) {
+        return e instanceof NotFoundException || (e.getResponse() != null && e.getResponse().getStatus() == 404);
     }
 }
