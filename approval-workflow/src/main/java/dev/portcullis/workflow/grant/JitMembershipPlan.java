@@ -39,6 +39,17 @@ public final class JitMembershipPlan {
         return groups;
     }
 
+    /** The names of the rules that name a JIT group: only grants under these can change a JIT group's members. */
+    public static Set<String> rules(PolicySet policy) {
+        Set<String> rules = new TreeSet<>();
+        for (AccessRule rule : policy.rules()) {
+            if (rule.jitGroup() != null) {
+                rules.add(rule.name());
+            }
+        }
+        return rules;
+    }
+
     /**
      * @param members     the current members of each JIT group, as the directory says
      * @param activeGrants grants that are ACTIVE now (others are ignored)

@@ -203,32 +203,21 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
             } else {
                 realm.users().get(user.get().getId()).leaveGroup(groupId);
             }
-        } catch (WebApplicationException e) {
-            if (isNotFound(e)) {
-                throw new IllegalStateException("Keycloak has no group " + group + " (the policy names it as a jitGroup)", e);
+        } catch (ProcessingException | WebApplicationException e) {
+            if (e instanceof WebApplicationException w && isNotFound(w)) {
+                throw noJitGroup(group, e);
             }
-            throw new DirectoryUnavailableException("cannot change " + username + "'s membership of " + group + ": " + e.getMessage(), e);
-        } catch (ProcessingException e) {
             throw new DirectoryUnavailableException("cannot change " + username + "'s membership of " + group + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public Set<String> members(String group) {
-        try {
-            RealmResource realm = keycloak.realm(realmName);
-            String groupId = realm.getGroupByPath(group).getId();
-            Set<String> members = new TreeSet<>();
-            realm.groups().group(groupId).members(0, 10_000, true).forEach(u -> members.add(u.getUsername()));
-            return members;
-        } catch (WebApplicationException e) {
-            if (isNotFound(e)) {
-                throw new IllegalStateException("Keycloak has no group " + group + " (the policy names it as a jitGroup)", e);
-            }
-            throw new DirectoryUnavailableException("cannot read the members of " + group + ": " + e.getMessage(), e);
-        } catch (ProcessingException e) {
-            throw new DirectoryUnavailableException("cannot read the members of " + group + ": " + e.getMessage(), e);
-        }
+        return new TreeSet<>(membersWithStatus(group).orElseThrow(() -> noJitGroup(group, null)).keySet());
+    }
+
+    private static IllegalStateException noJitGroup(String group, Exception cause) {
+        return new IllegalStateException("Keycloak has no group " + group + " (the policy names it as a jitGroup)", cause);
     }
 
     /** The admin client reports a 404 as a plain WebApplicationException (not NotFoundException) in Quarkus. */

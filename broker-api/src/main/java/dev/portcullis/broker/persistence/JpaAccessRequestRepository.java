@@ -158,33 +158,32 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
         if (rules != null && rules.isEmpty()) {
             return List.of();
         }
-        TypedQuery<AccessRequestEntity> query = em.createQuery("from AccessRequestEntity r where r.state = :active"
-                + (rules == null ? "" : " and r.rule in :rules") + " order by r.endsAt, r.id", AccessRequestEntity.class)
-                .setParameter("active", RequestState.ACTIVE);
-        if (rules != null) {
-            query.setParameter("rules", rules);
-        }
-        List<AccessRequestEntity> rows = query.getResultList();
+        String activeUnderRules = "r.state = :active" + (rules == null ? "" : " and r.rule in :rules");
+        List<AccessRequestEntity> rows = activeUnder(rules, em.createQuery("from AccessRequestEntity r where " + activeUnderRules
+                + " order by r.endsAt, r.id", AccessRequestEntity.class)).getResultList();
         // The reviews of all of them in one query (a list of thousands of ids would be a new SQL statement each time).
-        TypedQuery<ReviewEntity> reviewQuery = em.createQuery("from ReviewEntity v where v.requestId in (select r.id from AccessRequestEntity r"
-                + " where r.state = :active" + (rules == null ? "" : " and r.rule in :rules") + ") order by v.reviewedAt, v.id", ReviewEntity.class)
-                .setParameter("active", RequestState.ACTIVE);
-        if (rules != null) {
-            reviewQuery.setParameter("rules", rules);
-        }
-        Map<UUID, List<Review>> reviews = new HashMap<>();
-        reviewQuery.getResultList().forEach(v -> reviews.computeIfAbsent(v.requestId, k -> new ArrayList<>()).add(v.toDomain()));
+        Map<UUID, List<Review>> reviews = byRequest(activeUnder(rules, em.createQuery("from ReviewEntity v where v.requestId in"
+                + " (select r.id from AccessRequestEntity r where " + activeUnderRules + ") order by v.reviewedAt, v.id", ReviewEntity.class))
+                .getResultList());
         return rows.stream().map(r -> r.toDomain(reviews.getOrDefault(r.id, List.of()))).toList();
     }
 
+    private static <T> TypedQuery<T> activeUnder(Set<String> rules, TypedQuery<T> query) {
+        query.setParameter("active", RequestState.ACTIVE);
+        return rules == null ? query : query.setParameter("rules", rules);
+    }
+
     private Map<UUID, List<Review>> reviewsOf(List<UUID> ids) {
-        Map<UUID, List<Review>> byRequest = new HashMap<>();
         if (ids.isEmpty()) {
-            return byRequest;
+            return new HashMap<>();
         }
-        em.createQuery("from ReviewEntity v where v.requestId in :ids order by v.reviewedAt, v.id", ReviewEntity.class)
-                .setParameter("ids", ids).getResultList()
-                .forEach(v -> byRequest.computeIfAbsent(v.requestId, k -> new ArrayList<>()).add(v.toDomain()));
+        return byRequest(em.createQuery("from ReviewEntity v where v.requestId in :ids order by v.reviewedAt, v.id", ReviewEntity.class)
+                .setParameter("ids", ids).getResultList());
+    }
+
+    private static Map<UUID, List<Review>> byRequest(List<ReviewEntity> reviews) {
+        Map<UUID, List<Review>> byRequest = new HashMap<>();
+        reviews.forEach(v -> byRequest.computeIfAbsent(v.requestId, k -> new ArrayList<>()).add(v.toDomain()));
         return byRequest;
     }
 

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -21,7 +20,6 @@ import dev.portcullis.broker.identity.KeycloakDirectory;
 import dev.portcullis.workflow.AccessWorkflow;
 import dev.portcullis.workflow.grant.GrantVerification;
 import dev.portcullis.workflow.grant.JitMembershipPlan;
-import dev.portcullis.workflow.policy.AccessRule;
 import dev.portcullis.workflow.policy.PolicySet;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
@@ -110,8 +108,7 @@ public class GrantReconciler {
         for (String group : groups) {
             members.put(group, directory.members(group));
         }
-        Set<String> jitRules = policy.rules().stream().filter(r -> r.jitGroup() != null).map(AccessRule::name).collect(Collectors.toSet());
-        List<AccessRequest> active = workflow.activeGrants(jitRules).stream()
+        List<AccessRequest> active = workflow.activeGrants(JitMembershipPlan.rules(policy)).stream()
                 .filter(g -> g.isLiveAt(Instant.now())).toList();
         for (JitMembershipPlan.Change change : JitMembershipPlan.plan(members, active, policy)) {
             if (change.kind() == JitMembershipPlan.Kind.ADD) {

@@ -119,6 +119,10 @@ final class PgOutput {
         return b.int8(0).bytes();
     }
 
+    static byte[] sslRequest() {
+        return new Builder().int32(PgFrontend.SSL_REQUEST).bytes();
+    }
+
     static byte[] cancelRequest(int pid, int secret) {
         return new Builder().int32(PgFrontend.CANCEL_REQUEST).int32(pid).int32(secret).bytes();
     }

@@ -182,7 +182,7 @@ final class PgUpstream implements AutoCloseable {
      */
     private static Socket startTls(Socket socket, String host, int port, UpstreamTls tls) throws IOException {
         OutputStream raw = socket.getOutputStream();
-        raw.write(new byte[] {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x2f}); // length 8, code 80877103
+        raw.write(PgOutput.sslRequest());
         raw.flush();
         int answer = socket.getInputStream().read();
         if (answer == 'N') {
