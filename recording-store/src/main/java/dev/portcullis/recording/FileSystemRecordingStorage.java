@@ -1,12 +1,10 @@
 package dev.portcullis.recording;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,7 +16,7 @@ import java.util.stream.Stream;
  * Recordings as files: one directory per recording, {@code header.json}, {@code chunk-00000001.bin} ...,
  * {@code manifest.json} and {@code manifest.sig}. Every object is written to a temporary file, forced to
  * disk and then linked into place, so a crash leaves either the whole object or none of it, and an
- * existing object is never replaced.
+ * existing object is never replaced. The bytes bypass the page cache where the file system allows it.
  */
 public final class FileSystemRecordingStorage implements RecordingStorage {
 
@@ -26,9 +24,16 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
     private static final Pattern CHUNK = Pattern.compile("chunk-(\\d{8})\\.bin");
 
     private final Path root;
+    private final UnbufferedFileWriter writer;
 
     public FileSystemRecordingStorage(Path root) {
+        this(root, true);
+    }
+
+    /** @param unbuffered false to write through the page cache even where O_DIRECT works (tests of that path) */
+    FileSystemRecordingStorage(Path root, boolean unbuffered) {
         this.root = root;
+        this.writer = new UnbufferedFileWriter(unbuffered);
     }
 
     @Override
@@ -120,13 +125,15 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
         return dir;
     }
 
-    private static void writeOnce(Path target, byte[] content) throws IOException {
+    /** Whether the latest object went to disk past the page cache (see {@link UnbufferedFileWriter}). */
+    boolean lastWriteUnbuffered() {
+        return writer.lastWriteDirect();
+    }
+
+    private void writeOnce(Path target, byte[] content) throws IOException {
         Path temp = Files.createTempFile(target.getParent(), ".incoming-", ".tmp");
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                channel.write(java.nio.ByteBuffer.wrap(content));
-                channel.force(true);
-            }
+            writer.writeAndForce(temp, content);
             // A hard link fails when the target exists: the write-once rule holds even against a racing writer.
             Files.createLink(target, temp);
         } catch (FileAlreadyExistsException e) {
