@@ -13,6 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class AsciicastRecorder {
 
+    /** The most bytes of terminal data one asciicast line holds; more become several lines with the same time. */
+    static final int MAX_LINE_INPUT = 256 * 1024;
+
     private final RecordingWriter writer;
     private final boolean inputRecorded;
     private final Utf8StreamDecoder outputDecoder = new Utf8StreamDecoder();
@@ -33,7 +36,9 @@ public final class AsciicastRecorder {
     public void output(byte[] data, int offset, int length) throws RecordingFailedException {
         synchronized (outputDecoder) {
             outputBytes.addAndGet(length);
-            record(TerminalEvent.Type.OUTPUT, outputDecoder.decode(data, offset, length));
+            // a bulk transfer arrives in pieces of up to a megabyte: one line per MAX_LINE_INPUT bytes keeps lines (and
+            // the arrays behind them) bounded for the writer, the players and the garbage collector
+            record(TerminalEvent.Type.OUTPUT, outputDecoder, data, offset, length);
         }
     }
 
@@ -46,7 +51,7 @@ public final class AsciicastRecorder {
         synchronized (inputDecoder) {
             inputBytes.addAndGet(length);
             if (inputRecorded) {
-                record(TerminalEvent.Type.INPUT, inputDecoder.decode(data, offset, length));
+                record(TerminalEvent.Type.INPUT, inputDecoder, data, offset, length);
             }
         }
     }
@@ -81,6 +86,18 @@ public final class AsciicastRecorder {
                 record(TerminalEvent.Type.INPUT, inputDecoder.finish());
             }
         }
+    }
+
+    /** Decodes and records {@code length} bytes, as one line per {@link #MAX_LINE_INPUT} bytes (at least one call). */
+    private void record(TerminalEvent.Type type, Utf8StreamDecoder decoder, byte[] data, int offset, int length)
+            throws RecordingFailedException {
+        int from = offset;
+        int end = offset + length;
+        do {
+            int n = Math.min(MAX_LINE_INPUT, end - from);
+            record(type, decoder.decode(data, from, n));
+            from += n;
+        } while (from < end);
     }
 
     private void record(TerminalEvent.Type type, byte[] utf8) throws RecordingFailedException {

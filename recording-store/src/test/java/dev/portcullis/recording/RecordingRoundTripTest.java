@@ -145,6 +145,28 @@ class RecordingRoundTripTest {
         assertThat(storage.recordings()).containsExactlyInAnyOrder(first, second);
     }
 
+    @Test
+    void a_megabyte_of_output_in_one_piece_becomes_bounded_lines_that_read_back_whole() throws Exception {
+        FileSystemRecordingStorage storage = new FileSystemRecordingStorage(root);
+        Recordings recordings = Fixtures.recordings(storage, WriterOptions.defaults(), clock);
+        SessionRecording recording = recordings.start(Fixtures.metadata(recordings), RecordingFailureListener.none());
+        // an 'é' (two bytes) cut by the first line boundary must come back whole, not as two replacement characters
+        StringBuilder text = new StringBuilder("a".repeat(AsciicastRecorder.MAX_LINE_INPUT - 1)).append('\u00e9');
+        while (text.length() < 1_100_000) {
+            text.append("ligne très longue, \"quoted\" \\ and a tab\t, line ").append(text.length()).append("\r\n");
+        }
+        byte[] bytes = utf8(text.toString());
+        step(() -> recording.terminal().output(bytes, 0, bytes.length));
+        recording.close();
+
+        List<TerminalEvent> events = RecordingReader.open(storage, recording.id()).terminalEvents().toList();
+        assertThat(events).as("one line per 256 KiB at most").hasSize((bytes.length + AsciicastRecorder.MAX_LINE_INPUT - 1) / AsciicastRecorder.MAX_LINE_INPUT);
+        assertThat(events).extracting(TerminalEvent::time).containsOnly(1.0);
+        assertThat(events.stream().map(TerminalEvent::data).collect(Collectors.joining())).isEqualTo(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(events.get(1).data()).startsWith("\u00e9");
+        assertThat(events).extracting(TerminalEvent::data).noneMatch(d -> d.contains("\ufffd"));
+    }
+
     private interface Step {
         void run() throws Exception;
     }

@@ -81,6 +81,47 @@ class BastionSessionTest {
     }
 
     @Test
+    void bulkOutputPassesWholeAndItsRecordingHoldsEveryCharacter() throws Exception {
+        f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
+        // about 7 MB in one stream, quotes, backslashes, tabs and two-byte characters in every line: the relay's reads
+        // grow to a megabyte and the recorder cuts them into lines, characters cut between reads included
+        String line = "tr\u00e8s \"longue\" ligne \\ avec\tune tabulation";
+        int lines = 250_000;
+        Result r = Commands.run(f.ssh(alice, f.destination(), "yes '" + line + "' | head -n " + lines), null, Duration.ofMinutes(3));
+        String expected = (line + "\n").repeat(lines);
+        assertThat(r.exit()).isZero();
+        assertThat(r.out().length()).isEqualTo(expected.length());
+        assertThat(r.out()).isEqualTo(expected);
+
+        SessionIndex.Opened opened = lastOpened();
+        SessionIndex.Closed closed = awaitClosed(opened.sessionId());
+        assertThat(closed.bytesOut()).isEqualTo(expected.getBytes(StandardCharsets.UTF_8).length);
+        assertThat(RecordingVerifier.verify(f.storage, opened.recordingId(), f.signer.publicKey()).status())
+                .isEqualTo(RecordingVerifier.Status.VALID);
+        StringBuilder recorded = new StringBuilder();
+        RecordingReader.open(f.storage, opened.recordingId()).terminalEvents().forEach(e -> recorded.append(e.data()));
+        assertThat(recorded.length()).isEqualTo(expected.length());
+        assertThat(recorded.toString()).isEqualTo(expected);
+    }
+
+    @Test
+    void usersGetAesGcmAndAClientWithoutItIsToldSo() throws Exception {
+        f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
+        List<String> verbose = new java.util.ArrayList<>(f.ssh(alice, f.destination(), "true"));
+        verbose.addAll(1, List.of("-o", "LogLevel=DEBUG1")); // before the fixture's LogLevel: the first value wins
+        Result r = Commands.run(verbose);
+        assertThat(r.exit()).isZero();
+        assertThat(r.err()).contains("cipher: aes128-gcm@openssh.com");
+
+        List<String> ctrOnly = new java.util.ArrayList<>(f.ssh(alice, f.destination(), "true"));
+        // at OpenSSH's default log level the client says why, naming what the bastion offers
+        ctrOnly.addAll(1, List.of("-o", "LogLevel=INFO", "-c", "aes128-ctr,aes256-ctr,chacha20-poly1305@openssh.com"));
+        Result refused = Commands.run(ctrOnly);
+        assertThat(refused.exit()).isEqualTo(255);
+        assertThat(refused.err()).contains("no matching cipher found. Their offer: aes128-gcm@openssh.com,aes256-gcm@openssh.com");
+    }
+
+    @Test
     void withoutAGrantTheUserIsToldWhyInOneLine() throws Exception {
         Result r = Commands.run(f.ssh(alice, f.destination(), "true"));
         assertThat(r.exit()).isEqualTo(1);

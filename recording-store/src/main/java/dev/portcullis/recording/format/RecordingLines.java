@@ -71,23 +71,29 @@ public final class RecordingLines {
         int run = 0;
         int i = 0;
         while (i < text.length) {
-            int stop = Math.min(text.length, i + 8);
-            if (stop - i == 8 && !needsEscape((long) LONGS.get(text, i))) {
-                i = stop; // eight bytes at once: most terminal output has nothing to escape for many words on end
-                continue;
-            }
-            for (; i < stop; i++) {
-                int b = text[i] & 0xFF;
-                if (b >= 0x20 && b != '"' && b != '\\') {
+            int at;
+            if (i + 8 <= text.length) {
+                long hits = escapeMask((long) LONGS.get(text, i));
+                if (hits == 0) {
+                    i += 8; // eight bytes at once: most terminal output has nothing to escape for many words on end
                     continue;
                 }
-                int length = i - run;
-                out = room(out, n, length + 6);
-                System.arraycopy(text, run, out, n, length);
-                n += length;
-                run = i + 1;
-                n = escape(b, out, n);
+                at = i + (Long.numberOfTrailingZeros(hits) >>> 3); // the lowest mark is always a true one
+            } else {
+                int b = text[i] & 0xFF;
+                if (b >= 0x20 && b != '"' && b != '\\') {
+                    i++;
+                    continue;
+                }
+                at = i;
             }
+            int length = at - run;
+            out = room(out, n, length + 6);
+            System.arraycopy(text, run, out, n, length);
+            n += length;
+            n = escape(text[at] & 0xFF, out, n);
+            i = at + 1;
+            run = i;
         }
         int length = text.length - run;
         out = room(out, n, length + 2);
@@ -103,14 +109,15 @@ public final class RecordingLines {
     private static final long HIGHS = 0x8080808080808080L;
 
     /**
-     * Whether any of these eight bytes is below 0x20, a quote or a backslash. Exact for the word as a whole (the borrow
-     * may mark a byte after a true hit, never a word without one); bytes from 0x80 up never count, as in the byte loop.
+     * Marks (with its high bit) each of these eight bytes that is below 0x20, a quote or a backslash; bytes from 0x80
+     * up never count, as in the byte loop. A borrow may also mark a byte above a true hit, never one below it, so the
+     * lowest mark is exact and zero means there is nothing to escape.
      */
-    static boolean needsEscape(long word) {
+    static long escapeMask(long word) {
         long control = (word - 0x2020202020202020L) & ~word & HIGHS;
         long quote = word ^ 0x2222222222222222L;
         long backslash = word ^ 0x5C5C5C5C5C5C5C5CL;
-        return (control | ((quote - ONES) & ~quote & HIGHS) | ((backslash - ONES) & ~backslash & HIGHS)) != 0;
+        return control | ((quote - ONES) & ~quote & HIGHS) | ((backslash - ONES) & ~backslash & HIGHS);
     }
 
     /** Writes the escape for {@code b} (a control character, quote or backslash) at {@code n}; room for six bytes is there. */

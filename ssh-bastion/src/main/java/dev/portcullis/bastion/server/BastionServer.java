@@ -57,7 +57,7 @@ public final class BastionServer implements AutoCloseable {
         server.setHost(options.host());
         server.setPort(options.port());
         server.setKeyPairProvider(KeyPairProvider.wrap(options.hostKey()));
-        server.setCipherFactories(Ciphers.PREFERRED);
+        server.setCipherFactories(Ciphers.OFFERED);
         server.setHostKeyCertificateProvider(session -> {
             OpenSshCertificate cert = options.hostCert().get();
             return cert == null ? List.of() : List.of(cert);

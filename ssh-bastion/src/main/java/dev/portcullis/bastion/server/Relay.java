@@ -24,7 +24,15 @@ final class Relay {
         void accept(byte[] data, int offset, int length) throws IOException;
     }
 
-    private static final int BUFFER = 32 * 1024;
+    /** Where every relay starts, and returns to when the stream is quiet: an interactive session rarely fills it. */
+    private static final int SMALL = 32 * 1024;
+    /**
+     * The most one read takes. MINA keeps what arrived on a channel in one buffer and, after every read, moves what
+     * the read did not take to its front: with reads much smaller than the channel's window (2 MiB), a bulk transfer
+     * moved each byte dozens of times (perf: a third of the bastion's CPU). Reading as much as is there makes that
+     * move rare; the limit keeps the bastion's heap bounded per session.
+     */
+    static final int LARGE = 1024 * 1024;
     private static final int MAX_INLINE_DEPTH = 16;
 
     private final IoInputStream from;
@@ -34,8 +42,12 @@ final class Relay {
     private final Executor executor;
     private final AtomicBoolean ended = new AtomicBoolean();
     private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
-    /** One buffer per relay, reused: only one read or one write is ever outstanding, and the tap copies what it keeps. */
-    private final ByteArrayBuffer buffer = new ByteArrayBuffer(BUFFER, false);
+    /**
+     * One buffer per relay, reused: only one read or one write is ever outstanding, and the tap copies what it keeps.
+     * It doubles while reads fill it (a bulk transfer) up to {@link #LARGE} and falls back to {@link #SMALL} after a
+     * read that would have fitted there, so a thousand quiet sessions hold small buffers.
+     */
+    private ByteArrayBuffer buffer = new ByteArrayBuffer(SMALL, false);
 
     /**
      * @param onEnd told once: null after end of stream, or what stopped the relay
@@ -93,6 +105,7 @@ final class Relay {
             return;
         }
         var buffer = f.getBuffer();
+        resize(n, buffer.array().length);
         try {
             tap.accept(buffer.array(), buffer.rpos(), n);
             IoWriteFuture written = to.writeBuffer(buffer);
@@ -105,6 +118,15 @@ final class Relay {
             });
         } catch (IOException | RuntimeException e) {
             end(e);
+        }
+    }
+
+    /** Picks the buffer for the next read from how much this one took; the current one stays in use until written. */
+    private void resize(int read, int size) {
+        if (read >= size && size < LARGE) {
+            buffer = new ByteArrayBuffer(Math.min(LARGE, size * 2), false);
+        } else if (read <= SMALL / 2 && size > SMALL) {
+            buffer = new ByteArrayBuffer(SMALL, false);
         }
     }
 

@@ -46,7 +46,7 @@ public final class UpstreamConnector implements AutoCloseable {
                 ClientBuilder.DEFAULT_CHANNEL_FACTORIES);
         channels.addAll(agents.getChannelForwardingFactories(client));
         client.setChannelFactories(channels);
-        client.setCipherFactories(dev.portcullis.bastion.server.Ciphers.PREFERRED);
+        client.setCipherFactories(dev.portcullis.bastion.server.Ciphers.ASKED);
         client.setServerKeyVerifier((session, address, key) -> {
             session.setAttribute(PRESENTED, key);
             AttributeRepository context = session.getConnectionContext();
