@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class AsciicastRecorder {
 
     /** The most bytes of terminal data one asciicast line holds; more become several lines with the same time. */
-    static final int MAX_LINE_INPUT = 256 * 1024;
+    static final int MAX_LINE_INPUT = 32 * 1024;
 
     private final RecordingWriter writer;
     private final boolean inputRecorded;
@@ -36,8 +36,8 @@ public final class AsciicastRecorder {
     public void output(byte[] data, int offset, int length) throws RecordingFailedException {
         synchronized (outputDecoder) {
             outputBytes.addAndGet(length);
-            // a bulk transfer arrives in pieces of up to a megabyte: one line per MAX_LINE_INPUT bytes keeps lines (and
-            // the arrays behind them) bounded for the writer, the players and the garbage collector
+            // a bulk transfer arrives in pieces of up to a megabyte: one line per MAX_LINE_INPUT bytes keeps lines bounded,
+            // and with them the memory a session's queue of lines may hold (WriterOptions.queueCapacity lines)
             record(TerminalEvent.Type.OUTPUT, outputDecoder, data, offset, length);
         }
     }

@@ -160,7 +160,7 @@ class RecordingRoundTripTest {
         recording.close();
 
         List<TerminalEvent> events = RecordingReader.open(storage, recording.id()).terminalEvents().toList();
-        assertThat(events).as("one line per 256 KiB at most").hasSize((bytes.length + AsciicastRecorder.MAX_LINE_INPUT - 1) / AsciicastRecorder.MAX_LINE_INPUT);
+        assertThat(events).as("one line per 32 KiB at most").hasSize((bytes.length + AsciicastRecorder.MAX_LINE_INPUT - 1) / AsciicastRecorder.MAX_LINE_INPUT);
         assertThat(events).extracting(TerminalEvent::time).containsOnly(1.0);
         assertThat(events.stream().map(TerminalEvent::data).collect(Collectors.joining())).isEqualTo(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
         assertThat(events.get(1).data()).startsWith("\u00e9");
