@@ -32,6 +32,11 @@ public final class ChunkChain {
     }
 
     public static byte[] encode(String recordingId, long index, String previousHash, byte[] payload) {
+        return encode(recordingId, index, previousHash, payload, payload.length);
+    }
+
+    /** The chunk for the first {@code length} bytes of {@code payload}. */
+    public static byte[] encode(String recordingId, long index, String previousHash, byte[] payload, int length) {
         String line;
         try {
             line = JSON.writeValueAsString(new Link(recordingId, index, previousHash)) + "\n";
@@ -39,8 +44,8 @@ public final class ChunkChain {
             throw new IllegalStateException(e);
         }
         byte[] head = line.getBytes(StandardCharsets.UTF_8);
-        byte[] chunk = Arrays.copyOf(head, head.length + payload.length);
-        System.arraycopy(payload, 0, chunk, head.length, payload.length);
+        byte[] chunk = Arrays.copyOf(head, head.length + length);
+        System.arraycopy(payload, 0, chunk, head.length, length);
         return chunk;
     }
 

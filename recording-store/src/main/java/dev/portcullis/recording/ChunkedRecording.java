@@ -41,15 +41,20 @@ public final class ChunkedRecording {
         return id;
     }
 
-    public synchronized void append(byte[] payload) throws IOException {
+    public void append(byte[] payload) throws IOException {
+        append(payload, payload.length);
+    }
+
+    /** Appends the first {@code length} bytes of {@code payload} as the next chunk. */
+    public synchronized void append(byte[] payload, int length) throws IOException {
         if (closed) {
             throw new IllegalStateException("recording " + id + " is closed");
         }
         long index = chunks.size() + 1L;
-        byte[] chunk = ChunkChain.encode(id, index, lastHash, payload);
+        byte[] chunk = ChunkChain.encode(id, index, lastHash, payload, length);
         storage.putChunk(id, index, chunk);
         lastHash = ChunkChain.sha256(chunk);
-        payloadBytes += payload.length;
+        payloadBytes += length;
         chunks.add(new RecordingManifest.Chunk(index, lastHash, chunk.length));
     }
 

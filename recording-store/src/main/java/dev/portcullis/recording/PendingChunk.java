@@ -1,7 +1,7 @@
 package dev.portcullis.recording;
 
-import java.io.ByteArrayOutputStream;
 import java.time.Duration;
+import java.util.Arrays;
 
 /**
  * Lines waiting in the writer thread to become the next chunk, and the rule for when they must:
@@ -16,7 +16,11 @@ final class PendingChunk {
     private final int maxBytes;
     private static final int KEEP_CAPACITY = 16 * 1024;
 
-    private ByteArrayOutputStream body = new ByteArrayOutputStream();
+    private static final byte[] EMPTY = new byte[0];
+
+    /** The lines so far in {@code body[0, size)}; the array grows to the size limit plus a line, not to twice it. */
+    private byte[] body = EMPTY;
+    private int size;
     private int lines;
     private long openedAtNanos;
 
@@ -29,8 +33,15 @@ final class PendingChunk {
         if (lines == 0) {
             openedAtNanos = nowNanos;
         }
-        body.writeBytes(line);
-        body.write('\n');
+        int needed = size + line.length + 1;
+        if (needed > body.length) {
+            // double while small; near the limit, room for the limit and this line is all a chunk ever needs
+            int grown = Math.max(1024, body.length * 2);
+            body = Arrays.copyOf(body, Math.max(needed, grown > maxBytes ? maxBytes + line.length + 1 : grown));
+        }
+        System.arraycopy(line, 0, body, size, line.length);
+        size += line.length;
+        body[size++] = '\n';
         lines++;
     }
 
@@ -39,7 +50,7 @@ final class PendingChunk {
     }
 
     boolean isFull() {
-        return body.size() >= maxBytes;
+        return size >= maxBytes;
     }
 
     boolean isDue(long nowNanos) {
@@ -51,9 +62,18 @@ final class PendingChunk {
         return Math.max(0, openedAtNanos + flushIntervalNanos - nowNanos);
     }
 
-    /** Newline-terminated lines: the payload of the next chunk. */
+    /** Newline-terminated lines: the payload of the next chunk (a copy). */
     byte[] body() {
-        return body.toByteArray();
+        return Arrays.copyOf(body, size);
+    }
+
+    /** The array behind the payload, valid in {@code [0, size())} until the next add or clear: no copy for the writer. */
+    byte[] buffer() {
+        return body;
+    }
+
+    int size() {
+        return size;
     }
 
     int lines() {
@@ -61,13 +81,12 @@ final class PendingChunk {
     }
 
     void clear() {
-        if (body.size() > KEEP_CAPACITY && body.size() < maxBytes) {
+        if (body.length > KEEP_CAPACITY && size < maxBytes) {
             // a burst grew the buffer and is over (the chunk went out on time, not full): an idle session should not
             // keep it, a bastion holds thousands. A full chunk means a bulk transfer goes on: keep the room.
-            body = new ByteArrayOutputStream();
-        } else {
-            body.reset();
+            body = EMPTY;
         }
+        size = 0;
         lines = 0;
     }
 }

@@ -290,7 +290,7 @@ public final class RecordingWriter {
 
     private void persist(PendingChunk pending) throws IOException {
         if (!pending.isEmpty()) {
-            chunks.append(pending.body());
+            chunks.append(pending.buffer(), pending.size());
             pending.clear();
         }
     }

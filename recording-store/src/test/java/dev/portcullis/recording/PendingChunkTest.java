@@ -51,4 +51,26 @@ class PendingChunkTest {
         assertThat(pending.isDue(3 * SECOND + SECOND / 2)).isFalse();
         assertThat(pending.isDue(4 * SECOND)).isTrue();
     }
+
+    @Test
+    void a_bulk_chunk_grows_to_the_limit_and_a_line_not_to_twice_the_limit_and_keeps_its_room() {
+        PendingChunk pending = new PendingChunk(Duration.ofSeconds(1), 100_000);
+        byte[] line = new byte[9_999];
+        java.util.Arrays.fill(line, (byte) 'x');
+        while (!pending.isFull()) {
+            pending.add(line, 0);
+        }
+        assertThat(pending.size()).isEqualTo(100_000);
+        assertThat(pending.buffer().length).as("room for the limit and one line").isLessThanOrEqualTo(100_000 + 10_000);
+        assertThat(pending.body()).hasSize(100_000).endsWith((byte) 'x', (byte) '\n');
+        byte[] kept = pending.buffer();
+        pending.clear();
+        pending.add(line, 0);
+        assertThat(pending.buffer()).as("a full chunk means more is coming: the buffer stays").isSameAs(kept);
+        pending.clear();
+        pending.add(utf8("[0.1,\"o\",\"quiet\"]"), 0);
+        pending.clear();
+        assertThat(pending.buffer().length).as("after a chunk that went out on time, not full, the room is given back")
+                .isLessThan(100_000);
+    }
 }
