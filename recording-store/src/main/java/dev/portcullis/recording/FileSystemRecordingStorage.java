@@ -1,10 +1,12 @@
 package dev.portcullis.recording;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -45,6 +47,7 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
         } catch (FileAlreadyExistsException e) {
             throw new FileAlreadyExistsException("recording " + recordingId + " exists already");
         }
+        forceDirectory(root); // the recording's directory survives a crash, or its session never started
         writeOnce(dir.resolve("header.json"), header);
     }
 
@@ -136,10 +139,19 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
             writer.writeAndForce(temp, content);
             // A hard link fails when the target exists: the write-once rule holds even against a racing writer.
             Files.createLink(target, temp);
+            // the name is in the directory: make that durable too, or a crash could lose a chunk whose bytes were synced
+            // (a missing chunk in the middle of the chain would then read as tampering, not as an unfinished recording)
+            forceDirectory(target.getParent());
         } catch (FileAlreadyExistsException e) {
             throw new FileAlreadyExistsException(target + " exists already; recordings are write-once");
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    private static void forceDirectory(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
         }
     }
 }

@@ -33,7 +33,7 @@ final class UnbufferedFileWriter {
     private final ConcurrentLinkedQueue<ByteBuffer> pool = new ConcurrentLinkedQueue<>();
     private final AtomicInteger allocated = new AtomicInteger();
     private volatile int blockSize;
-    /** False once the file system refused O_DIRECT: it will not change its mind. */
+    /** False once O_DIRECT failed where the page cache then worked: this file system will not change its mind. */
     private volatile boolean directSupported;
     private volatile boolean lastWriteDirect;
 
@@ -47,9 +47,11 @@ final class UnbufferedFileWriter {
         int direct = directPart(file, content.length);
         ByteBuffer buffer = direct > 0 ? borrow() : null;
         boolean wroteDirect = false;
+        boolean refused = false;
         try {
             if (buffer != null) {
                 wroteDirect = writeDirect(file, content, direct, buffer);
+                refused = !wroteDirect;
             }
         } finally {
             if (buffer != null) {
@@ -66,6 +68,10 @@ final class UnbufferedFileWriter {
             // one fsync for the inode covers the directly written blocks too, and flushes the disk's cache
             channel.force(true);
         }
+        if (refused) {
+            // the page cache took every byte where O_DIRECT failed: this file system does not do it, stop asking
+            directSupported = false;
+        }
         lastWriteDirect = wroteDirect;
     }
 
@@ -81,7 +87,14 @@ final class UnbufferedFileWriter {
         }
         int block = blockSize;
         if (block == 0) {
-            long size = Files.getFileStore(file).getBlockSize();
+            long size;
+            try {
+                size = Files.getFileStore(file).getBlockSize();
+            } catch (IOException | UnsupportedOperationException e) {
+                // e.g. a mount the JDK cannot find in /proc/mounts (some chroots and bind mounts): no O_DIRECT then
+                directSupported = false;
+                return 0;
+            }
             if (size <= 0 || size > BUFFER_BYTES || Long.bitCount(size) != 1) {
                 directSupported = false;
                 return 0;
@@ -92,16 +105,12 @@ final class UnbufferedFileWriter {
         return length - length % block;
     }
 
-    private boolean writeDirect(Path file, byte[] content, int length, ByteBuffer buffer) throws IOException {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
-        } catch (IOException | UnsupportedOperationException e) {
-            // EINVAL from open(2): this file system has no O_DIRECT; other failures show again on the buffered open
-            directSupported = false;
-            return false;
-        }
-        try (channel) {
+    /**
+     * Writes the first {@code length} bytes directly; false when O_DIRECT failed in any way (then the caller writes
+     * everything through the page cache, over whatever got written here, and a real I/O error shows there).
+     */
+    private boolean writeDirect(Path file, byte[] content, int length, ByteBuffer buffer) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)) {
             for (int offset = 0; offset < length; ) {
                 int n = Math.min(buffer.capacity(), length - offset);
                 buffer.clear();
@@ -111,8 +120,10 @@ final class UnbufferedFileWriter {
                 }
                 offset += n;
             }
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
         }
-        return true;
     }
 
     /** An aligned buffer from the pool, a new one while the pool is not full, or null (write through the cache). */

@@ -44,8 +44,8 @@ final class Relay {
     private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
     /**
      * One buffer per relay, reused: only one read or one write is ever outstanding, and the tap copies what it keeps.
-     * It doubles while reads fill it (a bulk transfer) up to {@link #LARGE} and falls back to {@link #SMALL} after a
-     * read that would have fitted there, so a thousand quiet sessions hold small buffers.
+     * It doubles while reads fill it (a bulk transfer) up to {@link #LARGE} and shrinks to fit a read that used less
+     * than half of it, down to {@link #SMALL}, so a thousand quiet sessions hold small buffers.
      */
     private ByteArrayBuffer buffer = new ByteArrayBuffer(SMALL, false);
 
@@ -121,12 +121,16 @@ final class Relay {
         }
     }
 
-    /** Picks the buffer for the next read from how much this one took; the current one stays in use until written. */
+    /**
+     * Picks the buffer for the next read from how much this one took; the current one stays in use until written.
+     * A read that filled the buffer doubles it; a read that used less than half of it sizes the next one to fit it,
+     * so a relay that goes quiet after a burst (its last read being the rest of the burst) does not keep a megabyte.
+     */
     private void resize(int read, int size) {
         if (read >= size && size < LARGE) {
             buffer = new ByteArrayBuffer(Math.min(LARGE, size * 2), false);
-        } else if (read <= SMALL / 2 && size > SMALL) {
-            buffer = new ByteArrayBuffer(SMALL, false);
+        } else if (read < size / 2 && size > SMALL) {
+            buffer = new ByteArrayBuffer(Math.max(SMALL, Integer.highestOneBit(read - 1) << 1), false);
         }
     }
 
