@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +45,18 @@ class AuditChainTest {
             }
             as("dave").get("/api/v1/audit/verify").then().body("valid", equalTo(true));
         }
+    }
+
+    @Test
+    void rowsHashedByTheDatabaseVerifyInJavaWhateverTheirText() {
+        // PostgreSQL computes each row's hash as it appends (one statement under the head's lock); the verifier
+        // recomputes it in Java: accents, an emoji outside the BMP, quotes, backslashes and tabs must hash alike
+        String id = Api.aliceRequestsWeb();
+        String comment = "d'accord, \u00e9t\u00e9 \ud83d\ude42 \"quoted\" back\\slash\ttab";
+        as("bob").body(Map.of("comment", comment)).post("/api/v1/requests/" + id + "/approve").then().statusCode(200);
+        assertThat(as("dave").get("/api/v1/audit?subject=" + id + "&action=request.approved").jsonPath().getString("[0].details.comment"))
+                .isEqualTo(comment);
+        as("dave").get("/api/v1/audit/verify").then().statusCode(200).body("valid", equalTo(true));
     }
 
     @Test

@@ -41,25 +41,39 @@ public class HashChainedAuditLog implements AuditSink {
     @Inject
     EntityManager em;
 
-    /** Joins the caller's transaction when there is one, so an audit row commits or rolls back with what it records. */
+    /**
+     * One statement: lock the head, insert the row with its hash computed by PostgreSQL from the head's id and hash,
+     * move the head. {@link #hashOf} is the same function in Java, which {@link #verify()} uses; the middle fields are
+     * put in canonical form here, so only ids and hashes (ASCII) are framed in SQL.
+     */
+    private static final String APPEND = """
+            with head as (select last_id + 1 as id, rtrim(last_hash) as prev from audit_head where singleton for update),
+                 appended as (insert into audit_log (id, at, actor, action, subject_type, subject_id, details, prev_hash, hash)
+                     select id, ?1, ?2, ?3, ?4, ?5, ?6, prev,
+                            encode(sha256(convert_to(length(id::text) || ':' || id::text || ';' || ?7 || length(prev) || ':' || prev || ';',
+                                   'UTF8')), 'hex')
+                     from head returning id, hash)
+            update audit_head set last_id = appended.id, last_hash = appended.hash from appended where singleton""";
+
+    /**
+     * Joins the caller's transaction when there is one, so an audit row commits or rolls back with what it records.
+     * The head row stays locked until that transaction ends, so callers append last, just before they commit: the
+     * lock is then held for one statement and the commit (under load it was the broker's bottleneck when held longer).
+     */
     @Override
     @Transactional
     public void append(AuditEvent event) {
-        Object[] head = (Object[]) em.createNativeQuery("select last_id, last_hash from audit_head where singleton for update")
-                .getSingleResult();
-        AuditEntryEntity row = new AuditEntryEntity();
-        row.id = ((Number) head[0]).longValue() + 1;
-        row.at = event.at().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL keeps; the hash must survive the round trip
-        row.actor = event.actor();
-        row.action = event.action();
-        row.subjectType = event.subjectType();
-        row.subjectId = event.subjectId();
-        row.details = canonicalJson(event.details());
-        row.prevHash = ((String) head[1]).trim();
-        row.hash = hashOf(row);
-        em.persist(row);
-        em.createNativeQuery("update audit_head set last_id = ?1, last_hash = ?2 where singleton")
-                .setParameter(1, row.id).setParameter(2, row.hash).executeUpdate();
+        em.flush(); // the caller's own changes go out first, outside the lock
+        Instant at = event.at().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL keeps; the hash must survive the round trip
+        String details = canonicalJson(event.details());
+        int moved = em.createNativeQuery(APPEND)
+                .setParameter(1, at).setParameter(2, event.actor()).setParameter(3, event.action())
+                .setParameter(4, event.subjectType()).setParameter(5, event.subjectId()).setParameter(6, details)
+                .setParameter(7, canonical(at.toString(), event.actor(), event.action(), event.subjectType(), event.subjectId(), details))
+                .executeUpdate();
+        if (moved != 1) {
+            throw new IllegalStateException("the audit head row is missing: the audit trail cannot be appended to");
+        }
     }
 
     /** Newest first, optionally filtered. */
@@ -140,17 +154,23 @@ public class HashChainedAuditLog implements AuditSink {
 
     static String hashOf(AuditEntryEntity row) {
         // Length-prefixed fields: no choice of separator inside a value can make two rows hash alike.
-        StringBuilder canonical = new StringBuilder();
-        for (String field : new String[] {String.valueOf(row.id), row.at.truncatedTo(ChronoUnit.MICROS).toString(), row.actor,
-                row.action, row.subjectType, row.subjectId, row.details, row.prevHash.trim()}) {
-            canonical.append(field.length()).append(':').append(field).append(';');
-        }
+        String canonical = canonical(String.valueOf(row.id)) + canonical(row.at.truncatedTo(ChronoUnit.MICROS).toString(), row.actor,
+                row.action, row.subjectType, row.subjectId, row.details) + canonical(row.prevHash.trim());
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(sha256.digest(canonical.toString().getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(sha256.digest(canonical.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
+    }
+
+    /** {@code length:value;} for each field, the length in UTF-16 units as Java counts it. */
+    private static String canonical(String... fields) {
+        StringBuilder canonical = new StringBuilder();
+        for (String field : fields) {
+            canonical.append(field.length()).append(':').append(field).append(';');
+        }
+        return canonical.toString();
     }
 
     private static String canonicalJson(Map<String, String> details) {

@@ -110,8 +110,8 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
             entity.copyChangesFrom(after);
             em.lock(entity, LockModeType.OPTIMISTIC_FORCE_INCREMENT);
             em.flush(); // surface a lost race here, inside the retry, rather than at commit
-            auditLog.append(AuditEvent.of(applied));
             grantEvents.recordFor(applied);
+            auditLog.append(AuditEvent.of(applied)); // last: it holds the audit head's lock until the commit
         }
         return result;
     }
