@@ -44,6 +44,7 @@ import dev.portcullis.workflow.request.Transition;
 public class JpaAccessRequestRepository implements AccessRequestRepository {
 
     static final int MAX_ATTEMPTS = 8;
+    private static final int REMEMBERED_RULES = 10_000;
     private static final Logger LOG = Logger.getLogger(JpaAccessRequestRepository.class);
 
     @Inject
@@ -55,11 +56,23 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
     @Inject
     GrantEventLog grantEvents;
 
+    /**
+     * A request's rule never changes, and every review asks for it before its transaction: the newest requests' rules
+     * are kept here (bounded, oldest out) so a review of a request this broker created or saw costs no query.
+     */
+    private final Map<UUID, String> rules = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<UUID, String> eldest) {
+            return size() > REMEMBERED_RULES;
+        }
+    });
+
     @Override
     @Transactional
     public void insert(Transition.Applied created) {
         em.persist(AccessRequestEntity.from(created.after()));
         auditLog.append(AuditEvent.of(created));
+        rules.put(created.after().id(), created.after().rule()); // a rollback leaves a rule for an id nobody has
     }
 
     @Override
@@ -70,10 +83,15 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
     }
 
     @Override
-    @Transactional
     public Optional<String> ruleOf(UUID id) {
-        return em.createQuery("select r.rule from AccessRequestEntity r where r.id = :id", String.class).setParameter("id", id)
-                .getResultStream().findFirst();
+        String known = rules.get(id);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<String> rule = QuarkusTransaction.joiningExisting().call(() -> em.createQuery(
+                "select r.rule from AccessRequestEntity r where r.id = :id", String.class).setParameter("id", id).getResultStream().findFirst());
+        rule.ifPresent(r -> rules.put(id, r));
+        return rule;
     }
 
     @Override
