@@ -3,6 +3,7 @@ package dev.portcullis.broker.persistence;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 
 import jakarta.persistence.Column;
@@ -75,14 +76,21 @@ class AccessRequestEntity {
         return e;
     }
 
-    /** Copies what a transition may change; the request's identity and what was asked never change. */
-    void copyChangesFrom(AccessRequest r) {
+    /**
+     * Copies what a transition may change; the request's identity and what was asked never change.
+     *
+     * @return whether the row changed (a review alone leaves it as it was)
+     */
+    boolean copyChangesFrom(AccessRequest r) {
+        boolean changed = state != r.state() || !Objects.equals(grantedAt, r.grantedAt()) || !Objects.equals(endsAt, r.endsAt())
+                || !Objects.equals(endedAt, r.endedAt()) || !Objects.equals(endedBy, r.endedBy()) || !Objects.equals(endReason, r.endReason());
         state = r.state();
         grantedAt = r.grantedAt();
         endsAt = r.endsAt();
         endedAt = r.endedAt();
         endedBy = r.endedBy();
         endReason = r.endReason();
+        return changed;
     }
 
     AccessRequest toDomain(List<Review> reviews) {

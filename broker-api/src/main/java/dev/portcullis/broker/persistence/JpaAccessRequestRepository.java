@@ -125,8 +125,11 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
             for (Review review : after.reviews().subList(current.reviews().size(), after.reviews().size())) {
                 em.persist(ReviewEntity.of(id, review));
             }
-            entity.copyChangesFrom(after);
-            em.lock(entity, LockModeType.OPTIMISTIC_FORCE_INCREMENT);
+            if (!entity.copyChangesFrom(after)) {
+                // only a review was added: bump the version anyway, so two reviews read from the same version cannot
+                // both count (a changed row's own update checks and bumps it; forcing it then cost a second update)
+                em.lock(entity, LockModeType.OPTIMISTIC_FORCE_INCREMENT);
+            }
             em.flush(); // surface a lost race here, inside the retry, rather than at commit
             grantEvents.recordFor(applied);
             auditLog.append(AuditEvent.of(applied)); // last: it holds the audit head's lock until the commit
