@@ -37,8 +37,8 @@ class QuartzTriggerTest {
     void theEndOfEveryGrantIsATriggerInTheJobStoreAndItFires() throws Exception {
         String id = Api.aliceRequestsWeb();
         // A pending request needs no trigger: reviews after its pending time are refused, and the sweep marks it TIMED_OUT.
-        assertThat(quartz.checkExists(JobKey.jobKey("time-out-" + id, "portcullis"))).as("no pending time-out trigger").isFalse();
-        assertThat(quartz.checkExists(JobKey.jobKey("expire-" + id, "portcullis"))).as("no end trigger before the grant starts").isFalse();
+        assertThat(quartz.checkExists(TriggerKey.triggerKey("time-out-" + id, "portcullis"))).as("no pending time-out trigger").isFalse();
+        assertThat(quartz.checkExists(TriggerKey.triggerKey("expire-" + id, "portcullis"))).as("no end trigger before the grant starts").isFalse();
         Api.approve("bob", id).then().statusCode(200);
         Api.approve("carol", id).then().statusCode(200);
         Trigger end = quartz.getTrigger(TriggerKey.triggerKey("expire-" + id, "portcullis"));
@@ -46,6 +46,8 @@ class QuartzTriggerTest {
         assertThat(end.getStartTime().toInstant()).as("never before the end (Quartz counts milliseconds)")
                 .isAfterOrEqualTo(endsAt).isBefore(endsAt.plusMillis(1));
         assertThat(end.getMisfireInstruction()).isEqualTo(org.quartz.SimpleTrigger.MISFIRE_INSTRUCTION_FIRE_NOW);
+        assertThat(end.getJobKey()).as("every grant's trigger fires the one durable job").isEqualTo(JobKey.jobKey("end-due-request", "portcullis"));
+        assertThat(end.getJobDataMap().getString("requestId")).isEqualTo(id);
         try (Connection db = connection(); Statement s = db.createStatement();
              var rs = s.executeQuery("select count(*) from qrtz_triggers where trigger_name = 'expire-" + id + "'")) {
             rs.next();
@@ -58,7 +60,7 @@ class QuartzTriggerTest {
             s.executeUpdate("update access_request set ends_at = '" + soon + "' where id = '" + id + "'");
         }
         quartz.rescheduleJob(end.getKey(), TriggerBuilder.newTrigger().withIdentity(end.getKey()).forJob(end.getJobKey())
-                .startAt(Date.from(soon)).withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow()).build());
+                .usingJobData(end.getJobDataMap()).startAt(Date.from(soon)).withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow()).build());
 
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         String state = null;
@@ -68,6 +70,17 @@ class QuartzTriggerTest {
         }
         assertThat(state).isEqualTo("EXPIRED");
         assertThat(as("dave").get("/api/v1/audit?action=grant.expired&subject=" + id).jsonPath().getList("actor")).containsExactly("portcullis");
+    }
+
+    @Test
+    void aGrantReleasedEarlyTakesItsTriggerWithItAndTheSharedJobStays() throws Exception {
+        String id = Api.aliceRequestsWeb();
+        Api.approve("bob", id).then().statusCode(200);
+        Api.approve("carol", id).then().statusCode(200);
+        assertThat(quartz.checkExists(TriggerKey.triggerKey("expire-" + id, "portcullis"))).isTrue();
+        as("alice").post("/api/v1/requests/" + id + "/release").then().statusCode(200);
+        assertThat(quartz.checkExists(TriggerKey.triggerKey("expire-" + id, "portcullis"))).as("the end trigger is gone").isFalse();
+        assertThat(quartz.checkExists(JobKey.jobKey("end-due-request", "portcullis"))).as("the durable job serves the next grant").isTrue();
     }
 
     private static Connection connection() throws Exception {

@@ -8,13 +8,14 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 import org.quartz.JobBuilder;
-import org.quartz.JobDetail;
 import org.quartz.JobKey;
+import org.quartz.ObjectAlreadyExistsException;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
 import org.quartz.SimpleScheduleBuilder;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
+import org.quartz.TriggerKey;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
@@ -37,6 +38,9 @@ public class QuartzGrantScheduler implements GrantScheduler {
     static final String REQUEST_ID = "requestId";
     static final String WHAT = "what";
     private static final Logger LOG = Logger.getLogger(QuartzGrantScheduler.class);
+    static final JobKey END_JOB = JobKey.jobKey("end-due-request", GROUP);
+
+    private volatile boolean endJobStored;
 
     @Inject
     Scheduler quartz;
@@ -59,29 +63,45 @@ public class QuartzGrantScheduler implements GrantScheduler {
     }
 
     private void schedule(UUID id, String what, Date at) {
-        JobDetail job = JobBuilder.newJob(EndDueRequestJob.class).withIdentity(key(id, what))
-                .usingJobData(REQUEST_ID, id.toString()).usingJobData(WHAT, what).requestRecovery(true).build();
-        Trigger trigger = TriggerBuilder.newTrigger().withIdentity(what + "-" + id, GROUP).forJob(job).startAt(at)
+        // One durable job for every grant, the grant on its trigger: a grant then costs the job store a trigger, not
+        // also a job of its own (a select and an insert with a serialized data map on every approval that activates).
+        Trigger trigger = TriggerBuilder.newTrigger().withIdentity(triggerKey(id, what)).forJob(END_JOB)
+                .usingJobData(REQUEST_ID, id.toString()).usingJobData(WHAT, what).startAt(at)
                 .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow()).build();
         try {
             QuarkusTransaction.requiringNew().run(() -> {
                 try {
-                    quartz.scheduleJob(job, java.util.Set.of(trigger), true);
+                    if (!endJobStored) {
+                        storeEndJob();
+                    }
+                    try {
+                        quartz.scheduleJob(trigger);
+                    } catch (ObjectAlreadyExistsException again) {
+                        quartz.rescheduleJob(trigger.getKey(), trigger); // the same grant started twice: its newest end wins
+                    }
                 } catch (SchedulerException e) {
                     throw new IllegalStateException(e);
                 }
             });
         } catch (RuntimeException e) {
+            endJobStored = false; // perhaps someone removed the job: store it again next time
             // The sweeper still ends it on time; say so loudly, since this means the job store is unwell.
             LOG.errorf(e, "cannot store the %s trigger for request %s; the expiry sweep will handle it", what, id);
         }
+    }
+
+    /** The durable job all end triggers fire (stored once per broker start; replacing it is harmless across replicas). */
+    private void storeEndJob() throws SchedulerException {
+        quartz.addJob(JobBuilder.newJob(EndDueRequestJob.class).withIdentity(END_JOB).storeDurably().requestRecovery(true).build(), true);
+        endJobStored = true;
     }
 
     private void unschedule(UUID id, String what) {
         try {
             QuarkusTransaction.requiringNew().run(() -> {
                 try {
-                    quartz.deleteJob(key(id, what));
+                    // a job of its own (stored by earlier versions) goes with its last trigger
+                    quartz.unscheduleJob(triggerKey(id, what));
                 } catch (SchedulerException e) {
                     throw new IllegalStateException(e);
                 }
@@ -98,7 +118,7 @@ public class QuartzGrantScheduler implements GrantScheduler {
         return new Date(at.isAfter(java.time.Instant.ofEpochMilli(millis)) ? millis + 1 : millis);
     }
 
-    private static JobKey key(UUID id, String what) {
-        return JobKey.jobKey(what + "-" + id, GROUP);
+    private static TriggerKey triggerKey(UUID id, String what) {
+        return TriggerKey.triggerKey(what + "-" + id, GROUP);
     }
 }
