@@ -22,8 +22,8 @@ import com.sun.nio.file.ExtendedOpenOption;
  *
  * <p>O_DIRECT needs offsets, lengths and memory aligned to the file system's block size, so the whole blocks go
  * through a small pool of aligned buffers and the last partial block through the page cache; one {@code fsync}
- * then makes both durable. Where O_DIRECT is refused (tmpfs before Linux 6.6, some network file systems) or every pooled buffer is
- * in use, the bytes go through the page cache as before: the choice costs speed, never durability.
+ * then makes both durable. Where O_DIRECT is refused (tmpfs before Linux 6.6, some network file systems) or every
+ * pooled buffer is in use, the bytes go through the page cache as before: the choice costs speed, never durability.
  */
 final class UnbufferedFileWriter {
 
@@ -48,14 +48,10 @@ final class UnbufferedFileWriter {
         int direct = directPart(file, content.length);
         ByteBuffer buffer = direct > 0 ? borrow() : null;
         boolean wroteDirect = false;
-        boolean refused = false;
-        try {
-            if (buffer != null) {
+        if (buffer != null) {
+            try {
                 wroteDirect = writeDirect(file, content, direct, buffer);
-                refused = !wroteDirect;
-            }
-        } finally {
-            if (buffer != null) {
+            } finally {
                 pool.offer(buffer);
             }
         }
@@ -69,7 +65,7 @@ final class UnbufferedFileWriter {
             // one fsync for the inode covers the directly written blocks too, and flushes the disk's cache
             channel.force(true);
         }
-        if (refused) {
+        if (buffer != null && !wroteDirect) {
             // the page cache took every byte where O_DIRECT failed: this file system does not do it, stop asking
             directSupported = false;
         }

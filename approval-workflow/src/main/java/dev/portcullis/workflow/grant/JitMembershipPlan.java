@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import dev.portcullis.workflow.policy.AccessRule;
 import dev.portcullis.workflow.policy.PolicySet;
@@ -30,24 +32,17 @@ public final class JitMembershipPlan {
 
     /** Every JIT group the policy names. */
     public static Set<String> groups(PolicySet policy) {
-        Set<String> groups = new TreeSet<>();
-        for (AccessRule rule : policy.rules()) {
-            if (rule.jitGroup() != null) {
-                groups.add(rule.jitGroup());
-            }
-        }
-        return groups;
+        return ofJitRules(policy, AccessRule::jitGroup);
     }
 
     /** The names of the rules that name a JIT group: only grants under these can change a JIT group's members. */
     public static Set<String> rules(PolicySet policy) {
-        Set<String> rules = new TreeSet<>();
-        for (AccessRule rule : policy.rules()) {
-            if (rule.jitGroup() != null) {
-                rules.add(rule.name());
-            }
-        }
-        return rules;
+        return ofJitRules(policy, AccessRule::name);
+    }
+
+    private static Set<String> ofJitRules(PolicySet policy, Function<AccessRule, String> field) {
+        return policy.rules().stream().filter(rule -> rule.jitGroup() != null).map(field)
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     /**

@@ -2,7 +2,9 @@ package dev.portcullis.broker.persistence;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,7 +62,7 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
      * A request's rule never changes, and every review asks for it before its transaction: the newest requests' rules
      * are kept here (bounded, oldest out) so a review of a request this broker created or saw costs no query.
      */
-    private final Map<UUID, String> rules = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+    private final Map<UUID, String> ruleOfRequest = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<UUID, String> eldest) {
             return size() > REMEMBERED_RULES;
@@ -72,7 +74,7 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
     public void insert(Transition.Applied created) {
         em.persist(AccessRequestEntity.from(created.after()));
         auditLog.append(AuditEvent.of(created));
-        rules.put(created.after().id(), created.after().rule()); // a rollback leaves a rule for an id nobody has
+        ruleOfRequest.put(created.after().id(), created.after().rule()); // a rollback leaves a rule for an id nobody has
     }
 
     @Override
@@ -84,13 +86,13 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
 
     @Override
     public Optional<String> ruleOf(UUID id) {
-        String known = rules.get(id);
+        String known = ruleOfRequest.get(id);
         if (known != null) {
             return Optional.of(known);
         }
         Optional<String> rule = QuarkusTransaction.joiningExisting().call(() -> em.createQuery(
                 "select r.rule from AccessRequestEntity r where r.id = :id", String.class).setParameter("id", id).getResultStream().findFirst());
-        rule.ifPresent(r -> rules.put(id, r));
+        rule.ifPresent(r -> ruleOfRequest.put(id, r));
         return rule;
     }
 

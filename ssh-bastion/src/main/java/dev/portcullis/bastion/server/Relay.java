@@ -29,7 +29,7 @@ final class Relay {
     /**
      * The most one read takes. MINA keeps what arrived on a channel in one buffer and, after every read, moves what
      * the read did not take to its front: with reads much smaller than the channel's window (2 MiB), a bulk transfer
-     * moved each byte dozens of times (perf: a third of the bastion's CPU). Reading as much as is there makes that
+     * moved each byte dozens of times (perf: a third of its I/O threads' samples). Reading as much as is there makes that
      * move rare; the limit keeps the bastion's heap bounded per session.
      */
     static final int LARGE = 1024 * 1024;
@@ -104,11 +104,11 @@ final class Relay {
             readNext();
             return;
         }
-        var buffer = f.getBuffer();
-        resize(n, buffer.array().length);
+        var read = f.getBuffer(); // this read's buffer; the field may name the next one's after resize
+        resize(n, read.array().length);
         try {
-            tap.accept(buffer.array(), buffer.rpos(), n);
-            IoWriteFuture written = to.writeBuffer(buffer);
+            tap.accept(read.array(), read.rpos(), n);
+            IoWriteFuture written = to.writeBuffer(read);
             written.addListener(w -> {
                 if (w.isWritten()) {
                     readNext();
