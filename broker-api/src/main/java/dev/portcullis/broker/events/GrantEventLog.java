@@ -1,5 +1,11 @@
 package dev.portcullis.broker.events;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 
@@ -19,28 +25,34 @@ public class GrantEventLog {
     @Inject
     EntityManager em;
 
-    /** Records the grant events a transition implies; must run inside the transaction that stores it. */
-    @Transactional(Transactional.TxType.MANDATORY)
-    public void recordFor(Transition.Applied applied) {
+    /** Records the grant events a transition implies, on a connection of the transaction that stores it. */
+    public void recordFor(Connection connection, Transition.Applied applied) throws SQLException {
         AccessRequest before = applied.before();
         AccessRequest after = applied.after();
         if (before == null || before.state() == after.state()) {
             return;
         }
         if (after.state() == RequestState.ACTIVE) {
-            insert(GrantEvent.STARTED, after, applied);
+            insert(connection, GrantEvent.STARTED, after, applied);
         } else if (before.state() == RequestState.ACTIVE && after.state().isTerminal()) {
-            insert(GrantEvent.ENDED, after, applied);
+            insert(connection, GrantEvent.ENDED, after, applied);
         }
     }
 
-    private void insert(String kind, AccessRequest r, Transition.Applied applied) {
-        em.createNativeQuery("insert into grant_event (request_id, kind, requester, target, login, state, ends_at, reason, at) "
-                        + "values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
-                .setParameter(1, r.id()).setParameter(2, kind).setParameter(3, r.requester()).setParameter(4, r.target())
-                .setParameter(5, r.login()).setParameter(6, r.state().name()).setParameter(7, r.endsAt())
-                .setParameter(8, r.endReason()).setParameter(9, applied.at())
-                .executeUpdate();
+    private static void insert(Connection connection, String kind, AccessRequest r, Transition.Applied applied) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement("insert into grant_event (request_id, kind, requester, target, login,"
+                + " state, ends_at, reason, at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            insert.setObject(1, r.id());
+            insert.setString(2, kind);
+            insert.setString(3, r.requester());
+            insert.setString(4, r.target());
+            insert.setString(5, r.login());
+            insert.setString(6, r.state().name());
+            insert.setObject(7, r.endsAt() == null ? null : OffsetDateTime.ofInstant(r.endsAt(), ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
+            insert.setString(8, r.endReason());
+            insert.setObject(9, OffsetDateTime.ofInstant(applied.at(), ZoneOffset.UTC));
+            insert.executeUpdate();
+        }
     }
 
     /** Events after {@code afterId}, oldest first. */

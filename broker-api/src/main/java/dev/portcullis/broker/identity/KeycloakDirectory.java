@@ -43,7 +43,10 @@ import dev.portcullis.workflow.request.Actor;
  * each list, but a review only ever uses a read that started after it arrived ({@link FreshRead}), so removing
  * someone from a group or disabling them in Keycloak stops every review that arrives afterwards. Alone, a review
  * costs the same two calls as a person lookup (the group by path, then its members); under load, a few calls
- * answer a whole batch instead of two calls per review.
+ * answer a whole batch instead of two calls per review. Reads of one group start at most every
+ * {@code portcullis.directory.read-spacing} (100 ms): under load a review may wait that long for its read, and Keycloak
+ * answers at most ten member lists a second per group however many reviews arrive (each read cost Keycloak some 20 ms of
+ * CPU under load; unspaced, the reads alone took a third of a core).
  */
 @ApplicationScoped
 public class KeycloakDirectory implements IdentityDirectory, JitGroups {
@@ -57,6 +60,8 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
     private static final int PAGE = 1000;
     /** How long a review waits for a read started by another: longer than the read's own calls (token, group, members) can take. */
     private final Duration patience;
+    /** The least time between the starts of two reads of one group's members: under load, how often Keycloak is asked. */
+    private final Duration readSpacing;
 
     // One admin client for the broker's lifetime, so its service-account token is reused until it nears
     // expiry instead of being fetched (and signed by Keycloak) again for every call. Every call is bounded: a Keycloak
@@ -65,12 +70,17 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
                              @ConfigProperty(name = "portcullis.realm-name") String realmName,
                              @ConfigProperty(name = "quarkus.keycloak.admin-client.client-id") String clientId,
                              @ConfigProperty(name = "quarkus.keycloak.admin-client.client-secret") String clientSecret,
-                             @ConfigProperty(name = "portcullis.directory.timeout-seconds", defaultValue = "10") int timeoutSeconds) {
+                             @ConfigProperty(name = "portcullis.directory.timeout-seconds", defaultValue = "10") int timeoutSeconds,
+                             @ConfigProperty(name = "portcullis.directory.read-spacing", defaultValue = "100ms") Duration readSpacing) {
         if (timeoutSeconds < 1) {
             throw new IllegalArgumentException("portcullis.directory.timeout-seconds must be at least 1, not " + timeoutSeconds);
         }
+        if (readSpacing.isNegative() || readSpacing.compareTo(Duration.ofSeconds(1)) > 0) {
+            throw new IllegalArgumentException("portcullis.directory.read-spacing must be between 0 and 1s, not " + readSpacing);
+        }
         this.realmName = realmName;
         this.patience = Duration.ofSeconds(4L * timeoutSeconds);
+        this.readSpacing = readSpacing;
         Client client = Keycloak.getClientProvider().newRestEasyClient(null, null, false);
         client.property(QuarkusRestClientProperties.CONNECT_TIMEOUT, timeoutSeconds * 1000L);
         client.property(QuarkusRestClientProperties.READ_TIMEOUT, timeoutSeconds * 1000L);
@@ -133,7 +143,7 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
         for (String group : groups) {
             Optional<Map<String, Boolean>> members;
             try {
-                members = memberReads.computeIfAbsent(group, g -> new FreshRead<>(() -> membersWithStatus(g), patience)).get();
+                members = memberReads.computeIfAbsent(group, g -> new FreshRead<>(() -> membersWithStatus(g), patience, readSpacing)).get();
             } catch (IllegalStateException e) {
                 throw new DirectoryUnavailableException("cannot read the members of " + group + ": " + e.getMessage(), e);
             }

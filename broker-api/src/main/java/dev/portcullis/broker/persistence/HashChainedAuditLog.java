@@ -5,7 +5,12 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
@@ -16,6 +21,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
+
+import org.hibernate.Session;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -49,8 +56,8 @@ public class HashChainedAuditLog implements AuditSink {
     private static final String APPEND = """
             with head as (select last_id + 1 as id, rtrim(last_hash) as prev from audit_head where singleton for update),
                  appended as (insert into audit_log (id, at, actor, action, subject_type, subject_id, details, prev_hash, hash)
-                     select id, ?1, ?2, ?3, ?4, ?5, ?6, prev,
-                            encode(sha256(convert_to(length(id::text) || ':' || id::text || ';' || ?7 || length(prev) || ':' || prev || ';',
+                     select id, ?, ?, ?, ?, ?, ?, prev,
+                            encode(sha256(convert_to(length(id::text) || ':' || id::text || ';' || ? || length(prev) || ':' || prev || ';',
                                    'UTF8')), 'hex')
                      from head returning id, hash)
             update audit_head set last_id = appended.id, last_hash = appended.hash from appended where singleton""";
@@ -64,15 +71,27 @@ public class HashChainedAuditLog implements AuditSink {
     @Transactional
     public void append(AuditEvent event) {
         em.flush(); // the caller's own changes go out first, outside the lock
+        em.unwrap(Session.class).doWork(connection -> append(connection, event));
+    }
+
+    /**
+     * The same, on a connection of the caller's transaction, for callers that write with plain JDBC (no pending ORM changes
+     * to flush). The head row stays locked until that transaction ends, as above.
+     */
+    public void append(Connection connection, AuditEvent event) throws SQLException {
         Instant at = event.at().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL keeps; the hash must survive the round trip
         String details = canonicalJson(event.details());
-        int moved = em.createNativeQuery(APPEND)
-                .setParameter(1, at).setParameter(2, event.actor()).setParameter(3, event.action())
-                .setParameter(4, event.subjectType()).setParameter(5, event.subjectId()).setParameter(6, details)
-                .setParameter(7, canonical(at.toString(), event.actor(), event.action(), event.subjectType(), event.subjectId(), details))
-                .executeUpdate();
-        if (moved != 1) {
-            throw new IllegalStateException("the audit head row is missing: the audit trail cannot be appended to");
+        try (PreparedStatement append = connection.prepareStatement(APPEND)) {
+            append.setObject(1, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
+            append.setString(2, event.actor());
+            append.setString(3, event.action());
+            append.setString(4, event.subjectType());
+            append.setString(5, event.subjectId());
+            append.setString(6, details);
+            append.setString(7, canonical(at.toString(), event.actor(), event.action(), event.subjectType(), event.subjectId(), details));
+            if (append.executeUpdate() != 1) {
+                throw new IllegalStateException("the audit head row is missing: the audit trail cannot be appended to");
+            }
         }
     }
 

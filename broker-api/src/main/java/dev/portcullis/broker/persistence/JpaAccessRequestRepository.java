@@ -1,6 +1,14 @@
 package dev.portcullis.broker.persistence;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -16,17 +24,20 @@ import java.util.function.Function;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.LockModeType;
 import jakarta.persistence.OptimisticLockException;
+import jakarta.persistence.PersistenceException;
 import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
 
 import org.hibernate.StaleStateException;
 import org.jboss.logging.Logger;
 
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 import dev.portcullis.broker.events.GrantEventLog;
+import dev.portcullis.workflow.policy.AccessLevel;
+import dev.portcullis.workflow.policy.TargetKind;
 import dev.portcullis.workflow.port.AccessRequestRepository;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.RequestQuery;
@@ -38,9 +49,14 @@ import dev.portcullis.workflow.request.Transition;
 
 /**
  * Access requests in PostgreSQL. The only place that knows about concurrency: each change runs in its own
- * transaction with an optimistic version check (forced even when only a review was added, so two
+ * transaction with an optimistic version check (the version moves even when only a review was added, so two
  * approvals read from the same version cannot both count toward the same threshold); when another
  * writer won, the change is re-applied to the fresh row, a bounded number of times.
+ *
+ * <p>What every request goes through (storing a new request, reading one with its reviews, each change with its grant
+ * event and audit row) is plain JDBC on the transaction's connection: a handful of statements that Hibernate's entity
+ * machinery made cost more CPU than PostgreSQL spent running them. Listings, which build queries from filters, stay
+ * with JPA on the same tables ({@link AccessRequestEntity}, {@link ReviewEntity}).
  */
 @ApplicationScoped
 public class JpaAccessRequestRepository implements AccessRequestRepository {
@@ -51,6 +67,9 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
 
     @Inject
     EntityManager em;
+
+    @Inject
+    AgroalDataSource dataSource;
 
     @Inject
     HashChainedAuditLog auditLog;
@@ -72,16 +91,37 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
     @Override
     @Transactional
     public void insert(Transition.Applied created) {
-        em.persist(AccessRequestEntity.from(created.after()));
-        auditLog.append(AuditEvent.of(created));
-        ruleOfRequest.put(created.after().id(), created.after().rule()); // a rollback leaves a rule for an id nobody has
+        AccessRequest r = created.after();
+        try (Connection c = dataSource.getConnection(); PreparedStatement insert = c.prepareStatement(INSERT)) {
+            insert.setObject(1, r.id());
+            insert.setString(2, r.requester());
+            insert.setString(3, r.target());
+            insert.setString(4, r.kind().name());
+            insert.setString(5, r.login());
+            insert.setString(6, r.rule());
+            insert.setString(7, r.access().name());
+            insert.setLong(8, r.duration().getSeconds());
+            insert.setString(9, r.reason());
+            insert.setString(10, r.ticket());
+            insert.setObject(11, timestamp(r.createdAt()), Types.TIMESTAMP_WITH_TIMEZONE);
+            insert.setObject(12, timestamp(r.pendingUntil()), Types.TIMESTAMP_WITH_TIMEZONE);
+            bindChanges(insert, 13, r);
+            insert.executeUpdate();
+            auditLog.append(c, AuditEvent.of(created));
+        } catch (SQLException e) {
+            throw new PersistenceException("cannot store access request " + r.id() + ": " + e.getMessage(), e);
+        }
+        ruleOfRequest.put(r.id(), r.rule()); // a rollback leaves a rule for an id nobody has
     }
 
     @Override
     @Transactional
     public Optional<AccessRequest> find(UUID id) {
-        AccessRequestEntity e = em.find(AccessRequestEntity.class, id);
-        return e == null ? Optional.empty() : Optional.of(e.toDomain(reviewsOf(List.of(id)).getOrDefault(id, List.of())));
+        try (Connection c = dataSource.getConnection()) {
+            return Optional.ofNullable(load(c, id)).map(Stored::request);
+        } catch (SQLException e) {
+            throw new PersistenceException("cannot read access request " + id + ": " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -90,8 +130,14 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
         if (known != null) {
             return Optional.of(known);
         }
-        Optional<String> rule = QuarkusTransaction.joiningExisting().call(() -> em.createQuery(
-                "select r.rule from AccessRequestEntity r where r.id = :id", String.class).setParameter("id", id).getResultStream().findFirst());
+        Optional<String> rule = QuarkusTransaction.joiningExisting().call(() -> {
+            try (Connection c = dataSource.getConnection(); PreparedStatement select = c.prepareStatement("select rule from access_request where id = ?")) {
+                select.setObject(1, id);
+                try (ResultSet row = select.executeQuery()) {
+                    return row.next() ? Optional.of(row.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
         rule.ifPresent(r -> ruleOfRequest.put(id, r));
         return rule;
     }
@@ -115,28 +161,45 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
         }
     }
 
-    private Transition applyOnce(UUID id, Function<AccessRequest, Transition> change) {
-        AccessRequestEntity entity = em.find(AccessRequestEntity.class, id);
-        if (entity == null) {
-            return Transition.refused(Refusal.notFound("no_such_request", "there is no access request " + id));
-        }
-        AccessRequest current = entity.toDomain(reviewsOf(List.of(id)).getOrDefault(id, List.of()));
-        Transition result = change.apply(current);
-        if (result instanceof Transition.Applied applied) {
-            AccessRequest after = applied.after();
-            for (Review review : after.reviews().subList(current.reviews().size(), after.reviews().size())) {
-                em.persist(ReviewEntity.of(id, review));
+    private Transition applyOnce(UUID id, Function<AccessRequest, Transition> change) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            Stored stored = load(c, id);
+            if (stored == null) {
+                return Transition.refused(Refusal.notFound("no_such_request", "there is no access request " + id));
             }
-            if (!entity.copyChangesFrom(after)) {
-                // only a review was added: bump the version anyway, so two reviews read from the same version cannot
-                // both count (a changed row's own update checks and bumps it; forcing it then cost a second update)
-                em.lock(entity, LockModeType.OPTIMISTIC_FORCE_INCREMENT);
+            AccessRequest current = stored.request();
+            Transition result = change.apply(current);
+            if (result instanceof Transition.Applied applied) {
+                AccessRequest after = applied.after();
+                List<Review> added = after.reviews().subList(current.reviews().size(), after.reviews().size());
+                if (!added.isEmpty()) {
+                    try (PreparedStatement insert = c.prepareStatement("insert into request_review (request_id, reviewer, decision, comment,"
+                            + " reviewed_at) values (?, ?, ?, ?, ?)")) {
+                        for (Review review : added) {
+                            insert.setObject(1, id);
+                            insert.setString(2, review.reviewer());
+                            insert.setString(3, review.decision().name());
+                            insert.setString(4, review.comment());
+                            insert.setObject(5, timestamp(review.at()), Types.TIMESTAMP_WITH_TIMEZONE);
+                            insert.executeUpdate();
+                        }
+                    }
+                }
+                // The version moves on every change, a review alone included, so two reviews read from the same version
+                // cannot both count toward the same threshold: the second one's update finds no row and is re-applied.
+                try (PreparedStatement update = c.prepareStatement(UPDATE)) {
+                    int next = bindChanges(update, 1, after);
+                    update.setObject(next, id);
+                    update.setLong(next + 1, stored.version());
+                    if (update.executeUpdate() != 1) {
+                        throw new OptimisticLockException("access request " + id + " changed since it was read");
+                    }
+                }
+                grantEvents.recordFor(c, applied);
+                auditLog.append(c, AuditEvent.of(applied)); // last: it holds the audit head's lock until the commit
             }
-            em.flush(); // surface a lost race here, inside the retry, rather than at commit
-            grantEvents.recordFor(applied);
-            auditLog.append(AuditEvent.of(applied)); // last: it holds the audit head's lock until the commit
+            return result;
         }
-        return result;
     }
 
     @Override
@@ -208,6 +271,72 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
         Map<UUID, List<Review>> byRequest = new HashMap<>();
         reviews.forEach(v -> byRequest.computeIfAbsent(v.requestId, k -> new ArrayList<>()).add(v.toDomain()));
         return byRequest;
+    }
+
+    private static final String INSERT = "insert into access_request (id, requester, target, kind, login, rule, access, duration_seconds,"
+            + " reason, ticket, created_at, pending_until, state, granted_at, ends_at, ended_at, ended_by, end_reason)"
+            + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String UPDATE = "update access_request set state = ?, granted_at = ?, ends_at = ?, ended_at = ?, ended_by = ?,"
+            + " end_reason = ?, version = version + 1 where id = ? and version = ?";
+    /** A request and its reviews in one round trip: one row per review (or one with no review), oldest review first. */
+    private static final String LOAD = "select r.id, r.requester, r.target, r.kind, r.login, r.rule, r.access, r.duration_seconds,"
+            + " r.reason, r.ticket, r.state, r.created_at, r.pending_until, r.granted_at, r.ends_at, r.ended_at, r.ended_by,"
+            + " r.end_reason, r.version, v.reviewer, v.decision, v.comment, v.reviewed_at"
+            + " from access_request r left join request_review v on v.request_id = r.id where r.id = ? order by v.reviewed_at, v.id";
+
+    /** A request as stored, with the version its next change must find. */
+    private record Stored(AccessRequest request, long version) {
+    }
+
+    /** What a transition may change, bound from {@code first} on; returns the next parameter's index. */
+    private static int bindChanges(PreparedStatement statement, int first, AccessRequest r) throws SQLException {
+        statement.setString(first, r.state().name());
+        statement.setObject(first + 1, timestamp(r.grantedAt()), Types.TIMESTAMP_WITH_TIMEZONE);
+        statement.setObject(first + 2, timestamp(r.endsAt()), Types.TIMESTAMP_WITH_TIMEZONE);
+        statement.setObject(first + 3, timestamp(r.endedAt()), Types.TIMESTAMP_WITH_TIMEZONE);
+        statement.setString(first + 4, r.endedBy());
+        statement.setString(first + 5, r.endReason());
+        return first + 6;
+    }
+
+    private static Stored load(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement(LOAD)) {
+            select.setObject(1, id);
+            try (ResultSet row = select.executeQuery()) {
+                if (!row.next()) {
+                    return null;
+                }
+                AccessRequest request = new AccessRequest(row.getObject(1, UUID.class), row.getString(2), row.getString(3),
+                        TargetKind.valueOf(row.getString(4)), row.getString(5), row.getString(6), AccessLevel.valueOf(row.getString(7)),
+                        Duration.ofSeconds(row.getLong(8)), row.getString(9), row.getString(10), RequestState.valueOf(row.getString(11)),
+                        instant(row, 12), instant(row, 13), List.of(), instant(row, 14), instant(row, 15), instant(row, 16),
+                        row.getString(17), row.getString(18));
+                long version = row.getLong(19);
+                List<Review> reviews = new ArrayList<>();
+                do {
+                    String reviewer = row.getString(20);
+                    if (reviewer != null) {
+                        reviews.add(new Review(reviewer, Review.Decision.valueOf(row.getString(21)), row.getString(22), instant(row, 23)));
+                    }
+                } while (row.next());
+                if (!reviews.isEmpty()) {
+                    request = new AccessRequest(request.id(), request.requester(), request.target(), request.kind(), request.login(),
+                            request.rule(), request.access(), request.duration(), request.reason(), request.ticket(), request.state(),
+                            request.createdAt(), request.pendingUntil(), reviews, request.grantedAt(), request.endsAt(), request.endedAt(),
+                            request.endedBy(), request.endReason());
+                }
+                return new Stored(request, version);
+            }
+        }
+    }
+
+    private static OffsetDateTime timestamp(Instant at) {
+        return at == null ? null : OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
+    }
+
+    private static Instant instant(ResultSet row, int column) throws SQLException {
+        OffsetDateTime at = row.getObject(column, OffsetDateTime.class);
+        return at == null ? null : at.toInstant();
     }
 
     /** Another writer won: a stale version, or the same reviewer's row inserted by a parallel request. */

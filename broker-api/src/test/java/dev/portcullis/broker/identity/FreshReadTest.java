@@ -55,6 +55,32 @@ class FreshReadTest {
     }
 
     @Test
+    void spacedReadsAnswerEveryoneWhoArrivesWithinTheSpacingWithOneFreshRead() throws Exception {
+        FreshRead<Long> read = new FreshRead<>(() -> {
+            reads.incrementAndGet();
+            return version.get();
+        }, Duration.ofSeconds(30), Duration.ofSeconds(3));
+        assertThat(read.get()).as("after a quiet spell: read at once").isZero();
+
+        int callers = 12;
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        List<Future<Long>> answers = new ArrayList<>();
+        for (int c = 0; c < callers; c++) {
+            answers.add(pool.submit(() -> {
+                version.incrementAndGet(); // a change just before this caller asks
+                return read.get();
+            }));
+        }
+        for (Future<Long> answer : answers) {
+            assertThat(answer.get(1, TimeUnit.MINUTES)).as("the shared read started after every change").isEqualTo(callers);
+        }
+        pool.shutdown();
+        assertThat(reads.get()).as("one read for the first call, one for all the others").isEqualTo(2);
+        assertThatThrownBy(() -> new FreshRead<>(() -> 1, Duration.ofSeconds(1), Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("spacing");
+    }
+
+    @Test
     void aFailedReadFailsEveryCallerItServedAndTheNextCallReadsAgain() throws Exception {
         AtomicInteger attempt = new AtomicInteger();
         CountDownLatch reading = new CountDownLatch(1);

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -36,7 +37,7 @@ class KeycloakUnreachableTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort();
         }
-        KeycloakDirectory directory = new KeycloakDirectory("http://127.0.0.1:" + closed, "portcullis", "portcullis-broker", "not-the-secret", 2);
+        KeycloakDirectory directory = new KeycloakDirectory("http://127.0.0.1:" + closed, "portcullis", "portcullis-broker", "not-the-secret", 2, Duration.ZERO);
         try {
             assertThatThrownBy(() -> directory.lookup("bob")).isInstanceOf(DirectoryUnavailableException.class).hasMessageContaining("bob");
             assertThatThrownBy(() -> directory.lookup("bob", Set.of("sre-approvers"))).isInstanceOf(DirectoryUnavailableException.class)
@@ -63,7 +64,7 @@ class KeycloakUnreachableTest {
             acceptor.setDaemon(true);
             acceptor.start();
             KeycloakDirectory directory = new KeycloakDirectory("http://127.0.0.1:" + silent.getLocalPort(), "portcullis", "portcullis-broker",
-                    "not-the-secret", 2);
+                    "not-the-secret", 2, Duration.ZERO);
             try {
                 assertThatThrownBy(() -> directory.lookup("bob", Set.of("sre-approvers"))).isInstanceOf(DirectoryUnavailableException.class);
                 assertThatThrownBy(() -> directory.lookup("carol")).isInstanceOf(DirectoryUnavailableException.class);
