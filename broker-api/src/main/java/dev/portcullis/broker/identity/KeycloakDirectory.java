@@ -27,6 +27,7 @@ import org.keycloak.admin.client.resource.UserResource;
 import org.keycloak.representations.idm.GroupRepresentation;
 import org.keycloak.representations.idm.UserRepresentation;
 
+import dev.portcullis.broker.concurrency.Rounds;
 import dev.portcullis.workflow.port.IdentityDirectory;
 import dev.portcullis.workflow.port.JitGroups;
 import dev.portcullis.workflow.request.Actor;
@@ -40,7 +41,7 @@ import dev.portcullis.workflow.request.Actor;
  *
  * <p>A review asks about the rule's approver groups only, and those Keycloak answers for everybody at once:
  * the group's member list carries each member's enabled flag. Reviews that arrive together share one read of
- * each list, but a review only ever uses a read that started after it arrived ({@link FreshRead}), so removing
+ * each list, but a review only ever uses a read that started after it arrived ({@link Rounds}), so removing
  * someone from a group or disabling them in Keycloak stops every review that arrives afterwards. Alone, a review
  * costs the same two calls as a person lookup (the group by path, then its members); under load, a few calls
  * answer a whole batch instead of two calls per review. Reads of one group start at most every
@@ -56,7 +57,7 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
     /** Username to the client proxy for Keycloak's immutable user id; building a proxy costs more than the call. */
     private final Map<String, UserResource> users = new ConcurrentHashMap<>();
     /** Policy group name to the shared, always fresh read of its members (username to enabled); empty when no group has that path. */
-    private final Map<String, FreshRead<Optional<Map<String, Boolean>>>> memberReads = new ConcurrentHashMap<>();
+    private final Map<String, Rounds<Void, Optional<Map<String, Boolean>>>> memberReads = new ConcurrentHashMap<>();
     private static final int PAGE = 1000;
     /** How long a review waits for a read started by another: longer than the read's own calls (token, group, members) can take. */
     private final Duration patience;
@@ -143,7 +144,7 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
         for (String group : groups) {
             Optional<Map<String, Boolean>> members;
             try {
-                members = memberReads.computeIfAbsent(group, g -> new FreshRead<>(() -> membersWithStatus(g), patience, readSpacing)).get();
+                members = memberReads.computeIfAbsent(group, g -> Rounds.ofReads(() -> membersWithStatus(g), patience, readSpacing)).get();
             } catch (IllegalStateException e) {
                 throw new DirectoryUnavailableException("cannot read the members of " + group + ": " + e.getMessage(), e);
             }

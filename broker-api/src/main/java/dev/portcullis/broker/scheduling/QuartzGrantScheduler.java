@@ -1,6 +1,11 @@
 package dev.portcullis.broker.scheduling;
 
+import java.time.Duration;
 import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -8,8 +13,8 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
 import org.quartz.JobKey;
-import org.quartz.ObjectAlreadyExistsException;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
 import org.quartz.SimpleScheduleBuilder;
@@ -19,6 +24,7 @@ import org.quartz.TriggerKey;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
+import dev.portcullis.broker.concurrency.Rounds;
 import dev.portcullis.workflow.port.GrantScheduler;
 import dev.portcullis.workflow.request.AccessRequest;
 
@@ -40,13 +46,18 @@ public class QuartzGrantScheduler implements GrantScheduler {
     private static final Logger LOG = Logger.getLogger(QuartzGrantScheduler.class);
     static final JobKey END_JOB = JobKey.jobKey("end-due-request", GROUP);
 
-    private volatile boolean endJobStored;
-
     @Inject
     Scheduler quartz;
 
     @Inject
     GrantReconciler reconciler;
+
+    /**
+     * Grants that start together store their end triggers together: one transaction, one pass through the job store's
+     * lock and one wake-up of Quartz's scheduler thread for the whole batch (each of those per grant had approvals queueing
+     * for the lock). A grant's approval still returns only after its trigger has committed.
+     */
+    private final Rounds<Trigger, Void> triggerWrites = new Rounds<>(this::store, Duration.ofMinutes(2), Duration.ZERO);
 
     @Override
     public void grantStarted(AccessRequest grant) {
@@ -69,31 +80,30 @@ public class QuartzGrantScheduler implements GrantScheduler {
                 .usingJobData(REQUEST_ID, id.toString()).usingJobData(WHAT, what).startAt(at)
                 .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow()).build();
         try {
-            QuarkusTransaction.requiringNew().run(() -> {
-                try {
-                    if (!endJobStored) {
-                        storeEndJob();
-                    }
-                    try {
-                        quartz.scheduleJob(trigger);
-                    } catch (ObjectAlreadyExistsException again) {
-                        quartz.rescheduleJob(trigger.getKey(), trigger); // the same grant started twice: its newest end wins
-                    }
-                } catch (SchedulerException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            triggerWrites.join(trigger);
         } catch (RuntimeException e) {
-            endJobStored = false; // perhaps someone removed the job: store it again next time
             // The sweeper still ends it on time; say so loudly, since this means the job store is unwell.
             LOG.errorf(e, "cannot store the %s trigger for request %s; the expiry sweep will handle it", what, id);
         }
     }
 
-    /** The durable job all end triggers fire (stored once per broker start; replacing it is harmless across replicas). */
-    private void storeEndJob() throws SchedulerException {
-        quartz.addJob(JobBuilder.newJob(EndDueRequestJob.class).withIdentity(END_JOB).storeDurably().requestRecovery(true).build(), true);
-        endJobStored = true;
+    /**
+     * Stores a batch of triggers with the durable job they fire, in one transaction (storing the job again is harmless
+     * across replicas, and brings it back if someone removed it); a trigger already there for the same grant (started
+     * twice) is replaced: its newest end wins.
+     */
+    private Void store(List<Trigger> triggers) {
+        JobDetail job = JobBuilder.newJob(EndDueRequestJob.class).withIdentity(END_JOB).storeDurably().requestRecovery(true).build();
+        Map<TriggerKey, Trigger> newest = new LinkedHashMap<>();
+        triggers.forEach(trigger -> newest.put(trigger.getKey(), trigger));
+        QuarkusTransaction.requiringNew().run(() -> {
+            try {
+                quartz.scheduleJobs(Map.of(job, new LinkedHashSet<>(newest.values())), true);
+            } catch (SchedulerException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        return null;
     }
 
     private void unschedule(UUID id, String what) {

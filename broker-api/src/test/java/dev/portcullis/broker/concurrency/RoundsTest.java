@@ -1,10 +1,11 @@
-package dev.portcullis.broker.identity;
+package dev.portcullis.broker.concurrency;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -16,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
-class FreshReadTest {
+class RoundsTest {
 
     /** The "directory": a version that callers bump (a change in Keycloak) and reads report. */
     private final AtomicLong version = new AtomicLong();
@@ -24,12 +25,12 @@ class FreshReadTest {
 
     @Test
     void everyCallerSeesAReadThatStartedAfterItAskedEvenWhenReadsAreShared() throws Exception {
-        FreshRead<Long> read = new FreshRead<>(() -> {
+        Rounds<Void, Long> read = Rounds.ofReads(() -> {
             reads.incrementAndGet();
             long seen = version.get();
             sleep(2); // a read takes a while, so callers pile up behind it
             return seen;
-        }, Duration.ofSeconds(30));
+        }, Duration.ofSeconds(30), Duration.ZERO);
         int callers = 16;
         int calls = 200;
         ExecutorService pool = Executors.newFixedThreadPool(callers);
@@ -56,7 +57,7 @@ class FreshReadTest {
 
     @Test
     void spacedReadsAnswerEveryoneWhoArrivesWithinTheSpacingWithOneFreshRead() throws Exception {
-        FreshRead<Long> read = new FreshRead<>(() -> {
+        Rounds<Void, Long> read = Rounds.ofReads(() -> {
             reads.incrementAndGet();
             return version.get();
         }, Duration.ofSeconds(30), Duration.ofSeconds(3));
@@ -76,8 +77,44 @@ class FreshReadTest {
         }
         pool.shutdown();
         assertThat(reads.get()).as("one read for the first call, one for all the others").isEqualTo(2);
-        assertThatThrownBy(() -> new FreshRead<>(() -> 1, Duration.ofSeconds(1), Duration.ofSeconds(1)))
+        assertThatThrownBy(() -> Rounds.ofReads(() -> 1, Duration.ofSeconds(1), Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("spacing");
+    }
+
+    @Test
+    void everyItemIsWrittenOnceInARoundThatEndsBeforeItsCallerGoesOn() throws Exception {
+        List<String> written = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger rounds = new AtomicInteger();
+        Rounds<String, Integer> writes = new Rounds<>(items -> {
+            rounds.incrementAndGet();
+            sleep(2); // a commit takes a while, so callers pile up behind it
+            written.addAll(items);
+            return items.size();
+        }, Duration.ofSeconds(30), Duration.ZERO);
+        int callers = 16;
+        int calls = 100;
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        List<Future<Integer>> results = new ArrayList<>();
+        for (int c = 0; c < callers; c++) {
+            int caller = c;
+            results.add(pool.submit(() -> {
+                int missing = 0;
+                for (int i = 0; i < calls; i++) {
+                    String item = caller + "-" + i;
+                    writes.join(item);
+                    if (!written.contains(item)) {
+                        missing++; // the caller went on before its item was written
+                    }
+                }
+                return missing;
+            }));
+        }
+        for (Future<Integer> f : results) {
+            assertThat(f.get(2, TimeUnit.MINUTES)).as("items not yet written when their caller went on").isZero();
+        }
+        pool.shutdown();
+        assertThat(written).hasSize(callers * calls).doesNotHaveDuplicates();
+        assertThat(rounds.get()).as("writes were shared").isLessThan(callers * calls);
     }
 
     @Test
@@ -85,7 +122,7 @@ class FreshReadTest {
         AtomicInteger attempt = new AtomicInteger();
         CountDownLatch reading = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        FreshRead<String> read = new FreshRead<>(() -> {
+        Rounds<Void, String> read = Rounds.ofReads(() -> {
             if (attempt.incrementAndGet() == 2) {
                 throw new IllegalStateException("directory down");
             }
@@ -94,7 +131,7 @@ class FreshReadTest {
                 await(release);
             }
             return "ok-" + attempt.get();
-        }, Duration.ofSeconds(30));
+        }, Duration.ofSeconds(30), Duration.ZERO);
         ExecutorService pool = Executors.newFixedThreadPool(3);
         Future<String> first = pool.submit(read::get);
         assertThat(reading.await(10, TimeUnit.SECONDS)).isTrue();
@@ -115,10 +152,10 @@ class FreshReadTest {
     @Test
     void aCallerStuckBehindAHungReadGivesUpWithAClearError() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        FreshRead<String> read = new FreshRead<>(() -> {
+        Rounds<Void, String> read = Rounds.ofReads(() -> {
             await(release);
             return "late";
-        }, Duration.ofMillis(300));
+        }, Duration.ofMillis(300), Duration.ZERO);
         ExecutorService pool = Executors.newSingleThreadExecutor();
         Future<String> hung = pool.submit(read::get);
         Thread.sleep(100);
