@@ -3,6 +3,7 @@ package dev.portcullis.broker.identity;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -47,6 +48,7 @@ public class VerifiedBearerTokens implements IdentityProvider<TokenAuthenticatio
 
     private final Map<String, Verified> verified = new ConcurrentHashMap<>();
     private final LongSupplier epochSecond;
+    private final LongAdder hits = new LongAdder();
 
     private record Verified(SecurityIdentity identity, long expiresAt) {
     }
@@ -65,12 +67,13 @@ public class VerifiedBearerTokens implements IdentityProvider<TokenAuthenticatio
     }
 
     /**
-     * As a provider: before OIDC's own, which answers whatever this one leaves (by returning no identity). As an augmentor:
-     * before the others, so what is remembered is the identity as OIDC built it, and every call is augmented alike.
+     * As a provider: before OIDC's own (which asks for {@code SYSTEM_FIRST + 1}), so OIDC answers only what this one leaves
+     * (by returning no identity). As an augmentor: before the others, so what is remembered is the identity as OIDC built
+     * it, and every call is augmented alike.
      */
     @Override
     public int priority() {
-        return SYSTEM_FIRST;
+        return Integer.MAX_VALUE;
     }
 
     @Override
@@ -83,6 +86,7 @@ public class VerifiedBearerTokens implements IdentityProvider<TokenAuthenticatio
         if (known == null) {
             return Uni.createFrom().nullItem();
         }
+        hits.increment();
         QuarkusSecurityIdentity.Builder identity = QuarkusSecurityIdentity.builder().setPrincipal(known.getPrincipal())
                 .addRoles(known.getRoles()).addCredentials(known.getCredentials()).addAttributes(known.getAttributes());
         if (call != null) {
@@ -139,6 +143,11 @@ public class VerifiedBearerTokens implements IdentityProvider<TokenAuthenticatio
         SecurityIdentity kept = QuarkusSecurityIdentity.builder().setPrincipal(jwt).addRoles(identity.getRoles())
                 .addCredentials(identity.getCredentials()).addAttributes(attributes).build();
         verified.put(credential.getToken(), new Verified(kept, expiresAt));
+    }
+
+    /** Calls answered from here, without OIDC. */
+    long hits() {
+        return hits.sum();
     }
 
     int size() {

@@ -36,11 +36,13 @@ class VerifiedBearerTokensApiTest {
         String token = LocalKeycloak.shared().accessToken(user);
         assertThat(tokens.lookup(token, null)).as("not seen yet").isNull();
 
+        long hits = tokens.hits();
         for (int call = 0; call < 3; call++) {
             given().auth().oauth2(token).get("/api/v1/me").then().statusCode(200)
                     .body("username", equalTo(user)).body("groups", hasItem("engineers"));
             assertThat(tokens.lookup(token, null)).as("remembered after the first call").isNotNull();
         }
+        assertThat(tokens.hits() - hits).as("the second and third calls were answered without OIDC").isGreaterThanOrEqualTo(2);
         assertThat(tokens.lookup(token, "web")).as("never for another tenant").isNull();
     }
 
