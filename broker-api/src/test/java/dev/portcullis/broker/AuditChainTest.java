@@ -10,19 +10,33 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
+import dev.portcullis.broker.persistence.HashChainedAuditLog;
 import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.workflow.port.AuditEvent;
 
 @QuarkusTest
 @QuarkusTestResource(BrokerTestEnvironment.class)
 class AuditChainTest {
+
+    @Inject
+    HashChainedAuditLog auditLog;
 
     @Test
     void anEditedRowBreaksTheChainAndIsPointedAt() throws Exception {
@@ -48,8 +62,58 @@ class AuditChainTest {
     }
 
     @Test
+    void concurrentTransactionsChainTheirRowsAtCommitGaplessAndRolledBackRowsLeaveNoTrace() throws Exception {
+        long before;
+        try (Connection db = superuser()) {
+            before = Long.parseLong(scalar(db, "select last_id from audit_head"));
+        }
+        int threads = 16;
+        int each = 25;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<Integer>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            done.add(pool.submit(() -> {
+                int committed = 0;
+                for (int i = 0; i < each; i++) {
+                    boolean keep = i % 5 != 4; // every fifth transaction rolls back after appending
+                    AuditEvent event = new AuditEvent(Instant.now(), "chain-test-" + thread, "test.appended", "test", thread + "-" + i,
+                            Map.of("i", String.valueOf(i)));
+                    try {
+                        QuarkusTransaction.requiringNew().run(() -> {
+                            auditLog.append(event);
+                            auditLog.append(event); // two rows in one transaction stay next to each other
+                            if (!keep) {
+                                throw new IllegalStateException("roll back");
+                            }
+                        });
+                        committed += 2;
+                    } catch (IllegalStateException rolledBack) {
+                        // nothing of it may reach the chain
+                    }
+                }
+                return committed;
+            }));
+        }
+        int committed = 0;
+        for (Future<Integer> f : done) {
+            committed += f.get(2, TimeUnit.MINUTES);
+        }
+        pool.shutdown();
+        assertThat(committed).isEqualTo(threads * each * 2 * 4 / 5);
+        try (Connection db = superuser()) {
+            assertThat(scalar(db, "select count(*) from audit_pending")).as("nothing left waiting").isEqualTo("0");
+            assertThat(Long.parseLong(scalar(db, "select count(*) from audit_log where id > " + before + " and action = 'test.appended'")))
+                    .as("every committed row, and none of the rolled back ones").isEqualTo(committed);
+            assertThat(scalar(db, "select count(*) from (select subject_id from audit_log where action = 'test.appended' and id > " + before
+                    + " group by subject_id having max(id) - min(id) <> 1) apart")).as("a transaction's rows are chained together").isEqualTo("0");
+        }
+        as("dave").get("/api/v1/audit/verify").then().statusCode(200).body("valid", equalTo(true));
+    }
+
+    @Test
     void rowsHashedByTheDatabaseVerifyInJavaWhateverTheirText() {
-        // PostgreSQL computes each row's hash as it appends (one statement under the head's lock); the verifier
+        // PostgreSQL computes each row's hash as it chains the row (at commit, under the head's lock); the verifier
         // recomputes it in Java: accents, an emoji outside the BMP, quotes, backslashes and tabs must hash alike
         String id = Api.aliceRequestsWeb();
         String comment = "d'accord, \u00e9t\u00e9 \ud83d\ude42 \"quoted\" back\\slash\ttab";

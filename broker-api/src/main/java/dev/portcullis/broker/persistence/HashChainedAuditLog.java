@@ -34,8 +34,8 @@ import dev.portcullis.workflow.port.AuditSink;
 
 /**
  * The audit trail in PostgreSQL. Each row's hash covers its own canonical content and the previous
- * row's hash; the single {@code audit_head} row is locked while appending, so the chain stays linear
- * and its ids gapless however many broker threads or replicas write at once.
+ * row's hash; the single {@code audit_head} row is locked while a row is chained (at its transaction's commit),
+ * so the chain stays linear and its ids gapless however many broker threads or replicas write at once.
  */
 @ApplicationScoped
 public class HashChainedAuditLog implements AuditSink {
@@ -49,35 +49,26 @@ public class HashChainedAuditLog implements AuditSink {
     EntityManager em;
 
     /**
-     * One statement: lock the head, insert the row with its hash computed by PostgreSQL from the head's id and hash,
-     * move the head. {@link #hashOf} is the same function in Java, which {@link #verify()} uses; the middle fields are
-     * put in canonical form here, so only ids and hashes (ASCII) are framed in SQL.
+     * An audit row waits in {@code audit_pending} until its transaction commits; then a deferred trigger in PostgreSQL
+     * (V8) locks the head, inserts the row into {@code audit_log} with its id and with its hash computed by PostgreSQL from
+     * the head's id and hash, and moves the head. {@link #hashOf} is the same function in Java, which {@link #verify()}
+     * uses; the middle fields are put in canonical form here, so only ids and hashes (ASCII) are framed in SQL.
      */
-    private static final String APPEND = """
-            with head as (select last_id + 1 as id, rtrim(last_hash) as prev from audit_head where singleton for update),
-                 appended as (insert into audit_log (id, at, actor, action, subject_type, subject_id, details, prev_hash, hash)
-                     select id, ?, ?, ?, ?, ?, ?, prev,
-                            encode(sha256(convert_to(length(id::text) || ':' || id::text || ';' || ? || length(prev) || ':' || prev || ';',
-                                   'UTF8')), 'hex')
-                     from head returning id, hash)
-            update audit_head set last_id = appended.id, last_hash = appended.hash from appended where singleton""";
+    private static final String APPEND = "insert into audit_pending (at, actor, action, subject_type, subject_id, details, canonical)"
+            + " values (?, ?, ?, ?, ?, ?, ?)";
 
     /**
-     * Joins the caller's transaction when there is one, so an audit row commits or rolls back with what it records.
-     * The head row stays locked until that transaction ends, so callers append last, just before they commit: the
-     * lock is then held for one statement and the commit (under load it was the broker's bottleneck when held longer).
+     * Joins the caller's transaction when there is one, so an audit row commits or rolls back with what it records. The
+     * row is chained when that transaction commits, in the order transactions commit; until then no lock is held, so
+     * callers may append at any point of their transaction.
      */
     @Override
     @Transactional
     public void append(AuditEvent event) {
-        em.flush(); // the caller's own changes go out first, outside the lock
         em.unwrap(Session.class).doWork(connection -> append(connection, event));
     }
 
-    /**
-     * The same, on a connection of the caller's transaction, for callers that write with plain JDBC (no pending ORM changes
-     * to flush). The head row stays locked until that transaction ends, as above.
-     */
+    /** The same, on a connection of the caller's transaction, for callers that write with plain JDBC. */
     public void append(Connection connection, AuditEvent event) throws SQLException {
         Instant at = event.at().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL keeps; the hash must survive the round trip
         String details = canonicalJson(event.details());
@@ -89,9 +80,7 @@ public class HashChainedAuditLog implements AuditSink {
             append.setString(5, event.subjectId());
             append.setString(6, details);
             append.setString(7, canonical(at.toString(), event.actor(), event.action(), event.subjectType(), event.subjectId(), details));
-            if (append.executeUpdate() != 1) {
-                throw new IllegalStateException("the audit head row is missing: the audit trail cannot be appended to");
-            }
+            append.executeUpdate();
         }
     }
 

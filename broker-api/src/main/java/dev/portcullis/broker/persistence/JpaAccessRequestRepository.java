@@ -196,7 +196,7 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
                     }
                 }
                 grantEvents.recordFor(c, applied);
-                auditLog.append(c, AuditEvent.of(applied)); // last: it holds the audit head's lock until the commit
+                auditLog.append(c, AuditEvent.of(applied)); // chained when this transaction commits
             }
             return result;
         }
