@@ -3,13 +3,8 @@ package dev.portcullis.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -74,8 +69,6 @@ class WorkflowBenchmark {
 
     @jakarta.inject.Inject
     dev.portcullis.broker.identity.KeycloakDirectory directory;
-
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     /** CPU time used during a run, per process group, from /proc (through ProcessHandle). */
     record Cpu(double broker, double keycloak, double postgres) {
@@ -152,12 +145,11 @@ class WorkflowBenchmark {
         List<Future<?>> workers = new ArrayList<>();
         for (int c = 0; c < CLIENTS; c++) {
             workers.add(pool.submit(() -> {
-                while (next.getAndIncrement() < flows) {
-                    for (int i = 0; i < calls; i++) {
-                        HttpResponse<String> me = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/me"))
-                                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(60)).GET().build(),
-                                HttpResponse.BodyHandlers.ofString());
-                        check(me, 200);
+                try (BenchHttp http = new BenchHttp(port)) {
+                    while (next.getAndIncrement() < flows) {
+                        for (int i = 0; i < calls; i++) {
+                            check(http.get("/api/v1/me", token), 200);
+                        }
                     }
                 }
                 return null;
@@ -180,18 +172,20 @@ class WorkflowBenchmark {
         List<Future<?>> workers = new ArrayList<>();
         for (int c = 0; c < CLIENTS; c++) {
             workers.add(pool.submit(() -> {
-                while (next.getAndIncrement() < flows) {
-                    long t0 = System.nanoTime();
-                    HttpResponse<String> created = post("/api/v1/requests", requester, body);
-                    create.add(System.nanoTime() - t0);
-                    check(created, 201);
-                    int at = created.body().indexOf("\"id\":\"") + 6;
-                    String id = created.body().substring(at, at + 36);
-                    for (String approver : approvers) {
-                        long t1 = System.nanoTime();
-                        HttpResponse<String> approved = post("/api/v1/requests/" + id + "/approve", approver, "{}");
-                        approve.add(System.nanoTime() - t1);
-                        check(approved, 200);
+                try (BenchHttp http = new BenchHttp(port)) {
+                    while (next.getAndIncrement() < flows) {
+                        long t0 = System.nanoTime();
+                        BenchHttp.Response created = http.post("/api/v1/requests", requester, body);
+                        create.add(System.nanoTime() - t0);
+                        check(created, 201);
+                        int at = created.body().indexOf("\"id\":\"") + 6;
+                        String id = created.body().substring(at, at + 36);
+                        for (String approver : approvers) {
+                            long t1 = System.nanoTime();
+                            BenchHttp.Response approved = http.post("/api/v1/requests/" + id + "/approve", approver, "{}");
+                            approve.add(System.nanoTime() - t1);
+                            check(approved, 200);
+                        }
                     }
                 }
                 return null;
@@ -205,16 +199,9 @@ class WorkflowBenchmark {
         return new Run(name, flows, seconds, approve, create, Cpu.now().minus(cpuBefore));
     }
 
-    private HttpResponse<String> post(String path, String token, String body) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        return http.send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void check(HttpResponse<String> response, int status) {
-        if (response.statusCode() != status) {
-            throw new AssertionError(response.statusCode() + " " + response.body());
+    private static void check(BenchHttp.Response response, int status) {
+        if (response.status() != status) {
+            throw new AssertionError(response.status() + " " + response.body());
         }
     }
 
@@ -237,7 +224,7 @@ class WorkflowBenchmark {
                 .append(KEYCLOAK_WARMUP).append(" member-list reads (each run's first minutes are Keycloak's and the broker's JIT compiling). ")
                 .append("PostgreSQL is a throwaway cluster (fsync off, as in tests).\n\n");
         md.append("Run: `deploy/bench/workflow.sh` on ").append(Instant.now().toString(), 0, 10).append(". Machine: ")
-                .append(machine()).append(". ").append(CLIENTS).append(" concurrent clients in the broker's JVM; PostgreSQL, Keycloak ")
+                .append(machine()).append(". ").append(CLIENTS).append(" concurrent clients in the broker's JVM (one kept-alive HTTP/1.1 connection each); PostgreSQL, Keycloak ")
                 .append("and the broker share the same cores.\n\n");
         md.append("| flow | flows | seconds | flows/s | approve p50 ms | approve p99 ms | create p50 ms | create p99 ms ")
                 .append("| CPU ms per flow: broker (+ clients) | Keycloak | PostgreSQL |\n");
