@@ -1,6 +1,5 @@
 package dev.portcullis.broker.events;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -25,34 +24,42 @@ public class GrantEventLog {
     @Inject
     EntityManager em;
 
-    /** Records the grant events a transition implies, on a connection of the transaction that stores it. */
-    public void recordFor(Connection connection, Transition.Applied applied) throws SQLException {
+    /**
+     * Inserts the grant event a transition implies, if any: a statement to run (or to put in a {@code WITH}) on a connection
+     * of the transaction that stores the transition, its parameters bound by {@link #bindEventOf}.
+     */
+    public static final String INSERT_EVENT_OF = "insert into grant_event (request_id, kind, requester, target, login, state, ends_at,"
+            + " reason, at) select ?::uuid, ?::varchar, ?::varchar, ?::varchar, ?::varchar, ?::varchar, ?::timestamptz, ?::varchar,"
+            + " ?::timestamptz where ?::boolean";
+
+    /** Binds {@link #INSERT_EVENT_OF}'s ten parameters from {@code first} on; returns the next parameter's index. */
+    public static int bindEventOf(PreparedStatement insert, int first, Transition.Applied applied) throws SQLException {
+        String kind = kindOf(applied);
+        AccessRequest r = applied.after();
+        insert.setObject(first, r.id());
+        insert.setString(first + 1, kind);
+        insert.setString(first + 2, r.requester());
+        insert.setString(first + 3, r.target());
+        insert.setString(first + 4, r.login());
+        insert.setString(first + 5, r.state().name());
+        insert.setObject(first + 6, r.endsAt() == null ? null : OffsetDateTime.ofInstant(r.endsAt(), ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
+        insert.setString(first + 7, r.endReason());
+        insert.setObject(first + 8, OffsetDateTime.ofInstant(applied.at(), ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
+        insert.setBoolean(first + 9, kind != null);
+        return first + 10;
+    }
+
+    /** The grant event a transition implies: a grant started, a grant ended, or none. */
+    static String kindOf(Transition.Applied applied) {
         AccessRequest before = applied.before();
         AccessRequest after = applied.after();
         if (before == null || before.state() == after.state()) {
-            return;
+            return null;
         }
         if (after.state() == RequestState.ACTIVE) {
-            insert(connection, GrantEvent.STARTED, after, applied);
-        } else if (before.state() == RequestState.ACTIVE && after.state().isTerminal()) {
-            insert(connection, GrantEvent.ENDED, after, applied);
+            return GrantEvent.STARTED;
         }
-    }
-
-    private static void insert(Connection connection, String kind, AccessRequest r, Transition.Applied applied) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement("insert into grant_event (request_id, kind, requester, target, login,"
-                + " state, ends_at, reason, at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            insert.setObject(1, r.id());
-            insert.setString(2, kind);
-            insert.setString(3, r.requester());
-            insert.setString(4, r.target());
-            insert.setString(5, r.login());
-            insert.setString(6, r.state().name());
-            insert.setObject(7, r.endsAt() == null ? null : OffsetDateTime.ofInstant(r.endsAt(), ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
-            insert.setString(8, r.endReason());
-            insert.setObject(9, OffsetDateTime.ofInstant(applied.at(), ZoneOffset.UTC));
-            insert.executeUpdate();
-        }
+        return before.state() == RequestState.ACTIVE && after.state().isTerminal() ? GrantEvent.ENDED : null;
     }
 
     /** Events after {@code afterId}, oldest first. */

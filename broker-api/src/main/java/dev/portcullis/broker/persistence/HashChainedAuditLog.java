@@ -54,7 +54,7 @@ public class HashChainedAuditLog implements AuditSink {
      * the head's id and hash, and moves the head. {@link #hashOf} is the same function in Java, which {@link #verify()}
      * uses; the middle fields are put in canonical form here, so only ids and hashes (ASCII) are framed in SQL.
      */
-    private static final String APPEND = "insert into audit_pending (at, actor, action, subject_type, subject_id, details, canonical)"
+    static final String APPEND = "insert into audit_pending (at, actor, action, subject_type, subject_id, details, canonical)"
             + " values (?, ?, ?, ?, ?, ?, ?)";
 
     /**
@@ -70,18 +70,24 @@ public class HashChainedAuditLog implements AuditSink {
 
     /** The same, on a connection of the caller's transaction, for callers that write with plain JDBC. */
     public void append(Connection connection, AuditEvent event) throws SQLException {
-        Instant at = event.at().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL keeps; the hash must survive the round trip
-        String details = canonicalJson(event.details());
         try (PreparedStatement append = connection.prepareStatement(APPEND)) {
-            append.setObject(1, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
-            append.setString(2, event.actor());
-            append.setString(3, event.action());
-            append.setString(4, event.subjectType());
-            append.setString(5, event.subjectId());
-            append.setString(6, details);
-            append.setString(7, canonical(at.toString(), event.actor(), event.action(), event.subjectType(), event.subjectId(), details));
+            bindAppend(append, 1, event);
             append.executeUpdate();
         }
+    }
+
+    /** Binds {@link #APPEND}'s seven parameters from {@code first} on (for callers that put it in a larger statement). */
+    static int bindAppend(PreparedStatement append, int first, AuditEvent event) throws SQLException {
+        Instant at = event.at().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL keeps; the hash must survive the round trip
+        String details = canonicalJson(event.details());
+        append.setObject(first, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
+        append.setString(first + 1, event.actor());
+        append.setString(first + 2, event.action());
+        append.setString(first + 3, event.subjectType());
+        append.setString(first + 4, event.subjectId());
+        append.setString(first + 5, details);
+        append.setString(first + 6, canonical(at.toString(), event.actor(), event.action(), event.subjectType(), event.subjectId(), details));
+        return first + 7;
     }
 
     /** Newest first, optionally filtered. */

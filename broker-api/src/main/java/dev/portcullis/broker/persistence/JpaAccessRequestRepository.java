@@ -74,9 +74,6 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
     @Inject
     HashChainedAuditLog auditLog;
 
-    @Inject
-    GrantEventLog grantEvents;
-
     /**
      * A request's rule never changes, and every review asks for it before its transaction: the newest requests' rules
      * are kept here (bounded, oldest out) so a review of a request this broker created or saw costs no query.
@@ -93,21 +90,21 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
     public void insert(Transition.Applied created) {
         AccessRequest r = created.after();
         try (Connection c = dataSource.getConnection(); PreparedStatement insert = c.prepareStatement(INSERT)) {
-            insert.setObject(1, r.id());
-            insert.setString(2, r.requester());
-            insert.setString(3, r.target());
-            insert.setString(4, r.kind().name());
-            insert.setString(5, r.login());
-            insert.setString(6, r.rule());
-            insert.setString(7, r.access().name());
-            insert.setLong(8, r.duration().getSeconds());
-            insert.setString(9, r.reason());
-            insert.setString(10, r.ticket());
-            insert.setObject(11, timestamp(r.createdAt()), Types.TIMESTAMP_WITH_TIMEZONE);
-            insert.setObject(12, timestamp(r.pendingUntil()), Types.TIMESTAMP_WITH_TIMEZONE);
-            bindChanges(insert, 13, r);
+            int next = HashChainedAuditLog.bindAppend(insert, 1, AuditEvent.of(created)); // chained when this transaction commits
+            insert.setObject(next, r.id());
+            insert.setString(next + 1, r.requester());
+            insert.setString(next + 2, r.target());
+            insert.setString(next + 3, r.kind().name());
+            insert.setString(next + 4, r.login());
+            insert.setString(next + 5, r.rule());
+            insert.setString(next + 6, r.access().name());
+            insert.setLong(next + 7, r.duration().getSeconds());
+            insert.setString(next + 8, r.reason());
+            insert.setString(next + 9, r.ticket());
+            insert.setObject(next + 10, timestamp(r.createdAt()), Types.TIMESTAMP_WITH_TIMEZONE);
+            insert.setObject(next + 11, timestamp(r.pendingUntil()), Types.TIMESTAMP_WITH_TIMEZONE);
+            bindChanges(insert, next + 12, r);
             insert.executeUpdate();
-            auditLog.append(c, AuditEvent.of(created));
         } catch (SQLException e) {
             throw new PersistenceException("cannot store access request " + r.id() + ": " + e.getMessage(), e);
         }
@@ -172,31 +169,29 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
             if (result instanceof Transition.Applied applied) {
                 AccessRequest after = applied.after();
                 List<Review> added = after.reviews().subList(current.reviews().size(), after.reviews().size());
-                if (!added.isEmpty()) {
-                    try (PreparedStatement insert = c.prepareStatement("insert into request_review (request_id, reviewer, decision, comment,"
-                            + " reviewed_at) values (?, ?, ?, ?, ?)")) {
-                        for (Review review : added) {
-                            insert.setObject(1, id);
-                            insert.setString(2, review.reviewer());
-                            insert.setString(3, review.decision().name());
-                            insert.setString(4, review.comment());
-                            insert.setObject(5, timestamp(review.at()), Types.TIMESTAMP_WITH_TIMEZONE);
-                            insert.executeUpdate();
-                        }
-                    }
+                for (Review review : added.subList(0, Math.max(0, added.size() - 1))) {
+                    insertReview(c, id, review); // a transition adds one review at most; should one add more, the others go first
                 }
+                // One statement: the review (if any), the grant event (if any), the audit row, and the version-checked update.
                 // The version moves on every change, a review alone included, so two reviews read from the same version
                 // cannot both count toward the same threshold: the second one's update finds no row and is re-applied.
-                try (PreparedStatement update = c.prepareStatement(UPDATE)) {
-                    int next = bindChanges(update, 1, after);
-                    update.setObject(next, id);
-                    update.setLong(next + 1, stored.version());
-                    if (update.executeUpdate() != 1) {
+                try (PreparedStatement write = c.prepareStatement(CHANGE)) {
+                    Review review = added.isEmpty() ? null : added.get(added.size() - 1);
+                    write.setObject(1, id);
+                    write.setString(2, review == null ? null : review.reviewer());
+                    write.setString(3, review == null ? null : review.decision().name());
+                    write.setString(4, review == null ? null : review.comment());
+                    write.setObject(5, review == null ? null : timestamp(review.at()), Types.TIMESTAMP_WITH_TIMEZONE);
+                    write.setBoolean(6, review != null);
+                    int next = GrantEventLog.bindEventOf(write, 7, applied);
+                    next = HashChainedAuditLog.bindAppend(write, next, AuditEvent.of(applied)); // chained when this transaction commits
+                    next = bindChanges(write, next, after);
+                    write.setObject(next, id);
+                    write.setLong(next + 1, stored.version());
+                    if (write.executeUpdate() != 1) {
                         throw new OptimisticLockException("access request " + id + " changed since it was read");
                     }
                 }
-                grantEvents.recordFor(c, applied);
-                auditLog.append(c, AuditEvent.of(applied)); // chained when this transaction commits
             }
             return result;
         }
@@ -280,10 +275,17 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
         return byRequest;
     }
 
-    private static final String INSERT = "insert into access_request (id, requester, target, kind, login, rule, access, duration_seconds,"
+    /** A new request and its audit row, in one round trip. */
+    private static final String INSERT = "with audit as (" + HashChainedAuditLog.APPEND + ") insert into access_request (id, requester, target, kind, login, rule, access, duration_seconds,"
             + " reason, ticket, created_at, pending_until, state, granted_at, ends_at, ended_at, ended_by, end_reason)"
             + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String UPDATE = "update access_request set state = ?, granted_at = ?, ends_at = ?, ended_at = ?, ended_by = ?,"
+    private static final String INSERT_REVIEW = "insert into request_review (request_id, reviewer, decision, comment, reviewed_at)"
+            + " select ?::uuid, ?::varchar, ?::varchar, ?::varchar, ?::timestamptz";
+    /** A change in one round trip: its review, its grant event, its audit row (each when there is one) and the update. */
+    private static final String CHANGE = "with review as (" + INSERT_REVIEW + " where ?::boolean),"
+            + " event as (" + GrantEventLog.INSERT_EVENT_OF + "),"
+            + " audit as (" + HashChainedAuditLog.APPEND + ")"
+            + " update access_request set state = ?, granted_at = ?, ends_at = ?, ended_at = ?, ended_by = ?,"
             + " end_reason = ?, version = version + 1 where id = ? and version = ?";
     /** Requests with their reviews: one row per review (or one with no review); callers keep a request's rows together. */
     private static final String SELECT = "select r.id, r.requester, r.target, r.kind, r.login, r.rule, r.access, r.duration_seconds,"
@@ -295,6 +297,17 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
 
     /** A request as stored, with the version its next change must find. */
     private record Stored(AccessRequest request, long version) {
+    }
+
+    private static void insertReview(Connection c, UUID id, Review review) throws SQLException {
+        try (PreparedStatement insert = c.prepareStatement(INSERT_REVIEW)) {
+            insert.setObject(1, id);
+            insert.setString(2, review.reviewer());
+            insert.setString(3, review.decision().name());
+            insert.setString(4, review.comment());
+            insert.setObject(5, timestamp(review.at()), Types.TIMESTAMP_WITH_TIMEZONE);
+            insert.executeUpdate();
+        }
     }
 
     /** What a transition may change, bound from {@code first} on; returns the next parameter's index. */
