@@ -54,7 +54,7 @@ class WorkflowBenchmark {
 
     /**
      * Closed-loop clients: each waits for its flow's answers before the next flow. An approval waits for a Keycloak read
-     * that starts after it arrives (reads of a group start at most every 100 ms), and an activation for its trigger batch,
+     * that starts after it arrives (reads of a group start at most every 200 ms), and an activation for its trigger batch,
      * so a flow with two approvals takes about half a second under load, and 200 flows/s means some 100 flows in flight
      * (Little's law): 16 clients measured their own round trips, not what the broker can take.
      */
