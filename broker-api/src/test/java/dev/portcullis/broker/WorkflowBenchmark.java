@@ -54,7 +54,7 @@ class WorkflowBenchmark {
 
     /**
      * Closed-loop clients: each waits for its flow's answers before the next flow. An approval waits for a Keycloak read
-     * that starts after it arrives (reads of a group start at most every 200 ms), and an activation for its trigger batch,
+     * that starts after it arrives (reads of a group start at most every 100 ms), and an activation for its trigger batch,
      * so a flow with two approvals takes about half a second under load, and 200 flows/s means some 100 flows in flight
      * (Little's law): 16 clients measured their own round trips, not what the broker can take.
      */
@@ -218,7 +218,7 @@ class WorkflowBenchmark {
         md.append("# Benchmark: access-request workflow\n\n");
         md.append("Full flows (create a request, then approve it until it is ACTIVE) through the real broker over HTTP, ")
                 .append("with real Keycloak tokens, a live Keycloak check on every approval (the rule's approver groups' member lists ")
-                .append("with enabled flags, read after the approval arrived; approvals that arrive together share a read) and ")
+                .append("with enabled flags, read after the approval arrived; approvals that arrive together share a read, and reads of a group start at most every 100 ms) and ")
                 .append("the real PostgreSQL (hash-chained audit row per transition, a Quartz trigger in the JDBC job store for each grant's end). ")
                 .append("Target: >= 200 flows/s. Measured after ").append(4 * WARMUP).append(" warm-up flows of both kinds and ")
                 .append(KEYCLOAK_WARMUP).append(" member-list reads (each run's first minutes are Keycloak's and the broker's JIT compiling). ")
