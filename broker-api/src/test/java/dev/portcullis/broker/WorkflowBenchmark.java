@@ -61,8 +61,8 @@ class WorkflowBenchmark {
     private static final int CLIENTS = Integer.getInteger("bench.clients", 128);
     /** Member-list reads straight through the directory (unspaced) before the flows, so Keycloak is measured warm too. */
     private static final int KEYCLOAK_WARMUP = Integer.getInteger("bench.keycloak-warmup", 1500);
-    private static final int FLOWS = Integer.getInteger("bench.flows", 2000);
-    private static final int WARMUP = Integer.getInteger("bench.warmup", 1000);
+    private static final int FLOWS = Integer.getInteger("bench.flows", 4000);
+    private static final int WARMUP = Integer.getInteger("bench.warmup", 2500);
 
     @ConfigProperty(name = "quarkus.http.test-port")
     int port;
