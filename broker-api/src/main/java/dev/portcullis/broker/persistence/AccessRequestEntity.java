@@ -3,7 +3,6 @@ package dev.portcullis.broker.persistence;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.UUID;
 
 import jakarta.persistence.Column;
@@ -20,7 +19,10 @@ import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.RequestState;
 import dev.portcullis.workflow.request.Review;
 
-/** Row of {@code access_request}. Never leaves this package: the rest of the broker sees {@link AccessRequest}. */
+/**
+ * Row of {@code access_request}, for the listings that build their queries from filters; requests are stored and changed
+ * with plain JDBC ({@link JpaAccessRequestRepository}). Never leaves this package: the rest of the broker sees {@link AccessRequest}.
+ */
 @Entity
 @Table(name = "access_request")
 class AccessRequestEntity {
@@ -57,41 +59,6 @@ class AccessRequestEntity {
     String endReason;
     @Version
     long version;
-
-    static AccessRequestEntity from(AccessRequest r) {
-        AccessRequestEntity e = new AccessRequestEntity();
-        e.id = r.id();
-        e.requester = r.requester();
-        e.target = r.target();
-        e.kind = r.kind();
-        e.login = r.login();
-        e.rule = r.rule();
-        e.access = r.access();
-        e.durationSeconds = r.duration().getSeconds();
-        e.reason = r.reason();
-        e.ticket = r.ticket();
-        e.createdAt = r.createdAt();
-        e.pendingUntil = r.pendingUntil();
-        e.copyChangesFrom(r);
-        return e;
-    }
-
-    /**
-     * Copies what a transition may change; the request's identity and what was asked never change.
-     *
-     * @return whether the row changed (a review alone leaves it as it was)
-     */
-    boolean copyChangesFrom(AccessRequest r) {
-        boolean changed = state != r.state() || !Objects.equals(grantedAt, r.grantedAt()) || !Objects.equals(endsAt, r.endsAt())
-                || !Objects.equals(endedAt, r.endedAt()) || !Objects.equals(endedBy, r.endedBy()) || !Objects.equals(endReason, r.endReason());
-        state = r.state();
-        grantedAt = r.grantedAt();
-        endsAt = r.endsAt();
-        endedAt = r.endedAt();
-        endedBy = r.endedBy();
-        endReason = r.endReason();
-        return changed;
-    }
 
     AccessRequest toDomain(List<Review> reviews) {
         return new AccessRequest(id, requester, target, kind, login, rule, access, Duration.ofSeconds(durationSeconds), reason,

@@ -31,16 +31,6 @@ class ReviewEntity {
     @Column(name = "reviewed_at")
     Instant reviewedAt;
 
-    static ReviewEntity of(UUID requestId, Review review) {
-        ReviewEntity e = new ReviewEntity();
-        e.requestId = requestId;
-        e.reviewer = review.reviewer();
-        e.decision = review.decision();
-        e.comment = review.comment();
-        e.reviewedAt = review.at();
-        return e;
-    }
-
     Review toDomain() {
         return new Review(reviewer, decision, comment, reviewedAt);
     }
