@@ -16,6 +16,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import jakarta.inject.Inject;
+
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
+import dev.portcullis.broker.identity.KeycloakDirectory;
 import dev.portcullis.testkit.BenchmarkFigures;
 
 /**
@@ -67,8 +70,8 @@ class WorkflowBenchmark {
     @ConfigProperty(name = "quarkus.http.test-port")
     int port;
 
-    @jakarta.inject.Inject
-    dev.portcullis.broker.identity.KeycloakDirectory directory;
+    @Inject
+    KeycloakDirectory directory;
 
     /** CPU time used during a run, per process group, from /proc (through ProcessHandle). */
     record Cpu(double broker, double keycloak, double postgres) {

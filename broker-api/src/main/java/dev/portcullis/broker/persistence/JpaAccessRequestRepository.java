@@ -5,7 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -169,14 +168,14 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
             if (result instanceof Transition.Applied applied) {
                 AccessRequest after = applied.after();
                 List<Review> added = after.reviews().subList(current.reviews().size(), after.reviews().size());
-                for (Review review : added.subList(0, Math.max(0, added.size() - 1))) {
-                    insertReview(c, id, review); // a transition adds one review at most; should one add more, the others go first
+                if (added.size() > 1) {
+                    throw new IllegalStateException("a transition adds one review at most, not " + added.size());
                 }
                 // One statement: the review (if any), the grant event (if any), the audit row, and the version-checked update.
                 // The version moves on every change, a review alone included, so two reviews read from the same version
                 // cannot both count toward the same threshold: the second one's update finds no row and is re-applied.
                 try (PreparedStatement write = c.prepareStatement(CHANGE)) {
-                    Review review = added.isEmpty() ? null : added.get(added.size() - 1);
+                    Review review = added.isEmpty() ? null : added.get(0);
                     write.setObject(1, id);
                     write.setString(2, review == null ? null : review.reviewer());
                     write.setString(3, review == null ? null : review.decision().name());
@@ -279,10 +278,9 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
     private static final String INSERT = "with audit as (" + HashChainedAuditLog.APPEND + ") insert into access_request (id, requester, target, kind, login, rule, access, duration_seconds,"
             + " reason, ticket, created_at, pending_until, state, granted_at, ends_at, ended_at, ended_by, end_reason)"
             + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String INSERT_REVIEW = "insert into request_review (request_id, reviewer, decision, comment, reviewed_at)"
-            + " select ?::uuid, ?::varchar, ?::varchar, ?::varchar, ?::timestamptz";
     /** A change in one round trip: its review, its grant event, its audit row (each when there is one) and the update. */
-    private static final String CHANGE = "with review as (" + INSERT_REVIEW + " where ?::boolean),"
+    private static final String CHANGE = "with review as (insert into request_review (request_id, reviewer, decision, comment, reviewed_at)"
+            + " select ?::uuid, ?::varchar, ?::varchar, ?::varchar, ?::timestamptz where ?::boolean),"
             + " event as (" + GrantEventLog.INSERT_EVENT_OF + "),"
             + " audit as (" + HashChainedAuditLog.APPEND + ")"
             + " update access_request set state = ?, granted_at = ?, ends_at = ?, ended_at = ?, ended_by = ?,"
@@ -297,17 +295,6 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
 
     /** A request as stored, with the version its next change must find. */
     private record Stored(AccessRequest request, long version) {
-    }
-
-    private static void insertReview(Connection c, UUID id, Review review) throws SQLException {
-        try (PreparedStatement insert = c.prepareStatement(INSERT_REVIEW)) {
-            insert.setObject(1, id);
-            insert.setString(2, review.reviewer());
-            insert.setString(3, review.decision().name());
-            insert.setString(4, review.comment());
-            insert.setObject(5, timestamp(review.at()), Types.TIMESTAMP_WITH_TIMEZONE);
-            insert.executeUpdate();
-        }
     }
 
     /** What a transition may change, bound from {@code first} on; returns the next parameter's index. */
@@ -335,27 +322,34 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
      * next request's first row (or after the last row).
      */
     private static Stored readOne(ResultSet row) throws SQLException {
-        UUID id = row.getObject(1, UUID.class);
-        AccessRequest request = new AccessRequest(id, row.getString(2), row.getString(3),
-                TargetKind.valueOf(row.getString(4)), row.getString(5), row.getString(6), AccessLevel.valueOf(row.getString(7)),
-                Duration.ofSeconds(row.getLong(8)), row.getString(9), row.getString(10), RequestState.valueOf(row.getString(11)),
-                instant(row, 12), instant(row, 13), List.of(), instant(row, 14), instant(row, 15), instant(row, 16),
-                row.getString(17), row.getString(18));
-        long version = row.getLong(19);
+        AccessRequestEntity r = new AccessRequestEntity(); // a holder for the row here, not managed by JPA
+        r.id = row.getObject(1, UUID.class);
+        r.requester = row.getString(2);
+        r.target = row.getString(3);
+        r.kind = TargetKind.valueOf(row.getString(4));
+        r.login = row.getString(5);
+        r.rule = row.getString(6);
+        r.access = AccessLevel.valueOf(row.getString(7));
+        r.durationSeconds = row.getLong(8);
+        r.reason = row.getString(9);
+        r.ticket = row.getString(10);
+        r.state = RequestState.valueOf(row.getString(11));
+        r.createdAt = instant(row, 12);
+        r.pendingUntil = instant(row, 13);
+        r.grantedAt = instant(row, 14);
+        r.endsAt = instant(row, 15);
+        r.endedAt = instant(row, 16);
+        r.endedBy = row.getString(17);
+        r.endReason = row.getString(18);
+        r.version = row.getLong(19);
         List<Review> reviews = new ArrayList<>();
         do {
             String reviewer = row.getString(20);
             if (reviewer != null) {
                 reviews.add(new Review(reviewer, Review.Decision.valueOf(row.getString(21)), row.getString(22), instant(row, 23)));
             }
-        } while (row.next() && id.equals(row.getObject(1, UUID.class)));
-        if (!reviews.isEmpty()) {
-            request = new AccessRequest(request.id(), request.requester(), request.target(), request.kind(), request.login(),
-                    request.rule(), request.access(), request.duration(), request.reason(), request.ticket(), request.state(),
-                    request.createdAt(), request.pendingUntil(), reviews, request.grantedAt(), request.endsAt(), request.endedAt(),
-                    request.endedBy(), request.endReason());
-        }
-        return new Stored(request, version);
+        } while (row.next() && r.id.equals(row.getObject(1, UUID.class)));
+        return new Stored(r.toDomain(reviews), r.version);
     }
 
     private static OffsetDateTime timestamp(Instant at) {
