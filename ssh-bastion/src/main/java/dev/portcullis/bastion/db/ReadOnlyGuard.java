@@ -1,6 +1,7 @@
 package dev.portcullis.bastion.db;
 
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -19,25 +20,47 @@ public final class ReadOnlyGuard {
 
     private static final int MAX_DEPTH = 8;
     private static final Pattern READ_WRITE = Pattern.compile("\\bread\\s+write\\b");
+    /** Functions that run SQL given as text, where this guard cannot see it, or that write files and large objects. */
+    private static final Set<String> FUNCTIONS = Set.of("set_config", "query_to_xml", "query_to_xmlschema",
+            "query_to_xml_and_xmlschema", "ts_stat", "lo_import", "lo_export", "lo_create", "lo_creat", "lo_from_bytea",
+            "lowrite", "lo_put", "lo_unlink", "lo_truncate", "lo_truncate64", "pg_file_write");
+    /** Settings that change how the server lexes what the client sends, which this guard must lex the same way. */
+    private static final Set<String> LEXING_SETTINGS = Set.of("client_encoding", "standard_conforming_strings",
+            "backslash_quote");
+    private static final Set<String> WRITE_VERBS = Set.of("insert", "update", "delete", "merge");
 
     private ReadOnlyGuard() {
     }
 
     /** Why the statement is refused under a read-only grant, or null when it may be sent. */
     public static String refusal(String sql) {
-        return new Scan(sql, 0).run();
+        return new Scan(sql, 0, true).run();
+    }
+
+    /**
+     * Why a parameter value (of a Bind) is refused under a read-only grant, or null. A value is data, but it can reach
+     * a function that runs it as SQL, so the words that are refused anywhere in a statement are refused in it too; the
+     * rules about a statement's first word (DO, CALL, SET) are not applied to data.
+     */
+    public static String valueRefusal(String value) {
+        String why = new Scan(value, 0, false).run();
+        return why == null ? null : "a parameter value: " + why;
     }
 
     private static final class Scan {
         private final String s;
         private final int depth;
         private int i;
+        private final boolean statement;
         private String previousWord;
         private String firstWord;
+        private boolean writeVerb;
+        private boolean settingsView;
 
-        Scan(String s, int depth) {
+        Scan(String s, int depth, boolean statement) {
             this.s = s;
             this.depth = depth;
+            this.statement = statement;
         }
 
         String run() {
@@ -95,8 +118,26 @@ public final class ReadOnlyGuard {
             if ("write".equals(lower) && "read".equals(previousWord)) {
                 return "READ WRITE is not allowed under a read-only grant";
             }
-            if ("set_config".equals(lower)) {
-                return "set_config() is not allowed under a read-only grant";
+            if (FUNCTIONS.contains(lower) || lower.startsWith("dblink")) {
+                return lower + "() is not allowed under a read-only grant";
+            }
+            if (statement && ("do".equals(firstWord) || "call".equals(firstWord)) && lower.equals(firstWord)) {
+                return lower.toUpperCase(Locale.ROOT) + " is not allowed under a read-only grant";
+            }
+            if (statement && "copy".equals(firstWord) && "program".equals(lower)) {
+                return "COPY ... PROGRAM is not allowed under a read-only grant";
+            }
+            if (statement && "set".equals(firstWord) && ("role".equals(lower) || "authorization".equals(lower)
+                    || "names".equals(lower)) && Set.of("set", "local", "session").contains(previousWord)) {
+                return "SET " + lower.toUpperCase(Locale.ROOT) + " is not allowed under a read-only grant";
+            }
+            if (LEXING_SETTINGS.contains(lower) && !"show".equals(firstWord)) {
+                return "changing " + lower + " is not allowed under a read-only grant";
+            }
+            writeVerb |= WRITE_VERBS.contains(lower);
+            settingsView |= "pg_settings".equals(lower);
+            if (writeVerb && settingsView) {
+                return "writing to pg_settings is not allowed under a read-only grant";
             }
             String mode = mentionsMode(lower);
             previousWord = lower;
@@ -201,7 +242,7 @@ public final class ReadOnlyGuard {
             if (depth >= MAX_DEPTH) {
                 return "dollar quotes nested too deeply to check";
             }
-            return new Scan(body, depth + 1).run();
+            return new Scan(body, depth + 1, statement).run();
         }
     }
 }
