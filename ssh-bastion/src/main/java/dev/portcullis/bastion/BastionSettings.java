@@ -72,8 +72,8 @@ public record BastionSettings(
             throw new IllegalArgumentException("PORTCULLIS_DB_TLS_CERT and PORTCULLIS_DB_TLS_KEY go together");
         }
         if (databasePreLoginPerSource < 1 || databasePreLoginTimeout.isNegative() || databasePreLoginTimeout.isZero()) {
-            throw new IllegalArgumentException("PORTCULLIS_DB_PRE_LOGIN_PER_SOURCE and PORTCULLIS_DB_PRE_LOGIN_TIMEOUT_SECONDS"
-                    + " must be at least 1");
+            throw new IllegalArgumentException("PORTCULLIS_DB_PRE_LOGIN_PER_SOURCE and"
+                    + " PORTCULLIS_DB_PRE_LOGIN_TIMEOUT_SECONDS must be at least 1");
         }
         if (allowPlainKeys && plainKeysFile == null) {
             throw new IllegalArgumentException("PORTCULLIS_BASTION_ALLOW_PLAIN_KEYS needs PORTCULLIS_BASTION_PLAIN_KEYS_FILE");

@@ -238,7 +238,8 @@ public final class PolicyLoader {
         if (access == AccessLevel.READ) {
             // nothing makes an SSH login read-only: saying so would promise what no check keeps
             targets.stream().filter(t -> t.kind() == TargetKind.SSH)
-                    .filter(t -> targetNames.contains(t.name()) || (!targetLabels.isEmpty() && t.hasLabels(targetLabels)))
+                    .filter(t -> targetNames.contains(t.name())
+                            || (!targetLabels.isEmpty() && t.hasLabels(targetLabels)))
                     .findFirst().ifPresent(t -> error(m.get("access"), "rule '" + name + "': access: read applies to"
                             + " PostgreSQL targets only, and SSH target '" + t.name() + "' cannot be made read-only"));
         }

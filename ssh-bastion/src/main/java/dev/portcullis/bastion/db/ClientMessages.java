@@ -61,7 +61,8 @@ final class ClientMessages {
                 String why = readOnly ? valueRefusal(bind.values()) : null;
                 if (why != null) {
                     log.refusedBind(bind, why);
-                    throw new Refused(why + " (your grant for " + grantName + " is read-only); the statement was not sent");
+                    throw new Refused(why + " (your grant for " + grantName
+                            + " is read-only); the statement was not sent");
                 }
                 log.bind(bind);
             }

@@ -37,7 +37,8 @@ public final class DatabaseProxy implements AutoCloseable {
      * @param startupTimeout how long a new connection may take to start up and log in, the proxy's own login to the
      *                       server included
      * @param preLoginPerSource connections one source address (an IPv6 /64) may hold before they have sent a valid
-     *                       credential; beyond, new ones are refused at once, so nobody can hold every slot unauthenticated
+     *                       credential; beyond, new ones are refused at once, so nobody can hold every slot
+     *                       without logging in
      * @param preLoginTimeout how long a new connection may take to send a valid credential
      */
     public record Options(String host, int port, SSLContext tls, boolean tlsRequired, int maxConnections, int maxMessage,
@@ -68,7 +69,8 @@ public final class DatabaseProxy implements AutoCloseable {
         }
 
         public Options withPreLogin(int perSource, Duration timeout) {
-            return new Options(host, port, tls, tlsRequired, maxConnections, maxMessage, startupTimeout, perSource, timeout);
+            return new Options(host, port, tls, tlsRequired, maxConnections, maxMessage, startupTimeout, perSource,
+                    timeout);
         }
     }
 
@@ -127,7 +129,8 @@ public final class DatabaseProxy implements AutoCloseable {
             }
             String source = PreLoginSlots.source(socket.getInetAddress());
             if (!preLogin.acquire(source)) {
-                refuseNow(socket, "too many connections from your address that have not logged in yet; try again shortly");
+                refuseNow(socket, "too many connections from your address that have not logged in yet;"
+                        + " try again shortly");
                 continue;
             }
             if (connections.incrementAndGet() > options.maxConnections()) {

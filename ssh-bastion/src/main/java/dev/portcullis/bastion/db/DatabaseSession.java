@@ -40,7 +40,9 @@ import dev.portcullis.workflow.port.GrantAuthority.Refused;
  * <li>the startup: {@code user} is the database role, {@code database} the target's name in the policy;</li>
  * <li>the password is a database credential from the broker, which says whose it is;</li>
  * <li>the broker's {@link GrantAuthority} decides whether that person holds a live grant for that role on that target;</li>
- * <li>the proxy logs in upstream with the role's password from the inventory (read grants: in read-only mode);</li>
+ * <li>the proxy logs in upstream with the role's password from the inventory (SCRAM-SHA-256 only; read grants: a role
+ *     the inventory marks readOnly, checked by {@link ReadOnlyRoleCheck} to hold no privilege that could write, in
+ *     read-only mode);</li>
  * <li>two pumps relay messages; every statement is recorded with its outcome ({@link QueryLog}); a read-only session
  *     never sends a statement that could leave read-only mode ({@link ReadOnlyGuard});</li>
  * <li>the grant's end (timer or broker event) ends the connection with a FATAL error the client shows.</li>
@@ -238,13 +240,14 @@ final class DatabaseSession implements LiveSession, Runnable {
         readOnly = grant.access() == AccessLevel.READ;
         grantName = role + "@" + target;
         if (readOnly && !credentials.readOnly(role)) {
-            return refuse("28000", "role " + role + " on " + target + " is not marked readOnly in the bastion's inventory, so it"
-                    + " cannot serve a read grant; ask an operator to use a read-only role for read grants");
+            return refuse("28000", "role " + role + " on " + target + " is not marked readOnly in the bastion's"
+                    + " inventory, so it cannot serve a read grant; ask an operator to use a read-only role for read"
+                    + " grants");
         }
         String encoding = readOnly ? unsafeEncoding(passed) : null;
         if (encoding != null) {
-            return refuse("22023", "client_encoding " + PgOutput.oneLine(encoding) + " is not allowed under a read-only grant"
-                    + " (its characters can hide quotes and backslashes); use UTF8");
+            return refuse("22023", "client_encoding " + PgOutput.oneLine(encoding) + " is not allowed under a read-only"
+                    + " grant (its characters can hide quotes and backslashes); use UTF8");
         }
         log = new QueryLog(target, grant.session().recordQueryParameters());
         clientMessages = new ClientMessages(log, readOnly, grantName);
@@ -382,9 +385,11 @@ final class DatabaseSession implements LiveSession, Runnable {
             up = PgUpstream.connect(host, port, credentials.tls(), startup, password, proxy.services().connectTimeout(),
                     socket -> upstreamSocket = socket);
         } catch (PgUpstream.UnsafeLogin e) {
-            LOG.warning("the server of " + grantName + " at " + host + ":" + port + " is not trusted: " + e.getMessage());
+            LOG.warning("the server of " + grantName + " at " + host + ":" + port + " is not trusted: "
+                    + e.getMessage());
             endStatus = "ERROR";
-            return refuse("28000", "the server of " + grantName + " is not trusted, so the proxy did not log in: " + e.getMessage());
+            return refuse("28000", "the server of " + grantName + " is not trusted, so the proxy did not log in: "
+                    + e.getMessage());
         } catch (PgUpstream.ServerRefused e) {
             LOG.warning("the server of " + grantName + " refused the proxy: " + e.getMessage());
             endStatus = "ERROR";
@@ -436,8 +441,8 @@ final class DatabaseSession implements LiveSession, Runnable {
             return true;
         }
         LOG.warning("refusing a read grant on " + grantName + ": the role can write (" + why + ")");
-        return refuse("42501", "role " + role + " cannot serve a read grant: the server lets it write (" + PgOutput.oneLine(why)
-                + "); ask an operator to take that privilege away from the role");
+        return refuse("42501", "role " + role + " cannot serve a read grant: the server lets it write ("
+                + PgOutput.oneLine(why) + "); ask an operator to take that privilege away from the role");
     }
 
     private boolean refuse(String sqlState, String message) throws IOException {
@@ -656,8 +661,8 @@ final class DatabaseSession implements LiveSession, Runnable {
     }
 
     /**
-     * A server backend notices a closed connection only when it next reads or writes, so a running statement would go on
-     * (for hours, holding its locks) after the session ended: it is cancelled first, with the server's own key.
+     * A server backend notices a closed connection only when it next reads or writes, so a running statement would
+     * go on (for hours, holding its locks) after the session ended: it is cancelled first, with the server's own key.
      */
     private void cancelRunningStatement() {
         PgUpstream up = upstream;

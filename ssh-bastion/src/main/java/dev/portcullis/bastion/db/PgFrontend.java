@@ -195,7 +195,8 @@ public final class PgFrontend {
         }
         int nArgs = r.int16();
         if (nFormats > 1 && nFormats != nArgs) {
-            throw new PgProtocolException("FunctionCall has " + nFormats + " argument formats for " + nArgs + " arguments");
+            throw new PgProtocolException("FunctionCall has " + nFormats + " argument formats for " + nArgs
+                    + " arguments");
         }
         List<byte[]> args = new ArrayList<>(nArgs);
         for (int i = 0; i < nArgs; i++) {

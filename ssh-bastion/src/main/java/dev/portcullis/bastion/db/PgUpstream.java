@@ -104,13 +104,14 @@ final class PgUpstream implements AutoCloseable {
                     switch (code) {
                         case 0 -> { // AuthenticationOk: only after the server has proven that it knows the password
                             if (!serverProven) {
-                                throw new UnsafeLogin("the server said the login succeeded without finishing SCRAM-SHA-256;"
-                                        + " a server that does not check the password is not trusted with a session");
+                                throw new UnsafeLogin("the server said the login succeeded without finishing"
+                                        + " SCRAM-SHA-256; a server that does not check the password is not trusted");
                             }
                             return;
                         }
-                        case 3 -> throw new UnsafeLogin("the server asks for the password in clear text; the proxy only logs in"
-                                + " with SCRAM-SHA-256 (set password_encryption and pg_hba.conf to scram-sha-256)");
+                        case 3 -> throw new UnsafeLogin("the server asks for the password in clear text; the proxy"
+                                + " only logs in with SCRAM-SHA-256 (set password_encryption and pg_hba.conf to"
+                                + " scram-sha-256)");
                         case 5 -> throw new UnsafeLogin("the server asks for an MD5 password; the proxy only logs in"
                                 + " with SCRAM-SHA-256 (set password_encryption and pg_hba.conf to scram-sha-256)");
                         case 10 -> { // AuthenticationSASL: the mechanisms
@@ -142,12 +143,14 @@ final class PgUpstream implements AutoCloseable {
                         }
                         case 12 -> { // SASLFinal: the server proves it knew the password too
                             if (scram == null || serverProven) {
-                                throw new PgProtocolException("the server finished a SASL exchange that was not under way");
+                                throw new PgProtocolException("the server finished a SASL exchange that was not"
+                                        + " under way");
                             }
                             try {
                                 scram.serverFinalMessage(new String(r.bytes(r.remaining()), StandardCharsets.UTF_8));
                             } catch (Exception e) {
-                                throw new UnsafeLogin("the server's SCRAM signature is wrong: it does not know the password");
+                                throw new UnsafeLogin("the server's SCRAM signature is wrong: it does not know"
+                                        + " the password");
                             }
                             serverProven = true;
                         }
@@ -217,7 +220,8 @@ final class PgUpstream implements AutoCloseable {
                     }
                     return rows;
                 }
-                default -> throw new PgProtocolException("unexpected message " + PgFrontend.describe(m.type()) + " in a query's answer");
+                default -> throw new PgProtocolException("unexpected message " + PgFrontend.describe(m.type())
+                        + " in a query's answer");
             }
         }
     }

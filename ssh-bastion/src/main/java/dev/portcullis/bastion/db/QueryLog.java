@@ -39,7 +39,8 @@ final class QueryLog {
     /** The functions libpq calls through the fast path (large objects), by their fixed OIDs, for the recording. */
     private static final Map<Integer, String> FAST_PATH_NAMES = Map.ofEntries(Map.entry(715, "lo_create"),
             Map.entry(952, "lo_open"), Map.entry(953, "lo_close"), Map.entry(954, "loread"), Map.entry(955, "lowrite"),
-            Map.entry(956, "lo_lseek"), Map.entry(957, "lo_creat"), Map.entry(958, "lo_tell"), Map.entry(964, "lo_unlink"),
+            Map.entry(956, "lo_lseek"), Map.entry(957, "lo_creat"), Map.entry(958, "lo_tell"),
+            Map.entry(964, "lo_unlink"),
             Map.entry(1004, "lo_truncate"), Map.entry(3170, "lo_lseek64"), Map.entry(3171, "lo_tell64"),
             Map.entry(3172, "lo_truncate64"));
     private static final Pattern PASSWORD_WORD = Pattern.compile("(?i)password");
@@ -140,8 +141,11 @@ final class QueryLog {
     synchronized void refusedBind(PgFrontend.Bind bind, String why) throws PgProtocolException {
         Kept sql = statements.get(bind.statement());
         List<String> parameters = render(bind.values(), bind::format);
+        if (parameters != null && !fits(size(parameters))) {
+            parameters = List.of(summary(parameters));
+        }
         Pending p = new Pending(Kind.EXTENDED, sql != null ? sql.text() : "(prepared statement '" + bind.statement()
-                + "' not seen by the proxy)", parameters == null || fits(size(parameters)) ? parameters : List.of(summary(parameters)));
+                + "' not seen by the proxy)", parameters);
         p.sqlState = "25006";
         p.error = "refused by the proxy: " + why;
         add(p);
@@ -318,7 +322,13 @@ final class QueryLog {
         if (end > 0 && Character.isHighSurrogate(text.charAt(end - 1))) {
             end--;
         }
-        String start = withoutPasswords(text.substring(0, end));
+        String start = text.substring(0, end);
+        int password = start.toLowerCase(java.util.Locale.ROOT).lastIndexOf("password");
+        if (password >= 0) {
+            // the cut may fall inside a password literal, which the redaction would then not recognise
+            start = start.substring(0, password + "password".length());
+        }
+        start = withoutPasswords(start);
         return start + "... [truncated: " + bytes.length + " bytes in all, sha256 " + sha256(bytes) + "]";
     }
 

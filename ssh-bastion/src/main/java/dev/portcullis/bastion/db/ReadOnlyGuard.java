@@ -5,9 +5,15 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Under a read-only grant the proxy starts the server session with {@code default_transaction_read_only=on}, so
- * PostgreSQL itself refuses every write. What remains is a statement that takes the session out of that mode, and
- * this guard finds those before they are sent: {@code BEGIN/START TRANSACTION/SET TRANSACTION ... READ WRITE},
+ * Defence in depth under a read-only grant: what keeps such a grant from writing is the role's own privileges, checked
+ * at every login ({@link ReadOnlyRoleCheck}); dynamic SQL can always be built where no lexer sees it. The proxy also
+ * starts the server session with {@code default_transaction_read_only=on}, and this guard refuses what would take
+ * the session out of that mode, run SQL it cannot read, or make the server lex differently from it: {@code DO},
+ * {@code CALL}, functions that run SQL text or write files and large objects ({@code query_to_xml}, {@code ts_stat},
+ * {@code dblink*}, {@code lo_import}...), {@code COPY ... PROGRAM}, writes to {@code pg_settings}, {@code SET ROLE},
+ * {@code SET SESSION AUTHORIZATION}, {@code SET NAMES}, any change of {@code client_encoding} or
+ * {@code standard_conforming_strings}, and Bind parameter values that say any of these ({@link #valueRefusal}).
+ * Also: {@code BEGIN/START TRANSACTION/SET TRANSACTION ... READ WRITE},
  * {@code SET SESSION CHARACTERISTICS ... READ WRITE}, any mention of {@code transaction_read_only} or
  * {@code default_transaction_read_only} outside {@code SHOW}, {@code set_config(...)}, and Unicode-escaped names or
  * strings ({@code U&"..."}) that could spell them. Comments, string literals, quoted identifiers and dollar quotes are

@@ -35,7 +35,8 @@ final class ReadOnlyRoleCheck {
 
     /** The privilege that lets the logged-in role write, in words, or null when it has none. */
     static String whyNotReadOnly(PgUpstream upstream) throws IOException {
-        return check(upstream, "(select oid from pg_catalog.pg_roles where rolname = current_user)", new HashSet<>(), 0);
+        String loggedIn = "(select oid from pg_catalog.pg_roles where rolname = current_user)";
+        return check(upstream, loggedIn, new HashSet<>(), 0);
     }
 
     private static String check(PgUpstream upstream, String role, Set<String> passed, int depth) throws IOException {
@@ -56,7 +57,8 @@ final class ReadOnlyRoleCheck {
             }
             String why = check(upstream, ownerOid + "::oid", passed, depth + 1);
             if (why != null) {
-                return "EXECUTE on SECURITY DEFINER function " + function + ", owned by " + owner + ", which has " + why;
+                return "EXECUTE on SECURITY DEFINER function " + function + ", owned by " + owner + ", which has "
+                        + why;
             }
         }
         return null;
@@ -72,8 +74,8 @@ final class ReadOnlyRoleCheck {
                       from pg_catalog.pg_roles r where pg_catalog.pg_has_role((select oid from c), r.oid, 'MEMBER')),
                 rel as (select cl.oid, cl.relkind from pg_catalog.pg_class cl
                         join pg_catalog.pg_namespace n on n.oid = cl.relnamespace
-                        where n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%%'
-                          and n.nspname not like 'pg\\_temp\\_%%')
+                        where n.nspname not in ('pg_catalog', 'information_schema')
+                          and n.nspname not like 'pg\\_toast%%' and n.nspname not like 'pg\\_temp\\_%%')
                 select why from (
                   select 1 as o, 'SUPERUSER' || via as why from m where rolsuper
                   union all select 2, 'BYPASSRLS' || via from m where rolbypassrls

@@ -45,6 +45,7 @@ public record DatabaseTarget(String name, String host, int port, String database
     @Override
     public String toString() {
         // never print a password
-        return "DatabaseTarget[" + name + ", roles " + passwords.keySet() + ", read-only " + readOnlyRoles + ", tls " + tls + "]";
+        return "DatabaseTarget[" + name + ", roles " + passwords.keySet() + ", read-only " + readOnlyRoles + ", tls "
+                + tls + "]";
     }
 }

@@ -207,7 +207,8 @@ public final class TargetInventory {
             String database = t.get("database") instanceof String d ? d : null;
             UpstreamTls tls = upstreamTls(t.get("tls"), "databases." + name + ".tls", problems);
             if (address.host() != null) {
-                result.put(name, new DatabaseTarget(name, address.host(), address.port(), database, passwords, readOnlyRoles, tls));
+                result.put(name, new DatabaseTarget(name, address.host(), address.port(), database, passwords,
+                        readOnlyRoles, tls));
             }
         }
         return result;
