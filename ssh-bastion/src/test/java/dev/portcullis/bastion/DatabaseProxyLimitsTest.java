@@ -51,8 +51,8 @@ class DatabaseProxyLimitsTest {
     static void start() throws IOException {
         // a long start-up timeout, so that idle connections would hold their slots for the whole test if they could
         f = new DatabaseFixture(dir, true, LocalPostgres.shared(), null, null, List.of(),
-                o -> new DatabaseProxy.Options(o.host(), o.port(), o.tls(), o.tlsRequired(), MAX_CONNECTIONS, o.maxMessage(),
-                        Duration.ofSeconds(60), PER_SOURCE, Duration.ofSeconds(60)));
+                o -> new DatabaseProxy.Options(o.host(), o.port(), o.tls(), o.tlsRequired(), MAX_CONNECTIONS,
+                        o.maxMessage(), Duration.ofSeconds(60), PER_SOURCE, Duration.ofSeconds(60)));
     }
 
     @AfterAll
@@ -186,8 +186,10 @@ class DatabaseProxyLimitsTest {
             SSLSocket tls = (SSLSocket) trustAll.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
             tls.startHandshake();
             Raw raw = new Raw(tls);
-            byte[] params = ("user\0" + role + "\0database\0" + DatabaseFixture.TARGET + "\0\0").getBytes(StandardCharsets.UTF_8);
-            raw.out.write(ByteBuffer.allocate(8 + params.length).putInt(8 + params.length).putInt(196608).put(params).array());
+            byte[] params = ("user\0" + role + "\0database\0" + DatabaseFixture.TARGET + "\0\0")
+                    .getBytes(StandardCharsets.UTF_8);
+            raw.out.write(ByteBuffer.allocate(8 + params.length).putInt(8 + params.length).putInt(196608).put(params)
+                    .array());
             raw.out.flush();
             raw.expect('R');
             raw.send('p', cstring(password));
@@ -214,7 +216,8 @@ class DatabaseProxyLimitsTest {
             int t = in.read();
             byte[] body = in.readNBytes(in.readInt() - 4);
             if (t != type) {
-                throw new IOException("expected " + type + ", got " + (char) t + ": " + new String(body, StandardCharsets.ISO_8859_1));
+                throw new IOException("expected " + type + ", got " + (char) t + ": "
+                        + new String(body, StandardCharsets.ISO_8859_1));
             }
         }
 

@@ -84,7 +84,8 @@ class DatabaseReadOnlyAttackTest {
     @Test
     void aRoleWithNothingButSelectServesReadGrants() throws Exception {
         f.grant("bob", DatabaseFixture.READ_ROLE, Duration.ofMinutes(10));
-        Result r = f.psql(DatabaseFixture.READ_ROLE, f.credential("bob"), "require", "select count(*) >= 0 from items;");
+        Result r = f.psql(DatabaseFixture.READ_ROLE, f.credential("bob"), "require",
+                "select count(*) >= 0 from items;");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out().strip()).isEqualTo("t");
     }
@@ -103,7 +104,8 @@ class DatabaseReadOnlyAttackTest {
                 "ro_createrole", "CREATEROLE");
         for (String role : PROBES) {
             f.grant("mallory", role, Duration.ofMinutes(10));
-            Result r = f.psql(role, f.credential("mallory"), "require", "insert into items (name) values ('" + role + "');");
+            Result r = f.psql(role, f.credential("mallory"), "require",
+                    "insert into items (name) values ('" + role + "');");
             assertThat(r.exit()).as(role + ": " + r.err()).isEqualTo(2);
             assertThat(r.err()).as(role).contains("FATAL:  portcullis: role " + role
                     + " cannot serve a read grant: the server lets it write (").contains(expected.get(role));
@@ -118,8 +120,9 @@ class DatabaseReadOnlyAttackTest {
         Result r = f.psql(DatabaseFixture.UNMARKED_ROLE, f.credential("mallory"), "require", "select 1;");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err().strip()).isEqualTo("psql: error: connection to server at \"127.0.0.1\", port " + f.port()
-                + " failed: FATAL:  portcullis: role app_unmarked on prod-db is not marked readOnly in the bastion's inventory,"
-                + " so it cannot serve a read grant; ask an operator to use a read-only role for read grants");
+                + " failed: FATAL:  portcullis: role app_unmarked on prod-db is not marked readOnly in the bastion's"
+                + " inventory, so it cannot serve a read grant; ask an operator to use a read-only role for read"
+                + " grants");
     }
 
     @Test
@@ -128,14 +131,14 @@ class DatabaseReadOnlyAttackTest {
         String credential = f.credential("mallory");
         Map<String, String> attacks = new java.util.LinkedHashMap<>();
         attacks.put("DO $x$BEGIN EXECUTE 'SET default_transaction_' || 'read_only = of' || 'f'; COMMIT;"
-                + " INSERT INTO items (name) VALUES ('do-bypass'); EXECUTE 'SET default_transaction_' || 'read_only = o' || 'n'; END$x$;",
-                "DO is not allowed");
-        attacks.put("select query_to_xml('sel' || 'ect set_con' || 'fig(''default_transaction_' || 'read_only'', ''off'', false)',"
-                + " true, false, '');", "query_to_xml() is not allowed");
+                + " INSERT INTO items (name) VALUES ('do-bypass');"
+                + " EXECUTE 'SET default_transaction_' || 'read_only = o' || 'n'; END$x$;", "DO is not allowed");
+        attacks.put("select query_to_xml('sel' || 'ect set_con' || 'fig(''default_transaction_' || 'read_only'',"
+                + " ''off'', false)', true, false, '');", "query_to_xml() is not allowed");
         attacks.put("update pg_settings set setting = 'off' where name = 'default_transaction' || '_read_only';",
                 "writing to pg_settings is not allowed");
-        attacks.put("with s as (update pg_catalog.pg_settings set setting = 'off' where name = 'x' returning 1) select * from s;",
-                "writing to pg_settings is not allowed");
+        attacks.put("with s as (update pg_catalog.pg_settings set setting = 'off' where name = 'x' returning 1)"
+                + " select * from s;", "writing to pg_settings is not allowed");
         attacks.put("set client_encoding = 'SJIS';", "changing client_encoding is not allowed");
         attacks.put("set names 'BIG5';", "SET NAMES is not allowed");
         attacks.put("set standard_conforming_strings = off;", "changing standard_conforming_strings is not allowed");
@@ -146,10 +149,10 @@ class DatabaseReadOnlyAttackTest {
         attacks.put("set role app_admin;", "SET ROLE is not allowed");
         attacks.put("set session authorization app_admin;", "SET AUTHORIZATION is not allowed");
         attacks.put("call touch();", "CALL is not allowed");
-        attacks.put("begin; declare c cursor with hold for select ts_stat('insert into items (name) values (1)'); commit;",
-                "ts_stat() is not allowed");
-        attacks.put("select dblink_exec('dbname=orders user=app_admin', 'insert into items (name) values (''dblink'')');",
-                "dblink_exec() is not allowed");
+        attacks.put("begin; declare c cursor with hold for select ts_stat('insert into items (name) values (1)');"
+                + " commit;", "ts_stat() is not allowed");
+        attacks.put("select dblink_exec('dbname=orders user=app_admin',"
+                + " 'insert into items (name) values (''dblink'')');", "dblink_exec() is not allowed");
         for (Map.Entry<String, String> attack : attacks.entrySet()) {
             Result r = f.psql(DatabaseFixture.READ_ROLE, credential, "require", attack.getKey());
             assertThat(r.exit()).as(attack.getKey() + ": " + r.err()).isEqualTo(3);
@@ -162,7 +165,8 @@ class DatabaseReadOnlyAttackTest {
     @Test
     void encodingsThatHideQuotesAreRefusedAtStartup() throws Exception {
         f.grant("mallory", DatabaseFixture.READ_ROLE, Duration.ofMinutes(10));
-        Result r = f.psql(DatabaseFixture.READ_ROLE, f.credential("mallory"), "require", "select 1;", Map.of("PGCLIENTENCODING", "SJIS"));
+        Result r = f.psql(DatabaseFixture.READ_ROLE, f.credential("mallory"), "require", "select 1;",
+                Map.of("PGCLIENTENCODING", "SJIS"));
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("FATAL:  portcullis: client_encoding SJIS is not allowed under a read-only grant");
     }
@@ -170,16 +174,18 @@ class DatabaseReadOnlyAttackTest {
     @Test
     void sqlInABindParameterIsRefused() throws Exception {
         f.grant("mallory", DatabaseFixture.READ_ROLE, Duration.ofMinutes(10));
-        try (Connection c = DriverManager.getConnection(f.jdbcUrl(), DatabaseProxyTest.props(DatabaseFixture.READ_ROLE, f.credential("mallory")));
+        try (Connection c = DriverManager.getConnection(f.jdbcUrl(),
+                DatabaseProxyTest.props(DatabaseFixture.READ_ROLE, f.credential("mallory")));
              PreparedStatement ps = c.prepareStatement("select run_sql(?)")) {
             ps.setString(1, "set default_transaction_read_only = off");
             assertThatThrownBy(ps::executeQuery).isInstanceOf(SQLException.class)
-                    .hasMessageContaining("portcullis: a parameter value: changing transaction_read_only or default_transaction_read_only"
-                            + " is not allowed under a read-only grant");
+                    .hasMessageContaining("portcullis: a parameter value: changing transaction_read_only or"
+                            + " default_transaction_read_only is not allowed under a read-only grant");
         }
         // data that is no SQL passes
         f.grant("bob", DatabaseFixture.READ_ROLE, Duration.ofMinutes(10));
-        try (Connection c = DriverManager.getConnection(f.jdbcUrl(), DatabaseProxyTest.props(DatabaseFixture.READ_ROLE, f.credential("bob")));
+        try (Connection c = DriverManager.getConnection(f.jdbcUrl(),
+                DatabaseProxyTest.props(DatabaseFixture.READ_ROLE, f.credential("bob")));
              PreparedStatement ps = c.prepareStatement("select count(*) from items where name = ?")) {
             ps.setString(1, "do call update");
             try (ResultSet rs = ps.executeQuery()) {

@@ -43,7 +43,8 @@ class DatabaseUpstreamAuthTest {
     @BeforeAll
     static void start() throws IOException {
         fake = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-        f = new DatabaseFixture(dir, true, LocalPostgres.shared(), null, "127.0.0.1:" + fake.getLocalPort(), List.of(), o -> o);
+        f = new DatabaseFixture(dir, true, LocalPostgres.shared(), null, "127.0.0.1:" + fake.getLocalPort(), List.of(),
+                o -> o);
     }
 
     @AfterAll
@@ -73,7 +74,7 @@ class DatabaseUpstreamAuthTest {
 
     @Test
     void aServerSayingOkInTheMiddleOfScramIsRefused() throws Exception {
-        attack(out -> message(out, 'R', concat(int32(10), "SCRAM-SHA-256\0\0".getBytes(StandardCharsets.US_ASCII))), (in, out) -> {
+        attack(DatabaseUpstreamAuthTest::askForScram, (in, out) -> {
             readMessage(in); // the client-first message
             loginOk(out);
         });
@@ -81,19 +82,31 @@ class DatabaseUpstreamAuthTest {
 
     @Test
     void aServerWhoseScramProofIsWrongIsRefused() throws Exception {
-        attack(out -> message(out, 'R', concat(int32(10), "SCRAM-SHA-256\0\0".getBytes(StandardCharsets.US_ASCII))), (in, out) -> {
+        attack(DatabaseUpstreamAuthTest::askForScram, (in, out) -> {
             String first = new String(readMessage(in), StandardCharsets.UTF_8);
             String nonce = first.substring(first.indexOf("r=") + 2);
             byte[] salt = new byte[16];
             new SecureRandom().nextBytes(salt);
-            message(out, 'R', concat(int32(11), ("r=" + nonce + "fakeserver,s=" + Base64.getEncoder().encodeToString(salt) + ",i=4096")
-                    .getBytes(StandardCharsets.US_ASCII)));
+            String serverFirst = "r=" + nonce + "fakeserver,s=" + Base64.getEncoder().encodeToString(salt) + ",i=4096";
+            message(out, 'R', concat(int32(11), serverFirst.getBytes(StandardCharsets.US_ASCII)));
             readMessage(in); // the client's proof: useless without the salted password, which the fake server lacks
             byte[] signature = new byte[32];
             new SecureRandom().nextBytes(signature);
-            message(out, 'R', concat(int32(12), ("v=" + Base64.getEncoder().encodeToString(signature)).getBytes(StandardCharsets.US_ASCII)));
+            String serverFinal = "v=" + Base64.getEncoder().encodeToString(signature);
+            message(out, 'R', concat(int32(12), serverFinal.getBytes(StandardCharsets.US_ASCII)));
             loginOk(out);
         });
+    }
+
+    @Test
+    void theServerAddressComesFromTheInventoryOnly() throws Exception {
+        // the policy's address for the target is the real server's; the inventory's (the fake server) is the one used
+        aServerAskingForTheCleartextPasswordGetsNothing();
+        // and an inventory entry without an address does not load: the policy may not choose where the password goes
+        Path file = dir.resolve("no-address.yaml");
+        java.nio.file.Files.writeString(file, "databases:\n  prod-db:\n    roles:\n      r: {passwordFile: " + file + "}\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.portcullis.bastion.upstream.TargetInventory.load(file))
+                .hasMessageContaining("databases.prod-db: address is required");
     }
 
     interface Step {
@@ -136,10 +149,15 @@ class DatabaseUpstreamAuthTest {
         Result r = f.psql(DatabaseFixture.WRITE_ROLE, f.credential("alice"), "require", "select 1;");
         String sent = new String(received.get(30, TimeUnit.SECONDS), StandardCharsets.ISO_8859_1);
         assertThat(r.exit()).as(r.err()).isEqualTo(2);
-        assertThat(r.err()).contains("FATAL:  portcullis: the server of app_admin@prod-db is not trusted, so the proxy did not log in: ");
+        assertThat(r.err()).contains("FATAL:  portcullis: the server of app_admin@prod-db is not trusted,"
+                + " so the proxy did not log in: ");
         assertThat(r.err().strip().lines()).as("one line").hasSize(1);
         assertThat(sent).doesNotContain(f.rolePasswords.get(DatabaseFixture.WRITE_ROLE)).doesNotContain("select 1");
         return sent;
+    }
+
+    private static void askForScram(DataOutputStream out) throws IOException {
+        message(out, 'R', concat(int32(10), "SCRAM-SHA-256\0\0".getBytes(StandardCharsets.US_ASCII)));
     }
 
     private static void loginOk(DataOutputStream out) throws IOException {
