@@ -50,7 +50,10 @@ final class DemoDatabase {
                     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
                 }
                 postgres.createRole(role, password);
-                inventory.append("      ").append(role).append(": {passwordFile: ").append(file).append("}\n");
+                // the read role is marked so: only such a role serves read grants, checked at each login to hold
+                // no privilege that could write (PostgreSQL 15 already keeps CREATE on schema public from PUBLIC)
+                inventory.append("      ").append(role).append(": {passwordFile: ").append(file)
+                        .append(role.equals("app_readonly") ? ", readOnly: true}\n" : "}\n");
             }
             postgres.sql(DATABASE, """
                     create table if not exists orders (id serial primary key, customer text not null, total numeric(10,2) not null,

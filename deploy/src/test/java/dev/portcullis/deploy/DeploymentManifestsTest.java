@@ -264,7 +264,7 @@ class DeploymentManifestsTest {
                 continue;
             }
             String local = yaml.replaceAll("hostKey: .*", "hostKey: " + hostKey);
-            java.util.regex.Matcher files = java.util.regex.Pattern.compile("(identityFile|passwordFile|ca): (/[^ }\\n]+)").matcher(yaml);
+            java.util.regex.Matcher files = java.util.regex.Pattern.compile("(identityFile|passwordFile|ca): (/[^ ,}\\n]+)").matcher(yaml);
             while (files.find()) {
                 Path copy = dir.resolve(Path.of(files.group(2)).getFileName().toString());
                 if (files.group(1).equals("identityFile")) {

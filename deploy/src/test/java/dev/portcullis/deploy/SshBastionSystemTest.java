@@ -90,9 +90,10 @@ class SshBastionSystemTest {
         stack.startBastion("""
                 databases:
                   prod-db:
+                    address: 127.0.0.1:%d
                     roles:
-                      app_readonly: {passwordFile: %s}
-                """.formatted(rolePasswordFile));
+                      app_readonly: {passwordFile: %s, readOnly: true}
+                """.formatted(postgres.port(), rolePasswordFile));
 
         aliceKey = work.resolve("alice");
         Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", aliceKey.toString()));

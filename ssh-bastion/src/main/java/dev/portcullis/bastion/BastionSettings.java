@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param databaseTls     required (default), preferred (offered, not required) or off (loopback tests only)
  * @param databaseTlsCert the proxy's certificate chain (PEM); null: a self-signed one made in the state directory
  * @param databaseTlsKey  its PKCS#8 private key (PEM)
+ * @param databasePreLoginPerSource connections one source address may hold on the database proxy before logging in
+ * @param databasePreLoginTimeout   how long a database connection may take to send a valid credential
  */
 public record BastionSettings(
         String listenHost,
@@ -44,7 +46,9 @@ public record BastionSettings(
         int databasePort,
         String databaseTls,
         Path databaseTlsCert,
-        Path databaseTlsKey) {
+        Path databaseTlsKey,
+        int databasePreLoginPerSource,
+        Duration databasePreLoginTimeout) {
 
     public BastionSettings {
         Objects.requireNonNull(listenHost, "listenHost");
@@ -66,6 +70,10 @@ public record BastionSettings(
         }
         if ((databaseTlsCert == null) != (databaseTlsKey == null)) {
             throw new IllegalArgumentException("PORTCULLIS_DB_TLS_CERT and PORTCULLIS_DB_TLS_KEY go together");
+        }
+        if (databasePreLoginPerSource < 1 || databasePreLoginTimeout.isNegative() || databasePreLoginTimeout.isZero()) {
+            throw new IllegalArgumentException("PORTCULLIS_DB_PRE_LOGIN_PER_SOURCE and"
+                    + " PORTCULLIS_DB_PRE_LOGIN_TIMEOUT_SECONDS must be at least 1");
         }
         if (allowPlainKeys && plainKeysFile == null) {
             throw new IllegalArgumentException("PORTCULLIS_BASTION_ALLOW_PLAIN_KEYS needs PORTCULLIS_BASTION_PLAIN_KEYS_FILE");
@@ -121,7 +129,21 @@ public record BastionSettings(
                 dbPort,
                 env.getOrDefault("PORTCULLIS_DB_TLS", "required"),
                 dbCert == null ? null : Path.of(dbCert),
-                dbKey == null ? null : Path.of(dbKey));
+                dbKey == null ? null : Path.of(dbKey),
+                positive(env, "PORTCULLIS_DB_PRE_LOGIN_PER_SOURCE", 16),
+                Duration.ofSeconds(positive(env, "PORTCULLIS_DB_PRE_LOGIN_TIMEOUT_SECONDS", 10)));
+    }
+
+    private static int positive(Map<String, String> env, String name, int defaultValue) {
+        try {
+            int value = Integer.parseInt(env.getOrDefault(name, String.valueOf(defaultValue)).strip());
+            if (value < 1) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number of at least 1");
+        }
     }
 
     private static String required(Map<String, String> env, String name, StringBuilder missing) {

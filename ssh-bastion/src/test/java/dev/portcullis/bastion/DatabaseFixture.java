@@ -38,6 +38,8 @@ final class DatabaseFixture implements AutoCloseable {
     static final String READ_ROLE = "app_readonly";
     static final String WRITE_ROLE = "app_admin";
     static final String REDACTED_ROLE = "app_secret";
+    /** A role with only SELECT, but not marked {@code readOnly: true} in the inventory: read grants on it are refused. */
+    static final String UNMARKED_ROLE = "app_unmarked";
     static final String PORTAL = "http://portal.example/requests/new";
     static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(3);
 
@@ -53,6 +55,7 @@ final class DatabaseFixture implements AutoCloseable {
     /** The roles' real passwords, which only the bastion's inventory holds (and the benchmark's pgbouncer). */
     final Map<String, String> rolePasswords = new ConcurrentHashMap<>();
     final AtomicReference<Boolean> brokerDown = new AtomicReference<>(false);
+    final List<String> probeRoles;
 
     DatabaseFixture(Path dir) throws IOException {
         this(dir, true);
@@ -68,19 +71,33 @@ final class DatabaseFixture implements AutoCloseable {
      * @param upstreamTls the inventory's {@code tls:} value for the target (YAML flow style), or null for none
      */
     DatabaseFixture(Path dir, boolean tls, LocalPostgres pg, String upstreamTls) throws IOException {
+        this(dir, tls, pg, upstreamTls, null, List.of(), o -> o);
+    }
+
+    /**
+     * @param address       the inventory's {@code address:} for the target, or null for {@code pg}'s own
+     * @param readOnlyRoles more roles, marked {@code readOnly: true} in the inventory and granted by rule db-probe
+     *                      (access: read); the test gives them their privileges
+     * @param options       changes to the proxy's options
+     */
+    DatabaseFixture(Path dir, boolean tls, LocalPostgres pg, String upstreamTls, String address, List<String> readOnlyRoles,
+                    java.util.function.UnaryOperator<DatabaseProxy.Options> options) throws IOException {
         this.dir = dir;
+        this.probeRoles = List.copyOf(readOnlyRoles);
         this.pg = pg;
         pg.createDatabase("orders");
         Path passwords = dir.resolve("db-passwords");
         Files.createDirectories(passwords);
-        for (String role : List.of(READ_ROLE, WRITE_ROLE, REDACTED_ROLE)) {
+        List<String> roles = new ArrayList<>(List.of(READ_ROLE, WRITE_ROLE, REDACTED_ROLE, UNMARKED_ROLE));
+        roles.addAll(probeRoles);
+        for (String role : roles) {
             String password = UUID.randomUUID().toString();
             pg.createRole(role, password);
             Files.writeString(passwords.resolve(role), password + "\n");
             rolePasswords.put(role, password);
         }
         pg.sql("orders", "create table if not exists items (id serial primary key, name text not null, secret text)");
-        pg.sql("orders", "grant select on items to " + READ_ROLE + "; grant all on items to " + WRITE_ROLE + ", " + REDACTED_ROLE
+        pg.sql("orders", "grant select on items to " + READ_ROLE + ", " + UNMARKED_ROLE + "; grant all on items to " + WRITE_ROLE + ", " + REDACTED_ROLE
                 + "; grant usage on sequence items_id_seq to " + WRITE_ROLE + ", " + REDACTED_ROLE);
         this.grants = new GrantBook("""
                 targets:
@@ -92,17 +109,27 @@ final class DatabaseFixture implements AutoCloseable {
                      approvals: {required: 1, from: [dba-approvers]}}
                   - {name: db-redacted, requesters: [engineers], targets: [%1$s], logins: [%5$s], maxDuration: 4h, access: write,
                      approvals: {required: 1, from: [dba-approvers]}, session: {recordQueryParameters: false}}
-                """.formatted(TARGET, pg.port(), READ_ROLE, WRITE_ROLE, REDACTED_ROLE));
+                  - {name: db-unmarked, requesters: [engineers], targets: [%1$s], logins: [%6$s], maxDuration: 4h, access: read,
+                     approvals: {required: 1, from: [dba-approvers]}}
+                """.formatted(TARGET, pg.port(), READ_ROLE, WRITE_ROLE, REDACTED_ROLE, UNMARKED_ROLE)
+                + (probeRoles.isEmpty() ? "" : """
+                  - {name: db-probe, requesters: [engineers], targets: [%s], logins: [%s], maxDuration: 4h, access: read,
+                     approvals: {required: 1, from: [dba-approvers]}}
+                """.formatted(TARGET, String.join(", ", probeRoles))));
         Path targets = dir.resolve("targets.yaml");
+        StringBuilder inventoryRoles = new StringBuilder();
+        for (String role : roles) {
+            boolean readOnly = role.equals(READ_ROLE) || probeRoles.contains(role);
+            inventoryRoles.append("      ").append(role).append(": {passwordFile: ").append(passwords.resolve(role))
+                    .append(readOnly ? ", readOnly: true}\n" : "}\n");
+        }
         Files.writeString(targets, """
                 databases:
                   %s:
+                    address: %s
                     roles:
-                      %s: {passwordFile: %s}
-                      %s: {passwordFile: %s}
-                      %s: {passwordFile: %s}
-                """.formatted(TARGET, READ_ROLE, passwords.resolve(READ_ROLE), WRITE_ROLE, passwords.resolve(WRITE_ROLE),
-                REDACTED_ROLE, passwords.resolve(REDACTED_ROLE)) + (upstreamTls == null ? "" : "    tls: " + upstreamTls + "\n"));
+                """.formatted(TARGET, address != null ? address : "127.0.0.1:" + pg.port()) + inventoryRoles
+                + (upstreamTls == null ? "" : "    tls: " + upstreamTls + "\n"));
         TargetInventory inventory = TargetInventory.load(targets);
         recordingsDir = dir.resolve("recordings");
         storage = new FileSystemRecordingStorage(recordingsDir);
@@ -116,7 +143,8 @@ final class DatabaseFixture implements AutoCloseable {
         bastion = Bastion.start(new Bastion.Parts("127.0.0.1", 0, HostKeys.loadOrGenerate(dir.resolve("host_key")),
                 new Recordings(storage, signer, Bastion.RECORDING_OPTIONS, RecordingClock.system()),
                 () -> inventory, grants, index, () -> null, () -> null, Map.of(), PORTAL, "bastion-test", Duration.ofSeconds(10),
-                Clock.systemUTC(), proxyOptions(tls ? DbTls.selfSigned(dir.resolve("state"), List.of("localhost", "127.0.0.1")) : null),
+                Clock.systemUTC(), options.apply(proxyOptions(tls ? DbTls.selfSigned(dir.resolve("state"),
+                        List.of("localhost", "127.0.0.1")) : null)),
                 issuer));
     }
 
@@ -134,9 +162,10 @@ final class DatabaseFixture implements AutoCloseable {
     }
 
     UUID grant(String person, String role, Duration duration) {
-        String rule = role.equals(READ_ROLE) ? "db-read" : role.equals(WRITE_ROLE) ? "db-write" : "db-redacted";
-        return grants.grant(person, TARGET, TargetKind.POSTGRES, role, rule, role.equals(READ_ROLE) ? AccessLevel.READ : AccessLevel.WRITE,
-                duration);
+        String rule = role.equals(READ_ROLE) ? "db-read" : role.equals(WRITE_ROLE) ? "db-write" : role.equals(REDACTED_ROLE)
+                ? "db-redacted" : role.equals(UNMARKED_ROLE) ? "db-unmarked" : "db-probe";
+        boolean read = !role.equals(WRITE_ROLE) && !role.equals(REDACTED_ROLE);
+        return grants.grant(person, TARGET, TargetKind.POSTGRES, role, rule, read ? AccessLevel.READ : AccessLevel.WRITE, duration);
     }
 
     int port() {

@@ -241,6 +241,45 @@ class DatabaseProxyTest {
     }
 
     @Test
+    void theGrantsEndCancelsTheStatementRunningOnTheServer() throws Exception {
+        UUID grant = f.grant("frank", DatabaseFixture.WRITE_ROLE, Duration.ofMinutes(10));
+        String marker = UUID.randomUUID().toString();
+        CompletableFuture<Result> running = CompletableFuture.supplyAsync(() -> {
+            try {
+                return f.psql(DatabaseFixture.WRITE_ROLE, f.credential("frank"), "require", "select pg_sleep(600) /* " + marker + " */;");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        for (int i = 0; i < 300 && backendsRunning(marker) == 0; i++) {
+            Thread.sleep(100);
+        }
+        assertThat(backendsRunning(marker)).as("the statement runs on the server").isEqualTo(1);
+        f.bastion.liveSessions().grantEnded(grant, "your grant for app_admin@prod-db was revoked: done");
+        for (int i = 0; i < 150 && backendsRunning(marker) > 0; i++) {
+            Thread.sleep(100);
+        }
+        assertThat(backendsRunning(marker)).as("the server's backend is gone, not sleeping on").isZero();
+        Result r = running.get(60, TimeUnit.SECONDS);
+        assertThat(r.err()).contains("was revoked: done");
+    }
+
+    @Test
+    void fastPathCallsAreRecordedWithTheFunctionAndItsArguments() throws Exception {
+        f.grant("frank", DatabaseFixture.WRITE_ROLE, Duration.ofMinutes(10));
+        Path file = dir.resolve("lo.txt");
+        java.nio.file.Files.writeString(file, "hello");
+        Result r = f.psql(DatabaseFixture.WRITE_ROLE, f.credential("frank"), "require", "\\lo_import " + file + "\n\\lo_unlink :LASTOID\n");
+        assertThat(r.exit()).as(r.err()).isZero();
+        SessionIndex.Opened opened = lastOpened();
+        awaitClosed(opened.sessionId());
+        assertThat(queries(opened.recordingId())).anySatisfy(q -> {
+            assertThat(q.query()).isEqualTo("(fast-path call of function OID 955, lowrite)");
+            assertThat(q.parameters()).contains("\\x68656c6c6f");
+        });
+    }
+
+    @Test
     void cancellingAQueryReachesTheServerThroughTheProxy() throws Exception {
         f.grant("erin", DatabaseFixture.WRITE_ROLE, Duration.ofMinutes(10));
         try (Connection c = DriverManager.getConnection(f.jdbcUrl(), props(DatabaseFixture.WRITE_ROLE, f.credential("erin")));
@@ -336,6 +375,18 @@ class DatabaseProxyTest {
             out.flush();
             InputStream in = s.getInputStream();
             return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** Server backends whose statement holds this marker, as the server's own pg_stat_activity shows them. */
+    static long backendsRunning(String marker) throws SQLException {
+        try (Connection c = DriverManager.getConnection(f.pg.jdbcUrl("orders"), f.pg.superuser(), f.pg.password());
+             PreparedStatement ps = c.prepareStatement("select count(*) from pg_stat_activity where query like ? and pid <> pg_backend_pid()")) {
+            ps.setString(1, "%" + marker + "%");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 

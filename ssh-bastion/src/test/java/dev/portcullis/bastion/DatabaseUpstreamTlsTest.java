@@ -112,13 +112,13 @@ class DatabaseUpstreamTlsTest {
                 {"{mode: verify-full, cafile: x}", "unknown key 'cafile'"},
                 {"true", "expected off, verify-full"}}) {
             Path file = dir.resolve("targets-" + Integer.toHexString(bad[0].hashCode()) + ".yaml");
-            Files.writeString(file, "databases:\n  prod-db:\n    roles:\n      r: {passwordFile: " + password + "}\n    tls: " + bad[0] + "\n");
+            Files.writeString(file, "databases:\n  prod-db:\n    address: 127.0.0.1:5432\n    roles:\n      r: {passwordFile: " + password + "}\n    tls: " + bad[0] + "\n");
             assertThatThrownBy(() -> TargetInventory.load(file)).as(bad[0]).isInstanceOf(IOException.class)
                     .hasMessageContaining("databases.prod-db.tls").hasMessageContaining(bad[1]);
         }
         for (String good : List.of("off", "verify-full", "{mode: verify-full, ca: " + serverCa + "}", "{ca: " + serverCa + "}")) {
             Path file = dir.resolve("targets-good-" + Integer.toHexString(good.hashCode()) + ".yaml");
-            Files.writeString(file, "databases:\n  prod-db:\n    roles:\n      r: {passwordFile: " + password + "}\n    tls: " + good + "\n");
+            Files.writeString(file, "databases:\n  prod-db:\n    address: 127.0.0.1:5432\n    roles:\n      r: {passwordFile: " + password + "}\n    tls: " + good + "\n");
             assertThat(TargetInventory.load(file).database("prod-db").orElseThrow().tls().enabled()).as(good).isEqualTo(!"off".equals(good));
         }
     }

@@ -235,6 +235,14 @@ public final class PolicyLoader {
             else if ("write".equals(text)) access = AccessLevel.WRITE;
             else if (text != null) error(m.get("access"), "access must be 'read' or 'write', not '" + text + "'");
         }
+        if (access == AccessLevel.READ) {
+            // nothing makes an SSH login read-only: saying so would promise what no check keeps
+            targets.stream().filter(t -> t.kind() == TargetKind.SSH)
+                    .filter(t -> targetNames.contains(t.name())
+                            || (!targetLabels.isEmpty() && t.hasLabels(targetLabels)))
+                    .findFirst().ifPresent(t -> error(m.get("access"), "rule '" + name + "': access: read applies to"
+                            + " PostgreSQL targets only, and SSH target '" + t.name() + "' cannot be made read-only"));
+        }
         SessionOptions session = SessionOptions.DEFAULT;
         if (m.containsKey("session")) {
             Map<String, Node> options = mapping(m.get("session"), "session", SESSION_KEYS);

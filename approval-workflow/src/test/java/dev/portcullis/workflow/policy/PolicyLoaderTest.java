@@ -159,6 +159,25 @@ class PolicyLoaderTest {
     }
 
     @Test
+    void readAccessOnAnSshTargetIsAnErrorNotASilentWrite() {
+        String readSsh = """
+                targets:
+                  - {name: web, kind: ssh, host: h, labels: {env: prod}}
+                  - {name: db, kind: postgres, host: h, database: d}
+                rules:
+                  - {name: r, requesters: [e], targets: [web], logins: [u], maxDuration: 1h, approvals: {required: 1, from: [a]},
+                     access: read}
+                  - {name: l, requesters: [e], targetLabels: {env: prod}, logins: [u], maxDuration: 1h,
+                     approvals: {required: 1, from: [a]}, access: read}
+                  - {name: ok, requesters: [e], targets: [db], logins: [u], maxDuration: 1h, approvals: {required: 1, from: [a]},
+                     access: read}
+                """;
+        assertThat(errorsOf(readSsh)).containsExactlyInAnyOrder(
+                "line 6: rule 'r': access: read applies to PostgreSQL targets only, and SSH target 'web' cannot be made read-only",
+                "line 8: rule 'l': access: read applies to PostgreSQL targets only, and SSH target 'web' cannot be made read-only");
+    }
+
+    @Test
     void duplicateNamesAreErrors() {
         String dup = """
                 targets:

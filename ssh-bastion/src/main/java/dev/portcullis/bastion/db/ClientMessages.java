@@ -56,16 +56,27 @@ final class ClientMessages {
                 }
                 log.parse(parse);
             }
-            case 'B' -> log.bind(PgFrontend.bind(m));
+            case 'B' -> {
+                PgFrontend.Bind bind = PgFrontend.bind(m);
+                String why = readOnly ? valueRefusal(bind.values()) : null;
+                if (why != null) {
+                    log.refusedBind(bind, why);
+                    throw new Refused(why + " (your grant for " + grantName
+                            + " is read-only); the statement was not sent");
+                }
+                log.bind(bind);
+            }
             case 'E' -> log.execute(PgFrontend.execute(m));
             case 'C' -> log.close(PgFrontend.close(m));
             case 'D' -> PgFrontend.close(m);
             case 'S' -> log.sync();
             case 'F' -> {
+                PgFrontend.FunctionCall call = PgFrontend.functionCall(m);
                 if (readOnly) {
+                    log.refusedFunctionCall(call, "fast-path function calls are not allowed under a read-only grant");
                     throw new Refused("fast-path function calls are not allowed under a read-only grant");
                 }
-                log.functionCall();
+                log.functionCall(call);
             }
             case 'p' -> throw new PgProtocolException("a password message after authentication");
             default -> {
@@ -73,6 +84,17 @@ final class ClientMessages {
             }
         }
         return m;
+    }
+
+    /** Values are scanned whatever their format code: a binary text value is the same bytes. */
+    private static String valueRefusal(java.util.List<byte[]> values) {
+        for (byte[] v : values) {
+            String why = v == null ? null : ReadOnlyGuard.valueRefusal(new String(v, StandardCharsets.UTF_8));
+            if (why != null) {
+                return why;
+            }
+        }
+        return null;
     }
 
     /** Sent in place of a refused statement: it fails in the server, in order, with the proxy's reason. */

@@ -34,10 +34,18 @@ public final class DatabaseProxy implements AutoCloseable {
      * @param tlsRequired    refuse clients that do not ask for TLS, before they send a password
      * @param maxConnections connections beyond are refused with "too many connections"
      * @param maxMessage     the largest client message (bytes); larger ones close the connection
-     * @param startupTimeout how long a new connection may take to start up and log in
+     * @param startupTimeout how long a new connection may take to start up and log in, the proxy's own login to the
+     *                       server included
+     * @param preLoginPerSource connections one source address (an IPv6 /64) may hold before they have sent a valid
+     *                       credential; beyond, new ones are refused at once, so nobody can hold every slot
+     *                       without logging in
+     * @param preLoginTimeout how long a new connection may take to send a valid credential
      */
     public record Options(String host, int port, SSLContext tls, boolean tlsRequired, int maxConnections, int maxMessage,
-                          Duration startupTimeout) {
+                          Duration startupTimeout, int preLoginPerSource, Duration preLoginTimeout) {
+        public static final int DEFAULT_PRE_LOGIN_PER_SOURCE = 16;
+        public static final Duration DEFAULT_PRE_LOGIN_TIMEOUT = Duration.ofSeconds(10);
+
         public Options {
             if (tlsRequired && tls == null) {
                 throw new IllegalArgumentException("TLS is required but the proxy has no TLS identity");
@@ -45,10 +53,24 @@ public final class DatabaseProxy implements AutoCloseable {
             if (maxConnections < 1 || maxMessage < 1024) {
                 throw new IllegalArgumentException("maxConnections must be at least 1 and maxMessage at least 1024");
             }
+            if (preLoginPerSource < 1 || preLoginTimeout.isNegative() || preLoginTimeout.isZero()) {
+                throw new IllegalArgumentException("preLoginPerSource must be at least 1 and preLoginTimeout positive");
+            }
+        }
+
+        public Options(String host, int port, SSLContext tls, boolean tlsRequired, int maxConnections, int maxMessage,
+                       Duration startupTimeout) {
+            this(host, port, tls, tlsRequired, maxConnections, maxMessage, startupTimeout, DEFAULT_PRE_LOGIN_PER_SOURCE,
+                    DEFAULT_PRE_LOGIN_TIMEOUT);
         }
 
         public static Options defaults(String host, int port, SSLContext tls) {
             return new Options(host, port, tls, tls != null, 2000, PgFrontend.DEFAULT_MAX_MESSAGE, Duration.ofSeconds(30));
+        }
+
+        public Options withPreLogin(int perSource, Duration timeout) {
+            return new Options(host, port, tls, tlsRequired, maxConnections, maxMessage, startupTimeout, perSource,
+                    timeout);
         }
     }
 
@@ -65,12 +87,14 @@ public final class DatabaseProxy implements AutoCloseable {
     });
     private final Set<DatabaseSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
+    private final PreLoginSlots preLogin;
     private volatile boolean closed;
 
     private DatabaseProxy(Options options, SessionServices services, DatabaseCredentials credentials) throws IOException {
         this.options = options;
         this.services = services;
         this.credentials = credentials;
+        this.preLogin = new PreLoginSlots(options.preLoginPerSource());
         this.listener = new ServerSocket();
         listener.setReuseAddress(true);
         listener.bind(new InetSocketAddress(InetAddress.getByName(options.host()), options.port()), 512);
@@ -103,31 +127,49 @@ public final class DatabaseProxy implements AutoCloseable {
                 }
                 continue;
             }
+            String source = PreLoginSlots.source(socket.getInetAddress());
+            if (!preLogin.acquire(source)) {
+                refuseNow(socket, "too many connections from your address that have not logged in yet;"
+                        + " try again shortly");
+                continue;
+            }
             if (connections.incrementAndGet() > options.maxConnections()) {
                 connections.decrementAndGet();
+                preLogin.release(source);
                 tooMany(socket);
                 continue;
             }
-            DatabaseSession session = new DatabaseSession(this, socket);
+            DatabaseSession session = new DatabaseSession(this, socket, source);
             sessions.add(session);
             try {
                 threads.execute(session);
             } catch (RuntimeException e) {
                 ended(session);
+                loggedIn(source);
                 tooMany(socket);
             }
         }
     }
 
     private static void tooMany(Socket socket) {
+        refuseNow(socket, "too many connections to this database proxy; try again shortly");
+    }
+
+    /** Refused on the accepting thread: a write into the fresh socket's buffer, which never waits for the peer. */
+    private static void refuseNow(Socket socket, String message) {
         try (socket) {
             socket.setSoTimeout(1000);
             OutputStream out = socket.getOutputStream();
-            out.write(PgOutput.fatal("53300", "portcullis: too many connections to this database proxy; try again shortly"));
+            out.write(PgOutput.fatal("53300", "portcullis: " + message));
             out.flush();
         } catch (IOException e) {
             // gone already
         }
+    }
+
+    /** The connection from this source has logged in, or ended: its pre-login slot is free again. */
+    void loggedIn(String source) {
+        preLogin.release(source);
     }
 
     void ended(DatabaseSession session) {

@@ -40,7 +40,9 @@ import dev.portcullis.workflow.port.GrantAuthority.Refused;
  * <li>the startup: {@code user} is the database role, {@code database} the target's name in the policy;</li>
  * <li>the password is a database credential from the broker, which says whose it is;</li>
  * <li>the broker's {@link GrantAuthority} decides whether that person holds a live grant for that role on that target;</li>
- * <li>the proxy logs in upstream with the role's password from the inventory (read grants: in read-only mode);</li>
+ * <li>the proxy logs in upstream with the role's password from the inventory (SCRAM-SHA-256 only; read grants: a role
+ *     the inventory marks readOnly, checked by {@link ReadOnlyRoleCheck} to hold no privilege that could write, in
+ *     read-only mode);</li>
  * <li>two pumps relay messages; every statement is recorded with its outcome ({@link QueryLog}); a read-only session
  *     never sends a statement that could leave read-only mode ({@link ReadOnlyGuard});</li>
  * <li>the grant's end (timer or broker event) ends the connection with a FATAL error the client shows.</li>
@@ -82,9 +84,14 @@ final class DatabaseSession implements LiveSession, Runnable {
     private ClientMessages clientMessages;
     private long cancelKey = -1;
 
-    DatabaseSession(DatabaseProxy proxy, Socket client) {
+    /** The source address's pre-login slot, held until a valid credential arrives or the connection ends. */
+    private final String source;
+    private final AtomicBoolean preLogin = new AtomicBoolean(true);
+
+    DatabaseSession(DatabaseProxy proxy, Socket client, String source) {
         this.proxy = proxy;
         this.client = client;
+        this.source = source;
         this.ledger = new SessionLedger(proxy.services(), this);
         this.clientAddress = client.getInetAddress().getHostAddress() + ":" + client.getPort();
     }
@@ -101,6 +108,12 @@ final class DatabaseSession implements LiveSession, Runnable {
                             + proxy.options().startupTimeout().toSeconds() + " s");
                 }
             }, proxy.options().startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> preLoginWatchdog = proxy.watchdog().schedule(() -> {
+                if (preLogin.get()) {
+                    tellAndEnd("ERROR", "08P01", "the connection did not send a valid credential within "
+                            + proxy.options().preLoginTimeout().toSeconds() + " s");
+                }
+            }, proxy.options().preLoginTimeout().toMillis(), TimeUnit.MILLISECONDS);
             streams();
             boolean open;
             try {
@@ -108,6 +121,8 @@ final class DatabaseSession implements LiveSession, Runnable {
             } finally {
                 started = true;
                 watchdog.cancel(false);
+                preLoginWatchdog.cancel(false);
+                endPreLogin();
             }
             if (!open || finished.get()) {
                 return;
@@ -208,6 +223,7 @@ final class DatabaseSession implements LiveSession, Runnable {
         if (person == null) {
             return false;
         }
+        endPreLogin();
         ActiveGrant grant = authorize(person, role, target);
         if (grant == null) {
             return false;
@@ -223,6 +239,16 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
         readOnly = grant.access() == AccessLevel.READ;
         grantName = role + "@" + target;
+        if (readOnly && !credentials.readOnly(role)) {
+            return refuse("28000", "role " + role + " on " + target + " is not marked readOnly in the bastion's"
+                    + " inventory, so it cannot serve a read grant; ask an operator to use a read-only role for read"
+                    + " grants");
+        }
+        String encoding = readOnly ? unsafeEncoding(passed) : null;
+        if (encoding != null) {
+            return refuse("22023", "client_encoding " + PgOutput.oneLine(encoding) + " is not allowed under a read-only"
+                    + " grant (its characters can hide quotes and backslashes); use UTF8");
+        }
         log = new QueryLog(target, grant.session().recordQueryParameters());
         clientMessages = new ClientMessages(log, readOnly, grantName);
         if (!startRecording(person, role, target, grant)) {
@@ -239,6 +265,25 @@ final class DatabaseSession implements LiveSession, Runnable {
             return false; // the grant ended while the session was opening
         }
         return openUpstream(grant, credentials, role, password, passed);
+    }
+
+    /**
+     * Encodings whose multi-byte characters may contain ASCII bytes such as a quote or a backslash: the server would
+     * lex a statement in them differently from {@link ReadOnlyGuard}, which reads it as UTF-8. Names as PostgreSQL
+     * matches them: lower case, only letters and digits.
+     */
+    private static final Set<String> UNSAFE_ENCODINGS = Set.of("sjis", "mskanji", "shiftjis", "win932", "windows932",
+            "shiftjis2004", "big5", "win950", "windows950", "gbk", "win936", "windows936", "cp936", "gb18030", "uhc",
+            "win949", "windows949", "johab");
+
+    private static String unsafeEncoding(Map<String, String> passed) {
+        for (Map.Entry<String, String> p : passed.entrySet()) {
+            if (p.getKey().equalsIgnoreCase("client_encoding")
+                    && UNSAFE_ENCODINGS.contains(p.getValue().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", ""))) {
+                return p.getValue();
+            }
+        }
+        return null;
     }
 
     private void negotiate(PgFrontend.Startup startup) throws IOException {
@@ -323,8 +368,9 @@ final class DatabaseSession implements LiveSession, Runnable {
 
     private boolean openUpstream(ActiveGrant grant, DatabaseTarget credentials, String role, String password, Map<String, String> passed)
             throws IOException {
-        String host = credentials.host() != null ? credentials.host() : grant.target().host();
-        int port = credentials.host() != null ? credentials.port() : grant.target().port();
+        // the address comes from the bastion's inventory only: the policy may not send the role's login elsewhere
+        String host = credentials.host();
+        int port = credentials.port();
         String database = credentials.database() != null ? credentials.database() : grant.target().database();
         Map<String, String> startup = new LinkedHashMap<>();
         startup.put("user", role);
@@ -336,8 +382,14 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
         PgUpstream up;
         try {
-            up = PgUpstream.connect(host, port, credentials.tls(), startup, role, password, proxy.services().connectTimeout(),
+            up = PgUpstream.connect(host, port, credentials.tls(), startup, password, proxy.services().connectTimeout(),
                     socket -> upstreamSocket = socket);
+        } catch (PgUpstream.UnsafeLogin e) {
+            LOG.warning("the server of " + grantName + " at " + host + ":" + port + " is not trusted: "
+                    + e.getMessage());
+            endStatus = "ERROR";
+            return refuse("28000", "the server of " + grantName + " is not trusted, so the proxy did not log in: "
+                    + e.getMessage());
         } catch (PgUpstream.ServerRefused e) {
             LOG.warning("the server of " + grantName + " refused the proxy: " + e.getMessage());
             endStatus = "ERROR";
@@ -349,6 +401,10 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
         upstream = up;
         if (finished.get()) {
+            up.close();
+            return false;
+        }
+        if (readOnly && !readOnlyRole(up, role)) {
             up.close();
             return false;
         }
@@ -368,6 +424,25 @@ final class DatabaseSession implements LiveSession, Runnable {
         LOG.info(() -> "database session " + ledger.id() + ": " + ledger.grant().holder() + " as " + grantName
                 + (readOnly ? " (read-only)" : "") + " from " + clientAddress);
         return true;
+    }
+
+    /** The database's own privileges are what keep a read grant from writing; see {@link ReadOnlyRoleCheck}. */
+    private boolean readOnlyRole(PgUpstream up, String role) throws IOException {
+        String why;
+        try {
+            why = ReadOnlyRoleCheck.whyNotReadOnly(up);
+        } catch (IOException e) {
+            LOG.warning("cannot check the privileges of " + grantName + ": " + e.getMessage());
+            endStatus = "ERROR";
+            return refuse("42501", "cannot check that role " + role + " is read-only, so the read grant is not served: "
+                    + PgOutput.oneLine(e.getMessage()));
+        }
+        if (why == null) {
+            return true;
+        }
+        LOG.warning("refusing a read grant on " + grantName + ": the role can write (" + why + ")");
+        return refuse("42501", "role " + role + " cannot serve a read grant: the server lets it write ("
+                + PgOutput.oneLine(why) + "); ask an operator to take that privilege away from the role");
     }
 
     private boolean refuse(String sqlState, String message) throws IOException {
@@ -580,14 +655,34 @@ final class DatabaseSession implements LiveSession, Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        cancelRunningStatement();
         closeSockets();
         finish(status, message);
+    }
+
+    /**
+     * A server backend notices a closed connection only when it next reads or writes, so a running statement would
+     * go on (for hours, holding its locks) after the session ended: it is cancelled first, with the server's own key.
+     */
+    private void cancelRunningStatement() {
+        PgUpstream up = upstream;
+        QueryLog l = log;
+        if (up != null && l != null && l.inFlight() > 0 && !up.socket.isClosed()) {
+            PgUpstream.cancel(up.address, up.backendPid, up.backendSecret, proxy.services().connectTimeout());
+        }
+    }
+
+    private void endPreLogin() {
+        if (preLogin.compareAndSet(true, false)) {
+            proxy.loggedIn(source);
+        }
     }
 
     private void finish(String status, String detail) {
         if (!finished.compareAndSet(false, true)) {
             return;
         }
+        endPreLogin();
         String finalStatus = endStatus != null ? endStatus : status;
         String finalDetail = endDetail != null ? endDetail : detail;
         closeSockets();

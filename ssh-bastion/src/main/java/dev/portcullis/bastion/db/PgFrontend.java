@@ -54,6 +54,16 @@ public final class PgFrontend {
     public record Execute(String portal, int maxRows) {
     }
 
+    /** A fast-path FunctionCall: the function's OID, its arguments (null for SQL NULL) with their format codes. */
+    public record FunctionCall(int function, int[] formats, List<byte[]> arguments) {
+        public int format(int i) {
+            if (formats.length == 0) {
+                return 0;
+            }
+            return formats.length == 1 ? formats[0] : formats[i];
+        }
+    }
+
     public record Close(char kind, String name) {
     }
 
@@ -170,6 +180,32 @@ public final class PgFrontend {
         }
         r.end();
         return new Bind(portal, statement, formats, values);
+    }
+
+    public static FunctionCall functionCall(PgMessage m) throws PgProtocolException {
+        PgMessage.Reader r = m.reader();
+        int oid = r.int32();
+        int nFormats = r.int16();
+        int[] formats = new int[nFormats];
+        for (int i = 0; i < nFormats; i++) {
+            formats[i] = r.int16();
+            if (formats[i] != 0 && formats[i] != 1) {
+                throw new PgProtocolException("invalid argument format code " + formats[i]);
+            }
+        }
+        int nArgs = r.int16();
+        if (nFormats > 1 && nFormats != nArgs) {
+            throw new PgProtocolException("FunctionCall has " + nFormats + " argument formats for " + nArgs
+                    + " arguments");
+        }
+        List<byte[]> args = new ArrayList<>(nArgs);
+        for (int i = 0; i < nArgs; i++) {
+            int len = r.int32();
+            args.add(len == -1 ? null : r.bytes(len));
+        }
+        r.int16(); // the result's format
+        r.end();
+        return new FunctionCall(oid, formats, args);
     }
 
     public static Execute execute(PgMessage m) throws PgProtocolException {

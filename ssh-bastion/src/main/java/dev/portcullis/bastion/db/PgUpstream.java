@@ -7,11 +7,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +23,10 @@ import dev.portcullis.bastion.upstream.UpstreamTls;
 
 /**
  * The proxy's own connection to the real PostgreSQL server: the startup with the role and database the grant names,
- * the login with the password from the bastion's inventory (SCRAM-SHA-256; MD5 and cleartext when the server still asks
- * for those), and what the server says up to its first ReadyForQuery.
+ * the login with the password from the bastion's inventory, and what the server says up to its first ReadyForQuery.
+ * The login is SCRAM-SHA-256 and nothing else: a server that asks for the password in clear or as MD5, that says
+ * AuthenticationOk before the exchange is finished, or whose final SCRAM message does not prove it knows the password,
+ * is refused before the proxy sends anything that would let it learn or replay the password.
  */
 final class PgUpstream implements AutoCloseable {
 
@@ -64,7 +63,7 @@ final class PgUpstream implements AutoCloseable {
      * @param created told the socket before anything is sent, so that whoever bounds the whole start-up can close it
      *                (no read timeout is set here: it would cost every later read a poll)
      */
-    static PgUpstream connect(String host, int port, UpstreamTls tls, Map<String, String> startup, String role, String password,
+    static PgUpstream connect(String host, int port, UpstreamTls tls, Map<String, String> startup, String password,
                               Duration timeout, Consumer<Socket> created) throws IOException {
         InetSocketAddress address = new InetSocketAddress(host, port);
         Socket socket = new Socket();
@@ -76,7 +75,7 @@ final class PgUpstream implements AutoCloseable {
             up = new PgUpstream(tls.enabled() ? startTls(socket, host, port, tls) : socket, address);
             up.out.write(PgOutput.startup(startup));
             up.out.flush();
-            up.login(role, password);
+            up.login(password);
             up.untilReady();
             return up;
         } catch (IOException | RuntimeException e) {
@@ -85,8 +84,16 @@ final class PgUpstream implements AutoCloseable {
         }
     }
 
-    private void login(String role, String password) throws IOException {
+    /** The server asked for something other than a finished SCRAM-SHA-256 exchange; the message is for an operator. */
+    static final class UnsafeLogin extends IOException {
+        UnsafeLogin(String message) {
+            super(message);
+        }
+    }
+
+    private void login(String password) throws IOException {
         ScramClient scram = null;
+        boolean serverProven = false;
         while (true) {
             PgMessage m = read();
             switch (m.typeChar()) {
@@ -95,18 +102,28 @@ final class PgUpstream implements AutoCloseable {
                     PgMessage.Reader r = m.reader();
                     int code = r.int32();
                     switch (code) {
-                        case 0 -> { // AuthenticationOk
+                        case 0 -> { // AuthenticationOk: only after the server has proven that it knows the password
+                            if (!serverProven) {
+                                throw new UnsafeLogin("the server said the login succeeded without finishing"
+                                        + " SCRAM-SHA-256; a server that does not check the password is not trusted");
+                            }
                             return;
                         }
-                        case 3 -> send(PgOutput.password(password.getBytes(StandardCharsets.UTF_8), true));
-                        case 5 -> send(PgOutput.password(md5(role, password, r.bytes(4)).getBytes(StandardCharsets.US_ASCII), true));
+                        case 3 -> throw new UnsafeLogin("the server asks for the password in clear text; the proxy"
+                                + " only logs in with SCRAM-SHA-256 (set password_encryption and pg_hba.conf to"
+                                + " scram-sha-256)");
+                        case 5 -> throw new UnsafeLogin("the server asks for an MD5 password; the proxy only logs in"
+                                + " with SCRAM-SHA-256 (set password_encryption and pg_hba.conf to scram-sha-256)");
                         case 10 -> { // AuthenticationSASL: the mechanisms
+                            if (scram != null) {
+                                throw new PgProtocolException("the server started a second SASL exchange");
+                            }
                             List<String> mechanisms = new ArrayList<>();
                             for (String mech = r.cstring(); !mech.isEmpty(); mech = r.cstring()) {
                                 mechanisms.add(mech);
                             }
                             if (!mechanisms.contains("SCRAM-SHA-256")) {
-                                throw new IOException("the server offers no SASL mechanism the proxy speaks: " + mechanisms);
+                                throw new UnsafeLogin("the server offers no SCRAM-SHA-256, only " + mechanisms);
                             }
                             scram = ScramClient.builder().advertisedMechanisms(List.of("SCRAM-SHA-256")).username("*")
                                     .password(password.toCharArray()).build();
@@ -120,21 +137,24 @@ final class PgUpstream implements AutoCloseable {
                             try {
                                 scram.serverFirstMessage(new String(r.bytes(r.remaining()), StandardCharsets.UTF_8));
                             } catch (Exception e) {
-                                throw new IOException("SCRAM with the server failed: " + e.getMessage());
+                                throw new UnsafeLogin("SCRAM with the server failed: " + e.getMessage());
                             }
                             send(PgOutput.password(scram.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8), false));
                         }
                         case 12 -> { // SASLFinal: the server proves it knew the password too
-                            if (scram == null) {
-                                throw new PgProtocolException("the server finished a SASL exchange that never started");
+                            if (scram == null || serverProven) {
+                                throw new PgProtocolException("the server finished a SASL exchange that was not"
+                                        + " under way");
                             }
                             try {
                                 scram.serverFinalMessage(new String(r.bytes(r.remaining()), StandardCharsets.UTF_8));
                             } catch (Exception e) {
-                                throw new IOException("the server's SCRAM signature is wrong: " + e.getMessage());
+                                throw new UnsafeLogin("the server's SCRAM signature is wrong: it does not know"
+                                        + " the password");
                             }
+                            serverProven = true;
                         }
-                        default -> throw new IOException("the server asks for authentication method " + code
+                        default -> throw new UnsafeLogin("the server asks for authentication method " + code
                                 + ", which the proxy does not speak (configure scram-sha-256 for the proxy's roles)");
                     }
                 }
@@ -165,6 +185,43 @@ final class PgUpstream implements AutoCloseable {
                     return;
                 }
                 default -> throw new PgProtocolException("unexpected message " + PgFrontend.describe(m.type()) + " during start-up");
+            }
+        }
+    }
+
+    /**
+     * Runs one statement of the proxy's own (simple query protocol) before the client's session starts, and returns
+     * its rows as text; an error is a {@link ServerRefused}. Only for short catalog queries: rows are held in memory.
+     */
+    List<List<String>> query(String sql) throws IOException {
+        send(new PgOutput.Builder('Q').cstring(sql).bytes());
+        List<List<String>> rows = new ArrayList<>();
+        ServerRefused error = null;
+        while (true) {
+            PgMessage m = read();
+            switch (m.typeChar()) {
+                case 'T', 'C', 'N', 'S', 'I' -> {
+                    // the shape of the rows is known to the caller; notices and parameter reports are not its business
+                }
+                case 'D' -> {
+                    PgMessage.Reader r = m.reader();
+                    int columns = r.int16();
+                    List<String> row = new ArrayList<>(columns);
+                    for (int i = 0; i < columns; i++) {
+                        int len = r.int32();
+                        row.add(len < 0 ? null : new String(r.bytes(len), StandardCharsets.UTF_8));
+                    }
+                    rows.add(row);
+                }
+                case 'E' -> error = refused(m);
+                case 'Z' -> {
+                    if (error != null) {
+                        throw error;
+                    }
+                    return rows;
+                }
+                default -> throw new PgProtocolException("unexpected message " + PgFrontend.describe(m.type())
+                        + " in a query's answer");
             }
         }
     }
@@ -263,18 +320,6 @@ final class PgUpstream implements AutoCloseable {
         b[4] = (byte) len;
         System.arraycopy(m.body(), 0, b, 5, m.body().length);
         return b;
-    }
-
-    private static String md5(String role, String password, byte[] salt) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("MD5");
-            String inner = HexFormat.of().formatHex(md.digest((password + role).getBytes(StandardCharsets.UTF_8)));
-            md.update(inner.getBytes(StandardCharsets.US_ASCII));
-            md.update(salt);
-            return "md5" + HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** Sends a CancelRequest for this server session over a connection of its own, as the protocol wants. */

@@ -1,6 +1,8 @@
 package dev.portcullis.bastion.db;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,11 +23,26 @@ import dev.portcullis.recording.event.QueryEvent;
 final class QueryLog {
 
     static final String REDACTED = "[redacted]";
+    /** A statement is kept (and recorded) whole up to this; a longer one as its start, its length and its SHA-256. */
     static final int MAX_QUERY_CHARS = 1024 * 1024;
     static final int MAX_PARAMETER_CHARS = 1024;
+    /**
+     * All the text one session's log holds at once (prepared statements, portals' parameters, statements waiting for
+     * their answer). Beyond it, text is kept as {@link #OVER_BUDGET_PREFIX} characters, its length and its SHA-256,
+     * so that no client can make the bastion hold more than this, whatever it prepares.
+     */
+    static final long SESSION_BUDGET_CHARS = 16L * 1024 * 1024;
+    static final int OVER_BUDGET_PREFIX = 256;
     /** More statements and portals than a real client keeps; beyond, the client is broken or hostile. */
-    static final int MAX_NAMES = 100_000;
+    static final int MAX_NAMES = 10_000;
     static final int MAX_IN_FLIGHT = 100_000;
+    /** The functions libpq calls through the fast path (large objects), by their fixed OIDs, for the recording. */
+    private static final Map<Integer, String> FAST_PATH_NAMES = Map.ofEntries(Map.entry(715, "lo_create"),
+            Map.entry(952, "lo_open"), Map.entry(953, "lo_close"), Map.entry(954, "loread"), Map.entry(955, "lowrite"),
+            Map.entry(956, "lo_lseek"), Map.entry(957, "lo_creat"), Map.entry(958, "lo_tell"),
+            Map.entry(964, "lo_unlink"),
+            Map.entry(1004, "lo_truncate"), Map.entry(3170, "lo_lseek64"), Map.entry(3171, "lo_tell64"),
+            Map.entry(3172, "lo_truncate64"));
     private static final Pattern PASSWORD_WORD = Pattern.compile("(?i)password");
     private static final Pattern PASSWORD_LITERAL =
             Pattern.compile("(?i)(\\bpassword\\s+)(?:E'(?:[^'\\\\]|''|\\\\.)*'|'(?:[^']|'')*'|\\$([A-Za-z_]*)\\$.*?\\$\\2\\$)", Pattern.DOTALL);
@@ -38,6 +55,8 @@ final class QueryLog {
         final List<String> parameters;
         final long startedNanos = System.nanoTime();
         final StringBuilder tags = new StringBuilder();
+        /** Characters of this entry's own text charged to the session's budget. */
+        long charged;
         Long rows;
         String sqlState;
         String error;
@@ -49,12 +68,17 @@ final class QueryLog {
         }
     }
 
-    private record Portal(String query, List<String> parameters) {
+    /** Text as kept, and how many characters of it are charged to the budget. */
+    private record Kept(String text, long charged) {
+    }
+
+    private record Portal(String query, List<String> parameters, long charged) {
     }
 
     private final String database;
     private final boolean recordParameters;
-    private final Map<String, String> statements = new HashMap<>();
+    private final Map<String, Kept> statements = new HashMap<>();
+    private long used;
     private final Map<String, Portal> portals = new HashMap<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     /** The query of the statement refused at the proxy, by the substitute that was sent in its place. */
@@ -68,7 +92,11 @@ final class QueryLog {
     // ---- what the client asked
 
     synchronized void query(String sql) throws PgProtocolException {
-        add(new Pending(Kind.SIMPLE, sql, null));
+        String original = substitutes.remove(sql);
+        Kept kept = keep(original != null ? original : sql);
+        Pending p = new Pending(Kind.SIMPLE, kept.text(), null);
+        p.charged = kept.charged();
+        add(p);
     }
 
     /** A statement the proxy refused: {@code sent} went to the server instead and fails there, in order. */
@@ -81,16 +109,46 @@ final class QueryLog {
             throw new PgProtocolException("too many prepared statements");
         }
         String original = substitutes.remove(parse.query());
-        statements.put(parse.statement(), original != null ? original : parse.query());
+        Kept old = statements.remove(parse.statement());
+        if (old != null) {
+            used -= old.charged();
+        }
+        statements.put(parse.statement(), keep(original != null ? original : parse.query()));
     }
 
     synchronized void bind(PgFrontend.Bind bind) throws PgProtocolException {
         if (portals.size() >= MAX_NAMES && !portals.containsKey(bind.portal())) {
             throw new PgProtocolException("too many portals");
         }
-        String sql = statements.get(bind.statement());
-        portals.put(bind.portal(), new Portal(sql != null ? sql : "(prepared statement '" + bind.statement() + "' not seen by the proxy)",
-                render(bind)));
+        Kept sql = statements.get(bind.statement());
+        Portal old = portals.remove(bind.portal());
+        if (old != null) {
+            used -= old.charged();
+        }
+        List<String> parameters = render(bind.values(), bind::format);
+        long size = size(parameters);
+        long charged = size;
+        if (size > 0 && !fits(size)) {
+            parameters = List.of(summary(parameters));
+            charged = 0;
+        }
+        used += charged;
+        portals.put(bind.portal(), new Portal(sql != null ? sql.text()
+                : "(prepared statement '" + bind.statement() + "' not seen by the proxy)", parameters, charged));
+    }
+
+    /** A Bind the proxy refused: recorded as a statement that was not executed, with the reason. */
+    synchronized void refusedBind(PgFrontend.Bind bind, String why) throws PgProtocolException {
+        Kept sql = statements.get(bind.statement());
+        List<String> parameters = render(bind.values(), bind::format);
+        if (parameters != null && !fits(size(parameters))) {
+            parameters = List.of(summary(parameters));
+        }
+        Pending p = new Pending(Kind.EXTENDED, sql != null ? sql.text() : "(prepared statement '" + bind.statement()
+                + "' not seen by the proxy)", parameters);
+        p.sqlState = "25006";
+        p.error = "refused by the proxy: " + why;
+        add(p);
     }
 
     synchronized void execute(PgFrontend.Execute execute) throws PgProtocolException {
@@ -102,14 +160,33 @@ final class QueryLog {
 
     synchronized void close(PgFrontend.Close close) {
         if (close.kind() == 'S') {
-            statements.remove(close.name());
+            Kept old = statements.remove(close.name());
+            used -= old == null ? 0 : old.charged();
         } else {
-            portals.remove(close.name());
+            Portal old = portals.remove(close.name());
+            used -= old == null ? 0 : old.charged();
         }
     }
 
-    synchronized void functionCall() throws PgProtocolException {
-        add(new Pending(Kind.FUNCTION, "(fast-path function call)", null));
+    synchronized void functionCall(PgFrontend.FunctionCall call) throws PgProtocolException {
+        add(fastPath(call));
+    }
+
+    synchronized void refusedFunctionCall(PgFrontend.FunctionCall call, String why) throws PgProtocolException {
+        Pending p = fastPath(call);
+        p.sqlState = "25006";
+        p.error = "refused by the proxy: " + why;
+        add(p);
+    }
+
+    private Pending fastPath(PgFrontend.FunctionCall call) {
+        String name = FAST_PATH_NAMES.get(call.function());
+        List<String> arguments = render(call.arguments(), call::format);
+        if (arguments != null && !fits(size(arguments))) {
+            arguments = List.of(summary(arguments));
+        }
+        return new Pending(Kind.FUNCTION, "(fast-path call of function OID " + Integer.toUnsignedString(call.function())
+                + (name == null ? "" : ", " + name) + ")", arguments);
     }
 
     synchronized void sync() throws PgProtocolException {
@@ -197,6 +274,11 @@ final class QueryLog {
         return pending.size();
     }
 
+    /** Characters the session's log holds against its budget now. */
+    synchronized long used() {
+        return used;
+    }
+
     private void add(Pending p) throws PgProtocolException {
         if (pending.size() >= MAX_IN_FLIGHT) {
             throw new PgProtocolException("too many statements waiting for an answer");
@@ -205,27 +287,91 @@ final class QueryLog {
     }
 
     private QueryEvent event(Pending p) {
-        String original = p.kind == Kind.SIMPLE ? substitutes.remove(p.query) : null;
-        String query = withoutPasswords(original != null ? original : p.query);
-        if (query.length() > MAX_QUERY_CHARS) {
-            query = query.substring(0, MAX_QUERY_CHARS) + "... [" + (query.length() - MAX_QUERY_CHARS) + " more characters not recorded]";
-        }
+        used -= p.charged;
+        p.charged = 0;
+        String query = withoutPasswords(p.query);
         return new QueryEvent(database, query, p.parameters, p.tags.length() == 0 ? null : p.tags.toString(), p.rows,
                 (System.nanoTime() - p.startedNanos) / 1000, p.sqlState, p.error);
     }
 
-    private List<String> render(PgFrontend.Bind bind) {
-        if (bind.values().isEmpty()) {
+    /**
+     * The text as kept: whole when it is short enough and the budget has room; otherwise its start, its length and its
+     * SHA-256, so that the recording still says exactly which statement it was.
+     */
+    private Kept keep(String text) {
+        if (text.length() <= MAX_QUERY_CHARS && fits(text.length())) {
+            used += text.length();
+            return new Kept(text, text.length());
+        }
+        if (text.length() > MAX_QUERY_CHARS && fits(MAX_QUERY_CHARS)) {
+            String kept = truncated(text, MAX_QUERY_CHARS);
+            used += kept.length();
+            return new Kept(kept, kept.length());
+        }
+        return new Kept(truncated(text, OVER_BUDGET_PREFIX), 0);
+    }
+
+    private boolean fits(long chars) {
+        return used + chars <= SESSION_BUDGET_CHARS;
+    }
+
+    /** The start of a statement, then a notice with its whole length and SHA-256 (of its UTF-8 bytes). */
+    static String truncated(String text, int keep) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        int end = Math.min(keep, text.length());
+        if (end > 0 && Character.isHighSurrogate(text.charAt(end - 1))) {
+            end--;
+        }
+        String start = text.substring(0, end);
+        int password = start.toLowerCase(java.util.Locale.ROOT).lastIndexOf("password");
+        if (password >= 0) {
+            // the cut may fall inside a password literal, which the redaction would then not recognise
+            start = start.substring(0, password + "password".length());
+        }
+        start = withoutPasswords(start);
+        return start + "... [truncated: " + bytes.length + " bytes in all, sha256 " + sha256(bytes) + "]";
+    }
+
+    private static String summary(List<String> parameters) {
+        StringBuilder all = new StringBuilder();
+        for (String p : parameters) {
+            all.append(p == null ? "-1:" : p.length() + ":" + p);
+        }
+        byte[] bytes = all.toString().getBytes(StandardCharsets.UTF_8);
+        return "[" + parameters.size() + " parameter values not kept: over the session's budget; " + bytes.length
+                + " bytes, sha256 " + sha256(bytes) + "]";
+    }
+
+    private static long size(List<String> parameters) {
+        long n = 0;
+        if (parameters != null) {
+            for (String p : parameters) {
+                n += p == null ? 0 : p.length();
+            }
+        }
+        return n;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<String> render(List<byte[]> values, java.util.function.IntUnaryOperator format) {
+        if (values.isEmpty()) {
             return null;
         }
-        List<String> out = new ArrayList<>(bind.values().size());
-        for (int i = 0; i < bind.values().size(); i++) {
-            byte[] v = bind.values().get(i);
+        List<String> out = new ArrayList<>(values.size());
+        for (int i = 0; i < values.size(); i++) {
+            byte[] v = values.get(i);
             if (!recordParameters) {
                 out.add(REDACTED);
             } else if (v == null) {
                 out.add(null);
-            } else if (bind.format(i) == 0) {
+            } else if (format.applyAsInt(i) == 0) {
                 String text = new String(v, StandardCharsets.UTF_8);
                 out.add(text.length() > MAX_PARAMETER_CHARS ? text.substring(0, MAX_PARAMETER_CHARS) + "... [" + v.length + " bytes]" : text);
             } else {

@@ -1,12 +1,19 @@
 package dev.portcullis.bastion.db;
 
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Under a read-only grant the proxy starts the server session with {@code default_transaction_read_only=on}, so
- * PostgreSQL itself refuses every write. What remains is a statement that takes the session out of that mode, and
- * this guard finds those before they are sent: {@code BEGIN/START TRANSACTION/SET TRANSACTION ... READ WRITE},
+ * Defence in depth under a read-only grant: what keeps such a grant from writing is the role's own privileges, checked
+ * at every login ({@link ReadOnlyRoleCheck}); dynamic SQL can always be built where no lexer sees it. The proxy also
+ * starts the server session with {@code default_transaction_read_only=on}, and this guard refuses what would take
+ * the session out of that mode, run SQL it cannot read, or make the server lex differently from it: {@code DO},
+ * {@code CALL}, functions that run SQL text or write files and large objects ({@code query_to_xml}, {@code ts_stat},
+ * {@code dblink*}, {@code lo_import}...), {@code COPY ... PROGRAM}, writes to {@code pg_settings}, {@code SET ROLE},
+ * {@code SET SESSION AUTHORIZATION}, {@code SET NAMES}, any change of {@code client_encoding} or
+ * {@code standard_conforming_strings}, and Bind parameter values that say any of these ({@link #valueRefusal}).
+ * Also: {@code BEGIN/START TRANSACTION/SET TRANSACTION ... READ WRITE},
  * {@code SET SESSION CHARACTERISTICS ... READ WRITE}, any mention of {@code transaction_read_only} or
  * {@code default_transaction_read_only} outside {@code SHOW}, {@code set_config(...)}, and Unicode-escaped names or
  * strings ({@code U&"..."}) that could spell them. Comments, string literals, quoted identifiers and dollar quotes are
@@ -19,25 +26,47 @@ public final class ReadOnlyGuard {
 
     private static final int MAX_DEPTH = 8;
     private static final Pattern READ_WRITE = Pattern.compile("\\bread\\s+write\\b");
+    /** Functions that run SQL given as text, where this guard cannot see it, or that write files and large objects. */
+    private static final Set<String> FUNCTIONS = Set.of("set_config", "query_to_xml", "query_to_xmlschema",
+            "query_to_xml_and_xmlschema", "ts_stat", "lo_import", "lo_export", "lo_create", "lo_creat", "lo_from_bytea",
+            "lowrite", "lo_put", "lo_unlink", "lo_truncate", "lo_truncate64", "pg_file_write");
+    /** Settings that change how the server lexes what the client sends, which this guard must lex the same way. */
+    private static final Set<String> LEXING_SETTINGS = Set.of("client_encoding", "standard_conforming_strings",
+            "backslash_quote");
+    private static final Set<String> WRITE_VERBS = Set.of("insert", "update", "delete", "merge");
 
     private ReadOnlyGuard() {
     }
 
     /** Why the statement is refused under a read-only grant, or null when it may be sent. */
     public static String refusal(String sql) {
-        return new Scan(sql, 0).run();
+        return new Scan(sql, 0, true).run();
+    }
+
+    /**
+     * Why a parameter value (of a Bind) is refused under a read-only grant, or null. A value is data, but it can reach
+     * a function that runs it as SQL, so the words that are refused anywhere in a statement are refused in it too; the
+     * rules about a statement's first word (DO, CALL, SET) are not applied to data.
+     */
+    public static String valueRefusal(String value) {
+        String why = new Scan(value, 0, false).run();
+        return why == null ? null : "a parameter value: " + why;
     }
 
     private static final class Scan {
         private final String s;
         private final int depth;
         private int i;
+        private final boolean statement;
         private String previousWord;
         private String firstWord;
+        private boolean writeVerb;
+        private boolean settingsView;
 
-        Scan(String s, int depth) {
+        Scan(String s, int depth, boolean statement) {
             this.s = s;
             this.depth = depth;
+            this.statement = statement;
         }
 
         String run() {
@@ -95,8 +124,26 @@ public final class ReadOnlyGuard {
             if ("write".equals(lower) && "read".equals(previousWord)) {
                 return "READ WRITE is not allowed under a read-only grant";
             }
-            if ("set_config".equals(lower)) {
-                return "set_config() is not allowed under a read-only grant";
+            if (FUNCTIONS.contains(lower) || lower.startsWith("dblink")) {
+                return lower + "() is not allowed under a read-only grant";
+            }
+            if (statement && ("do".equals(firstWord) || "call".equals(firstWord)) && lower.equals(firstWord)) {
+                return lower.toUpperCase(Locale.ROOT) + " is not allowed under a read-only grant";
+            }
+            if (statement && "copy".equals(firstWord) && "program".equals(lower)) {
+                return "COPY ... PROGRAM is not allowed under a read-only grant";
+            }
+            if (statement && "set".equals(firstWord) && ("role".equals(lower) || "authorization".equals(lower)
+                    || "names".equals(lower)) && Set.of("set", "local", "session").contains(previousWord)) {
+                return "SET " + lower.toUpperCase(Locale.ROOT) + " is not allowed under a read-only grant";
+            }
+            if (LEXING_SETTINGS.contains(lower) && !"show".equals(firstWord)) {
+                return "changing " + lower + " is not allowed under a read-only grant";
+            }
+            writeVerb |= WRITE_VERBS.contains(lower);
+            settingsView |= "pg_settings".equals(lower);
+            if (writeVerb && settingsView) {
+                return "writing to pg_settings is not allowed under a read-only grant";
             }
             String mode = mentionsMode(lower);
             previousWord = lower;
@@ -201,7 +248,7 @@ public final class ReadOnlyGuard {
             if (depth >= MAX_DEPTH) {
                 return "dollar quotes nested too deeply to check";
             }
-            return new Scan(body, depth + 1).run();
+            return new Scan(body, depth + 1, statement).run();
         }
     }
 }

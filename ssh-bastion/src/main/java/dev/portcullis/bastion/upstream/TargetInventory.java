@@ -146,13 +146,16 @@ public final class TargetInventory {
      * <pre>
      * databases:
      *   prod-db:
-     *     address: 10.0.0.7:5432          # optional; otherwise the address in the broker's policy
+     *     address: 10.0.0.7:5432          # required: the server's address comes from here only, never from the policy
      *     database: orders                # optional; otherwise the policy's database name
      *     roles:
-     *       app_readonly: {passwordFile: /etc/portcullis/db/prod-db-app_readonly}
+     *       app_readonly: {passwordFile: /etc/portcullis/db/prod-db-app_readonly, readOnly: true}
+     *       app_admin: {passwordFile: /etc/portcullis/db/prod-db-app_admin}
      *     tls: {mode: verify-full, ca: /etc/portcullis/db/prod-db-ca.pem}   # optional; or tls: verify-full (JDK trust
      *                                     # store), or tls: off (the default: for a server on the bastion's own host)
      * </pre>
+     * Only a role marked {@code readOnly: true} can serve a read grant, and the proxy checks at every such login that
+     * the server gives it no privilege that could write ({@code db.ReadOnlyRoleCheck}).
      */
     private static Map<String, DatabaseTarget> loadDatabases(Map<?, ?> entries, List<String> problems) {
         Map<String, DatabaseTarget> result = new LinkedHashMap<>();
@@ -168,15 +171,21 @@ public final class TargetInventory {
                 }
             }
             Map<String, String> passwords = new LinkedHashMap<>();
+            Set<String> readOnlyRoles = new java.util.LinkedHashSet<>();
             if (!(t.get("roles") instanceof Map<?, ?> roles) || roles.isEmpty()) {
                 problems.add("databases." + name + ": roles is required (role: {passwordFile: FILE})");
             } else {
                 for (Map.Entry<?, ?> r : roles.entrySet()) {
                     String role = String.valueOf(r.getKey());
                     if (!(r.getValue() instanceof Map<?, ?> roleMap) || !(roleMap.get("passwordFile") instanceof String path)
-                            || roleMap.size() != 1) {
-                        problems.add("databases." + name + ".roles." + role + ": expected {passwordFile: FILE}");
+                            || !Set.of("passwordFile", "readOnly").containsAll(roleMap.keySet())
+                            || (roleMap.containsKey("readOnly") && !(roleMap.get("readOnly") instanceof Boolean))) {
+                        problems.add("databases." + name + ".roles." + role + ": expected {passwordFile: FILE} or "
+                                + "{passwordFile: FILE, readOnly: true}");
                         continue;
+                    }
+                    if (Boolean.TRUE.equals(roleMap.get("readOnly"))) {
+                        readOnlyRoles.add(role);
                     }
                     try {
                         String password = Files.readString(Path.of(path)).strip();
@@ -191,9 +200,16 @@ public final class TargetInventory {
                 }
             }
             Address address = Address.of(t.get("address"), 5432, "databases." + name, problems);
+            if (!t.containsKey("address")) {
+                // the broker's policy may not point the proxy, and the role's password, at a server of its choosing
+                problems.add("databases." + name + ": address is required (host:port of the PostgreSQL server)");
+            }
             String database = t.get("database") instanceof String d ? d : null;
             UpstreamTls tls = upstreamTls(t.get("tls"), "databases." + name + ".tls", problems);
-            result.put(name, new DatabaseTarget(name, address.host(), address.port(), database, passwords, tls));
+            if (address.host() != null) {
+                result.put(name, new DatabaseTarget(name, address.host(), address.port(), database, passwords,
+                        readOnlyRoles, tls));
+            }
         }
         return result;
     }

@@ -4,6 +4,9 @@ import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 
+import org.junit.jupiter.api.AfterAll;
+
+import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
@@ -18,6 +21,15 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 class PgParserFuzzTest {
 
     private static final int LIMIT = 64 * 1024;
+
+    /**
+     * Jazzer's hooks stay in the JVM after the fuzz test; its network sanitizer would take any later test class that
+     * opens a socket (as the proxy's tests do) for a finding and end the test JVM. The parser never opens one.
+     */
+    @AfterAll
+    static void networkForTheTestsThatFollow() {
+        BugDetectors.allowNetworkConnections();
+    }
 
     @FuzzTest(maxDuration = "20s")
     void clientBytesNeverBreakTheProxyOtherThanAsAProtocolError(FuzzedDataProvider data) {
