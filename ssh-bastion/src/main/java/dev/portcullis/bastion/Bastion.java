@@ -235,6 +235,11 @@ public final class Bastion implements AutoCloseable {
         return server.activeSessions();
     }
 
+    /** The people logged in over SSH right now, one entry per connection. */
+    public List<String> connectedPeople() {
+        return server.connectedPeople();
+    }
+
     @Override
     public void close() {
         for (AutoCloseable c : closeables) {

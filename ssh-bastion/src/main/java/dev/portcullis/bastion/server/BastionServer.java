@@ -103,6 +103,13 @@ public final class BastionServer implements AutoCloseable {
                 }));
         server.addSessionListener(new SessionListener() {
             @Override
+            public void sessionEvent(Session session, Event event) {
+                if (event == Event.Authenticated && session instanceof org.apache.sshd.server.session.ServerSession s) {
+                    CertificateAuthenticator.authenticated(s);
+                }
+            }
+
+            @Override
             public void sessionClosed(Session session) {
                 Connection connection = Connection.of(session);
                 if (connection != null) {
@@ -151,6 +158,12 @@ public final class BastionServer implements AutoCloseable {
 
     public int activeSessions() {
         return server.getActiveSessions().size();
+    }
+
+    /** The people of the connections that have logged in, one entry per connection. */
+    public List<String> connectedPeople() {
+        return server.getActiveSessions().stream().map(Connection::of).filter(java.util.Objects::nonNull)
+                .map(Connection::person).toList();
     }
 
     @Override
