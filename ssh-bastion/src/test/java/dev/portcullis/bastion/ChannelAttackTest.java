@@ -29,6 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.portcullis.bastion.upstream.TargetInventory;
+import dev.portcullis.recording.event.FileOperationEvent;
+import dev.portcullis.recording.event.FileOperationEvent.Operation;
 import dev.portcullis.recording.event.FileProtocol;
 import dev.portcullis.recording.event.FileTransferEvent;
 import dev.portcullis.recording.event.StructuredEvent;
@@ -163,6 +165,41 @@ class ChannelAttackTest {
         // alice with her key still gets in, and is registered once logged in
         Result r = Commands.run(f.ssh(alice, f.destination(), "echo in"));
         assertThat(r.out()).as(r.err()).isEqualTo("in\n");
+    }
+
+    /**
+     * F12: file-tree changes OpenSSH's sftp makes through extensions (posix-rename, hardlink, copy-data, lsetstat) and
+     * FSETSTAT are recorded with their paths.
+     */
+    @Test
+    void sftpChangesMadeThroughExtensionsAreRecorded() throws Exception {
+        f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
+        String base = "/tmp/portcullis-" + UUID.randomUUID();
+        Path local = f.dir.resolve("f12.txt");
+        Files.writeString(local, "some content\n");
+        Path batch = f.dir.resolve("f12-batch");
+        Files.writeString(batch, String.join("\n",
+                "put -p " + local + " " + base + "-a", // -p: FSETSTAT on the open handle
+                "rename " + base + "-a " + base + "-b", // posix-rename@openssh.com
+                "ln " + base + "-b " + base + "-c", // hardlink@openssh.com
+                "chmod -h 600 " + base + "-c", // lsetstat@openssh.com
+                "cp " + base + "-b " + base + "-d", // copy-data
+                "rm " + base + "-b", "rm " + base + "-c", "rm " + base + "-d", ""));
+        List<String> sftp = new ArrayList<>(f.ssh(alice, f.destination()));
+        sftp.set(0, "sftp");
+        sftp.set(sftp.indexOf("-p"), "-P");
+        sftp.addAll(1, List.of("-b", batch.toString()));
+        Result r = Commands.run(sftp);
+        assertThat(r.exit()).as(r.err()).isZero();
+        SessionIndex.Opened opened = f.index.lastOpened();
+        f.index.awaitClosed(opened.sessionId());
+        List<StructuredEvent> events = events(RecordingReader.open(f.storage, opened.recordingId()));
+        assertThat(events).contains(
+                new FileOperationEvent(FileProtocol.SFTP, Operation.SETSTAT, base + "-a", null),
+                new FileOperationEvent(FileProtocol.SFTP, Operation.RENAME, base + "-a", base + "-b"),
+                new FileOperationEvent(FileProtocol.SFTP, Operation.HARDLINK, base + "-b", base + "-c"),
+                new FileOperationEvent(FileProtocol.SFTP, Operation.SETSTAT, base + "-c", null),
+                new FileOperationEvent(FileProtocol.SFTP, Operation.COPY, base + "-b", base + "-d"));
     }
 
     static List<StructuredEvent> events(RecordingReader reader) throws IOException {
