@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import dev.portcullis.bastion.server.ChannelLimits;
+
 /**
  * How a bastion process is set up. Read from environment variables by {@link #fromEnvironment(Map)} so that the
  * same settings work for systemd units, containers and tests; secrets are only ever read from the environment.
@@ -24,6 +26,7 @@ import java.util.Objects;
  * @param databaseTls     required (default), preferred (offered, not required) or off (loopback tests only)
  * @param databaseTlsCert the proxy's certificate chain (PEM); null: a self-signed one made in the state directory
  * @param databaseTlsKey  its PKCS#8 private key (PEM)
+ * @param channelLimits   channels per SSH connection, the pool that opens them, the back-off after refusals
  */
 public record BastionSettings(
         String listenHost,
@@ -44,9 +47,11 @@ public record BastionSettings(
         int databasePort,
         String databaseTls,
         Path databaseTlsCert,
-        Path databaseTlsKey) {
+        Path databaseTlsKey,
+        ChannelLimits.Settings channelLimits) {
 
     public BastionSettings {
+        Objects.requireNonNull(channelLimits, "channelLimits");
         Objects.requireNonNull(listenHost, "listenHost");
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(recordingsDir, "recordingsDir");
@@ -121,7 +126,26 @@ public record BastionSettings(
                 dbPort,
                 env.getOrDefault("PORTCULLIS_DB_TLS", "required"),
                 dbCert == null ? null : Path.of(dbCert),
-                dbKey == null ? null : Path.of(dbKey));
+                dbKey == null ? null : Path.of(dbKey),
+                channelLimits(env));
+    }
+
+    private static ChannelLimits.Settings channelLimits(Map<String, String> env) {
+        ChannelLimits.Settings d = ChannelLimits.Settings.defaults();
+        int threads = number(env, "PORTCULLIS_BASTION_OPENING_THREADS", d.openingThreads());
+        return new ChannelLimits.Settings(number(env, "PORTCULLIS_BASTION_MAX_CHANNELS", d.maxOpen()),
+                number(env, "PORTCULLIS_BASTION_MAX_CHANNEL_OPENS_PER_MINUTE", d.maxOpensPerMinute()), threads,
+                Math.max(d.openingQueue(), 16 * threads),
+                Duration.ofSeconds(number(env, "PORTCULLIS_BASTION_REFUSAL_BACKOFF_SECONDS", (int) d.refusalBackoff().toSeconds())));
+    }
+
+    private static int number(Map<String, String> env, String name, int fallback) {
+        String text = env.get(name);
+        try {
+            return text == null ? fallback : Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, not '" + text + "'");
+        }
     }
 
     private static String required(Map<String, String> env, String name, StringBuilder missing) {

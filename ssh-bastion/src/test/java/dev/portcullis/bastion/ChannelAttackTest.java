@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.portcullis.bastion.server.ChannelLimits;
 import dev.portcullis.bastion.upstream.TargetInventory;
 import dev.portcullis.recording.event.FileOperationEvent;
 import dev.portcullis.recording.event.FileOperationEvent.Operation;
@@ -52,7 +53,10 @@ class ChannelAttackTest {
 
     @BeforeAll
     static void start() throws IOException {
-        f = new BastionFixture(dir);
+        // the defaults, with a back-off long enough that a slow machine cannot outlast it between two attempts
+        ChannelLimits.Settings d = ChannelLimits.Settings.defaults();
+        f = new BastionFixture(dir, null, new ChannelLimits.Settings(d.maxOpen(), d.maxOpensPerMinute(), d.openingThreads(),
+                d.openingQueue(), Duration.ofMinutes(5)));
         alice = f.person("alice");
     }
 
@@ -200,6 +204,95 @@ class ChannelAttackTest {
                 new FileOperationEvent(FileProtocol.SFTP, Operation.HARDLINK, base + "-b", base + "-c"),
                 new FileOperationEvent(FileProtocol.SFTP, Operation.SETSTAT, base + "-c", null),
                 new FileOperationEvent(FileProtocol.SFTP, Operation.COPY, base + "-b", base + "-d"));
+    }
+
+    /** F13: one connection cannot hold more than its bound of channels; everyone else carries on meanwhile. */
+    @Test
+    void oneConnectionCannotOpenChannelsBeyondItsBound() throws Exception {
+        UUID grant = f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
+        f.grants.grant("bob", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
+        int bound = ChannelLimits.Settings.defaults().maxOpen();
+        try (SshClient client = client(); ClientSession session = login(client, "alice")) {
+            List<org.apache.sshd.client.channel.ChannelExec> open = new ArrayList<>();
+            for (int i = 0; i < bound; i++) {
+                var c = session.createExecChannel("sleep 60");
+                c.open().verify(Duration.ofSeconds(10));
+                open.add(c);
+            }
+            for (int i = 0; i < 200 && f.bastion.liveSessions().sessionsOf(grant).size() < bound; i++) {
+                Thread.sleep(50); // each channel asks the broker as its command starts
+            }
+            assertThat(f.bastion.liveSessions().sessionsOf(grant)).hasSize(bound);
+            int asked = f.grants.asks.get();
+            for (int i = 0; i < 20; i++) {
+                var extra = session.createExecChannel("echo should-not-run");
+                assertThatThrownBy(() -> extra.open().verify(Duration.ofSeconds(10)))
+                        .hasMessageContaining("this connection already has " + bound + " channels open");
+            }
+            // bob's session works while alice's connection is full
+            Result bob = Commands.run(f.ssh(f.person("bob"), f.destination(), "echo bob-ok"));
+            assertThat(bob.out()).as(bob.err()).isEqualTo("bob-ok\n");
+            assertThat(f.grants.asks.get() - asked).as("refused channels ask the broker nothing; bob's asked once").isEqualTo(1);
+            // a channel that closes makes room for another
+            open.get(0).close(false).await(Duration.ofSeconds(10));
+            boolean reopened = false;
+            for (int i = 0; i < 50 && !reopened; i++) {
+                var again = session.createExecChannel("echo again");
+                try {
+                    again.open().verify(Duration.ofSeconds(10));
+                    reopened = true;
+                } catch (IOException e) {
+                    Thread.sleep(100); // the bastion has not seen the close yet
+                }
+            }
+            assertThat(reopened).isTrue();
+        }
+    }
+
+    /** F13: someone without a grant opening channels over and over costs a few broker calls, not one per channel. */
+    @Test
+    void repeatedRefusalsOfOnePersonAreAnsweredWithoutTheBroker() throws Exception {
+        Path mallory = f.person("mallory");
+        int before = f.grants.asks.get();
+        for (int i = 0; i < 6; i++) {
+            Result r = Commands.run(f.ssh(mallory, f.destination(), "true"));
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.err()).contains("portcullis: no active grant for " + f.sshd.login() + "@web");
+        }
+        assertThat(f.grants.asks.get() - before).as("asked until refused three times, then answered from memory").isEqualTo(3);
+        // another ask of the same person still reaches the broker (a person-wide bound is in RefusalBackoffTest)
+        Result other = Commands.run(f.ssh(mallory, "l2+web", "true"));
+        assertThat(other.err()).contains("portcullis: no active grant for l2@web");
+        assertThat(f.grants.asks.get() - before).isEqualTo(4);
+        // others are asked about as ever
+        f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
+        assertThat(Commands.run(f.ssh(alice, f.destination(), "echo alice-ok")).out()).isEqualTo("alice-ok\n");
+    }
+
+    private static SshClient client() {
+        SshClient client = SshClient.setUpDefaultClient();
+        client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+        // the bastion's host certificate names the target, not 127.0.0.1: not what these tests are about
+        org.apache.sshd.core.CoreModuleProperties.ABORT_ON_INVALID_CERTIFICATE.set(client, false);
+        client.start();
+        return client;
+    }
+
+    /** A MINA client logged in as the person with an ECDSA key and a certificate from the user CA. */
+    private static ClientSession login(SshClient client, String person) throws Exception {
+        Path key = f.dir.resolve(person + "_mina");
+        if (!Files.exists(key)) {
+            Commands.run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", key.toString()));
+            Commands.run(List.of("ssh-keygen", "-q", "-s", f.dir.resolve("user_ca").toString(), "-I", person + "-mina", "-n", person,
+                    "-V", "-5m:+1h", key + ".pub"));
+        }
+        PublicKey certificate = TargetInventory.parsePublicKey(Files.readString(Path.of(key + "-cert.pub")));
+        KeyPair pair = new org.apache.sshd.common.keyprovider.FileKeyPairProvider(key).loadKeys(null).iterator().next();
+        ClientSession session = client.connect(f.destination(), "127.0.0.1", f.bastion.port()).verify(Duration.ofSeconds(10))
+                .getSession();
+        session.addPublicKeyIdentity(new KeyPair(certificate, pair.getPrivate()));
+        session.auth().verify(Duration.ofSeconds(10));
+        return session;
     }
 
     static List<StructuredEvent> events(RecordingReader reader) throws IOException {

@@ -75,8 +75,11 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
     private volatile ClientChannel upstream;
     private volatile SessionLedger.LastWords beforeClose;
 
-    ProxiedChannel(SessionServices services, Kind kind, String command) {
+    private final ChannelLimits limits;
+
+    ProxiedChannel(SessionServices services, ChannelLimits limits, Kind kind, String command) {
         this.services = services;
+        this.limits = limits;
         this.kind = kind;
         this.command = command;
         this.ledger = new SessionLedger(services, this);
@@ -121,7 +124,11 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
     public void start(ChannelSession channel, Environment env) {
         this.channel = channel;
         this.env = env;
-        services.setup().execute(this::open);
+        try {
+            limits.opening().execute(this::open);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            refuse(ChannelLimits.BUSY);
+        }
     }
 
     @Override
