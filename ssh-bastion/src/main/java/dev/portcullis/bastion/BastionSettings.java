@@ -136,7 +136,8 @@ public record BastionSettings(
         return new ChannelLimits.Settings(number(env, "PORTCULLIS_BASTION_MAX_CHANNELS", d.maxOpen()),
                 number(env, "PORTCULLIS_BASTION_MAX_CHANNEL_OPENS_PER_MINUTE", d.maxOpensPerMinute()), threads,
                 Math.max(d.openingQueue(), 16 * threads),
-                Duration.ofSeconds(number(env, "PORTCULLIS_BASTION_REFUSAL_BACKOFF_SECONDS", (int) d.refusalBackoff().toSeconds())));
+                Duration.ofSeconds(number(env, "PORTCULLIS_BASTION_REFUSAL_BACKOFF_SECONDS",
+                        (int) d.refusalBackoff().toSeconds())));
     }
 
     private static int number(Map<String, String> env, String name, int fallback) {

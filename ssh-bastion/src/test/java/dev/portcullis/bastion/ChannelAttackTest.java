@@ -55,8 +55,8 @@ class ChannelAttackTest {
     static void start() throws IOException {
         // the defaults, with a back-off long enough that a slow machine cannot outlast it between two attempts
         ChannelLimits.Settings d = ChannelLimits.Settings.defaults();
-        f = new BastionFixture(dir, null, new ChannelLimits.Settings(d.maxOpen(), d.maxOpensPerMinute(), d.openingThreads(),
-                d.openingQueue(), Duration.ofMinutes(5)));
+        f = new BastionFixture(dir, null, new ChannelLimits.Settings(d.maxOpen(), d.maxOpensPerMinute(),
+                d.openingThreads(), d.openingQueue(), Duration.ofMinutes(5)));
         alice = f.person("alice");
     }
 
@@ -107,7 +107,8 @@ class ChannelAttackTest {
         SessionIndex.Opened opened = f.index.lastOpened();
         f.index.awaitClosed(opened.sessionId());
         RecordingReader reader = RecordingReader.open(f.storage, opened.recordingId());
-        assertThat(events(reader)).contains(new FileTransferEvent(FileProtocol.SCP, FileTransferEvent.Direction.DOWNLOAD, remote, 13));
+        assertThat(events(reader))
+                .contains(new FileTransferEvent(FileProtocol.SCP, FileTransferEvent.Direction.DOWNLOAD, remote, 13));
         assertThat(reader.searchOutput("file content")).as("content is not terminal output").isEmpty();
         Commands.run(f.ssh(alice, f.destination(), "rm -f " + remote));
     }
@@ -121,8 +122,8 @@ class ChannelAttackTest {
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         Path key = f.dir.resolve("alice_ecdsa");
         Commands.run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", key.toString()));
-        Commands.run(List.of("ssh-keygen", "-q", "-s", f.dir.resolve("user_ca").toString(), "-I", "alice-ecdsa", "-n", "alice",
-                "-V", "-5m:+1h", key + ".pub"));
+        Commands.run(List.of("ssh-keygen", "-q", "-s", f.dir.resolve("user_ca").toString(), "-I", "alice-ecdsa",
+                "-n", "alice", "-V", "-5m:+1h", key + ".pub"));
         PublicKey certificate = TargetInventory.parsePublicKey(Files.readString(Path.of(key + "-cert.pub")));
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
@@ -154,7 +155,8 @@ class ChannelAttackTest {
             try (ClientSession session = client.connect(f.destination(), "127.0.0.1", f.bastion.port())
                     .verify(Duration.ofSeconds(10)).getSession()) {
                 session.addPublicKeyIdentity(new KeyPair(certificate, wrong.getPrivate()));
-                assertThatThrownBy(() -> session.auth().verify(Duration.ofSeconds(10))).as("no login without the private key")
+                assertThatThrownBy(() -> session.auth().verify(Duration.ofSeconds(10)))
+                        .as("no login without the private key")
                         .hasMessageContaining("No more authentication methods available");
                 // the connection is still open: nothing of alice's may be attached to it
                 assertThat(f.bastion.connectedPeople()).doesNotContain("alice");
@@ -232,7 +234,8 @@ class ChannelAttackTest {
             // bob's session works while alice's connection is full
             Result bob = Commands.run(f.ssh(f.person("bob"), f.destination(), "echo bob-ok"));
             assertThat(bob.out()).as(bob.err()).isEqualTo("bob-ok\n");
-            assertThat(f.grants.asks.get() - asked).as("refused channels ask the broker nothing; bob's asked once").isEqualTo(1);
+            assertThat(f.grants.asks.get() - asked).as("refused channels ask the broker nothing; bob's asked once")
+                    .isEqualTo(1);
             // a channel that closes makes room for another
             open.get(0).close(false).await(Duration.ofSeconds(10));
             boolean reopened = false;
@@ -259,7 +262,8 @@ class ChannelAttackTest {
             assertThat(r.exit()).isEqualTo(1);
             assertThat(r.err()).contains("portcullis: no active grant for " + f.sshd.login() + "@web");
         }
-        assertThat(f.grants.asks.get() - before).as("asked until refused three times, then answered from memory").isEqualTo(3);
+        assertThat(f.grants.asks.get() - before).as("asked until refused three times, then answered from memory")
+                .isEqualTo(3);
         // another ask of the same person still reaches the broker (a person-wide bound is in RefusalBackoffTest)
         Result other = Commands.run(f.ssh(mallory, "l2+web", "true"));
         assertThat(other.err()).contains("portcullis: no active grant for l2@web");
@@ -283,13 +287,13 @@ class ChannelAttackTest {
         Path key = f.dir.resolve(person + "_mina");
         if (!Files.exists(key)) {
             Commands.run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", key.toString()));
-            Commands.run(List.of("ssh-keygen", "-q", "-s", f.dir.resolve("user_ca").toString(), "-I", person + "-mina", "-n", person,
-                    "-V", "-5m:+1h", key + ".pub"));
+            Commands.run(List.of("ssh-keygen", "-q", "-s", f.dir.resolve("user_ca").toString(), "-I", person + "-mina",
+                    "-n", person, "-V", "-5m:+1h", key + ".pub"));
         }
         PublicKey certificate = TargetInventory.parsePublicKey(Files.readString(Path.of(key + "-cert.pub")));
         KeyPair pair = new org.apache.sshd.common.keyprovider.FileKeyPairProvider(key).loadKeys(null).iterator().next();
-        ClientSession session = client.connect(f.destination(), "127.0.0.1", f.bastion.port()).verify(Duration.ofSeconds(10))
-                .getSession();
+        ClientSession session = client.connect(f.destination(), "127.0.0.1", f.bastion.port())
+                .verify(Duration.ofSeconds(10)).getSession();
         session.addPublicKeyIdentity(new KeyPair(certificate, pair.getPrivate()));
         session.auth().verify(Duration.ofSeconds(10));
         return session;

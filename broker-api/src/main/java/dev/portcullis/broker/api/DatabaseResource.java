@@ -88,9 +88,9 @@ public class DatabaseResource {
                 new RefusedException(Refusal.invalid("unknown_target", "target", "there is no database target named '"
                         + Input.limited(name, "target", 200) + "'")));
         DatabaseCredentialIssuer.Issued issued = issuer.issue(person.username(), target.name());
-        return Response.status(201).entity(new Dtos.DatabaseCredential(issued.username(), issued.target(), issued.credential(),
-                issued.expiresAt(), proxyHost, proxyPort, connect(proxyHost, proxyPort, target.name(), "ROLE"), SSL_ROOT_CERT,
-                caCertificate())).build();
+        return Response.status(201).entity(new Dtos.DatabaseCredential(issued.username(), issued.target(),
+                issued.credential(), issued.expiresAt(), proxyHost, proxyPort,
+                connect(proxyHost, proxyPort, target.name(), "ROLE"), SSL_ROOT_CERT, caCertificate())).build();
     }
 
     /** The target named in a JSON body ({"target": "prod-db"}); the body is optional, so plain curl -X POST works. */
@@ -102,7 +102,8 @@ public class DatabaseResource {
             com.fasterxml.jackson.databind.JsonNode target = json.readTree(body).get("target");
             return target == null || !target.isTextual() ? null : target.asText();
         } catch (java.io.IOException e) {
-            throw new RefusedException(Refusal.invalid("malformed_body", "target", "the body must be JSON like {\"target\": \"prod-db\"}"));
+            throw new RefusedException(Refusal.invalid("malformed_body", "target",
+                    "the body must be JSON like {\"target\": \"prod-db\"}"));
         }
     }
 
@@ -122,7 +123,8 @@ public class DatabaseResource {
 
     /** The libpq connection string for the proxy: the server's certificate and name are verified. */
     public static String connect(String host, int port, String target, String role) {
-        return "host=" + host + " port=" + port + " sslmode=verify-full sslrootcert=" + SSL_ROOT_CERT + " dbname=" + target
+        return "host=" + host + " port=" + port + " sslmode=verify-full sslrootcert=" + SSL_ROOT_CERT
+                + " dbname=" + target
                 + " user=" + role;
     }
 
@@ -133,7 +135,8 @@ public class DatabaseResource {
         try {
             return Files.readString(java.nio.file.Path.of(proxyCaFile.get()), StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            org.jboss.logging.Logger.getLogger(DatabaseResource.class).warnf("cannot read portcullis.db.proxy-ca-file %s: %s",
+            org.jboss.logging.Logger.getLogger(DatabaseResource.class).warnf(
+                    "cannot read portcullis.db.proxy-ca-file %s: %s",
                     proxyCaFile.get(), e.getMessage());
             return null;
         }

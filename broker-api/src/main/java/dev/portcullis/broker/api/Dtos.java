@@ -95,8 +95,9 @@ public final class Dtos {
      * in; it verifies the proxy's certificate against {@code sslRootCert}, a file holding {@code caCertificate} (PEM;
      * null when the broker is not told the proxy's CA, then ask an operator for it).
      */
-    public record DatabaseCredential(String username, String target, String password, Instant expiresAt, String proxyHost,
-                                     int proxyPort, String connect, String sslRootCert, String caCertificate) {
+    public record DatabaseCredential(String username, String target, String password, Instant expiresAt,
+                                     String proxyHost, int proxyPort, String connect, String sslRootCert,
+                                     String caCertificate) {
         @Override
         public String toString() {
             return "DatabaseCredential[" + username + ", expires " + expiresAt + "]";

@@ -118,9 +118,10 @@ public class DatabaseCredentialIssuer implements DatabaseCredentials {
         DatabaseCredentialStore.Holder h = holder.get();
         if (!target.equals(h.target())) {
             String issuedFor = h.target() == null ? "no target (issued before credentials named one)" : h.target();
-            audit.append(new AuditEvent(clock.instant(), h.username(), "db.credential.refused", "database_credential", h.username(),
-                    Map.of("target", target, "issuedFor", issuedFor)));
-            throw new OtherTargetException("this database credential of " + h.username() + " is for " + issuedFor + ", not " + target);
+            audit.append(new AuditEvent(clock.instant(), h.username(), "db.credential.refused", "database_credential",
+                    h.username(), Map.of("target", target, "issuedFor", issuedFor)));
+            throw new OtherTargetException("this database credential of " + h.username() + " is for " + issuedFor
+                    + ", not " + target);
         }
         return Optional.of(h.username());
     }

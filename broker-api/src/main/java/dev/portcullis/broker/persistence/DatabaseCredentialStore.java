@@ -26,8 +26,8 @@ public class DatabaseCredentialStore {
 
     @Transactional
     public void save(byte[] hash, String username, String target, Instant issuedAt, Instant expiresAt) {
-        em.createNativeQuery("insert into database_credential (credential_hash, username, target, issued_at, expires_at)"
-                        + " values (?1, ?2, ?3, ?4, ?5)")
+        em.createNativeQuery("insert into database_credential"
+                        + " (credential_hash, username, target, issued_at, expires_at) values (?1, ?2, ?3, ?4, ?5)")
                 .setParameter(1, hash).setParameter(2, username).setParameter(3, target).setParameter(4, issuedAt)
                 .setParameter(5, expiresAt).executeUpdate();
     }

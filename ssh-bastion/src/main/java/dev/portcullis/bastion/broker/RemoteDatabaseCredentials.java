@@ -22,7 +22,8 @@ public final class RemoteDatabaseCredentials implements DatabaseCredentials {
     public Optional<String> holderOf(String credential, String target) {
         JsonNode answer;
         try {
-            answer = broker.post("/internal/v1/db/credentials/verify", Map.of("credential", credential, "target", target));
+            answer = broker.post("/internal/v1/db/credentials/verify",
+                    Map.of("credential", credential, "target", target));
         } catch (BrokerClient.BrokerException e) {
             if (e.status() == 404 || e.status() == 422) {
                 return Optional.empty(); // unknown, expired, for another target or malformed

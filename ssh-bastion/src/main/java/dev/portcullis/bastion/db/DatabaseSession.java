@@ -269,7 +269,8 @@ final class DatabaseSession implements LiveSession, Runnable {
                 LOG.warning("database login as " + role + "@" + target + " from " + clientAddress
                         + " refused: not a valid database credential for this target");
                 refuse("28P01", "password authentication failed for user \"" + role + "\": use a database credential from the broker "
-                        + "for " + target + " (POST /api/v1/db/credentials at " + proxy.services().portalUrl() + ") as the password");
+                        + "for " + target + " (POST /api/v1/db/credentials at " + proxy.services().portalUrl()
+                        + ") as the password");
             }
             return person;
         } catch (GrantAuthority.AuthorityUnavailableException e) {

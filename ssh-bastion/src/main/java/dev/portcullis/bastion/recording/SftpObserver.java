@@ -39,7 +39,8 @@ public final class SftpObserver {
     /** Extensions that only read (OpenSSH's and the draft's); every other one is recorded. */
     private static final java.util.Set<String> READ_ONLY_EXTENSIONS = java.util.Set.of("statvfs@openssh.com",
             "fstatvfs@openssh.com", "fsync@openssh.com", "limits@openssh.com", "expand-path@openssh.com",
-            "home-directory", "users-groups-by-id@openssh.com", "check-file-name", "check-file-handle", "space-available",
+            "home-directory", "users-groups-by-id@openssh.com", "check-file-name", "check-file-handle",
+            "space-available",
             "md5-hash", "md5-hash-handle", "vendor-id", "version-select");
     /** Longest packet head kept: type, id, a handle and a path of up to PATH_MAX, with room to spare. */
     private static final int HEAD = 8 * 1024;

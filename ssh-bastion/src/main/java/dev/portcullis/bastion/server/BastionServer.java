@@ -67,9 +67,9 @@ public final class BastionServer implements AutoCloseable {
         SshServer server = SshServer.setUpDefaultServer();
         ChannelLimits limits = new ChannelLimits(options.limits(), shared.clock());
         // the SSH side remembers refusals per person, so a flood of channels without a grant costs few broker calls
-        SessionServices services = new SessionServices(new RefusalBackoff(shared.authority(), options.limits().refusalBackoff(),
-                shared.clock()), shared.index(), shared.inventory(), shared.connector(), shared.recordings(), shared.live(),
-                shared.setup(), shared.clock(), shared.portalUrl(), shared.bastionName(), shared.connectTimeout(),
+        RefusalBackoff authority = new RefusalBackoff(shared.authority(), options.limits().refusalBackoff(), shared.clock());
+        SessionServices services = new SessionServices(authority, shared.index(), shared.inventory(), shared.connector(),
+                shared.recordings(), shared.live(), shared.setup(), shared.clock(), shared.portalUrl(), shared.bastionName(), shared.connectTimeout(),
                 shared.recordingHealth());
         BastionServer bastion = new BastionServer(server, limits);
         JumpRegistry jumps = new JumpRegistry();
@@ -87,7 +87,8 @@ public final class BastionServer implements AutoCloseable {
         server.setGSSAuthenticator(null);
         server.setHostBasedAuthenticator(null);
         server.setShellFactory(channel -> new ProxiedChannel(services, limits, ProxiedChannel.Kind.SHELL, null));
-        server.setCommandFactory((channel, command) -> new ProxiedChannel(services, limits, ProxiedChannel.Kind.EXEC, command));
+        server.setCommandFactory((channel, command) ->
+                new ProxiedChannel(services, limits, ProxiedChannel.Kind.EXEC, command));
         server.setSubsystemFactories(List.of(new SubsystemFactory() {
             @Override
             public String getName() {

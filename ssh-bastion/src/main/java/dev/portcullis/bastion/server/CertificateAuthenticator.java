@@ -85,7 +85,8 @@ final class CertificateAuthenticator implements PublickeyAuthenticator {
         PublicKey signer = pending == null ? null
                 : pending.key() instanceof OpenSshCertificate cert ? cert.getCertPubKey() : pending.key();
         if (signer == null || verified == null || verified.stream().noneMatch(k -> KeyUtils.compareKeys(k, signer))) {
-            LOG.warning("login from " + address(session.getClientAddress()) + " succeeded without a matching certificate; closing it");
+            LOG.warning("login from " + address(session.getClientAddress())
+                    + " succeeded without a matching certificate; closing it");
             session.close(true);
             return;
         }

@@ -27,7 +27,8 @@ public final class ChannelLimits implements AutoCloseable {
      * @param openingQueue      channels waiting for one of those threads; beyond that, refused as busy
      * @param refusalBackoff    how long a person's refused ask is answered again from memory (see RefusalBackoff)
      */
-    public record Settings(int maxOpen, int maxOpensPerMinute, int openingThreads, int openingQueue, Duration refusalBackoff) {
+    public record Settings(int maxOpen, int maxOpensPerMinute, int openingThreads, int openingQueue,
+                           Duration refusalBackoff) {
 
         public Settings {
             if (maxOpen < 1 || maxOpensPerMinute < 1 || openingThreads < 1 || openingQueue < 1) {
@@ -60,7 +61,8 @@ public final class ChannelLimits implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         AtomicInteger n = new AtomicInteger();
-        this.opening = new ThreadPoolExecutor(settings.openingThreads(), settings.openingThreads(), 60, TimeUnit.SECONDS,
+        this.opening = new ThreadPoolExecutor(settings.openingThreads(), settings.openingThreads(),
+                60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(settings.openingQueue()), r -> {
                     Thread t = new Thread(r, "bastion-opening-" + n.incrementAndGet());
                     t.setDaemon(true);
@@ -86,10 +88,12 @@ public final class ChannelLimits implements AutoCloseable {
                 c.opened = 0;
             }
             if (c.open.get() >= settings.maxOpen()) {
-                return "this connection already has " + settings.maxOpen() + " channels open, the most a connection may";
+                return "this connection already has " + settings.maxOpen()
+                        + " channels open, the most a connection may";
             }
             if (c.opened >= settings.maxOpensPerMinute()) {
-                return "this connection opened " + settings.maxOpensPerMinute() + " channels in the last minute, the most it may;"
+                return "this connection opened " + settings.maxOpensPerMinute()
+                        + " channels in the last minute, the most it may;"
                         + " wait a minute";
             }
             c.opened++;

@@ -15,7 +15,10 @@ import dev.portcullis.workflow.port.GrantAuthority.Ask;
 import dev.portcullis.workflow.port.GrantAuthority.Refused;
 import dev.portcullis.workflow.port.GrantAuthority.Use;
 
-/** How many of a person's refused asks reach the broker: no server, a broker that refuses everyone, a clock set by hand. */
+/**
+ * How many of a person's refused asks reach the broker: no server, a broker that refuses everyone, a clock set by
+ * hand.
+ */
 class RefusalBackoffTest {
 
     private final AtomicInteger asked = new AtomicInteger();
@@ -48,7 +51,8 @@ class RefusalBackoffTest {
     @Test
     void theSameAskReachesTheBrokerThreeTimesPerBackoff() {
         for (int i = 0; i < 10; i++) {
-            assertThat(backoff.authorize(ask("mallory", "root"))).isEqualTo(new Refused("no_grant", "no active grant for root@web"));
+            assertThat(backoff.authorize(ask("mallory", "root")))
+                    .isEqualTo(new Refused("no_grant", "no active grant for root@web"));
         }
         assertThat(asked).hasValue(3);
         now = now.plusSeconds(6);
