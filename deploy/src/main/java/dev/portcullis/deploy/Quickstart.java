@@ -99,6 +99,8 @@ public final class Quickstart {
         Map<String, String> brokerEnv = new java.util.HashMap<>(demo.brokerEnvironment());
         // the connection string handed out with each database credential names the bastion's PostgreSQL proxy
         brokerEnv.put("PORTCULLIS_DB_PROXY_PORT", String.valueOf(settings.databaseProxyPort()));
+        // and hands out the proxy's self-signed certificate (made by the bastion on its first start) as its CA
+        brokerEnv.put("PORTCULLIS_DB_PROXY_CA_FILE", settings.home().resolve("bastion").resolve("db-tls.crt").toString());
         BrokerProcess broker = BrokerProcess.start(settings.repo(), settings.httpPort(), log, postgres.jdbcUrl("portcullis"), "portcullis",
                 secrets.getProperty("db.password"), keycloak, demo.policy(), brokerEnv);
 
@@ -221,11 +223,13 @@ public final class Quickstart {
                        $PORTCULLIS_URL/api/v1/requests | sed 's/.*"id":"\\([^"]*\\)".*/\\1/'); echo $db
                   erin=$(deploy/bin/token erin)
                   curl -s -X POST -H "Authorization: Bearer $erin" $PORTCULLIS_URL/api/v1/requests/$db/approve; echo
-                  # a one-hour database credential from the broker is alice's password at the proxy; every statement is recorded
-                  export PGPASSWORD=$(curl -s -X POST -H "Authorization: Bearer $alice" $PORTCULLIS_URL/api/v1/db/credentials \\
+                  # a one-hour credential for prod-db from the broker is alice's password at the proxy, whose certificate psql
+                  # verifies against the CA the broker hands out; every statement is recorded
+                  export PGPASSWORD=$(curl -s -X POST -H "Authorization: Bearer $alice" $PORTCULLIS_URL/api/v1/db/credentials?target=prod-db \\
                        | sed 's/.*"password":"\\([^"]*\\)".*/\\1/')
-                  psql "host=127.0.0.1 port=%12$d sslmode=require dbname=prod-db user=app_readonly" -c 'select * from orders'
-                  psql "host=127.0.0.1 port=%12$d sslmode=require dbname=prod-db user=app_readonly" -c "delete from orders"   # refused: read-only grant
+                  curl -s -H "Authorization: Bearer $alice" $PORTCULLIS_URL/api/v1/db/ca > portcullis-db-ca.pem
+                  psql "host=127.0.0.1 port=%12$d sslmode=verify-full sslrootcert=portcullis-db-ca.pem dbname=prod-db user=app_readonly" -c 'select * from orders'
+                  psql "host=127.0.0.1 port=%12$d sslmode=verify-full sslrootcert=portcullis-db-ca.pem dbname=prod-db user=app_readonly" -c "delete from orders"   # refused: read-only grant
                   # dave audits: the sessions, a recording (plays in asciinema), the trail and its hash chain
                   curl -s -H "Authorization: Bearer $dave" $PORTCULLIS_URL/api/v1/sessions; echo
                   curl -s -H "Authorization: Bearer $dave" "$PORTCULLIS_URL/api/v1/audit?subject=$id"; echo

@@ -80,7 +80,8 @@ class QuickstartTest {
             assertThat(said).isEqualTo("hello from " + login + "\n");
 
             // the printed database steps: erin approves read-only access, a credential from the broker, psql through the proxy
-            assertThat(printed).contains("port=" + settings.databaseProxyPort() + " sslmode=require dbname=prod-db user=app_readonly");
+            assertThat(printed).contains("port=" + settings.databaseProxyPort()
+                    + " sslmode=verify-full sslrootcert=portcullis-db-ca.pem dbname=prod-db user=app_readonly");
             assertThat(capture(quickstart::status)).contains("db proxy  up on 127.0.0.1:" + settings.databaseProxyPort());
             HttpResponse<String> dbRequest = post(settings.brokerUrl() + "/api/v1/requests", alice,
                     "{\"target\":\"prod-db\",\"login\":\"app_readonly\",\"durationMinutes\":60,\"reason\":\"check yesterday orders\"}");
@@ -88,11 +89,19 @@ class QuickstartTest {
             String dbId = dbRequest.body().substring(dbRequest.body().indexOf("\"id\":\"") + 6).substring(0, 36);
             assertThat(post(settings.brokerUrl() + "/api/v1/requests/" + dbId + "/approve", token(keycloak, "erin", password), "{}").body())
                     .contains("\"state\":\"ACTIVE\"");
-            HttpResponse<String> credential = post(settings.brokerUrl() + "/api/v1/db/credentials", alice, "{}");
+            HttpResponse<String> credential = post(settings.brokerUrl() + "/api/v1/db/credentials", alice, "{\"target\":\"prod-db\"}");
             assertThat(credential.statusCode()).as(credential.body()).isEqualTo(201);
             String pgPassword = credential.body().substring(credential.body().indexOf("\"password\":\"") + 12);
             pgPassword = pgPassword.substring(0, pgPassword.indexOf('"'));
-            String conninfo = "host=127.0.0.1 port=" + settings.databaseProxyPort() + " sslmode=require dbname=prod-db user=app_readonly";
+            // psql verifies the proxy's certificate and name against the CA the broker handed out with the credential
+            HttpResponse<String> ca = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    java.net.URI.create(settings.brokerUrl() + "/api/v1/db/ca")).header("Authorization", "Bearer " + alice).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ca.statusCode()).as(ca.body()).isEqualTo(200);
+            Path rootCert = home.resolve("portcullis-db-ca.pem");
+            Files.writeString(rootCert, ca.body());
+            String conninfo = "host=127.0.0.1 port=" + settings.databaseProxyPort() + " sslmode=verify-full sslrootcert=" + rootCert
+                    + " dbname=prod-db user=app_readonly";
             dev.portcullis.testkit.Commands.Result select = dev.portcullis.testkit.Commands.run(List.of("psql", "-X", "-A", "-t", conninfo,
                     "-c", "select count(*) from orders"), null, java.time.Duration.ofSeconds(60), java.util.Map.of("PGPASSWORD", pgPassword));
             assertThat(select.exit()).as(select.err()).isZero();

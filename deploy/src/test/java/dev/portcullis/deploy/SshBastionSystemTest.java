@@ -68,25 +68,28 @@ class SshBastionSystemTest {
         broker = stack.startBroker(DATABASE, """
                 version: 1
                 targets:
-                  - {name: prod-web-1, kind: ssh, host: 127.0.0.1, port: %d, labels: {env: prod}}
-                  - {name: prod-db, kind: postgres, host: 127.0.0.1, port: %d, database: %s}
+                  - {name: prod-web-1, kind: ssh, host: 127.0.0.1, port: %1$d, labels: {env: prod}}
+                  - {name: prod-db, kind: postgres, host: 127.0.0.1, port: %2$d, database: %3$s}
+                  - {name: staging-db, kind: postgres, host: 127.0.0.1, port: %2$d, database: %3$s}
                 rules:
                   - name: engineers-prod-ssh
                     requesters: [engineers]
                     targets: [prod-web-1]
-                    logins: [%s]
+                    logins: [%4$s]
                     maxDuration: 4h
                     reason: required
                     approvals: {required: 1, from: [sre-approvers]}
                   - name: engineers-prod-db-read
                     requesters: [engineers]
-                    targets: [prod-db]
+                    targets: [prod-db, staging-db]
                     logins: [app_readonly]
                     maxDuration: 4h
                     reason: required
                     approvals: {required: 1, from: [sre-approvers]}
                     access: read
-                """.formatted(target.port(), postgres.port(), ORDERS, target.login()), Map.of());
+                """.formatted(target.port(), postgres.port(), ORDERS, target.login()),
+                // the proxy's self-signed certificate, made by the bastion on its first start, is its CA
+                Map.of("PORTCULLIS_DB_PROXY_CA_FILE", stack.bastionState.resolve("db-tls.crt").toString()));
         stack.startBastion("""
                 databases:
                   prod-db:
@@ -190,7 +193,10 @@ class SshBastionSystemTest {
         String alice = keycloak.accessToken("alice");
         String bob = keycloak.accessToken("bob");
         String dave = keycloak.accessToken("dave");
-        String credential = call("POST", "/api/v1/db/credentials", alice, null, 201).get("password").asText();
+        JsonNode issued = call("POST", "/api/v1/db/credentials", alice, Map.of("target", "prod-db"), 201);
+        String credential = issued.get("password").asText();
+        // psql verifies the proxy's certificate and name against the CA handed out with the credential
+        Files.writeString(work.resolve("portcullis-db-ca.pem"), issued.get("caCertificate").asText());
 
         // no grant: psql shows the one line, with where to ask; a wrong password is told apart
         Commands.Result refused = psql(credential, "select 1");
@@ -204,6 +210,13 @@ class SshBastionSystemTest {
         Commands.Result select = psql(credential, "select sum(total) from orders");
         assertThat(select.exit()).as(select.err()).isZero();
         assertThat(select.out().trim()).isEqualTo("29.98");
+        // F11: a credential for another target is nobody's here, even with a grant for this one
+        String staging = call("POST", "/api/v1/db/credentials", alice, Map.of("target", "staging-db"), 201).get("password").asText();
+        Commands.Result elsewhere = psql(staging, "select 1");
+        assertThat(elsewhere.exit()).isEqualTo(2);
+        assertThat(elsewhere.err()).contains("password authentication failed for user \"app_readonly\": use a database credential"
+                + " from the broker for prod-db");
+        assertThat(call("GET", "/api/v1/audit?action=db.credential.refused", dave, null, 200).toString()).contains("staging-db");
         Commands.Result delete = psql(credential, "delete from orders");
         assertThat(delete.err()).contains("cannot execute DELETE in a read-only transaction", "read-only");
         JsonNode dbSession = awaitSession(dave, db, "CLOSED");
@@ -268,8 +281,8 @@ class SshBastionSystemTest {
     }
 
     private List<String> psqlCommand(String sql) {
-        return List.of("psql", "-X", "-A", "-t", "host=127.0.0.1 port=" + dbPort + " sslmode=require dbname=prod-db"
-                + " user=app_readonly connect_timeout=10", "-c", sql);
+        return List.of("psql", "-X", "-A", "-t", "host=127.0.0.1 port=" + dbPort + " sslmode=verify-full sslrootcert="
+                + work.resolve("portcullis-db-ca.pem") + " dbname=prod-db user=app_readonly connect_timeout=10", "-c", sql);
     }
 
     private List<String> ssh(Path knownHosts, String command) {

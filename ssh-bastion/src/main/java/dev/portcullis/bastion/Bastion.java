@@ -33,6 +33,7 @@ import dev.portcullis.bastion.broker.RemoteGrantAuthority;
 import dev.portcullis.bastion.broker.RemoteSessionIndex;
 import dev.portcullis.bastion.server.AgentRelay;
 import dev.portcullis.bastion.server.BastionServer;
+import dev.portcullis.bastion.server.ChannelLimits;
 import dev.portcullis.bastion.db.DatabaseProxy;
 import dev.portcullis.bastion.db.DbTls;
 import dev.portcullis.bastion.server.LiveSessions;
@@ -98,6 +99,11 @@ public final class Bastion implements AutoCloseable {
     }
 
     public static Bastion start(Parts parts) throws IOException {
+        return start(parts, ChannelLimits.Settings.defaults());
+    }
+
+    /** As {@link #start(Parts)}, with what one SSH connection may cost the bastion. */
+    public static Bastion start(Parts parts, ChannelLimits.Settings limits) throws IOException {
         Bastion bastion = new Bastion();
         try {
             bastion.live = new LiveSessions(parts.clock());
@@ -115,7 +121,7 @@ public final class Bastion implements AutoCloseable {
             SessionServices services = Sessions.services(parts.authority(), parts.index(), parts.inventory(), connector,
                     parts.recordings(), bastion.live, setup, parts.clock(), parts.portalUrl(), parts.bastionName(), parts.connectTimeout());
             bastion.server = Sessions.startServer(new BastionServer.Options(parts.host(), parts.port(), parts.hostKey(),
-                    parts.hostCert(), parts.userCa(), parts.plainKeys()), services, agents);
+                    parts.hostCert(), parts.userCa(), parts.plainKeys(), limits), services, agents);
             bastion.closeables.add(0, bastion.server);
             if (parts.database() != null) {
                 bastion.database = DatabaseProxy.start(parts.database(), services, parts.databaseCredentials());
@@ -166,7 +172,7 @@ public final class Bastion implements AutoCloseable {
         Bastion bastion = start(new Parts(settings.listenHost(), settings.listenPort(), hostKey, recordings, () -> inventory,
                 new RemoteGrantAuthority(broker), index, userCa::get, hostCert::get, plainKeys, settings.portalUrl(),
                 settings.bastionName(), settings.connectTimeout(), Clock.systemUTC(), databaseOptions(settings),
-                new RemoteDatabaseCredentials(broker)));
+                new RemoteDatabaseCredentials(broker)), settings.channelLimits());
         bastion.closeables.add(index);
         ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ca-refresh");
@@ -234,6 +240,11 @@ public final class Bastion implements AutoCloseable {
 
     public int connections() {
         return server.activeSessions();
+    }
+
+    /** The people logged in over SSH right now, one entry per connection. */
+    public List<String> connectedPeople() {
+        return server.connectedPeople();
     }
 
     @Override

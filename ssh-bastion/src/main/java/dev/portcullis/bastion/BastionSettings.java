@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import dev.portcullis.bastion.server.ChannelLimits;
+
 /**
  * How a bastion process is set up. Read from environment variables by {@link #fromEnvironment(Map)} so that the
  * same settings work for systemd units, containers and tests; secrets are only ever read from the environment.
@@ -26,6 +28,7 @@ import java.util.Objects;
  * @param databaseTlsKey  its PKCS#8 private key (PEM)
  * @param databasePreLoginPerSource connections one source address may hold on the database proxy before logging in
  * @param databasePreLoginTimeout   how long a database connection may take to send a valid credential
+ * @param channelLimits   channels per SSH connection, the pool that opens them, the back-off after refusals
  */
 public record BastionSettings(
         String listenHost,
@@ -48,9 +51,11 @@ public record BastionSettings(
         Path databaseTlsCert,
         Path databaseTlsKey,
         int databasePreLoginPerSource,
-        Duration databasePreLoginTimeout) {
+        Duration databasePreLoginTimeout,
+        ChannelLimits.Settings channelLimits) {
 
     public BastionSettings {
+        Objects.requireNonNull(channelLimits, "channelLimits");
         Objects.requireNonNull(listenHost, "listenHost");
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(recordingsDir, "recordingsDir");
@@ -131,7 +136,8 @@ public record BastionSettings(
                 dbCert == null ? null : Path.of(dbCert),
                 dbKey == null ? null : Path.of(dbKey),
                 positive(env, "PORTCULLIS_DB_PRE_LOGIN_PER_SOURCE", 16),
-                Duration.ofSeconds(positive(env, "PORTCULLIS_DB_PRE_LOGIN_TIMEOUT_SECONDS", 10)));
+                Duration.ofSeconds(positive(env, "PORTCULLIS_DB_PRE_LOGIN_TIMEOUT_SECONDS", 10)),
+                channelLimits(env));
     }
 
     private static int positive(Map<String, String> env, String name, int defaultValue) {
@@ -144,6 +150,16 @@ public record BastionSettings(
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " must be a whole number of at least 1");
         }
+    }
+
+    private static ChannelLimits.Settings channelLimits(Map<String, String> env) {
+        ChannelLimits.Settings d = ChannelLimits.Settings.defaults();
+        int threads = positive(env, "PORTCULLIS_BASTION_OPENING_THREADS", d.openingThreads());
+        return new ChannelLimits.Settings(positive(env, "PORTCULLIS_BASTION_MAX_CHANNELS", d.maxOpen()),
+                positive(env, "PORTCULLIS_BASTION_MAX_CHANNEL_OPENS_PER_MINUTE", d.maxOpensPerMinute()), threads,
+                Math.max(d.openingQueue(), 16 * threads),
+                Duration.ofSeconds(positive(env, "PORTCULLIS_BASTION_REFUSAL_BACKOFF_SECONDS",
+                        (int) d.refusalBackoff().toSeconds())));
     }
 
     private static String required(Map<String, String> env, String name, StringBuilder missing) {

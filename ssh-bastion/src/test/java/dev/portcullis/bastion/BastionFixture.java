@@ -51,6 +51,11 @@ final class BastionFixture implements AutoCloseable {
 
     /** @param storageOverride null for the filesystem store under dir/recordings */
     BastionFixture(Path dir, RecordingStorage storageOverride) throws IOException {
+        this(dir, storageOverride, dev.portcullis.bastion.server.ChannelLimits.Settings.defaults());
+    }
+
+    BastionFixture(Path dir, RecordingStorage storageOverride, dev.portcullis.bastion.server.ChannelLimits.Settings limits)
+            throws IOException {
         this.dir = dir;
         this.sshd = LocalSshd.shared();
         this.grants = new GrantBook(TARGET, sshd.port(), sshd.login());
@@ -85,7 +90,7 @@ final class BastionFixture implements AutoCloseable {
         storage = storageOverride != null ? storageOverride : new FileSystemRecordingStorage(recordingsDir);
         signer = RecordingKeys.loadOrGenerate(dir.resolve("rec.pem"), dir.resolve("rec.pub.pem"));
         bastion = Bastion.start(new Bastion.Parts("127.0.0.1", 0, hostKey, new Recordings(storage, signer, Bastion.RECORDING_OPTIONS, dev.portcullis.recording.RecordingClock.system()), inventory::get, grants,
-                index, () -> userCa, () -> hostCert, Map.of(), PORTAL, "bastion-test", Duration.ofSeconds(10), Clock.systemUTC(), null, null));
+                index, () -> userCa, () -> hostCert, Map.of(), PORTAL, "bastion-test", Duration.ofSeconds(10), Clock.systemUTC(), null, null), limits);
         Files.writeString(dir.resolve("known_hosts"), "[127.0.0.1]:" + bastion.port() + " " + PublicKeyEntry.toString(hostKey.getPublic()) + "\n"
                 + "@cert-authority " + TARGET + " " + Files.readString(hostCaPub).trim() + "\n");
     }

@@ -134,11 +134,12 @@ final class DatabaseFixture implements AutoCloseable {
         recordingsDir = dir.resolve("recordings");
         storage = new FileSystemRecordingStorage(recordingsDir);
         signer = RecordingKeys.loadOrGenerate(dir.resolve("rec.pem"), dir.resolve("rec.pub.pem"));
-        DatabaseCredentials issuer = credential -> {
+        DatabaseCredentials issuer = (credential, target) -> {
             if (brokerDown.get()) {
                 throw new dev.portcullis.workflow.port.GrantAuthority.AuthorityUnavailableException("connection refused", null);
             }
-            return Optional.ofNullable(credentials.get(credential));
+            // every credential of this fixture is issued for TARGET, as the broker scopes each to one target
+            return Optional.ofNullable(credentials.get(credential)).filter(p -> TARGET.equals(target));
         };
         bastion = Bastion.start(new Bastion.Parts("127.0.0.1", 0, HostKeys.loadOrGenerate(dir.resolve("host_key")),
                 new Recordings(storage, signer, Bastion.RECORDING_OPTIONS, RecordingClock.system()),

@@ -24,6 +24,8 @@ final class GrantBook implements GrantAuthority {
     private final PolicySet policy;
     private final List<AccessRequest> requests = new CopyOnWriteArrayList<>();
     volatile boolean unreachable;
+    /** How many times the bastion asked. */
+    final java.util.concurrent.atomic.AtomicInteger asks = new java.util.concurrent.atomic.AtomicInteger();
 
     GrantBook(String target, int port, String login) {
         this("""
@@ -65,6 +67,7 @@ final class GrantBook implements GrantAuthority {
 
     @Override
     public Decision authorize(Ask ask) {
+        asks.incrementAndGet();
         if (unreachable) {
             throw new AuthorityUnavailableException("connection refused", null);
         }

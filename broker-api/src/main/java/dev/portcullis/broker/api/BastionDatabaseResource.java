@@ -31,11 +31,18 @@ public class BastionDatabaseResource {
 
     @POST
     @Path("/verify")
-    @Operation(summary = "The person a database credential belongs to, or 404 when it is unknown or expired")
+    @Operation(summary = "The person a database credential belongs to, or 404 when it is unknown, expired or for"
+            + " another target")
     public Dtos.CredentialHolder verify(Dtos.CredentialToVerify body) {
         bastion.require("verify database credentials");
         String credential = Input.required(body == null ? null : body.credential(), "credential");
-        return issuer.holderOf(credential).map(Dtos.CredentialHolder::new)
-                .orElseThrow(() -> new RefusedException(Refusal.notFound("unknown_credential", "no valid database credential matches")));
+        String target = Input.required(body.target(), "target");
+        try {
+            return issuer.holder(credential, target).map(Dtos.CredentialHolder::new)
+                    .orElseThrow(() -> new RefusedException(Refusal.notFound("unknown_credential",
+                            "no valid database credential matches")));
+        } catch (DatabaseCredentialIssuer.OtherTargetException e) {
+            throw new RefusedException(Refusal.notFound("credential_for_other_target", e.getMessage()));
+        }
     }
 }

@@ -90,15 +90,21 @@ public final class Dtos {
         }
     }
 
-    /** A database credential, shown once. {@code connect} is a libpq connection string with TARGET and ROLE to fill in. */
-    public record DatabaseCredential(String username, String password, Instant expiresAt, String proxyHost, int proxyPort, String connect) {
+    /**
+     * A database credential for one target, shown once. {@code connect} is a libpq connection string with ROLE to fill
+     * in; it verifies the proxy's certificate against {@code sslRootCert}, a file holding {@code caCertificate} (PEM;
+     * null when the broker is not told the proxy's CA, then ask an operator for it).
+     */
+    public record DatabaseCredential(String username, String target, String password, Instant expiresAt,
+                                     String proxyHost, int proxyPort, String connect, String sslRootCert,
+                                     String caCertificate) {
         @Override
         public String toString() {
             return "DatabaseCredential[" + username + ", expires " + expiresAt + "]";
         }
     }
 
-    public record CredentialToVerify(String credential) {
+    public record CredentialToVerify(String credential, String target) {
         @Override
         public String toString() {
             return "CredentialToVerify[redacted]";

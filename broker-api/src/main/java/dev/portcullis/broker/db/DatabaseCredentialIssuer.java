@@ -27,7 +27,8 @@ import dev.portcullis.workflow.port.GrantAuthority.AuthorityUnavailableException
 
 /**
  * Short-lived credentials people send as their PostgreSQL password to the bastion's database proxy, instead of any
- * password of the database itself. A credential names a person only: which databases and roles that person may use is
+ * password of the database itself. A credential names a person and one target, and is nobody's on any other target
+ * (a credential leaked from one database's client cannot be used against another); which roles the person may use is
  * decided per connection from the live grants. Only its SHA-256 is stored; it is shown once, to its holder.
  * A bastion inside the broker calls {@link #holderOf} directly; remote bastions through
  * {@code POST /internal/v1/db/credentials/verify}.
@@ -41,10 +42,17 @@ public class DatabaseCredentialIssuer implements DatabaseCredentials {
     private static final int LENGTH = PREFIX.length() + 43;
     private static final Duration MAX_VALIDITY = Duration.ofHours(24);
 
-    public record Issued(String username, String credential, Instant expiresAt) {
+    public record Issued(String username, String target, String credential, Instant expiresAt) {
         @Override
         public String toString() {
-            return "Issued[" + username + ", expires " + expiresAt + "]";
+            return "Issued[" + username + " for " + target + ", expires " + expiresAt + "]";
+        }
+    }
+
+    /** A credential that exists but is not for the target it was presented for. */
+    public static final class OtherTargetException extends RuntimeException {
+        public OtherTargetException(String message) {
+            super(message, null, false, false);
         }
     }
 
@@ -69,28 +77,53 @@ public class DatabaseCredentialIssuer implements DatabaseCredentials {
         }
     }
 
-    public Issued issue(String username) {
+    public Issued issue(String username, String target) {
         byte[] bytes = new byte[RANDOM_BYTES];
         random.nextBytes(bytes);
         String credential = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         Instant now = clock.instant();
         Instant expires = now.plus(validity);
-        store.save(hash(credential), username, now, expires);
+        store.save(hash(credential), username, target, now, expires);
         audit.append(new AuditEvent(now, username, "db.credential.issued", "database_credential", username,
-                Map.of("expiresAt", expires.toString())));
-        return new Issued(username, credential, expires);
+                Map.of("target", target, "expiresAt", expires.toString())));
+        return new Issued(username, target, credential, expires);
     }
 
     @Override
-    public Optional<String> holderOf(String credential) {
-        if (credential == null || credential.length() != LENGTH || !credential.startsWith(PREFIX)) {
+    public Optional<String> holderOf(String credential, String target) {
+        try {
+            return holder(credential, target);
+        } catch (OtherTargetException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * As {@link #holderOf}, but a valid credential presented for another target is an attempt worth an audit row:
+     * it throws {@link OtherTargetException} with the one line to show.
+     */
+    public Optional<String> holder(String credential, String target) {
+        if (credential == null || credential.length() != LENGTH || !credential.startsWith(PREFIX) || target == null) {
+            return Optional.empty();
+        }
+        Optional<DatabaseCredentialStore.Holder> holder;
         try {
-            return store.holder(hash(credential), clock.instant());
+            holder = store.holder(hash(credential), clock.instant());
         } catch (RuntimeException e) {
             throw new AuthorityUnavailableException("the broker cannot read database credentials right now: " + e.getMessage(), e);
         }
+        if (holder.isEmpty()) {
+            return Optional.empty();
+        }
+        DatabaseCredentialStore.Holder h = holder.get();
+        if (!target.equals(h.target())) {
+            String issuedFor = h.target() == null ? "no target (issued before credentials named one)" : h.target();
+            audit.append(new AuditEvent(clock.instant(), h.username(), "db.credential.refused", "database_credential",
+                    h.username(), Map.of("target", target, "issuedFor", issuedFor)));
+            throw new OtherTargetException("this database credential of " + h.username() + " is for " + issuedFor
+                    + ", not " + target);
+        }
+        return Optional.of(h.username());
     }
 
     @Scheduled(every = "1h", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, executeWith = Scheduled.SIMPLE)

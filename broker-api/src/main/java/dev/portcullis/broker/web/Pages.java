@@ -21,6 +21,7 @@ import org.jboss.logging.Logger;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 
+import dev.portcullis.broker.api.DatabaseResource;
 import dev.portcullis.broker.identity.Caller;
 import dev.portcullis.workflow.AccessWorkflow;
 import dev.portcullis.workflow.policy.AccessRule;
@@ -131,9 +132,12 @@ public class Pages {
     /** The command for the grant's target kind, as the bastion's README gives it. */
     private Views.Connect connect(AccessRequest r) {
         if (r.kind() == TargetKind.POSTGRES) {
-            return new Views.Connect("psql \"host=" + databaseProxyHost + " port=" + databaseProxyPort + " sslmode=require dbname=" + r.target()
-                    + " user=" + r.login() + "\"", "through the bastion's PostgreSQL proxy, which checks your grant and records every statement;"
-                    + " the password is a one-hour database credential from the broker (POST /api/v1/db/credentials)");
+            String psql = DatabaseResource.connect(databaseProxyHost, databaseProxyPort, r.target(), r.login());
+            return new Views.Connect("psql \"" + psql + "\"", "through the bastion's PostgreSQL proxy, which checks your"
+                    + " grant and records every statement; the password is a one-hour database credential for "
+                    + r.target() + " from the broker (POST /api/v1/db/credentials with {\"target\": \"" + r.target()
+                    + "\"}), and the proxy's CA (GET /api/v1/db/ca) saved as " + DatabaseResource.SSL_ROOT_CERT
+                    + " verifies its certificate");
         }
         return new Views.Connect("ssh -p " + bastionSshPort + " " + r.login() + "+" + r.target() + "@" + bastionHost,
                 "with your SSH certificate from the broker (POST /api/v1/ssh/certificates) next to your key, e.g. ~/.ssh/id_ed25519-cert.pub");

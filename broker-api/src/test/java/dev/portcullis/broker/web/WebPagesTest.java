@@ -154,7 +154,7 @@ class WebPagesTest {
                 .post("/api/v1/requests").then().statusCode(201).extract().path("id");
         Api.approve("erin", id).then().statusCode(200);
         String page = WebSession.signIn(base, name).get("/ui/access").body();
-        assertThat(page).contains("value=\"psql &quot;host=127.0.0.1 port=6432 sslmode=require dbname=prod-db user=app_readonly&quot;\"");
+        assertThat(page).contains("value=\"psql &quot;host=127.0.0.1 port=6432 sslmode=verify-full sslrootcert=portcullis-db-ca.pem dbname=prod-db user=app_readonly&quot;\"");
     }
 
     @Test

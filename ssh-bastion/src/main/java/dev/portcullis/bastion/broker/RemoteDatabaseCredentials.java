@@ -19,13 +19,14 @@ public final class RemoteDatabaseCredentials implements DatabaseCredentials {
     }
 
     @Override
-    public Optional<String> holderOf(String credential) {
+    public Optional<String> holderOf(String credential, String target) {
         JsonNode answer;
         try {
-            answer = broker.post("/internal/v1/db/credentials/verify", Map.of("credential", credential));
+            answer = broker.post("/internal/v1/db/credentials/verify",
+                    Map.of("credential", credential, "target", target));
         } catch (BrokerClient.BrokerException e) {
             if (e.status() == 404 || e.status() == 422) {
-                return Optional.empty(); // unknown, expired or malformed
+                return Optional.empty(); // unknown, expired, for another target or malformed
             }
             throw new AuthorityUnavailableException("the broker refused to verify a database credential: " + e.getMessage(), e);
         } catch (IOException e) {

@@ -219,7 +219,7 @@ final class DatabaseSession implements LiveSession, Runnable {
             passed.put(name, p.getValue());
         }
 
-        String person = authenticate(role);
+        String person = authenticate(role, target);
         if (person == null) {
             return false;
         }
@@ -294,7 +294,7 @@ final class DatabaseSession implements LiveSession, Runnable {
     }
 
     /** Asks for the password and has the broker say whose it is; null (connection refused) when nobody's. */
-    private String authenticate(String role) throws IOException {
+    private String authenticate(String role, String target) throws IOException {
         clientOut.write(PgOutput.authentication(3)); // cleartext: the client is on TLS, and the credential is single-purpose
         clientOut.flush();
         // before anyone is authenticated, nothing larger than a password is read
@@ -309,11 +309,13 @@ final class DatabaseSession implements LiveSession, Runnable {
         String credential = r.cstring();
         r.end();
         try {
-            String person = proxy.credentials().holderOf(credential).orElse(null);
+            String person = proxy.credentials().holderOf(credential, target).orElse(null);
             if (person == null) {
-                LOG.warning("database login as " + role + " from " + clientAddress + " refused: not a valid database credential");
+                LOG.warning("database login as " + role + "@" + target + " from " + clientAddress
+                        + " refused: not a valid database credential for this target");
                 refuse("28P01", "password authentication failed for user \"" + role + "\": use a database credential from the broker "
-                        + "(POST /api/v1/db/credentials at " + proxy.services().portalUrl() + ") as the password");
+                        + "for " + target + " (POST /api/v1/db/credentials at " + proxy.services().portalUrl()
+                        + ") as the password");
             }
             return person;
         } catch (GrantAuthority.AuthorityUnavailableException e) {

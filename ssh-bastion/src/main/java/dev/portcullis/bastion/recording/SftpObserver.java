@@ -25,15 +25,23 @@ public final class SftpObserver {
     private static final int SSH_FXP_READ = 5;
     private static final int SSH_FXP_WRITE = 6;
     private static final int SSH_FXP_SETSTAT = 9;
+    private static final int SSH_FXP_FSETSTAT = 10;
     private static final int SSH_FXP_REMOVE = 13;
     private static final int SSH_FXP_MKDIR = 14;
     private static final int SSH_FXP_RMDIR = 15;
     private static final int SSH_FXP_RENAME = 18;
     private static final int SSH_FXP_SYMLINK = 20;
+    private static final int SSH_FXP_EXTENDED = 200;
     private static final int SSH_FXP_STATUS = 101;
     private static final int SSH_FXP_HANDLE = 102;
     private static final int SSH_FXP_DATA = 103;
     private static final int SSH_FXF_WRITE = 0x02;
+    /** Extensions that only read (OpenSSH's and the draft's); every other one is recorded. */
+    private static final java.util.Set<String> READ_ONLY_EXTENSIONS = java.util.Set.of("statvfs@openssh.com",
+            "fstatvfs@openssh.com", "fsync@openssh.com", "limits@openssh.com", "expand-path@openssh.com",
+            "home-directory", "users-groups-by-id@openssh.com", "check-file-name", "check-file-handle",
+            "space-available",
+            "md5-hash", "md5-hash-handle", "vendor-id", "version-select");
     /** Longest packet head kept: type, id, a handle and a path of up to PATH_MAX, with room to spare. */
     private static final int HEAD = 8 * 1024;
     /** Bounds on what a misbehaving client can make the observer remember. */
@@ -127,6 +135,12 @@ public final class SftpObserver {
             case SSH_FXP_SETSTAT:
                 events.record(new FileOperationEvent(FileProtocol.SFTP, Operation.SETSTAT, r.string(), null));
                 break;
+            case SSH_FXP_FSETSTAT:
+                events.record(new FileOperationEvent(FileProtocol.SFTP, Operation.SETSTAT, pathOf(r.handle()), null));
+                break;
+            case SSH_FXP_EXTENDED:
+                extended(r.string(), r);
+                break;
             case SSH_FXP_RENAME: {
                 String from = r.string();
                 events.record(new FileOperationEvent(FileProtocol.SFTP, Operation.RENAME, from, r.string()));
@@ -141,6 +155,55 @@ public final class SftpObserver {
             default:
                 break;
         }
+    }
+
+    /** An extended request: those that change files are recorded with their paths, unknown ones by name. */
+    private void extended(String name, Reader r) throws RecordingFailedException {
+        switch (name) {
+            case "posix-rename@openssh.com": {
+                String from = r.string();
+                events.record(new FileOperationEvent(FileProtocol.SFTP, Operation.RENAME, from, r.string()));
+                break;
+            }
+            case "hardlink@openssh.com": {
+                String from = r.string();
+                events.record(new FileOperationEvent(FileProtocol.SFTP, Operation.HARDLINK, from, r.string()));
+                break;
+            }
+            case "lsetstat@openssh.com":
+                events.record(new FileOperationEvent(FileProtocol.SFTP, Operation.SETSTAT, r.string(), null));
+                break;
+            case "copy-data": {
+                String from = pathOf(r.handle());
+                r.uint64(); // read offset
+                r.uint64(); // length
+                events.record(new FileOperationEvent(FileProtocol.SFTP, Operation.COPY, from, pathOf(r.handle())));
+                break;
+            }
+            case "copy-file": {
+                String from = r.string();
+                events.record(new FileOperationEvent(FileProtocol.SFTP, Operation.COPY, from, r.string()));
+                break;
+            }
+            default:
+                if (!READ_ONLY_EXTENSIONS.contains(name)) {
+                    events.record(new FileOperationEvent(FileProtocol.SFTP, Operation.EXTENDED, name, null));
+                }
+                break;
+        }
+    }
+
+    /** The path a handle was opened for, or the handle itself (as hex) when the bastion did not see it opened. */
+    private String pathOf(String handle) {
+        OpenFile f = files.get(handle);
+        if (f != null) {
+            return f.path;
+        }
+        StringBuilder hex = new StringBuilder("handle:");
+        for (int i = 0; i < handle.length(); i++) {
+            hex.append(String.format("%02x", (int) handle.charAt(i)));
+        }
+        return hex.toString();
     }
 
     private void serverPacket(int type, Reader r) {

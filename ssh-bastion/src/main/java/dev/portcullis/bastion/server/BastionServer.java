@@ -17,6 +17,11 @@ import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.client.future.OpenFuture;
+import org.apache.sshd.common.channel.Channel;
+import org.apache.sshd.common.channel.ChannelFactory;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.channel.ChannelSessionFactory;
 import org.apache.sshd.server.forward.ForwardingFilter;
 import org.apache.sshd.server.forward.TcpForwardingFilter;
@@ -38,21 +43,35 @@ public final class BastionServer implements AutoCloseable {
      * @param hostCert    a host certificate from the broker's host CA for the bastion's and the targets' names, or null
      * @param userCa      the broker's user CA key; null while unknown (then nobody gets in)
      * @param plainKeys   person to plain key, only when an operator allows plain keys
+     * @param limits      what one connection may cost the bastion
      */
     public record Options(String host, int port, KeyPair hostKey, Supplier<OpenSshCertificate> hostCert,
-                          Supplier<PublicKey> userCa, Map<String, PublicKey> plainKeys) {
+                          Supplier<PublicKey> userCa, Map<String, PublicKey> plainKeys, ChannelLimits.Settings limits) {
+
+        public Options(String host, int port, KeyPair hostKey, Supplier<OpenSshCertificate> hostCert,
+                       Supplier<PublicKey> userCa, Map<String, PublicKey> plainKeys) {
+            this(host, port, hostKey, hostCert, userCa, plainKeys, ChannelLimits.Settings.defaults());
+        }
     }
 
     private final SshServer server;
+    private final ChannelLimits limits;
     private volatile InetSocketAddress self;
 
-    private BastionServer(SshServer server) {
+    private BastionServer(SshServer server, ChannelLimits limits) {
         this.server = server;
+        this.limits = limits;
     }
 
-    static BastionServer start(Options options, AgentRelay agents, SessionServices services) throws IOException {
+    static BastionServer start(Options options, AgentRelay agents, SessionServices shared) throws IOException {
         SshServer server = SshServer.setUpDefaultServer();
-        BastionServer bastion = new BastionServer(server);
+        ChannelLimits limits = new ChannelLimits(options.limits(), shared.clock());
+        // the SSH side remembers refusals per person, so a flood of channels without a grant costs few broker calls
+        RefusalBackoff authority = new RefusalBackoff(shared.authority(), options.limits().refusalBackoff(), shared.clock());
+        SessionServices services = new SessionServices(authority, shared.index(), shared.inventory(), shared.connector(),
+                shared.recordings(), shared.live(), shared.setup(), shared.clock(), shared.portalUrl(), shared.bastionName(), shared.connectTimeout(),
+                shared.recordingHealth());
+        BastionServer bastion = new BastionServer(server, limits);
         JumpRegistry jumps = new JumpRegistry();
         server.setHost(options.host());
         server.setPort(options.port());
@@ -67,8 +86,9 @@ public final class BastionServer implements AutoCloseable {
         server.setKeyboardInteractiveAuthenticator(null);
         server.setGSSAuthenticator(null);
         server.setHostBasedAuthenticator(null);
-        server.setShellFactory(channel -> new ProxiedChannel(services, ProxiedChannel.Kind.SHELL, null));
-        server.setCommandFactory((channel, command) -> new ProxiedChannel(services, ProxiedChannel.Kind.EXEC, command));
+        server.setShellFactory(channel -> new ProxiedChannel(services, limits, ProxiedChannel.Kind.SHELL, null));
+        server.setCommandFactory((channel, command) ->
+                new ProxiedChannel(services, limits, ProxiedChannel.Kind.EXEC, command));
         server.setSubsystemFactories(List.of(new SubsystemFactory() {
             @Override
             public String getName() {
@@ -77,12 +97,30 @@ public final class BastionServer implements AutoCloseable {
 
             @Override
             public org.apache.sshd.server.command.Command createSubsystem(org.apache.sshd.server.channel.ChannelSession channel) {
-                return new ProxiedChannel(services, ProxiedChannel.Kind.SFTP, null);
+                return new ProxiedChannel(services, limits, ProxiedChannel.Kind.SFTP, null);
             }
         }));
         server.setServiceFactories(List.of(org.apache.sshd.server.session.ServerUserAuthServiceFactory.INSTANCE, new RefusalReasons()));
-        server.setChannelFactories(List.of(ChannelSessionFactory.INSTANCE,
-                new JumpChannel.Factory(jumps, services, () -> bastion.self)));
+        server.setChannelFactories(List.of(new ChannelFactory() {
+            @Override
+            public String getName() {
+                return ChannelSessionFactory.INSTANCE.getName();
+            }
+
+            @Override
+            public Channel createChannel(Session session) {
+                String refusal = limits.admit(session);
+                if (refusal != null) {
+                    return new RefusedChannel(refusal);
+                }
+                return new ChannelSession() {
+                    @Override
+                    public OpenFuture open(long recipient, long rwSize, long packetSize, Buffer buffer) {
+                        return limits.track(this, super.open(recipient, rwSize, packetSize, buffer));
+                    }
+                };
+            }
+        }, new JumpChannel.Factory(jumps, services, limits, () -> bastion.self)));
         server.setAgentFactory(agents);
         server.setForwardingFilter(ForwardingFilter.asForwardingFilter(
                 (session, requestType) -> agentForwardingAllowed(session, services),
@@ -102,6 +140,13 @@ public final class BastionServer implements AutoCloseable {
                     }
                 }));
         server.addSessionListener(new SessionListener() {
+            @Override
+            public void sessionEvent(Session session, Event event) {
+                if (event == Event.Authenticated && session instanceof org.apache.sshd.server.session.ServerSession s) {
+                    CertificateAuthenticator.authenticated(s);
+                }
+            }
+
             @Override
             public void sessionClosed(Session session) {
                 Connection connection = Connection.of(session);
@@ -153,8 +198,18 @@ public final class BastionServer implements AutoCloseable {
         return server.getActiveSessions().size();
     }
 
+    /** The people of the connections that have logged in, one entry per connection. */
+    public List<String> connectedPeople() {
+        return server.getActiveSessions().stream().map(Connection::of).filter(java.util.Objects::nonNull)
+                .map(Connection::person).toList();
+    }
+
     @Override
     public void close() throws IOException {
-        server.stop(true);
+        try {
+            server.stop(true);
+        } finally {
+            limits.close();
+        }
     }
 }

@@ -5,13 +5,16 @@ import java.net.SocketAddress;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
+import org.apache.sshd.server.auth.pubkey.UserAuthPublicKey;
 import org.apache.sshd.server.session.ServerSession;
 
 /**
@@ -45,6 +48,7 @@ final class CertificateAuthenticator implements PublickeyAuthenticator {
 
     @Override
     public boolean authenticate(String username, PublicKey key, ServerSession session) {
+        session.removeAttribute(PENDING);
         String person = personFor(username, key, session);
         if (person == null) {
             return false;
@@ -62,15 +66,42 @@ final class CertificateAuthenticator implements PublickeyAuthenticator {
         } else {
             destination = Destination.parse(username).orElse(null);
         }
-        Connection before = session.setAttribute(Connection.KEY,
-                new Connection(person, destination, jump != null ? jump.clientAddress() : address(session.getClientAddress())));
-        if (before == null) {
-            // MINA asks twice per login (once to offer the key, once with its signature): say it once
-            LOG.info(() -> "authenticated " + person + " from " + address(session.getClientAddress()) + " for "
-                    + (destination == null ? "jumps" : destination.toString()) + " with " + describe(key));
-        }
+        // MINA calls this for a key offered without a signature too, and before it checks the signature: the
+        // connection is only the session's once MINA says the login succeeded (see #authenticated)
+        session.setAttribute(PENDING, new Pending(key, new Connection(person, destination,
+                jump != null ? jump.clientAddress() : address(session.getClientAddress()))));
         return true;
     }
+
+    /**
+     * The login succeeded: the connection of the key whose signature MINA has just verified becomes the session's.
+     * MINA calls the authenticator for that key right before it checks the signature, so the last candidate is it;
+     * the key is compared with the one MINA recorded as authenticated all the same.
+     */
+    static void authenticated(ServerSession session) {
+        Pending pending = session.removeAttribute(PENDING);
+        List<PublicKey> verified = session.getAttribute(UserAuthPublicKey.AUTHENTICATED_KEYS);
+        // MINA lists a certificate's own key, whose signature it verified
+        PublicKey signer = pending == null ? null
+                : pending.key() instanceof OpenSshCertificate cert ? cert.getCertPubKey() : pending.key();
+        if (signer == null || verified == null || verified.stream().noneMatch(k -> KeyUtils.compareKeys(k, signer))) {
+            LOG.warning("login from " + address(session.getClientAddress())
+                    + " succeeded without a matching certificate; closing it");
+            session.close(true);
+            return;
+        }
+        Connection connection = pending.connection();
+        session.setAttribute(Connection.KEY, connection);
+        LOG.info(() -> "authenticated " + connection.person() + " from " + address(session.getClientAddress()) + " for "
+                + (connection.destination() == null ? "jumps" : connection.destination().toString()) + " with "
+                + describe(pending.key()));
+    }
+
+    /** What a key offered in this login would be, should its signature verify. */
+    private record Pending(PublicKey key, Connection connection) {
+    }
+
+    private static final AttributeKey<Pending> PENDING = new AttributeKey<>();
 
     private String personFor(String username, PublicKey key, ServerSession session) {
         if (key instanceof OpenSshCertificate cert) {

@@ -49,10 +49,18 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
     private int port;
     private String origin;
 
-    ForwardedChannel(SessionServices services) {
+    private final ChannelLimits limits;
+
+    ForwardedChannel(SessionServices services, ChannelLimits limits) {
         super("", java.util.List.of(), null);
         this.services = services;
+        this.limits = limits;
         this.ledger = new SessionLedger(services, this);
+    }
+
+    @Override
+    public OpenFuture open(long recipient, long rwSize, long packetSize, Buffer buffer) {
+        return limits.track(this, super.open(recipient, rwSize, packetSize, buffer));
     }
 
     @Override
@@ -63,7 +71,11 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
         int originPort = buffer.getInt();
         origin = originHost + ":" + originPort;
         DefaultOpenFuture opened = new DefaultOpenFuture(this, new Object());
-        services.setup().execute(() -> open(opened, new SshdSocketAddress(originHost, originPort)));
+        try {
+            limits.opening().execute(() -> open(opened, new SshdSocketAddress(originHost, originPort)));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            refuse(opened, ChannelLimits.BUSY);
+        }
         return opened;
     }
 

@@ -37,9 +37,11 @@ final class JumpChannel extends TcpipServerChannel {
         private final Supplier<InetSocketAddress> self;
 
         private final SessionServices services;
+        private final ChannelLimits limits;
 
-        Factory(JumpRegistry jumps, SessionServices services, Supplier<InetSocketAddress> self) {
+        Factory(JumpRegistry jumps, SessionServices services, ChannelLimits limits, Supplier<InetSocketAddress> self) {
             this.jumps = jumps;
+            this.limits = limits;
             this.inventory = services.inventory();
             this.services = services;
             this.self = self;
@@ -53,9 +55,13 @@ final class JumpChannel extends TcpipServerChannel {
         /** On a login+target connection direct-tcpip is port forwarding; on any other it is a jump. */
         @Override
         public Channel createChannel(Session session) {
+            String refusal = limits.admit(session);
+            if (refusal != null) {
+                return new RefusedChannel(refusal);
+            }
             Connection connection = Connection.of(session);
             if (connection != null && connection.destination() != null) {
-                return new ForwardedChannel(services);
+                return new ForwardedChannel(services, limits);
             }
             return new JumpChannel(this);
         }
@@ -67,6 +73,11 @@ final class JumpChannel extends TcpipServerChannel {
     private JumpChannel(Factory factory) {
         super(TcpForwardingFilter.Type.Direct, null);
         this.factory = factory;
+    }
+
+    @Override
+    public OpenFuture open(long recipient, long rwSize, long packetSize, Buffer buffer) {
+        return factory.limits.track(this, super.open(recipient, rwSize, packetSize, buffer));
     }
 
     @Override

@@ -28,6 +28,7 @@ import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.AsyncCommand;
 
 import dev.portcullis.bastion.recording.ScpCommand;
+import dev.portcullis.bastion.recording.ScpObserver;
 import dev.portcullis.bastion.recording.SftpObserver;
 import dev.portcullis.bastion.upstream.TargetCredentials;
 import dev.portcullis.bastion.upstream.UpstreamConnector.HostKeyMismatchException;
@@ -35,7 +36,6 @@ import dev.portcullis.recording.RecordingFailedException;
 import dev.portcullis.recording.RecordingMetadata;
 import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.recording.event.ExecEvent;
-import dev.portcullis.recording.event.FileProtocol;
 import dev.portcullis.recording.event.FileTransferEvent;
 import dev.portcullis.workflow.grant.ActiveGrant;
 import dev.portcullis.workflow.port.GrantAuthority;
@@ -75,8 +75,11 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
     private volatile ClientChannel upstream;
     private volatile SessionLedger.LastWords beforeClose;
 
-    ProxiedChannel(SessionServices services, Kind kind, String command) {
+    private final ChannelLimits limits;
+
+    ProxiedChannel(SessionServices services, ChannelLimits limits, Kind kind, String command) {
         this.services = services;
+        this.limits = limits;
         this.kind = kind;
         this.command = command;
         this.ledger = new SessionLedger(services, this);
@@ -121,7 +124,11 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
     public void start(ChannelSession channel, Environment env) {
         this.channel = channel;
         this.env = env;
-        services.setup().execute(this::open);
+        try {
+            limits.opening().execute(this::open);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            refuse(ChannelLimits.BUSY);
+        }
     }
 
     @Override
@@ -273,7 +280,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             }
         }, services.setup()).start();
         new Relay(up.getAsyncOut(), userOut, taps.output, this::outputEnded, services.setup()).start();
-        new Relay(up.getAsyncErr(), userErr, taps.output, this::outputEnded, services.setup()).start();
+        new Relay(up.getAsyncErr(), userErr, taps.error, this::outputEnded, services.setup()).start();
         if (up instanceof PtyCapableChannelSession pty) {
             env.addSignalListener((ch, signal) -> resized(pty), Signal.WINCH);
         }
@@ -319,14 +326,18 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         }
     }
 
-    /** @param beforeClose records what is only known at the end (files still open, scp totals) */
-    private record Taps(Relay.Tap input, Relay.Tap output, SessionLedger.LastWords beforeClose) {
+    /** @param beforeClose records what is only known at the end (files still open, an scp file cut short) */
+    private record Taps(Relay.Tap input, Relay.Tap output, Relay.Tap error, SessionLedger.LastWords beforeClose) {
     }
 
     private Taps taps(Destination destination) {
         SessionRecording r = ledger.recording();
         AtomicLong bytesIn = ledger.bytesIn;
         AtomicLong bytesOut = ledger.bytesOut;
+        Relay.Tap terminalOutput = (b, o, n) -> {
+            bytesOut.addAndGet(n);
+            r.terminal().output(b, o, n);
+        };
         if (kind == Kind.SFTP) {
             SftpObserver sftp = new SftpObserver(r.events());
             return new Taps((b, o, n) -> {
@@ -336,23 +347,37 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             }, (b, o, n) -> {
                 bytesOut.addAndGet(n);
                 sftp.fromServer(b, o, n);
-            }, recording -> sftp.close());
+            }, terminalOutput, recording -> sftp.close());
         }
         ScpCommand scp = ScpCommand.parse(command).orElse(null);
         if (scp != null) {
-            // file content is counted and reported as a transfer, not written into the terminal stream
-            return new Taps((b, o, n) -> bytesIn.addAndGet(n), (b, o, n) -> bytesOut.addAndGet(n),
-                    recording -> recording.events().record(new FileTransferEvent(FileProtocol.SCP, scp.direction(), scp.path(),
-                            scp.direction() == FileTransferEvent.Direction.UPLOAD ? bytesIn.get() : bytesOut.get())));
+            // file content is counted and its control lines recorded as file events; every other byte is recorded
+            ScpObserver observer = new ScpObserver(r, scp);
+            boolean upload = scp.direction() == FileTransferEvent.Direction.UPLOAD;
+            return new Taps((b, o, n) -> {
+                bytesIn.addAndGet(n);
+                if (upload) {
+                    observer.fromSender(b, o, n);
+                } else {
+                    observer.fromReceiver(b, o, n);
+                }
+                if (observer.takeRecorded()) {
+                    r.sync(); // control lines and anything not scp are in storage before they reach the target
+                }
+            }, (b, o, n) -> {
+                bytesOut.addAndGet(n);
+                if (upload) {
+                    observer.fromReceiver(b, o, n);
+                } else {
+                    observer.fromSender(b, o, n);
+                }
+            }, terminalOutput, recording -> observer.close());
         }
         return new Taps((b, o, n) -> {
             bytesIn.addAndGet(n);
             r.terminal().input(b, o, n);
             r.sync(); // keystrokes are in storage before they reach the target
-        }, (b, o, n) -> {
-            bytesOut.addAndGet(n);
-            r.terminal().output(b, o, n);
-        }, null);
+        }, terminalOutput, terminalOutput, null);
     }
 
     private void resized(PtyCapableChannelSession pty) {
