@@ -80,11 +80,6 @@ public final class ChunkedRecording {
         return true;
     }
 
-    /** Whether chunks were stored since the latest checkpoint (or there is none yet). */
-    public synchronized boolean needsCheckpoint() {
-        return !closed && chunks.size() != checkpointed;
-    }
-
     /** Writes the signed manifest; nothing can be appended afterwards. */
     public synchronized RecordingManifest close(RecordingSigner signer) throws IOException {
         if (closed) {
