@@ -74,7 +74,8 @@ public final class ChunkedRecording {
         if (covered == checkpointed) {
             return false;
         }
-        RecordingCheckpoint checkpoint = RecordingCheckpoint.of(id, covered, lastHash, headerHash, clock.instant(), signer.publicKey());
+        RecordingCheckpoint checkpoint = RecordingCheckpoint.of(id, covered, lastHash, headerHash, clock.instant(),
+                signer.publicKey());
         storage.putCheckpoint(id, covered, checkpoint.sign(signer));
         checkpointed = covered;
         return true;

@@ -136,7 +136,8 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
             return List.of();
         }
         try (Stream<Path> dirs = Files.list(root)) {
-            return dirs.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).map(p -> p.getFileName().toString())
+            return dirs.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+                    .map(p -> p.getFileName().toString())
                     .filter(n -> ID.matcher(n).matches()).sorted().toList();
         }
     }
@@ -181,7 +182,8 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
             throw new NoSuchFileException("no recording " + recordingId);
         }
         if (!attributes.isDirectory()) {
-            throw new UnsafeRecordingObjectException("recording " + recordingId + " is not a directory of the store but "
+            throw new UnsafeRecordingObjectException("recording " + recordingId
+                    + " is not a directory of the store but "
                     + kind(attributes) + "; recordings never contain links");
         }
     }
@@ -214,7 +216,8 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
                     throw new NoSuchFileException("no recording " + recordingId);
                 } catch (FileSystemException e) {
                     // O_NOFOLLOW refused a link that replaced the directory after it was checked
-                    throw new UnsafeRecordingObjectException("recording " + recordingId + " changed into something else while "
+                    throw new UnsafeRecordingObjectException("recording " + recordingId
+                            + " changed into something else while "
                             + "being read (" + e.getReason() + "); recordings never contain links");
                 }
             }
@@ -245,19 +248,23 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
         }
         // no directory handles on this platform: check the path, then open it refusing a link in its last part
         Path file = dir(recordingId).resolve(object);
-        requireRegular(recordingId, object, Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
-        try (SeekableByteChannel channel = Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+        requireRegular(recordingId, object,
+                Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+        try (SeekableByteChannel channel = Files.newByteChannel(file, StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS)) {
             return readBounded(channel, recordingId, object);
         }
     }
 
-    private static void requireRegular(String recordingId, String object, BasicFileAttributes attributes) throws IOException {
+    private static void requireRegular(String recordingId, String object,
+            BasicFileAttributes attributes) throws IOException {
         if (!attributes.isRegularFile()) {
             throw new UnsafeRecordingObjectException(object + " of recording " + recordingId + " is " + kind(attributes)
                     + ", not a file a recorder wrote; recordings never contain links");
         }
         if (attributes.size() > MAX_OBJECT_BYTES) {
-            throw new UnsafeRecordingObjectException(object + " of recording " + recordingId + " has " + attributes.size()
+            throw new UnsafeRecordingObjectException(object + " of recording " + recordingId + " has "
+                    + attributes.size()
                     + " bytes, more than any recorder writes");
         }
     }
@@ -268,7 +275,8 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
     }
 
     /** Reads to the end, never more than the bound (the file may have grown since its size was read). */
-    private static byte[] readBounded(SeekableByteChannel channel, String recordingId, String object) throws IOException {
+    private static byte[] readBounded(SeekableByteChannel channel, String recordingId,
+            String object) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(channel.size(), MAX_OBJECT_BYTES) + 1);
         ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
         long total = 0;

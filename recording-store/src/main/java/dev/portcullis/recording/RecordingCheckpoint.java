@@ -71,15 +71,18 @@ public record RecordingCheckpoint(String recording, long chunks, String headSha2
             throw new MalformedRecordingException("the checkpoint's signature is not base64");
         }
         if (!RecordingSigner.verify(key, statement, signature)) {
-            throw new MalformedRecordingException("the checkpoint's signature does not verify (edited, or another key signed it)");
+            throw new MalformedRecordingException(
+                    "the checkpoint's signature does not verify (edited, or another key signed it)");
         }
         JsonNode node = RecordingJson.parse(statement, "checkpoint");
         try {
             if (node.path("version").asInt() != 1 || !node.path("chunks").canConvertToExactIntegral()) {
-                throw new MalformedRecordingException("unsupported checkpoint: " + new String(statement, StandardCharsets.UTF_8));
+                throw new MalformedRecordingException("unsupported checkpoint: "
+                        + new String(statement, StandardCharsets.UTF_8));
             }
             return new RecordingCheckpoint(node.path("recording").asText(), node.path("chunks").asLong(),
-                    node.path("headSha256").asText(), node.path("headerSha256").asText(), Instant.parse(node.path("at").asText()),
+                    node.path("headSha256").asText(), node.path("headerSha256").asText(),
+                    Instant.parse(node.path("at").asText()),
                     node.path("signerKeySha256").asText());
         } catch (DateTimeParseException e) {
             throw new MalformedRecordingException("the checkpoint's time cannot be read", e);
@@ -95,7 +98,8 @@ public record RecordingCheckpoint(String recording, long chunks, String headSha2
         return -1;
     }
 
-    static RecordingCheckpoint of(String recording, long chunks, String head, String header, Instant at, PublicKey key) {
+    static RecordingCheckpoint of(String recording, long chunks, String head, String header, Instant at,
+            PublicKey key) {
         return new RecordingCheckpoint(recording, chunks, head, header, at, ChunkChain.sha256(key.getEncoded()));
     }
 }

@@ -78,12 +78,14 @@ public final class RecordingVerifier {
         return check(storage, id, trusted, Expected.NOTHING).verification();
     }
 
-    public static Verification verify(RecordingStorage storage, String id, PublicKey trusted, Expected expected) throws IOException {
+    public static Verification verify(RecordingStorage storage, String id, PublicKey trusted,
+            Expected expected) throws IOException {
         return check(storage, id, trusted, expected).verification();
     }
 
     /** Verifies, and says which chunk bytes the verdict covers (none when TAMPERED). */
-    public static Checked check(RecordingStorage storage, String id, PublicKey trusted, Expected expected) throws IOException {
+    public static Checked check(RecordingStorage storage, String id, PublicKey trusted,
+            Expected expected) throws IOException {
         Objects.requireNonNull(expected, "expected");
         List<String> hashes = new ArrayList<>();
         Verification v;
@@ -120,14 +122,17 @@ public final class RecordingVerifier {
             byte[] chunk = storage.chunk(id, expectedIndex);
             ChunkChain.Link link = ChunkChain.link(chunk);
             if (link == null) {
-                return Verification.tampered(intact, "chunk " + expectedIndex + " is not a chunk (truncated or overwritten)");
+                return Verification.tampered(intact, "chunk " + expectedIndex
+                        + " is not a chunk (truncated or overwritten)");
             }
             if (!id.equals(link.recording()) || link.index() != expectedIndex) {
-                return Verification.tampered(intact, "chunk " + expectedIndex + " is chunk " + link.index() + " of " + link.recording() + " (moved)");
+                return Verification.tampered(intact, "chunk " + expectedIndex + " is chunk " + link.index() + " of "
+                        + link.recording() + " (moved)");
             }
             if (!previous.equals(link.prev())) {
-                return Verification.tampered(intact, "chunk " + expectedIndex + " does not follow chunk " + (expectedIndex - 1)
-                        + " (a byte changed in " + (expectedIndex == 1 ? "the header" : "chunk " + (expectedIndex - 1)) + ", or chunks were reordered)");
+                String before = expectedIndex == 1 ? "the header" : "chunk " + (expectedIndex - 1);
+                return Verification.tampered(intact, "chunk " + expectedIndex + " does not follow chunk "
+                        + (expectedIndex - 1) + " (a byte changed in " + before + ", or chunks were reordered)");
             }
             previous = ChunkChain.sha256(chunk);
             hashes.add(previous);
@@ -143,8 +148,10 @@ public final class RecordingVerifier {
         } catch (IOException e) {
             return Verification.tampered(intact, "the manifest cannot be read");
         }
-        if (manifest.signerKeySha256() != null && !manifest.signerKeySha256().equals(ChunkChain.sha256(trusted.getEncoded()))) {
-            return Verification.tampered(intact, "the manifest is signed by another key than the one this recording must be signed with");
+        if (manifest.signerKeySha256() != null
+                && !manifest.signerKeySha256().equals(ChunkChain.sha256(trusted.getEncoded()))) {
+            return Verification.tampered(intact,
+                    "the manifest is signed by another key than the one this recording must be signed with");
         }
         if (!RecordingSigner.verify(trusted, signed.get().manifest(), signed.get().signature())) {
             return Verification.tampered(intact, "the manifest's signature does not verify (the manifest was edited, or another key signed it)");
@@ -165,18 +172,21 @@ public final class RecordingVerifier {
     }
 
     /** A recording without a manifest: unfinished if its latest checkpoint proves the chain, else tampered. */
-    private static Verification unclosed(RecordingStorage storage, String id, PublicKey trusted, Expected expected, byte[] header,
+    private static Verification unclosed(RecordingStorage storage, String id, PublicKey trusted, Expected expected,
+            byte[] header,
                                          List<String> hashes) throws IOException {
         long intact = hashes.size() - 1;
         if (expected.ended()) {
-            return Verification.tampered(intact, "the session has ended but its recording has no manifest (removed, or never "
+            return Verification.tampered(intact,
+                    "the session has ended but its recording has no manifest (removed, or never "
                     + "written): nothing proves the recording is whole");
         }
         List<Long> checkpoints = storage.checkpointIndexes(id);
         boolean required = expected.requireCheckpoints() || RecordingHeader.promisesCheckpoints(header);
         if (checkpoints.isEmpty()) {
             if (required) {
-                return Verification.tampered(intact, "no manifest and no signed checkpoint: nothing proves that a bastion wrote this recording");
+                return Verification.tampered(intact,
+                        "no manifest and no signed checkpoint: nothing proves that a bastion wrote this recording");
             }
             return new Verification(Status.INCOMPLETE, intact, "no manifest: the recording was not closed (still open, or its bastion stopped); "
                     + intact + " chunks link correctly");
@@ -186,7 +196,8 @@ public final class RecordingVerifier {
         try {
             checkpoint = RecordingCheckpoint.verified(storage.checkpoint(id, covered), trusted);
         } catch (MalformedRecordingException e) {
-            return Verification.tampered(intact, "the latest checkpoint (" + covered + " chunks) is not valid: " + e.getMessage());
+            return Verification.tampered(intact, "the latest checkpoint (" + covered + " chunks) is not valid: "
+                    + e.getMessage());
         }
         if (!id.equals(checkpoint.recording()) || checkpoint.chunks() != covered
                 || !ChunkChain.sha256(header).equals(checkpoint.headerSha256())) {
@@ -198,9 +209,11 @@ public final class RecordingVerifier {
         }
         String head = hashes.get((int) covered);
         if (!head.equals(checkpoint.headSha256())) {
-            return Verification.tampered(intact, "chunk " + covered + " differs from the one the latest checkpoint signed");
+            return Verification.tampered(intact, "chunk " + covered
+                    + " differs from the one the latest checkpoint signed");
         }
-        return new Verification(Status.INCOMPLETE, intact, "no manifest: the recording was not closed (still open, or its bastion stopped); "
+        return new Verification(Status.INCOMPLETE, intact,
+                "no manifest: the recording was not closed (still open, or its bastion stopped); "
                 + "a signed checkpoint of " + checkpoint.at() + " proves " + covered + " of its " + intact + " chunks"
                 + (intact > covered ? ", the " + (intact - covered) + " after it are not proven yet" : ""));
     }

@@ -306,7 +306,8 @@ public final class RecordingWriter {
 
     /** Signs the chain so far once its oldest uncovered chunk has waited a checkpoint interval. */
     private void checkpointIfDue() throws IOException {
-        if (uncoveredSinceNanos >= 0 && clock.nanoTime() - uncoveredSinceNanos >= options.checkpointInterval().toNanos()) {
+        if (uncoveredSinceNanos >= 0
+                && clock.nanoTime() - uncoveredSinceNanos >= options.checkpointInterval().toNanos()) {
             chunks.checkpoint(signer);
             uncoveredSinceNanos = -1;
         }

@@ -15,7 +15,8 @@ import java.util.Objects;
  *                       whoever can write the store but lacks the key can forge at most this much of the end of a
  *                       recording that never got its manifest)
  */
-public record WriterOptions(Duration flushInterval, int maxChunkBytes, int queueCapacity, Duration maxBlock, Duration closeTimeout,
+public record WriterOptions(Duration flushInterval, int maxChunkBytes, int queueCapacity, Duration maxBlock,
+        Duration closeTimeout,
                             Duration checkpointInterval) {
 
     /** The longest checkpoint interval allowed; the broker's verifier relies on it. */

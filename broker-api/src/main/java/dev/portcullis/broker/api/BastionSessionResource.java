@@ -76,8 +76,8 @@ public class BastionSessionResource {
         bastion.require("report sessions");
         if (body == null) {
             throw new RefusedException(Refusal.invalid("body_required", null,
-                    "send {sessionId, requestId, username, target, login, protocol, recordingId, recordingKey, bastion, clientAddress, "
-                            + "startedAt}"));
+                    "send {sessionId, requestId, username, target, login, protocol, recordingId, recordingKey, "
+                            + "bastion, clientAddress, startedAt}"));
         }
         String protocol = Input.required(body.protocol(), "protocol");
         if (!PROTOCOLS.contains(protocol)) {
@@ -98,7 +98,8 @@ public class BastionSessionResource {
         String recordingKey = Input.optional(body.recordingKey(), "recordingKey", 64);
         if (recordingId != null && recordingKey == null) {
             throw new RefusedException(Refusal.invalid("recording_key_required", "recordingKey",
-                    "a session with a recording names the key that signs it: recordingKey, the SHA-256 (hex) of its X.509 encoding"));
+                    "a session with a recording names the key that signs it: recordingKey, the SHA-256 (hex) of its "
+                            + "X.509 encoding"));
         }
         if (recordingKey != null && !KEY_SHA256.matcher(recordingKey).matches()) {
             throw new RefusedException(Refusal.invalid("bad_recording_key", "recordingKey",
@@ -106,7 +107,8 @@ public class BastionSessionResource {
         }
         AccessRequest grant = requests.find(opened.requestId()).orElse(null);
         if (grant == null) {
-            throw new RefusedException(Refusal.invalid("no_such_request", "requestId", "there is no access request " + opened.requestId()));
+            throw new RefusedException(Refusal.invalid("no_such_request", "requestId", "there is no access request "
+                    + opened.requestId()));
         }
         requireGrantCovers(grant, opened);
         if (recordingKey != null) {
@@ -123,12 +125,15 @@ public class BastionSessionResource {
 
     /** The session must use a grant that is live now, of the person it names, for its target and login. */
     private void requireGrantCovers(AccessRequest grant, SessionIndex.Opened s) {
-        if (!grant.requester().equals(s.username()) || !grant.target().equals(s.target()) || !grant.login().equals(s.login())) {
-            throw refused(s, "grant_mismatch", "grant " + grant.id() + " is not " + s.username() + "'s grant for " + s.login() + "@"
-                    + s.target() + "; a bastion registers only sessions of the person, target and login a live grant names");
+        if (!grant.requester().equals(s.username()) || !grant.target().equals(s.target())
+                || !grant.login().equals(s.login())) {
+            throw refused(s, "grant_mismatch", "grant " + grant.id() + " is not " + s.username() + "'s grant for "
+                    + s.login() + "@" + s.target() + "; a bastion registers only sessions of the person, target "
+                    + "and login a live grant names");
         }
         if (!grant.isLiveAt(clock.instant())) {
-            throw refused(s, "grant_not_live", "grant " + grant.id() + " is not live (" + grant.state().name().toLowerCase(Locale.ROOT)
+            throw refused(s, "grant_not_live", "grant " + grant.id() + " is not live ("
+                    + grant.state().name().toLowerCase(Locale.ROOT)
                     + "); a session can only be opened under a live grant");
         }
     }
@@ -136,7 +141,8 @@ public class BastionSessionResource {
     /** The key must be trusted, and a recording already in the store must be this session's, signed with it. */
     private void requireRecordingMatches(SessionIndex.Opened s, String recordingKey) {
         if (!recordings.trusts(recordingKey)) {
-            throw refused(s, "untrusted_recording_key", "the recording key " + recordingKey + " is not listed in the broker's "
+            throw refused(s, "untrusted_recording_key", "the recording key " + recordingKey
+                    + " is not listed in the broker's "
                     + "portcullis.recordings.trusted-keys");
         }
         Optional<String> problem;
@@ -144,10 +150,12 @@ public class BastionSessionResource {
             problem = recordings.registrationProblem(s.recordingId(), recordingKey,
                     RecordingArchive.attributes(s.sessionId(), s.username(), s.target(), s.login(), s.requestId()));
         } catch (IOException e) {
-            throw refused(s, "recording_unreadable", "the recording " + s.recordingId() + " cannot be read: " + e.getMessage());
+            throw refused(s, "recording_unreadable", "the recording " + s.recordingId() + " cannot be read: "
+                    + e.getMessage());
         }
         if (problem.isPresent()) {
-            throw refused(s, "recording_mismatch", "the recording " + s.recordingId() + " is not this session's: " + problem.get());
+            throw refused(s, "recording_mismatch", "the recording " + s.recordingId() + " is not this session's: "
+                    + problem.get());
         }
     }
 

@@ -169,7 +169,8 @@ public final class Dtos {
      *                     recordingId
      */
     public record SessionOpened(UUID sessionId, UUID requestId, String username, String target, String login, String protocol,
-                                String recordingId, String bastion, String clientAddress, Instant startedAt, String recordingKey) {
+                                String recordingId, String bastion, String clientAddress, Instant startedAt,
+                                String recordingKey) {
     }
 
     /** Body of {@code POST /internal/v1/sessions/{id}/end}. */

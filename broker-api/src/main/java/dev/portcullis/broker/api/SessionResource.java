@@ -134,7 +134,8 @@ public class SessionResource {
     }
 
     /** Says in the response when what is exported is not the whole, signed recording. */
-    public static Response.ResponseBuilder marked(Response.ResponseBuilder response, RecordingArchive.VerifiedRecording recording) {
+    public static Response.ResponseBuilder marked(Response.ResponseBuilder response,
+            RecordingArchive.VerifiedRecording recording) {
         RecordingVerifier.Verification v = recording.verification();
         response.header(STATUS_HEADER, v.status().name());
         if (v.problem() != null) {
@@ -168,11 +169,13 @@ public class SessionResource {
             audit.append(new AuditEvent(clock.instant(), caller.username(), "session.read.refused", "session",
                     session == null ? "*" : session.toString(), Map.of("reason", "service account")));
             throw new RefusedException(Refusal.forbidden("not_a_person",
-                    "sessions and recordings are for people; a service account (a bastion, a script) cannot read them"));
+                    "sessions and recordings are for people; a service account (a bastion, a script) cannot read "
+                            + "them"));
         }
     }
 
-    private RecordingArchive.VerifiedRecording recording(JpaSessionIndex.IndexedSession session, String format) throws IOException {
+    private RecordingArchive.VerifiedRecording recording(JpaSessionIndex.IndexedSession session,
+            String format) throws IOException {
         if (session.recordingId() == null) {
             throw noRecording(session.id());
         }
@@ -182,10 +185,12 @@ public class SessionResource {
             throw new RefusedException(Refusal.notFound("recording_missing",
                     "the recording of session " + session.id() + " is not in the recording store"));
         } catch (RecordingArchive.TamperedRecordingException e) {
-            audit.append(new AuditEvent(clock.instant(), caller.username(), "recording.export.refused", "session", session.id().toString(),
+            audit.append(new AuditEvent(clock.instant(), caller.username(), "recording.export.refused", "session",
+                    session.id().toString(),
                     Map.of("recording", session.recordingId(), "format", format, "problem", e.getMessage())));
             throw new RefusedException(Refusal.conflict("recording_tampered",
-                    "the recording of session " + session.id() + " did not verify, so it is not exported: " + e.getMessage()));
+                    "the recording of session " + session.id() + " did not verify, so it is not exported: "
+                            + e.getMessage()));
         }
     }
 

@@ -72,7 +72,8 @@ public class JpaSessionIndex implements SessionIndex {
         }
         int inserted = em.createNativeQuery("insert into bastion_session (id, request_id, username, target, login, protocol, recording_id, "
                         + "bastion, client_address, started_at, status, recording_key, registered_by) "
-                        + "values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'OPEN', ?11, ?12) on conflict (id) do nothing")
+                        + "values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'OPEN', ?11, ?12) "
+                        + "on conflict (id) do nothing")
                 .setParameter(1, s.sessionId()).setParameter(2, s.requestId()).setParameter(3, s.username()).setParameter(4, s.target())
                 .setParameter(5, s.login()).setParameter(6, s.protocol()).setParameter(7, s.recordingId()).setParameter(8, s.bastion())
                 .setParameter(9, s.clientAddress()).setParameter(10, s.startedAt().truncatedTo(ChronoUnit.MICROS))

@@ -85,7 +85,8 @@ public class RecordingArchive {
      *
      * @return why the registration must be refused, or empty
      */
-    public Optional<String> registrationProblem(String recordingId, String keySha256, Map<String, String> attributes) throws IOException {
+    public Optional<String> registrationProblem(String recordingId, String keySha256,
+            Map<String, String> attributes) throws IOException {
         PublicKey key = trustedKeys.get(keySha256);
         if (key == null) {
             return Optional.of("the recording key " + keySha256 + " is not one this broker trusts");
@@ -103,16 +104,20 @@ public class RecordingArchive {
     /** What the index knows that the recording of {@code session} must agree with. */
     private static RecordingVerifier.Expected expected(JpaSessionIndex.IndexedSession session) {
         boolean bound = session.recordingKey() != null;
-        return new RecordingVerifier.Expected(bound, session.endedWithClosedRecording(), bound ? attributes(session) : Map.of());
+        return new RecordingVerifier.Expected(bound, session.endedWithClosedRecording(), bound ? attributes(session)
+                : Map.of());
     }
 
     /** The header attributes a bastion writes for a session (see the bastion's recording start). */
-    public static Map<String, String> attributes(UUID session, String username, String target, String login, UUID grant) {
-        return Map.of("session", session.toString(), "user", username, "target", target, "login", login, "grant", grant.toString());
+    public static Map<String, String> attributes(UUID session, String username, String target, String login,
+            UUID grant) {
+        return Map.of("session", session.toString(), "user", username, "target", target, "login", login, "grant",
+                grant.toString());
     }
 
     private static Map<String, String> attributes(JpaSessionIndex.IndexedSession s) {
-        return s.requestId() == null ? Map.of("session", s.id().toString(), "user", s.username(), "target", s.target(), "login", s.login())
+        return s.requestId() == null
+                ? Map.of("session", s.id().toString(), "user", s.username(), "target", s.target(), "login", s.login())
                 : attributes(s.id(), s.username(), s.target(), s.login(), s.requestId());
     }
 
@@ -129,7 +134,8 @@ public class RecordingArchive {
      */
     public VerifiedRecording openVerified(JpaSessionIndex.IndexedSession session) throws IOException {
         try {
-            storage.header(session.recordingId()); // NoSuchFileException: missing, not tampered, for the caller's answer
+            // NoSuchFileException: missing, not tampered, for the caller's answer
+            storage.header(session.recordingId());
         } catch (UnsafeRecordingObjectException e) {
             throw new TamperedRecordingException(e.getMessage());
         }
@@ -138,7 +144,8 @@ public class RecordingArchive {
             throw new TamperedRecordingException(checked.verification().problem());
         }
         try {
-            return new VerifiedRecording(RecordingReader.openVerified(storage, session.recordingId(), checked), checked.verification());
+            return new VerifiedRecording(RecordingReader.openVerified(storage, session.recordingId(), checked),
+                    checked.verification());
         } catch (MalformedRecordingException e) {
             throw new TamperedRecordingException(e.getMessage());
         }
@@ -187,8 +194,9 @@ public class RecordingArchive {
         }
         PublicKey key = signer == null ? null : trustedKeys.get(signer);
         if (key == null && (signed.isPresent() || signer != null)) {
-            return tampered("the " + (signed.isPresent() ? "manifest" : "latest checkpoint") + " is signed by a key this broker "
-                    + "does not trust (signer key SHA-256 " + (signer != null && signer.matches("[0-9a-f]{64}") ? signer : "unreadable")
+            String named = signer != null && signer.matches("[0-9a-f]{64}") ? signer : "unreadable";
+            return tampered("the " + (signed.isPresent() ? "manifest" : "latest checkpoint")
+                    + " is signed by a key this broker does not trust (signer key SHA-256 " + named
                     + "); a bastion's key must be listed in portcullis.recordings.trusted-keys");
         }
         if (key == null) {
@@ -198,7 +206,8 @@ public class RecordingArchive {
         return checkStored(recordingId, key, expected);
     }
 
-    private RecordingVerifier.Checked checkStored(String recordingId, PublicKey key, RecordingVerifier.Expected expected)
+    private RecordingVerifier.Checked checkStored(String recordingId, PublicKey key,
+            RecordingVerifier.Expected expected)
             throws IOException {
         try {
             return RecordingVerifier.check(storage, recordingId, key, expected);
@@ -224,7 +233,9 @@ public class RecordingArchive {
     }
 
     private static RecordingVerifier.Checked tampered(String problem) {
-        return new RecordingVerifier.Checked(new RecordingVerifier.Verification(RecordingVerifier.Status.TAMPERED, 0, problem), null,
+        RecordingVerifier.Verification v =
+                new RecordingVerifier.Verification(RecordingVerifier.Status.TAMPERED, 0, problem);
+        return new RecordingVerifier.Checked(v, null,
                 List.of());
     }
 }

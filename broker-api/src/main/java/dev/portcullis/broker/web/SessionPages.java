@@ -160,16 +160,19 @@ public class SessionPages {
                 throw missing(session);
             }
             badge = switch (v.status()) {
-                case VALID -> new Views.Badge("VALID", "Verified: hash chain intact, signed by the bastion that opened the session",
+                case VALID -> new Views.Badge("VALID",
+                        "Verified: hash chain intact, signed by the bastion that opened the session",
                         "badge-valid");
                 case INCOMPLETE -> new Views.Badge("INCOMPLETE", "Incomplete: " + v.problem(), "badge-incomplete");
-                case TAMPERED -> new Views.Badge("TAMPERED", "Tampered: " + v.problem() + " (not shown)", "badge-tampered");
+                case TAMPERED -> new Views.Badge("TAMPERED", "Tampered: " + v.problem() + " (not shown)",
+                        "badge-tampered");
             };
             if (reader == null) {
                 events = List.of(); // a recording that does not verify is not shown as if it were fine
             } else {
                 try (Stream<RecordedEvent> all = reader.events()) {
-                    events = all.filter(e -> !(e.event() instanceof SessionEvent)).limit(MAX_EVENTS + 1).map(SessionPages::line).toList();
+                    events = all.filter(e -> !(e.event() instanceof SessionEvent)).limit(MAX_EVENTS + 1)
+                            .map(SessionPages::line).toList();
                 }
             }
             if (events.size() > MAX_EVENTS) {
@@ -223,7 +226,8 @@ public class SessionPages {
         RecordingArchive.VerifiedRecording recording = reader(session, "cast");
         exported(session, "cast");
         StreamingOutput body = (OutputStream out) -> recording.reader().exportCast(out);
-        Response.ResponseBuilder response = SessionResource.marked(Response.ok(body, SessionResource.ASCIICAST), recording);
+        Response.ResponseBuilder response = SessionResource.marked(Response.ok(body, SessionResource.ASCIICAST),
+                recording);
         if (download) {
             response.header("Content-Disposition", "attachment; filename=\"session-" + id + ".cast\"");
         }
@@ -280,10 +284,12 @@ public class SessionPages {
         } catch (NoSuchFileException e) {
             throw missing(session);
         } catch (RecordingArchive.TamperedRecordingException e) {
-            audit.append(new AuditEvent(Instant.now(), caller.username(), "recording.export.refused", "session", session.id().toString(),
+            audit.append(new AuditEvent(Instant.now(), caller.username(), "recording.export.refused", "session",
+                    session.id().toString(),
                     Map.of("recording", session.recordingId(), "format", format, "problem", e.getMessage())));
             throw new Pages.RefusedPage(Refusal.conflict("recording_tampered",
-                    "the recording of session " + session.id() + " did not verify, so it is not exported: " + e.getMessage()));
+                    "the recording of session " + session.id() + " did not verify, so it is not exported: "
+                            + e.getMessage()));
         }
     }
 

@@ -40,7 +40,8 @@ public final class RecordingReader {
     /** SHA-256 of each chunk that may be read, chunk 1 first; null to read whatever is stored. */
     private final List<String> verifiedChunks;
 
-    private RecordingReader(RecordingStorage storage, String id, RecordingMetadata metadata, List<String> verifiedChunks) {
+    private RecordingReader(RecordingStorage storage, String id, RecordingMetadata metadata,
+            List<String> verifiedChunks) {
         this.storage = storage;
         this.id = id;
         this.metadata = metadata;
@@ -59,7 +60,8 @@ public final class RecordingReader {
     public static RecordingReader openVerified(RecordingStorage storage, String id, RecordingVerifier.Checked checked)
             throws IOException {
         if (checked.verification().status() == RecordingVerifier.Status.TAMPERED) {
-            throw new MalformedRecordingException("recording " + id + " did not verify: " + checked.verification().problem());
+            throw new MalformedRecordingException("recording " + id + " did not verify: "
+                    + checked.verification().problem());
         }
         byte[] header = storage.header(id);
         if (!ChunkChain.sha256(header).equals(checked.headerSha256())) {
@@ -144,7 +146,8 @@ public final class RecordingReader {
         try {
             byte[] chunk = storage.chunk(id, index);
             if (verifiedChunks != null && !ChunkChain.sha256(chunk).equals(verifiedChunks.get((int) (index - 1)))) {
-                throw new MalformedRecordingException("chunk " + index + " of recording " + id + " changed after it was verified");
+                throw new MalformedRecordingException("chunk " + index + " of recording " + id
+                        + " changed after it was verified");
             }
             payload = ChunkChain.payload(chunk);
         } catch (IOException e) {
