@@ -64,10 +64,13 @@ class AuthorizationMatrixTest {
         return publicKey;
     }
 
+    /** A session of alice's, under a grant of hers that is live while the bastion registers it and released after. */
     private static String aliceSession() {
         UUID id = UUID.randomUUID();
-        Api.asBastion().body(SessionIndexTest.opened(id, null, "alice", null, Instant.parse("2026-03-01T10:00:00Z")))
+        String grant = Api.activeWebGrant("alice");
+        Api.asBastion().body(SessionIndexTest.opened(id, grant, "alice", null, Instant.parse("2026-03-01T10:00:00Z")))
                 .post("/internal/v1/sessions").then().statusCode(201);
+        Api.as("alice").body(Map.of()).post("/api/v1/requests/" + grant + "/release").then().statusCode(200);
         return id.toString();
     }
 

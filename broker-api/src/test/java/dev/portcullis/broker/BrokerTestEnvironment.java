@@ -25,6 +25,9 @@ public class BrokerTestEnvironment implements QuarkusTestResourceLifecycleManage
     /** Under the per-run state directory: the bastion recording key pair whose public half the broker trusts. */
     public static final String RECORDING_PRIVATE_KEY = "bastion/recording-key.pem";
     public static final String RECORDING_PUBLIC_KEY = "bastion/recording-key.pub.pem";
+    /** A second bastion's key pair, trusted too: its key must not vouch for the first bastion's sessions. */
+    public static final String OTHER_RECORDING_PRIVATE_KEY = "bastion-b/recording-key.pem";
+    public static final String OTHER_RECORDING_PUBLIC_KEY = "bastion-b/recording-key.pub.pem";
 
     @Override
     public Map<String, String> start() {
@@ -46,7 +49,8 @@ public class BrokerTestEnvironment implements QuarkusTestResourceLifecycleManage
         config.put("portcullis.ssh.host-ca-key-file", state.resolve("ssh/host_ca").toString());
         config.put("portcullis.recordings.dir", state.resolve("recordings").toString());
         config.put("portcullis.db.proxy-ca-file", dbProxyCa(state).toString());
-        config.put("portcullis.recordings.trusted-keys", state.resolve(RECORDING_PUBLIC_KEY).toString());
+        config.put("portcullis.recordings.trusted-keys",
+                state.resolve(RECORDING_PUBLIC_KEY) + "," + state.resolve(OTHER_RECORDING_PUBLIC_KEY));
         return config;
     }
 
@@ -55,6 +59,7 @@ public class BrokerTestEnvironment implements QuarkusTestResourceLifecycleManage
         try {
             Path state = Files.createTempDirectory("portcullis-broker-test-");
             RecordingKeys.loadOrGenerate(state.resolve(RECORDING_PRIVATE_KEY), state.resolve(RECORDING_PUBLIC_KEY));
+            RecordingKeys.loadOrGenerate(state.resolve(OTHER_RECORDING_PRIVATE_KEY), state.resolve(OTHER_RECORDING_PUBLIC_KEY));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(state), "broker-test-state-cleanup"));
             return state;
         } catch (IOException e) {

@@ -8,7 +8,6 @@ import static org.hamcrest.Matchers.nullValue;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
@@ -22,11 +21,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 
-import dev.portcullis.recording.FileSystemRecordingStorage;
-import dev.portcullis.recording.RecordingFailureListener;
-import dev.portcullis.recording.RecordingKeys;
-import dev.portcullis.recording.RecordingSigner;
-import dev.portcullis.recording.Recordings;
 import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.recording.event.ExecEvent;
 
@@ -40,48 +34,24 @@ class RecordingApiTest {
     @ConfigProperty(name = "portcullis.recordings.dir")
     String recordingsDir;
 
-    @ConfigProperty(name = "portcullis.recordings.trusted-keys")
-    String trustedKey;
-
-    /** The recorder a bastion holds, with the key the broker trusts (or another one). */
-    private Recordings bastion(boolean trusted) throws Exception {
-        Path publicKey = Path.of(trustedKey);
-        RecordingSigner signer = trusted
-                ? RecordingKeys.load(publicKey.resolveSibling("recording-key.pem"), publicKey)
-                : RecordingSigner.generate();
-        return new Recordings(new FileSystemRecordingStorage(Path.of(recordingsDir)), signer);
-    }
-
-    private static SessionRecording start(Recordings recordings, String user) throws Exception {
-        return recordings.start(recordings.newMetadata().terminalSize(80, 24).title(user + "@prod-web-1").recordInput(true)
-                .attribute("user", user).build(), RecordingFailureListener.none());
-    }
-
-    /** A closed shell session, recorded and indexed as a bastion does it. */
-    private static UUID recordedSession(Recordings recordings, String user) throws Exception {
-        SessionRecording recording = start(recordings, user);
+    /** A closed shell session under a live grant of {@code user}, recorded and indexed as a bastion does it. */
+    static UUID recordedSession(TestBastion bastion, String user) throws Exception {
+        String grant = Api.activeWebGrant(user);
+        UUID id = UUID.randomUUID();
+        SessionRecording recording = bastion.start(id, user, grant);
+        bastion.register(id, user, grant, recording.id()).then().statusCode(201);
         recording.terminal().output("$ uptime\r\n 09:30:01 up 3 days,  load average: 0.01\r\n".getBytes(StandardCharsets.UTF_8));
         recording.terminal().input("exit\r".getBytes(StandardCharsets.UTF_8));
         recording.events().record(new ExecEvent("uptime"));
         recording.close("client disconnected", 0);
-        return indexed(user, recording.id(), true);
-    }
-
-    private static UUID indexed(String user, String recordingId, boolean ended) {
-        UUID id = UUID.randomUUID();
-        Instant started = Instant.parse("2026-03-03T12:00:00Z");
-        Api.asBastion().body(SessionIndexTest.opened(id, null, user, recordingId, started)).post("/internal/v1/sessions").then().statusCode(201);
-        if (ended) {
-            Api.asBastion().body(SessionIndexTest.ended(started.plusSeconds(3), 5, 60, "CLOSED", null))
-                    .post("/internal/v1/sessions/" + id + "/end").then().statusCode(200);
-        }
+        TestBastion.end(id, "CLOSED");
         return id;
     }
 
     @Test
     void theUserAndAuditorsDownloadTheRecordingAndEveryDownloadIsAudited() throws Exception {
         String owner = Api.newEngineer("rec-");
-        UUID session = recordedSession(bastion(true), owner);
+        UUID session = recordedSession(TestBastion.trusted(), owner);
 
         Response cast = as(owner).get("/api/v1/sessions/" + session + "/recording.cast");
         assertThat(cast.statusCode()).as(cast.asString()).isEqualTo(200);
@@ -118,7 +88,7 @@ class RecordingApiTest {
     @Test
     void aRecordingVerifiesUntilAByteOfItChanges() throws Exception {
         String owner = Api.newEngineer("rec-tamper-");
-        UUID session = recordedSession(bastion(true), owner);
+        UUID session = recordedSession(TestBastion.trusted(), owner);
         as("dave").get("/api/v1/sessions/" + session + "/verification").then().statusCode(200)
                 .body("status", equalTo("VALID")).body("problem", nullValue());
         as(owner).get("/api/v1/sessions/" + session + "/verification").then().statusCode(200).body("status", equalTo("VALID"));
@@ -139,36 +109,56 @@ class RecordingApiTest {
     }
 
     @Test
-    void aRecordingSignedByAnUntrustedKeyIsTampered() throws Exception {
-        UUID session = recordedSession(bastion(false), Api.newEngineer("rec-foreign-"));
-        as("dave").get("/api/v1/sessions/" + session + "/verification").then().statusCode(200)
-                .body("status", equalTo("TAMPERED"))
-                .body("problem", org.hamcrest.Matchers.startsWith("the manifest is signed by a key this broker does not trust"));
+    void aBastionWhoseKeyIsNotTrustedCannotRegisterARecordedSession() throws Exception {
+        String owner = Api.newEngineer("rec-foreign-");
+        String grant = Api.activeWebGrant(owner);
+        TestBastion foreign = TestBastion.untrusted();
+        UUID id = UUID.randomUUID();
+        SessionRecording recording = foreign.start(id, owner, grant);
+        try {
+            foreign.register(id, owner, grant, recording.id()).then().statusCode(403).body("code", equalTo("untrusted_recording_key"));
+        } finally {
+            recording.close();
+        }
+        as("dave").get("/api/v1/sessions/" + id).then().statusCode(404);
     }
 
     @Test
     void aRecordingStillBeingWrittenIsIncompleteAndValidOnceClosed() throws Exception {
         String owner = Api.newEngineer("rec-open-");
-        SessionRecording recording = start(bastion(true), owner);
-        UUID session = indexed(owner, recording.id(), false);
+        String grant = Api.activeWebGrant(owner);
+        TestBastion bastion = TestBastion.trusted();
+        UUID session = UUID.randomUUID();
+        SessionRecording recording = bastion.start(session, owner, grant);
+        bastion.register(session, owner, grant, recording.id()).then().statusCode(201);
         try {
             as("dave").get("/api/v1/sessions/" + session + "/verification").then().statusCode(200)
                     .body("status", equalTo("INCOMPLETE")).body("problem", org.hamcrest.Matchers.startsWith("no manifest"));
+            Response cast = as("dave").get("/api/v1/sessions/" + session + "/recording.cast");
+            assertThat(cast.statusCode()).isEqualTo(200);
+            assertThat(cast.header("X-Recording-Status")).isEqualTo("INCOMPLETE");
         } finally {
             recording.close("client disconnected", null);
         }
+        TestBastion.end(session, "CLOSED");
         as("dave").get("/api/v1/sessions/" + session + "/verification").then().statusCode(200).body("status", equalTo("VALID"));
+        assertThat(as("dave").get("/api/v1/sessions/" + session + "/recording.cast").header("X-Recording-Status")).isEqualTo("VALID");
     }
 
     @Test
     void aSessionWithoutARecordingHasNothingToDownload() {
         String owner = Api.newEngineer("rec-none-");
-        UUID session = indexed(owner, null, true);
+        String grant = Api.activeWebGrant(owner);
+        UUID session = UUID.randomUUID();
+        TestBastion.trusted().register(session, owner, grant, null).then().statusCode(201);
+        TestBastion.end(session, "CLOSED");
         for (String what : List.of("recording.cast", "events.jsonl", "verification")) {
             as("dave").get("/api/v1/sessions/" + session + "/" + what).then().statusCode(404)
                     .contentType("application/problem+json").body("code", equalTo("no_recording"));
         }
-        UUID lost = indexed(owner, "never-written-" + UUID.randomUUID(), true);
+        UUID lost = UUID.randomUUID();
+        TestBastion.trusted().register(lost, owner, grant, "never-written-" + UUID.randomUUID()).then().statusCode(201);
+        TestBastion.end(lost, "CLOSED");
         as(owner).get("/api/v1/sessions/" + lost + "/recording.cast").then().statusCode(404).body("code", equalTo("recording_missing"));
         as("dave").get("/api/v1/sessions/" + lost + "/verification").then().statusCode(200).body("status", equalTo("TAMPERED"));
     }

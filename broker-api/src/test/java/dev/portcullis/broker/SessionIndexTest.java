@@ -54,7 +54,9 @@ class SessionIndexTest {
         String grant = Api.activeWebGrant(name);
         UUID id = UUID.randomUUID();
         Instant started = Instant.parse("2026-03-01T09:30:00.123456Z");
-        JsonPath created = Api.asBastion().body(opened(id, grant, name, "rec-" + id, started)).post("/internal/v1/sessions")
+        Map<String, Object> body = opened(id, grant, name, "rec-" + id, started);
+        body.put("recordingKey", TestBastion.trusted().keyId());
+        JsonPath created = Api.asBastion().body(body).post("/internal/v1/sessions")
                 .then().statusCode(201).header("Location", "/api/v1/sessions/" + id).extract().jsonPath();
         assertThat(created.getString("status")).isEqualTo("OPEN");
         assertThat(created.getString("requestId")).isEqualTo(grant);
@@ -62,7 +64,7 @@ class SessionIndexTest {
         assertThat(created.getString("endedAt")).isNull();
 
         // A bastion retrying after a lost answer must not make a second session.
-        Api.asBastion().body(opened(id, grant, name, "rec-" + id, started)).post("/internal/v1/sessions")
+        Api.asBastion().body(body).post("/internal/v1/sessions")
                 .then().statusCode(409).contentType("application/problem+json").body("code", equalTo("session_exists"));
 
         Instant end = started.plusSeconds(95);
@@ -103,10 +105,19 @@ class SessionIndexTest {
                 .body("code", equalTo("bad_recording_id"));
         Api.asBastion().body(opened(id, UUID.randomUUID().toString(), "alice", null, now)).post("/internal/v1/sessions").then().statusCode(422)
                 .body("code", equalTo("no_such_request"));
+        Api.asBastion().body(opened(id, null, "alice", null, now)).post("/internal/v1/sessions").then().statusCode(422)
+                .body("field", equalTo("requestId"));
+        String name = Api.newEngineer("sess-bad-");
+        String grant = Api.activeWebGrant(name);
+        Api.asBastion().body(opened(id, grant, name, "rec-" + id, now)).post("/internal/v1/sessions").then().statusCode(422)
+                .body("code", equalTo("recording_key_required"));
+        Map<String, Object> badKey = opened(id, grant, name, "rec-" + id, now);
+        badKey.put("recordingKey", "../../etc/passwd");
+        Api.asBastion().body(badKey).post("/internal/v1/sessions").then().statusCode(422).body("code", equalTo("bad_recording_key"));
 
         Api.asBastion().body(ended(now, 0, 0, "CLOSED", null)).post("/internal/v1/sessions/" + UUID.randomUUID() + "/end")
                 .then().statusCode(404).body("code", equalTo("no_such_session"));
-        Api.asBastion().body(opened(id, null, "alice", null, now)).post("/internal/v1/sessions").then().statusCode(201);
+        Api.asBastion().body(opened(id, grant, name, null, now)).post("/internal/v1/sessions").then().statusCode(201);
         Api.asBastion().body(ended(now, 0, 0, "OPEN", null)).post("/internal/v1/sessions/" + id + "/end").then().statusCode(422)
                 .body("code", equalTo("bad_status"));
         Api.asBastion().body(ended(now, -1, 0, "CLOSED", null)).post("/internal/v1/sessions/" + id + "/end").then().statusCode(422)
@@ -114,7 +125,7 @@ class SessionIndexTest {
         Map<String, Object> noEnd = ended(now, 0, 0, "CLOSED", null);
         noEnd.remove("endedAt");
         Api.asBastion().body(noEnd).post("/internal/v1/sessions/" + id + "/end").then().statusCode(422).body("field", equalTo("endedAt"));
-        as("alice").get("/api/v1/sessions/" + id).then().statusCode(200).body("status", equalTo("OPEN"));
+        as(name).get("/api/v1/sessions/" + id).then().statusCode(200).body("status", equalTo("OPEN"));
     }
 
     @Test
@@ -134,9 +145,11 @@ class SessionIndexTest {
         UUID second = UUID.randomUUID();
         UUID theirs = UUID.randomUUID();
         Instant t = Instant.parse("2026-03-02T08:00:00Z");
-        Api.asBastion().body(opened(first, null, owner, null, t)).post("/internal/v1/sessions").then().statusCode(201);
-        Api.asBastion().body(opened(second, null, owner, null, t.plusSeconds(60))).post("/internal/v1/sessions").then().statusCode(201);
-        Api.asBastion().body(opened(theirs, null, other, null, t.plusSeconds(30))).post("/internal/v1/sessions").then().statusCode(201);
+        String ownersGrant = Api.activeWebGrant(owner);
+        String othersGrant = Api.activeWebGrant(other);
+        Api.asBastion().body(opened(first, ownersGrant, owner, null, t)).post("/internal/v1/sessions").then().statusCode(201);
+        Api.asBastion().body(opened(second, ownersGrant, owner, null, t.plusSeconds(60))).post("/internal/v1/sessions").then().statusCode(201);
+        Api.asBastion().body(opened(theirs, othersGrant, other, null, t.plusSeconds(30))).post("/internal/v1/sessions").then().statusCode(201);
         Api.asBastion().body(ended(t.plusSeconds(10), 5, 6, "GRANT_ENDED", "grant revoked")).post("/internal/v1/sessions/" + first + "/end")
                 .then().statusCode(200);
 

@@ -21,6 +21,8 @@ public final class ChunkedRecording {
     private String lastHash;
     private long payloadBytes;
     private boolean closed;
+    /** Chunks the latest stored checkpoint covers; -1 before the first. */
+    private long checkpointed = -1;
 
     private ChunkedRecording(RecordingStorage storage, String id, String headerHash, Clock clock) {
         this.storage = storage;
@@ -56,6 +58,27 @@ public final class ChunkedRecording {
         lastHash = ChunkChain.sha256(chunk);
         payloadBytes += length;
         chunks.add(new RecordingManifest.Chunk(index, lastHash, chunk.length));
+    }
+
+    /**
+     * Signs and stores a checkpoint of the chain so far (see {@link RecordingCheckpoint}), unless the latest one
+     * covers every chunk already.
+     *
+     * @return whether a checkpoint was written
+     */
+    public synchronized boolean checkpoint(RecordingSigner signer) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("recording " + id + " is closed");
+        }
+        long covered = chunks.size();
+        if (covered == checkpointed) {
+            return false;
+        }
+        RecordingCheckpoint checkpoint = RecordingCheckpoint.of(id, covered, lastHash, headerHash, clock.instant(),
+                signer.publicKey());
+        storage.putCheckpoint(id, covered, checkpoint.sign(signer));
+        checkpointed = covered;
+        return true;
     }
 
     /** Writes the signed manifest; nothing can be appended afterwards. */

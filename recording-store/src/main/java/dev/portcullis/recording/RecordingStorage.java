@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where recordings are kept: write-once objects per recording (a header, numbered chunks, a manifest and its
- * signature), never changed or deleted through this port. Object-per-chunk, so an S3-compatible store can
- * implement it as well as the filesystem.
+ * Where recordings are kept: write-once objects per recording (a header, numbered chunks, signed checkpoints, a
+ * manifest and its signature), never changed or deleted through this port. Reads hand out only objects the store
+ * itself holds: an implementation refuses to follow a link out of the store ({@link UnsafeRecordingObjectException}).
+ * Object-per-chunk, so an S3-compatible store can implement it as well as the filesystem.
  */
 public interface RecordingStorage {
 
@@ -16,6 +17,12 @@ public interface RecordingStorage {
 
     /** Stores chunk {@code index}; fails if that chunk exists already (write-once). */
     void putChunk(String recordingId, long index, byte[] chunk) throws IOException;
+
+    /**
+     * Stores the signed checkpoint of an open recording that covers its first {@code chunks} chunks (0: only the
+     * header); fails if one exists for that many chunks.
+     */
+    void putCheckpoint(String recordingId, long chunks, byte[] checkpoint) throws IOException;
 
     /** Stores the signed manifest that closes a recording; fails if one exists. */
     void putManifest(String recordingId, byte[] manifest, byte[] signature) throws IOException;
@@ -26,6 +33,11 @@ public interface RecordingStorage {
     List<Long> chunkIndexes(String recordingId) throws IOException;
 
     byte[] chunk(String recordingId, long index) throws IOException;
+
+    /** How many chunks each stored checkpoint covers, ascending. */
+    List<Long> checkpointIndexes(String recordingId) throws IOException;
+
+    byte[] checkpoint(String recordingId, long chunks) throws IOException;
 
     /** The manifest and its signature, or empty while the recording is open (or after a crash). */
     Optional<SignedManifest> manifest(String recordingId) throws IOException;

@@ -3,13 +3,29 @@ package dev.portcullis.recording;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.security.PublicKey;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.portcullis.recording.format.MalformedRecordingException;
+import dev.portcullis.recording.format.RecordingHeader;
+import dev.portcullis.recording.format.RecordingJson;
+
 /**
- * Checks a stored recording against its hash chain and signed manifest. Finds any flipped byte, truncated,
- * missing, reordered or appended chunk, an edited manifest or one signed by another key. A recording
- * without a manifest (still open, or its bastion crashed) is INCOMPLETE when every chunk it has still links.
+ * Checks a stored recording against its hash chain, its signed checkpoints and its signed manifest. Finds any flipped
+ * byte, truncated, missing, reordered or appended chunk, an edited manifest or one signed by another key, and a link
+ * or special file where a recording object should be.
+ *
+ * <p>A recording without a manifest (still open, or its bastion stopped) is INCOMPLETE only when every chunk it has
+ * links and, for recordings that carry checkpoints (format 2, or whenever the caller says they must), its latest
+ * checkpoint is signed by the key and matches the chain: so whoever can write the store but lacks the key can forge
+ * at most what came after that checkpoint. Without a valid checkpoint it is TAMPERED, and so is a recording whose
+ * session is known to have ended but that has no manifest (a deleted manifest does not make a recording unfinished).
+ * Format-1 recordings, written before checkpoints existed, verify as they always did unless the caller requires more.
  */
 public final class RecordingVerifier {
 
@@ -29,45 +45,102 @@ public final class RecordingVerifier {
         }
     }
 
+    /**
+     * What else the caller knows about the recording, from outside the store.
+     *
+     * @param requireCheckpoints without a manifest, only a valid signed checkpoint makes the recording INCOMPLETE
+     *                           rather than TAMPERED (set for every session registered with its bastion's key)
+     * @param ended              the session is over, so a missing manifest means it was removed
+     * @param attributes         header attributes that must have exactly these values (session, user, target...)
+     */
+    public record Expected(boolean requireCheckpoints, boolean ended, Map<String, String> attributes) {
+        public static final Expected NOTHING = new Expected(false, false, Map.of());
+
+        public Expected {
+            attributes = Map.copyOf(attributes);
+        }
+    }
+
+    /**
+     * A verification with the SHA-256 of each chunk it vouches for (chunk 1 first), so a reader can check that the
+     * bytes it exports are the bytes that were verified.
+     */
+    public record Checked(Verification verification, String headerSha256, List<String> chunkHashes) {
+        public Checked {
+            chunkHashes = List.copyOf(chunkHashes);
+        }
+    }
+
     private RecordingVerifier() {
     }
 
     public static Verification verify(RecordingStorage storage, String id, PublicKey trusted) throws IOException {
+        return check(storage, id, trusted, Expected.NOTHING).verification();
+    }
+
+    public static Verification verify(RecordingStorage storage, String id, PublicKey trusted,
+            Expected expected) throws IOException {
+        return check(storage, id, trusted, expected).verification();
+    }
+
+    /** Verifies, and says which chunk bytes the verdict covers (none when TAMPERED). */
+    public static Checked check(RecordingStorage storage, String id, PublicKey trusted,
+            Expected expected) throws IOException {
+        Objects.requireNonNull(expected, "expected");
+        List<String> hashes = new ArrayList<>();
+        Verification v;
+        try {
+            v = verify(storage, id, trusted, expected, hashes);
+        } catch (UnsafeRecordingObjectException | MalformedRecordingException e) {
+            v = Verification.tampered(Math.max(0, hashes.size() - 1), e.getMessage());
+        }
+        boolean vouched = v.status() != Status.TAMPERED;
+        return new Checked(v, vouched ? hashes.remove(0) : null, vouched ? hashes : List.of());
+    }
+
+    private static Verification verify(RecordingStorage storage, String id, PublicKey trusted, Expected expected,
+                                       List<String> hashes) throws IOException {
         byte[] header;
         try {
             header = storage.header(id);
         } catch (NoSuchFileException e) {
             return Verification.tampered(0, "recording " + id + " has no header");
         }
-        String previous = ChunkChain.sha256(header);
+        String headerHash = ChunkChain.sha256(header);
+        hashes.add(headerHash); // taken off again by check(): the header first, then each chunk
+        String mismatch = attributeMismatch(header, expected.attributes());
+        if (mismatch != null) {
+            return Verification.tampered(0, mismatch);
+        }
+        String previous = headerHash;
         List<Long> indexes = storage.chunkIndexes(id);
         long intact = 0;
-        for (long expected = 1; expected <= indexes.size(); expected++) {
-            if (indexes.get((int) expected - 1) != expected) {
-                return Verification.tampered(intact, "chunk " + expected + " is missing");
+        for (long expectedIndex = 1; expectedIndex <= indexes.size(); expectedIndex++) {
+            if (indexes.get((int) expectedIndex - 1) != expectedIndex) {
+                return Verification.tampered(intact, "chunk " + expectedIndex + " is missing");
             }
-            byte[] chunk = storage.chunk(id, expected);
+            byte[] chunk = storage.chunk(id, expectedIndex);
             ChunkChain.Link link = ChunkChain.link(chunk);
             if (link == null) {
-                return Verification.tampered(intact, "chunk " + expected + " is not a chunk (truncated or overwritten)");
+                return Verification.tampered(intact, "chunk " + expectedIndex
+                        + " is not a chunk (truncated or overwritten)");
             }
-            if (!id.equals(link.recording()) || link.index() != expected) {
-                return Verification.tampered(intact, "chunk " + expected + " is chunk " + link.index() + " of " + link.recording() + " (moved)");
+            if (!id.equals(link.recording()) || link.index() != expectedIndex) {
+                return Verification.tampered(intact, "chunk " + expectedIndex + " is chunk " + link.index() + " of "
+                        + link.recording() + " (moved)");
             }
             if (!previous.equals(link.prev())) {
-                return Verification.tampered(intact, "chunk " + expected + " does not follow chunk " + (expected - 1)
-                        + " (a byte changed in " + (expected == 1 ? "the header" : "chunk " + (expected - 1)) + ", or chunks were reordered)");
+                String before = expectedIndex == 1 ? "the header" : "chunk " + (expectedIndex - 1);
+                return Verification.tampered(intact, "chunk " + expectedIndex + " does not follow chunk "
+                        + (expectedIndex - 1) + " (a byte changed in " + before + ", or chunks were reordered)");
             }
             previous = ChunkChain.sha256(chunk);
-            intact = expected;
+            hashes.add(previous);
+            intact = expectedIndex;
         }
         Optional<RecordingStorage.SignedManifest> signed = storage.manifest(id);
         if (signed.isEmpty()) {
-            return new Verification(Status.INCOMPLETE, intact, "no manifest: the recording was not closed (still open, or its bastion stopped); "
-                    + intact + " chunks link correctly");
-        }
-        if (!RecordingSigner.verify(trusted, signed.get().manifest(), signed.get().signature())) {
-            return Verification.tampered(intact, "the manifest's signature does not verify (the manifest was edited, or another key signed it)");
+            return unclosed(storage, id, trusted, expected, header, hashes);
         }
         RecordingManifest manifest;
         try {
@@ -75,7 +148,15 @@ public final class RecordingVerifier {
         } catch (IOException e) {
             return Verification.tampered(intact, "the manifest cannot be read");
         }
-        if (!id.equals(manifest.recording()) || !ChunkChain.sha256(header).equals(manifest.headerSha256())) {
+        if (manifest.signerKeySha256() != null
+                && !manifest.signerKeySha256().equals(ChunkChain.sha256(trusted.getEncoded()))) {
+            return Verification.tampered(intact,
+                    "the manifest is signed by another key than the one this recording must be signed with");
+        }
+        if (!RecordingSigner.verify(trusted, signed.get().manifest(), signed.get().signature())) {
+            return Verification.tampered(intact, "the manifest's signature does not verify (the manifest was edited, or another key signed it)");
+        }
+        if (!id.equals(manifest.recording()) || !headerHash.equals(manifest.headerSha256())) {
             return Verification.tampered(intact, "the manifest belongs to another recording or header");
         }
         if (indexes.size() > manifest.chunks().size()) {
@@ -88,5 +169,79 @@ public final class RecordingVerifier {
             return Verification.tampered(intact, "the last chunk differs from the one the manifest signed (changed or truncated)");
         }
         return Verification.valid(intact);
+    }
+
+    /** A recording without a manifest: unfinished if its latest checkpoint proves the chain, else tampered. */
+    private static Verification unclosed(RecordingStorage storage, String id, PublicKey trusted, Expected expected,
+            byte[] header,
+                                         List<String> hashes) throws IOException {
+        long intact = hashes.size() - 1;
+        if (expected.ended()) {
+            return Verification.tampered(intact,
+                    "the session has ended but its recording has no manifest (removed, or never "
+                    + "written): nothing proves the recording is whole");
+        }
+        List<Long> checkpoints = storage.checkpointIndexes(id);
+        boolean required = expected.requireCheckpoints() || RecordingHeader.promisesCheckpoints(header);
+        if (checkpoints.isEmpty()) {
+            if (required) {
+                return Verification.tampered(intact,
+                        "no manifest and no signed checkpoint: nothing proves that a bastion wrote this recording");
+            }
+            return new Verification(Status.INCOMPLETE, intact, "no manifest: the recording was not closed (still open, or its bastion stopped); "
+                    + intact + " chunks link correctly");
+        }
+        long covered = checkpoints.get(checkpoints.size() - 1);
+        RecordingCheckpoint checkpoint;
+        try {
+            checkpoint = RecordingCheckpoint.verified(storage.checkpoint(id, covered), trusted);
+        } catch (MalformedRecordingException e) {
+            return Verification.tampered(intact, "the latest checkpoint (" + covered + " chunks) is not valid: "
+                    + e.getMessage());
+        }
+        if (!id.equals(checkpoint.recording()) || checkpoint.chunks() != covered
+                || !ChunkChain.sha256(header).equals(checkpoint.headerSha256())) {
+            return Verification.tampered(intact, "the latest checkpoint belongs to another recording, header or place");
+        }
+        if (covered > intact) {
+            return Verification.tampered(intact, "the latest checkpoint covers " + covered + " chunks, " + intact
+                    + " are stored (the end was cut off)");
+        }
+        String head = hashes.get((int) covered);
+        if (!head.equals(checkpoint.headSha256())) {
+            return Verification.tampered(intact, "chunk " + covered
+                    + " differs from the one the latest checkpoint signed");
+        }
+        return new Verification(Status.INCOMPLETE, intact,
+                "no manifest: the recording was not closed (still open, or its bastion stopped); "
+                + "a signed checkpoint of " + checkpoint.at() + " proves " + covered + " of its " + intact + " chunks"
+                + (intact > covered ? ", the " + (intact - covered) + " after it are not proven yet" : ""));
+    }
+
+    /** Why the header does not name what it must, or null when it does. */
+    private static String attributeMismatch(byte[] header, Map<String, String> expected) {
+        if (expected.isEmpty()) {
+            return null;
+        }
+        JsonNode attributes;
+        try {
+            attributes = RecordingJson.parse(header, "recording header").path("attributes");
+        } catch (MalformedRecordingException e) {
+            return "the recording's header cannot be read";
+        }
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            JsonNode actual = attributes.get(e.getKey());
+            if (actual == null || !actual.isTextual() || !actual.asText().equals(e.getValue())) {
+                String named = actual == null ? "(none)" : "'" + shortened(actual.asText()) + "'";
+                return "the recording's header names " + e.getKey() + " " + named
+                        + ", not '" + e.getValue() + "': it is not this session's recording";
+            }
+        }
+        return null;
+    }
+
+    /** Text from a recording, cut short before it goes into a message. */
+    private static String shortened(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 80) + "...";
     }
 }

@@ -64,6 +64,8 @@ public final class RecordingWriter {
     /** The writer has nothing pending and parks until a line arrives. */
     private volatile boolean idle;
     private final int wakeAt;
+    /** When the oldest chunk that no checkpoint covers yet was stored (writer thread only); -1 when all are covered. */
+    private long uncoveredSinceNanos = -1;
     private final Thread thread;
 
     private RecordingWriter(ChunkedRecording chunks, RecordingMetadata metadata, RecordingSigner signer,
@@ -94,6 +96,8 @@ public final class RecordingWriter {
         ChunkedRecording chunks;
         try {
             chunks = ChunkedRecording.create(storage, metadata.id(), RecordingHeader.encode(metadata), wallClock(clock));
+            // the first checkpoint signs the header at once: from its start the recording is its bastion's, provably
+            chunks.checkpoint(signer);
         } catch (IOException e) {
             throw new RecordingFailedException(metadata.id(), "cannot create recording: " + e, e);
         }
@@ -233,6 +237,7 @@ public final class RecordingWriter {
         PendingChunk pending = new PendingChunk(options.flushInterval(), options.maxChunkBytes());
         try {
             while (!isFailed()) {
+                checkpointIfDue();
                 Item item = queue.poll();
                 if (item == null) {
                     if (pending.isEmpty()) {
@@ -292,6 +297,19 @@ public final class RecordingWriter {
         if (!pending.isEmpty()) {
             chunks.append(pending.buffer(), pending.size());
             pending.clear();
+            if (uncoveredSinceNanos < 0) {
+                uncoveredSinceNanos = clock.nanoTime();
+            }
+            checkpointIfDue(); // a steady stream keeps the writer in its inner loop: check here too
+        }
+    }
+
+    /** Signs the chain so far once its oldest uncovered chunk has waited a checkpoint interval. */
+    private void checkpointIfDue() throws IOException {
+        if (uncoveredSinceNanos >= 0
+                && clock.nanoTime() - uncoveredSinceNanos >= options.checkpointInterval().toNanos()) {
+            chunks.checkpoint(signer);
+            uncoveredSinceNanos = -1;
         }
     }
 

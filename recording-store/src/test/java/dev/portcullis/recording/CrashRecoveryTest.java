@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A bastion that dies mid-session (here: a second JVM killed with SIGKILL while it records) leaves
- * an unsigned recording whose chunks all chain: INCOMPLETE, prefix intact, and still readable.
+ * an unsigned recording whose chunks all chain and whose latest signed checkpoint matches them: INCOMPLETE, prefix
+ * intact, and still readable.
  */
 class CrashRecoveryTest {
 
@@ -36,7 +37,8 @@ class CrashRecoveryTest {
                 .start();
         try {
             assertThat(eventually(Duration.ofSeconds(20), () -> recordingDirectory() != null
-                    && chunkFiles(recordingDirectory()).size() >= 3)).as("the recording process writes chunks").isTrue();
+                    && chunkFiles(recordingDirectory()).size() >= 3 && checkpointCovering(3))).as("the recording process writes chunks "
+                    + "and checkpoints").isTrue();
         } finally {
             bastion.destroyForcibly();
             assertThat(bastion.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -46,11 +48,14 @@ class CrashRecoveryTest {
         FileSystemRecordingStorage storage = new FileSystemRecordingStorage(root);
         String id = directory.getFileName().toString();
 
-        RecordingVerifier.Verification result = RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey());
+        java.security.PublicKey key = RecordingKeys.readPublicKey(root.resolve("signer.pub.pem"));
+        RecordingVerifier.Verification result = RecordingVerifier.verify(storage, id, key);
 
-        assertThat(result.status()).isEqualTo(RecordingVerifier.Status.INCOMPLETE);
+        assertThat(result.status()).as(result.problem()).isEqualTo(RecordingVerifier.Status.INCOMPLETE);
         assertThat(result.intactChunks()).isEqualTo(chunks).isGreaterThanOrEqualTo(3);
-        assertThat(result.problem()).contains(chunks + " chunks link correctly");
+        assertThat(result.problem()).startsWith("no manifest").contains("a signed checkpoint of ").contains(" of its " + chunks + " chunks");
+        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey()).status())
+                .as("another key proves nothing").isEqualTo(RecordingVerifier.Status.TAMPERED);
         assertThat(storage.manifest(id)).isEmpty();
 
         RecordingReader reader = RecordingReader.open(storage, id);
@@ -62,6 +67,15 @@ class CrashRecoveryTest {
         ByteArrayOutputStream cast = new ByteArrayOutputStream();
         reader.exportCast(cast);
         assertThat(cast.toString(StandardCharsets.UTF_8).lines()).hasSize(events.size() + 1);
+    }
+
+    private boolean checkpointCovering(long chunks) {
+        try (var entries = Files.list(recordingDirectory())) {
+            return entries.map(p -> p.getFileName().toString()).filter(n -> n.matches("checkpoint-\\d{8}\\.sig"))
+                    .anyMatch(n -> Long.parseLong(n.substring(11, 19)) >= chunks);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private Path recordingDirectory() {
@@ -76,9 +90,10 @@ class CrashRecoveryTest {
     public static final class RecordingUntilKilled {
         public static void main(String[] args) throws Exception {
             FileSystemRecordingStorage storage = new FileSystemRecordingStorage(Path.of(args[0]));
-            // The signing key never matters here: a killed writer signs nothing.
-            Recordings recordings = new Recordings(storage, RecordingSigner.generate(),
-                    WriterOptions.defaults().withFlushInterval(Duration.ofMillis(100)), RecordingClock.system());
+            // A killed writer signs no manifest, but its checkpoints: the test verifies them with this key's public half.
+            RecordingSigner signer = RecordingKeys.loadOrGenerate(Path.of(args[0], "signer.pem"), Path.of(args[0], "signer.pub.pem"));
+            Recordings recordings = new Recordings(storage, signer, WriterOptions.defaults().withFlushInterval(Duration.ofMillis(100))
+                    .withCheckpointInterval(Duration.ofMillis(200)), RecordingClock.system());
             SessionRecording recording = recordings.start(recordings.newMetadata().build(), failure -> {
                 failure.printStackTrace();
                 System.exit(70);

@@ -220,7 +220,7 @@ class FailClosedTest {
     private static void replaceDirectoryByFile(Path directory) throws IOException {
         try (var files = Files.list(directory)) {
             for (Path file : files.toList()) {
-                Files.delete(file);
+                Files.deleteIfExists(file); // the writer removes its own temporary file just after linking it
             }
         }
         Files.delete(directory);
@@ -264,6 +264,21 @@ class FailClosedTest {
                 throw new IOException("interrupted while stalled", e);
             }
             delegate.putChunk(id, index, chunk);
+        }
+
+        @Override
+        public void putCheckpoint(String id, long chunks, byte[] checkpoint) throws IOException {
+            delegate.putCheckpoint(id, chunks, checkpoint);
+        }
+
+        @Override
+        public List<Long> checkpointIndexes(String id) throws IOException {
+            return delegate.checkpointIndexes(id);
+        }
+
+        @Override
+        public byte[] checkpoint(String id, long chunks) throws IOException {
+            return delegate.checkpoint(id, chunks);
         }
 
         @Override

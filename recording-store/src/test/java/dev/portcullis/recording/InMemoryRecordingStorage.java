@@ -24,6 +24,9 @@ public final class InMemoryRecordingStorage implements RecordingStorage {
         for (long index : source.chunkIndexes(id)) {
             copy.putChunk(id, index, source.chunk(id, index));
         }
+        for (long covered : source.checkpointIndexes(id)) {
+            copy.putCheckpoint(id, covered, source.checkpoint(id, covered));
+        }
         Optional<SignedManifest> manifest = source.manifest(id);
         if (manifest.isPresent()) {
             copy.putManifest(id, manifest.get().manifest(), manifest.get().signature());
@@ -37,6 +40,15 @@ public final class InMemoryRecordingStorage implements RecordingStorage {
 
     public static String chunkKey(String id, long index) {
         return id + "/chunk/" + index;
+    }
+
+    public static String checkpointKey(String id, long chunks) {
+        return id + "/checkpoint/" + chunks;
+    }
+
+    /** Tampering: removes an object, which the port itself never allows. */
+    public void remove(String key) {
+        objects.remove(key);
     }
 
     public static String manifestKey(String id) {
@@ -65,6 +77,25 @@ public final class InMemoryRecordingStorage implements RecordingStorage {
     public void putChunk(String id, long index, byte[] chunk) throws IOException {
         requireExists(id);
         putOnce(chunkKey(id, index), chunk);
+    }
+
+    @Override
+    public void putCheckpoint(String id, long chunks, byte[] checkpoint) throws IOException {
+        requireExists(id);
+        putOnce(checkpointKey(id, chunks), checkpoint);
+    }
+
+    @Override
+    public List<Long> checkpointIndexes(String id) throws IOException {
+        requireExists(id);
+        String prefix = id + "/checkpoint/";
+        return objects.keySet().stream().filter(key -> key.startsWith(prefix))
+                .map(key -> Long.parseLong(key.substring(prefix.length()))).sorted().toList();
+    }
+
+    @Override
+    public byte[] checkpoint(String id, long chunks) throws IOException {
+        return get(checkpointKey(id, chunks));
     }
 
     @Override

@@ -41,6 +41,7 @@ import dev.portcullis.bastion.server.SessionServices;
 import dev.portcullis.bastion.server.Sessions;
 import dev.portcullis.bastion.upstream.TargetInventory;
 import dev.portcullis.bastion.upstream.UpstreamConnector;
+import dev.portcullis.recording.ChunkChain;
 import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.RecordingClock;
 import dev.portcullis.recording.RecordingKeys;
@@ -168,7 +169,7 @@ public final class Bastion implements AutoCloseable {
             }
         };
         refreshCas.run();
-        RemoteSessionIndex index = new RemoteSessionIndex(broker);
+        RemoteSessionIndex index = new RemoteSessionIndex(broker, ChunkChain.sha256(signer.publicKey().getEncoded()));
         Bastion bastion = start(new Parts(settings.listenHost(), settings.listenPort(), hostKey, recordings, () -> inventory,
                 new RemoteGrantAuthority(broker), index, userCa::get, hostCert::get, plainKeys, settings.portalUrl(),
                 settings.bastionName(), settings.connectTimeout(), Clock.systemUTC(), databaseOptions(settings),

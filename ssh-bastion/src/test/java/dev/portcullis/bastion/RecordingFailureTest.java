@@ -106,6 +106,22 @@ class RecordingFailureTest {
         }
 
         @Override
+        public void putCheckpoint(String id, long chunks, byte[] checkpoint) throws IOException {
+            take(checkpoint.length);
+            inner.putCheckpoint(id, chunks, checkpoint);
+        }
+
+        @Override
+        public List<Long> checkpointIndexes(String id) throws IOException {
+            return inner.checkpointIndexes(id);
+        }
+
+        @Override
+        public byte[] checkpoint(String id, long chunks) throws IOException {
+            return inner.checkpoint(id, chunks);
+        }
+
+        @Override
         public void putManifest(String id, byte[] manifest, byte[] signature) throws IOException {
             take(manifest.length + signature.length);
             inner.putManifest(id, manifest, signature);

@@ -21,6 +21,12 @@ public class BastionGuard {
     @ConfigProperty(name = "portcullis.bastion.client-id", defaultValue = "portcullis-bastion")
     String bastionClientId;
 
+    /** Whether the caller is the bastion service client. */
+    public boolean isBastion() {
+        Object azp = token.getClaim("azp");
+        return azp != null && bastionClientId.equals(azp.toString());
+    }
+
     /** @param what what only bastions may do, for the refusal ("read grant events") */
     public void require(String what) {
         Object azp = token.getClaim("azp");

@@ -1,5 +1,11 @@
 package dev.portcullis.broker.api;
 
+import java.io.IOException;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -19,10 +25,21 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.quarkus.security.Authenticated;
 
 import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.recordings.RecordingArchive;
+import dev.portcullis.workflow.port.AccessRequestRepository;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
 import dev.portcullis.workflow.port.SessionIndex;
+import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.Refusal;
 
-/** Bastions report each session's start and end here; the index is what users and auditors search. */
+/**
+ * Bastions report each session's start and end here; the index is what users and auditors search. A bastion is
+ * trusted to report, not to invent: a session must belong to a live grant of the person it names, for that grant's
+ * target and login, and its recording (when the store has it already) must name this session in its header and be
+ * signed with the key the bastion declares, which must be one the broker trusts. That key is stored with the
+ * session; its recording verifies with no other. Every refusal is audited.
+ */
 @Path("/internal/v1/sessions")
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
@@ -33,6 +50,7 @@ public class BastionSessionResource {
     /** What the recording store accepts as a recording id. */
     private static final Pattern RECORDING_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Set<String> PROTOCOLS = Set.of("ssh", "postgres");
+    private static final Pattern KEY_SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     @Inject
     BastionGuard bastion;
@@ -40,13 +58,26 @@ public class BastionSessionResource {
     @Inject
     JpaSessionIndex sessions;
 
+    @Inject
+    AccessRequestRepository requests;
+
+    @Inject
+    RecordingArchive recordings;
+
+    @Inject
+    AuditSink audit;
+
+    @Inject
+    Clock clock;
+
     @POST
     @Operation(summary = "A session is opening (before its first byte reaches the target)")
     public Response opened(Dtos.SessionOpened body) {
         bastion.require("report sessions");
         if (body == null) {
             throw new RefusedException(Refusal.invalid("body_required", null,
-                    "send {sessionId, requestId, username, target, login, protocol, recordingId, bastion, clientAddress, startedAt}"));
+                    "send {sessionId, requestId, username, target, login, protocol, recordingId, recordingKey, "
+                            + "bastion, clientAddress, startedAt}"));
         }
         String protocol = Input.required(body.protocol(), "protocol");
         if (!PROTOCOLS.contains(protocol)) {
@@ -63,13 +94,84 @@ public class BastionSessionResource {
                 Input.limited(Input.required(body.login(), "login"), "login", 63), protocol, recordingId,
                 Input.optional(body.bastion(), "bastion", 255), Input.optional(body.clientAddress(), "clientAddress", 255),
                 Input.required(body.startedAt(), "startedAt"));
-        return switch (sessions.open(opened)) {
+        Input.required(body.requestId(), "requestId");
+        String recordingKey = Input.optional(body.recordingKey(), "recordingKey", 64);
+        if (recordingId != null && recordingKey == null) {
+            throw new RefusedException(Refusal.invalid("recording_key_required", "recordingKey",
+                    "a session with a recording names the key that signs it: recordingKey, the SHA-256 (hex) of its "
+                            + "X.509 encoding"));
+        }
+        if (recordingKey != null && !KEY_SHA256.matcher(recordingKey).matches()) {
+            throw new RefusedException(Refusal.invalid("bad_recording_key", "recordingKey",
+                    "recordingKey must be a SHA-256 in lower-case hex (64 characters)"));
+        }
+        AccessRequest grant = requests.find(opened.requestId()).orElse(null);
+        if (grant == null) {
+            throw new RefusedException(Refusal.invalid("no_such_request", "requestId", "there is no access request "
+                    + opened.requestId()));
+        }
+        requireGrantCovers(grant, opened);
+        if (recordingKey != null) {
+            requireRecordingMatches(opened, recordingKey);
+        }
+        return switch (sessions.open(opened, recordingKey, bastion.clientId())) {
             case OPENED -> Response.status(201).header("Location", "/api/v1/sessions/" + opened.sessionId())
                     .entity(Dtos.SessionView.of(sessions.find(opened.sessionId()).orElseThrow())).build();
             case DUPLICATE -> throw new RefusedException(Refusal.conflict("session_exists", "session " + opened.sessionId() + " is indexed already"));
             case UNKNOWN_REQUEST -> throw new RefusedException(Refusal.invalid("no_such_request", "requestId",
                     "there is no access request " + opened.requestId()));
         };
+    }
+
+    /** The session must use a grant that is live now, of the person it names, for its target and login. */
+    private void requireGrantCovers(AccessRequest grant, SessionIndex.Opened s) {
+        if (!grant.requester().equals(s.username()) || !grant.target().equals(s.target())
+                || !grant.login().equals(s.login())) {
+            throw refused(s, "grant_mismatch", "grant " + grant.id() + " is not " + s.username() + "'s grant for "
+                    + s.login() + "@" + s.target() + "; a bastion registers only sessions of the person, target "
+                    + "and login a live grant names");
+        }
+        if (!grant.isLiveAt(clock.instant())) {
+            throw refused(s, "grant_not_live", "grant " + grant.id() + " is not live ("
+                    + grant.state().name().toLowerCase(Locale.ROOT)
+                    + "); a session can only be opened under a live grant");
+        }
+    }
+
+    /** The key must be trusted, and a recording already in the store must be this session's, signed with it. */
+    private void requireRecordingMatches(SessionIndex.Opened s, String recordingKey) {
+        if (!recordings.trusts(recordingKey)) {
+            throw refused(s, "untrusted_recording_key", "the recording key " + recordingKey
+                    + " is not listed in the broker's "
+                    + "portcullis.recordings.trusted-keys");
+        }
+        Optional<String> problem;
+        try {
+            problem = recordings.registrationProblem(s.recordingId(), recordingKey,
+                    RecordingArchive.attributes(s.sessionId(), s.username(), s.target(), s.login(), s.requestId()));
+        } catch (IOException e) {
+            throw refused(s, "recording_unreadable", "the recording " + s.recordingId() + " cannot be read: "
+                    + e.getMessage());
+        }
+        if (problem.isPresent()) {
+            throw refused(s, "recording_mismatch", "the recording " + s.recordingId() + " is not this session's: "
+                    + problem.get());
+        }
+    }
+
+    private RefusedException refused(SessionIndex.Opened s, String code, String message) {
+        Map<String, String> details = new HashMap<>();
+        details.put("code", code);
+        details.put("user", s.username());
+        details.put("target", s.target());
+        details.put("login", s.login());
+        details.put("request", s.requestId().toString());
+        if (s.recordingId() != null) {
+            details.put("recording", s.recordingId());
+        }
+        audit.append(new AuditEvent(clock.instant(), bastion.clientId(), "session.registration.refused", "session",
+                s.sessionId().toString(), details));
+        return new RefusedException(Refusal.forbidden(code, message));
     }
 
     @POST

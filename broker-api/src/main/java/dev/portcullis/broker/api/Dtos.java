@@ -168,9 +168,15 @@ public final class Dtos {
 
     // ---- the session index
 
-    /** Body of {@code POST /internal/v1/sessions}: a session a bastion is opening. */
+    /**
+     * Body of {@code POST /internal/v1/sessions}: a session a bastion is opening.
+     *
+     * @param recordingKey SHA-256 (hex) of the X.509 encoding of the key that signs the recording; required with a
+     *                     recordingId
+     */
     public record SessionOpened(UUID sessionId, UUID requestId, String username, String target, String login, String protocol,
-                                String recordingId, String bastion, String clientAddress, Instant startedAt) {
+                                String recordingId, String bastion, String clientAddress, Instant startedAt,
+                                String recordingKey) {
     }
 
     /** Body of {@code POST /internal/v1/sessions/{id}/end}. */

@@ -29,7 +29,6 @@ import dev.portcullis.broker.identity.Caller;
 import dev.portcullis.broker.persistence.JpaSessionIndex;
 import dev.portcullis.broker.recordings.RecordingArchive;
 import dev.portcullis.recording.RecordingVerifier;
-import dev.portcullis.recording.read.RecordingReader;
 import dev.portcullis.workflow.AccessWorkflow;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
@@ -38,7 +37,12 @@ import dev.portcullis.workflow.request.Refusal;
 
 /**
  * Sessions that went through the bastions, and their recordings. Auditors and admins see every session;
- * everyone else sees their own. A session someone may not see does not exist for them (404).
+ * everyone else sees their own. A session someone may not see does not exist for them (404). Service accounts
+ * (bastions, scripts) see none: a bastion registers sessions, it must not read back what the broker can open.
+ *
+ * <p>A recording is exported only after it verifies, and only the bytes that verified: a TAMPERED one is refused
+ * (409, with the problem, audited); an INCOMPLETE one (still open, or its bastion stopped) is exported with the
+ * header {@code X-Recording-Status: INCOMPLETE} and the problem in {@code X-Recording-Problem}.
  */
 @Path("/api/v1/sessions")
 @Authenticated
@@ -48,6 +52,12 @@ public class SessionResource {
 
     public static final String ASCIICAST = "application/x-asciicast";
     public static final String JSONL = "application/jsonl";
+    /** VALID or INCOMPLETE: how much of what an export holds is proven (a TAMPERED recording is not exported). */
+    public static final String STATUS_HEADER = "X-Recording-Status";
+    public static final String PROBLEM_HEADER = "X-Recording-Problem";
+
+    @Inject
+    BastionGuard bastion;
 
     @Inject
     JpaSessionIndex sessions;
@@ -68,6 +78,7 @@ public class SessionResource {
     @Operation(summary = "Sessions, newest first: everyone's for auditors and admins, otherwise your own")
     public List<Dtos.SessionView> list(@QueryParam("user") String user, @QueryParam("target") String target,
                                        @QueryParam("status") String status, @QueryParam("limit") @DefaultValue("100") int limit) {
+        requirePerson(null);
         if (limit < 1 || limit > 1000) {
             throw new RefusedException(Refusal.invalid("bad_limit", "limit", "limit must be between 1 and 1000"));
         }
@@ -102,10 +113,11 @@ public class SessionResource {
     @Operation(summary = "The terminal recording as asciicast v2, for asciinema and asciinema-player")
     public Response cast(@PathParam("id") UUID id) throws IOException {
         JpaSessionIndex.IndexedSession session = visible(id);
-        RecordingReader reader = recording(session);
+        RecordingArchive.VerifiedRecording recording = recording(session, "cast");
         exported(session, "cast");
-        StreamingOutput body = (OutputStream out) -> reader.exportCast(out);
-        return Response.ok(body, ASCIICAST).header("Content-Disposition", "attachment; filename=\"session-" + id + ".cast\"").build();
+        StreamingOutput body = (OutputStream out) -> recording.reader().exportCast(out);
+        return marked(Response.ok(body, ASCIICAST), recording)
+                .header("Content-Disposition", "attachment; filename=\"session-" + id + ".cast\"").build();
     }
 
     @GET
@@ -114,10 +126,22 @@ public class SessionResource {
     @Operation(summary = "The session's structured events (exec, file transfers, queries) as JSON Lines")
     public Response events(@PathParam("id") UUID id) throws IOException {
         JpaSessionIndex.IndexedSession session = visible(id);
-        RecordingReader reader = recording(session);
+        RecordingArchive.VerifiedRecording recording = recording(session, "events.jsonl");
         exported(session, "events.jsonl");
-        StreamingOutput body = (OutputStream out) -> reader.exportEvents(out);
-        return Response.ok(body, JSONL).header("Content-Disposition", "attachment; filename=\"session-" + id + ".events.jsonl\"").build();
+        StreamingOutput body = (OutputStream out) -> recording.reader().exportEvents(out);
+        return marked(Response.ok(body, JSONL), recording)
+                .header("Content-Disposition", "attachment; filename=\"session-" + id + ".events.jsonl\"").build();
+    }
+
+    /** Says in the response when what is exported is not the whole, signed recording. */
+    public static Response.ResponseBuilder marked(Response.ResponseBuilder response,
+            RecordingArchive.VerifiedRecording recording) {
+        RecordingVerifier.Verification v = recording.verification();
+        response.header(STATUS_HEADER, v.status().name());
+        if (v.problem() != null) {
+            response.header(PROBLEM_HEADER, v.problem().replaceAll("[^\\x20-\\x7e]", "?"));
+        }
+        return response;
     }
 
     @GET
@@ -128,25 +152,45 @@ public class SessionResource {
         if (session.recordingId() == null) {
             throw noRecording(id);
         }
-        RecordingVerifier.Verification result = recordings.verify(session.recordingId());
+        RecordingVerifier.Verification result = recordings.verify(session);
         return new Dtos.RecordingVerification(result.status().name(), result.problem());
     }
 
     private JpaSessionIndex.IndexedSession visible(UUID id) {
+        requirePerson(id);
         Actor viewer = caller.asTokenSays();
         return sessions.find(id).filter(s -> AccessWorkflow.isAuditor(viewer) || s.username().equals(viewer.username()))
                 .orElseThrow(() -> new RefusedException(Refusal.notFound("no_such_session", "there is no session " + id + " that you may see")));
     }
 
-    private RecordingReader recording(JpaSessionIndex.IndexedSession session) throws IOException {
+    /** Refuses service accounts, with an audit row: a client has no sessions of its own to read. */
+    private void requirePerson(UUID session) {
+        if (caller.isServiceAccount() || bastion.isBastion()) {
+            audit.append(new AuditEvent(clock.instant(), caller.username(), "session.read.refused", "session",
+                    session == null ? "*" : session.toString(), Map.of("reason", "service account")));
+            throw new RefusedException(Refusal.forbidden("not_a_person",
+                    "sessions and recordings are for people; a service account (a bastion, a script) cannot read "
+                            + "them"));
+        }
+    }
+
+    private RecordingArchive.VerifiedRecording recording(JpaSessionIndex.IndexedSession session,
+            String format) throws IOException {
         if (session.recordingId() == null) {
             throw noRecording(session.id());
         }
         try {
-            return recordings.open(session.recordingId());
+            return recordings.openVerified(session);
         } catch (NoSuchFileException e) {
             throw new RefusedException(Refusal.notFound("recording_missing",
                     "the recording of session " + session.id() + " is not in the recording store"));
+        } catch (RecordingArchive.TamperedRecordingException e) {
+            audit.append(new AuditEvent(clock.instant(), caller.username(), "recording.export.refused", "session",
+                    session.id().toString(),
+                    Map.of("recording", session.recordingId(), "format", format, "problem", e.getMessage())));
+            throw new RefusedException(Refusal.conflict("recording_tampered",
+                    "the recording of session " + session.id() + " did not verify, so it is not exported: "
+                            + e.getMessage()));
         }
     }
 

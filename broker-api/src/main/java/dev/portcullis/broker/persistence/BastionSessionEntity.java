@@ -36,9 +36,13 @@ class BastionSessionEntity {
     long bytesOut;
     String status;
     String detail;
+    @Column(name = "recording_key")
+    String recordingKey;
+    @Column(name = "registered_by")
+    String registeredBy;
 
     JpaSessionIndex.IndexedSession toView() {
         return new JpaSessionIndex.IndexedSession(id, requestId, username, target, login, protocol, recordingId, bastion, clientAddress,
-                startedAt, endedAt, bytesIn, bytesOut, status, detail);
+                startedAt, endedAt, bytesIn, bytesOut, status, detail, recordingKey, registeredBy);
     }
 }

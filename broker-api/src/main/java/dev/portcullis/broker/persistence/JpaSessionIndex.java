@@ -58,15 +58,26 @@ public class JpaSessionIndex implements SessionIndex {
 
     @Transactional
     public OpenResult open(Opened s) {
+        return open(s, null, null);
+    }
+
+    /**
+     * @param recordingKey SHA-256 of the key that must sign the session's recording, or null (no recording)
+     * @param registeredBy the client that registered the session (a bastion's client id)
+     */
+    @Transactional
+    public OpenResult open(Opened s, String recordingKey, String registeredBy) {
         if (s.requestId() != null && em.find(AccessRequestEntity.class, s.requestId()) == null) {
             return OpenResult.UNKNOWN_REQUEST;
         }
         int inserted = em.createNativeQuery("insert into bastion_session (id, request_id, username, target, login, protocol, recording_id, "
-                        + "bastion, client_address, started_at, status) values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'OPEN') "
+                        + "bastion, client_address, started_at, status, recording_key, registered_by) "
+                        + "values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'OPEN', ?11, ?12) "
                         + "on conflict (id) do nothing")
                 .setParameter(1, s.sessionId()).setParameter(2, s.requestId()).setParameter(3, s.username()).setParameter(4, s.target())
                 .setParameter(5, s.login()).setParameter(6, s.protocol()).setParameter(7, s.recordingId()).setParameter(8, s.bastion())
                 .setParameter(9, s.clientAddress()).setParameter(10, s.startedAt().truncatedTo(ChronoUnit.MICROS))
+                .setParameter(11, recordingKey).setParameter(12, registeredBy)
                 .executeUpdate();
         if (inserted == 0) {
             return OpenResult.DUPLICATE;
@@ -79,6 +90,8 @@ public class JpaSessionIndex implements SessionIndex {
         putIfPresent(details, "recording", s.recordingId());
         putIfPresent(details, "bastion", s.bastion());
         putIfPresent(details, "clientAddress", s.clientAddress());
+        putIfPresent(details, "recordingKey", recordingKey);
+        putIfPresent(details, "registeredBy", registeredBy);
         auditLog.append(new AuditEvent(clock.instant(), s.username(), "session.opened", "session", s.sessionId().toString(), details));
         return OpenResult.OPENED;
     }
@@ -142,13 +155,27 @@ public class JpaSessionIndex implements SessionIndex {
         }
     }
 
-    /** One indexed session, as the rest of the broker sees it. */
+    /**
+     * One indexed session, as the rest of the broker sees it.
+     *
+     * @param recordingKey SHA-256 of the key its recording must be signed with; null for sessions registered before
+     *                     bastions said which key they sign with
+     */
     public record IndexedSession(UUID id, UUID requestId, String username, String target, String login, String protocol,
                                  String recordingId, String bastion, String clientAddress, Instant startedAt, Instant endedAt,
-                                 long bytesIn, long bytesOut, String status, String detail) {
+                                 long bytesIn, long bytesOut, String status, String detail, String recordingKey,
+                                 String registeredBy) {
 
         public boolean isOpen() {
             return OPEN.equals(status);
+        }
+
+        /**
+         * Whether the bastion said the session ended with its recording closed: every end but RECORDING_FAILED
+         * (a store that failed leaves no manifest, honestly).
+         */
+        public boolean endedWithClosedRecording() {
+            return !isOpen() && !"RECORDING_FAILED".equals(status);
         }
     }
 }

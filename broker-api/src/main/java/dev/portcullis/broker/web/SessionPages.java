@@ -148,15 +148,32 @@ public class SessionPages {
             badge = new Views.Badge("NONE", "no recording", "badge-none");
             events = List.of();
         } else {
-            RecordingVerifier.Verification v = recordings.verify(session.recordingId());
+            RecordingVerifier.Verification v;
+            RecordingReader reader = null;
+            try {
+                RecordingArchive.VerifiedRecording verified = recordings.openVerified(session);
+                v = verified.verification();
+                reader = verified.reader();
+            } catch (RecordingArchive.TamperedRecordingException e) {
+                v = new RecordingVerifier.Verification(RecordingVerifier.Status.TAMPERED, 0, e.getMessage());
+            } catch (NoSuchFileException e) {
+                throw missing(session);
+            }
             badge = switch (v.status()) {
-                case VALID -> new Views.Badge("VALID", "Verified: hash chain intact, signed by a trusted bastion", "badge-valid");
+                case VALID -> new Views.Badge("VALID",
+                        "Verified: hash chain intact, signed by the bastion that opened the session",
+                        "badge-valid");
                 case INCOMPLETE -> new Views.Badge("INCOMPLETE", "Incomplete: " + v.problem(), "badge-incomplete");
-                case TAMPERED -> new Views.Badge("TAMPERED", "Tampered: " + v.problem(), "badge-tampered");
+                case TAMPERED -> new Views.Badge("TAMPERED", "Tampered: " + v.problem() + " (not shown)",
+                        "badge-tampered");
             };
-            RecordingReader reader = reader(session);
-            try (Stream<RecordedEvent> all = reader.events()) {
-                events = all.filter(e -> !(e.event() instanceof SessionEvent)).limit(MAX_EVENTS + 1).map(SessionPages::line).toList();
+            if (reader == null) {
+                events = List.of(); // a recording that does not verify is not shown as if it were fine
+            } else {
+                try (Stream<RecordedEvent> all = reader.events()) {
+                    events = all.filter(e -> !(e.event() instanceof SessionEvent)).limit(MAX_EVENTS + 1)
+                            .map(SessionPages::line).toList();
+                }
             }
             if (events.size() > MAX_EVENTS) {
                 cut = true;
@@ -206,10 +223,11 @@ public class SessionPages {
     @Operation(hidden = true)
     public Response cast(@PathParam("id") UUID id, @QueryParam("download") boolean download) throws IOException {
         IndexedSession session = visible(id);
-        RecordingReader reader = reader(session);
+        RecordingArchive.VerifiedRecording recording = reader(session, "cast");
         exported(session, "cast");
-        StreamingOutput body = (OutputStream out) -> reader.exportCast(out);
-        Response.ResponseBuilder response = Response.ok(body, SessionResource.ASCIICAST);
+        StreamingOutput body = (OutputStream out) -> recording.reader().exportCast(out);
+        Response.ResponseBuilder response = SessionResource.marked(Response.ok(body, SessionResource.ASCIICAST),
+                recording);
         if (download) {
             response.header("Content-Disposition", "attachment; filename=\"session-" + id + ".cast\"");
         }
@@ -222,10 +240,10 @@ public class SessionPages {
     @Operation(hidden = true)
     public Response events(@PathParam("id") UUID id) throws IOException {
         IndexedSession session = visible(id);
-        RecordingReader reader = reader(session);
+        RecordingArchive.VerifiedRecording recording = reader(session, "events.jsonl");
         exported(session, "events.jsonl");
-        StreamingOutput body = (OutputStream out) -> reader.exportEvents(out);
-        return Response.ok(body, SessionResource.JSONL)
+        StreamingOutput body = (OutputStream out) -> recording.reader().exportEvents(out);
+        return SessionResource.marked(Response.ok(body, SessionResource.JSONL), recording)
                 .header("Content-Disposition", "attachment; filename=\"session-" + id + ".events.jsonl\"").build();
     }
 
@@ -256,16 +274,28 @@ public class SessionPages {
         return sessions.find(id).orElseThrow(() -> new Pages.RefusedPage(Refusal.notFound("no_such_session", "there is no session " + id)));
     }
 
-    private RecordingReader reader(IndexedSession session) throws IOException {
+    /** The verified recording for export; one that does not verify is refused and the refusal audited. */
+    private RecordingArchive.VerifiedRecording reader(IndexedSession session, String format) throws IOException {
         if (session.recordingId() == null) {
             throw new Pages.RefusedPage(Refusal.notFound("no_recording", "session " + session.id() + " has no recording"));
         }
         try {
-            return recordings.open(session.recordingId());
+            return recordings.openVerified(session);
         } catch (NoSuchFileException e) {
-            throw new Pages.RefusedPage(Refusal.notFound("recording_missing",
-                    "the recording of session " + session.id() + " is not in the recording store"));
+            throw missing(session);
+        } catch (RecordingArchive.TamperedRecordingException e) {
+            audit.append(new AuditEvent(Instant.now(), caller.username(), "recording.export.refused", "session",
+                    session.id().toString(),
+                    Map.of("recording", session.recordingId(), "format", format, "problem", e.getMessage())));
+            throw new Pages.RefusedPage(Refusal.conflict("recording_tampered",
+                    "the recording of session " + session.id() + " did not verify, so it is not exported: "
+                            + e.getMessage()));
         }
+    }
+
+    private static Pages.RefusedPage missing(IndexedSession session) {
+        return new Pages.RefusedPage(Refusal.notFound("recording_missing",
+                "the recording of session " + session.id() + " is not in the recording store"));
     }
 
     private void exported(IndexedSession session, String format) {

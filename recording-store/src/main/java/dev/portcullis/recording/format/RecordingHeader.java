@@ -13,7 +13,10 @@ import java.nio.charset.StandardCharsets;
  */
 public final class RecordingHeader {
 
-    public static final String FORMAT = "portcullis-recording/1";
+    /** Chunks as in format 1, plus signed checkpoints while the recording is open. */
+    public static final String FORMAT = "portcullis-recording/2";
+    /** Written before checkpoints existed; still read and verified. */
+    public static final String FORMAT_1 = "portcullis-recording/1";
 
     private RecordingHeader() {
     }
@@ -28,9 +31,18 @@ public final class RecordingHeader {
     public static RecordingMetadata decode(byte[] header) throws MalformedRecordingException {
         JsonNode node = RecordingJson.parse(header, "recording header");
         String format = node.path("format").asText();
-        if (!FORMAT.equals(format)) {
+        if (!FORMAT.equals(format) && !FORMAT_1.equals(format)) {
             throw new MalformedRecordingException("unsupported recording format: " + format);
         }
         return RecordingJson.metadata(node);
+    }
+
+    /** Whether a header says its recording carries checkpoints (false for format 1 and for what does not parse). */
+    public static boolean promisesCheckpoints(byte[] header) {
+        try {
+            return FORMAT.equals(RecordingJson.parse(header, "recording header").path("format").asText());
+        } catch (MalformedRecordingException e) {
+            return false;
+        }
     }
 }

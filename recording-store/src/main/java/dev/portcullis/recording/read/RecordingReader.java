@@ -4,6 +4,7 @@ import dev.portcullis.recording.ChunkChain;
 import dev.portcullis.recording.RecordingManifest;
 import dev.portcullis.recording.RecordingMetadata;
 import dev.portcullis.recording.RecordingStorage;
+import dev.portcullis.recording.RecordingVerifier;
 import dev.portcullis.recording.event.RecordedEvent;
 import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.format.MalformedRecordingException;
@@ -18,13 +19,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
 /**
  * Reads a recording back from its chunks: the asciicast stream for replay and download, the
- * structured events, seeking by time, and searching the output. It reads what is stored without
- * judging it; call {@link dev.portcullis.recording.RecordingVerifier} first when it matters
- * whether the recording is authentic and complete.
+ * structured events, seeking by time, and searching the output. {@link #open} reads what is stored
+ * without judging it; {@link #openVerified} reads only what a {@link RecordingVerifier} check vouched
+ * for, and each chunk's bytes must still hash as they did then, so what is exported is what was verified.
+ * Exports parse every line as the event it claims to be before writing it: nothing else leaves the store.
  *
  * <p>Streams load one chunk at a time. An I/O or format error while streaming surfaces as an
  * {@link UncheckedIOException}.
@@ -34,19 +37,45 @@ public final class RecordingReader {
     private final RecordingStorage storage;
     private final String id;
     private final RecordingMetadata metadata;
+    /** SHA-256 of each chunk that may be read, chunk 1 first; null to read whatever is stored. */
+    private final List<String> verifiedChunks;
 
-    private RecordingReader(RecordingStorage storage, String id, RecordingMetadata metadata) {
+    private RecordingReader(RecordingStorage storage, String id, RecordingMetadata metadata,
+            List<String> verifiedChunks) {
         this.storage = storage;
         this.id = id;
         this.metadata = metadata;
+        this.verifiedChunks = verifiedChunks;
     }
 
     public static RecordingReader open(RecordingStorage storage, String id) throws IOException {
-        RecordingMetadata metadata = RecordingHeader.decode(storage.header(id));
+        return new RecordingReader(storage, id, metadata(storage.header(id), id), null);
+    }
+
+    /**
+     * A reader of exactly what {@code checked} vouched for: the header and the chunks it verified, byte for byte.
+     *
+     * @throws MalformedRecordingException when the check found the recording TAMPERED, or the header changed since
+     */
+    public static RecordingReader openVerified(RecordingStorage storage, String id, RecordingVerifier.Checked checked)
+            throws IOException {
+        if (checked.verification().status() == RecordingVerifier.Status.TAMPERED) {
+            throw new MalformedRecordingException("recording " + id + " did not verify: "
+                    + checked.verification().problem());
+        }
+        byte[] header = storage.header(id);
+        if (!ChunkChain.sha256(header).equals(checked.headerSha256())) {
+            throw new MalformedRecordingException("the header of recording " + id + " changed after it was verified");
+        }
+        return new RecordingReader(storage, id, metadata(header, id), checked.chunkHashes());
+    }
+
+    private static RecordingMetadata metadata(byte[] header, String id) throws MalformedRecordingException {
+        RecordingMetadata metadata = RecordingHeader.decode(header);
         if (!metadata.id().equals(id)) {
             throw new MalformedRecordingException("header of " + id + " names recording " + metadata.id());
         }
-        return new RecordingReader(storage, id, metadata);
+        return metadata;
     }
 
     public RecordingMetadata metadata() {
@@ -81,12 +110,12 @@ public final class RecordingReader {
     public void exportCast(OutputStream out) throws IOException {
         out.write(RecordingLines.castHeader(metadata));
         out.write('\n');
-        writeLines(lines(true), out);
+        writeLines(lines(true).peek(RecordingReader::terminalEvent), out);
     }
 
     /** Writes the structured events as JSON Lines ({@code events.jsonl}). */
     public void exportEvents(OutputStream out) throws IOException {
-        writeLines(lines(false), out);
+        writeLines(lines(false).peek(RecordingReader::recordedEvent), out);
     }
 
     /** Finds terminal output matching {@code pattern}, across event and chunk boundaries. */
@@ -105,7 +134,9 @@ public final class RecordingReader {
 
     /** The lines of one stream, chunk after chunk; each chunk is read when the stream reaches it. */
     private Stream<String> lines(boolean terminal) throws IOException {
-        return storage.chunkIndexes(id).stream()
+        List<Long> indexes = verifiedChunks == null ? storage.chunkIndexes(id)
+                : LongStream.rangeClosed(1, verifiedChunks.size()).boxed().toList();
+        return indexes.stream()
                 .flatMap(index -> payloadLines(index).stream())
                 .filter(line -> RecordingLines.isTerminalLine(line) == terminal);
     }
@@ -113,7 +144,12 @@ public final class RecordingReader {
     private List<String> payloadLines(long index) {
         byte[] payload;
         try {
-            payload = ChunkChain.payload(storage.chunk(id, index));
+            byte[] chunk = storage.chunk(id, index);
+            if (verifiedChunks != null && !ChunkChain.sha256(chunk).equals(verifiedChunks.get((int) (index - 1)))) {
+                throw new MalformedRecordingException("chunk " + index + " of recording " + id
+                        + " changed after it was verified");
+            }
+            payload = ChunkChain.payload(chunk);
         } catch (IOException e) {
             throw new UncheckedIOException("chunk " + index + " of recording " + id + ": " + e.getMessage(), e);
         }

@@ -15,7 +15,8 @@ import dev.portcullis.workflow.port.SessionIndex;
 /**
  * {@link SessionIndex} over the broker's internal API. A session's start must reach the broker (otherwise the
  * session is refused); its end is retried in the background until the broker takes it, so no end is lost to a
- * broker restart.
+ * broker restart. Each session's registration names the key that signs its recording (by SHA-256), so the broker
+ * verifies that recording with this bastion's key and no other.
  */
 public final class RemoteSessionIndex implements SessionIndex, AutoCloseable {
 
@@ -23,6 +24,7 @@ public final class RemoteSessionIndex implements SessionIndex, AutoCloseable {
     private static final int MAX_PENDING = 100_000;
 
     private final BrokerClient broker;
+    private final String recordingKey;
     private final Queue<Closed> pending = new ConcurrentLinkedQueue<>();
     private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "session-index-retry");
@@ -30,8 +32,10 @@ public final class RemoteSessionIndex implements SessionIndex, AutoCloseable {
         return t;
     });
 
-    public RemoteSessionIndex(BrokerClient broker) {
+    /** @param recordingKey SHA-256 (hex) of the X.509 encoding of this bastion's recording-signing public key */
+    public RemoteSessionIndex(BrokerClient broker, String recordingKey) {
         this.broker = broker;
+        this.recordingKey = recordingKey;
         retry.scheduleWithFixedDelay(this::retryPending, 5, 5, TimeUnit.SECONDS);
     }
 
@@ -45,6 +49,7 @@ public final class RemoteSessionIndex implements SessionIndex, AutoCloseable {
         body.put("login", s.login());
         body.put("protocol", s.protocol());
         body.put("recordingId", s.recordingId());
+        body.put("recordingKey", s.recordingId() == null ? null : recordingKey);
         body.put("bastion", s.bastion());
         body.put("clientAddress", s.clientAddress());
         body.put("startedAt", s.startedAt().toString());
