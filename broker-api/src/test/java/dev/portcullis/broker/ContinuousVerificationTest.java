@@ -68,7 +68,7 @@ class ContinuousVerificationTest {
 
         as(name).post("/api/v1/requests/" + id + "/release").then().statusCode(200);
         await(() -> !keycloak.groupsOf(name).contains("prod-db-admins"), "JIT membership removed after release");
-        as("dave").get("/api/v1/audit?subject=jit/prod-db-admins&limit=50").then().statusCode(200)
+        as("dave").get("/api/v1/audit?subject=/jit/prod-db-admins&limit=50").then().statusCode(200)
                 .body("findAll { it.details.user == '" + name + "' }.action", org.hamcrest.Matchers.hasItems("jit.member_added", "jit.member_removed"));
     }
 

@@ -55,6 +55,11 @@ public class DatabaseResource {
         if (person == null || !person.enabled()) {
             throw new RefusedException(Refusal.forbidden("account_disabled", "your account is disabled or gone; no credential was issued"));
         }
+        if (person.id() != null && !person.id().equals(caller.subject())) {
+            // The name now belongs to another account than the token's: what is issued here is bound to the name.
+            throw new RefusedException(Refusal.forbidden("account_mismatch",
+                    "your token's account no longer holds the name " + caller.username() + "; no credential was issued"));
+        }
         DatabaseCredentialIssuer.Issued issued = issuer.issue(person.username());
         return Response.status(201).entity(new Dtos.DatabaseCredential(issued.username(), issued.credential(), issued.expiresAt(),
                 proxyHost, proxyPort, "host=" + proxyHost + " port=" + proxyPort + " sslmode=require dbname=TARGET user=ROLE")).build();

@@ -198,7 +198,7 @@ class WebPagesTest {
         for (String path : new String[] {"/ui/sessions", "/ui/audit", "/ui/audit/export.jsonl"}) {
             HttpResponse<String> refused = engineer.get(path);
             assertThat(refused.statusCode()).as(path).isEqualTo(403);
-            assertThat(refused.body()).as(path).contains("members of the group auditors or admins").contains("signed in as " + name + " (engineers)");
+            assertThat(refused.body()).as(path).contains("members of the group /auditors or /admins").contains("signed in as " + name + " (/engineers)");
         }
         HttpResponse<String> missing = WebSession.signIn(base, "dave").get("/ui/sessions/6c1f7f8e-0000-4000-8000-000000000000");
         assertThat(missing.statusCode()).isEqualTo(404);
