@@ -46,7 +46,7 @@ class ContinuousVerificationTest {
         String[] holder = engineerWithWebGrant("cv-moved-").split(" ");
         keycloak.removeUserFromGroup(holder[0], "engineers");
         JsonPath grant = awaitState(holder[1], "REVOKED");
-        assertThat(grant.getString("endReason")).isEqualTo("continuous verification: " + holder[0] + " is no longer a member of engineers");
+        assertThat(grant.getString("endReason")).isEqualTo("continuous verification: " + holder[0] + " is no longer a member of /engineers");
         as("dave").get("/api/v1/audit?action=grant.revoked&subject=" + holder[1]).then().statusCode(200)
                 .body("[0].actor", org.hamcrest.Matchers.equalTo("portcullis"));
     }

@@ -22,10 +22,13 @@ class FilePolicySourceTest {
 
     @Test
     void aJitGroupOutsideTheParentIsALoadError(@TempDir Path dir) throws Exception {
-        Path file = Files.writeString(dir.resolve("policy.yaml"), POLICY.replace("JIT", "/admins"));
-        assertThatThrownBy(() -> new FilePolicySource(file.toString(), "/jit")).isInstanceOf(IllegalStateException.class)
-                .hasMessageEndingWith(file + ":line 5: jitGroup '/admins' must be a group below /jit (portcullis.jit.parent);"
-                        + " the broker manages the members of no other group");
+        Path file = dir.resolve("policy.yaml");
+        for (String admins : new String[] {"admins", "/admins"}) {
+            Files.writeString(file, POLICY.replace("JIT", admins));
+            assertThatThrownBy(() -> new FilePolicySource(file.toString(), "/jit")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageEndingWith(file + ":line 5: jitGroup '" + admins + "' must be a group below /jit"
+                            + " (portcullis.jit.parent); the broker manages the members of no other group");
+        }
 
         Files.writeString(file, POLICY.replace("JIT", "/jit/db-admins"));
         assertThat(new FilePolicySource(file.toString(), "/jit").current().rule("r").orElseThrow().jitGroup()).isEqualTo("/jit/db-admins");
