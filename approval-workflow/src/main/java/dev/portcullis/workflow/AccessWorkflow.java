@@ -59,7 +59,7 @@ public final class AccessWorkflow {
         PolicySet policy = policies.current();
         Transition result = AccessRequest.submit(UUID.randomUUID(), draft, requester, clock.instant(), policy);
         if (result instanceof Transition.Applied created) {
-            requests.insert(created);
+            requests.insert(created, requester.id());
             policy.rule(created.after().rule()).ifPresent(rule -> notifier.reviewNeeded(created.after(), rule.approverGroups()));
         } else if (result instanceof Transition.Refused refused && refused.refusal().kind() == Refusal.Kind.FORBIDDEN) {
             audit.append(AuditEvent.refused(clock.instant(), requester.username(), "request.create", "-", refused.refusal()));

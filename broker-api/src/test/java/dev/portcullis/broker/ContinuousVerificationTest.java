@@ -46,7 +46,7 @@ class ContinuousVerificationTest {
         String[] holder = engineerWithWebGrant("cv-moved-").split(" ");
         keycloak.removeUserFromGroup(holder[0], "engineers");
         JsonPath grant = awaitState(holder[1], "REVOKED");
-        assertThat(grant.getString("endReason")).isEqualTo("continuous verification: " + holder[0] + " is no longer a member of engineers");
+        assertThat(grant.getString("endReason")).isEqualTo("continuous verification: " + holder[0] + " is no longer a member of /engineers");
         as("dave").get("/api/v1/audit?action=grant.revoked&subject=" + holder[1]).then().statusCode(200)
                 .body("[0].actor", org.hamcrest.Matchers.equalTo("portcullis"));
     }
@@ -68,7 +68,7 @@ class ContinuousVerificationTest {
 
         as(name).post("/api/v1/requests/" + id + "/release").then().statusCode(200);
         await(() -> !keycloak.groupsOf(name).contains("prod-db-admins"), "JIT membership removed after release");
-        as("dave").get("/api/v1/audit?subject=jit/prod-db-admins&limit=50").then().statusCode(200)
+        as("dave").get("/api/v1/audit?subject=/jit/prod-db-admins&limit=50").then().statusCode(200)
                 .body("findAll { it.details.user == '" + name + "' }.action", org.hamcrest.Matchers.hasItems("jit.member_added", "jit.member_removed"));
     }
 

@@ -30,7 +30,7 @@ class RequestWorkflowTest {
         as("alice").get("/api/v1/requests/" + id).then().statusCode(200)
                 .body("state", equalTo("PENDING"))
                 .body("approvals", equalTo(0)).body("approvalsRequired", equalTo(2))
-                .body("approverGroups", hasItem("sre-approvers"))
+                .body("approverGroups", hasItem("/sre-approvers"))
                 .body("canReview", equalTo(false));
         as("bob").get("/api/v1/requests?scope=review").then().statusCode(200).body("id", hasItem(id));
         as("alice").get("/api/v1/requests?scope=review").then().statusCode(200).body("id", not(hasItem(id)));
@@ -62,7 +62,7 @@ class RequestWorkflowTest {
                 .body("find { it.target == 'prod-db' }.access", equalTo("read"));
         as("bob").get("/api/v1/targets").then().statusCode(200).body("size()", equalTo(0));
         as("alice").get("/api/v1/me").then().statusCode(200).body("username", equalTo("alice"))
-                .body("groups", hasItem("engineers")).body("auditor", equalTo(false));
+                .body("groups", hasItem("/engineers")).body("auditor", equalTo(false));
         as("dave").get("/api/v1/me").then().statusCode(200).body("auditor", equalTo(true));
     }
 

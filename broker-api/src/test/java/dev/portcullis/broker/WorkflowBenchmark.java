@@ -117,7 +117,7 @@ class WorkflowBenchmark {
         // the measured runs when only the flows warmed it (their reads are spaced: a few per second), so the reads the
         // approvals make run first on their own. Then both flows, long enough for the broker's compilers to settle.
         for (int i = 0; i < KEYCLOAK_WARMUP; i++) {
-            directory.members(i % 2 == 0 ? "sre-approvers" : "dba-approvers");
+            directory.members(i % 2 == 0 ? "/sre-approvers" : "/dba-approvers");
         }
         for (int i = 0; i < 2; i++) {
             run("warm-up", WARMUP, alice, web, List.of(bob, carol));

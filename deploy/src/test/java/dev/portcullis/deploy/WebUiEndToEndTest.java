@@ -136,7 +136,7 @@ class WebUiEndToEndTest {
 
         // a mistake first: the error appears beside its field, and what was typed stays
         alice.getByLabel("Target and login").selectOption("prod-web-1/" + target.login());
-        assertThat(alice.locator("#rule-summary")).containsText("needs 2 approval(s) from sre-approvers");
+        assertThat(alice.locator("#rule-summary")).containsText("needs 2 approval(s) from /sre-approvers");
         alice.getByLabel("Duration in minutes").fill("600");
         alice.getByLabel(Pattern.compile("^Reason")).fill("INC-4242 nginx returns 502 on prod-web-1");
         alice.getByLabel(Pattern.compile("^Ticket")).fill("INC-4242");
@@ -166,7 +166,7 @@ class WebUiEndToEndTest {
         nav(bob, "Approvals");
         Locator card = bob.getByTestId("review-request").filter(new Locator.FilterOptions().setHasText("INC-4242"));
         assertThat(card).containsText("alice asks for " + target.login() + " on prod-web-1");
-        assertThat(card.getByTestId("approvals")).containsText("0 of 2 from sre-approvers");
+        assertThat(card.getByTestId("approvals")).containsText("0 of 2 from /sre-approvers");
         shot(bob, "approvals-inbox");
         card.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Approve")).click();
         assertThat(bob.getByTestId("flash")).containsText("Approved alice's request for " + target.login() + " on prod-web-1; 1 approval so far.");
@@ -232,7 +232,7 @@ class WebUiEndToEndTest {
         // alice is no auditor: the page says which group she would need
         Page alice = signIn("alice");
         alice.navigate(broker.url() + "/ui/sessions");
-        assertThat(alice.getByTestId("error-message")).containsText("members of the group auditors or admins");
+        assertThat(alice.getByTestId("error-message")).containsText("members of the group /auditors or /admins");
         shot(alice, "forbidden-sessions");
 
         Page dave = signIn("dave");

@@ -321,8 +321,9 @@ public final class LocalKeycloak implements AutoCloseable {
         admin("DELETE", "/users/" + userId(username) + "/groups/" + groupId(group), null, 204);
     }
 
-    /** Creates a group at this path ({@code team} or {@code team/night-approvers}); its parent must exist. */
-    public void createGroup(String path) {
+    /** Creates a group at this path ({@code team}, {@code /team} or {@code /team/night-approvers}); its parent must exist. */
+    public void createGroup(String group) {
+        String path = group.startsWith("/") ? group.substring(1) : group;
         int slash = path.lastIndexOf('/');
         String name = path.substring(slash + 1);
         try {
@@ -353,6 +354,49 @@ public final class LocalKeycloak implements AutoCloseable {
             addUserToGroup(username, group);
         }
         return id;
+    }
+
+    /**
+     * Creates a public client of the realm that hands out tokens by the password grant, with the broker's audience and
+     * the groups as full paths: what any other application registered in the same realm can be set up to do.
+     */
+    public void createPasswordClient(String clientId) {
+        Map<String, Object> audience = Map.of("name", "audience-portcullis-broker", "protocol", "openid-connect",
+                "protocolMapper", "oidc-audience-mapper", "config", Map.of("included.client.audience", "portcullis-broker",
+                        "access.token.claim", "true"));
+        Map<String, Object> groups = Map.of("name", "groups", "protocol", "openid-connect", "protocolMapper",
+                "oidc-group-membership-mapper", "config", Map.of("full.path", "true", "claim.name", "groups", "access.token.claim", "true"));
+        Map<String, Object> client = new LinkedHashMap<>();
+        client.put("clientId", clientId);
+        client.put("enabled", true);
+        client.put("publicClient", true);
+        client.put("directAccessGrantsEnabled", true);
+        client.put("standardFlowEnabled", false);
+        client.put("protocolMappers", List.of(audience, groups));
+        try {
+            admin("POST", "/clients", JSON.writeValueAsString(client), 201);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** An access token for a user by the password grant of the given public client. */
+    public String accessTokenFrom(String clientId, String username, String password) {
+        return token(issuerUrl(), Map.of("grant_type", "password", "client_id", clientId, "username", username,
+                "password", password, "scope", "openid"));
+    }
+
+    /** Gives the user another username (an administrator may, whatever the realm lets users do themselves). */
+    public void renameUser(String username, String newUsername) {
+        try {
+            admin("PUT", "/users/" + userId(username), JSON.writeValueAsString(Map.of("username", newUsername)), 204);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void deleteUser(String username) {
+        admin("DELETE", "/users/" + userId(username), null, 204);
     }
 
     /**
@@ -390,8 +434,9 @@ public final class LocalKeycloak implements AutoCloseable {
         throw new IllegalArgumentException("no user " + username + " in realm " + REALM);
     }
 
-    /** A top-level group by name, or a nested one by path such as {@code jit/prod-db-admins}. */
-    private String groupId(String name) {
+    /** A top-level group by name or path ({@code engineers}, {@code /engineers}), or a nested one by path ({@code /jit/db}). */
+    private String groupId(String pathOrName) {
+        String name = pathOrName.startsWith("/") ? pathOrName.substring(1) : pathOrName;
         if (name.contains("/")) {
             return json(admin("GET", "/group-by-path/" + name, null, 200)).get("id").asText();
         }

@@ -21,12 +21,12 @@ class LocalKeycloakTest {
         LocalKeycloak kc = LocalKeycloak.shared();
         JsonNode alice = payload(kc.accessToken("alice"));
         assertThat(alice.get("preferred_username").asText()).isEqualTo("alice");
-        assertThat(alice.get("groups")).extracting(JsonNode::asText).containsExactly("engineers");
+        assertThat(alice.get("groups")).extracting(JsonNode::asText).containsExactly("/engineers");
         assertThat(audiences(alice)).contains("portcullis-broker");
         assertThat(alice.get("iss").asText()).isEqualTo(kc.issuerUrl());
 
         JsonNode erin = payload(kc.accessToken("erin"));
-        assertThat(erin.get("groups")).extracting(JsonNode::asText).containsExactlyInAnyOrder("admins", "dba-approvers");
+        assertThat(erin.get("groups")).extracting(JsonNode::asText).containsExactlyInAnyOrder("/admins", "/dba-approvers");
     }
 
     @Test
@@ -54,9 +54,9 @@ class LocalKeycloakTest {
         assertThat(kc.groupsOf("tk-frank")).containsExactly("engineers");
 
         kc.createUser("tk-gina", kc.demoPassword(), "engineers");
-        assertThat(payload(kc.accessToken("tk-gina")).get("groups")).extracting(JsonNode::asText).containsExactly("engineers");
+        assertThat(payload(kc.accessToken("tk-gina")).get("groups")).extracting(JsonNode::asText).containsExactly("/engineers");
         kc.addUserToGroup("tk-gina", "auditors");
-        assertThat(payload(kc.accessToken("tk-gina")).get("groups")).extracting(JsonNode::asText).containsExactlyInAnyOrder("engineers", "auditors");
+        assertThat(payload(kc.accessToken("tk-gina")).get("groups")).extracting(JsonNode::asText).containsExactlyInAnyOrder("/engineers", "/auditors");
         kc.setUserEnabled("tk-gina", false);
         assertThatThrownBy(() -> kc.accessToken("tk-gina")).hasMessageContaining("invalid_grant");
     }

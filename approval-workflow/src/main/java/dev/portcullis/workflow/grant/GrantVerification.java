@@ -22,11 +22,24 @@ public final class GrantVerification {
      * @return why the grant must be revoked, or empty when it may continue
      */
     public static Optional<String> reasonToRevoke(AccessRequest grant, Optional<Actor> holder, AccessRule rule) {
+        return reasonToRevoke(grant, null, holder, rule);
+    }
+
+    /**
+     * @param requesterId the directory id of the account that asked for the grant, or null when it was not recorded
+     */
+    public static Optional<String> reasonToRevoke(AccessRequest grant, String requesterId, Optional<Actor> holder,
+                                                  AccessRule rule) {
         if (grant.state() != RequestState.ACTIVE) {
             return Optional.empty();
         }
         if (holder.isEmpty()) {
             return Optional.of("continuous verification: " + grant.requester() + " no longer exists in the directory");
+        }
+        if (requesterId != null && holder.get().id() != null && !requesterId.equals(holder.get().id())) {
+            // The username now belongs to another account (the old one was renamed or deleted): grants are accounts'.
+            return Optional.of("continuous verification: the account now named " + grant.requester()
+                    + " is not the one that asked for this grant");
         }
         if (!holder.get().enabled()) {
             return Optional.of("continuous verification: " + grant.requester() + " is disabled in the directory");

@@ -50,13 +50,46 @@ public final class PolicyLoader {
     private static final Set<String> SESSION_KEYS = Set.of("portForwarding", "agentForwarding", "recordInput", "recordQueryParameters");
     private static final Set<String> APPROVAL_KEYS = Set.of("required", "from");
 
+    /** Where JIT groups live unless the broker is told otherwise ({@code portcullis.jit.parent}). */
+    public static final String DEFAULT_JIT_PARENT = "/jit";
+    private static final Pattern GROUP_PATH = Pattern.compile("(/[^/\\s][^/]{0,254})+");
+
     private final List<PolicyError> errors = new ArrayList<>();
     private final Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final String jitParent;
 
-    private PolicyLoader() {
+    private PolicyLoader(String jitParent) {
+        this.jitParent = checkedJitParent(jitParent);
     }
 
     public static PolicySet load(Path file) throws PolicyException {
+        return load(file, DEFAULT_JIT_PARENT);
+    }
+
+    /**
+     * A group as the policy means it: its full path from the realm's root. A name without the leading slash is read
+     * as a path from the root too ({@code engineers} is {@code /engineers}, {@code jit/db} is {@code /jit/db}), never
+     * as "any group of that name": a group named {@code admins} nested anywhere else is a different group.
+     *
+     * @return the path, or null when the text cannot be one
+     */
+    public static String groupPath(String text) {
+        if (text == null) return null;
+        String path = text.strip().startsWith("/") ? text.strip() : "/" + text.strip();
+        return GROUP_PATH.matcher(path).matches() && !path.endsWith(" ") ? path : null;
+    }
+
+    private static String checkedJitParent(String parent) {
+        String path = groupPath(parent);
+        if (path == null || parent == null || !parent.strip().startsWith("/")) {
+            throw new IllegalArgumentException("the JIT parent group must be a group path like /jit, not '"
+                    + parent + "'");
+        }
+        return path;
+    }
+
+    /** @param jitParent the group under which every {@code jitGroup} must lie (a path such as {@code /jit}) */
+    public static PolicySet load(Path file, String jitParent) throws PolicyException {
         String text;
         try {
             if (Files.size(file) > MAX_BYTES) {
@@ -66,11 +99,15 @@ public final class PolicyLoader {
         } catch (IOException e) {
             throw new PolicyException(file.toString(), List.of(new PolicyError(0, "cannot read: " + e.getMessage())));
         }
-        return parse(file.toString(), text);
+        return parse(file.toString(), text, jitParent);
     }
 
     public static PolicySet parse(String source, String text) throws PolicyException {
-        return new PolicyLoader().read(source, text);
+        return parse(source, text, DEFAULT_JIT_PARENT);
+    }
+
+    public static PolicySet parse(String source, String text, String jitParent) throws PolicyException {
+        return new PolicyLoader(jitParent).read(source, text);
     }
 
     private PolicySet read(String source, String text) throws PolicyException {
@@ -223,9 +260,17 @@ public final class PolicyLoader {
         Duration pendingTtl = m.containsKey("pendingTtl") ? duration(m.get("pendingTtl"), "pendingTtl") : Duration.ofHours(24);
         String jitGroup = null;
         if (m.containsKey("jitGroup")) {
-            jitGroup = requiredString(m.get("jitGroup"), "jitGroup", node);
-            if (jitGroup != null && !jitGroup.matches("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")) {
-                error(m.get("jitGroup"), "jitGroup '" + jitGroup + "' must be a group path like jit/prod-db-admins");
+            String text = requiredString(m.get("jitGroup"), "jitGroup", node);
+            jitGroup = text == null || !text.matches("/?[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*") ? null : groupPath(text);
+            if (text != null && jitGroup == null) {
+                error(m.get("jitGroup"), "jitGroup '" + text + "' must be a group path like " + jitParent
+                        + "/prod-db-admins");
+            } else if (jitGroup != null && !jitGroup.startsWith(jitParent + "/")) {
+                // The broker adds people to a JIT group and takes them out again: it must never manage a group that
+                // gives other powers (/admins, an approver group), so JIT groups live under one parent only.
+                error(m.get("jitGroup"), "jitGroup '" + text + "' must be a group below " + jitParent
+                        + " (portcullis.jit.parent); the broker manages the members of no other group");
+                jitGroup = null;
             }
         }
         AccessLevel access = AccessLevel.WRITE;
@@ -386,9 +431,19 @@ public final class PolicyLoader {
             error(parent, "missing '" + key + "'");
             return Set.of();
         }
-        Set<String> groups = stringSet(node, key);
-        if (groups.isEmpty() && node instanceof SequenceNode) error(node, key + " must name at least one group");
-        return groups;
+        Set<String> paths = new LinkedHashSet<>();
+        for (String group : stringSet(node, key)) {
+            String path = groupPath(group);
+            if (path == null) {
+                error(node, key + ": '" + group + "' is not a group path like /engineers or /teams/web/approvers");
+            } else {
+                paths.add(path);
+            }
+        }
+        if (paths.isEmpty() && node instanceof SequenceNode seq && seq.getValue().isEmpty()) {
+            error(node, key + " must name at least one group");
+        }
+        return paths;
     }
 
     private Map<String, String> labels(Node node, String key) {

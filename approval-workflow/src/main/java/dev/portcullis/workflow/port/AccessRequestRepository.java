@@ -18,6 +18,14 @@ public interface AccessRequestRepository {
     /** Stores a newly created request and its audit event in one transaction. */
     void insert(Transition.Applied created);
 
+    /**
+     * The same, also keeping the directory id of the account that asked ({@code sub}), so that the grant stays bound to
+     * that account and never passes to another account that is later given the same username.
+     */
+    default void insert(Transition.Applied created, String requesterId) {
+        insert(created);
+    }
+
     Optional<AccessRequest> find(UUID id);
 
     /** The name of the policy rule the request was made under, without loading the rest of it. */

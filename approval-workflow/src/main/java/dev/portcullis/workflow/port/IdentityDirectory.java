@@ -29,7 +29,8 @@ public interface IdentityDirectory {
      */
     default Optional<Actor> lookup(String username, Set<String> groups) {
         return lookup(username).map(person -> new Actor(person.username(),
-                person.groups().stream().filter(groups::contains).collect(Collectors.toUnmodifiableSet()), person.enabled(), person.automated()));
+                person.groups().stream().filter(groups::contains).collect(Collectors.toUnmodifiableSet()), person.enabled(),
+                person.automated(), person.id()));
     }
 
     final class DirectoryUnavailableException extends RuntimeException {

@@ -31,14 +31,18 @@ class GrantLifecycleRulesTest {
     @Test
     void aGrantContinuesWhileItsHolderCouldStillAskForIt() {
         AccessRequest grant = grant("alice", "db-write", RequestState.ACTIVE);
-        assertThat(GrantVerification.reasonToRevoke(grant, Optional.of(Actor.person("alice", Set.of("engineers"), true)), db)).isEmpty();
-        assertThat(GrantVerification.reasonToRevoke(grant, Optional.of(Actor.person("alice", Set.of("engineers"), false)), db))
+        assertThat(GrantVerification.reasonToRevoke(grant, Optional.of(Actor.person("alice", Set.of("/engineers"), true)), db)).isEmpty();
+        assertThat(GrantVerification.reasonToRevoke(grant, Optional.of(Actor.person("alice", Set.of("/engineers"), false)), db))
                 .contains("continuous verification: alice is disabled in the directory");
-        assertThat(GrantVerification.reasonToRevoke(grant, Optional.of(Actor.person("alice", Set.of("auditors"), true)), db))
-                .contains("continuous verification: alice is no longer a member of engineers");
+        assertThat(GrantVerification.reasonToRevoke(grant, Optional.of(Actor.person("alice", Set.of("/auditors"), true)), db))
+                .contains("continuous verification: alice is no longer a member of /engineers");
+        assertThat(GrantVerification.reasonToRevoke(grant, "id-1", Optional.of(Actor.person("alice", Set.of("/engineers"), true, "id-1")), db))
+                .isEmpty();
+        assertThat(GrantVerification.reasonToRevoke(grant, "id-1", Optional.of(Actor.person("alice", Set.of("/engineers"), true, "id-2")), db))
+                .contains("continuous verification: the account now named alice is not the one that asked for this grant");
         assertThat(GrantVerification.reasonToRevoke(grant, Optional.empty(), db))
                 .contains("continuous verification: alice no longer exists in the directory");
-        assertThat(GrantVerification.reasonToRevoke(grant, Optional.of(Actor.person("alice", Set.of("engineers"), true)), null))
+        assertThat(GrantVerification.reasonToRevoke(grant, Optional.of(Actor.person("alice", Set.of("/engineers"), true)), null))
                 .contains("continuous verification: the policy rule 'db-write' no longer exists");
         AccessRequest ended = grant("alice", "db-write", RequestState.EXPIRED);
         assertThat(GrantVerification.reasonToRevoke(ended, Optional.empty(), db)).isEmpty();
@@ -46,14 +50,14 @@ class GrantLifecycleRulesTest {
 
     @Test
     void jitGroupsHoldExactlyTheHoldersOfActiveGrants() {
-        Map<String, Set<String>> members = Map.of("jit/db-admins", Set.of("bob", "mallory"));
+        Map<String, Set<String>> members = Map.of("/jit/db-admins", Set.of("bob", "mallory"));
         List<AccessRequest> grants = List.of(grant("alice", "db-write", RequestState.ACTIVE), grant("bob", "db-write", RequestState.ACTIVE),
                 grant("carol", "db-write", RequestState.EXPIRED), grant("dave", "web", RequestState.ACTIVE));
         assertThat(JitMembershipPlan.plan(members, grants, policy)).containsExactly(
-                new JitMembershipPlan.Change(JitMembershipPlan.Kind.ADD, "alice", "jit/db-admins"),
-                new JitMembershipPlan.Change(JitMembershipPlan.Kind.REMOVE, "mallory", "jit/db-admins"));
-        assertThat(JitMembershipPlan.plan(Map.of("jit/db-admins", Set.of("alice", "bob")), grants, policy)).as("idempotent").isEmpty();
-        assertThat(JitMembershipPlan.groups(policy)).containsExactly("jit/db-admins");
+                new JitMembershipPlan.Change(JitMembershipPlan.Kind.ADD, "alice", "/jit/db-admins"),
+                new JitMembershipPlan.Change(JitMembershipPlan.Kind.REMOVE, "mallory", "/jit/db-admins"));
+        assertThat(JitMembershipPlan.plan(Map.of("/jit/db-admins", Set.of("alice", "bob")), grants, policy)).as("idempotent").isEmpty();
+        assertThat(JitMembershipPlan.groups(policy)).containsExactly("/jit/db-admins");
     }
 
     private static AccessRequest grant(String who, String rule, RequestState state) {

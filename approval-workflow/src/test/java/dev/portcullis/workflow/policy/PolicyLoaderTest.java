@@ -62,20 +62,20 @@ class PolicyLoaderTest {
         assertThat(rule.access()).isEqualTo(AccessLevel.WRITE);
         AccessRule db = policy.rule("db").orElseThrow();
         assertThat(db.access()).isEqualTo(AccessLevel.READ);
-        assertThat(db.jitGroup()).isEqualTo("jit/prod-db-readers");
+        assertThat(db.jitGroup()).isEqualTo("/jit/prod-db-readers");
         assertThat(db.reasonRequired()).isFalse();
     }
 
     @Test
     void requestOptionsFollowGroupsTargetsAndLogins() throws Exception {
         PolicySet policy = PolicyLoader.parse("good.yaml", GOOD);
-        assertThat(policy.optionsFor(Set.of("engineers")))
+        assertThat(policy.optionsFor(Set.of("/engineers")))
                 .extracting(o -> o.login() + "@" + o.target().name() + " via " + o.rule().name())
                 .containsExactly("app_readonly@prod-db via db", "deploy@prod-web-1 via web", "ubuntu@prod-web-1 via web");
-        assertThat(policy.optionsFor(Set.of("sre"))).extracting(o -> o.target().name()).containsExactly("prod-db");
-        assertThat(policy.optionsFor(Set.of("auditors"))).isEmpty();
+        assertThat(policy.optionsFor(Set.of("/sre"))).extracting(o -> o.target().name()).containsExactly("prod-db");
+        assertThat(policy.optionsFor(Set.of("/auditors"))).isEmpty();
         Target web = policy.target("prod-web-1").orElseThrow();
-        assertThat(policy.ruleFor(Set.of("engineers"), web, "root")).isEmpty();
+        assertThat(policy.ruleFor(Set.of("/engineers"), web, "root")).isEmpty();
     }
 
     @Test
@@ -175,6 +175,44 @@ class PolicyLoaderTest {
         assertThat(errorsOf(readSsh)).containsExactlyInAnyOrder(
                 "line 6: rule 'r': access: read applies to PostgreSQL targets only, and SSH target 'web' cannot be made read-only",
                 "line 8: rule 'l': access: read applies to PostgreSQL targets only, and SSH target 'web' cannot be made read-only");
+    }
+
+    @Test
+    void groupsAreFullPathsAndABareNameIsATopLevelPath() throws Exception {
+        String yaml = """
+                targets: [{name: t, kind: ssh, host: h}]
+                rules:
+                  - {name: r, requesters: [engineers, /teams/web/engineers], targets: [t], logins: [u], maxDuration: 1h,
+                     approvals: {required: 1, from: [/sre-approvers, teams/web/approvers]}}
+                """;
+        AccessRule rule = PolicyLoader.parse("p.yaml", yaml).rule("r").orElseThrow();
+        assertThat(rule.requesterGroups()).containsExactlyInAnyOrder("/engineers", "/teams/web/engineers");
+        assertThat(rule.approverGroups()).containsExactlyInAnyOrder("/sre-approvers", "/teams/web/approvers");
+        // a group that only shares the leaf name of an approver group is another group
+        assertThat(rule.isApprover(Set.of("/teams/x/sre-approvers"))).isFalse();
+        assertThat(rule.appliesToRequester(Set.of("/teams/x/engineers", "engineers"))).isFalse();
+        assertThat(errorsOf(yaml.replace("/sre-approvers", "//sre-approvers")))
+                .containsExactly("line 4: approvals.from: '//sre-approvers' is not a group path like /engineers or /teams/web/approvers");
+    }
+
+    @Test
+    void jitGroupsMustLieBelowTheJitParent() throws Exception {
+        String yaml = """
+                targets: [{name: t, kind: ssh, host: h}]
+                rules:
+                  - {name: r, requesters: [engineers], targets: [t], logins: [u], maxDuration: 1h,
+                     approvals: {required: 1, from: [sre-approvers]}, jitGroup: JIT}
+                """;
+        assertThat(errorsOf(yaml.replace("JIT", "/admins"))).containsExactly(
+                "line 4: jitGroup '/admins' must be a group below /jit (portcullis.jit.parent); the broker manages the members of no other group");
+        assertThat(errorsOf(yaml.replace("JIT", "admins"))).hasSize(1);
+        assertThat(errorsOf(yaml.replace("JIT", "/jit"))).as("the parent itself").hasSize(1);
+        assertThat(errorsOf(yaml.replace("JIT", "/jitters/db"))).as("a sibling that shares a prefix").hasSize(1);
+        assertThat(PolicyLoader.parse("p.yaml", yaml.replace("JIT", "/jit/db")).rule("r").orElseThrow().jitGroup()).isEqualTo("/jit/db");
+        assertThat(PolicyLoader.parse("p.yaml", yaml.replace("JIT", "/ops/jit/db"), "/ops/jit").rule("r").orElseThrow().jitGroup())
+                .isEqualTo("/ops/jit/db");
+        assertThatThrownBy(() -> PolicyLoader.parse("p.yaml", yaml, "jit")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("group path like /jit");
     }
 
     @Test

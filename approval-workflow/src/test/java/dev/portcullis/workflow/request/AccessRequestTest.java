@@ -47,7 +47,7 @@ class AccessRequestTest {
                 Arguments.of("bad ticket", ALICE, "prod-web-1", "ubuntu", Duration.ofHours(1), "r", "JIRA-1", "ticket_invalid"),
                 Arguments.of("ticket with suffix", ALICE, "prod-web-1", "ubuntu", Duration.ofHours(1), "r", "INC-1; drop", "ticket_invalid"),
                 Arguments.of("optional reason", ALICE, "prod-db", "app_readonly", Duration.ofHours(1), null, null, null),
-                Arguments.of("disabled requester", Actor.person("alice", Set.of("engineers"), false), "prod-web-1", "ubuntu",
+                Arguments.of("disabled requester", Actor.person("alice", Set.of("/engineers"), false), "prod-web-1", "ubuntu",
                         Duration.ofHours(1), "r", "INC-1", "requester_disabled"),
                 Arguments.of("system requester", Actor.system(), "prod-web-1", "ubuntu", Duration.ofHours(1), "r", "INC-1", "requester_disabled"));
     }
@@ -85,7 +85,7 @@ class AccessRequestTest {
                 Arguments.of("approver who is also the requester", null, "self_review", Refusal.Kind.FORBIDDEN),
                 Arguments.of("member of another approver group", ERIN, "not_an_approver", Refusal.Kind.FORBIDDEN),
                 Arguments.of("auditor", DAVE, "not_an_approver", Refusal.Kind.FORBIDDEN),
-                Arguments.of("disabled approver", Actor.person("bob", Set.of("sre-approvers"), false), "reviewer_disabled", Refusal.Kind.FORBIDDEN),
+                Arguments.of("disabled approver", Actor.person("bob", Set.of("/sre-approvers"), false), "reviewer_disabled", Refusal.Kind.FORBIDDEN),
                 Arguments.of("approver removed from group", Actor.person("bob", Set.of(), true), "not_an_approver", Refusal.Kind.FORBIDDEN),
                 Arguments.of("automation", Actor.system(), "reviewer_not_a_person", Refusal.Kind.FORBIDDEN),
                 Arguments.of("eligible approver", BOB, null, null));
@@ -148,7 +148,7 @@ class AccessRequestTest {
     @Test
     void denyThresholdAboveOneNeedsThatManyDenials() {
         AccessRule db = policy.rule("db").orElseThrow();
-        Actor dba2 = Actor.person("gina", Set.of("dba-approvers"), true);
+        Actor dba2 = Actor.person("gina", Set.of("/dba-approvers"), true);
         AccessRequest pending = applied(AccessRequest.submit(UUID.randomUUID(),
                 new RequestDraft("prod-db", "app_readonly", Duration.ofMinutes(30), null, null), ALICE, T0, policy));
         AccessRequest oneDeny = applied(pending.apply(new RequestEvent.Deny("hmm"), ERIN, T0, db));

@@ -39,13 +39,13 @@ final class Fixtures {
                 access: read
             """;
 
-    static final Actor ALICE = Actor.person("alice", Set.of("engineers"), true);
-    static final Actor BOB = Actor.person("bob", Set.of("sre-approvers"), true);
-    static final Actor CAROL = Actor.person("carol", Set.of("sre-approvers"), true);
-    static final Actor DAVE = Actor.person("dave", Set.of("auditors"), true);
-    static final Actor ERIN = Actor.person("erin", Set.of("admins", "dba-approvers"), true);
+    static final Actor ALICE = Actor.person("alice", Set.of("/engineers"), true);
+    static final Actor BOB = Actor.person("bob", Set.of("/sre-approvers"), true);
+    static final Actor CAROL = Actor.person("carol", Set.of("/sre-approvers"), true);
+    static final Actor DAVE = Actor.person("dave", Set.of("/auditors"), true);
+    static final Actor ERIN = Actor.person("erin", Set.of("/admins", "/dba-approvers"), true);
     /** An approver who is also an engineer: may approve others' requests, never her own. */
-    static final Actor FRANK = Actor.person("frank", Set.of("engineers", "sre-approvers"), true);
+    static final Actor FRANK = Actor.person("frank", Set.of("/engineers", "/sre-approvers"), true);
 
     private Fixtures() {
     }

@@ -34,9 +34,9 @@ class SeparationOfDutiesPropertiesTest {
             Fixtures.BOB,
             Fixtures.CAROL,
             Fixtures.FRANK,
-            Actor.person("alice", Set.of("engineers", "sre-approvers"), true), // the requester, even with approver rights
-            Actor.person("gus", Set.of("sre-approvers"), false),
-            Actor.person("hal", Set.of("engineers"), true),
+            Actor.person("alice", Set.of("/engineers", "/sre-approvers"), true), // the requester, even with approver rights
+            Actor.person("gus", Set.of("/sre-approvers"), false),
+            Actor.person("hal", Set.of("/engineers"), true),
             Fixtures.DAVE,
             Fixtures.ERIN,
             Actor.system());

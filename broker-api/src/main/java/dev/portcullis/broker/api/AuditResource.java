@@ -1,7 +1,9 @@
 package dev.portcullis.broker.api;
 
 import java.io.OutputStream;
+import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -19,7 +21,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.portcullis.broker.identity.Caller;
 import dev.portcullis.broker.persistence.HashChainedAuditLog;
+import dev.portcullis.broker.persistence.IncrementalChainCheck;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
 import dev.portcullis.workflow.request.Refusal;
 import dev.portcullis.workflow.request.Roles;
 
@@ -36,6 +42,18 @@ public class AuditResource {
     @Inject
     ObjectMapper json;
 
+    @Inject
+    AuditSink sink;
+
+    @Inject
+    IncrementalChainCheck chain;
+
+    @Inject
+    Caller caller;
+
+    @Inject
+    Clock clock;
+
     @GET
     @Operation(summary = "Audit events, newest first; page with 'before' (an id)")
     public List<HashChainedAuditLog.AuditRecord> list(@QueryParam("before") Long before, @QueryParam("actor") String actor,
@@ -51,7 +69,7 @@ public class AuditResource {
     @Path("/verify")
     @Operation(summary = "Recompute the hash chain and report the first row that does not fit")
     public HashChainedAuditLog.ChainVerification verify() {
-        return audit.verify();
+        return chain.full(); // always the whole chain; the web page goes on from what this verified
     }
 
     @GET
@@ -59,6 +77,9 @@ public class AuditResource {
     @Produces("application/jsonl")
     @Operation(summary = "The whole audit trail as JSON Lines, oldest first")
     public Response export() {
+        // Who took a copy of the whole trail is itself part of the trail (the web UI's export says so too).
+        sink.append(new AuditEvent(clock.instant(), caller.username(), "audit.exported", "audit", "-",
+                Map.of("format", "jsonl", "via", "api", "filters", "none")));
         StreamingOutput body = (OutputStream out) -> audit.writeJsonLines(out, json);
         return Response.ok(body, "application/jsonl").header("Content-Disposition", "attachment; filename=\"portcullis-audit.jsonl\"").build();
     }

@@ -83,6 +83,11 @@ public class DatabaseResource {
         if (person == null || !person.enabled()) {
             throw new RefusedException(Refusal.forbidden("account_disabled", "your account is disabled or gone; no credential was issued"));
         }
+        if (person.id() != null && !person.id().equals(caller.subject())) {
+            // The name now belongs to another account than the token's: what is issued here is bound to the name.
+            throw new RefusedException(Refusal.forbidden("account_mismatch",
+                    "your token's account no longer holds the name " + caller.username() + "; no credential was issued"));
+        }
         String name = Input.required(targetParam != null ? targetParam : targetOf(body), "target");
         Target target = policies.current().target(name).filter(t -> t.kind() == TargetKind.POSTGRES).orElseThrow(() ->
                 new RefusedException(Refusal.invalid("unknown_target", "target", "there is no database target named '"

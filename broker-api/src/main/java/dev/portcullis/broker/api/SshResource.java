@@ -50,6 +50,11 @@ public class SshResource {
         if (person == null || !person.enabled()) {
             throw new RefusedException(Refusal.forbidden("account_disabled", "your account is disabled or gone; no certificate was issued"));
         }
+        if (person.id() != null && !person.id().equals(caller.subject())) {
+            // The name now belongs to another account than the token's: what is issued here is bound to the name.
+            throw new RefusedException(Refusal.forbidden("account_mismatch",
+                    "your token's account no longer holds the name " + caller.username() + "; no certificate was issued"));
+        }
         SshCertificateIssuer.UserCertificate issued = issuer.issueUserCertificate(person.username(), body == null ? null : body.publicKey());
         return Response.status(201).entity(Dtos.UserCertificate.of(issued)).build();
     }

@@ -9,9 +9,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
@@ -28,6 +30,7 @@ import org.keycloak.representations.idm.GroupRepresentation;
 import org.keycloak.representations.idm.UserRepresentation;
 
 import dev.portcullis.broker.concurrency.Rounds;
+import dev.portcullis.workflow.policy.PolicyLoader;
 import dev.portcullis.workflow.port.IdentityDirectory;
 import dev.portcullis.workflow.port.JitGroups;
 import dev.portcullis.workflow.request.Actor;
@@ -36,8 +39,8 @@ import dev.portcullis.workflow.request.Actor;
  * Keycloak's current view of a person, read through the admin API at the moment of each decision:
  * the account (enabled, username) and its groups, two calls, never cached. Only the mapping from
  * username to Keycloak's immutable user id is remembered, and it is checked on every use.
- * Group names are those of the token's {@code groups} claim; nested groups are also given by path
- * ({@code jit/prod-db-admins}).
+ * Groups are full paths ({@code /engineers}, {@code /jit/prod-db-admins}), as in tokens and the policy: a group
+ * nested elsewhere under the same name ({@code /teams/x/admins}) is another group and counts for nothing.
  *
  * <p>A review asks about the rule's approver groups only, and those Keycloak answers for everybody at once:
  * the group's member list carries each member's enabled flag. Reviews that arrive together share one read of
@@ -56,8 +59,12 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
     private final String realmName;
     /** Username to the client proxy for Keycloak's immutable user id; building a proxy costs more than the call. */
     private final Map<String, UserResource> users = new ConcurrentHashMap<>();
-    /** Policy group name to the shared, always fresh read of its members (username to enabled); empty when no group has that path. */
-    private final Map<String, Rounds<Void, Optional<Map<String, Boolean>>>> memberReads = new ConcurrentHashMap<>();
+    /** Group path to the shared, always fresh read of its members; empty when no group has that path. */
+    private final Map<String, Rounds<Void, Optional<Map<String, Member>>>> memberReads = new ConcurrentHashMap<>();
+    /** Member-list reads asked of Keycloak, per group path: what the sharing of reads saves can be counted. */
+    private final Map<String, LongAdder> memberListReads = new ConcurrentHashMap<>();
+    /** The only group below which the broker adds and removes members (JIT groups). */
+    private final String jitParent;
     private static final int PAGE = 1000;
     /** How long a review waits for a read started by another: longer than the read's own calls (token, group, members) can take. */
     private final Duration patience;
@@ -73,6 +80,22 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
                              @ConfigProperty(name = "quarkus.keycloak.admin-client.client-secret") String clientSecret,
                              @ConfigProperty(name = "portcullis.directory.timeout-seconds", defaultValue = "10") int timeoutSeconds,
                              @ConfigProperty(name = "portcullis.directory.read-spacing", defaultValue = "100ms") Duration readSpacing) {
+        this(serverUrl, realmName, clientId, clientSecret, timeoutSeconds, readSpacing, PolicyLoader.DEFAULT_JIT_PARENT);
+    }
+
+    @Inject
+    public KeycloakDirectory(@ConfigProperty(name = "quarkus.keycloak.admin-client.server-url") String serverUrl,
+                             @ConfigProperty(name = "portcullis.realm-name") String realmName,
+                             @ConfigProperty(name = "quarkus.keycloak.admin-client.client-id") String clientId,
+                             @ConfigProperty(name = "quarkus.keycloak.admin-client.client-secret") String clientSecret,
+                             @ConfigProperty(name = "portcullis.directory.timeout-seconds", defaultValue = "10") int timeoutSeconds,
+                             @ConfigProperty(name = "portcullis.directory.read-spacing", defaultValue = "100ms") Duration readSpacing,
+                             @ConfigProperty(name = "portcullis.jit.parent", defaultValue = "/jit") String jitParent) {
+        if (!jitParent.startsWith("/") || PolicyLoader.groupPath(jitParent) == null) {
+            throw new IllegalArgumentException("portcullis.jit.parent must be a group path like /jit, not '"
+                    + jitParent + "'");
+        }
+        this.jitParent = PolicyLoader.groupPath(jitParent);
         if (timeoutSeconds < 1) {
             throw new IllegalArgumentException("portcullis.directory.timeout-seconds must be at least 1, not " + timeoutSeconds);
         }
@@ -97,72 +120,106 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
     @Override
     public Optional<Actor> lookup(String username) {
         try {
-            RealmResource realm = keycloak.realm(realmName);
-            for (int attempt = 0; attempt < 2; attempt++) {
-                UserResource user = users.get(username);
-                if (user == null) {
-                    Optional<UserRepresentation> found = realm.users().searchByUsername(username, true).stream()
-                            .filter(u -> username.equals(u.getUsername())).findFirst();
-                    if (found.isEmpty()) {
-                        return Optional.empty();
-                    }
-                    user = realm.users().get(found.get().getId());
-                    users.put(username, user);
-                }
-                UserRepresentation account;
-                try {
-                    account = user.toRepresentation();
-                } catch (WebApplicationException e) {
-                    if (!isNotFound(e)) {
-                        throw e;
-                    }
-                    account = null; // deleted since we remembered its id
-                }
-                if (account == null || !username.equals(account.getUsername())) {
-                    users.remove(username); // deleted or renamed since we remembered it: look it up afresh
-                    continue;
-                }
-                Set<String> groups = new HashSet<>();
-                for (GroupRepresentation group : user.groups(0, 500, true)) {
-                    groups.add(group.getName());
-                    if (group.getPath() != null) {
-                        groups.add(group.getPath().startsWith("/") ? group.getPath().substring(1) : group.getPath());
-                    }
-                }
-                return Optional.of(Actor.person(username, groups, Boolean.TRUE.equals(account.isEnabled())));
+            Optional<Account> found = account(username);
+            if (found.isEmpty()) {
+                return Optional.empty();
             }
-            return Optional.empty();
+            Set<String> groups = new HashSet<>();
+            for (GroupRepresentation group : found.get().resource().groups(0, 500, true)) {
+                // Full paths only: a nested /teams/x/admins must never pass for /admins.
+                if (group.getPath() != null && group.getPath().startsWith("/")) {
+                    groups.add(group.getPath());
+                }
+            }
+            UserRepresentation user = found.get().representation();
+            return Optional.of(Actor.person(username, groups, Boolean.TRUE.equals(user.isEnabled()), user.getId()));
         } catch (ProcessingException | WebApplicationException e) {
             throw new DirectoryUnavailableException("cannot ask Keycloak about " + username + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Keycloak's immutable id ({@code sub} in its tokens) of the account that holds this username now, or empty when
+     * none does: a token whose {@code sub} differs was issued to an account that has since been renamed or deleted.
+     */
+    public Optional<String> accountId(String username) {
+        try {
+            return account(username).map(a -> a.representation().getId());
+        } catch (ProcessingException | WebApplicationException e) {
+            throw new DirectoryUnavailableException("cannot ask Keycloak about " + username + ": " + e.getMessage(), e);
+        }
+    }
+
+    private record Account(UserResource resource, UserRepresentation representation) {
+    }
+
+    /** The account that has this username now; the remembered id is checked against the username on every use. */
+    private Optional<Account> account(String username) {
+        RealmResource realm = keycloak.realm(realmName);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            UserResource user = users.get(username);
+            if (user == null) {
+                Optional<UserRepresentation> found = realm.users().searchByUsername(username, true).stream()
+                        .filter(u -> username.equals(u.getUsername())).findFirst();
+                if (found.isEmpty()) {
+                    return Optional.empty();
+                }
+                user = realm.users().get(found.get().getId());
+                users.put(username, user);
+            }
+            UserRepresentation account;
+            try {
+                account = user.toRepresentation();
+            } catch (WebApplicationException e) {
+                if (!isNotFound(e)) {
+                    throw e;
+                }
+                account = null; // deleted since we remembered its id
+            }
+            if (account == null || !username.equals(account.getUsername())) {
+                users.remove(username); // deleted or renamed since we remembered it: look it up afresh
+                continue;
+            }
+            return Optional.of(new Account(user, account));
+        }
+        return Optional.empty();
     }
 
     @Override
     public Optional<Actor> lookup(String username, Set<String> groups) {
         Set<String> memberOf = new HashSet<>();
         boolean enabled = true;
+        String id = null;
         for (String group : groups) {
-            Optional<Map<String, Boolean>> members;
-            try {
-                members = memberReads.computeIfAbsent(group, g -> Rounds.ofReads(() -> membersWithStatus(g), patience, readSpacing)).get();
-            } catch (IllegalStateException e) {
-                throw new DirectoryUnavailableException("cannot read the members of " + group + ": " + e.getMessage(), e);
-            }
-            if (members.isEmpty()) {
-                // No group at that path: the name may be a nested group's, which only the person's own groups show.
-                return IdentityDirectory.super.lookup(username, groups);
-            }
-            Boolean memberEnabled = members.get().get(username);
-            if (memberEnabled != null) {
+            Optional<Map<String, Member>> members = sharedMembers(group);
+            // No group at that path has no members; a group elsewhere with the same name is another group.
+            Member member = members.map(m -> m.get(username)).orElse(null);
+            if (member != null) {
                 memberOf.add(group);
-                enabled &= memberEnabled;
+                enabled &= member.enabled();
+                id = member.id();
             }
         }
-        return Optional.of(Actor.person(username, memberOf, enabled));
+        return Optional.of(Actor.person(username, memberOf, enabled, id));
     }
 
-    /** Every direct member of the group at this path with their enabled flag, or empty when there is no such group. */
-    private Optional<Map<String, Boolean>> membersWithStatus(String path) {
+    /** The members of the group at this path, from a read started after this call and shared with concurrent ones. */
+    private Optional<Map<String, Member>> sharedMembers(String group) {
+        try {
+            return memberReads.computeIfAbsent(group, g -> Rounds.ofReads(() -> membersWithStatus(g), patience, readSpacing))
+                    .get();
+        } catch (IllegalStateException e) {
+            throw new DirectoryUnavailableException("cannot read the members of " + group + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A direct member of a group: whether their account is enabled, and its id. */
+    private record Member(boolean enabled, String id) {
+    }
+
+    /** Every direct member of the group at this path, or empty when there is no such group. */
+    private Optional<Map<String, Member>> membersWithStatus(String path) {
+        memberListReads.computeIfAbsent(path, p -> new LongAdder()).increment();
         try {
             RealmResource realm = keycloak.realm(realmName);
             String groupId;
@@ -174,10 +231,11 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
                 }
                 return Optional.empty();
             }
-            Map<String, Boolean> members = new HashMap<>();
+            Map<String, Member> members = new HashMap<>();
             for (int first = 0; ; first += PAGE) {
                 List<UserRepresentation> page = realm.groups().group(groupId).members(first, PAGE, true);
-                page.forEach(u -> members.put(u.getUsername(), Boolean.TRUE.equals(u.isEnabled())));
+                page.forEach(u -> members.put(u.getUsername(),
+                        new Member(Boolean.TRUE.equals(u.isEnabled()), u.getId())));
                 if (page.size() < PAGE) {
                     return Optional.of(members);
                 }
@@ -185,6 +243,12 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
         } catch (ProcessingException | WebApplicationException e) {
             throw new DirectoryUnavailableException("cannot read the members of " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /** How many times the members of the group at this path have been read from Keycloak so far. */
+    public long memberListReads(String group) {
+        LongAdder reads = memberListReads.get(group);
+        return reads == null ? 0 : reads.sum();
     }
 
     @Override
@@ -198,6 +262,12 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
     }
 
     private void membership(String username, String group, boolean join) {
+        if (!group.startsWith(jitParent + "/")) {
+            // The policy loader already refuses such a jitGroup; this keeps the broker's realm-wide rights away from
+            // every other group (admins, approvers) whatever asks.
+            throw new IllegalStateException("refusing to change " + username + "'s membership of " + group
+                    + ": the broker manages only groups below " + jitParent + " (portcullis.jit.parent)");
+        }
         try {
             RealmResource realm = keycloak.realm(realmName);
             String groupId = realm.getGroupByPath(group).getId();
@@ -222,13 +292,14 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
         }
     }
 
+    /** Direct members of the group at this path, from a read shared with concurrent callers (pages, JIT passes). */
     @Override
     public Set<String> members(String group) {
-        return new TreeSet<>(membersWithStatus(group).orElseThrow(() -> noJitGroup(group, null)).keySet());
+        return new TreeSet<>(sharedMembers(group).orElseThrow(() -> noJitGroup(group, null)).keySet());
     }
 
     private static IllegalStateException noJitGroup(String group, Exception cause) {
-        return new IllegalStateException("Keycloak has no group " + group + " (the policy names it as a jitGroup)", cause);
+        return new IllegalStateException("Keycloak has no group " + group + " (the policy names it)", cause);
     }
 
     /** The admin client reports a 404 as a plain WebApplicationException (not NotFoundException) in Quarkus. */

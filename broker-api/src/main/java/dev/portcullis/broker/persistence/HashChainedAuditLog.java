@@ -135,8 +135,19 @@ public class HashChainedAuditLog implements AuditSink {
     /** Walks the whole chain and reports the first row that does not fit. */
     @Transactional
     public ChainVerification verify() {
-        long expectedId = 1;
-        String previous = GENESIS;
+        return verifyAfter(0, GENESIS);
+    }
+
+    /**
+     * Walks the chain from the row after {@code verifiedId}, taking rows up to it as verified with {@code verifiedHash}
+     * as the last one's hash: for checks that remember what they verified before ({@link IncrementalChainCheck}). A change
+     * to a row at or before {@code verifiedId} is seen only when it breaks the link to the next row; {@link #verify()}
+     * sees every change.
+     */
+    @Transactional
+    public ChainVerification verifyAfter(long verifiedId, String verifiedHash) {
+        long expectedId = verifiedId + 1;
+        String previous = verifiedHash;
         while (true) {
             List<AuditEntryEntity> rows = em.createQuery("from AuditEntryEntity a where a.id >= :from order by a.id", AuditEntryEntity.class)
                     .setParameter("from", expectedId).setMaxResults(1000).getResultList();
@@ -163,7 +174,7 @@ public class HashChainedAuditLog implements AuditSink {
         if (lastId != expectedId - 1 || !((String) head[1]).trim().equals(previous)) {
             return ChainVerification.broken(expectedId - 1, lastId, "the newest rows up to " + lastId + " are missing");
         }
-        return ChainVerification.valid(expectedId - 1, previous);
+        return ChainVerification.valid(expectedId - 1, previous, expectedId - 1 - verifiedId);
     }
 
     static String hashOf(AuditEntryEntity row) {
@@ -210,16 +221,18 @@ public class HashChainedAuditLog implements AuditSink {
     }
 
     /**
-     * @param intactRows rows from the start of the chain that verified
-     * @param brokenAt   id of the first row that did not, or null when valid
+     * @param intactRows  rows from the start of the chain that verified
+     * @param brokenAt    id of the first row that did not, or null when valid
+     * @param checkedRows of a valid verification, the rows it hashed (all, unless it went on from a verified prefix)
      */
-    public record ChainVerification(boolean valid, long intactRows, Long brokenAt, String problem, String headHash) {
-        static ChainVerification valid(long rows, String head) {
-            return new ChainVerification(true, rows, null, null, head);
+    public record ChainVerification(boolean valid, long intactRows, Long brokenAt, String problem, String headHash,
+                                    long checkedRows) {
+        static ChainVerification valid(long rows, String head, long checked) {
+            return new ChainVerification(true, rows, null, null, head, checked);
         }
 
         static ChainVerification broken(long intact, long at, String problem) {
-            return new ChainVerification(false, intact, at, problem, null);
+            return new ChainVerification(false, intact, at, problem, null, 0);
         }
     }
 }

@@ -87,6 +87,37 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
     @Override
     @Transactional
     public void insert(Transition.Applied created) {
+        insert(created, null);
+    }
+
+    /**
+     * The account id (token {@code sub}) recorded for each of these requests; requests made before it was recorded are
+     * missing from the answer.
+     */
+    @Transactional
+    public Map<UUID, String> requesterIds(java.util.Collection<UUID> ids) {
+        Map<UUID, String> found = new HashMap<>();
+        if (ids.isEmpty()) {
+            return found;
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("select id, requester_sub from access_request"
+                     + " where id = any (?) and requester_sub is not null")) {
+            select.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    found.put(row.getObject(1, UUID.class), row.getString(2));
+                }
+            }
+        } catch (SQLException e) {
+            throw new PersistenceException("cannot read the requesters' account ids: " + e.getMessage(), e);
+        }
+        return found;
+    }
+
+    @Override
+    @Transactional
+    public void insert(Transition.Applied created, String requesterId) {
         AccessRequest r = created.after();
         try (Connection c = dataSource.getConnection(); PreparedStatement insert = c.prepareStatement(INSERT)) {
             int next = HashChainedAuditLog.bindAppend(insert, 1, AuditEvent.of(created)); // chained when this transaction commits
@@ -102,7 +133,7 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
             insert.setString(next + 9, r.ticket());
             insert.setObject(next + 10, timestamp(r.createdAt()), Types.TIMESTAMP_WITH_TIMEZONE);
             insert.setObject(next + 11, timestamp(r.pendingUntil()), Types.TIMESTAMP_WITH_TIMEZONE);
-            bindChanges(insert, next + 12, r);
+            insert.setString(bindChanges(insert, next + 12, r), requesterId);
             insert.executeUpdate();
         } catch (SQLException e) {
             throw new PersistenceException("cannot store access request " + r.id() + ": " + e.getMessage(), e);
@@ -276,8 +307,9 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
 
     /** A new request and its audit row, in one round trip. */
     private static final String INSERT = "with audit as (" + HashChainedAuditLog.APPEND + ") insert into access_request (id, requester, target, kind, login, rule, access, duration_seconds,"
-            + " reason, ticket, created_at, pending_until, state, granted_at, ends_at, ended_at, ended_by, end_reason)"
-            + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + " reason, ticket, created_at, pending_until, state, granted_at, ends_at, ended_at, ended_by, end_reason,"
+            + " requester_sub)"
+            + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     /** A change in one round trip: its review, its grant event, its audit row (each when there is one) and the update. */
     private static final String CHANGE = "with review as (insert into request_review (request_id, reviewer, decision, comment, reviewed_at)"
             + " select ?::uuid, ?::varchar, ?::varchar, ?::varchar, ?::timestamptz where ?::boolean),"

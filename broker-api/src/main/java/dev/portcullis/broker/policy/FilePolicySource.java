@@ -30,15 +30,19 @@ public class FilePolicySource implements PolicySource {
     private static final long CHECK_EVERY_MILLIS = 2000;
 
     private final Path file;
+    /** Every jitGroup of the policy must lie below this group ({@code portcullis.jit.parent}). */
+    private final String jitParent;
     private volatile PolicySet current;
     private volatile FileTime loadedModified;
     private volatile long lastCheck;
 
-    public FilePolicySource(@ConfigProperty(name = "portcullis.policy.file") String file) {
+    public FilePolicySource(@ConfigProperty(name = "portcullis.policy.file") String file,
+                            @ConfigProperty(name = "portcullis.jit.parent", defaultValue = "/jit") String jitParent) {
         this.file = Path.of(file).toAbsolutePath();
+        this.jitParent = jitParent;
         try {
             this.loadedModified = Files.getLastModifiedTime(this.file);
-            this.current = PolicyLoader.load(this.file);
+            this.current = PolicyLoader.load(this.file, jitParent);
         } catch (PolicyException e) {
             throw new IllegalStateException(e.getMessage(), e);
         } catch (IOException e) {
@@ -64,7 +68,7 @@ public class FilePolicySource implements PolicySource {
                 return;
             }
             loadedModified = modified;
-            current = PolicyLoader.load(file);
+            current = PolicyLoader.load(file, jitParent);
             LOG.infof("policy %s reloaded: %d targets, %d rules", file, current.targets().size(), current.rules().size());
         } catch (PolicyException e) {
             LOG.errorf("policy %s changed but is invalid; keeping the previous policy.%n%s", file, e.getMessage());

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,6 +18,7 @@ import org.jboss.logging.Logger;
 import io.quarkus.scheduler.Scheduled;
 
 import dev.portcullis.broker.identity.KeycloakDirectory;
+import dev.portcullis.broker.persistence.JpaAccessRequestRepository;
 import dev.portcullis.workflow.AccessWorkflow;
 import dev.portcullis.workflow.grant.GrantVerification;
 import dev.portcullis.workflow.grant.JitMembershipPlan;
@@ -34,7 +36,8 @@ import dev.portcullis.workflow.request.Transition;
  * admin events miss changes that come from user federation (LDAP sync), brute-force lock-outs and
  * anything that happened while a broker was down, while a periodic comparison converges from any state.
  * Every {@code portcullis.verify-interval} (10 s by default) it revokes grants whose holder is disabled,
- * gone, or no longer in a requester group of the rule, and it makes every JIT group hold exactly the
+ * gone, no longer in a requester group of the rule, or whose username now belongs to another account than the one
+ * that asked (its {@code sub}), and it makes every JIT group hold exactly the
  * holders of active grants. Grant starts and ends ask for a JIT pass within a second.
  */
 @ApplicationScoped
@@ -50,6 +53,9 @@ public class GrantReconciler {
 
     @Inject
     AuditSink audit;
+
+    @Inject
+    JpaAccessRequestRepository requests;
 
     private final AtomicBoolean jitPassWanted = new AtomicBoolean(true);
 
@@ -68,10 +74,12 @@ public class GrantReconciler {
         List<AccessRequest> active = workflow.activeGrants(null);
         PolicySet policy = workflow.policy();
         Map<String, Optional<Actor>> holders = new HashMap<>();
+        Map<UUID, String> askedBy = requests.requesterIds(active.stream().map(AccessRequest::id).toList());
         try {
             for (AccessRequest grant : active) {
                 Optional<Actor> holder = holders.computeIfAbsent(grant.requester(), directory::lookup);
-                Optional<String> reason = GrantVerification.reasonToRevoke(grant, holder, policy.rule(grant.rule()).orElse(null));
+                Optional<String> reason = GrantVerification.reasonToRevoke(grant, askedBy.get(grant.id()), holder,
+                        policy.rule(grant.rule()).orElse(null));
                 if (reason.isPresent()) {
                     Transition t = workflow.applyAsSystem(grant.id(), new RequestEvent.Revoke(reason.get()));
                     if (t instanceof Transition.Applied) {

@@ -7,6 +7,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -91,7 +93,12 @@ public class Pages {
         }
     }
 
-    Views.RequestCard card(AccessRequest r, Actor viewer, Instant now, boolean listApprovers) {
+    /**
+     * @param approvers null to not list who may still approve; otherwise the members of approver groups read so far for
+     *                  this page (group path to its members, empty when the read failed), shared by all its cards, so a
+     *                  page asks Keycloak once per group however many cards it shows
+     */
+    Views.RequestCard card(AccessRequest r, Actor viewer, Instant now, Map<String, Optional<Set<String>>> approvers) {
         AccessRule rule = workflow.policy().rule(r.rule()).orElse(null);
         boolean canReview = rule != null && now.isBefore(r.pendingUntil()) && SeparationOfDuties.mayReview(r, viewer, rule);
         List<Views.ReviewLine> reviews = r.reviews().stream()
@@ -99,8 +106,8 @@ public class Pages {
                         ? "approved" : "denied", nz(rv.comment()), time(rv.at())))
                 .toList();
         String stillCanApprove = null;
-        if (listApprovers && r.state() == RequestState.PENDING && rule != null) {
-            stillCanApprove = stillCanApprove(r, rule);
+        if (approvers != null && r.state() == RequestState.PENDING && rule != null) {
+            stillCanApprove = stillCanApprove(r, rule, approvers);
         }
         Views.Connect connect = r.isLiveAt(now) && r.requester().equals(viewer.username()) ? connect(r) : null;
         return new Views.RequestCard(r.id().toString(), r.requester(), r.target(), r.kind().wireName(), r.login(),
@@ -113,19 +120,27 @@ public class Pages {
     }
 
     /** Members of the rule's approver groups, asked live, less the requester and whoever reviewed already. */
-    private String stillCanApprove(AccessRequest r, AccessRule rule) {
-        try {
-            Set<String> people = new TreeSet<>();
-            for (String group : rule.sortedApproverGroups()) {
-                people.addAll(directory.members(group));
+    private String stillCanApprove(AccessRequest r, AccessRule rule, Map<String, Optional<Set<String>>> approvers) {
+        Set<String> people = new TreeSet<>();
+        for (String group : rule.sortedApproverGroups()) {
+            Optional<Set<String>> members = approvers.computeIfAbsent(group, this::membersOrEmpty);
+            if (members.isEmpty()) {
+                return "members of " + String.join(" or ", rule.sortedApproverGroups()) + " other than you";
             }
-            people.remove(r.requester());
-            r.reviews().forEach(rv -> people.remove(rv.reviewer()));
-            return people.isEmpty() ? "nobody (no other member of " + String.join(" or ", rule.sortedApproverGroups()) + ")"
-                    : String.join(", ", people);
+            people.addAll(members.get());
+        }
+        people.remove(r.requester());
+        r.reviews().forEach(rv -> people.remove(rv.reviewer()));
+        return people.isEmpty() ? "nobody (no other member of " + String.join(" or ", rule.sortedApproverGroups()) + ")"
+                : String.join(", ", people);
+    }
+
+    private Optional<Set<String>> membersOrEmpty(String group) {
+        try {
+            return Optional.of(directory.members(group));
         } catch (IdentityDirectory.DirectoryUnavailableException | IllegalStateException e) {
-            LOG.debugf("cannot list the approvers of %s: %s", r.id(), e.getMessage());
-            return "members of " + String.join(" or ", rule.sortedApproverGroups()) + " other than you";
+            LOG.debugf("cannot list the members of %s: %s", group, e.getMessage());
+            return Optional.empty();
         }
     }
 

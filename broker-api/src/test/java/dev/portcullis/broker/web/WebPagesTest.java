@@ -180,7 +180,7 @@ class WebPagesTest {
                 .doesNotContain("action=\"/ui/sessions/" + session + "/terminate\"");
         HttpResponse<String> refused = dave.post("/ui/sessions/" + session + "/terminate", Map.of());
         assertThat(refused.statusCode()).isEqualTo(403);
-        assertThat(refused.body()).contains("Ending a live session needs membership of the group admins");
+        assertThat(refused.body()).contains("Ending a live session needs membership of the group /admins");
 
         WebSession erin = WebSession.signIn(base, "erin");
         assertThat(erin.get("/ui/sessions?user=" + name).body()).contains("action=\"/ui/sessions/" + session + "/terminate\"");
@@ -198,7 +198,7 @@ class WebPagesTest {
         for (String path : new String[] {"/ui/sessions", "/ui/audit", "/ui/audit/export.jsonl"}) {
             HttpResponse<String> refused = engineer.get(path);
             assertThat(refused.statusCode()).as(path).isEqualTo(403);
-            assertThat(refused.body()).as(path).contains("members of the group auditors or admins").contains("signed in as " + name + " (engineers)");
+            assertThat(refused.body()).as(path).contains("members of the group /auditors or /admins").contains("signed in as " + name + " (/engineers)");
         }
         HttpResponse<String> missing = WebSession.signIn(base, "dave").get("/ui/sessions/6c1f7f8e-0000-4000-8000-000000000000");
         assertThat(missing.statusCode()).isEqualTo(404);
