@@ -30,6 +30,7 @@ public final class LocalPostgres implements AutoCloseable {
     private final Path binDir;
     private final String password;
     private final int port;
+    private final Map<String, BrokerDatabase> brokerDatabases = new java.util.HashMap<>();
     private volatile boolean closed;
 
     private LocalPostgres(Path base, boolean temporary, Path binDir, String password, int port) {
@@ -206,6 +207,46 @@ public final class LocalPostgres implements AutoCloseable {
         } else {
             sql("create role " + name + " with login password " + quoted);
         }
+    }
+
+    /**
+     * A broker's database with its two roles: {@code owner} owns the schema and runs the migrations (Flyway's login),
+     * {@code runtime} is the login the broker serves with and gets only the privileges the migrations grant it (no
+     * ownership, no CREATE, no TRUNCATE). Idempotent; a database a runtime role once owned (before V10) is handed to
+     * the owner here, as an operator does with {@code REASSIGN OWNED}.
+     */
+    public BrokerDatabase createBrokerDatabase(String database, String owner, String ownerPassword, String runtime,
+                                               String runtimePassword) {
+        requireIdentifier(database);
+        createRole(owner, ownerPassword);
+        createRole(runtime, runtimePassword);
+        createDatabase(database);
+        sql("alter database " + database + " owner to " + owner);
+        // Everything the runtime role owned in this database (its tables, before the roles were split) goes to the owner.
+        sql(database, "reassign owned by " + runtime + " to " + owner);
+        sql(database, "revoke all on database " + database + " from public, " + runtime + "; "
+                + "grant connect on database " + database + " to " + runtime + "; "
+                + "alter schema public owner to " + owner + "; "
+                + "revoke all on schema public from public, " + runtime + "; "
+                + "grant usage on schema public to " + runtime);
+        return new BrokerDatabase(jdbcUrl(database), owner, ownerPassword, runtime, runtimePassword);
+    }
+
+    /**
+     * {@link #createBrokerDatabase} with roles named after the database ({@code <database>_owner},
+     * {@code <database>_broker}) and passwords made once per cluster, so every caller in this JVM gets the same ones.
+     */
+    public synchronized BrokerDatabase brokerDatabase(String database) {
+        BrokerDatabase known = brokerDatabases.get(database);
+        if (known == null) {
+            known = createBrokerDatabase(database, database + "_owner", Processes.secret(), database + "_broker", Processes.secret());
+            brokerDatabases.put(database, known);
+        }
+        return known;
+    }
+
+    /** Where a broker connects, the login its migrations run as ({@code quarkus.flyway.*}) and the one it serves with. */
+    public record BrokerDatabase(String jdbcUrl, String owner, String ownerPassword, String runtime, String runtimePassword) {
     }
 
     /**
