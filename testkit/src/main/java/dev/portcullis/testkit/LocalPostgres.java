@@ -210,6 +210,32 @@ public final class LocalPostgres implements AutoCloseable {
     }
 
     /**
+     * A database owned by a login role of the same name with this password, for a server (Keycloak) that needs its own
+     * schema and nothing else: not a superuser, no CREATEDB or CREATEROLE. Idempotent; tables an older set-up made as
+     * the superuser are handed to the role.
+     */
+    public void createOwnDatabase(String name, String rolePassword) {
+        createRole(name, rolePassword);
+        createDatabase(name);
+        sql("alter database " + name + " owner to " + name + "; revoke all on database " + name + " from public");
+        sql(name, "alter schema public owner to " + name + "; revoke all on schema public from public");
+        sql(name, """
+                do $$
+                declare r record;
+                begin
+                    for r in select c.oid::regclass as rel, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                             where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm') and pg_get_userbyid(c.relowner) <> '%1$s' loop
+                        execute format('alter %%s %%s owner to %%I', case r.relkind when 'v' then 'view'
+                            when 'm' then 'materialized view' else 'table' end, r.rel, '%1$s');
+                    end loop;
+                    for r in select c.oid::regclass as rel from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                             where n.nspname = 'public' and c.relkind = 'S' and pg_get_userbyid(c.relowner) <> '%1$s' loop
+                        execute format('alter sequence %%s owner to %%I', r.rel, '%1$s');
+                    end loop;
+                end $$""".formatted(name));
+    }
+
+    /**
      * A broker's database with its two roles: {@code owner} owns the schema and runs the migrations (Flyway's login),
      * {@code runtime} is the login the broker serves with and gets only the privileges the migrations grant it (no
      * ownership, no CREATE, no TRUNCATE). Idempotent; a database a runtime role once owned (before V10) is handed to
