@@ -61,8 +61,8 @@ public class SshResource {
     @GET
     @Path("/ca")
     @PermitAll
-    @Operation(summary = "The user and host CA public keys, and the known_hosts line for connecting through the bastion "
-            + "(it names the SSH targets only for a caller with a token)")
+    @Operation(summary = "The user and host CA public keys, and the known_hosts line for connecting through the "
+            + "bastion (it names the SSH targets only for a caller with a token)")
     public Dtos.CaKeys ca() {
         return Dtos.CaKeys.of(issuer.caKeys(!identity.isAnonymous()));
     }

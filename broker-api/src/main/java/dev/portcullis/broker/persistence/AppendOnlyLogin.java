@@ -43,9 +43,9 @@ public class AppendOnlyLogin {
             throw new IllegalStateException("cannot check the broker's database login: " + e.getMessage(), e);
         }
         if (!problems.isEmpty()) {
-            throw new IllegalStateException("the broker's database login can rewrite the audit trail (" + String.join("; ", problems)
-                    + "): serve with a runtime role that owns nothing and run the migrations as the owner "
-                    + "(quarkus.flyway.username); see the README, \"Database roles\"");
+            throw new IllegalStateException("the broker's database login can rewrite the audit trail ("
+                    + String.join("; ", problems) + "): serve with a runtime role that owns nothing and run the "
+                    + "migrations as the owner (quarkus.flyway.username); see the README, \"Database roles\"");
         }
     }
 

@@ -1,16 +1,20 @@
 package dev.portcullis.broker.persistence;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 
 import dev.portcullis.broker.persistence.SignedAuditHeads.SignedHead;
@@ -36,10 +40,21 @@ public class AuditHeadSigner {
     @Inject
     Clock clock;
 
+    @ConfigProperty(name = "portcullis.audit.head-signing-interval")
+    Duration interval;
+
     private SignedHead last;
 
-    @Scheduled(every = "${portcullis.audit.head-signing-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            executeWith = Scheduled.SIMPLE)
+    /** Rows appended after the newest signed head can be rewritten unseen: that window stays at most a minute. */
+    void checkInterval(@Observes StartupEvent event) {
+        if (interval.isNegative() || interval.isZero() || interval.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw new IllegalStateException("portcullis.audit.head-signing-interval is " + interval
+                    + "; it must be more than 0 and at most 1 minute");
+        }
+    }
+
+    @Scheduled(every = "${portcullis.audit.head-signing-interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, executeWith = Scheduled.SIMPLE)
     void scheduled() {
         try {
             signHead();
@@ -59,7 +74,8 @@ public class AuditHeadSigner {
             }
             last = newest.head().orElse(null);
         }
-        Object[] head = (Object[]) em.createNativeQuery("select last_id, last_hash from audit_head where singleton").getSingleResult();
+        Object[] head = (Object[]) em.createNativeQuery("select last_id, last_hash from audit_head where singleton")
+                .getSingleResult();
         long headId = ((Number) head[0]).longValue();
         String headHash = ((String) head[1]).trim();
         String problem = whyNotExtending(headId, headHash);
@@ -87,14 +103,16 @@ public class AuditHeadSigner {
         }
         long expected = from + 1;
         while (expected <= headId) {
-            List<AuditEntryEntity> rows = em.createQuery("from AuditEntryEntity a where a.id >= :from and a.id <= :to order by a.id",
-                    AuditEntryEntity.class).setParameter("from", expected).setParameter("to", headId).setMaxResults(PAGE).getResultList();
+            List<AuditEntryEntity> rows = em.createQuery("from AuditEntryEntity a where a.id >= :from and a.id <= :to"
+                            + " order by a.id", AuditEntryEntity.class)
+                    .setParameter("from", expected).setParameter("to", headId).setMaxResults(PAGE).getResultList();
             if (rows.isEmpty()) {
                 return "row " + expected + " is missing";
             }
             for (AuditEntryEntity row : rows) {
                 em.detach(row);
-                if (row.id != expected || !row.prevHash.trim().equals(previous) || !HashChainedAuditLog.hashOf(row).equals(row.hash.trim())) {
+                if (row.id != expected || !row.prevHash.trim().equals(previous)
+                        || !HashChainedAuditLog.hashOf(row).equals(row.hash.trim())) {
                     return "row " + expected + " does not extend the chain signed before";
                 }
                 previous = row.hash.trim();

@@ -165,8 +165,8 @@ public class HashChainedAuditLog implements AuditSink {
                     return ChainVerification.broken(expectedId - 1, row.id, "row " + row.id + " was changed after it was written");
                 }
                 if (signed != null && row.id == signed.lastId() && !row.hash.trim().equals(signed.lastHash())) {
-                    return ChainVerification.broken(0, row.id, "the chain up to row " + row.id + " is not the one signed at "
-                            + signed.signedAt() + " (rewritten in the database)");
+                    return ChainVerification.broken(0, row.id, "the chain up to row " + row.id
+                            + " is not the one signed at " + signed.signedAt() + " (rewritten in the database)");
                 }
                 previous = row.hash.trim();
                 expectedId++;
@@ -233,7 +233,7 @@ public class HashChainedAuditLog implements AuditSink {
     /**
      * @param intactRows rows from the start of the chain that verified
      * @param brokenAt   id of the first row that did not, or null when valid
-     * @param signedHeadId the rows of the newest head signed outside the database that the chain matched, null if none yet
+     * @param signedHeadId rows of the newest head signed outside the database that the chain matched; null if none
      */
     public record ChainVerification(boolean valid, long intactRows, Long brokenAt, String problem, String headHash,
                                     Long signedHeadId, Instant signedHeadAt) {
