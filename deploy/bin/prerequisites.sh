@@ -64,10 +64,33 @@ if [ ${#want[@]} -gt 0 ]; then
     die "missing packages (${want[*]}) and no root rights: install them with apt-get and run again"; fi
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq >/dev/null || die "apt-get update failed"
-  $sudo apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null || die "apt-get install ${want[*]} failed"
-  # Debian's postgresql package starts a system cluster on 5432; Portcullis runs its own on a free
-  # loopback port and leaves the system one alone. The same goes for openssh-server, which may start the
-  # system sshd on port 22: Portcullis runs its own sshd on a free loopback port.
+  # Debian's postgresql and openssh-server packages start their system services (a cluster on 5432, an sshd on
+  # 0.0.0.0:22, which lets anyone on the network try passwords); Portcullis runs its own on free loopback ports and
+  # needs neither. A policy-rc.d that answers 101 ("action forbidden") keeps the packages from starting them.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# portcullis prerequisites.sh: no service starts while it installs packages\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+    made_policy=yes
+  fi
+  $sudo apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null || {
+    [ -z "$made_policy" ] || $sudo rm -f "$policy"; die "apt-get install ${want[*]} failed"; }
+  [ -z "$made_policy" ] || $sudo rm -f "$policy"
+  # and off at boot too, in case an init system started them regardless
+  for pkg in "${want[@]}"; do
+    case "$pkg" in openssh-server) units="ssh.socket ssh.service";; postgresql) units="postgresql.service";; *) continue;; esac
+    for unit in $units; do
+      if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+        $sudo systemctl disable --now "$unit" >/dev/null 2>&1 || true
+      fi
+    done
+    if command -v update-rc.d >/dev/null 2>&1; then
+      case "$pkg" in openssh-server) svc=ssh;; *) svc=postgresql;; esac
+      $sudo service "$svc" stop >/dev/null 2>&1 || true
+      $sudo update-rc.d "$svc" disable >/dev/null 2>&1 || true
+    fi
+  done
 fi
 
 # As root, LocalSshd runs sshd as root but only lets in this unprivileged account, never root.

@@ -28,17 +28,22 @@ public class BrokerTestEnvironment implements QuarkusTestResourceLifecycleManage
     /** A second bastion's key pair, trusted too: its key must not vouch for the first bastion's sessions. */
     public static final String OTHER_RECORDING_PRIVATE_KEY = "bastion-b/recording-key.pem";
     public static final String OTHER_RECORDING_PUBLIC_KEY = "bastion-b/recording-key.pub.pem";
+    /** Under the per-run state directory: the broker's audit head signing key, made at its first start. */
+    public static final String AUDIT_HEAD_KEY = "ssh/audit_head.pem";
 
     @Override
     public Map<String, String> start() {
         LocalPostgres postgres = LocalPostgres.shared();
-        postgres.createDatabase(DATABASE);
+        // the broker serves with a role that owns nothing; its migrations run as the owner, as in production
+        LocalPostgres.BrokerDatabase database = postgres.brokerDatabase(DATABASE);
         LocalKeycloak keycloak = LocalKeycloak.shared();
         Path state = stateDir();
         Map<String, String> config = new HashMap<>();
-        config.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl(DATABASE));
-        config.put("quarkus.datasource.username", postgres.superuser());
-        config.put("quarkus.datasource.password", postgres.password());
+        config.put("quarkus.datasource.jdbc.url", database.jdbcUrl());
+        config.put("quarkus.datasource.username", database.runtime());
+        config.put("quarkus.datasource.password", database.runtimePassword());
+        config.put("quarkus.flyway.username", database.owner());
+        config.put("quarkus.flyway.password", database.ownerPassword());
         config.put("quarkus.oidc.auth-server-url", keycloak.issuerUrl());
         config.put("quarkus.oidc.credentials.secret", keycloak.brokerClientSecret());
         config.put("quarkus.keycloak.admin-client.server-url", keycloak.baseUrl());
@@ -51,6 +56,8 @@ public class BrokerTestEnvironment implements QuarkusTestResourceLifecycleManage
         config.put("portcullis.db.proxy-ca-file", dbProxyCa(state).toString());
         config.put("portcullis.recordings.trusted-keys",
                 state.resolve(RECORDING_PUBLIC_KEY) + "," + state.resolve(OTHER_RECORDING_PUBLIC_KEY));
+        config.put("portcullis.audit.head-key-file", state.resolve(AUDIT_HEAD_KEY).toString());
+        config.put("portcullis.audit.signed-heads-dir", state.resolve("audit-heads").toString());
         return config;
     }
 

@@ -151,7 +151,7 @@ class SshCertificateTest {
 
     @Test
     void theCaKeysArePublicAndTheKnownHostsLineCoversSshTargetsAndBastions() throws Exception {
-        JsonPath ca = Api.anonymous().get("/api/v1/ssh/ca").then().statusCode(200).extract().jsonPath();
+        JsonPath ca = Api.as("alice").get("/api/v1/ssh/ca").then().statusCode(200).extract().jsonPath();
         String hostCa = ca.getString("hostCaPublicKey");
         assertThat(ca.getString("userCaPublicKey")).startsWith("ssh-ed25519 AAAA").isNotEqualTo(hostCa);
         assertThat(hostCa).startsWith("ssh-ed25519 AAAA");
@@ -164,6 +164,15 @@ class SshCertificateTest {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).isEqualTo("rw-------");
             assertThat(SshKeygen.publicHalf(path)).startsWith(file.getValue());
         }
+    }
+
+    @Test
+    void anonymousCallersGetTheCaKeysButNoTargetNames() {
+        JsonPath ca = Api.anonymous().get("/api/v1/ssh/ca").then().statusCode(200).extract().jsonPath();
+        String hostCa = ca.getString("hostCaPublicKey");
+        assertThat(hostCa).startsWith("ssh-ed25519 AAAA");
+        assertThat(ca.getString("userCaPublicKey")).startsWith("ssh-ed25519 AAAA");
+        assertThat(ca.getString("knownHostsLine")).isEqualTo("@cert-authority localhost,127.0.0.1 " + hostCa).doesNotContain("prod-");
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.testkit.LocalPostgres;
 
 /** The packaged broker ({@code broker-api/target/quarkus-app}) as a process of its own, for the quickstart and system tests. */
 public final class BrokerProcess {
@@ -29,10 +30,11 @@ public final class BrokerProcess {
     }
 
     /**
-     * Starts a broker on {@code port} against the given database and Keycloak, logging to {@code log}.
-     * {@code extra} are more environment variables (any Quarkus or Portcullis setting).
+     * Starts a broker on {@code port} against the given database and Keycloak, logging to {@code log}: it migrates
+     * the database as its owner and serves with the runtime login. Its audit head key and signed heads live beside the
+     * log unless {@code extra}, more environment variables (any Quarkus or Portcullis setting), says otherwise.
      */
-    public static BrokerProcess start(Path repo, int port, Path log, String jdbcUrl, String dbUser, String dbPassword,
+    public static BrokerProcess start(Path repo, int port, Path log, LocalPostgres.BrokerDatabase database,
                                       LocalKeycloak keycloak, Path policy, Map<String, String> extra) {
         Path jar = repo.resolve("broker-api/target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
@@ -43,9 +45,14 @@ public final class BrokerProcess {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Map<String, String> env = new HashMap<>();
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
-        env.put("QUARKUS_DATASOURCE_JDBC_URL", jdbcUrl);
-        env.put("QUARKUS_DATASOURCE_USERNAME", dbUser);
-        env.put("QUARKUS_DATASOURCE_PASSWORD", dbPassword);
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl());
+        env.put("QUARKUS_DATASOURCE_USERNAME", database.runtime());
+        env.put("QUARKUS_DATASOURCE_PASSWORD", database.runtimePassword());
+        env.put("QUARKUS_FLYWAY_USERNAME", database.owner());
+        env.put("QUARKUS_FLYWAY_PASSWORD", database.ownerPassword());
+        Path beside = log.toAbsolutePath().getParent();
+        env.put("PORTCULLIS_AUDIT_HEAD_KEY_FILE", beside.resolve("audit/audit_head.pem").toString());
+        env.put("PORTCULLIS_AUDIT_SIGNED_HEADS_DIR", beside.resolve("audit-heads").toString());
         env.put("QUARKUS_OIDC_AUTH_SERVER_URL", keycloak.issuerUrl());
         env.put("QUARKUS_OIDC_CREDENTIALS_SECRET", keycloak.brokerClientSecret());
         env.put("QUARKUS_KEYCLOAK_ADMIN_CLIENT_SERVER_URL", keycloak.baseUrl());

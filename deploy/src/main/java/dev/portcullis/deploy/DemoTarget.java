@@ -130,14 +130,15 @@ final class DemoTarget {
 
     /**
      * The known_hosts file users of the quickstart point ssh at: the bastion's own key for {@code login+target@}
-     * connections and the broker's host CA for ProxyJump.
+     * connections and the broker's host CA for ProxyJump (asked with a demo user's token: anonymous callers get a line
+     * that names only the bastions).
      */
-    static void writeKnownHosts(Settings settings) {
+    static void writeKnownHosts(Settings settings, String token) {
         Path file = settings.home().resolve("known_hosts");
         try {
             KeyPair hostKey = HostKeys.loadOrGenerate(settings.home().resolve("bastion/ssh_host_ed25519_key"));
             HttpResponse<String> ca = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(settings.brokerUrl() + "/api/v1/ssh/ca"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             String caLine = ca.statusCode() == 200 ? new ObjectMapper().readTree(ca.body()).path("knownHostsLine").asText("") : "";
             Files.writeString(file, "[127.0.0.1]:" + settings.bastionPort() + " " + PublicKeyEntry.toString(hostKey.getPublic()) + "\n"
                     + (caLine.isBlank() ? "" : caLine + "\n"));

@@ -81,10 +81,10 @@ public final class Quickstart {
         System.out.println("starting PostgreSQL ...");
         LocalPostgres postgres = LocalPostgres.start(postgresDir);
         Properties secrets = secrets();
-        postgres.createRole("portcullis", secrets.getProperty("db.password"));
-        postgres.createDatabase("portcullis");
-        postgres.sql("postgres", "alter database portcullis owner to portcullis");
-        postgres.sql("portcullis", "grant all on schema public to portcullis");
+        // The broker serves as portcullis, which owns nothing; its migrations run as portcullis_owner. A database made
+        // by an older quickstart (portcullis owned it all) is handed to portcullis_owner here.
+        LocalPostgres.BrokerDatabase database = postgres.createBrokerDatabase("portcullis", "portcullis_owner",
+                secrets.getProperty("db.owner.password"), "portcullis", secrets.getProperty("db.password"));
 
         System.out.println("starting Keycloak with the demo realm (first time: about a minute) ...");
         LocalKeycloak keycloak = LocalKeycloak.start(postgres, settings.home().resolve("keycloak"), settings.keycloakPort(),
@@ -101,8 +101,7 @@ public final class Quickstart {
         brokerEnv.put("PORTCULLIS_DB_PROXY_PORT", String.valueOf(settings.databaseProxyPort()));
         // and hands out the proxy's self-signed certificate (made by the bastion on its first start) as its CA
         brokerEnv.put("PORTCULLIS_DB_PROXY_CA_FILE", settings.home().resolve("bastion").resolve("db-tls.crt").toString());
-        BrokerProcess broker = BrokerProcess.start(settings.repo(), settings.httpPort(), log, postgres.jdbcUrl("portcullis"), "portcullis",
-                secrets.getProperty("db.password"), keycloak, demo.policy(), brokerEnv);
+        BrokerProcess broker = BrokerProcess.start(settings.repo(), settings.httpPort(), log, database, keycloak, demo.policy(), brokerEnv);
 
         Properties now = new Properties();
         now.setProperty("broker.pid", String.valueOf(broker.pid()));
@@ -128,7 +127,7 @@ public final class Quickstart {
         save(now);
         bastion.awaitListening(settings.bastionPort(), Duration.ofSeconds(60));
         bastion.awaitListening(settings.databaseProxyPort(), Duration.ofSeconds(30));
-        DemoTarget.writeKnownHosts(settings);
+        DemoTarget.writeKnownHosts(settings, keycloak.accessToken("alice"));
         System.out.println();
         printStory(now);
     }
@@ -257,11 +256,17 @@ public final class Quickstart {
     private Properties secrets() {
         Path file = settings.home().resolve("broker-secrets.properties");
         Properties p = loadFrom(file);
-        if (!p.containsKey("db.password")) {
-            p.setProperty("db.password", java.util.UUID.randomUUID().toString());
-            try (OutputStream out = Files.newOutputStream(file)) {
-                p.store(out, "made at run time; never commit");
+        if (!p.containsKey("db.password") || !p.containsKey("db.owner.password")) {
+            p.putIfAbsent("db.password", java.util.UUID.randomUUID().toString());
+            p.putIfAbsent("db.owner.password", java.util.UUID.randomUUID().toString());
+            try {
+                if (!Files.exists(file)) { // made 0600, so the passwords are never readable by others, not even briefly
+                    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                }
                 Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                try (OutputStream out = Files.newOutputStream(file)) {
+                    p.store(out, "made at run time; never commit");
+                }
             } catch (IOException e) {
                 throw new QuickstartException("cannot write " + file + ": " + e.getMessage());
             }

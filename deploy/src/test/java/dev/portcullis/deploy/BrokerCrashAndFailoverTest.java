@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -53,7 +54,7 @@ class BrokerCrashAndFailoverTest {
     @BeforeAll
     static void servers() {
         postgres = LocalPostgres.shared();
-        postgres.createDatabase(DATABASE);
+        postgres.brokerDatabase(DATABASE);
         keycloak = LocalKeycloak.shared();
     }
 
@@ -104,8 +105,9 @@ class BrokerCrashAndFailoverTest {
             port = s.getLocalPort();
         }
         Path repo = Path.of("..").toAbsolutePath().normalize();
-        BrokerProcess broker = BrokerProcess.start(repo, port, logs.resolve("broker-" + name + ".log"), postgres.jdbcUrl(DATABASE),
-                postgres.superuser(), postgres.password(), keycloak, repo.resolve("deploy/policies/policies.yaml"), QUARTZ_ONLY);
+        Path dir = Files.createDirectories(logs.resolve("broker-" + name));
+        BrokerProcess broker = BrokerProcess.start(repo, port, dir.resolve("broker.log"), postgres.brokerDatabase(DATABASE), keycloak,
+                repo.resolve("deploy/policies/policies.yaml"), QUARTZ_ONLY);
         started.add(broker);
         return broker.awaitReady(Duration.ofSeconds(120));
     }

@@ -356,6 +356,53 @@ class DeploymentManifestsTest {
         assertThat(new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("Restartt");
     }
 
+    // --- behind the ingress
+
+    @Test
+    void theIngressRoutesTheApiTheUiAndItsAssetsButNeverQOrInternal() throws IOException {
+        Manifest ingress = ManifestChecker.load(K8S).stream().filter(m -> m.kind().equals("Ingress")).findFirst().orElseThrow();
+        List<String> paths = new ArrayList<>();
+        for (Object rule : list(ingress.spec().get("rules"))) {
+            for (Object path : list(map(map(rule).get("http")).get("paths"))) {
+                paths.add(map(path).get("pathType") + " " + map(path).get("path"));
+            }
+        }
+        assertThat(paths).contains("Prefix /api", "Prefix /ui", "Prefix /static", "Exact /")
+                .noneMatch(p -> p.equals("Prefix /") || p.contains("/q") || p.contains("/internal"));
+
+        assertThat(problemsAfter("Ingress", "portcullis-broker", i -> lastPath(i).put("pathType", "Prefix")))
+                .anySatisfy(p -> assertThat(p).contains("Ingress portcullis-broker").contains(": path / (Prefix) routes more than /api"));
+        assertThat(problemsAfter("Ingress", "portcullis-broker", i -> firstPath(i).put("path", "/internal")))
+                .anySatisfy(p -> assertThat(p).contains("path /internal (Prefix) routes more than /api"));
+        assertThat(problemsAfter("Ingress", "portcullis-broker", i -> firstPath(i).put("path", "/q")))
+                .anySatisfy(p -> assertThat(p).contains("path /q (Prefix) routes more than /api"));
+    }
+
+    @Test
+    void brokerReplicasShareOneCookieKeyBelieveOnlyTheIngressAndMigrateAsTheOwner() throws IOException {
+        assertThat(problemsAfter("Deployment", "portcullis-broker", d -> list(firstContainer(d).get("env"))
+                .removeIf(e -> map(e).get("name").equals("QUARKUS_OIDC_WEB_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET"))))
+                .anySatisfy(p -> assertThat(p).contains("QUARKUS_OIDC_WEB_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET does not come from a Secret"));
+        assertThat(problemsAfter("ConfigMap", "portcullis-broker-config", c -> map(c.get("data")).remove("QUARKUS_HTTP_PROXY_TRUSTED_PROXIES")))
+                .anySatisfy(p -> assertThat(p).contains("without proxy forwarding from trusted proxies only"));
+        assertThat(problemsAfter("ConfigMap", "portcullis-broker-config", c -> map(c.get("data")).remove("QUARKUS_OIDC_WEB_AUTHENTICATION_COOKIE_FORCE_SECURE")))
+                .anySatisfy(p -> assertThat(p).contains("session cookies are not forced Secure"));
+        assertThat(problemsAfter("ConfigMap", "portcullis-broker-config", c -> map(c.get("data")).put("QUARKUS_FLYWAY_USERNAME", "portcullis")))
+                .anySatisfy(p -> assertThat(p).contains("the migrations do not run as an owner role of their own"));
+        assertThat(problemsAfter("Deployment", "portcullis-broker", d -> list(firstContainer(d).get("volumeMounts"))
+                .forEach(m -> { if (map(m).get("name").equals("audit-heads")) map(m).put("readOnly", true); })))
+                .anySatisfy(p -> assertThat(p).contains("PORTCULLIS_AUDIT_SIGNED_HEADS_DIR is not a writable PersistentVolumeClaim"));
+    }
+
+    private static Map<String, Object> firstPath(Map<String, Object> ingress) {
+        return map(list(map(map(list(map(ingress.get("spec")).get("rules")).get(0)).get("http")).get("paths")).get(0));
+    }
+
+    private static Map<String, Object> lastPath(Map<String, Object> ingress) {
+        List<Object> paths = list(map(map(list(map(ingress.get("spec")).get("rules")).get(0)).get("http")).get("paths"));
+        return map(paths.get(paths.size() - 1));
+    }
+
     // --- the image
 
     @Test

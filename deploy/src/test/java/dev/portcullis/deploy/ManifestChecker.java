@@ -341,6 +341,9 @@ final class ManifestChecker {
                 }
             }
         }
+        if (broker) {
+            brokerSettings(where, p, c, values);
+        }
         for (Map.Entry<String, String> setting : values.entrySet()) {
             if (!documentedEnv.contains(setting.getKey())) {
                 problems.add(where + ": setting " + setting.getKey() + " is in neither README's settings table nor ssh-bastion/README.md");
@@ -455,14 +458,69 @@ final class ManifestChecker {
         }
     }
 
+    /** What the ingress may route from outside: the people's API, the web UI and its assets; never /q/* or /internal/*. */
+    static final Set<String> PUBLIC_PREFIXES = Set.of("/api", "/ui", "/static", "/webjars", "/signed-out");
+
     private void ingress(Manifest m) {
+        if (m.spec().get("defaultBackend") != null) {
+            problems.add(m.where() + ": a defaultBackend routes every path, /q/* and /internal/* too");
+        }
         for (Object rule : list(m.spec().get("rules"))) {
             for (Object path : list(map(map(rule).get("http")).get("paths"))) {
                 String service = String.valueOf(map(map(map(path).get("backend")).get("service")).get("name"));
                 if (find("Service", m.namespace(), service).isEmpty()) {
                     problems.add(m.where() + ": backend Service " + service + " does not exist");
                 }
+                String p = String.valueOf(map(path).get("path"));
+                String type = String.valueOf(map(path).get("pathType"));
+                String trimmed = p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+                boolean exposed = type.equals("Exact") ? !p.equals("/") && PUBLIC_PREFIXES.stream().noneMatch(pre -> p.equals(pre) || p.startsWith(pre + "/"))
+                        : !PUBLIC_PREFIXES.contains(trimmed);
+                if (exposed) {
+                    problems.add(m.where() + ": path " + p + " (" + type + ") routes more than /api, /ui and the static assets "
+                            + "(/q/* and /internal/* stay inside the cluster)");
+                }
             }
+        }
+    }
+
+    /**
+     * A broker behind the ingress: migrations as an owner role of their own, the web UI's cookie key shared by every
+     * replica from one Secret, forwarded headers believed from the ingress only, session cookies Secure, and the audit
+     * heads written to a volume of their own.
+     */
+    private void brokerSettings(String where, Pods p, Map<String, Object> c, Map<String, String> values) {
+        Set<String> fromSecrets = new LinkedHashSet<>();
+        for (Object e : list(c.get("env"))) {
+            if (!map(map(map(e).get("valueFrom")).get("secretKeyRef")).isEmpty()) {
+                fromSecrets.add(String.valueOf(map(e).get("name")));
+            }
+        }
+        String owner = values.get("QUARKUS_FLYWAY_USERNAME");
+        if (owner == null || owner.isBlank() || owner.equals(values.get("QUARKUS_DATASOURCE_USERNAME")) || !fromSecrets.contains("QUARKUS_FLYWAY_PASSWORD")) {
+            problems.add(where + ": the migrations do not run as an owner role of their own (QUARKUS_FLYWAY_USERNAME, "
+                    + "QUARKUS_FLYWAY_PASSWORD from a Secret, not the datasource's login)");
+        }
+        if (!fromSecrets.contains("QUARKUS_OIDC_WEB_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET")) {
+            problems.add(where + ": QUARKUS_OIDC_WEB_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET does not come from a Secret every replica shares");
+        }
+        if (!"true".equals(values.get("QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING")) || blank(values.get("QUARKUS_HTTP_PROXY_TRUSTED_PROXIES"))) {
+            problems.add(where + ": behind the ingress without proxy forwarding from trusted proxies only "
+                    + "(QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING, QUARKUS_HTTP_PROXY_TRUSTED_PROXIES)");
+        }
+        if (!"true".equals(values.get("QUARKUS_OIDC_WEB_AUTHENTICATION_COOKIE_FORCE_SECURE"))) {
+            problems.add(where + ": the web UI's session cookies are not forced Secure (QUARKUS_OIDC_WEB_AUTHENTICATION_COOKIE_FORCE_SECURE)");
+        }
+        String heads = values.get("PORTCULLIS_AUDIT_SIGNED_HEADS_DIR");
+        boolean onClaim = false;
+        for (Object mount : list(c.get("volumeMounts"))) {
+            if (heads != null && heads.equals(map(mount).get("mountPath")) && !Boolean.TRUE.equals(map(mount).get("readOnly"))) {
+                onClaim = list(p.spec().get("volumes")).stream().anyMatch(v -> map(v).get("name").equals(map(mount).get("name"))
+                        && !map(map(v).get("persistentVolumeClaim")).isEmpty());
+            }
+        }
+        if (!onClaim) {
+            problems.add(where + ": PORTCULLIS_AUDIT_SIGNED_HEADS_DIR is not a writable PersistentVolumeClaim mount of its own");
         }
     }
 

@@ -116,7 +116,7 @@ class SshBastionSystemTest {
         JsonNode cert = call("POST", "/api/v1/ssh/certificates", alice,
                 Map.of("publicKey", Files.readString(Path.of(aliceKey + ".pub")).trim()), 201);
         Files.writeString(Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
-        JsonNode ca = call("GET", "/api/v1/ssh/ca", null, null, 200);
+        JsonNode ca = call("GET", "/api/v1/ssh/ca", alice, null, 200); // with a token: the line names the targets too
         Path knownHosts = work.resolve("known_hosts");
         Files.writeString(knownHosts, "[127.0.0.1]:" + sshPort + " " + stack.bastionHostKeyLine() + "\n" + ca.get("knownHostsLine").asText() + "\n");
 

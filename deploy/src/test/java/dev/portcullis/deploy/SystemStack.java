@@ -72,7 +72,7 @@ final class SystemStack implements AutoCloseable {
 
     /** The broker on its own database of the shared PostgreSQL, under this policy; {@code extraEnv} adds to its settings. */
     BrokerProcess startBroker(String database, String policyYaml, Map<String, String> extraEnv) throws IOException {
-        postgres.createDatabase(database);
+        LocalPostgres.BrokerDatabase roles = postgres.brokerDatabase(database);
         Path policy = work.resolve("policy.yaml");
         Files.writeString(policy, policyYaml);
         Map<String, String> env = new HashMap<>(Map.of(
@@ -81,8 +81,8 @@ final class SystemStack implements AutoCloseable {
                 "PORTCULLIS_RECORDINGS_DIR", recordings.toString(),
                 "PORTCULLIS_RECORDINGS_TRUSTED_KEYS", bastionState.resolve("recording-signing-key.pub.pem").toString()));
         env.putAll(extraEnv);
-        broker = BrokerProcess.start(repo(), freePort(), work.resolve("broker.log"), postgres.jdbcUrl(database), postgres.superuser(),
-                postgres.password(), keycloak, policy, env).awaitReady(Duration.ofSeconds(120));
+        broker = BrokerProcess.start(repo(), freePort(), work.resolve("broker.log"), roles, keycloak, policy, env)
+                .awaitReady(Duration.ofSeconds(120));
         return broker;
     }
 

@@ -95,7 +95,7 @@ public final class LocalKeycloak implements AutoCloseable {
             }
             Properties secrets = loadOrMakeSecrets(home.resolve("secrets.properties"), placeholders);
             String database = secrets.getProperty("database");
-            db.createDatabase(database);
+            db.createOwnDatabase(database, secrets.getProperty("db.password"));
 
             int port = httpPort > 0 ? httpPort : Processes.freeLoopbackPort();
             if (Processes.isListening(port)) {
@@ -106,8 +106,9 @@ public final class LocalKeycloak implements AutoCloseable {
             env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", secrets.getProperty("admin.password"));
             env.put("KC_DB", "postgres");
             env.put("KC_DB_URL", db.jdbcUrl(database));
-            env.put("KC_DB_USERNAME", db.superuser());
-            env.put("KC_DB_PASSWORD", db.password());
+            // Keycloak's own role, owner of its own database and nothing else: never the PostgreSQL superuser
+            env.put("KC_DB_USERNAME", database);
+            env.put("KC_DB_PASSWORD", secrets.getProperty("db.password"));
             env.put("KC_HTTP_HOST", "127.0.0.1");
             env.put("KC_HTTP_PORT", String.valueOf(port));
             env.put("KC_HTTP_MANAGEMENT_PORT", String.valueOf(Processes.freeLoopbackPort()));
@@ -175,13 +176,17 @@ public final class LocalKeycloak implements AutoCloseable {
         p.putIfAbsent("broker.secret", Processes.secret());
         p.putIfAbsent("bastion.secret", Processes.secret());
         p.putIfAbsent("database", "keycloak_" + Processes.secret().substring(0, 10));
+        p.putIfAbsent("db.password", Processes.secret());
         if (overrides.containsKey("PORTCULLIS_DEMO_PASSWORD")) p.setProperty("demo.password", overrides.get("PORTCULLIS_DEMO_PASSWORD"));
         if (overrides.containsKey("PORTCULLIS_BROKER_CLIENT_SECRET")) p.setProperty("broker.secret", overrides.get("PORTCULLIS_BROKER_CLIENT_SECRET"));
         if (overrides.containsKey("PORTCULLIS_BASTION_CLIENT_SECRET")) p.setProperty("bastion.secret", overrides.get("PORTCULLIS_BASTION_CLIENT_SECRET"));
+        if (!Files.exists(file)) { // made 0600, so the secrets are never readable by others, not even briefly
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         try (var out = Files.newOutputStream(file)) {
             p.store(out, "Portcullis Keycloak secrets, made at run time; never commit this file");
         }
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         return p;
     }
 

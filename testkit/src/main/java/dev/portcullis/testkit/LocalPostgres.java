@@ -30,6 +30,7 @@ public final class LocalPostgres implements AutoCloseable {
     private final Path binDir;
     private final String password;
     private final int port;
+    private final Map<String, BrokerDatabase> brokerDatabases = new java.util.HashMap<>();
     private volatile boolean closed;
 
     private LocalPostgres(Path base, boolean temporary, Path binDir, String password, int port) {
@@ -206,6 +207,72 @@ public final class LocalPostgres implements AutoCloseable {
         } else {
             sql("create role " + name + " with login password " + quoted);
         }
+    }
+
+    /**
+     * A database owned by a login role of the same name with this password, for a server (Keycloak) that needs its own
+     * schema and nothing else: not a superuser, no CREATEDB or CREATEROLE. Idempotent; tables an older set-up made as
+     * the superuser are handed to the role.
+     */
+    public void createOwnDatabase(String name, String rolePassword) {
+        createRole(name, rolePassword);
+        createDatabase(name);
+        sql("alter database " + name + " owner to " + name + "; revoke all on database " + name + " from public");
+        sql(name, "alter schema public owner to " + name + "; revoke all on schema public from public");
+        sql(name, """
+                do $$
+                declare r record;
+                begin
+                    for r in select c.oid::regclass as rel, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                             where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm') and pg_get_userbyid(c.relowner) <> '%1$s' loop
+                        execute format('alter %%s %%s owner to %%I', case r.relkind when 'v' then 'view'
+                            when 'm' then 'materialized view' else 'table' end, r.rel, '%1$s');
+                    end loop;
+                    for r in select c.oid::regclass as rel from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                             where n.nspname = 'public' and c.relkind = 'S' and pg_get_userbyid(c.relowner) <> '%1$s' loop
+                        execute format('alter sequence %%s owner to %%I', r.rel, '%1$s');
+                    end loop;
+                end $$""".formatted(name));
+    }
+
+    /**
+     * A broker's database with its two roles: {@code owner} owns the schema and runs the migrations (Flyway's login),
+     * {@code runtime} is the login the broker serves with and gets only the privileges the migrations grant it (no
+     * ownership, no CREATE, no TRUNCATE). Idempotent; a database a runtime role once owned (before V10) is handed to
+     * the owner here, as an operator does with {@code REASSIGN OWNED}.
+     */
+    public BrokerDatabase createBrokerDatabase(String database, String owner, String ownerPassword, String runtime,
+                                               String runtimePassword) {
+        requireIdentifier(database);
+        createRole(owner, ownerPassword);
+        createRole(runtime, runtimePassword);
+        createDatabase(database);
+        sql("alter database " + database + " owner to " + owner);
+        // Everything the runtime role owned in this database (its tables, before the roles were split) goes to the owner.
+        sql(database, "reassign owned by " + runtime + " to " + owner);
+        sql(database, "revoke all on database " + database + " from public, " + runtime + "; "
+                + "grant connect on database " + database + " to " + runtime + "; "
+                + "alter schema public owner to " + owner + "; "
+                + "revoke all on schema public from public, " + runtime + "; "
+                + "grant usage on schema public to " + runtime);
+        return new BrokerDatabase(jdbcUrl(database), owner, ownerPassword, runtime, runtimePassword);
+    }
+
+    /**
+     * {@link #createBrokerDatabase} with roles named after the database ({@code <database>_owner},
+     * {@code <database>_broker}) and passwords made once per cluster, so every caller in this JVM gets the same ones.
+     */
+    public synchronized BrokerDatabase brokerDatabase(String database) {
+        BrokerDatabase known = brokerDatabases.get(database);
+        if (known == null) {
+            known = createBrokerDatabase(database, database + "_owner", Processes.secret(), database + "_broker", Processes.secret());
+            brokerDatabases.put(database, known);
+        }
+        return known;
+    }
+
+    /** Where a broker connects, the login its migrations run as ({@code quarkus.flyway.*}) and the one it serves with. */
+    public record BrokerDatabase(String jdbcUrl, String owner, String ownerPassword, String runtime, String runtimePassword) {
     }
 
     /**

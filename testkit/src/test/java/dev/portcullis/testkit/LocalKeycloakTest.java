@@ -61,6 +61,23 @@ class LocalKeycloakTest {
         assertThatThrownBy(() -> kc.accessToken("tk-gina")).hasMessageContaining("invalid_grant");
     }
 
+    @Test
+    void keycloakKeepsItsDataAsARoleOfItsOwnNotAsThePostgresSuperuser() throws Exception {
+        LocalKeycloak.shared().accessToken("alice"); // Keycloak is up and has used its database
+        LocalPostgres pg = LocalPostgres.shared();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl("postgres"), pg.superuser(), pg.password());
+             java.sql.ResultSet rs = c.createStatement().executeQuery("select a.usename, r.rolsuper, r.rolcreatedb, r.rolcreaterole"
+                     + " from pg_stat_activity a join pg_roles r on r.rolname = a.usename where a.datname like 'keycloak_%'")) {
+            int connections = 0;
+            while (rs.next()) {
+                connections++;
+                assertThat(rs.getString(1)).as("Keycloak's login").startsWith("keycloak_");
+                assertThat(rs.getBoolean(2) || rs.getBoolean(3) || rs.getBoolean(4)).as("superuser, createdb or createrole").isFalse();
+            }
+            assertThat(connections).as("Keycloak's connections to its database").isPositive();
+        }
+    }
+
     static JsonNode payload(String jwt) throws Exception {
         String[] parts = jwt.split("\\.");
         return JSON.readTree(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));

@@ -38,6 +38,22 @@ class LocalPostgresTest {
     }
 
     @Test
+    void aBrokerDatabaseHasAnOwnerAndARuntimeLoginThatOwnsNothing() throws Exception {
+        LocalPostgres pg = LocalPostgres.shared();
+        LocalPostgres.BrokerDatabase db = pg.brokerDatabase("tk_roles");
+        assertThat(pg.brokerDatabase("tk_roles")).as("the same roles and passwords for every caller").isEqualTo(db);
+        try (Connection owner = DriverManager.getConnection(db.jdbcUrl(), db.owner(), db.ownerPassword())) {
+            owner.createStatement().execute("create table if not exists t (x int)");
+        }
+        try (Connection runtime = DriverManager.getConnection(db.jdbcUrl(), db.runtime(), db.runtimePassword())) {
+            assertThatThrownBy(() -> runtime.createStatement().execute("create table mine (x int)"))
+                    .hasMessageContaining("permission denied for schema public");
+            assertThatThrownBy(() -> runtime.createStatement().execute("drop table t")).hasMessageContaining("must be owner");
+            assertThatThrownBy(() -> runtime.createStatement().execute("create schema mine")).hasMessageContaining("permission denied");
+        }
+    }
+
+    @Test
     void aPersistentClusterKeepsItsDataAndPasswordAcrossRestarts() throws Exception {
         Path dir = Files.createTempDirectory("portcullis-pg-persistent-");
         try {

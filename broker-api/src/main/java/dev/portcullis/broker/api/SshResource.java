@@ -14,6 +14,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.security.Authenticated;
+import io.quarkus.security.identity.SecurityIdentity;
 
 import dev.portcullis.broker.identity.Caller;
 import dev.portcullis.broker.identity.KeycloakDirectory;
@@ -34,6 +35,9 @@ public class SshResource {
 
     @Inject
     Caller caller;
+
+    @Inject
+    SecurityIdentity identity;
 
     @Inject
     KeycloakDirectory directory;
@@ -62,8 +66,9 @@ public class SshResource {
     @GET
     @Path("/ca")
     @PermitAll
-    @Operation(summary = "The user and host CA public keys, and the known_hosts line for connecting through the bastion")
+    @Operation(summary = "The user and host CA public keys, and the known_hosts line for connecting through the "
+            + "bastion (it names the SSH targets only for a caller with a token)")
     public Dtos.CaKeys ca() {
-        return Dtos.CaKeys.of(issuer.caKeys());
+        return Dtos.CaKeys.of(issuer.caKeys(!identity.isAnonymous()));
     }
 }

@@ -48,6 +48,9 @@ public class HashChainedAuditLog implements AuditSink {
     @Inject
     EntityManager em;
 
+    @Inject
+    SignedAuditHeads signedHeads;
+
     /**
      * An audit row waits in {@code audit_pending} until its transaction commits; then a deferred trigger in PostgreSQL
      * (V8) locks the head, inserts the row into {@code audit_log} with its id and with its hash computed by PostgreSQL from
@@ -132,7 +135,11 @@ public class HashChainedAuditLog implements AuditSink {
         out.flush();
     }
 
-    /** Walks the whole chain and reports the first row that does not fit. */
+    /**
+     * Walks the whole chain and reports the first row that does not fit, and checks it against the newest head signed
+     * outside the database ({@link SignedAuditHeads}): a chain rewritten consistently, or cut short, by someone with
+     * database rights no longer has the signed hash at the signed row.
+     */
     @Transactional
     public ChainVerification verify() {
         return verifyAfter(0, GENESIS);
@@ -146,6 +153,12 @@ public class HashChainedAuditLog implements AuditSink {
      */
     @Transactional
     public ChainVerification verifyAfter(long verifiedId, String verifiedHash) {
+        // read before the chain: the chain only grows, so it holds at least every row the signed head covers
+        SignedAuditHeads.Newest newest = signedHeads.newest();
+        if (newest.problem() != null) {
+            return ChainVerification.broken(0, 0, newest.problem());
+        }
+        SignedAuditHeads.SignedHead signed = newest.head().orElse(null);
         long expectedId = verifiedId + 1;
         String previous = verifiedHash;
         while (true) {
@@ -162,6 +175,10 @@ public class HashChainedAuditLog implements AuditSink {
                 if (!hashOf(row).equals(row.hash.trim())) {
                     return ChainVerification.broken(expectedId - 1, row.id, "row " + row.id + " was changed after it was written");
                 }
+                if (signed != null && row.id == signed.lastId() && !row.hash.trim().equals(signed.lastHash())) {
+                    return ChainVerification.broken(0, row.id, "the chain up to row " + row.id
+                            + " is not the one signed at " + signed.signedAt() + " (rewritten in the database)");
+                }
                 previous = row.hash.trim();
                 expectedId++;
             }
@@ -174,7 +191,11 @@ public class HashChainedAuditLog implements AuditSink {
         if (lastId != expectedId - 1 || !((String) head[1]).trim().equals(previous)) {
             return ChainVerification.broken(expectedId - 1, lastId, "the newest rows up to " + lastId + " are missing");
         }
-        return ChainVerification.valid(expectedId - 1, previous, expectedId - 1 - verifiedId);
+        if (signed != null && signed.lastId() > expectedId - 1) {
+            return ChainVerification.broken(expectedId - 1, expectedId, "rows " + expectedId + " to " + signed.lastId()
+                    + " are missing: the head signed at " + signed.signedAt() + " has " + signed.lastId() + " rows");
+        }
+        return ChainVerification.valid(expectedId - 1, previous, expectedId - 1 - verifiedId, signed);
     }
 
     static String hashOf(AuditEntryEntity row) {
@@ -221,18 +242,20 @@ public class HashChainedAuditLog implements AuditSink {
     }
 
     /**
-     * @param intactRows  rows from the start of the chain that verified
-     * @param brokenAt    id of the first row that did not, or null when valid
-     * @param checkedRows of a valid verification, the rows it hashed (all, unless it went on from a verified prefix)
+     * @param intactRows   rows from the start of the chain that verified
+     * @param brokenAt     id of the first row that did not, or null when valid
+     * @param checkedRows  of a valid verification, the rows it hashed (all, unless it went on from a verified prefix)
+     * @param signedHeadId rows of the newest head signed outside the database that the chain matched; null if none
      */
     public record ChainVerification(boolean valid, long intactRows, Long brokenAt, String problem, String headHash,
-                                    long checkedRows) {
-        static ChainVerification valid(long rows, String head, long checked) {
-            return new ChainVerification(true, rows, null, null, head, checked);
+                                    long checkedRows, Long signedHeadId, Instant signedHeadAt) {
+        static ChainVerification valid(long rows, String head, long checked, SignedAuditHeads.SignedHead signed) {
+            return new ChainVerification(true, rows, null, null, head, checked, signed == null ? null : signed.lastId(),
+                    signed == null ? null : signed.signedAt());
         }
 
         static ChainVerification broken(long intact, long at, String problem) {
-            return new ChainVerification(false, intact, at, problem, null, 0);
+            return new ChainVerification(false, intact, at, problem, null, 0, null, null);
         }
     }
 }

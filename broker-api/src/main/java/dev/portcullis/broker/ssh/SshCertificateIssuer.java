@@ -151,7 +151,15 @@ public class SshCertificateIssuer {
 
     /** The public halves, and the known_hosts line that makes a client trust every host the host CA certifies. */
     public CaKeys caKeys() {
-        String patterns = String.join(",", hostNames());
+        return caKeys(true);
+    }
+
+    /**
+     * The same; without {@code withTargets} the known_hosts line names the bastions only, which everyone reaching them
+     * knows anyway: the policy's target names are the inventory of production, not for anonymous callers.
+     */
+    public CaKeys caKeys(boolean withTargets) {
+        String patterns = String.join(",", withTargets ? hostNames() : bastionNames);
         return new CaKeys(userCa.publicKeyLine(), hostCa.publicKeyLine(), "@cert-authority " + patterns + " " + hostCa.publicKeyLine());
     }
 

@@ -77,18 +77,41 @@ public final class DbTls {
         }
     }
 
+    /**
+     * Makes the key pair in a directory of its own that only this account can enter (keytool creates the keystore at the
+     * umask), makes both files 0600 there, and only then moves them into place: neither the key nor its password is
+     * ever readable by others, not even briefly.
+     */
     private static void generate(Path store, Path passFile, Path pem, List<String> hostNames) throws IOException {
         Files.createDirectories(store.getParent());
-        Files.deleteIfExists(store);
+        Path work = Files.createTempDirectory(store.getParent(), ".db-tls-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        try {
+            generateIn(work, hostNames);
+            Files.deleteIfExists(store);
+            Files.move(work.resolve("db-tls.p12.pass"), passFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(work.resolve("db-tls.p12"), store, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(work.resolve("db-tls.crt"), pem, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            LOG.info("the database proxy's certificate, for clients to pin: " + pem);
+        } finally {
+            for (String name : List.of("db-tls.p12", "db-tls.p12.pass", "db-tls.crt")) {
+                Files.deleteIfExists(work.resolve(name));
+            }
+            Files.deleteIfExists(work);
+        }
+    }
+
+    private static void generateIn(Path work, List<String> hostNames) throws IOException {
+        Path store = work.resolve("db-tls.p12");
+        Path passFile = work.resolve("db-tls.p12.pass");
+        Path pem = work.resolve("db-tls.crt");
         byte[] random = new byte[24];
         new SecureRandom().nextBytes(random);
         String pass = HexFormat.of().formatHex(random);
+        Files.createFile(passFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(passFile, pass + "\n");
-        try {
-            Files.setPosixFilePermissions(passFile, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system
-        }
         List<String> san = new ArrayList<>();
         for (String name : hostNames) {
             String n = name.strip();
@@ -107,7 +130,9 @@ public final class DbTls {
         run(gen, pass);
         run(List.of(keytool, "-exportcert", "-rfc", "-alias", ALIAS, "-keystore", store.toString(), "-storetype", "PKCS12",
                 "-storepass:env", "PORTCULLIS_KEYSTORE_PASS", "-file", pem.toString()), pass);
-        LOG.info("made a self-signed TLS certificate for the database proxy (" + String.join(", ", san) + "): " + pem);
+        Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(pem, PosixFilePermissions.fromString("rw-r--r--"));
+        LOG.info("made a self-signed TLS certificate for the database proxy (" + String.join(", ", san) + ")");
     }
 
     private static void run(List<String> command, String pass) throws IOException {
