@@ -129,11 +129,15 @@ class DatabaseUpstreamAuthTest {
                 DataInputStream in = new DataInputStream(s.getInputStream());
                 DataOutputStream out = new DataOutputStream(s.getOutputStream());
                 in.readNBytes(in.readInt() - 4); // the startup message
-                first.run(out);
-                out.flush();
-                if (then != null) {
-                    then.run(in, out);
+                try {
+                    first.run(out);
                     out.flush();
+                    if (then != null) {
+                        then.run(in, out);
+                        out.flush();
+                    }
+                } catch (java.net.SocketException e) {
+                    // the proxy hung up while the fake server was still talking, as it should: what it sent counts
                 }
                 ByteArrayOutputStream rest = new ByteArrayOutputStream();
                 try {
