@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -12,6 +13,7 @@ import java.security.PublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -303,5 +305,52 @@ class ChannelAttackTest {
         try (var s = reader.events()) {
             return s.map(e -> e.event()).toList();
         }
+    }
+
+    /**
+     * F24: a certificate whose CA signature was made non-canonical (S + L: net.i2p's EdDSA 0.3.0, which MINA still needs
+     * for Ed25519, would accept it, and OpenSSH's client still sends it) is another certificate with the same meaning.
+     * MINA's own Ed25519 signature checks S below the group order before net.i2p sees it; this keeps that so.
+     */
+    @Test
+    void aCertificateWithAMalleatedCaSignatureIsRefused() throws Exception {
+        f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
+        // the order L of the Ed25519 group
+        BigInteger order = BigInteger.TWO.pow(252)
+                .add(new BigInteger("27742317777372353535851937790883648493"));
+        Path key = null;
+        byte[] blob = null;
+        String[] line = null;
+        // S + L must still fit below 2^253 for OpenSSH to load the certificate: about every other signature does
+        for (int attempt = 0; attempt < 32 && blob == null; attempt++) {
+            key = f.person("alice_malleable_" + attempt, "user_ca", "alice");
+            line = Files.readString(Path.of(key + "-cert.pub")).trim().split(" ");
+            byte[] candidate = Base64.getDecoder().decode(line[1]);
+            BigInteger s = littleEndian(candidate, candidate.length - 32);
+            if (s.add(order).bitLength() == 253) {
+                byte[] sum = s.add(order).toByteArray();
+                for (int i = 0; i < 32; i++) {
+                    int from = sum.length - 1 - i;
+                    candidate[candidate.length - 32 + i] = from >= 0 ? sum[from] : 0;
+                }
+                blob = candidate;
+            }
+        }
+        assertThat(blob).as("a certificate whose S + L fits in 253 bits").isNotNull();
+        Result genuine = Commands.run(f.ssh(key, f.destination(), "echo in"));
+        assertThat(genuine.out()).as(genuine.err()).isEqualTo("in\n");
+
+        Files.writeString(Path.of(key + "-cert.pub"), line[0] + " " + Base64.getEncoder().encodeToString(blob) + "\n");
+        Result malleated = Commands.run(f.ssh(key, f.destination(), "echo in"));
+        assertThat(malleated.exit()).as("the same certificate with a malleated signature is refused").isEqualTo(255);
+        assertThat(malleated.out()).doesNotContain("in");
+    }
+
+    private static BigInteger littleEndian(byte[] bytes, int offset) {
+        byte[] big = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            big[i] = bytes[offset + 31 - i];
+        }
+        return new BigInteger(1, big);
     }
 }
