@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -88,6 +89,29 @@ class GrantAuthorityApiTest {
         }
         authorize("alice", "prod-web-1", "ubuntu", "TELEPORT").then().statusCode(422).body("code", equalTo("bad_use"))
                 .body("detail", equalTo("use must be one of [SESSION, SHELL, EXEC, SFTP, PORT_FORWARDING, AGENT_FORWARDING, DATABASE]"));
+    }
+
+    /** The bastion's periodic re-check: one call tells which of its sessions' grants are no longer live. */
+    @Test
+    void theStatusOfGrantsTellsLiveFromEndedAndUnknownAsNotLive() {
+        String name = Api.newEngineer("status-");
+        String live = Api.activeWebGrant(name);
+        String revoked = Api.activeWebGrant(name);
+        as("erin").body(Map.of("reason", "laptop stolen")).post("/api/v1/requests/" + revoked + "/revoke").then().statusCode(200);
+        String unknown = java.util.UUID.randomUUID().toString();
+        JsonPath answer = Api.asBastion().body(Map.of("requestIds", List.of(live, revoked, unknown)))
+                .post("/internal/v1/grants/status").then().statusCode(200).extract().jsonPath();
+        assertThat(answer.getList("grants.requestId")).containsExactly(live, revoked, unknown);
+        assertThat(answer.getList("grants.live")).containsExactly(true, false, false);
+        assertThat(answer.getList("grants.state")).containsExactly("ACTIVE", "REVOKED", "UNKNOWN");
+        assertThat(answer.getString("grants[1].reason")).isEqualTo("laptop stolen");
+        assertThat(answer.getString("grants[1].target")).isEqualTo("prod-web-1");
+        assertThat(answer.getString("grants[1].login")).isEqualTo("ubuntu");
+
+        as(name).body(Map.of("requestIds", List.of(live))).post("/internal/v1/grants/status").then().statusCode(403)
+                .body("code", equalTo("not_a_bastion"));
+        Api.asBastion().body(Map.of("requestIds", List.of("not-a-uuid"))).post("/internal/v1/grants/status").then().statusCode(400);
+        Api.asBastion().body("{}").post("/internal/v1/grants/status").then().statusCode(422).body("code", equalTo("body_required"));
     }
 
     @Test

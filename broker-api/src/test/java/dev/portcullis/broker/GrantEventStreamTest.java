@@ -3,6 +3,10 @@ package dev.portcullis.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,6 +26,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.testkit.LocalPostgres;
 
 /** A real subscriber, authenticated as the bastion service client, reads grant events over SSE. */
 @QuarkusTest
@@ -75,6 +80,53 @@ class GrantEventStreamTest {
         again.cancel(true);
     }
 
+    /**
+     * F5: the stream opens with the point it starts from, so a bastion that sees no grant event before its stream
+     * drops still resumes from there; and an event that commits after a later one is not skipped on resume, because
+     * the resume point a bastion is given never passes an id whose transaction is still open.
+     */
+    @Test
+    void aStreamOpensWithItsPositionAndItsResumePointNeverPassesAnEventStillToCommit() throws Exception {
+        LocalKeycloak kc = LocalKeycloak.shared();
+        String bastion = kc.clientCredentialsToken(kc.bastionClientId(), kc.bastionClientSecret());
+        String early = Api.activeWebGrant(Api.newEngineer("hole-"));
+
+        BlockingQueue<Sse> received = new LinkedBlockingQueue<>();
+        CompletableFuture<?> stream = subscribe(bastion, null, received);
+        Sse opening = received.poll(10, TimeUnit.SECONDS);
+        assertThat(opening).as("the first thing on the stream").isNotNull();
+        assertThat(opening.event()).isEqualTo("position");
+        assertThat(opening.data()).isEqualTo("{\"position\":" + opening.id() + "}");
+
+        // An insert that took its id from the sequence but has not committed yet, as a slow transaction would.
+        try (Connection slow = DriverManager.getConnection(LocalPostgres.shared().jdbcUrl(BrokerTestEnvironment.DATABASE),
+                LocalPostgres.shared().superuser(), LocalPostgres.shared().password())) {
+            slow.setAutoCommit(false);
+            long held;
+            try (PreparedStatement insert = slow.prepareStatement("insert into grant_event (request_id, kind, requester, target, login,"
+                    + " state, reason, at) values (?::uuid, 'ended', 'late', 'prod-web-1', 'ubuntu', 'REVOKED', 'committed late', now())"
+                    + " returning id")) {
+                insert.setString(1, early);
+                try (ResultSet rs = insert.executeQuery()) {
+                    rs.next();
+                    held = rs.getLong(1);
+                }
+            }
+            // a later event commits first and is sent at once, with a resume point behind the open one
+            String later = Api.activeWebGrant(Api.newEngineer("hole-"));
+            Sse started = next(received, later);
+            assertThat(Long.parseLong(started.id())).isLessThan(held);
+            stream.cancel(true);
+            slow.commit();
+            // the bastion resumes from what it was given, and gets the late event
+            BlockingQueue<Sse> resumed = new LinkedBlockingQueue<>();
+            CompletableFuture<?> again = subscribe(bastion, started.id(), resumed);
+            Sse late = next(resumed, early);
+            assertThat(late.data()).contains("committed late");
+            again.cancel(true);
+        }
+    }
+
     @Test
     void onlyTheBastionServiceClientMayListen() throws Exception {
         HttpResponse<String> asAlice = http.send(request(Api.token("alice"), null).build(), HttpResponse.BodyHandlers.ofString());
@@ -123,7 +175,7 @@ class GrantEventStreamTest {
                 else if (l.startsWith("data:")) data.append(l.substring(5).trim());
             }
             block.clear();
-            if (id != null) {
+            if (id != null || event != null) {
                 into.add(new Sse(id, event, data.toString()));
             }
         });

@@ -56,6 +56,16 @@ final class BastionProcess {
         }
     }
 
+    /** Waits for the bastion to exit on its own (a refused start); its exit code, or -1 if it is still running. */
+    int awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     BastionProcess awaitListening(int port, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {

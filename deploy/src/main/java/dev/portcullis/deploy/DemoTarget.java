@@ -7,12 +7,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
+import org.apache.sshd.common.digest.BuiltinDigests;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -125,7 +130,21 @@ final class DemoTarget {
         env.put("PORTCULLIS_BASTION_HOST", "127.0.0.1");
         env.put("PORTCULLIS_BASTION_PORT", String.valueOf(settings.bastionPort()));
         env.put("PORTCULLIS_PORTAL_URL", settings.brokerUrl());
+        // The quickstart's broker is on loopback, so plain http (the bastion refuses it anywhere else); the user CA
+        // the broker made at its first start is pinned all the same.
+        env.put("PORTCULLIS_USER_CA_FINGERPRINT", userCaFingerprint(settings.home().resolve("ssh/user_ca.pub")));
         return env;
+    }
+
+    /** The fingerprint of the broker's user CA, read from the public half it wrote next to the key. */
+    static String userCaFingerprint(Path publicKeyFile) {
+        try {
+            PublicKey key = PublicKeyEntry.parsePublicKeyEntry(Files.readString(publicKeyFile).trim())
+                    .resolvePublicKey(null, Map.of(), PublicKeyEntryResolver.FAILING);
+            return KeyUtils.getFingerPrint(BuiltinDigests.sha256, key);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read the broker's user CA " + publicKeyFile + ": " + e.getMessage(), e);
+        }
     }
 
     /**

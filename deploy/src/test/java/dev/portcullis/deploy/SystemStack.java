@@ -91,8 +91,25 @@ final class SystemStack implements AutoCloseable {
      * targets.yaml (a {@code databases:} section, say).
      */
     BastionProcess startBastion(String moreInventory) throws IOException {
+        return startBastion(moreInventory, Map.of());
+    }
+
+    /** The same, with {@code extraEnv} added to (or replacing) its settings. */
+    BastionProcess startBastion(String moreInventory, Map<String, String> extraEnv) throws IOException {
+        Map<String, String> env = bastionEnvironment(inventory(moreInventory), bastionState, sshPort);
+        env.put("PORTCULLIS_DB_PORT", String.valueOf(dbPort));
+        env.putAll(extraEnv);
+        bastion = BastionProcess.start(repo(), work.resolve("bastion.log"), env); // assigned first: stopped after a failed start too
+        bastion.awaitListening(sshPort, Duration.ofSeconds(120)).awaitListening(dbPort, Duration.ofSeconds(60));
+        return bastion;
+    }
+
+    /** targets.yaml for a bastion of this stack: prod-web-1 with the bastion's own key there, then {@code moreInventory}. */
+    Path inventory(String moreInventory) throws IOException {
         Path upstreamKey = work.resolve("bastion-upstream");
-        target.authorize(LocalSshd.generateClientKey(upstreamKey));
+        if (!Files.exists(upstreamKey)) {
+            target.authorize(LocalSshd.generateClientKey(upstreamKey));
+        }
         Path targets = work.resolve("targets.yaml");
         Files.writeString(targets, """
                 targets:
@@ -100,19 +117,28 @@ final class SystemStack implements AutoCloseable {
                     hostKey: %s
                     identityFile: %s
                 """.formatted(target.hostPublicKey(), upstreamKey) + moreInventory);
+        return targets;
+    }
+
+    /** The settings of a bastion of this stack with its state in {@code state}, listening for SSH on {@code port}. */
+    Map<String, String> bastionEnvironment(Path targets, Path state, int port) {
         Map<String, String> env = new HashMap<>();
         env.put("PORTCULLIS_BROKER_URL", broker.url());
         env.put("PORTCULLIS_BASTION_TOKEN_URL", keycloak.issuerUrl() + "/protocol/openid-connect/token");
         env.put("PORTCULLIS_BASTION_CLIENT_SECRET", keycloak.bastionClientSecret());
+        env.put("PORTCULLIS_USER_CA_FINGERPRINT", userCaFingerprint());
         env.put("PORTCULLIS_BASTION_TARGETS", targets.toString());
-        env.put("PORTCULLIS_BASTION_STATE_DIR", bastionState.toString());
+        env.put("PORTCULLIS_BASTION_STATE_DIR", state.toString());
         env.put("PORTCULLIS_RECORDINGS_DIR", recordings.toString());
-        env.put("PORTCULLIS_BASTION_PORT", String.valueOf(sshPort));
-        env.put("PORTCULLIS_DB_PORT", String.valueOf(dbPort));
+        env.put("PORTCULLIS_BASTION_PORT", String.valueOf(port));
+        env.put("PORTCULLIS_DB_PORT", "off");
         env.put("PORTCULLIS_PORTAL_URL", broker.url());
-        bastion = BastionProcess.start(repo(), work.resolve("bastion.log"), env); // assigned first: stopped after a failed start too
-        bastion.awaitListening(sshPort, Duration.ofSeconds(120)).awaitListening(dbPort, Duration.ofSeconds(60));
-        return bastion;
+        return env;
+    }
+
+    /** The fingerprint of the user CA the broker made at its first start (it writes the public half next to the key). */
+    String userCaFingerprint() {
+        return DemoTarget.userCaFingerprint(work.resolve("ca/user_ca.pub"));
     }
 
     /** A call to the broker's API as {@code token} (null: none) that must answer {@code expected}; the JSON answer. */

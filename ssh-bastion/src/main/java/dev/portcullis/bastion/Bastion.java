@@ -25,9 +25,11 @@ import javax.net.ssl.SSLContext;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 
+import dev.portcullis.bastion.broker.BrokerChannel;
 import dev.portcullis.bastion.broker.BrokerClient;
 import dev.portcullis.bastion.broker.CertificateAuthorityClient;
 import dev.portcullis.bastion.broker.GrantEventStream;
+import dev.portcullis.bastion.broker.GrantRecheck;
 import dev.portcullis.bastion.broker.RemoteDatabaseCredentials;
 import dev.portcullis.bastion.broker.RemoteGrantAuthority;
 import dev.portcullis.bastion.broker.RemoteSessionIndex;
@@ -148,9 +150,10 @@ public final class Bastion implements AutoCloseable {
         TargetInventory inventory = TargetInventory.load(settings.targetsFile());
         Map<String, PublicKey> plainKeys = settings.allowPlainKeys() ? loadPlainKeys(settings.plainKeysFile()) : Map.of();
 
-        BrokerClient broker = new BrokerClient(settings.brokerUrl(), settings.tokenUrl(), settings.clientId(),
-                settings.clientSecret(), settings.connectTimeout());
-        CertificateAuthorityClient cas = new CertificateAuthorityClient(broker);
+        BrokerClient broker = new BrokerClient(settings.brokerUrl(),
+                settings.brokerCaFile() == null ? null : BrokerChannel.pinned(settings.brokerCaFile()), settings.tokenUrl(),
+                settings.clientId(), settings.clientSecret(), settings.connectTimeout());
+        CertificateAuthorityClient cas = new CertificateAuthorityClient(broker, settings.userCaFingerprint());
         AtomicReference<PublicKey> userCa = new AtomicReference<>();
         AtomicReference<OpenSshCertificate> hostCert = new AtomicReference<>();
         List<String> principals = new ArrayList<>(inventory.names());
@@ -168,6 +171,14 @@ public final class Bastion implements AutoCloseable {
                 LOG.warning("cannot get a host certificate from the broker (" + e.getMessage() + "); ProxyJump users will see an unknown host key");
             }
         };
+        try {
+            // a broker that is not yet up is waited for; one that cannot prove itself, or has another user CA, is not
+            userCa.set(cas.userCa());
+        } catch (BrokerClient.UntrustedBrokerException | CertificateAuthorityClient.PinMismatchException e) {
+            throw new IOException(e.getMessage(), e);
+        } catch (IOException e) {
+            LOG.warning("cannot fetch the broker's user CA yet (" + e.getMessage() + "); nobody can log in until it is known");
+        }
         refreshCas.run();
         RemoteSessionIndex index = new RemoteSessionIndex(broker, ChunkChain.sha256(signer.publicKey().getEncoded()));
         Bastion bastion = start(new Parts(settings.listenHost(), settings.listenPort(), hostKey, recordings, () -> inventory,
@@ -188,7 +199,10 @@ public final class Bastion implements AutoCloseable {
         }, 5, 5, TimeUnit.SECONDS);
         refresher.scheduleWithFixedDelay(refreshCas, 1, 1, TimeUnit.HOURS);
         bastion.closeables.add(refresher::shutdownNow);
-        bastion.closeables.add(new GrantEventStream(broker, bastion.live).start());
+        if (settings.grantEvents()) {
+            bastion.closeables.add(new GrantEventStream(broker, bastion.live).start());
+        }
+        bastion.closeables.add(new GrantRecheck(broker, bastion.live, settings.grantRecheck()).start());
         return bastion;
     }
 

@@ -20,7 +20,7 @@ public final class BastionMain {
         Bastion bastion;
         try {
             bastion = Bastion.start(settings);
-        } catch (java.io.IOException e) {
+        } catch (java.io.IOException | IllegalArgumentException | IllegalStateException e) {
             System.err.println("portcullis bastion: cannot start: " + e.getMessage());
             System.exit(1);
             return;

@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
+import dev.portcullis.bastion.broker.BrokerChannel;
 import dev.portcullis.bastion.server.ChannelLimits;
 
 /**
@@ -29,6 +31,12 @@ import dev.portcullis.bastion.server.ChannelLimits;
  * @param databasePreLoginPerSource connections one source address may hold on the database proxy before logging in
  * @param databasePreLoginTimeout   how long a database connection may take to send a valid credential
  * @param channelLimits   channels per SSH connection, the pool that opens them, the back-off after refusals
+ * @param brokerCaFile    the only CA (PEM) whose certificates the bastion accepts from the broker; needed for https
+ * @param userCaFingerprint the SHA-256 fingerprint ({@code SHA256:...}, as ssh-keygen -l prints it) the broker's user
+ *                        CA must have: the bastion trusts no other key to vouch for people
+ * @param grantRecheck    how often every live session's grant is asked about again (at most 30 s): what a missed
+ *                        grant-ended event can cost
+ * @param grantEvents     whether to follow the broker's grant events (off only to exercise the re-check)
  */
 public record BastionSettings(
         String listenHost,
@@ -52,7 +60,14 @@ public record BastionSettings(
         Path databaseTlsKey,
         int databasePreLoginPerSource,
         Duration databasePreLoginTimeout,
-        ChannelLimits.Settings channelLimits) {
+        ChannelLimits.Settings channelLimits,
+        Path brokerCaFile,
+        String userCaFingerprint,
+        Duration grantRecheck,
+        boolean grantEvents) {
+
+    /** The longest allowed {@code grantRecheck}. */
+    public static final Duration MAX_GRANT_RECHECK = Duration.ofSeconds(30);
 
     public BastionSettings {
         Objects.requireNonNull(channelLimits, "channelLimits");
@@ -70,7 +85,7 @@ public record BastionSettings(
         if (databasePort < -1 || databasePort > 65535) {
             throw new IllegalArgumentException("PORTCULLIS_DB_PORT must be between 0 and 65535, or off");
         }
-        if (!java.util.Set.of("required", "preferred", "off").contains(databaseTls)) {
+        if (!Set.of("required", "preferred", "off").contains(databaseTls)) {
             throw new IllegalArgumentException("PORTCULLIS_DB_TLS must be required, preferred or off, not '" + databaseTls + "'");
         }
         if ((databaseTlsCert == null) != (databaseTlsKey == null)) {
@@ -79,6 +94,15 @@ public record BastionSettings(
         if (databasePreLoginPerSource < 1 || databasePreLoginTimeout.isNegative() || databasePreLoginTimeout.isZero()) {
             throw new IllegalArgumentException("PORTCULLIS_DB_PRE_LOGIN_PER_SOURCE and"
                     + " PORTCULLIS_DB_PRE_LOGIN_TIMEOUT_SECONDS must be at least 1");
+        }
+        BrokerChannel.check(brokerUrl, tokenUrl, brokerCaFile);
+        if (userCaFingerprint == null || !userCaFingerprint.matches("SHA256:[A-Za-z0-9+/]{43}")) {
+            throw new IllegalArgumentException("PORTCULLIS_USER_CA_FINGERPRINT must be the broker's user CA "
+                    + "fingerprint, SHA256:... as ssh-keygen -lf user_ca.pub prints it");
+        }
+        Objects.requireNonNull(grantRecheck, "grantRecheck");
+        if (grantRecheck.compareTo(Duration.ofSeconds(1)) < 0 || grantRecheck.compareTo(MAX_GRANT_RECHECK) > 0) {
+            throw new IllegalArgumentException("PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS must be between 1 and 30");
         }
         if (allowPlainKeys && plainKeysFile == null) {
             throw new IllegalArgumentException("PORTCULLIS_BASTION_ALLOW_PLAIN_KEYS needs PORTCULLIS_BASTION_PLAIN_KEYS_FILE");
@@ -94,6 +118,7 @@ public record BastionSettings(
         String token = required(env, "PORTCULLIS_BASTION_TOKEN_URL", missing);
         String secret = required(env, "PORTCULLIS_BASTION_CLIENT_SECRET", missing);
         String targets = required(env, "PORTCULLIS_BASTION_TARGETS", missing);
+        required(env, "PORTCULLIS_USER_CA_FINGERPRINT", missing);
         if (missing.length() > 0) {
             throw new IllegalArgumentException("missing settings:" + missing);
         }
@@ -115,14 +140,34 @@ public record BastionSettings(
         }
         String dbCert = env.get("PORTCULLIS_DB_TLS_CERT");
         String dbKey = env.get("PORTCULLIS_DB_TLS_KEY");
+        String brokerCa = env.get("PORTCULLIS_BROKER_CA_FILE");
+        long recheck;
+        try {
+            recheck = Long.parseLong(env.getOrDefault("PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS", "30"));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS must be a number");
+        }
+        String events = env.getOrDefault("PORTCULLIS_BASTION_GRANT_EVENTS", "on");
+        if (!Set.of("on", "off").contains(events)) {
+            throw new IllegalArgumentException("PORTCULLIS_BASTION_GRANT_EVENTS must be on or off");
+        }
+        URI brokerUri;
+        URI tokenUri;
+        try {
+            brokerUri = new URI(broker);
+            tokenUri = new URI(token);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("PORTCULLIS_BROKER_URL and PORTCULLIS_BASTION_TOKEN_URL must be URLs: "
+                    + e.getMessage());
+        }
         return new BastionSettings(
                 env.getOrDefault("PORTCULLIS_BASTION_HOST", "127.0.0.1"),
                 port,
                 state,
                 Path.of(env.getOrDefault("PORTCULLIS_RECORDINGS_DIR", state.resolve("recordings").toString())),
                 Path.of(targets),
-                URI.create(broker),
-                URI.create(token),
+                brokerUri,
+                tokenUri,
                 env.getOrDefault("PORTCULLIS_BASTION_CLIENT_ID", "portcullis-bastion"),
                 secret,
                 env.getOrDefault("PORTCULLIS_PORTAL_URL", broker),
@@ -137,7 +182,11 @@ public record BastionSettings(
                 dbKey == null ? null : Path.of(dbKey),
                 positive(env, "PORTCULLIS_DB_PRE_LOGIN_PER_SOURCE", 16),
                 Duration.ofSeconds(positive(env, "PORTCULLIS_DB_PRE_LOGIN_TIMEOUT_SECONDS", 10)),
-                channelLimits(env));
+                channelLimits(env),
+                brokerCa == null || brokerCa.isBlank() ? null : Path.of(brokerCa),
+                env.get("PORTCULLIS_USER_CA_FINGERPRINT"),
+                Duration.ofSeconds(recheck),
+                "on".equals(events));
     }
 
     private static int positive(Map<String, String> env, String name, int defaultValue) {
@@ -175,7 +224,10 @@ public record BastionSettings(
     public String toString() {
         // the client secret never reaches a log line
         return "BastionSettings[listen=" + listenHost + ":" + listenPort + ", stateDir=" + stateDir + ", recordings=" + recordingsDir
-                + ", targets=" + targetsFile + ", broker=" + brokerUrl + ", name=" + bastionName
+                + ", targets=" + targetsFile + ", broker=" + brokerUrl
+                + (brokerCaFile == null ? "" : " (CA " + brokerCaFile + ")")
+                + ", user CA " + userCaFingerprint + ", grant re-check " + grantRecheck.toSeconds() + " s"
+                + (grantEvents ? "" : ", grant events off") + ", name=" + bastionName
                 + ", db=" + (databasePort < 0 ? "off" : listenHost + ":" + databasePort + " tls " + databaseTls) + "]";
     }
 }

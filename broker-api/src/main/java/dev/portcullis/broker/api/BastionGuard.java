@@ -3,14 +3,14 @@ package dev.portcullis.broker.api;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import dev.portcullis.workflow.request.Refusal;
 
 /**
- * Lets only bastions through: a token issued to the bastion service client ({@code azp}), normally by the
+ * Lets only bastions through: a token issued to a bastion service client ({@code azp}), normally by the
  * client-credentials grant. There is no static shared secret; a person's token is refused whatever their groups.
+ * Which clients are bastions, and of which segment, is {@link BastionSegments}.
  */
 @RequestScoped
 public class BastionGuard {
@@ -18,8 +18,8 @@ public class BastionGuard {
     @Inject
     JsonWebToken token;
 
-    @ConfigProperty(name = "portcullis.bastion.client-id", defaultValue = "portcullis-bastion")
-    String bastionClientId;
+    @Inject
+    BastionSegments segments;
 
     /** Whether the caller is the bastion service client. */
     public boolean isBastion() {
@@ -29,15 +29,19 @@ public class BastionGuard {
 
     /** @param what what only bastions may do, for the refusal ("read grant events") */
     public void require(String what) {
-        Object azp = token.getClaim("azp");
-        if (azp == null || !bastionClientId.equals(azp.toString())) {
+        if (!segments.isBastion(azp())) {
             throw new RefusedException(Refusal.forbidden("not_a_bastion",
-                    "only bastions (the " + bastionClientId + " service client) may " + what));
+                    "only bastions (the " + String.join(", ", segments.clients()) + " service clients) may " + what));
         }
     }
 
-    /** The calling bastion's client id, for the audit trail. */
+    /** The calling bastion's client id, for the audit trail and its segment. */
     public String clientId() {
-        return bastionClientId;
+        return azp();
+    }
+
+    private String azp() {
+        Object azp = token.getClaim("azp");
+        return azp == null ? null : azp.toString();
     }
 }

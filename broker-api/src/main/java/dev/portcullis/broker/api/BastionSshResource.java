@@ -29,12 +29,16 @@ public class BastionSshResource {
     @Inject
     SshCertificateIssuer issuer;
 
+    @Inject
+    BastionSegments segments;
+
     @POST
     @Path("/host-certificates")
-    @Operation(summary = "Certify a bastion's host key for SSH targets of the policy and the bastions' own names")
+    @Operation(summary = "Certify a bastion's host key for SSH targets and bastion names of its own segment")
     public Response certifyHost(Dtos.HostCertificateRequest body) {
         bastion.require("get host certificates");
         SshCertificateIssuer.HostCertificate issued = issuer.issueHostCertificate(bastion.clientId(),
+                segments.namesOf(bastion.clientId()),
                 body == null ? null : body.publicKey(), body == null ? null : body.principals());
         return Response.status(201).entity(Dtos.HostCertificate.of(issued)).build();
     }

@@ -136,6 +136,19 @@ public final class Dtos {
     public record AuthorizeRequest(String username, String target, String login, String use) {
     }
 
+    /** Body of {@code POST /internal/v1/grants/status}: the grants a bastion has live sessions under. */
+    public record GrantStatusRequest(List<UUID> requestIds) {
+    }
+
+    /** Per grant asked about: {@code live} (ACTIVE and before its end) or not, with its state and why it ended. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record GrantStatus(UUID requestId, boolean live, String state, String target, String login, Instant endsAt,
+                              String reason) {
+    }
+
+    public record GrantStatusAnswer(List<GrantStatus> grants) {
+    }
+
     /** Either {@code allowed} with the grant, or not, with a stable code and a one-line message for the user. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record AuthorizeAnswer(boolean allowed, GrantView grant, String code, String message) {

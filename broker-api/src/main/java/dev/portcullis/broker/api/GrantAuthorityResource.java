@@ -1,7 +1,14 @@
 package dev.portcullis.broker.api;
 
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -16,7 +23,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.quarkus.security.Authenticated;
 
 import dev.portcullis.broker.grants.LocalGrantAuthority;
+import dev.portcullis.workflow.port.AccessRequestRepository;
 import dev.portcullis.workflow.port.GrantAuthority;
+import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.Refusal;
 
 /** The bastion's question, over HTTP: may this person use this login on this target, this way, now? */
@@ -30,8 +39,17 @@ public class GrantAuthorityResource {
     @Inject
     BastionGuard bastion;
 
+    /** A bastion asks about the grants of its live sessions in pages of at most this many. */
+    static final int MAX_STATUS = 1000;
+
     @Inject
     LocalGrantAuthority authority;
+
+    @Inject
+    AccessRequestRepository requests;
+
+    @Inject
+    Clock clock;
 
     @POST
     @Path("/authorize")
@@ -44,6 +62,43 @@ public class GrantAuthorityResource {
         GrantAuthority.Ask ask = new GrantAuthority.Ask(Input.required(body.username(), "username"), Input.required(body.target(), "target"),
                 Input.required(body.login(), "login"), use(Input.required(body.use(), "use")));
         return Dtos.AuthorizeAnswer.of(authority.authorize(ask));
+    }
+
+    /**
+     * Whether grants are still live, for the bastion's periodic re-check of the grants its sessions run under: the
+     * safety net for a grant-ended event it never received. A grant the broker does not know is not live.
+     */
+    @POST
+    @Path("/status")
+    @Operation(summary = "Whether each of these grants is still live (ACTIVE and before its end)")
+    public Dtos.GrantStatusAnswer status(Dtos.GrantStatusRequest body) {
+        bastion.require("ask for grant states");
+        if (body == null || body.requestIds() == null) {
+            throw new RefusedException(Refusal.invalid("body_required", null, "send {requestIds: [...]}"));
+        }
+        if (body.requestIds().size() > MAX_STATUS) {
+            throw new RefusedException(Refusal.invalid("too_many", "requestIds",
+                    "ask about at most " + MAX_STATUS + " grants at once"));
+        }
+        Instant now = clock.instant();
+        List<Dtos.GrantStatus> answer = new ArrayList<>();
+        for (UUID id : new LinkedHashSet<>(body.requestIds())) {
+            if (id == null) {
+                throw new RefusedException(Refusal.invalid("bad_request_id", "requestIds",
+                        "request ids must not be null"));
+            }
+            Optional<AccessRequest> found;
+            try {
+                found = requests.find(id);
+            } catch (RuntimeException e) {
+                throw new GrantAuthority.AuthorityUnavailableException("the broker cannot read grants right now", e);
+            }
+            answer.add(found.map(r -> new Dtos.GrantStatus(id, r.isLiveAt(now), r.state().name(), r.target(), r.login(),
+                            r.endsAt(), r.endReason()))
+                    .orElse(new Dtos.GrantStatus(id, false, "UNKNOWN", null, null, null,
+                            "the broker knows no such grant")));
+        }
+        return new Dtos.GrantStatusAnswer(answer);
     }
 
     private static GrantAuthority.Use use(String value) {

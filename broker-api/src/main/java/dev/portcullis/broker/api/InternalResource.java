@@ -3,6 +3,7 @@ package dev.portcullis.broker.api;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -39,6 +40,9 @@ import dev.portcullis.workflow.request.Refusal;
 public class InternalResource {
 
     private static final int BATCH = 500;
+    /** How long a gap in the outbox ids may stay open before the resume point steps over it. */
+    static final long SETTLE_MILLIS = 60_000;
+    public static final String POSITION = "position";
 
     @Inject
     GrantEventLog events;
@@ -50,9 +54,19 @@ public class InternalResource {
     Duration poll;
 
     /**
-     * Server-sent events, one per grant start or end, each with its id. A bastion that reconnects sends the
-     * last id it saw (the standard {@code Last-Event-ID} header, or {@code ?after=}) and gets everything
-     * after it, so an event published while it was away is not lost. Without either it starts from now.
+     * Server-sent events, one per grant start or end. A bastion that reconnects sends the last SSE id it saw (the
+     * standard {@code Last-Event-ID} header, or {@code ?after=}) and gets everything after it, so an event published
+     * while it was away is not lost. Without either it starts from now.
+     * <p>
+     * The SSE {@code id} is a resume point, not the event's own id (that is in the data): outbox ids come from a
+     * sequence and transactions commit out of id order, so an event is sent as soon as it is visible, but the id it
+     * carries never passes a hole that may still fill (see {@link EventCursor}). A bastion that resumes from it gets
+     * again whatever came after the hole (a repeated event is harmless: a grant ends once) and never misses the
+     * late one. The first thing on every stream is a {@code position} event with the point the stream starts
+     * from, and a {@code position} follows whenever the resume point moves without an event, so a bastion that has
+     * seen no grant event yet still resumes from where it was, not from "now". A hole open longer than
+     * {@link #SETTLE_MILLIS} is taken for a rolled-back insert; the bastions' periodic re-check of live grants
+     * covers anything that could still slip through.
      */
     @GET
     @Path("/grant-events")
@@ -73,21 +87,43 @@ public class InternalResource {
                 throw new RefusedException(Refusal.invalid("bad_event_id", "after", "the last event id must be a number"));
             }
         }
-        EventCursor cursor = new EventCursor(start, 10_000, System::currentTimeMillis);
+        EventCursor cursor = new EventCursor(start, SETTLE_MILLIS, System::currentTimeMillis);
+        AtomicLong announced = new AtomicLong(-1);
         long heartbeatEvery = Math.max(1, Duration.ofSeconds(15).toMillis() / poll.toMillis());
         return Multi.createFrom().ticks().every(poll)
                 .onOverflow().drop()
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().transformToIterable(tick -> {
                     List<OutboundSseEvent> out = new ArrayList<>();
-                    for (GrantEvent event : cursor.accept(events.after(cursor.readAfter(), BATCH))) {
-                        out.add(sse.newEventBuilder().id(String.valueOf(event.id())).name(event.kind())
+                    if (announced.get() < 0) {
+                        out.add(position(sse, start));
+                        announced.set(start);
+                    }
+                    List<GrantEvent> fresh = cursor.accept(events.after(cursor.readAfter(), BATCH));
+                    long visible = cursor.readAfter();
+                    for (GrantEvent event : fresh) {
+                        long resume = Math.min(event.id(), visible);
+                        out.add(sse.newEventBuilder().id(String.valueOf(resume)).name(event.kind())
                                 .mediaType(MediaType.APPLICATION_JSON_TYPE).data(GrantEvent.class, event).build());
+                        announced.set(resume);
+                    }
+                    if (visible > announced.get()) {
+                        out.add(position(sse, visible));
+                        announced.set(visible);
                     }
                     if (out.isEmpty() && tick % heartbeatEvery == heartbeatEvery - 1) {
                         out.add(sse.newEventBuilder().comment("keep-alive").build());
                     }
                     return out;
                 });
+    }
+
+    private static OutboundSseEvent position(Sse sse, long resumeFrom) {
+        return sse.newEventBuilder().id(String.valueOf(resumeFrom)).name(POSITION)
+                .mediaType(MediaType.APPLICATION_JSON_TYPE).data(Position.class, new Position(resumeFrom)).build();
+    }
+
+    /** The data of a {@code position} event: where a bastion resumes from (the same as its SSE id). */
+    public record Position(long position) {
     }
 }

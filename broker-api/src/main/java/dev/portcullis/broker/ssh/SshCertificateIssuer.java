@@ -117,8 +117,13 @@ public class SshCertificateIssuer {
         return new UserCertificate(PublicKeyEntry.toString(certificate), principals, keyId, serial, validAfter, validBefore);
     }
 
-    /** Certifies a bastion's host key for names users connect to: SSH targets of the current policy and the bastions' own names. */
-    public HostCertificate issueHostCertificate(String bastion, String publicKeyLine, List<String> requested) {
+    /**
+     * Certifies a bastion's host key for names users connect to: SSH targets of the current policy and the bastions'
+     * own names, and of those only the ones of the asking bastion's segment ({@code segment}; empty: one segment,
+     * every name). A name of another segment is refused and audited: it is what a stolen bastion token is for.
+     */
+    public HostCertificate issueHostCertificate(String bastion, Set<String> segment, String publicKeyLine,
+                                                List<String> requested) {
         SubmittedPublicKey key = SubmittedPublicKey.parse(publicKeyLine);
         Set<String> principals = new LinkedHashSet<>();
         for (String principal : requested == null ? List.<String>of() : requested) {
@@ -130,6 +135,16 @@ public class SshCertificateIssuer {
         if (principals.isEmpty()) {
             throw new SshRequestRefused(Refusal.invalid("principals_required", "principals",
                     "name at least one host the certificate is for (an SSH target of the policy, or a bastion name)"));
+        }
+        List<String> foreign = segment.isEmpty() ? List.of()
+                : principals.stream().filter(p -> !segment.contains(p)).toList();
+        if (!foreign.isEmpty()) {
+            audit.append(new AuditEvent(clock.instant(), bastion, "ssh.host-certificate.refused", "ssh_certificate",
+                    key.fingerprint(), Map.of("code", "outside_segment", "principals", String.join(",", principals),
+                            "outside", String.join(",", foreign), "fingerprint", key.fingerprint())));
+            throw new SshRequestRefused(Refusal.forbidden("outside_segment", "the bastion client " + bastion
+                    + " may not get host certificates for " + String.join(", ", foreign)
+                    + ": not names of its segment (portcullis.bastion.segments)"));
         }
         Set<String> allowed = hostNames();
         List<String> unknown = principals.stream().filter(p -> !allowed.contains(p)).toList();

@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.stream.Stream;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -19,6 +22,8 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 /**
  * The bastion's side of the broker's internal API: a client-credentials token of the {@code portcullis-bastion}
  * Keycloak client (no static secret shared with the broker), JSON in and out, one clear exception per failure.
+ * Every call to the broker goes over TLS checked against the pinned CA only ({@link BrokerChannel}), except to a
+ * loopback broker on plain http; the token comes from Keycloak over its own connection.
  */
 public final class BrokerClient {
 
@@ -31,16 +36,29 @@ public final class BrokerClient {
     private final String clientSecret;
     private final Duration timeout;
     private final HttpClient http;
+    private final HttpClient keycloak;
     private String token;
     private Instant tokenExpires = Instant.EPOCH;
 
-    public BrokerClient(URI broker, URI tokenUrl, String clientId, String clientSecret, Duration timeout) {
+    /** @param brokerTls the broker's pinned TLS context ({@link BrokerChannel#pinned}); null for loopback http */
+    public BrokerClient(URI broker, SSLContext brokerTls, URI tokenUrl, String clientId, String clientSecret,
+                        Duration timeout) {
+        BrokerChannel.check(broker, tokenUrl, brokerTls != null);
         this.broker = broker;
         this.tokenUrl = tokenUrl;
         this.clientId = clientId;
         this.clientSecret = clientSecret;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout);
+        this.http = (brokerTls == null ? b : b.sslContext(brokerTls)).build();
+        this.keycloak = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    /** The broker's TLS certificate is not signed by the pinned CA (or not for the broker's name): never talked to. */
+    public static final class UntrustedBrokerException extends IOException {
+        UntrustedBrokerException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** The broker answered with an error status. */
@@ -80,6 +98,8 @@ public final class BrokerClient {
         HttpResponse<Stream<String>> response;
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofLines());
+        } catch (IOException e) {
+            throw untrustedOr(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
@@ -102,6 +122,8 @@ public final class BrokerClient {
             HttpResponse<byte[]> response;
             try {
                 response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            } catch (IOException e) {
+                throw untrustedOr(e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted");
@@ -118,6 +140,23 @@ public final class BrokerClient {
                     : body.hasNonNull("title") ? body.get("title").asText() : "HTTP " + status;
             throw new BrokerException(status, detail);
         }
+    }
+
+    /** A TLS failure anywhere in the chain is an untrusted broker; anything else goes on as it was. */
+    private IOException untrustedOr(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException ssl) {
+                String why = ssl.getMessage() == null ? ssl.getClass().getSimpleName()
+                        : ssl.getMessage().lines().findFirst().orElse("");
+                return untrusted(why, e);
+            }
+        }
+        return e;
+    }
+
+    private UntrustedBrokerException untrusted(String why, IOException e) {
+        return new UntrustedBrokerException("the broker at " + broker + " did not prove itself with a certificate of the "
+                + "pinned CA (PORTCULLIS_BROKER_CA_FILE): " + why, e);
     }
 
     private static JsonNode parse(byte[] body) throws IOException {
@@ -143,7 +182,7 @@ public final class BrokerClient {
                 .POST(HttpRequest.BodyPublishers.ofString(form)).build();
         HttpResponse<byte[]> response;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            response = keycloak.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");

@@ -5,25 +5,47 @@ import java.security.PublicKey;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
+import org.apache.sshd.common.digest.BuiltinDigests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** The broker's SSH certificate authorities, as the bastion needs them. */
+/**
+ * The broker's SSH certificate authorities, as the bastion needs them. The user CA decides who gets in, so the bastion
+ * takes it from the broker only when its SHA-256 fingerprint is the one pinned in the bastion's settings: a broker (or
+ * anyone answering in its name) that hands out another key is refused, whatever the transport said.
+ */
 public final class CertificateAuthorityClient {
 
     private final BrokerClient broker;
+    private final String userCaFingerprint;
 
-    public CertificateAuthorityClient(BrokerClient broker) {
+    /** @param userCaFingerprint {@code SHA256:...}, as ssh-keygen -l prints it */
+    public CertificateAuthorityClient(BrokerClient broker, String userCaFingerprint) {
         this.broker = broker;
+        this.userCaFingerprint = userCaFingerprint;
     }
 
-    /** The key whose certificates the bastion accepts from people. */
+    /** The broker's user CA is not the pinned one. */
+    public static final class PinMismatchException extends IOException {
+        PinMismatchException(String message) {
+            super(message);
+        }
+    }
+
+    /** The key whose certificates the bastion accepts from people, if it is the pinned one. */
     public PublicKey userCa() throws IOException {
         JsonNode ca = broker.get("/api/v1/ssh/ca", false);
-        return parse(ca.path("userCaPublicKey").asText(""));
+        PublicKey key = parse(ca.path("userCaPublicKey").asText(""));
+        String fingerprint = KeyUtils.getFingerPrint(BuiltinDigests.sha256, key);
+        if (!userCaFingerprint.equals(fingerprint)) {
+            throw new PinMismatchException("the broker's user CA is " + fingerprint + ", not " + userCaFingerprint
+                    + " (PORTCULLIS_USER_CA_FINGERPRINT); refusing it");
+        }
+        return key;
     }
 
     /** A host certificate for the bastion's key, naming the targets it serves (for ProxyJump) and its own names. */

@@ -13,8 +13,11 @@ import dev.portcullis.bastion.server.LiveSessions;
 
 /**
  * Follows the broker's grant events ({@code GET /internal/v1/grant-events}) and closes the sessions of every grant
- * that ends. Reconnects with the last event id it saw, so an event published while the stream was down still
- * arrives. While the broker is away the bastion's own timers still end sessions at their grants' end.
+ * that ends. Reconnects with the last SSE id it saw, so an event published while the stream was down still arrives.
+ * The broker's SSE ids are resume points that never pass an event still to come (ids commit out of order), and every
+ * stream opens with a {@code position} event, so even a bastion that has seen no grant event resumes from where it
+ * was rather than from "now". While the broker is away the bastion's own timers still end sessions at their grants'
+ * end, and {@link GrantRecheck} asks about every live grant, so a missed event costs at most its interval.
  */
 public final class GrantEventStream implements AutoCloseable {
 
@@ -78,11 +81,11 @@ public final class GrantEventStream implements AutoCloseable {
         while (running && lines.hasNext()) {
             String line = lines.next();
             if (line.isEmpty()) {
-                if (data.length() > 0) {
-                    dispatch(event, data.toString());
-                }
                 if (id != null) {
                     lastEventId = id;
+                }
+                if (data.length() > 0) {
+                    dispatch(event, data.toString());
                 }
                 event = null;
                 id = null;
@@ -100,22 +103,38 @@ public final class GrantEventStream implements AutoCloseable {
         }
     }
 
+    /** The resume point the last event or {@code position} of the broker carried; null before the first. */
+    public String position() {
+        return lastEventId;
+    }
+
     private void dispatch(String event, String data) {
+        // "started" needs nothing (a grant's sessions are authorized one by one), and a position is the event's SSE id,
+        // taken for every event in consume()
+        if ("position".equals(event)) {
+            LOG.info(() -> "grant event stream at position " + data);
+            return;
+        }
         if (!"ended".equals(event)) {
             return;
         }
         try {
             JsonNode e = BrokerClient.JSON.readTree(data);
             UUID grant = UUID.fromString(e.get("requestId").asText());
-            String what = e.path("login").asText() + "@" + e.path("target").asText();
-            String state = e.path("state").asText("ENDED");
-            String reason = e.hasNonNull("reason") ? ": " + e.get("reason").asText() : "";
-            String message = "REVOKED".equals(state) ? "your grant for " + what + " was revoked" + reason
-                    : "your grant for " + what + " ended (" + state.toLowerCase() + ")" + reason;
-            live.grantEnded(grant, message);
+            LOG.info(() -> "grant-ended event for " + grant);
+            live.grantEnded(grant, endedMessage(e.path("login").asText(), e.path("target").asText(),
+                    e.path("state").asText("ENDED"), e.hasNonNull("reason") ? e.get("reason").asText() : null));
         } catch (IOException | RuntimeException ex) {
             LOG.warning("unreadable grant event ignored: " + ex.getMessage());
         }
+    }
+
+    /** What the holder of an ended grant is told, the same whether the event or the re-check found the end. */
+    static String endedMessage(String login, String target, String state, String reason) {
+        String what = login + "@" + target;
+        String why = reason == null || reason.isBlank() ? "" : ": " + reason;
+        return "REVOKED".equals(state) ? "your grant for " + what + " was revoked" + why
+                : "your grant for " + what + " ended (" + state.toLowerCase(java.util.Locale.ROOT) + ")" + why;
     }
 
     @Override

@@ -80,6 +80,17 @@ public final class LiveSessions implements AutoCloseable {
         return byGrant.values().stream().mapToInt(Set::size).sum();
     }
 
+    /** The grants with at least one live session, for the periodic re-check with the broker. */
+    public Set<UUID> grants() {
+        Set<UUID> live = new java.util.HashSet<>();
+        byGrant.forEach((grant, sessions) -> {
+            if (!sessions.isEmpty()) {
+                live.add(grant);
+            }
+        });
+        return live;
+    }
+
     public List<LiveSession> sessionsOf(UUID grant) {
         return List.copyOf(byGrant.getOrDefault(grant, Set.of()));
     }

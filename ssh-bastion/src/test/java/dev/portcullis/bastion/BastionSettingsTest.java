@@ -1,0 +1,68 @@
+package dev.portcullis.bastion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** F6: how a bastion may reach its broker, one line per refused setting; no server needed. */
+class BastionSettingsTest {
+
+    private static final String PIN = "SHA256:BGvYCuZCzLbyKIFAzRHAv5/MK8deLYP1BtU5Rm4D2OQ";
+
+    private static Map<String, String> env(String... pairs) {
+        Map<String, String> env = new HashMap<>(Map.of(
+                "PORTCULLIS_BROKER_URL", "https://portcullis-broker.portcullis.svc:8443",
+                "PORTCULLIS_BROKER_CA_FILE", "/etc/portcullis/broker-ca/ca.crt",
+                "PORTCULLIS_BASTION_TOKEN_URL", "https://keycloak.example.com/realms/portcullis/protocol/openid-connect/token",
+                "PORTCULLIS_BASTION_CLIENT_SECRET", "s3cret",
+                "PORTCULLIS_BASTION_TARGETS", "/etc/portcullis/targets.yaml",
+                "PORTCULLIS_USER_CA_FINGERPRINT", PIN));
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (pairs[i + 1] == null) {
+                env.remove(pairs[i]);
+            } else {
+                env.put(pairs[i], pairs[i + 1]);
+            }
+        }
+        return env;
+    }
+
+    @Test
+    void httpsWithAPinnedCaAndLoopbackHttpAreAccepted() {
+        BastionSettings tls = BastionSettings.fromEnvironment(env());
+        assertThat(tls.brokerCaFile()).hasToString("/etc/portcullis/broker-ca/ca.crt");
+        assertThat(tls.userCaFingerprint()).isEqualTo(PIN);
+        assertThat(tls.grantRecheck()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(tls.grantEvents()).isTrue();
+        assertThat(tls.toString()).doesNotContain("s3cret");
+        BastionSettings loopback = BastionSettings.fromEnvironment(env("PORTCULLIS_BROKER_URL", "http://127.0.0.1:8080",
+                "PORTCULLIS_BROKER_CA_FILE", null, "PORTCULLIS_BASTION_TOKEN_URL", "http://localhost:8180/realms/portcullis/token"));
+        assertThat(loopback.brokerCaFile()).isNull();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "PORTCULLIS_BROKER_URL|http://portcullis-broker.portcullis.svc:8080|PORTCULLIS_BROKER_URL must be https:// (plain http only to a loopback broker), not http://portcullis-broker.portcullis.svc:8080",
+        "PORTCULLIS_BROKER_URL|http://10.0.0.7:8080|PORTCULLIS_BROKER_URL must be https:// (plain http only to a loopback broker), not http://10.0.0.7:8080",
+        "PORTCULLIS_BROKER_URL|http://127.0.0.1.evil.example:8080|PORTCULLIS_BROKER_URL must be https:// (plain http only to a loopback broker), not http://127.0.0.1.evil.example:8080",
+        "PORTCULLIS_BROKER_URL|ftp://127.0.0.1/|PORTCULLIS_BROKER_URL must be https:// (plain http only to a loopback broker), not ftp://127.0.0.1/",
+        "PORTCULLIS_BROKER_CA_FILE||PORTCULLIS_BROKER_CA_FILE is required with an https PORTCULLIS_BROKER_URL: the CA (PEM) that signed the broker's certificate, the only one the bastion will trust",
+        "PORTCULLIS_BASTION_TOKEN_URL|http://keycloak.example.com/token|PORTCULLIS_BASTION_TOKEN_URL must be https:// (plain http only on loopback), not http://keycloak.example.com/token",
+        "PORTCULLIS_USER_CA_FINGERPRINT|MD5:aa:bb|PORTCULLIS_USER_CA_FINGERPRINT must be the broker's user CA fingerprint, SHA256:... as ssh-keygen -lf user_ca.pub prints it",
+        "PORTCULLIS_USER_CA_FINGERPRINT||missing settings: PORTCULLIS_USER_CA_FINGERPRINT",
+        "PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS|31|PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS must be between 1 and 30",
+        "PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS|0|PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS must be between 1 and 30",
+        "PORTCULLIS_BASTION_GRANT_EVENTS|maybe|PORTCULLIS_BASTION_GRANT_EVENTS must be on or off",
+    })
+    void refusedInOneLine(String name, String value, String message) {
+        assertThatThrownBy(() -> BastionSettings.fromEnvironment(env(name, value))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(message);
+    }
+}
