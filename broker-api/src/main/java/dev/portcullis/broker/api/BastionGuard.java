@@ -21,10 +21,9 @@ public class BastionGuard {
     @Inject
     BastionSegments segments;
 
-    /** Whether the caller is the bastion service client. */
+    /** Whether the caller is a bastion service client. */
     public boolean isBastion() {
-        Object azp = token.getClaim("azp");
-        return azp != null && bastionClientId.equals(azp.toString());
+        return segments.isBastion(azp());
     }
 
     /** @param what what only bastions may do, for the refusal ("read grant events") */
