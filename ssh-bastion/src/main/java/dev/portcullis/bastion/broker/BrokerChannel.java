@@ -1,19 +1,13 @@
 package dev.portcullis.bastion.broker;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.util.Collection;
 import java.util.Locale;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
+
+import dev.portcullis.bastion.PemTrust;
 
 /**
  * The rules for the bastion's link to the broker and to Keycloak. The broker is reached over TLS and trusted only
@@ -70,25 +64,10 @@ public final class BrokerChannel {
 
     /** A TLS context that trusts the certificates in this PEM file and nothing else. */
     public static SSLContext pinned(Path caPem) throws IOException {
-        try (InputStream in = Files.newInputStream(caPem)) {
-            Collection<? extends Certificate> cas = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            if (cas.isEmpty()) {
-                throw new IOException("PORTCULLIS_BROKER_CA_FILE " + caPem + " holds no certificate");
-            }
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            int n = 0;
-            for (Certificate ca : cas) {
-                trust.setCertificateEntry("broker-ca-" + n++, ca);
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IOException("PORTCULLIS_BROKER_CA_FILE " + caPem + " cannot be read as PEM certificates: "
-                    + e.getMessage(), e);
+        try {
+            return PemTrust.trustingOnly(caPem);
+        } catch (IOException e) {
+            throw new IOException("PORTCULLIS_BROKER_CA_FILE " + e.getMessage(), e);
         }
     }
 }

@@ -1,17 +1,12 @@
 package dev.portcullis.bastion.upstream;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.util.Collection;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
+
+import dev.portcullis.bastion.PemTrust;
 
 /**
  * Whether the database proxy speaks TLS to a PostgreSQL target, and whom it trusts there. Only what libpq calls
@@ -31,25 +26,7 @@ public record UpstreamTls(SSLContext context, String describe) {
 
     /** verify-full against the certificates in this PEM file (one CA or several). */
     public static UpstreamTls verifyFull(Path caPem) throws IOException {
-        try (InputStream in = Files.newInputStream(caPem)) {
-            Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            if (certificates.isEmpty()) {
-                throw new IOException(caPem + " is not a PEM certificate file (no certificate in it)");
-            }
-            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-            trust.load(null, null);
-            int i = 0;
-            for (Certificate c : certificates) {
-                trust.setCertificateEntry("ca-" + i++, c);
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
-            return new UpstreamTls(context, "verify-full against " + caPem);
-        } catch (GeneralSecurityException e) {
-            throw new IOException(caPem + " is not a PEM certificate file (" + e.getMessage() + ")", e);
-        }
+        return new UpstreamTls(PemTrust.trustingOnly(caPem), "verify-full against " + caPem);
     }
 
     /** verify-full against the JDK's trust store (public CAs). */
