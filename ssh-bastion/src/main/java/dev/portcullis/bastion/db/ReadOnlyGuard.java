@@ -134,7 +134,8 @@ public final class ReadOnlyGuard {
                 return "COPY ... PROGRAM is not allowed under a read-only grant";
             }
             if (statement && "set".equals(firstWord) && ("role".equals(lower) || "authorization".equals(lower)
-                    || "names".equals(lower)) && Set.of("set", "local", "session").contains(previousWord)) {
+                    || "names".equals(lower))
+                    && (previousWord == null || Set.of("set", "local", "session").contains(previousWord))) {
                 return "SET " + lower.toUpperCase(Locale.ROOT) + " is not allowed under a read-only grant";
             }
             if (LEXING_SETTINGS.contains(lower) && !"show".equals(firstWord)) {

@@ -46,6 +46,8 @@ class ReadOnlyGuardTest {
             set local names 'GBK'                                      ==> SET NAMES is not allowed
             set standard_conforming_strings = off                      ==> changing standard_conforming_strings
             set role app_admin                                         ==> SET ROLE is not allowed
+            set (role                                                  ==> SET ROLE is not allowed
+            set 'x' names                                              ==> SET NAMES is not allowed
             set session authorization app_admin                        ==> SET AUTHORIZATION is not allowed
             select lo_import('/etc/passwd')                            ==> lo_import() is not allowed
             select lo_export(1, '/tmp/x')                              ==> lo_export() is not allowed
