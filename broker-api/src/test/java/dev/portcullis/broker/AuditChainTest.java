@@ -1,12 +1,13 @@
 package dev.portcullis.broker;
 
 import static dev.portcullis.broker.Api.as;
+import static dev.portcullis.broker.DatabaseAdmin.superuser;
+import static dev.portcullis.broker.DatabaseAdmin.tamper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -28,7 +29,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.portcullis.broker.persistence.HashChainedAuditLog;
-import dev.portcullis.testkit.LocalPostgres;
 import dev.portcullis.workflow.port.AuditEvent;
 
 @QuarkusTest
@@ -131,20 +131,6 @@ class AuditChainTest {
         assertThat(lines).isNotEmpty();
         assertThat(lines.get(0)).contains("\"id\":1,").contains("\"prevHash\":\"" + "0".repeat(64) + "\"");
         assertThat(lines).allSatisfy(l -> assertThat(l).startsWith("{").endsWith("}"));
-    }
-
-    private static Connection superuser() throws Exception {
-        LocalPostgres pg = LocalPostgres.shared();
-        return DriverManager.getConnection(pg.jdbcUrl(BrokerTestEnvironment.DATABASE), pg.superuser(), pg.password());
-    }
-
-    /** An attacker with database superuser rights can switch triggers off; the hash chain still tells. */
-    private static void tamper(Connection db, String sql) throws Exception {
-        try (Statement s = db.createStatement()) {
-            s.execute("set session_replication_role = replica");
-            s.executeUpdate(sql);
-            s.execute("set session_replication_role = origin");
-        }
     }
 
     private static boolean update(Connection db, String sql) {

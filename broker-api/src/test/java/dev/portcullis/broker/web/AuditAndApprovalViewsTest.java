@@ -1,11 +1,12 @@
 package dev.portcullis.broker.web;
 
+import static dev.portcullis.broker.DatabaseAdmin.superuser;
+import static dev.portcullis.broker.DatabaseAdmin.tamper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.net.URI;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.regex.Matcher;
@@ -24,7 +25,6 @@ import dev.portcullis.broker.Api;
 import dev.portcullis.broker.BrokerTestEnvironment;
 import dev.portcullis.broker.identity.KeycloakDirectory;
 import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalPostgres;
 
 /**
  * What viewing costs: the audit page verifies only the rows written since its last view (a full verification on demand
@@ -116,20 +116,6 @@ class AuditAndApprovalViewsTest {
         Matcher m = CHAIN.matcher(page);
         assertThat(m.find()).as("the chain's line in:\n" + page).isTrue();
         return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
-    }
-
-    private static Connection superuser() throws Exception {
-        LocalPostgres pg = LocalPostgres.shared();
-        return DriverManager.getConnection(pg.jdbcUrl(BrokerTestEnvironment.DATABASE), pg.superuser(), pg.password());
-    }
-
-    /** An attacker with database superuser rights can switch triggers off; the hash chain still tells. */
-    private static void tamper(Connection db, String sql) throws Exception {
-        try (Statement s = db.createStatement()) {
-            s.execute("set session_replication_role = replica");
-            s.execute(sql);
-            s.execute("set session_replication_role = origin");
-        }
     }
 
     private static String scalar(Connection db, String sql) throws Exception {
