@@ -9,12 +9,20 @@ import java.util.HexFormat;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.portcullis.recording.format.ChunkCodec;
+import dev.portcullis.recording.format.RecordingJson;
 
 /**
  * The chunk format and its hash chain. A chunk is one JSON line naming its recording, its index and the
  * SHA-256 of the chunk before it (of the header, for chunk 1), followed by the payload bytes. A chunk's
  * own hash is the SHA-256 of all its bytes, so a flipped byte anywhere breaks the link to the next chunk,
  * and a chunk stored under another index says so in its first line.
+ *
+ * <p>From format 3 the line also says how the payload is stored (its codec and its size once decoded) and the times
+ * of its first and last record, so a reader can find a moment by reading chunk headers (or the manifest), never
+ * the whole recording.
  */
 public final class ChunkChain {
 
@@ -39,7 +47,7 @@ public final class ChunkChain {
     public static byte[] encode(String recordingId, long index, String previousHash, byte[] payload, int length) {
         String line;
         try {
-            line = JSON.writeValueAsString(new Link(recordingId, index, previousHash)) + "\n";
+            line = JSON.writeValueAsString(new LinkLine(recordingId, index, previousHash)) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -47,6 +55,31 @@ public final class ChunkChain {
         byte[] chunk = Arrays.copyOf(head, head.length + length);
         System.arraycopy(payload, 0, chunk, head.length, length);
         return chunk;
+    }
+
+    /** A format-3 chunk: the link line with the payload's codec, decoded size and time span, then the stored payload. */
+    public static byte[] encode(String recordingId, long index, String previousHash, ChunkCodec.Stored stored,
+                                long rawBytes, long firstMicros, long lastMicros) {
+        byte[] head = headLine(recordingId, index, previousHash, stored.codec(), rawBytes, firstMicros, lastMicros);
+        byte[] chunk = Arrays.copyOf(head, head.length + stored.length());
+        System.arraycopy(stored.bytes(), 0, chunk, head.length, stored.length());
+        return chunk;
+    }
+
+    private static byte[] headLine(String recordingId, long index, String previousHash, String codec, long rawBytes,
+                                   long firstMicros, long lastMicros) {
+        ObjectNode node = RecordingJson.MAPPER.createObjectNode();
+        node.put("recording", recordingId);
+        node.put("index", index);
+        node.put("prev", previousHash);
+        node.put("codec", codec);
+        node.put("rawBytes", rawBytes);
+        node.put("firstMicros", firstMicros);
+        node.put("lastMicros", lastMicros);
+        byte[] json = RecordingJson.bytes(node);
+        byte[] line = Arrays.copyOf(json, json.length + 1);
+        line[json.length] = '\n';
+        return line;
     }
 
     /** The first line of a chunk, or null when it is not one. */
@@ -66,7 +99,17 @@ public final class ChunkChain {
             if (node == null || !node.hasNonNull("recording") || !node.hasNonNull("index") || !node.hasNonNull("prev")) {
                 return null;
             }
-            return new Link(node.get("recording").asText(), node.get("index").asLong(), node.get("prev").asText());
+            if (!node.hasNonNull("codec")) {
+                return new Link(node.get("recording").asText(), node.get("index").asLong(), node.get("prev").asText(),
+                        null, -1, -1, -1, newline + 1);
+            }
+            if (!node.path("rawBytes").canConvertToExactIntegral() || !node.path("firstMicros").canConvertToExactIntegral()
+                    || !node.path("lastMicros").canConvertToExactIntegral()) {
+                return null;
+            }
+            return new Link(node.get("recording").asText(), node.get("index").asLong(), node.get("prev").asText(),
+                    node.get("codec").asText(), node.get("rawBytes").asLong(), node.get("firstMicros").asLong(),
+                    node.get("lastMicros").asLong(), newline + 1);
         } catch (JsonProcessingException e) {
             return null;
         }
@@ -82,6 +125,20 @@ public final class ChunkChain {
         return new byte[0];
     }
 
-    public record Link(String recording, long index, String prev) {
+    /** The first line of a chunk before format 3, written by reflection as it always was. */
+    private record LinkLine(String recording, long index, String prev) {
+    }
+
+    /**
+     * A chunk's first line. {@code codec} is null before format 3 (the payload is stored as it is, without the
+     * fields after it).
+     *
+     * @param rawBytes      the payload's size once decoded
+     * @param firstMicros   time of the chunk's first record, microseconds since the recording started
+     * @param lastMicros    time of its last record
+     * @param payloadOffset where the stored payload starts in the chunk
+     */
+    public record Link(String recording, long index, String prev, String codec, long rawBytes, long firstMicros,
+                       long lastMicros, int payloadOffset) {
     }
 }

@@ -6,6 +6,9 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.portcullis.recording.format.ChunkCodec;
+import dev.portcullis.recording.format.ChunkRecords;
+
 /**
  * Appends chunks to one recording, keeping the hash chain, and closes it with a signed manifest.
  * Synchronous and not buffered: the asynchronous, periodically flushing recorders sit in front of it.
@@ -58,6 +61,24 @@ public final class ChunkedRecording {
         lastHash = ChunkChain.sha256(chunk);
         payloadBytes += length;
         chunks.add(new RecordingManifest.Chunk(index, lastHash, chunk.length));
+    }
+
+    /**
+     * Appends the records in {@code raw[0, length)} (format 3, see {@link ChunkRecords}) as the next chunk, compressed
+     * when that pays, with their time span in its header line and in the manifest.
+     */
+    public synchronized void appendRecords(byte[] raw, int length, long firstMicros, long lastMicros)
+            throws IOException {
+        if (closed) {
+            throw new IllegalStateException("recording " + id + " is closed");
+        }
+        long index = chunks.size() + 1L;
+        ChunkCodec.Stored stored = ChunkCodec.encode(raw, length);
+        byte[] chunk = ChunkChain.encode(id, index, lastHash, stored, length, firstMicros, lastMicros);
+        storage.putChunk(id, index, chunk);
+        lastHash = ChunkChain.sha256(chunk);
+        payloadBytes += length;
+        chunks.add(new RecordingManifest.Chunk(index, lastHash, chunk.length, firstMicros, lastMicros));
     }
 
     /**

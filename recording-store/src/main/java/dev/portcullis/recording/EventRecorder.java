@@ -2,6 +2,7 @@ package dev.portcullis.recording;
 
 import dev.portcullis.recording.event.SessionEvent;
 import dev.portcullis.recording.event.StructuredEvent;
+import dev.portcullis.recording.format.ChunkRecords;
 import dev.portcullis.recording.format.RecordingLines;
 
 import java.time.Instant;
@@ -31,6 +32,6 @@ public final class EventRecorder {
 
     void append(StructuredEvent event) throws RecordingFailedException {
         Instant startedAt = writer.metadata().startedAt();
-        writer.append(micros -> RecordingLines.eventLine(micros, RecordingLines.at(startedAt, micros), event));
+        writer.append(ChunkRecords.Kind.EVENT, micros -> RecordingLines.eventLine(micros, RecordingLines.at(startedAt, micros), event));
     }
 }

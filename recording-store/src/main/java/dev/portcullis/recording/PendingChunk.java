@@ -3,12 +3,14 @@ package dev.portcullis.recording;
 import java.time.Duration;
 import java.util.Arrays;
 
+import dev.portcullis.recording.format.ChunkRecords;
+
 /**
- * Lines waiting in the writer thread to become the next chunk, and the rule for when they must:
- * once the body reaches the size limit, or once the oldest line has waited a flush interval.
- * The interval counts from when the chunk was opened in the writer, not from when its first line
- * was recorded, so a backlog after a slow write turns into fewer, larger chunks instead of a burst
- * of one-line chunks that would only deepen it.
+ * Records waiting in the writer thread to become the next chunk (framed as {@link ChunkRecords}), and the rule for
+ * when they must: once the body reaches the size limit, or once the oldest record has waited a flush interval.
+ * The interval counts from when the chunk was opened in the writer, not from when its first record was made, so a
+ * backlog after a slow write turns into fewer, larger chunks instead of a burst of one-record chunks that would only
+ * deepen it.
  */
 final class PendingChunk {
 
@@ -18,35 +20,42 @@ final class PendingChunk {
 
     private static final byte[] EMPTY = new byte[0];
 
-    /** The lines so far in {@code body[0, size)}; the array grows to the size limit plus a line, not to twice it. */
+    /** The records so far in {@code body[0, size)}; the array grows to the size limit plus a record, not to twice it. */
     private byte[] body = EMPTY;
     private int size;
-    private int lines;
+    private int records;
     private long openedAtNanos;
+    private long firstMicros;
+    private long lastMicros;
 
     PendingChunk(Duration flushInterval, int maxBytes) {
         this.flushIntervalNanos = flushInterval.toNanos();
         this.maxBytes = maxBytes;
     }
 
-    void add(byte[] line, long nowNanos) {
-        if (lines == 0) {
+    /** Adds a record made at {@code micros} (never before the previous one: the writer stamps them in order). */
+    void add(ChunkRecords.Kind kind, long micros, byte[] data, long nowNanos) {
+        if (records == 0) {
             openedAtNanos = nowNanos;
+            firstMicros = micros;
+            lastMicros = micros;
         }
-        int needed = size + line.length + 1;
+        int needed = size + ChunkRecords.MAX_HEADER + data.length;
         if (needed > body.length) {
-            // double while small; near the limit, room for the limit and this line is all a chunk ever needs
+            // double while small; near the limit, room for the limit and this record is all a chunk ever needs
             int grown = Math.max(1024, body.length * 2);
-            body = Arrays.copyOf(body, Math.max(needed, grown > maxBytes ? maxBytes + line.length + 1 : grown));
+            int limit = maxBytes + ChunkRecords.MAX_HEADER + data.length;
+            body = Arrays.copyOf(body, Math.max(needed, Math.min(grown, limit)));
         }
-        System.arraycopy(line, 0, body, size, line.length);
-        size += line.length;
-        body[size++] = '\n';
-        lines++;
+        size = ChunkRecords.writeHeader(body, size, kind, Math.max(0, micros - lastMicros), data.length);
+        System.arraycopy(data, 0, body, size, data.length);
+        size += data.length;
+        lastMicros = Math.max(lastMicros, micros);
+        records++;
     }
 
     boolean isEmpty() {
-        return lines == 0;
+        return records == 0;
     }
 
     boolean isFull() {
@@ -54,7 +63,7 @@ final class PendingChunk {
     }
 
     boolean isDue(long nowNanos) {
-        return lines > 0 && nowNanos - openedAtNanos >= flushIntervalNanos;
+        return records > 0 && nowNanos - openedAtNanos >= flushIntervalNanos;
     }
 
     /** Nanoseconds until {@link #isDue} turns true (zero when already due). */
@@ -62,7 +71,7 @@ final class PendingChunk {
         return Math.max(0, openedAtNanos + flushIntervalNanos - nowNanos);
     }
 
-    /** Newline-terminated lines: the payload of the next chunk (a copy). */
+    /** The framed records: the payload of the next chunk (a copy). */
     byte[] body() {
         return Arrays.copyOf(body, size);
     }
@@ -76,8 +85,16 @@ final class PendingChunk {
         return size;
     }
 
-    int lines() {
-        return lines;
+    int records() {
+        return records;
+    }
+
+    long firstMicros() {
+        return firstMicros;
+    }
+
+    long lastMicros() {
+        return lastMicros;
     }
 
     void clear() {
@@ -87,6 +104,6 @@ final class PendingChunk {
             body = EMPTY;
         }
         size = 0;
-        lines = 0;
+        records = 0;
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -18,7 +19,17 @@ public record RecordingManifest(int version, String recording, String headerSha2
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
-    public record Chunk(long index, String sha256, long bytes) {
+    /**
+     * One chunk as stored. From format 3 the manifest also carries each chunk's time span (copied from its header
+     * line), so a reader seeks a closed recording with the manifest alone; absent (null) before.
+     */
+    public record Chunk(long index, String sha256, long bytes,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) Long firstMicros,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) Long lastMicros) {
+
+        public Chunk(long index, String sha256, long bytes) {
+            this(index, sha256, bytes, null, null);
+        }
     }
 
     public byte[] toJson() {

@@ -113,6 +113,8 @@ public final class RecordingVerifier {
             return Verification.tampered(0, mismatch);
         }
         String previous = headerHash;
+        boolean framed = RecordingHeader.framesRecords(header);
+        long previousLast = 0;
         List<Long> indexes = storage.chunkIndexes(id);
         long intact = 0;
         for (long expectedIndex = 1; expectedIndex <= indexes.size(); expectedIndex++) {
@@ -134,6 +136,13 @@ public final class RecordingVerifier {
                 return Verification.tampered(intact, "chunk " + expectedIndex + " does not follow chunk "
                         + (expectedIndex - 1) + " (a byte changed in " + before + ", or chunks were reordered)");
             }
+            if (framed && (link.codec() == null || link.firstMicros() < previousLast
+                    || link.lastMicros() < link.firstMicros())) {
+                // a reader seeks by these times: they must run forwards (the hash chain says who wrote them)
+                return Verification.tampered(intact, "chunk " + expectedIndex
+                        + " has no codec or time span, or its times run backwards");
+            }
+            previousLast = framed ? link.lastMicros() : 0;
             previous = ChunkChain.sha256(chunk);
             hashes.add(previous);
             intact = expectedIndex;
@@ -169,6 +178,66 @@ public final class RecordingVerifier {
             return Verification.tampered(intact, "the last chunk differs from the one the manifest signed (changed or truncated)");
         }
         return Verification.valid(intact);
+    }
+
+    /**
+     * A closed recording's signed manifest, checked without reading a chunk: for readers that read a part of a
+     * recording and check each chunk they read against the hash the manifest signed (never a whole-recording walk).
+     *
+     * @param headerSha256 the header the manifest signed (the reader checks the header it reads against it)
+     */
+    public record SignedChunks(String headerSha256, RecordingManifest manifest) {
+    }
+
+    /**
+     * Checks the manifest's signature with {@code trusted} and that it belongs to this recording, header, session
+     * ({@code expected.attributes}) and stored chunks (their count; their bytes are for the reader to check).
+     *
+     * @return empty when the recording has no manifest (not closed: only a full {@link #check} can judge it)
+     * @throws MalformedRecordingException when there is a manifest and it does not check out
+     */
+    public static Optional<SignedChunks> signedChunks(RecordingStorage storage, String id, PublicKey trusted,
+            Expected expected) throws IOException {
+        Optional<RecordingStorage.SignedManifest> signed = storage.manifest(id);
+        if (signed.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] header = storage.header(id);
+        String headerHash = ChunkChain.sha256(header);
+        String mismatch = attributeMismatch(header, expected.attributes());
+        if (mismatch != null) {
+            throw new MalformedRecordingException(mismatch);
+        }
+        RecordingManifest manifest;
+        try {
+            manifest = RecordingManifest.parse(signed.get().manifest());
+        } catch (IOException e) {
+            throw new MalformedRecordingException("the manifest of recording " + id + " cannot be read");
+        }
+        if (!ChunkChain.sha256(trusted.getEncoded()).equals(manifest.signerKeySha256())
+                || !RecordingSigner.verify(trusted, signed.get().manifest(), signed.get().signature())) {
+            throw new MalformedRecordingException("the manifest of recording " + id
+                    + " is not signed by the key it must be signed with");
+        }
+        if (!id.equals(manifest.recording()) || !headerHash.equals(manifest.headerSha256())) {
+            throw new MalformedRecordingException("the manifest of recording " + id
+                    + " belongs to another recording or header");
+        }
+        List<RecordingManifest.Chunk> chunks = manifest.chunks();
+        for (int i = 0; i < chunks.size(); i++) {
+            if (chunks.get(i).index() != i + 1) {
+                throw new MalformedRecordingException("the manifest of recording " + id + " skips a chunk");
+            }
+        }
+        String last = chunks.isEmpty() ? headerHash : chunks.get(chunks.size() - 1).sha256();
+        if (!last.equals(manifest.finalSha256())) {
+            throw new MalformedRecordingException("the manifest of recording " + id + " ends in another chunk");
+        }
+        if (storage.chunkIndexes(id).size() != chunks.size()) {
+            throw new MalformedRecordingException("recording " + id + " stores " + storage.chunkIndexes(id).size()
+                    + " chunks, its manifest lists " + chunks.size());
+        }
+        return Optional.of(new SignedChunks(headerHash, manifest));
     }
 
     /** A recording without a manifest: unfinished if its latest checkpoint proves the chain, else tampered. */

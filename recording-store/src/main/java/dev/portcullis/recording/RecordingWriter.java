@@ -1,5 +1,6 @@
 package dev.portcullis.recording;
 
+import dev.portcullis.recording.format.ChunkRecords;
 import dev.portcullis.recording.format.RecordingHeader;
 
 import java.io.IOException;
@@ -20,14 +21,14 @@ import java.util.function.LongFunction;
 
 /**
  * The asynchronous, bounded writer behind a recording. Producers (the session's I/O threads) put
- * encoded lines on a bounded queue; one writer thread gathers them into chunk payloads and hands
+ * timestamped records on a bounded queue; one writer thread frames them into chunk payloads and hands
  * each to the {@link ChunkedRecording} (hash chain, write-once storage) at least every flush
  * interval, then has it write the signed manifest on close.
  *
  * <p>Fail closed: the first storage error, a queue that stays full longer than
  * {@link WriterOptions#maxBlock()}, or a close that cannot finish in time puts the writer in a
  * failed state. The failure listener is told once; every later call throws
- * {@link RecordingFailedException}. Nothing is dropped quietly: a line is either persisted or the
+ * {@link RecordingFailedException}. Nothing is dropped quietly: a record is either persisted or the
  * session learns that its recording broke.
  */
 public final class RecordingWriter {
@@ -36,14 +37,15 @@ public final class RecordingWriter {
     private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long PRODUCER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    private sealed interface Item permits Line, Close, Barrier {
+    private sealed interface Item permits Entry, Close, Barrier {
     }
 
     /** Asks the writer thread to persist everything queued before it, and to say when that is done. */
     private record Barrier(CompletableFuture<Void> persisted) implements Item {
     }
 
-    private record Line(byte[] bytes) implements Item {
+    /** One record: its stream, its time (microseconds since the start) and its bytes. */
+    private record Entry(ChunkRecords.Kind kind, long micros, byte[] bytes) implements Item {
     }
 
     private record Close() implements Item {
@@ -61,7 +63,7 @@ public final class RecordingWriter {
     private final CompletableFuture<RecordingManifest> finished = new CompletableFuture<>();
     private final Object appendLock = new Object();
     private volatile boolean closeRequested;
-    /** The writer has nothing pending and parks until a line arrives. */
+    /** The writer has nothing pending and parks until a record arrives. */
     private volatile boolean idle;
     private final int wakeAt;
     /** When the oldest chunk that no checkpoint covers yet was stored (writer thread only); -1 when all are covered. */
@@ -119,20 +121,20 @@ public final class RecordingWriter {
     }
 
     /**
-     * Timestamps and queues one line. The encoder gets the line's time (microseconds since start)
-     * and runs under the writer's lock, so lines reach the queue in time order across threads.
+     * Timestamps and queues one record of {@code kind}. The encoder gets the record's time (microseconds since
+     * start) and runs under the writer's lock, so records reach the queue in time order across threads.
      * Blocks while the queue is full, for at most {@link WriterOptions#maxBlock()}.
      */
-    public void append(LongFunction<byte[]> encoder) throws RecordingFailedException {
+    public void append(ChunkRecords.Kind kind, LongFunction<byte[]> encoder) throws RecordingFailedException {
         synchronized (appendLock) {
             requireUsable();
             long micros = elapsedMicros();
-            enqueue(new Line(encoder.apply(micros)));
+            enqueue(new Entry(kind, micros, encoder.apply(micros)));
         }
     }
 
     /**
-     * Waits until every line appended so far is in storage. The bastion calls it before it forwards a user's
+     * Waits until every record appended so far is in storage. The bastion calls it before it forwards a user's
      * keystrokes to the target, so no input reaches a target that the recording does not hold; output may
      * trail by at most the flush interval. Bounded by {@link WriterOptions#maxBlock()}, after which the
      * recording is failed like any other storage failure.
@@ -195,7 +197,7 @@ public final class RecordingWriter {
         return Math.max(0, TimeUnit.NANOSECONDS.toMicros(clock.nanoTime() - startNanos));
     }
 
-    /** Throws unless lines can still be appended: not failed and not closed. */
+    /** Throws unless records can still be appended: not failed and not closed. */
     public void requireUsable() throws RecordingFailedException {
         throwIfFailed();
         if (closeRequested) {
@@ -226,7 +228,7 @@ public final class RecordingWriter {
         }
         // Wake the writer only when it must act now: it is idle (a flush deadline starts), the queue is half
         // full, or someone waits for a barrier or a close.
-        if (idle || !(item instanceof Line) || queue.size() >= wakeAt) {
+        if (idle || !(item instanceof Entry) || queue.size() >= wakeAt) {
             LockSupport.unpark(thread);
         }
         // The writer thread may have failed (and emptied the queue) just as the item went in.
@@ -276,7 +278,8 @@ public final class RecordingWriter {
                         item = queue.poll();
                         continue;
                     }
-                    pending.add(((Line) item).bytes(), clock.nanoTime());
+                    Entry entry = (Entry) item;
+                    pending.add(entry.kind(), entry.micros(), entry.bytes(), clock.nanoTime());
                     if (pending.isFull() || pending.isDue(clock.nanoTime())) {
                         persist(pending);
                     }
@@ -295,7 +298,7 @@ public final class RecordingWriter {
 
     private void persist(PendingChunk pending) throws IOException {
         if (!pending.isEmpty()) {
-            chunks.append(pending.buffer(), pending.size());
+            chunks.appendRecords(pending.buffer(), pending.size(), pending.firstMicros(), pending.lastMicros());
             pending.clear();
             if (uncoveredSinceNanos < 0) {
                 uncoveredSinceNanos = clock.nanoTime();

@@ -10,13 +10,13 @@ import dev.portcullis.recording.event.SessionEvent;
 public final class SessionRecording {
 
     private final RecordingWriter writer;
-    private final AsciicastRecorder terminal;
+    private final TerminalRecorder terminal;
     private final EventRecorder events;
     private boolean closing;
 
     SessionRecording(RecordingWriter writer) {
         this.writer = writer;
-        this.terminal = new AsciicastRecorder(writer, writer.metadata().inputRecorded());
+        this.terminal = new TerminalRecorder(writer, writer.metadata().inputRecorded());
         this.events = new EventRecorder(writer);
     }
 
@@ -28,7 +28,7 @@ public final class SessionRecording {
         return writer.metadata();
     }
 
-    public AsciicastRecorder terminal() {
+    public TerminalRecorder terminal() {
         return terminal;
     }
 
@@ -50,7 +50,7 @@ public final class SessionRecording {
     }
 
     /**
-     * Ends the recording: flushes a character cut off at the very end, records the end event with
+     * Ends the recording: records the end event with
      * the raw byte counts, persists the rest and signs the manifest. Calling it again returns the
      * same manifest.
      *
@@ -60,7 +60,6 @@ public final class SessionRecording {
     public synchronized RecordingManifest close(String reason, Integer exitStatus) throws RecordingFailedException {
         if (!closing) {
             closing = true;
-            terminal.finish();
             events.append(SessionEvent.ended(reason, exitStatus, terminal.outputBytes(), terminal.inputBytes()));
         }
         return writer.close();

@@ -10,9 +10,10 @@ import java.util.Arrays;
  * runs for every packet of every session). A sequence cut between two pieces is held back until its rest arrives
  * instead of becoming two replacement characters; bytes that can never be valid UTF-8 become U+FFFD at once, one
  * per maximal invalid subpart as Unicode recommends (Python and browsers do the same; Java's decoder merges a few
- * surrogate-range cases into one). Not thread-safe: one per stream.
+ * surrogate-range cases into one). Not thread-safe: one per stream. Recordings store the bytes; readers decode them
+ * with this when they export asciicast text.
  */
-final class Utf8StreamDecoder {
+public final class Utf8StreamDecoder {
 
     private static final byte[] REPLACEMENT = {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD};
     private static final byte[] NONE = new byte[0];
@@ -20,9 +21,11 @@ final class Utf8StreamDecoder {
 
     /** At most three bytes: the valid start of a sequence whose end has not arrived yet. */
     private byte[] carry = NONE;
+    /** Some byte so far was not valid UTF-8 and became U+FFFD. */
+    private boolean replaced;
 
     /** @return the valid UTF-8 that these bytes complete, with invalid bytes replaced by U+FFFD */
-    byte[] decode(byte[] data, int offset, int length) {
+    public byte[] decode(byte[] data, int offset, int length) {
         byte[] in;
         int start;
         int end;
@@ -63,6 +66,7 @@ final class Utf8StreamDecoder {
             if (out == null) {
                 out = new byte[(end - start) + 3 * 4];
             }
+            replaced = true;
             int run = i - copyFrom;
             out = room(out, n, run + 3);
             System.arraycopy(in, copyFrom, out, n, run);
@@ -83,10 +87,16 @@ final class Utf8StreamDecoder {
     }
 
     /** Ends the stream: a sequence still waiting for its rest can only be replaced now. */
-    byte[] finish() {
+    public byte[] finish() {
         byte[] result = carry.length == 0 ? NONE : REPLACEMENT.clone();
+        replaced |= carry.length > 0;
         carry = NONE;
         return result;
+    }
+
+    /** Whether any byte decoded so far (or cut off by {@link #finish}) had to become U+FFFD. */
+    public boolean replaced() {
+        return replaced;
     }
 
     private static int sequenceLength(int lead) {

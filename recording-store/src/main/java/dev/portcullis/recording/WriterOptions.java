@@ -36,7 +36,7 @@ public record WriterOptions(Duration flushInterval, int maxChunkBytes, int queue
     }
 
     public static WriterOptions defaults() {
-        return new WriterOptions(Duration.ofSeconds(1), 64 * 1024, 1024, Duration.ofSeconds(5), Duration.ofSeconds(30),
+        return new WriterOptions(Duration.ofSeconds(1), 1024 * 1024, 1024, Duration.ofSeconds(5), Duration.ofSeconds(30),
                 Duration.ofSeconds(5));
     }
 

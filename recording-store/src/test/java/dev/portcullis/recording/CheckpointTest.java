@@ -1,5 +1,7 @@
 package dev.portcullis.recording;
 
+import dev.portcullis.recording.format.ChunkRecords;
+
 import static dev.portcullis.recording.Fixtures.eventually;
 import static dev.portcullis.recording.Fixtures.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -82,7 +84,9 @@ class CheckpointTest {
         Recordings recordings = Fixtures.recordings(storage, WriterOptions.defaults(), RecordingClock.system());
         String header = RecordingHeader.encode(Fixtures.metadata(recordings));
         ChunkedRecording forged = ChunkedRecording.create(storage, "forged", header.replaceFirst("\"recording\":\"[^\"]*\"", "\"recording\":\"forged\""), Clock.systemUTC());
-        forged.append(utf8("[1.000000,\"o\",\"nothing to see\\r\\n\"]\n"));
+        PendingChunk records = new PendingChunk(Duration.ofSeconds(1), 1024);
+        records.add(ChunkRecords.Kind.OUTPUT, 1_000_000, utf8("nothing to see\r\n"), 0);
+        forged.appendRecords(records.body(), records.size(), records.firstMicros(), records.lastMicros());
 
         Verification v = RecordingVerifier.verify(storage, "forged", Fixtures.SIGNER.publicKey());
         assertThat(v.status()).isEqualTo(Status.TAMPERED);

@@ -1,5 +1,7 @@
 package dev.portcullis.recording;
 
+import dev.portcullis.recording.format.ChunkRecords;
+
 import dev.portcullis.recording.event.ExecEvent;
 import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.event.RecordedEvent;
@@ -98,15 +100,7 @@ class ConcurrentRecordingsTest {
         List<RecordedEvent> events = reader.events().toList();
         assertThat(events).hasSize(perThread + 2);
         assertThat(((SessionEvent) events.get(events.size() - 1).event()).inputBytes()).isEqualTo(perThread);
-        List<BigDecimal> times = new ArrayList<>();
-        for (long index : storage.chunkIndexes(recording.id())) {
-            String payload = new String(ChunkChain.payload(storage.chunk(recording.id(), index)), StandardCharsets.UTF_8);
-            for (String line : payload.lines().toList()) {
-                times.add(RecordingLines.isTerminalLine(line)
-                        ? new BigDecimal(line.substring(1, line.indexOf(',')))
-                        : new BigDecimal(line.substring(line.indexOf(':') + 1, line.indexOf(','))));
-            }
-        }
+        List<Long> times = Fixtures.records(storage, recording.id()).stream().map(ChunkRecords.Entry::micros).toList();
         assertThat(times).hasSize(4 * perThread + 2).isSorted();
     }
 

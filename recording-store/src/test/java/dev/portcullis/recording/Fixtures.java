@@ -1,5 +1,8 @@
 package dev.portcullis.recording;
 
+import dev.portcullis.recording.format.ChunkCodec;
+import dev.portcullis.recording.format.ChunkRecords;
+
 import dev.portcullis.recording.event.ExecEvent;
 
 import java.io.IOException;
@@ -27,7 +30,7 @@ public final class Fixtures {
 
     /** Small chunks so that even a short session spans many of them. */
     public static WriterOptions smallChunks() {
-        return WriterOptions.defaults().withMaxChunkBytes(200);
+        return WriterOptions.defaults().withMaxChunkBytes(80);
     }
 
     public static RecordingMetadata metadata(Recordings recordings) {
@@ -54,6 +57,18 @@ public final class Fixtures {
         recording.events().record(new ExecEvent("uptime"));
         recording.close("client disconnected", 0);
         return recording;
+    }
+
+    /** Every record of a format-3 recording, chunk after chunk, decompressed and parsed. */
+    public static List<ChunkRecords.Entry> records(RecordingStorage storage, String id) throws IOException {
+        List<ChunkRecords.Entry> records = new java.util.ArrayList<>();
+        for (long index : storage.chunkIndexes(id)) {
+            byte[] chunk = storage.chunk(id, index);
+            ChunkChain.Link link = ChunkChain.link(chunk);
+            byte[] payload = ChunkCodec.decode(link.codec(), chunk, link.payloadOffset(), link.rawBytes());
+            ChunkRecords.read(payload, link.firstMicros(), link.lastMicros(), records::add);
+        }
+        return records;
     }
 
     public static byte[] utf8(String text) {

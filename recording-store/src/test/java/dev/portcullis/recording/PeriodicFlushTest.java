@@ -71,7 +71,7 @@ class PeriodicFlushTest {
         SessionRecording recording = recordings.start(Fixtures.metadata(recordings), RecordingFailureListener.none());
         Path directory = root.resolve(recording.id());
 
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < 200; i++) {
             recording.terminal().output(utf8("0123456789".repeat(5)));
         }
 

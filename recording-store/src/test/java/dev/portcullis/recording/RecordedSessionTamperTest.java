@@ -1,5 +1,8 @@
 package dev.portcullis.recording;
 
+import dev.portcullis.recording.format.ChunkCodec;
+import dev.portcullis.recording.format.ChunkRecords;
+
 import dev.portcullis.recording.RecordingVerifier.Status;
 import dev.portcullis.recording.RecordingVerifier.Verification;
 import org.junit.jupiter.api.BeforeEach;
@@ -74,8 +77,10 @@ class RecordedSessionTamperTest {
     @Test
     void a_chunk_appended_after_the_manifest_is_caught_even_when_it_chains_correctly() throws Exception {
         byte[] last = storage.chunk(id, chunkCount);
+        PendingChunk records = new PendingChunk(java.time.Duration.ofSeconds(1), 1024);
+        records.add(ChunkRecords.Kind.OUTPUT, 99_000_000, utf8("rm -rf / # never happened"), 0);
         byte[] forged = ChunkChain.encode(id, chunkCount + 1, ChunkChain.sha256(last),
-                utf8("[99.000000,\"o\",\"rm -rf / # never happened\"]\n"));
+                ChunkCodec.encode(records.body(), records.size()), records.size(), 99_000_000, 99_000_000);
         Files.write(Fixtures.chunkFile(root.resolve(id), chunkCount + 1), forged);
 
         Verification result = verify(storage);

@@ -151,7 +151,7 @@ class RecordingRoundTripTest {
         Recordings recordings = Fixtures.recordings(storage, WriterOptions.defaults(), clock);
         SessionRecording recording = recordings.start(Fixtures.metadata(recordings), RecordingFailureListener.none());
         // an 'é' (two bytes) cut by the first line boundary must come back whole, not as two replacement characters
-        StringBuilder text = new StringBuilder("a".repeat(AsciicastRecorder.MAX_LINE_INPUT - 1)).append('\u00e9');
+        StringBuilder text = new StringBuilder("a".repeat(TerminalRecorder.MAX_RECORD_BYTES - 1)).append('\u00e9');
         while (text.length() < 1_100_000) {
             text.append("ligne très longue, \"quoted\" \\ and a tab\t, line ").append(text.length()).append("\r\n");
         }
@@ -160,7 +160,7 @@ class RecordingRoundTripTest {
         recording.close();
 
         List<TerminalEvent> events = RecordingReader.open(storage, recording.id()).terminalEvents().toList();
-        assertThat(events).as("one line per 32 KiB at most").hasSize((bytes.length + AsciicastRecorder.MAX_LINE_INPUT - 1) / AsciicastRecorder.MAX_LINE_INPUT);
+        assertThat(events).as("one line per 32 KiB at most").hasSize((bytes.length + TerminalRecorder.MAX_RECORD_BYTES - 1) / TerminalRecorder.MAX_RECORD_BYTES);
         assertThat(events).extracting(TerminalEvent::time).containsOnly(1.0);
         assertThat(events.stream().map(TerminalEvent::data).collect(Collectors.joining())).isEqualTo(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
         assertThat(events.get(1).data()).startsWith("\u00e9");

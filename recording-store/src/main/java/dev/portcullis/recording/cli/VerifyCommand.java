@@ -46,7 +46,7 @@ public final class VerifyCommand {
         }
     }
 
-    private static PublicKey readKey(Path file) throws IOException {
+    static PublicKey readKey(Path file) throws IOException {
         byte[] raw = Files.readAllBytes(file);
         if (new String(raw, java.nio.charset.StandardCharsets.US_ASCII).contains("-----BEGIN PUBLIC KEY-----")) {
             return RecordingKeys.readPublicKey(file);

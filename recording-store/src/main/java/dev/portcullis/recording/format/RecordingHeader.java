@@ -13,8 +13,13 @@ import java.nio.charset.StandardCharsets;
  */
 public final class RecordingHeader {
 
-    /** Chunks as in format 1, plus signed checkpoints while the recording is open. */
-    public static final String FORMAT = "portcullis-recording/2";
+    /**
+     * Chunks of framed records (exact bytes, structured events as JSON), compressed when that pays, each with its time
+     * span; signed checkpoints as in format 2. Written by this code.
+     */
+    public static final String FORMAT = "portcullis-recording/3";
+    /** Chunks of asciicast and JSON lines, plus signed checkpoints while the recording is open; still read. */
+    public static final String FORMAT_2 = "portcullis-recording/2";
     /** Written before checkpoints existed; still read and verified. */
     public static final String FORMAT_1 = "portcullis-recording/1";
 
@@ -31,7 +36,7 @@ public final class RecordingHeader {
     public static RecordingMetadata decode(byte[] header) throws MalformedRecordingException {
         JsonNode node = RecordingJson.parse(header, "recording header");
         String format = node.path("format").asText();
-        if (!FORMAT.equals(format) && !FORMAT_1.equals(format)) {
+        if (!FORMAT.equals(format) && !FORMAT_2.equals(format) && !FORMAT_1.equals(format)) {
             throw new MalformedRecordingException("unsupported recording format: " + format);
         }
         return RecordingJson.metadata(node);
@@ -39,10 +44,21 @@ public final class RecordingHeader {
 
     /** Whether a header says its recording carries checkpoints (false for format 1 and for what does not parse). */
     public static boolean promisesCheckpoints(byte[] header) {
+        String format = formatOf(header);
+        return FORMAT.equals(format) || FORMAT_2.equals(format);
+    }
+
+    /** Whether a header says its chunks hold framed records (format 3) rather than lines. */
+    public static boolean framesRecords(byte[] header) {
+        return FORMAT.equals(formatOf(header));
+    }
+
+    /** The format a header declares, or null when it does not parse. */
+    public static String formatOf(byte[] header) {
         try {
-            return FORMAT.equals(RecordingJson.parse(header, "recording header").path("format").asText());
+            return RecordingJson.parse(header, "recording header").path("format").asText(null);
         } catch (MalformedRecordingException e) {
-            return false;
+            return null;
         }
     }
 }

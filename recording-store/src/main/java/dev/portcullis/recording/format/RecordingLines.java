@@ -200,6 +200,17 @@ public final class RecordingLines {
 
     /** The asciicast v2 header line for an export of this recording. */
     public static byte[] castHeader(RecordingMetadata metadata) {
+        return castHeader(metadata, false);
+    }
+
+    /** The header key saying that the text replaced bytes that are not valid UTF-8 (players ignore it). */
+    public static final String SUBSTITUTED_KEY = "portcullis_substituted";
+
+    /**
+     * The asciicast v2 header line; with {@code substituted}, an extra key says that some stored bytes were not valid
+     * UTF-8 and the text shows U+FFFD in their place.
+     */
+    public static byte[] castHeader(RecordingMetadata metadata, boolean substituted) {
         ObjectNode header = RecordingJson.MAPPER.createObjectNode();
         header.put("version", 2);
         header.put("width", metadata.width());
@@ -211,6 +222,10 @@ public final class RecordingLines {
         }
         if (metadata.title() != null) {
             header.put("title", metadata.title());
+        }
+        if (substituted) {
+            header.put(SUBSTITUTED_KEY, "some recorded bytes are not valid UTF-8: shown as U+FFFD from the marker on;"
+                    + " the recording holds the exact bytes");
         }
         return RecordingJson.bytes(header);
     }

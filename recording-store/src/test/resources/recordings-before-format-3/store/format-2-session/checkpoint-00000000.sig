@@ -1,0 +1,2 @@
+{"version":1,"recording":"format-2-session","chunks":0,"headSha256":"fd5306dddb4a400afca8fe80fd9acbf10c5e8777a62682623d49fc520f921cd0","headerSha256":"fd5306dddb4a400afca8fe80fd9acbf10c5e8777a62682623d49fc520f921cd0","at":"2025-03-01T09:30:00Z","signerKeySha256":"05ce1925f0fdfbefc537e9a82c26fc0a11f24cfaaaf182bd167eff7a46e77f4c"}
+1m3n+qNi/HoQ1Vb6VC+7gg63B5V6u0fPLQEJVDfk94CDJrEwWqEKDAZ71vcaOlI2O1L1jL9ZFwyVS5HgCiCfCQ==
