@@ -338,6 +338,11 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             bytesOut.addAndGet(n);
             r.terminal().output(b, o, n);
         };
+        // stderr (SSH extended data) is a stream of its own in the recording, whatever the channel carries
+        Relay.Tap errorOutput = (b, o, n) -> {
+            bytesOut.addAndGet(n);
+            r.terminal().error(b, o, n);
+        };
         if (kind == Kind.SFTP) {
             SftpObserver sftp = new SftpObserver(r.events());
             return new Taps((b, o, n) -> {
@@ -347,7 +352,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             }, (b, o, n) -> {
                 bytesOut.addAndGet(n);
                 sftp.fromServer(b, o, n);
-            }, terminalOutput, recording -> sftp.close());
+            }, errorOutput, recording -> sftp.close());
         }
         ScpCommand scp = ScpCommand.parse(command).orElse(null);
         if (scp != null) {
@@ -371,13 +376,13 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
                 } else {
                     observer.fromSender(b, o, n);
                 }
-            }, terminalOutput, recording -> observer.close());
+            }, errorOutput, recording -> observer.close());
         }
         return new Taps((b, o, n) -> {
             bytesIn.addAndGet(n);
             r.terminal().input(b, o, n);
             r.sync(); // keystrokes are in storage before they reach the target
-        }, terminalOutput, terminalOutput, null);
+        }, terminalOutput, errorOutput, null);
     }
 
     private void resized(PtyCapableChannelSession pty) {
