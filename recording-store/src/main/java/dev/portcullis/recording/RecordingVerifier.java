@@ -233,8 +233,9 @@ public final class RecordingVerifier {
         if (!last.equals(manifest.finalSha256())) {
             throw new MalformedRecordingException("the manifest of recording " + id + " ends in another chunk");
         }
-        if (storage.chunkIndexes(id).size() != chunks.size()) {
-            throw new MalformedRecordingException("recording " + id + " stores " + storage.chunkIndexes(id).size()
+        int stored = storage.chunkIndexes(id).size();
+        if (stored != chunks.size()) {
+            throw new MalformedRecordingException("recording " + id + " stores " + stored
                     + " chunks, its manifest lists " + chunks.size());
         }
         return Optional.of(new SignedChunks(headerHash, manifest));
