@@ -115,6 +115,7 @@ public final class RecordingVerifier {
         String previous = headerHash;
         boolean framed = RecordingHeader.framesRecords(header);
         long previousLast = 0;
+        Verification framedProblem = null;
         List<Long> indexes = storage.chunkIndexes(id);
         long intact = 0;
         for (long expectedIndex = 1; expectedIndex <= indexes.size(); expectedIndex++) {
@@ -136,10 +137,11 @@ public final class RecordingVerifier {
                 return Verification.tampered(intact, "chunk " + expectedIndex + " does not follow chunk "
                         + (expectedIndex - 1) + " (a byte changed in " + before + ", or chunks were reordered)");
             }
-            if (framed && (link.codec() == null || link.firstMicros() < previousLast
+            if (framed && framedProblem == null && (link.codec() == null || link.firstMicros() < previousLast
                     || link.lastMicros() < link.firstMicros())) {
-                // a reader seeks by these times: they must run forwards (the hash chain says who wrote them)
-                return Verification.tampered(intact, "chunk " + expectedIndex
+                // a reader seeks by these times: they must run forwards. Judged after the chain, the checkpoints and
+                // the manifest, whose findings say more about who wrote the chunk.
+                framedProblem = Verification.tampered(intact, "chunk " + expectedIndex
                         + " has no codec or time span, or its times run backwards");
             }
             previousLast = framed ? link.lastMicros() : 0;
@@ -147,6 +149,15 @@ public final class RecordingVerifier {
             hashes.add(previous);
             intact = expectedIndex;
         }
+        Verification verdict = judgeLinkedChain(storage, id, trusted, expected, header, hashes, indexes, intact, previous);
+        return framedProblem != null && verdict.status() != Status.TAMPERED ? framedProblem : verdict;
+    }
+
+    /** The verdict on a chain that links, from its manifest, or from its checkpoints when it has none. */
+    private static Verification judgeLinkedChain(RecordingStorage storage, String id, PublicKey trusted, Expected expected,
+                                       byte[] header, List<String> hashes, List<Long> indexes, long intact,
+                                       String previous) throws IOException {
+        String headerHash = hashes.get(0);
         Optional<RecordingStorage.SignedManifest> signed = storage.manifest(id);
         if (signed.isEmpty()) {
             return unclosed(storage, id, trusted, expected, header, hashes);

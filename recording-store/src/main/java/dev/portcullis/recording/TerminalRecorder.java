@@ -24,6 +24,10 @@ public final class TerminalRecorder {
     private final boolean inputRecorded;
     private final AtomicLong outputBytes = new AtomicLong();
     private final AtomicLong inputBytes = new AtomicLong();
+    /** One lock per stream: the pieces of one call stay together even if two threads feed the same stream. */
+    private final Object outputLock = new Object();
+    private final Object errorLock = new Object();
+    private final Object inputLock = new Object();
 
     TerminalRecorder(RecordingWriter writer, boolean inputRecorded) {
         this.writer = writer;
@@ -36,14 +40,18 @@ public final class TerminalRecorder {
     }
 
     public void output(byte[] data, int offset, int length) throws RecordingFailedException {
-        outputBytes.addAndGet(length);
-        record(ChunkRecords.Kind.OUTPUT, data, offset, length);
+        synchronized (outputLock) {
+            outputBytes.addAndGet(length);
+            record(ChunkRecords.Kind.OUTPUT, data, offset, length);
+        }
     }
 
     /** Bytes the target sent on the channel's stderr (SSH extended data); counted with the output. */
     public void error(byte[] data, int offset, int length) throws RecordingFailedException {
-        outputBytes.addAndGet(length);
-        record(ChunkRecords.Kind.ERROR, data, offset, length);
+        synchronized (errorLock) {
+            outputBytes.addAndGet(length);
+            record(ChunkRecords.Kind.ERROR, data, offset, length);
+        }
     }
 
     /** Bytes the user typed. Counted always; recorded only when the recording records input. */
@@ -52,11 +60,13 @@ public final class TerminalRecorder {
     }
 
     public void input(byte[] data, int offset, int length) throws RecordingFailedException {
-        inputBytes.addAndGet(length);
-        if (inputRecorded) {
-            record(ChunkRecords.Kind.INPUT, data, offset, length);
-        } else {
-            writer.requireUsable(); // a failed recording still stops the session promptly
+        synchronized (inputLock) {
+            inputBytes.addAndGet(length);
+            if (inputRecorded) {
+                record(ChunkRecords.Kind.INPUT, data, offset, length);
+            } else {
+                writer.requireUsable(); // a failed recording still stops the session promptly
+            }
         }
     }
 

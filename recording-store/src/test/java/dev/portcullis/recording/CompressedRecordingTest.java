@@ -139,6 +139,23 @@ class CompressedRecordingTest {
         assertThat(v.intactChunks()).isEqualTo(1);
     }
 
+    @Test
+    void theExportToolWritesTheExactBytesAndStopsAtAChangedChunk() throws Exception {
+        Path key = root.resolve("bastion.der");
+        Files.write(key, Fixtures.SIGNER.publicKey().getEncoded());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String[] args = {root.toString(), id, key.toString(), "output"};
+        assertThat(dev.portcullis.recording.cli.ExportCommand.run(args, out, new java.io.PrintStream(err))).isZero();
+        assertThat(out.toByteArray()).isEqualTo(sent.toByteArray());
+
+        flipStoredByte(3);
+        out.reset();
+        assertThat(dev.portcullis.recording.cli.ExportCommand.run(args, out, new java.io.PrintStream(err))).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("changed after it was verified");
+        assertThat(out.size()).as("nothing past the changed chunk").isLessThan(sent.size() / 2);
+    }
+
     private long firstChunk(String codec) throws Exception {
         for (long index : storage.chunkIndexes(id)) {
             if (codec.equals(ChunkChain.link(storage.chunk(id, index)).codec())) {
