@@ -156,6 +156,26 @@ class CompressedRecordingTest {
         assertThat(out.size()).as("nothing past the changed chunk").isLessThan(sent.size() / 2);
     }
 
+    @Test
+    void chunksWhoseTimesRunBackwardsAreTamperedEvenWhenSigned() throws Exception {
+        // a seek trusts the chunks' times to run forwards: a recording whose times do not is refused, whoever signed it
+        FileSystemRecordingStorage store = new FileSystemRecordingStorage(Files.createDirectories(root.resolve("b")));
+        ChunkedRecording chunks = ChunkedRecording.create(store, "backwards", dev.portcullis.recording.format
+                .RecordingHeader.encode(RecordingMetadata.builder("backwards", java.time.Instant.now()).build()),
+                java.time.Clock.systemUTC());
+        PendingChunk records = new PendingChunk(Duration.ofSeconds(1), 1024);
+        records.add(dev.portcullis.recording.format.ChunkRecords.Kind.OUTPUT, 5_000_000, Fixtures.utf8("later"), 0);
+        chunks.appendRecords(records.body(), records.size(), 5_000_000, 5_000_000);
+        records.clear();
+        records.add(dev.portcullis.recording.format.ChunkRecords.Kind.OUTPUT, 1_000_000, Fixtures.utf8("earlier"), 0);
+        chunks.appendRecords(records.body(), records.size(), 1_000_000, 1_000_000);
+        chunks.close(Fixtures.SIGNER);
+
+        RecordingVerifier.Verification v = RecordingVerifier.verify(store, "backwards", Fixtures.SIGNER.publicKey());
+        assertThat(v.status()).isEqualTo(Status.TAMPERED);
+        assertThat(v.problem()).contains("times run backwards");
+    }
+
     private long firstChunk(String codec) throws Exception {
         for (long index : storage.chunkIndexes(id)) {
             if (codec.equals(ChunkChain.link(storage.chunk(id, index)).codec())) {
