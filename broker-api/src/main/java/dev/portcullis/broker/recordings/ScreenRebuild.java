@@ -24,6 +24,8 @@ final class ScreenRebuild {
 
     static final int TAIL_CHARS = 64 * 1024;
     private static final double FIRST_WINDOW_SECONDS = 0.25;
+    /** The last window always reaches back to the start, so a far-off time costs a bounded number of reads. */
+    private static final int MAX_WINDOWS = 16;
     /** Sequences after which nothing older is on the screen: reset, erase display, alternate screen on, home+erase. */
     private static final List<String> CLEARS = List.of("\u001bc", "\u001b[2J", "\u001b[?1049h", "\u001b[?1047h",
             "\u001b[?47h", "\u001b[H\u001b[J");
@@ -42,8 +44,8 @@ final class ScreenRebuild {
         boolean cleared = false;
         double end = time;
         double span = FIRST_WINDOW_SECONDS;
-        while (end > 0 && have < TAIL_CHARS && !cleared) {
-            double start = Math.max(0, end - span);
+        for (int window = 1; end > 0 && have < TAIL_CHARS && !cleared; window++) {
+            double start = window == MAX_WINDOWS ? 0 : Math.max(0, end - span);
             Tail tail = new Tail(TAIL_CHARS - have);
             String lastResize = null;
             try (Stream<TerminalEvent> events = reader.terminalEventsBetween(start, end)) {
