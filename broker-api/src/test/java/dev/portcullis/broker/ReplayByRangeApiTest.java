@@ -135,6 +135,22 @@ class ReplayByRangeApiTest {
         assertThat(range.get("snapshot").get("cols").asInt()).isEqualTo(80);
         assertThat(range.get("snapshot").get("init").asText()).isEqualTo("\u001b[2Jcleared at 5\r\nline at 8\r\n");
 
+        // the same range as a stand-alone asciicast v2 file: the rebuilt screen at 0, then the events timed from 10 s
+        Response cast = as("dave").get("/api/v1/sessions/" + session + "/replay/range.cast?from=10&to=20");
+        assertThat(cast.statusCode()).as(cast.asString()).isEqualTo(200);
+        assertThat(cast.contentType()).startsWith("application/x-asciicast");
+        List<String> lines = cast.asString().lines().toList();
+        JsonNode castHeader = JSON.readTree(lines.get(0));
+        assertThat(castHeader.get("version").asInt()).isEqualTo(2);
+        assertThat(castHeader.get("width").asInt()).isEqualTo(80);
+        List<String> castEvents = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            JsonNode e = JSON.readTree(line);
+            castEvents.add(e.get(0).asText() + " " + e.get(1).asText() + " " + e.get(2).asText());
+        }
+        assertThat(castEvents).containsExactly("0.0 o \u001b[2Jcleared at 5\r\nline at 8\r\n", "0.0 o ",
+                "2.0 r 100x30", "5.0 o line at 15\r\n");
+
         JsonNode later = range(session, "from=20&to=30");
         assertThat(events(later)).containsExactly("20.0 o ", "25.0 o line at 25\r\n");
         assertThat(later.get("snapshot").get("cols").asInt()).isEqualTo(100);

@@ -98,6 +98,13 @@ public class RecordingReads {
     public Response range(IndexedSession session, RecordingArchive.VerifiedRecording recording, String from,
             String to, boolean last, String viewer, String via, Function<Refusal, RuntimeException> refuse)
             throws IOException {
+        return range(session, recording, from, to, last, false, viewer, via, refuse);
+    }
+
+    /** The same range, as JSON for the player or ({@code cast}) as a stand-alone asciicast v2 file. */
+    public Response range(IndexedSession session, RecordingArchive.VerifiedRecording recording, String from,
+            String to, boolean last, boolean cast, String viewer, String via,
+            Function<Refusal, RuntimeException> refuse) throws IOException {
         double start = seconds(from, "from", refuse);
         double end = seconds(to, "to", refuse);
         if (end <= start && !(last && end == start)) {
@@ -109,7 +116,8 @@ public class RecordingReads {
         }
         byte[] range;
         try {
-            range = ReplayRanges.range(recording.reader(), start, end, last);
+            range = cast ? ReplayRanges.rangeCast(recording.reader(), start, end, last)
+                    : ReplayRanges.range(recording.reader(), start, end, last);
         } catch (MalformedRecordingException | NoSuchFileException e) {
             throw changed(session, viewer, e, refuse);
         } catch (IOException e) {
@@ -117,7 +125,8 @@ public class RecordingReads {
             throw e;
         }
         replays.rangeRead(viewer, session, via);
-        return SessionResource.marked(Response.ok(range, MediaType.APPLICATION_JSON), recording).build();
+        return SessionResource.marked(Response.ok(range, cast ? SessionResource.ASCIICAST
+                : MediaType.APPLICATION_JSON), recording).build();
     }
 
     private static double seconds(String value, String field, Function<Refusal, RuntimeException> refuse) {

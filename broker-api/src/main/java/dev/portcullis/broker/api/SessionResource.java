@@ -158,6 +158,18 @@ public class SessionResource {
     }
 
     @GET
+    @Path("/{id}/replay/range.cast")
+    @Produces({ASCIICAST, MediaType.APPLICATION_JSON})
+    @Operation(summary = "The terminal events of [from, to) (seconds) as an asciicast v2 file: the screen at from "
+            + "rebuilt from the output just before it at 0, then the events, timed from from")
+    public Response replayRangeCast(@PathParam("id") UUID id, @QueryParam("from") String from,
+            @QueryParam("to") String to) throws IOException {
+        JpaSessionIndex.IndexedSession session = visible(id);
+        return reads.range(session, recording(session, "range"), from, to, false, true, caller.username(), "api",
+                RefusedException::new);
+    }
+
+    @GET
     @Path("/{id}/replay/range")
     @Operation(summary = "The terminal events of [from, to) (seconds), as asciicast v2 event arrays, and the "
             + "screen at from rebuilt from the output just before it")

@@ -2,6 +2,7 @@ package dev.portcullis.broker.recordings;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,6 +78,44 @@ public final class ReplayRanges {
      * player wants each range to.
      */
     public static byte[] range(RecordingReader reader, double from, double to, boolean last) throws IOException {
+        Range range = read(reader, from, to, last);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("from", from);
+        json.put("to", to);
+        json.put("snapshot", Map.of("cols", range.screen().cols(), "rows", range.screen().rows(),
+                "init", range.screen().init()));
+        json.put("events", range.events());
+        return json(json);
+    }
+
+    /**
+     * One range as a stand-alone asciicast v2 file, for asciinema and other players: a header with the size at
+     * {@code from}, the rebuilt screen as an output event at 0, then the range's events with times from {@code from}.
+     */
+    public static byte[] rangeCast(RecordingReader reader, double from, double to, boolean last) throws IOException {
+        Range range = read(reader, from, to, last);
+        StringBuilder cast = new StringBuilder();
+        Map<String, Object> header = new LinkedHashMap<>();
+        header.put("version", 2);
+        header.put("width", range.screen().cols());
+        header.put("height", range.screen().rows());
+        header.put("timestamp", reader.metadata().startedAt().getEpochSecond() + (long) from);
+        header.put("title", "from " + number(from) + " s to " + number(to) + " s");
+        cast.append(new String(json(header), StandardCharsets.UTF_8)).append('\n');
+        cast.append(new String(json(new Object[] {0.0, "o", range.screen().init()}),
+                StandardCharsets.UTF_8)).append('\n');
+        for (Object[] e : range.events()) {
+            Object[] shifted = {Math.max(0, (double) e[0] - from), e[1], e[2]};
+            cast.append(new String(json(shifted), StandardCharsets.UTF_8)).append('\n');
+        }
+        return cast.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The screen at a range's start and its events, each {time, code, data}. */
+    private record Range(ScreenRebuild.Screen screen, List<Object[]> events) {
+    }
+
+    private static Range read(RecordingReader reader, double from, double to, boolean last) throws IOException {
         RecordingMetadata metadata = reader.metadata();
         ScreenRebuild.Screen screen = from <= 0 ? new ScreenRebuild.Screen(metadata.width(), metadata.height(), "")
                 : ScreenRebuild.before(reader, from, metadata.width(), metadata.height());
@@ -111,12 +150,7 @@ public final class ReplayRanges {
         if (last && lastTime < to) {
             events.add(new Object[] {to, "o", ""});
         }
-        Map<String, Object> range = new LinkedHashMap<>();
-        range.put("from", from);
-        range.put("to", to);
-        range.put("snapshot", Map.of("cols", screen.cols(), "rows", screen.rows(), "init", screen.init()));
-        range.put("events", events);
-        return json(range);
+        return new Range(screen, events);
     }
 
     /** A time as a URL parameter that parses back to exactly the same double. */
