@@ -16,28 +16,39 @@ import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.RecordingFailureListener;
 import dev.portcullis.recording.RecordingKeys;
 import dev.portcullis.recording.RecordingSigner;
+import dev.portcullis.recording.RecordingClock;
 import dev.portcullis.recording.Recordings;
 import dev.portcullis.recording.SessionRecording;
+import dev.portcullis.recording.WriterOptions;
 
 /**
  * What a bastion does around a session, with one of the key pairs the test broker trusts (or another): it records into
  * the broker's recording store with the header attributes the real bastion writes, and registers the session over the
  * internal API naming its key.
  */
-final class TestBastion {
+public final class TestBastion {
 
     final RecordingSigner signer;
     final Recordings recordings;
     final Path store;
 
     private TestBastion(RecordingSigner signer) {
+        this(signer, RecordingClock.system());
+    }
+
+    private TestBastion(RecordingSigner signer, RecordingClock clock) {
         this.signer = signer;
         this.store = Path.of(ConfigProvider.getConfig().getValue("portcullis.recordings.dir", String.class));
-        this.recordings = new Recordings(new FileSystemRecordingStorage(store), signer);
+        this.recordings = new Recordings(new FileSystemRecordingStorage(store), signer, WriterOptions.defaults(), clock);
+    }
+
+    /** The same bastion, recording event times from {@code clock} (to place events at chosen times). */
+    public TestBastion withClock(RecordingClock clock) {
+        return new TestBastion(signer, clock);
     }
 
     /** The bastion whose key is first in portcullis.recordings.trusted-keys. */
-    static TestBastion trusted() {
+    public static TestBastion trusted() {
         return withKeyPair(BrokerTestEnvironment.RECORDING_PRIVATE_KEY, BrokerTestEnvironment.RECORDING_PUBLIC_KEY);
     }
 
@@ -65,7 +76,7 @@ final class TestBastion {
     }
 
     /** Starts a recording whose header names the session as the bastion's does. */
-    SessionRecording start(UUID session, String user, String grant) throws IOException {
+    public SessionRecording start(UUID session, String user, String grant) throws IOException {
         return recordings.start(recordings.newMetadata().terminalSize(80, 24).title(user + " as ubuntu@prod-web-1").recordInput(true)
                 .attribute("user", user).attribute("login", "ubuntu").attribute("target", "prod-web-1").attribute("grant", grant)
                 .attribute("session", session.toString()).attribute("bastion", "bastion-a").attribute("channel", "shell").build(),
@@ -73,13 +84,13 @@ final class TestBastion {
     }
 
     /** Registers the session with this bastion's key. */
-    Response register(UUID session, String user, String grant, String recordingId) {
+    public Response register(UUID session, String user, String grant, String recordingId) {
         Map<String, Object> body = SessionIndexTest.opened(session, grant, user, recordingId, Instant.now());
         body.put("recordingKey", recordingId == null ? null : keyId());
         return Api.asBastion().body(body).post("/internal/v1/sessions");
     }
 
-    static void end(UUID session, String status) {
+    public static void end(UUID session, String status) {
         Api.asBastion().body(SessionIndexTest.ended(Instant.now(), 5, 60, status, null))
                 .post("/internal/v1/sessions/" + session + "/end").then().statusCode(200);
     }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -236,6 +237,8 @@ class WebUiEndToEndTest {
         shot(alice, "forbidden-sessions");
 
         Page dave = signIn("dave");
+        List<String> requested = Collections.synchronizedList(new ArrayList<>());
+        dave.onRequest(request -> requested.add(request.url()));
         nav(dave, "Sessions");
         dave.getByLabel("User").fill("alice");
         dave.getByLabel("Status").selectOption("CLOSED");
@@ -261,7 +264,12 @@ class WebUiEndToEndTest {
         dave.locator("#player .ap-wrapper").press("9");
         assertThat(dave.getByTestId("position")).hasText(Pattern.compile("^[34]\\.[0-9]$"));
         assertThat(dave.locator("#player .ap-term")).containsText("second line after 2 seconds");
+        assertThat(dave.getByTestId("not-text")).hasCount(0);
         shot(dave, "replay");
+        // the player read the recording by time range, never the whole .cast
+        List<String> reads = List.copyOf(requested);
+        assertThat(reads).anyMatch(url -> url.contains("/ui/sessions/" + shellSession + "/replay/range?from="));
+        assertThat(reads).noneMatch(url -> url.contains("recording.cast"));
 
         // the command's session: the command beside the player, and a click on its time seeks there
         dave.navigate(broker.url() + "/ui/sessions/" + execSession);

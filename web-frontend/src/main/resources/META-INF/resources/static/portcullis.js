@@ -69,17 +69,17 @@
   // ---- replay
   var player = null;
 
-  function castUrl(el) { return el.getAttribute("data-cast-url"); }
+  // The player reads the recording by time range (asciinema-player's segmented source): an index, then the range
+  // it plays and the next one, or the range a seek lands in, never the whole .cast.
+  function replayUrl(el) { return el.getAttribute("data-replay-url"); }
 
   function createPlayer(at) {
     var el = document.getElementById("player");
     if (!el || !window.AsciinemaPlayer) return;
     if (player) { try { player.dispose(); } catch (e) { /* already gone */ } el.innerHTML = ""; }
     var speed = parseFloat((document.getElementById("speed") || {}).value || "1");
-    var skip = document.getElementById("skip-idle");
     var opts = { speed: speed, preload: true, fit: "width", terminalFontSize: "small" };
-    if (!skip || skip.checked) opts.idleTimeLimit = 2;
-    player = AsciinemaPlayer.create(castUrl(el), el, opts);
+    player = AsciinemaPlayer.create({ url: replayUrl(el), format: "segmented" }, el, opts);
     window.portcullisPlayer = player;
     if (at) player.seek(at);
   }
@@ -116,7 +116,7 @@
     if (el && !el.dataset.wired) {
       el.dataset.wired = "1";
       createPlayer(0);
-      ["speed", "skip-idle"].forEach(function (id) {
+      ["speed"].forEach(function (id) {
         var c = document.getElementById(id);
         if (c) c.addEventListener("change", function () { currentTime().then(function (t) { createPlayer(t); }); });
       });

@@ -69,6 +69,9 @@ public class SessionResource {
     Caller caller;
 
     @Inject
+    RecordingReads reads;
+
+    @Inject
     AuditSink audit;
 
     @Inject
@@ -131,6 +134,50 @@ public class SessionResource {
         StreamingOutput body = (OutputStream out) -> recording.reader().exportEvents(out);
         return marked(Response.ok(body, JSONL), recording)
                 .header("Content-Disposition", "attachment; filename=\"session-" + id + ".events.jsonl\"").build();
+    }
+
+    @GET
+    @Path("/{id}/recording.bin")
+    @Produces({RecordingReads.BYTES, MediaType.APPLICATION_JSON})
+    @Operation(summary = "The exact bytes of the terminal output (stream=output) or the keystrokes (stream=input)")
+    public Response bytes(@PathParam("id") UUID id, @QueryParam("stream") String stream) throws IOException {
+        JpaSessionIndex.IndexedSession session = visible(id);
+        var type = RecordingReads.stream(stream, RefusedException::new);
+        String format = type.name().toLowerCase(Locale.ROOT) + ".bin";
+        return reads.bytes(session, recording(session, format), type, caller.username(), RefusedException::new);
+    }
+
+    @GET
+    @Path("/{id}/replay")
+    @Operation(summary = "Replay by time range: the recording's duration and its ranges, as asciinema-player's "
+            + "segmented recording index")
+    public Response replayIndex(@PathParam("id") UUID id) throws IOException {
+        JpaSessionIndex.IndexedSession session = visible(id);
+        return reads.index(session, recording(session, "range"), "/api/v1/sessions/" + id + "/replay/range",
+                caller.username(), "api", RefusedException::new);
+    }
+
+    @GET
+    @Path("/{id}/replay/range.cast")
+    @Produces({ASCIICAST, MediaType.APPLICATION_JSON})
+    @Operation(summary = "The terminal events of [from, to) (seconds) as an asciicast v2 file: the screen at from "
+            + "rebuilt from the output just before it at 0, then the events, timed from from")
+    public Response replayRangeCast(@PathParam("id") UUID id, @QueryParam("from") String from,
+            @QueryParam("to") String to) throws IOException {
+        JpaSessionIndex.IndexedSession session = visible(id);
+        return reads.range(session, recording(session, "range"), from, to, false, true, caller.username(), "api",
+                RefusedException::new);
+    }
+
+    @GET
+    @Path("/{id}/replay/range")
+    @Operation(summary = "The terminal events of [from, to) (seconds), as asciicast v2 event arrays, and the "
+            + "screen at from rebuilt from the output just before it")
+    public Response replayRange(@PathParam("id") UUID id, @QueryParam("from") String from,
+            @QueryParam("to") String to, @QueryParam("last") boolean last) throws IOException {
+        JpaSessionIndex.IndexedSession session = visible(id);
+        return reads.range(session, recording(session, "range"), from, to, last, caller.username(), "api",
+                RefusedException::new);
     }
 
     /** Says in the response when what is exported is not the whole, signed recording. */

@@ -1,6 +1,7 @@
 package dev.portcullis.broker.recordings;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -30,6 +32,8 @@ import dev.portcullis.recording.RecordingSigner;
 import dev.portcullis.recording.RecordingStorage;
 import dev.portcullis.recording.RecordingVerifier;
 import dev.portcullis.recording.UnsafeRecordingObjectException;
+import dev.portcullis.recording.event.RecordedEvent;
+import dev.portcullis.recording.event.SessionEvent;
 import dev.portcullis.recording.format.MalformedRecordingException;
 import dev.portcullis.recording.format.RecordingJson;
 import dev.portcullis.recording.read.RecordingReader;
@@ -47,7 +51,14 @@ public class RecordingArchive {
 
     private static final Logger LOG = Logger.getLogger(RecordingArchive.class);
 
+    /** Chunk hashes the verdict cache may hold (about 100 bytes each). */
+    private static final long VERDICT_CACHE_CHUNKS = 200_000;
+
     private final RecordingStorage storage;
+    /** Verdicts the cache may hold: each may keep up to {@link #MAX_LISTED_EVENTS} events for the replay page. */
+    private static final int VERDICT_CACHE_ENTRIES = 64;
+
+    private final VerdictCache verdicts = new VerdictCache(VERDICT_CACHE_ENTRIES, VERDICT_CACHE_CHUNKS);
     /** SHA-256 of each trusted key's X.509 encoding, as manifests name their signer, to the key. */
     private final Map<String, PublicKey> trustedKeys = new LinkedHashMap<>();
 
@@ -121,9 +132,20 @@ public class RecordingArchive {
                 : attributes(s.id(), s.username(), s.target(), s.login(), s.requestId());
     }
 
-    /** Verifies the recording of an indexed session (which must have one) against what the index knows of it. */
+    /**
+     * Verifies the recording of an indexed session (which must have one) against what the index knows of it, always
+     * from every stored byte; the verdict replaces the cached one.
+     */
     public RecordingVerifier.Verification verify(JpaSessionIndex.IndexedSession session) throws IOException {
-        return check(session).verification();
+        VerdictCache.Key key = cacheKey(session);
+        RecordingVerifier.Checked checked = check(session);
+        remember(session, key, checked);
+        return checked.verification();
+    }
+
+    /** Forgets the cached verdict of a session's recording: a read found it no longer as verified. */
+    public void forget(JpaSessionIndex.IndexedSession session) {
+        verdicts.forget(session.recordingId());
     }
 
     /**
@@ -139,20 +161,104 @@ public class RecordingArchive {
         } catch (UnsafeRecordingObjectException e) {
             throw new TamperedRecordingException(e.getMessage());
         }
-        RecordingVerifier.Checked checked = check(session);
+        VerdictCache.Key key = cacheKey(session);
+        VerdictCache.Entry entry = key == null ? null : verdicts.get(key);
+        RecordingVerifier.Checked checked;
+        if (entry != null) {
+            checked = entry.checked;
+        } else {
+            checked = check(session);
+            entry = remember(session, key, checked);
+        }
         if (checked.verification().status() == RecordingVerifier.Status.TAMPERED) {
             throw new TamperedRecordingException(checked.verification().problem());
         }
         try {
             return new VerifiedRecording(RecordingReader.openVerified(storage, session.recordingId(), checked),
-                    checked.verification());
+                    checked.verification(), entry);
         } catch (MalformedRecordingException e) {
+            verdicts.forget(session.recordingId());
             throw new TamperedRecordingException(e.getMessage());
         }
     }
 
-    /** A reader limited to verified bytes, and the verification that says how complete they are. */
-    public record VerifiedRecording(RecordingReader reader, RecordingVerifier.Verification verification) {
+    /**
+     * Caches a VALID verdict of a closed recording, if its manifest is still the one the key was taken from; forgets
+     * the recording's verdicts otherwise.
+     *
+     * @return the cache entry for this verdict, or null when it is not cached
+     */
+    private VerdictCache.Entry remember(JpaSessionIndex.IndexedSession session, VerdictCache.Key before,
+            RecordingVerifier.Checked checked) throws IOException {
+        if (before == null || checked.verification().status() != RecordingVerifier.Status.VALID
+                || !before.equals(cacheKey(session))) {
+            verdicts.forget(session.recordingId());
+            return null;
+        }
+        return verdicts.put(before, checked);
+    }
+
+    /** The cache key of a closed recording's verdict, or null while it has no manifest (or it cannot be read). */
+    private VerdictCache.Key cacheKey(JpaSessionIndex.IndexedSession session) throws IOException {
+        Optional<RecordingStorage.SignedManifest> signed;
+        try {
+            signed = storage.manifest(session.recordingId());
+        } catch (NoSuchFileException | UnsafeRecordingObjectException e) {
+            return null;
+        }
+        if (signed.isEmpty()) {
+            return null;
+        }
+        byte[] manifest = signed.get().manifest();
+        byte[] signature = signed.get().signature();
+        byte[] both = Arrays.copyOf(manifest, manifest.length + 1 + signature.length);
+        both[manifest.length] = '\n';
+        System.arraycopy(signature, 0, both, manifest.length + 1, signature.length);
+        return new VerdictCache.Key(session.recordingId(), ChunkChain.sha256(both), session.recordingKey(),
+                expected(session));
+    }
+
+    /** Beside the player: more structured events than this are cut, so a long session's page stays light. */
+    public static final int MAX_LISTED_EVENTS = 2000;
+
+    /**
+     * What replay needs to know of a whole recording.
+     *
+     * @param events the first structured events other than the session's start and end, at most one more than
+     *               {@link #MAX_LISTED_EVENTS} (so a caller knows there are more)
+     */
+    public record ReplayFacts(double duration, boolean textFaithful, List<RecordedEvent> events) {
+        public ReplayFacts {
+            events = List.copyOf(events);
+        }
+    }
+
+    /**
+     * A reader limited to verified bytes, and the verification that says how complete they are.
+     *
+     * @param cached the verdict's cache entry, or null when the verdict is not cached
+     */
+    public record VerifiedRecording(RecordingReader reader, RecordingVerifier.Verification verification,
+            VerdictCache.Entry cached) {
+
+        /** The recording's duration and whether it is all text: once per cached verdict, else on each call. */
+        public ReplayFacts facts() throws IOException {
+            ReplayFacts facts = cached == null ? null : cached.facts;
+            if (facts == null) {
+                List<RecordedEvent> events;
+                try (Stream<RecordedEvent> all = reader.events()) {
+                    events = all.filter(e -> !(e.event() instanceof SessionEvent)).limit(MAX_LISTED_EVENTS + 1L)
+                            .toList();
+                } catch (UncheckedIOException e) {
+                    throw e.getCause();
+                }
+                facts = new ReplayFacts(reader.duration(), reader.textFaithful(), events);
+                if (cached != null) {
+                    cached.facts = facts;
+                }
+            }
+            return facts;
+        }
     }
 
     /** The recording did not verify, so it is not handed out. */

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -34,11 +33,13 @@ import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.quarkus.security.Authenticated;
 
+import dev.portcullis.broker.api.RecordingReads;
 import dev.portcullis.broker.api.SessionResource;
 import dev.portcullis.broker.identity.Caller;
 import dev.portcullis.broker.persistence.JpaSessionIndex;
 import dev.portcullis.broker.persistence.JpaSessionIndex.IndexedSession;
 import dev.portcullis.broker.recordings.RecordingArchive;
+import dev.portcullis.broker.recordings.ReplayAudit;
 import dev.portcullis.recording.RecordingVerifier;
 import dev.portcullis.recording.event.ExecEvent;
 import dev.portcullis.recording.event.FileOperationEvent;
@@ -47,7 +48,7 @@ import dev.portcullis.recording.event.ForwardEvent;
 import dev.portcullis.recording.event.QueryEvent;
 import dev.portcullis.recording.event.RecordedEvent;
 import dev.portcullis.recording.event.SessionEvent;
-import dev.portcullis.recording.read.RecordingReader;
+import dev.portcullis.recording.format.MalformedRecordingException;
 import dev.portcullis.workflow.AccessWorkflow;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
@@ -62,9 +63,6 @@ import dev.portcullis.workflow.request.Transition;
 @Authenticated
 @Produces(MediaType.TEXT_HTML)
 public class SessionPages {
-
-    /** Beside the player: more than this many events are cut, so a long session's page stays light. */
-    static final int MAX_EVENTS = 2000;
 
     @Inject
     JpaSessionIndex sessions;
@@ -83,6 +81,12 @@ public class SessionPages {
 
     @Inject
     Pages pages;
+
+    @Inject
+    RecordingReads reads;
+
+    @Inject
+    ReplayAudit replays;
 
     @Inject
     @Location("web/sessions.html")
@@ -142,22 +146,28 @@ public class SessionPages {
     public Response replay(@PathParam("id") UUID id) throws IOException {
         IndexedSession session = visible(id);
         Views.Badge badge;
-        List<Views.EventLine> events;
+        List<Views.EventLine> events = List.of();
         boolean cut = false;
+        boolean notText = false;
+        boolean inputRecorded = false;
         if (session.recordingId() == null) {
             badge = new Views.Badge("NONE", "no recording", "badge-none");
-            events = List.of();
         } else {
             RecordingVerifier.Verification v;
-            RecordingReader reader = null;
+            RecordingArchive.ReplayFacts facts = null;
             try {
                 RecordingArchive.VerifiedRecording verified = recordings.openVerified(session);
                 v = verified.verification();
-                reader = verified.reader();
+                facts = verified.facts();
+                inputRecorded = verified.reader().metadata().inputRecorded();
             } catch (RecordingArchive.TamperedRecordingException e) {
                 v = new RecordingVerifier.Verification(RecordingVerifier.Status.TAMPERED, 0, e.getMessage());
             } catch (NoSuchFileException e) {
                 throw missing(session);
+            } catch (MalformedRecordingException e) {
+                // a chunk changed since the cached verdict: not shown, and verified afresh next time
+                recordings.forget(session);
+                v = new RecordingVerifier.Verification(RecordingVerifier.Status.TAMPERED, 0, e.getMessage());
             }
             badge = switch (v.status()) {
                 case VALID -> new Views.Badge("VALID",
@@ -167,23 +177,21 @@ public class SessionPages {
                 case TAMPERED -> new Views.Badge("TAMPERED", "Tampered: " + v.problem() + " (not shown)",
                         "badge-tampered");
             };
-            if (reader == null) {
-                events = List.of(); // a recording that does not verify is not shown as if it were fine
-            } else {
-                try (Stream<RecordedEvent> all = reader.events()) {
-                    events = all.filter(e -> !(e.event() instanceof SessionEvent)).limit(MAX_EVENTS + 1)
-                            .map(SessionPages::line).toList();
-                }
+            if (facts != null) { // a recording that does not verify is not shown as if it were fine
+                events = facts.events().stream().map(SessionPages::line).toList();
+                notText = !facts.textFaithful();
             }
-            if (events.size() > MAX_EVENTS) {
+            if (events.size() > RecordingArchive.MAX_LISTED_EVENTS) {
                 cut = true;
-                events = events.subList(0, MAX_EVENTS);
+                events = events.subList(0, RecordingArchive.MAX_LISTED_EVENTS);
             }
-            audit.append(new AuditEvent(Instant.now(), caller.username(), "recording.replayed", "session", session.id().toString(),
-                    Map.of("recording", session.recordingId(), "user", session.username(), "target", session.target())));
+            replays.replayed(caller.username(), session);
         }
-        String html = replayPage.data("me", pages.me(caller)).data("nav", "sessions").data("session", row(session)).data("badge", badge).data("events", events)
-                .data("cut", cut).data("maxEvents", MAX_EVENTS).render();
+        boolean playable = session.recordingId() != null && !"TAMPERED".equals(badge.status());
+        String html = replayPage.data("me", pages.me(caller)).data("nav", "sessions").data("session", row(session))
+                .data("badge", badge).data("events", events).data("cut", cut)
+                .data("maxEvents", RecordingArchive.MAX_LISTED_EVENTS).data("playable", playable)
+                .data("notText", notText).data("inputRecorded", inputRecorded).render();
         return RequestPages.ok(html);
     }
 
@@ -232,6 +240,38 @@ public class SessionPages {
             response.header("Content-Disposition", "attachment; filename=\"session-" + id + ".cast\"");
         }
         return response.build();
+    }
+
+    @GET
+    @Path("/{id}/recording.bin")
+    @Produces(RecordingReads.BYTES)
+    @Operation(hidden = true)
+    public Response bytes(@PathParam("id") UUID id, @QueryParam("stream") String stream) throws IOException {
+        IndexedSession session = visible(id);
+        var type = RecordingReads.stream(stream, Pages.RefusedPage::new);
+        RecordingArchive.VerifiedRecording recording = reader(session, type.name().toLowerCase(Locale.ROOT) + ".bin");
+        return reads.bytes(session, recording, type, caller.username(), Pages.RefusedPage::new);
+    }
+
+    @GET
+    @Path("/{id}/replay")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(hidden = true)
+    public Response replayIndex(@PathParam("id") UUID id) throws IOException {
+        IndexedSession session = visible(id);
+        return reads.index(session, reader(session, "range"), "/ui/sessions/" + id + "/replay/range",
+                caller.username(), "page", Pages.RefusedPage::new);
+    }
+
+    @GET
+    @Path("/{id}/replay/range")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(hidden = true)
+    public Response replayRange(@PathParam("id") UUID id, @QueryParam("from") String from,
+            @QueryParam("to") String to, @QueryParam("last") boolean last) throws IOException {
+        IndexedSession session = visible(id);
+        return reads.range(session, reader(session, "range"), from, to, last, caller.username(), "page",
+                Pages.RefusedPage::new);
     }
 
     @GET
