@@ -155,62 +155,6 @@ public final class RecordingReader {
         return terminalEventsFrom(fromSeconds).takeWhile(event -> event.time() < toSeconds);
     }
 
-    /**
-     * Terminal events with {@code fromSeconds <= time < toSeconds}. Reads from the start here (this format has no time
-     * index); events are stored in time order, so the stream stops at the first event past the range.
-     */
-    public Stream<TerminalEvent> terminalEventsBetween(double fromSeconds, double toSeconds) throws IOException {
-        return terminalEventsFrom(fromSeconds).takeWhile(event -> event.time() < toSeconds);
-    }
-
-    /**
-     * Writes the bytes of one terminal stream ({@code OUTPUT} or {@code INPUT}) in order. This format stores text, so
-     * bytes that were not UTF-8 come back as the replacement character's bytes (see {@link #textFaithful()}).
-     */
-    public void exportBytes(OutputStream out, TerminalEvent.Type type) throws IOException {
-        if (type == TerminalEvent.Type.RESIZE) {
-            throw new IllegalArgumentException("a resize is not a byte stream");
-        }
-        try (Stream<TerminalEvent> events = terminalEvents()) {
-            for (TerminalEvent event : (Iterable<TerminalEvent>) events::iterator) {
-                if (event.type() == type) {
-                    out.write(event.data().getBytes(StandardCharsets.UTF_8));
-                }
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-    }
-
-    /**
-     * Whether the terminal streams are all text. This format decoded bytes as UTF-8 when it wrote them, replacing what
-     * was not with U+FFFD, so a replacement character is the only trace of such bytes.
-     */
-    public boolean textFaithful() throws IOException {
-        try (Stream<TerminalEvent> events = terminalEvents()) {
-            return events.noneMatch(event -> event.type() != TerminalEvent.Type.RESIZE
-                    && event.data().indexOf('\uFFFD') >= 0);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-    }
-
-    /** The time of the last event, terminal or structured; 0 for a recording without events. */
-    public double duration() throws IOException {
-        double last = 0;
-        try (Stream<TerminalEvent> terminal = terminalEvents(); Stream<RecordedEvent> structured = events()) {
-            for (TerminalEvent event : (Iterable<TerminalEvent>) terminal::iterator) {
-                last = Math.max(last, event.time());
-            }
-            for (RecordedEvent event : (Iterable<RecordedEvent>) structured::iterator) {
-                last = Math.max(last, event.time());
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-        return last;
-    }
-
     public Stream<RecordedEvent> events() throws IOException {
         return eventsFrom(0);
     }
