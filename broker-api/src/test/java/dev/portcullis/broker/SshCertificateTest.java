@@ -71,7 +71,11 @@ class SshCertificateTest {
                 .contains("Valid: from " + SSH_KEYGEN_TIME.format(validAfter) + " to " + SSH_KEYGEN_TIME.format(validBefore))
                 .contains("Public key: ED25519-CERT " + SshKeygen.fingerprint(Path.of(key + ".pub")));
         assertThat(section(described, "Principals:")).containsExactly("alice");
-        assertThat(section(described, "Extensions:")).containsExactly("permit-agent-forwarding", "permit-port-forwarding", "permit-pty");
+        // alice's Keycloak account as an SSH string (length, then the id), which ssh-keygen shows in hex
+        byte[] account = LocalKeycloak.shared().userId("alice").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String data = "%08x".formatted(account.length) + java.util.HexFormat.of().formatHex(account);
+        assertThat(section(described, "Extensions:")).containsExactly("permit-agent-forwarding", "permit-port-forwarding", "permit-pty",
+                "portcullis-account@portcullis.dev UNKNOWN OPTION: " + data + " (len " + (account.length + 4) + ")");
         assertThat(section(described, "Critical Options:")).isEmpty();
     }
 

@@ -88,8 +88,10 @@ class SshBastionSystemTest {
                     approvals: {required: 1, from: [sre-approvers]}
                     access: read
                 """.formatted(target.port(), postgres.port(), ORDERS, target.login()),
-                // the proxy's self-signed certificate, made by the bastion on its first start, is its CA
-                Map.of("PORTCULLIS_DB_PROXY_CA_FILE", stack.bastionState.resolve("db-tls.crt").toString()));
+                // the proxy's self-signed certificate, made by the bastion on its first start, is its CA; continuous
+                // verification only once an hour, so that what the bastion's own check does shows without it
+                Map.of("PORTCULLIS_DB_PROXY_CA_FILE", stack.bastionState.resolve("db-tls.crt").toString(),
+                        "PORTCULLIS_VERIFY_INTERVAL", "1h"));
         stack.startBastion("""
                 databases:
                   prod-db:
@@ -181,6 +183,44 @@ class SshBastionSystemTest {
 
         Commands.Result after = Commands.run(ssh(knownHosts, "true"));
         assertThat(after.err()).contains("no active grant");
+    }
+
+    /**
+     * A username Keycloak gives to a new account does not pass on the old account's grant through the bastion: the
+     * certificate names its account and the broker counts only that account's grants, at once, not at continuous
+     * verification's next pass (an hour away here).
+     */
+    @Test
+    void aNewAccountUnderAReusedUsernameCannotUseTheOldAccountsGrant() throws Exception {
+        String name = "reborn" + System.nanoTime() % 100000;
+        keycloak.createUser(name, keycloak.demoPassword(), "engineers");
+        Path key = work.resolve(name);
+        Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()));
+        String publicKey = Files.readString(Path.of(key + ".pub")).trim();
+        String old = keycloak.accessToken(name);
+        Path knownHosts = work.resolve("known_hosts-" + name);
+        Files.writeString(knownHosts, "[127.0.0.1]:" + sshPort + " " + stack.bastionHostKeyLine() + "\n"
+                + call("GET", "/api/v1/ssh/ca", old, null, 200).get("knownHostsLine").asText() + "\n");
+        String id = call("POST", "/api/v1/requests", old, Map.of("target", "prod-web-1", "login", target.login(),
+                "durationMinutes", 30, "reason", "INC-9 old account"), 201).get("id").asText();
+        call("POST", "/api/v1/requests/" + id + "/approve", keycloak.accessToken("bob"), Map.of(), 200);
+        Files.writeString(Path.of(key + "-cert.pub"), call("POST", "/api/v1/ssh/certificates", old,
+                Map.of("publicKey", publicKey), 201).get("certificate").asText() + "\n");
+        Commands.Result own = Commands.run(ssh(key, knownHosts, "echo the old account"));
+        assertThat(own.exit()).as(own.err()).isZero();
+
+        keycloak.deleteUser(name);
+        keycloak.createUser(name, keycloak.demoPassword(), "engineers");
+        String reborn = keycloak.accessToken(name);
+        Files.writeString(Path.of(key + "-cert.pub"), call("POST", "/api/v1/ssh/certificates", reborn,
+                Map.of("publicKey", publicKey), 201).get("certificate").asText() + "\n");
+        Commands.Result refused = Commands.run(ssh(key, knownHosts, "echo the new account"));
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.out()).isEmpty();
+        assertThat(refused.err().trim()).startsWith("portcullis: the grant for " + target.login() + "@prod-web-1 under the name "
+                + name + " was asked for by another account than the one your certificate names");
+        assertThat(call("GET", "/api/v1/requests/" + id, keycloak.accessToken("dave"), null, 200).get("state").asText())
+                .as("continuous verification has not run yet").isEqualTo("ACTIVE");
     }
 
     /**
@@ -286,8 +326,12 @@ class SshBastionSystemTest {
     }
 
     private List<String> ssh(Path knownHosts, String command) {
-        return new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-p", String.valueOf(sshPort), "-i", aliceKey.toString(),
-                "-o", "CertificateFile=" + aliceKey + "-cert.pub", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+        return ssh(aliceKey, knownHosts, command);
+    }
+
+    private List<String> ssh(Path key, Path knownHosts, String command) {
+        return new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-p", String.valueOf(sshPort), "-i", key.toString(),
+                "-o", "CertificateFile=" + key + "-cert.pub", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
                 "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts, "-o", "LogLevel=ERROR",
                 target.login() + "+prod-web-1@127.0.0.1", command));
     }

@@ -429,7 +429,8 @@ public final class LocalKeycloak implements AutoCloseable {
         return names;
     }
 
-    private String userId(String username) {
+    /** Keycloak's id of the user with this username. */
+    public String userId(String username) {
         JsonNode found = json(admin("GET", "/users?exact=true&username=" + URLEncoder.encode(username, StandardCharsets.UTF_8), null, 200));
         for (JsonNode user : found) {
             if (username.equals(user.get("username").asText())) {
@@ -440,7 +441,7 @@ public final class LocalKeycloak implements AutoCloseable {
     }
 
     /** A top-level group by name or path ({@code engineers}, {@code /engineers}), or a nested one by path ({@code /jit/db}). */
-    private String groupId(String pathOrName) {
+    public String groupId(String pathOrName) {
         String name = pathOrName.startsWith("/") ? pathOrName.substring(1) : pathOrName;
         if (name.contains("/")) {
             return json(admin("GET", "/group-by-path/" + name, null, 200)).get("id").asText();
@@ -452,6 +453,21 @@ public final class LocalKeycloak implements AutoCloseable {
             }
         }
         throw new IllegalArgumentException("no group " + name + " in realm " + REALM);
+    }
+
+    /** A realm role as the admin API represents it (what a role mapping is made of). */
+    public String realmRole(String name) {
+        return admin("GET", "/roles/" + URLEncoder.encode(name, StandardCharsets.UTF_8), null, 200);
+    }
+
+    /**
+     * Calls the realm's admin REST API ({@code /admin/realms/portcullis + path}) with someone else's bearer token, a
+     * service account's say, to see what Keycloak itself lets that token do. Answers whatever Keycloak answers.
+     */
+    public HttpResponse<String> adminApiAs(String bearerToken, String method, String path, String body) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + "/admin/realms/" + REALM + path))
+                .header("Authorization", "Bearer " + bearerToken).header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)));
     }
 
     private String admin(String method, String path, String body, int expected) {

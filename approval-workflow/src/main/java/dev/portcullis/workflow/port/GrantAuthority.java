@@ -12,6 +12,12 @@ import dev.portcullis.workflow.grant.ActiveGrant;
  */
 public interface GrantAuthority {
 
+    /**
+     * The extension of the broker's SSH user certificates that names the person's Keycloak account id ({@code sub}):
+     * the bastion asks with it ({@link Ask#account()}), so the certificate is good only for that account's grants.
+     */
+    String ACCOUNT_EXTENSION = "portcullis-account@portcullis.dev";
+
     Decision authorize(Ask ask);
 
     /** What a session or a channel is about to do. */
@@ -27,12 +33,22 @@ public interface GrantAuthority {
         DATABASE
     }
 
-    record Ask(String username, String target, String login, Use use) {
+    /**
+     * @param account Keycloak's id ({@code sub}) of the person's account as their SSH certificate names it, or null
+     *                when the asker knows none (a database credential, a plain key an operator listed): with it, only
+     *                grants that this very account asked for count, so a username passed on to a new account does not
+     *                pass on the old account's grants
+     */
+    record Ask(String username, String target, String login, Use use, String account) {
         public Ask {
             Objects.requireNonNull(username, "username");
             Objects.requireNonNull(target, "target");
             Objects.requireNonNull(login, "login");
             Objects.requireNonNull(use, "use");
+        }
+
+        public Ask(String username, String target, String login, Use use) {
+            this(username, target, login, use, null);
         }
     }
 

@@ -133,7 +133,7 @@ public final class Dtos {
     // ---- grant decisions for bastions
 
     /** Body of {@code POST /internal/v1/grants/authorize}; {@code use} is a {@link GrantAuthority.Use} name. */
-    public record AuthorizeRequest(String username, String target, String login, String use) {
+    public record AuthorizeRequest(String username, String target, String login, String use, String account) {
     }
 
     /** Body of {@code POST /internal/v1/grants/status}: the grants a bastion has live sessions under. */

@@ -60,7 +60,7 @@ public class GrantAuthorityResource {
             throw new RefusedException(Refusal.invalid("body_required", null, "send {username, target, login, use}"));
         }
         GrantAuthority.Ask ask = new GrantAuthority.Ask(Input.required(body.username(), "username"), Input.required(body.target(), "target"),
-                Input.required(body.login(), "login"), use(Input.required(body.use(), "use")));
+                Input.required(body.login(), "login"), use(Input.required(body.use(), "use")), account(body.account()));
         return Dtos.AuthorizeAnswer.of(authority.authorize(ask));
     }
 
@@ -99,6 +99,14 @@ public class GrantAuthorityResource {
                             "the broker knows no such grant")));
         }
         return new Dtos.GrantStatusAnswer(answer);
+    }
+
+    /** The account id the person's certificate names (absent for database credentials); blank is not an account. */
+    private static String account(String value) {
+        if (value != null && (value.isBlank() || value.length() > 255)) {
+            throw new RefusedException(Refusal.invalid("bad_account", "account", "account must be a Keycloak user id"));
+        }
+        return value;
     }
 
     private static GrantAuthority.Use use(String value) {

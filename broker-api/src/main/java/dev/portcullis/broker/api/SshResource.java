@@ -55,11 +55,12 @@ public class SshResource {
             throw new RefusedException(Refusal.forbidden("account_disabled", "your account is disabled or gone; no certificate was issued"));
         }
         if (person.id() != null && !person.id().equals(caller.subject())) {
-            // The name now belongs to another account than the token's: what is issued here is bound to the name.
+            // The name now belongs to another account than the token's: a certificate for the name would mislead.
             throw new RefusedException(Refusal.forbidden("account_mismatch",
                     "your token's account no longer holds the name " + caller.username() + "; no certificate was issued"));
         }
-        SshCertificateIssuer.UserCertificate issued = issuer.issueUserCertificate(person.username(), body == null ? null : body.publicKey());
+        SshCertificateIssuer.UserCertificate issued = issuer.issueUserCertificate(person.username(), caller.subject(),
+                body == null ? null : body.publicKey());
         return Response.status(201).entity(Dtos.UserCertificate.of(issued)).build();
     }
 

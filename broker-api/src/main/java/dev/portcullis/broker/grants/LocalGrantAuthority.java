@@ -4,10 +4,12 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import dev.portcullis.broker.persistence.JpaAccessRequestRepository;
 import dev.portcullis.workflow.grant.GrantDecision;
 import dev.portcullis.workflow.port.AccessRequestRepository;
 import dev.portcullis.workflow.port.AuditEvent;
@@ -33,6 +35,10 @@ public class LocalGrantAuthority implements GrantAuthority {
     @Inject
     AccessRequestRepository requests;
 
+    /** The requesters' account ids (V11), which the port does not carry. */
+    @Inject
+    JpaAccessRequestRepository accounts;
+
     @Inject
     PolicySource policies;
 
@@ -47,15 +53,32 @@ public class LocalGrantAuthority implements GrantAuthority {
         List<AccessRequest> grants;
         try {
             grants = requests.list(new RequestQuery(ask.username(), null, null, Set.of(RequestState.ACTIVE), ask.target(), MAX_GRANTS));
+            if (ask.account() != null && !grants.isEmpty()) {
+                grants = askedBy(ask.account(), grants);
+            }
         } catch (RuntimeException e) {
             // The database is down or overloaded: no answer is a refusal at the bastion, never an allowance.
             throw new AuthorityUnavailableException("the broker cannot read grants right now: " + e.getMessage(), e);
         }
-        Decision decision = GrantDecision.decide(ask, grants, policies.current(), clock.instant());
+        Decision decision = grants == null
+                ? new Refused("account_mismatch", "the grant for " + ask.login() + "@" + ask.target() + " under the name "
+                        + ask.username() + " was asked for by another account than the one your certificate names")
+                : GrantDecision.decide(ask, grants, policies.current(), clock.instant());
         if (decision instanceof Refused refused) {
             audit.append(new AuditEvent(clock.instant(), ask.username(), "session.refused", "target", ask.target(),
                     Map.of("code", refused.code(), "target", ask.target(), "login", ask.login(), "use", ask.use().name())));
         }
         return decision;
+    }
+
+    /**
+     * The grants this account asked for itself, or null when there were grants under the name but every one was asked
+     * for by another account (the name has passed to a new account, and continuous verification has not yet revoked
+     * the old one's grants). A grant asked for before account ids were recorded (V11) counts for no account.
+     */
+    private List<AccessRequest> askedBy(String account, List<AccessRequest> grants) {
+        Map<UUID, String> askedBy = accounts.requesterIds(grants.stream().map(AccessRequest::id).toList());
+        List<AccessRequest> own = grants.stream().filter(g -> account.equals(askedBy.get(g.id()))).toList();
+        return own.isEmpty() ? null : own;
     }
 }

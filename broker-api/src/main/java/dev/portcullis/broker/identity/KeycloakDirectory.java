@@ -263,8 +263,8 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
 
     private void membership(String username, String group, boolean join) {
         if (!group.startsWith(jitParent + "/")) {
-            // The policy loader already refuses such a jitGroup; this keeps the broker's realm-wide rights away from
-            // every other group (admins, approvers) whatever asks.
+            // The policy loader already refuses such a jitGroup, and Keycloak's own admin permissions let the broker's
+            // service account change the members of the JIT groups only; this refuses before asking.
             throw new IllegalStateException("refusing to change " + username + "'s membership of " + group
                     + ": the broker manages only groups below " + jitParent + " (portcullis.jit.parent)");
         }
@@ -287,6 +287,12 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
         } catch (ProcessingException | WebApplicationException e) {
             if (e instanceof WebApplicationException w && isNotFound(w)) {
                 throw noJitGroup(group, e);
+            }
+            if (e instanceof WebApplicationException w && w.getResponse() != null && w.getResponse().getStatus() == 403) {
+                // Keycloak's fine-grained admin permissions name each JIT group the service account may change.
+                throw new IllegalStateException("Keycloak refused to change " + username + "'s membership of " + group
+                        + " (403): name " + group + " in the realm's admin permission 'portcullis-broker: members of the"
+                        + " JIT groups' (deploy/keycloak/README.md)", e);
             }
             throw new DirectoryUnavailableException("cannot change " + username + "'s membership of " + group + ": " + e.getMessage(), e);
         }

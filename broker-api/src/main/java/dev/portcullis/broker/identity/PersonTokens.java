@@ -73,6 +73,15 @@ public class PersonTokens {
         if (!path.startsWith("/api/v1/") || path.equals(UNPROTECTED) || identity.isAnonymous()) {
             return Optional.empty(); // anonymous calls get their 401 from the endpoint's own annotation
         }
+        return refusal(path).map(ProblemMappers::of);
+    }
+
+    /**
+     * Why the signed-in caller may not act as a person at this path, audited ({@code token.refused}), or empty when
+     * they may. The web UI's sign-ins ({@code /ui}, their ID token) go through the same check and word the refusal as a
+     * page ({@code dev.portcullis.broker.web.WebSignIns}).
+     */
+    public Optional<Refusal> refusal(String path) {
         Refusal refusal = refusal();
         if (refusal == null) {
             return Optional.empty();
@@ -80,7 +89,7 @@ public class PersonTokens {
         audit.append(new AuditEvent(Instant.now(), caller.username(), "token.refused", "client",
                 String.valueOf(caller.client()),
                 Map.of("code", refusal.code(), "path", path.length() > 200 ? path.substring(0, 200) : path)));
-        return Optional.of(ProblemMappers.of(refusal));
+        return Optional.of(refusal);
     }
 
     private Refusal refusal() {

@@ -26,6 +26,7 @@ import dev.portcullis.workflow.policy.Target;
 import dev.portcullis.workflow.policy.TargetKind;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
+import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.port.PolicySource;
 import dev.portcullis.workflow.request.Refusal;
 
@@ -97,8 +98,14 @@ public class SshCertificateIssuer {
         }
     }
 
-    /** Certifies a person's key for themselves only: the principal is their username, nothing the caller chose. */
-    public UserCertificate issueUserCertificate(String username, String publicKeyLine) {
+    /**
+     * Certifies a person's key for themselves only: the principal is their username, nothing the caller chose, and the
+     * {@link GrantAuthority#ACCOUNT_EXTENSION} names their Keycloak account, whose grants alone it opens.
+     */
+    public UserCertificate issueUserCertificate(String username, String account, String publicKeyLine) {
+        if (account == null || account.isBlank()) {
+            throw new IllegalArgumentException("a user certificate names the person's account id");
+        }
         SubmittedPublicKey key = SubmittedPublicKey.parse(publicKeyLine);
         long serial = serials.next();
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
@@ -110,10 +117,11 @@ public class SshCertificateIssuer {
         // No permit-X11-forwarding and no permit-user-rc: the bastion never offers them.
         OpenSshCertificate certificate = userCa.sign(OpenSshCertificateBuilder.userCertificate().publicKey(key.key()).serial(serial).id(keyId)
                 .principals(principals).validAfter(validAfter).validBefore(validBefore)
-                .extension("permit-pty", "").extension("permit-port-forwarding", "").extension("permit-agent-forwarding", ""));
+                .extension("permit-pty", "").extension("permit-port-forwarding", "").extension("permit-agent-forwarding", "")
+                .extension(GrantAuthority.ACCOUNT_EXTENSION, account));
         audit.append(new AuditEvent(clock.instant(), username, "ssh.certificate.issued", "ssh_certificate", String.valueOf(serial),
                 Map.of("serial", String.valueOf(serial), "keyId", keyId, "principals", username, "keyType", key.type(),
-                        "fingerprint", key.fingerprint(), "validBefore", validBefore.toString())));
+                        "fingerprint", key.fingerprint(), "validBefore", validBefore.toString(), "account", account)));
         return new UserCertificate(PublicKeyEntry.toString(certificate), principals, keyId, serial, validAfter, validBefore);
     }
 

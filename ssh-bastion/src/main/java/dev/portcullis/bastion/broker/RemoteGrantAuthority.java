@@ -2,6 +2,7 @@ package dev.portcullis.bastion.broker;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -27,8 +28,12 @@ public final class RemoteGrantAuthority implements GrantAuthority {
     public Decision authorize(Ask ask) {
         JsonNode answer;
         try {
-            answer = broker.post("/internal/v1/grants/authorize", Map.of("username", ask.username(), "target", ask.target(),
-                    "login", ask.login(), "use", ask.use().name()));
+            Map<String, String> question = new LinkedHashMap<>(Map.of("username", ask.username(),
+                    "target", ask.target(), "login", ask.login(), "use", ask.use().name()));
+            if (ask.account() != null) {
+                question.put("account", ask.account()); // the certificate's account: only its own grants count
+            }
+            answer = broker.post("/internal/v1/grants/authorize", question);
         } catch (IOException e) {
             throw new AuthorityUnavailableException("the broker did not answer: " + e.getMessage(), e);
         }

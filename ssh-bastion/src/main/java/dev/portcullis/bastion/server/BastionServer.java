@@ -176,7 +176,7 @@ public final class BastionServer implements AutoCloseable {
         Destination d = connection.destination();
         try {
             boolean allowed = services.authority().authorize(new GrantAuthority.Ask(connection.person(),
-                    d.target(), d.login(), GrantAuthority.Use.AGENT_FORWARDING))
+                    d.target(), d.login(), GrantAuthority.Use.AGENT_FORWARDING, connection.account()))
                     instanceof GrantAuthority.Allowed;
             LOG.info(() -> connection.person() + " asked to forward an agent to "
                     + d + ": " + (allowed ? "allowed" : "refused"));

@@ -17,6 +17,8 @@ import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKey;
 import org.apache.sshd.server.session.ServerSession;
 
+import dev.portcullis.workflow.port.GrantAuthority;
+
 /**
  * Lets in people holding a short-lived certificate from the broker's user CA. MINA has already checked the
  * certificate's type, validity window, CA signature and that the client holds the key; it does not check WHICH CA
@@ -68,7 +70,7 @@ final class CertificateAuthenticator implements PublickeyAuthenticator {
         }
         // MINA calls this for a key offered without a signature too, and before it checks the signature: the
         // connection is only the session's once MINA says the login succeeded (see #authenticated)
-        session.setAttribute(PENDING, new Pending(key, new Connection(person, destination,
+        session.setAttribute(PENDING, new Pending(key, new Connection(person, account(key), destination,
                 jump != null ? jump.clientAddress() : address(session.getClientAddress()))));
         return true;
     }
@@ -156,6 +158,18 @@ final class CertificateAuthenticator implements PublickeyAuthenticator {
             }
         }
         refuse(username, session, "plain key " + KeyUtils.getFingerPrint(key) + " offered; get a certificate from the broker");
+        return null;
+    }
+
+    /**
+     * The account the broker certified the key for; null for plain keys. A certificate without it (from a broker
+     * before accounts were certified) is asked about by username alone until it expires.
+     */
+    private static String account(PublicKey key) {
+        if (key instanceof OpenSshCertificate cert) {
+            String account = cert.getExtensionsMap().get(GrantAuthority.ACCOUNT_EXTENSION);
+            return account == null || account.isBlank() ? null : account;
+        }
         return null;
     }
 

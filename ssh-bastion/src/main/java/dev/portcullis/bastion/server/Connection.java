@@ -21,12 +21,14 @@ final class Connection {
     }
 
     private final String person;
+    private final String account;
     private final Destination destination;
     private final String clientAddress;
     private ClientSession upstream;
 
-    Connection(String person, Destination destination, String clientAddress) {
+    Connection(String person, String account, Destination destination, String clientAddress) {
         this.person = Objects.requireNonNull(person, "person");
+        this.account = account;
         this.destination = destination;
         this.clientAddress = clientAddress;
     }
@@ -37,6 +39,14 @@ final class Connection {
 
     String person() {
         return person;
+    }
+
+    /**
+     * The person's Keycloak account id as their certificate names it, which the broker holds grants against; null for
+     * a plain key an operator listed.
+     */
+    String account() {
+        return account;
     }
 
     /** Null for a connection that only jumps ({@code ssh -J person@bastion login@target}). */

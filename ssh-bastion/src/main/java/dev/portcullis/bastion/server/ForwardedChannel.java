@@ -90,7 +90,7 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
             Decision decision;
             try {
                 decision = services.authority().authorize(new GrantAuthority.Ask(connection.person(), destination.target(),
-                        destination.login(), GrantAuthority.Use.PORT_FORWARDING));
+                        destination.login(), GrantAuthority.Use.PORT_FORWARDING, connection.account()));
             } catch (GrantAuthority.AuthorityUnavailableException e) {
                 refuse(opened, "the broker cannot be reached");
                 return;

@@ -160,7 +160,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             Decision decision;
             try {
                 decision = services.authority().authorize(new GrantAuthority.Ask(connection.person(), destination.target(),
-                        destination.login(), use()));
+                        destination.login(), use(), connection.account()));
             } catch (GrantAuthority.AuthorityUnavailableException e) {
                 LOG.warning("broker unreachable, refusing " + destination + " for " + connection.person() + ": " + e.getMessage());
                 refuse("the broker cannot be reached, so no session can be authorized right now; try again shortly");
