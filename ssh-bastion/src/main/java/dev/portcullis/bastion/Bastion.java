@@ -249,6 +249,11 @@ public final class Bastion implements AutoCloseable {
         return database == null ? -1 : database.port();
     }
 
+    /** The PostgreSQL proxy, or null for a bastion without one. */
+    public DatabaseProxy databaseProxy() {
+        return database;
+    }
+
     public LiveSessions liveSessions() {
         return live;
     }
