@@ -219,7 +219,8 @@ public final class Bastion implements AutoCloseable {
         DatabaseProxy.Options defaults = DatabaseProxy.Options.defaults(settings.listenHost(), settings.databasePort(), tls);
         return new DatabaseProxy.Options(defaults.host(), defaults.port(), tls, "required".equals(settings.databaseTls()),
                 defaults.maxConnections(), defaults.maxMessage(), defaults.startupTimeout())
-                .withPreLogin(settings.databasePreLoginPerSource(), settings.databasePreLoginTimeout());
+                .withPreLogin(settings.databasePreLoginPerSource(), settings.databasePreLoginTimeout())
+                .withPool(settings.databasePool());
     }
 
     private static Map<String, PublicKey> loadPlainKeys(Path file) throws IOException {
