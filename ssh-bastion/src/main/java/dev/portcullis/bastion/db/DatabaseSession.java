@@ -689,11 +689,7 @@ final class DatabaseSession implements LiveSession, Runnable {
             }
             case 'I' -> done = log.emptyQuery();
             case 's' -> done = log.portalSuspended();
-            case 'Z' -> {
-                done = log.readyForQuery();
-                transactionStatus = (char) m.reader().int8();
-                awaitingReady.decrementAndGet();
-            }
+            case 'Z' -> done = log.readyForQuery();
             case 'E' -> {
                 Map<Character, String> fields = PgUpstream.errorFields(m);
                 done = log.error(fields.getOrDefault('C', "XX000"), fields.getOrDefault('M', ""));
@@ -719,6 +715,12 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
         if (!done.isEmpty() && !record(done)) {
             return null;
+        }
+        if (m.typeChar() == 'Z') {
+            // counted only once what it completes is recorded: a client that leaves at once finds nothing owed and
+            // the pool's release can close the recording without racing this pump's last event
+            transactionStatus = (char) m.reader().int8();
+            awaitingReady.decrementAndGet();
         }
         return m;
     }
