@@ -56,7 +56,8 @@ public final class DatabaseProxy implements AutoCloseable {
          * @param checkAfter    a connection idle longer than this is checked again before it is handed out
          */
         public record Pool(int maxIdle, int maxIdlePerKey, Duration idleTimeout, Duration lifetime, Duration checkAfter) {
-            public static final Pool DEFAULTS = new Pool(100, 20, Duration.ofSeconds(60), Duration.ofHours(1),
+            /** Kept connections are backends on the server: well below PostgreSQL's default max_connections (100). */
+            public static final Pool DEFAULTS = new Pool(50, 10, Duration.ofSeconds(60), Duration.ofHours(1),
                     Duration.ofSeconds(10));
             public static final Pool OFF = new Pool(0, 0, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO);
 

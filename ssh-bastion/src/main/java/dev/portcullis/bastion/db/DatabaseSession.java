@@ -610,8 +610,8 @@ final class DatabaseSession implements LiveSession, Runnable {
                 int type = in.read();
                 if (type >= 0 && releasing) {
                     in.unread();
-                    handedOver = true;
                     handOver(upstream);
+                    handedOver = true; // kept or closed by now; should handOver throw, the finally closes it
                     return;
                 }
                 if (type < 0) {
