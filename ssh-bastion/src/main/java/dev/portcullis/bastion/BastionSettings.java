@@ -211,10 +211,12 @@ public record BastionSettings(
         if (size == 0) {
             return DatabaseProxy.Options.Pool.OFF;
         }
-        return new DatabaseProxy.Options.Pool(size, positive(env, "PORTCULLIS_DB_POOL_SIZE_PER_ROLE", d.maxIdlePerKey()),
-                Duration.ofSeconds(positive(env, "PORTCULLIS_DB_POOL_IDLE_SECONDS", (int) d.idleTimeout().toSeconds())),
-                Duration.ofSeconds(positive(env, "PORTCULLIS_DB_POOL_LIFETIME_SECONDS", (int) d.lifetime().toSeconds())),
-                Duration.ofSeconds(atLeastZero(env, "PORTCULLIS_DB_POOL_CHECK_SECONDS", (int) d.checkAfter().toSeconds())));
+        int perKey = positive(env, "PORTCULLIS_DB_POOL_SIZE_PER_ROLE", d.maxIdlePerKey());
+        int idle = positive(env, "PORTCULLIS_DB_POOL_IDLE_SECONDS", (int) d.idleTimeout().toSeconds());
+        int lifetime = positive(env, "PORTCULLIS_DB_POOL_LIFETIME_SECONDS", (int) d.lifetime().toSeconds());
+        int check = atLeastZero(env, "PORTCULLIS_DB_POOL_CHECK_SECONDS", (int) d.checkAfter().toSeconds());
+        return new DatabaseProxy.Options.Pool(size, perKey, Duration.ofSeconds(idle), Duration.ofSeconds(lifetime),
+                Duration.ofSeconds(check));
     }
 
     private static int atLeastZero(Map<String, String> env, String name, int defaultValue) {

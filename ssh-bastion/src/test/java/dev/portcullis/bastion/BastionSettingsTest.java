@@ -57,7 +57,8 @@ class BastionSettingsTest {
         assertThat(set.databasePool().maxIdle()).isEqualTo(5);
         assertThat(set.databasePool().maxIdlePerKey()).isEqualTo(2);
         assertThat(set.databasePool().checkAfter()).isZero();
-        assertThat(BastionSettings.fromEnvironment(env("PORTCULLIS_DB_POOL_SIZE", "0")).databasePool().enabled()).isFalse();
+        BastionSettings off = BastionSettings.fromEnvironment(env("PORTCULLIS_DB_POOL_SIZE", "0"));
+        assertThat(off.databasePool().enabled()).isFalse();
     }
 
     @ParameterizedTest

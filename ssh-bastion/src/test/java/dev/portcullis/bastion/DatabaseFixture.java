@@ -111,8 +111,8 @@ final class DatabaseFixture implements AutoCloseable {
                      approvals: {required: 1, from: [dba-approvers]}, session: {recordQueryParameters: false}}
                   - {name: db-unmarked, requesters: [engineers], targets: [%1$s], logins: [%6$s], maxDuration: 4h, access: read,
                      approvals: {required: 1, from: [dba-approvers]}}
-                  - {name: db-read-role-write, requesters: [engineers], targets: [%1$s], logins: [%3$s], maxDuration: 4h,
-                     access: write, approvals: {required: 1, from: [dba-approvers]}}
+                  - {name: db-read-role-write, requesters: [engineers], targets: [%1$s], logins: [%3$s],
+                     maxDuration: 4h, access: write, approvals: {required: 1, from: [dba-approvers]}}
                 """.formatted(TARGET, pg.port(), READ_ROLE, WRITE_ROLE, REDACTED_ROLE, UNMARKED_ROLE)
                 + (probeRoles.isEmpty() ? "" : """
                   - {name: db-probe, requesters: [engineers], targets: [%s], logins: [%s], maxDuration: 4h, access: read,

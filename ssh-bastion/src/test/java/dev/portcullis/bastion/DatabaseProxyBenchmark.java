@@ -41,7 +41,8 @@ class DatabaseProxyBenchmark {
     private static final int CONNECT_CLIENTS = Integer.getInteger("bench.connectClients", 4);
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
     private static final int SCALE = Integer.getInteger("bench.scale", 10);
-    private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\((?:without initial connection time|including reconnection times)\\)");
+    private static final Pattern TPS =
+            Pattern.compile("tps = ([0-9.]+) \\((?:without initial connection time|including reconnection times)\\)");
     private static final Pattern PROCESSED = Pattern.compile("number of transactions actually processed: ([0-9]+)");
 
     /** One way of running pgbench, measured through both paths. */
@@ -51,7 +52,8 @@ class DatabaseProxyBenchmark {
     private static final List<Mode> MODES = List.of(
             new Mode("pgbench -S -C through the proxy / pgbouncer, TLS both", "-C -M simple", true, "ratio>=0.5"),
             new Mode("pgbench -S simple through the proxy / pgbouncer, TLS both", "-M simple", false, "ratio>=0.9"),
-            new Mode("pgbench -S extended through the proxy / pgbouncer, TLS both", "-M extended", false, "ratio>=0.9"));
+            new Mode("pgbench -S extended through the proxy / pgbouncer, TLS both", "-M extended", false,
+                    "ratio>=0.9"));
 
     @Test
     void pgbenchSelectOnlyThroughTheRecordingProxyAgainstPgbouncer(@TempDir Path dir) throws Exception {
@@ -69,15 +71,25 @@ class DatabaseProxyBenchmark {
                 StringBuilder md = new StringBuilder();
                 md.append("# PostgreSQL proxy benchmark\n\n")
                         .append("Run by `deploy/bench/postgres.sh` (JUnit `DatabaseProxyBenchmark`, tag `benchmark`). ")
-                        .append(String.format(Locale.ROOT, "`pgbench -S -n` (scale %d) against PostgreSQL 15 on loopback, ", SCALE))
-                        .append("once through Debian's pgbouncer in session mode (records nothing) and once through the Portcullis database proxy ")
-                        .append("in the benchmark's JVM with every statement recorded (hash-chained chunks, signed manifest), alternating, ")
+                        .append(String.format(Locale.ROOT, "`pgbench -S -n` (scale %d) ", SCALE))
+                        .append("against PostgreSQL 15 on loopback, ")
+                        .append("once through Debian's pgbouncer in session mode ")
+                        .append("(records nothing) and once through the ")
+                        .append("Portcullis database proxy in the benchmark's JVM with ")
+                        .append("every statement recorded (hash-chained ")
+                        .append("chunks, signed manifest), alternating, ")
                         .append(ROUNDS).append(" rounds of ").append(SECONDS).append(" s each after a warm-up. ")
-                        .append("**TLS on both sides**: pgbench connects with `sslmode=require` and each of the two requires TLS of its ")
-                        .append("clients (`client_tls_sslmode = require` in pgbouncer; a self-signed ECDSA P-256 certificate each); ")
-                        .append("neither uses TLS to the server, and both log in to it with SCRAM-SHA-256 and keep server connections ")
-                        .append("between clients (pgbouncer's pool; the proxy's `UpstreamPool`, reset with `DISCARD ALL` and checked). ")
-                        .append("All processes share ").append(Runtime.getRuntime().availableProcessors()).append(" cores: ")
+                        .append("**TLS on both sides**: pgbench connects with ")
+                        .append("`sslmode=require` and each of the two requires ")
+                        .append("TLS of its clients (`client_tls_sslmode = require` in ")
+                        .append("pgbouncer; a self-signed ECDSA P-256 ")
+                        .append("certificate each); neither uses TLS to the server, and ")
+                        .append("both log in to it with SCRAM-SHA-256 ")
+                        .append("and keep server connections between clients ")
+                        .append("(pgbouncer's pool; the proxy's `UpstreamPool`, ")
+                        .append("reset with `DISCARD ALL` and checked). ")
+                        .append("All processes share ")
+                        .append("").append(Runtime.getRuntime().availableProcessors()).append(" cores: ")
                         .append(BastionBenchmark.machine()).append(".\n\n");
                 BenchmarkFigures figures = new BenchmarkFigures("benchmarks/postgres.md");
                 for (Mode mode : MODES) {
@@ -107,25 +119,33 @@ class DatabaseProxyBenchmark {
                     long proxyTransactions = proxyRuns.stream().mapToLong(r -> (long) r[1]).sum();
 
                     // every statement of the measured proxy runs is in a recording
-                    List<SessionIndex.Opened> measured = List.copyOf(f.index.opened.subList(sessionsBefore, f.index.opened.size()));
+                    List<SessionIndex.Opened> measured =
+                            List.copyOf(f.index.opened.subList(sessionsBefore, f.index.opened.size()));
                     long recorded = recorded(f, measured);
                     assertThat(recorded).as("recorded statements").isGreaterThanOrEqualTo(proxyTransactions);
 
                     double ratio = proxyTps / bouncerTps;
                     md.append("## ").append(mode.figure()).append("\n\n")
-                            .append(String.format(Locale.ROOT, "`pgbench -S -n %s -c %d -j 2 -T %d`%s.%n%n", mode.flags(), clients,
-                                    SECONDS, mode.connectEach() ? " (a new connection, TLS handshake and login for every transaction)" : ""))
+                            .append(String.format(Locale.ROOT, "`pgbench -S -n %s -c %d -j 2 -T %d`%s.%n%n",
+                                    mode.flags(), clients, SECONDS, mode.connectEach()
+                                            ? " (a new connection, TLS and login for every transaction)" : ""))
                             .append("| path | TPS per round | mean TPS |\n| --- | --- | ---: |\n")
                             .append(row("pgbouncer, session mode, client TLS required", bouncerRuns, bouncerTps))
-                            .append(row("Portcullis proxy, client TLS required, every statement recorded", proxyRuns, proxyTps))
-                            .append(String.format(Locale.ROOT, "%nProxy / pgbouncer: **%.2f** (target %s).%n%n", ratio, mode.target()))
-                            .append(String.format(Locale.ROOT, "CPU per transaction (user + system, from /proc): pgbouncer %.1f µs, the proxy's JVM "
-                                    + "%.1f µs (TLS, relay, recording and everything else the JVM did meanwhile).%n%n",
+                            .append(row("Portcullis proxy, client TLS required, every statement recorded", proxyRuns,
+                                    proxyTps))
+                            .append(String.format(Locale.ROOT, "%nProxy / pgbouncer: **%.2f** (target %s).%n%n", ratio,
+                                    mode.target()))
+                            .append(String.format(Locale.ROOT, "CPU per transaction (user + system, "
+                                    + "from /proc): pgbouncer %.1f µs, the proxy's JVM %.1f µs (TLS, relay, "
+                                    + "recording and everything else the JVM did meanwhile).%n%n",
                                     bouncerCpu * 1000.0 / bouncerTransactions, proxyCpu * 1000.0 / proxyTransactions))
-                            .append(String.format(Locale.ROOT, "Recorded: %d `query` events in %d session recordings for the %d transactions "
-                                    + "pgbench reports for the measured proxy runs.%n%n", recorded, measured.size(), proxyTransactions));
-                    figures.add(mode.figure(), proxyTps, "TPS", "pgbouncer, session mode, client TLS required (records nothing)",
-                            bouncerTps, mode.target());
+                            .append(String.format(Locale.ROOT, "Recorded: %d `query` events in %d session "
+                                    + "recordings for the %d transactions pgbench reports for the measured proxy "
+                                    + "runs.%n%n", recorded,
+                                    measured.size(), proxyTransactions));
+                    figures.add(mode.figure(), proxyTps, "TPS",
+                            "pgbouncer, session mode, client TLS required (records nothing)", bouncerTps,
+                            mode.target());
                 }
                 md.append(String.format(Locale.ROOT, "Server connections the proxy kept idle at the end: %d.%n",
                         f.bastion.databaseProxy().pooledConnections()));
@@ -145,8 +165,8 @@ class DatabaseProxyBenchmark {
         for (SessionIndex.Opened session : sessions) {
             awaitClosed(f, session);
             try (var events = RecordingReader.open(f.storage, session.recordingId()).events()) {
-                recorded += events.map(e -> e.event()).filter(e -> e instanceof QueryEvent q && q.query().startsWith("SELECT abalance"))
-                        .count();
+                recorded += events.map(e -> e.event())
+                        .filter(e -> e instanceof QueryEvent q && q.query().startsWith("SELECT abalance")).count();
             }
         }
         return recorded;
@@ -233,8 +253,9 @@ class DatabaseProxyBenchmark {
                     client_tls_cert_file = %s
                     logfile = %s
                     pidfile = %s
-                    """.formatted(DatabaseFixture.TARGET, serverPort, port, dir.resolve("userlist.txt"), dir.resolve("tls.key"),
-                    dir.resolve("tls.crt"), dir.resolve("pgbouncer.log"), dir.resolve("pgbouncer.pid")));
+                    """.formatted(DatabaseFixture.TARGET, serverPort, port, dir.resolve("userlist.txt"),
+                    dir.resolve("tls.key"), dir.resolve("tls.crt"), dir.resolve("pgbouncer.log"),
+                    dir.resolve("pgbouncer.pid")));
             boolean root = "root".equals(System.getProperty("user.name"));
             List<String> cmd = new ArrayList<>();
             if (root) {

@@ -55,7 +55,8 @@ public final class DatabaseProxy implements AutoCloseable {
          * @param lifetime      a connection is not handed out again after this long since its login
          * @param checkAfter    a connection idle longer than this is checked again before it is handed out
          */
-        public record Pool(int maxIdle, int maxIdlePerKey, Duration idleTimeout, Duration lifetime, Duration checkAfter) {
+        public record Pool(int maxIdle, int maxIdlePerKey, Duration idleTimeout, Duration lifetime,
+                           Duration checkAfter) {
             /** Kept connections are backends on the server: well below PostgreSQL's default max_connections (100). */
             public static final Pool DEFAULTS = new Pool(50, 10, Duration.ofSeconds(60), Duration.ofHours(1),
                     Duration.ofSeconds(10));

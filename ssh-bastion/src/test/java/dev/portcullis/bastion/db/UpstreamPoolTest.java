@@ -56,7 +56,8 @@ class UpstreamPoolTest {
             PgUpstream up = login();
             assertThat(ServerReset.await(sendReset(up), false, ROLE)).isNull();
             pool.give(KEY, settings, Optional.of(settings), up);
-            assertThat(pool.take(new UpstreamPool.Key("prod-db", "other", false, "postgres", Map.of()), settings)).isNull();
+            UpstreamPool.Key otherRole = new UpstreamPool.Key("prod-db", "other", false, "postgres", Map.of());
+            assertThat(pool.take(otherRole, settings)).isNull();
             assertThat(pool.take(new UpstreamPool.Key("prod-db", ROLE, true, "postgres", Map.of()), settings)).isNull();
             assertThat(pool.idle()).isEqualTo(1);
             UpstreamPool.Lease lease = pool.take(KEY, settings);
