@@ -219,7 +219,8 @@ public final class Bastion implements AutoCloseable {
         DatabaseProxy.Options defaults = DatabaseProxy.Options.defaults(settings.listenHost(), settings.databasePort(), tls);
         return new DatabaseProxy.Options(defaults.host(), defaults.port(), tls, "required".equals(settings.databaseTls()),
                 defaults.maxConnections(), defaults.maxMessage(), defaults.startupTimeout())
-                .withPreLogin(settings.databasePreLoginPerSource(), settings.databasePreLoginTimeout());
+                .withPreLogin(settings.databasePreLoginPerSource(), settings.databasePreLoginTimeout())
+                .withPool(settings.databasePool());
     }
 
     private static Map<String, PublicKey> loadPlainKeys(Path file) throws IOException {
@@ -247,6 +248,11 @@ public final class Bastion implements AutoCloseable {
     /** The database proxy's port; -1 without one. */
     public int databasePort() {
         return database == null ? -1 : database.port();
+    }
+
+    /** The PostgreSQL proxy, or null for a bastion without one. */
+    public DatabaseProxy databaseProxy() {
+        return database;
     }
 
     public LiveSessions liveSessions() {

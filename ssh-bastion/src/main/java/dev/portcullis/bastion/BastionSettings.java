@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 
 import dev.portcullis.bastion.broker.BrokerChannel;
+import dev.portcullis.bastion.db.DatabaseProxy;
 import dev.portcullis.bastion.server.ChannelLimits;
 
 /**
@@ -30,6 +31,7 @@ import dev.portcullis.bastion.server.ChannelLimits;
  * @param databaseTlsKey  its PKCS#8 private key (PEM)
  * @param databasePreLoginPerSource connections one source address may hold on the database proxy before logging in
  * @param databasePreLoginTimeout   how long a database connection may take to send a valid credential
+ * @param databasePool    how the database proxy keeps server connections between people
  * @param channelLimits   channels per SSH connection, the pool that opens them, the back-off after refusals
  * @param brokerCaFile    the only CA (PEM) whose certificates the bastion accepts from the broker; needed for https
  * @param userCaFingerprint the SHA-256 fingerprint ({@code SHA256:...}, as ssh-keygen -l prints it) the broker's user
@@ -60,6 +62,7 @@ public record BastionSettings(
         Path databaseTlsKey,
         int databasePreLoginPerSource,
         Duration databasePreLoginTimeout,
+        DatabaseProxy.Options.Pool databasePool,
         ChannelLimits.Settings channelLimits,
         Path brokerCaFile,
         String userCaFingerprint,
@@ -182,6 +185,7 @@ public record BastionSettings(
                 dbKey == null ? null : Path.of(dbKey),
                 positive(env, "PORTCULLIS_DB_PRE_LOGIN_PER_SOURCE", 16),
                 Duration.ofSeconds(positive(env, "PORTCULLIS_DB_PRE_LOGIN_TIMEOUT_SECONDS", 10)),
+                databasePool(env),
                 channelLimits(env),
                 brokerCa == null || brokerCa.isBlank() ? null : Path.of(brokerCa),
                 env.get("PORTCULLIS_USER_CA_FINGERPRINT"),
@@ -198,6 +202,32 @@ public record BastionSettings(
             return value;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " must be a whole number of at least 1");
+        }
+    }
+
+    private static DatabaseProxy.Options.Pool databasePool(Map<String, String> env) {
+        DatabaseProxy.Options.Pool d = DatabaseProxy.Options.Pool.DEFAULTS;
+        int size = atLeastZero(env, "PORTCULLIS_DB_POOL_SIZE", d.maxIdle());
+        if (size == 0) {
+            return DatabaseProxy.Options.Pool.OFF;
+        }
+        int perKey = positive(env, "PORTCULLIS_DB_POOL_SIZE_PER_ROLE", d.maxIdlePerKey());
+        int idle = positive(env, "PORTCULLIS_DB_POOL_IDLE_SECONDS", (int) d.idleTimeout().toSeconds());
+        int lifetime = positive(env, "PORTCULLIS_DB_POOL_LIFETIME_SECONDS", (int) d.lifetime().toSeconds());
+        int check = atLeastZero(env, "PORTCULLIS_DB_POOL_CHECK_SECONDS", (int) d.checkAfter().toSeconds());
+        return new DatabaseProxy.Options.Pool(size, perKey, Duration.ofSeconds(idle), Duration.ofSeconds(lifetime),
+                Duration.ofSeconds(check));
+    }
+
+    private static int atLeastZero(Map<String, String> env, String name, int defaultValue) {
+        try {
+            int value = Integer.parseInt(env.getOrDefault(name, String.valueOf(defaultValue)).strip());
+            if (value < 0) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number of at least 0");
         }
     }
 

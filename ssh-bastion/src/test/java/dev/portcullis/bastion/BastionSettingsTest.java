@@ -47,6 +47,20 @@ class BastionSettingsTest {
         assertThat(loopback.brokerCaFile()).isNull();
     }
 
+    @Test
+    void theDatabasePoolIsOnByDefaultAndCanBeTurnedOff() {
+        BastionSettings defaults = BastionSettings.fromEnvironment(env());
+        assertThat(defaults.databasePool().enabled()).isTrue();
+        assertThat(defaults.databasePool().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+        BastionSettings set = BastionSettings.fromEnvironment(env("PORTCULLIS_DB_POOL_SIZE", "5",
+                "PORTCULLIS_DB_POOL_SIZE_PER_ROLE", "2", "PORTCULLIS_DB_POOL_CHECK_SECONDS", "0"));
+        assertThat(set.databasePool().maxIdle()).isEqualTo(5);
+        assertThat(set.databasePool().maxIdlePerKey()).isEqualTo(2);
+        assertThat(set.databasePool().checkAfter()).isZero();
+        BastionSettings off = BastionSettings.fromEnvironment(env("PORTCULLIS_DB_POOL_SIZE", "0"));
+        assertThat(off.databasePool().enabled()).isFalse();
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "PORTCULLIS_BROKER_URL|http://portcullis-broker.portcullis.svc:8080|PORTCULLIS_BROKER_URL must be https:// (plain http only to a loopback broker), not http://portcullis-broker.portcullis.svc:8080",
@@ -60,6 +74,8 @@ class BastionSettingsTest {
         "PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS|31|PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS must be between 1 and 30",
         "PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS|0|PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS must be between 1 and 30",
         "PORTCULLIS_BASTION_GRANT_EVENTS|maybe|PORTCULLIS_BASTION_GRANT_EVENTS must be on or off",
+        "PORTCULLIS_DB_POOL_SIZE|-1|PORTCULLIS_DB_POOL_SIZE must be a whole number of at least 0",
+        "PORTCULLIS_DB_POOL_IDLE_SECONDS|0|PORTCULLIS_DB_POOL_IDLE_SECONDS must be a whole number of at least 1",
     })
     void refusedInOneLine(String name, String value, String message) {
         assertThatThrownBy(() -> BastionSettings.fromEnvironment(env(name, value))).isInstanceOf(IllegalArgumentException.class)

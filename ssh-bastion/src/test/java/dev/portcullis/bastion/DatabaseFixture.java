@@ -111,6 +111,8 @@ final class DatabaseFixture implements AutoCloseable {
                      approvals: {required: 1, from: [dba-approvers]}, session: {recordQueryParameters: false}}
                   - {name: db-unmarked, requesters: [engineers], targets: [%1$s], logins: [%6$s], maxDuration: 4h, access: read,
                      approvals: {required: 1, from: [dba-approvers]}}
+                  - {name: db-read-role-write, requesters: [engineers], targets: [%1$s], logins: [%3$s],
+                     maxDuration: 4h, access: write, approvals: {required: 1, from: [dba-approvers]}}
                 """.formatted(TARGET, pg.port(), READ_ROLE, WRITE_ROLE, REDACTED_ROLE, UNMARKED_ROLE)
                 + (probeRoles.isEmpty() ? "" : """
                   - {name: db-probe, requesters: [engineers], targets: [%s], logins: [%s], maxDuration: 4h, access: read,
@@ -167,6 +169,12 @@ final class DatabaseFixture implements AutoCloseable {
                 ? "db-redacted" : role.equals(UNMARKED_ROLE) ? "db-unmarked" : "db-probe";
         boolean read = !role.equals(WRITE_ROLE) && !role.equals(REDACTED_ROLE);
         return grants.grant(person, TARGET, TargetKind.POSTGRES, role, rule, read ? AccessLevel.READ : AccessLevel.WRITE, duration);
+    }
+
+    /** A write grant on a role the inventory marks read-only (the role's own privileges still apply). */
+    UUID grantWriteOnReadRole(String person, Duration duration) {
+        return grants.grant(person, TARGET, TargetKind.POSTGRES, READ_ROLE, "db-read-role-write", AccessLevel.WRITE,
+                duration);
     }
 
     int port() {

@@ -7,11 +7,13 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
@@ -40,13 +42,46 @@ public final class DatabaseProxy implements AutoCloseable {
      *                       credential; beyond, new ones are refused at once, so nobody can hold every slot
      *                       without logging in
      * @param preLoginTimeout how long a new connection may take to send a valid credential
+     * @param pool           how server connections are kept between people
      */
     public record Options(String host, int port, SSLContext tls, boolean tlsRequired, int maxConnections, int maxMessage,
-                          Duration startupTimeout, int preLoginPerSource, Duration preLoginTimeout) {
+                          Duration startupTimeout, int preLoginPerSource, Duration preLoginTimeout, Pool pool) {
+        /**
+         * How the proxy keeps server connections between people ({@link UpstreamPool}).
+         *
+         * @param maxIdle       idle connections kept in all; 0 turns pooling off
+         * @param maxIdlePerKey idle connections kept for one target, role, access level and startup
+         * @param idleTimeout   an idle connection is closed after this long unused
+         * @param lifetime      a connection is not handed out again after this long since its login
+         * @param checkAfter    a connection idle longer than this is checked again before it is handed out
+         */
+        public record Pool(int maxIdle, int maxIdlePerKey, Duration idleTimeout, Duration lifetime,
+                           Duration checkAfter) {
+            /** Kept connections are backends on the server: well below PostgreSQL's default max_connections (100). */
+            public static final Pool DEFAULTS = new Pool(50, 10, Duration.ofSeconds(60), Duration.ofHours(1),
+                    Duration.ofSeconds(10));
+            public static final Pool OFF = new Pool(0, 0, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO);
+
+            public Pool {
+                if (maxIdle < 0 || maxIdlePerKey < 0 || (maxIdle > 0) != (maxIdlePerKey > 0)) {
+                    throw new IllegalArgumentException("pool sizes must be both 0 (off) or both positive");
+                }
+                if (idleTimeout.isNegative() || idleTimeout.isZero() || lifetime.isNegative() || lifetime.isZero()
+                        || checkAfter.isNegative()) {
+                    throw new IllegalArgumentException("pool timeouts must be positive");
+                }
+            }
+
+            public boolean enabled() {
+                return maxIdle > 0;
+            }
+        }
+
         public static final int DEFAULT_PRE_LOGIN_PER_SOURCE = 16;
         public static final Duration DEFAULT_PRE_LOGIN_TIMEOUT = Duration.ofSeconds(10);
 
         public Options {
+            Objects.requireNonNull(pool, "pool");
             if (tlsRequired && tls == null) {
                 throw new IllegalArgumentException("TLS is required but the proxy has no TLS identity");
             }
@@ -56,6 +91,12 @@ public final class DatabaseProxy implements AutoCloseable {
             if (preLoginPerSource < 1 || preLoginTimeout.isNegative() || preLoginTimeout.isZero()) {
                 throw new IllegalArgumentException("preLoginPerSource must be at least 1 and preLoginTimeout positive");
             }
+        }
+
+        public Options(String host, int port, SSLContext tls, boolean tlsRequired, int maxConnections, int maxMessage,
+                       Duration startupTimeout, int preLoginPerSource, Duration preLoginTimeout) {
+            this(host, port, tls, tlsRequired, maxConnections, maxMessage, startupTimeout, preLoginPerSource,
+                    preLoginTimeout, Pool.DEFAULTS);
         }
 
         public Options(String host, int port, SSLContext tls, boolean tlsRequired, int maxConnections, int maxMessage,
@@ -70,7 +111,12 @@ public final class DatabaseProxy implements AutoCloseable {
 
         public Options withPreLogin(int perSource, Duration timeout) {
             return new Options(host, port, tls, tlsRequired, maxConnections, maxMessage, startupTimeout, perSource,
-                    timeout);
+                    timeout, pool);
+        }
+
+        public Options withPool(Pool settings) {
+            return new Options(host, port, tls, tlsRequired, maxConnections, maxMessage, startupTimeout,
+                    preLoginPerSource, preLoginTimeout, settings);
         }
     }
 
@@ -88,6 +134,7 @@ public final class DatabaseProxy implements AutoCloseable {
     private final Set<DatabaseSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private final PreLoginSlots preLogin;
+    private final UpstreamPool pool;
     private volatile boolean closed;
 
     private DatabaseProxy(Options options, SessionServices services, DatabaseCredentials credentials) throws IOException {
@@ -95,6 +142,11 @@ public final class DatabaseProxy implements AutoCloseable {
         this.services = services;
         this.credentials = credentials;
         this.preLogin = new PreLoginSlots(options.preLoginPerSource());
+        this.pool = new UpstreamPool(options.pool());
+        if (options.pool().enabled()) {
+            watchdog.scheduleWithFixedDelay(() -> pool.sweep(target -> services.inventory().get().database(target)),
+                    1, 1, TimeUnit.SECONDS);
+        }
         this.listener = new ServerSocket();
         listener.setReuseAddress(true);
         listener.bind(new InetSocketAddress(InetAddress.getByName(options.host()), options.port()), 512);
@@ -198,6 +250,20 @@ public final class DatabaseProxy implements AutoCloseable {
         return cancelKeys;
     }
 
+    UpstreamPool pool() {
+        return pool;
+    }
+
+    /** Server connections kept idle for the next person. */
+    public int pooledConnections() {
+        return pool.idle();
+    }
+
+    /** Closes every server connection kept idle (those in use are not kept when their client leaves either). */
+    public void closePooledConnections() {
+        pool.closeIdle();
+    }
+
     public int port() {
         return listener.getLocalPort();
     }
@@ -219,5 +285,6 @@ public final class DatabaseProxy implements AutoCloseable {
         }
         threads.shutdownNow();
         watchdog.shutdownNow();
+        pool.close();
     }
 }

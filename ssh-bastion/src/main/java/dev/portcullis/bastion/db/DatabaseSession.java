@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -83,6 +84,20 @@ final class DatabaseSession implements LiveSession, Runnable {
     private QueryLog log;
     private ClientMessages clientMessages;
     private long cancelKey = -1;
+
+    // ---- the server connection's pooling (see UpstreamPool, ServerReset)
+    /** Where the server connection goes back to when the client leaves cleanly; null when it is not pooled. */
+    private UpstreamPool.Key poolKey;
+    /** The inventory's settings the server connection was opened with. */
+    private DatabaseTarget openedWith;
+    /** Queries, Syncs and function calls sent that the server has not yet answered with ReadyForQuery. */
+    private final AtomicInteger awaitingReady = new AtomicInteger();
+    /** Extended-protocol messages sent since the last Sync: the server may still hold their state. */
+    private boolean unsynced;
+    /** The transaction status of the server's last ReadyForQuery. */
+    private volatile char transactionStatus = 'I';
+    /** The client left cleanly and the server connection is being reset for the pool: it is not closed with it. */
+    private volatile boolean releasing;
 
     /** The source address's pre-login slot, held until a valid credential arrives or the connection ends. */
     private final String source;
@@ -382,10 +397,14 @@ final class DatabaseSession implements LiveSession, Runnable {
             // the server refuses every write itself; ReadOnlyGuard keeps the session from leaving this mode
             startup.put("options", "-c default_transaction_read_only=on");
         }
-        PgUpstream up;
+        UpstreamPool.Key key = proxy.pool().enabled()
+                ? new UpstreamPool.Key(credentials.name(), role, readOnly, startup.get("database"), passed) : null;
+        PgUpstream up = key == null ? null : pooled(key, credentials, role);
         try {
-            up = PgUpstream.connect(host, port, credentials.tls(), startup, password, proxy.services().connectTimeout(),
-                    socket -> upstreamSocket = socket);
+            if (up == null) {
+                up = PgUpstream.connect(host, port, credentials.tls(), startup, password,
+                        proxy.services().connectTimeout(), socket -> upstreamSocket = socket);
+            }
         } catch (PgUpstream.UnsafeLogin e) {
             LOG.warning("the server of " + grantName + " at " + host + ":" + port + " is not trusted: "
                     + e.getMessage());
@@ -402,10 +421,15 @@ final class DatabaseSession implements LiveSession, Runnable {
             return refuse("08001", "cannot reach " + grantName + ": " + e.getMessage());
         }
         upstream = up;
+        upstreamSocket = null; // closed with the upstream from now on, and not when it goes back to the pool
+        poolKey = key;
+        openedWith = credentials;
         if (finished.get()) {
             up.close();
             return false;
         }
+        // Not cached with the pooled connection: privileges are the catalogs' state, not the connection's, and a
+        // GRANT between two logins must refuse the next one, as it did before connections were kept.
         if (readOnly && !readOnlyRole(up, role)) {
             up.close();
             return false;
@@ -414,7 +438,7 @@ final class DatabaseSession implements LiveSession, Runnable {
         clientWrite.lock();
         try {
             clientOut.write(PgOutput.authentication(0));
-            for (byte[] status : up.parameterStatus) {
+            for (byte[] status : up.parameterStatusMessages()) {
                 clientOut.write(status);
             }
             clientOut.write(PgOutput.backendKeyData(CancelKeys.pid(cancelKey), CancelKeys.secret(cancelKey)));
@@ -426,6 +450,28 @@ final class DatabaseSession implements LiveSession, Runnable {
         LOG.info(() -> "database session " + ledger.id() + ": " + ledger.grant().holder() + " as " + grantName
                 + (readOnly ? " (read-only)" : "") + " from " + clientAddress);
         return true;
+    }
+
+    /**
+     * A kept server connection for this key, checked once more when it sat idle a while (see {@link ServerReset}); null
+     * when there is none fit to use, and the proxy logs in afresh.
+     */
+    private PgUpstream pooled(UpstreamPool.Key key, DatabaseTarget credentials, String role) {
+        for (int tries = 0; tries < 3; tries++) {
+            UpstreamPool.Lease lease = proxy.pool().take(key, credentials);
+            if (lease == null) {
+                return null;
+            }
+            PgUpstream up = lease.upstream();
+            upstreamSocket = up.socket; // so that the start-up watchdog can close it too
+            String why = lease.check() ? ServerReset.check(up, key.readOnly(), role) : null;
+            if (why == null && !up.socket.isClosed()) {
+                return up;
+            }
+            LOG.fine(() -> "a kept connection for " + grantName + " was not fit to use: " + why);
+            up.close();
+        }
+        return null;
     }
 
     /** The database's own privileges are what keep a read grant from writing; see {@link ReadOnlyRoleCheck}. */
@@ -468,12 +514,27 @@ final class DatabaseSession implements LiveSession, Runnable {
         try {
             while (true) {
                 PgMessage m = frontend.read();
+                if (m == null || m.typeChar() == 'X') {
+                    if (release()) {
+                        return;
+                    }
+                }
                 if (m == null) {
                     finish("CLOSED", "closed by the client");
                     return;
                 }
                 ledger.bytesIn.addAndGet(m.body().length + 5L);
                 PgMessage sent = clientMessages.inspect(m);
+                switch (sent.typeChar()) {
+                    case 'Q', 'S', 'F' -> {
+                        awaitingReady.incrementAndGet(); // before it is sent: the answer may come at once
+                        unsynced = false;
+                    }
+                    case 'H', 'd', 'c', 'f' -> {
+                        // no state of their own: a flush, and COPY data the server ignores outside a COPY
+                    }
+                    default -> unsynced = true;
+                }
                 out.write(sent.type());
                 out.writeInt(sent.body().length + 4);
                 out.write(sent.body());
@@ -497,12 +558,62 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
     }
 
+    /**
+     * The client left (Terminate or end of stream) with the server idle, outside a transaction, owing it nothing: the
+     * server connection is reset for the next person instead of closed. The reset is sent here; the server-side pump,
+     * which owns reading from the server, reads its answer ({@link #handOver}). The session ends for the client now.
+     */
+    private boolean release() {
+        if (poolKey == null || finished.get() || awaitingReady.get() != 0 || unsynced || transactionStatus != 'I') {
+            return false;
+        }
+        releasing = true;
+        try {
+            ServerReset.send(upstream, readOnly);
+        } catch (IOException e) {
+            releasing = false;
+            return false;
+        }
+        finish("CLOSED", "closed by the client");
+        return true;
+    }
+
+    /**
+     * Reads the reset's answer on the server-side pump and keeps the connection when it is clean; otherwise, or when
+     * the server does not answer within the connect timeout, closes it. Runs after the session has ended.
+     */
+    private void handOver(PgUpstream up) {
+        AtomicBoolean done = new AtomicBoolean();
+        ScheduledFuture<?> bound = proxy.watchdog().schedule(() -> {
+            if (!done.get()) {
+                up.close();
+            }
+        }, proxy.services().connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        String why = ServerReset.await(up, readOnly, poolKey.role());
+        done.set(true);
+        bound.cancel(false);
+        if (why == null && !up.socket.isClosed()) {
+            proxy.pool().give(poolKey, openedWith,
+                    proxy.services().inventory().get().database(poolKey.target()), up);
+        } else {
+            LOG.info(() -> "a server connection for " + grantName + " is closed, not kept: " + why);
+            up.close();
+        }
+    }
+
     private void serverToClient() {
-        InputStream in = upstream.in;
+        PgStreams.In in = upstream.in;
         byte[] copy = new byte[64 * 1024];
+        boolean handedOver = false;
         try {
             while (true) {
                 int type = in.read();
+                if (type >= 0 && releasing) {
+                    in.unread();
+                    handOver(upstream);
+                    handedOver = true; // kept or closed by now; should handOver throw, the finally closes it
+                    return;
+                }
                 if (type < 0) {
                     tellAndEnd("CLOSED", "57P01", "the server closed the connection");
                     return;
@@ -562,6 +673,9 @@ final class DatabaseSession implements LiveSession, Runnable {
             finish("CLOSED", finished.get() ? endDetail : "connection lost: " + e.getMessage());
         } finally {
             closeSockets();
+            if (releasing && !handedOver) {
+                upstream.close(); // the pump failed before the reset's answer: nothing to keep
+            }
         }
     }
 
@@ -587,6 +701,7 @@ final class DatabaseSession implements LiveSession, Runnable {
                 PgMessage.Reader r = m.reader();
                 String name = r.cstring();
                 String value = r.cstring();
+                upstream.parameterStatus(m); // replayed to the next person when the connection is kept
                 if (readOnly && name.equalsIgnoreCase("default_transaction_read_only") && !value.equalsIgnoreCase("on")) {
                     record(log.unanswered("the session tried to leave read-only mode"));
                     tellAndEnd("REFUSED", "25006", "the session tried to leave read-only mode under a read-only grant for " + grantName);
@@ -600,6 +715,12 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
         if (!done.isEmpty() && !record(done)) {
             return null;
+        }
+        if (m.typeChar() == 'Z') {
+            // counted only once what it completes is recorded: a client that leaves at once finds nothing owed and
+            // the pool's release can close the recording without racing this pump's last event
+            transactionStatus = (char) m.reader().int8();
+            awaitingReady.decrementAndGet();
         }
         return m;
     }
@@ -702,7 +823,7 @@ final class DatabaseSession implements LiveSession, Runnable {
 
     private void closeSockets() {
         PgUpstream up = upstream;
-        if (up != null) {
+        if (up != null && !releasing) {
             up.close();
         }
         Socket connecting = upstreamSocket;

@@ -52,6 +52,17 @@ final class PgStreams {
             return n;
         }
 
+        /**
+         * Gives back the byte the last {@link #read()} returned, so that another reader can take the stream over at a
+         * message's start (the pool's reset, after the server-side pump read a message's type byte).
+         */
+        void unread() {
+            if (pos == 0) {
+                throw new IllegalStateException("nothing to give back");
+            }
+            pos--;
+        }
+
         /** Bytes already received and buffered; never asks the kernel. */
         @Override
         public int available() {

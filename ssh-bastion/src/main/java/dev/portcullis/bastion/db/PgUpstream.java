@@ -43,14 +43,18 @@ final class PgUpstream implements AutoCloseable {
     static final int MAX_SERVER_HANDSHAKE_MESSAGE = 1024 * 1024;
 
     final Socket socket;
-    final InputStream in;
+    final PgStreams.In in;
     final PgStreams.Out out;
-    /** ParameterStatus messages as the server sent them, to replay to the client. */
-    final List<byte[]> parameterStatus = new ArrayList<>();
+    /**
+     * The server's reported parameters (ParameterStatus) as they stand now, to replay to each client that gets this
+     * connection: updated at start-up, by the server-side pump while a client uses it, and by the pool's reset.
+     */
     final Map<String, String> parameters = new LinkedHashMap<>();
     int backendPid;
     int backendSecret;
     final InetSocketAddress address;
+    /** When the proxy logged in, for the pool's lifetime bound. */
+    final long createdNanos = System.nanoTime();
 
     private PgUpstream(Socket socket, InetSocketAddress address) throws IOException {
         this.socket = socket;
@@ -168,9 +172,7 @@ final class PgUpstream implements AutoCloseable {
             PgMessage m = read();
             switch (m.typeChar()) {
                 case 'S' -> {
-                    PgMessage.Reader r = m.reader();
-                    parameters.put(r.cstring(), r.cstring());
-                    parameterStatus.add(frame(m));
+                    parameterStatus(m);
                 }
                 case 'K' -> {
                     PgMessage.Reader r = m.reader();
@@ -195,14 +197,20 @@ final class PgUpstream implements AutoCloseable {
      */
     List<List<String>> query(String sql) throws IOException {
         send(new PgOutput.Builder('Q').cstring(sql).bytes());
+        return answer();
+    }
+
+    /** The rows of one simple query's answer, up to its ReadyForQuery, which must find the server idle. */
+    private List<List<String>> answer() throws IOException {
         List<List<String>> rows = new ArrayList<>();
         ServerRefused error = null;
         while (true) {
             PgMessage m = read();
             switch (m.typeChar()) {
-                case 'T', 'C', 'N', 'S', 'I' -> {
-                    // the shape of the rows is known to the caller; notices and parameter reports are not its business
+                case 'T', 'C', 'N', 'I', 'A' -> {
+                    // the shape of the rows is known to the caller; notices and notifications are not its business
                 }
+                case 'S' -> parameterStatus(m);
                 case 'D' -> {
                     PgMessage.Reader r = m.reader();
                     int columns = r.int16();
@@ -218,12 +226,61 @@ final class PgUpstream implements AutoCloseable {
                     if (error != null) {
                         throw error;
                     }
+                    PgMessage.Reader r = m.reader();
+                    if (r.int8() != 'I') {
+                        throw new PgProtocolException("the server is still in a transaction after the proxy's query");
+                    }
                     return rows;
                 }
                 default -> throw new PgProtocolException("unexpected message " + PgFrontend.describe(m.type())
                         + " in a query's answer");
             }
         }
+    }
+
+    /** Several statements of the proxy's own, sent at once (one round trip), each as its own simple query. */
+    List<List<List<String>>> queries(List<String> statements) throws IOException {
+        sendQueries(statements);
+        return answers(statements.size());
+    }
+
+    /** Sends simple queries of the proxy's own without waiting for their answers; {@link #answers} reads them. */
+    void sendQueries(List<String> statements) throws IOException {
+        for (String sql : statements) {
+            out.write(new PgOutput.Builder('Q').cstring(sql).bytes());
+        }
+        out.flush();
+    }
+
+    /** The answers to the last {@code n} queries sent, each a list of rows; the first error once all are read. */
+    List<List<List<String>>> answers(int n) throws IOException {
+        List<List<List<String>>> answers = new ArrayList<>();
+        ServerRefused error = null;
+        for (int i = 0; i < n; i++) {
+            try {
+                answers.add(answer());
+            } catch (ServerRefused e) {
+                error = error == null ? e : error; // the later answers are still read, so the stream stays in step
+            }
+        }
+        if (error != null) {
+            throw error;
+        }
+        return answers;
+    }
+
+    /** Notes a ParameterStatus the server sent. */
+    void parameterStatus(PgMessage m) throws PgProtocolException {
+        PgMessage.Reader r = m.reader();
+        String name = r.cstring();
+        parameters.put(name, r.cstring());
+    }
+
+    /** The ParameterStatus messages a client gets at its start, one per parameter the server reports. */
+    List<byte[]> parameterStatusMessages() {
+        List<byte[]> out = new ArrayList<>(parameters.size());
+        parameters.forEach((name, value) -> out.add(PgOutput.parameterStatus(name, value)));
+        return out;
     }
 
     private static ServerRefused refused(PgMessage m) throws PgProtocolException {
