@@ -58,8 +58,10 @@ class BastionBenchmark {
     }
 
     private static List<Payload> payloads(long bytes) {
-        String random = "/tmp/portcullis-bench-random-" + bytes;
-        String base64 = "/tmp/portcullis-bench-base64-" + bytes;
+        // named after this JVM too: a run removes its files at the end, and must not remove another run's
+        String suffix = bytes + "-" + ProcessHandle.current().pid();
+        String random = "/tmp/portcullis-bench-random-" + suffix;
+        String base64 = "/tmp/portcullis-bench-base64-" + suffix;
         List<Payload> all = List.of(
                 new Payload("zeros", "zeros", null, "head -c " + bytes + " /dev/zero"),
                 new Payload("random", "random bytes",
