@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SSH bastion benchmarks, figures in docs/benchmarks/ (each page with its .figures.tsv; contract: deploy/bench/README.md):
-#  bastion.md              bulk throughput and session set-up through the recording bastion, against direct OpenSSH
-#                          and OpenSSH ProxyJump on the same machine in one run
+#  bastion.md              bulk throughput (zeros, random bytes, base64 text), recording size / raw bytes (those and a
+#                          terminal corpus) and session set-up through the recording bastion, against OpenSSH ProxyJump
+#                          on the same machine in one run, aes128-gcm@openssh.com forced on every hop of both paths
 #  bastion-concurrency.md  1,000 recorded sessions open at once on one bastion process with a 1 GiB heap
 #  bastion-seek.md         seeking to the 50-minute mark of a 1 GiB one-hour recording (BENCH_SEEK_BYTES)
 # Settings: BENCH_BYTES (default 1073741824), BENCH_ROUNDS (3), BENCH_SETUPS (20), BENCH_SESSIONS (1000).

@@ -84,7 +84,8 @@ class BastionSessionTest {
     void bulkOutputPassesWholeAndItsRecordingHoldsEveryCharacter() throws Exception {
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         // about 7 MB in one stream, quotes, backslashes, tabs and two-byte characters in every line: the relay's reads
-        // grow to a megabyte and the recorder cuts them into lines, characters cut between reads included
+        // grow to half a megabyte, its writes go out a packet at a time, and the recorder cuts them into lines,
+        // characters cut between reads included
         String line = "tr\u00e8s \"longue\" ligne \\ avec\tune tabulation";
         int lines = 250_000;
         Result r = Commands.run(f.ssh(alice, f.destination(), "yes '" + line + "' | head -n " + lines), null, Duration.ofMinutes(3));
