@@ -2,12 +2,13 @@
 # Starts the whole Portcullis stack on this machine with embedded defaults and the demo realm:
 # PostgreSQL (a cluster of its own under .portcullis/), Keycloak (distribution from Maven Central),
 # the broker, the bastion (SSH and PostgreSQL), a demo SSH target (OpenSSH) and a demo database. Prints what to do next. Idempotent: running it again reports what already runs.
-#   ./quickstart.sh          start (or show what runs)
+#   ./quickstart.sh          start (or show what runs, and start again whatever part is down)
 #   ./quickstart.sh stop     stop everything it started
-#   ./quickstart.sh status   show what runs
+#   ./quickstart.sh status   show what runs; exits 3 when a part is down
 # Settings (environment): PORTCULLIS_HTTP_PORT (8080), PORTCULLIS_KEYCLOAK_PORT (8180),
 # PORTCULLIS_BASTION_PORT (2022), PORTCULLIS_DEMO_SSH_PORT (2222), PORTCULLIS_DB_PORT (6432),
-# PORTCULLIS_HOME (./.portcullis), PORTCULLIS_POLICY_FILE (deploy/policies/policies.yaml).
+# PORTCULLIS_HOME (./.portcullis), PORTCULLIS_POLICY_FILE (deploy/policies/policies.yaml),
+# PORTCULLIS_BASTION_HEALTH_PORT (9464).
 set -euo pipefail
 cd "$(dirname "$0")"
 action="${1:-start}"
@@ -23,6 +24,7 @@ if [ "$action" = start ]; then
   fi
 fi
 if [ ! -f deploy/target/deploy-0.1.0-SNAPSHOT.jar ]; then
-  echo "Portcullis was never built here, so nothing runs."; exit 0
+  echo "Portcullis was never built here, so nothing runs."
+  if [ "$action" = status ]; then exit 3; else exit 0; fi
 fi
 exec java -cp "deploy/target/deploy-0.1.0-SNAPSHOT.jar:deploy/target/lib/*" dev.portcullis.deploy.Quickstart "$action"

@@ -25,6 +25,21 @@ class HealthAndMetricsTest {
         given().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
     }
 
+    /** The Portcullis figures the Grafana dashboard of deploy/ draws, after one request approved through Keycloak. */
+    @Test
+    void portcullisFiguresAreServed() {
+        Api.activeWebGrant(Api.newEngineer("metrics-"));
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("portcullis_requests{state=\"ACTIVE\"}"),
+                        containsString("portcullis_reviews_total{decision=\"APPROVE\"}"),
+                        containsString("portcullis_grant_events_total{kind=\"started\"}"),
+                        containsString("portcullis_request_to_active_seconds{stat=\"avg\",window=\"1h\"}"),
+                        containsString("portcullis_sessions_open{protocol=\"ssh\"}"),
+                        containsString("portcullis_bastion_leases_live"),
+                        containsString("portcullis_keycloak_calls_seconds_count{"),
+                        containsString("portcullis_audit_append_seconds_count{"));
+    }
+
     @Test
     void prometheusMetricsAreServed() {
         given().get("/api/v1/ssh/ca").then().statusCode(200);

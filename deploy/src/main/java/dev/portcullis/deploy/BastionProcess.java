@@ -56,6 +56,20 @@ final class BastionProcess {
         }
     }
 
+    /** kill -9: no shutdown hook, no goodbye to the broker; its sessions are left for the broker to find. */
+    void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** Waits for the bastion to exit on its own (a refused start); its exit code, or -1 if it is still running. */
     int awaitExit(Duration timeout) {
         try {

@@ -130,6 +130,7 @@ final class DemoTarget {
         env.put("PORTCULLIS_BASTION_HOST", "127.0.0.1");
         env.put("PORTCULLIS_BASTION_PORT", String.valueOf(settings.bastionPort()));
         env.put("PORTCULLIS_PORTAL_URL", settings.brokerUrl());
+        env.put("PORTCULLIS_BASTION_HEALTH_PORT", String.valueOf(settings.bastionHealthPort()));
         // The quickstart's broker is on loopback, so plain http (the bastion refuses it anywhere else); the user CA
         // the broker made at its first start is pinned all the same.
         env.put("PORTCULLIS_USER_CA_FINGERPRINT", userCaFingerprint(settings.home().resolve("ssh/user_ca.pub")));

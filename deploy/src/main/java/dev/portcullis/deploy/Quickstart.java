@@ -38,7 +38,11 @@ public final class Quickstart {
             switch (action) {
                 case "start" -> quickstart.start();
                 case "stop" -> quickstart.stop();
-                case "status" -> quickstart.status();
+                case "status" -> {
+                    if (!quickstart.status()) {
+                        System.exit(3); // as LSB status does: something is not running
+                    }
+                }
                 default -> {
                     System.err.println("usage: quickstart.sh [start|stop|status]");
                     System.exit(2);
@@ -56,13 +60,22 @@ public final class Quickstart {
 
     void start() {
         Properties running = load();
-        if (alive(running, "broker.pid") && BrokerProcess.healthy(settings.brokerUrl())) {
+        List<String> down = down(running);
+        if (running.containsKey("broker.pid") && down.isEmpty()) {
             System.out.println("Portcullis is already running.\n");
             printStory(running);
             return;
         }
-        if (alive(running, "broker.pid") || alive(running, "keycloak.pid")) {
-            System.out.println("A previous start is half up; stopping it first.");
+        if (running.containsKey("broker.pid") && List.of("bastion").containsAll(down)
+                && Files.exists(settings.home().resolve(BASTION_ENV))) {
+            System.out.println("The bastion was down (everything else runs); starting it again.");
+            startBastion(running, loadFrom(settings.home().resolve(BASTION_ENV)));
+            System.out.println();
+            printStory(running);
+            return;
+        }
+        if (running.containsKey("broker.pid")) {
+            System.out.println("Down: " + String.join(", ", down) + "; stopping what is left and starting everything again.");
             stop();
         }
         Preflight.check(settings);
@@ -119,17 +132,52 @@ public final class Quickstart {
         writeEnvFile(keycloak);
 
         broker.awaitReady(Duration.ofSeconds(120));
-        System.out.println("starting the SSH bastion ...");
         Map<String, String> bastionEnv = new java.util.HashMap<>(demo.bastionEnvironment(keycloak));
         bastionEnv.put("PORTCULLIS_DB_PORT", String.valueOf(settings.databaseProxyPort()));
-        BastionProcess bastion = BastionProcess.start(settings.repo(), settings.home().resolve("bastion.log"), bastionEnv);
-        now.setProperty("bastion.pid", String.valueOf(bastion.pid()));
-        save(now);
-        bastion.awaitListening(settings.bastionPort(), Duration.ofSeconds(60));
-        bastion.awaitListening(settings.databaseProxyPort(), Duration.ofSeconds(30));
+        Properties kept = new Properties();
+        kept.putAll(bastionEnv);
+        writeSecretFile(settings.home().resolve(BASTION_ENV), kept, "the bastion's settings, for restarting it alone");
+        startBastion(now, kept);
         DemoTarget.writeKnownHosts(settings, keycloak.accessToken("alice"));
         System.out.println();
         printStory(now);
+    }
+
+    /** Where the bastion's settings (its client secret among them) are kept for a restart of the bastion alone. */
+    private static final String BASTION_ENV = "bastion-env.properties";
+
+    private void startBastion(Properties state, Properties env) {
+        System.out.println("starting the SSH bastion ...");
+        Map<String, String> bastionEnv = new java.util.HashMap<>();
+        env.stringPropertyNames().forEach(name -> bastionEnv.put(name, env.getProperty(name)));
+        BastionProcess bastion = BastionProcess.start(settings.repo(), settings.home().resolve("bastion.log"), bastionEnv);
+        state.setProperty("bastion.pid", String.valueOf(bastion.pid()));
+        save(state);
+        bastion.awaitListening(settings.bastionPort(), Duration.ofSeconds(60));
+        bastion.awaitListening(settings.databaseProxyPort(), Duration.ofSeconds(30));
+    }
+
+    /** The parts that should run (a start left them in the state file) but do not. */
+    private List<String> down(Properties running) {
+        List<String> down = new java.util.ArrayList<>();
+        if (!running.containsKey("postgres.dir")
+                || !Files.exists(Path.of(running.getProperty("postgres.dir"), "data", "postmaster.pid"))) {
+            down.add("postgres");
+        }
+        if (!alive(running, "keycloak.pid")) {
+            down.add("keycloak");
+        }
+        if (!(alive(running, "broker.pid") && BrokerProcess.healthy(settings.brokerUrl()))) {
+            down.add("broker");
+        }
+        if (!(running.containsKey("demo.target.dir") && BastionProcess.listening(settings.demoSshPort()))) {
+            down.add("target");
+        }
+        if (!(alive(running, "bastion.pid") && BastionProcess.listening(settings.bastionPort())
+                && BastionProcess.listening(settings.databaseProxyPort()))) {
+            down.add("bastion");
+        }
+        return down;
     }
 
     void stop() {
@@ -167,7 +215,8 @@ public final class Quickstart {
         System.out.println(any ? "Portcullis stopped. Its data stays in " + settings.home() + " for the next start." : "Nothing was running.");
     }
 
-    void status() {
+    /** Prints each part's state; whether every part is up. */
+    boolean status() {
         Properties running = load();
         System.out.println("broker    " + (alive(running, "broker.pid") && BrokerProcess.healthy(settings.brokerUrl()) ? "up at " + settings.brokerUrl() : "down"));
         System.out.println("keycloak  " + (alive(running, "keycloak.pid") ? "up at " + running.getProperty("keycloak.url") : "down"));
@@ -180,6 +229,7 @@ public final class Quickstart {
         System.out.println("postgres  " + (running.containsKey("postgres.dir")
                 && Files.exists(Path.of(running.getProperty("postgres.dir"), "data", "postmaster.pid"))
                 ? "up on 127.0.0.1:" + running.getProperty("postgres.port") : "down"));
+        return running.containsKey("broker.pid") && down(running).isEmpty();
     }
 
     private void printStory(Properties s) {
@@ -259,19 +309,23 @@ public final class Quickstart {
         if (!p.containsKey("db.password") || !p.containsKey("db.owner.password")) {
             p.putIfAbsent("db.password", java.util.UUID.randomUUID().toString());
             p.putIfAbsent("db.owner.password", java.util.UUID.randomUUID().toString());
-            try {
-                if (!Files.exists(file)) { // made 0600, so the passwords are never readable by others, not even briefly
-                    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                }
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-                try (OutputStream out = Files.newOutputStream(file)) {
-                    p.store(out, "made at run time; never commit");
-                }
-            } catch (IOException e) {
-                throw new QuickstartException("cannot write " + file + ": " + e.getMessage());
-            }
+            writeSecretFile(file, p, "made at run time; never commit");
         }
         return p;
+    }
+
+    private static void writeSecretFile(Path file, Properties p, String comment) {
+        try {
+            if (!Files.exists(file)) { // made 0600, so the secrets are never readable by others, not even briefly
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            try (OutputStream out = Files.newOutputStream(file)) {
+                p.store(out, comment);
+            }
+        } catch (IOException e) {
+            throw new QuickstartException("cannot write " + file + ": " + e.getMessage());
+        }
     }
 
     private void checkPortFree(int port, String variable, String what) {

@@ -7,7 +7,13 @@ import java.nio.file.Path;
  * lists the same names.
  */
 record Settings(Path repo, Path home, int httpPort, int keycloakPort, Path policyFile, Path postgresDir, int bastionPort, int demoSshPort,
-               int databaseProxyPort) {
+               int databaseProxyPort, int bastionHealthPort) {
+
+    /** Without a health port of its own: the bastion's health endpoint takes any free loopback port. */
+    Settings(Path repo, Path home, int httpPort, int keycloakPort, Path policyFile, Path postgresDir, int bastionPort,
+             int demoSshPort, int databaseProxyPort) {
+        this(repo, home, httpPort, keycloakPort, policyFile, postgresDir, bastionPort, demoSshPort, databaseProxyPort, 0);
+    }
 
     static Settings fromEnvironment() {
         Path repo = Path.of("").toAbsolutePath();
@@ -19,7 +25,8 @@ record Settings(Path repo, Path home, int httpPort, int keycloakPort, Path polic
         int bastion = port("PORTCULLIS_BASTION_PORT", 2022);
         int demo = port("PORTCULLIS_DEMO_SSH_PORT", 2222);
         int db = port("PORTCULLIS_DB_PORT", 6432);
-        return new Settings(repo, home, http, kc, policy, pg, bastion, demo, db);
+        int health = port("PORTCULLIS_BASTION_HEALTH_PORT", 9464);
+        return new Settings(repo, home, http, kc, policy, pg, bastion, demo, db, health);
     }
 
     /** The example policy ships with the repository; the quickstart adapts it to the demo target's login. */

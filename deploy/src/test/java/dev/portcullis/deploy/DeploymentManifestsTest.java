@@ -146,8 +146,41 @@ class DeploymentManifestsTest {
         assertThat(problemsAfter("Deployment", "bastion-segment-a", d -> firstContainer(d).remove("livenessProbe")))
                 .anySatisfy(p -> assertThat(p).contains("bastion-segment-a container bastion: no livenessProbe"));
         assertThat(problemsAfter("Deployment", "bastion-segment-a",
-                d -> map(map(firstContainer(d).get("readinessProbe")).get("tcpSocket")).put("port", "sshd")))
+                d -> map(map(firstContainer(d).get("readinessProbe")).get("httpGet")).put("port", "sshd")))
                 .anySatisfy(p -> assertThat(p).contains("readinessProbe port sshd is not a port of the container"));
+        // a TCP probe of the SSH port says nothing of the broker, the recording store, the key or the grant stream
+        assertThat(problemsAfter("Deployment", "bastion-segment-a",
+                d -> firstContainer(d).put("readinessProbe", Map.of("tcpSocket", Map.of("port", "ssh")))))
+                .anySatisfy(p -> assertThat(p).contains("bastion-segment-a container bastion: readinessProbe is not an HTTP GET of "
+                        + "/health/ready"));
+        assertThat(problemsAfter("Deployment", "bastion-segment-b",
+                d -> map(map(firstContainer(d).get("livenessProbe")).get("httpGet")).put("path", "/q/health/live")))
+                .anySatisfy(p -> assertThat(p).contains("livenessProbe is not an HTTP GET of /health/live"));
+    }
+
+    /** The sample dashboard loads (JSON), and every panel asks Prometheus for a Portcullis figure. */
+    @Test
+    void theGrafanaDashboardIsWellFormed() throws IOException {
+        Path dashboard = Path.of("grafana/portcullis-dashboard.json");
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dashboard.toFile());
+        assertThat(json.path("panels").size()).isPositive();
+        for (com.fasterxml.jackson.databind.JsonNode panel : json.path("panels")) {
+            assertThat(panel.path("targets").size()).as(panel.path("title").asText()).isPositive();
+            panel.path("targets").forEach(t -> assertThat(t.path("expr").asText()).contains("portcullis_"));
+        }
+    }
+
+    @Test
+    void brokersAndBastionsAreScraped() throws IOException {
+        assertThat(problemsAfter("Deployment", "bastion-segment-a",
+                d -> map(map(map(d.get("spec")).get("template")).get("metadata")).remove("annotations")))
+                .anySatisfy(p -> assertThat(p).contains("bastion-segment-a container bastion: pods are not scraped"));
+        assertThat(problemsAfter("Deployment", "bastion-segment-b", d -> map(map(map(map(d.get("spec")).get("template"))
+                .get("metadata")).get("annotations")).put("prometheus.io/port", "9999")))
+                .anySatisfy(p -> assertThat(p).contains("prometheus.io/port 9999 is not a port of the container"));
+        assertThat(problemsAfter("Deployment", "portcullis-broker", d -> map(map(map(map(d.get("spec")).get("template"))
+                .get("metadata")).get("annotations")).put("prometheus.io/path", "/metrics")))
+                .anySatisfy(p -> assertThat(p).contains("prometheus.io/path is not /q/metrics"));
     }
 
     @Test

@@ -56,7 +56,8 @@ final class ManifestChecker {
     }
 
     /** The pods a workload makes: where, namespace, labels, spec, replicas. */
-    record Pods(Manifest owner, String namespace, Map<String, Object> labels, Map<String, Object> spec, int replicas) {
+    record Pods(Manifest owner, String namespace, Map<String, Object> labels, Map<String, Object> spec, int replicas,
+                Map<String, Object> annotations) {
     }
 
     static final String COMPONENT = "app.kubernetes.io/component";
@@ -162,7 +163,9 @@ final class ManifestChecker {
             if (m.kind().equals("Deployment") || m.kind().equals("StatefulSet") || m.kind().equals("DaemonSet")) {
                 Map<String, Object> template = map(m.spec().get("template"));
                 int replicas = m.spec().get("replicas") instanceof Integer r ? r : 1;
-                pods.add(new Pods(m, m.namespace(), map(map(template.get("metadata")).get("labels")), map(template.get("spec")), replicas));
+                Map<String, Object> meta = map(template.get("metadata"));
+                pods.add(new Pods(m, m.namespace(), map(meta.get("labels")), map(template.get("spec")), replicas,
+                        map(meta.get("annotations"))));
             }
         }
         for (Pods p : pods) {
@@ -291,13 +294,19 @@ final class ManifestChecker {
             if (!(port instanceof Integer n ? portNumbers.contains(n) : portNames.contains(String.valueOf(port)))) {
                 problems.add(where + ": " + probe + " port " + port + " is not a port of the container");
             }
-            String expected = probe.equals("readinessProbe") ? "/q/health/ready" : "/q/health/live";
-            if (broker && !expected.equals(http.get("path"))) {
+            // the broker's Quarkus health, the bastion's own endpoint (PORTCULLIS_BASTION_HEALTH_PORT): each checks the
+            // broker, recording storage, signing key and grant stream, which a TCP probe of the SSH port cannot
+            String health = broker ? "/q/health/" : "/health/";
+            String expected = health + (probe.equals("readinessProbe") ? "ready" : "live");
+            if ((broker || "bastion".equals(p.labels().get(COMPONENT))) && !expected.equals(http.get("path"))) {
                 problems.add(where + ": " + probe + " is not an HTTP GET of " + expected);
             }
-            if (!http.isEmpty() && !String.valueOf(http.get("path")).startsWith("/q/health/")) {
-                problems.add(where + ": " + probe + " path " + http.get("path") + " is not under /q/health/");
+            if (!http.isEmpty() && !String.valueOf(http.get("path")).startsWith(health)) {
+                problems.add(where + ": " + probe + " path " + http.get("path") + " is not under " + health);
             }
+        }
+        if (broker || "bastion".equals(p.labels().get(COMPONENT))) {
+            scraped(where, p.annotations(), portNumbers, broker ? "/q/metrics" : "/metrics");
         }
         Map<String, Object> startup = map(map(c.get("startupProbe")).get("httpGet"));
         if (!startup.isEmpty() && !String.valueOf(startup.get("path")).startsWith("/q/health/")) {
@@ -784,6 +793,21 @@ final class ManifestChecker {
     }
 
     @SuppressWarnings("unchecked")
+    /** The pods' metrics are scraped: the Prometheus annotations name a port of the container and the metrics path. */
+    private void scraped(String where, Map<String, Object> annotations, Set<Integer> ports, String path) {
+        if (!"true".equals(String.valueOf(annotations.get("prometheus.io/scrape")))) {
+            problems.add(where + ": pods are not scraped (annotation prometheus.io/scrape: \"true\")");
+            return;
+        }
+        if (!path.equals(annotations.get("prometheus.io/path"))) {
+            problems.add(where + ": prometheus.io/path is not " + path);
+        }
+        Object port = annotations.get("prometheus.io/port");
+        if (!(port != null && port.toString().matches("[0-9]+") && ports.contains(Integer.parseInt(port.toString())))) {
+            problems.add(where + ": prometheus.io/port " + port + " is not a port of the container");
+        }
+    }
+
     static Map<String, Object> map(Object value) {
         return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }

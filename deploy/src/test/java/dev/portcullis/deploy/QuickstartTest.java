@@ -111,6 +111,25 @@ class QuickstartTest {
             assertThat(delete.err()).contains("cannot execute DELETE in a read-only transaction");
 
             assertThat(capture(quickstart::start)).as("a second start changes nothing").contains("already running");
+            boolean[] allUp = new boolean[1];
+            capture(() -> allUp[0] = quickstart.status());
+            assertThat(allUp[0]).as("status: every part up").isTrue();
+
+            // the bastion dies (kill -9): status says so and fails; a start brings back the bastion alone
+            Properties running = new Properties();
+            try (var in = Files.newInputStream(home.resolve("state.properties"))) {
+                running.load(in);
+            }
+            ProcessHandle bastion = ProcessHandle.of(Long.parseLong(running.getProperty("bastion.pid"))).orElseThrow();
+            bastion.destroyForcibly();
+            bastion.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(capture(() -> allUp[0] = quickstart.status())).contains("bastion   down", "broker    up");
+            assertThat(allUp[0]).as("status with the bastion down").isFalse();
+            String restarted = capture(quickstart::start);
+            assertThat(restarted).contains("The bastion was down (everything else runs); starting it again.", "Portcullis is up.")
+                    .doesNotContain("starting the broker", "starting PostgreSQL");
+            assertThat(capture(() -> allUp[0] = quickstart.status())).contains("bastion   up on 127.0.0.1:" + settings.bastionPort());
+            assertThat(allUp[0]).isTrue();
             capture(quickstart::stop);
             assertThat(capture(quickstart::status)).contains("broker    down", "keycloak  down", "postgres  down", "bastion   down", "target    down",
                     "db proxy  down");

@@ -49,6 +49,8 @@ final class SystemStack implements AutoCloseable {
     final int dbPort;
     BrokerProcess broker;
     BastionProcess bastion;
+    /** The health and metrics port of the bastion whose settings were made last. */
+    int healthPort;
 
     private SystemStack(String name, Path work) throws IOException {
         this.name = name;
@@ -133,6 +135,12 @@ final class SystemStack implements AutoCloseable {
         env.put("PORTCULLIS_BASTION_PORT", String.valueOf(port));
         env.put("PORTCULLIS_DB_PORT", "off");
         env.put("PORTCULLIS_PORTAL_URL", broker.url());
+        try {
+            healthPort = freePort(); // a port of its own for every bastion: two may run at once
+            env.put("PORTCULLIS_BASTION_HEALTH_PORT", String.valueOf(healthPort));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         return env;
     }
 

@@ -108,6 +108,16 @@ public final class RecordingWriter {
         return writer;
     }
 
+    /** Lines (and requests) waiting for the writer thread now. */
+    int queued() {
+        return queue.size();
+    }
+
+    /** Whether the writer thread still runs (it ends when the recording closes or fails). */
+    boolean running() {
+        return thread.isAlive();
+    }
+
     public String id() {
         return metadata.id();
     }

@@ -3,7 +3,9 @@ package dev.portcullis.recording;
 import dev.portcullis.recording.event.SessionEvent;
 
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where sessions start their recordings: one per bastion, holding the storage, the signing key,
@@ -15,6 +17,8 @@ public final class Recordings {
     private final RecordingSigner signer;
     private final WriterOptions options;
     private final RecordingClock clock;
+    /** Writers started here, until found stopped; only for {@link #queuedLines()}. */
+    private final Set<RecordingWriter> writers = ConcurrentHashMap.newKeySet();
 
     public Recordings(RecordingStorage storage, RecordingSigner signer) {
         this(storage, signer, WriterOptions.defaults(), RecordingClock.system());
@@ -40,9 +44,16 @@ public final class Recordings {
      */
     public SessionRecording start(RecordingMetadata metadata, RecordingFailureListener listener) throws RecordingFailedException {
         RecordingWriter writer = RecordingWriter.start(storage, metadata, signer, options, clock, listener);
+        writers.add(writer);
         SessionRecording recording = new SessionRecording(writer);
         recording.events().append(SessionEvent.started());
         return recording;
+    }
+
+    /** Lines waiting for the store across every live recording started here: how far the store lags behind. */
+    public int queuedLines() {
+        writers.removeIf(w -> !w.running());
+        return writers.stream().mapToInt(RecordingWriter::queued).sum();
     }
 
     public RecordingStorage storage() {

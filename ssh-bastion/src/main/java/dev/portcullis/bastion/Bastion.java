@@ -25,6 +25,7 @@ import javax.net.ssl.SSLContext;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 
+import dev.portcullis.bastion.broker.BastionLease;
 import dev.portcullis.bastion.broker.BrokerChannel;
 import dev.portcullis.bastion.broker.BrokerClient;
 import dev.portcullis.bastion.broker.CertificateAuthorityClient;
@@ -38,6 +39,13 @@ import dev.portcullis.bastion.server.BastionServer;
 import dev.portcullis.bastion.server.ChannelLimits;
 import dev.portcullis.bastion.db.DatabaseProxy;
 import dev.portcullis.bastion.db.DbTls;
+import dev.portcullis.bastion.health.BastionMetrics;
+import dev.portcullis.bastion.health.HealthServer;
+import dev.portcullis.bastion.health.MeteredGrantAuthority;
+import dev.portcullis.bastion.health.MeteredRecordingStorage;
+import dev.portcullis.bastion.health.MeteredSessionIndex;
+import dev.portcullis.bastion.health.Readiness;
+import dev.portcullis.bastion.health.RecordingProbe;
 import dev.portcullis.bastion.server.LiveSessions;
 import dev.portcullis.bastion.server.SessionServices;
 import dev.portcullis.bastion.server.Sessions;
@@ -97,6 +105,7 @@ public final class Bastion implements AutoCloseable {
     private BastionServer server;
     private DatabaseProxy database;
     private LiveSessions live;
+    private HealthServer health;
 
     private Bastion() {
     }
@@ -145,14 +154,17 @@ public final class Bastion implements AutoCloseable {
         KeyPair hostKey = HostKeys.loadOrGenerate(settings.stateDir().resolve("ssh_host_ed25519_key"));
         RecordingSigner signer = RecordingKeys.loadOrGenerate(settings.stateDir().resolve("recording-signing-key.pem"),
                 settings.stateDir().resolve("recording-signing-key.pub.pem"));
-        Recordings recordings = new Recordings(new FileSystemRecordingStorage(settings.recordingsDir()), signer, RECORDING_OPTIONS,
-                RecordingClock.system());
+        BastionMetrics metrics = new BastionMetrics();
+        Recordings recordings = new Recordings(new MeteredRecordingStorage(new FileSystemRecordingStorage(settings.recordingsDir()),
+                metrics), signer, RECORDING_OPTIONS, RecordingClock.system());
+        metrics.recordingQueue(recordings::queuedLines);
         TargetInventory inventory = TargetInventory.load(settings.targetsFile());
         Map<String, PublicKey> plainKeys = settings.allowPlainKeys() ? loadPlainKeys(settings.plainKeysFile()) : Map.of();
 
         BrokerClient broker = new BrokerClient(settings.brokerUrl(),
                 settings.brokerCaFile() == null ? null : BrokerChannel.pinned(settings.brokerCaFile()), settings.tokenUrl(),
                 settings.clientId(), settings.clientSecret(), settings.connectTimeout());
+        broker.observe(metrics::brokerCall);
         CertificateAuthorityClient cas = new CertificateAuthorityClient(broker, settings.userCaFingerprint());
         AtomicReference<PublicKey> userCa = new AtomicReference<>();
         AtomicReference<OpenSshCertificate> hostCert = new AtomicReference<>();
@@ -180,12 +192,45 @@ public final class Bastion implements AutoCloseable {
             LOG.warning("cannot fetch the broker's user CA yet (" + e.getMessage() + "); nobody can log in until it is known");
         }
         refreshCas.run();
-        RemoteSessionIndex index = new RemoteSessionIndex(broker, ChunkChain.sha256(signer.publicKey().getEncoded()));
-        Bastion bastion = start(new Parts(settings.listenHost(), settings.listenPort(), hostKey, recordings, () -> inventory,
-                new RemoteGrantAuthority(broker), index, userCa::get, hostCert::get, plainKeys, settings.portalUrl(),
-                settings.bastionName(), settings.connectTimeout(), Clock.systemUTC(), databaseOptions(settings),
-                new RemoteDatabaseCredentials(broker)), settings.channelLimits());
+        AtomicReference<LiveSessions> liveSessions = new AtomicReference<>();
+        BastionLease lease = new BastionLease(broker, settings.bastionName(), settings.stateDir().resolve("instance-id"),
+                () -> {
+                    LiveSessions l = liveSessions.get();
+                    if (l != null) {
+                        l.endAll("ERROR", "this bastion lost contact with the broker for too long; reconnect to continue");
+                    }
+                }).start();
+        RemoteSessionIndex index = new RemoteSessionIndex(broker, ChunkChain.sha256(signer.publicKey().getEncoded()),
+                lease::instance);
+        Bastion bastion;
+        try {
+            bastion = start(new Parts(settings.listenHost(), settings.listenPort(), hostKey, recordings, () -> inventory,
+                    new MeteredGrantAuthority(new RemoteGrantAuthority(broker), metrics), new MeteredSessionIndex(index, metrics),
+                    userCa::get, hostCert::get, plainKeys, settings.portalUrl(),
+                    settings.bastionName(), settings.connectTimeout(), Clock.systemUTC(), databaseOptions(settings),
+                    new RemoteDatabaseCredentials(broker)), settings.channelLimits());
+        } catch (IOException | RuntimeException e) {
+            lease.close(); // never started: nothing of this instance is left to abort
+            index.close();
+            throw e;
+        }
+        liveSessions.set(bastion.live);
         bastion.closeables.add(index);
+        // after the index: the ends it reports first, then the goodbye that aborts whatever it could not report
+        bastion.closeables.add(lease);
+        try {
+            return withBrokerLinks(bastion, settings, broker, lease, metrics, userCa, hostCert, refreshCas, signer);
+        } catch (IOException | RuntimeException e) {
+            bastion.close();
+            throw e;
+        }
+    }
+
+    /** The links to the broker that keep a started bastion current, and its health endpoint. */
+    private static Bastion withBrokerLinks(Bastion bastion, BastionSettings settings, BrokerClient broker,
+                                           BastionLease lease, BastionMetrics metrics,
+                                           AtomicReference<PublicKey> userCa, AtomicReference<OpenSshCertificate> hostCert,
+                                           Runnable refreshCas, RecordingSigner signer) throws IOException {
         ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ca-refresh");
             t.setDaemon(true);
@@ -199,11 +244,37 @@ public final class Bastion implements AutoCloseable {
         }, 5, 5, TimeUnit.SECONDS);
         refresher.scheduleWithFixedDelay(refreshCas, 1, 1, TimeUnit.HOURS);
         bastion.closeables.add(refresher::shutdownNow);
-        if (settings.grantEvents()) {
-            bastion.closeables.add(new GrantEventStream(broker, bastion.live).start());
+        GrantEventStream events = settings.grantEvents()
+                ? new GrantEventStream(broker, bastion.live).observeLag(metrics::grantEventLag).start() : null;
+        if (events != null) {
+            bastion.closeables.add(events);
         }
         bastion.closeables.add(new GrantRecheck(broker, bastion.live, settings.grantRecheck()).start());
+        if (settings.healthPort() >= 0) {
+            HealthServer health = HealthServer.start(settings.healthHost(), settings.healthPort(),
+                    () -> bastion.server.isOpen(), readiness(lease, userCa::get, settings.recordingsDir(), signer, events),
+                    metrics);
+            bastion.health = health;
+            bastion.closeables.add(0, health);
+            LOG.info(() -> "health and metrics on http://" + settings.healthHost() + ":" + health.port()
+                    + "/health/ready and /metrics");
+        }
         return bastion;
+    }
+
+    /** What must hold before this bastion should get traffic, each check named in the answer. */
+    private static Readiness readiness(BastionLease lease, Supplier<PublicKey> userCa, Path recordingsDir, RecordingSigner signer,
+                                       GrantEventStream events) {
+        return new Readiness()
+                .add("broker", () -> lease.held() && userCa.get() != null
+                        ? Readiness.up("broker", "lease held, user CA known")
+                        : Readiness.down("broker", lease.held() ? "the broker's user CA is not known yet"
+                                : "no lease with the broker: it cannot be reached or refuses this bastion"))
+                .add("recording-storage", () -> RecordingProbe.writable(recordingsDir))
+                .add("signing-key", () -> RecordingProbe.signs(signer))
+                .add("grant-stream", () -> events == null ? Readiness.up("grant-stream", "off (PORTCULLIS_BASTION_GRANT_EVENTS)")
+                        : events.connected() ? Readiness.up("grant-stream", "connected")
+                        : Readiness.down("grant-stream", "not connected to the broker's grant events; reconnecting"));
     }
 
     private static DatabaseProxy.Options databaseOptions(BastionSettings settings) throws IOException {
@@ -253,6 +324,11 @@ public final class Bastion implements AutoCloseable {
     /** The PostgreSQL proxy, or null for a bastion without one. */
     public DatabaseProxy databaseProxy() {
         return database;
+    }
+
+    /** The health and metrics endpoint's port; -1 without one. */
+    public int healthPort() {
+        return health == null ? -1 : health.port();
     }
 
     public LiveSessions liveSessions() {

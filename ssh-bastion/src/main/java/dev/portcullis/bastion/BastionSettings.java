@@ -39,6 +39,8 @@ import dev.portcullis.bastion.server.ChannelLimits;
  * @param grantRecheck    how often every live session's grant is asked about again (at most 30 s): what a missed
  *                        grant-ended event can cost
  * @param grantEvents     whether to follow the broker's grant events (off only to exercise the re-check)
+ * @param healthHost      address of the health and metrics endpoint (loopback unless a scraper elsewhere needs it)
+ * @param healthPort      its port (0 = any free port, -1 = no endpoint)
  */
 public record BastionSettings(
         String listenHost,
@@ -67,7 +69,9 @@ public record BastionSettings(
         Path brokerCaFile,
         String userCaFingerprint,
         Duration grantRecheck,
-        boolean grantEvents) {
+        boolean grantEvents,
+        String healthHost,
+        int healthPort) {
 
     /** The longest allowed {@code grantRecheck}. */
     public static final Duration MAX_GRANT_RECHECK = Duration.ofSeconds(30);
@@ -106,6 +110,10 @@ public record BastionSettings(
         Objects.requireNonNull(grantRecheck, "grantRecheck");
         if (grantRecheck.compareTo(Duration.ofSeconds(1)) < 0 || grantRecheck.compareTo(MAX_GRANT_RECHECK) > 0) {
             throw new IllegalArgumentException("PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS must be between 1 and 30");
+        }
+        Objects.requireNonNull(healthHost, "healthHost");
+        if (healthPort < -1 || healthPort > 65535) {
+            throw new IllegalArgumentException("PORTCULLIS_BASTION_HEALTH_PORT must be between 0 and 65535, or off");
         }
         if (allowPlainKeys && plainKeysFile == null) {
             throw new IllegalArgumentException("PORTCULLIS_BASTION_ALLOW_PLAIN_KEYS needs PORTCULLIS_BASTION_PLAIN_KEYS_FILE");
@@ -154,6 +162,13 @@ public record BastionSettings(
         if (!Set.of("on", "off").contains(events)) {
             throw new IllegalArgumentException("PORTCULLIS_BASTION_GRANT_EVENTS must be on or off");
         }
+        String healthPortText = env.getOrDefault("PORTCULLIS_BASTION_HEALTH_PORT", "9464").strip();
+        int healthPort;
+        try {
+            healthPort = "off".equals(healthPortText) ? -1 : Integer.parseInt(healthPortText);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("PORTCULLIS_BASTION_HEALTH_PORT must be a number or off");
+        }
         URI brokerUri;
         URI tokenUri;
         try {
@@ -190,7 +205,9 @@ public record BastionSettings(
                 brokerCa == null || brokerCa.isBlank() ? null : Path.of(brokerCa),
                 env.get("PORTCULLIS_USER_CA_FINGERPRINT"),
                 Duration.ofSeconds(recheck),
-                "on".equals(events));
+                "on".equals(events),
+                env.getOrDefault("PORTCULLIS_BASTION_HEALTH_HOST", "127.0.0.1"),
+                healthPort);
     }
 
     private static int positive(Map<String, String> env, String name, int defaultValue) {
@@ -258,6 +275,7 @@ public record BastionSettings(
                 + (brokerCaFile == null ? "" : " (CA " + brokerCaFile + ")")
                 + ", user CA " + userCaFingerprint + ", grant re-check " + grantRecheck.toSeconds() + " s"
                 + (grantEvents ? "" : ", grant events off") + ", name=" + bastionName
-                + ", db=" + (databasePort < 0 ? "off" : listenHost + ":" + databasePort + " tls " + databaseTls) + "]";
+                + ", db=" + (databasePort < 0 ? "off" : listenHost + ":" + databasePort + " tls " + databaseTls)
+                + ", health=" + (healthPort < 0 ? "off" : healthHost + ":" + healthPort) + "]";
     }
 }

@@ -42,6 +42,12 @@ class BastionSettingsTest {
         assertThat(tls.grantRecheck()).isEqualTo(Duration.ofSeconds(30));
         assertThat(tls.grantEvents()).isTrue();
         assertThat(tls.toString()).doesNotContain("s3cret");
+        assertThat(tls.healthHost()).as("health and metrics on loopback unless told otherwise").isEqualTo("127.0.0.1");
+        assertThat(tls.healthPort()).isEqualTo(9464);
+        assertThat(BastionSettings.fromEnvironment(env("PORTCULLIS_BASTION_HEALTH_PORT", "off")).healthPort()).isEqualTo(-1);
+        BastionSettings scraped = BastionSettings.fromEnvironment(env("PORTCULLIS_BASTION_HEALTH_HOST", "0.0.0.0",
+                "PORTCULLIS_BASTION_HEALTH_PORT", "9000"));
+        assertThat(scraped.healthHost() + ":" + scraped.healthPort()).isEqualTo("0.0.0.0:9000");
         BastionSettings loopback = BastionSettings.fromEnvironment(env("PORTCULLIS_BROKER_URL", "http://127.0.0.1:8080",
                 "PORTCULLIS_BROKER_CA_FILE", null, "PORTCULLIS_BASTION_TOKEN_URL", "http://localhost:8180/realms/portcullis/token"));
         assertThat(loopback.brokerCaFile()).isNull();
@@ -76,6 +82,8 @@ class BastionSettingsTest {
         "PORTCULLIS_BASTION_GRANT_EVENTS|maybe|PORTCULLIS_BASTION_GRANT_EVENTS must be on or off",
         "PORTCULLIS_DB_POOL_SIZE|-1|PORTCULLIS_DB_POOL_SIZE must be a whole number of at least 0",
         "PORTCULLIS_DB_POOL_IDLE_SECONDS|0|PORTCULLIS_DB_POOL_IDLE_SECONDS must be a whole number of at least 1",
+        "PORTCULLIS_BASTION_HEALTH_PORT|http|PORTCULLIS_BASTION_HEALTH_PORT must be a number or off",
+        "PORTCULLIS_BASTION_HEALTH_PORT|70000|PORTCULLIS_BASTION_HEALTH_PORT must be between 0 and 65535, or off",
     })
     void refusedInOneLine(String name, String value, String message) {
         assertThatThrownBy(() -> BastionSettings.fromEnvironment(env(name, value))).isInstanceOf(IllegalArgumentException.class)

@@ -24,6 +24,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.security.Authenticated;
 
+import dev.portcullis.broker.persistence.BastionLeases;
 import dev.portcullis.broker.persistence.JpaSessionIndex;
 import dev.portcullis.broker.recordings.RecordingArchive;
 import dev.portcullis.workflow.port.AccessRequestRepository;
@@ -63,6 +64,9 @@ public class BastionSessionResource {
 
     @Inject
     RecordingArchive recordings;
+
+    @Inject
+    BastionLeases leases;
 
     @Inject
     AuditSink audit;
@@ -114,7 +118,12 @@ public class BastionSessionResource {
         if (recordingKey != null) {
             requireRecordingMatches(opened, recordingKey);
         }
-        return switch (sessions.open(opened, recordingKey, bastion.clientId())) {
+        if (body.bastionInstance() != null && !leases.isLive(body.bastionInstance(), bastion.clientId())) {
+            throw refused(opened, "no_live_lease", "bastion instance " + body.bastionInstance() + " holds no live lease "
+                    + "of this client; a bastion registers sessions only under its own lease (POST "
+                    + "/internal/v1/bastion-leases)");
+        }
+        return switch (sessions.open(opened, recordingKey, bastion.clientId(), body.bastionInstance())) {
             case OPENED -> Response.status(201).header("Location", "/api/v1/sessions/" + opened.sessionId())
                     .entity(Dtos.SessionView.of(sessions.find(opened.sessionId()).orElseThrow())).build();
             case DUPLICATE -> throw new RefusedException(Refusal.conflict("session_exists", "session " + opened.sessionId() + " is indexed already"));

@@ -189,7 +189,15 @@ public final class Dtos {
      */
     public record SessionOpened(UUID sessionId, UUID requestId, String username, String target, String login, String protocol,
                                 String recordingId, String bastion, String clientAddress, Instant startedAt,
-                                String recordingKey) {
+                                String recordingKey, UUID bastionInstance) {
+    }
+
+    /** Body of {@code POST /internal/v1/bastion-leases}: a bastion process renews its lease. */
+    public record LeaseRenewal(UUID instance, String bastion, UUID previousInstance) {
+    }
+
+    /** @param renewEverySeconds how often the bastion should renew (well inside the lease) */
+    public record LeaseView(UUID instance, Instant expiresAt, long renewEverySeconds, int abortedLeftovers) {
     }
 
     /** Body of {@code POST /internal/v1/sessions/{id}/end}. */

@@ -53,6 +53,8 @@ import dev.portcullis.workflow.request.Actor;
  * CPU under load; unspaced, the reads alone took a third of a core).
  */
 @ApplicationScoped
+// every call's latency, failures tagged with their exception: portcullis_keycloak_calls_seconds{method,exception}
+@io.micrometer.core.annotation.Timed(value = "portcullis.keycloak.calls", description = "Calls to Keycloak")
 public class KeycloakDirectory implements IdentityDirectory, JitGroups {
 
     private final Keycloak keycloak;

@@ -40,6 +40,8 @@ class BastionSessionEntity {
     String recordingKey;
     @Column(name = "registered_by")
     String registeredBy;
+    @Column(name = "bastion_instance")
+    UUID bastionInstance;
 
     JpaSessionIndex.IndexedSession toView() {
         return new JpaSessionIndex.IndexedSession(id, requestId, username, target, login, protocol, recordingId, bastion, clientAddress,

@@ -67,6 +67,7 @@ public class HashChainedAuditLog implements AuditSink {
      */
     @Override
     @Transactional
+    @io.micrometer.core.annotation.Timed(value = "portcullis.audit.append", description = "Appending one audit row")
     public void append(AuditEvent event) {
         em.unwrap(Session.class).doWork(connection -> append(connection, event));
     }

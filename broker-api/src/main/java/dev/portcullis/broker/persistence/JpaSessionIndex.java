@@ -28,9 +28,11 @@ import dev.portcullis.workflow.port.SessionIndex;
 public class JpaSessionIndex implements SessionIndex {
 
     public static final String OPEN = "OPEN";
-    public static final List<String> STATUSES = List.of(OPEN, "CLOSED", "GRANT_ENDED", "RECORDING_FAILED", "REFUSED", "ERROR");
-    /** How a session may end (see {@link SessionIndex.Closed}). */
-    public static final List<String> END_STATUSES = STATUSES.subList(1, STATUSES.size());
+    /** ABORTED: the bastion was lost, the broker ended the session for it ({@link BastionLeases}). */
+    public static final List<String> STATUSES = List.of(OPEN, "CLOSED", "GRANT_ENDED", "RECORDING_FAILED", "REFUSED", "ERROR",
+            BastionLeases.ABORTED);
+    /** How a bastion may say a session ended (see {@link SessionIndex.Closed}); ABORTED is the broker's to say. */
+    public static final List<String> END_STATUSES = STATUSES.subList(1, STATUSES.size() - 1);
     static final int MAX_DETAIL = 1000;
 
     @Inject
@@ -67,17 +69,24 @@ public class JpaSessionIndex implements SessionIndex {
      */
     @Transactional
     public OpenResult open(Opened s, String recordingKey, String registeredBy) {
+        return open(s, recordingKey, registeredBy, null);
+    }
+
+    /** @param bastionInstance the lease the session is opened under (its bastion's process), or null */
+    @Transactional
+    public OpenResult open(Opened s, String recordingKey, String registeredBy, UUID bastionInstance) {
         if (s.requestId() != null && em.find(AccessRequestEntity.class, s.requestId()) == null) {
             return OpenResult.UNKNOWN_REQUEST;
         }
         int inserted = em.createNativeQuery("insert into bastion_session (id, request_id, username, target, login, protocol, recording_id, "
-                        + "bastion, client_address, started_at, status, recording_key, registered_by) "
-                        + "values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'OPEN', ?11, ?12) "
+                        + "bastion, client_address, started_at, status, recording_key, registered_by, bastion_instance) "
+                        + "values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'OPEN', ?11, ?12, cast(?13 as uuid)) "
                         + "on conflict (id) do nothing")
                 .setParameter(1, s.sessionId()).setParameter(2, s.requestId()).setParameter(3, s.username()).setParameter(4, s.target())
                 .setParameter(5, s.login()).setParameter(6, s.protocol()).setParameter(7, s.recordingId()).setParameter(8, s.bastion())
                 .setParameter(9, s.clientAddress()).setParameter(10, s.startedAt().truncatedTo(ChronoUnit.MICROS))
                 .setParameter(11, recordingKey).setParameter(12, registeredBy)
+                .setParameter(13, bastionInstance == null ? null : bastionInstance.toString())
                 .executeUpdate();
         if (inserted == 0) {
             return OpenResult.DUPLICATE;
@@ -92,6 +101,7 @@ public class JpaSessionIndex implements SessionIndex {
         putIfPresent(details, "clientAddress", s.clientAddress());
         putIfPresent(details, "recordingKey", recordingKey);
         putIfPresent(details, "registeredBy", registeredBy);
+        putIfPresent(details, "bastionInstance", bastionInstance == null ? null : bastionInstance.toString());
         auditLog.append(new AuditEvent(clock.instant(), s.username(), "session.opened", "session", s.sessionId().toString(), details));
         return OpenResult.OPENED;
     }
@@ -172,10 +182,15 @@ public class JpaSessionIndex implements SessionIndex {
 
         /**
          * Whether the bastion said the session ended with its recording closed: every end but RECORDING_FAILED
-         * (a store that failed leaves no manifest, honestly).
+         * (a store that failed leaves no manifest, honestly) and ABORTED (the bastion was lost before closing it).
          */
         public boolean endedWithClosedRecording() {
-            return !isOpen() && !"RECORDING_FAILED".equals(status);
+            return !isOpen() && !"RECORDING_FAILED".equals(status) && !isAborted();
+        }
+
+        /** The bastion was lost with the session open; {@code detail} says how and when. */
+        public boolean isAborted() {
+            return BastionLeases.ABORTED.equals(status);
         }
     }
 }

@@ -269,6 +269,18 @@ public class RecordingArchive {
     }
 
     private RecordingVerifier.Checked check(JpaSessionIndex.IndexedSession session) throws IOException {
+        RecordingVerifier.Checked checked = checkRecording(session);
+        RecordingVerifier.Verification v = checked.verification();
+        if (session.isAborted() && v.status() == RecordingVerifier.Status.INCOMPLETE && session.detail() != null) {
+            // the index knows why the recording was never closed; say so before what the recording itself shows
+            return new RecordingVerifier.Checked(new RecordingVerifier.Verification(v.status(), v.intactChunks(),
+                    session.detail() + " (at " + session.endedAt() + "); " + v.problem()), checked.headerSha256(),
+                    checked.chunkHashes());
+        }
+        return checked;
+    }
+
+    private RecordingVerifier.Checked checkRecording(JpaSessionIndex.IndexedSession session) throws IOException {
         String recordingId = session.recordingId();
         RecordingVerifier.Expected expected = expected(session);
         if (session.recordingKey() != null) {

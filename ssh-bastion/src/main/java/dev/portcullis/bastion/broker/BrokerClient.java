@@ -39,6 +39,16 @@ public final class BrokerClient {
     private final HttpClient keycloak;
     private String token;
     private Instant tokenExpires = Instant.EPOCH;
+    private volatile CallObserver observer = (call, nanos, outcome) -> { };
+
+    /** Told of every call to the broker: which (its path with ids blanked), how long, ok, refused or failed. */
+    public interface CallObserver {
+        void called(String call, long nanos, String outcome);
+    }
+
+    public void observe(CallObserver observer) {
+        this.observer = observer;
+    }
 
     /** @param brokerTls the broker's pinned TLS context ({@link BrokerChannel#pinned}); null for loopback http */
     public BrokerClient(URI broker, SSLContext brokerTls, URI tokenUrl, String clientId, String clientSecret,
@@ -115,6 +125,25 @@ public final class BrokerClient {
     }
 
     private JsonNode send(HttpRequest.Builder request, boolean authenticated) throws IOException {
+        long start = System.nanoTime();
+        String outcome = "failed";
+        try {
+            JsonNode answer = attempt(request, authenticated);
+            outcome = "ok";
+            return answer;
+        } catch (BrokerException e) {
+            outcome = "refused";
+            throw e;
+        } finally {
+            observer.called(ID.matcher(request.build().uri().getPath()).replaceAll("{id}"), System.nanoTime() - start,
+                    outcome);
+        }
+    }
+
+    private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+    private JsonNode attempt(HttpRequest.Builder request, boolean authenticated) throws IOException {
         for (int attempt = 0; ; attempt++) {
             if (authenticated) {
                 request.setHeader("Authorization", "Bearer " + token(attempt > 0));

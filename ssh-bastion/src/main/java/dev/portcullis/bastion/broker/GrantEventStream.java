@@ -30,6 +30,7 @@ public final class GrantEventStream implements AutoCloseable {
     private volatile Stream<String> current;
     private volatile String lastEventId;
     private volatile boolean connected;
+    private volatile java.util.function.Consumer<java.time.Duration> lag = d -> { };
 
     public GrantEventStream(BrokerClient broker, LiveSessions live) {
         this.broker = broker;
@@ -40,6 +41,12 @@ public final class GrantEventStream implements AutoCloseable {
 
     public GrantEventStream start() {
         thread.start();
+        return this;
+    }
+
+    /** Told, for each grant event, how long after the broker wrote it the event arrived here. */
+    public GrantEventStream observeLag(java.util.function.Consumer<java.time.Duration> lag) {
+        this.lag = lag;
         return this;
     }
 
@@ -115,16 +122,25 @@ public final class GrantEventStream implements AutoCloseable {
             LOG.info(() -> "grant event stream at position " + data);
             return;
         }
+        JsonNode e;
+        try {
+            e = BrokerClient.JSON.readTree(data);
+            if (e.hasNonNull("at")) {
+                lag.accept(java.time.Duration.between(java.time.Instant.parse(e.get("at").asText()), java.time.Instant.now()));
+            }
+        } catch (IOException | RuntimeException ex) {
+            LOG.warning("unreadable grant event ignored: " + ex.getMessage());
+            return;
+        }
         if (!"ended".equals(event)) {
             return;
         }
         try {
-            JsonNode e = BrokerClient.JSON.readTree(data);
             UUID grant = UUID.fromString(e.get("requestId").asText());
             LOG.info(() -> "grant-ended event for " + grant);
             live.grantEnded(grant, endedMessage(e.path("login").asText(), e.path("target").asText(),
                     e.path("state").asText("ENDED"), e.hasNonNull("reason") ? e.get("reason").asText() : null));
-        } catch (IOException | RuntimeException ex) {
+        } catch (RuntimeException ex) {
             LOG.warning("unreadable grant event ignored: " + ex.getMessage());
         }
     }

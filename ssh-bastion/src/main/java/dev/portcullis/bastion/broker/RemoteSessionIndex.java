@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Queue;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 import dev.portcullis.workflow.port.SessionIndex;
@@ -25,6 +27,7 @@ public final class RemoteSessionIndex implements SessionIndex, AutoCloseable {
 
     private final BrokerClient broker;
     private final String recordingKey;
+    private final Supplier<UUID> instance;
     private final Queue<Closed> pending = new ConcurrentLinkedQueue<>();
     private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "session-index-retry");
@@ -34,8 +37,14 @@ public final class RemoteSessionIndex implements SessionIndex, AutoCloseable {
 
     /** @param recordingKey SHA-256 (hex) of the X.509 encoding of this bastion's recording-signing public key */
     public RemoteSessionIndex(BrokerClient broker, String recordingKey) {
+        this(broker, recordingKey, () -> null);
+    }
+
+    /** @param instance the bastion process's lease ({@link BastionLease#instance}) its sessions are registered under */
+    public RemoteSessionIndex(BrokerClient broker, String recordingKey, Supplier<UUID> instance) {
         this.broker = broker;
         this.recordingKey = recordingKey;
+        this.instance = instance;
         retry.scheduleWithFixedDelay(this::retryPending, 5, 5, TimeUnit.SECONDS);
     }
 
@@ -53,6 +62,7 @@ public final class RemoteSessionIndex implements SessionIndex, AutoCloseable {
         body.put("bastion", s.bastion());
         body.put("clientAddress", s.clientAddress());
         body.put("startedAt", s.startedAt().toString());
+        body.put("bastionInstance", instance.get());
         try {
             broker.post("/internal/v1/sessions", body);
         } catch (IOException e) {

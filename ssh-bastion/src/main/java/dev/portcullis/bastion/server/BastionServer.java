@@ -194,6 +194,11 @@ public final class BastionServer implements AutoCloseable {
         return self.getAddress().getHostAddress();
     }
 
+    /** Whether the SSH server is still accepting connections. */
+    public boolean isOpen() {
+        return server.isOpen();
+    }
+
     public int activeSessions() {
         return server.getActiveSessions().size();
     }

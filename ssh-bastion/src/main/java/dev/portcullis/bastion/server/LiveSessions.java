@@ -76,6 +76,24 @@ public final class LiveSessions implements AutoCloseable {
         end(grant, message);
     }
 
+    /** Ends every live session (the bastion can no longer vouch for them), telling each user why. */
+    public void endAll(String status, String message) {
+        for (UUID grant : Set.copyOf(byGrant.keySet())) {
+            ScheduledFuture<?> timer = timerByGrant.remove(grant);
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            Set<LiveSession> sessions = byGrant.remove(grant);
+            for (LiveSession s : sessions == null ? Set.<LiveSession>of() : sessions) {
+                try {
+                    s.end(status, message);
+                } catch (RuntimeException e) {
+                    LOG.warning("could not end a session of grant " + grant + ": " + e);
+                }
+            }
+        }
+    }
+
     public int count() {
         return byGrant.values().stream().mapToInt(Set::size).sum();
     }
