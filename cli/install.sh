@@ -6,6 +6,9 @@ cd "$(dirname "$0")"
 prefix=${PREFIX:-$HOME/.local}
 [ -f target/portcullis.jar ] || { echo "build the command first: mvn -pl cli -am package" >&2; exit 1; }
 mkdir -p "$prefix/bin" "$prefix/lib/portcullis"
+if cmp -s target/portcullis.jar "$prefix/lib/portcullis/portcullis.jar" && cmp -s bin/portcullis "$prefix/bin/portcullis"; then
+  exit 0 # already this build: keep its class-data archive
+fi
 cp target/portcullis.jar "$prefix/lib/portcullis/portcullis.jar.new"
 mv -f "$prefix/lib/portcullis/portcullis.jar.new" "$prefix/lib/portcullis/portcullis.jar"
 rm -f "$prefix/lib/portcullis/portcullis.jsa"

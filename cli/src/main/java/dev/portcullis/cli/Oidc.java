@@ -122,9 +122,14 @@ public final class Oidc {
     }
 
     private HttpResponse<String> send(String path, String form) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(issuer + path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/x-www-form-urlencoded").header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+        HttpRequest request;
+        try {
+            request = HttpRequest.newBuilder(URI.create(issuer + path)).timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/x-www-form-urlencoded").header("Accept", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.ERROR, "the broker names a sign-in issuer that is not a URL: " + issuer);
+        }
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {

@@ -124,8 +124,7 @@ final class RequestCommands {
             main.out.println("Requested " + login + "@" + target + " for " + Durations.format(java.time.Duration.ofMinutes(minutes))
                     + ": request " + id + ", " + Json.str(created, "state") + approvalsNeeded(created) + ".");
             if (!waitForIt) {
-                return ExitCodes.forState(Json.str(created, "state")) == ExitCodes.OK || "PENDING".equals(Json.str(created, "state"))
-                        ? ExitCodes.OK : ExitCodes.forState(Json.str(created, "state"));
+                return ExitCodes.OK;
             }
             return new RequestWaiter(main, broker, id).await(created);
         }

@@ -78,6 +78,9 @@ final class SshCommand implements Callable<Integer> {
         List<String> command = new ArrayList<>(List.of("ssh"));
         if (!included) {
             command.addAll(List.of("-F", files.config.toString()));
+        } else if (!userConfig.getParent().getParent().equals(Path.of(System.getProperty("user.home")))) {
+            // ssh reads the config of the account's home, not $HOME's: name the one that includes ours when they differ
+            command.addAll(List.of("-F", userConfig.toString()));
         }
         command.add(target);
         command.addAll(sshArgs);

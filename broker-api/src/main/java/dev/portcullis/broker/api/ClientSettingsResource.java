@@ -22,11 +22,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class ClientSettingsResource {
 
     /** The issuer as people's machines reach it; the broker's own address for Keycloak may be an internal one. */
-    @ConfigProperty(name = "portcullis.cli.issuer", defaultValue = "${quarkus.oidc.auth-server-url}")
+    @ConfigProperty(name = "portcullis.cli.issuer")
     String issuer;
 
     /** The public client of the realm with the device authorization grant enabled. */
-    @ConfigProperty(name = "portcullis.cli.client-id", defaultValue = "portcullis-cli")
+    @ConfigProperty(name = "portcullis.cli.client-id")
     String clientId;
 
     @ConfigProperty(name = "portcullis.web.bastion-host")

@@ -126,7 +126,7 @@ public class RequestResource {
                 r -> Dtos.RequestView.of(r, workflow.policy().rule(r.rule()).orElse(null), viewer, Instant.now()));
         long heartbeatEvery = Math.max(1, Duration.ofSeconds(15).toMillis() / followPoll.toMillis());
         OutboundSseEvent end = sse.newEventBuilder().comment("end").build();
-        return Multi.createFrom().ticks().startingAfter(Duration.ZERO).every(followPoll)
+        return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(followPoll)
                 .onOverflow().drop()
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().transformToIterable(tick -> {
