@@ -39,17 +39,17 @@ public final class Broker {
     }
 
     public Object get(String path) {
-        return parse(send("GET", path, null, false));
+        return parse(send("GET", path, null, false, "application/json"));
     }
 
     /** POST with a JSON body (or none); {@code submitting} marks a new request, whose policy refusals have their own code. */
     public Object post(String path, Object body, boolean submitting) {
-        return parse(send("POST", path, body == null ? null : Json.write(body), submitting));
+        return parse(send("POST", path, body == null ? null : Json.write(body), submitting, "application/json"));
     }
 
     /** GET of a text body (a recording, a PEM file). */
     public String text(String path) {
-        return send("GET", path, null, false);
+        return send("GET", path, null, false, "*/*");
     }
 
     /** The lines of a streamed answer (server-sent events), read as they come. */
@@ -63,8 +63,8 @@ public final class Broker {
         return r.body();
     }
 
-    private String send(String method, String path, String json, boolean submitting) {
-        HttpRequest.Builder b = authorized(path).timeout(Duration.ofSeconds(60)).header("Accept", "application/json");
+    private String send(String method, String path, String json, boolean submitting, String accept) {
+        HttpRequest.Builder b = authorized(path).timeout(Duration.ofSeconds(60)).header("Accept", accept);
         if (json != null) {
             b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
         } else {
