@@ -17,11 +17,13 @@ case "$action" in start|stop|status) ;; *) echo "usage: $0 [start|stop|status]" 
 if [ "$action" = start ]; then
   deploy/bin/prerequisites.sh
   jar=deploy/target/deploy-0.1.0-SNAPSHOT.jar
-  if [ ! -f "$jar" ] || [ ! -f broker-api/target/quarkus-app/quarkus-run.jar ] || \
-     [ -n "$(find approval-workflow recording-store ssh-bastion broker-api testkit deploy -newer "$jar" -name '*.java' -o -newer "$jar" -name '*.properties' -o -newer "$jar" -name 'pom.xml' 2>/dev/null | head -n1)" ]; then
+  if [ ! -f "$jar" ] || [ ! -f broker-api/target/quarkus-app/quarkus-run.jar ] || [ ! -f cli/target/portcullis.jar ] || \
+     [ -n "$(find approval-workflow recording-store ssh-bastion broker-api testkit deploy cli -newer "$jar" -name '*.java' -o -newer "$jar" -name '*.properties' -o -newer "$jar" -name 'pom.xml' 2>/dev/null | head -n1)" ]; then
     echo "building Portcullis (first time: a few minutes while Maven fetches dependencies)..."
     mvn -B -ntp -q -Dstyle.color=never -DskipTests install
   fi
+  # the portcullis command the printed story uses, where the user's shell finds it (PREFIX: elsewhere)
+  cli/install.sh
 fi
 if [ ! -f deploy/target/deploy-0.1.0-SNAPSHOT.jar ]; then
   echo "Portcullis was never built here, so nothing runs."

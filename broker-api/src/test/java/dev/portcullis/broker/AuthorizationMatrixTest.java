@@ -50,6 +50,13 @@ class AuthorizationMatrixTest {
                 .post("/api/v1/requests").then().statusCode(201).extract().path("id");
     }
 
+    /** A db request alice withdrew: following it answers at once and the stream ends. */
+    private static String cancelledDb() {
+        String id = pendingDb();
+        Api.as("alice").post("/api/v1/requests/" + id + "/cancel").then().statusCode(200);
+        return id;
+    }
+
     private static String publicKey;
 
     private static synchronized String publicKey() {
@@ -85,6 +92,9 @@ class AuthorizationMatrixTest {
                 new Endpoint("GET /requests?scope=all", s -> s.get("/api/v1/requests?scope=all"), 401, 403, 403, 200, 200),
                 new Endpoint("GET /requests/{ssh request}", s -> s.get("/api/v1/requests/" + pendingWeb()), 401, 200, 200, 200, 200),
                 new Endpoint("GET /requests/{db request}", s -> s.get("/api/v1/requests/" + pendingDb()), 401, 200, 404, 200, 200),
+                new Endpoint("GET /requests/{db request}/events", s -> s.accept("text/event-stream")
+                        .get("/api/v1/requests/" + cancelledDb() + "/events"), 401, 200, 404, 200, 200),
+                new Endpoint("GET /client-settings", s -> s.get("/api/v1/client-settings"), 200, 200, 200, 200, 200),
                 new Endpoint("POST approve", s -> s.body(Map.of()).post("/api/v1/requests/" + pendingWeb() + "/approve"), 401, 403, 200, 403, 403),
                 new Endpoint("POST deny", s -> s.body(Map.of("reason", "no")).post("/api/v1/requests/" + pendingWeb() + "/deny"), 401, 403, 200, 403, 403),
                 new Endpoint("POST approve {db request}", s -> s.body(Map.of()).post("/api/v1/requests/" + pendingDb() + "/approve"), 401, 403, 403, 403, 200),

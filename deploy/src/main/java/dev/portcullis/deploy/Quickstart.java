@@ -249,40 +249,28 @@ public final class Quickstart {
                   password     %3$s   (the same for every demo user; also in %4$s)
                   policy       %5$s
 
-                Try the story (copy and paste):
-                  . %4$s
-                  alice=$(deploy/bin/token alice); bob=$(deploy/bin/token bob); carol=$(deploy/bin/token carol); dave=$(deploy/bin/token dave)
-                  # alice asks for %9$s@prod-web-1 for an hour
-                  id=$(curl -s -H "Authorization: Bearer $alice" -H 'Content-Type: application/json' \\
-                       -d '{"target":"prod-web-1","login":"%9$s","durationMinutes":60,"reason":"disk full","ticket":"INC-1234"}' \\
-                       $PORTCULLIS_URL/api/v1/requests | sed 's/.*"id":"\\([^"]*\\)".*/\\1/'); echo $id
-                  # alice cannot approve her own request; bob and carol can
-                  curl -s -X POST -H "Authorization: Bearer $alice" $PORTCULLIS_URL/api/v1/requests/$id/approve; echo
-                  curl -s -X POST -H "Authorization: Bearer $bob" $PORTCULLIS_URL/api/v1/requests/$id/approve; echo
-                  curl -s -X POST -H "Authorization: Bearer $carol" $PORTCULLIS_URL/api/v1/requests/$id/approve; echo
-                  # alice gets a 4-hour SSH certificate from the broker and connects through the recording bastion
-                  ssh-keygen -q -t ed25519 -N '' -f %10$s
-                  curl -s -H "Authorization: Bearer $alice" -H 'Content-Type: application/json' \\
-                       -d "{\\"publicKey\\":\\"$(cat %10$s.pub)\\"}" $PORTCULLIS_URL/api/v1/ssh/certificates \\
-                       | sed 's/.*"certificate":"\\([^"]*\\)".*/\\1/' > %10$s-cert.pub
-                  ssh -p %7$d -i %10$s -o UserKnownHostsFile=%11$s %9$s+prod-web-1@127.0.0.1
-                  # alice asks for read-only access to the database; erin (dba-approvers) approves
-                  db=$(curl -s -H "Authorization: Bearer $alice" -H 'Content-Type: application/json' \\
-                       -d '{"target":"prod-db","login":"app_readonly","durationMinutes":60,"reason":"check yesterday orders"}' \\
-                       $PORTCULLIS_URL/api/v1/requests | sed 's/.*"id":"\\([^"]*\\)".*/\\1/'); echo $db
-                  erin=$(deploy/bin/token erin)
-                  curl -s -X POST -H "Authorization: Bearer $erin" $PORTCULLIS_URL/api/v1/requests/$db/approve; echo
-                  # a one-hour credential for prod-db from the broker is alice's password at the proxy, whose certificate psql
-                  # verifies against the CA the broker hands out; every statement is recorded
-                  export PGPASSWORD=$(curl -s -X POST -H "Authorization: Bearer $alice" $PORTCULLIS_URL/api/v1/db/credentials?target=prod-db \\
-                       | sed 's/.*"password":"\\([^"]*\\)".*/\\1/')
-                  curl -s -H "Authorization: Bearer $alice" $PORTCULLIS_URL/api/v1/db/ca > portcullis-db-ca.pem
-                  psql "host=127.0.0.1 port=%12$d sslmode=verify-full sslrootcert=portcullis-db-ca.pem dbname=prod-db user=app_readonly" -c 'select * from orders'
-                  psql "host=127.0.0.1 port=%12$d sslmode=verify-full sslrootcert=portcullis-db-ca.pem dbname=prod-db user=app_readonly" -c "delete from orders"   # refused: read-only grant
-                  # dave audits: the sessions, a recording (plays in asciinema), the trail and its hash chain
-                  curl -s -H "Authorization: Bearer $dave" $PORTCULLIS_URL/api/v1/sessions; echo
-                  curl -s -H "Authorization: Bearer $dave" "$PORTCULLIS_URL/api/v1/audit?subject=$id"; echo
-                  curl -s -H "Authorization: Bearer $dave" $PORTCULLIS_URL/api/v1/audit/verify; echo
+                Try the story with the portcullis command (./quickstart.sh installed it in ~/.local/bin; sign in with the
+                password above when the browser, or the URL it prints, asks):
+                  portcullis login --broker %1$s                          # as alice
+                  portcullis targets
+                  portcullis request prod-web-1 --login %9$s --for 1h --reason "disk full" --ticket INC-1234 --wait
+                  # meanwhile, in a second terminal: bob and carol approve (alice cannot approve her own request)
+                  demo() { u=$1; shift; PORTCULLIS_CONFIG_DIR=$HOME/.config/portcullis-$u portcullis "$@"; }
+                  demo bob login --broker %1$s; demo bob approvals
+                  demo bob approve ID; demo carol login --broker %1$s; demo carol approve ID
+                  # back in the first: ACTIVE; the stock ssh through the recording bastion (certificate and Host block made for you)
+                  portcullis ssh prod-web-1
+                  # read-only database access: erin (dba-approvers) approves; the stock psql verifies the proxy's certificate
+                  portcullis request prod-db --login app_readonly --for 1h --reason "check yesterday orders" --wait
+                  demo erin login --broker %1$s; demo erin approve ID      # in the second terminal
+                  portcullis psql prod-db --role app_readonly -- -c 'select * from orders'
+                  portcullis psql prod-db --role app_readonly -- -c 'delete from orders'   # refused: read-only grant
+                  portcullis status; portcullis release ID              # give a grant back: its open sessions are cut
+                  # dave audits: the sessions, a recording played in the terminal, its signature verified
+                  demo dave login --broker %1$s; demo dave sessions
+                  demo dave play SESSION; demo dave verify SESSION
+                The same story with curl, and every endpoint: docs/api.md (deploy/bin/token USER prints a token); without
+                the command, ssh -p %7$d -o UserKnownHostsFile=%11$s %9$s+prod-web-1@127.0.0.1 takes a certificate from the API.
 
                 Stop everything with ./quickstart.sh stop (data stays in %6$s).
                 """.formatted(broker, kc, s.getProperty("demo.password"), env, s.getProperty("policy.file", settings.policyFile().toString()), settings.home(),

@@ -80,8 +80,8 @@ class QuickstartTest {
             assertThat(said).isEqualTo("hello from " + login + "\n");
 
             // the printed database steps: erin approves read-only access, a credential from the broker, psql through the proxy
-            assertThat(printed).contains("port=" + settings.databaseProxyPort()
-                    + " sslmode=verify-full sslrootcert=portcullis-db-ca.pem dbname=prod-db user=app_readonly");
+            assertThat(printed).contains("portcullis login --broker " + settings.brokerUrl(), "portcullis ssh prod-web-1",
+                    "portcullis psql prod-db --role app_readonly", "docs/api.md");
             assertThat(capture(quickstart::status)).contains("db proxy  up on 127.0.0.1:" + settings.databaseProxyPort());
             HttpResponse<String> dbRequest = post(settings.brokerUrl() + "/api/v1/requests", alice,
                     "{\"target\":\"prod-db\",\"login\":\"app_readonly\",\"durationMinutes\":60,\"reason\":\"check yesterday orders\"}");

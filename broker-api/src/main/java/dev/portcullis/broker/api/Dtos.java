@@ -36,6 +36,10 @@ public final class Dtos {
     public record Decision(String comment, String reason) {
     }
 
+    /** What {@code GET /api/v1/client-settings} tells the command line before it signs in. */
+    public record ClientSettings(String issuer, String clientId, String bastionHost, int bastionSshPort) {
+    }
+
     public record Me(String username, List<String> groups, boolean auditor, boolean admin) {
     }
 

@@ -17,13 +17,20 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.security.Authenticated;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 import dev.portcullis.broker.identity.Caller;
 import dev.portcullis.workflow.AccessWorkflow;
@@ -47,6 +54,10 @@ public class RequestResource {
 
     @Inject
     Caller caller;
+
+    /** How often a followed request is looked at again; the follower sees a change at most this much later. */
+    @ConfigProperty(name = "portcullis.requests.follow-poll", defaultValue = "PT0.25S")
+    Duration followPoll;
 
     @POST
     @Operation(summary = "Request time-limited access to a target")
@@ -89,9 +100,47 @@ public class RequestResource {
     @Path("/{id}")
     @Operation(summary = "One request, if it is yours, you may review it, or you audit")
     public Dtos.RequestView get(@PathParam("id") UUID id) {
-        AccessRequest request = workflow.find(id).filter(r -> workflow.canView(r, caller.asTokenSays()))
+        return view(visible(id, caller.asTokenSays()));
+    }
+
+    private AccessRequest visible(UUID id, Actor viewer) {
+        return workflow.find(id).filter(r -> workflow.canView(r, viewer))
                 .orElseThrow(() -> new RefusedException(Refusal.notFound("no_such_request", "there is no access request " + id + " that you may see")));
-        return view(request);
+    }
+
+    /**
+     * Server-sent events that follow one request: a {@code request} event with the whole view at once, then one each
+     * time its state or its reviews change, so a waiting requester sees every approval as it is given. The stream
+     * ends after the event that leaves PENDING (ACTIVE, or why it will never be). A comment every 15 s keeps idle
+     * proxies from closing it. Whoever may see the request may follow it; nobody else learns it exists.
+     */
+    @GET
+    @Path("/{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
+    @Operation(summary = "Follow one request as server-sent events until it leaves PENDING")
+    public Multi<OutboundSseEvent> follow(@PathParam("id") UUID id, @Context Sse sse) {
+        Actor viewer = caller.asTokenSays(); // read now: the request scope is gone once the stream runs on
+        visible(id, viewer);
+        RequestFollower follower = new RequestFollower(() -> workflow.find(id).orElseThrow(),
+                r -> Dtos.RequestView.of(r, workflow.policy().rule(r.rule()).orElse(null), viewer, Instant.now()));
+        long heartbeatEvery = Math.max(1, Duration.ofSeconds(15).toMillis() / followPoll.toMillis());
+        OutboundSseEvent end = sse.newEventBuilder().comment("end").build();
+        return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(followPoll)
+                .onOverflow().drop()
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .onItem().transformToIterable(tick -> {
+                    List<OutboundSseEvent> out = new java.util.ArrayList<>();
+                    follower.changed().ifPresent(view -> out.add(sse.newEventBuilder().id(String.valueOf(follower.changes()))
+                            .name("request").mediaType(MediaType.APPLICATION_JSON_TYPE).data(Dtos.RequestView.class, view).build()));
+                    if (follower.settled()) {
+                        out.add(end);
+                    } else if (out.isEmpty() && tick % heartbeatEvery == heartbeatEvery - 1) {
+                        out.add(sse.newEventBuilder().comment("keep-alive").build());
+                    }
+                    return out;
+                })
+                .select().first(event -> event != end);
     }
 
     @POST
