@@ -72,12 +72,10 @@ public final class Bastion implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Bastion.class.getName());
 
     /**
-     * How the bastion writes recordings: flushed at least every second as always, but in chunks of up to 2 MiB, because
-     * each chunk is one synced file, a new inode (ext4 without a journal, as on the project's VM, scans past every
-     * recently deleted inode to find one), and a bulk transfer through the bastion ran 15% faster in 2 MiB chunks than
-     * in 512 KiB ones; and at most 64 queued lines per session (32 KiB of terminal data each: about 2.5 MiB of text, up
-     * to six times that for output of nothing but control bytes, each escaped as six), so a slow store slows the
-     * session instead of filling the heap.
+     * How the bastion writes recordings: flushed at least every second as always, but in chunks of up to 2 MiB of
+     * records, because each chunk is one synced file and smaller chunks spend a bulk transfer's time in fsync
+     * (docs/benchmarks/bastion-profile.md); and at most 64 queued records per session (each at most 32 KiB of exact
+     * bytes, so about 2 MiB), so a slow store slows the session instead of filling the heap.
      */
     public static final WriterOptions RECORDING_OPTIONS = WriterOptions.defaults().withMaxChunkBytes(2 * 1024 * 1024).withQueueCapacity(64);
 

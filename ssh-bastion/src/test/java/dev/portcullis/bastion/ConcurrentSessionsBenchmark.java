@@ -192,7 +192,7 @@ class ConcurrentSessionsBenchmark {
                     Run by `deploy/bench/bastion.sh` (JUnit `ConcurrentSessionsBenchmark`, tag `benchmark`): one bastion process
                     (`-Xmx1g`, G1), %d SSH sessions opened by MINA SSHD clients with broker-style certificates, each running `cat`
                     on an OpenSSH target. With all of them open, each echoes %d KiB of text through the bastion; every session is
-                    recorded (asciicast lines, hash-chained chunks, signed manifest) and entered in the session index.
+                    recorded (exact bytes in zstd-compressed, hash-chained chunks, signed manifest) and entered in the session index.
 
                     | figure | value |
                     | --- | ---: |
