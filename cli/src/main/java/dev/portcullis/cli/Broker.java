@@ -2,12 +2,9 @@ package dev.portcullis.cli;
 
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -17,13 +14,11 @@ import java.util.stream.Stream;
  */
 public final class Broker {
 
-    private final HttpClient http;
     private final ConfigDir dir;
     private final SignIn signIn;
     private final String url;
 
-    public Broker(HttpClient http, ConfigDir dir, SignIn signIn) {
-        this.http = http;
+    public Broker(ConfigDir dir, SignIn signIn) {
         this.dir = dir;
         this.signIn = signIn;
         String u = signIn.broker();
@@ -54,43 +49,48 @@ public final class Broker {
 
     /** The lines of a streamed answer (server-sent events), read as they come. */
     public Stream<String> lines(String path) {
-        HttpRequest request = authorized(path).header("Accept", "text/event-stream").GET().build();
-        HttpResponse<Stream<String>> r = call(request, HttpResponse.BodyHandlers.ofLines());
-        if (r.statusCode() / 100 != 2) {
-            String body = String.join("\n", r.body().toList());
-            throw CliException.ofProblem(r.statusCode(), body, false);
+        Map<String, String> headers = authorized("text/event-stream");
+        Http.Streamed r = call(() -> Http.stream(url + path, headers));
+        if (r.status() / 100 != 2) {
+            String body;
+            try (Stream<String> lines = r.lines()) {
+                body = String.join("\n", lines.toList());
+            }
+            throw CliException.ofProblem(r.status(), body, false);
         }
-        return r.body();
+        return r.lines();
     }
 
     private String send(String method, String path, String json, boolean submitting, String accept) {
-        HttpRequest.Builder b = authorized(path).timeout(Duration.ofSeconds(60)).header("Accept", accept);
+        Map<String, String> headers = authorized(accept);
         if (json != null) {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
-        } else {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
+            headers.put("Content-Type", "application/json");
         }
-        HttpResponse<String> r = call(b.build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() / 100 != 2) {
-            throw CliException.ofProblem(r.statusCode(), r.body(), submitting);
+        Http.Response r = call(() -> Http.send(method, url + path, headers, json, Duration.ofSeconds(60)));
+        if (r.status() / 100 != 2) {
+            throw CliException.ofProblem(r.status(), r.body(), submitting);
         }
         return r.body();
     }
 
-    private HttpRequest.Builder authorized(String path) {
-        return HttpRequest.newBuilder(URI.create(url + path)).header("Authorization", "Bearer " + accessToken());
+    private Map<String, String> authorized(String accept) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Authorization", "Bearer " + accessToken());
+        headers.put("Accept", accept);
+        return headers;
     }
 
-    private <T> HttpResponse<T> call(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+    private interface Exchange<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T call(Exchange<T> exchange) {
         try {
-            return http.send(request, handler);
+            return exchange.run();
         } catch (ConnectException e) {
             throw new CliException(ExitCodes.ERROR, "cannot reach the broker at " + url);
         } catch (IOException e) {
             throw new CliException(ExitCodes.ERROR, "cannot talk to the broker at " + url + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliException(ExitCodes.ERROR, "interrupted");
         }
     }
 
@@ -105,7 +105,7 @@ public final class Broker {
         if (refresh == null) {
             throw new CliException(ExitCodes.SIGN_IN, "not signed in: run portcullis login");
         }
-        Map<String, Object> tokens = new Oidc(http, signIn.get("issuer"), signIn.get("clientId")).refresh(refresh);
+        Map<String, Object> tokens = new Oidc(signIn.get("issuer"), signIn.get("clientId")).refresh(refresh);
         if (tokens == null) {
             signIn.put("accessToken", null).put("refreshToken", null).save(dir);
             throw new CliException(ExitCodes.SIGN_IN, "your sign-in has ended: run portcullis login");
@@ -127,23 +127,19 @@ public final class Broker {
     }
 
     /** The broker's public settings, read before signing in. */
-    static Map<String, Object> clientSettings(HttpClient http, String brokerUrl) {
+    static Map<String, Object> clientSettings(String brokerUrl) {
         String base = brokerUrl.endsWith("/") ? brokerUrl.substring(0, brokerUrl.length() - 1) : brokerUrl;
-        HttpResponse<String> r;
+        Http.Response r;
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/v1/client-settings")).timeout(Duration.ofSeconds(30))
-                    .header("Accept", "application/json").build();
-            r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            r = Http.send("GET", base + "/api/v1/client-settings", Map.of("Accept", "application/json"), null,
+                    Duration.ofSeconds(30));
         } catch (IOException e) {
             throw new CliException(ExitCodes.ERROR, "cannot reach the broker at " + base);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliException(ExitCodes.ERROR, "interrupted");
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.USAGE, "not a broker URL: " + brokerUrl);
         }
-        if (r.statusCode() != 200) {
-            throw CliException.ofProblem(r.statusCode(), r.body(), false);
+        if (r.status() != 200) {
+            throw CliException.ofProblem(r.status(), r.body(), false);
         }
         return Json.object(r.body());
     }

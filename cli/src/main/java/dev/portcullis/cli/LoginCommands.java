@@ -33,10 +33,10 @@ final class LoginCommands {
             if (url == null || url.isBlank()) {
                 throw new IllegalArgumentException("which broker? portcullis login --broker https://portcullis.example.com");
             }
-            Map<String, Object> settings = Broker.clientSettings(main.http(), url);
+            Map<String, Object> settings = Broker.clientSettings(url);
             String issuer = Json.str(settings, "issuer");
             String clientId = Json.str(settings, "clientId");
-            Oidc oidc = new Oidc(main.http(), issuer, clientId);
+            Oidc oidc = new Oidc(issuer, clientId);
             Oidc.DeviceCode code = oidc.startDeviceSignIn();
             Oidc.tell(code, main.out, !noBrowser);
             Map<String, Object> tokens = oidc.awaitDeviceTokens(code);
@@ -68,7 +68,7 @@ final class LoginCommands {
             String refresh = signIn.get("refreshToken");
             if (refresh != null && signIn.get("issuer") != null) {
                 try {
-                    ended = new Oidc(main.http(), signIn.get("issuer"), signIn.get("clientId")).endSession(refresh);
+                    ended = new Oidc(signIn.get("issuer"), signIn.get("clientId")).endSession(refresh);
                 } catch (CliException e) {
                     main.err.println("portcullis: " + e.getMessage() + "; forgetting the tokens anyway");
                 }

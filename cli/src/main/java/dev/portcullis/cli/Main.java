@@ -3,8 +3,6 @@ package dev.portcullis.cli;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.http.HttpClient;
-import java.time.Duration;
 import java.util.Map;
 
 import picocli.CommandLine;
@@ -31,7 +29,6 @@ public final class Main {
     final PrintStream err;
     final BufferedReader in;
     final ConfigDir dir;
-    private HttpClient http;
 
     Main(Map<String, String> env, PrintStream out, PrintStream err, BufferedReader in) {
         this.env = env;
@@ -74,19 +71,12 @@ public final class Main {
         return cli;
     }
 
-    synchronized HttpClient http() {
-        if (http == null) {
-            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        }
-        return http;
-    }
-
     Broker broker() {
         SignIn signIn = SignIn.load(dir);
         if (!signIn.present()) {
             throw new CliException(ExitCodes.SIGN_IN, "not signed in: run portcullis login --broker URL");
         }
-        return new Broker(http(), dir, signIn);
+        return new Broker(dir, signIn);
     }
 
     private boolean asked;

@@ -3,11 +3,7 @@ package dev.portcullis.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,12 +19,10 @@ public final class Oidc {
     /** Refresh an access token this long before it ends, so a call never goes out with one about to lapse. */
     static final Duration EARLY = Duration.ofSeconds(30);
 
-    private final HttpClient http;
     private final String issuer;
     private final String clientId;
 
-    public Oidc(HttpClient http, String issuer, String clientId) {
-        this.http = http;
+    public Oidc(String issuer, String clientId) {
         this.issuer = issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer;
         this.clientId = clientId;
     }
@@ -53,9 +47,9 @@ public final class Oidc {
         Instant deadline = Instant.now().plusSeconds(code.expiresIn());
         while (Instant.now().isBefore(deadline)) {
             sleep(Duration.ofSeconds(interval));
-            HttpResponse<String> r = send("/protocol/openid-connect/token", form("grant_type", "urn:ietf:params:oauth:grant-type:device_code",
+            Http.Response r = send("/protocol/openid-connect/token", form("grant_type", "urn:ietf:params:oauth:grant-type:device_code",
                     "client_id", clientId, "device_code", code.deviceCode()));
-            if (r.statusCode() == 200) {
+            if (r.status() == 200) {
                 return Json.object(r.body());
             }
             String error = errorOf(r);
@@ -73,12 +67,12 @@ public final class Oidc {
 
     /** New tokens for a refresh token; null when the session behind it has ended (sign in again). */
     public Map<String, Object> refresh(String refreshToken) {
-        HttpResponse<String> r = send("/protocol/openid-connect/token", form("grant_type", "refresh_token", "client_id", clientId,
+        Http.Response r = send("/protocol/openid-connect/token", form("grant_type", "refresh_token", "client_id", clientId,
                 "refresh_token", refreshToken));
-        if (r.statusCode() == 200) {
+        if (r.status() == 200) {
             return Json.object(r.body());
         }
-        if (r.statusCode() == 400 || r.statusCode() == 401) {
+        if (r.status() == 400 || r.status() == 401) {
             return null;
         }
         throw new CliException(ExitCodes.ERROR, "Keycloak could not refresh the sign-in: " + describe(r));
@@ -86,8 +80,8 @@ public final class Oidc {
 
     /** Ends the Keycloak session of the refresh token (best effort: the local tokens go either way). */
     public boolean endSession(String refreshToken) {
-        HttpResponse<String> r = send("/protocol/openid-connect/logout", form("client_id", clientId, "refresh_token", refreshToken));
-        return r.statusCode() / 100 == 2;
+        Http.Response r = send("/protocol/openid-connect/logout", form("client_id", clientId, "refresh_token", refreshToken));
+        return r.status() / 100 == 2;
     }
 
     /** Stores a token answer in {@code signIn}, with the instants its tokens end. */
@@ -114,35 +108,27 @@ public final class Oidc {
     }
 
     private Map<String, Object> post(String path, String form) {
-        HttpResponse<String> r = send(path, form);
-        if (r.statusCode() != 200) {
+        Http.Response r = send(path, form);
+        if (r.status() != 200) {
             throw new CliException(ExitCodes.SIGN_IN, "Keycloak refused to start a sign-in for " + clientId + ": " + describe(r));
         }
         return Json.object(r.body());
     }
 
-    private HttpResponse<String> send(String path, String form) {
-        HttpRequest request;
+    private Http.Response send(String path, String form) {
         try {
-            request = HttpRequest.newBuilder(URI.create(issuer + path)).timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/x-www-form-urlencoded").header("Accept", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+            return Http.send("POST", issuer + path, Map.of("Content-Type", "application/x-www-form-urlencoded",
+                    "Accept", "application/json"), form, Duration.ofSeconds(30));
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.ERROR, "the broker names a sign-in issuer that is not a URL: " + issuer);
-        }
-        try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
             throw new CliException(ExitCodes.ERROR, "cannot reach Keycloak at " + issuer);
         } catch (IOException e) {
             throw new CliException(ExitCodes.ERROR, "cannot talk to Keycloak at " + issuer + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliException(ExitCodes.ERROR, "interrupted");
         }
     }
 
-    private static String errorOf(HttpResponse<String> r) {
+    private static String errorOf(Http.Response r) {
         try {
             String error = Json.str(Json.object(r.body()), "error");
             return error == null ? "" : error;
@@ -151,13 +137,13 @@ public final class Oidc {
         }
     }
 
-    private static String describe(HttpResponse<String> r) {
+    private static String describe(Http.Response r) {
         try {
             Map<String, Object> body = Json.object(r.body());
             String d = Json.str(body, "error_description");
-            return (d != null ? d : Json.str(body, "error")) + " (HTTP " + r.statusCode() + ")";
+            return (d != null ? d : Json.str(body, "error")) + " (HTTP " + r.status() + ")";
         } catch (IllegalArgumentException e) {
-            return "HTTP " + r.statusCode();
+            return "HTTP " + r.status();
         }
     }
 

@@ -84,8 +84,8 @@ class CliStartupBenchmark {
 
                     The launcher maps the classes the command loaded on its first run (`-XX:SharedArchiveFile`, written with
                     `-XX:ArchiveClassesAtExit` beside the jar), stops at the client compiler (`-XX:TieredStopAtLevel=1`) and
-                    uses the serial collector; the command loads only picocli and JDK classes (its own JSON, the JDK's
-                    HttpClient).
+                    uses the serial collector; the command loads picocli, jackson-jr and JDK classes, and talks HTTP through
+                    `HttpURLConnection` (the JDK's newer `HttpClient` took longer to build than the call itself).
                     """.formatted(Instant.now().toString().substring(0, 10), machine(), RUNS,
                     median, percentile(cli, 0.9), cli[0], median(plain), percentile(plain, 0.9), plain[0],
                     baselineMedian, percentile(baseline, 0.9), baseline[0]));
