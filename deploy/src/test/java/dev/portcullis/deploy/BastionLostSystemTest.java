@@ -61,15 +61,15 @@ class BastionLostSystemTest {
             JsonNode closedAtStart = s.awaitStatus(leftover, "ABORTED", Duration.ofSeconds(90));
             assertThat(closedAtStart.get("detail").asText()).startsWith("bastion lost: ").contains("restarted");
 
-            // 3. a bastion that stops normally says goodbye: no session of it is left OPEN, at once, not at the lapse
-            // (an end it reported stays as reported; one it could not report is ABORTED, saying so)
+            // 3. a bastion that stops normally ends its sessions itself, each sealed and reported CLOSED with the
+            // reason, at once: none is left OPEN for the lease to lapse, and none is called lost
             String normal = s.holdSession();
             s.stack.bastion.stop();
             JsonNode stopped = s.awaitEnded(normal, Duration.ofSeconds(5));
-            if ("ABORTED".equals(stopped.get("status").asText())) {
-                assertThat(stopped.get("detail").asText())
-                        .isEqualTo("bastion lost: the bastion stopped without reporting the end of this session");
-            }
+            assertThat(stopped.get("status").asText()).isEqualTo("CLOSED");
+            assertThat(stopped.get("detail").asText()).isEqualTo("the bastion is shutting down; reconnect to continue");
+            JsonNode sealed = s.stack.api("GET", "/api/v1/sessions/" + normal + "/verification", s.dave(), null, 200);
+            assertThat(sealed.get("status").asText()).isEqualTo("VALID");
         }
     }
 }

@@ -99,6 +99,9 @@ public final class Bastion implements AutoCloseable {
         }
     }
 
+    static final String SHUTDOWN_MESSAGE = "the bastion is shutting down; reconnect to continue";
+    private static final Duration SHUTDOWN_PATIENCE = Duration.ofSeconds(10);
+
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private BastionServer server;
     private DatabaseProxy database;
@@ -137,6 +140,16 @@ public final class Bastion implements AutoCloseable {
                 bastion.database = DatabaseProxy.start(parts.database(), services, parts.databaseCredentials());
                 bastion.closeables.add(0, bastion.database);
             }
+            // a normal stop ends the sessions itself, while the server, the pool and the index still work, so each
+            // is sealed and reported CLOSED with the reason instead of being cut and later called lost (ABORTED)
+            LiveSessions live = bastion.live;
+            bastion.closeables.add(0, () -> {
+                int left = live.endAllAndSettle(SHUTDOWN_MESSAGE, SHUTDOWN_PATIENCE);
+                if (left > 0) {
+                    LOG.warning(left + " session(s) did not close within " + SHUTDOWN_PATIENCE.toSeconds()
+                            + " s of the stop; the broker will mark them ABORTED");
+                }
+            });
             LOG.info(() -> "bastion " + parts.bastionName() + " listening on " + bastion.server.host() + ":" + bastion.server.port()
                     + ", host key " + KeyUtils.getFingerPrint(parts.hostKey().getPublic()));
             return bastion;

@@ -31,6 +31,8 @@ public final class LiveSessions implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final Map<UUID, Set<LiveSession>> byGrant = new ConcurrentHashMap<>();
     private final Map<UUID, ScheduledFuture<?>> timerByGrant = new ConcurrentHashMap<>();
+    /** Sessions registered and not yet fully closed (recording sealed, end entered in the index). */
+    private final Set<LiveSession> unsettled = ConcurrentHashMap.newKeySet();
     /** Grants the broker said ended, in case a session registers after the event (bounded, oldest forgotten). */
     private final Map<UUID, String> ended = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -50,6 +52,7 @@ public final class LiveSessions implements AutoCloseable {
 
     /** Adds a session; ends it at once when its grant has already ended. */
     public void register(ActiveGrant grant, LiveSession session) {
+        unsettled.add(session);
         byGrant.computeIfAbsent(grant.requestId(), id -> ConcurrentHashMap.newKeySet()).add(session);
         String endedWhy = ended.get(grant.requestId());
         if (endedWhy != null) {
@@ -68,6 +71,30 @@ public final class LiveSessions implements AutoCloseable {
         if (sessions != null) {
             sessions.remove(session);
         }
+    }
+
+    /** The session is closed for good: its recording is sealed and its end entered in the index (or given up on). */
+    public void settled(LiveSession session) {
+        unsettled.remove(session);
+    }
+
+    /**
+     * A normal stop: ends every live session with {@code CLOSED} and the reason, and waits (at most {@code patience})
+     * until each has sealed its recording and reported its end, so that none is left for the broker to call lost.
+     * Returns how many were still unsettled when patience ran out.
+     */
+    public int endAllAndSettle(String message, Duration patience) {
+        endAll("CLOSED", message);
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!unsettled.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return unsettled.size();
     }
 
     /** The broker says the grant ended (expired, released, revoked). */

@@ -123,5 +123,6 @@ public final class SessionLedger {
                 LOG.warning("session " + id + " end not entered in the index: " + e.getMessage());
             }
         }
+        services.live().settled(owner);
     }
 }
