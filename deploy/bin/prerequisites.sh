@@ -43,6 +43,8 @@ command -v curl >/dev/null 2>&1 || want+=(curl)
 command -v pkill >/dev/null 2>&1 || want+=(procps)
 command -v asciinema >/dev/null 2>&1 || want+=(asciinema)
 command -v script >/dev/null 2>&1 || want+=(bsdutils)
+# openssl: the evidence bundle's VERIFY.md checks Ed25519 signatures with it (EvidenceBundleTest runs those steps).
+command -v openssl >/dev/null 2>&1 || want+=(openssl)
 command -v setsid >/dev/null 2>&1 || want+=(util-linux)
 # pgbench and pgbouncer: the PostgreSQL proxy's benchmark baseline (session-mode pooler that records nothing).
 command -v pgbench >/dev/null 2>&1 || want+=(postgresql-client)

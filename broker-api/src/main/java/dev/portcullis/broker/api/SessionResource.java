@@ -72,6 +72,9 @@ public class SessionResource {
     RecordingReads reads;
 
     @Inject
+    EvidenceDownloads evidence;
+
+    @Inject
     AuditSink audit;
 
     @Inject
@@ -178,6 +181,23 @@ public class SessionResource {
         JpaSessionIndex.IndexedSession session = visible(id);
         return reads.range(session, recording(session, "range"), from, to, last, caller.username(), "api",
                 RefusedException::new);
+    }
+
+    @GET
+    @Path("/{id}/evidence")
+    @Produces({EvidenceDownloads.TAR, MediaType.APPLICATION_JSON})
+    @Operation(summary = "The session's evidence bundle (tar): the recording as stored, its bastion's public key, "
+            + "the exports, an offline player, VERIFY.md and verify.sh to check it with stock tools")
+    public Response evidence(@PathParam("id") UUID id) throws IOException {
+        requirePerson(id);
+        Actor viewer = caller.asTokenSays();
+        JpaSessionIndex.IndexedSession session = sessions.find(id)
+                .filter(s -> AccessWorkflow.isAuditor(viewer) || s.username().equals(viewer.username()))
+                .orElseThrow(() -> evidence.refused(caller.username(), id,
+                        "not the session's user, nor an auditor or admin",
+                        new RefusedException(Refusal.notFound("no_such_session",
+                                "there is no session " + id + " that you may see"))));
+        return evidence.download(session, caller.username(), AccessWorkflow.isAuditor(viewer), RefusedException::new);
     }
 
     /** Says in the response when what is exported is not the whole, signed recording. */

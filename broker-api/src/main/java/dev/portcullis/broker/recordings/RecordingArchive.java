@@ -356,4 +356,64 @@ public class RecordingArchive {
         return new RecordingVerifier.Checked(v, null,
                 List.of());
     }
+
+    /** A recording copied out of the store, with the key it verified with and what verified. */
+    public record CopiedRecording(PublicKey key, RecordingVerifier.Checked checked) {
+    }
+
+    /**
+     * Copies the recording of {@code session}, object by object as stored (header, chunks, checkpoints, manifest and
+     * its signature), into {@code copy}, then verifies the copy as the original is verified, with the key of the
+     * bastion that opened the session: so an evidence bundle holds exactly bytes that verified, even if the store
+     * changes while they are copied. A closed recording's manifest is read first (its chunks are final then), an open
+     * one's checkpoints before its chunks, so that no checkpoint of the copy covers a chunk it lacks.
+     *
+     * @throws NoSuchFileException        when the store has no such recording
+     * @throws TamperedRecordingException when the copy does not verify (or its key is not trusted)
+     */
+    public CopiedRecording copyVerified(JpaSessionIndex.IndexedSession session, RecordingStorage copy)
+            throws IOException {
+        String id = session.recordingId();
+        try {
+            Optional<RecordingStorage.SignedManifest> manifest = storage.manifest(id);
+            PublicKey key = signingKey(session, manifest);
+            copy.create(id, storage.header(id));
+            for (long covered : storage.checkpointIndexes(id)) {
+                copy.putCheckpoint(id, covered, storage.checkpoint(id, covered));
+            }
+            for (long index : storage.chunkIndexes(id)) {
+                copy.putChunk(id, index, storage.chunk(id, index));
+            }
+            if (manifest.isPresent()) {
+                copy.putManifest(id, manifest.get().manifest(), manifest.get().signature());
+            }
+            RecordingVerifier.Checked checked = RecordingVerifier.check(copy, id, key, expected(session));
+            if (checked.verification().status() == RecordingVerifier.Status.TAMPERED) {
+                throw new TamperedRecordingException(checked.verification().problem());
+            }
+            return new CopiedRecording(key, checked);
+        } catch (UnsafeRecordingObjectException e) {
+            throw new TamperedRecordingException(e.getMessage());
+        }
+    }
+
+    /** The trusted key the recording must verify with: the one its session was registered with, else its signer's. */
+    private PublicKey signingKey(JpaSessionIndex.IndexedSession session,
+            Optional<RecordingStorage.SignedManifest> manifest) throws IOException {
+        String sha256 = session.recordingKey();
+        if (sha256 == null) {
+            try {
+                sha256 = manifest.isPresent() ? RecordingManifest.parse(manifest.get().manifest()).signerKeySha256()
+                        : latestCheckpointSigner(session.recordingId());
+            } catch (IOException e) {
+                throw new TamperedRecordingException("the manifest cannot be read");
+            }
+        }
+        PublicKey key = sha256 == null ? null : trustedKeys.get(sha256);
+        if (key == null) {
+            throw new TamperedRecordingException("the recording is not signed by a key listed in "
+                    + "portcullis.recordings.trusted-keys");
+        }
+        return key;
+    }
 }

@@ -33,6 +33,7 @@ import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.quarkus.security.Authenticated;
 
+import dev.portcullis.broker.api.EvidenceDownloads;
 import dev.portcullis.broker.api.RecordingReads;
 import dev.portcullis.broker.api.SessionResource;
 import dev.portcullis.broker.identity.Caller;
@@ -87,6 +88,9 @@ public class SessionPages {
 
     @Inject
     ReplayAudit replays;
+
+    @Inject
+    EvidenceDownloads evidence;
 
     @Inject
     @Location("web/sessions.html")
@@ -285,6 +289,20 @@ public class SessionPages {
         StreamingOutput body = (OutputStream out) -> recording.reader().exportEvents(out);
         return SessionResource.marked(Response.ok(body, SessionResource.JSONL), recording)
                 .header("Content-Disposition", "attachment; filename=\"session-" + id + ".events.jsonl\"").build();
+    }
+
+    @GET
+    @Path("/{id}/evidence")
+    @Produces(EvidenceDownloads.TAR)
+    @Operation(hidden = true)
+    public Response evidence(@PathParam("id") UUID id) throws IOException {
+        try {
+            pages.requireAuditor(caller, "Evidence bundles");
+        } catch (Pages.RefusedPage e) {
+            throw evidence.refused(caller.username(), id, "not an auditor or admin", e);
+        }
+        IndexedSession session = visible(id);
+        return evidence.download(session, caller.username(), true, Pages.RefusedPage::new);
     }
 
     /**
