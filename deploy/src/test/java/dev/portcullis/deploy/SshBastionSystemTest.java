@@ -250,8 +250,8 @@ class SshBastionSystemTest {
         Commands.Result refused = psql(credential, "select 'the new account'");
         assertThat(refused.exit()).isEqualTo(2);
         assertThat(refused.out()).isEmpty();
-        assertThat(refused.err()).contains("FATAL:  portcullis: the grant for app_readonly@prod-db under the name " + name
-                + " was asked for by another account than the one your database credential was issued to");
+        assertThat(refused.err()).contains("FATAL:  portcullis: the grant for app_readonly@prod-db under the name "
+                + name + " was asked for by another account than the one your database credential was issued to");
         String dave = keycloak.accessToken("dave");
         assertThat(call("GET", "/api/v1/audit?action=session.refused&actor=" + name, dave, null, 200).toString())
                 .as("the refusal is in the audit trail").contains("account_mismatch", "prod-db");

@@ -342,7 +342,7 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
     }
 
-    /** Asks with the account the credential was issued to: a grant another account under the same name holds is not its. */
+    /** Asks with the credential's account: a grant another account holds under the same name is not this one's. */
     private ActiveGrant authorize(DatabaseCredentials.Holder holder, String role, String target) throws IOException {
         String person = holder.username();
         Decision decision;
