@@ -76,6 +76,35 @@ class DatabaseCredentialTest {
         as("alice").post("/api/v1/db/credentials?target=prod-db").then().statusCode(201);
     }
 
+    /**
+     * F16 for databases: a credential names the Keycloak account it was issued to, which the proxy asks with; one that
+     * names no account (issued before V19) is refused in one line and audited, never taken by name alone.
+     */
+    @Test
+    void aCredentialNamesTheAccountItWasIssuedToAndOneWithoutAnAccountIsRefused() throws Exception {
+        String password = as("alice").body(Map.of("target", "prod-db")).post("/api/v1/db/credentials").then()
+                .statusCode(201).extract().path("password");
+        Api.asBastion().body(Map.of("credential", password, "target", "prod-db"))
+                .post("/internal/v1/db/credentials/verify").then().statusCode(200).body("username", equalTo("alice"))
+                .body("account", equalTo(LocalKeycloak.shared().userId("alice")));
+
+        String older = as("alice").body(Map.of("target", "prod-db")).post("/api/v1/db/credentials").then()
+                .statusCode(201).extract().path("password");
+        try (java.sql.Connection db = DatabaseAdmin.superuser();
+             java.sql.PreparedStatement forget = db.prepareStatement(
+                     "update database_credential set account = null where credential_hash = sha256(?::bytea)")) {
+            forget.setString(1, older);
+            assertThat(forget.executeUpdate()).as("the credential as V19 finds one issued before it").isEqualTo(1);
+        }
+        Api.asBastion().body(Map.of("credential", older, "target", "prod-db"))
+                .post("/internal/v1/db/credentials/verify").then().statusCode(404)
+                .body("code", equalTo("credential_without_account"))
+                .body("detail", equalTo("this database credential of alice was issued before credentials named their"
+                        + " account; ask for a new one"));
+        assertThat(as("dave").get("/api/v1/audit?action=db.credential.refused").asString())
+                .contains("credential_without_account").doesNotContain(older);
+    }
+
     @Test
     void serviceClientsAndDisabledAccountsGetNone() {
         Api.asBastion().post("/api/v1/db/credentials").then().statusCode(403).body("code", equalTo("not_a_person"));

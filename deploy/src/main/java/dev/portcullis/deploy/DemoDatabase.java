@@ -46,8 +46,7 @@ final class DemoDatabase {
                     password = Files.readString(file).strip();
                 } else {
                     password = java.util.UUID.randomUUID().toString();
-                    Files.writeString(file, password + "\n");
-                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                    SecretFiles.write(file, password + "\n");
                 }
                 postgres.createRole(role, password);
                 // the read role is marked so: only such a role serves read grants, checked at each login to hold

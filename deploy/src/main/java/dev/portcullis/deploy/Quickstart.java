@@ -284,8 +284,7 @@ public final class Quickstart {
                 + "export PORTCULLIS_KEYCLOAK_URL=" + keycloak.baseUrl() + "\n"
                 + "export PORTCULLIS_DEMO_PASSWORD=" + keycloak.demoPassword() + "\n";
         try {
-            Files.writeString(env, text);
-            Files.setPosixFilePermissions(env, PosixFilePermissions.fromString("rw-------"));
+            SecretFiles.write(env, text); // it carries the demo password
         } catch (IOException e) {
             throw new QuickstartException("cannot write " + env + ": " + e.getMessage());
         }
@@ -304,13 +303,9 @@ public final class Quickstart {
 
     private static void writeSecretFile(Path file, Properties p, String comment) {
         try {
-            if (!Files.exists(file)) { // made 0600, so the secrets are never readable by others, not even briefly
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            }
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            try (OutputStream out = Files.newOutputStream(file)) {
-                p.store(out, comment);
-            }
+            java.io.StringWriter text = new java.io.StringWriter();
+            p.store(text, comment);
+            SecretFiles.write(file, text.toString());
         } catch (IOException e) {
             throw new QuickstartException("cannot write " + file + ": " + e.getMessage());
         }

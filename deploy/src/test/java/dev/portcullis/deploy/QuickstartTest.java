@@ -20,6 +20,33 @@ import org.junit.jupiter.api.io.TempDir;
 /** The README's first command, end to end: start, the approval story over HTTP, restart, stop. */
 class QuickstartTest {
 
+    /**
+     * F23: every file the quickstart keeps a secret in, as it wrote it (the bastion's TLS keystore and its password,
+     * the demo roles' passwords, the broker's database passwords, the settings that carry the demo password, any
+     * private key), is 0600; a keystore left at the umask was readable by every local user.
+     */
+    private static void assertSecretsAreTheOwnersAlone(Path home) throws java.io.IOException {
+        List<String> secret = new java.util.ArrayList<>();
+        try (var files = Files.walk(home)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                String name = f.getFileName().toString();
+                boolean holdsSecret = name.endsWith(".p12") || name.endsWith(".pass") || name.equals("quickstart.env")
+                        || name.equals("broker-secrets.properties")
+                        || f.getParent().getFileName().toString().equals("db-passwords")
+                        || (Files.size(f) < 1 << 16 && Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1)
+                                .contains("PRIVATE KEY"));
+                if (holdsSecret && !f.startsWith(home.resolve("keycloak"))) { // Keycloak's own distribution is not ours
+                    secret.add(home.relativize(f).toString());
+                    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                            .as(home.relativize(f).toString()).isEqualTo("rw-------");
+                }
+            }
+        }
+        assertThat(secret).as("the secrets the quickstart wrote").contains("quickstart.env",
+                "broker-secrets.properties",
+                "bastion/db-tls.p12", "bastion/db-tls.p12.pass", "bastion/db-passwords/app_readonly");
+    }
+
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
@@ -33,6 +60,7 @@ class QuickstartTest {
         try {
             String printed = capture(quickstart::start);
             assertThat(printed).contains("Portcullis is up.", settings.brokerUrl() + "/ui", settings.brokerUrl() + "/api/v1", "alice (engineers)");
+            assertSecretsAreTheOwnersAlone(home);
 
             Properties env = new Properties();
             for (String line : Files.readAllLines(home.resolve("quickstart.env"))) {

@@ -224,6 +224,42 @@ class SshBastionSystemTest {
     }
 
     /**
+     * The same for database credentials: a credential names the account it was issued to, and the proxy counts only
+     * that account's grants, so the new account under a reused name gets a credential but no session on the old
+     * account's database grant, at once, not at continuous verification's next pass (an hour away here).
+     */
+    @Test
+    void aNewAccountUnderAReusedUsernameCannotUseTheOldAccountsDatabaseGrant() throws Exception {
+        String name = "reborn-db" + System.nanoTime() % 100000;
+        keycloak.createUser(name, keycloak.demoPassword(), "engineers");
+        String old = keycloak.accessToken(name);
+        String id = call("POST", "/api/v1/requests", old, Map.of("target", "prod-db", "login", "app_readonly",
+                "durationMinutes", 30, "reason", "INC-10 old account"), 201).get("id").asText();
+        call("POST", "/api/v1/requests/" + id + "/approve", keycloak.accessToken("bob"), Map.of(), 200);
+        JsonNode oldIssued = call("POST", "/api/v1/db/credentials", old, Map.of("target", "prod-db"), 201);
+        Files.writeString(work.resolve("portcullis-db-ca.pem"), oldIssued.get("caCertificate").asText());
+        Commands.Result own = psql(oldIssued.get("password").asText(), "select 'the old account'");
+        assertThat(own.exit()).as(own.err()).isZero();
+        assertThat(own.out().trim()).isEqualTo("the old account");
+
+        keycloak.deleteUser(name);
+        keycloak.createUser(name, keycloak.demoPassword(), "engineers");
+        String reborn = keycloak.accessToken(name);
+        String credential = call("POST", "/api/v1/db/credentials", reborn, Map.of("target", "prod-db"), 201)
+                .get("password").asText();
+        Commands.Result refused = psql(credential, "select 'the new account'");
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.out()).isEmpty();
+        assertThat(refused.err()).contains("FATAL:  portcullis: the grant for app_readonly@prod-db under the name "
+                + name + " was asked for by another account than the one your database credential was issued to");
+        String dave = keycloak.accessToken("dave");
+        assertThat(call("GET", "/api/v1/audit?action=session.refused&actor=" + name, dave, null, 200).toString())
+                .as("the refusal is in the audit trail").contains("account_mismatch", "prod-db");
+        assertThat(call("GET", "/api/v1/requests/" + id, dave, null, 200).get("state").asText())
+                .as("continuous verification has not run yet").isEqualTo("ACTIVE");
+    }
+
+    /**
      * The database path and the end of grants: a credential from the broker, psql through the proxy under a read-only
      * grant with every statement recorded, then one-minute grants for ssh and psql whose live sessions the bastion cuts
      * when they end; the recordings verify and a flipped byte does not.

@@ -141,7 +141,8 @@ final class DatabaseFixture implements AutoCloseable {
                 throw new dev.portcullis.workflow.port.GrantAuthority.AuthorityUnavailableException("connection refused", null);
             }
             // every credential of this fixture is issued for TARGET, as the broker scopes each to one target
-            return Optional.ofNullable(credentials.get(credential)).filter(p -> TARGET.equals(target));
+            return Optional.ofNullable(credentials.get(credential)).filter(p -> TARGET.equals(target))
+                    .map(p -> new DatabaseCredentials.Holder(p, "account-of-" + p));
         };
         bastion = Bastion.start(new Bastion.Parts("127.0.0.1", 0, HostKeys.loadOrGenerate(dir.resolve("host_key")),
                 new Recordings(storage, signer, Bastion.RECORDING_OPTIONS, RecordingClock.system()),

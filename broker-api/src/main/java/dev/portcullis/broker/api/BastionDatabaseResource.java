@@ -31,18 +31,18 @@ public class BastionDatabaseResource {
 
     @POST
     @Path("/verify")
-    @Operation(summary = "The person a database credential belongs to, or 404 when it is unknown, expired or for"
-            + " another target")
+    @Operation(summary = "The person and account a database credential belongs to, or 404 when it is unknown,"
+            + " expired, for another target or names no account")
     public Dtos.CredentialHolder verify(Dtos.CredentialToVerify body) {
         bastion.require("verify database credentials");
         String credential = Input.required(body == null ? null : body.credential(), "credential");
         String target = Input.required(body.target(), "target");
         try {
-            return issuer.holder(credential, target).map(Dtos.CredentialHolder::new)
+            return issuer.holder(credential, target).map(h -> new Dtos.CredentialHolder(h.username(), h.account()))
                     .orElseThrow(() -> new RefusedException(Refusal.notFound("unknown_credential",
                             "no valid database credential matches")));
-        } catch (DatabaseCredentialIssuer.OtherTargetException e) {
-            throw new RefusedException(Refusal.notFound("credential_for_other_target", e.getMessage()));
+        } catch (DatabaseCredentialIssuer.RefusedCredentialException e) {
+            throw new RefusedException(Refusal.notFound(e.code(), e.getMessage()));
         }
     }
 }

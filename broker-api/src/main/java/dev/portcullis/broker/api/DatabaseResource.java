@@ -84,7 +84,7 @@ public class DatabaseResource {
             throw new RefusedException(Refusal.forbidden("account_disabled", "your account is disabled or gone; no credential was issued"));
         }
         if (person.id() != null && !person.id().equals(caller.subject())) {
-            // The name now belongs to another account than the token's: what is issued here is bound to the name.
+            // The name now belongs to another account than the token's: a credential is for the account holding it.
             throw new RefusedException(Refusal.forbidden("account_mismatch",
                     "your token's account no longer holds the name " + caller.username() + "; no credential was issued"));
         }
@@ -92,7 +92,7 @@ public class DatabaseResource {
         Target target = policies.current().target(name).filter(t -> t.kind() == TargetKind.POSTGRES).orElseThrow(() ->
                 new RefusedException(Refusal.invalid("unknown_target", "target", "there is no database target named '"
                         + Input.limited(name, "target", 200) + "'")));
-        DatabaseCredentialIssuer.Issued issued = issuer.issue(person.username(), target.name());
+        DatabaseCredentialIssuer.Issued issued = issuer.issue(person.username(), caller.subject(), target.name());
         return Response.status(201).entity(new Dtos.DatabaseCredential(issued.username(), issued.target(),
                 issued.credential(), issued.expiresAt(), proxyHost, proxyPort,
                 connect(proxyHost, proxyPort, target.name(), "ROLE"), SSL_ROOT_CERT, caCertificate())).build();

@@ -115,7 +115,8 @@ public final class Dtos {
         }
     }
 
-    public record CredentialHolder(String username) {
+    /** @param account Keycloak's id of the account the credential was issued to: only its grants count */
+    public record CredentialHolder(String username, String account) {
     }
 
     public record CaKeys(String userCaPublicKey, String hostCaPublicKey, String knownHostsLine) {

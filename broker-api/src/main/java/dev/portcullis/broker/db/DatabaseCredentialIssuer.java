@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 import jakarta.annotation.PostConstruct;
@@ -49,10 +50,21 @@ public class DatabaseCredentialIssuer implements DatabaseCredentials {
         }
     }
 
-    /** A credential that exists but is not for the target it was presented for. */
-    public static final class OtherTargetException extends RuntimeException {
-        public OtherTargetException(String message) {
+    /**
+     * A credential that exists but is not good where it was presented: for another target
+     * ({@code credential_for_other_target}) or issued before credentials named their account
+     * ({@code credential_without_account}).
+     */
+    public static final class RefusedCredentialException extends RuntimeException {
+        private final String code;
+
+        RefusedCredentialException(String code, String message) {
             super(message, null, false, false);
+            this.code = code;
+        }
+
+        public String code() {
+            return code;
         }
     }
 
@@ -77,32 +89,34 @@ public class DatabaseCredentialIssuer implements DatabaseCredentials {
         }
     }
 
-    public Issued issue(String username, String target) {
+    /** @param account Keycloak's id ({@code sub}) of the account asking, the one whose grants the credential opens */
+    public Issued issue(String username, String account, String target) {
+        Objects.requireNonNull(account, "account");
         byte[] bytes = new byte[RANDOM_BYTES];
         random.nextBytes(bytes);
         String credential = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         Instant now = clock.instant();
         Instant expires = now.plus(validity);
-        store.save(hash(credential), username, target, now, expires);
+        store.save(hash(credential), username, account, target, now, expires);
         audit.append(new AuditEvent(now, username, "db.credential.issued", "database_credential", username,
                 Map.of("target", target, "expiresAt", expires.toString())));
         return new Issued(username, target, credential, expires);
     }
 
     @Override
-    public Optional<String> holderOf(String credential, String target) {
+    public Optional<Holder> holderOf(String credential, String target) {
         try {
             return holder(credential, target);
-        } catch (OtherTargetException e) {
+        } catch (RefusedCredentialException e) {
             return Optional.empty();
         }
     }
 
     /**
-     * As {@link #holderOf}, but a valid credential presented for another target is an attempt worth an audit row:
-     * it throws {@link OtherTargetException} with the one line to show.
+     * As {@link #holderOf}, but a valid credential presented for another target, or one that names no account, is an
+     * attempt worth an audit row: it throws {@link RefusedCredentialException} with the one line to show.
      */
-    public Optional<String> holder(String credential, String target) {
+    public Optional<Holder> holder(String credential, String target) {
         if (credential == null || credential.length() != LENGTH || !credential.startsWith(PREFIX) || target == null) {
             return Optional.empty();
         }
@@ -118,12 +132,23 @@ public class DatabaseCredentialIssuer implements DatabaseCredentials {
         DatabaseCredentialStore.Holder h = holder.get();
         if (!target.equals(h.target())) {
             String issuedFor = h.target() == null ? "no target (issued before credentials named one)" : h.target();
-            audit.append(new AuditEvent(clock.instant(), h.username(), "db.credential.refused", "database_credential",
-                    h.username(), Map.of("target", target, "issuedFor", issuedFor)));
-            throw new OtherTargetException("this database credential of " + h.username() + " is for " + issuedFor
-                    + ", not " + target);
+            throw refused(h, target, "credential_for_other_target", issuedFor,
+                    "this database credential of " + h.username() + " is for " + issuedFor + ", not " + target);
         }
-        return Optional.of(h.username());
+        if (h.account() == null) {
+            // Nothing recorded which account asked (V19), so nothing can tell whose grants it may open.
+            throw refused(h, target, "credential_without_account", "no account",
+                    "this database credential of " + h.username() + " was issued before credentials named their"
+                            + " account; ask for a new one");
+        }
+        return Optional.of(new Holder(h.username(), h.account()));
+    }
+
+    private RefusedCredentialException refused(DatabaseCredentialStore.Holder h, String target, String code,
+                                               String issuedFor, String message) {
+        audit.append(new AuditEvent(clock.instant(), h.username(), "db.credential.refused", "database_credential",
+                h.username(), Map.of("target", target, "code", code, "issuedFor", issuedFor)));
+        return new RefusedCredentialException(code, message);
     }
 
     @Scheduled(every = "1h", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, executeWith = Scheduled.SIMPLE)

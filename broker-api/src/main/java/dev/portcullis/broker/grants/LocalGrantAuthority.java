@@ -62,7 +62,8 @@ public class LocalGrantAuthority implements GrantAuthority {
         }
         Decision decision = grants == null
                 ? new Refused("account_mismatch", "the grant for " + ask.login() + "@" + ask.target() + " under the name "
-                        + ask.username() + " was asked for by another account than the one your certificate names")
+                        + ask.username() + " was asked for by another account than the one your "
+                        + (ask.use() == Use.DATABASE ? "database credential was issued to" : "certificate names"))
                 : GrantDecision.decide(ask, grants, policies.current(), clock.instant());
         if (decision instanceof Refused refused) {
             audit.append(new AuditEvent(clock.instant(), ask.username(), "session.refused", "target", ask.target(),

@@ -7,6 +7,7 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.portcullis.workflow.port.DatabaseCredentials;
+import dev.portcullis.workflow.port.DatabaseCredentials.Holder;
 import dev.portcullis.workflow.port.GrantAuthority.AuthorityUnavailableException;
 
 /** {@link DatabaseCredentials} over the broker's {@code POST /internal/v1/db/credentials/verify}. */
@@ -19,7 +20,7 @@ public final class RemoteDatabaseCredentials implements DatabaseCredentials {
     }
 
     @Override
-    public Optional<String> holderOf(String credential, String target) {
+    public Optional<Holder> holderOf(String credential, String target) {
         JsonNode answer;
         try {
             answer = broker.post("/internal/v1/db/credentials/verify",
@@ -33,9 +34,11 @@ public final class RemoteDatabaseCredentials implements DatabaseCredentials {
             throw new AuthorityUnavailableException("the broker did not answer: " + e.getMessage(), e);
         }
         String username = answer.path("username").asText("");
-        if (username.isEmpty()) {
-            throw new AuthorityUnavailableException("the broker's answer names nobody", null);
+        String account = answer.path("account").asText("");
+        if (username.isEmpty() || account.isEmpty()) {
+            // without the account the proxy could only ask by name, which a renamed or recreated user shares
+            throw new AuthorityUnavailableException("the broker's answer names no person or no account", null);
         }
-        return Optional.of(username);
+        return Optional.of(new Holder(username, account));
     }
 }

@@ -29,6 +29,7 @@ import dev.portcullis.recording.RecordingMetadata;
 import dev.portcullis.recording.event.QueryEvent;
 import dev.portcullis.workflow.grant.ActiveGrant;
 import dev.portcullis.workflow.policy.AccessLevel;
+import dev.portcullis.workflow.port.DatabaseCredentials;
 import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.port.GrantAuthority.Allowed;
 import dev.portcullis.workflow.port.GrantAuthority.Decision;
@@ -234,12 +235,13 @@ final class DatabaseSession implements LiveSession, Runnable {
             passed.put(name, p.getValue());
         }
 
-        String person = authenticate(role, target);
-        if (person == null) {
+        DatabaseCredentials.Holder holder = authenticate(role, target);
+        if (holder == null) {
             return false;
         }
+        String person = holder.username();
         endPreLogin();
-        ActiveGrant grant = authorize(person, role, target);
+        ActiveGrant grant = authorize(holder, role, target);
         if (grant == null) {
             return false;
         }
@@ -309,7 +311,7 @@ final class DatabaseSession implements LiveSession, Runnable {
     }
 
     /** Asks for the password and has the broker say whose it is; null (connection refused) when nobody's. */
-    private String authenticate(String role, String target) throws IOException {
+    private DatabaseCredentials.Holder authenticate(String role, String target) throws IOException {
         clientOut.write(PgOutput.authentication(3)); // cleartext: the client is on TLS, and the credential is single-purpose
         clientOut.flush();
         // before anyone is authenticated, nothing larger than a password is read
@@ -324,7 +326,7 @@ final class DatabaseSession implements LiveSession, Runnable {
         String credential = r.cstring();
         r.end();
         try {
-            String person = proxy.credentials().holderOf(credential, target).orElse(null);
+            DatabaseCredentials.Holder person = proxy.credentials().holderOf(credential, target).orElse(null);
             if (person == null) {
                 LOG.warning("database login as " + role + "@" + target + " from " + clientAddress
                         + " refused: not a valid database credential for this target");
@@ -340,10 +342,13 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
     }
 
-    private ActiveGrant authorize(String person, String role, String target) throws IOException {
+    /** Asks with the credential's account: a grant another account holds under the same name is not this one's. */
+    private ActiveGrant authorize(DatabaseCredentials.Holder holder, String role, String target) throws IOException {
+        String person = holder.username();
         Decision decision;
         try {
-            decision = proxy.services().authority().authorize(new GrantAuthority.Ask(person, target, role, GrantAuthority.Use.DATABASE));
+            decision = proxy.services().authority().authorize(new GrantAuthority.Ask(person, target, role,
+                    GrantAuthority.Use.DATABASE, holder.account()));
         } catch (GrantAuthority.AuthorityUnavailableException e) {
             LOG.warning("broker unreachable, refusing " + role + "@" + target + " for " + person + ": " + e.getMessage());
             refuse("57P03", "the broker cannot be reached, so no session can be authorized right now; try again shortly");
