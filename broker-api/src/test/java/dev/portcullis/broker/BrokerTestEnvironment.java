@@ -63,12 +63,20 @@ public class BrokerTestEnvironment implements QuarkusTestResourceLifecycleManage
         config.put("quarkus.mailer.host", "127.0.0.1");
         config.put("quarkus.mailer.port", Integer.toString(LocalSmtp.shared().port()));
         config.put("quarkus.mailer.start-tls", "DISABLED");
-        config.put("portcullis.notify.rule-channels", "*: email hooks");
+        // benchmarks switch notifications off (a blank value) for their baseline
+        config.put("portcullis.notify.rule-channels", System.getProperty("bench.notify.rule-channels", "*: email hooks"));
         config.put("portcullis.notify.channels.hooks.kind", "webhook");
         config.put("portcullis.notify.channels.hooks.url", WebhookReceiver.shared().url());
         config.put("portcullis.notify.channels.hooks.secret", WebhookReceiver.shared().secret());
         config.put("portcullis.notify.first-backoff", "200ms");
         config.put("portcullis.notify.max-backoff", "1s");
+        // more broker settings for a benchmark run (deploy/bench/notify.sh: the SIEM stream's), "name=value;name=value"
+        for (String setting : System.getProperty("bench.broker-settings", "").split(";")) {
+            int eq = setting.indexOf('=');
+            if (eq > 0) {
+                config.put(setting.substring(0, eq).trim(), setting.substring(eq + 1).trim());
+            }
+        }
         return config;
     }
 

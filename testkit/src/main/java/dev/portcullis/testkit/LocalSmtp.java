@@ -8,12 +8,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
 
+import com.icegreen.greenmail.user.GreenMailUser;
+import com.icegreen.greenmail.user.MessageDeliveryHandler;
+import com.icegreen.greenmail.user.UserManager;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
@@ -48,7 +52,29 @@ public final class LocalSmtp implements AutoCloseable {
         int port = freePort();
         GreenMail server = new GreenMail(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         server.start();
-        return new LocalSmtp(server, port);
+        LocalSmtp smtp = new LocalSmtp(server, port);
+        UserManager users = server.getManagers().getUserManager();
+        MessageDeliveryHandler deliver = users.getMessageDeliveryHandler();
+        users.setMessageDeliveryHandler((message, address) -> {
+            GreenMailUser user = deliver.handle(message, address);
+            Consumer<Arrival> listener = smtp.arrivals;
+            if (listener != null) {
+                listener.accept(new Arrival(address.getEmail(), message.getMessage(), System.nanoTime()));
+            }
+            return user;
+        });
+        return smtp;
+    }
+
+    /** A message as the server took it for one recipient, and when ({@link System#nanoTime()}): for benchmarks. */
+    public record Arrival(String to, MimeMessage message, long nanoTime) {
+    }
+
+    private volatile Consumer<Arrival> arrivals;
+
+    /** Called on the server's thread for every message taken, for each recipient; null stops it. */
+    public void onArrival(Consumer<Arrival> listener) {
+        this.arrivals = listener;
     }
 
     public int port() {

@@ -68,14 +68,19 @@ final class ChatChannel implements Channel {
 
     private static String facts(MessageText text) {
         // the link lines are given as links of the chat's own markup instead
-        return String.join("\n", text.lines().stream().filter(l -> !l.contains("://") && !l.startsWith("The link")).toList());
+        return String.join("\n", text.lines().stream().filter(l -> !isLinkLine(l)).toList());
+    }
+
+    private static boolean isLinkLine(String line) {
+        return line.startsWith("Approve: ") || line.startsWith("Deny: ") || line.startsWith("Request: ")
+                || line.startsWith("The link ");
     }
 
     private static Map<String, Object> teams(Notice notice, MessageText text, boolean decide) {
         List<Map<String, Object>> facts = new ArrayList<>();
         for (String line : text.lines()) {
             int colon = line.indexOf(": ");
-            if (colon > 0 && !line.contains("://")) {
+            if (colon > 0 && !isLinkLine(line)) {
                 facts.add(Map.of("title", line.substring(0, colon), "value", line.substring(colon + 2)));
             }
         }
@@ -98,9 +103,9 @@ final class ChatChannel implements Channel {
                 List.of(Map.of("contentType", "application/vnd.microsoft.card.adaptive", "content", card)));
     }
 
-    /** Markdown's link and emphasis characters: a reason cannot turn into a link. */
+    /** Markdown's link, emphasis and HTML characters: a reason cannot turn into a link. */
     private static String escapeMarkdown(String s) {
-        return s.replaceAll("([\\\\\\[\\]()*_`<>])", "\\\\$1");
+        return s.replaceAll("([\\\\\\[\\]*_`<>])", "\\\\$1");
     }
 
     /** Slack's three control characters; a reason cannot turn into a link or a mention. */

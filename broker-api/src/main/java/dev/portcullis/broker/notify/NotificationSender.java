@@ -73,6 +73,9 @@ public class NotificationSender {
     @Scheduled(every = "${portcullis.notify.poll:200ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void sendDue() {
+        if (!settings.send()) {
+            return;
+        }
         init();
         int capacity = free.availablePermits();
         if (capacity == 0) {

@@ -44,6 +44,10 @@ public interface NotifySettings {
     @WithDefault("10m")
     Duration maxBackoff();
 
+    /** Whether this broker sends at all (it still writes the outbox): off on a replica meant only to serve requests. */
+    @WithDefault("true")
+    boolean send();
+
     /** How often each broker looks for due messages. */
     @WithDefault("200ms")
     Duration poll();
