@@ -12,7 +12,7 @@ public interface Channel {
     void send(Notice notice) throws DeliveryException;
 
     /** A message that was not delivered this time; {@code permanent}: retrying cannot help. */
-    final class DeliveryException extends Exception {
+    class DeliveryException extends Exception {
         private final boolean permanent;
 
         public DeliveryException(String message, boolean permanent) {
@@ -22,6 +22,13 @@ public interface Channel {
 
         public boolean permanent() {
             return permanent;
+        }
+    }
+
+    /** Nobody to send it to, and that is nobody's failure (a requester without an email address): skipped, noted. */
+    final class NobodyToTell extends DeliveryException {
+        public NobodyToTell(String message) {
+            super(message, true);
         }
     }
 }

@@ -81,7 +81,10 @@ final class ChatChannel implements Channel {
         for (String line : text.lines()) {
             int colon = line.indexOf(": ");
             if (colon > 0 && !isLinkLine(line)) {
-                facts.add(Map.of("title", line.substring(0, colon), "value", line.substring(colon + 2)));
+                Map<String, Object> fact = new LinkedHashMap<>();
+                fact.put("title", line.substring(0, colon));
+                fact.put("value", line.substring(colon + 2));
+                facts.add(fact);
             }
         }
         List<Map<String, Object>> actions = new ArrayList<>();

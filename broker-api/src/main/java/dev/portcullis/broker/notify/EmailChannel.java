@@ -40,9 +40,13 @@ final class EmailChannel implements Channel {
     @Override
     public void send(Notice notice) throws DeliveryException {
         Map<String, String> to = recipients.of(notice);
+        if (to.isEmpty() && notice.event().audience() == NotificationEvent.Audience.REQUESTER) {
+            throw new NobodyToTell(notice.facts().requester() + " has no email address in Keycloak");
+        }
         if (to.isEmpty()) {
-            throw new DeliveryException("nobody to tell: no " + notice.event().audience().name().toLowerCase()
-                    + " with an email address in Keycloak", true);
+            // a request nobody hears of waits for nothing: a failure admins must see
+            throw new DeliveryException("nobody to tell: no approver in " + String.join(", ", notice.facts().approverGroups())
+                    + " who may review it has an email address in Keycloak", true);
         }
         MessageText text = MessageText.of(notice);
         for (Map.Entry<String, String> person : to.entrySet()) {

@@ -116,6 +116,8 @@ public class NotificationSender {
             }
             channel.send(json.readValue(message.payload(), Notice.class));
             outbox.sent(message.id());
+        } catch (Channel.NobodyToTell e) {
+            outbox.skipped(message.id(), e.getMessage());
         } catch (Channel.DeliveryException e) {
             if (e.permanent() || message.attempts() >= settings.maxAttempts()) {
                 giveUp(message, e.getMessage());
