@@ -59,8 +59,9 @@ public final class AccessWorkflow {
         PolicySet policy = policies.current();
         Transition result = AccessRequest.submit(UUID.randomUUID(), draft, requester, clock.instant(), policy);
         if (result instanceof Transition.Applied created) {
-            requests.insert(created, requester.id());
-            policy.rule(created.after().rule()).ifPresent(rule -> notifier.reviewNeeded(created.after(), rule.approverGroups()));
+            // Told in the transaction that stores the request: the notifier records what to send, a sender sends it later.
+            requests.insert(created, requester.id(), () -> policy.rule(created.after().rule())
+                    .ifPresent(rule -> notifier.reviewNeeded(created.after(), rule.approverGroups())));
         } else if (result instanceof Transition.Refused refused && refused.refusal().kind() == Refusal.Kind.FORBIDDEN) {
             audit.append(AuditEvent.refused(clock.instant(), requester.username(), "request.create", "-", refused.refusal()));
         }
@@ -104,8 +105,14 @@ public final class AccessWorkflow {
     }
 
     private Transition apply(UUID id, Actor actor, RequestEvent event) {
-        Transition result = requests.update(id, request -> request.apply(event, actor, clock.instant(),
-                policies.current().rule(request.rule()).orElse(null)));
+        // The notifier is told inside the change, so what it records is stored (or rolled back, or re-applied) with it.
+        Transition result = requests.update(id, request -> {
+            Transition change = request.apply(event, actor, clock.instant(), policies.current().rule(request.rule()).orElse(null));
+            if (change instanceof Transition.Applied applied && applied.stateChanged()) {
+                notifier.stateChanged(applied.after());
+            }
+            return change;
+        });
         if (result instanceof Transition.Applied applied) {
             AccessRequest after = applied.after();
             if (applied.stateChanged()) {
@@ -114,7 +121,6 @@ public final class AccessWorkflow {
                 } else if (after.state().isTerminal()) {
                     scheduler.requestClosed(after);
                 }
-                notifier.stateChanged(after);
             }
         } else if (result instanceof Transition.Refused refused && refused.refusal().kind() == Refusal.Kind.FORBIDDEN) {
             audit.append(AuditEvent.refused(clock.instant(), actor.username(), event.auditAction(), id.toString(), refused.refusal()));

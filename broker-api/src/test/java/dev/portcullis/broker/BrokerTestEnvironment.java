@@ -16,6 +16,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import dev.portcullis.recording.RecordingKeys;
 import dev.portcullis.testkit.LocalKeycloak;
 import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.testkit.LocalSmtp;
 
 /** Real PostgreSQL and real Keycloak for the broker under test, started once per test JVM. */
 public class BrokerTestEnvironment implements QuarkusTestResourceLifecycleManager {
@@ -58,6 +59,24 @@ public class BrokerTestEnvironment implements QuarkusTestResourceLifecycleManage
                 state.resolve(RECORDING_PUBLIC_KEY) + "," + state.resolve(OTHER_RECORDING_PUBLIC_KEY));
         config.put("portcullis.audit.head-key-file", state.resolve(AUDIT_HEAD_KEY).toString());
         config.put("portcullis.audit.signed-heads-dir", state.resolve("audit-heads").toString());
+        // Notifications: mail to a real SMTP server, and a signed webhook to a receiver that checks the signature.
+        config.put("quarkus.mailer.host", "127.0.0.1");
+        config.put("quarkus.mailer.port", Integer.toString(LocalSmtp.shared().port()));
+        config.put("quarkus.mailer.start-tls", "DISABLED");
+        // benchmarks switch notifications off (a blank value) for their baseline
+        config.put("portcullis.notify.rule-channels", System.getProperty("bench.notify.rule-channels", "*: email hooks"));
+        config.put("portcullis.notify.channels.hooks.kind", "webhook");
+        config.put("portcullis.notify.channels.hooks.url", WebhookReceiver.shared().url());
+        config.put("portcullis.notify.channels.hooks.secret", WebhookReceiver.shared().secret());
+        config.put("portcullis.notify.first-backoff", "200ms");
+        config.put("portcullis.notify.max-backoff", "1s");
+        // more broker settings for a benchmark run (deploy/bench/notify.sh: the SIEM stream's), "name=value;name=value"
+        for (String setting : System.getProperty("bench.broker-settings", "").split(";")) {
+            int eq = setting.indexOf('=');
+            if (eq > 0) {
+                config.put(setting.substring(0, eq).trim(), setting.substring(eq + 1).trim());
+            }
+        }
         return config;
     }
 

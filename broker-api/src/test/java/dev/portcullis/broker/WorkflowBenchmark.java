@@ -166,6 +166,11 @@ class WorkflowBenchmark {
     }
 
     private Run run(String name, int flows, String requester, String body, List<String> approvers) throws Exception {
+        return run(port, name, flows, requester, body, approvers);
+    }
+
+    /** The flow driver: closed-loop clients, each creating a request and approving it until it is ACTIVE (NotifyBenchmark too). */
+    static Run run(int port, String name, int flows, String requester, String body, List<String> approvers) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
         List<Long> approve = Collections.synchronizedList(new ArrayList<>());
         List<Long> create = Collections.synchronizedList(new ArrayList<>());
@@ -202,13 +207,13 @@ class WorkflowBenchmark {
         return new Run(name, flows, seconds, approve, create, Cpu.now().minus(cpuBefore));
     }
 
-    private static void check(BenchHttp.Response response, int status) {
+    static void check(BenchHttp.Response response, int status) {
         if (response.status() != status) {
             throw new AssertionError(response.status() + " " + response.body());
         }
     }
 
-    private static double percentileMillis(List<Long> nanos, double p) {
+    static double percentileMillis(List<Long> nanos, double p) {
         List<Long> sorted = new ArrayList<>(nanos);
         Collections.sort(sorted);
         int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
@@ -244,7 +249,7 @@ class WorkflowBenchmark {
         assertThat(runs).allSatisfy(r -> assertThat(r.flows()).isPositive());
     }
 
-    private static String machine() {
+    static String machine() {
         String cpu = "unknown CPU";
         try {
             cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))

@@ -26,6 +26,15 @@ public interface AccessRequestRepository {
         insert(created);
     }
 
+    /**
+     * The same, and {@code inSameTransaction} runs in the transaction that stores the request (the notifier's outbox rows),
+     * so both are stored or neither is.
+     */
+    default void insert(Transition.Applied created, String requesterId, Runnable inSameTransaction) {
+        insert(created, requesterId);
+        inSameTransaction.run();
+    }
+
     Optional<AccessRequest> find(UUID id);
 
     /** The name of the policy rule the request was made under, without loading the rest of it. */
@@ -33,7 +42,8 @@ public interface AccessRequestRepository {
 
     /**
      * Loads the request, applies {@code change}, and when the result is {@link Transition.Applied} stores it
-     * together with its audit event in one transaction. Returns a NOT_FOUND refusal for an unknown id, and a
+     * together with its audit event in one transaction; {@code change} runs inside that transaction, so whatever it records
+     * through other ports in the same store is kept only with the change (it may run more than once). Returns a NOT_FOUND refusal for an unknown id, and a
      * CONFLICT refusal when concurrent changes kept winning after the bounded number of attempts.
      */
     Transition update(UUID id, Function<AccessRequest, Transition> change);

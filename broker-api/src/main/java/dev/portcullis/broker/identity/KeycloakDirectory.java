@@ -247,6 +247,46 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
         }
     }
 
+    /**
+     * For notifications: the email address of each enabled direct member of the group at this path that has one (none
+     * when there is no such group). A read of its own, apart from the reviews' shared reads and their count.
+     */
+    public Map<String, String> memberEmails(String path) {
+        try {
+            RealmResource realm = keycloak.realm(realmName);
+            String groupId;
+            try {
+                groupId = realm.getGroupByPath(path).getId();
+            } catch (WebApplicationException e) {
+                if (!isNotFound(e)) {
+                    throw e;
+                }
+                return Map.of();
+            }
+            Map<String, String> emails = new HashMap<>();
+            for (int first = 0; ; first += PAGE) {
+                List<UserRepresentation> page = realm.groups().group(groupId).members(first, PAGE, false);
+                page.stream().filter(u -> Boolean.TRUE.equals(u.isEnabled()) && u.getEmail() != null && !u.getEmail().isBlank())
+                        .forEach(u -> emails.put(u.getUsername(), u.getEmail()));
+                if (page.size() < PAGE) {
+                    return emails;
+                }
+            }
+        } catch (ProcessingException | WebApplicationException e) {
+            throw new DirectoryUnavailableException("cannot read the members of " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** For notifications: the email address of this enabled account, if it has one. */
+    public Optional<String> email(String username) {
+        try {
+            return account(username).map(Account::representation).filter(u -> Boolean.TRUE.equals(u.isEnabled()))
+                    .map(UserRepresentation::getEmail).filter(e -> !e.isBlank());
+        } catch (ProcessingException | WebApplicationException e) {
+            throw new DirectoryUnavailableException("cannot ask Keycloak about " + username + ": " + e.getMessage(), e);
+        }
+    }
+
     /** How many times the members of the group at this path have been read from Keycloak so far. */
     public long memberListReads(String group) {
         LongAdder reads = memberListReads.get(group);

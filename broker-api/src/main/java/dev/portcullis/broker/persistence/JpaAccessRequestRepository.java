@@ -143,6 +143,13 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
 
     @Override
     @Transactional
+    public void insert(Transition.Applied created, String requesterId, Runnable inSameTransaction) {
+        insert(created, requesterId);
+        inSameTransaction.run();
+    }
+
+    @Override
+    @Transactional
     public Optional<AccessRequest> find(UUID id) {
         try (Connection c = dataSource.getConnection()) {
             return Optional.ofNullable(load(c, id)).map(Stored::request);

@@ -16,6 +16,8 @@ import jakarta.persistence.LockModeType;
 import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
 
+import dev.portcullis.broker.notify.NotificationEvent;
+import dev.portcullis.broker.notify.OutboxNotifier;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.SessionIndex;
 
@@ -43,6 +45,10 @@ public class JpaSessionIndex implements SessionIndex {
 
     @Inject
     Clock clock;
+
+    /** session.started and session.ended for generic webhooks, in the transaction that records the session. */
+    @Inject
+    OutboxNotifier notifier;
 
     public enum OpenResult { OPENED, DUPLICATE, UNKNOWN_REQUEST }
 
@@ -103,6 +109,9 @@ public class JpaSessionIndex implements SessionIndex {
         putIfPresent(details, "registeredBy", registeredBy);
         putIfPresent(details, "bastionInstance", bastionInstance == null ? null : bastionInstance.toString());
         auditLog.append(new AuditEvent(clock.instant(), s.username(), "session.opened", "session", s.sessionId().toString(), details));
+        if (s.requestId() != null) {
+            notifier.session(s.requestId(), NotificationEvent.SESSION_STARTED, s.sessionId(), s.startedAt());
+        }
         return OpenResult.OPENED;
     }
 
@@ -128,6 +137,9 @@ public class JpaSessionIndex implements SessionIndex {
         details.put("login", row.login);
         putIfPresent(details, "detail", row.detail);
         auditLog.append(new AuditEvent(clock.instant(), row.username, "session.closed", "session", row.id.toString(), details));
+        if (row.requestId != null) {
+            notifier.session(row.requestId, NotificationEvent.SESSION_ENDED, row.id, row.endedAt);
+        }
         return CloseResult.CLOSED;
     }
 

@@ -65,6 +65,9 @@ public class RequestPages {
     Pages pages;
 
     @Inject
+    ApprovalLinks approvalLinks;
+
+    @Inject
     @Location("web/request.html")
     Template requestPage;
 
@@ -202,7 +205,8 @@ public class RequestPages {
     @GET
     @Path("/approvals")
     @Operation(hidden = true)
-    public Response approvals(@QueryParam("done") String done, @QueryParam("request") String request) {
+    public Response approvals(@QueryParam("done") String done, @QueryParam("request") String request,
+                              @QueryParam("focus") String focus, @QueryParam("decision") String decision) {
         Actor me = caller.asTokenSays();
         Instant now = Instant.now();
         Map<String, Optional<Set<String>>> approvers = new HashMap<>(); // one Keycloak read per group per page
@@ -211,8 +215,15 @@ public class RequestPages {
                 .toList();
         List<Views.RequestCard> yours = workflow.mine(me, EnumSet.of(RequestState.PENDING), 100).stream()
                 .map(r -> pages.card(r, me, now, approvers)).toList();
+        // A notification's link: the request in focus, or why there is nothing here for this reader to decide.
+        Views.Focus focused = focus == null ? null : approvalLinks.explain(focus, decision, me,
+                toReview.stream().map(Views.RequestCard::id).collect(java.util.stream.Collectors.toSet()), now);
+        if (focused != null && focused.reviewable()) { // the request in focus first, where the reader lands
+            toReview = java.util.stream.Stream.concat(toReview.stream().filter(c -> c.id().equals(focused.id())),
+                    toReview.stream().filter(c -> !c.id().equals(focused.id()))).toList();
+        }
         String html = approvalsPage.data("me", pages.me(caller)).data("nav", "approvals").data("toReview", toReview).data("yours", yours)
-                .data("flash", pages.flash(done, request, me)).render();
+                .data("flash", pages.flash(done, request, me)).data("focus", focused).render();
         return ok(html);
     }
 

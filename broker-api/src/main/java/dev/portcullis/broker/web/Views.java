@@ -119,4 +119,8 @@ public final class Views {
     @TemplateData
     public record Flash(String text, boolean error) {
     }
+
+    /** The request a notification's link put in focus: its id when the reader may review it now, and what to tell them. */
+    public record Focus(String id, boolean reviewable, boolean deny, String text) {
+    }
 }

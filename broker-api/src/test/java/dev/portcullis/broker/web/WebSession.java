@@ -60,14 +60,21 @@ final class WebSession {
         }
     }
 
+    private HttpResponse<String> landing;
+
     static WebSession anonymous(URI base) {
         return new WebSession(base);
     }
 
     /** Opens the UI, is sent to Keycloak, fills in the login form, and comes back signed in. */
     static WebSession signIn(URI base, String username) {
+        return signIn(base, username, "/ui/access");
+    }
+
+    /** Opens {@code path} (a link from a message, say), signs in on Keycloak's form, and lands where the link pointed. */
+    static WebSession signIn(URI base, String username, String path) {
         WebSession session = new WebSession(base);
-        HttpResponse<String> login = session.get("/ui/access");
+        HttpResponse<String> login = session.get(path);
         Matcher form = LOGIN_FORM.matcher(login.body());
         if (!form.find()) {
             throw new AssertionError("expected Keycloak's login form at " + login.uri() + ", got " + login.statusCode() + ":\n" + login.body());
@@ -80,7 +87,13 @@ final class WebSession {
         if (back.statusCode() != 200 || !back.uri().getPath().startsWith("/ui/")) {
             throw new AssertionError("signing in as " + username + " ended at " + back.uri() + " with " + back.statusCode() + ":\n" + back.body());
         }
+        session.landing = back;
         return session;
+    }
+
+    /** The page the sign-in ended on. */
+    HttpResponse<String> landing() {
+        return landing;
     }
 
     HttpResponse<String> get(String path) {
