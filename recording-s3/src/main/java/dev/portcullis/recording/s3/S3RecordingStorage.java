@@ -83,6 +83,11 @@ public final class S3RecordingStorage implements RecordingStorage {
         return "s3://" + settings.bucket() + "/" + prefix;
     }
 
+    /** Lists at most one key under this store's prefix: the bucket answers and the credentials are accepted. */
+    public void probe() throws IOException {
+        call("list", prefix, () -> s3.listObjectsV2(b -> b.bucket(settings.bucket()).prefix(prefix).maxKeys(1)));
+    }
+
     @Override
     public void create(String recordingId, byte[] header) throws IOException {
         String key = key(recordingId, "header.json");
