@@ -22,7 +22,7 @@ import dev.portcullis.recording.s3.S3Settings;
  * @param stateDir        the bastion's own keys: SSH host key, recording signing key
  * @param recordingsDir   where recordings are written with the filesystem backend of the recording store
  * @param recordingsS3    the S3 backend instead (PORTCULLIS_RECORDINGS_S3_BUCKET set), or null: this bastion writes
- *                        under its own prefix, {@code PREFIX<bastionName>/}
+ *                        under its segment's prefix, {@code PREFIX<clientId>/}
  * @param targetsFile     the inventory: credentials and pinned host keys of the targets this bastion reaches
  * @param portalUrl       where people request access; shown in every refusal
  * @param bastionName     this bastion's name in the session index and the audit trail
@@ -90,9 +90,9 @@ public record BastionSettings(
         Objects.requireNonNull(bastionName, "bastionName");
         if (recordingsS3 != null) {
             try {
-                recordingsS3.segmentPrefix(bastionName);
+                recordingsS3.segmentPrefix(clientId);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("PORTCULLIS_BASTION_NAME names this bastion's S3 prefix: "
+                throw new IllegalArgumentException("PORTCULLIS_BASTION_CLIENT_ID names this bastion's S3 prefix: "
                         + e.getMessage());
             }
         }

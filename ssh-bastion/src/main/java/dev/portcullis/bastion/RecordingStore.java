@@ -9,8 +9,9 @@ import dev.portcullis.recording.s3.S3RecordingStorage;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The store this bastion writes recordings to, as its settings choose: S3 under this bastion's own prefix when a
- * bucket is set, else the filesystem directory. Owns the S3 client and its readiness probe.
+ * The store this bastion writes recordings to, as its settings choose: S3 when a bucket is set, under the prefix
+ * named after this bastion's client id (one per segment: the broker finds a session's recording under the client id
+ * the bastion authenticated with), else the filesystem directory. Owns the S3 client and its readiness probe.
  */
 final class RecordingStore implements AutoCloseable {
 
@@ -30,7 +31,7 @@ final class RecordingStore implements AutoCloseable {
         }
         S3Client client = S3Clients.writer(settings.recordingsS3());
         return new RecordingStore(new S3RecordingStorage(client, settings.recordingsS3(),
-                settings.recordingsS3().segmentPrefix(settings.bastionName())), client, settings);
+                settings.recordingsS3().segmentPrefix(settings.clientId())), client, settings);
     }
 
     RecordingStorage storage() {
