@@ -16,6 +16,10 @@ import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.RecordingFailureListener;
 import dev.portcullis.recording.RecordingKeys;
 import dev.portcullis.recording.RecordingSigner;
+import dev.portcullis.recording.RecordingStorage;
+import dev.portcullis.recording.s3.S3Clients;
+import dev.portcullis.recording.s3.S3RecordingStorage;
+import dev.portcullis.recording.s3.S3Settings;
 import dev.portcullis.recording.RecordingClock;
 import dev.portcullis.recording.Recordings;
 import dev.portcullis.recording.SessionRecording;
@@ -39,7 +43,22 @@ public final class TestBastion {
     private TestBastion(RecordingSigner signer, RecordingClock clock) {
         this.signer = signer;
         this.store = Path.of(ConfigProvider.getConfig().getValue("portcullis.recordings.dir", String.class));
-        this.recordings = new Recordings(new FileSystemRecordingStorage(store), signer, WriterOptions.defaults(), clock);
+        this.recordings = new Recordings(storage(store), signer, WriterOptions.defaults(), clock);
+    }
+
+    /**
+     * The broker's recording store as a bastion writes it: the directory, or with S3 settings the prefix of the test
+     * bastion's client, the one the broker reads a session's recording under.
+     */
+    static RecordingStorage storage(Path store) {
+        var config = ConfigProvider.getConfig();
+        S3Settings s3 = S3Settings.read(name -> config.getOptionalValue(name, String.class).orElse(null),
+                S3Settings.propertyNames());
+        if (s3 == null) {
+            return new FileSystemRecordingStorage(store);
+        }
+        return new S3RecordingStorage(S3Clients.writer(s3), s3,
+                s3.segmentPrefix(dev.portcullis.testkit.LocalKeycloak.shared().bastionClientId()));
     }
 
     /** The same bastion, recording event times from {@code clock} (to place events at chosen times). */

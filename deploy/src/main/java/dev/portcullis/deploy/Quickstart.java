@@ -13,6 +13,7 @@ import java.util.Properties;
 
 import dev.portcullis.testkit.LocalKeycloak;
 import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.testkit.LocalS3;
 import dev.portcullis.testkit.LocalSshd;
 
 /**
@@ -66,10 +67,17 @@ public final class Quickstart {
             printStory(running);
             return;
         }
-        if (running.containsKey("broker.pid") && List.of("bastion").containsAll(down)
+        if (running.containsKey("broker.pid") && List.of("bastion", "s3").containsAll(down)
                 && Files.exists(settings.home().resolve(BASTION_ENV))) {
-            System.out.println("The bastion was down (everything else runs); starting it again.");
-            startBastion(running, loadFrom(settings.home().resolve(BASTION_ENV)));
+            if (down.contains("s3")) {
+                // the bastion refuses sessions while S3 is away and takes them again once it answers: no restart
+                System.out.println("S3 was down; starting it again.");
+                startS3(running);
+            }
+            if (down.contains("bastion")) {
+                System.out.println("The bastion was down (everything else runs); starting it again.");
+                startBastion(running, loadFrom(settings.home().resolve(BASTION_ENV)));
+            }
             System.out.println();
             printStory(running);
             return;
@@ -103,6 +111,8 @@ public final class Quickstart {
         LocalKeycloak keycloak = LocalKeycloak.start(postgres, settings.home().resolve("keycloak"), settings.keycloakPort(),
                 Map.of("PORTCULLIS_WEB_URL", settings.brokerUrl()));
 
+        Properties now = new Properties();
+        Map<String, String> recordingsEnv = startS3(now);
         DemoTarget demo = DemoTarget.start(settings);
         System.out.println("preparing the demo database (prod-db: database orders in the same PostgreSQL) ...");
         DemoDatabase.prepare(postgres, settings.home().resolve("bastion"));
@@ -110,13 +120,13 @@ public final class Quickstart {
         System.out.println("starting the broker ...");
         Path log = settings.home().resolve("broker.log");
         Map<String, String> brokerEnv = new java.util.HashMap<>(demo.brokerEnvironment());
+        brokerEnv.putAll(recordingsEnv);
         // the connection string handed out with each database credential names the bastion's PostgreSQL proxy
         brokerEnv.put("PORTCULLIS_DB_PROXY_PORT", String.valueOf(settings.databaseProxyPort()));
         // and hands out the proxy's self-signed certificate (made by the bastion on its first start) as its CA
         brokerEnv.put("PORTCULLIS_DB_PROXY_CA_FILE", settings.home().resolve("bastion").resolve("db-tls.crt").toString());
         BrokerProcess broker = BrokerProcess.start(settings.repo(), settings.httpPort(), log, database, keycloak, demo.policy(), brokerEnv);
 
-        Properties now = new Properties();
         now.setProperty("broker.pid", String.valueOf(broker.pid()));
         now.setProperty("keycloak.pid", readPid(keycloak.home().resolve("keycloak.pid")));
         now.setProperty("postgres.dir", postgres.directory().toString());
@@ -134,6 +144,7 @@ public final class Quickstart {
         broker.awaitReady(Duration.ofSeconds(120));
         Map<String, String> bastionEnv = new java.util.HashMap<>(demo.bastionEnvironment(keycloak));
         bastionEnv.put("PORTCULLIS_DB_PORT", String.valueOf(settings.databaseProxyPort()));
+        bastionEnv.putAll(recordingsEnv);
         Properties kept = new Properties();
         kept.putAll(bastionEnv);
         writeSecretFile(settings.home().resolve(BASTION_ENV), kept, "the bastion's settings, for restarting it alone");
@@ -141,6 +152,40 @@ public final class Quickstart {
         DemoTarget.writeKnownHosts(settings, keycloak.accessToken("alice"));
         System.out.println();
         printStory(now);
+    }
+
+    /**
+     * Starts S3Proxy over {@code .portcullis/s3} with the bucket {@code recordings} when recordings go to S3 (the
+     * default); its credentials are made once and kept there (0600).
+     *
+     * @return the settings that point the broker and the bastion at it (none for the filesystem backend)
+     */
+    private Map<String, String> startS3(Properties state) {
+        if (!settings.s3()) {
+            return Map.of();
+        }
+        System.out.println("starting S3 (S3Proxy over " + settings.home().resolve("s3/data") + ") ...");
+        // the port the broker and bastion were given, when S3 comes back after an outage
+        int port = settings.s3Port() > 0 ? settings.s3Port() : Integer.parseInt(state.getProperty("s3.port", "0"));
+        LocalS3 s3 = LocalS3.start(settings.home().resolve("s3"), port);
+        s3.createBucket(S3_BUCKET);
+        state.setProperty("s3.pid", readPid(s3.home().resolve("s3proxy.pid")));
+        state.setProperty("s3.url", s3.endpoint());
+        state.setProperty("s3.port", String.valueOf(s3.port()));
+        save(state);
+        return Map.of("PORTCULLIS_RECORDINGS_S3_BUCKET", S3_BUCKET,
+                "PORTCULLIS_RECORDINGS_S3_ENDPOINT", s3.endpoint(),
+                "PORTCULLIS_RECORDINGS_S3_REGION", s3.region(),
+                "PORTCULLIS_RECORDINGS_S3_PATH_STYLE", "true",
+                "PORTCULLIS_RECORDINGS_S3_ACCESS_KEY_ID", s3.accessKeyId(),
+                "PORTCULLIS_RECORDINGS_S3_SECRET_ACCESS_KEY", s3.secretAccessKey());
+    }
+
+    private static final String S3_BUCKET = "recordings";
+
+    private boolean s3Up(Properties running) {
+        return alive(running, "s3.pid") && running.containsKey("s3.port")
+                && BastionProcess.listening(Integer.parseInt(running.getProperty("s3.port")));
     }
 
     /** Where the bastion's settings (its client secret among them) are kept for a restart of the bastion alone. */
@@ -167,6 +212,9 @@ public final class Quickstart {
         if (!alive(running, "keycloak.pid")) {
             down.add("keycloak");
         }
+        if (settings.s3() && !s3Up(running)) {
+            down.add("s3");
+        }
         if (!(alive(running, "broker.pid") && BrokerProcess.healthy(settings.brokerUrl()))) {
             down.add("broker");
         }
@@ -183,7 +231,7 @@ public final class Quickstart {
     void stop() {
         Properties running = load();
         boolean any = false;
-        for (String key : List.of("bastion.pid", "broker.pid", "keycloak.pid")) {
+        for (String key : List.of("bastion.pid", "broker.pid", "keycloak.pid", "s3.pid")) {
             String pid = running.getProperty(key);
             if (pid != null) {
                 ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> {
@@ -220,6 +268,10 @@ public final class Quickstart {
         Properties running = load();
         System.out.println("broker    " + (alive(running, "broker.pid") && BrokerProcess.healthy(settings.brokerUrl()) ? "up at " + settings.brokerUrl() : "down"));
         System.out.println("keycloak  " + (alive(running, "keycloak.pid") ? "up at " + running.getProperty("keycloak.url") : "down"));
+        System.out.println("s3        " + (!settings.s3() ? "off (recordings on the filesystem: "
+                + settings.home().resolve("recordings") + ")"
+                : s3Up(running)
+                ? "up at " + running.getProperty("s3.url") + " (S3Proxy, bucket " + S3_BUCKET + ")" : "down"));
         System.out.println("bastion   " + (alive(running, "bastion.pid") && BastionProcess.listening(settings.bastionPort())
                 ? "up on 127.0.0.1:" + settings.bastionPort() : "down"));
         System.out.println("db proxy  " + (alive(running, "bastion.pid") && BastionProcess.listening(settings.databaseProxyPort())

@@ -7,7 +7,21 @@ import java.nio.file.Path;
  * lists the same names.
  */
 record Settings(Path repo, Path home, int httpPort, int keycloakPort, Path policyFile, Path postgresDir, int bastionPort, int demoSshPort,
-               int databaseProxyPort, int bastionHealthPort) {
+               int databaseProxyPort, int bastionHealthPort, String recordingsBackend, int s3Port) {
+
+    Settings {
+        if (!recordingsBackend.equals("s3") && !recordingsBackend.equals("filesystem")) {
+            throw new Quickstart.QuickstartException("PORTCULLIS_RECORDINGS_BACKEND=" + recordingsBackend
+                    + " is neither s3 (S3Proxy on loopback, the default) nor filesystem");
+        }
+    }
+
+    /** Recordings on the local S3 server, on any free port. */
+    Settings(Path repo, Path home, int httpPort, int keycloakPort, Path policyFile, Path postgresDir, int bastionPort,
+             int demoSshPort, int databaseProxyPort, int bastionHealthPort) {
+        this(repo, home, httpPort, keycloakPort, policyFile, postgresDir, bastionPort, demoSshPort, databaseProxyPort,
+                bastionHealthPort, "s3", 0);
+    }
 
     /** Without a health port of its own: the bastion's health endpoint takes any free loopback port. */
     Settings(Path repo, Path home, int httpPort, int keycloakPort, Path policyFile, Path postgresDir, int bastionPort,
@@ -26,12 +40,18 @@ record Settings(Path repo, Path home, int httpPort, int keycloakPort, Path polic
         int demo = port("PORTCULLIS_DEMO_SSH_PORT", 2222);
         int db = port("PORTCULLIS_DB_PORT", 6432);
         int health = port("PORTCULLIS_BASTION_HEALTH_PORT", 9464);
-        return new Settings(repo, home, http, kc, policy, pg, bastion, demo, db, health);
+        int s3 = port("PORTCULLIS_S3_PORT", 9333);
+        return new Settings(repo, home, http, kc, policy, pg, bastion, demo, db, health,
+                env("PORTCULLIS_RECORDINGS_BACKEND", "s3"), s3);
     }
 
     /** The example policy ships with the repository; the quickstart adapts it to the demo target's login. */
     boolean examplePolicy() {
         return policyFile.equals(repo.resolve("deploy/policies/policies.yaml").toAbsolutePath());
+    }
+
+    boolean s3() {
+        return recordingsBackend.equals("s3");
     }
 
     String brokerUrl() {

@@ -235,6 +235,29 @@ class DeploymentManifestsTest {
     }
 
     @Test
+    void recordingsGoToS3WithEachSegmentsOwnCredentialsAndNoSharedVolume() throws IOException {
+        List<Manifest> manifests = ManifestChecker.load(K8S);
+        assertThat(manifests).filteredOn(m -> m.kind().equals("PersistentVolumeClaim")).extracting(Manifest::name)
+                .doesNotContain("portcullis-recordings");
+        // segment b's bastions handed segment a's S3 credentials could write segment a's prefix
+        assertThat(problemsAfter("Deployment", "bastion-segment-b", d -> list(firstContainer(d).get("env")).stream()
+                .map(ManifestChecker::map).filter(e -> String.valueOf(e.get("name")).startsWith("PORTCULLIS_RECORDINGS_S3_"))
+                .map(e -> map(map(e.get("valueFrom")).get("secretKeyRef"))).filter(r -> !r.isEmpty())
+                .forEach(r -> r.put("name", "portcullis-bastion-segment-a-s3"))))
+                .anySatisfy(p -> assertThat(p).contains("PORTCULLIS_RECORDINGS_S3_ACCESS_KEY_ID must come from the "
+                        + "Secret portcullis-bastion-segment-b-s3"));
+        // a bastion put back on a shared volume
+        assertThat(problemsAfter("Deployment", "bastion-segment-a", d -> list(map(map(map(d.get("spec")).get("template"))
+                .get("spec")).get("volumes")).add(Map.of("name", "recordings",
+                        "persistentVolumeClaim", Map.of("claimName", "portcullis-recordings")))))
+                .anySatisfy(p -> assertThat(p).contains("mounts the recordings volume portcullis-recordings"));
+        // a bastion without the bucket
+        assertThat(problemsAfter("Deployment", "bastion-segment-a", d -> list(firstContainer(d).get("env"))
+                .removeIf(e -> "PORTCULLIS_RECORDINGS_S3_BUCKET".equals(map(e).get("name")))))
+                .anySatisfy(p -> assertThat(p).contains("a bastion without PORTCULLIS_RECORDINGS_S3_BUCKET"));
+    }
+
+    @Test
     void settingsMustBeDocumented() throws IOException {
         assertThat(problemsAfter("ConfigMap", "portcullis-broker-config", c -> map(c.get("data")).put("PORTCULLIS_TURBO", "true")))
                 .anySatisfy(p -> assertThat(p).contains("setting PORTCULLIS_TURBO is in neither README's settings table nor ssh-bastion/README.md"));

@@ -184,6 +184,48 @@ final class ManifestChecker {
         defaultDeny();
         policyConfigMaps();
         inventories();
+        recordingsInS3();
+    }
+
+    /**
+     * Recordings live in S3, not on a shared volume: every bastion sets the bucket and takes its S3 credentials from a
+     * Secret of its own segment (so no segment holds credentials that could write another's prefix), and no
+     * workload mounts a recordings volume.
+     */
+    private void recordingsInS3() {
+        for (Pods p : pods) {
+            for (Object v : list(p.spec().get("volumes"))) {
+                Map<String, Object> claim = map(map(v).get("persistentVolumeClaim"));
+                if (String.valueOf(claim.get("claimName")).contains("recordings")) {
+                    problems.add(p.owner().where() + ": mounts the recordings volume " + claim.get("claimName")
+                            + "; recordings go to S3");
+                }
+            }
+            if (!"bastion".equals(p.labels().get(COMPONENT))) {
+                continue;
+            }
+            Object segment = p.labels().get(SEGMENT);
+            Map<String, Map<String, Object>> env = new java.util.HashMap<>();
+            for (Object c : list(p.spec().get("containers"))) {
+                for (Object e : list(map(c).get("env"))) {
+                    env.put(String.valueOf(map(e).get("name")), map(e));
+                }
+            }
+            if (!env.containsKey("PORTCULLIS_RECORDINGS_S3_BUCKET")) {
+                problems.add(p.owner().where() + ": a bastion without PORTCULLIS_RECORDINGS_S3_BUCKET; recordings go "
+                        + "to S3");
+            }
+            for (String name : List.of("PORTCULLIS_RECORDINGS_S3_ACCESS_KEY_ID",
+                    "PORTCULLIS_RECORDINGS_S3_SECRET_ACCESS_KEY")) {
+                Map<String, Object> ref = map(map(map(env.get(name)).get("valueFrom")).get("secretKeyRef"));
+                String secret = String.valueOf(ref.get("name"));
+                if (!secret.equals("portcullis-bastion-segment-" + segment + "-s3")) {
+                    problems.add(p.owner().where() + ": " + name + " must come from the Secret "
+                            + "portcullis-bastion-segment-" + segment + "-s3 (its own segment's S3 credentials), not "
+                            + (ref.isEmpty() ? "a plain value" : "Secret " + secret));
+                }
+            }
+        }
     }
 
     private void requiredFields(Manifest m) {

@@ -158,6 +158,22 @@ class QuickstartTest {
                     .doesNotContain("starting the broker", "starting PostgreSQL");
             assertThat(capture(() -> allUp[0] = quickstart.status())).contains("bastion   up on 127.0.0.1:" + settings.bastionPort());
             assertThat(allUp[0]).isTrue();
+
+            // recordings go to S3 (S3Proxy): status knows it; when it dies, a start brings it back alone, same port
+            assertThat(capture(quickstart::status)).contains("s3        up at http://127.0.0.1:");
+            try (var in = Files.newInputStream(home.resolve("state.properties"))) {
+                running.load(in);
+            }
+            ProcessHandle s3 = ProcessHandle.of(Long.parseLong(running.getProperty("s3.pid"))).orElseThrow();
+            s3.destroyForcibly();
+            s3.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(capture(() -> allUp[0] = quickstart.status())).contains("s3        down", "bastion   up");
+            assertThat(allUp[0]).isFalse();
+            assertThat(capture(quickstart::start)).contains("S3 was down; starting it again.", "Portcullis is up.")
+                    .doesNotContain("starting the broker", "starting the SSH bastion");
+            assertThat(capture(() -> allUp[0] = quickstart.status())).contains("s3        up at "
+                    + running.getProperty("s3.url"));
+            assertThat(allUp[0]).isTrue();
             capture(quickstart::stop);
             assertThat(capture(quickstart::status)).contains("broker    down", "keycloak  down", "postgres  down", "bastion   down", "target    down",
                     "db proxy  down");

@@ -142,6 +142,11 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
         }
     }
 
+    @Override
+    public void deleteChunks(String recordingId) {
+        throw new UnsupportedOperationException("deleting the chunks of a recording on the filesystem is not built yet");
+    }
+
     private static String chunkName(long index) {
         return String.format("chunk-%08d.bin", checkedIndex(index));
     }

@@ -44,6 +44,12 @@ public interface RecordingStorage {
 
     List<String> recordings() throws IOException;
 
+    /**
+     * Deletes the payload chunks of a recording whose retention has expired, keeping its header, checkpoints,
+     * manifest and signature: the only deletion this port allows. Deleting chunks already gone does nothing.
+     */
+    void deleteChunks(String recordingId) throws IOException;
+
     record SignedManifest(byte[] manifest, byte[] signature) {
     }
 }

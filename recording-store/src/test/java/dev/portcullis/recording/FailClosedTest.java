@@ -310,5 +310,10 @@ class FailClosedTest {
         public List<String> recordings() throws IOException {
             return delegate.recordings();
         }
+
+        @Override
+        public void deleteChunks(String recordingId) throws IOException {
+            delegate.deleteChunks(recordingId);
+        }
     }
 }

@@ -31,23 +31,29 @@ import dev.portcullis.testkit.BenchmarkFigures;
  * {@code bench.output.seek} (bastion-seek.md, so its figures belong to bastion.sh).
  */
 @Tag("benchmark")
-class RecordingSeekBenchmark {
+public class RecordingSeekBenchmark {
 
     private static final long BYTES = Long.getLong("bench.seek.bytes", 1L << 30);
     private static final int ROUNDS = Integer.getInteger("bench.seek.rounds", 7);
     private static final Duration LENGTH = Duration.ofHours(1);
     private static final double MARK_SECONDS = 50 * 60;
 
-    @Test
-    void seekToFiftyMinutes(@TempDir Path dir) throws Exception {
-        FileSystemRecordingStorage storage = new FileSystemRecordingStorage(dir);
+    /** What one run measured: medians of {@code rounds} reads, and how the recording was written. */
+    public record Seek(double seekMs, double startMs, int chunks, double writeSeconds, String id) {
+    }
+
+    /**
+     * Writes a one-hour recording of {@code bytes} to {@code storage} and times the first event at 50 minutes and
+     * from the start (also used for the S3 store by recording-s3's S3RecordingBenchmark).
+     */
+    public static Seek measure(RecordingStorage storage, long bytes, int rounds) throws IOException {
         RecordingSigner signer = RecordingSigner.generate();
         ManualClock clock = new ManualClock();
         Recordings recordings = new Recordings(storage, signer, WriterOptions.defaults(), clock);
         SessionRecording recording = recordings.start(recordings.newMetadata().title("seek benchmark").build(),
                 RecordingFailureListener.none());
         byte[] piece = terminalOutput(32 * 1024);
-        long pieces = Math.max(1, BYTES / piece.length);
+        long pieces = Math.max(1, bytes / piece.length);
         long stepNanos = LENGTH.toNanos() / pieces;
         long writeStart = System.nanoTime();
         for (long i = 0; i < pieces; i++) {
@@ -57,17 +63,24 @@ class RecordingSeekBenchmark {
         recording.close("benchmark", 0);
         double writeSeconds = (System.nanoTime() - writeStart) / 1e9;
         String id = recording.id();
-        long onDisk = sizeOnDisk(dir.resolve(id));
         int chunks = storage.chunkIndexes(id).size();
-
         List<Double> fromStart = new ArrayList<>();
         List<Double> seek = new ArrayList<>();
-        for (int round = 0; round < ROUNDS; round++) {
+        for (int round = 0; round < rounds; round++) {
             fromStart.add(firstEventMillis(storage, id, signer, 0));
             seek.add(firstEventMillis(storage, id, signer, MARK_SECONDS));
         }
-        double seekMs = median(seek);
-        double startMs = median(fromStart);
+        return new Seek(median(seek), median(fromStart), chunks, writeSeconds, id);
+    }
+
+    @Test
+    void seekToFiftyMinutes(@TempDir Path dir) throws Exception {
+        Seek run = measure(new FileSystemRecordingStorage(dir), BYTES, ROUNDS);
+        long onDisk = sizeOnDisk(dir.resolve(run.id()));
+        int chunks = run.chunks();
+        double writeSeconds = run.writeSeconds();
+        double seekMs = run.seekMs();
+        double startMs = run.startMs();
 
         String md = "# Seeking in a recording\n\n"
                 + "Run by `deploy/bench/bastion.sh` (JUnit `RecordingSeekBenchmark`, tag `benchmark`). A recording of "

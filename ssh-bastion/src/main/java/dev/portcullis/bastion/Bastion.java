@@ -52,7 +52,6 @@ import dev.portcullis.bastion.server.Sessions;
 import dev.portcullis.bastion.upstream.TargetInventory;
 import dev.portcullis.bastion.upstream.UpstreamConnector;
 import dev.portcullis.recording.ChunkChain;
-import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.RecordingClock;
 import dev.portcullis.recording.RecordingKeys;
 import dev.portcullis.recording.RecordingSigner;
@@ -166,8 +165,9 @@ public final class Bastion implements AutoCloseable {
         RecordingSigner signer = RecordingKeys.loadOrGenerate(settings.stateDir().resolve("recording-signing-key.pem"),
                 settings.stateDir().resolve("recording-signing-key.pub.pem"));
         BastionMetrics metrics = new BastionMetrics();
-        Recordings recordings = new Recordings(new MeteredRecordingStorage(new FileSystemRecordingStorage(settings.recordingsDir()),
-                metrics), signer, RECORDING_OPTIONS, RecordingClock.system());
+        RecordingStore store = RecordingStore.open(settings);
+        Recordings recordings = new Recordings(new MeteredRecordingStorage(store.storage(), metrics), signer,
+                RECORDING_OPTIONS, RecordingClock.system());
         metrics.recordingQueue(recordings::queuedLines);
         TargetInventory inventory = TargetInventory.load(settings.targetsFile());
         Map<String, PublicKey> plainKeys = settings.allowPlainKeys() ? loadPlainKeys(settings.plainKeysFile()) : Map.of();
@@ -223,14 +223,17 @@ public final class Bastion implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             lease.close(); // never started: nothing of this instance is left to abort
             index.close();
+            store.close();
             throw e;
         }
         liveSessions.set(bastion.live);
+        bastion.closeables.add(store);
         bastion.closeables.add(index);
         // after the index: the ends it reports first, then the goodbye that aborts whatever it could not report
         bastion.closeables.add(lease);
         try {
-            return withBrokerLinks(bastion, settings, broker, lease, metrics, userCa, hostCert, refreshCas, signer);
+            return withBrokerLinks(bastion, settings, broker, lease, metrics, userCa, hostCert, refreshCas, signer,
+                    store);
         } catch (IOException | RuntimeException e) {
             bastion.close();
             throw e;
@@ -241,7 +244,8 @@ public final class Bastion implements AutoCloseable {
     private static Bastion withBrokerLinks(Bastion bastion, BastionSettings settings, BrokerClient broker,
                                            BastionLease lease, BastionMetrics metrics,
                                            AtomicReference<PublicKey> userCa, AtomicReference<OpenSshCertificate> hostCert,
-                                           Runnable refreshCas, RecordingSigner signer) throws IOException {
+                                           Runnable refreshCas, RecordingSigner signer, RecordingStore store)
+            throws IOException {
         ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ca-refresh");
             t.setDaemon(true);
@@ -263,7 +267,7 @@ public final class Bastion implements AutoCloseable {
         bastion.closeables.add(new GrantRecheck(broker, bastion.live, settings.grantRecheck()).start());
         if (settings.healthPort() >= 0) {
             HealthServer health = HealthServer.start(settings.healthHost(), settings.healthPort(),
-                    () -> bastion.server.isOpen(), readiness(lease, userCa::get, settings.recordingsDir(), signer, events),
+                    () -> bastion.server.isOpen(), readiness(lease, userCa::get, store, signer, events),
                     metrics);
             bastion.health = health;
             bastion.closeables.add(0, health);
@@ -274,14 +278,14 @@ public final class Bastion implements AutoCloseable {
     }
 
     /** What must hold before this bastion should get traffic, each check named in the answer. */
-    private static Readiness readiness(BastionLease lease, Supplier<PublicKey> userCa, Path recordingsDir, RecordingSigner signer,
+    private static Readiness readiness(BastionLease lease, Supplier<PublicKey> userCa, RecordingStore store, RecordingSigner signer,
                                        GrantEventStream events) {
         return new Readiness()
                 .add("broker", () -> lease.held() && userCa.get() != null
                         ? Readiness.up("broker", "lease held, user CA known")
                         : Readiness.down("broker", lease.held() ? "the broker's user CA is not known yet"
                                 : "no lease with the broker: it cannot be reached or refuses this bastion"))
-                .add("recording-storage", () -> RecordingProbe.writable(recordingsDir))
+                .add("recording-storage", store::probe)
                 .add("signing-key", () -> RecordingProbe.signs(signer))
                 .add("grant-stream", () -> events == null ? Readiness.up("grant-stream", "off (PORTCULLIS_BASTION_GRANT_EVENTS)")
                         : events.connected() ? Readiness.up("grant-stream", "connected")

@@ -11,6 +11,7 @@ import java.util.Set;
 import dev.portcullis.bastion.broker.BrokerChannel;
 import dev.portcullis.bastion.db.DatabaseProxy;
 import dev.portcullis.bastion.server.ChannelLimits;
+import dev.portcullis.recording.s3.S3Settings;
 
 /**
  * How a bastion process is set up. Read from environment variables by {@link #fromEnvironment(Map)} so that the
@@ -19,7 +20,9 @@ import dev.portcullis.bastion.server.ChannelLimits;
  * @param listenHost      address the SSH server binds to
  * @param listenPort      port the SSH server binds to (0 = any free port)
  * @param stateDir        the bastion's own keys: SSH host key, recording signing key
- * @param recordingsDir   where recordings are written (the filesystem backend of the recording store)
+ * @param recordingsDir   where recordings are written with the filesystem backend of the recording store
+ * @param recordingsS3    the S3 backend instead (PORTCULLIS_RECORDINGS_S3_BUCKET set), or null: this bastion writes
+ *                        under its segment's prefix, {@code PREFIX<clientId>/}
  * @param targetsFile     the inventory: credentials and pinned host keys of the targets this bastion reaches
  * @param portalUrl       where people request access; shown in every refusal
  * @param bastionName     this bastion's name in the session index and the audit trail
@@ -47,6 +50,7 @@ public record BastionSettings(
         int listenPort,
         Path stateDir,
         Path recordingsDir,
+        S3Settings recordingsS3,
         Path targetsFile,
         URI brokerUrl,
         URI tokenUrl,
@@ -84,6 +88,14 @@ public record BastionSettings(
         Objects.requireNonNull(targetsFile, "targetsFile");
         Objects.requireNonNull(portalUrl, "portalUrl");
         Objects.requireNonNull(bastionName, "bastionName");
+        if (recordingsS3 != null) {
+            try {
+                recordingsS3.segmentPrefix(clientId);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("PORTCULLIS_BASTION_CLIENT_ID names this bastion's S3 prefix: "
+                        + e.getMessage());
+            }
+        }
         hostNames = List.copyOf(hostNames);
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         if (listenPort < 0 || listenPort > 65535) {
@@ -183,6 +195,7 @@ public record BastionSettings(
                 port,
                 state,
                 Path.of(env.getOrDefault("PORTCULLIS_RECORDINGS_DIR", state.resolve("recordings").toString())),
+                S3Settings.read(env::get, S3Settings.environmentNames()),
                 Path.of(targets),
                 brokerUri,
                 tokenUri,
@@ -270,7 +283,7 @@ public record BastionSettings(
     @Override
     public String toString() {
         // the client secret never reaches a log line
-        return "BastionSettings[listen=" + listenHost + ":" + listenPort + ", stateDir=" + stateDir + ", recordings=" + recordingsDir
+        return "BastionSettings[listen=" + listenHost + ":" + listenPort + ", stateDir=" + stateDir + ", recordings=" + (recordingsS3 == null ? recordingsDir : recordingsS3.toString())
                 + ", targets=" + targetsFile + ", broker=" + brokerUrl
                 + (brokerCaFile == null ? "" : " (CA " + brokerCaFile + ")")
                 + ", user CA " + userCaFingerprint + ", grant re-check " + grantRecheck.toSeconds() + " s"

@@ -87,7 +87,8 @@ final class BastionFixture implements AutoCloseable {
                 Files.readString(dir.resolve("bastion_host-cert.pub")));
 
         recordingsDir = dir.resolve("recordings");
-        storage = storageOverride != null ? storageOverride : new FileSystemRecordingStorage(recordingsDir);
+        storage = storageOverride != null ? storageOverride
+                : BenchS3.ON ? BenchS3.storage("bastion-test") : new FileSystemRecordingStorage(recordingsDir);
         signer = RecordingKeys.loadOrGenerate(dir.resolve("rec.pem"), dir.resolve("rec.pub.pem"));
         bastion = Bastion.start(new Bastion.Parts("127.0.0.1", 0, hostKey, new Recordings(storage, signer, Bastion.RECORDING_OPTIONS, dev.portcullis.recording.RecordingClock.system()), inventory::get, grants,
                 index, () -> userCa, () -> hostCert, Map.of(), PORTAL, "bastion-test", Duration.ofSeconds(10), Clock.systemUTC(), null, null), limits);

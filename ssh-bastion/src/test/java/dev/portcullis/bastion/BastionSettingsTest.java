@@ -54,6 +54,40 @@ class BastionSettingsTest {
     }
 
     @Test
+    void recordingsGoToS3UnderTheClientsPrefixWhenABucketIsSet() {
+        assertThat(BastionSettings.fromEnvironment(env()).recordingsS3()).isNull();
+        BastionSettings s3 = BastionSettings.fromEnvironment(env("PORTCULLIS_RECORDINGS_S3_BUCKET", "recordings",
+                "PORTCULLIS_RECORDINGS_S3_ENDPOINT", "https://minio.example.com:9000",
+                "PORTCULLIS_RECORDINGS_S3_PREFIX", "portcullis/", "PORTCULLIS_RECORDINGS_S3_PATH_STYLE", "false",
+                "PORTCULLIS_BASTION_CLIENT_ID", "portcullis-bastion-a"));
+        assertThat(s3.recordingsS3().segmentPrefix(s3.clientId())).isEqualTo("portcullis/portcullis-bastion-a/");
+        assertThat(s3.recordingsS3().pathStyle()).isFalse();
+        assertThat(s3.recordingsS3().accessKeyId()).isNull(); // the SDK's default credential chain
+        assertThat(s3.toString()).contains("s3://recordings/portcullis/").doesNotContain("s3cret");
+        BastionSettings keys = BastionSettings.fromEnvironment(env("PORTCULLIS_RECORDINGS_S3_BUCKET", "recordings",
+                "PORTCULLIS_RECORDINGS_S3_ACCESS_KEY_ID", "AKIA-TEST", "PORTCULLIS_RECORDINGS_S3_SECRET_ACCESS_KEY",
+                "not-logged"));
+        assertThat(keys.toString()).contains("access key AKIA-TEST").doesNotContain("not-logged");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "PORTCULLIS_RECORDINGS_S3_ENDPOINT|ftp://minio:9000|PORTCULLIS_RECORDINGS_S3_*: the S3 endpoint must be an http or https URL, not 'ftp://minio:9000'",
+        "PORTCULLIS_RECORDINGS_S3_PATH_STYLE|yes|PORTCULLIS_RECORDINGS_S3_PATH_STYLE must be true or false, not 'yes'",
+        "PORTCULLIS_RECORDINGS_S3_PREFIX|../other/|PORTCULLIS_RECORDINGS_S3_*: the S3 key prefix must be empty or path segments",
+        "PORTCULLIS_RECORDINGS_S3_ACCESS_KEY_ID|AKIA-TEST|PORTCULLIS_RECORDINGS_S3_*: the S3 access key id and secret access key go together",
+        "PORTCULLIS_RECORDINGS_S3_OBJECT_LOCK_MODE|STRICT|PORTCULLIS_RECORDINGS_S3_*: the S3 Object Lock mode must be COMPLIANCE or GOVERNANCE, not 'STRICT'",
+        "PORTCULLIS_RECORDINGS_S3_OBJECT_LOCK_DAYS|ninety|PORTCULLIS_RECORDINGS_S3_OBJECT_LOCK_DAYS must be a whole number of days",
+        "PORTCULLIS_BASTION_CLIENT_ID|bastion/a|PORTCULLIS_BASTION_CLIENT_ID names this bastion's S3 prefix: a bastion segment name",
+    })
+    void badS3SettingsAreRefusedInOneLine(String name, String value, String message) {
+        assertThatThrownBy(() -> BastionSettings.fromEnvironment(env("PORTCULLIS_RECORDINGS_S3_BUCKET", "recordings",
+                name, value)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(message)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
     void theDatabasePoolIsOnByDefaultAndCanBeTurnedOff() {
         BastionSettings defaults = BastionSettings.fromEnvironment(env());
         assertThat(defaults.databasePool().enabled()).isTrue();

@@ -151,5 +151,10 @@ class RecordingFailureTest {
         public List<String> recordings() throws IOException {
             return inner.recordings();
         }
+
+        @Override
+        public void deleteChunks(String recordingId) throws IOException {
+            inner.deleteChunks(recordingId);
+        }
     }
 }

@@ -39,7 +39,8 @@ public final class StandaloneTestBastion {
         var hostKey = HostKeys.loadOrGenerate(dir.resolve("standalone-host-key"));
         MemorySessionIndex index = new MemorySessionIndex();
         Bastion bastion = Bastion.start(new Bastion.Parts("127.0.0.1", 0, hostKey,
-                new Recordings(new FileSystemRecordingStorage(Path.of(p.getProperty("recordings"))),
+                new Recordings("s3".equals(p.getProperty("recordings.store")) ? BenchS3.storage("bench")
+                        : new FileSystemRecordingStorage(Path.of(p.getProperty("recordings"))),
                         RecordingKeys.loadOrGenerate(dir.resolve("standalone-rec.pem"), dir.resolve("standalone-rec.pub.pem")),
                         Bastion.RECORDING_OPTIONS, dev.portcullis.recording.RecordingClock.system()),
                 () -> {

@@ -116,7 +116,7 @@ public class BastionSessionResource {
         }
         requireGrantCovers(grant, opened);
         if (recordingKey != null) {
-            requireRecordingMatches(opened, recordingKey);
+            requireRecordingMatches(opened, recordingKey, bastion.clientId());
         }
         if (body.bastionInstance() != null && !leases.isLive(body.bastionInstance(), bastion.clientId())) {
             throw refused(opened, "no_live_lease", "bastion instance " + body.bastionInstance() + " holds no live lease "
@@ -148,7 +148,7 @@ public class BastionSessionResource {
     }
 
     /** The key must be trusted, and a recording already in the store must be this session's, signed with it. */
-    private void requireRecordingMatches(SessionIndex.Opened s, String recordingKey) {
+    private void requireRecordingMatches(SessionIndex.Opened s, String recordingKey, String segment) {
         if (!recordings.trusts(recordingKey)) {
             throw refused(s, "untrusted_recording_key", "the recording key " + recordingKey
                     + " is not listed in the broker's "
@@ -156,7 +156,7 @@ public class BastionSessionResource {
         }
         Optional<String> problem;
         try {
-            problem = recordings.registrationProblem(s.recordingId(), recordingKey,
+            problem = recordings.registrationProblem(segment, s.recordingId(), recordingKey,
                     RecordingArchive.attributes(s.sessionId(), s.username(), s.target(), s.login(), s.requestId()));
         } catch (IOException e) {
             throw refused(s, "recording_unreadable", "the recording " + s.recordingId() + " cannot be read: "

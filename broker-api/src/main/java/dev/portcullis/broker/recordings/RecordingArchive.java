@@ -12,10 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -37,6 +40,10 @@ import dev.portcullis.recording.event.SessionEvent;
 import dev.portcullis.recording.format.MalformedRecordingException;
 import dev.portcullis.recording.format.RecordingJson;
 import dev.portcullis.recording.read.RecordingReader;
+import dev.portcullis.recording.s3.S3Clients;
+import dev.portcullis.recording.s3.S3RecordingStorage;
+import dev.portcullis.recording.s3.S3Settings;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The recordings bastions wrote, as auditors read them: checked against the bastions' signing keys and what the
@@ -54,7 +61,12 @@ public class RecordingArchive {
     /** Chunk hashes the verdict cache may hold (about 100 bytes each). */
     private static final long VERDICT_CACHE_CHUNKS = 200_000;
 
-    private final RecordingStorage storage;
+    /** The filesystem store, or null when recordings live in S3. */
+    private final RecordingStorage fileStore;
+    private final S3Settings s3;
+    private final S3Client s3Client;
+    /** One S3 store per bastion segment: each writes under its own prefix. */
+    private final Map<String, RecordingStorage> segments = new ConcurrentHashMap<>();
     /** Verdicts the cache may hold: each may keep up to {@link #MAX_LISTED_EVENTS} events for the replay page. */
     private static final int VERDICT_CACHE_ENTRIES = 64;
 
@@ -63,8 +75,19 @@ public class RecordingArchive {
     private final Map<String, PublicKey> trustedKeys = new LinkedHashMap<>();
 
     public RecordingArchive(@ConfigProperty(name = "portcullis.recordings.dir") String dir,
-                            @ConfigProperty(name = "portcullis.recordings.trusted-keys") Optional<List<String>> trustedKeyFiles) {
-        this.storage = new FileSystemRecordingStorage(Path.of(dir).toAbsolutePath());
+                            @ConfigProperty(name = "portcullis.recordings.trusted-keys") Optional<List<String>> trustedKeyFiles,
+                            Config config) {
+        S3Settings settings;
+        try {
+            settings = S3Settings.read(name -> config.getOptionalValue(name, String.class).orElse(null),
+                    S3Settings.propertyNames());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage());
+        }
+        this.s3 = settings;
+        this.s3Client = settings == null ? null : S3Clients.reader(settings);
+        this.fileStore = settings == null ? new FileSystemRecordingStorage(Path.of(dir).toAbsolutePath()) : null;
+        LOG.info("recordings are read from " + (settings == null ? Path.of(dir).toAbsolutePath() : settings));
         for (String file : trustedKeyFiles.orElse(List.of())) {
             if (file.isBlank()) {
                 continue;
@@ -83,6 +106,38 @@ public class RecordingArchive {
         }
     }
 
+    @PreDestroy
+    void close() {
+        if (s3Client != null) {
+            s3Client.close();
+        }
+    }
+
+    /**
+     * Where the recording of a session registered by the bastion client {@code segment} is: the filesystem store, or
+     * in S3 the prefix named after that client id (which only that segment's credentials can write). The client id
+     * is the one the bastion authenticated with, not a name it claims.
+     */
+    RecordingStorage storage(String segment) throws IOException {
+        if (fileStore != null) {
+            return fileStore;
+        }
+        if (segment == null) {
+            throw new NoSuchFileException("the session names no bastion client, so its S3 prefix is unknown");
+        }
+        try {
+            String prefix = s3.segmentPrefix(segment);
+            return segments.computeIfAbsent(segment, b -> new S3RecordingStorage(s3Client, s3, prefix));
+        } catch (IllegalArgumentException e) {
+            throw new UnsafeRecordingObjectException("the session's bastion name cannot be an S3 prefix: "
+                    + e.getMessage());
+        }
+    }
+
+    private RecordingStorage storage(JpaSessionIndex.IndexedSession session) throws IOException {
+        return storage(session.registeredBy());
+    }
+
     /** Whether recordings signed with the key of this SHA-256 (of its X.509 encoding) can verify here. */
     public boolean trusts(String keySha256) {
         return keySha256 != null && trustedKeys.containsKey(keySha256);
@@ -96,8 +151,9 @@ public class RecordingArchive {
      *
      * @return why the registration must be refused, or empty
      */
-    public Optional<String> registrationProblem(String recordingId, String keySha256,
+    public Optional<String> registrationProblem(String segment, String recordingId, String keySha256,
             Map<String, String> attributes) throws IOException {
+        RecordingStorage storage = storage(segment);
         PublicKey key = trustedKeys.get(keySha256);
         if (key == null) {
             return Optional.of("the recording key " + keySha256 + " is not one this broker trusts");
@@ -155,6 +211,7 @@ public class RecordingArchive {
      * @throws TamperedRecordingException when the recording does not verify: it is not exported
      */
     public VerifiedRecording openVerified(JpaSessionIndex.IndexedSession session) throws IOException {
+        RecordingStorage storage = storage(session);
         try {
             // NoSuchFileException: missing, not tampered, for the caller's answer
             storage.header(session.recordingId());
@@ -163,6 +220,10 @@ public class RecordingArchive {
         }
         VerdictCache.Key key = cacheKey(session);
         VerdictCache.Entry entry = key == null ? null : verdicts.get(key);
+        PublicKey bound = session.recordingKey() == null ? null : trustedKeys.get(session.recordingKey());
+        if (key != null && bound != null && (entry == null || entry.ranged)) {
+            return openRanged(session, storage, key, bound, entry);
+        }
         RecordingVerifier.Checked checked;
         if (entry != null) {
             checked = entry.checked;
@@ -183,6 +244,34 @@ public class RecordingArchive {
     }
 
     /**
+     * A closed recording of a session bound to its bastion's key, read range by range: its signed manifest is checked
+     * (signature, recording, header, the session's attributes, chunk count) and each chunk it reads is checked
+     * against the hash the manifest signed, so a first view or a seek reads a few objects, never the whole
+     * recording. Only {@link #verify} walks every chunk for the full verdict.
+     */
+    private VerifiedRecording openRanged(JpaSessionIndex.IndexedSession session, RecordingStorage storage,
+            VerdictCache.Key key, PublicKey bound, VerdictCache.Entry entry) throws IOException {
+        RecordingReader reader;
+        RecordingManifest manifest;
+        try {
+            reader = RecordingReader.openVerified(storage, session.recordingId(), bound, expected(session));
+            Optional<RecordingStorage.SignedManifest> signed = storage.manifest(session.recordingId());
+            manifest = RecordingManifest.parse(signed.orElseThrow(() -> new MalformedRecordingException(
+                    "the manifest of recording " + session.recordingId() + " vanished while it was read")).manifest());
+        } catch (MalformedRecordingException e) {
+            verdicts.forget(session.recordingId());
+            throw new TamperedRecordingException(e.getMessage());
+        }
+        RecordingVerifier.Verification verification = new RecordingVerifier.Verification(
+                RecordingVerifier.Status.VALID, manifest.chunks().size(), null);
+        if (entry == null) {
+            entry = verdicts.put(key, new RecordingVerifier.Checked(verification, manifest.headerSha256(),
+                    manifest.chunks().stream().map(RecordingManifest.Chunk::sha256).toList()), true);
+        }
+        return new VerifiedRecording(reader, verification, entry);
+    }
+
+    /**
      * Caches a VALID verdict of a closed recording, if its manifest is still the one the key was taken from; forgets
      * the recording's verdicts otherwise.
      *
@@ -195,14 +284,14 @@ public class RecordingArchive {
             verdicts.forget(session.recordingId());
             return null;
         }
-        return verdicts.put(before, checked);
+        return verdicts.put(before, checked, false);
     }
 
     /** The cache key of a closed recording's verdict, or null while it has no manifest (or it cannot be read). */
     private VerdictCache.Key cacheKey(JpaSessionIndex.IndexedSession session) throws IOException {
         Optional<RecordingStorage.SignedManifest> signed;
         try {
-            signed = storage.manifest(session.recordingId());
+            signed = storage(session).manifest(session.recordingId());
         } catch (NoSuchFileException | UnsafeRecordingObjectException e) {
             return null;
         }
@@ -289,8 +378,9 @@ public class RecordingArchive {
                 return tampered("the key of the bastion that opened this session (SHA-256 " + session.recordingKey()
                         + ") is no longer listed in portcullis.recordings.trusted-keys");
             }
-            return checkStored(recordingId, bound, expected);
+            return checkStored(storage(session), recordingId, bound, expected);
         }
+        RecordingStorage storage = storage(session);
         // Registered before bastions named their key: any trusted key the manifest (or checkpoint) names, as before.
         Optional<RecordingStorage.SignedManifest> signed;
         try {
@@ -308,7 +398,7 @@ public class RecordingArchive {
                 return tampered("the manifest cannot be read");
             }
         } else {
-            signer = latestCheckpointSigner(recordingId);
+            signer = latestCheckpointSigner(storage, recordingId);
         }
         PublicKey key = signer == null ? null : trustedKeys.get(signer);
         if (key == null && (signed.isPresent() || signer != null)) {
@@ -321,10 +411,10 @@ public class RecordingArchive {
             // format 1, unsigned yet: the verifier checks the chain and reports INCOMPLETE without using a key
             key = trustedKeys.isEmpty() ? RecordingSigner.generate().publicKey() : trustedKeys.values().iterator().next();
         }
-        return checkStored(recordingId, key, expected);
+        return checkStored(storage, recordingId, key, expected);
     }
 
-    private RecordingVerifier.Checked checkStored(String recordingId, PublicKey key,
+    private RecordingVerifier.Checked checkStored(RecordingStorage storage, String recordingId, PublicKey key,
             RecordingVerifier.Expected expected)
             throws IOException {
         try {
@@ -335,7 +425,7 @@ public class RecordingArchive {
     }
 
     /** The signer a stored checkpoint names (not verified here: the verifier checks its signature). */
-    private String latestCheckpointSigner(String recordingId) throws IOException {
+    private String latestCheckpointSigner(RecordingStorage storage, String recordingId) throws IOException {
         List<Long> checkpoints = storage.checkpointIndexes(recordingId);
         if (checkpoints.isEmpty()) {
             return null;

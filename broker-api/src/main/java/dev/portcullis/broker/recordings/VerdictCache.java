@@ -23,10 +23,13 @@ final class VerdictCache {
     /** A VALID check, and what replay needs to know about the recording, computed at most once per entry. */
     static final class Entry {
         final RecordingVerifier.Checked checked;
+        /** Only the signed manifest was checked: chunks are checked as a ranged reader reads them. */
+        final boolean ranged;
         volatile RecordingArchive.ReplayFacts facts;
 
-        Entry(RecordingVerifier.Checked checked) {
+        Entry(RecordingVerifier.Checked checked, boolean ranged) {
             this.checked = checked;
+            this.ranged = ranged;
         }
 
         int weight() {
@@ -48,11 +51,15 @@ final class VerdictCache {
         return entries.get(key);
     }
 
-    synchronized Entry put(Key key, RecordingVerifier.Checked checked) {
+    Entry put(Key key, RecordingVerifier.Checked checked) {
+        return put(key, checked, false);
+    }
+
+    synchronized Entry put(Key key, RecordingVerifier.Checked checked, boolean ranged) {
         if (checked.verification().status() != RecordingVerifier.Status.VALID) {
             throw new IllegalArgumentException("only VALID verdicts are cached");
         }
-        Entry entry = new Entry(checked);
+        Entry entry = new Entry(checked, ranged);
         if (entry.weight() > maxWeight) {
             return entry; // too large to keep: used for this request only
         }

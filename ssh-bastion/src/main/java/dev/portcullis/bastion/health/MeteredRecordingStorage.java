@@ -86,4 +86,9 @@ public final class MeteredRecordingStorage implements RecordingStorage {
     public List<String> recordings() throws IOException {
         return storage.recordings();
     }
+
+    @Override
+    public void deleteChunks(String recordingId) throws IOException {
+        storage.deleteChunks(recordingId);
+    }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import dev.portcullis.recording.RecordingSigner;
+import dev.portcullis.recording.s3.S3RecordingStorage;
 
 /** The readiness checks of the recording side: the store takes a write, the signing key signs. */
 public final class RecordingProbe {
@@ -25,6 +26,21 @@ public final class RecordingProbe {
             return Readiness.up("recording-storage", "writable: " + recordingsDir);
         } catch (IOException e) {
             return Readiness.down("recording-storage", "cannot write to " + recordingsDir + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Lists one key under the bastion's S3 prefix: the bucket answers and the credentials are accepted. A store
+     * that takes reads but refuses writes fails the first session's recording instead, and RecordingHealth then
+     * refuses new sessions for a while (no probe object is written: recording keys are written once, and a probe
+     * put on every check would pile up object versions under Object Lock).
+     */
+    public static Readiness.Check reachable(S3RecordingStorage storage) {
+        try {
+            storage.probe();
+            return Readiness.up("recording-storage", "reachable: " + storage.describe());
+        } catch (IOException e) {
+            return Readiness.down("recording-storage", e.getMessage());
         }
     }
 
