@@ -11,6 +11,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -62,8 +63,11 @@ public class SearchResource {
     Clock clock;
 
     @GET
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "200",
+            content = @org.eclipse.microprofile.openapi.annotations.media.Content(
+                    schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = SearchAnswer.class)))
     @Operation(summary = "Search sessions (q: 3-200 characters, a literal, case-insensitive substring); newest first")
-    public SearchAnswer search(@QueryParam("q") String q, @QueryParam("person") String person,
+    public Response search(@QueryParam("q") String q, @QueryParam("person") String person,
                                @QueryParam("target") String target, @QueryParam("protocol") String protocol,
                                @QueryParam("kind") String kind, @QueryParam("from") String from,
                                @QueryParam("to") String to, @QueryParam("limit") String limit) {
@@ -77,11 +81,16 @@ public class SearchResource {
         try {
             result = searches.search(caller.asTokenSays(), q, person, target, protocol, kind, from, to, limit);
         } catch (Searches.Refused e) {
-            throw new RefusedException(e.refusal());
+            Refusal r = e.refusal();
+            if (r.kind() == Refusal.Kind.INVALID) { // a query that cannot be run as asked: 400, as for a bad URL
+                return ProblemMappers.problem(Problem.of(400, "Bad request", r.code(), r.message(), r.field()));
+            }
+            throw new RefusedException(r);
         }
         List<SearchHit> hits = result.hits().stream().map(h -> hit(h, result.verification().get(h.session())))
                 .toList();
-        return new SearchAnswer(result.query().text(), result.everyone() ? "everyone" : "own", hits.size(), hits);
+        return Response.ok(new SearchAnswer(result.query().text(), result.everyone() ? "everyone" : "own", hits.size(),
+                hits)).build();
     }
 
     static SearchHit hit(SearchIndex.Hit h, String verification) {

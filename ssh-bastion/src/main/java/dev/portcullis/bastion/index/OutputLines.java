@@ -18,20 +18,29 @@ public final class OutputLines {
     private final EscapeSequenceFilter escapes = new EscapeSequenceFilter();
     private final StringBuilder visible = new StringBuilder();
     private final StringBuilder partial = new StringBuilder();
+    /** The last character seen was a carriage return. */
+    private boolean afterCr;
 
     /** Feeds output bytes; returns the lines they completed. */
     public List<String> feed(byte[] data) {
         String text = new String(utf8.decode(data, 0, data.length), StandardCharsets.UTF_8);
-        // \r is a control character the filter drops: treat it here, piece by piece
+        // \r is a control character the filter drops: a bare one (no \n after it) starts the line over
         List<String> lines = new ArrayList<>();
         int from = 0;
         for (int i = 0; i <= text.length(); i++) {
-            if (i == text.length() || text.charAt(i) == '\r') {
-                visible.setLength(0);
-                escapes.append(text.substring(from, i), visible);
-                take(visible, lines);
-                if (i < text.length() && i + 1 < text.length() && text.charAt(i + 1) != '\n') {
-                    partial.setLength(0); // a bare CR: the line is redrawn from its start
+            boolean cr = i < text.length() && text.charAt(i) == '\r';
+            if (i == text.length() || cr) {
+                if (i > from) {
+                    if (afterCr && text.charAt(from) != '\n') {
+                        partial.setLength(0);
+                    }
+                    afterCr = false;
+                    visible.setLength(0);
+                    escapes.append(text.substring(from, i), visible);
+                    take(visible, lines);
+                }
+                if (cr) {
+                    afterCr = true;
                 }
                 from = i + 1;
             }
