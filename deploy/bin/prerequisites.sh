@@ -37,6 +37,8 @@ want=()
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
 [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || want+=(postgresql)
 command -v psql >/dev/null 2>&1 || want+=(postgresql-client)
+# pg_trgm (PostgreSQL contrib): the broker's search index (migration V15 creates the extension).
+[ -n "$pg_bin" ] && ls /usr/share/postgresql/*/extension/pg_trgm.control >/dev/null 2>&1 || want+=(postgresql-contrib)
 command -v runuser >/dev/null 2>&1 || want+=(util-linux)
 command -v unzip >/dev/null 2>&1 || want+=(unzip)
 command -v curl >/dev/null 2>&1 || want+=(curl)

@@ -111,6 +111,12 @@ class AuthorizationMatrixTest {
                 new Endpoint("GET /sessions", s -> s.get("/api/v1/sessions"), 401, 200, 200, 200, 200),
                 new Endpoint("GET /sessions?user=alice", s -> s.get("/api/v1/sessions?user=alice"), 401, 200, 403, 200, 200),
                 new Endpoint("GET /sessions/{alice's}", s -> s.get("/api/v1/sessions/" + aliceSession()), 401, 200, 404, 200, 200),
+                new Endpoint("GET /search", s -> s.get("/api/v1/search?q=uptime"), 401, 200, 200, 200, 200),
+                new Endpoint("GET /search?person=alice", s -> s.get("/api/v1/search?q=uptime&person=alice"),
+                        401, 200, 403, 200, 200),
+                new Endpoint("POST /internal/v1/search/entries", s -> s.body(Map.of("entries", List.of(Map.of("session",
+                        aliceSession(), "offsetMicros", 0, "kind", "command", "text", "uptime"))))
+                        .post("/internal/v1/search/entries"), 401, 403, 403, 403, 403),
                 new Endpoint("POST /internal/v1/grants/authorize", s -> s.body(Map.of("username", "alice", "target", "prod-web-1",
                         "login", "ubuntu", "use", "SHELL")).post("/internal/v1/grants/authorize"), 401, 403, 403, 403, 403),
                 new Endpoint("POST /internal/v1/ssh/host-certificates", s -> s.body(Map.of("publicKey", publicKey(),

@@ -15,8 +15,11 @@ public final class EventRecorder {
 
     private final RecordingWriter writer;
 
-    EventRecorder(RecordingWriter writer) {
+    private final RecordingTap tap;
+
+    EventRecorder(RecordingWriter writer, RecordingTap tap) {
         this.writer = writer;
+        this.tap = tap;
     }
 
     /**
@@ -32,6 +35,10 @@ public final class EventRecorder {
 
     void append(StructuredEvent event) throws RecordingFailedException {
         Instant startedAt = writer.metadata().startedAt();
-        writer.append(ChunkRecords.Kind.EVENT, micros -> RecordingLines.eventLine(micros, RecordingLines.at(startedAt, micros), event));
+        writer.append(ChunkRecords.Kind.EVENT, micros -> {
+            byte[] line = RecordingLines.eventLine(micros, RecordingLines.at(startedAt, micros), event);
+            tap.event(micros, event);
+            return line;
+        });
     }
 }

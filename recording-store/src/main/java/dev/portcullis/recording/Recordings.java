@@ -19,6 +19,7 @@ public final class Recordings {
     private final RecordingClock clock;
     /** Writers started here, until found stopped; only for {@link #queuedLines()}. */
     private final Set<RecordingWriter> writers = ConcurrentHashMap.newKeySet();
+    private volatile RecordingTap.Factory taps = RecordingTap.Factory.NONE;
 
     public Recordings(RecordingStorage storage, RecordingSigner signer) {
         this(storage, signer, WriterOptions.defaults(), RecordingClock.system());
@@ -45,9 +46,20 @@ public final class Recordings {
     public SessionRecording start(RecordingMetadata metadata, RecordingFailureListener listener) throws RecordingFailedException {
         RecordingWriter writer = RecordingWriter.start(storage, metadata, signer, options, clock, listener);
         writers.add(writer);
-        SessionRecording recording = new SessionRecording(writer);
+        RecordingTap tap;
+        try {
+            tap = RecordingTap.guarded(taps.open(metadata));
+        } catch (RuntimeException e) {
+            tap = RecordingTap.NONE; // a tap is an aid (see RecordingTap): its failure never refuses a session
+        }
+        SessionRecording recording = new SessionRecording(writer, tap);
         recording.events().append(SessionEvent.started());
         return recording;
+    }
+
+    /** Taps every recording started from now on (the search index's feed). */
+    public void tap(RecordingTap.Factory factory) {
+        this.taps = Objects.requireNonNull(factory, "factory");
     }
 
     /** Lines waiting for the store across every live recording started here: how far the store lags behind. */

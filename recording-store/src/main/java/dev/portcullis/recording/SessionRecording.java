@@ -14,10 +14,10 @@ public final class SessionRecording {
     private final EventRecorder events;
     private boolean closing;
 
-    SessionRecording(RecordingWriter writer) {
+    SessionRecording(RecordingWriter writer, RecordingTap tap) {
         this.writer = writer;
-        this.terminal = new TerminalRecorder(writer, writer.metadata().inputRecorded());
-        this.events = new EventRecorder(writer);
+        this.terminal = new TerminalRecorder(writer, writer.metadata().inputRecorded(), tap);
+        this.events = new EventRecorder(writer, tap);
     }
 
     public String id() {

@@ -1,5 +1,6 @@
 package dev.portcullis.recording;
 
+import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.format.ChunkRecords;
 
 import java.nio.charset.StandardCharsets;
@@ -29,9 +30,12 @@ public final class TerminalRecorder {
     private final Object errorLock = new Object();
     private final Object inputLock = new Object();
 
-    TerminalRecorder(RecordingWriter writer, boolean inputRecorded) {
+    private final RecordingTap tap;
+
+    TerminalRecorder(RecordingWriter writer, boolean inputRecorded, RecordingTap tap) {
         this.writer = writer;
         this.inputRecorded = inputRecorded;
+        this.tap = tap;
     }
 
     /** Bytes the target sent to the user's terminal (an exec channel's stdout). */
@@ -104,7 +108,12 @@ public final class TerminalRecorder {
             int n = Math.min(MAX_RECORD_BYTES, end - from);
             // a copy: the channel reuses its buffer once this returns
             byte[] piece = Arrays.copyOfRange(data, from, from + n);
-            writer.append(kind, micros -> piece);
+            TerminalEvent.Type stream = kind == ChunkRecords.Kind.INPUT ? TerminalEvent.Type.INPUT
+                    : kind == ChunkRecords.Kind.ERROR ? TerminalEvent.Type.ERROR : TerminalEvent.Type.OUTPUT;
+            writer.append(kind, micros -> {
+                tap.bytes(stream, micros, piece);
+                return piece;
+            });
             from += n;
         }
     }

@@ -33,7 +33,9 @@ import dev.portcullis.bastion.broker.GrantEventStream;
 import dev.portcullis.bastion.broker.GrantRecheck;
 import dev.portcullis.bastion.broker.RemoteDatabaseCredentials;
 import dev.portcullis.bastion.broker.RemoteGrantAuthority;
+import dev.portcullis.bastion.broker.RemoteIndexSink;
 import dev.portcullis.bastion.broker.RemoteSessionIndex;
+import dev.portcullis.bastion.index.IndexFeed;
 import dev.portcullis.bastion.server.AgentRelay;
 import dev.portcullis.bastion.server.BastionServer;
 import dev.portcullis.bastion.server.ChannelLimits;
@@ -213,6 +215,9 @@ public final class Bastion implements AutoCloseable {
                 }).start();
         RemoteSessionIndex index = new RemoteSessionIndex(broker, ChunkChain.sha256(signer.publicKey().getEncoded()),
                 lease::instance);
+        // the search index is fed as recordings are written (entries wait about a second at most)
+        IndexFeed searchFeed = new IndexFeed(new RemoteIndexSink(broker)).start(Duration.ofMillis(500));
+        recordings.tap(searchFeed);
         Bastion bastion;
         try {
             bastion = start(new Parts(settings.listenHost(), settings.listenPort(), hostKey, recordings, () -> inventory,
@@ -222,12 +227,14 @@ public final class Bastion implements AutoCloseable {
                     new RemoteDatabaseCredentials(broker)), settings.channelLimits());
         } catch (IOException | RuntimeException e) {
             lease.close(); // never started: nothing of this instance is left to abort
+            searchFeed.close();
             index.close();
             store.close();
             throw e;
         }
         liveSessions.set(bastion.live);
         bastion.closeables.add(store);
+        bastion.closeables.add(searchFeed); // after the sessions' ends: their last entries go out first
         bastion.closeables.add(index);
         // after the index: the ends it reports first, then the goodbye that aborts whatever it could not report
         bastion.closeables.add(lease);

@@ -115,7 +115,9 @@
     var el = document.getElementById("player");
     if (el && !el.dataset.wired) {
       el.dataset.wired = "1";
-      createPlayer(0);
+      // ?t=SECONDS (a search hit's link): start there
+      var start = parseFloat(el.getAttribute("data-start") || "0");
+      createPlayer(start > 0 ? start : 0);
       ["speed"].forEach(function (id) {
         var c = document.getElementById(id);
         if (c) c.addEventListener("change", function () { currentTime().then(function (t) { createPlayer(t); }); });

@@ -464,9 +464,10 @@ public class RecordingArchive {
     public CopiedRecording copyVerified(JpaSessionIndex.IndexedSession session, RecordingStorage copy)
             throws IOException {
         String id = session.recordingId();
+        RecordingStorage storage = storage(session);
         try {
             Optional<RecordingStorage.SignedManifest> manifest = storage.manifest(id);
-            PublicKey key = signingKey(session, manifest);
+            PublicKey key = signingKey(session, storage, manifest);
             copy.create(id, storage.header(id));
             for (long covered : storage.checkpointIndexes(id)) {
                 copy.putCheckpoint(id, covered, storage.checkpoint(id, covered));
@@ -488,13 +489,13 @@ public class RecordingArchive {
     }
 
     /** The trusted key the recording must verify with: the one its session was registered with, else its signer's. */
-    private PublicKey signingKey(JpaSessionIndex.IndexedSession session,
+    private PublicKey signingKey(JpaSessionIndex.IndexedSession session, RecordingStorage storage,
             Optional<RecordingStorage.SignedManifest> manifest) throws IOException {
         String sha256 = session.recordingKey();
         if (sha256 == null) {
             try {
                 sha256 = manifest.isPresent() ? RecordingManifest.parse(manifest.get().manifest()).signerKeySha256()
-                        : latestCheckpointSigner(session.recordingId());
+                        : latestCheckpointSigner(storage, session.recordingId());
             } catch (IOException e) {
                 throw new TamperedRecordingException("the manifest cannot be read");
             }

@@ -147,7 +147,7 @@ public class SessionPages {
     @GET
     @Path("/{id}")
     @Operation(hidden = true)
-    public Response replay(@PathParam("id") UUID id) throws IOException {
+    public Response replay(@PathParam("id") UUID id, @QueryParam("t") String t) throws IOException {
         IndexedSession session = visible(id);
         Views.Badge badge;
         List<Views.EventLine> events = List.of();
@@ -195,8 +195,16 @@ public class SessionPages {
         String html = replayPage.data("me", pages.me(caller)).data("nav", "sessions").data("session", row(session))
                 .data("badge", badge).data("events", events).data("cut", cut)
                 .data("maxEvents", RecordingArchive.MAX_LISTED_EVENTS).data("playable", playable)
-                .data("notText", notText).data("inputRecorded", inputRecorded).render();
+                .data("notText", notText).data("inputRecorded", inputRecorded).data("start", startSecond(t)).render();
         return RequestPages.ok(html);
+    }
+
+    /** Where the player starts: ?t=SECONDS from a search hit; anything else starts at 0. */
+    static long startSecond(String t) {
+        if (t == null || !t.matches("[0-9]{1,9}")) {
+            return 0;
+        }
+        return Long.parseLong(t);
     }
 
     static Views.EventLine line(RecordedEvent e) {

@@ -5,7 +5,7 @@ package dev.portcullis.recording.read;
  * other than newline and tab, so searches see the text a person saw. Keeps its state between
  * calls, because a sequence may be cut between two output events.
  */
-final class EscapeSequenceFilter {
+public final class EscapeSequenceFilter {
 
     private enum State { TEXT, ESCAPE, ESCAPE_INTERMEDIATE, CSI, STRING, STRING_ESCAPE }
 
@@ -15,7 +15,7 @@ final class EscapeSequenceFilter {
 
     private State state = State.TEXT;
 
-    void append(String data, StringBuilder visible) {
+    public void append(String data, StringBuilder visible) {
         for (int i = 0; i < data.length(); i++) {
             char c = data.charAt(i);
             state = switch (state) {
