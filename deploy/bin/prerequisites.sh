@@ -58,6 +58,11 @@ command -v npm >/dev/null 2>&1 || want+=(npm)
 # OpenSSH: sshd is the SSH target of tests, benchmarks and the quickstart's demo target (testkit LocalSshd);
 # ssh, sftp, scp and ssh-keygen are the clients the tests drive.
 [ -x /usr/sbin/sshd ] || want+=(openssh-server)
+# rsyslog with its GnuTLS driver: the syslog-over-TLS receiver of the SIEM stream's tests (testkit LocalRsyslog;
+# Debian's system logger itself only listens on the local socket); openssl makes their throwaway certificates.
+[ -x /usr/sbin/rsyslogd ] || want+=(rsyslog)
+ls /usr/lib/*/rsyslog/lmnsd_gtls.so >/dev/null 2>&1 || want+=(rsyslog-gnutls)
+command -v openssl >/dev/null 2>&1 || want+=(openssl)
 for tool in ssh sftp scp ssh-keygen; do
   command -v "$tool" >/dev/null 2>&1 || { want+=(openssh-client); break; }
 done

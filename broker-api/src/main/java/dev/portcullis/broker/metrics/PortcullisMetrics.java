@@ -22,13 +22,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
 
 import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.siem.SiemSettings;
 import dev.portcullis.workflow.request.RequestState;
 
 /**
  * The broker's Portcullis figures at /q/metrics, read from PostgreSQL (at most every few seconds, whatever the scrape
  * rate) rather than counted in memory: every replica reports the same true totals, approvals made in the web UI and
  * the API alike, and nothing is counted for a transaction that rolled back. Requests by state, approvals and denials,
- * grant starts and ends, time from request to active, sessions open and leases live. Call latencies (Keycloak, audit
+ * grant starts and ends, time from request to active, sessions open, leases live, and per SIEM sink how far it is behind
+ * the audit trail (rows, and the age of the oldest row it has not taken). Call latencies (Keycloak, audit
  * appends) are timed where the calls are made.
  */
 @ApplicationScoped
@@ -43,7 +45,7 @@ public class PortcullisMetrics {
     private volatile long readAt;
 
     @Inject
-    public PortcullisMetrics(DataSource db, MeterRegistry registry) {
+    public PortcullisMetrics(DataSource db, MeterRegistry registry, SiemSettings siem) {
         this.db = db;
         for (RequestState state : RequestState.values()) {
             Gauge.builder("portcullis_requests", this, m -> m.value("requests." + state.name()))
@@ -69,6 +71,13 @@ public class PortcullisMetrics {
         }
         Gauge.builder("portcullis_bastion_leases_live", this, m -> m.value("leases"))
                 .description("Bastion processes holding a live lease").register(registry);
+        for (String sink : siem.sinkNames()) {
+            Gauge.builder("portcullis_siem_lag_rows", this, m -> m.value("siemRows." + sink))
+                    .tag("sink", sink).description("Audit rows the SIEM sink has not acknowledged yet").register(registry);
+            Gauge.builder("portcullis_siem_lag_seconds", this, m -> m.value("siemSeconds." + sink))
+                    .tag("sink", sink).description("Age of the oldest audit row the SIEM sink has not acknowledged; 0 when"
+                            + " it has them all").register(registry);
+        }
     }
 
     private double value(String name) {
@@ -93,6 +102,9 @@ public class PortcullisMetrics {
             rows(s, "select 'sessions.' || protocol, count(*) from bastion_session where status = '" + JpaSessionIndex.OPEN
                     + "' group by protocol", v);
             rows(s, "select 'leases', count(*) from bastion_lease where ended_at is null and expires_at > now()", v);
+            rows(s, "select 'siemRows.' || rtrim(c.sink), h.last_id - c.last_id from siem_cursor c cross join audit_head h", v);
+            rows(s, "select 'siemSeconds.' || rtrim(c.sink), coalesce(extract(epoch from now() - a.at), 0) from siem_cursor c"
+                    + " left join audit_log a on a.id = c.last_id + 1", v);
             values = v;
         } catch (SQLException e) {
             LOG.warnf("cannot read the Portcullis metrics from the database (%s); the last values stay", e.getMessage());
