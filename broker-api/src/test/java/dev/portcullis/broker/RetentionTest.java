@@ -35,6 +35,7 @@ import dev.portcullis.broker.persistence.HashChainedAuditLog;
 import dev.portcullis.broker.persistence.RecordingTombstones;
 import dev.portcullis.broker.recordings.RetentionSweep;
 import dev.portcullis.broker.scheduling.RetentionSchedule;
+import dev.portcullis.recording.ChunkChain;
 import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.workflow.port.AuditEvent;
 
@@ -195,10 +196,11 @@ public class RetentionTest {
     void aTombstoneAppendedWithoutTheAuditHeadKeyIsIgnored() throws Exception {
         UUID session = recordedSession(ticket());
         String recording = session(session).jsonPath().getString("recordingId");
+        String manifest = ChunkChain.sha256(Files.readAllBytes(recordingDir(session).resolve("manifest.json")));
         // whoever can append to the audit trail through the database forges a tombstone, then deletes the chunks
         auditLog.append(new AuditEvent(Instant.now(), RecordingTombstones.ACTOR, RecordingTombstones.ACTION, "session",
                 session.toString(), Map.of("recording", recording, "rule", RULE, "retention", "30d",
-                "deletedAt", Instant.now().toString(), "manifestSha256", "none",
+                "deletedAt", Instant.now().toString(), "manifestSha256", manifest,
                 "signature", Base64.getEncoder().encodeToString(new byte[64]))));
         for (String chunk : chunkFiles(session)) {
             Files.delete(recordingDir(session).resolve(chunk));
