@@ -142,9 +142,30 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
         }
     }
 
+    /**
+     * Unlinks each chunk file through the recording's directory handle (never following a link), then makes the
+     * removals durable. Only names of the form {@code chunk-NNNNNNNN.bin} are touched.
+     */
     @Override
-    public void deleteChunks(String recordingId) {
-        throw new UnsupportedOperationException("deleting the chunks of a recording on the filesystem is not built yet");
+    public void deleteChunks(String recordingId) throws IOException {
+        List<Long> indexes = chunkIndexes(recordingId);
+        try (DirectoryStream<Path> recording = openRecording(recordingId)) {
+            for (long index : indexes) {
+                Path name = Path.of(chunkName(index));
+                try {
+                    if (recording instanceof SecureDirectoryStream<Path> secure) {
+                        secure.deleteFile(name);
+                    } else {
+                        Files.delete(dir(recordingId).resolve(name));
+                    }
+                } catch (NoSuchFileException gone) {
+                    // deleted by an earlier, interrupted run: nothing to do
+                }
+            }
+        }
+        if (!indexes.isEmpty()) {
+            forceDirectory(dir(recordingId));
+        }
     }
 
     private static String chunkName(long index) {

@@ -6,7 +6,8 @@ import java.util.Optional;
 
 /**
  * Where recordings are kept: write-once objects per recording (a header, numbered chunks, signed checkpoints, a
- * manifest and its signature), never changed or deleted through this port. Reads hand out only objects the store
+ * manifest and its signature), never changed through this port, and never deleted but for the payload chunks of an
+ * expired recording ({@link #deleteChunks}). Reads hand out only objects the store
  * itself holds: an implementation refuses to follow a link out of the store ({@link UnsafeRecordingObjectException}).
  * Object-per-chunk, so an S3-compatible store can implement it as well as the filesystem.
  */

@@ -3,7 +3,9 @@ package dev.portcullis.recording;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.security.PublicKey;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,10 +28,17 @@ import dev.portcullis.recording.format.RecordingJson;
  * at most what came after that checkpoint. Without a valid checkpoint it is TAMPERED, and so is a recording whose
  * session is known to have ended but that has no manifest (a deleted manifest does not make a recording unfinished).
  * Format-1 recordings, written before checkpoints existed, verify as they always did unless the caller requires more.
+ *
+ * <p>A recording whose payload chunks were deleted when its retention expired is DELETED_BY_POLICY, never VALID, and
+ * only when the caller holds a record of that deletion from outside the store ({@link Deletion}: the broker's signed
+ * tombstone in its audit chain) and what is left still proves itself: the header, and the signed manifest the deletion
+ * names (or, for a recording never closed, its latest signed checkpoint); any chunk still stored must be the one the
+ * manifest signed. Without such a record, missing chunks are TAMPERED as before.
  */
 public final class RecordingVerifier {
 
-    public enum Status { VALID, INCOMPLETE, TAMPERED }
+    /** DELETED_BY_POLICY: the payload chunks were deleted at the end of the recording's retention, as recorded. */
+    public enum Status { VALID, INCOMPLETE, TAMPERED, DELETED_BY_POLICY }
 
     /**
      * @param intactChunks chunks from the start that link correctly
@@ -53,11 +62,33 @@ public final class RecordingVerifier {
      * @param ended              the session is over, so a missing manifest means it was removed
      * @param attributes         header attributes that must have exactly these values (session, user, target...)
      */
-    public record Expected(boolean requireCheckpoints, boolean ended, Map<String, String> attributes) {
+    public record Expected(boolean requireCheckpoints, boolean ended, Map<String, String> attributes,
+            Deletion deletion) {
         public static final Expected NOTHING = new Expected(false, false, Map.of());
 
         public Expected {
             attributes = Map.copyOf(attributes);
+        }
+
+        /** Nothing deleted (as far as the caller knows). */
+        public Expected(boolean requireCheckpoints, boolean ended, Map<String, String> attributes) {
+            this(requireCheckpoints, ended, attributes, null);
+        }
+    }
+
+    /**
+     * The caller's record, from outside the store, that the recording's payload chunks were deleted by policy.
+     *
+     * @param at             when
+     * @param rule           the policy rule whose retention expired
+     * @param retention      that retention, as the policy writes it ({@code 90d})
+     * @param manifestSha256 SHA-256 of the manifest the recording had when it was deleted, or null when it had none
+     */
+    public record Deletion(Instant at, String rule, String retention, String manifestSha256) {
+        public Deletion {
+            Objects.requireNonNull(at, "at");
+            Objects.requireNonNull(rule, "rule");
+            Objects.requireNonNull(retention, "retention");
         }
     }
 
@@ -90,11 +121,13 @@ public final class RecordingVerifier {
         List<String> hashes = new ArrayList<>();
         Verification v;
         try {
-            v = verify(storage, id, trusted, expected, hashes);
+            v = expected.deletion() != null ? deleted(storage, id, trusted, expected)
+                    : verify(storage, id, trusted, expected, hashes);
         } catch (UnsafeRecordingObjectException | MalformedRecordingException e) {
             v = Verification.tampered(Math.max(0, hashes.size() - 1), e.getMessage());
         }
-        boolean vouched = v.status() != Status.TAMPERED;
+        // a deleted recording has no payload to vouch for: a reader gets nothing from it
+        boolean vouched = v.status() == Status.VALID || v.status() == Status.INCOMPLETE;
         return new Checked(v, vouched ? hashes.remove(0) : null, vouched ? hashes : List.of());
     }
 
@@ -297,6 +330,85 @@ public final class RecordingVerifier {
                 "no manifest: the recording was not closed (still open, or its bastion stopped); "
                 + "a signed checkpoint of " + checkpoint.at() + " proves " + covered + " of its " + intact + " chunks"
                 + (intact > covered ? ", the " + (intact - covered) + " after it are not proven yet" : ""));
+    }
+
+    /**
+     * A recording the caller says was deleted by policy: what is left must still prove itself, and what is gone must be
+     * exactly the payload (no other object is missing, no chunk left differs from the one that was signed).
+     */
+    private static Verification deleted(RecordingStorage storage, String id, PublicKey trusted,
+            Expected expected) throws IOException {
+        Deletion deletion = expected.deletion();
+        byte[] header;
+        try {
+            header = storage.header(id);
+        } catch (NoSuchFileException e) {
+            return Verification.tampered(0, "recording " + id + " has no header (a deletion by policy keeps it)");
+        }
+        String headerHash = ChunkChain.sha256(header);
+        String mismatch = attributeMismatch(header, expected.attributes());
+        if (mismatch != null) {
+            return Verification.tampered(0, mismatch);
+        }
+        Optional<RecordingStorage.SignedManifest> signed = storage.manifest(id);
+        Map<Long, String> signedChunks = new HashMap<>();
+        String proof;
+        if (deletion.manifestSha256() != null) {
+            if (signed.isEmpty() || !deletion.manifestSha256().equals(ChunkChain.sha256(signed.get().manifest()))) {
+                return Verification.tampered(0, "the manifest recorded when the payload was deleted by policy is "
+                        + (signed.isEmpty() ? "gone" : "not the one stored now"));
+            }
+            RecordingManifest manifest;
+            try {
+                manifest = RecordingManifest.parse(signed.get().manifest());
+            } catch (IOException e) {
+                return Verification.tampered(0, "the manifest cannot be read");
+            }
+            if (!ChunkChain.sha256(trusted.getEncoded()).equals(manifest.signerKeySha256())
+                    || !RecordingSigner.verify(trusted, signed.get().manifest(), signed.get().signature())) {
+                return Verification.tampered(0, "the manifest is not signed by the key it must be signed with");
+            }
+            if (!id.equals(manifest.recording()) || !headerHash.equals(manifest.headerSha256())) {
+                return Verification.tampered(0, "the manifest belongs to another recording or header");
+            }
+            manifest.chunks().forEach(c -> signedChunks.put(c.index(), c.sha256()));
+            proof = "the header and the signed manifest of its " + manifest.chunks().size() + " chunks (closed at "
+                    + manifest.closedAt() + ") remain and verify";
+        } else {
+            if (signed.isPresent()) {
+                return Verification.tampered(0, "a manifest appeared after the payload was deleted by policy");
+            }
+            List<Long> checkpoints = storage.checkpointIndexes(id);
+            if (checkpoints.isEmpty()) {
+                return Verification.tampered(0, "no manifest and no signed checkpoint remain: nothing proves that a "
+                        + "bastion wrote this recording");
+            }
+            long covered = checkpoints.get(checkpoints.size() - 1);
+            RecordingCheckpoint checkpoint;
+            try {
+                checkpoint = RecordingCheckpoint.verified(storage.checkpoint(id, covered), trusted);
+            } catch (MalformedRecordingException e) {
+                return Verification.tampered(0, "the latest checkpoint is not valid: " + e.getMessage());
+            }
+            if (!id.equals(checkpoint.recording()) || checkpoint.chunks() != covered
+                    || !headerHash.equals(checkpoint.headerSha256())) {
+                return Verification.tampered(0, "the latest checkpoint belongs to another recording, header or place");
+            }
+            proof = "the recording was never closed; the header and its latest signed checkpoint (" + covered
+                    + " chunks, at " + checkpoint.at() + ") remain and verify";
+        }
+        List<Long> left = storage.chunkIndexes(id);
+        for (long index : left) {
+            String want = signedChunks.get(index);
+            if (deletion.manifestSha256() != null && (want == null || !want.equals(ChunkChain.sha256(storage.chunk(id,
+                    index))))) {
+                return Verification.tampered(0, "chunk " + index + " is stored after the payload was deleted by "
+                        + "policy and is not the chunk the manifest signed");
+            }
+        }
+        return new Verification(Status.DELETED_BY_POLICY, 0, "the payload was deleted by policy at " + deletion.at()
+                + " (rule '" + deletion.rule() + "', retention " + deletion.retention() + "); " + proof
+                + (left.isEmpty() ? "" : "; " + left.size() + " chunks are still waiting to be deleted"));
     }
 
     /** Why the header does not name what it must, or null when it does. */

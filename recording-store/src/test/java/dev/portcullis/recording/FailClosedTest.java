@@ -297,6 +297,11 @@ class FailClosedTest {
         }
 
         @Override
+        public void deleteChunks(String id) throws IOException {
+            delegate.deleteChunks(id);
+        }
+
+        @Override
         public byte[] chunk(String id, long index) throws IOException {
             return delegate.chunk(id, index);
         }

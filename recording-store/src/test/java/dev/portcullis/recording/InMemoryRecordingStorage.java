@@ -135,6 +135,12 @@ public final class InMemoryRecordingStorage implements RecordingStorage {
     }
 
     @Override
+    public void deleteChunks(String id) throws IOException {
+        header(id); // NoSuchFileException for a recording that is not there, as the file store
+        objects.keySet().removeIf(key -> key.startsWith(id + "/chunk/"));
+    }
+
+    @Override
     public List<String> recordings() {
         return objects.keySet().stream().filter(key -> key.endsWith("/header"))
                 .map(key -> key.substring(0, key.indexOf('/'))).sorted().toList();

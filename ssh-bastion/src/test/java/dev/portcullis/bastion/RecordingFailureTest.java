@@ -138,6 +138,11 @@ class RecordingFailureTest {
         }
 
         @Override
+        public void deleteChunks(String id) throws IOException {
+            inner.deleteChunks(id);
+        }
+
+        @Override
         public byte[] chunk(String id, long index) throws IOException {
             return inner.chunk(id, index);
         }

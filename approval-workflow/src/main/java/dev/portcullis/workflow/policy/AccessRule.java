@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  * @param denyThreshold    distinct denials that close the request
  * @param jitGroup         Keycloak group the requester joins for the grant's lifetime, or null
  * @param session          what sessions under this rule may do at the bastion
+ * @param retention        how long the recordings of sessions under this rule are kept at least; null: for ever
  */
 public record AccessRule(
         String name,
@@ -36,7 +37,17 @@ public record AccessRule(
         Duration pendingTtl,
         String jitGroup,
         AccessLevel access,
-        SessionOptions session) {
+        SessionOptions session,
+        Duration retention) {
+
+    /** A rule whose recordings are kept for ever (no {@code retention:}). */
+    public AccessRule(String name, Set<String> requesterGroups, Set<String> targetNames,
+            Map<String, String> targetLabels, Set<String> logins, Duration maxDuration, boolean reasonRequired,
+            Pattern ticketPattern, int approvalsRequired, Set<String> approverGroups, int denyThreshold,
+            Duration pendingTtl, String jitGroup, AccessLevel access, SessionOptions session) {
+        this(name, requesterGroups, targetNames, targetLabels, logins, maxDuration, reasonRequired, ticketPattern,
+                approvalsRequired, approverGroups, denyThreshold, pendingTtl, jitGroup, access, session, null);
+    }
 
     public AccessRule {
         Objects.requireNonNull(name, "name");
@@ -49,6 +60,9 @@ public record AccessRule(
         Objects.requireNonNull(pendingTtl, "pendingTtl");
         Objects.requireNonNull(access, "access");
         session = session == null ? SessionOptions.DEFAULT : session;
+        if (retention != null && (retention.isNegative() || retention.isZero())) {
+            throw new IllegalArgumentException("retention must be positive, or null for ever");
+        }
     }
 
     public boolean ticketRequired() {

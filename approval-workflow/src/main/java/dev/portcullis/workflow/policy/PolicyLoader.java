@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -42,11 +43,15 @@ public final class PolicyLoader {
     private static final Duration MIN_DURATION = Duration.ofMinutes(1);
     private static final Duration MAX_DURATION = Duration.ofDays(30);
     private static final int MAX_BYTES = 1 << 20;
+    /** Retention is counted in whole days: a shorter one is a typo (30m for 30d) that would destroy evidence. */
+    private static final Pattern RETENTION = Pattern.compile("([1-9][0-9]{0,4})d");
+    private static final long MAX_RETENTION_DAYS = 36_500;
 
     private static final Set<String> TOP_KEYS = Set.of("version", "targets", "rules");
     private static final Set<String> TARGET_KEYS = Set.of("name", "kind", "host", "port", "database", "labels");
     private static final Set<String> RULE_KEYS = Set.of("name", "requesters", "targets", "targetLabels", "logins",
-            "maxDuration", "reason", "ticket", "approvals", "denyThreshold", "pendingTtl", "jitGroup", "access", "session");
+            "maxDuration", "reason", "ticket", "approvals", "denyThreshold", "pendingTtl", "jitGroup", "access", "session",
+            "retention");
     private static final Set<String> SESSION_KEYS = Set.of("portForwarding", "agentForwarding", "recordInput", "recordQueryParameters");
     private static final Set<String> APPROVAL_KEYS = Set.of("required", "from");
 
@@ -300,9 +305,10 @@ public final class PolicyLoader {
                                 SessionOptions.DEFAULT.recordQueryParameters()));
             }
         }
+        Duration retention = m.containsKey("retention") ? retention(m.get("retention")) : null;
         if (errors.size() > before) return null;
         return new AccessRule(name, requesters, targetNames, targetLabels, logins, maxDuration, reasonRequired, ticket,
-                approvalsRequired, approverGroups, denyThreshold, pendingTtl, jitGroup, access, session);
+                approvalsRequired, approverGroups, denyThreshold, pendingTtl, jitGroup, access, session, retention);
     }
 
     // ---- node helpers: each reports its own error and returns null (or an empty value) on failure
@@ -405,6 +411,19 @@ public final class PolicyLoader {
             error(node, key + " must be between 1m and 30d");
         }
         return d;
+    }
+
+    /** {@code retention: 90d}: whole days only, 1d to 36500d; absent means the recordings are kept for ever. */
+    private Duration retention(Node node) {
+        if (!visit(node)) return null;
+        String text = node instanceof ScalarNode scalar ? scalar.getValue() : null;
+        Matcher m = text == null ? null : RETENTION.matcher(text);
+        if (m == null || !m.matches() || Long.parseLong(m.group(1)) > MAX_RETENTION_DAYS) {
+            error(node, "retention " + (text == null ? "" : "'" + text + "' ") + "must be a number of days from 1d to "
+                    + MAX_RETENTION_DAYS + "d (leave it out to keep recordings for ever)");
+            return null;
+        }
+        return Duration.ofDays(Long.parseLong(m.group(1)));
     }
 
     private Set<String> stringSet(Node node, String key) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
@@ -116,7 +117,7 @@ class PolicyLoaderTest {
                 "line 14: login 'Root!' must match " + PolicyLoader.LOGIN.pattern(),
                 "line 15: maxDuration 'forever' is not a duration like 30m, 2h or 1d",
                 "line 16: ticket pattern is not a valid regular expression: Unclosed character class",
-                "line 17: unknown key 'approval' in a rule (allowed: access, approvals, denyThreshold, jitGroup, logins, maxDuration, name, pendingTtl, reason, requesters, session, targetLabels, targets, ticket)",
+                "line 17: unknown key 'approval' in a rule (allowed: access, approvals, denyThreshold, jitGroup, logins, maxDuration, name, pendingTtl, reason, requesters, retention, session, targetLabels, targets, ticket)",
                 "line 11: missing 'approvals'");
         assertThat(e.getMessage()).contains("broken.yaml:line 4:");
     }
@@ -139,6 +140,26 @@ class PolicyLoaderTest {
         assertThat(errorsOf(badSession)).containsExactlyInAnyOrder(
                 "line 4: unknown key 'x11' in session (allowed: agentForwarding, portForwarding, recordInput, recordQueryParameters)",
                 "line 4: session.portForwarding must be true or false");
+    }
+
+    @Test
+    void retentionIsWholeDaysAndAbsentMeansForEver() throws Exception {
+        String rules = """
+                targets: [{name: t, kind: ssh, host: h}]
+                rules:
+                  - {name: kept, requesters: [e], targets: [t], logins: [u], maxDuration: 1h, approvals: {required: 1, from: [a]},
+                     retention: 90d}
+                  - {name: forever, requesters: [e], targets: [t], logins: [u], maxDuration: 1h, approvals: {required: 1, from: [a]}}
+                """;
+        PolicySet policy = PolicyLoader.parse("p.yaml", rules);
+        assertThat(policy.rule("kept").orElseThrow().retention()).isEqualTo(Duration.ofDays(90));
+        assertThat(policy.rule("forever").orElseThrow().retention()).isNull();
+        for (String bad : List.of("90", "30m", "0d", "-1d", "1.5d", "P90D", "90D", "36501d", "[90d]", "''", "forever")) {
+            String rule = "targets: [{name: t, kind: ssh, host: h}]\nrules:\n  - {name: r, requesters: [e], targets: [t], "
+                    + "logins: [u], maxDuration: 1h, approvals: {required: 1, from: [a]}, retention: " + bad + "}\n";
+            assertThat(errorsOf(rule)).as(bad).singleElement().asString().startsWith("line 3: retention ")
+                    .endsWith("must be a number of days from 1d to 36500d (leave it out to keep recordings for ever)");
+        }
     }
 
     @Test

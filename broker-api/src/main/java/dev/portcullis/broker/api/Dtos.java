@@ -7,6 +7,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.persistence.LegalHolds;
 import dev.portcullis.broker.ssh.SshCertificateIssuer;
 import dev.portcullis.workflow.grant.ActiveGrant;
 import dev.portcullis.workflow.policy.AccessLevel;
@@ -210,12 +211,36 @@ public final class Dtos {
     }
 
     @JsonInclude(JsonInclude.Include.ALWAYS)
+    /**
+     * @param retention          the retention recorded with the session ({@code 90d}), or {@code for ever}
+     * @param retainUntil        the earliest its recording's payload may be deleted, or null: never
+     * @param legalHold          whether a live legal hold covers the session (then nothing of it is deleted)
+     * @param recordingDeletedAt when the retention job deleted its recording's payload, or null
+     */
     public record SessionView(UUID id, UUID requestId, String username, String target, String login, String protocol,
                               String recordingId, String bastion, String clientAddress, Instant startedAt, Instant endedAt,
-                              long bytesIn, long bytesOut, String status, String detail) {
+                              long bytesIn, long bytesOut, String status, String detail, String retention,
+                              Instant retainUntil, boolean legalHold, Instant recordingDeletedAt) {
         static SessionView of(JpaSessionIndex.IndexedSession s) {
+            return of(s, false, null);
+        }
+
+        static SessionView of(JpaSessionIndex.IndexedSession s, boolean held, Instant deletedAt) {
             return new SessionView(s.id(), s.requestId(), s.username(), s.target(), s.login(), s.protocol(), s.recordingId(),
-                    s.bastion(), s.clientAddress(), s.startedAt(), s.endedAt(), s.bytesIn(), s.bytesOut(), s.status(), s.detail());
+                    s.bastion(), s.clientAddress(), s.startedAt(), s.endedAt(), s.bytesIn(), s.bytesOut(), s.status(), s.detail(),
+                    s.retentionDays() == null ? "for ever" : s.retentionDays() + "d", s.retainUntil(), held, deletedAt);
+        }
+    }
+
+    /** {@code POST /api/v1/holds}: a session or a ticket, and why. */
+    public record HoldRequest(UUID session, String ticket, String reason) {
+    }
+
+    public record HoldView(UUID id, UUID session, String ticket, String reason, String placedBy, Instant placedAt,
+                           boolean live, String releasedBy, Instant releasedAt, String releaseReason) {
+        public static HoldView of(LegalHolds.Hold h) {
+            return new HoldView(h.id(), h.session(), h.ticket(), h.reason(), h.placedBy(), h.placedAt(), h.live(),
+                    h.releasedBy(), h.releasedAt(), h.releaseReason());
         }
     }
 

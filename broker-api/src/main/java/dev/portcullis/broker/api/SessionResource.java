@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -27,6 +29,8 @@ import io.quarkus.security.Authenticated;
 
 import dev.portcullis.broker.identity.Caller;
 import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.persistence.LegalHolds;
+import dev.portcullis.broker.persistence.RetentionLedger;
 import dev.portcullis.broker.recordings.RecordingArchive;
 import dev.portcullis.recording.RecordingVerifier;
 import dev.portcullis.workflow.AccessWorkflow;
@@ -42,7 +46,8 @@ import dev.portcullis.workflow.request.Refusal;
  *
  * <p>A recording is exported only after it verifies, and only the bytes that verified: a TAMPERED one is refused
  * (409, with the problem, audited); an INCOMPLETE one (still open, or its bastion stopped) is exported with the
- * header {@code X-Recording-Status: INCOMPLETE} and the problem in {@code X-Recording-Problem}.
+ * header {@code X-Recording-Status: INCOMPLETE} and the problem in {@code X-Recording-Problem}; one whose payload
+ * was deleted when its retention expired is 404 {@code recording_deleted_by_policy}, saying when and under which rule.
  */
 @Path("/api/v1/sessions")
 @Authenticated
@@ -80,6 +85,12 @@ public class SessionResource {
     @Inject
     Clock clock;
 
+    @Inject
+    LegalHolds holds;
+
+    @Inject
+    RetentionLedger retention;
+
     @GET
     @Operation(summary = "Sessions, newest first: everyone's for auditors and admins, otherwise your own")
     public List<Dtos.SessionView> list(@QueryParam("user") String user, @QueryParam("target") String target,
@@ -103,14 +114,22 @@ public class SessionResource {
                 throw new RefusedException(Refusal.invalid("bad_status", "status", "status must be one of " + JpaSessionIndex.STATUSES));
             }
         }
-        return sessions.list(username, blankToNull(target), wanted, limit).stream().map(Dtos.SessionView::of).toList();
+        return views(sessions.list(username, blankToNull(target), wanted, limit));
+    }
+
+    /** The sessions with whether a legal hold covers each and when its recording's payload was deleted. */
+    private List<Dtos.SessionView> views(List<JpaSessionIndex.IndexedSession> found) {
+        List<UUID> ids = found.stream().map(JpaSessionIndex.IndexedSession::id).toList();
+        Set<UUID> held = holds.held(ids);
+        Map<UUID, Instant> deleted = retention.deletedAt(ids);
+        return found.stream().map(s -> Dtos.SessionView.of(s, held.contains(s.id()), deleted.get(s.id()))).toList();
     }
 
     @GET
     @Path("/{id}")
     @Operation(summary = "One session, if it is yours or you audit")
     public Dtos.SessionView get(@PathParam("id") UUID id) {
-        return Dtos.SessionView.of(visible(id));
+        return views(List.of(visible(id))).get(0);
     }
 
     @GET
@@ -213,7 +232,8 @@ public class SessionResource {
 
     @GET
     @Path("/{id}/verification")
-    @Operation(summary = "Check the recording's hash chain and its bastion's signature: VALID, INCOMPLETE or TAMPERED")
+    @Operation(summary = "Check the recording's hash chain and its bastion's signature: VALID, INCOMPLETE, TAMPERED "
+            + "or DELETED_BY_POLICY")
     public Dtos.RecordingVerification verification(@PathParam("id") UUID id) throws IOException {
         JpaSessionIndex.IndexedSession session = visible(id);
         if (session.recordingId() == null) {
@@ -251,6 +271,8 @@ public class SessionResource {
         } catch (NoSuchFileException e) {
             throw new RefusedException(Refusal.notFound("recording_missing",
                     "the recording of session " + session.id() + " is not in the recording store"));
+        } catch (RecordingArchive.DeletedRecordingException e) {
+            throw deleted(session, e);
         } catch (RecordingArchive.TamperedRecordingException e) {
             audit.append(new AuditEvent(clock.instant(), caller.username(), "recording.export.refused", "session",
                     session.id().toString(),
@@ -259,6 +281,13 @@ public class SessionResource {
                     "the recording of session " + session.id() + " did not verify, so it is not exported: "
                             + e.getMessage()));
         }
+    }
+
+    /** 404 with its own code: the recording existed, and its retention ended it (the tombstone says when and why). */
+    static RefusedException deleted(JpaSessionIndex.IndexedSession session,
+            RecordingArchive.DeletedRecordingException e) {
+        return new RefusedException(Refusal.notFound("recording_deleted_by_policy",
+                "the recording of session " + session.id() + " is no longer kept: " + e.getMessage()));
     }
 
     private void exported(JpaSessionIndex.IndexedSession session, String format) {

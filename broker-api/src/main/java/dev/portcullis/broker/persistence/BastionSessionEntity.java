@@ -42,9 +42,16 @@ class BastionSessionEntity {
     String registeredBy;
     @Column(name = "bastion_instance")
     UUID bastionInstance;
+    @Column(name = "retention_rule")
+    String retentionRule;
+    @Column(name = "retention_days")
+    Integer retentionDays;
+    @Column(name = "retain_until")
+    Instant retainUntil;
 
     JpaSessionIndex.IndexedSession toView() {
         return new JpaSessionIndex.IndexedSession(id, requestId, username, target, login, protocol, recordingId, bastion, clientAddress,
-                startedAt, endedAt, bytesIn, bytesOut, status, detail, recordingKey, registeredBy);
+                startedAt, endedAt, bytesIn, bytesOut, status, detail, recordingKey, registeredBy,
+                retentionRule, retentionDays, retainUntil);
     }
 }

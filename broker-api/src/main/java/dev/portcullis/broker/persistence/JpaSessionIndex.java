@@ -18,7 +18,9 @@ import jakarta.transaction.Transactional;
 
 import dev.portcullis.broker.notify.NotificationEvent;
 import dev.portcullis.broker.notify.OutboxNotifier;
+import dev.portcullis.workflow.policy.AccessRule;
 import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.PolicySource;
 import dev.portcullis.workflow.port.SessionIndex;
 
 /**
@@ -49,6 +51,8 @@ public class JpaSessionIndex implements SessionIndex {
     /** session.started and session.ended for generic webhooks, in the transaction that records the session. */
     @Inject
     OutboxNotifier notifier;
+    @Inject
+    PolicySource policies;
 
     public enum OpenResult { OPENED, DUPLICATE, UNKNOWN_REQUEST }
 
@@ -81,18 +85,30 @@ public class JpaSessionIndex implements SessionIndex {
     /** @param bastionInstance the lease the session is opened under (its bastion's process), or null */
     @Transactional
     public OpenResult open(Opened s, String recordingKey, String registeredBy, UUID bastionInstance) {
-        if (s.requestId() != null && em.find(AccessRequestEntity.class, s.requestId()) == null) {
+        AccessRequestEntity request = s.requestId() == null ? null : em.find(AccessRequestEntity.class, s.requestId());
+        if (s.requestId() != null && request == null) {
             return OpenResult.UNKNOWN_REQUEST;
         }
+        // the rule's retention now is the session's for good: a later, shorter one does not apply to it
+        String rule = request == null ? null : request.rule;
+        Integer retentionDays = rule == null ? null : policies.current().rule(rule).map(AccessRule::retention)
+                .map(d -> (int) d.toDays()).orElse(null);
+        Instant registered = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Instant retainUntil = retentionDays == null ? null : registered.plus(retentionDays, ChronoUnit.DAYS);
         int inserted = em.createNativeQuery("insert into bastion_session (id, request_id, username, target, login, protocol, recording_id, "
-                        + "bastion, client_address, started_at, status, recording_key, registered_by, bastion_instance) "
-                        + "values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'OPEN', ?11, ?12, cast(?13 as uuid)) "
+                        + "bastion, client_address, started_at, status, recording_key, registered_by, bastion_instance, "
+                        + "retention_rule, retention_days, retain_until) "
+                        + "values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'OPEN', ?11, ?12, cast(?13 as uuid), ?14, "
+                        + "cast(?15 as integer), cast(?16 as timestamptz)) "
                         + "on conflict (id) do nothing")
                 .setParameter(1, s.sessionId()).setParameter(2, s.requestId()).setParameter(3, s.username()).setParameter(4, s.target())
                 .setParameter(5, s.login()).setParameter(6, s.protocol()).setParameter(7, s.recordingId()).setParameter(8, s.bastion())
                 .setParameter(9, s.clientAddress()).setParameter(10, s.startedAt().truncatedTo(ChronoUnit.MICROS))
                 .setParameter(11, recordingKey).setParameter(12, registeredBy)
                 .setParameter(13, bastionInstance == null ? null : bastionInstance.toString())
+                .setParameter(14, rule)
+                .setParameter(15, retentionDays == null ? null : retentionDays.toString())
+                .setParameter(16, retainUntil == null ? null : retainUntil.toString())
                 .executeUpdate();
         if (inserted == 0) {
             return OpenResult.DUPLICATE;
@@ -108,6 +124,7 @@ public class JpaSessionIndex implements SessionIndex {
         putIfPresent(details, "recordingKey", recordingKey);
         putIfPresent(details, "registeredBy", registeredBy);
         putIfPresent(details, "bastionInstance", bastionInstance == null ? null : bastionInstance.toString());
+        details.put("retention", retentionDays == null ? "for ever" : retentionDays + "d");
         auditLog.append(new AuditEvent(clock.instant(), s.username(), "session.opened", "session", s.sessionId().toString(), details));
         if (s.requestId() != null) {
             notifier.session(s.requestId(), NotificationEvent.SESSION_STARTED, s.sessionId(), s.startedAt());
@@ -182,11 +199,14 @@ public class JpaSessionIndex implements SessionIndex {
      *
      * @param recordingKey SHA-256 of the key its recording must be signed with; null for sessions registered before
      *                     bastions said which key they sign with
+     * @param retentionRule the rule of the session's grant, as recorded when the session was registered
+     * @param retentionDays that rule's retention then, or null: kept for ever
+     * @param retainUntil   the earliest moment the recording's payload may be deleted, or null: never
      */
     public record IndexedSession(UUID id, UUID requestId, String username, String target, String login, String protocol,
                                  String recordingId, String bastion, String clientAddress, Instant startedAt, Instant endedAt,
                                  long bytesIn, long bytesOut, String status, String detail, String recordingKey,
-                                 String registeredBy) {
+                                 String registeredBy, String retentionRule, Integer retentionDays, Instant retainUntil) {
 
         public boolean isOpen() {
             return OPEN.equals(status);

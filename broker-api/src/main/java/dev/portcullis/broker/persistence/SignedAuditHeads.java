@@ -92,6 +92,23 @@ public class SignedAuditHeads {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Signs a statement the broker vouches for in an audit row (a recording's tombstone), with the audit head key:
+     * whoever can append rows to the audit trail through the database alone cannot forge one. Each kind of statement
+     * starts with a line of its own ({@code portcullis-recording-tombstone}), so none can pass for a signed head.
+     */
+    public byte[] signStatement(byte[] statement) {
+        if (new String(statement, StandardCharsets.UTF_8).startsWith("portcullis-audit-head\n")) {
+            throw new IllegalArgumentException("a statement must not look like a signed audit head");
+        }
+        return signer.sign(statement);
+    }
+
+    /** Whether {@code signature} is the audit head key's over {@code statement}. */
+    public boolean verifiesStatement(byte[] statement, byte[] signature) {
+        return RecordingSigner.verify(signer.publicKey(), statement, signature);
+    }
+
     /** Signs the head and appends it, flushed to the disk, to today's file of this broker. */
     public synchronized SignedHead sign(long lastId, String lastHash, Instant now) {
         String signature = Base64.getEncoder().encodeToString(signer.sign(message(lastId, lastHash, now)));

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -27,6 +28,7 @@ import io.quarkus.runtime.Startup;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.persistence.RecordingTombstones;
 import dev.portcullis.recording.ChunkChain;
 import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.RecordingKeys;
@@ -47,8 +49,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The recordings bastions wrote, as auditors read them: checked against the bastions' signing keys and what the
- * session index knows, and exported only when they verify. Read-only; the broker never writes or deletes a
- * recording. A session registered with its bastion's key (by SHA-256) verifies only with that key, so one bastion's
+ * session index knows, and exported only when they verify. The broker never writes a recording; it deletes only the
+ * payload chunks of one whose retention expired, after the retention job appended its signed tombstone
+ * ({@link RetentionSweep}), and such a recording then verifies as DELETED_BY_POLICY. A session registered with its bastion's key (by SHA-256) verifies only with that key, so one bastion's
  * key cannot vouch for a recording put in place of another's; older sessions verify with the trusted key their
  * manifest names, as before.
  */
@@ -67,6 +70,9 @@ public class RecordingArchive {
     private final S3Client s3Client;
     /** One S3 store per bastion segment: each writes under its own prefix. */
     private final Map<String, RecordingStorage> segments = new ConcurrentHashMap<>();
+
+    @Inject
+    RecordingTombstones tombstones;
     /** Verdicts the cache may hold: each may keep up to {@link #MAX_LISTED_EVENTS} events for the replay page. */
     private static final int VERDICT_CACHE_ENTRIES = 64;
 
@@ -168,11 +174,24 @@ public class RecordingArchive {
         return v.status() == RecordingVerifier.Status.TAMPERED ? Optional.of(v.problem()) : Optional.empty();
     }
 
-    /** What the index knows that the recording of {@code session} must agree with. */
-    private static RecordingVerifier.Expected expected(JpaSessionIndex.IndexedSession session) {
+    /** What the index and the audit chain know that the recording of {@code session} must agree with. */
+    private RecordingVerifier.Expected expected(JpaSessionIndex.IndexedSession session) {
         boolean bound = session.recordingKey() != null;
         return new RecordingVerifier.Expected(bound, session.endedWithClosedRecording(), bound ? attributes(session)
-                : Map.of());
+                : Map.of(), tombstones.find(session.id()).orElse(null));
+    }
+
+    /** SHA-256 of the recording's stored manifest, or empty when it has none (never closed). */
+    public Optional<String> manifestSha256(JpaSessionIndex.IndexedSession session) throws IOException {
+        return storage(session).manifest(session.recordingId()).map(signed -> ChunkChain.sha256(signed.manifest()));
+    }
+
+    /** Deletes the payload chunks of a recording whose tombstone is in the audit chain (see {@link RetentionSweep}). */
+    void deletePayload(JpaSessionIndex.IndexedSession session) throws IOException {
+        String recordingId = session.recordingId();
+        verdicts.forget(recordingId);
+        storage(session).deleteChunks(recordingId);
+        verdicts.forget(recordingId);
     }
 
     /** The header attributes a bastion writes for a session (see the bastion's recording start). */
@@ -233,6 +252,9 @@ public class RecordingArchive {
         }
         if (checked.verification().status() == RecordingVerifier.Status.TAMPERED) {
             throw new TamperedRecordingException(checked.verification().problem());
+        }
+        if (checked.verification().status() == RecordingVerifier.Status.DELETED_BY_POLICY) {
+            throw new DeletedRecordingException(checked.verification().problem());
         }
         try {
             return new VerifiedRecording(RecordingReader.openVerified(storage, session.recordingId(), checked),
@@ -347,6 +369,13 @@ public class RecordingArchive {
                 }
             }
             return facts;
+        }
+    }
+
+    /** The recording's payload was deleted when its retention expired: there is nothing left to replay. */
+    public static final class DeletedRecordingException extends IOException {
+        public DeletedRecordingException(String problem) {
+            super(problem);
         }
     }
 

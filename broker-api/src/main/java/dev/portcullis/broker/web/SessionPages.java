@@ -11,6 +11,7 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -34,11 +35,14 @@ import io.quarkus.qute.Template;
 import io.quarkus.security.Authenticated;
 
 import dev.portcullis.broker.api.EvidenceDownloads;
+import dev.portcullis.broker.api.HoldDecisions;
 import dev.portcullis.broker.api.RecordingReads;
 import dev.portcullis.broker.api.SessionResource;
 import dev.portcullis.broker.identity.Caller;
 import dev.portcullis.broker.persistence.JpaSessionIndex;
 import dev.portcullis.broker.persistence.JpaSessionIndex.IndexedSession;
+import dev.portcullis.broker.persistence.LegalHolds;
+import dev.portcullis.broker.persistence.RetentionLedger;
 import dev.portcullis.broker.recordings.RecordingArchive;
 import dev.portcullis.broker.recordings.ReplayAudit;
 import dev.portcullis.recording.RecordingVerifier;
@@ -93,6 +97,15 @@ public class SessionPages {
     EvidenceDownloads evidence;
 
     @Inject
+    LegalHolds holds;
+
+    @Inject
+    RetentionLedger retention;
+
+    @Inject
+    HoldDecisions decisions;
+
+    @Inject
     @Location("web/sessions.html")
     Template sessionsPage;
 
@@ -113,12 +126,13 @@ public class SessionPages {
         }
         Instant fromInstant = day(filter.from(), "from", 0);
         Instant toInstant = day(filter.to(), "to", 1);
-        List<Views.SessionRow> rows = sessions.list(Pages.emptyToNull(filter.user()), Pages.emptyToNull(filter.target()),
+        List<Views.SessionRow> rows;
+        List<IndexedSession> found = sessions.list(Pages.emptyToNull(filter.user()), Pages.emptyToNull(filter.target()),
                         Pages.emptyToNull(filter.status()), 1000).stream()
                 .filter(s -> fromInstant == null || !s.startedAt().isBefore(fromInstant))
                 .filter(s -> toInstant == null || s.startedAt().isBefore(toInstant))
-                .limit(200)
-                .map(SessionPages::row).toList();
+                .limit(200).toList();
+        rows = rowsOf(found);
         String html = sessionsPage.data("me", pages.me(caller)).data("nav", "sessions").data("filter", filter).data("sessions", rows)
                 .data("flash", pages.flash(done, request, caller.asTokenSays())).render();
         return RequestPages.ok(html);
@@ -136,18 +150,41 @@ public class SessionPages {
         }
     }
 
-    static Views.SessionRow row(IndexedSession s) {
+    private List<Views.SessionRow> rowsOf(List<IndexedSession> found) {
+        List<UUID> ids = found.stream().map(IndexedSession::id).toList();
+        Set<UUID> held = holds.held(ids);
+        Map<UUID, Instant> deleted = retention.deletedAt(ids);
+        return found.stream().map(s -> row(s, held.contains(s.id()), deleted.get(s.id()))).toList();
+    }
+
+    /** What retention does to a session's recording, in a few words. */
+    static String retention(IndexedSession s, boolean held, Instant deletedAt) {
+        if (s.recordingId() == null) {
+            return "";
+        }
+        if (deletedAt != null) {
+            return "recording deleted by policy " + Pages.time(deletedAt) + " (rule " + s.retentionRule() + ")";
+        }
+        String kept = s.retainUntil() == null ? "recording kept for ever"
+                : "recording kept until at least " + Pages.time(s.retainUntil()) + " (rule " + s.retentionRule() + ", "
+                + s.retentionDays() + "d)";
+        return held ? kept + "; under legal hold, not deleted while held" : kept;
+    }
+
+    static Views.SessionRow row(IndexedSession s, boolean held, Instant deletedAt) {
         Instant end = s.endedAt() == null ? Instant.now() : s.endedAt();
         return new Views.SessionRow(s.id().toString(), s.requestId() == null ? "" : s.requestId().toString(), s.username(), s.target(),
                 s.login(), s.protocol(), Pages.time(s.startedAt()), s.endedAt() == null ? "still open" : Pages.time(s.endedAt()),
                 Pages.duration(Duration.between(s.startedAt(), end)), Pages.bytes(s.bytesIn()) + " in, " + Pages.bytes(s.bytesOut()) + " out",
-                s.status(), Pages.nz(s.detail()), s.isOpen(), s.recordingId() != null);
+                s.status(), Pages.nz(s.detail()), s.isOpen(), s.recordingId() != null, retention(s, held, deletedAt), held,
+                deletedAt != null);
     }
 
     @GET
     @Path("/{id}")
     @Operation(hidden = true)
-    public Response replay(@PathParam("id") UUID id, @QueryParam("t") String t) throws IOException {
+    public Response replay(@PathParam("id") UUID id, @QueryParam("t") String t, @QueryParam("hold") String holdDone)
+            throws IOException {
         IndexedSession session = visible(id);
         Views.Badge badge;
         List<Views.EventLine> events = List.of();
@@ -164,6 +201,8 @@ public class SessionPages {
                 v = verified.verification();
                 facts = verified.facts();
                 inputRecorded = verified.reader().metadata().inputRecorded();
+            } catch (RecordingArchive.DeletedRecordingException e) {
+                v = new RecordingVerifier.Verification(RecordingVerifier.Status.DELETED_BY_POLICY, 0, e.getMessage());
             } catch (RecordingArchive.TamperedRecordingException e) {
                 v = new RecordingVerifier.Verification(RecordingVerifier.Status.TAMPERED, 0, e.getMessage());
             } catch (NoSuchFileException e) {
@@ -178,6 +217,8 @@ public class SessionPages {
                         "Verified: hash chain intact, signed by the bastion that opened the session",
                         "badge-valid");
                 case INCOMPLETE -> new Views.Badge("INCOMPLETE", "Incomplete: " + v.problem(), "badge-incomplete");
+                case DELETED_BY_POLICY -> new Views.Badge("DELETED_BY_POLICY", "Deleted by policy: " + v.problem(),
+                        "badge-deleted");
                 case TAMPERED -> new Views.Badge("TAMPERED", "Tampered: " + v.problem() + " (not shown)",
                         "badge-tampered");
             };
@@ -191,8 +232,15 @@ public class SessionPages {
             }
             replays.replayed(caller.username(), session);
         }
-        boolean playable = session.recordingId() != null && !"TAMPERED".equals(badge.status());
-        String html = replayPage.data("me", pages.me(caller)).data("nav", "sessions").data("session", row(session))
+        boolean playable = session.recordingId() != null && !"TAMPERED".equals(badge.status())
+                && !"DELETED_BY_POLICY".equals(badge.status());
+        List<LegalHolds.Hold> covering = holds.covering(session.id());
+        boolean held = covering.stream().anyMatch(LegalHolds.Hold::live);
+        Instant deletedAt = retention.deletedAt(List.of(session.id())).get(session.id());
+        List<Views.HoldLine> holdLines = covering.stream().map(SessionPages::holdLine).toList();
+        String html = replayPage.data("me", pages.me(caller)).data("nav", "sessions")
+                .data("session", row(session, held, deletedAt)).data("holds", holdLines)
+                .data("holdDone", Pages.blankToEmpty(holdDone))
                 .data("badge", badge).data("events", events).data("cut", cut)
                 .data("maxEvents", RecordingArchive.MAX_LISTED_EVENTS).data("playable", playable)
                 .data("notText", notText).data("inputRecorded", inputRecorded).data("start", startSecond(t)).render();
@@ -205,6 +253,34 @@ public class SessionPages {
             return 0;
         }
         return Long.parseLong(t);
+    }
+
+    private static Views.HoldLine holdLine(LegalHolds.Hold h) {
+        String what = h.session() != null ? "this session" : "every session under ticket " + h.ticket();
+        String released = h.live() ? "" : "released " + Pages.time(h.releasedAt()) + " by " + h.releasedBy() + ": "
+                + h.releaseReason();
+        return new Views.HoldLine(h.id().toString(), what, h.reason(), h.placedBy(), Pages.time(h.placedAt()), h.live(),
+                released);
+    }
+
+    @POST
+    @Path("/{id}/hold")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @Operation(hidden = true)
+    public Response placeHold(@PathParam("id") UUID id, @RestForm String reason) {
+        IndexedSession session = visible(id);
+        decisions.place(caller, session.id(), null, reason, Pages.RefusedPage::new);
+        return Response.seeOther(java.net.URI.create("/ui/sessions/" + id + "?hold=placed")).build();
+    }
+
+    @POST
+    @Path("/{id}/holds/{hold}/release")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @Operation(hidden = true)
+    public Response releaseHold(@PathParam("id") UUID id, @PathParam("hold") UUID hold, @RestForm String reason) {
+        visible(id);
+        decisions.release(caller, hold, reason, Pages.RefusedPage::new);
+        return Response.seeOther(java.net.URI.create("/ui/sessions/" + id + "?hold=released")).build();
     }
 
     static Views.EventLine line(RecordedEvent e) {
@@ -349,6 +425,9 @@ public class SessionPages {
             return recordings.openVerified(session);
         } catch (NoSuchFileException e) {
             throw missing(session);
+        } catch (RecordingArchive.DeletedRecordingException e) {
+            throw new Pages.RefusedPage(Refusal.notFound("recording_deleted_by_policy",
+                    "the recording of session " + session.id() + " is no longer kept: " + e.getMessage()));
         } catch (RecordingArchive.TamperedRecordingException e) {
             audit.append(new AuditEvent(Instant.now(), caller.username(), "recording.export.refused", "session",
                     session.id().toString(),

@@ -78,8 +78,19 @@ public final class Views {
     }
 
     @TemplateData
+    /**
+     * @param retention what happens to the recording: kept for ever, kept until a time (rule, days), deleted by policy
+     * @param held      a live legal hold covers the session
+     * @param deleted   its recording's payload was deleted by policy
+     */
     public record SessionRow(String id, String requestId, String username, String target, String login, String protocol, String startedAt,
-                      String endedAt, String duration, String bytes, String status, String detail, boolean open, boolean hasRecording) {
+                      String endedAt, String duration, String bytes, String status, String detail, boolean open, boolean hasRecording,
+                      String retention, boolean held, boolean deleted) {
+    }
+
+    /** A legal hold as the replay page lists it. */
+    public record HoldLine(String id, String what, String reason, String placedBy, String placedAt, boolean live,
+                           String released) {
     }
 
     @TemplateData

@@ -37,7 +37,8 @@ public final class VerifyCommand {
             out.println(args[1] + ": " + v.status() + " (" + v.intactChunks() + " chunks intact)" + (v.problem() == null ? "" : ": " + v.problem()));
             return switch (v.status()) {
                 case VALID -> 0;
-                case TAMPERED -> 1;
+                // offline there is no record of a deletion by policy, so a deleted payload reads as TAMPERED here
+                case TAMPERED, DELETED_BY_POLICY -> 1;
                 case INCOMPLETE -> 2;
             };
         } catch (IOException | IllegalArgumentException e) {

@@ -87,6 +87,7 @@ public final class MeteredRecordingStorage implements RecordingStorage {
         return storage.recordings();
     }
 
+    /** Not a write: a bastion never deletes (only the broker's retention job does), so nothing is counted. */
     @Override
     public void deleteChunks(String recordingId) throws IOException {
         storage.deleteChunks(recordingId);
