@@ -315,10 +315,5 @@ class FailClosedTest {
         public List<String> recordings() throws IOException {
             return delegate.recordings();
         }
-
-        @Override
-        public void deleteChunks(String recordingId) throws IOException {
-            delegate.deleteChunks(recordingId);
-        }
     }
 }

@@ -146,11 +146,6 @@ public final class InMemoryRecordingStorage implements RecordingStorage {
                 .map(key -> key.substring(0, key.indexOf('/'))).sorted().toList();
     }
 
-    @Override
-    public void deleteChunks(String id) {
-        objects.keySet().removeIf(key -> key.startsWith(id + "/chunk/"));
-    }
-
     private void putOnce(String key, byte[] bytes) throws IOException {
         if (objects.putIfAbsent(key, bytes.clone()) != null) {
             throw new FileAlreadyExistsException(key);

@@ -156,10 +156,5 @@ class RecordingFailureTest {
         public List<String> recordings() throws IOException {
             return inner.recordings();
         }
-
-        @Override
-        public void deleteChunks(String recordingId) throws IOException {
-            inner.deleteChunks(recordingId);
-        }
     }
 }
