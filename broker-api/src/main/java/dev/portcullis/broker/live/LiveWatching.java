@@ -34,9 +34,9 @@ import dev.portcullis.workflow.request.Refusal;
 
 /**
  * Watching a live session: who may (an auditor or admin, asked of Keycloak now, not the token), and the stream a
- * viewer gets, in the shape asciinema-player's {@code eventsource} driver reads: a reset with the terminal size,
- * then {@code [seconds, "o", text]} output and {@code [seconds, "r", "COLSxROWS"]} resizes, timed from the session's
- * start, and a {@code done} event when the session ends. Opening the stream enters the viewer in {@code live_watch}
+ * viewer gets, in the shape asciinema-player's {@code eventsource} driver reads: a reset with the terminal size
+ * (again at each resize), then {@code [seconds, "o", text]} output timed from the session's start, and a
+ * {@code done} event when the session ends. Opening the stream enters the viewer in {@code live_watch}
  * and tells the bastions through the grant-event stream; the bastion records the start in the session's recording
  * and streams until it sees no viewer left. Starts and stops are audited here.
  */
@@ -93,15 +93,18 @@ public class LiveWatching {
                 Map.of("reason", why)));
     }
 
-    /** The viewer's stream; the watch starts when it is subscribed to and stops when it ends, however it ends. */
+    /**
+     * Starts the watch now (call it on a worker thread: it writes the database) and returns the viewer's stream,
+     * which stops the watch when it ends, however it ends.
+     */
     public Multi<OutboundSseEvent> stream(IndexedSession session, String viewer, Sse sse) {
+        LiveFrames.Start start = frames.start(session.id());
+        UUID watch = frames.startWatch(session.id(), viewer);
+        audit.append(new AuditEvent(clock.instant(), viewer, "session.watch.started", "session",
+                session.id().toString(), Map.of("user", session.username(), "target", session.target())));
+        events.instruct(GrantEvent.WATCH, session.id(), session.requestId(), session.username(), session.target(),
+                session.login(), viewer);
         return Multi.createFrom().deferred(() -> {
-            LiveFrames.Start start = frames.start(session.id());
-            UUID watch = frames.startWatch(session.id(), viewer);
-            audit.append(new AuditEvent(clock.instant(), viewer, "session.watch.started", "session",
-                    session.id().toString(), Map.of("user", session.username(), "target", session.target())));
-            events.instruct(GrantEvent.WATCH, session.id(), session.requestId(), session.username(), session.target(),
-                    session.login(), viewer);
             AtomicBoolean stopped = new AtomicBoolean();
             AtomicLong cursor = new AtomicLong(start.afterId());
             long renewEvery = Math.max(1, Duration.ofSeconds(LiveFrames.WATCH_SECONDS / 4).toMillis() / poll.toMillis());
@@ -120,7 +123,15 @@ public class LiveWatching {
                         }
                         for (LiveFrames.Frame f : frames.after(session.id(), cursor.get(), BATCH)) {
                             cursor.set(f.id());
-                            out.add(message(sse, List.of(seconds(session.startedAt(), f.at()), f.kind(), f.data())));
+                            double at = seconds(session.startedAt(), f.at());
+                            if ("r".equals(f.kind())) {
+                                // the eventsource driver takes a size only as a reset (which clears the screen;
+                                // a program redraws on a resize anyway)
+                                int[] s = size(f.data());
+                                out.add(message(sse, Map.of("cols", s[0], "rows", s[1], "time", at)));
+                            } else {
+                                out.add(message(sse, List.of(at, f.kind(), f.data())));
+                            }
                         }
                         if (tick % renewEvery == renewEvery - 1) {
                             frames.renewWatch(watch);
