@@ -110,6 +110,8 @@ public class LiveWatching {
             long renewEvery = Math.max(1, Duration.ofSeconds(LiveFrames.WATCH_SECONDS / 4).toMillis() / poll.toMillis());
             long checkEvery = Math.max(1, Duration.ofSeconds(1).toMillis() / poll.toMillis());
             OutboundSseEvent done = sse.newEventBuilder().name("done").data("{}").build();
+            // never sent: it ends the stream right after done
+            OutboundSseEvent end = sse.newEventBuilder().comment("end").build();
             int[] size = size(start.size());
             OutboundSseEvent reset = message(sse, Map.of("cols", size[0], "rows", size[1],
                     "time", seconds(session.startedAt(), clock.instant())));
@@ -139,12 +141,13 @@ public class LiveWatching {
                         if (tick % checkEvery == checkEvery - 1
                                 && sessions.find(session.id()).map(s -> !s.isOpen()).orElse(true)) {
                             out.add(done);
+                            out.add(end);
                         } else if (out.isEmpty() && tick % (15 * checkEvery) == 15 * checkEvery - 1) {
                             out.add(sse.newEventBuilder().comment("keep-alive").build());
                         }
                         return out;
                     })
-                    .select().first(event -> event != done)
+                    .select().first(event -> event != end)
                     .onTermination().invoke(() -> {
                         if (stopped.compareAndSet(false, true)) {
                             stop(session, viewer, watch);
