@@ -29,6 +29,7 @@ import dev.portcullis.bastion.broker.BastionLease;
 import dev.portcullis.bastion.broker.BrokerChannel;
 import dev.portcullis.bastion.broker.BrokerClient;
 import dev.portcullis.bastion.broker.CertificateAuthorityClient;
+import dev.portcullis.bastion.broker.BrokerLiveSink;
 import dev.portcullis.bastion.broker.GrantEventStream;
 import dev.portcullis.bastion.broker.GrantRecheck;
 import dev.portcullis.bastion.broker.RemoteDatabaseCredentials;
@@ -266,6 +267,7 @@ public final class Bastion implements AutoCloseable {
         }, 5, 5, TimeUnit.SECONDS);
         refresher.scheduleWithFixedDelay(refreshCas, 1, 1, TimeUnit.HOURS);
         bastion.closeables.add(refresher::shutdownNow);
+        bastion.live.views().sendTo(new BrokerLiveSink(broker));
         GrantEventStream events = settings.grantEvents()
                 ? new GrantEventStream(broker, bastion.live).observeLag(metrics::grantEventLag).start() : null;
         if (events != null) {

@@ -66,11 +66,24 @@ public class GrantEventLog {
     @Transactional
     public List<GrantEvent> after(long afterId, int limit) {
         @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery("select id, kind, request_id, requester, target, login, state, ends_at, reason, at "
+        List<Object[]> rows = em.createNativeQuery("select id, kind, request_id, requester, target, login, state, ends_at, reason, at, session_id "
                         + "from grant_event where id > ?1 order by id limit ?2")
                 .setParameter(1, afterId).setParameter(2, limit).getResultList();
         return rows.stream().map(r -> new GrantEvent(((Number) r[0]).longValue(), (String) r[1], (UUID) r[2], (String) r[3],
-                (String) r[4], (String) r[5], (String) r[6], instant(r[7]), (String) r[8], instant(r[9]))).toList();
+                (String) r[4], (String) r[5], (String) r[6], instant(r[7]), (String) r[8], instant(r[9]), (UUID) r[10])).toList();
+    }
+
+    /**
+     * Tells the bastions about one session of a grant ({@link GrantEvent#WATCH}, {@link GrantEvent#END_SESSION}),
+     * through the same outbox and stream as grant events.
+     */
+    @Transactional
+    public void instruct(String kind, UUID sessionId, UUID requestId, String person, String target, String login,
+                         String reason) {
+        em.createNativeQuery("insert into grant_event (request_id, kind, requester, target, login, state, reason, at,"
+                        + " session_id) values (?1, ?2, ?3, ?4, ?5, 'ACTIVE', ?6, now(), ?7)")
+                .setParameter(1, requestId).setParameter(2, kind).setParameter(3, person).setParameter(4, target)
+                .setParameter(5, login).setParameter(6, reason).setParameter(7, sessionId).executeUpdate();
     }
 
     /** The newest event id, so a new subscriber can start from now. */

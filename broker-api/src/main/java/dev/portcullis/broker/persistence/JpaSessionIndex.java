@@ -32,9 +32,11 @@ import dev.portcullis.workflow.port.SessionIndex;
 public class JpaSessionIndex implements SessionIndex {
 
     public static final String OPEN = "OPEN";
+    /** An admin ended this one session, its grant staying (the bastion says so when it has closed it). */
+    public static final String TERMINATED = "TERMINATED";
     /** ABORTED: the bastion was lost, the broker ended the session for it ({@link BastionLeases}). */
     public static final List<String> STATUSES = List.of(OPEN, "CLOSED", "GRANT_ENDED", "RECORDING_FAILED", "REFUSED", "ERROR",
-            BastionLeases.ABORTED);
+            TERMINATED, BastionLeases.ABORTED);
     /** How a bastion may say a session ended (see {@link SessionIndex.Closed}); ABORTED is the broker's to say. */
     public static final List<String> END_STATUSES = STATUSES.subList(1, STATUSES.size() - 1);
     static final int MAX_DETAIL = 1000;

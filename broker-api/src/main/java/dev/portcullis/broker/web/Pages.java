@@ -221,6 +221,9 @@ public class Pages {
                     : "; " + r.approvalCount() + " approval" + (r.approvalCount() == 1 ? "" : "s") + " so far.");
             case "denied" -> "Denied " + r.requester() + "'s request for " + what + ".";
             case "revoked" -> "Revoked " + r.requester() + "'s grant for " + what + "; the bastion closes its live sessions now.";
+            case "ended" -> "Ended one session of " + r.requester() + " on " + r.target() + "; the grant and other sessions stay.";
+            case "ending" -> "Asked the bastion to end one session of " + r.requester() + " on " + r.target()
+                    + "; it shows as TERMINATED once closed.";
             default -> null;
         };
         return text == null ? null : new Views.Flash(text, false);

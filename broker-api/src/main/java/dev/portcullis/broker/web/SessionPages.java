@@ -53,6 +53,7 @@ import dev.portcullis.recording.event.ForwardEvent;
 import dev.portcullis.recording.event.QueryEvent;
 import dev.portcullis.recording.event.RecordedEvent;
 import dev.portcullis.recording.event.SessionEvent;
+import dev.portcullis.recording.event.WatchEvent;
 import dev.portcullis.recording.format.MalformedRecordingException;
 import dev.portcullis.workflow.AccessWorkflow;
 import dev.portcullis.workflow.port.AuditEvent;
@@ -304,6 +305,9 @@ public class SessionPages {
         if (event instanceof ForwardEvent x) {
             return new Views.EventLine(time, e.time(), "forward", x.origin() + " -> " + x.host() + ":" + x.port() + " ("
                     + Pages.bytes(x.bytesToTarget()) + " to target, " + Pages.bytes(x.bytesFromTarget()) + " back)");
+        }
+        if (event instanceof WatchEvent x) {
+            return new Views.EventLine(time, e.time(), "watch", x.viewer() + " " + lower(x.action()) + " watching live");
         }
         SessionEvent x = (SessionEvent) event;
         return new Views.EventLine(time, e.time(), "session", lower(x.phase()) + (x.reason() == null ? "" : " " + x.reason()));

@@ -16,8 +16,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = FileOperationEvent.class, name = "file-operation"),
         @JsonSubTypes.Type(value = QueryEvent.class, name = "query"),
         @JsonSubTypes.Type(value = ForwardEvent.class, name = "port-forward"),
+        @JsonSubTypes.Type(value = WatchEvent.class, name = "watch"),
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public sealed interface StructuredEvent
-        permits SessionEvent, ExecEvent, FileTransferEvent, FileOperationEvent, QueryEvent, ForwardEvent {
+        permits SessionEvent, ExecEvent, FileTransferEvent, FileOperationEvent, QueryEvent, ForwardEvent,
+        WatchEvent {
 }

@@ -9,6 +9,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.portcullis.bastion.live.SessionInstructions;
 import dev.portcullis.bastion.server.LiveSessions;
 
 /**
@@ -18,6 +19,7 @@ import dev.portcullis.bastion.server.LiveSessions;
  * stream opens with a {@code position} event, so even a bastion that has seen no grant event resumes from where it
  * was rather than from "now". While the broker is away the bastion's own timers still end sessions at their grants'
  * end, and {@link GrantRecheck} asks about every live grant, so a missed event costs at most its interval.
+ * The same stream carries instructions about one session ({@link SessionInstructions}): watch it, end it.
  */
 public final class GrantEventStream implements AutoCloseable {
 
@@ -130,6 +132,14 @@ public final class GrantEventStream implements AutoCloseable {
             }
         } catch (IOException | RuntimeException ex) {
             LOG.warning("unreadable grant event ignored: " + ex.getMessage());
+            return;
+        }
+        if (SessionInstructions.isOne(event)) {
+            try {
+                SessionInstructions.apply(event, e, live.views());
+            } catch (RuntimeException ex) {
+                LOG.warning("unreadable session instruction ignored: " + ex.getMessage());
+            }
             return;
         }
         if (!"ended".equals(event)) {

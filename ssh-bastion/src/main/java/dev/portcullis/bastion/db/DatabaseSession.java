@@ -21,6 +21,7 @@ import java.util.logging.Logger;
 
 import javax.net.ssl.SSLSocket;
 
+import dev.portcullis.bastion.live.LiveView;
 import dev.portcullis.bastion.server.LiveSession;
 import dev.portcullis.bastion.server.SessionLedger;
 import dev.portcullis.bastion.upstream.DatabaseTarget;
@@ -734,6 +735,10 @@ final class DatabaseSession implements LiveSession, Runnable {
         try {
             for (QueryEvent e : events) {
                 ledger.recording().events().record(e);
+                LiveView live = ledger.live();
+                if (live != null && live.watched()) {
+                    live.text(watchedLine(e));
+                }
             }
             return true;
         } catch (RecordingFailedException e) {
@@ -741,6 +746,13 @@ final class DatabaseSession implements LiveSession, Runnable {
             end("RECORDING_FAILED", SessionLedger.RECORDING_FAILED);
             return false;
         }
+    }
+
+    /** A statement as a live watcher sees it: the text as sent, then how it ended. */
+    static String watchedLine(QueryEvent e) {
+        String outcome = e.error() != null ? "ERROR " + e.sqlState() + ": " + e.error()
+                : (e.command() == null ? "" : e.command()) + (e.rows() == null ? "" : " (" + e.rows() + " rows)");
+        return "=> " + e.query().replace("\r\n", "\n").replace("\n", "\r\n   ") + "\r\n   " + outcome.strip() + "\r\n";
     }
 
     private static PgMessage withHint(PgMessage m, String hint) {

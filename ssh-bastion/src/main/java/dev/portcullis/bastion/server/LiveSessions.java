@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
+import dev.portcullis.bastion.live.LiveViews;
 import dev.portcullis.workflow.grant.ActiveGrant;
 
 /**
@@ -28,6 +29,7 @@ public final class LiveSessions implements AutoCloseable {
     private static final int REMEMBERED_ENDS = 10_000;
 
     private final Clock clock;
+    private final LiveViews views;
     private final ScheduledExecutorService timers;
     private final Map<UUID, Set<LiveSession>> byGrant = new ConcurrentHashMap<>();
     private final Map<UUID, ScheduledFuture<?>> timerByGrant = new ConcurrentHashMap<>();
@@ -43,6 +45,7 @@ public final class LiveSessions implements AutoCloseable {
 
     public LiveSessions(Clock clock) {
         this.clock = clock;
+        this.views = new LiveViews(clock, Duration.ofMillis(50));
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "grant-end-timers");
             t.setDaemon(true);
@@ -159,8 +162,14 @@ public final class LiveSessions implements AutoCloseable {
         }
     }
 
+    /** The same sessions by id, for watching one and ending one. */
+    public LiveViews views() {
+        return views;
+    }
+
     @Override
     public void close() {
+        views.close();
         timers.shutdownNow();
     }
 }

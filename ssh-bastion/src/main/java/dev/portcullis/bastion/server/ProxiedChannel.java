@@ -27,6 +27,7 @@ import org.apache.sshd.server.Signal;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.AsyncCommand;
 
+import dev.portcullis.bastion.live.LiveView;
 import dev.portcullis.bastion.recording.ScpCommand;
 import dev.portcullis.bastion.recording.ScpObserver;
 import dev.portcullis.bastion.recording.SftpObserver;
@@ -334,14 +335,18 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         SessionRecording r = ledger.recording();
         AtomicLong bytesIn = ledger.bytesIn;
         AtomicLong bytesOut = ledger.bytesOut;
+        LiveView live = ledger.live();
+        live.resized(number(env.getEnv().get(Environment.ENV_COLUMNS), 80), number(env.getEnv().get(Environment.ENV_LINES), 24));
         Relay.Tap terminalOutput = (b, o, n) -> {
             bytesOut.addAndGet(n);
             r.terminal().output(b, o, n);
+            live.output(b, o, n);
         };
         // stderr (SSH extended data) is a stream of its own in the recording, whatever the channel carries
         Relay.Tap errorOutput = (b, o, n) -> {
             bytesOut.addAndGet(n);
             r.terminal().error(b, o, n);
+            live.output(b, o, n);
         };
         if (kind == Kind.SFTP) {
             SftpObserver sftp = new SftpObserver(r.events());
@@ -391,6 +396,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         int rows = number(vars.get(Environment.ENV_LINES), 24);
         try {
             ledger.recording().terminal().resize(columns, rows);
+            ledger.live().resized(columns, rows);
             pty.sendWindowChange(columns, rows);
         } catch (RecordingFailedException e) {
             end("RECORDING_FAILED", SessionLedger.RECORDING_FAILED);
@@ -462,8 +468,11 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            // a grant that ended or a recording that failed ends the whole connection, not just this channel
-            channel.getSession().close(false);
+            // a grant that ended or a recording that failed ends the whole connection, not just this channel; an
+            // admin who ends one session ends only this channel (the exit above closes it)
+            if (!TERMINATED.equals(why.status())) {
+                channel.getSession().close(false);
+            }
         });
     }
 

@@ -4,6 +4,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
+import dev.portcullis.bastion.live.LiveView;
 import dev.portcullis.recording.RecordingFailedException;
 import dev.portcullis.recording.RecordingMetadata;
 import dev.portcullis.recording.SessionRecording;
@@ -33,6 +34,7 @@ public final class SessionLedger {
     private volatile SessionRecording recording;
     private volatile ActiveGrant grant;
     private volatile boolean indexed;
+    private volatile LiveView live;
 
     public SessionLedger(SessionServices services, LiveSession owner) {
         this.services = services;
@@ -68,7 +70,13 @@ public final class SessionLedger {
                 services.bastionName(), clientAddress, services.clock().instant()));
         indexed = true;
         grant = active;
+        live = services.live().views().opened(id, owner, recording, 80, 24);
         services.live().register(active, owner);
+    }
+
+    /** The session as its live watchers see it; null before {@link #opened}. */
+    public LiveView live() {
+        return live;
     }
 
     public UUID id() {
@@ -101,6 +109,9 @@ public final class SessionLedger {
         ActiveGrant g = grant;
         if (g != null) {
             services.live().unregister(g.requestId(), owner);
+        }
+        if (live != null) {
+            services.live().views().closed(id);
         }
         String finalStatus = status;
         SessionRecording r = recording;
