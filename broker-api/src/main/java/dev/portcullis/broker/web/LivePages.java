@@ -62,7 +62,7 @@ public class LivePages {
     public Response live(@PathParam("id") UUID id) {
         IndexedSession session = watching.check(id, caller.username(), Pages.RefusedPage::new);
         String html = livePage.data("me", pages.me(caller)).data("nav", "sessions")
-                .data("session", SessionPages.row(session)).render();
+                .data("session", SessionPages.row(session, false, null)).render(); // a live session: no hold or deletion to show
         return RequestPages.ok(html);
     }
 
