@@ -31,7 +31,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * reported TAMPERED and not served.
  */
 @QuarkusTest
-@QuarkusTestResource(S3BrokerTestEnvironment.class)
+// restricted: a test resource is otherwise global, and every broker test would read its recordings from S3
+@QuarkusTestResource(value = S3BrokerTestEnvironment.class, restrictToAnnotatedClass = true)
 class S3RecordingApiTest {
 
     @Test

@@ -267,7 +267,7 @@ public class SessionResource {
             throw noRecording(session.id());
         }
         try {
-            return recordings.openVerified(session);
+            return recordings.openVerified(session, !"range".equals(format));
         } catch (NoSuchFileException e) {
             throw new RefusedException(Refusal.notFound("recording_missing",
                     "the recording of session " + session.id() + " is not in the recording store"));

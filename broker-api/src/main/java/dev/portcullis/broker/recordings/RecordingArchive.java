@@ -73,6 +73,14 @@ public class RecordingArchive {
 
     @Inject
     RecordingTombstones tombstones;
+
+    /**
+     * Whether a first view may open a closed recording after checking only its signed manifest (each chunk then checked
+     * as it is read). Off by default: until a full verification has run, the badge would say VALID for chunks nobody
+     * has read yet, and a changed chunk would be found only when someone plays that part.
+     */
+    @ConfigProperty(name = "portcullis.recordings.ranged-first-view", defaultValue = "false")
+    boolean rangedFirstView;
     /** Verdicts the cache may hold: each may keep up to {@link #MAX_LISTED_EVENTS} events for the replay page. */
     private static final int VERDICT_CACHE_ENTRIES = 64;
 
@@ -230,6 +238,15 @@ public class RecordingArchive {
      * @throws TamperedRecordingException when the recording does not verify: it is not exported
      */
     public VerifiedRecording openVerified(JpaSessionIndex.IndexedSession session) throws IOException {
+        return openVerified(session, false);
+    }
+
+    /**
+     * As {@link #openVerified(JpaSessionIndex.IndexedSession)}; {@code whole} verifies every chunk before the first
+     * byte is handed out, for downloads of the whole recording: they read every chunk anyway, and a refusal must come
+     * before a response has started, not halfway through it.
+     */
+    public VerifiedRecording openVerified(JpaSessionIndex.IndexedSession session, boolean whole) throws IOException {
         RecordingStorage storage = storage(session);
         try {
             // NoSuchFileException: missing, not tampered, for the caller's answer
@@ -240,8 +257,13 @@ public class RecordingArchive {
         VerdictCache.Key key = cacheKey(session);
         VerdictCache.Entry entry = key == null ? null : verdicts.get(key);
         PublicKey bound = session.recordingKey() == null ? null : trustedKeys.get(session.recordingKey());
-        if (key != null && bound != null && (entry == null || entry.ranged)) {
+        // a recording whose payload retention deleted has only its manifest left: the full check says so
+        boolean tombstoned = tombstones.find(session.id()).isPresent();
+        if (rangedFirstView && !whole && !tombstoned && key != null && bound != null && (entry == null || entry.ranged)) {
             return openRanged(session, storage, key, bound, entry);
+        }
+        if (entry != null && entry.ranged) {
+            entry = null; // only the manifest was checked so far: a whole download checks every chunk first
         }
         RecordingVerifier.Checked checked;
         if (entry != null) {

@@ -426,7 +426,7 @@ public class SessionPages {
             throw new Pages.RefusedPage(Refusal.notFound("no_recording", "session " + session.id() + " has no recording"));
         }
         try {
-            return recordings.openVerified(session);
+            return recordings.openVerified(session, !"range".equals(format));
         } catch (NoSuchFileException e) {
             throw missing(session);
         } catch (RecordingArchive.DeletedRecordingException e) {
