@@ -89,10 +89,11 @@ final class Http {
     }
 
     private static void write(HttpURLConnection c, String body) throws IOException {
-        if (body == null && !"POST".equals(c.getRequestMethod())) {
+        if (body == null) {
+            // no output stream at all: opening one would add a form Content-Type the broker rightly refuses
             return;
         }
-        byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         c.setDoOutput(true);
         c.setFixedLengthStreamingMode(bytes.length);
         try (OutputStream out = c.getOutputStream()) {

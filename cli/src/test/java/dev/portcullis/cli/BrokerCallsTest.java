@@ -46,7 +46,10 @@ class BrokerCallsTest {
 
     private void answer(String name, HttpExchange exchange, int status, Map<String, String> headers, String body)
             throws IOException {
-        seen.add(name + " " + exchange.getRequestURI() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
+        seen.add(name + " " + exchange.getRequestMethod() + " " + exchange.getRequestURI() + " "
+                + exchange.getRequestHeaders().getFirst("Authorization")
+                + (exchange.getRequestHeaders().containsKey("Content-Type")
+                        ? " " + exchange.getRequestHeaders().getFirst("Content-Type") : ""));
         headers.forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
@@ -81,7 +84,7 @@ class BrokerCallsTest {
         String[] r = run(signedInAt(url(broker), "status"));
         assertThat(r[0]).as(r[2]).isEqualTo("0");
         assertThat(r[1]).contains("prod-web-1", "ubuntu", "ACTIVE", "2/2", "disk full");
-        assertThat(seen).containsExactly("broker /api/v1/requests?scope=mine&state=PENDING,ACTIVE Bearer token-1");
+        assertThat(seen).containsExactly("broker GET /api/v1/requests?scope=mine&state=PENDING,ACTIVE Bearer token-1");
     }
 
     @Test
@@ -92,6 +95,17 @@ class BrokerCallsTest {
         assertThat(r[0]).isEqualTo(String.valueOf(ExitCodes.ERROR));
         assertThat(r[2]).startsWith("portcullis: the broker answered HTTP 302").doesNotContain("Exception");
         assertThat(seen).hasSize(1).allMatch(s -> s.startsWith("broker "));
+    }
+
+    @Test
+    void aCallWithoutABodySendsNoContentTypeTheBrokerWouldRefuse() throws IOException {
+        String id = "3f2a6c1e-0000-0000-0000-000000000001";
+        HttpServer broker = serve("broker", 200, Map.of("Content-Type", "application/json"),
+                "{\"id\":\"" + id + "\",\"target\":\"prod-web-1\",\"login\":\"ubuntu\",\"state\":\"ACTIVE\"}");
+        String[] r = run(signedInAt(url(broker), "release", id));
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(seen).containsExactly("broker GET /api/v1/requests/" + id + " Bearer token-1",
+                "broker POST /api/v1/requests/" + id + "/release Bearer token-1");
     }
 
     @Test
