@@ -129,6 +129,62 @@ final class BastionFixture implements AutoCloseable {
         return cmd;
     }
 
+    /** What an {@code ssh -L} through the bastion read: the first line from the far end ("" if refused), ssh's stderr. */
+    record Forward(String line, String errors) {
+    }
+
+    /** ssh -L through the bastion to the target's own sshd, as seen from the target; reads its first line. */
+    Forward forwardAndRead(Path key, String user) throws Exception {
+        int local;
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            local = s.getLocalPort();
+        }
+        List<String> cmd = new ArrayList<>(ssh(key, user));
+        cmd.replaceAll(a -> a.equals("LogLevel=ERROR") ? "LogLevel=INFO" : a); // OpenSSH prints refused channels at INFO
+        cmd.addAll(1, List.of("-N", "-o", "ExitOnForwardFailure=yes", "-L", local + ":127.0.0.1:" + sshd.port()));
+        Process ssh = startProcess(cmd);
+        StringBuffer err = new StringBuffer();
+        Thread errors = new Thread(() -> {
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(ssh.getErrorStream(),
+                    java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    err.append(line).append('\n');
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+        errors.start();
+        String read = null;
+        try {
+            for (int i = 0; i < 100 && read == null; i++) {
+                try (var socket = new java.net.Socket("127.0.0.1", local)) {
+                    socket.setSoTimeout(10_000);
+                    var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                            java.nio.charset.StandardCharsets.UTF_8));
+                    String line = in.readLine();
+                    if (line == null) {
+                        // refused: wait (bounded) for ssh to say why before it is stopped
+                        for (int j = 0; j < 100 && err.indexOf("open failed") < 0; j++) {
+                            Thread.sleep(100);
+                        }
+                    }
+                    read = line == null ? "" : line;
+                } catch (java.net.ConnectException notYet) {
+                    Thread.sleep(100);
+                }
+            }
+            if (read == null) {
+                throw new AssertionError("ssh -L never listened");
+            }
+        } finally {
+            ssh.destroy();
+            ssh.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            errors.join(10_000);
+        }
+        return new Forward(read, err.toString());
+    }
+
     String destination() {
         return sshd.login() + "+" + TARGET;
     }

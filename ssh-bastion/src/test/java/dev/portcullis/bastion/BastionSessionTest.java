@@ -303,7 +303,7 @@ class BastionSessionTest {
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         f.grants.grant("alice", BastionFixture.TARGET + "-fwd", f.sshd.login(), Duration.ofMinutes(10));
         // forward to the target's own sshd, as seen from the target: its banner proves the connection went through
-        String allowed = forwardAndRead(f.sshd.login() + "+" + BastionFixture.TARGET + "-fwd");
+        String allowed = f.forwardAndRead(alice, f.sshd.login() + "+" + BastionFixture.TARGET + "-fwd").line();
         assertThat(allowed).startsWith("SSH-2.0-OpenSSH");
         SessionIndex.Opened forward = lastOpened();
         assertThat(forward.target()).isEqualTo(BastionFixture.TARGET + "-fwd");
@@ -316,12 +316,11 @@ class BastionSessionTest {
         });
 
         int before = f.index.opened.size();
-        assertThat(forwardAndRead(f.destination())).as("the default rule refuses forwarding").isEmpty();
+        BastionFixture.Forward refused = f.forwardAndRead(alice, f.destination());
+        assertThat(refused.line()).as("the default rule refuses forwarding").isEmpty();
         assertThat(f.index.opened).hasSize(before);
-        assertThat(lastForwardErrors).contains("administratively prohibited: port forwarding is not allowed for " + f.sshd.login() + "@web");
+        assertThat(refused.errors()).contains("administratively prohibited: port forwarding is not allowed for " + f.sshd.login() + "@web");
     }
-
-    private static volatile String lastForwardErrors = "";
 
     @Test
     void agentForwardingOnlyWhereTheRuleAllowsIt() throws Exception {
@@ -360,53 +359,6 @@ class BastionSessionTest {
         var err = Commands.drain(p.getErrorStream());
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return new Result(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
-    }
-
-    /** ssh -L through the bastion to the target's sshd; returns the first line read through the forward ("" if refused). */
-    private static String forwardAndRead(String user) throws Exception {
-        int local;
-        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            local = s.getLocalPort();
-        }
-        List<String> cmd = new java.util.ArrayList<>(f.ssh(alice, user));
-        cmd.replaceAll(a -> a.equals("LogLevel=ERROR") ? "LogLevel=INFO" : a); // OpenSSH prints refused channels at INFO
-        cmd.addAll(1, List.of("-N", "-o", "ExitOnForwardFailure=yes", "-L", local + ":127.0.0.1:" + f.sshd.port()));
-        Process ssh = BastionFixture.startProcess(cmd);
-        StringBuffer err = new StringBuffer();
-        Thread errors = new Thread(() -> {
-            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(ssh.getErrorStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    err.append(line).append('\n');
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        });
-        errors.start();
-        try {
-            for (int i = 0; i < 100; i++) {
-                try (var socket = new java.net.Socket("127.0.0.1", local)) {
-                    socket.setSoTimeout(10_000);
-                    var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-                    String line = in.readLine();
-                    if (line == null) {
-                        // refused: wait (bounded) for ssh to say why before it is stopped
-                        for (int j = 0; j < 100 && err.indexOf("open failed") < 0; j++) {
-                            Thread.sleep(100);
-                        }
-                    }
-                    return line == null ? "" : line;
-                } catch (java.net.ConnectException notYet) {
-                    Thread.sleep(100);
-                }
-            }
-            throw new AssertionError("ssh -L never listened");
-        } finally {
-            ssh.destroy();
-            ssh.waitFor(10, TimeUnit.SECONDS);
-            errors.join(10_000);
-            lastForwardErrors = err.toString();
-        }
     }
 
     @Test

@@ -75,10 +75,29 @@ class RecordingFailureTest {
         }
     }
 
+    @Test
+    void aForwardIsRefusedWhileRecordingsAreFailing(@TempDir Path dir) throws Exception {
+        DiskWithQuota disk = new DiskWithQuota(new FileSystemRecordingStorage(dir.resolve("recordings")), 0);
+        try (BastionFixture f = new BastionFixture(dir, disk)) {
+            Path alice = f.person("alice");
+            f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
+            f.grants.grant("alice", BastionFixture.TARGET + "-fwd", f.sshd.login(), Duration.ofMinutes(10));
+            Result refused = Commands.run(f.ssh(alice, f.destination(), "echo should-not-run"));
+            assertThat(refused.err()).contains("session recordings cannot be stored right now");
+            // the disk has room again, but the store failed moments ago: sessions stay paused, forwards too
+            disk.quota = Long.MAX_VALUE;
+            BastionFixture.Forward forward = f.forwardAndRead(alice, f.sshd.login() + "+" + BastionFixture.TARGET + "-fwd");
+            assertThat(forward.line()).as("nothing reached the target").isEmpty();
+            assertThat(forward.errors()).contains("administratively prohibited: session recordings cannot be stored");
+            assertThat(f.index.opened).as("nothing was indexed").isEmpty();
+        }
+    }
+
     /** A disk that fills up: the filesystem store until {@code quota} bytes, then "No space left on device". */
     static final class DiskWithQuota implements RecordingStorage {
         private final RecordingStorage inner;
-        private final long quota;
+        /** An operator may free space while the bastion runs. */
+        volatile long quota;
         final AtomicLong stored = new AtomicLong();
 
         DiskWithQuota(RecordingStorage inner, long quota) {

@@ -24,6 +24,7 @@ import javax.net.ssl.SSLSocket;
 import dev.portcullis.bastion.live.LiveView;
 import dev.portcullis.bastion.server.LiveSession;
 import dev.portcullis.bastion.server.SessionLedger;
+import dev.portcullis.bastion.session.SessionOpening;
 import dev.portcullis.bastion.upstream.DatabaseTarget;
 import dev.portcullis.recording.RecordingFailedException;
 import dev.portcullis.recording.RecordingMetadata;
@@ -32,9 +33,6 @@ import dev.portcullis.workflow.grant.ActiveGrant;
 import dev.portcullis.workflow.policy.AccessLevel;
 import dev.portcullis.workflow.port.DatabaseCredentials;
 import dev.portcullis.workflow.port.GrantAuthority;
-import dev.portcullis.workflow.port.GrantAuthority.Allowed;
-import dev.portcullis.workflow.port.GrantAuthority.Decision;
-import dev.portcullis.workflow.port.GrantAuthority.Refused;
 
 /**
  * One client connection to the database proxy, from its first byte to its end:
@@ -242,47 +240,84 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
         String person = holder.username();
         endPreLogin();
-        ActiveGrant grant = authorize(holder, role, target);
+        Opening opening = new Opening(person, role, target, passed);
+        ActiveGrant grant = SessionOpening.open(proxy.services(), ledger, new SessionOpening.Request(
+                new GrantAuthority.Ask(person, target, role, GrantAuthority.Use.DATABASE, holder.account()),
+                "postgres", clientAddress), opening);
         if (grant == null) {
             return false;
         }
-        DatabaseTarget credentials = proxy.services().inventory().get().database(target).orElse(null);
-        if (credentials == null) {
-            return refuse("28000", "this bastion holds no credentials for " + target + "; ask an operator to add it to the bastion's inventory");
+        return openUpstream(grant, opening.credentials, role, opening.password, passed);
+    }
+
+    /**
+     * How a database session takes part in {@link SessionOpening}: refusals are FATAL errors, and a read grant needs a
+     * role the inventory marks read-only and a client encoding {@link ReadOnlyGuard} reads as the server does. The
+     * broker is asked with the credential's account: a grant another account holds under the same name is not this one's.
+     */
+    private final class Opening implements SessionOpening.Protocol {
+        private final String person;
+        private final String role;
+        private final String target;
+        private final Map<String, String> passed;
+        private DatabaseTarget credentials;
+        private String password;
+
+        Opening(String person, String role, String target, Map<String, String> passed) {
+            this.person = person;
+            this.role = role;
+            this.target = target;
+            this.passed = passed;
         }
-        String password = credentials.passwordFor(role).orElse(null);
-        if (password == null) {
-            return refuse("28000", "this bastion holds no password for role " + role + " on " + target
-                    + "; ask an operator to add it to the bastion's inventory");
+
+        @Override
+        public void refuse(SessionOpening.Step step, String message) throws IOException {
+            DatabaseSession.this.refuse(step == SessionOpening.Step.NO_GRANT ? "28000" : "57P03", message);
         }
-        readOnly = grant.access() == AccessLevel.READ;
-        grantName = role + "@" + target;
-        if (readOnly && !credentials.readOnly(role)) {
-            return refuse("28000", "role " + role + " on " + target + " is not marked readOnly in the bastion's"
-                    + " inventory, so it cannot serve a read grant; ask an operator to use a read-only role for read"
-                    + " grants");
+
+        @Override
+        public boolean admits(ActiveGrant grant) throws IOException {
+            credentials = proxy.services().inventory().get().database(target).orElse(null);
+            if (credentials == null) {
+                return DatabaseSession.this.refuse("28000", "this bastion holds no credentials for " + target
+                        + "; ask an operator to add it to the bastion's inventory");
+            }
+            password = credentials.passwordFor(role).orElse(null);
+            if (password == null) {
+                return DatabaseSession.this.refuse("28000", "this bastion holds no password for role " + role + " on "
+                        + target + "; ask an operator to add it to the bastion's inventory");
+            }
+            readOnly = grant.access() == AccessLevel.READ;
+            grantName = role + "@" + target;
+            if (readOnly && !credentials.readOnly(role)) {
+                return DatabaseSession.this.refuse("28000", "role " + role + " on " + target + " is not marked readOnly"
+                        + " in the bastion's inventory, so it cannot serve a read grant; ask an operator to use a"
+                        + " read-only role for read grants");
+            }
+            String encoding = readOnly ? unsafeEncoding(passed) : null;
+            if (encoding != null) {
+                return DatabaseSession.this.refuse("22023", "client_encoding " + PgOutput.oneLine(encoding)
+                        + " is not allowed under a read-only grant (its characters can hide quotes and backslashes);"
+                        + " use UTF8");
+            }
+            log = new QueryLog(target, grant.session().recordQueryParameters());
+            clientMessages = new ClientMessages(log, readOnly, grantName);
+            return true;
         }
-        String encoding = readOnly ? unsafeEncoding(passed) : null;
-        if (encoding != null) {
-            return refuse("22023", "client_encoding " + PgOutput.oneLine(encoding) + " is not allowed under a read-only"
-                    + " grant (its characters can hide quotes and backslashes); use UTF8");
+
+        @Override
+        public void describe(RecordingMetadata.Builder metadata, ActiveGrant grant) {
+            metadata.title(person + " as " + role + "@" + target + " (postgres)")
+                    .recordInput(true)
+                    .attribute("protocol", "postgres")
+                    .attribute("access", readOnly ? "read" : "write")
+                    .attribute("client", clientAddress);
         }
-        log = new QueryLog(target, grant.session().recordQueryParameters());
-        clientMessages = new ClientMessages(log, readOnly, grantName);
-        if (!startRecording(person, role, target, grant)) {
-            return false;
+
+        @Override
+        public boolean ended() {
+            return finished.get(); // the grant ended while the session was opening
         }
-        try {
-            ledger.opened(person, target, role, "postgres", clientAddress, grant);
-        } catch (RuntimeException e) {
-            LOG.warning("session index unavailable, refusing " + grantName + ": " + e.getMessage());
-            ledger.abandon("session index unavailable");
-            return refuse("57P03", "the broker cannot enter the session in its index right now; try again shortly");
-        }
-        if (finished.get()) {
-            return false; // the grant ended while the session was opening
-        }
-        return openUpstream(grant, credentials, role, password, passed);
     }
 
     /**
@@ -338,54 +373,8 @@ final class DatabaseSession implements LiveSession, Runnable {
             return person;
         } catch (GrantAuthority.AuthorityUnavailableException e) {
             LOG.warning("broker unreachable, refusing a database login: " + e.getMessage());
-            refuse("57P03", "the broker cannot be reached, so no session can be authorized right now; try again shortly");
+            refuse("57P03", SessionOpening.AUTHORITY_UNAVAILABLE);
             return null;
-        }
-    }
-
-    /** Asks with the credential's account: a grant another account holds under the same name is not this one's. */
-    private ActiveGrant authorize(DatabaseCredentials.Holder holder, String role, String target) throws IOException {
-        String person = holder.username();
-        Decision decision;
-        try {
-            decision = proxy.services().authority().authorize(new GrantAuthority.Ask(person, target, role,
-                    GrantAuthority.Use.DATABASE, holder.account()));
-        } catch (GrantAuthority.AuthorityUnavailableException e) {
-            LOG.warning("broker unreachable, refusing " + role + "@" + target + " for " + person + ": " + e.getMessage());
-            refuse("57P03", "the broker cannot be reached, so no session can be authorized right now; try again shortly");
-            return null;
-        }
-        if (decision instanceof Refused refused) {
-            refuse("28000", refused.message() + "; request one at " + proxy.services().portalUrl());
-            return null;
-        }
-        return ((Allowed) decision).grant();
-    }
-
-    private boolean startRecording(String person, String role, String target, ActiveGrant grant) throws IOException {
-        if (proxy.services().recordingHealth().refusing()) {
-            return refuse("57P03", "session recordings cannot be stored right now, so sessions are refused; tell an operator");
-        }
-        RecordingMetadata metadata = proxy.services().recordings().newMetadata()
-                .title(person + " as " + role + "@" + target + " (postgres)")
-                .recordInput(true)
-                .attribute("user", person)
-                .attribute("login", role)
-                .attribute("target", target)
-                .attribute("protocol", "postgres")
-                .attribute("access", readOnly ? "read" : "write")
-                .attribute("grant", grant.requestId().toString())
-                .attribute("session", ledger.id().toString())
-                .attribute("bastion", proxy.services().bastionName())
-                .attribute("client", clientAddress)
-                .build();
-        try {
-            ledger.startRecording(metadata);
-            return true;
-        } catch (RecordingFailedException | RuntimeException e) {
-            LOG.warning("recording could not start, refusing " + grantName + ": " + e.getMessage());
-            ledger.abandon("recording could not start");
-            return refuse("57P03", "session recordings cannot be stored right now, so sessions are refused; tell an operator");
         }
     }
 

@@ -19,13 +19,12 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.server.channel.AbstractServerChannel;
 
+import dev.portcullis.bastion.session.SessionOpening;
 import dev.portcullis.bastion.upstream.TargetCredentials;
+import dev.portcullis.recording.RecordingMetadata;
 import dev.portcullis.recording.event.ForwardEvent;
 import dev.portcullis.workflow.grant.ActiveGrant;
 import dev.portcullis.workflow.port.GrantAuthority;
-import dev.portcullis.workflow.port.GrantAuthority.Allowed;
-import dev.portcullis.workflow.port.GrantAuthority.Decision;
-import dev.portcullis.workflow.port.GrantAuthority.Refused;
 
 /**
  * A TCP connection forwarded through a {@code login+target} session ({@code ssh -L}, {@code ssh -D}), opened only when
@@ -87,33 +86,18 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
                 refuse(opened, "not a login+target connection");
                 return;
             }
-            Decision decision;
-            try {
-                decision = services.authority().authorize(new GrantAuthority.Ask(connection.person(), destination.target(),
-                        destination.login(), GrantAuthority.Use.PORT_FORWARDING, connection.account()));
-            } catch (GrantAuthority.AuthorityUnavailableException e) {
-                refuse(opened, "the broker cannot be reached");
+            Opening opening = new Opening(opened, connection, destination);
+            ActiveGrant active = SessionOpening.open(services, ledger, new SessionOpening.Request(
+                    new GrantAuthority.Ask(connection.person(), destination.target(), destination.login(),
+                            GrantAuthority.Use.PORT_FORWARDING, connection.account()), "ssh", connection.clientAddress()),
+                    opening);
+            if (active == null) {
+                if (!opened.isDone()) {
+                    refuse(opened, "the session ended while the forward was opening");
+                }
                 return;
             }
-            if (decision instanceof Refused r) {
-                LOG.info(() -> connection.person() + " asked to forward to " + host + ":" + port + " through " + destination + ": " + r.message());
-                refuse(opened, r.message());
-                return;
-            }
-            ActiveGrant active = ((Allowed) decision).grant();
-            TargetCredentials credentials = services.inventory().get().credentials(destination.target()).orElse(null);
-            if (credentials == null) {
-                refuse(opened, "this bastion holds no credentials for " + destination.target());
-                return;
-            }
-            ledger.startRecording(services.recordings().newMetadata()
-                    .title(connection.person() + " forwarding to " + host + ":" + port + " through " + destination)
-                    .recordInput(false)
-                    .attribute("user", connection.person()).attribute("login", destination.login())
-                    .attribute("target", destination.target()).attribute("grant", active.requestId().toString())
-                    .attribute("session", ledger.id.toString()).attribute("bastion", services.bastionName())
-                    .attribute("channel", "port-forward").attribute("forward", host + ":" + port).build());
-            ledger.opened(connection, destination, active);
+            TargetCredentials credentials = opening.credentials;
             ClientSession session = Upstream.open(services, connection, destination, active, credentials);
             ChannelDirectTcpip up = session.createDirectTcpipChannel(originAddress, new SshdSocketAddress(host, port));
             up.setStreaming(StreamingChannel.Streaming.Async);
@@ -131,6 +115,47 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
             if (!opened.isDone()) {
                 refuse(opened, "the forward to " + host + ":" + port + " could not be opened");
             }
+        }
+    }
+
+    /** How a forwarded connection takes part in {@link SessionOpening}: refusals are channel open failures. */
+    private final class Opening implements SessionOpening.Protocol {
+        private final DefaultOpenFuture opened;
+        private final Connection connection;
+        private final Destination destination;
+        private TargetCredentials credentials;
+
+        Opening(DefaultOpenFuture opened, Connection connection, Destination destination) {
+            this.opened = opened;
+            this.connection = connection;
+            this.destination = destination;
+        }
+
+        @Override
+        public void refuse(SessionOpening.Step step, String message) {
+            ForwardedChannel.this.refuse(opened, message);
+        }
+
+        @Override
+        public boolean admits(ActiveGrant grant) {
+            credentials = services.inventory().get().credentials(destination.target()).orElse(null);
+            if (credentials == null) {
+                ForwardedChannel.this.refuse(opened, "this bastion holds no credentials for " + destination.target());
+                return false;
+            }
+            return true;
+        }
+
+        @Override
+        public void describe(RecordingMetadata.Builder metadata, ActiveGrant grant) {
+            metadata.title(connection.person() + " forwarding to " + host + ":" + port + " through " + destination)
+                    .recordInput(false)
+                    .attribute("channel", "port-forward").attribute("forward", host + ":" + port);
+        }
+
+        @Override
+        public boolean ended() {
+            return finished.get(); // the grant ended while the forward was opening
         }
     }
 

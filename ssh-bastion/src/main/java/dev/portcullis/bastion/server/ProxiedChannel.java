@@ -31,6 +31,7 @@ import dev.portcullis.bastion.live.LiveView;
 import dev.portcullis.bastion.recording.ScpCommand;
 import dev.portcullis.bastion.recording.ScpObserver;
 import dev.portcullis.bastion.recording.SftpObserver;
+import dev.portcullis.bastion.session.SessionOpening;
 import dev.portcullis.bastion.upstream.TargetCredentials;
 import dev.portcullis.bastion.upstream.UpstreamConnector.HostKeyMismatchException;
 import dev.portcullis.recording.RecordingFailedException;
@@ -40,9 +41,6 @@ import dev.portcullis.recording.event.ExecEvent;
 import dev.portcullis.recording.event.FileTransferEvent;
 import dev.portcullis.workflow.grant.ActiveGrant;
 import dev.portcullis.workflow.port.GrantAuthority;
-import dev.portcullis.workflow.port.GrantAuthority.Allowed;
-import dev.portcullis.workflow.port.GrantAuthority.Decision;
-import dev.portcullis.workflow.port.GrantAuthority.Refused;
 import dev.portcullis.workflow.port.GrantAuthority.Use;
 
 /**
@@ -158,41 +156,15 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
                                 + connection.person() + "@BASTION LOGIN@TARGET");
                 return;
             }
-            Decision decision;
-            try {
-                decision = services.authority().authorize(new GrantAuthority.Ask(connection.person(), destination.target(),
-                        destination.login(), use(), connection.account()));
-            } catch (GrantAuthority.AuthorityUnavailableException e) {
-                LOG.warning("broker unreachable, refusing " + destination + " for " + connection.person() + ": " + e.getMessage());
-                refuse("the broker cannot be reached, so no session can be authorized right now; try again shortly");
+            Opening opening = new Opening(connection, destination);
+            ActiveGrant active = SessionOpening.open(services, ledger, new SessionOpening.Request(
+                    new GrantAuthority.Ask(connection.person(), destination.target(), destination.login(), use(),
+                            connection.account()), "ssh", connection.clientAddress()), opening);
+            if (active == null) {
                 return;
             }
-            if (decision instanceof Refused refused) {
-                refuse(refused.message() + "; request one at " + services.portalUrl());
-                return;
-            }
-            ActiveGrant active = ((Allowed) decision).grant();
-            TargetCredentials credentials = services.inventory().get().credentials(destination.target()).orElse(null);
-            if (credentials == null) {
-                refuse("this bastion holds no credentials for " + destination.target() + "; ask an operator to add it to the bastion's inventory");
-                return;
-            }
-            if (!startRecording(connection, destination, active)) {
-                return;
-            }
-            try {
-                ledger.opened(connection, destination, active);
-            } catch (RuntimeException e) {
-                LOG.warning("session index unavailable, refusing " + destination + ": " + e.getMessage());
-                ledger.abandon("session index unavailable");
-                refuse("the broker cannot enter the session in its index right now; try again shortly");
-                return;
-            }
-            if (finished.get()) {
-                return; // the grant ended while we were opening
-            }
-            openUpstream(connection, destination, active, credentials);
-        } catch (RuntimeException e) {
+            openUpstream(connection, destination, active, opening.credentials);
+        } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "could not open a channel", e);
             fail("ERROR", "the bastion could not open the session (" + e.getClass().getSimpleName() + ")");
         }
@@ -209,43 +181,61 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         }
     }
 
-    private boolean startRecording(Connection connection, Destination destination, ActiveGrant active) {
-        Map<String, String> vars = env.getEnv();
-        RecordingMetadata.Builder metadata = services.recordings().newMetadata()
-                .terminalSize(number(vars.get(Environment.ENV_COLUMNS), 80), number(vars.get(Environment.ENV_LINES), 24))
-                .title(connection.person() + " as " + destination)
-                .recordInput(active.session().recordInput())
-                .attribute("user", connection.person())
-                .attribute("login", destination.login())
-                .attribute("target", destination.target())
-                .attribute("grant", active.requestId().toString())
-                .attribute("session", ledger.id.toString())
-                .attribute("bastion", services.bastionName())
-                .attribute("channel", kind.name().toLowerCase());
-        if (vars.get(Environment.ENV_TERM) != null) {
-            metadata.env("TERM", vars.get(Environment.ENV_TERM));
+    /** How a shell, exec or SFTP channel takes part in {@link SessionOpening}: refusals are one line on stderr. */
+    private final class Opening implements SessionOpening.Protocol {
+        private final Connection connection;
+        private final Destination destination;
+        private TargetCredentials credentials;
+
+        Opening(Connection connection, Destination destination) {
+            this.connection = connection;
+            this.destination = destination;
         }
-        if (command != null) {
-            metadata.attribute("command", command);
+
+        @Override
+        public void refuse(SessionOpening.Step step, String message) {
+            ProxiedChannel.this.refuse(message);
         }
-        if (vars.get(org.apache.sshd.agent.SshAgent.SSH_AUTHSOCKET_ENV_NAME) != null && active.session().agentForwarding()) {
-            metadata.attribute("agentForwarding", "true"); // the target could ask the user's agent to sign while this ran
+
+        @Override
+        public boolean admits(ActiveGrant grant) {
+            credentials = services.inventory().get().credentials(destination.target()).orElse(null);
+            if (credentials == null) {
+                ProxiedChannel.this.refuse("this bastion holds no credentials for " + destination.target()
+                        + "; ask an operator to add it to the bastion's inventory");
+                return false;
+            }
+            return true;
         }
-        if (services.recordingHealth().refusing()) {
-            refuse("session recordings cannot be stored right now, so sessions are refused; tell an operator");
-            return false;
+
+        @Override
+        public void describe(RecordingMetadata.Builder metadata, ActiveGrant active) {
+            Map<String, String> vars = env.getEnv();
+            metadata.terminalSize(number(vars.get(Environment.ENV_COLUMNS), 80), number(vars.get(Environment.ENV_LINES), 24))
+                    .title(connection.person() + " as " + destination)
+                    .recordInput(active.session().recordInput())
+                    .attribute("channel", kind.name().toLowerCase());
+            if (vars.get(Environment.ENV_TERM) != null) {
+                metadata.env("TERM", vars.get(Environment.ENV_TERM));
+            }
+            if (command != null) {
+                metadata.attribute("command", command);
+            }
+            if (vars.get(org.apache.sshd.agent.SshAgent.SSH_AUTHSOCKET_ENV_NAME) != null && active.session().agentForwarding()) {
+                metadata.attribute("agentForwarding", "true"); // the target could ask the user's agent to sign while this ran
+            }
         }
-        try {
-            SessionRecording recording = ledger.startRecording(metadata.build());
+
+        @Override
+        public void started(SessionRecording recording) throws RecordingFailedException {
             if (command != null) {
                 recording.events().record(new ExecEvent(command));
             }
-            return true;
-        } catch (RecordingFailedException | RuntimeException e) {
-            LOG.warning("recording could not start, refusing " + destination + ": " + e.getMessage());
-            ledger.abandon("recording could not start");
-            refuse("session recordings cannot be stored right now, so sessions are refused; tell an operator");
-            return false;
+        }
+
+        @Override
+        public boolean ended() {
+            return finished.get(); // the grant ended while we were opening
         }
     }
 
