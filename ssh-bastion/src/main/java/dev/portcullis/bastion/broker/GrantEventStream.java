@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.portcullis.bastion.live.SessionInstructions;
-import dev.portcullis.bastion.server.LiveSessions;
+import dev.portcullis.bastion.session.LiveSessions;
 
 /**
  * Follows the broker's grant events ({@code GET /internal/v1/grant-events}) and closes the sessions of every grant

@@ -13,7 +13,7 @@ import java.util.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.portcullis.bastion.server.LiveSessions;
+import dev.portcullis.bastion.session.LiveSessions;
 
 /**
  * Asks the broker, every {@code every} (at most 30 s), whether the grants of this bastion's live sessions are still

@@ -19,7 +19,7 @@ import java.util.logging.Logger;
 
 import javax.net.ssl.SSLContext;
 
-import dev.portcullis.bastion.server.SessionServices;
+import dev.portcullis.bastion.session.SessionServices;
 import dev.portcullis.workflow.port.DatabaseCredentials;
 
 /**

@@ -22,8 +22,8 @@ import java.util.logging.Logger;
 import javax.net.ssl.SSLSocket;
 
 import dev.portcullis.bastion.live.LiveView;
-import dev.portcullis.bastion.server.LiveSession;
-import dev.portcullis.bastion.server.SessionLedger;
+import dev.portcullis.bastion.session.LiveSession;
+import dev.portcullis.bastion.session.SessionLedger;
 import dev.portcullis.bastion.session.SessionOpening;
 import dev.portcullis.bastion.upstream.DatabaseTarget;
 import dev.portcullis.recording.RecordingFailedException;

@@ -11,7 +11,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.logging.Logger;
 
-import dev.portcullis.bastion.server.LiveSession;
+import dev.portcullis.bastion.session.LiveSession;
 import dev.portcullis.recording.RecordingFailedException;
 import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.recording.Utf8StreamDecoder;

@@ -12,7 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
-import dev.portcullis.bastion.server.LiveSession;
+import dev.portcullis.bastion.session.LiveSession;
 import dev.portcullis.recording.SessionRecording;
 
 /**

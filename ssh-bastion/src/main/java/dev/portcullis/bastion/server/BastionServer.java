@@ -27,6 +27,7 @@ import org.apache.sshd.server.forward.ForwardingFilter;
 import org.apache.sshd.server.forward.TcpForwardingFilter;
 import org.apache.sshd.server.subsystem.SubsystemFactory;
 
+import dev.portcullis.bastion.session.SessionServices;
 import dev.portcullis.workflow.port.GrantAuthority;
 
 /**

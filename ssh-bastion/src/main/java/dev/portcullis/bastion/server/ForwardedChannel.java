@@ -19,7 +19,10 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.server.channel.AbstractServerChannel;
 
+import dev.portcullis.bastion.session.LiveSession;
+import dev.portcullis.bastion.session.SessionLedger;
 import dev.portcullis.bastion.session.SessionOpening;
+import dev.portcullis.bastion.session.SessionServices;
 import dev.portcullis.bastion.upstream.TargetCredentials;
 import dev.portcullis.recording.RecordingMetadata;
 import dev.portcullis.recording.event.ForwardEvent;

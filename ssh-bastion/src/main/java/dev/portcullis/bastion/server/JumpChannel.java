@@ -18,6 +18,7 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.forward.TcpForwardingFilter;
 import org.apache.sshd.server.forward.TcpipServerChannel;
 
+import dev.portcullis.bastion.session.SessionServices;
 import dev.portcullis.bastion.upstream.TargetInventory;
 
 /**

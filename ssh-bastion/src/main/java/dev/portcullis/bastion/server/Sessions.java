@@ -6,6 +6,9 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Supplier;
 
+import dev.portcullis.bastion.session.LiveSessions;
+import dev.portcullis.bastion.session.RecordingHealth;
+import dev.portcullis.bastion.session.SessionServices;
 import dev.portcullis.bastion.upstream.TargetInventory;
 import dev.portcullis.bastion.upstream.UpstreamConnector;
 import dev.portcullis.recording.Recordings;

@@ -4,6 +4,7 @@ import java.io.IOException;
 
 import org.apache.sshd.client.session.ClientSession;
 
+import dev.portcullis.bastion.session.SessionServices;
 import dev.portcullis.bastion.upstream.TargetCredentials;
 import dev.portcullis.workflow.grant.ActiveGrant;
 

@@ -3,8 +3,6 @@ package dev.portcullis.bastion.session;
 import java.io.IOException;
 import java.util.logging.Logger;
 
-import dev.portcullis.bastion.server.SessionLedger;
-import dev.portcullis.bastion.server.SessionServices;
 import dev.portcullis.recording.RecordingFailedException;
 import dev.portcullis.recording.RecordingMetadata;
 import dev.portcullis.recording.SessionRecording;

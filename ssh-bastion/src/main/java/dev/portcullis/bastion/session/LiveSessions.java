@@ -1,4 +1,4 @@
-package dev.portcullis.bastion.server;
+package dev.portcullis.bastion.session;
 
 import java.time.Clock;
 import java.time.Duration;

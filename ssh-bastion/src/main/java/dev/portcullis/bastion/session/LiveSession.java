@@ -1,4 +1,4 @@
-package dev.portcullis.bastion.server;
+package dev.portcullis.bastion.session;
 
 /** A session the bastion can end from outside: when its grant ends, or when its recording fails. */
 public interface LiveSession {

@@ -1,4 +1,4 @@
-package dev.portcullis.bastion.server;
+package dev.portcullis.bastion.session;
 
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,11 +60,6 @@ public final class SessionLedger {
      *
      * @throws RuntimeException when the index cannot be written; the session must then be refused
      */
-    void opened(Connection connection, Destination destination, ActiveGrant active) {
-        opened(connection.person(), destination.target(), destination.login(), "ssh", connection.clientAddress(), active);
-    }
-
-    /** As {@link #opened(Connection, Destination, ActiveGrant)}, for a session that is not an SSH channel. */
     public void opened(String person, String target, String login, String protocol, String clientAddress, ActiveGrant active) {
         services.index().opened(new SessionIndex.Opened(id, active.requestId(), person, target, login, protocol, recording.id(),
                 services.bastionName(), clientAddress, services.clock().instant()));
