@@ -63,6 +63,7 @@ import dev.portcullis.recording.WriterOptions;
 import dev.portcullis.workflow.port.DatabaseCredentials;
 import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.port.SessionIndex;
+import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * One bastion: its SSH server, the recordings it writes, and its links to the broker. {@link #start(BastionSettings)}
@@ -211,7 +212,7 @@ public final class Bastion implements AutoCloseable {
                 () -> {
                     LiveSessions l = liveSessions.get();
                     if (l != null) {
-                        l.endAll("ERROR", "this bastion lost contact with the broker for too long; reconnect to continue");
+                        l.endAll(SessionStatus.ERROR, "this bastion lost contact with the broker for too long; reconnect to continue");
                     }
                 }).start();
         RemoteSessionIndex index = new RemoteSessionIndex(broker, ChunkChain.sha256(signer.publicKey().getEncoded()),

@@ -31,7 +31,7 @@ public interface SessionIndex {
     }
 
     /**
-     * @param status       how it ended: CLOSED (by either side), GRANT_ENDED, RECORDING_FAILED, REFUSED, ERROR
+     * @param status       how it ended: the name of a {@link SessionStatus} other than OPEN and ABORTED
      * @param detail       one line for people, or null
      */
     record Closed(UUID sessionId, Instant endedAt, long bytesIn, long bytesOut, String status, String detail) {
@@ -39,6 +39,10 @@ public interface SessionIndex {
             Objects.requireNonNull(sessionId, "sessionId");
             Objects.requireNonNull(endedAt, "endedAt");
             Objects.requireNonNull(status, "status");
+        }
+
+        public Closed(UUID sessionId, Instant endedAt, long bytesIn, long bytesOut, SessionStatus status, String detail) {
+            this(sessionId, endedAt, bytesIn, bytesOut, status.name(), detail);
         }
     }
 }

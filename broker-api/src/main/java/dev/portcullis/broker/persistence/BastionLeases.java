@@ -16,6 +16,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
 import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * The leases bastion processes renew, and what happens to their sessions when one ends: a session still OPEN under a
@@ -26,7 +27,7 @@ import dev.portcullis.workflow.port.AuditEvent;
 @ApplicationScoped
 public class BastionLeases {
 
-    public static final String ABORTED = "ABORTED";
+    public static final String ABORTED = SessionStatus.ABORTED.name();
     private static final int BATCH = 100;
 
     @Inject

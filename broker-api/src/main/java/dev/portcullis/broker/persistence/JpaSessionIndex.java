@@ -22,6 +22,7 @@ import dev.portcullis.workflow.policy.AccessRule;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.PolicySource;
 import dev.portcullis.workflow.port.SessionIndex;
+import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * The session index in PostgreSQL, with its audit events in the same transaction. Opening is insert-if-absent,
@@ -31,14 +32,13 @@ import dev.portcullis.workflow.port.SessionIndex;
 @ApplicationScoped
 public class JpaSessionIndex implements SessionIndex {
 
-    public static final String OPEN = "OPEN";
+    public static final String OPEN = SessionStatus.OPEN.name();
     /** An admin ended this one session, its grant staying (the bastion says so when it has closed it). */
-    public static final String TERMINATED = "TERMINATED";
+    public static final String TERMINATED = SessionStatus.TERMINATED.name();
     /** ABORTED: the bastion was lost, the broker ended the session for it ({@link BastionLeases}). */
-    public static final List<String> STATUSES = List.of(OPEN, "CLOSED", "GRANT_ENDED", "RECORDING_FAILED", "REFUSED", "ERROR",
-            TERMINATED, BastionLeases.ABORTED);
+    public static final List<String> STATUSES = SessionStatus.names();
     /** How a bastion may say a session ended (see {@link SessionIndex.Closed}); ABORTED is the broker's to say. */
-    public static final List<String> END_STATUSES = STATUSES.subList(1, STATUSES.size() - 1);
+    public static final List<String> END_STATUSES = SessionStatus.endNames();
     static final int MAX_DETAIL = 1000;
 
     @Inject
@@ -219,7 +219,7 @@ public class JpaSessionIndex implements SessionIndex {
          * (a store that failed leaves no manifest, honestly) and ABORTED (the bastion was lost before closing it).
          */
         public boolean endedWithClosedRecording() {
-            return !isOpen() && !"RECORDING_FAILED".equals(status) && !isAborted();
+            return !isOpen() && !SessionStatus.RECORDING_FAILED.name().equals(status) && !isAborted();
         }
 
         /** The bastion was lost with the session open; {@code detail} says how and when. */

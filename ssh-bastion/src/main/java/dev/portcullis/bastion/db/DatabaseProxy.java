@@ -21,6 +21,7 @@ import javax.net.ssl.SSLContext;
 
 import dev.portcullis.bastion.session.SessionServices;
 import dev.portcullis.workflow.port.DatabaseCredentials;
+import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * The bastion's PostgreSQL listener: stock clients ({@code psql}, pgJDBC, pgbench) connect to it as to a server, and
@@ -281,7 +282,7 @@ public final class DatabaseProxy implements AutoCloseable {
             // closing
         }
         for (DatabaseSession s : sessions) {
-            s.end("CLOSED", "the bastion is shutting down");
+            s.end(SessionStatus.CLOSED, "the bastion is shutting down");
         }
         threads.shutdownNow();
         watchdog.shutdownNow();

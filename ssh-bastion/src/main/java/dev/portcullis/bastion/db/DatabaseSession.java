@@ -33,6 +33,7 @@ import dev.portcullis.workflow.grant.ActiveGrant;
 import dev.portcullis.workflow.policy.AccessLevel;
 import dev.portcullis.workflow.port.DatabaseCredentials;
 import dev.portcullis.workflow.port.GrantAuthority;
+import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * One client connection to the database proxy, from its first byte to its end:
@@ -76,7 +77,7 @@ final class DatabaseSession implements LiveSession, Runnable {
     private volatile PgUpstream upstream;
     /** The upstream socket while the proxy logs in, so that the watchdog can close it too. */
     private volatile Socket upstreamSocket;
-    private volatile String endStatus;
+    private volatile SessionStatus endStatus;
     private volatile String endDetail;
     private boolean tls;
     private boolean readOnly;
@@ -119,13 +120,13 @@ final class DatabaseSession implements LiveSession, Runnable {
             // and every later read would cost a poll on top of the read.
             ScheduledFuture<?> watchdog = proxy.watchdog().schedule(() -> {
                 if (!started) {
-                    tellAndEnd("ERROR", "08P01", "the connection did not start up and log in within "
+                    tellAndEnd(SessionStatus.ERROR, "08P01", "the connection did not start up and log in within "
                             + proxy.options().startupTimeout().toSeconds() + " s");
                 }
             }, proxy.options().startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
             ScheduledFuture<?> preLoginWatchdog = proxy.watchdog().schedule(() -> {
                 if (preLogin.get()) {
-                    tellAndEnd("ERROR", "08P01", "the connection did not send a valid credential within "
+                    tellAndEnd(SessionStatus.ERROR, "08P01", "the connection did not send a valid credential within "
                             + proxy.options().preLoginTimeout().toSeconds() + " s");
                 }
             }, proxy.options().preLoginTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -148,15 +149,15 @@ final class DatabaseSession implements LiveSession, Runnable {
             clientToServer();
         } catch (PgProtocolException e) {
             LOG.fine(() -> "protocol violation from " + clientAddress + ": " + e.getMessage());
-            tellAndEnd("ERROR", "08P01", "protocol violation: " + e.getMessage());
+            tellAndEnd(SessionStatus.ERROR, "08P01", "protocol violation: " + e.getMessage());
         } catch (IOException e) {
-            finish("CLOSED", "connection lost: " + e.getMessage());
+            finish(SessionStatus.CLOSED, "connection lost: " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "database session from " + clientAddress + " failed", e);
-            tellAndEnd("ERROR", "XX000", "the proxy could not handle this connection (" + e.getClass().getSimpleName() + ")");
+            tellAndEnd(SessionStatus.ERROR, "XX000", "the proxy could not handle this connection (" + e.getClass().getSimpleName() + ")");
         } finally {
             closeSockets();
-            finish("CLOSED", "closed by the client");
+            finish(SessionStatus.CLOSED, "closed by the client");
         }
     }
 
@@ -403,16 +404,16 @@ final class DatabaseSession implements LiveSession, Runnable {
         } catch (PgUpstream.UnsafeLogin e) {
             LOG.warning("the server of " + grantName + " at " + host + ":" + port + " is not trusted: "
                     + e.getMessage());
-            endStatus = "ERROR";
+            endStatus = SessionStatus.ERROR;
             return refuse("28000", "the server of " + grantName + " is not trusted, so the proxy did not log in: "
                     + e.getMessage());
         } catch (PgUpstream.ServerRefused e) {
             LOG.warning("the server of " + grantName + " refused the proxy: " + e.getMessage());
-            endStatus = "ERROR";
+            endStatus = SessionStatus.ERROR;
             return refuse(e.sqlState, "the server of " + grantName + " refused the proxy's login: " + e.getMessage());
         } catch (IOException | RuntimeException e) {
             LOG.warning("cannot reach " + grantName + " at " + host + ":" + port + ": " + e.getMessage());
-            endStatus = "ERROR";
+            endStatus = SessionStatus.ERROR;
             return refuse("08001", "cannot reach " + grantName + ": " + e.getMessage());
         }
         upstream = up;
@@ -476,7 +477,7 @@ final class DatabaseSession implements LiveSession, Runnable {
             why = ReadOnlyRoleCheck.whyNotReadOnly(up);
         } catch (IOException e) {
             LOG.warning("cannot check the privileges of " + grantName + ": " + e.getMessage());
-            endStatus = "ERROR";
+            endStatus = SessionStatus.ERROR;
             return refuse("42501", "cannot check that role " + role + " is read-only, so the read grant is not served: "
                     + PgOutput.oneLine(e.getMessage()));
         }
@@ -496,7 +497,7 @@ final class DatabaseSession implements LiveSession, Runnable {
         } finally {
             clientWrite.unlock();
         }
-        endStatus = endStatus == null ? "REFUSED" : endStatus;
+        endStatus = endStatus == null ? SessionStatus.REFUSED : endStatus;
         endDetail = endDetail == null ? message : endDetail;
         return false;
     }
@@ -515,7 +516,7 @@ final class DatabaseSession implements LiveSession, Runnable {
                     }
                 }
                 if (m == null) {
-                    finish("CLOSED", "closed by the client");
+                    finish(SessionStatus.CLOSED, "closed by the client");
                     return;
                 }
                 ledger.bytesIn.addAndGet(m.body().length + 5L);
@@ -535,7 +536,7 @@ final class DatabaseSession implements LiveSession, Runnable {
                 out.write(sent.body());
                 if (m.typeChar() == 'X') {
                     out.flush();
-                    finish("CLOSED", "closed by the client");
+                    finish(SessionStatus.CLOSED, "closed by the client");
                     return;
                 }
                 if (clientIn.available() == 0) {
@@ -543,11 +544,11 @@ final class DatabaseSession implements LiveSession, Runnable {
                 }
             }
         } catch (PgProtocolException e) {
-            tellAndEnd("ERROR", "08P01", "protocol violation: " + e.getMessage());
+            tellAndEnd(SessionStatus.ERROR, "08P01", "protocol violation: " + e.getMessage());
         } catch (ClientMessages.Refused e) {
-            tellAndEnd("REFUSED", "25006", e.getMessage());
+            tellAndEnd(SessionStatus.REFUSED, "25006", e.getMessage());
         } catch (IOException e) {
-            finish("CLOSED", finished.get() ? endDetail : "connection lost: " + e.getMessage());
+            finish(SessionStatus.CLOSED, finished.get() ? endDetail : "connection lost: " + e.getMessage());
         } finally {
             closeSockets();
         }
@@ -569,7 +570,7 @@ final class DatabaseSession implements LiveSession, Runnable {
             releasing = false;
             return false;
         }
-        finish("CLOSED", "closed by the client");
+        finish(SessionStatus.CLOSED, "closed by the client");
         return true;
     }
 
@@ -610,7 +611,7 @@ final class DatabaseSession implements LiveSession, Runnable {
                     return;
                 }
                 if (type < 0) {
-                    tellAndEnd("CLOSED", "57P01", "the server closed the connection");
+                    tellAndEnd(SessionStatus.CLOSED, "57P01", "the server closed the connection");
                     return;
                 }
                 int length = readInt(in);
@@ -663,9 +664,9 @@ final class DatabaseSession implements LiveSession, Runnable {
             }
         } catch (PgProtocolException e) {
             LOG.warning("protocol violation from the server of " + grantName + ": " + e.getMessage());
-            tellAndEnd("ERROR", "08P01", "the server broke the protocol: " + e.getMessage());
+            tellAndEnd(SessionStatus.ERROR, "08P01", "the server broke the protocol: " + e.getMessage());
         } catch (IOException e) {
-            finish("CLOSED", finished.get() ? endDetail : "connection lost: " + e.getMessage());
+            finish(SessionStatus.CLOSED, finished.get() ? endDetail : "connection lost: " + e.getMessage());
         } finally {
             closeSockets();
             if (releasing && !handedOver) {
@@ -699,7 +700,7 @@ final class DatabaseSession implements LiveSession, Runnable {
                 upstream.parameterStatus(m); // replayed to the next person when the connection is kept
                 if (readOnly && name.equalsIgnoreCase("default_transaction_read_only") && !value.equalsIgnoreCase("on")) {
                     record(log.unanswered("the session tried to leave read-only mode"));
-                    tellAndEnd("REFUSED", "25006", "the session tried to leave read-only mode under a read-only grant for " + grantName);
+                    tellAndEnd(SessionStatus.REFUSED, "25006", "the session tried to leave read-only mode under a read-only grant for " + grantName);
                     return null;
                 }
             }
@@ -732,7 +733,7 @@ final class DatabaseSession implements LiveSession, Runnable {
             return true;
         } catch (RecordingFailedException e) {
             proxy.services().recordingHealth().failed();
-            end("RECORDING_FAILED", SessionLedger.RECORDING_FAILED);
+            end(SessionStatus.RECORDING_FAILED, SessionLedger.RECORDING_FAILED);
             return false;
         }
     }
@@ -759,12 +760,12 @@ final class DatabaseSession implements LiveSession, Runnable {
     // ---- the end
 
     @Override
-    public void end(String status, String message) {
+    public void end(SessionStatus status, String message) {
         tellAndEnd(status, "57P01", message);
     }
 
     /** Tells the client why in a FATAL error (when its connection can still take it), then ends the session. */
-    private void tellAndEnd(String status, String sqlState, String message) {
+    private void tellAndEnd(SessionStatus status, String sqlState, String message) {
         if (finished.get()) {
             return;
         }
@@ -807,12 +808,12 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
     }
 
-    private void finish(String status, String detail) {
+    private void finish(SessionStatus status, String detail) {
         if (!finished.compareAndSet(false, true)) {
             return;
         }
         endPreLogin();
-        String finalStatus = endStatus != null ? endStatus : status;
+        SessionStatus finalStatus = endStatus != null ? endStatus : status;
         String finalDetail = endDetail != null ? endDetail : detail;
         closeSockets();
         if (cancelKey != -1) {

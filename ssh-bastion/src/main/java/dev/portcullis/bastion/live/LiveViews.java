@@ -14,6 +14,7 @@ import java.util.logging.Logger;
 
 import dev.portcullis.bastion.session.LiveSession;
 import dev.portcullis.recording.SessionRecording;
+import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * The live sessions of this bastion by session id, for what the broker asks about one session: stream it to its
@@ -89,7 +90,7 @@ public final class LiveViews implements AutoCloseable {
             return false;
         }
         LOG.info(() -> "session " + session + " ended by an admin: " + message);
-        view.owner.end(LiveSession.TERMINATED, message);
+        view.owner.end(SessionStatus.TERMINATED, message);
         return true;
     }
 

@@ -28,6 +28,7 @@ import dev.portcullis.recording.RecordingMetadata;
 import dev.portcullis.recording.event.ForwardEvent;
 import dev.portcullis.workflow.grant.ActiveGrant;
 import dev.portcullis.workflow.port.GrantAuthority;
+import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * A TCP connection forwarded through a {@code login+target} session ({@code ssh -L}, {@code ssh -D}), opened only when
@@ -111,10 +112,10 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
             opened.setOpened();
             new Relay(up.getAsyncOut(), out, (b, o, n) -> ledger.bytesOut.addAndGet(n), why -> close(false), services.setup()).start();
             up.addCloseFutureListener(f -> close(false));
-            addCloseFutureListener(f -> finish("CLOSED", null));
+            addCloseFutureListener(f -> finish(SessionStatus.CLOSED, null));
         } catch (IOException | RuntimeException e) {
             LOG.log(java.util.logging.Level.WARNING, "forward to " + host + ":" + port + " failed: " + e.getMessage(), e);
-            finish("ERROR", "forward to " + host + ":" + port + " failed: " + e.getMessage());
+            finish(SessionStatus.ERROR, "forward to " + host + ":" + port + " failed: " + e.getMessage());
             if (!opened.isDone()) {
                 refuse(opened, "the forward to " + host + ":" + port + " could not be opened");
             }
@@ -232,12 +233,12 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
     }
 
     @Override
-    public void end(String status, String message) {
+    public void end(SessionStatus status, String message) {
         finish(status, message);
         close(true);
     }
 
-    private void finish(String status, String detail) {
+    private void finish(SessionStatus status, String detail) {
         if (!finished.compareAndSet(false, true)) {
             return;
         }

@@ -45,6 +45,7 @@ import dev.portcullis.recording.event.FileTransferEvent;
 import dev.portcullis.workflow.grant.ActiveGrant;
 import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.port.GrantAuthority.Use;
+import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * One shell, exec or SFTP channel, proxied to the same kind of channel on the target and recorded. Opening asks
@@ -140,7 +141,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         if (up != null) {
             up.close(false);
         }
-        finish("CLOSED", "closed by the client", null, null);
+        finish(SessionStatus.CLOSED, "closed by the client", null, null);
     }
 
     private void open() {
@@ -169,7 +170,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             openUpstream(connection, destination, active, opening.credentials);
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "could not open a channel", e);
-            fail("ERROR", "the bastion could not open the session (" + e.getClass().getSimpleName() + ")");
+            fail(SessionStatus.ERROR, "the bastion could not open the session (" + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -251,11 +252,11 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             up.open().verify(services.connectTimeout());
         } catch (HostKeyMismatchException e) {
             LOG.warning(e.getMessage());
-            fail("REFUSED", e.getMessage() + "; the session is refused and reported");
+            fail(SessionStatus.REFUSED, e.getMessage() + "; the session is refused and reported");
             return;
         } catch (IOException | RuntimeException e) {
             LOG.warning("cannot reach " + destination + ": " + e.getMessage());
-            fail("ERROR", "cannot open " + destination + ": " + oneLine(e));
+            fail(SessionStatus.ERROR, "cannot open " + destination + ": " + oneLine(e));
             return;
         }
         upstream = up;
@@ -267,7 +268,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         beforeClose = taps.beforeClose;
         new Relay(userIn, up.getAsyncIn(), taps.input, why -> {
             if (why instanceof RecordingFailedException) {
-                end("RECORDING_FAILED", SessionLedger.RECORDING_FAILED);
+                end(SessionStatus.RECORDING_FAILED, SessionLedger.RECORDING_FAILED);
             } else {
                 // the user sent EOF (or went away): pass the EOF on
                 up.getAsyncIn().close(false);
@@ -392,7 +393,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             ledger.live().resized(columns, rows);
             pty.sendWindowChange(columns, rows);
         } catch (RecordingFailedException e) {
-            end("RECORDING_FAILED", SessionLedger.RECORDING_FAILED);
+            end(SessionStatus.RECORDING_FAILED, SessionLedger.RECORDING_FAILED);
         } catch (IOException e) {
             LOG.fine(() -> "window change not forwarded: " + e.getMessage());
         }
@@ -403,7 +404,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             LOG.fine(() -> "output relay ended: " + why);
         }
         if (why instanceof RecordingFailedException) {
-            end("RECORDING_FAILED", SessionLedger.RECORDING_FAILED);
+            end(SessionStatus.RECORDING_FAILED, SessionLedger.RECORDING_FAILED);
         }
         if (openOutputs.decrementAndGet() == 0) {
             outputsDrained.countDown();
@@ -428,18 +429,18 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         if (why != null) {
             finish(why.status(), why.message(), null, why.message());
         } else {
-            finish("CLOSED", null, status, null);
+            finish(SessionStatus.CLOSED, null, status, null);
         }
     }
 
     /** Why the bastion is ending this channel, once it has decided to (so the target's close does not win the race). */
-    private record Ending(String status, String message) {
+    private record Ending(SessionStatus status, String message) {
     }
 
     private volatile Ending ending;
 
     @Override
-    public void end(String status, String message) {
+    public void end(SessionStatus status, String message) {
         if (ending == null) {
             ending = new Ending(status, message);
         }
@@ -463,21 +464,21 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             }
             // a grant that ended or a recording that failed ends the whole connection, not just this channel; an
             // admin who ends one session ends only this channel (the exit above closes it)
-            if (!TERMINATED.equals(why.status())) {
+            if (why.status() != SessionStatus.TERMINATED) {
                 channel.getSession().close(false);
             }
         });
     }
 
     private void refuse(String message) {
-        finish("REFUSED", message, 1, message);
+        finish(SessionStatus.REFUSED, message, 1, message);
     }
 
-    private void fail(String status, String message) {
+    private void fail(SessionStatus status, String message) {
         finish(status, message, 1, message);
     }
 
-    private void finish(String status, String detail, Integer exitStatus, String userMessage) {
+    private void finish(SessionStatus status, String detail, Integer exitStatus, String userMessage) {
         if (!finished.compareAndSet(false, true)) {
             return;
         }

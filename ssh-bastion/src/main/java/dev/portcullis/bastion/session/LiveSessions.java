@@ -17,6 +17,7 @@ import java.util.logging.Logger;
 
 import dev.portcullis.bastion.live.LiveViews;
 import dev.portcullis.workflow.grant.ActiveGrant;
+import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * Every live session on this bastion, by the grant it runs under. A grant's sessions end when the broker says the
@@ -87,7 +88,7 @@ public final class LiveSessions implements AutoCloseable {
      * Returns how many were still unsettled when patience ran out.
      */
     public int endAllAndSettle(String message, Duration patience) {
-        endAll("CLOSED", message);
+        endAll(SessionStatus.CLOSED, message);
         long deadline = System.nanoTime() + patience.toNanos();
         while (!unsettled.isEmpty() && System.nanoTime() < deadline) {
             try {
@@ -107,7 +108,7 @@ public final class LiveSessions implements AutoCloseable {
     }
 
     /** Ends every live session (the bastion can no longer vouch for them), telling each user why. */
-    public void endAll(String status, String message) {
+    public void endAll(SessionStatus status, String message) {
         for (UUID grant : Set.copyOf(byGrant.keySet())) {
             ScheduledFuture<?> timer = timerByGrant.remove(grant);
             if (timer != null) {
@@ -155,7 +156,7 @@ public final class LiveSessions implements AutoCloseable {
         LOG.info(() -> "grant " + grant + " ended (" + message + "): closing " + sessions.size() + " session(s)");
         for (LiveSession s : sessions) {
             try {
-                s.end("GRANT_ENDED", message);
+                s.end(SessionStatus.GRANT_ENDED, message);
             } catch (RuntimeException e) {
                 LOG.warning("could not end a session of grant " + grant + ": " + e);
             }

@@ -10,6 +10,7 @@ import dev.portcullis.recording.RecordingMetadata;
 import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.workflow.grant.ActiveGrant;
 import dev.portcullis.workflow.port.SessionIndex;
+import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * The bookkeeping every recorded channel shares, shell, exec, SFTP or forwarded connection alike: its recording,
@@ -46,7 +47,7 @@ public final class SessionLedger {
         try {
             recording = services.recordings().start(metadata, failure -> {
                 services.recordingHealth().failed();
-                owner.end("RECORDING_FAILED", RECORDING_FAILED);
+                owner.end(SessionStatus.RECORDING_FAILED, RECORDING_FAILED);
             });
             return recording;
         } catch (RecordingFailedException | RuntimeException e) {
@@ -100,7 +101,7 @@ public final class SessionLedger {
     }
 
     /** Ends all three: the live-session entry, the recording (after its last words), the index entry. */
-    public void close(String status, String detail, Integer exitStatus, LastWords last) {
+    public void close(SessionStatus status, String detail, Integer exitStatus, LastWords last) {
         ActiveGrant g = grant;
         if (g != null) {
             services.live().unregister(g.requestId(), owner);
@@ -108,7 +109,7 @@ public final class SessionLedger {
         if (live != null) {
             services.live().views().closed(id);
         }
-        String finalStatus = status;
+        SessionStatus finalStatus = status;
         SessionRecording r = recording;
         if (r != null) {
             try {
@@ -117,7 +118,7 @@ public final class SessionLedger {
                 }
                 r.close(detail == null ? "closed" : detail, exitStatus);
             } catch (RecordingFailedException e) {
-                finalStatus = "RECORDING_FAILED";
+                finalStatus = SessionStatus.RECORDING_FAILED;
                 LOG.warning("recording " + r.id() + " could not be closed: " + e.getMessage());
             }
         }
