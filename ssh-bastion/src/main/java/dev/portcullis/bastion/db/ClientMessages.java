@@ -33,30 +33,30 @@ final class ClientMessages {
     /** The message to send upstream: the client's own, or a substitute. */
     PgMessage inspect(PgMessage m) throws IOException {
         switch (m.typeChar()) {
-            case 'Q' -> {
+            case PgMessageType.QUERY -> {
                 String sql = PgFrontend.query(m);
                 String why = readOnly ? ReadOnlyGuard.refusal(sql) : null;
                 if (why != null) {
                     String substitute = refusedStatement(why);
                     log.substituted(substitute, sql);
                     log.query(substitute);
-                    return new PgMessage((byte) 'Q', cstring(substitute));
+                    return new PgMessage((byte) PgMessageType.QUERY, cstring(substitute));
                 }
                 log.query(sql);
             }
-            case 'P' -> {
+            case PgMessageType.PARSE -> {
                 PgFrontend.Parse parse = PgFrontend.parse(m);
                 String why = readOnly ? ReadOnlyGuard.refusal(parse.query()) : null;
                 if (why != null) {
                     String substitute = refusedStatement(why);
                     log.substituted(substitute, parse.query());
                     log.parse(new PgFrontend.Parse(parse.statement(), substitute, 0));
-                    return new PgMessage((byte) 'P', new PgOutput.Builder().cstring(parse.statement()).cstring(substitute).int16(0)
-                            .bodyOnly());
+                    return new PgMessage((byte) PgMessageType.PARSE, new PgOutput.Builder().cstring(parse.statement())
+                            .cstring(substitute).int16(0).bodyOnly());
                 }
                 log.parse(parse);
             }
-            case 'B' -> {
+            case PgMessageType.BIND -> {
                 PgFrontend.Bind bind = PgFrontend.bind(m);
                 String why = readOnly ? valueRefusal(bind.values()) : null;
                 if (why != null) {
@@ -66,11 +66,11 @@ final class ClientMessages {
                 }
                 log.bind(bind);
             }
-            case 'E' -> log.execute(PgFrontend.execute(m));
-            case 'C' -> log.close(PgFrontend.close(m));
-            case 'D' -> PgFrontend.close(m);
-            case 'S' -> log.sync();
-            case 'F' -> {
+            case PgMessageType.EXECUTE -> log.execute(PgFrontend.execute(m));
+            case PgMessageType.CLOSE -> log.close(PgFrontend.close(m));
+            case PgMessageType.DESCRIBE -> PgFrontend.close(m);
+            case PgMessageType.SYNC -> log.sync();
+            case PgMessageType.FUNCTION_CALL -> {
                 PgFrontend.FunctionCall call = PgFrontend.functionCall(m);
                 if (readOnly) {
                     log.refusedFunctionCall(call, "fast-path function calls are not allowed under a read-only grant");
@@ -78,7 +78,7 @@ final class ClientMessages {
                 }
                 log.functionCall(call);
             }
-            case 'p' -> throw new PgProtocolException("a password message after authentication");
+            case PgMessageType.PASSWORD -> throw new PgProtocolException("a password message after authentication");
             default -> {
                 // H (flush), X (terminate), d/c/f (COPY data, done, fail): relayed as they are
             }

@@ -213,7 +213,7 @@ public final class DatabaseProxy implements AutoCloseable {
         try (socket) {
             socket.setSoTimeout(1000);
             OutputStream out = socket.getOutputStream();
-            out.write(PgOutput.fatal("53300", "portcullis: " + message));
+            out.write(PgOutput.fatal(SqlState.TOO_MANY_CONNECTIONS, "portcullis: " + message));
             out.flush();
         } catch (IOException e) {
             // gone already

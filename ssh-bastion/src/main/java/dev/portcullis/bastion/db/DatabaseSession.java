@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -62,7 +61,9 @@ final class DatabaseSession implements LiveSession, Runnable {
     private static final int MAX_PASSWORD = 1024;
     private static final int MAX_SERVER_MESSAGE = Integer.MAX_VALUE - 16;
     /** Server messages the proxy reads whole to understand them; all others stream through. */
-    private static final String INSPECTED = "CEIsZSK";
+    private static final String INSPECTED = String.valueOf(new char[] {PgMessageType.COMMAND_COMPLETE,
+        PgMessageType.ERROR_RESPONSE, PgMessageType.EMPTY_QUERY_RESPONSE, PgMessageType.PORTAL_SUSPENDED,
+        PgMessageType.READY_FOR_QUERY, PgMessageType.PARAMETER_STATUS, PgMessageType.BACKEND_KEY_DATA});
     private static final int MAX_INSPECTED = 1024 * 1024;
 
     private final DatabaseProxy proxy;
@@ -96,7 +97,7 @@ final class DatabaseSession implements LiveSession, Runnable {
     /** Extended-protocol messages sent since the last Sync: the server may still hold their state. */
     private boolean unsynced;
     /** The transaction status of the server's last ReadyForQuery. */
-    private volatile char transactionStatus = 'I';
+    private volatile char transactionStatus = PgMessageType.IDLE;
     /** The client left cleanly and the server connection is being reset for the pool: it is not closed with it. */
     private volatile boolean releasing;
 
@@ -120,13 +121,13 @@ final class DatabaseSession implements LiveSession, Runnable {
             // and every later read would cost a poll on top of the read.
             ScheduledFuture<?> watchdog = proxy.watchdog().schedule(() -> {
                 if (!started) {
-                    tellAndEnd(SessionStatus.ERROR, "08P01", "the connection did not start up and log in within "
+                    tellAndEnd(SessionStatus.ERROR, SqlState.PROTOCOL_VIOLATION, "the connection did not start up and log in within "
                             + proxy.options().startupTimeout().toSeconds() + " s");
                 }
             }, proxy.options().startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
             ScheduledFuture<?> preLoginWatchdog = proxy.watchdog().schedule(() -> {
                 if (preLogin.get()) {
-                    tellAndEnd(SessionStatus.ERROR, "08P01", "the connection did not send a valid credential within "
+                    tellAndEnd(SessionStatus.ERROR, SqlState.PROTOCOL_VIOLATION, "the connection did not send a valid credential within "
                             + proxy.options().preLoginTimeout().toSeconds() + " s");
                 }
             }, proxy.options().preLoginTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -149,12 +150,12 @@ final class DatabaseSession implements LiveSession, Runnable {
             clientToServer();
         } catch (PgProtocolException e) {
             LOG.fine(() -> "protocol violation from " + clientAddress + ": " + e.getMessage());
-            tellAndEnd(SessionStatus.ERROR, "08P01", "protocol violation: " + e.getMessage());
+            tellAndEnd(SessionStatus.ERROR, SqlState.PROTOCOL_VIOLATION, "protocol violation: " + e.getMessage());
         } catch (IOException e) {
             finish(SessionStatus.CLOSED, "connection lost: " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "database session from " + clientAddress + " failed", e);
-            tellAndEnd(SessionStatus.ERROR, "XX000", "the proxy could not handle this connection (" + e.getClass().getSimpleName() + ")");
+            tellAndEnd(SessionStatus.ERROR, SqlState.INTERNAL_ERROR, "the proxy could not handle this connection (" + e.getClass().getSimpleName() + ")");
         } finally {
             closeSockets();
             finish(SessionStatus.CLOSED, "closed by the client");
@@ -182,7 +183,7 @@ final class DatabaseSession implements LiveSession, Runnable {
                     throw new PgProtocolException("unexpected data after an encryption request");
                 }
                 boolean ssl = first.code() == PgFrontend.SSL_REQUEST && proxy.options().tls() != null && !tls;
-                clientOut.write(ssl ? 'S' : 'N');
+                clientOut.write(ssl ? PgMessageType.ENCRYPTION_ACCEPTED : PgMessageType.ENCRYPTION_REFUSED);
                 clientOut.flush();
                 if (ssl) {
                     SSLSocket s = (SSLSocket) proxy.options().tls().getSocketFactory().createSocket(client, null, client.getPort(), true);
@@ -199,11 +200,8 @@ final class DatabaseSession implements LiveSession, Runnable {
             break;
         }
         if (first.code() == PgFrontend.CANCEL_REQUEST) {
-            PgMessage.Reader r = new PgMessage(PgOutput.NONE, first.body()).reader();
-            int pid = r.int32();
-            int secret = r.int32();
-            r.end();
-            proxy.cancelKeys().cancel(pid, secret, proxy.services().connectTimeout());
+            PgFrontend.CancelKey key = PgFrontend.cancelRequest(first);
+            proxy.cancelKeys().cancel(key.pid(), key.secret(), proxy.services().connectTimeout());
             return false;
         }
         if (first.code() >>> 16 != 3) {
@@ -212,14 +210,15 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
         PgFrontend.Startup startup = PgFrontend.startup(first.body());
         if (first.code() != PgFrontend.PROTOCOL_3_0 || startup.parameters().keySet().stream().anyMatch(k -> k.startsWith("_pq_."))) {
-            negotiate(startup);
+            clientOut.write(PgOutput.negotiateProtocolVersion(
+                    startup.parameters().keySet().stream().filter(k -> k.startsWith("_pq_.")).toList()));
         }
         if (proxy.options().tlsRequired() && !tls) {
-            return refuse("28000", "the Portcullis database proxy requires TLS: connect with sslmode=require (or verify-full)");
+            return refuse(SqlState.INVALID_AUTHORIZATION, "the Portcullis database proxy requires TLS: connect with sslmode=require (or verify-full)");
         }
         String role = startup.parameters().get("user");
         if (role == null || role.isBlank()) {
-            return refuse("28000", "no user name: connect with user=ROLE dbname=TARGET");
+            return refuse(SqlState.INVALID_AUTHORIZATION, "no user name: connect with user=ROLE dbname=TARGET");
         }
         String target = startup.parameters().getOrDefault("database", role);
         Map<String, String> passed = new LinkedHashMap<>();
@@ -229,7 +228,7 @@ final class DatabaseSession implements LiveSession, Runnable {
                 continue;
             }
             if (!PASSED_PARAMETERS.contains(name.toLowerCase(Locale.ROOT))) {
-                return refuse("28000", "startup parameter '" + name + "' is not allowed through the Portcullis proxy"
+                return refuse(SqlState.INVALID_AUTHORIZATION, "startup parameter '" + name + "' is not allowed through the Portcullis proxy"
                         + (name.equals("options") ? " (unset PGOPTIONS)" : ""));
             }
             passed.put(name, p.getValue());
@@ -254,7 +253,8 @@ final class DatabaseSession implements LiveSession, Runnable {
     /**
      * How a database session takes part in {@link SessionOpening}: refusals are FATAL errors, and a read grant needs a
      * role the inventory marks read-only and a client encoding {@link ReadOnlyGuard} reads as the server does. The
-     * broker is asked with the credential's account: a grant another account holds under the same name is not this one's.
+     * broker is asked with the credential's account: a grant another account holds under the same name is not this
+     * one's.
      */
     private final class Opening implements SessionOpening.Protocol {
         private final String person;
@@ -273,33 +273,34 @@ final class DatabaseSession implements LiveSession, Runnable {
 
         @Override
         public void refuse(SessionOpening.Step step, String message) throws IOException {
-            DatabaseSession.this.refuse(step == SessionOpening.Step.NO_GRANT ? "28000" : "57P03", message);
+            DatabaseSession.this.refuse(step == SessionOpening.Step.NO_GRANT ? SqlState.INVALID_AUTHORIZATION
+                    : SqlState.CANNOT_CONNECT_NOW, message);
         }
 
         @Override
         public boolean admits(ActiveGrant grant) throws IOException {
             credentials = proxy.services().inventory().get().database(target).orElse(null);
             if (credentials == null) {
-                return DatabaseSession.this.refuse("28000", "this bastion holds no credentials for " + target
-                        + "; ask an operator to add it to the bastion's inventory");
+                return DatabaseSession.this.refuse(SqlState.INVALID_AUTHORIZATION, "this bastion holds no credentials for "
+                        + target + "; ask an operator to add it to the bastion's inventory");
             }
             password = credentials.passwordFor(role).orElse(null);
             if (password == null) {
-                return DatabaseSession.this.refuse("28000", "this bastion holds no password for role " + role + " on "
-                        + target + "; ask an operator to add it to the bastion's inventory");
+                return DatabaseSession.this.refuse(SqlState.INVALID_AUTHORIZATION, "this bastion holds no password for role "
+                        + role + " on " + target + "; ask an operator to add it to the bastion's inventory");
             }
             readOnly = grant.access() == AccessLevel.READ;
             grantName = role + "@" + target;
             if (readOnly && !credentials.readOnly(role)) {
-                return DatabaseSession.this.refuse("28000", "role " + role + " on " + target + " is not marked readOnly"
-                        + " in the bastion's inventory, so it cannot serve a read grant; ask an operator to use a"
-                        + " read-only role for read grants");
+                return DatabaseSession.this.refuse(SqlState.INVALID_AUTHORIZATION, "role " + role + " on " + target
+                        + " is not marked readOnly in the bastion's inventory, so it cannot serve a read grant; ask an"
+                        + " operator to use a read-only role for read grants");
             }
             String encoding = readOnly ? unsafeEncoding(passed) : null;
             if (encoding != null) {
-                return DatabaseSession.this.refuse("22023", "client_encoding " + PgOutput.oneLine(encoding)
-                        + " is not allowed under a read-only grant (its characters can hide quotes and backslashes);"
-                        + " use UTF8");
+                return DatabaseSession.this.refuse(SqlState.INVALID_PARAMETER_VALUE, "client_encoding "
+                        + PgOutput.oneLine(encoding) + " is not allowed under a read-only grant (its characters can hide"
+                        + " quotes and backslashes); use UTF8");
             }
             log = new QueryLog(target, grant.session().recordQueryParameters());
             clientMessages = new ClientMessages(log, readOnly, grantName);
@@ -340,13 +341,6 @@ final class DatabaseSession implements LiveSession, Runnable {
         return null;
     }
 
-    private void negotiate(PgFrontend.Startup startup) throws IOException {
-        List<String> unsupported = startup.parameters().keySet().stream().filter(k -> k.startsWith("_pq_.")).toList();
-        PgOutput.Builder b = new PgOutput.Builder('v').int32(PgFrontend.PROTOCOL_3_0).int32(unsupported.size());
-        unsupported.forEach(b::cstring);
-        clientOut.write(b.bytes());
-    }
-
     /** Asks for the password and has the broker say whose it is; null (connection refused) when nobody's. */
     private DatabaseCredentials.Holder authenticate(String role, String target) throws IOException {
         clientOut.write(PgOutput.authentication(3)); // cleartext: the client is on TLS, and the credential is single-purpose
@@ -356,25 +350,20 @@ final class DatabaseSession implements LiveSession, Runnable {
         if (m == null) {
             return null;
         }
-        if (m.typeChar() != 'p') {
-            throw new PgProtocolException("expected a password message");
-        }
-        PgMessage.Reader r = m.reader();
-        String credential = r.cstring();
-        r.end();
+        String credential = PgFrontend.password(m);
         try {
             DatabaseCredentials.Holder person = proxy.credentials().holderOf(credential, target).orElse(null);
             if (person == null) {
                 LOG.warning("database login as " + role + "@" + target + " from " + clientAddress
                         + " refused: not a valid database credential for this target");
-                refuse("28P01", "password authentication failed for user \"" + role + "\": use a database credential from the broker "
+                refuse(SqlState.INVALID_PASSWORD, "password authentication failed for user \"" + role + "\": use a database credential from the broker "
                         + "for " + target + " (POST /api/v1/db/credentials at " + proxy.services().portalUrl()
                         + ") as the password");
             }
             return person;
         } catch (GrantAuthority.AuthorityUnavailableException e) {
             LOG.warning("broker unreachable, refusing a database login: " + e.getMessage());
-            refuse("57P03", SessionOpening.AUTHORITY_UNAVAILABLE);
+            refuse(SqlState.CANNOT_CONNECT_NOW, SessionOpening.AUTHORITY_UNAVAILABLE);
             return null;
         }
     }
@@ -405,7 +394,7 @@ final class DatabaseSession implements LiveSession, Runnable {
             LOG.warning("the server of " + grantName + " at " + host + ":" + port + " is not trusted: "
                     + e.getMessage());
             endStatus = SessionStatus.ERROR;
-            return refuse("28000", "the server of " + grantName + " is not trusted, so the proxy did not log in: "
+            return refuse(SqlState.INVALID_AUTHORIZATION, "the server of " + grantName + " is not trusted, so the proxy did not log in: "
                     + e.getMessage());
         } catch (PgUpstream.ServerRefused e) {
             LOG.warning("the server of " + grantName + " refused the proxy: " + e.getMessage());
@@ -414,7 +403,7 @@ final class DatabaseSession implements LiveSession, Runnable {
         } catch (IOException | RuntimeException e) {
             LOG.warning("cannot reach " + grantName + " at " + host + ":" + port + ": " + e.getMessage());
             endStatus = SessionStatus.ERROR;
-            return refuse("08001", "cannot reach " + grantName + ": " + e.getMessage());
+            return refuse(SqlState.UNABLE_TO_CONNECT, "cannot reach " + grantName + ": " + e.getMessage());
         }
         upstream = up;
         upstreamSocket = null; // closed with the upstream from now on, and not when it goes back to the pool
@@ -438,7 +427,7 @@ final class DatabaseSession implements LiveSession, Runnable {
                 clientOut.write(status);
             }
             clientOut.write(PgOutput.backendKeyData(CancelKeys.pid(cancelKey), CancelKeys.secret(cancelKey)));
-            clientOut.write(new PgOutput.Builder('Z').int8('I').bytes());
+            clientOut.write(PgOutput.readyForQuery(PgMessageType.IDLE));
             clientOut.flush();
         } finally {
             clientWrite.unlock();
@@ -478,15 +467,19 @@ final class DatabaseSession implements LiveSession, Runnable {
         } catch (IOException e) {
             LOG.warning("cannot check the privileges of " + grantName + ": " + e.getMessage());
             endStatus = SessionStatus.ERROR;
-            return refuse("42501", "cannot check that role " + role + " is read-only, so the read grant is not served: "
+            return refuse(SqlState.INSUFFICIENT_PRIVILEGE, "cannot check that role " + role + " is read-only, so the read grant is not served: "
                     + PgOutput.oneLine(e.getMessage()));
         }
         if (why == null) {
             return true;
         }
         LOG.warning("refusing a read grant on " + grantName + ": the role can write (" + why + ")");
-        return refuse("42501", "role " + role + " cannot serve a read grant: the server lets it write ("
+        return refuse(SqlState.INSUFFICIENT_PRIVILEGE, "role " + role + " cannot serve a read grant: the server lets it write ("
                 + PgOutput.oneLine(why) + "); ask an operator to take that privilege away from the role");
+    }
+
+    private boolean refuse(SqlState sqlState, String message) throws IOException {
+        return refuse(sqlState.code(), message);
     }
 
     private boolean refuse(String sqlState, String message) throws IOException {
@@ -544,9 +537,9 @@ final class DatabaseSession implements LiveSession, Runnable {
                 }
             }
         } catch (PgProtocolException e) {
-            tellAndEnd(SessionStatus.ERROR, "08P01", "protocol violation: " + e.getMessage());
+            tellAndEnd(SessionStatus.ERROR, SqlState.PROTOCOL_VIOLATION, "protocol violation: " + e.getMessage());
         } catch (ClientMessages.Refused e) {
-            tellAndEnd(SessionStatus.REFUSED, "25006", e.getMessage());
+            tellAndEnd(SessionStatus.REFUSED, SqlState.READ_ONLY_SQL_TRANSACTION, e.getMessage());
         } catch (IOException e) {
             finish(SessionStatus.CLOSED, finished.get() ? endDetail : "connection lost: " + e.getMessage());
         } finally {
@@ -560,7 +553,8 @@ final class DatabaseSession implements LiveSession, Runnable {
      * which owns reading from the server, reads its answer ({@link #handOver}). The session ends for the client now.
      */
     private boolean release() {
-        if (poolKey == null || finished.get() || awaitingReady.get() != 0 || unsynced || transactionStatus != 'I') {
+        if (poolKey == null || finished.get() || awaitingReady.get() != 0 || unsynced
+                || transactionStatus != PgMessageType.IDLE) {
             return false;
         }
         releasing = true;
@@ -611,7 +605,7 @@ final class DatabaseSession implements LiveSession, Runnable {
                     return;
                 }
                 if (type < 0) {
-                    tellAndEnd(SessionStatus.CLOSED, "57P01", "the server closed the connection");
+                    tellAndEnd(SessionStatus.CLOSED, SqlState.ADMIN_SHUTDOWN, "the server closed the connection");
                     return;
                 }
                 int length = readInt(in);
@@ -664,7 +658,7 @@ final class DatabaseSession implements LiveSession, Runnable {
             }
         } catch (PgProtocolException e) {
             LOG.warning("protocol violation from the server of " + grantName + ": " + e.getMessage());
-            tellAndEnd(SessionStatus.ERROR, "08P01", "the server broke the protocol: " + e.getMessage());
+            tellAndEnd(SessionStatus.ERROR, SqlState.PROTOCOL_VIOLATION, "the server broke the protocol: " + e.getMessage());
         } catch (IOException e) {
             finish(SessionStatus.CLOSED, finished.get() ? endDetail : "connection lost: " + e.getMessage());
         } finally {
@@ -679,43 +673,42 @@ final class DatabaseSession implements LiveSession, Runnable {
     private PgMessage inspectServer(PgMessage m) throws IOException {
         List<QueryEvent> done = List.of();
         switch (m.typeChar()) {
-            case 'C' -> {
-                PgMessage.Reader r = m.reader();
-                done = log.commandComplete(r.cstring());
-            }
-            case 'I' -> done = log.emptyQuery();
-            case 's' -> done = log.portalSuspended();
-            case 'Z' -> done = log.readyForQuery();
-            case 'E' -> {
-                Map<Character, String> fields = PgUpstream.errorFields(m);
-                done = log.error(fields.getOrDefault('C', "XX000"), fields.getOrDefault('M', ""));
-                if (readOnly && "25006".equals(fields.get('C')) && !fields.containsKey('H')) {
-                    m = withHint(m, "your Portcullis grant for " + grantName + " is read-only; request write access to change data");
+            case PgMessageType.COMMAND_COMPLETE -> done = log.commandComplete(PgBackend.commandTag(m));
+            case PgMessageType.EMPTY_QUERY_RESPONSE -> done = log.emptyQuery();
+            case PgMessageType.PORTAL_SUSPENDED -> done = log.portalSuspended();
+            case PgMessageType.READY_FOR_QUERY -> done = log.readyForQuery();
+            case PgMessageType.ERROR_RESPONSE -> {
+                Map<Character, String> fields = PgBackend.errorFields(m);
+                String sqlState = fields.getOrDefault(PgMessageType.FIELD_SQLSTATE, SqlState.INTERNAL_ERROR.code());
+                done = log.error(sqlState, fields.getOrDefault(PgMessageType.FIELD_MESSAGE, ""));
+                if (readOnly && SqlState.READ_ONLY_SQL_TRANSACTION.code().equals(sqlState)
+                        && !fields.containsKey(PgMessageType.FIELD_HINT)) {
+                    m = PgOutput.withHint(m, "your Portcullis grant for " + grantName
+                            + " is read-only; request write access to change data");
                 }
             }
-            case 'S' -> {
-                PgMessage.Reader r = m.reader();
-                String name = r.cstring();
-                String value = r.cstring();
+            case PgMessageType.PARAMETER_STATUS -> {
+                PgBackend.ParameterStatus status = PgBackend.parameterStatus(m);
                 upstream.parameterStatus(m); // replayed to the next person when the connection is kept
-                if (readOnly && name.equalsIgnoreCase("default_transaction_read_only") && !value.equalsIgnoreCase("on")) {
+                if (readOnly && status.name().equalsIgnoreCase("default_transaction_read_only")
+                        && !status.value().equalsIgnoreCase("on")) {
                     record(log.unanswered("the session tried to leave read-only mode"));
-                    tellAndEnd(SessionStatus.REFUSED, "25006", "the session tried to leave read-only mode under a read-only grant for " + grantName);
+                    tellAndEnd(SessionStatus.REFUSED, SqlState.READ_ONLY_SQL_TRANSACTION, "the session tried to leave read-only mode under a read-only grant for " + grantName);
                     return null;
                 }
             }
-            case 'K' -> throw new PgProtocolException("a second BackendKeyData");
+            case PgMessageType.BACKEND_KEY_DATA -> throw new PgProtocolException("a second BackendKeyData");
             default -> {
-                // N: notices pass as they are
+                // notices pass as they are
             }
         }
         if (!done.isEmpty() && !record(done)) {
             return null;
         }
-        if (m.typeChar() == 'Z') {
+        if (m.typeChar() == PgMessageType.READY_FOR_QUERY) {
             // counted only once what it completes is recorded: a client that leaves at once finds nothing owed and
             // the pool's release can close the recording without racing this pump's last event
-            transactionStatus = (char) m.reader().int8();
+            transactionStatus = PgBackend.transactionStatus(m);
             awaitingReady.decrementAndGet();
         }
         return m;
@@ -745,27 +738,15 @@ final class DatabaseSession implements LiveSession, Runnable {
         return "=> " + e.query().replace("\r\n", "\n").replace("\n", "\r\n   ") + "\r\n   " + outcome.strip() + "\r\n";
     }
 
-    private static PgMessage withHint(PgMessage m, String hint) {
-        byte[] body = m.body();
-        byte[] add = ("H" + hint).getBytes(StandardCharsets.UTF_8);
-        byte[] out = new byte[body.length + add.length + 1];
-        // the fields end with a zero byte; the hint goes before it
-        System.arraycopy(body, 0, out, 0, body.length - 1);
-        System.arraycopy(add, 0, out, body.length - 1, add.length);
-        out[out.length - 2] = 0;
-        out[out.length - 1] = 0;
-        return new PgMessage(m.type(), out);
-    }
-
     // ---- the end
 
     @Override
     public void end(SessionStatus status, String message) {
-        tellAndEnd(status, "57P01", message);
+        tellAndEnd(status, SqlState.ADMIN_SHUTDOWN, message);
     }
 
     /** Tells the client why in a FATAL error (when its connection can still take it), then ends the session. */
-    private void tellAndEnd(SessionStatus status, String sqlState, String message) {
+    private void tellAndEnd(SessionStatus status, SqlState sqlState, String message) {
         if (finished.get()) {
             return;
         }

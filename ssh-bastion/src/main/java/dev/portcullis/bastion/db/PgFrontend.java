@@ -27,7 +27,10 @@ public final class PgFrontend {
     public static final int DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024;
 
     /** Message types a client may send after the startup; anything else closes the connection. */
-    private static final String CLIENT_TYPES = "BCdcfDEHFPpQSX";
+    private static final String CLIENT_TYPES = String.valueOf(new char[] {PgMessageType.BIND, PgMessageType.CLOSE,
+        PgMessageType.COPY_DATA, PgMessageType.COPY_DONE, PgMessageType.COPY_FAIL, PgMessageType.DESCRIBE,
+        PgMessageType.EXECUTE, PgMessageType.FLUSH, PgMessageType.FUNCTION_CALL, PgMessageType.PARSE,
+        PgMessageType.PASSWORD, PgMessageType.QUERY, PgMessageType.SYNC, PgMessageType.TERMINATE});
 
     /** The first message, untyped: {@code code} is the protocol version or the request code. */
     public record First(int code, byte[] body) {
@@ -134,6 +137,29 @@ public final class PgFrontend {
         return new Startup(parameters);
     }
 
+    /** A CancelRequest's key: the backend's process id and its secret. */
+    public record CancelKey(int pid, int secret) {
+    }
+
+    public static CancelKey cancelRequest(First first) throws PgProtocolException {
+        PgMessage.Reader r = new PgMessage(PgOutput.NONE, first.body()).reader();
+        int pid = r.int32();
+        int secret = r.int32();
+        r.end();
+        return new CancelKey(pid, secret);
+    }
+
+    /** A PasswordMessage's password (the credential the broker issued). */
+    public static String password(PgMessage m) throws PgProtocolException {
+        if (m.typeChar() != PgMessageType.PASSWORD) {
+            throw new PgProtocolException("expected a password message");
+        }
+        PgMessage.Reader r = m.reader();
+        String password = r.cstring();
+        r.end();
+        return password;
+    }
+
     public static String query(PgMessage m) throws PgProtocolException {
         PgMessage.Reader r = m.reader();
         String sql = r.cstring();
@@ -216,11 +242,11 @@ public final class PgFrontend {
         return new Execute(portal, maxRows);
     }
 
-    /** Close ('C') and Describe ('D') have the same shape: 'S' or 'P', then a name. */
+    /** Close and Describe have the same shape: a prepared statement or a portal, then a name. */
     public static Close close(PgMessage m) throws PgProtocolException {
         PgMessage.Reader r = m.reader();
         char kind = (char) r.int8();
-        if (kind != 'S' && kind != 'P') {
+        if (kind != PgMessageType.PREPARED_STATEMENT && kind != PgMessageType.PORTAL) {
             throw new PgProtocolException("Close/Describe of unknown kind " + describe(kind));
         }
         String name = r.cstring();

@@ -2,6 +2,7 @@ package dev.portcullis.bastion.db;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 /** Builds the messages the proxy itself sends, to clients and to servers. */
@@ -83,34 +84,65 @@ final class PgOutput {
     }
 
     /**
-     * ErrorResponse ('E') or NoticeResponse ('N').
+     * ErrorResponse or NoticeResponse.
      *
      * @param severity ERROR, FATAL, NOTICE...
      * @param code     the SQLSTATE, e.g. 28000 (invalid authorization), 08P01 (protocol violation), 57P01 (admin shutdown)
      */
     static byte[] error(char type, String severity, String code, String message, String hint) {
-        Builder b = new Builder(type).int8('S').cstring(severity).int8('V').cstring(severity).int8('C').cstring(code)
-                .int8('M').cstring(oneLine(message));
+        Builder b = new Builder(type).int8(PgMessageType.FIELD_SEVERITY).cstring(severity)
+                .int8(PgMessageType.FIELD_SEVERITY_NONLOCALIZED).cstring(severity)
+                .int8(PgMessageType.FIELD_SQLSTATE).cstring(code)
+                .int8(PgMessageType.FIELD_MESSAGE).cstring(oneLine(message));
         if (hint != null) {
-            b.int8('H').cstring(oneLine(hint));
+            b.int8(PgMessageType.FIELD_HINT).cstring(oneLine(hint));
         }
         return b.int8(0).bytes();
     }
 
     static byte[] fatal(String code, String message) {
-        return error('E', "FATAL", code, message, null);
+        return error(PgMessageType.ERROR_RESPONSE, "FATAL", code, message, null);
+    }
+
+    static byte[] fatal(SqlState state, String message) {
+        return fatal(state.code(), message);
     }
 
     static byte[] authentication(int code) {
-        return new Builder('R').int32(code).bytes();
+        return new Builder(PgMessageType.AUTHENTICATION).int32(code).bytes();
     }
 
     static byte[] parameterStatus(String name, String value) {
-        return new Builder('S').cstring(name).cstring(value).bytes();
+        return new Builder(PgMessageType.PARAMETER_STATUS).cstring(name).cstring(value).bytes();
     }
 
     static byte[] backendKeyData(int pid, int secret) {
-        return new Builder('K').int32(pid).int32(secret).bytes();
+        return new Builder(PgMessageType.BACKEND_KEY_DATA).int32(pid).int32(secret).bytes();
+    }
+
+    /** The minor version the proxy speaks (3.0), and the protocol options it does not know. */
+    static byte[] negotiateProtocolVersion(List<String> unsupported) {
+        Builder b = new Builder(PgMessageType.NEGOTIATE_PROTOCOL_VERSION).int32(PgFrontend.PROTOCOL_3_0)
+                .int32(unsupported.size());
+        unsupported.forEach(b::cstring);
+        return b.bytes();
+    }
+
+    static byte[] readyForQuery(char transactionStatus) {
+        return new Builder(PgMessageType.READY_FOR_QUERY).int8(transactionStatus).bytes();
+    }
+
+    /** The same ErrorResponse with a hint added as its last field. */
+    static PgMessage withHint(PgMessage error, String hint) {
+        byte[] body = error.body();
+        byte[] add = (PgMessageType.FIELD_HINT + hint).getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[body.length + add.length + 1];
+        // the fields end with a zero byte; the hint goes before it
+        System.arraycopy(body, 0, out, 0, body.length - 1);
+        System.arraycopy(add, 0, out, body.length - 1, add.length);
+        out[out.length - 2] = 0;
+        out[out.length - 1] = 0;
+        return new PgMessage(error.type(), out);
     }
 
     static byte[] startup(Map<String, String> parameters) {
@@ -128,7 +160,7 @@ final class PgOutput {
     }
 
     static byte[] password(byte[] payload, boolean cstring) {
-        Builder b = new Builder('p').raw(payload);
+        Builder b = new Builder(PgMessageType.PASSWORD).raw(payload);
         if (cstring) {
             b.int8(0);
         }
@@ -136,11 +168,11 @@ final class PgOutput {
     }
 
     static byte[] query(String sql) {
-        return new Builder('Q').cstring(sql).bytes();
+        return new Builder(PgMessageType.QUERY).cstring(sql).bytes();
     }
 
     static byte[] terminate() {
-        return new Builder('X').bytes();
+        return new Builder(PgMessageType.TERMINATE).bytes();
     }
 
     /** Messages carry one line: a newline in a reason never forges a second field or message. */

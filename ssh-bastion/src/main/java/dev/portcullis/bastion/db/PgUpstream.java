@@ -101,8 +101,8 @@ final class PgUpstream implements AutoCloseable {
         while (true) {
             PgMessage m = read();
             switch (m.typeChar()) {
-                case 'E' -> throw refused(m);
-                case 'R' -> {
+                case PgMessageType.ERROR_RESPONSE -> throw refused(m);
+                case PgMessageType.AUTHENTICATION -> {
                     PgMessage.Reader r = m.reader();
                     int code = r.int32();
                     switch (code) {
@@ -132,7 +132,8 @@ final class PgUpstream implements AutoCloseable {
                             scram = ScramClient.builder().advertisedMechanisms(List.of("SCRAM-SHA-256")).username("*")
                                     .password(password.toCharArray()).build();
                             byte[] first = scram.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8);
-                            send(new PgOutput.Builder('p').cstring("SCRAM-SHA-256").int32(first.length).raw(first).bytes());
+                            send(new PgOutput.Builder(PgMessageType.PASSWORD).cstring("SCRAM-SHA-256")
+                                    .int32(first.length).raw(first).bytes());
                         }
                         case 11 -> { // SASLContinue
                             if (scram == null) {
@@ -171,19 +172,19 @@ final class PgUpstream implements AutoCloseable {
         while (true) {
             PgMessage m = read();
             switch (m.typeChar()) {
-                case 'S' -> {
+                case PgMessageType.PARAMETER_STATUS -> {
                     parameterStatus(m);
                 }
-                case 'K' -> {
+                case PgMessageType.BACKEND_KEY_DATA -> {
                     PgMessage.Reader r = m.reader();
                     backendPid = r.int32();
                     backendSecret = r.int32();
                 }
-                case 'N' -> {
+                case PgMessageType.NOTICE_RESPONSE -> {
                     // notices during start-up are the server's business; they are not passed on
                 }
-                case 'E' -> throw refused(m);
-                case 'Z' -> {
+                case PgMessageType.ERROR_RESPONSE -> throw refused(m);
+                case PgMessageType.READY_FOR_QUERY -> {
                     return;
                 }
                 default -> throw new PgProtocolException("unexpected message " + PgFrontend.describe(m.type()) + " during start-up");
@@ -196,7 +197,7 @@ final class PgUpstream implements AutoCloseable {
      * its rows as text; an error is a {@link ServerRefused}. Only for short catalog queries: rows are held in memory.
      */
     List<List<String>> query(String sql) throws IOException {
-        send(new PgOutput.Builder('Q').cstring(sql).bytes());
+        send(new PgOutput.Builder(PgMessageType.QUERY).cstring(sql).bytes());
         return answer();
     }
 
@@ -207,11 +208,12 @@ final class PgUpstream implements AutoCloseable {
         while (true) {
             PgMessage m = read();
             switch (m.typeChar()) {
-                case 'T', 'C', 'N', 'I', 'A' -> {
+                case PgMessageType.ROW_DESCRIPTION, PgMessageType.COMMAND_COMPLETE, PgMessageType.NOTICE_RESPONSE,
+                        PgMessageType.EMPTY_QUERY_RESPONSE, PgMessageType.NOTIFICATION_RESPONSE -> {
                     // the shape of the rows is known to the caller; notices and notifications are not its business
                 }
-                case 'S' -> parameterStatus(m);
-                case 'D' -> {
+                case PgMessageType.PARAMETER_STATUS -> parameterStatus(m);
+                case PgMessageType.DATA_ROW -> {
                     PgMessage.Reader r = m.reader();
                     int columns = r.int16();
                     List<String> row = new ArrayList<>(columns);
@@ -221,13 +223,13 @@ final class PgUpstream implements AutoCloseable {
                     }
                     rows.add(row);
                 }
-                case 'E' -> error = refused(m);
-                case 'Z' -> {
+                case PgMessageType.ERROR_RESPONSE -> error = refused(m);
+                case PgMessageType.READY_FOR_QUERY -> {
                     if (error != null) {
                         throw error;
                     }
                     PgMessage.Reader r = m.reader();
-                    if (r.int8() != 'I') {
+                    if (r.int8() != PgMessageType.IDLE) {
                         throw new PgProtocolException("the server is still in a transaction after the proxy's query");
                     }
                     return rows;
@@ -247,7 +249,7 @@ final class PgUpstream implements AutoCloseable {
     /** Sends simple queries of the proxy's own without waiting for their answers; {@link #answers} reads them. */
     void sendQueries(List<String> statements) throws IOException {
         for (String sql : statements) {
-            out.write(new PgOutput.Builder('Q').cstring(sql).bytes());
+            out.write(new PgOutput.Builder(PgMessageType.QUERY).cstring(sql).bytes());
         }
         out.flush();
     }
@@ -271,9 +273,8 @@ final class PgUpstream implements AutoCloseable {
 
     /** Notes a ParameterStatus the server sent. */
     void parameterStatus(PgMessage m) throws PgProtocolException {
-        PgMessage.Reader r = m.reader();
-        String name = r.cstring();
-        parameters.put(name, r.cstring());
+        PgBackend.ParameterStatus status = PgBackend.parameterStatus(m);
+        parameters.put(status.name(), status.value());
     }
 
     /** The ParameterStatus messages a client gets at its start, one per parameter the server reports. */
@@ -284,11 +285,11 @@ final class PgUpstream implements AutoCloseable {
     }
 
     private static ServerRefused refused(PgMessage m) throws PgProtocolException {
-        Map<Character, String> fields = errorFields(m);
-        return new ServerRefused(fields.getOrDefault('C', "XX000"), fields.getOrDefault('M', "the server refused the connection"));
+        Map<Character, String> fields = PgBackend.errorFields(m);
+        return new ServerRefused(fields.getOrDefault(PgMessageType.FIELD_SQLSTATE, SqlState.INTERNAL_ERROR.code()),
+                fields.getOrDefault(PgMessageType.FIELD_MESSAGE, "the server refused the connection"));
     }
 
-    /** The fields of an ErrorResponse or NoticeResponse, by their code letter. */
     /**
      * SSLRequest, then the handshake, checking the server's certificate and that it names {@code host}. Exactly one
      * byte is read before the handshake, so nothing the server (or a man in the middle) sends in plain text after its
@@ -299,10 +300,10 @@ final class PgUpstream implements AutoCloseable {
         raw.write(PgOutput.sslRequest());
         raw.flush();
         int answer = socket.getInputStream().read();
-        if (answer == 'N') {
+        if (answer == PgMessageType.ENCRYPTION_REFUSED) {
             throw new IOException("the server does not offer TLS, and the bastion's inventory requires it (" + tls + ")");
         }
-        if (answer != 'S') {
+        if (answer != PgMessageType.ENCRYPTION_ACCEPTED) {
             throw new IOException(answer < 0 ? "the server closed the connection when asked for TLS"
                     : "the server answered the TLS request with an unexpected byte " + answer);
         }
@@ -331,15 +332,6 @@ final class PgUpstream implements AutoCloseable {
         }
         String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
         return first.replaceAll("\\b[a-z]+(\\.[a-z0-9]+)+\\.[A-Z][A-Za-z]*Exception: ", "");
-    }
-
-    static Map<Character, String> errorFields(PgMessage m) throws PgProtocolException {
-        Map<Character, String> fields = new LinkedHashMap<>();
-        PgMessage.Reader r = m.reader();
-        for (byte code = r.int8(); code != 0; code = r.int8()) {
-            fields.put((char) code, r.cstring());
-        }
-        return fields;
     }
 
     private PgMessage read() throws IOException {

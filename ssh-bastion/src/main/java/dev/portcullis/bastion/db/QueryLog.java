@@ -146,7 +146,7 @@ final class QueryLog {
         }
         Pending p = new Pending(Kind.EXTENDED, sql != null ? sql.text() : "(prepared statement '" + bind.statement()
                 + "' not seen by the proxy)", parameters);
-        p.sqlState = "25006";
+        p.sqlState = SqlState.READ_ONLY_SQL_TRANSACTION.code();
         p.error = "refused by the proxy: " + why;
         add(p);
     }
@@ -159,7 +159,7 @@ final class QueryLog {
     }
 
     synchronized void close(PgFrontend.Close close) {
-        if (close.kind() == 'S') {
+        if (close.kind() == PgMessageType.PREPARED_STATEMENT) {
             Kept old = statements.remove(close.name());
             used -= old == null ? 0 : old.charged();
         } else {
@@ -174,7 +174,7 @@ final class QueryLog {
 
     synchronized void refusedFunctionCall(PgFrontend.FunctionCall call, String why) throws PgProtocolException {
         Pending p = fastPath(call);
-        p.sqlState = "25006";
+        p.sqlState = SqlState.READ_ONLY_SQL_TRANSACTION.code();
         p.error = "refused by the proxy: " + why;
         add(p);
     }
