@@ -13,17 +13,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * named after this bastion's client id (one per segment: the broker finds a session's recording under the client id
  * the bastion authenticated with), else the filesystem directory. Owns the S3 client and its readiness probe.
  */
-final class RecordingStore implements AutoCloseable {
-
-    private final RecordingStorage storage;
-    private final S3Client client;
-    private final BastionSettings settings;
-
-    private RecordingStore(RecordingStorage storage, S3Client client, BastionSettings settings) {
-        this.storage = storage;
-        this.client = client;
-        this.settings = settings;
-    }
+record RecordingStore(RecordingStorage storage, S3Client client, BastionSettings settings) implements AutoCloseable {
 
     static RecordingStore open(BastionSettings settings) {
         if (settings.recordingsS3() == null) {
@@ -32,10 +22,6 @@ final class RecordingStore implements AutoCloseable {
         S3Client client = S3Clients.writer(settings.recordingsS3());
         return new RecordingStore(new S3RecordingStorage(client, settings.recordingsS3(),
                 settings.recordingsS3().segmentPrefix(settings.clientId())), client, settings);
-    }
-
-    RecordingStorage storage() {
-        return storage;
     }
 
     /** The readiness check of the store: it must take a write (filesystem) or answer under our prefix (S3). */

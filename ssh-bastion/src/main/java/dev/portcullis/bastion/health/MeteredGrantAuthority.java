@@ -3,15 +3,7 @@ package dev.portcullis.bastion.health;
 import dev.portcullis.workflow.port.GrantAuthority;
 
 /** Counts the refusals of a {@link GrantAuthority} by reason; answers exactly as the authority does. */
-public final class MeteredGrantAuthority implements GrantAuthority {
-
-    private final GrantAuthority authority;
-    private final BastionMetrics metrics;
-
-    public MeteredGrantAuthority(GrantAuthority authority, BastionMetrics metrics) {
-        this.authority = authority;
-        this.metrics = metrics;
-    }
+public record MeteredGrantAuthority(GrantAuthority authority, BastionMetrics metrics) implements GrantAuthority {
 
     @Override
     public Decision authorize(Ask ask) {

@@ -7,15 +7,7 @@ import java.util.Optional;
 import dev.portcullis.recording.RecordingStorage;
 
 /** Times every write to the recording store and counts those that fail; reads pass straight through. */
-public final class MeteredRecordingStorage implements RecordingStorage {
-
-    private final RecordingStorage storage;
-    private final BastionMetrics metrics;
-
-    public MeteredRecordingStorage(RecordingStorage storage, BastionMetrics metrics) {
-        this.storage = storage;
-        this.metrics = metrics;
-    }
+public record MeteredRecordingStorage(RecordingStorage storage, BastionMetrics metrics) implements RecordingStorage {
 
     private interface Write {
         void run() throws IOException;
@@ -58,18 +50,8 @@ public final class MeteredRecordingStorage implements RecordingStorage {
     }
 
     @Override
-    public List<Long> chunkIndexes(String recordingId) throws IOException {
-        return storage.chunkIndexes(recordingId);
-    }
-
-    @Override
     public byte[] chunk(String recordingId, long index) throws IOException {
         return storage.chunk(recordingId, index);
-    }
-
-    @Override
-    public List<Long> checkpointIndexes(String recordingId) throws IOException {
-        return storage.checkpointIndexes(recordingId);
     }
 
     @Override
@@ -80,6 +62,16 @@ public final class MeteredRecordingStorage implements RecordingStorage {
     @Override
     public Optional<SignedManifest> manifest(String recordingId) throws IOException {
         return storage.manifest(recordingId);
+    }
+
+    @Override
+    public List<Long> chunkIndexes(String recordingId) throws IOException {
+        return storage.chunkIndexes(recordingId);
+    }
+
+    @Override
+    public List<Long> checkpointIndexes(String recordingId) throws IOException {
+        return storage.checkpointIndexes(recordingId);
     }
 
     @Override

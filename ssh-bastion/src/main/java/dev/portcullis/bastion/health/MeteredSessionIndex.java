@@ -6,15 +6,7 @@ import dev.portcullis.workflow.port.SessionIndex;
  * Counts sessions as they enter and leave the index: open and started by protocol, ended by status, bytes. A session
  * the index would not take is refused by the bastion, and counted so ("index_unavailable").
  */
-public final class MeteredSessionIndex implements SessionIndex {
-
-    private final SessionIndex index;
-    private final BastionMetrics metrics;
-
-    public MeteredSessionIndex(SessionIndex index, BastionMetrics metrics) {
-        this.index = index;
-        this.metrics = metrics;
-    }
+public record MeteredSessionIndex(SessionIndex index, BastionMetrics metrics) implements SessionIndex {
 
     @Override
     public void opened(Opened session) {

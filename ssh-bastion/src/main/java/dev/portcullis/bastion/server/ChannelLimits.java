@@ -58,8 +58,6 @@ public final class ChannelLimits implements AutoCloseable {
     private final ThreadPoolExecutor opening;
 
     public ChannelLimits(Settings settings, Clock clock) {
-        this.settings = settings;
-        this.clock = clock;
         AtomicInteger n = new AtomicInteger();
         this.opening = new ThreadPoolExecutor(settings.openingThreads(), settings.openingThreads(),
                 60, TimeUnit.SECONDS,
@@ -69,6 +67,8 @@ public final class ChannelLimits implements AutoCloseable {
                     return t;
                 });
         this.opening.allowCoreThreadTimeOut(true);
+        this.settings = settings;
+        this.clock = clock;
     }
 
     public Settings settings() {

@@ -215,7 +215,8 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         @Override
         public void describe(RecordingMetadata.Builder metadata, ActiveGrant active) {
             Map<String, String> vars = env.getEnv();
-            metadata.terminalSize(number(vars.get(Environment.ENV_COLUMNS), 80), number(vars.get(Environment.ENV_LINES), 24))
+            metadata.terminalSize(number(vars.get(Environment.ENV_COLUMNS), 80),
+                            number(vars.get(Environment.ENV_LINES), 24))
                     .title(connection.person() + " as " + destination)
                     .recordInput(active.session().recordInput())
                     .attribute("channel", kind.name().toLowerCase());
@@ -225,8 +226,10 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             if (command != null) {
                 metadata.attribute("command", command);
             }
-            if (vars.get(org.apache.sshd.agent.SshAgent.SSH_AUTHSOCKET_ENV_NAME) != null && active.session().agentForwarding()) {
-                metadata.attribute("agentForwarding", "true"); // the target could ask the user's agent to sign while this ran
+            if (vars.get(org.apache.sshd.agent.SshAgent.SSH_AUTHSOCKET_ENV_NAME) != null
+                    && active.session().agentForwarding()) {
+                // the target could ask the user's agent to sign while this ran
+                metadata.attribute("agentForwarding", "true");
             }
         }
 

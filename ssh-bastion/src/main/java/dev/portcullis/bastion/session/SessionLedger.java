@@ -27,9 +27,9 @@ public final class SessionLedger {
 
     private static final Logger LOG = Logger.getLogger(SessionLedger.class.getName());
 
-    final UUID id = UUID.randomUUID();
     public final AtomicLong bytesIn = new AtomicLong();
     public final AtomicLong bytesOut = new AtomicLong();
+    private final UUID id;
     private final SessionServices services;
     private final LiveSession owner;
     private volatile SessionRecording recording;
@@ -38,6 +38,7 @@ public final class SessionLedger {
     private volatile LiveView live;
 
     public SessionLedger(SessionServices services, LiveSession owner) {
+        this.id = UUID.randomUUID();
         this.services = services;
         this.owner = owner;
     }

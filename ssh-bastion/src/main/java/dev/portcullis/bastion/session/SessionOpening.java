@@ -33,7 +33,7 @@ public final class SessionOpening {
     /** What one protocol adds to the flow. */
     public interface Protocol {
 
-        /** Tells the user, in this protocol's way, that the session is refused and why; the flow has undone its part. */
+        /** Tells the user, in this protocol's way, that the session is refused and why; the flow undid its part. */
         void refuse(Step step, String message) throws IOException;
 
         /**
@@ -117,7 +117,8 @@ public final class SessionOpening {
             return null;
         }
         try {
-            ledger.opened(ask.username(), ask.target(), ask.login(), request.protocol(), request.clientAddress(), grant);
+            ledger.opened(ask.username(), ask.target(), ask.login(), request.protocol(), request.clientAddress(),
+                    grant);
         } catch (RuntimeException e) {
             LOG.warning("session index unavailable, refusing " + what + ": " + e.getMessage());
             ledger.abandon("session index unavailable");
