@@ -14,7 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.portcullis.bastion.index.IndexFeed;
 import dev.portcullis.recording.RecordingVerifier;
 import dev.portcullis.testkit.BenchmarkFigures;
 import dev.portcullis.testkit.LocalSshd;
@@ -46,6 +49,8 @@ class BastionBenchmark {
             List.of(System.getProperty("bench.payloads", "zeros,random,base64").split(","));
     /** Whether to record the terminal corpus (off only to shorten a throughput experiment). */
     private static final boolean CORPUS_ON = Boolean.parseBoolean(System.getProperty("bench.corpus", "true"));
+    /** Whether recordings feed the search index as in a bastion process (off only to measure what that costs). */
+    private static final boolean INDEX_ON = Boolean.parseBoolean(System.getProperty("bench.index", "true"));
     /** Runs in the PTY session of the terminal corpus, with whatever this machine lets the target's login read. */
     static final String CORPUS =
             "ls -lR /usr 2>&1; journalctl --no-pager 2>&1; dmesg 2>&1; top -b -n 20 -d 0.2 2>&1; true";
@@ -79,7 +84,16 @@ class BastionBenchmark {
 
     @Test
     void throughputSizeAndSetupAgainstProxyJump(@TempDir Path dir) throws Exception {
-        try (BastionFixture f = new BastionFixture(dir); LocalSshd jump = LocalSshd.start(null)) {
+        AtomicLong indexed = new AtomicLong();
+        try (BastionFixture f = new BastionFixture(dir); LocalSshd jump = LocalSshd.start(null);
+             IndexFeed feed = new IndexFeed(entries -> {
+                 indexed.addAndGet(entries.size());
+                 return Set.of();
+             })) {
+            if (INDEX_ON) {
+                // as a bastion process runs (Bastion.start): every recording feeds the search index while it is written
+                f.recordings.tap(feed.start(Duration.ofMillis(500)));
+            }
             Path alice = f.person("alice");
             f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofHours(4));
             Path config = openSshConfig(dir, f, jump);
@@ -121,6 +135,7 @@ class BastionBenchmark {
                 }
             }
             report(bulk, corpus, setup);
+            System.out.println("search index entries sent: " + indexed.get() + ", dropped: " + feed.dropped());
         }
     }
 
