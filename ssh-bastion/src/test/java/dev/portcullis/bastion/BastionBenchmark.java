@@ -281,7 +281,9 @@ class BastionBenchmark {
                 Run by `deploy/bench/bastion.sh` (JUnit `BastionBenchmark`, tag `benchmark`). The target is OpenSSH sshd
                 on loopback. The baseline is OpenSSH ProxyJump (`ssh -J`) through a second, plain OpenSSH sshd, which,
                 like the bastion, decrypts and re-encrypts every byte; the bastion is MINA SSHD in the benchmark's JVM
-                with every byte recorded to the filesystem store, and it is reached with the stock `ssh` client.
+                with every byte recorded to the filesystem store, and it is reached with the stock `ssh` client. As in
+                a bastion process, every recording feeds the search index while it is written (`IndexFeed`; entries go
+                to a counter instead of the broker)%s.
 
                 Like with like: `%s` is forced on both hops of both paths (the OpenSSH client's `Ciphers`, which the
                 ProxyJump hop inherits; `ssh -c` towards the bastion, whose MINA client asks the target for it first,
@@ -292,7 +294,8 @@ class BastionBenchmark {
                 so it is in the page cache. The rounds of the paths alternate on one machine, so load hits them alike.
                 All processes share %d cores: %s.
 
-                """.formatted(CIPHER, Runtime.getRuntime().availableProcessors(), machine()));
+                """.formatted(INDEX_ON ? "" : " (switched off for this run: `-Dbench.index=false`)", CIPHER,
+                Runtime.getRuntime().availableProcessors(), machine()));
         md.append(String.format(Locale.ROOT, "## Bulk throughput: %.0f MiB over an exec channel (median of %d)%n%n",
                         mib, ROUNDS))
                 .append("| payload | direct OpenSSH MiB/s | ProxyJump MiB/s | bastion, recorded, MiB/s ")
