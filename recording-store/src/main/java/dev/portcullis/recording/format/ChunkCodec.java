@@ -18,7 +18,9 @@ import com.github.luben.zstd.ZstdException;
  * chunk at this moment need one. Each comes with the buffer a whole chunk is built in ({@link #build}): a bulk
  * transfer's chunks are megabytes, and a new array for each (one for the compressed bytes, one for the chunk) cost
  * the writer more than hashing it, and the garbage collector a cycle for most of them (arrays that large are
- * allocated outside G1's young generation).
+ * allocated outside G1's young generation). The pool keeps at most twice the cores' worth, each as large as the
+ * largest chunk built in it (a writer's maximum chunk size plus zstd's bound), and only as many as were ever in use
+ * at once.
  */
 public final class ChunkCodec {
 
