@@ -32,8 +32,15 @@ public final class ChunkChain {
     }
 
     public static String sha256(byte[] bytes) {
+        return sha256(bytes, bytes.length);
+    }
+
+    /** The SHA-256 of {@code bytes[0, length)}, in hex. */
+    public static String sha256(byte[] bytes, int length) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(bytes, 0, length);
+            return HexFormat.of().formatHex(digest.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
@@ -64,6 +71,18 @@ public final class ChunkChain {
         byte[] chunk = Arrays.copyOf(head, head.length + stored.length());
         System.arraycopy(stored.bytes(), 0, chunk, head.length, stored.length());
         return chunk;
+    }
+
+    /**
+     * The format-3 chunk of the records in {@code raw[0, length)}, the same bytes as {@link #encode(String, long,
+     * String, ChunkCodec.Stored, long, long, long)} of {@link ChunkCodec#encode}, built in a pooled buffer.
+     *
+     * @param probe see {@link ChunkCodec#build}
+     */
+    public static ChunkCodec.Built encodeRecords(String recordingId, long index, String previousHash, byte[] raw,
+                                                 int length, long firstMicros, long lastMicros, boolean probe) {
+        return ChunkCodec.build(raw, length, probe,
+                codec -> headLine(recordingId, index, previousHash, codec, length, firstMicros, lastMicros));
     }
 
     private static byte[] headLine(String recordingId, long index, String previousHash, String codec, long rawBytes,

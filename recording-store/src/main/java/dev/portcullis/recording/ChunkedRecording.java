@@ -23,6 +23,8 @@ public final class ChunkedRecording {
     private final Clock clock;
     private String lastHash;
     private long payloadBytes;
+    /** The last chunk did not compress: the next is probed before it is compressed whole (ChunkCodec.build). */
+    private boolean lastStoredAsIs;
     private boolean closed;
     /** Chunks the latest stored checkpoint covers; -1 before the first. */
     private long checkpointed = -1;
@@ -73,12 +75,14 @@ public final class ChunkedRecording {
             throw new IllegalStateException("recording " + id + " is closed");
         }
         long index = chunks.size() + 1L;
-        ChunkCodec.Stored stored = ChunkCodec.encode(raw, length);
-        byte[] chunk = ChunkChain.encode(id, index, lastHash, stored, length, firstMicros, lastMicros);
-        storage.putChunk(id, index, chunk);
-        lastHash = ChunkChain.sha256(chunk);
-        payloadBytes += length;
-        chunks.add(new RecordingManifest.Chunk(index, lastHash, chunk.length, firstMicros, lastMicros));
+        try (ChunkCodec.Built chunk = ChunkChain.encodeRecords(id, index, lastHash, raw, length, firstMicros,
+                lastMicros, lastStoredAsIs)) {
+            storage.putChunk(id, index, chunk.bytes(), chunk.length());
+            lastHash = ChunkChain.sha256(chunk.bytes(), chunk.length());
+            lastStoredAsIs = chunk.codec().equals(ChunkCodec.NONE);
+            payloadBytes += length;
+            chunks.add(new RecordingManifest.Chunk(index, lastHash, chunk.length(), firstMicros, lastMicros));
+        }
     }
 
     /**

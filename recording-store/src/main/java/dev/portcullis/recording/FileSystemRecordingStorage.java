@@ -72,7 +72,12 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
 
     @Override
     public void putChunk(String recordingId, long index, byte[] chunk) throws IOException {
-        writeOnce(existing(recordingId).resolve(chunkName(index)), chunk);
+        putChunk(recordingId, index, chunk, chunk.length);
+    }
+
+    @Override
+    public void putChunk(String recordingId, long index, byte[] chunk, int length) throws IOException {
+        writeOnce(existing(recordingId).resolve(chunkName(index)), chunk, length);
     }
 
     @Override
@@ -324,9 +329,13 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
         return writer.lastWriteDirect();
     }
     private void writeOnce(Path target, byte[] content) throws IOException {
+        writeOnce(target, content, content.length);
+    }
+
+    private void writeOnce(Path target, byte[] content, int length) throws IOException {
         Path temp = Files.createTempFile(target.getParent(), ".incoming-", ".tmp");
         try {
-            writer.writeAndForce(temp, content);
+            writer.writeAndForce(temp, content, length);
             // A hard link fails when the target exists: the write-once rule holds even against a racing writer.
             Files.createLink(target, temp);
             // the name is in the directory: make that durable too, or a crash could lose a chunk whose bytes were synced

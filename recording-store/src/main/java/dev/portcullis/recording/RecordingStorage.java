@@ -20,6 +20,14 @@ public interface RecordingStorage {
     void putChunk(String recordingId, long index, byte[] chunk) throws IOException;
 
     /**
+     * Stores {@code chunk[0, length)} as chunk {@code index}. The array is the caller's again once this returns (the
+     * recorder reuses it for its next chunk): a store that keeps it must keep a copy, as this default does.
+     */
+    default void putChunk(String recordingId, long index, byte[] chunk, int length) throws IOException {
+        putChunk(recordingId, index, java.util.Arrays.copyOf(chunk, length));
+    }
+
+    /**
      * Stores the signed checkpoint of an open recording that covers its first {@code chunks} chunks (0: only the
      * header); fails if one exists for that many chunks.
      */

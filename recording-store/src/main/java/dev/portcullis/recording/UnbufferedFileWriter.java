@@ -45,7 +45,12 @@ final class UnbufferedFileWriter {
 
     /** Writes {@code content} into the existing, empty {@code file} and forces it (data and metadata) to disk. */
     void writeAndForce(Path file, byte[] content) throws IOException {
-        int direct = directPart(file, content.length);
+        writeAndForce(file, content, content.length);
+    }
+
+    /** Writes {@code content[0, length)}, as {@link #writeAndForce(Path, byte[])}. */
+    void writeAndForce(Path file, byte[] content, int length) throws IOException {
+        int direct = directPart(file, length);
         ByteBuffer buffer = direct > 0 ? borrow() : null;
         boolean wroteDirect = false;
         if (buffer != null) {
@@ -57,7 +62,7 @@ final class UnbufferedFileWriter {
         }
         int from = wroteDirect ? direct : 0;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ByteBuffer rest = ByteBuffer.wrap(content, from, content.length - from);
+            ByteBuffer rest = ByteBuffer.wrap(content, from, length - from);
             long position = from;
             while (rest.hasRemaining()) {
                 position += channel.write(rest, position);

@@ -84,6 +84,35 @@ class CompressedRecordingTest {
     }
 
     @Test
+    void aStreamThatStopsCompressingIsCompressedAgainOnceItDoes() throws Exception {
+        // chunks large enough that one after an incompressible chunk is probed first (ChunkCodec.PROBE_BYTES)
+        Recordings recordings = Fixtures.recordings(storage, WriterOptions.defaults().withMaxChunkBytes(256 * 1024),
+                new ManualClock());
+        SessionRecording recording = recordings.start(Fixtures.metadata(recordings), RecordingFailureListener.none());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        byte[] noise = new byte[1024 * 1024];
+        new Random(5).nextBytes(noise);
+        byte[] text = "drwxr-xr-x 2 root root 4096 Dec  7 14:43 /usr/lib\r\n".repeat(20_000)
+                .getBytes(StandardCharsets.UTF_8);
+        for (byte[] piece : List.of(noise, text, noise)) {
+            recording.terminal().output(piece);
+            bytes.writeBytes(piece);
+        }
+        recording.close("done", 0);
+
+        List<String> codecs = new ArrayList<>();
+        for (long index : storage.chunkIndexes(recording.id())) {
+            codecs.add(ChunkChain.link(storage.chunk(recording.id(), index)).codec());
+        }
+        assertThat(String.join(",", codecs)).matches("(none,)+(zstd,)+(none,?)+");
+        ByteArrayOutputStream exported = new ByteArrayOutputStream();
+        RecordingReader.open(storage, recording.id()).exportBytes(exported, TerminalEvent.Type.OUTPUT);
+        assertThat(exported.toByteArray()).isEqualTo(bytes.toByteArray());
+        assertThat(RecordingVerifier.verify(storage, recording.id(), Fixtures.SIGNER.publicKey()).status())
+                .isEqualTo(Status.VALID);
+    }
+
+    @Test
     void aSeekStartsAtTheChunkThatHoldsTheTime() throws Exception {
         RecordingReader reader = RecordingReader.openVerified(storage, id, Fixtures.SIGNER.publicKey(),
                 Expected.NOTHING);

@@ -14,7 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.portcullis.bastion.index.IndexFeed;
 import dev.portcullis.recording.RecordingVerifier;
 import dev.portcullis.testkit.BenchmarkFigures;
 import dev.portcullis.testkit.LocalSshd;
@@ -46,6 +49,8 @@ class BastionBenchmark {
             List.of(System.getProperty("bench.payloads", "zeros,random,base64").split(","));
     /** Whether to record the terminal corpus (off only to shorten a throughput experiment). */
     private static final boolean CORPUS_ON = Boolean.parseBoolean(System.getProperty("bench.corpus", "true"));
+    /** Whether recordings feed the search index as in a bastion process (off only to measure what that costs). */
+    private static final boolean INDEX_ON = Boolean.parseBoolean(System.getProperty("bench.index", "true"));
     /** Runs in the PTY session of the terminal corpus, with whatever this machine lets the target's login read. */
     static final String CORPUS =
             "ls -lR /usr 2>&1; journalctl --no-pager 2>&1; dmesg 2>&1; top -b -n 20 -d 0.2 2>&1; true";
@@ -79,7 +84,16 @@ class BastionBenchmark {
 
     @Test
     void throughputSizeAndSetupAgainstProxyJump(@TempDir Path dir) throws Exception {
-        try (BastionFixture f = new BastionFixture(dir); LocalSshd jump = LocalSshd.start(null)) {
+        AtomicLong indexed = new AtomicLong();
+        try (BastionFixture f = new BastionFixture(dir); LocalSshd jump = LocalSshd.start(null);
+             IndexFeed feed = new IndexFeed(entries -> {
+                 indexed.addAndGet(entries.size());
+                 return Set.of();
+             })) {
+            if (INDEX_ON) {
+                // as a bastion process runs (Bastion.start): every recording feeds the search index while it is written
+                f.recordings.tap(feed.start(Duration.ofMillis(500)));
+            }
             Path alice = f.person("alice");
             f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofHours(4));
             Path config = openSshConfig(dir, f, jump);
@@ -121,6 +135,7 @@ class BastionBenchmark {
                 }
             }
             report(bulk, corpus, setup);
+            System.out.println("search index entries sent: " + indexed.get() + ", dropped: " + feed.dropped());
         }
     }
 
@@ -266,7 +281,9 @@ class BastionBenchmark {
                 Run by `deploy/bench/bastion.sh` (JUnit `BastionBenchmark`, tag `benchmark`). The target is OpenSSH sshd
                 on loopback. The baseline is OpenSSH ProxyJump (`ssh -J`) through a second, plain OpenSSH sshd, which,
                 like the bastion, decrypts and re-encrypts every byte; the bastion is MINA SSHD in the benchmark's JVM
-                with every byte recorded to the filesystem store, and it is reached with the stock `ssh` client.
+                with every byte recorded to the filesystem store, and it is reached with the stock `ssh` client. As in
+                a bastion process, every recording feeds the search index while it is written (`IndexFeed`; entries go
+                to a counter instead of the broker)%s.
 
                 Like with like: `%s` is forced on both hops of both paths (the OpenSSH client's `Ciphers`, which the
                 ProxyJump hop inherits; `ssh -c` towards the bastion, whose MINA client asks the target for it first,
@@ -277,7 +294,8 @@ class BastionBenchmark {
                 so it is in the page cache. The rounds of the paths alternate on one machine, so load hits them alike.
                 All processes share %d cores: %s.
 
-                """.formatted(CIPHER, Runtime.getRuntime().availableProcessors(), machine()));
+                """.formatted(INDEX_ON ? "" : " (switched off for this run: `-Dbench.index=false`)", CIPHER,
+                Runtime.getRuntime().availableProcessors(), machine()));
         md.append(String.format(Locale.ROOT, "## Bulk throughput: %.0f MiB over an exec channel (median of %d)%n%n",
                         mib, ROUNDS))
                 .append("| payload | direct OpenSSH MiB/s | ProxyJump MiB/s | bastion, recorded, MiB/s ")

@@ -40,6 +40,7 @@ final class BastionFixture implements AutoCloseable {
     final Path recordingsDir;
     final RecordingStorage storage;
     final RecordingSigner signer;
+    final Recordings recordings;
     final Bastion bastion;
     final KeyPair hostKey;
     final AtomicReference<TargetInventory> inventory = new AtomicReference<>();
@@ -90,7 +91,8 @@ final class BastionFixture implements AutoCloseable {
         storage = storageOverride != null ? storageOverride
                 : BenchS3.ON ? BenchS3.storage("bastion-test") : new FileSystemRecordingStorage(recordingsDir);
         signer = RecordingKeys.loadOrGenerate(dir.resolve("rec.pem"), dir.resolve("rec.pub.pem"));
-        bastion = Bastion.start(new Bastion.Parts("127.0.0.1", 0, hostKey, new Recordings(storage, signer, Bastion.RECORDING_OPTIONS, dev.portcullis.recording.RecordingClock.system()), inventory::get, grants,
+        recordings = new Recordings(storage, signer, Bastion.RECORDING_OPTIONS, dev.portcullis.recording.RecordingClock.system());
+        bastion = Bastion.start(new Bastion.Parts("127.0.0.1", 0, hostKey, recordings, inventory::get, grants,
                 index, () -> userCa, () -> hostCert, Map.of(), PORTAL, "bastion-test", Duration.ofSeconds(10), Clock.systemUTC(), null, null), limits);
         Files.writeString(dir.resolve("known_hosts"), "[127.0.0.1]:" + bastion.port() + " " + PublicKeyEntry.toString(hostKey.getPublic()) + "\n"
                 + "@cert-authority " + TARGET + " " + Files.readString(hostCaPub).trim() + "\n");

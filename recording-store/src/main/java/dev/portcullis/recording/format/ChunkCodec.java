@@ -2,6 +2,7 @@ package dev.portcullis.recording.format;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.function.Function;
 
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
@@ -14,7 +15,12 @@ import com.github.luben.zstd.ZstdException;
  *
  * <p>Compression contexts are native memory of about a megabyte each; they are pooled across recordings rather than
  * kept per session, since a bastion holds thousands of mostly idle sessions and only the writer threads flushing a
- * chunk at this moment need one.
+ * chunk at this moment need one. Each comes with the buffer a whole chunk is built in ({@link #build}): a bulk
+ * transfer's chunks are megabytes, and a new array for each (one for the compressed bytes, one for the chunk) cost
+ * the writer more than hashing it, and the garbage collector a cycle for most of them (arrays that large are
+ * allocated outside G1's young generation). The pool keeps at most twice the cores' worth, each as large as the
+ * largest chunk built in it (a writer's maximum chunk size plus zstd's bound), and only as many as were ever in use
+ * at once.
  */
 public final class ChunkCodec {
 
@@ -23,8 +29,65 @@ public final class ChunkCodec {
     /** Largest payload a chunk may decompress to: a stored object is at most this large too. */
     public static final int MAX_RAW_BYTES = 64 * 1024 * 1024;
     private static final int LEVEL = 1;
-    private static final BlockingQueue<ZstdCompressCtx> POOL =
+    /**
+     * Bytes compressed first to decide whether compressing a chunk pays, once the previous chunk did not compress: a
+     * stream of random or already compressed bytes then costs zstd a thirty-second of each chunk, not all of it.
+     */
+    static final int PROBE_BYTES = 64 * 1024;
+    private static final BlockingQueue<Workspace> POOL =
             new ArrayBlockingQueue<>(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+
+    /** A compression context and the buffer chunks are built in, pooled together. */
+    private static final class Workspace {
+        final ZstdCompressCtx ctx = new ZstdCompressCtx().setLevel(LEVEL);
+        byte[] buffer = new byte[0];
+
+        byte[] buffer(int size) {
+            if (buffer.length < size) {
+                buffer = new byte[size];
+            }
+            return buffer;
+        }
+    }
+
+    /**
+     * A chunk built in a pooled buffer: {@code bytes()[0, length)}, stored under {@code codec}. The buffer goes back to
+     * the pool on {@link #close()}; nothing may use it after that.
+     */
+    public static final class Built implements AutoCloseable {
+        private Workspace workspace;
+        private final int length;
+        private final String codec;
+
+        private Built(Workspace workspace, int length, String codec) {
+            this.workspace = workspace;
+            this.length = length;
+            this.codec = codec;
+        }
+
+        public byte[] bytes() {
+            if (workspace == null) {
+                throw new IllegalStateException("the chunk's buffer was given back");
+            }
+            return workspace.buffer;
+        }
+
+        public int length() {
+            return length;
+        }
+
+        public String codec() {
+            return codec;
+        }
+
+        @Override
+        public void close() {
+            if (workspace != null) {
+                giveBack(workspace);
+                workspace = null;
+            }
+        }
+    }
 
     /** A stored payload: {@code bytes[0, length)} under {@code codec}. */
     public record Stored(String codec, byte[] bytes, int length) {
@@ -35,25 +98,57 @@ public final class ChunkCodec {
 
     /** Compresses {@code raw[0, length)}, or stores it as it is when zstd would not make it smaller. */
     public static Stored encode(byte[] raw, int length) {
-        int bound = (int) Zstd.compressBound(length);
-        byte[] out = new byte[bound];
-        ZstdCompressCtx ctx = POOL.poll();
-        if (ctx == null) {
-            ctx = new ZstdCompressCtx();
-            ctx.setLevel(LEVEL);
+        try (Built built = build(raw, length, false, codec -> new byte[0])) {
+            byte[] stored = java.util.Arrays.copyOf(built.bytes(), built.length());
+            return built.codec().equals(ZSTD) ? new Stored(ZSTD, stored, stored.length) : new Stored(NONE, raw, length);
         }
-        int compressed;
+    }
+
+    /**
+     * The line {@code head} gives for the chosen codec, followed by {@code raw[0, length)} compressed when that makes
+     * it smaller (as {@link #encode}), or as it is; built in a pooled buffer, without a new array.
+     *
+     * @param probe the stream's previous chunk did not compress: look at its first {@link #PROBE_BYTES} first, and
+     *              store the chunk as it is unless they compress
+     */
+    public static Built build(byte[] raw, int length, boolean probe, Function<String, byte[]> head) {
+        Workspace w = POOL.poll();
+        if (w == null) {
+            w = new Workspace();
+        }
         try {
-            compressed = ctx.compressByteArray(out, 0, bound, raw, 0, length);
-        } finally {
-            if (!POOL.offer(ctx)) {
-                ctx.close();
+            if (!probe || length < 2 * PROBE_BYTES || pays(w, raw)) {
+                byte[] line = head.apply(ZSTD);
+                int bound = (int) Zstd.compressBound(length);
+                byte[] out = w.buffer(line.length + bound);
+                int compressed = w.ctx.compressByteArray(out, line.length, bound, raw, 0, length);
+                if (compressed < length) {
+                    System.arraycopy(line, 0, out, 0, line.length);
+                    return new Built(w, line.length + compressed, ZSTD);
+                }
             }
+            byte[] line = head.apply(NONE);
+            byte[] out = w.buffer(line.length + length);
+            System.arraycopy(line, 0, out, 0, line.length);
+            System.arraycopy(raw, 0, out, line.length, length);
+            return new Built(w, line.length + length, NONE);
+        } catch (RuntimeException e) {
+            giveBack(w);
+            throw e;
         }
-        if (compressed < length) {
-            return new Stored(ZSTD, out, compressed);
+    }
+
+    /** Whether the first {@link #PROBE_BYTES} of {@code raw} get at least 1/64 smaller. */
+    private static boolean pays(Workspace w, byte[] raw) {
+        int bound = (int) Zstd.compressBound(PROBE_BYTES);
+        int compressed = w.ctx.compressByteArray(w.buffer(bound), 0, bound, raw, 0, PROBE_BYTES);
+        return compressed < PROBE_BYTES - PROBE_BYTES / 64;
+    }
+
+    private static void giveBack(Workspace w) {
+        if (!POOL.offer(w)) {
+            w.ctx.close();
         }
-        return new Stored(NONE, raw, length);
     }
 
     /** The payload stored in {@code stored[offset, end)}, which must decode to exactly {@code rawBytes}. */

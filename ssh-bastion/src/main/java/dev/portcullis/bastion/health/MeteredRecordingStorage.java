@@ -35,6 +35,11 @@ public record MeteredRecordingStorage(RecordingStorage storage, BastionMetrics m
     }
 
     @Override
+    public void putChunk(String recordingId, long index, byte[] chunk, int length) throws IOException {
+        timed("chunk", () -> storage.putChunk(recordingId, index, chunk, length));
+    }
+
+    @Override
     public void putCheckpoint(String recordingId, long chunks, byte[] checkpoint) throws IOException {
         timed("checkpoint", () -> storage.putCheckpoint(recordingId, chunks, checkpoint));
     }

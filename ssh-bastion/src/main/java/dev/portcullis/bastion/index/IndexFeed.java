@@ -102,9 +102,11 @@ public final class IndexFeed implements RecordingTap.Factory, AutoCloseable {
             pending.addAll(indexer.drain());
             if (finished) {
                 i.remove();
-                if (indexer.skippedBytes() > 0) {
-                    LOG.info("session " + indexer.session() + ": " + indexer.skippedBytes()
-                            + " bytes of output came faster than the index took them and are not indexed");
+                if (indexer.skippedBytes() + indexer.overBudgetBytes() > 0) {
+                    LOG.info("session " + indexer.session() + ": " + indexer.overBudgetBytes()
+                            + " bytes of bulk text output beyond the index's rate and " + indexer.skippedBytes()
+                            + " bytes of output the feed did not keep up with are not indexed ("
+                            + indexer.binaryBytes() + " bytes of binary output neither)");
                 }
             }
         }

@@ -14,8 +14,8 @@ import dev.portcullis.recording.read.EscapeSequenceFilter;
  */
 public final class OutputLines {
 
-    private final Utf8StreamDecoder utf8 = new Utf8StreamDecoder();
-    private final EscapeSequenceFilter escapes = new EscapeSequenceFilter();
+    private Utf8StreamDecoder utf8 = new Utf8StreamDecoder();
+    private EscapeSequenceFilter escapes = new EscapeSequenceFilter();
     private final StringBuilder visible = new StringBuilder();
     private final StringBuilder partial = new StringBuilder();
     /** The last character seen was a carriage return. */
@@ -46,6 +46,17 @@ public final class OutputLines {
             }
         }
         return lines;
+    }
+
+    /**
+     * Output was left out here: the line it was in, a sequence or escape it cut, are dropped rather than joined to
+     * what follows.
+     */
+    public void gap() {
+        utf8 = new Utf8StreamDecoder();
+        escapes = new EscapeSequenceFilter();
+        partial.setLength(0);
+        afterCr = false;
     }
 
     /** What is left of a line no newline ended (at the session's end). */

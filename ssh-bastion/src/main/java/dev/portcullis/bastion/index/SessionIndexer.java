@@ -23,15 +23,17 @@ import dev.portcullis.recording.event.TerminalEvent;
  * entries}: typed shell lines ({@link LineEditor}), output lines ({@link OutputLines}) and the structured events.
  *
  * <p>Keystrokes are rebuilt into lines only on shell channels (an exec channel's input is a program's stdin, not
- * typing). Output is indexed for shells and exec commands, not for SFTP or scp, whose output is a file protocol.
- * When a session outruns the feed, output beyond {@link #MAX_QUEUED_BYTES} waiting bytes is left out of the index
- * (counted; the recording has it all); keystrokes and events are never left out.
+ * typing). Output is indexed for shells and exec commands, not for SFTP or scp, whose output is a file protocol,
+ * and only as much of it as {@link OutputBudget} allows (no binary output, bulk text sampled); when a session still
+ * outruns the feed, output beyond {@link #MAX_QUEUED_BYTES} waiting bytes is left out too. What is left out is
+ * counted (the recording has it all); keystrokes and events are never left out.
  */
 public final class SessionIndexer implements RecordingTap {
 
     static final long MAX_QUEUED_BYTES = 4L * 1024 * 1024;
 
-    private record Item(TerminalEvent.Type stream, long micros, byte[] data, StructuredEvent event) {
+    /** @param afterGap output before this record was left out: a line that was open then is not continued */
+    private record Item(TerminalEvent.Type stream, long micros, byte[] data, StructuredEvent event, boolean afterGap) {
     }
 
     private final UUID session;
@@ -40,6 +42,9 @@ public final class SessionIndexer implements RecordingTap {
     private final ArrayDeque<Item> queue = new ArrayDeque<>();
     private long queuedBytes;
     private long skippedBytes;
+    private final OutputBudget budget = new OutputBudget();
+    /** Output was left out since the last output queued. */
+    private boolean gap;
     private boolean ended;
     private final LineEditor keys = new LineEditor();
     private final OutputLines screen = new OutputLines();
@@ -73,17 +78,27 @@ public final class SessionIndexer implements RecordingTap {
         if (stream == TerminalEvent.Type.INPUT ? !shell : !output) {
             return;
         }
-        if (stream != TerminalEvent.Type.INPUT && queuedBytes + data.length > MAX_QUEUED_BYTES) {
-            skippedBytes += data.length;
-            return;
+        boolean afterGap = false;
+        if (stream != TerminalEvent.Type.INPUT) {
+            if (!budget.take(data, micros)) {
+                gap = true;
+                return;
+            }
+            if (queuedBytes + data.length > MAX_QUEUED_BYTES) {
+                skippedBytes += data.length;
+                gap = true;
+                return;
+            }
+            afterGap = gap;
+            gap = false;
         }
         queuedBytes += data.length;
-        queue.add(new Item(stream, micros, data, null));
+        queue.add(new Item(stream, micros, data, null, afterGap));
     }
 
     @Override
     public synchronized void event(long micros, StructuredEvent event) {
-        queue.add(new Item(null, micros, null, event));
+        queue.add(new Item(null, micros, null, event, false));
         if (event instanceof SessionEvent s && s.phase() == SessionEvent.Phase.END) {
             ended = true;
         }
@@ -94,9 +109,19 @@ public final class SessionIndexer implements RecordingTap {
         return ended && queue.isEmpty();
     }
 
-    /** Output bytes left out of the index so far. */
+    /** Output bytes left out of the index so far because the feed fell behind. */
     synchronized long skippedBytes() {
         return skippedBytes;
+    }
+
+    /** Output bytes left out of the index so far as binary. */
+    synchronized long binaryBytes() {
+        return budget.binaryBytes();
+    }
+
+    /** Text output left out of the index so far as more than {@link OutputBudget} takes. */
+    synchronized long overBudgetBytes() {
+        return budget.overBudgetBytes();
     }
 
     /** The entries of what was recorded since the last call (feed thread only). */
@@ -118,6 +143,9 @@ public final class SessionIndexer implements RecordingTap {
                 }
             } else {
                 lastOutputMicros = item.micros();
+                if (item.afterGap()) {
+                    screen.gap();
+                }
                 for (String line : screen.feed(item.data())) {
                     if (readable(line)) {
                         entries.add(new IndexEntry(session, item.micros(), IndexEntry.Kind.OUTPUT, line, null));

@@ -62,9 +62,15 @@ public final class LiveView {
             return;
         }
         synchronized (this) {
-            if (decoder != null) {
-                queue("o", new String(decoder.decode(data, offset, length), StandardCharsets.UTF_8));
+            if (decoder == null) {
+                return;
             }
+            if (queuedChars + length > MAX_QUEUED_CHARS) {
+                // dropped anyway (see queue): a bulk transfer a viewer cannot keep up with is not decoded at all
+                dropped = true;
+                return;
+            }
+            queue("o", new String(decoder.decode(data, offset, length), StandardCharsets.UTF_8));
         }
     }
 

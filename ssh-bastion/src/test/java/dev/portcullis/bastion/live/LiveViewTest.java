@@ -106,4 +106,28 @@ class LiveViewTest {
         }
         throw new AssertionError("never streamed: " + text);
     }
+
+    @Test
+    void outputAStalledViewerCannotTakeIsDroppedUndecodedAndTheViewGoesOnAfterwards() throws Exception {
+        Recordings recordings = new Recordings(new FileSystemRecordingStorage(store), RecordingSigner.generate(),
+                Bastion.RECORDING_OPTIONS, RecordingClock.system());
+        SessionRecording recording = recordings.start(recordings.newMetadata().terminalSize(80, 24).build(), f -> { });
+        try (LiveViews views = new LiveViews(Clock.systemUTC(), Duration.ofHours(1))) { // a broker that never takes
+            views.sendTo((session, frames) -> List.of("dave"));
+            UUID id = UUID.randomUUID();
+            LiveView view = views.opened(id, (status, message) -> { }, recording, 80, 24);
+            views.watch(id, "dave");
+            byte[] bulk = "x".repeat(32 * 1024).getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < 64; i++) { // 2 MiB: twice what may wait
+                view.output(bulk, 0, bulk.length);
+            }
+            int queued = view.drain().stream().filter(f -> f.kind().equals("o")).mapToInt(f -> f.data().length())
+                    .sum();
+            assertThat(queued).isPositive().isLessThanOrEqualTo(LiveView.MAX_QUEUED_CHARS);
+            view.output("after\r\n".getBytes(StandardCharsets.UTF_8), 0, 7);
+            assertThat(view.drain()).extracting(LiveView.Frame::data).containsExactly("after\r\n");
+            views.closed(id);
+        }
+        recording.close();
+    }
 }
