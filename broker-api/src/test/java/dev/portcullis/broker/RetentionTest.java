@@ -181,6 +181,28 @@ public class RetentionTest {
         as("dave").get("/api/v1/audit/verify").then().statusCode(200).body("valid", equalTo(true));
     }
 
+    /** What retention deleted cannot be found by a search either; what it kept still can. */
+    @Test
+    void retentionDeletesTheSearchEntriesOfTheRecordingsItDeletes() throws Exception {
+        UUID expired = recordedSession(ticket());
+        Instant now = duePast(expired);
+        UUID notYet = recordedSession(ticket());
+        String marker = "retained" + System.nanoTime();
+        for (UUID id : List.of(expired, notYet)) {
+            Api.asBastion().body(Map.of("entries", List.of(Map.of("session", id.toString(), "offsetMicros", 1,
+                    "kind", "command", "text", "cat /etc/shadow # " + marker))))
+                    .post("/internal/v1/search/entries").then().statusCode(200).body("stored", equalTo(1));
+        }
+        assertThat(as("dave").get("/api/v1/search?q=" + marker).jsonPath().getList("hits.sessionId", String.class))
+                .containsExactlyInAnyOrder(expired.toString(), notYet.toString());
+
+        sweep.sweep(now);
+
+        assertThat(chunkFiles(expired)).as("the payload is gone").isEmpty();
+        assertThat(as("dave").get("/api/v1/search?q=" + marker).jsonPath().getList("hits.sessionId", String.class))
+                .as("only the kept recording's entries are left").containsExactly(notYet.toString());
+    }
+
     @Test
     void aChunkDeletedByHandWithoutATombstoneIsTamperedAndRetentionDoesNotExplainItAway() throws Exception {
         UUID session = recordedSession(ticket());

@@ -6,6 +6,9 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.containsString;
 
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Instant;
@@ -15,11 +18,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+
+import dev.portcullis.broker.recordings.VerdictSweep;
+import dev.portcullis.recording.SessionRecording;
 
 /**
  * The search index through the real API: a bastion feeds entries of its own sessions, people search them. Auditors
@@ -29,6 +38,12 @@ import io.restassured.path.json.JsonPath;
 @QuarkusTest
 @QuarkusTestResource(BrokerTestEnvironment.class)
 class SearchApiTest {
+
+    @Inject
+    VerdictSweep verdicts;
+
+    @ConfigProperty(name = "portcullis.recordings.dir")
+    String recordingsDir;
 
     private static UUID session(String user, String grant) {
         UUID id = UUID.randomUUID();
@@ -151,6 +166,54 @@ class SearchApiTest {
         as(user).body(Map.of("entries", List.of(entry(own, 0, "command", "x", null)))).post("/internal/v1/search/entries")
                 .then().statusCode(403).body("code", equalTo("not_a_bastion"));
         Api.asBastion().get("/api/v1/search?q=" + planted).then().statusCode(403).body("code", equalTo("not_a_person"));
+    }
+
+    private static Map<String, Object> hit(String marker) {
+        return as("dave").get("/api/v1/search?q=" + marker).then().statusCode(200).extract().jsonPath()
+                .getMap("hits[0]");
+    }
+
+    /**
+     * A hit shows the stored verdict on its recording: none while the session runs, the background check's once it
+     * ended. Attacker: a recording changed after it verified reads TAMPERED beside its hits as soon as anything verifies
+     * it in full again (here an auditor's verification; the background re-check stores it the same way).
+     */
+    @Test
+    void aHitShowsTheStoredVerdictUntilAFullVerificationFindsTheRecordingChanged() throws Exception {
+        String user = Api.newEngineer("srch-v-");
+        String grant = Api.activeWebGrant(user);
+        UUID id = UUID.randomUUID();
+        TestBastion bastion = TestBastion.trusted();
+        SessionRecording recording = bastion.start(id, user, grant);
+        bastion.register(id, user, grant, recording.id()).then().statusCode(201);
+        String marker = "verdict" + System.nanoTime();
+        recording.terminal().output(("$ rm -rf /srv/" + marker + "\r\n").getBytes(StandardCharsets.UTF_8));
+        recording.sync();
+        feed(List.of(entry(id, 1, "command", "rm -rf /srv/" + marker, null)));
+        assertThat(hit(marker)).containsEntry("verification", "UNCHECKED").containsEntry("verifiedAt", null);
+
+        recording.terminal().output("done\r\n".getBytes(StandardCharsets.UTF_8));
+        recording.close("client disconnected", 0);
+        TestBastion.end(id, "CLOSED");
+        verdicts.sweep(); // what the background check does within a second of the end
+        Map<String, Object> checked = hit(marker);
+        assertThat(checked).containsEntry("verification", "VALID");
+        assertThat(Instant.parse((String) checked.get("verifiedAt"))).isAfter(Instant.now().minusSeconds(60));
+
+        Path chunk = Path.of(recordingsDir, recording.id(), "chunk-00000001.bin");
+        try (RandomAccessFile file = new RandomAccessFile(chunk.toFile(), "rw")) {
+            long at = file.length() - 5;
+            file.seek(at);
+            int b = file.read();
+            file.seek(at);
+            file.write(b ^ 0x01);
+        }
+        assertThat(hit(marker)).as("a search verifies nothing itself").containsEntry("verification", "VALID");
+        as("dave").get("/api/v1/sessions/" + id + "/verification").then().statusCode(200)
+                .body("status", equalTo("TAMPERED"));
+        assertThat(hit(marker)).containsEntry("verification", "TAMPERED");
+        verdicts.sweep();
+        assertThat(hit(marker)).as("the end's check does not undo it").containsEntry("verification", "TAMPERED");
     }
 
     @Test

@@ -78,6 +78,12 @@ class SearchBenchmark {
     /** Two in-process bastions, each with its own feed, as a deployment has a feed per bastion. */
     private static final int FEEDS = Integer.getInteger("bench.feeds", 2);
     private static final int PROBES = Integer.getInteger("bench.probes", 40);
+    /**
+     * Entries a feed may hold unsent before the corpus writers wait for it: a bastion's feed keeps at most 200,000
+     * and the broker refuses entries for sessions that ended more than 5 minutes ago, so writers that outran the
+     * broker would lose entries instead of measuring them.
+     */
+    private static final int BACKLOG = Integer.getInteger("bench.backlog", 20_000);
     private static final String DATABASE = "search_bench";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -137,6 +143,7 @@ class SearchBenchmark {
         for (int s = 0; s < SESSIONS; s++) {
             int n = s;
             done.add(workers.submit(() -> {
+                awaitRoom(feeds.get(n % FEEDS));
                 corpus.session(bastions.get(n % FEEDS), n);
                 return null;
             }));
@@ -158,6 +165,9 @@ class SearchBenchmark {
 
         try (Connection db = DriverManager.getConnection(stack.postgres.jdbcUrl(DATABASE), stack.postgres.superuser(),
                 stack.postgres.password())) {
+            long verifyStart = System.nanoTime();
+            long unchecked = awaitVerdicts(db);
+            double verifySeconds = (System.nanoTime() - verifyStart) / 1e9;
             try (Statement s = db.createStatement()) {
                 s.execute("vacuum analyze search_entry");
             }
@@ -192,9 +202,55 @@ class SearchBenchmark {
             try (Statement s = db.createStatement()) {
                 s.execute("drop index search_entry_fts");
             }
+            String plans = plans(db, sample);
             report(new Result(rows, sent, dropped, buildSeconds, drainSeconds, tableBytes, trgmBytes, recordingBytes,
-                    api, trgm, scan, fts, ftsBuild, ftsBytes, ftsMissed[0], sample.size(), fresh, direct));
+                    api, trgm, scan, fts, ftsBuild, ftsBytes, ftsMissed[0], sample.size(), fresh, direct, verifySeconds,
+                    unchecked, plans));
         }
+    }
+
+    /** Waits (bounded) until the feed has sent what it holds down to {@link #BACKLOG} entries. */
+    private static void awaitRoom(IndexFeed feed) throws InterruptedException {
+        for (int i = 0; i < 30_000 && feed.backlog() > BACKLOG; i++) {
+            Thread.sleep(20);
+        }
+    }
+
+    /**
+     * Waits (bounded) until the broker's background check has verified every closed recording, as it does within a
+     * second or so of each session's end, so the searches measure a settled broker; returns how many were left.
+     */
+    private static long awaitVerdicts(Connection db) throws Exception {
+        long left = 0;
+        for (int i = 0; i < 9000; i++) {
+            left = single(db, "select count(*) from recording_verdict where status = 'UNCHECKED'");
+            if (left == 0) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        return left;
+    }
+
+    /** EXPLAIN ANALYZE of the search's own SQL for one query of each sort, for the page. */
+    private static String plans(Connection db, List<String> sample) throws Exception {
+        StringBuilder out = new StringBuilder();
+        for (String q : List.of(sample.get(0), sample.get(2), sample.get(4))) {
+            out.append("-- q = ").append(q).append('\n');
+            try (PreparedStatement p = db.prepareStatement("explain (analyze, costs off, timing off, summary on)"
+                    + " select e.id, e.text, coalesce(v.status, 'UNCHECKED') from search_entry e"
+                    + " join bastion_session s on s.id = e.session_id"
+                    + " left join recording_verdict v on v.session_id = e.session_id"
+                    + " where e.text ilike ? escape '\\' order by e.at desc, e.id desc limit 50")) {
+                p.setString(1, "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.append(r.getString(1)).append('\n');
+                    }
+                }
+            }
+        }
+        return out.toString();
     }
 
     /** Sessions of four kinds, each with about {@code perSession} index entries. */
@@ -482,7 +538,8 @@ class SearchBenchmark {
     private record Result(long rows, long sent, long dropped, double buildSeconds, double drainSeconds,
                           long tableBytes, long trgmBytes, long recordingBytes, List<Double> api, List<Double> trgm,
                           List<Double> scan, List<Double> fts, double ftsBuild, long ftsBytes, int ftsMissed,
-                          int sampled, List<Double> fresh, List<Double> direct) {
+                          int sampled, List<Double> fresh, List<Double> direct, double verifySeconds,
+                          long unchecked, String plans) {
     }
 
     private void report(Result r) throws Exception {
@@ -509,7 +566,9 @@ class SearchBenchmark {
                         r.buildSeconds(), r.drainSeconds()))
                 .append(String.format(Locale.ROOT, "| index table with its indexes | %d MiB (trigram index %d MiB) |%n",
                         r.tableBytes() >> 20, r.trgmBytes() >> 20))
-                .append(String.format(Locale.ROOT, "| index size per GiB of recordings | %.0f MiB |%n%n", indexPerGib))
+                .append(String.format(Locale.ROOT, "| index size per GiB of recordings | %.0f MiB |%n", indexPerGib))
+                .append(String.format(Locale.ROOT, "| recordings still unverified after the corpus was indexed | %d"
+                        + " (waited %.0f s for the background check) |%n%n", r.unchecked(), r.verifySeconds()))
                 .append("Queries: 100 through `GET /api/v1/search` as an auditor (40 rare: one session's directory, 40\n")
                 .append("medium: a host and a word, 20 common: one word), newest 50 hits each, after 10 warm-up queries.\n")
                 .append("The SQL rows run every fifth of them over JDBC, without HTTP, authorization, audit or verification.\n\n")
@@ -524,7 +583,9 @@ class SearchBenchmark {
                         r.sampled()))
                 .append("| recorded to searchable | p50 ms | p99 ms | max ms |\n| --- | ---: | ---: | ---: |\n")
                 .append(row99("a typed line in a live shell session, through the feed", r.fresh()))
-                .append(row99("one entry posted straight to the broker (baseline)", r.direct()));
+                .append(row99("one entry posted straight to the broker (baseline)", r.direct()))
+                .append("\nPlans of the search's SQL (one query of each sort, `EXPLAIN ANALYZE`):\n\n```\n")
+                .append(r.plans()).append("```\n");
         String out = System.getProperty("bench.output");
         if (out != null) {
             Files.writeString(Path.of(out), md.toString());

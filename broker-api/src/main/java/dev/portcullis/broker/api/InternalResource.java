@@ -28,6 +28,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import dev.portcullis.broker.events.EventCursor;
 import dev.portcullis.broker.events.GrantEvent;
 import dev.portcullis.broker.events.GrantEventLog;
+import dev.portcullis.broker.events.GrantEventWakeups;
 import dev.portcullis.workflow.request.Refusal;
 
 /**
@@ -46,6 +47,9 @@ public class InternalResource {
 
     @Inject
     GrantEventLog events;
+
+    @Inject
+    GrantEventWakeups wakeups;
 
     @Inject
     BastionGuard bastion;
@@ -90,7 +94,11 @@ public class InternalResource {
         EventCursor cursor = new EventCursor(start, SETTLE_MILLIS, System::currentTimeMillis);
         AtomicLong announced = new AtomicLong(-1);
         long heartbeatEvery = Math.max(1, Duration.ofSeconds(15).toMillis() / poll.toMillis());
-        return Multi.createFrom().ticks().every(poll)
+        // a read at every poll, and at once when an event committed on any replica (GrantEventWakeups); a wake-up
+        // is -1, so only the polls count toward the keep-alive
+        Multi<Long> reads = Multi.createBy().merging().streams(Multi.createFrom().ticks().every(poll),
+                wakeups.stream().onOverflow().drop().map(w -> -1L));
+        return reads
                 .onOverflow().drop()
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().transformToIterable(tick -> {
@@ -111,7 +119,7 @@ public class InternalResource {
                         out.add(position(sse, visible));
                         announced.set(visible);
                     }
-                    if (out.isEmpty() && tick % heartbeatEvery == heartbeatEvery - 1) {
+                    if (out.isEmpty() && tick >= 0 && tick % heartbeatEvery == heartbeatEvery - 1) {
                         out.add(sse.newEventBuilder().comment("keep-alive").build());
                     }
                     return out;

@@ -37,11 +37,13 @@ public class SearchResource {
 
     /**
      * One hit: what matched, when (offsetSeconds into the recording: the replay link seeks there), the entries just
-     * before and after it in the session, and whether the session's recording verifies.
+     * before and after it in the session, and the last verdict on the session's recording (VALID, INCOMPLETE,
+     * TAMPERED, MISSING, DELETED_BY_POLICY; UNCHECKED until the broker has verified it since the session ended; NONE
+     * without a recording) with when it was reached.
      */
     public record SearchHit(UUID sessionId, UUID requestId, String username, String target, String login,
                             String protocol, String kind, String at, double offsetSeconds, String text, String detail,
-                            String before, String after, String verification, String replay) {
+                            String before, String after, String verification, String verifiedAt, String replay) {
     }
 
     public record SearchAnswer(String q, String scope, int count, List<SearchHit> hits) {
@@ -96,6 +98,6 @@ public class SearchResource {
     static SearchHit hit(SearchIndex.Hit h, String verification) {
         return new SearchHit(h.session(), h.request(), h.username(), h.target(), h.login(), h.protocol(), h.kind(),
                 h.at().toString(), h.offsetSeconds(), h.text(), h.detail(), h.before(), h.after(), verification,
-                "/ui/sessions/" + h.session() + "?t=" + (long) Math.floor(h.offsetSeconds()));
+                h.verifiedAt() == null ? null : h.verifiedAt().toString(), "/ui/sessions/" + h.session() + "?t=" + (long) Math.floor(h.offsetSeconds()));
     }
 }

@@ -93,12 +93,20 @@ public class RetentionLedger {
         return true;
     }
 
+    /**
+     * The recording's payload is gone: so are its search entries (what was deleted by policy is not to be found by a
+     * search either), and its stored verdict is due for a check, which finds it DELETED_BY_POLICY.
+     */
     @Transactional
     public void chunksDeleted(UUID session, Instant at) {
         em.createNativeQuery("update recording_purge set chunks_deleted_at = cast(?2 as timestamptz) "
                         + "where session_id = ?1 and chunks_deleted_at is null")
                 .setParameter(1, session).setParameter(2, at.truncatedTo(ChronoUnit.MICROS).toString())
                 .executeUpdate();
+        em.createNativeQuery("delete from search_entry where session_id = ?1").setParameter(1, session)
+                .executeUpdate();
+        em.createNativeQuery("update recording_verdict set check_due = now() where session_id = ?1")
+                .setParameter(1, session).executeUpdate();
     }
 
     /** Tombstoned recordings whose chunk deletion did not finish (the store failed, or the broker stopped). */

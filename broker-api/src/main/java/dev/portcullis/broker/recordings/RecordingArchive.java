@@ -29,6 +29,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.portcullis.broker.persistence.JpaSessionIndex;
 import dev.portcullis.broker.persistence.RecordingTombstones;
+import dev.portcullis.broker.persistence.RecordingVerdicts;
 import dev.portcullis.recording.ChunkChain;
 import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.RecordingKeys;
@@ -73,6 +74,9 @@ public class RecordingArchive {
 
     @Inject
     RecordingTombstones tombstones;
+
+    @Inject
+    RecordingVerdicts storedVerdicts;
 
     /**
      * Whether a first view may open a closed recording after checking only its signed manifest (each chunk then checked
@@ -226,9 +230,32 @@ public class RecordingArchive {
         return checked.verification();
     }
 
-    /** Forgets the cached verdict of a session's recording: a read found it no longer as verified. */
+    /**
+     * Forgets the cached verdict of a session's recording: a read found it no longer as verified. The stored verdict
+     * searches show is checked again at once.
+     */
     public void forget(JpaSessionIndex.IndexedSession session) {
         verdicts.forget(session.recordingId());
+        storedVerdicts.recheckSoon(session.id());
+    }
+
+    /**
+     * Verifies the recording of a session in full for the verdict searches show, and stores it: as {@link #verify},
+     * and MISSING when the store has no such recording.
+     */
+    public String recheck(JpaSessionIndex.IndexedSession session) throws IOException {
+        try {
+            storage(session).header(session.recordingId());
+        } catch (NoSuchFileException e) {
+            storedVerdicts.record(session.id(), session.isOpen(), "MISSING", "recording " + session.recordingId()
+                    + " is missing from the recording store");
+            return "MISSING";
+        } catch (UnsafeRecordingObjectException e) {
+            storedVerdicts.record(session.id(), session.isOpen(), RecordingVerifier.Status.TAMPERED.name(),
+                    e.getMessage());
+            return RecordingVerifier.Status.TAMPERED.name();
+        }
+        return verify(session).status().name();
     }
 
     /**
@@ -408,15 +435,18 @@ public class RecordingArchive {
         }
     }
 
+    /** Verifies every stored byte of the session's recording; the verdict is stored for searches to show. */
     private RecordingVerifier.Checked check(JpaSessionIndex.IndexedSession session) throws IOException {
         RecordingVerifier.Checked checked = checkRecording(session);
         RecordingVerifier.Verification v = checked.verification();
         if (session.isAborted() && v.status() == RecordingVerifier.Status.INCOMPLETE && session.detail() != null) {
             // the index knows why the recording was never closed; say so before what the recording itself shows
-            return new RecordingVerifier.Checked(new RecordingVerifier.Verification(v.status(), v.intactChunks(),
+            checked = new RecordingVerifier.Checked(new RecordingVerifier.Verification(v.status(), v.intactChunks(),
                     session.detail() + " (at " + session.endedAt() + "); " + v.problem()), checked.headerSha256(),
                     checked.chunkHashes());
         }
+        storedVerdicts.record(session.id(), session.isOpen(), checked.verification().status().name(),
+                checked.verification().problem());
         return checked;
     }
 

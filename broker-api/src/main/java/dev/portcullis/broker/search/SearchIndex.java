@@ -27,7 +27,7 @@ import io.agroal.api.AgroalDataSource;
  * The search index in PostgreSQL ({@code search_entry}, V15). Entries are stored with who, where, as whom and under
  * which grant copied from the session's row; a search is one query on the entries, a literal case-insensitive
  * substring match served by the pg_trgm GIN index, newest first, each hit with the entries just before and after it
- * in its session as context.
+ * in its session as context, and the stored verdict on the session's recording ({@code recording_verdict}).
  */
 @ApplicationScoped
 public class SearchIndex {
@@ -53,7 +53,7 @@ public class SearchIndex {
 
     public record Hit(long id, UUID session, UUID request, String username, String target, String login,
                       String protocol, String recordingId, String kind, Instant at, double offsetSeconds, String text,
-                      String detail, String before, String after) {
+                      String detail, String before, String after, String verification, Instant verifiedAt) {
     }
 
     /** The search took longer than {@link #STATEMENT_TIMEOUT}. */
@@ -116,33 +116,59 @@ public class SearchIndex {
         return found;
     }
 
+    /**
+     * One statement for the whole batch (arrays unnested into rows): the server plans and runs it once, where a JDBC
+     * batch of single-row inserts runs thousands of statements per batch.
+     */
     private static int insert(Connection c, List<Entry> entries, Map<UUID, Session> sessions) throws SQLException {
-        int n = 0;
+        List<Entry> known = entries.stream().filter(e -> sessions.containsKey(e.session())).toList();
+        int n = known.size();
+        if (n == 0) {
+            return 0;
+        }
+        String[] session = new String[n];
+        String[] request = new String[n];
+        String[] username = new String[n];
+        String[] target = new String[n];
+        String[] login = new String[n];
+        String[] protocol = new String[n];
+        String[] kind = new String[n];
+        String[] at = new String[n];
+        Long[] offset = new Long[n];
+        String[] text = new String[n];
+        String[] detail = new String[n];
+        for (int i = 0; i < n; i++) {
+            Entry e = known.get(i);
+            Session s = sessions.get(e.session());
+            // uuids and instants as text: the array literal then holds nulls and the zone exactly
+            session[i] = e.session().toString();
+            request[i] = s.request() == null ? null : s.request().toString();
+            username[i] = s.username();
+            target[i] = s.target();
+            login[i] = s.login();
+            protocol[i] = s.protocol();
+            kind[i] = e.kind();
+            at[i] = s.startedAt().plusNanos(e.offsetMicros() * 1000).toString();
+            offset[i] = e.offsetMicros();
+            text[i] = e.text();
+            detail[i] = e.detail();
+        }
         try (PreparedStatement insert = c.prepareStatement("insert into search_entry (session_id, request_id,"
                 + " username, target, login, protocol, kind, at, offset_micros, text, detail)"
-                + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            for (Entry e : entries) {
-                Session s = sessions.get(e.session());
-                if (s == null) {
-                    continue;
-                }
-                insert.setObject(1, e.session());
-                insert.setObject(2, s.request());
-                insert.setString(3, s.username());
-                insert.setString(4, s.target());
-                insert.setString(5, s.login());
-                insert.setString(6, s.protocol());
-                insert.setString(7, e.kind());
-                insert.setTimestamp(8, Timestamp.from(s.startedAt().plusNanos(e.offsetMicros() * 1000)));
-                insert.setLong(9, e.offsetMicros());
-                insert.setString(10, e.text());
-                insert.setString(11, e.detail());
-                insert.addBatch();
-                n++;
-            }
-            if (n > 0) {
-                insert.executeBatch();
-            }
+                + " select * from unnest(?::uuid[], ?::uuid[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[],"
+                + " ?::varchar[], ?::timestamptz[], ?::bigint[], ?::text[], ?::text[])")) {
+            insert.setArray(1, c.createArrayOf("uuid", session));
+            insert.setArray(2, c.createArrayOf("uuid", request));
+            insert.setArray(3, c.createArrayOf("varchar", username));
+            insert.setArray(4, c.createArrayOf("varchar", target));
+            insert.setArray(5, c.createArrayOf("varchar", login));
+            insert.setArray(6, c.createArrayOf("varchar", protocol));
+            insert.setArray(7, c.createArrayOf("varchar", kind));
+            insert.setArray(8, c.createArrayOf("timestamptz", at));
+            insert.setArray(9, c.createArrayOf("int8", offset));
+            insert.setArray(10, c.createArrayOf("text", text));
+            insert.setArray(11, c.createArrayOf("text", detail));
+            insert.executeUpdate();
         }
         return n;
     }
@@ -155,8 +181,11 @@ public class SearchIndex {
                 + "   and (p.offset_micros, p.id) < (e.offset_micros, e.id) order by p.offset_micros desc, p.id desc"
                 + "   limit 1),"
                 + " (select n.text from search_entry n where n.session_id = e.session_id"
-                + "   and (n.offset_micros, n.id) > (e.offset_micros, e.id) order by n.offset_micros, n.id limit 1)"
+                + "   and (n.offset_micros, n.id) > (e.offset_micros, e.id) order by n.offset_micros, n.id limit 1),"
+                + " case when s.recording_id is null then 'NONE' else coalesce(v.status, 'UNCHECKED') end,"
+                + " v.checked_at"
                 + " from search_entry e join bastion_session s on s.id = e.session_id"
+                + " left join recording_verdict v on v.session_id = e.session_id"
                 + " where e.text ilike ? escape '\\'");
         List<Object> params = new ArrayList<>();
         params.add(q.likePattern());
@@ -191,6 +220,9 @@ public class SearchIndex {
             c.setAutoCommit(false);
             try (Statement timeout = c.createStatement()) {
                 timeout.execute("set local statement_timeout = '" + STATEMENT_TIMEOUT + "'");
+                // a plan for this query's own text: a generic plan cannot see how rare the text is, and would
+                // scan by time for a needle or by trigram for a word in every other line
+                timeout.execute("set local plan_cache_mode = force_custom_plan");
                 return hits(c, sql.toString(), params);
             } finally {
                 c.rollback();
@@ -215,7 +247,8 @@ public class SearchIndex {
                     hits.add(new Hit(r.getLong(1), r.getObject(2, UUID.class), r.getObject(3, UUID.class),
                             r.getString(4), r.getString(5), r.getString(6), r.getString(7), r.getString(8),
                             r.getString(9), r.getTimestamp(10).toInstant(), r.getLong(11) / 1_000_000.0,
-                            r.getString(12), r.getString(13), r.getString(14), r.getString(15)));
+                            r.getString(12), r.getString(13), r.getString(14), r.getString(15), r.getString(16),
+                            r.getTimestamp(17) == null ? null : r.getTimestamp(17).toInstant()));
                 }
             }
         }

@@ -1,7 +1,5 @@
 package dev.portcullis.broker.search;
 
-import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -12,8 +10,6 @@ import java.util.UUID;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import dev.portcullis.broker.persistence.JpaSessionIndex;
-import dev.portcullis.broker.recordings.RecordingArchive;
 import dev.portcullis.workflow.AccessWorkflow;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
@@ -22,20 +18,15 @@ import dev.portcullis.workflow.request.Refusal;
 
 /**
  * A person's search, for the API and the page alike: auditors and admins search every session, everyone else only
- * their own (the person filter is theirs, whatever they asked); each hit carries its recording's verification status;
- * every search, and every refused one, is audited.
+ * their own (the person filter is theirs, whatever they asked); each hit carries the stored verdict on its recording
+ * (verified in the background once the session ended, and by every replay; see {@code VerdictSweep}), so a search
+ * verifies nothing itself; every search, and every refused one, is audited.
  */
 @ApplicationScoped
 public class Searches {
 
     @Inject
     SearchIndex index;
-
-    @Inject
-    JpaSessionIndex sessions;
-
-    @Inject
-    RecordingArchive recordings;
 
     @Inject
     AuditSink audit;
@@ -90,7 +81,7 @@ public class Searches {
         }
         Map<UUID, String> verification = new HashMap<>();
         for (SearchIndex.Hit hit : hits) {
-            verification.computeIfAbsent(hit.session(), this::verification);
+            verification.put(hit.session(), hit.verification());
         }
         Map<String, String> details = new LinkedHashMap<>();
         details.put("q", query.text());
@@ -104,24 +95,6 @@ public class Searches {
         put(details, "to", query.to() == null ? null : query.to().toString());
         audit.append(new AuditEvent(clock.instant(), viewer.username(), "search.performed", "search", "*", details));
         return new Result(query, hits, verification, everyone);
-    }
-
-    /** VALID, INCOMPLETE, TAMPERED, MISSING (not in the store) or NONE (no recording). */
-    private String verification(UUID session) {
-        JpaSessionIndex.IndexedSession s = sessions.find(session).orElse(null);
-        if (s == null || s.recordingId() == null) {
-            return "NONE";
-        }
-        try {
-            return recordings.openVerified(s).verification().status().name();
-        } catch (RecordingArchive.TamperedRecordingException e) {
-            return "TAMPERED";
-        } catch (NoSuchFileException e) {
-            return "MISSING";
-        } catch (IOException | RuntimeException e) {
-            recordings.forget(s);
-            return "TAMPERED";
-        }
     }
 
     private void refused(Actor viewer, String q, String code) {
