@@ -67,23 +67,19 @@ public final class Quickstart {
             printStory(running);
             return;
         }
-        if (running.containsKey("broker.pid") && List.of("bastion", "s3").containsAll(down)
-                && Files.exists(settings.home().resolve(BASTION_ENV))) {
-            if (down.contains("s3")) {
-                // the bastion refuses sessions while S3 is away and takes them again once it answers: no restart
-                System.out.println("S3 was down; starting it again.");
-                startS3(running);
-            }
-            if (down.contains("bastion")) {
-                System.out.println("The bastion was down (everything else runs); starting it again.");
-                startBastion(running, loadFrom(settings.home().resolve(BASTION_ENV)));
-            }
+        if (running.containsKey("broker.pid") && Files.exists(settings.home().resolve(BASTION_ENV))
+                && Files.exists(settings.home().resolve(BROKER_ENV))) {
+            startWhatIsDown(running);
             System.out.println();
             printStory(running);
             return;
         }
         if (running.containsKey("broker.pid")) {
+            // started by an older quickstart, which kept no settings to start the broker alone with
             System.out.println("Down: " + String.join(", ", down) + "; stopping what is left and starting everything again.");
+            stop();
+        } else if (!running.isEmpty()) {
+            // a first start that failed part way: what it did start is stopped before everything starts again
             stop();
         }
         Preflight.check(settings);
@@ -101,6 +97,11 @@ public final class Quickstart {
         }
         System.out.println("starting PostgreSQL ...");
         LocalPostgres postgres = LocalPostgres.start(postgresDir);
+        // each part is in the state file as soon as it runs, so that stop finds it even if a later part fails
+        Properties now = new Properties();
+        now.setProperty("postgres.dir", postgres.directory().toString());
+        now.setProperty("postgres.port", String.valueOf(postgres.port()));
+        save(now);
         Properties secrets = secrets();
         // The broker serves as portcullis, which owns nothing; its migrations run as portcullis_owner. A database made
         // by an older quickstart (portcullis owned it all) is handed to portcullis_owner here.
@@ -110,10 +111,13 @@ public final class Quickstart {
         System.out.println("starting Keycloak with the demo realm (first time: about a minute) ...");
         LocalKeycloak keycloak = LocalKeycloak.start(postgres, settings.home().resolve("keycloak"), settings.keycloakPort(),
                 Map.of("PORTCULLIS_WEB_URL", settings.brokerUrl()));
+        now.setProperty("keycloak.pid", readPid(keycloak.home().resolve("keycloak.pid")));
+        save(now);
 
-        Properties now = new Properties();
         Map<String, String> recordingsEnv = startS3(now);
         DemoTarget demo = DemoTarget.start(settings);
+        now.setProperty("demo.target.dir", demo.targetDirectory().toString());
+        save(now);
         System.out.println("preparing the demo database (prod-db: database orders in the same PostgreSQL) ...");
         DemoDatabase.prepare(postgres, settings.home().resolve("bastion"));
 
@@ -125,6 +129,10 @@ public final class Quickstart {
         brokerEnv.put("PORTCULLIS_DB_PROXY_PORT", String.valueOf(settings.databaseProxyPort()));
         // and hands out the proxy's self-signed certificate (made by the bastion on its first start) as its CA
         brokerEnv.put("PORTCULLIS_DB_PROXY_CA_FILE", settings.home().resolve("bastion").resolve("db-tls.crt").toString());
+        Properties brokerKept = new Properties();
+        brokerKept.putAll(brokerEnv);
+        writeSecretFile(settings.home().resolve(BROKER_ENV), brokerKept,
+                "the broker's settings, for restarting it alone");
         BrokerProcess broker = BrokerProcess.start(settings.repo(), settings.httpPort(), log, database, keycloak, demo.policy(), brokerEnv);
 
         now.setProperty("broker.pid", String.valueOf(broker.pid()));
@@ -202,27 +210,146 @@ public final class Quickstart {
         bastion.awaitListening(settings.databaseProxyPort(), Duration.ofSeconds(30));
     }
 
+    /** Where the broker's settings beyond its database and Keycloak are kept for a restart of the broker alone. */
+    private static final String BROKER_ENV = "broker-env.properties";
+
+    /**
+     * Starts again the parts that are down, in the order they need each other, each where the others look for it
+     * (same ports, same secrets and files), and says which; the parts that run are left alone. A part whose process
+     * lives but does not answer is stopped first, so that its successor can take its port.
+     */
+    private void startWhatIsDown(Properties running) {
+        Path postgresDir = Path.of(running.getProperty("postgres.dir"));
+        // Keycloak and the broker keep pooled connections, which a new server cuts: they answer errors until their
+        // pools notice, so they are started again with it
+        boolean postgresStarted = !postgresUp(running);
+        if (postgresStarted) {
+            System.out.println("PostgreSQL was down; starting it again, then Keycloak and the broker, whose"
+                    + " connections to it were cut.");
+            LocalPostgres.start(postgresDir, Integer.parseInt(running.getProperty("postgres.port")));
+        }
+        LocalPostgres postgres = LocalPostgres.running(postgresDir);
+        Path keycloakHome = Path.of(running.getProperty("keycloak.home"));
+        if (postgresStarted || !keycloakUp(running)) {
+            System.out.println(postgresStarted ? "starting Keycloak again (about a minute) ..."
+                    : "Keycloak was down; starting it again (about a minute) ...");
+            end(running, "keycloak.pid");
+            LocalKeycloak keycloak = LocalKeycloak.start(postgres, keycloakHome, settings.keycloakPort(),
+                    Map.of("PORTCULLIS_WEB_URL", settings.brokerUrl()));
+            running.setProperty("keycloak.pid", readPid(keycloak.home().resolve("keycloak.pid")));
+            save(running);
+        }
+        if (settings.s3() && !s3Up(running)) {
+            // the bastion refuses sessions while S3 is away and takes them again once it answers: no restart
+            System.out.println("S3 was down; starting it again.");
+            startS3(running);
+        }
+        if (!targetUp(running)) {
+            System.out.println("The demo SSH target was down; starting it again.");
+            DemoTarget.start(settings);
+        }
+        if (postgresStarted || !brokerUp(running) && !brokerComesBack(running)) {
+            System.out.println(postgresStarted ? "starting the broker again ..."
+                    : "The broker was down; starting it again.");
+            end(running, "broker.pid");
+            Properties secrets = secrets();
+            LocalPostgres.BrokerDatabase database = new LocalPostgres.BrokerDatabase(postgres.jdbcUrl("portcullis"),
+                    "portcullis_owner", secrets.getProperty("db.owner.password"), "portcullis",
+                    secrets.getProperty("db.password"));
+            Map<String, String> env = new java.util.HashMap<>();
+            Properties kept = loadFrom(settings.home().resolve(BROKER_ENV));
+            kept.stringPropertyNames().forEach(name -> env.put(name, kept.getProperty(name)));
+            BrokerProcess broker = BrokerProcess.start(settings.repo(), settings.httpPort(),
+                    settings.home().resolve("broker.log"), database, LocalKeycloak.running(keycloakHome,
+                            settings.keycloakPort()), Path.of(running.getProperty("policy.file")), env);
+            running.setProperty("broker.pid", String.valueOf(broker.pid()));
+            save(running);
+            broker.awaitReady(Duration.ofSeconds(120));
+        }
+        if (!bastionUp(running)) {
+            System.out.println("The bastion was down; starting it again.");
+            end(running, "bastion.pid");
+            startBastion(running, loadFrom(settings.home().resolve(BASTION_ENV)));
+        }
+    }
+
+    /**
+     * A broker whose process lives but is not ready may only be slow or waiting for Keycloak, just started again: it
+     * is given a moment before it is replaced.
+     */
+    private boolean brokerComesBack(Properties running) {
+        if (!alive(running, "broker.pid")) {
+            return false;
+        }
+        for (int i = 0; i < 60 && alive(running, "broker.pid"); i++) {
+            if (BrokerProcess.healthy(settings.brokerUrl())) {
+                return true;
+            }
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new QuickstartException("interrupted");
+            }
+        }
+        return false;
+    }
+
+    /** Ends a part's process (and its children) that lives on without doing its job. */
+    private static void end(Properties running, String key) {
+        String pid = running.getProperty(key);
+        if (pid == null) {
+            return;
+        }
+        ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            p.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).exceptionally(t -> p).join();
+        });
+    }
+
+    private boolean postgresUp(Properties running) {
+        return running.containsKey("postgres.dir") && running.containsKey("postgres.port")
+                && Files.exists(Path.of(running.getProperty("postgres.dir"), "data", "postmaster.pid"))
+                && BastionProcess.listening(Integer.parseInt(running.getProperty("postgres.port")));
+    }
+
+    private boolean keycloakUp(Properties running) {
+        return alive(running, "keycloak.pid") && BastionProcess.listening(settings.keycloakPort());
+    }
+
+    private boolean brokerUp(Properties running) {
+        return alive(running, "broker.pid") && BrokerProcess.healthy(settings.brokerUrl());
+    }
+
+    private boolean targetUp(Properties running) {
+        return running.containsKey("demo.target.dir") && BastionProcess.listening(settings.demoSshPort());
+    }
+
+    private boolean bastionUp(Properties running) {
+        return alive(running, "bastion.pid") && BastionProcess.listening(settings.bastionPort())
+                && BastionProcess.listening(settings.databaseProxyPort());
+    }
+
     /** The parts that should run (a start left them in the state file) but do not. */
     private List<String> down(Properties running) {
         List<String> down = new java.util.ArrayList<>();
-        if (!running.containsKey("postgres.dir")
-                || !Files.exists(Path.of(running.getProperty("postgres.dir"), "data", "postmaster.pid"))) {
+        if (!postgresUp(running)) {
             down.add("postgres");
         }
-        if (!alive(running, "keycloak.pid")) {
+        if (!keycloakUp(running)) {
             down.add("keycloak");
         }
         if (settings.s3() && !s3Up(running)) {
             down.add("s3");
         }
-        if (!(alive(running, "broker.pid") && BrokerProcess.healthy(settings.brokerUrl()))) {
+        if (!brokerUp(running)) {
             down.add("broker");
         }
-        if (!(running.containsKey("demo.target.dir") && BastionProcess.listening(settings.demoSshPort()))) {
+        if (!targetUp(running)) {
             down.add("target");
         }
-        if (!(alive(running, "bastion.pid") && BastionProcess.listening(settings.bastionPort())
-                && BastionProcess.listening(settings.databaseProxyPort()))) {
+        if (!bastionUp(running)) {
             down.add("bastion");
         }
         return down;
@@ -267,7 +394,8 @@ public final class Quickstart {
     boolean status() {
         Properties running = load();
         System.out.println("broker    " + (alive(running, "broker.pid") && BrokerProcess.healthy(settings.brokerUrl()) ? "up at " + settings.brokerUrl() : "down"));
-        System.out.println("keycloak  " + (alive(running, "keycloak.pid") ? "up at " + running.getProperty("keycloak.url") : "down"));
+        System.out.println("keycloak  " + (keycloakUp(running)
+                ? "up at " + running.getProperty("keycloak.url") : "down"));
         System.out.println("s3        " + (!settings.s3() ? "off (recordings on the filesystem: "
                 + settings.home().resolve("recordings") + ")"
                 : s3Up(running)
@@ -278,8 +406,7 @@ public final class Quickstart {
                 ? "up on 127.0.0.1:" + settings.databaseProxyPort() + " (PostgreSQL, TLS; demo database prod-db)" : "down"));
         System.out.println("target    " + (running.containsKey("demo.target.dir") && BastionProcess.listening(settings.demoSshPort())
                 ? "up on 127.0.0.1:" + settings.demoSshPort() + " (OpenSSH, demo target prod-web-1)" : "down"));
-        System.out.println("postgres  " + (running.containsKey("postgres.dir")
-                && Files.exists(Path.of(running.getProperty("postgres.dir"), "data", "postmaster.pid"))
+        System.out.println("postgres  " + (postgresUp(running)
                 ? "up on 127.0.0.1:" + running.getProperty("postgres.port") : "down"));
         return running.containsKey("broker.pid") && down(running).isEmpty();
     }

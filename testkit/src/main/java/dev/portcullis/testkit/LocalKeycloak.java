@@ -139,6 +139,23 @@ public final class LocalKeycloak implements AutoCloseable {
         }
     }
 
+    /**
+     * The Keycloak an earlier process started with this persistent home on this port (the quickstart's, when another
+     * part of it is started again): its addresses and secrets, read from the home. It is not this JVM's to stop.
+     */
+    public static LocalKeycloak running(Path stateDir, int httpPort) {
+        Path home = stateDir.toAbsolutePath();
+        Properties secrets = new Properties();
+        try (InputStream in = Files.newInputStream(home.resolve("secrets.properties"))) {
+            secrets.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the secrets of the Keycloak in " + home, e);
+        }
+        LocalKeycloak keycloak = new LocalKeycloak(home, false, null, httpPort, secrets);
+        keycloak.closed = true;
+        return keycloak;
+    }
+
     private void awaitReady(Duration timeout, Path console) {
         long deadline = System.nanoTime() + timeout.toNanos();
         HttpRequest probe = HttpRequest.newBuilder(URI.create(issuerUrl() + "/.well-known/openid-configuration"))

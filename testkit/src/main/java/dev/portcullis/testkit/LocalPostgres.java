@@ -56,6 +56,14 @@ public final class LocalPostgres implements AutoCloseable {
      * with a directory it persists there (initdb only when empty) and keeps its superuser password in a 0600 file.
      */
     public static LocalPostgres start(Path dataDir) {
+        return start(dataDir, 0);
+    }
+
+    /**
+     * {@link #start(Path)} on {@code port} when it is above 0 (a persistent cluster started again where its clients
+     * still look for it), otherwise on a free port.
+     */
+    public static LocalPostgres start(Path dataDir, int port) {
         Path bin = findBinDir();
         try {
             boolean temporary = dataDir == null;
@@ -81,9 +89,9 @@ public final class LocalPostgres implements AutoCloseable {
                 password = Files.readString(passwordFile, StandardCharsets.UTF_8).trim();
                 Processes.chown(base, OS_USER);
             }
-            int port = startServer(bin, base);
-            LocalPostgres pg = new LocalPostgres(base, temporary, bin, password, port);
-            Files.writeString(base.resolve("port"), String.valueOf(port));
+            int listening = startServer(bin, base, port);
+            LocalPostgres pg = new LocalPostgres(base, temporary, bin, password, listening);
+            Files.writeString(base.resolve("port"), String.valueOf(listening));
             if (temporary) {
                 String asPostgres = Processes.runningAsRoot() ? "runuser -u " + OS_USER + " -- " : "";
                 Processes.cleanUpWhenThisJvmDies(asPostgres + bin.resolve("pg_ctl") + " -D " + base.resolve("data")
@@ -105,10 +113,14 @@ public final class LocalPostgres implements AutoCloseable {
         return s.toString();
     }
 
-    private static int startServer(Path bin, Path base) {
+    private static int startServer(Path bin, Path base, int wanted) {
         IllegalStateException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
-            int port = Processes.freeLoopbackPort();
+            if (attempt > 0 && wanted > 0) {
+                // the backends of a server that was killed may still hold its shared memory for a moment
+                sleep(1000);
+            }
+            int port = wanted > 0 ? wanted : Processes.freeLoopbackPort();
             try {
                 Processes.run(List.of(bin.resolve("pg_ctl").toString(), "-D", base.resolve("data").toString(), "-l",
                                 base.resolve("server.log").toString(), "-w", "-t", "60", "-o",
@@ -121,6 +133,32 @@ public final class LocalPostgres implements AutoCloseable {
             }
         }
         throw last;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting PostgreSQL", e);
+        }
+    }
+
+    /**
+     * The persistent cluster an earlier process started in {@code dataDir} and that still runs (the quickstart's, when
+     * another part of it is started again), to create databases and roles in. It is not this JVM's to stop.
+     */
+    public static LocalPostgres running(Path dataDir) {
+        Path base = dataDir.toAbsolutePath();
+        try {
+            String password = Files.readString(base.resolve("superuser-password"), StandardCharsets.UTF_8).trim();
+            int port = Integer.parseInt(Files.readString(base.resolve("port"), StandardCharsets.UTF_8).trim());
+            LocalPostgres pg = new LocalPostgres(base, false, findBinDir(), password, port);
+            pg.closed = true;
+            return pg;
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("no PostgreSQL cluster was started in " + base + ": " + e.getMessage(), e);
+        }
     }
 
     /** As root, the postgres user must be able to reach the data directory through every parent. */

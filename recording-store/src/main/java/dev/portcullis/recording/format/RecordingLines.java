@@ -160,7 +160,8 @@ public final class RecordingLines {
         if (body.length < 2 || body[0] != '{' || body[body.length - 1] != '}') {
             throw new IllegalStateException("an event serialises as a JSON object");
         }
-        byte[] prefix = ("{\"time\":" + RecordingJson.seconds(micros).toPlainString() + ",\"at\":\"" + at + "\""
+        byte[] prefix = ("{\"time\":" + RecordingJson.seconds(micros).toPlainString()
+                + ",\"at\":\"" + InstantText.of(at) + "\""
                 + (body.length > 2 ? "," : "")).getBytes(StandardCharsets.US_ASCII);
         byte[] line = new byte[prefix.length + body.length - 1];
         System.arraycopy(prefix, 0, line, 0, prefix.length);

@@ -148,7 +148,7 @@ public final class DatabaseProxy implements AutoCloseable {
             watchdog.scheduleWithFixedDelay(() -> pool.sweep(target -> services.inventory().get().database(target)),
                     1, 1, TimeUnit.SECONDS);
         }
-        this.listener = new ServerSocket();
+        this.listener = new ReadAheadSocket.Listener();
         listener.setReuseAddress(true);
         listener.bind(new InetSocketAddress(InetAddress.getByName(options.host()), options.port()), 512);
         AtomicInteger n = new AtomicInteger();

@@ -63,10 +63,10 @@ final class PgStreams {
             pos--;
         }
 
-        /** Bytes already received and buffered; never asks the kernel. */
+        /** Bytes already received and buffered, here and in a read-ahead buffer beneath; never asks the kernel. */
         @Override
         public int available() {
-            return lim - pos;
+            return lim - pos + (in instanceof In beneath ? beneath.available() : 0);
         }
 
         private boolean fill() throws IOException {
