@@ -308,9 +308,10 @@ class ChannelAttackTest {
     }
 
     /**
-     * F24: a certificate whose CA signature was made non-canonical (S + L: net.i2p's EdDSA 0.3.0, which MINA still needs
-     * for Ed25519, would accept it, and OpenSSH's client still sends it) is another certificate with the same meaning.
-     * MINA's own Ed25519 signature checks S below the group order before net.i2p sees it; this keeps that so.
+     * F24: a certificate whose CA signature was made non-canonical (S + L: net.i2p's EdDSA 0.3.0, which MINA used to
+     * need for Ed25519, would accept it, and OpenSSH's client still sends it) is another certificate with the same
+     * meaning. MINA's Ed25519 is now the JDK's (module ssh-ed25519), whose verifier refuses S at or above the group
+     * order; this keeps that so whatever provider MINA is given.
      */
     @Test
     void aCertificateWithAMalleatedCaSignatureIsRefused() throws Exception {
