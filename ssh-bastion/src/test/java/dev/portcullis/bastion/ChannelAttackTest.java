@@ -90,6 +90,25 @@ class ChannelAttackTest {
         assertThat(events(reader)).noneMatch(e -> e instanceof FileTransferEvent);
     }
 
+    /**
+     * F3: behind the name scp, a shell that prints what looks like scp's protocol cannot pass what it prints off as a
+     * file's content: the command is not a transfer, so everything it prints is recorded (the scp observer alone
+     * would take the fake control line and leave the next 19 bytes out as file content).
+     */
+    @Test
+    void aDisguisedScpCannotPassItsOutputOffAsFileContent() throws Exception {
+        f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
+        Result r = Commands.run(f.ssh(alice, f.destination(), "scp -f /nonexistent-portcullis || sh"),
+                "x\nprintf 'C0644 19 cover.txt\\n'; echo HIDDEN-MARKER-1234; exit\n", Duration.ofSeconds(60));
+        assertThat(r.out()).as("the shell ran on the target").contains("HIDDEN-MARKER-1234");
+        SessionIndex.Opened opened = f.index.lastOpened();
+        f.index.awaitClosed(opened.sessionId());
+        RecordingReader reader = RecordingReader.open(f.storage, opened.recordingId());
+        assertThat(reader.searchOutput("HIDDEN-MARKER-1234")).as("what the shell printed is in the recording")
+                .isNotEmpty();
+        assertThat(events(reader)).noneMatch(e -> e instanceof FileTransferEvent);
+    }
+
     /** F3: a real legacy scp download is still a transfer, its control line recorded as a file event. */
     @Test
     void aRealScpDownloadIsRecordedAsAFileTransfer() throws Exception {
