@@ -2,7 +2,8 @@
 # Checks this evidence bundle with stock tools only: sh, coreutils (sha256sum, head, tail, cut, tr, wc, base64),
 # grep, sed and openssl 3 (Ed25519). VERIFY.md explains each step, and what it does not prove.
 # Exit status: 0 the recording is whole and signed (VALID); 2 it is signed only up to its latest checkpoint
-# (INCOMPLETE: still open, or its bastion stopped); 1 something does not verify; 64 a tool is missing.
+# (INCOMPLETE: still open, or its bastion stopped); 3 its payload was deleted by policy and what is left, and the
+# broker's signed tombstone, verify (DELETED_BY_POLICY); 1 something does not verify; 64 a tool is missing.
 set -u
 cd "$(dirname "$0")" || exit 64
 for tool in sha256sum openssl grep sed head tail cut tr wc base64 mktemp; do
@@ -64,6 +65,50 @@ checkpoint() {
         || { echo "$1: chunk $covered does not hash as the checkpoint says" >&2; return 1; }
     echo "$covered"
 }
+
+if [ -f tombstone.txt ]; then
+    echo "3. the broker's audit head key signed tombstone.txt (the record of the deletion by policy)"
+    head -n 7 tombstone.txt > "$workdir/tombstone"
+    sed -n 8p tombstone.txt | base64 -d > "$workdir/tombstone.sig" 2>/dev/null \
+        || fail "the tombstone's signature is not base64"
+    openssl pkeyutl -verify -pubin -inkey audit_head.pub.pem -rawin -in "$workdir/tombstone" \
+        -sigfile "$workdir/tombstone.sig" || fail "the tombstone's signature does not verify with audit_head.pub.pem"
+    [ "$(sed -n 1p tombstone.txt)" = portcullis-recording-tombstone ] || fail "tombstone.txt is not a recording tombstone"
+    [ "$(sed -n 2p tombstone.txt)" = "$session" ] || fail "the tombstone names another session"
+    recording=$(sed -n 3p tombstone.txt)
+    named=$(sed -n 7p tombstone.txt)
+    if [ "$named" != none ]; then
+        echo "4. the bastion signed the manifest the tombstone names, over this header"
+        [ -f recording/manifest.json ] || fail "the manifest the tombstone names is missing"
+        [ "$(hash_of recording/manifest.json)" = "$named" ] || fail "recording/manifest.json is not the one the tombstone names"
+        openssl pkeyutl -verify -pubin -inkey bastion.pub.pem -rawin -in recording/manifest.json \
+            -sigfile recording/manifest.sig || fail "the manifest's signature does not verify with bastion.pub.pem"
+        [ "$(field signerKeySha256 recording/manifest.json)" = "$key" ] || fail "the manifest names another signer"
+        [ "$(field headerSha256 recording/manifest.json)" = "$header" ] || fail "header.json is not the one signed"
+        grep -q "\"recording\" *: *\"$recording\"" recording/manifest.json || fail "the manifest is another recording's"
+        echo "5. any chunk not yet deleted is the chunk the manifest signed"
+        field sha256 recording/manifest.json > "$workdir/signed"
+        for c in recording/chunk-*.bin; do
+            [ -f "$c" ] || continue
+            i=$(echo "$c" | grep -o '[0-9]\{8\}' | sed 's/^0*//')
+            [ "$(hash_of "$c")" = "$(sed -n "${i}p" "$workdir/signed")" ] || fail "$c is not the chunk the manifest signed"
+        done
+    else
+        echo "4. never closed: no manifest, and the latest signed checkpoint names this header"
+        [ ! -e recording/manifest.json ] || fail "a manifest appeared after the payload was deleted"
+        latest=$(ls recording | grep '^checkpoint-[0-9]\{8\}\.sig$' | tail -n 1)
+        [ -n "$latest" ] || fail "neither a manifest nor a signed checkpoint: nothing here is signed"
+        head -n 1 "recording/$latest" | tr -d '\n' > "$workdir/statement"
+        sed -n 2p "recording/$latest" | base64 -d > "$workdir/signature" 2>/dev/null || fail "$latest: not base64"
+        openssl pkeyutl -verify -pubin -inkey bastion.pub.pem -rawin -in "$workdir/statement" \
+            -sigfile "$workdir/signature" >/dev/null 2>&1 || fail "$latest: the signature does not verify"
+        [ "$(field signerKeySha256 "$workdir/statement")" = "$key" ] || fail "$latest names another signer"
+        [ "$(field headerSha256 "$workdir/statement")" = "$header" ] || fail "$latest names another header"
+    fi
+    echo "DELETED_BY_POLICY: the payload of recording $recording was deleted at $(sed -n 6p tombstone.txt)" \
+        "under rule '$(sed -n 4p tombstone.txt)' (retention $(sed -n 5p tombstone.txt)); what is left verifies"
+    exit 3
+fi
 
 if [ -f recording/manifest.json ]; then
     echo "3. the bastion's Ed25519 signature over recording/manifest.json"

@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +26,9 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 
+import dev.portcullis.broker.recordings.RetentionSweep;
 import dev.portcullis.recording.SessionRecording;
+import dev.portcullis.recording.cli.VerifyCommand;
 import dev.portcullis.recording.event.ExecEvent;
 
 /**
@@ -34,6 +38,9 @@ import dev.portcullis.recording.event.ExecEvent;
 @QuarkusTest
 @QuarkusTestResource(BrokerTestEnvironment.class)
 class EvidenceBundleTest {
+
+    @Inject
+    RetentionSweep sweep;
 
     private static final String OUTPUT = "$ uptime\r\n 09:30:01 up 3 days,  load average: 0.01\r\n";
     private static final Pattern SH_BLOCK = Pattern.compile("```sh\n(.*?)```", Pattern.DOTALL);
@@ -197,6 +204,70 @@ class EvidenceBundleTest {
                 .body("code", equalTo("recording_tampered"));
         as("dave").get("/api/v1/audit?action=recording.export.refused&subject=" + session).then().statusCode(200)
                 .body("[0].details.format", equalTo("evidence"));
+    }
+
+    /**
+     * A recording whose payload retention deleted is bundled as what is left (header, signed manifest, the bastion's
+     * key) with the broker's signed tombstone and the audit head key: the same stock tools show the manifest is the
+     * bastion's and the deletion the policy's, the offline verifier says DELETED_BY_POLICY from the bundle, and an
+     * edited tombstone fails both.
+     */
+    @Test
+    void aRecordingDeletedByPolicyIsBundledAsWhatIsLeftWithItsSignedTombstone(@TempDir Path empty,
+            @TempDir Path store) throws Exception {
+        UUID session = RetentionTest.recordedSession(RetentionTest.ticket());
+        sweep.sweep(RetentionTest.duePast(session));
+        Response download = as("dave").get("/api/v1/sessions/" + session + "/evidence");
+        assertThat(download.statusCode()).as(download.asString()).isEqualTo(200);
+        Path bundle = unpack(download.asByteArray(), empty, session);
+        for (String file : List.of("VERIFY.md", "verify.sh", "SHA256SUMS", "bastion.pub.pem", "audit_head.pub.pem",
+                "tombstone.txt", "session.json", "audit.jsonl", "recording/header.json", "recording/manifest.json",
+                "recording/manifest.sig")) {
+            assertThat(bundle.resolve(file)).as(file).isRegularFile();
+        }
+        assertThat(bundle.resolve("recording/chunk-00000001.bin")).doesNotExist();
+        assertThat(bundle.resolve("export")).doesNotExist();
+        assertThat(bundle.resolve("player.html")).doesNotExist();
+
+        Run deleted = run(bundle, "sh", "verify.sh");
+        assertThat(deleted.exit).as(deleted.output).isEqualTo(3);
+        assertThat(deleted.output).contains("DELETED_BY_POLICY").contains("rule 'engineers-prod-ssh'")
+                .contains("retention 30d");
+        List<String> steps = verifySteps(bundle);
+        assertThat(steps).hasSize(6);
+        for (String step : steps) {
+            Run run = run(bundle, "sh", "-c", step);
+            assertThat(run.exit).as(step + "\n" + run.output).isEqualTo(0);
+        }
+
+        String recording = as("dave").get("/api/v1/sessions/" + session).jsonPath().getString("recordingId");
+        Path copy = Files.createDirectories(store.resolve(recording));
+        try (var files = Files.list(bundle.resolve("recording"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        String[] offline = {store.toString(), recording, bundle.resolve("bastion.pub.pem").toString(),
+            bundle.resolve("tombstone.txt").toString(), bundle.resolve("audit_head.pub.pem").toString()};
+        assertThat(verifyCommand(offline)).isEqualTo(3);
+        assertThat(verifyCommand(java.util.Arrays.copyOf(offline, 3))).as("no tombstone: chunks missing").isEqualTo(1);
+
+        // An edited tombstone (another rule): its signature no longer verifies, so nothing explains the deletion.
+        String tombstone = Files.readString(bundle.resolve("tombstone.txt"));
+        Files.writeString(bundle.resolve("tombstone.txt"), tombstone.replace("\nengineers-prod-ssh\n",
+                "\nengineers-prod-ss0\n"));
+        assertFails(bundle, steps.get(0));
+        rewriteSums(bundle);
+        Run forged = run(bundle, "sh", "verify.sh");
+        assertThat(forged.exit).as(forged.output).isEqualTo(1);
+        assertThat(forged.output).contains("the tombstone's signature does not verify");
+        assertFails(bundle, steps.get(2));
+        assertThat(verifyCommand(offline)).isEqualTo(1);
+    }
+
+    private static int verifyCommand(String... args) {
+        return VerifyCommand.run(args, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+                new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
     }
 
     /** The shell blocks of VERIFY.md's steps 1 to 6 (not the one running verify.sh, nor asciinema play). */

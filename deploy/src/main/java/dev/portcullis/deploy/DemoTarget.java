@@ -1,5 +1,6 @@
 package dev.portcullis.deploy;
 
+import dev.portcullis.ssh.ed25519.JdkEd25519;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,6 +32,12 @@ import dev.portcullis.testkit.LocalSshd;
  * and the broker settings that tie them together (CA keys, shared recording store, trusted recording key).
  */
 final class DemoTarget {
+
+    static {
+        // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
+        JdkEd25519.install();
+    }
+
 
     private final Settings settings;
     private final LocalSshd target;

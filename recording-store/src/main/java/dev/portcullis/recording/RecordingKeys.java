@@ -98,6 +98,11 @@ public final class RecordingKeys {
         }
     }
 
+    /** A public key as PEM ({@code -----BEGIN PUBLIC KEY-----}), as {@code openssl pkey -pubin} reads it. */
+    public static String publicKeyPem(java.security.PublicKey key) {
+        return pem("PUBLIC KEY", key.getEncoded());
+    }
+
     private static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n"
                 + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)

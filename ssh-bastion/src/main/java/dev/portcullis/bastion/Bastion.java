@@ -1,5 +1,6 @@
 package dev.portcullis.bastion;
 
+import dev.portcullis.ssh.ed25519.JdkEd25519;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +72,12 @@ import dev.portcullis.workflow.port.SessionStatus;
  * bastion inside the broker's process and for tests.
  */
 public final class Bastion implements AutoCloseable {
+
+    static {
+        // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
+        JdkEd25519.install();
+    }
+
 
     private static final Logger LOG = Logger.getLogger(Bastion.class.getName());
 

@@ -1,5 +1,6 @@
 package dev.portcullis.bastion;
 
+import dev.portcullis.ssh.ed25519.JdkEd25519;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +18,12 @@ import org.apache.sshd.common.util.security.SecurityUtils;
 
 /** The bastion's own SSH host key: Ed25519, OpenSSH format, made on first start and kept in the state directory. */
 public final class HostKeys {
+
+    static {
+        // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
+        JdkEd25519.install();
+    }
+
 
     private HostKeys() {
     }

@@ -90,6 +90,25 @@ class ChannelAttackTest {
         assertThat(events(reader)).noneMatch(e -> e instanceof FileTransferEvent);
     }
 
+    /**
+     * F3: behind the name scp, a shell that prints what looks like scp's protocol cannot pass what it prints off as a
+     * file's content: the command is not a transfer, so everything it prints is recorded (the scp observer alone
+     * would take the fake control line and leave the next 19 bytes out as file content).
+     */
+    @Test
+    void aDisguisedScpCannotPassItsOutputOffAsFileContent() throws Exception {
+        f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
+        Result r = Commands.run(f.ssh(alice, f.destination(), "scp -f /nonexistent-portcullis || sh"),
+                "x\nprintf 'C0644 19 cover.txt\\n'; echo HIDDEN-MARKER-1234; exit\n", Duration.ofSeconds(60));
+        assertThat(r.out()).as("the shell ran on the target").contains("HIDDEN-MARKER-1234");
+        SessionIndex.Opened opened = f.index.lastOpened();
+        f.index.awaitClosed(opened.sessionId());
+        RecordingReader reader = RecordingReader.open(f.storage, opened.recordingId());
+        assertThat(reader.searchOutput("HIDDEN-MARKER-1234")).as("what the shell printed is in the recording")
+                .isNotEmpty();
+        assertThat(events(reader)).noneMatch(e -> e instanceof FileTransferEvent);
+    }
+
     /** F3: a real legacy scp download is still a transfer, its control line recorded as a file event. */
     @Test
     void aRealScpDownloadIsRecordedAsAFileTransfer() throws Exception {
@@ -308,9 +327,10 @@ class ChannelAttackTest {
     }
 
     /**
-     * F24: a certificate whose CA signature was made non-canonical (S + L: net.i2p's EdDSA 0.3.0, which MINA still needs
-     * for Ed25519, would accept it, and OpenSSH's client still sends it) is another certificate with the same meaning.
-     * MINA's own Ed25519 signature checks S below the group order before net.i2p sees it; this keeps that so.
+     * F24: a certificate whose CA signature was made non-canonical (S + L: net.i2p's EdDSA 0.3.0, which MINA used to
+     * need for Ed25519, would accept it, and OpenSSH's client still sends it) is another certificate with the same
+     * meaning. MINA's Ed25519 is now the JDK's (module ssh-ed25519), whose verifier refuses S at or above the group
+     * order; this keeps that so whatever provider MINA is given.
      */
     @Test
     void aCertificateWithAMalleatedCaSignatureIsRefused() throws Exception {

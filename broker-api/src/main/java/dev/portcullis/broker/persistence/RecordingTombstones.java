@@ -19,6 +19,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.portcullis.recording.RecordingTombstone;
 import dev.portcullis.recording.RecordingVerifier;
 
 /**
@@ -47,15 +48,17 @@ public class RecordingTombstones {
     public record Tombstone(UUID session, String recording, String rule, String retention, Instant deletedAt,
                             String manifestSha256) {
         RecordingVerifier.Deletion deletion() {
-            return new RecordingVerifier.Deletion(deletedAt, rule, retention, manifestSha256);
+            return shared().deletion();
+        }
+
+        RecordingTombstone shared() {
+            return new RecordingTombstone(session, recording, rule, retention, deletedAt, manifestSha256);
         }
     }
 
+    /** The signed statement: the recording store's format, so the offline verifier reads what the broker signs. */
     static byte[] statement(Tombstone t) {
-        return ("portcullis-recording-tombstone\n" + t.session() + "\n" + t.recording() + "\n" + t.rule() + "\n"
-                + t.retention() + "\n" + t.deletedAt() + "\n"
-                + (t.manifestSha256() == null ? NO_MANIFEST : t.manifestSha256()) + "\n")
-                .getBytes(StandardCharsets.UTF_8);
+        return t.shared().statement();
     }
 
     /** The audit row's details: the tombstone and its signature. */
@@ -76,13 +79,34 @@ public class RecordingTombstones {
      */
     @Transactional
     public Optional<RecordingVerifier.Deletion> find(UUID session) {
+        return findSigned(session).map(signed -> signed.tombstone().deletion());
+    }
+
+    /**
+     * The session's tombstone as the signed file the offline verifier and evidence bundles take
+     * ({@link RecordingTombstone#signedFile}), when the audit chain holds one whose signature verifies.
+     */
+    @Transactional
+    public Optional<byte[]> signedFile(UUID session) {
+        return findSigned(session).map(signed -> signed.tombstone().shared().signedFile(signed.signature()));
+    }
+
+    /** The audit head public key that tombstones verify with, PEM ({@code audit_head.pub.pem}). */
+    public String publicKeyPem() {
+        return signer.publicKeyPem();
+    }
+
+    private record Signed(Tombstone tombstone, byte[] signature) {
+    }
+
+    private Optional<Signed> findSigned(UUID session) {
         List<?> rows = em.createNativeQuery("select details from audit_log where subject_type = 'session' "
                         + "and subject_id = ?1 and action = ?2 order by id limit 10")
                 .setParameter(1, session.toString()).setParameter(2, ACTION).getResultList();
         for (Object row : rows) {
-            Optional<Tombstone> t = parse(session, (String) row);
+            Optional<Signed> t = parse(session, (String) row);
             if (t.isPresent()) {
-                return Optional.of(t.get().deletion());
+                return t;
             }
             LOG.errorf("a tombstone of session %s in the audit chain does not verify against the audit head key: "
                     + "ignored, so its recording verifies as TAMPERED", session);
@@ -90,7 +114,7 @@ public class RecordingTombstones {
         return Optional.empty();
     }
 
-    private Optional<Tombstone> parse(UUID session, String details) {
+    private Optional<Signed> parse(UUID session, String details) {
         try {
             Map<String, String> d = JSON.readValue(details, new TypeReference<Map<String, String>>() { });
             String manifest = d.get("manifestSha256");
@@ -100,7 +124,8 @@ public class RecordingTombstones {
                 return Optional.empty();
             }
             byte[] signature = Base64.getDecoder().decode(d.get("signature"));
-            return signer.verifiesStatement(statement(t), signature) ? Optional.of(t) : Optional.empty();
+            return signer.verifiesStatement(statement(t), signature) ? Optional.of(new Signed(t, signature))
+                    : Optional.empty();
         } catch (java.io.IOException | RuntimeException e) { // anything unreadable is not a tombstone
             return Optional.empty();
         }

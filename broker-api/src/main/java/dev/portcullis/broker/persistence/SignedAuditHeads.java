@@ -109,6 +109,11 @@ public class SignedAuditHeads {
         return RecordingSigner.verify(signer.publicKey(), statement, signature);
     }
 
+    /** The audit head public key, PEM: what signed heads and tombstones verify with outside the broker. */
+    public String publicKeyPem() {
+        return RecordingKeys.publicKeyPem(signer.publicKey());
+    }
+
     /** Signs the head and appends it, flushed to the disk, to today's file of this broker. */
     public synchronized SignedHead sign(long lastId, String lastHash, Instant now) {
         String signature = Base64.getEncoder().encodeToString(signer.sign(message(lastId, lastHash, now)));

@@ -12,7 +12,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -27,7 +26,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.portcullis.broker.persistence.JpaSessionIndex.IndexedSession;
 import dev.portcullis.recording.ChunkChain;
 import dev.portcullis.recording.FileSystemRecordingStorage;
+import dev.portcullis.recording.RecordingKeys;
 import dev.portcullis.recording.RecordingStorage;
+import dev.portcullis.recording.RecordingTombstone;
 import dev.portcullis.recording.RecordingVerifier;
 import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.format.MalformedRecordingException;
@@ -99,9 +100,12 @@ public final class EvidenceBundle implements AutoCloseable {
             Files.write(recording.resolve("manifest.sig"), manifest.get().signature());
         }
         byte[] key = copied.key().getEncoded();
-        Files.writeString(dir.resolve("bastion.pub.pem"), "-----BEGIN PUBLIC KEY-----\n"
-                + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key) + "\n-----END PUBLIC KEY-----\n",
+        Files.writeString(dir.resolve("bastion.pub.pem"), RecordingKeys.publicKeyPem(copied.key()),
                 StandardCharsets.US_ASCII);
+        if (verification.status() == RecordingVerifier.Status.DELETED_BY_POLICY) {
+            fillDeleted(archive, session, sessionView, auditRows, json, key);
+            return;
+        }
 
         RecordingReader reader;
         try {
@@ -128,6 +132,26 @@ public final class EvidenceBundle implements AutoCloseable {
                 : " (" + verification.problem() + ")") + ". The recording is inside this file; nothing is fetched.",
                 dir.resolve("player.html"));
 
+        writeFactsAndSteps("VERIFY.md", session, sessionView, auditRows, json, key);
+    }
+
+    /**
+     * What is left of a recording whose payload retention deleted: its header, signed manifest (or checkpoints), any
+     * chunk still waiting to be deleted, the bastion's key, and the broker's signed tombstone with the audit head key
+     * it verifies with. No export and no player: there is nothing left to play. {@code VERIFY-deleted.md} and
+     * {@code verify.sh} show with stock tools that the manifest is the bastion's and the deletion the policy's.
+     */
+    private void fillDeleted(RecordingArchive archive, IndexedSession session, Map<String, Object> sessionView,
+            List<?> auditRows, ObjectMapper json, byte[] key) throws IOException {
+        byte[] tombstone = archive.signedTombstone(session).orElseThrow(() -> new RecordingArchive
+                .TamperedRecordingException("the recording verified as deleted by policy but its tombstone is gone"));
+        Files.write(dir.resolve(RecordingTombstone.FILE), tombstone);
+        Files.writeString(dir.resolve("audit_head.pub.pem"), archive.tombstoneKeyPem(), StandardCharsets.US_ASCII);
+        writeFactsAndSteps("VERIFY-deleted.md", session, sessionView, auditRows, json, key);
+    }
+
+    private void writeFactsAndSteps(String steps, IndexedSession session, Map<String, Object> sessionView,
+            List<?> auditRows, ObjectMapper json, byte[] key) throws IOException {
         Map<String, Object> facts = new LinkedHashMap<>(sessionView);
         facts.put("recordingKeySha256", ChunkChain.sha256(key));
         facts.put("verification", verificationFacts());
@@ -142,9 +166,9 @@ public final class EvidenceBundle implements AutoCloseable {
                 }
             });
         }
-        Files.writeString(dir.resolve("VERIFY.md"), resource("VERIFY.md")
+        Files.writeString(dir.resolve("VERIFY.md"), resource(steps)
                 .replace("{{session}}", session.id().toString())
-                .replace("{{recording}}", id)
+                .replace("{{recording}}", session.recordingId())
                 .replace("{{status}}", verification.status().name())
                 .replace("{{problem}}", verification.problem() == null ? "none" : verification.problem())
                 .replace("{{keySha256}}", ChunkChain.sha256(key))

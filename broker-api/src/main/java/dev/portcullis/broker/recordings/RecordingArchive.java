@@ -193,6 +193,19 @@ public class RecordingArchive {
                 : Map.of(), tombstones.find(session.id()).orElse(null));
     }
 
+    /**
+     * The session's tombstone as the signed file an offline verifier takes, when the audit chain holds a genuine one
+     * (see {@link RecordingTombstones#signedFile}).
+     */
+    public Optional<byte[]> signedTombstone(JpaSessionIndex.IndexedSession session) {
+        return tombstones.signedFile(session.id());
+    }
+
+    /** The public key tombstones verify with, PEM. */
+    public String tombstoneKeyPem() {
+        return tombstones.publicKeyPem();
+    }
+
     /** SHA-256 of the recording's stored manifest, or empty when it has none (never closed). */
     public Optional<String> manifestSha256(JpaSessionIndex.IndexedSession session) throws IOException {
         return storage(session).manifest(session.recordingId()).map(signed -> ChunkChain.sha256(signed.manifest()));

@@ -1,5 +1,6 @@
 package dev.portcullis.broker.ssh;
 
+import dev.portcullis.ssh.ed25519.JdkEd25519;
 import java.security.KeyPair;
 
 import org.apache.sshd.certificate.OpenSshCertificateBuilder;
@@ -9,6 +10,12 @@ import org.apache.sshd.common.config.keys.PublicKeyEntry;
 
 /** One Ed25519 certificate authority: the user CA (signs people's keys) or the host CA (signs bastions' host keys). */
 final class CertificateAuthority {
+
+    static {
+        // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
+        JdkEd25519.install();
+    }
+
 
     private final String name;
     private final KeyPair keys;

@@ -1,5 +1,6 @@
 package dev.portcullis.broker.ssh;
 
+import dev.portcullis.ssh.ed25519.JdkEd25519;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -40,6 +41,12 @@ import dev.portcullis.workflow.request.Refusal;
 @ApplicationScoped
 @Startup
 public class SshCertificateIssuer {
+
+    static {
+        // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
+        JdkEd25519.install();
+    }
+
 
     private static final Logger LOG = Logger.getLogger(SshCertificateIssuer.class);
     static final Duration MAX_USER_VALIDITY = Duration.ofHours(24);

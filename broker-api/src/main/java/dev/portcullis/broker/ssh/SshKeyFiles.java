@@ -1,5 +1,6 @@
 package dev.portcullis.broker.ssh;
 
+import dev.portcullis.ssh.ed25519.JdkEd25519;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,12 @@ import org.apache.sshd.common.keyprovider.KeyPairProvider;
  * replicas share one file: the first to start creates it, atomically, and every other one reads that key.
  */
 final class SshKeyFiles {
+
+    static {
+        // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
+        JdkEd25519.install();
+    }
+
 
     private SshKeyFiles() {
     }

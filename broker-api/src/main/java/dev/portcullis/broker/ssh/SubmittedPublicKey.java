@@ -1,5 +1,6 @@
 package dev.portcullis.broker.ssh;
 
+import dev.portcullis.ssh.ed25519.JdkEd25519;
 import java.security.PublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Collections;
@@ -19,6 +20,12 @@ import dev.portcullis.workflow.request.Refusal;
  * (people paste private keys by mistake).
  */
 record SubmittedPublicKey(PublicKey key, String type, String fingerprint) {
+
+    static {
+        // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
+        JdkEd25519.install();
+    }
+
 
     static final int MIN_RSA_BITS = 2048;
     /** Comfortably more than the line of a 16384-bit RSA key (about 2.8 KB). */

@@ -1,5 +1,6 @@
 package dev.portcullis.bastion.broker;
 
+import dev.portcullis.ssh.ed25519.JdkEd25519;
 import java.io.IOException;
 import java.security.PublicKey;
 import java.util.List;
@@ -19,6 +20,12 @@ import com.fasterxml.jackson.databind.JsonNode;
  * anyone answering in its name) that hands out another key is refused, whatever the transport said.
  */
 public final class CertificateAuthorityClient {
+
+    static {
+        // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
+        JdkEd25519.install();
+    }
+
 
     private final BrokerClient broker;
     private final String userCaFingerprint;

@@ -1,5 +1,6 @@
 package dev.portcullis.bastion.server;
 
+import dev.portcullis.ssh.ed25519.JdkEd25519;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -36,6 +37,12 @@ import dev.portcullis.workflow.port.GrantAuthority;
  * only serves ProxyJump to targets by name ({@link JumpChannel}).
  */
 public final class BastionServer implements AutoCloseable {
+
+    static {
+        // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
+        JdkEd25519.install();
+    }
+
 
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(BastionServer.class.getName());
 

@@ -1,5 +1,6 @@
 package dev.portcullis.bastion.server;
 
+import dev.portcullis.ssh.ed25519.JdkEd25519;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.PublicKey;
@@ -29,6 +30,12 @@ import dev.portcullis.workflow.port.GrantAuthority;
  * connection of a jump it must be the person of the outer connection.
  */
 final class CertificateAuthenticator implements PublickeyAuthenticator {
+
+    static {
+        // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
+        JdkEd25519.install();
+    }
+
 
     private static final Logger LOG = Logger.getLogger(CertificateAuthenticator.class.getName());
 

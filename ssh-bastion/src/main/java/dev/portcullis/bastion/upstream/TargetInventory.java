@@ -1,5 +1,6 @@
 package dev.portcullis.bastion.upstream;
 
+import dev.portcullis.ssh.ed25519.JdkEd25519;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -37,6 +38,12 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * </pre>
  */
 public final class TargetInventory {
+
+    static {
+        // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
+        JdkEd25519.install();
+    }
+
 
     private static final Set<String> TARGET_KEYS = Set.of("hostKey", "identityFile", "identityFiles", "address");
 

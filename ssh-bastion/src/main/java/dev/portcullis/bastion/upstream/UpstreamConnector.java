@@ -1,5 +1,6 @@
 package dev.portcullis.bastion.upstream;
 
+import dev.portcullis.ssh.ed25519.JdkEd25519;
 import java.io.IOException;
 import java.security.KeyPair;
 import java.security.PublicKey;
@@ -27,6 +28,12 @@ import org.apache.sshd.common.config.keys.KeyUtils;
  * exactly the host key pinned in the inventory.
  */
 public final class UpstreamConnector implements AutoCloseable {
+
+    static {
+        // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
+        JdkEd25519.install();
+    }
+
 
     private static final AttributeKey<PublicKey> PINNED = new AttributeKey<>();
     private static final AttributeKey<PublicKey> PRESENTED = new AttributeKey<>();
