@@ -58,11 +58,11 @@ import dev.portcullis.workflow.request.Transition;
  * with JPA on the same tables ({@link AccessRequestEntity}, {@link ReviewEntity}).
  */
 @ApplicationScoped
-public class JpaAccessRequestRepository implements AccessRequestRepository {
+public class PostgresAccessRequestRepository implements AccessRequestRepository {
 
     static final int MAX_ATTEMPTS = 8;
     private static final int REMEMBERED_RULES = 10_000;
-    private static final Logger LOG = Logger.getLogger(JpaAccessRequestRepository.class);
+    private static final Logger LOG = Logger.getLogger(PostgresAccessRequestRepository.class);
 
     @Inject
     EntityManager em;
