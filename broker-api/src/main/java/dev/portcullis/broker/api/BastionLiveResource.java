@@ -22,6 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.quarkus.security.Authenticated;
 
 import dev.portcullis.broker.live.LiveFrames;
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.broker.persistence.JpaSessionIndex;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
@@ -73,7 +74,7 @@ public class BastionLiveResource {
     @Operation(summary = "Frames of a watched session (possibly none); answers who watches it now")
     public Watchers frames(@PathParam("id") UUID id, Frames body) {
         bastion.require("stream live sessions");
-        JpaSessionIndex.IndexedSession session = sessions.find(id).orElseThrow(() ->
+        IndexedSession session = sessions.find(id).orElseThrow(() ->
                 new RefusedException(Refusal.notFound("no_such_session", "there is no session " + id)));
         if (!bastion.clientId().equals(session.registeredBy())) {
             audit.append(new AuditEvent(clock.instant(), bastion.clientId(), "session.live.refused", "session",

@@ -6,7 +6,7 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
-import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.broker.persistence.LegalHolds;
 import dev.portcullis.broker.ssh.SshCertificateIssuer;
 import dev.portcullis.workflow.grant.ActiveGrant;
@@ -221,11 +221,11 @@ public final class Dtos {
                               String recordingId, String bastion, String clientAddress, Instant startedAt, Instant endedAt,
                               long bytesIn, long bytesOut, String status, String detail, String retention,
                               Instant retainUntil, boolean legalHold, Instant recordingDeletedAt) {
-        static SessionView of(JpaSessionIndex.IndexedSession s) {
+        static SessionView of(IndexedSession s) {
             return of(s, false, null);
         }
 
-        static SessionView of(JpaSessionIndex.IndexedSession s, boolean held, Instant deletedAt) {
+        static SessionView of(IndexedSession s, boolean held, Instant deletedAt) {
             return new SessionView(s.id(), s.requestId(), s.username(), s.target(), s.login(), s.protocol(), s.recordingId(),
                     s.bastion(), s.clientAddress(), s.startedAt(), s.endedAt(), s.bytesIn(), s.bytesOut(), s.status(), s.detail(),
                     s.retentionDays() == null ? "for ever" : s.retentionDays() + "d", s.retainUntil(), held, deletedAt);

@@ -12,6 +12,7 @@ import java.util.UUID;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.broker.persistence.JpaSessionIndex;
 import dev.portcullis.broker.recordings.RecordingArchive;
 import dev.portcullis.workflow.AccessWorkflow;
@@ -108,7 +109,7 @@ public class Searches {
 
     /** VALID, INCOMPLETE, TAMPERED, MISSING (not in the store) or NONE (no recording). */
     private String verification(UUID session) {
-        JpaSessionIndex.IndexedSession s = sessions.find(session).orElse(null);
+        IndexedSession s = sessions.find(session).orElse(null);
         if (s == null || s.recordingId() == null) {
             return "NONE";
         }

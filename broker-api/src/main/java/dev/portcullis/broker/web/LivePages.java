@@ -28,7 +28,7 @@ import io.smallrye.mutiny.Multi;
 import dev.portcullis.broker.identity.Caller;
 import dev.portcullis.broker.live.LiveWatching;
 import dev.portcullis.broker.live.SessionEnding;
-import dev.portcullis.broker.persistence.JpaSessionIndex.IndexedSession;
+import dev.portcullis.broker.persistence.IndexedSession;
 
 /**
  * Watching a live session in the browser (the same player as replay, fed by the broker, never by a bastion) and

@@ -40,7 +40,7 @@ import dev.portcullis.broker.api.RecordingReads;
 import dev.portcullis.broker.api.SessionResource;
 import dev.portcullis.broker.identity.Caller;
 import dev.portcullis.broker.persistence.JpaSessionIndex;
-import dev.portcullis.broker.persistence.JpaSessionIndex.IndexedSession;
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.broker.persistence.LegalHolds;
 import dev.portcullis.broker.persistence.RetentionLedger;
 import dev.portcullis.broker.recordings.RecordingArchive;
