@@ -29,7 +29,7 @@ import dev.portcullis.workflow.port.SessionIndex;
  * it is OPEN, so a repeated or late close changes nothing.
  */
 @ApplicationScoped
-public class JpaSessionIndex implements SessionIndex {
+public class JpaSessionIndex implements SessionIndex, IndexedSessions {
 
     public static final String OPEN = "OPEN";
     /** An admin ended this one session, its grant staying (the bastion says so when it has closed it). */
@@ -162,12 +162,18 @@ public class JpaSessionIndex implements SessionIndex {
         return CloseResult.CLOSED;
     }
 
+    @Override
+    public List<String> statuses() {
+        return STATUSES;
+    }
+
+    @Override
     @Transactional
     public Optional<IndexedSession> find(UUID id) {
         return Optional.ofNullable(em.find(BastionSessionEntity.class, id)).map(BastionSessionEntity::toView);
     }
 
-    /** Newest first; null filters do not filter. */
+    @Override
     @Transactional
     public List<IndexedSession> list(String username, String target, String status, int limit) {
         StringBuilder jpql = new StringBuilder("from BastionSessionEntity s where 1 = 1");

@@ -39,8 +39,8 @@ import dev.portcullis.broker.api.HoldDecisions;
 import dev.portcullis.broker.api.RecordingReads;
 import dev.portcullis.broker.api.SessionResource;
 import dev.portcullis.broker.identity.Caller;
-import dev.portcullis.broker.persistence.JpaSessionIndex;
 import dev.portcullis.broker.persistence.IndexedSession;
+import dev.portcullis.broker.persistence.IndexedSessions;
 import dev.portcullis.broker.persistence.LegalHolds;
 import dev.portcullis.broker.persistence.RetentionLedger;
 import dev.portcullis.broker.recordings.RecordingArchive;
@@ -71,7 +71,7 @@ import dev.portcullis.workflow.request.Transition;
 public class SessionPages {
 
     @Inject
-    JpaSessionIndex sessions;
+    IndexedSessions sessions;
 
     @Inject
     RecordingArchive recordings;
@@ -121,9 +121,9 @@ public class SessionPages {
                          @QueryParam("request") String request) {
         pages.requireAuditor(caller, "The sessions pages");
         Views.SessionFilter filter = new Views.SessionFilter(Pages.blankToEmpty(user), Pages.blankToEmpty(target),
-                Pages.blankToEmpty(status).toUpperCase(Locale.ROOT), Pages.blankToEmpty(from), Pages.blankToEmpty(to), JpaSessionIndex.STATUSES);
-        if (!filter.status().isEmpty() && !JpaSessionIndex.STATUSES.contains(filter.status())) {
-            throw new Pages.RefusedPage(Refusal.invalid("bad_status", "status", "status must be one of " + JpaSessionIndex.STATUSES));
+                Pages.blankToEmpty(status).toUpperCase(Locale.ROOT), Pages.blankToEmpty(from), Pages.blankToEmpty(to), sessions.statuses());
+        if (!filter.status().isEmpty() && !sessions.statuses().contains(filter.status())) {
+            throw new Pages.RefusedPage(Refusal.invalid("bad_status", "status", "status must be one of " + sessions.statuses()));
         }
         Instant fromInstant = day(filter.from(), "from", 0);
         Instant toInstant = day(filter.to(), "to", 1);
