@@ -24,6 +24,9 @@ import io.quarkus.security.Authenticated;
 import dev.portcullis.broker.live.LiveFrames;
 import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.contract.BastionApi.Frame;
+import dev.portcullis.contract.BastionApi.Frames;
+import dev.portcullis.contract.BastionApi.Watchers;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
 import dev.portcullis.workflow.request.Refusal;
@@ -43,16 +46,6 @@ public class BastionLiveResource {
     static final int MAX_FRAMES = 1000;
     static final int MAX_CHARS = 1 << 20;
     private static final Set<String> KINDS = Set.of("o", "r");
-
-    /** One frame as the bastion sends it. */
-    public record Frame(Instant at, String kind, String data) {
-    }
-
-    public record Frames(List<Frame> frames) {
-    }
-
-    public record Watchers(List<String> watchers) {
-    }
 
     @Inject
     BastionGuard bastion;

@@ -12,7 +12,7 @@ import dev.portcullis.workflow.request.Actor;
 import dev.portcullis.workflow.request.Refusal;
 import dev.portcullis.workflow.request.Roles;
 
-/** Who is signed in, as every page's navigation shows them, and the group checks of the pages for auditors and admins. */
+/** Who is signed in, as every page's navigation shows them, and the group checks of auditor and admin pages. */
 @ApplicationScoped
 public class Viewers {
 
