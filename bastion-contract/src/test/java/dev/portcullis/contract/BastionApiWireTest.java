@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.portcullis.workflow.port.GrantAuthority;
 
 /** The records write and read the JSON the bastion and the broker exchanged before they shared them. */
+@Tag("unit")
 class BastionApiWireTest {
 
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
