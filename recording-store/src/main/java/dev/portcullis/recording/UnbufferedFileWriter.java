@@ -16,9 +16,8 @@ import com.sun.nio.file.ExtendedOpenOption;
  *
  * <p>A recording is written once and read rarely, yet a bastion writes every byte of every session: through the page
  * cache each byte is copied into a freshly allocated cache page that only ever gets written back, evicting what the
- * machine does use. On the project's VM that copy into new pages cost more CPU than decrypting the session (perf:
- * 15% of all the machine's samples in a bulk transfer). O_DIRECT hands the bytes to the disk from a reused aligned
- * buffer instead.
+ * machine does use. On the project's VM that copy into new pages cost more CPU than decrypting the session
+ * (docs/measurements.md). O_DIRECT hands the bytes to the disk from a reused aligned buffer instead.
  *
  * <p>O_DIRECT needs offsets, lengths and memory aligned to the file system's block size, so the whole blocks go
  * through a small pool of aligned buffers and the last partial block through the page cache; one {@code fsync}

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import dev.portcullis.recording.format.RecordingHeader;
  * A recording without a manifest is only as good as its latest signed checkpoint: forging one without the bastion's
  * key, or removing the manifest of one that was closed, no longer passes for an unfinished recording.
  */
+@Tag("unit")
 class CheckpointTest {
 
     @TempDir

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import dev.portcullis.recording.RecordingVerifier.Verification;
  * when the caller holds a record of the deletion, and what is left still proves itself. A chunk deleted without that
  * record is tampering, as before.
  */
+@Tag("unit")
 class DeletedByPolicyTest {
 
     private static final Instant DELETED_AT = Instant.parse("2026-03-01T04:00:00Z");

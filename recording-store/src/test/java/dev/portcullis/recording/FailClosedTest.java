@@ -3,6 +3,7 @@ package dev.portcullis.recording;
 import dev.portcullis.recording.event.ExecEvent;
 import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.read.RecordingReader;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * directory unwritable; the recording's directory is replaced by a regular file instead, which
  * fails for everyone.
  */
+@Tag("unit")
 class FailClosedTest {
 
     @TempDir

@@ -1,5 +1,6 @@
 package dev.portcullis.recording;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -13,6 +14,7 @@ import static dev.portcullis.recording.Fixtures.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The flush rule on a fake timeline (no sleeping, no wall clock), and the framing of what waits. */
+@Tag("unit")
 class PendingChunkTest {
 
     private static final long SECOND = Duration.ofSeconds(1).toNanos();

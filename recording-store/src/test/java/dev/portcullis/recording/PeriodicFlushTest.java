@@ -1,5 +1,6 @@
 package dev.portcullis.recording;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * interval, one second by default) is checked on a fake timeline in {@link PendingChunkTest}; these
  * tests only check that the writer thread applies it, with bounded waits and no speed claims.
  */
+@Tag("unit")
 class PeriodicFlushTest {
 
     @TempDir

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import dev.portcullis.recording.RecordingVerifier.Status;
 import dev.portcullis.recording.RecordingVerifier.Verification;
 
 /** Every way of tampering with a stored recording is found, and an unfinished one is told apart from a tampered one. */
+@Tag("unit")
 class RecordingVerifierTest {
 
     @TempDir

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Random;
 import java.util.Set;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Chunks go to disk past the page cache where the file system allows it (whole blocks through O_DIRECT, the last
  * partial block through the cache) and through the cache where it does not: either way every byte comes back.
  */
+@Tag("unit")
 class UnbufferedWritesTest {
 
     /** Sizes around the block size and the writer's 256 KiB buffer, where an off-by-one would show. */

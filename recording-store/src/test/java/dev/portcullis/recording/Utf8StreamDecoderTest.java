@@ -1,5 +1,6 @@
 package dev.portcullis.recording;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -8,6 +9,7 @@ import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("unit")
 class Utf8StreamDecoderTest {
 
     private static final String TEXT = "ascii é ü — ✓ 日本語 🙂 end";

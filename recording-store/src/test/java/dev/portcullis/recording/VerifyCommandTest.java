@@ -9,11 +9,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Base64;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.portcullis.recording.cli.VerifyCommand;
 
+@Tag("unit")
 class VerifyCommandTest {
 
     @Test

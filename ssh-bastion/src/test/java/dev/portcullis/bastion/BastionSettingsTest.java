@@ -7,11 +7,13 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 /** F6: how a bastion may reach its broker, one line per refused setting; no server needed. */
+@Tag("unit")
 class BastionSettingsTest {
 
     private static final String PIN = "SHA256:BGvYCuZCzLbyKIFAzRHAv5/MK8deLYP1BtU5Rm4D2OQ";

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.portcullis.workflow.policy.AccessLevel;
@@ -22,6 +23,7 @@ import dev.portcullis.workflow.port.GrantAuthority.Use;
 import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.RequestState;
 
+@Tag("unit")
 class GrantDecisionTest {
 
     private static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.portcullis.workflow.policy.AccessLevel;
@@ -21,6 +22,7 @@ import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.Actor;
 import dev.portcullis.workflow.request.RequestState;
 
+@Tag("unit")
 class GrantLifecycleRulesTest {
 
     private static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -23,6 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import dev.portcullis.workflow.policy.AccessRule;
 import dev.portcullis.workflow.policy.PolicySet;
 
+@Tag("unit")
 class AccessRequestTest {
 
     private final PolicySet policy = Fixtures.policy();

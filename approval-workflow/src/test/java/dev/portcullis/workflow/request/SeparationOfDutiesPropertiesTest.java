@@ -14,6 +14,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tag;
 import net.jqwik.api.constraints.Size;
 
 import dev.portcullis.workflow.policy.AccessRule;
@@ -23,6 +24,7 @@ import dev.portcullis.workflow.policy.PolicySet;
  * Random sequences of events by random people at random times: whatever happens, the separation-of-duties
  * invariants hold at every step.
  */
+@Tag("unit")
 class SeparationOfDutiesPropertiesTest {
 
     private static final PolicySet POLICY = Fixtures.policy();

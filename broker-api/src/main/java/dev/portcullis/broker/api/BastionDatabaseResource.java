@@ -13,6 +13,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.quarkus.security.Authenticated;
 
 import dev.portcullis.broker.db.DatabaseCredentialIssuer;
+import dev.portcullis.contract.BastionApi;
 import dev.portcullis.workflow.request.Refusal;
 
 /** The database proxy's question, over HTTP: whose is this credential? */
@@ -33,12 +34,12 @@ public class BastionDatabaseResource {
     @Path("/verify")
     @Operation(summary = "The person and account a database credential belongs to, or 404 when it is unknown,"
             + " expired, for another target or names no account")
-    public Dtos.CredentialHolder verify(Dtos.CredentialToVerify body) {
+    public BastionApi.CredentialHolder verify(BastionApi.CredentialToVerify body) {
         bastion.require("verify database credentials");
         String credential = Input.required(body == null ? null : body.credential(), "credential");
         String target = Input.required(body.target(), "target");
         try {
-            return issuer.holder(credential, target).map(h -> new Dtos.CredentialHolder(h.username(), h.account()))
+            return issuer.holder(credential, target).map(h -> new BastionApi.CredentialHolder(h.username(), h.account()))
                     .orElseThrow(() -> new RefusedException(Refusal.notFound("unknown_credential",
                             "no valid database credential matches")));
         } catch (DatabaseCredentialIssuer.RefusedCredentialException e) {

@@ -19,6 +19,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.quarkus.security.Authenticated;
 
 import dev.portcullis.broker.persistence.BastionLeases;
+import dev.portcullis.contract.BastionApi;
 import dev.portcullis.workflow.request.Refusal;
 
 /**
@@ -44,7 +45,7 @@ public class BastionLeaseResource {
 
     @POST
     @Operation(summary = "Take or renew this bastion process's lease")
-    public Dtos.LeaseView renew(Dtos.LeaseRenewal body) {
+    public BastionApi.LeaseView renew(BastionApi.LeaseRenewal body) {
         bastion.require("hold bastion leases");
         if (body == null) {
             throw new RefusedException(Refusal.invalid("body_required", null, "send {instance, bastion, previousInstance}"));
@@ -53,7 +54,7 @@ public class BastionLeaseResource {
         String name = Input.limited(Input.required(body.bastion(), "bastion"), "bastion", 255);
         BastionLeases.Lease lease = leases.renew(instance, name, bastion.clientId(), body.previousInstance(), leaseDuration);
         return switch (lease.renewal()) {
-            case STARTED, RENEWED -> new Dtos.LeaseView(instance, lease.expiresAt(),
+            case STARTED, RENEWED -> new BastionApi.LeaseView(instance, lease.expiresAt(),
                     Math.max(1, leaseDuration.toSeconds() / 3), lease.abortedLeftovers());
             case NOT_YOURS -> throw new RefusedException(Refusal.forbidden("lease_not_yours",
                     "the lease of instance " + instance + " belongs to another bastion client"));

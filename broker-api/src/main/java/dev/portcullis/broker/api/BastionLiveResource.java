@@ -22,7 +22,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.quarkus.security.Authenticated;
 
 import dev.portcullis.broker.live.LiveFrames;
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.contract.BastionApi.Frame;
+import dev.portcullis.contract.BastionApi.Frames;
+import dev.portcullis.contract.BastionApi.Watchers;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
 import dev.portcullis.workflow.request.Refusal;
@@ -42,16 +46,6 @@ public class BastionLiveResource {
     static final int MAX_FRAMES = 1000;
     static final int MAX_CHARS = 1 << 20;
     private static final Set<String> KINDS = Set.of("o", "r");
-
-    /** One frame as the bastion sends it. */
-    public record Frame(Instant at, String kind, String data) {
-    }
-
-    public record Frames(List<Frame> frames) {
-    }
-
-    public record Watchers(List<String> watchers) {
-    }
 
     @Inject
     BastionGuard bastion;
@@ -73,7 +67,7 @@ public class BastionLiveResource {
     @Operation(summary = "Frames of a watched session (possibly none); answers who watches it now")
     public Watchers frames(@PathParam("id") UUID id, Frames body) {
         bastion.require("stream live sessions");
-        JpaSessionIndex.IndexedSession session = sessions.find(id).orElseThrow(() ->
+        IndexedSession session = sessions.find(id).orElseThrow(() ->
                 new RefusedException(Refusal.notFound("no_such_session", "there is no session " + id)));
         if (!bastion.clientId().equals(session.registeredBy())) {
             audit.append(new AuditEvent(clock.instant(), bastion.clientId(), "session.live.refused", "session",

@@ -22,6 +22,9 @@ import io.quarkus.security.Authenticated;
 
 import dev.portcullis.broker.search.SearchIndex;
 import dev.portcullis.broker.search.SearchQuery;
+import dev.portcullis.contract.BastionApi.Batch;
+import dev.portcullis.contract.BastionApi.EntryBody;
+import dev.portcullis.contract.BastionApi.Taken;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
 import dev.portcullis.workflow.request.Refusal;
@@ -41,15 +44,6 @@ public class BastionSearchResource {
 
     static final int MAX_BATCH = 5000;
     static final int MAX_TEXT = 4096;
-
-    public record EntryBody(String session, Long offsetMicros, String kind, String text, String detail) {
-    }
-
-    public record Batch(List<EntryBody> entries) {
-    }
-
-    public record Taken(int stored, List<String> unknownSessions) {
-    }
 
     @Inject
     BastionGuard bastion;

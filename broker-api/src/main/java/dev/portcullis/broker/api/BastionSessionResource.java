@@ -27,6 +27,7 @@ import io.quarkus.security.Authenticated;
 import dev.portcullis.broker.persistence.BastionLeases;
 import dev.portcullis.broker.persistence.JpaSessionIndex;
 import dev.portcullis.broker.recordings.RecordingArchive;
+import dev.portcullis.contract.BastionApi;
 import dev.portcullis.workflow.port.AccessRequestRepository;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
@@ -76,7 +77,7 @@ public class BastionSessionResource {
 
     @POST
     @Operation(summary = "A session is opening (before its first byte reaches the target)")
-    public Response opened(Dtos.SessionOpened body) {
+    public Response opened(BastionApi.SessionOpened body) {
         bastion.require("report sessions");
         if (body == null) {
             throw new RefusedException(Refusal.invalid("body_required", null,
@@ -186,7 +187,7 @@ public class BastionSessionResource {
     @POST
     @Path("/{id}/end")
     @Operation(summary = "A session ended; repeating the call changes nothing")
-    public Dtos.SessionView ended(@PathParam("id") UUID id, Dtos.SessionEnded body) {
+    public Dtos.SessionView ended(@PathParam("id") UUID id, BastionApi.SessionEnded body) {
         bastion.require("report sessions");
         if (body == null) {
             throw new RefusedException(Refusal.invalid("body_required", null, "send {endedAt, bytesIn, bytesOut, status, detail}"));

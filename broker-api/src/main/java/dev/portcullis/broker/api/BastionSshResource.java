@@ -14,6 +14,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.quarkus.security.Authenticated;
 
 import dev.portcullis.broker.ssh.SshCertificateIssuer;
+import dev.portcullis.contract.BastionApi;
 
 /** Host certificates for bastions' host keys, so users trust the bastion by the host CA rather than on first use. */
 @Path("/internal/v1/ssh")
@@ -35,11 +36,12 @@ public class BastionSshResource {
     @POST
     @Path("/host-certificates")
     @Operation(summary = "Certify a bastion's host key for SSH targets and bastion names of its own segment")
-    public Response certifyHost(Dtos.HostCertificateRequest body) {
+    public Response certifyHost(BastionApi.HostCertificateRequest body) {
         bastion.require("get host certificates");
         SshCertificateIssuer.HostCertificate issued = issuer.issueHostCertificate(bastion.clientId(),
                 segments.namesOf(bastion.clientId()),
                 body == null ? null : body.publicKey(), body == null ? null : body.principals());
-        return Response.status(201).entity(Dtos.HostCertificate.of(issued)).build();
+        return Response.status(201).entity(
+                new BastionApi.HostCertificate(issued.certificate(), issued.principals(), issued.validBefore())).build();
     }
 }

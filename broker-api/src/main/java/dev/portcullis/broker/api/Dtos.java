@@ -6,17 +6,12 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
-import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.broker.persistence.LegalHolds;
 import dev.portcullis.broker.ssh.SshCertificateIssuer;
-import dev.portcullis.workflow.grant.ActiveGrant;
-import dev.portcullis.workflow.policy.AccessLevel;
 import dev.portcullis.workflow.policy.AccessRule;
 import dev.portcullis.workflow.policy.Durations;
 import dev.portcullis.workflow.policy.RequestOption;
-import dev.portcullis.workflow.policy.Target;
-import dev.portcullis.workflow.policy.TargetKind;
-import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.Actor;
 import dev.portcullis.workflow.request.RequestState;
@@ -109,106 +104,13 @@ public final class Dtos {
         }
     }
 
-    public record CredentialToVerify(String credential, String target) {
-        @Override
-        public String toString() {
-            return "CredentialToVerify[redacted]";
-        }
-    }
-
-    /** @param account Keycloak's id of the account the credential was issued to: only its grants count */
-    public record CredentialHolder(String username, String account) {
-    }
-
     public record CaKeys(String userCaPublicKey, String hostCaPublicKey, String knownHostsLine) {
         static CaKeys of(SshCertificateIssuer.CaKeys k) {
             return new CaKeys(k.userCaPublicKey(), k.hostCaPublicKey(), k.knownHostsLine());
         }
     }
 
-    /** Body of {@code POST /internal/v1/ssh/host-certificates}. */
-    public record HostCertificateRequest(String publicKey, List<String> principals) {
-    }
-
-    public record HostCertificate(String certificate, List<String> principals, Instant validBefore) {
-        static HostCertificate of(SshCertificateIssuer.HostCertificate c) {
-            return new HostCertificate(c.certificate(), c.principals(), c.validBefore());
-        }
-    }
-
-    // ---- grant decisions for bastions
-
-    /** Body of {@code POST /internal/v1/grants/authorize}; {@code use} is a {@link GrantAuthority.Use} name. */
-    public record AuthorizeRequest(String username, String target, String login, String use, String account) {
-    }
-
-    /** Body of {@code POST /internal/v1/grants/status}: the grants a bastion has live sessions under. */
-    public record GrantStatusRequest(List<UUID> requestIds) {
-    }
-
-    /** Per grant asked about: {@code live} (ACTIVE and before its end) or not, with its state and why it ended. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record GrantStatus(UUID requestId, boolean live, String state, String target, String login, Instant endsAt,
-                              String reason) {
-    }
-
-    public record GrantStatusAnswer(List<GrantStatus> grants) {
-    }
-
-    /** Either {@code allowed} with the grant, or not, with a stable code and a one-line message for the user. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record AuthorizeAnswer(boolean allowed, GrantView grant, String code, String message) {
-        static AuthorizeAnswer of(GrantAuthority.Decision decision) {
-            if (decision instanceof GrantAuthority.Allowed allowed) {
-                return new AuthorizeAnswer(true, GrantView.of(allowed.grant()), null, null);
-            }
-            GrantAuthority.Refused refused = (GrantAuthority.Refused) decision;
-            return new AuthorizeAnswer(false, null, refused.code(), refused.message());
-        }
-    }
-
-    public record GrantView(UUID requestId, String holder, TargetView target, String login, AccessLevel access, Instant endsAt,
-                            SessionOptionsView session) {
-        static GrantView of(ActiveGrant g) {
-            Target t = g.target();
-            return new GrantView(g.requestId(), g.holder(), new TargetView(t.name(), t.kind(), t.host(), t.port(), t.database()),
-                    g.login(), g.access(), g.endsAt(),
-                    new SessionOptionsView(g.session().portForwarding(), g.session().agentForwarding(), g.session().recordInput(),
-                            g.session().recordQueryParameters()));
-        }
-    }
-
-    @JsonInclude(JsonInclude.Include.ALWAYS)
-    public record TargetView(String name, TargetKind kind, String host, int port, String database) {
-    }
-
-    public record SessionOptionsView(boolean portForwarding, boolean agentForwarding, boolean recordInput, boolean recordQueryParameters) {
-    }
-
-    // ---- the session index
-
-    /**
-     * Body of {@code POST /internal/v1/sessions}: a session a bastion is opening.
-     *
-     * @param recordingKey SHA-256 (hex) of the X.509 encoding of the key that signs the recording; required with a
-     *                     recordingId
-     */
-    public record SessionOpened(UUID sessionId, UUID requestId, String username, String target, String login, String protocol,
-                                String recordingId, String bastion, String clientAddress, Instant startedAt,
-                                String recordingKey, UUID bastionInstance) {
-    }
-
-    /** Body of {@code POST /internal/v1/bastion-leases}: a bastion process renews its lease. */
-    public record LeaseRenewal(UUID instance, String bastion, UUID previousInstance) {
-    }
-
-    /** @param renewEverySeconds how often the bastion should renew (well inside the lease) */
-    public record LeaseView(UUID instance, Instant expiresAt, long renewEverySeconds, int abortedLeftovers) {
-    }
-
-    /** Body of {@code POST /internal/v1/sessions/{id}/end}. */
-    public record SessionEnded(Instant endedAt, Long bytesIn, Long bytesOut, String status, String detail) {
-    }
+    // ---- the session index (the bodies bastions send are dev.portcullis.contract.BastionApi's)
 
     @JsonInclude(JsonInclude.Include.ALWAYS)
     /**
@@ -221,11 +123,11 @@ public final class Dtos {
                               String recordingId, String bastion, String clientAddress, Instant startedAt, Instant endedAt,
                               long bytesIn, long bytesOut, String status, String detail, String retention,
                               Instant retainUntil, boolean legalHold, Instant recordingDeletedAt) {
-        static SessionView of(JpaSessionIndex.IndexedSession s) {
+        static SessionView of(IndexedSession s) {
             return of(s, false, null);
         }
 
-        static SessionView of(JpaSessionIndex.IndexedSession s, boolean held, Instant deletedAt) {
+        static SessionView of(IndexedSession s, boolean held, Instant deletedAt) {
             return new SessionView(s.id(), s.requestId(), s.username(), s.target(), s.login(), s.protocol(), s.recordingId(),
                     s.bastion(), s.clientAddress(), s.startedAt(), s.endedAt(), s.bytesIn(), s.bytesOut(), s.status(), s.detail(),
                     s.retentionDays() == null ? "for ever" : s.retentionDays() + "d", s.retainUntil(), held, deletedAt);

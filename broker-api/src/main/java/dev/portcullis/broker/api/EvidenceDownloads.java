@@ -20,7 +20,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.portcullis.broker.persistence.HashChainedAuditLog;
-import dev.portcullis.broker.persistence.JpaSessionIndex.IndexedSession;
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.broker.recordings.EvidenceBundle;
 import dev.portcullis.broker.recordings.RecordingArchive;
 import dev.portcullis.workflow.port.AuditEvent;

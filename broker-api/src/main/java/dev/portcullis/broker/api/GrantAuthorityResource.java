@@ -23,6 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.quarkus.security.Authenticated;
 
 import dev.portcullis.broker.grants.LocalGrantAuthority;
+import dev.portcullis.contract.BastionApi;
 import dev.portcullis.workflow.port.AccessRequestRepository;
 import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.request.AccessRequest;
@@ -54,14 +55,14 @@ public class GrantAuthorityResource {
     @POST
     @Path("/authorize")
     @Operation(summary = "Allowed with the live grant, or refused with a code and a message for the user")
-    public Dtos.AuthorizeAnswer authorize(Dtos.AuthorizeRequest body) {
+    public BastionApi.AuthorizeAnswer authorize(BastionApi.AuthorizeRequest body) {
         bastion.require("ask for grant decisions");
         if (body == null) {
             throw new RefusedException(Refusal.invalid("body_required", null, "send {username, target, login, use}"));
         }
         GrantAuthority.Ask ask = new GrantAuthority.Ask(Input.required(body.username(), "username"), Input.required(body.target(), "target"),
                 Input.required(body.login(), "login"), use(Input.required(body.use(), "use")), account(body.account()));
-        return Dtos.AuthorizeAnswer.of(authority.authorize(ask));
+        return BastionApi.AuthorizeAnswer.of(authority.authorize(ask));
     }
 
     /**
@@ -71,7 +72,7 @@ public class GrantAuthorityResource {
     @POST
     @Path("/status")
     @Operation(summary = "Whether each of these grants is still live (ACTIVE and before its end)")
-    public Dtos.GrantStatusAnswer status(Dtos.GrantStatusRequest body) {
+    public BastionApi.GrantStatusAnswer status(BastionApi.GrantStatusRequest body) {
         bastion.require("ask for grant states");
         if (body == null || body.requestIds() == null) {
             throw new RefusedException(Refusal.invalid("body_required", null, "send {requestIds: [...]}"));
@@ -81,7 +82,7 @@ public class GrantAuthorityResource {
                     "ask about at most " + MAX_STATUS + " grants at once"));
         }
         Instant now = clock.instant();
-        List<Dtos.GrantStatus> answer = new ArrayList<>();
+        List<BastionApi.GrantStatus> answer = new ArrayList<>();
         for (UUID id : new LinkedHashSet<>(body.requestIds())) {
             if (id == null) {
                 throw new RefusedException(Refusal.invalid("bad_request_id", "requestIds",
@@ -93,12 +94,12 @@ public class GrantAuthorityResource {
             } catch (RuntimeException e) {
                 throw new GrantAuthority.AuthorityUnavailableException("the broker cannot read grants right now", e);
             }
-            answer.add(found.map(r -> new Dtos.GrantStatus(id, r.isLiveAt(now), r.state().name(), r.target(), r.login(),
+            answer.add(found.map(r -> new BastionApi.GrantStatus(id, r.isLiveAt(now), r.state().name(), r.target(), r.login(),
                             r.endsAt(), r.endReason()))
-                    .orElse(new Dtos.GrantStatus(id, false, "UNKNOWN", null, null, null,
+                    .orElse(new BastionApi.GrantStatus(id, false, "UNKNOWN", null, null, null,
                             "the broker knows no such grant")));
         }
-        return new Dtos.GrantStatusAnswer(answer);
+        return new BastionApi.GrantStatusAnswer(answer);
     }
 
     /** The account id the person's certificate names (absent for database credentials); blank is not an account. */

@@ -26,7 +26,7 @@ import io.smallrye.mutiny.Multi;
 import dev.portcullis.broker.identity.Caller;
 import dev.portcullis.broker.live.LiveWatching;
 import dev.portcullis.broker.live.SessionEnding;
-import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
 import dev.portcullis.workflow.request.Refusal;
@@ -72,7 +72,7 @@ public class LiveSessionResource {
     public Multi<OutboundSseEvent> watch(@PathParam("id") UUID id, @Context Sse sse) {
         requirePerson(id, "session.watch.refused");
         String viewer = caller.username(); // read now: the request scope is gone once the stream runs on
-        JpaSessionIndex.IndexedSession session = watching.check(id, viewer, RefusedException::new);
+        IndexedSession session = watching.check(id, viewer, RefusedException::new);
         return watching.stream(session, viewer, sse);
     }
 
@@ -82,7 +82,7 @@ public class LiveSessionResource {
     @Operation(summary = "End one live session with a reason the user is shown (admins); the grant stays")
     public Response end(@PathParam("id") UUID id, EndRequest body) {
         requirePerson(id, "session.end.refused");
-        JpaSessionIndex.IndexedSession after = ending.end(id, caller.username(), body == null ? null : body.reason(),
+        IndexedSession after = ending.end(id, caller.username(), body == null ? null : body.reason(),
                 RefusedException::new);
         return Response.status(after.isOpen() ? 202 : 200).entity(Dtos.SessionView.of(after)).build();
     }

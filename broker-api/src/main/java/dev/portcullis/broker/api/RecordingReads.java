@@ -14,7 +14,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
-import dev.portcullis.broker.persistence.JpaSessionIndex.IndexedSession;
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.broker.recordings.RecordingArchive;
 import dev.portcullis.broker.recordings.ReplayAudit;
 import dev.portcullis.broker.recordings.ReplayRanges;

@@ -28,6 +28,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.quarkus.security.Authenticated;
 
 import dev.portcullis.broker.identity.Caller;
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.broker.persistence.JpaSessionIndex;
 import dev.portcullis.broker.persistence.LegalHolds;
 import dev.portcullis.broker.persistence.RetentionLedger;
@@ -118,8 +119,8 @@ public class SessionResource {
     }
 
     /** The sessions with whether a legal hold covers each and when its recording's payload was deleted. */
-    private List<Dtos.SessionView> views(List<JpaSessionIndex.IndexedSession> found) {
-        List<UUID> ids = found.stream().map(JpaSessionIndex.IndexedSession::id).toList();
+    private List<Dtos.SessionView> views(List<IndexedSession> found) {
+        List<UUID> ids = found.stream().map(IndexedSession::id).toList();
         Set<UUID> held = holds.held(ids);
         Map<UUID, Instant> deleted = retention.deletedAt(ids);
         return found.stream().map(s -> Dtos.SessionView.of(s, held.contains(s.id()), deleted.get(s.id()))).toList();
@@ -137,7 +138,7 @@ public class SessionResource {
     @Produces(ASCIICAST)
     @Operation(summary = "The terminal recording as asciicast v2, for asciinema and asciinema-player")
     public Response cast(@PathParam("id") UUID id) throws IOException {
-        JpaSessionIndex.IndexedSession session = visible(id);
+        IndexedSession session = visible(id);
         RecordingArchive.VerifiedRecording recording = recording(session, "cast");
         exported(session, "cast");
         StreamingOutput body = (OutputStream out) -> recording.reader().exportCast(out);
@@ -150,7 +151,7 @@ public class SessionResource {
     @Produces(JSONL)
     @Operation(summary = "The session's structured events (exec, file transfers, queries) as JSON Lines")
     public Response events(@PathParam("id") UUID id) throws IOException {
-        JpaSessionIndex.IndexedSession session = visible(id);
+        IndexedSession session = visible(id);
         RecordingArchive.VerifiedRecording recording = recording(session, "events.jsonl");
         exported(session, "events.jsonl");
         StreamingOutput body = (OutputStream out) -> recording.reader().exportEvents(out);
@@ -163,7 +164,7 @@ public class SessionResource {
     @Produces({RecordingReads.BYTES, MediaType.APPLICATION_JSON})
     @Operation(summary = "The exact bytes of the terminal output (stream=output) or the keystrokes (stream=input)")
     public Response bytes(@PathParam("id") UUID id, @QueryParam("stream") String stream) throws IOException {
-        JpaSessionIndex.IndexedSession session = visible(id);
+        IndexedSession session = visible(id);
         var type = RecordingReads.stream(stream, RefusedException::new);
         String format = type.name().toLowerCase(Locale.ROOT) + ".bin";
         return reads.bytes(session, recording(session, format), type, caller.username(), RefusedException::new);
@@ -174,7 +175,7 @@ public class SessionResource {
     @Operation(summary = "Replay by time range: the recording's duration and its ranges, as asciinema-player's "
             + "segmented recording index")
     public Response replayIndex(@PathParam("id") UUID id) throws IOException {
-        JpaSessionIndex.IndexedSession session = visible(id);
+        IndexedSession session = visible(id);
         return reads.index(session, recording(session, "range"), "/api/v1/sessions/" + id + "/replay/range",
                 caller.username(), "api", RefusedException::new);
     }
@@ -186,7 +187,7 @@ public class SessionResource {
             + "rebuilt from the output just before it at 0, then the events, timed from from")
     public Response replayRangeCast(@PathParam("id") UUID id, @QueryParam("from") String from,
             @QueryParam("to") String to) throws IOException {
-        JpaSessionIndex.IndexedSession session = visible(id);
+        IndexedSession session = visible(id);
         return reads.range(session, recording(session, "range"), from, to, false, true, caller.username(), "api",
                 RefusedException::new);
     }
@@ -197,7 +198,7 @@ public class SessionResource {
             + "screen at from rebuilt from the output just before it")
     public Response replayRange(@PathParam("id") UUID id, @QueryParam("from") String from,
             @QueryParam("to") String to, @QueryParam("last") boolean last) throws IOException {
-        JpaSessionIndex.IndexedSession session = visible(id);
+        IndexedSession session = visible(id);
         return reads.range(session, recording(session, "range"), from, to, last, caller.username(), "api",
                 RefusedException::new);
     }
@@ -210,7 +211,7 @@ public class SessionResource {
     public Response evidence(@PathParam("id") UUID id) throws IOException {
         requirePerson(id);
         Actor viewer = caller.asTokenSays();
-        JpaSessionIndex.IndexedSession session = sessions.find(id)
+        IndexedSession session = sessions.find(id)
                 .filter(s -> AccessWorkflow.isAuditor(viewer) || s.username().equals(viewer.username()))
                 .orElseThrow(() -> evidence.refused(caller.username(), id,
                         "not the session's user, nor an auditor or admin",
@@ -235,7 +236,7 @@ public class SessionResource {
     @Operation(summary = "Check the recording's hash chain and its bastion's signature: VALID, INCOMPLETE, TAMPERED "
             + "or DELETED_BY_POLICY")
     public Dtos.RecordingVerification verification(@PathParam("id") UUID id) throws IOException {
-        JpaSessionIndex.IndexedSession session = visible(id);
+        IndexedSession session = visible(id);
         if (session.recordingId() == null) {
             throw noRecording(id);
         }
@@ -243,7 +244,7 @@ public class SessionResource {
         return new Dtos.RecordingVerification(result.status().name(), result.problem());
     }
 
-    private JpaSessionIndex.IndexedSession visible(UUID id) {
+    private IndexedSession visible(UUID id) {
         requirePerson(id);
         Actor viewer = caller.asTokenSays();
         return sessions.find(id).filter(s -> AccessWorkflow.isAuditor(viewer) || s.username().equals(viewer.username()))
@@ -261,7 +262,7 @@ public class SessionResource {
         }
     }
 
-    private RecordingArchive.VerifiedRecording recording(JpaSessionIndex.IndexedSession session,
+    private RecordingArchive.VerifiedRecording recording(IndexedSession session,
             String format) throws IOException {
         if (session.recordingId() == null) {
             throw noRecording(session.id());
@@ -284,13 +285,13 @@ public class SessionResource {
     }
 
     /** 404 with its own code: the recording existed, and its retention ended it (the tombstone says when and why). */
-    static RefusedException deleted(JpaSessionIndex.IndexedSession session,
+    static RefusedException deleted(IndexedSession session,
             RecordingArchive.DeletedRecordingException e) {
         return new RefusedException(Refusal.notFound("recording_deleted_by_policy",
                 "the recording of session " + session.id() + " is no longer kept: " + e.getMessage()));
     }
 
-    private void exported(JpaSessionIndex.IndexedSession session, String format) {
+    private void exported(IndexedSession session, String format) {
         audit.append(new AuditEvent(clock.instant(), caller.username(), "recording.exported", "session", session.id().toString(),
                 Map.of("recording", session.recordingId(), "format", format, "user", session.username(), "target", session.target())));
     }

@@ -1,10 +1,6 @@
 package dev.portcullis.broker.events;
 
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Types;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 
@@ -13,6 +9,7 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
+import dev.portcullis.broker.persistence.StatementParameters;
 import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.RequestState;
 import dev.portcullis.workflow.request.Transition;
@@ -32,21 +29,13 @@ public class GrantEventLog {
             + " reason, at) select ?::uuid, ?::varchar, ?::varchar, ?::varchar, ?::varchar, ?::varchar, ?::timestamptz, ?::varchar,"
             + " ?::timestamptz where ?::boolean";
 
-    /** Binds {@link #INSERT_EVENT_OF}'s ten parameters from {@code first} on; returns the next parameter's index. */
-    public static int bindEventOf(PreparedStatement insert, int first, Transition.Applied applied) throws SQLException {
+    /** Binds {@link #INSERT_EVENT_OF}'s ten parameters, next in {@code insert}. */
+    public static void bindEventOf(StatementParameters insert, Transition.Applied applied) throws SQLException {
         String kind = kindOf(applied);
         AccessRequest r = applied.after();
-        insert.setObject(first, r.id());
-        insert.setString(first + 1, kind);
-        insert.setString(first + 2, r.requester());
-        insert.setString(first + 3, r.target());
-        insert.setString(first + 4, r.login());
-        insert.setString(first + 5, r.state().name());
-        insert.setObject(first + 6, r.endsAt() == null ? null : OffsetDateTime.ofInstant(r.endsAt(), ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
-        insert.setString(first + 7, r.endReason());
-        insert.setObject(first + 8, OffsetDateTime.ofInstant(applied.at(), ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
-        insert.setBoolean(first + 9, kind != null);
-        return first + 10;
+        insert.object(r.id()).string(kind).string(r.requester()).string(r.target()).string(r.login())
+                .string(r.state().name()).timestamp(r.endsAt()).string(r.endReason()).timestamp(applied.at())
+                .bool(kind != null);
     }
 
     /** The grant event a transition implies: a grant started, a grant ended, or none. */

@@ -9,7 +9,7 @@ import java.util.UUID;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import dev.portcullis.broker.persistence.JpaAccessRequestRepository;
+import dev.portcullis.broker.persistence.PostgresAccessRequestRepository;
 import dev.portcullis.workflow.grant.GrantDecision;
 import dev.portcullis.workflow.port.AccessRequestRepository;
 import dev.portcullis.workflow.port.AuditEvent;
@@ -37,7 +37,7 @@ public class LocalGrantAuthority implements GrantAuthority {
 
     /** The requesters' account ids (V11), which the port does not carry. */
     @Inject
-    JpaAccessRequestRepository accounts;
+    PostgresAccessRequestRepository accounts;
 
     @Inject
     PolicySource policies;

@@ -49,8 +49,8 @@ import dev.portcullis.workflow.request.Actor;
  * costs the same two calls as a person lookup (the group by path, then its members); under load, a few calls
  * answer a whole batch instead of two calls per review. Reads of one group start at most every
  * {@code portcullis.directory.read-spacing} (100 ms): under load a review may wait that long for its read, and Keycloak
- * answers at most ten member lists a second per group however many reviews arrive (each read cost Keycloak some 20 ms of
- * CPU under load; unspaced, the reads alone took a third of a core).
+ * answers at most ten member lists a second per group however many reviews arrive (unspaced, the reads alone cost
+ * Keycloak a large share of a core: docs/measurements.md).
  */
 @ApplicationScoped
 // every call's latency, failures tagged with their exception: portcullis_keycloak_calls_seconds{method,exception}

@@ -27,7 +27,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import dev.portcullis.broker.events.GrantEvent;
 import dev.portcullis.broker.events.GrantEventLog;
 import dev.portcullis.broker.persistence.JpaSessionIndex;
-import dev.portcullis.broker.persistence.JpaSessionIndex.IndexedSession;
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
 import dev.portcullis.workflow.request.Refusal;

@@ -12,7 +12,7 @@ import jakarta.inject.Inject;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.portcullis.broker.persistence.JpaAccessRequestRepository;
+import dev.portcullis.broker.persistence.PostgresAccessRequestRepository;
 import dev.portcullis.workflow.policy.AccessRule;
 import dev.portcullis.workflow.policy.Durations;
 import dev.portcullis.workflow.policy.TargetKind;
@@ -80,7 +80,7 @@ public class OutboxNotifier implements Notifier {
     }
 
     @Inject
-    JpaAccessRequestRepository requests;
+    PostgresAccessRequestRepository requests;
 
     /** The session events of generic webhooks, from the session index in the transaction that records the session. */
     public void session(UUID request, NotificationEvent event, UUID session, Instant at) {

@@ -21,7 +21,7 @@ import dev.portcullis.workflow.request.Review;
 
 /**
  * Row of {@code access_request}, for the listings that build their queries from filters; requests are stored and changed
- * with plain JDBC ({@link JpaAccessRequestRepository}). Never leaves this package: the rest of the broker sees {@link AccessRequest}.
+ * with plain JDBC ({@link PostgresAccessRequestRepository}). Never leaves this package: the rest of the broker sees {@link AccessRequest}.
  */
 @Entity
 @Table(name = "access_request")

@@ -8,7 +8,7 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
-/** Row of {@code bastion_session}. Never leaves this package: the rest of the broker sees {@link JpaSessionIndex.IndexedSession}. */
+/** Row of {@code bastion_session}. Never leaves this package: the rest of the broker sees {@link IndexedSession}. */
 @Entity
 @Table(name = "bastion_session")
 class BastionSessionEntity {
@@ -49,8 +49,8 @@ class BastionSessionEntity {
     @Column(name = "retain_until")
     Instant retainUntil;
 
-    JpaSessionIndex.IndexedSession toView() {
-        return new JpaSessionIndex.IndexedSession(id, requestId, username, target, login, protocol, recordingId, bastion, clientAddress,
+    IndexedSession toView() {
+        return new IndexedSession(id, requestId, username, target, login, protocol, recordingId, bastion, clientAddress,
                 startedAt, endedAt, bytesIn, bytesOut, status, detail, recordingKey, registeredBy,
                 retentionRule, retentionDays, retainUntil);
     }

@@ -75,23 +75,19 @@ public class HashChainedAuditLog implements AuditSink {
     /** The same, on a connection of the caller's transaction, for callers that write with plain JDBC. */
     public void append(Connection connection, AuditEvent event) throws SQLException {
         try (PreparedStatement append = connection.prepareStatement(APPEND)) {
-            bindAppend(append, 1, event);
+            bindAppend(new StatementParameters(append), event);
             append.executeUpdate();
         }
     }
 
-    /** Binds {@link #APPEND}'s seven parameters from {@code first} on (for callers that put it in a larger statement). */
-    static int bindAppend(PreparedStatement append, int first, AuditEvent event) throws SQLException {
+    /** Binds {@link #APPEND}'s seven parameters, next in {@code append} (which may be a larger statement). */
+    static void bindAppend(StatementParameters append, AuditEvent event) throws SQLException {
         Instant at = event.at().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL keeps; the hash must survive the round trip
         String details = canonicalJson(event.details());
-        append.setObject(first, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
-        append.setString(first + 1, event.actor());
-        append.setString(first + 2, event.action());
-        append.setString(first + 3, event.subjectType());
-        append.setString(first + 4, event.subjectId());
-        append.setString(first + 5, details);
-        append.setString(first + 6, canonical(at.toString(), event.actor(), event.action(), event.subjectType(), event.subjectId(), details));
-        return first + 7;
+        append.object(OffsetDateTime.ofInstant(at, ZoneOffset.UTC)).string(event.actor()).string(event.action())
+                .string(event.subjectType()).string(event.subjectId()).string(details)
+                .string(canonical(at.toString(), event.actor(), event.action(), event.subjectType(), event.subjectId(),
+                        details));
     }
 
     /** Newest first, optionally filtered. */

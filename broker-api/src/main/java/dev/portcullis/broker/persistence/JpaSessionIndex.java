@@ -30,7 +30,7 @@ import dev.portcullis.workflow.port.SessionStatus;
  * it is OPEN, so a repeated or late close changes nothing.
  */
 @ApplicationScoped
-public class JpaSessionIndex implements SessionIndex {
+public class JpaSessionIndex implements SessionIndex, IndexedSessions {
 
     public static final String OPEN = SessionStatus.OPEN.name();
     /** An admin ended this one session, its grant staying (the bastion says so when it has closed it). */
@@ -162,12 +162,18 @@ public class JpaSessionIndex implements SessionIndex {
         return CloseResult.CLOSED;
     }
 
+    @Override
+    public List<String> statuses() {
+        return STATUSES;
+    }
+
+    @Override
     @Transactional
     public Optional<IndexedSession> find(UUID id) {
         return Optional.ofNullable(em.find(BastionSessionEntity.class, id)).map(BastionSessionEntity::toView);
     }
 
-    /** Newest first; null filters do not filter. */
+    @Override
     @Transactional
     public List<IndexedSession> list(String username, String target, String status, int limit) {
         StringBuilder jpql = new StringBuilder("from BastionSessionEntity s where 1 = 1");
@@ -193,38 +199,6 @@ public class JpaSessionIndex implements SessionIndex {
     private static void putIfPresent(Map<String, String> details, String key, String value) {
         if (value != null) {
             details.put(key, value);
-        }
-    }
-
-    /**
-     * One indexed session, as the rest of the broker sees it.
-     *
-     * @param recordingKey SHA-256 of the key its recording must be signed with; null for sessions registered before
-     *                     bastions said which key they sign with
-     * @param retentionRule the rule of the session's grant, as recorded when the session was registered
-     * @param retentionDays that rule's retention then, or null: kept for ever
-     * @param retainUntil   the earliest moment the recording's payload may be deleted, or null: never
-     */
-    public record IndexedSession(UUID id, UUID requestId, String username, String target, String login, String protocol,
-                                 String recordingId, String bastion, String clientAddress, Instant startedAt, Instant endedAt,
-                                 long bytesIn, long bytesOut, String status, String detail, String recordingKey,
-                                 String registeredBy, String retentionRule, Integer retentionDays, Instant retainUntil) {
-
-        public boolean isOpen() {
-            return OPEN.equals(status);
-        }
-
-        /**
-         * Whether the bastion said the session ended with its recording closed: every end but RECORDING_FAILED
-         * (a store that failed leaves no manifest, honestly) and ABORTED (the bastion was lost before closing it).
-         */
-        public boolean endedWithClosedRecording() {
-            return !isOpen() && !SessionStatus.RECORDING_FAILED.name().equals(status) && !isAborted();
-        }
-
-        /** The bastion was lost with the session open; {@code detail} says how and when. */
-        public boolean isAborted() {
-            return BastionLeases.ABORTED.equals(status);
         }
     }
 }

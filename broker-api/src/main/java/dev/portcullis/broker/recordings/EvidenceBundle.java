@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-import dev.portcullis.broker.persistence.JpaSessionIndex.IndexedSession;
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.recording.ChunkChain;
 import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.RecordingKeys;

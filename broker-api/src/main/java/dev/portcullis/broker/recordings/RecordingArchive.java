@@ -27,7 +27,7 @@ import io.quarkus.runtime.Startup;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.broker.persistence.RecordingTombstones;
 import dev.portcullis.broker.persistence.RecordingVerdicts;
 import dev.portcullis.recording.ChunkChain;
@@ -152,7 +152,7 @@ public class RecordingArchive {
         }
     }
 
-    private RecordingStorage storage(JpaSessionIndex.IndexedSession session) throws IOException {
+    private RecordingStorage storage(IndexedSession session) throws IOException {
         return storage(session.registeredBy());
     }
 
@@ -187,7 +187,7 @@ public class RecordingArchive {
     }
 
     /** What the index and the audit chain know that the recording of {@code session} must agree with. */
-    private RecordingVerifier.Expected expected(JpaSessionIndex.IndexedSession session) {
+    private RecordingVerifier.Expected expected(IndexedSession session) {
         boolean bound = session.recordingKey() != null;
         return new RecordingVerifier.Expected(bound, session.endedWithClosedRecording(), bound ? attributes(session)
                 : Map.of(), tombstones.find(session.id()).orElse(null));
@@ -197,7 +197,7 @@ public class RecordingArchive {
      * The session's tombstone as the signed file an offline verifier takes, when the audit chain holds a genuine one
      * (see {@link RecordingTombstones#signedFile}).
      */
-    public Optional<byte[]> signedTombstone(JpaSessionIndex.IndexedSession session) {
+    public Optional<byte[]> signedTombstone(IndexedSession session) {
         return tombstones.signedFile(session.id());
     }
 
@@ -207,12 +207,12 @@ public class RecordingArchive {
     }
 
     /** SHA-256 of the recording's stored manifest, or empty when it has none (never closed). */
-    public Optional<String> manifestSha256(JpaSessionIndex.IndexedSession session) throws IOException {
+    public Optional<String> manifestSha256(IndexedSession session) throws IOException {
         return storage(session).manifest(session.recordingId()).map(signed -> ChunkChain.sha256(signed.manifest()));
     }
 
     /** Deletes the payload chunks of a recording whose tombstone is in the audit chain (see {@link RetentionSweep}). */
-    void deletePayload(JpaSessionIndex.IndexedSession session) throws IOException {
+    void deletePayload(IndexedSession session) throws IOException {
         String recordingId = session.recordingId();
         verdicts.forget(recordingId);
         storage(session).deleteChunks(recordingId);
@@ -226,7 +226,7 @@ public class RecordingArchive {
                 grant.toString());
     }
 
-    private static Map<String, String> attributes(JpaSessionIndex.IndexedSession s) {
+    private static Map<String, String> attributes(IndexedSession s) {
         return s.requestId() == null
                 ? Map.of("session", s.id().toString(), "user", s.username(), "target", s.target(), "login", s.login())
                 : attributes(s.id(), s.username(), s.target(), s.login(), s.requestId());
@@ -236,7 +236,7 @@ public class RecordingArchive {
      * Verifies the recording of an indexed session (which must have one) against what the index knows of it, always
      * from every stored byte; the verdict replaces the cached one.
      */
-    public RecordingVerifier.Verification verify(JpaSessionIndex.IndexedSession session) throws IOException {
+    public RecordingVerifier.Verification verify(IndexedSession session) throws IOException {
         VerdictCache.Key key = cacheKey(session);
         RecordingVerifier.Checked checked = check(session);
         remember(session, key, checked);
@@ -247,7 +247,7 @@ public class RecordingArchive {
      * Forgets the cached verdict of a session's recording: a read found it no longer as verified. The stored verdict
      * searches show is checked again at once.
      */
-    public void forget(JpaSessionIndex.IndexedSession session) {
+    public void forget(IndexedSession session) {
         verdicts.forget(session.recordingId());
         storedVerdicts.recheckSoon(session.id());
     }
@@ -256,7 +256,7 @@ public class RecordingArchive {
      * Verifies the recording of a session in full for the verdict searches show, and stores it: as {@link #verify},
      * and MISSING when the store has no such recording.
      */
-    public String recheck(JpaSessionIndex.IndexedSession session) throws IOException {
+    public String recheck(IndexedSession session) throws IOException {
         try {
             storage(session).header(session.recordingId());
         } catch (NoSuchFileException e) {
@@ -277,16 +277,16 @@ public class RecordingArchive {
      * @throws NoSuchFileException     when the store has no such recording
      * @throws TamperedRecordingException when the recording does not verify: it is not exported
      */
-    public VerifiedRecording openVerified(JpaSessionIndex.IndexedSession session) throws IOException {
+    public VerifiedRecording openVerified(IndexedSession session) throws IOException {
         return openVerified(session, false);
     }
 
     /**
-     * As {@link #openVerified(JpaSessionIndex.IndexedSession)}; {@code whole} verifies every chunk before the first
+     * As {@link #openVerified(IndexedSession)}; {@code whole} verifies every chunk before the first
      * byte is handed out, for downloads of the whole recording: they read every chunk anyway, and a refusal must come
      * before a response has started, not halfway through it.
      */
-    public VerifiedRecording openVerified(JpaSessionIndex.IndexedSession session, boolean whole) throws IOException {
+    public VerifiedRecording openVerified(IndexedSession session, boolean whole) throws IOException {
         RecordingStorage storage = storage(session);
         try {
             // NoSuchFileException: missing, not tampered, for the caller's answer
@@ -333,7 +333,7 @@ public class RecordingArchive {
      * against the hash the manifest signed, so a first view or a seek reads a few objects, never the whole
      * recording. Only {@link #verify} walks every chunk for the full verdict.
      */
-    private VerifiedRecording openRanged(JpaSessionIndex.IndexedSession session, RecordingStorage storage,
+    private VerifiedRecording openRanged(IndexedSession session, RecordingStorage storage,
             VerdictCache.Key key, PublicKey bound, VerdictCache.Entry entry) throws IOException {
         RecordingReader reader;
         RecordingManifest manifest;
@@ -361,7 +361,7 @@ public class RecordingArchive {
      *
      * @return the cache entry for this verdict, or null when it is not cached
      */
-    private VerdictCache.Entry remember(JpaSessionIndex.IndexedSession session, VerdictCache.Key before,
+    private VerdictCache.Entry remember(IndexedSession session, VerdictCache.Key before,
             RecordingVerifier.Checked checked) throws IOException {
         if (before == null || checked.verification().status() != RecordingVerifier.Status.VALID
                 || !before.equals(cacheKey(session))) {
@@ -372,7 +372,7 @@ public class RecordingArchive {
     }
 
     /** The cache key of a closed recording's verdict, or null while it has no manifest (or it cannot be read). */
-    private VerdictCache.Key cacheKey(JpaSessionIndex.IndexedSession session) throws IOException {
+    private VerdictCache.Key cacheKey(IndexedSession session) throws IOException {
         Optional<RecordingStorage.SignedManifest> signed;
         try {
             signed = storage(session).manifest(session.recordingId());
@@ -449,7 +449,7 @@ public class RecordingArchive {
     }
 
     /** Verifies every stored byte of the session's recording; the verdict is stored for searches to show. */
-    private RecordingVerifier.Checked check(JpaSessionIndex.IndexedSession session) throws IOException {
+    private RecordingVerifier.Checked check(IndexedSession session) throws IOException {
         RecordingVerifier.Checked checked = checkRecording(session);
         RecordingVerifier.Verification v = checked.verification();
         if (session.isAborted() && v.status() == RecordingVerifier.Status.INCOMPLETE && session.detail() != null) {
@@ -463,7 +463,7 @@ public class RecordingArchive {
         return checked;
     }
 
-    private RecordingVerifier.Checked checkRecording(JpaSessionIndex.IndexedSession session) throws IOException {
+    private RecordingVerifier.Checked checkRecording(IndexedSession session) throws IOException {
         String recordingId = session.recordingId();
         RecordingVerifier.Expected expected = expected(session);
         if (session.recordingKey() != null) {
@@ -555,7 +555,7 @@ public class RecordingArchive {
      * @throws NoSuchFileException        when the store has no such recording
      * @throws TamperedRecordingException when the copy does not verify (or its key is not trusted)
      */
-    public CopiedRecording copyVerified(JpaSessionIndex.IndexedSession session, RecordingStorage copy)
+    public CopiedRecording copyVerified(IndexedSession session, RecordingStorage copy)
             throws IOException {
         String id = session.recordingId();
         RecordingStorage storage = storage(session);
@@ -583,7 +583,7 @@ public class RecordingArchive {
     }
 
     /** The trusted key the recording must verify with: the one its session was registered with, else its signer's. */
-    private PublicKey signingKey(JpaSessionIndex.IndexedSession session, RecordingStorage storage,
+    private PublicKey signingKey(IndexedSession session, RecordingStorage storage,
             Optional<RecordingStorage.SignedManifest> manifest) throws IOException {
         String sha256 = session.recordingKey();
         if (sha256 == null) {

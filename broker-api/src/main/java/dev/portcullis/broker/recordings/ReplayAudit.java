@@ -9,7 +9,7 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
 
@@ -38,12 +38,12 @@ public class ReplayAudit {
     };
 
     /** The replay page was opened: always a row. */
-    public void replayed(String viewer, JpaSessionIndex.IndexedSession session) {
+    public void replayed(String viewer, IndexedSession session) {
         append(viewer, session, "page");
     }
 
     /** Part of the recording was read by time range: a row unless this person replayed it within the window. */
-    public void rangeRead(String viewer, JpaSessionIndex.IndexedSession session, String via) {
+    public void rangeRead(String viewer, IndexedSession session, String via) {
         Instant now = clock.instant();
         synchronized (lastAudited) {
             Instant last = lastAudited.get(key(viewer, session));
@@ -54,7 +54,7 @@ public class ReplayAudit {
         append(viewer, session, via);
     }
 
-    private void append(String viewer, JpaSessionIndex.IndexedSession session, String via) {
+    private void append(String viewer, IndexedSession session, String via) {
         Instant now = clock.instant();
         audit.append(new AuditEvent(now, viewer, "recording.replayed", "session", session.id().toString(),
                 Map.of("recording", session.recordingId(), "user", session.username(), "target", session.target(),
@@ -64,7 +64,7 @@ public class ReplayAudit {
         }
     }
 
-    private static String key(String viewer, JpaSessionIndex.IndexedSession session) {
+    private static String key(String viewer, IndexedSession session) {
         return viewer + "\n" + session.id();
     }
 }

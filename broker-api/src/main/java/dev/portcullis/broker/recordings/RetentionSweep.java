@@ -15,6 +15,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.broker.persistence.JpaSessionIndex;
 import dev.portcullis.broker.persistence.RecordingTombstones;
 import dev.portcullis.broker.persistence.RetentionLedger;
@@ -124,7 +125,7 @@ public class RetentionSweep {
 
     private boolean delete(RetentionLedger.Due due, int days) throws IOException {
         // A recording that does not verify is kept: a tombstone would explain its missing or changed parts away.
-        JpaSessionIndex.IndexedSession session = sessions.find(due.session()).orElseThrow();
+        IndexedSession session = sessions.find(due.session()).orElseThrow();
         RecordingVerifier.Verification verdict = archive.verify(session);
         if (verdict.status() == RecordingVerifier.Status.TAMPERED) {
             LOG.warnf("the recording %s of session %s is past its retention but does not verify (%s); kept, so that "

@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 import io.quarkus.scheduler.Scheduled;
 
 import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.broker.persistence.RecordingVerdicts;
 
 /**
@@ -62,7 +63,7 @@ public class VerdictSweep {
     }
 
     private void check(UUID id) {
-        JpaSessionIndex.IndexedSession session = sessions.find(id).orElse(null);
+        IndexedSession session = sessions.find(id).orElse(null);
         if (session == null || session.recordingId() == null) {
             return;
         }

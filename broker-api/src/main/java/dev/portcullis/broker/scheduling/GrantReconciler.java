@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
 import io.quarkus.scheduler.Scheduled;
 
 import dev.portcullis.broker.identity.KeycloakDirectory;
-import dev.portcullis.broker.persistence.JpaAccessRequestRepository;
+import dev.portcullis.broker.persistence.PostgresAccessRequestRepository;
 import dev.portcullis.workflow.AccessWorkflow;
 import dev.portcullis.workflow.grant.GrantVerification;
 import dev.portcullis.workflow.grant.JitMembershipPlan;
@@ -55,7 +55,7 @@ public class GrantReconciler {
     AuditSink audit;
 
     @Inject
-    JpaAccessRequestRepository requests;
+    PostgresAccessRequestRepository requests;
 
     private final AtomicBoolean jitPassWanted = new AtomicBoolean(true);
 

@@ -56,8 +56,9 @@ public class QuartzGrantScheduler implements GrantScheduler {
      * Grants that start together store their end triggers together: one transaction, one pass through the job store's
      * lock and one wake-up of Quartz's scheduler thread for the whole batch (each of those per grant had approvals queueing
      * for the lock). Batches start at most every {@link #TRIGGER_SPACING}: every batch wakes the idle scheduler thread, which
-     * then looks for due triggers (a query under the same lock); unspaced, those queries were a quarter of PostgreSQL's work
-     * at 140 grants a second. A grant's approval still returns only after its trigger has committed.
+     * then looks for due triggers (a query under the same lock); unspaced, those queries were a large share of
+     * PostgreSQL's work under load (docs/measurements.md). A grant's approval still returns only after its trigger has
+     * committed.
      */
     static final Duration TRIGGER_SPACING = Duration.ofMillis(50);
     private final Rounds<Trigger, Void> triggerWrites = new Rounds<>(this::store, Duration.ofMinutes(2), TRIGGER_SPACING);

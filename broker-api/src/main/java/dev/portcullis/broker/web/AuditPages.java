@@ -56,7 +56,10 @@ public class AuditPages {
     Caller caller;
 
     @Inject
-    Pages pages;
+    Viewers viewers;
+
+    @Inject
+    ErrorPages errorPages;
 
     @Inject
     @Location("web/audit.html")
@@ -66,16 +69,16 @@ public class AuditPages {
     @Operation(hidden = true)
     public Response list(@QueryParam("actor") String actor, @QueryParam("action") String action, @QueryParam("subject") String subject,
                          @QueryParam("before") Long before, @QueryParam("full") boolean full) {
-        pages.requireAuditor(caller, "The audit log");
-        Views.AuditFilter filter = new Views.AuditFilter(Pages.blankToEmpty(actor), Pages.blankToEmpty(action), Pages.blankToEmpty(subject));
-        List<AuditRecord> records = auditLog.list(before, Pages.emptyToNull(filter.actor()), Pages.emptyToNull(filter.action()),
-                Pages.emptyToNull(filter.subject()), PAGE + 1);
+        viewers.requireAuditor(caller, "The audit log");
+        Views.AuditFilter filter = new Views.AuditFilter(Formats.blankToEmpty(actor), Formats.blankToEmpty(action), Formats.blankToEmpty(subject));
+        List<AuditRecord> records = auditLog.list(before, Formats.emptyToNull(filter.actor()), Formats.emptyToNull(filter.action()),
+                Formats.emptyToNull(filter.subject()), PAGE + 1);
         boolean more = records.size() > PAGE;
         List<Views.AuditRow> rows = records.stream().limit(PAGE).map(AuditPages::row).toList();
         // Only the rows written since the last view are verified; ?full=true (the page's link) walks the whole chain.
         HashChainedAuditLog.ChainVerification chain = full ? chainCheck.full() : chainCheck.sinceLast();
         String next = more ? String.valueOf(records.get(PAGE - 1).id()) : null;
-        String html = auditPage.data("me", pages.me(caller)).data("nav", "audit").data("filter", filter).data("rows", rows).data("chain", new Views.Chain(chain.valid(), chain.valid()
+        String html = auditPage.data("me", viewers.me(caller)).data("nav", "audit").data("filter", filter).data("rows", rows).data("chain", new Views.Chain(chain.valid(), chain.valid()
                         ? "Hash chain verified: all " + chain.intactRows() + " entries intact (" + chain.checkedRows()
                                 + (full ? " checked now, the whole chain)"
                                         : " new entries checked now, the rest at earlier views)")
@@ -88,7 +91,7 @@ public class AuditPages {
         String subject = r.subjectType() + " " + r.subjectId();
         String details = new TreeMap<>(r.details()).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(", "));
-        return new Views.AuditRow(r.id(), Pages.time(r.at()), Pages.nz(r.actor()), r.action(), subject, details,
+        return new Views.AuditRow(r.id(), Formats.time(r.at()), Formats.nz(r.actor()), r.action(), subject, details,
                 r.hash().substring(0, Math.min(12, r.hash().length())));
     }
 
@@ -97,7 +100,7 @@ public class AuditPages {
     @Produces("application/jsonl")
     @Operation(hidden = true)
     public Response export() {
-        pages.requireAuditor(caller, "The audit log");
+        viewers.requireAuditor(caller, "The audit log");
         audit.append(new AuditEvent(Instant.now(), caller.username(), "audit.exported", "audit", "-", Map.of("format", "jsonl")));
         StreamingOutput body = (OutputStream out) -> auditLog.writeJsonLines(out, json);
         return Response.ok(body, "application/jsonl").header("Content-Disposition", "attachment; filename=\"portcullis-audit.jsonl\"").build();
@@ -105,6 +108,6 @@ public class AuditPages {
 
     @ServerExceptionMapper
     public Response failed(Exception e) {
-        return pages.unexpected(e, caller);
+        return errorPages.unexpected(e, caller);
     }
 }

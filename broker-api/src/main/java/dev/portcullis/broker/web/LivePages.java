@@ -28,7 +28,7 @@ import io.smallrye.mutiny.Multi;
 import dev.portcullis.broker.identity.Caller;
 import dev.portcullis.broker.live.LiveWatching;
 import dev.portcullis.broker.live.SessionEnding;
-import dev.portcullis.broker.persistence.JpaSessionIndex.IndexedSession;
+import dev.portcullis.broker.persistence.IndexedSession;
 
 /**
  * Watching a live session in the browser (the same player as replay, fed by the broker, never by a bastion) and
@@ -44,7 +44,10 @@ public class LivePages {
     Caller caller;
 
     @Inject
-    Pages pages;
+    Viewers viewers;
+
+    @Inject
+    ErrorPages errorPages;
 
     @Inject
     LiveWatching watching;
@@ -60,8 +63,8 @@ public class LivePages {
     @Path("/{id}/live")
     @Operation(hidden = true)
     public Response live(@PathParam("id") UUID id) {
-        IndexedSession session = watching.check(id, caller.username(), Pages.RefusedPage::new);
-        String html = livePage.data("me", pages.me(caller)).data("nav", "sessions")
+        IndexedSession session = watching.check(id, caller.username(), RefusedPage::new);
+        String html = livePage.data("me", viewers.me(caller)).data("nav", "sessions")
                 .data("session", SessionPages.row(session, false, null)).render(); // a live session: no hold or deletion to show
         return RequestPages.ok(html);
     }
@@ -73,7 +76,7 @@ public class LivePages {
     @Operation(hidden = true)
     public Multi<OutboundSseEvent> stream(@PathParam("id") UUID id, @Context Sse sse) {
         String viewer = caller.username();
-        IndexedSession session = watching.check(id, viewer, Pages.RefusedPage::new);
+        IndexedSession session = watching.check(id, viewer, RefusedPage::new);
         return watching.stream(session, viewer, sse);
     }
 
@@ -82,12 +85,12 @@ public class LivePages {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Operation(hidden = true)
     public Response end(@PathParam("id") UUID id, @RestForm String reason) {
-        IndexedSession after = ending.end(id, caller.username(), reason, Pages.RefusedPage::new);
-        return Pages.seeOther("/ui/sessions", after.isOpen() ? "ending" : "ended", after.requestId());
+        IndexedSession after = ending.end(id, caller.username(), reason, RefusedPage::new);
+        return Flashes.seeOther("/ui/sessions", after.isOpen() ? "ending" : "ended", after.requestId());
     }
 
     @ServerExceptionMapper
     public Response failed(Exception e) {
-        return pages.unexpected(e, caller);
+        return errorPages.unexpected(e, caller);
     }
 }

@@ -62,7 +62,16 @@ public class RequestPages {
     Caller caller;
 
     @Inject
-    Pages pages;
+    Viewers viewers;
+
+    @Inject
+    RequestCards cards;
+
+    @Inject
+    Flashes flashes;
+
+    @Inject
+    ErrorPages errorPages;
 
     @Inject
     ApprovalLinks approvalLinks;
@@ -101,8 +110,8 @@ public class RequestPages {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Operation(hidden = true)
     public Response submit(@RestForm String access, @RestForm String duration, @RestForm String reason, @RestForm String ticket) {
-        Views.RequestForm filled = new Views.RequestForm(Pages.blankToEmpty(access), Pages.blankToEmpty(duration),
-                Pages.blankToEmpty(reason), Pages.blankToEmpty(ticket), Map.of(), null);
+        Views.RequestForm filled = new Views.RequestForm(Formats.blankToEmpty(access), Formats.blankToEmpty(duration),
+                Formats.blankToEmpty(reason), Formats.blankToEmpty(ticket), Map.of(), null);
         String target = null;
         String login = null;
         if (!filled.access().isEmpty()) {
@@ -122,7 +131,7 @@ public class RequestPages {
             }
         }
         Transition result = workflow.submit(caller.asTokenSays(),
-                new RequestDraft(target, login, asked, Pages.emptyToNull(reason), Pages.emptyToNull(ticket)));
+                new RequestDraft(target, login, asked, Formats.emptyToNull(reason), Formats.emptyToNull(ticket)));
         if (result instanceof Transition.Refused refused) {
             Refusal refusal = refused.refusal();
             if (refusal.field() != null) {
@@ -134,7 +143,7 @@ public class RequestPages {
                     refusal.message()), status);
         }
         AccessRequest created = ((Transition.Applied) result).after();
-        return Pages.seeOther("/ui/access", "requested", created.id());
+        return Flashes.seeOther("/ui/access", "requested", created.id());
     }
 
     private static Views.RequestForm withError(Views.RequestForm form, String field, String message) {
@@ -156,7 +165,7 @@ public class RequestPages {
                     r.ticketPattern() == null ? "" : r.ticketPattern().pattern(), r.approvalsRequired(),
                     String.join(" or ", r.sortedApproverGroups())));
         }
-        String html = requestPage.data("me", pages.me(caller)).data("nav", "request").data("options", options).data("form", form).render();
+        String html = requestPage.data("me", viewers.me(caller)).data("nav", "request").data("options", options).data("form", form).render();
         return Response.status(status).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).entity(html).build();
     }
 
@@ -173,16 +182,16 @@ public class RequestPages {
         Map<String, Optional<Set<String>>> approvers = new HashMap<>(); // one Keycloak read per group per page
         for (AccessRequest r : mine) {
             if (r.state() == RequestState.PENDING) {
-                pending.add(pages.card(r, me, now, approvers));
+                pending.add(cards.card(r, me, now, approvers));
             } else if (r.isLiveAt(now)) {
-                active.add(pages.card(r, me, now, null));
+                active.add(cards.card(r, me, now, null));
             } else if (past.size() < 20) {
-                past.add(pages.card(r, me, now, null));
+                past.add(cards.card(r, me, now, null));
             }
         }
         active.sort(Comparator.comparing(Views.RequestCard::endsAtIso));
-        String html = accessPage.data("me", pages.me(caller)).data("nav", "access").data("pending", pending).data("active", active).data("past", past)
-                .data("flash", pages.flash(done, request, me)).render();
+        String html = accessPage.data("me", viewers.me(caller)).data("nav", "access").data("pending", pending).data("active", active).data("past", past)
+                .data("flash", flashes.flash(done, request, me)).render();
         return ok(html);
     }
 
@@ -191,7 +200,7 @@ public class RequestPages {
     @Operation(hidden = true)
     public Response release(@PathParam("id") UUID id) {
         AccessRequest after = applied(workflow.release(id, caller.username()));
-        return Pages.seeOther("/ui/access", "released", after.id());
+        return Flashes.seeOther("/ui/access", "released", after.id());
     }
 
     @POST
@@ -199,7 +208,7 @@ public class RequestPages {
     @Operation(hidden = true)
     public Response cancel(@PathParam("id") UUID id) {
         AccessRequest after = applied(workflow.cancel(id, caller.username()));
-        return Pages.seeOther("/ui/access", "withdrawn", after.id());
+        return Flashes.seeOther("/ui/access", "withdrawn", after.id());
     }
 
     @GET
@@ -211,10 +220,10 @@ public class RequestPages {
         Instant now = Instant.now();
         Map<String, Optional<Set<String>>> approvers = new HashMap<>(); // one Keycloak read per group per page
         // Cards to review do not show who else may approve: no Keycloak read for them.
-        List<Views.RequestCard> toReview = workflow.toReview(me, 200).stream().map(r -> pages.card(r, me, now, null))
+        List<Views.RequestCard> toReview = workflow.toReview(me, 200).stream().map(r -> cards.card(r, me, now, null))
                 .toList();
         List<Views.RequestCard> yours = workflow.mine(me, EnumSet.of(RequestState.PENDING), 100).stream()
-                .map(r -> pages.card(r, me, now, approvers)).toList();
+                .map(r -> cards.card(r, me, now, approvers)).toList();
         // A notification's link: the request in focus, or why there is nothing here for this reader to decide.
         Views.Focus focused = focus == null ? null : approvalLinks.explain(focus, decision, me,
                 toReview.stream().map(Views.RequestCard::id).collect(java.util.stream.Collectors.toSet()), now);
@@ -222,8 +231,8 @@ public class RequestPages {
             toReview = java.util.stream.Stream.concat(toReview.stream().filter(c -> c.id().equals(focused.id())),
                     toReview.stream().filter(c -> !c.id().equals(focused.id()))).toList();
         }
-        String html = approvalsPage.data("me", pages.me(caller)).data("nav", "approvals").data("toReview", toReview).data("yours", yours)
-                .data("flash", pages.flash(done, request, me)).data("focus", focused).render();
+        String html = approvalsPage.data("me", viewers.me(caller)).data("nav", "approvals").data("toReview", toReview).data("yours", yours)
+                .data("flash", flashes.flash(done, request, me)).data("focus", focused).render();
         return ok(html);
     }
 
@@ -232,8 +241,8 @@ public class RequestPages {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Operation(hidden = true)
     public Response approve(@PathParam("id") UUID id, @RestForm String comment) {
-        AccessRequest after = applied(workflow.approve(id, caller.username(), Pages.emptyToNull(comment)));
-        return Pages.seeOther("/ui/approvals", "approved", after.id());
+        AccessRequest after = applied(workflow.approve(id, caller.username(), Formats.emptyToNull(comment)));
+        return Flashes.seeOther("/ui/approvals", "approved", after.id());
     }
 
     @POST
@@ -241,15 +250,15 @@ public class RequestPages {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Operation(hidden = true)
     public Response deny(@PathParam("id") UUID id, @RestForm String reason) {
-        AccessRequest after = applied(workflow.deny(id, caller.username(), Pages.emptyToNull(reason)));
-        return Pages.seeOther("/ui/approvals", "denied", after.id());
+        AccessRequest after = applied(workflow.deny(id, caller.username(), Formats.emptyToNull(reason)));
+        return Flashes.seeOther("/ui/approvals", "denied", after.id());
     }
 
     private static AccessRequest applied(Transition result) {
         if (result instanceof Transition.Applied applied) {
             return applied.after();
         }
-        throw new Pages.RefusedPage(((Transition.Refused) result).refusal());
+        throw new RefusedPage(((Transition.Refused) result).refusal());
     }
 
     static Response ok(String html) {
@@ -258,6 +267,6 @@ public class RequestPages {
 
     @ServerExceptionMapper
     public Response failed(Exception e) {
-        return pages.unexpected(e, caller);
+        return errorPages.unexpected(e, caller);
     }
 }

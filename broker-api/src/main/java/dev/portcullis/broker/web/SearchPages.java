@@ -49,7 +49,7 @@ public class SearchPages {
     Caller caller;
 
     @Inject
-    Pages pages;
+    Viewers viewers;
 
     @Inject
     @Location("web/search.html")
@@ -61,10 +61,10 @@ public class SearchPages {
                            @QueryParam("target") String target, @QueryParam("protocol") String protocol,
                            @QueryParam("kind") String kind, @QueryParam("from") String from,
                            @QueryParam("to") String to) {
-        Views.Me me = pages.me(caller);
-        Form form = new Form(Pages.blankToEmpty(q), Pages.blankToEmpty(person), Pages.blankToEmpty(target),
-                Pages.blankToEmpty(protocol), Pages.blankToEmpty(kind), Pages.blankToEmpty(from),
-                Pages.blankToEmpty(to));
+        Views.Me me = viewers.me(caller);
+        Form form = new Form(Formats.blankToEmpty(q), Formats.blankToEmpty(person), Formats.blankToEmpty(target),
+                Formats.blankToEmpty(protocol), Formats.blankToEmpty(kind), Formats.blankToEmpty(from),
+                Formats.blankToEmpty(to));
         var page = searchPage.data("me", me).data("nav", "search").data("form", form)
                 .data("kinds", SearchQuery.KINDS).data("protocols", SearchQuery.PROTOCOLS).data("asked", false)
                 .data("hits", List.of()).data("error", null).data("auditor", me.auditor());
@@ -88,7 +88,7 @@ public class SearchPages {
         long second = (long) Math.floor(h.offsetSeconds());
         String offset = String.format(Locale.ROOT, "%d:%02d", second / 60, second % 60);
         return new HitRow(h.session().toString(), h.username(), h.target(), h.login(), h.protocol(), h.kind(),
-                Pages.time(h.at()), offset, second, h.text(), Pages.nz(h.detail()), Pages.nz(h.before()),
-                Pages.nz(h.after()), verification, "badge-" + verification.toLowerCase(Locale.ROOT), "/ui/sessions/" + h.session() + "?t=" + second);
+                Formats.time(h.at()), offset, second, h.text(), Formats.nz(h.detail()), Formats.nz(h.before()),
+                Formats.nz(h.after()), verification, "badge-" + verification.toLowerCase(Locale.ROOT), "/ui/sessions/" + h.session() + "?t=" + second);
     }
 }

@@ -39,8 +39,8 @@ import dev.portcullis.broker.api.HoldDecisions;
 import dev.portcullis.broker.api.RecordingReads;
 import dev.portcullis.broker.api.SessionResource;
 import dev.portcullis.broker.identity.Caller;
-import dev.portcullis.broker.persistence.JpaSessionIndex;
-import dev.portcullis.broker.persistence.JpaSessionIndex.IndexedSession;
+import dev.portcullis.broker.persistence.IndexedSession;
+import dev.portcullis.broker.persistence.IndexedSessions;
 import dev.portcullis.broker.persistence.LegalHolds;
 import dev.portcullis.broker.persistence.RetentionLedger;
 import dev.portcullis.broker.recordings.RecordingArchive;
@@ -71,7 +71,7 @@ import dev.portcullis.workflow.request.Transition;
 public class SessionPages {
 
     @Inject
-    JpaSessionIndex sessions;
+    IndexedSessions sessions;
 
     @Inject
     RecordingArchive recordings;
@@ -86,7 +86,13 @@ public class SessionPages {
     Caller caller;
 
     @Inject
-    Pages pages;
+    Viewers viewers;
+
+    @Inject
+    Flashes flashes;
+
+    @Inject
+    ErrorPages errorPages;
 
     @Inject
     RecordingReads reads;
@@ -119,23 +125,23 @@ public class SessionPages {
     public Response list(@QueryParam("user") String user, @QueryParam("target") String target, @QueryParam("status") String status,
                          @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("done") String done,
                          @QueryParam("request") String request) {
-        pages.requireAuditor(caller, "The sessions pages");
-        Views.SessionFilter filter = new Views.SessionFilter(Pages.blankToEmpty(user), Pages.blankToEmpty(target),
-                Pages.blankToEmpty(status).toUpperCase(Locale.ROOT), Pages.blankToEmpty(from), Pages.blankToEmpty(to), JpaSessionIndex.STATUSES);
-        if (!filter.status().isEmpty() && !JpaSessionIndex.STATUSES.contains(filter.status())) {
-            throw new Pages.RefusedPage(Refusal.invalid("bad_status", "status", "status must be one of " + JpaSessionIndex.STATUSES));
+        viewers.requireAuditor(caller, "The sessions pages");
+        Views.SessionFilter filter = new Views.SessionFilter(Formats.blankToEmpty(user), Formats.blankToEmpty(target),
+                Formats.blankToEmpty(status).toUpperCase(Locale.ROOT), Formats.blankToEmpty(from), Formats.blankToEmpty(to), sessions.statuses());
+        if (!filter.status().isEmpty() && !sessions.statuses().contains(filter.status())) {
+            throw new RefusedPage(Refusal.invalid("bad_status", "status", "status must be one of " + sessions.statuses()));
         }
         Instant fromInstant = day(filter.from(), "from", 0);
         Instant toInstant = day(filter.to(), "to", 1);
         List<Views.SessionRow> rows;
-        List<IndexedSession> found = sessions.list(Pages.emptyToNull(filter.user()), Pages.emptyToNull(filter.target()),
-                        Pages.emptyToNull(filter.status()), 1000).stream()
+        List<IndexedSession> found = sessions.list(Formats.emptyToNull(filter.user()), Formats.emptyToNull(filter.target()),
+                        Formats.emptyToNull(filter.status()), 1000).stream()
                 .filter(s -> fromInstant == null || !s.startedAt().isBefore(fromInstant))
                 .filter(s -> toInstant == null || s.startedAt().isBefore(toInstant))
                 .limit(200).toList();
         rows = rowsOf(found);
-        String html = sessionsPage.data("me", pages.me(caller)).data("nav", "sessions").data("filter", filter).data("sessions", rows)
-                .data("flash", pages.flash(done, request, caller.asTokenSays())).render();
+        String html = sessionsPage.data("me", viewers.me(caller)).data("nav", "sessions").data("filter", filter).data("sessions", rows)
+                .data("flash", flashes.flash(done, request, caller.asTokenSays())).render();
         return RequestPages.ok(html);
     }
 
@@ -147,7 +153,7 @@ public class SessionPages {
         try {
             return LocalDate.parse(value).plusDays(plusDays).atStartOfDay(ZoneOffset.UTC).toInstant();
         } catch (DateTimeParseException e) {
-            throw new Pages.RefusedPage(Refusal.invalid("bad_date", field, "give the date as yyyy-mm-dd, for example 2026-01-31"));
+            throw new RefusedPage(Refusal.invalid("bad_date", field, "give the date as yyyy-mm-dd, for example 2026-01-31"));
         }
     }
 
@@ -164,10 +170,10 @@ public class SessionPages {
             return "";
         }
         if (deletedAt != null) {
-            return "recording deleted by policy " + Pages.time(deletedAt) + " (rule " + s.retentionRule() + ")";
+            return "recording deleted by policy " + Formats.time(deletedAt) + " (rule " + s.retentionRule() + ")";
         }
         String kept = s.retainUntil() == null ? "recording kept for ever"
-                : "recording kept until at least " + Pages.time(s.retainUntil()) + " (rule " + s.retentionRule() + ", "
+                : "recording kept until at least " + Formats.time(s.retainUntil()) + " (rule " + s.retentionRule() + ", "
                 + s.retentionDays() + "d)";
         return held ? kept + "; under legal hold, not deleted while held" : kept;
     }
@@ -175,9 +181,9 @@ public class SessionPages {
     static Views.SessionRow row(IndexedSession s, boolean held, Instant deletedAt) {
         Instant end = s.endedAt() == null ? Instant.now() : s.endedAt();
         return new Views.SessionRow(s.id().toString(), s.requestId() == null ? "" : s.requestId().toString(), s.username(), s.target(),
-                s.login(), s.protocol(), Pages.time(s.startedAt()), s.endedAt() == null ? "still open" : Pages.time(s.endedAt()),
-                Pages.duration(Duration.between(s.startedAt(), end)), Pages.bytes(s.bytesIn()) + " in, " + Pages.bytes(s.bytesOut()) + " out",
-                s.status(), Pages.nz(s.detail()), s.isOpen(), s.recordingId() != null, retention(s, held, deletedAt), held,
+                s.login(), s.protocol(), Formats.time(s.startedAt()), s.endedAt() == null ? "still open" : Formats.time(s.endedAt()),
+                Formats.duration(Duration.between(s.startedAt(), end)), Formats.bytes(s.bytesIn()) + " in, " + Formats.bytes(s.bytesOut()) + " out",
+                s.status(), Formats.nz(s.detail()), s.isOpen(), s.recordingId() != null, retention(s, held, deletedAt), held,
                 deletedAt != null);
     }
 
@@ -239,9 +245,9 @@ public class SessionPages {
         boolean held = covering.stream().anyMatch(LegalHolds.Hold::live);
         Instant deletedAt = retention.deletedAt(List.of(session.id())).get(session.id());
         List<Views.HoldLine> holdLines = covering.stream().map(SessionPages::holdLine).toList();
-        String html = replayPage.data("me", pages.me(caller)).data("nav", "sessions")
+        String html = replayPage.data("me", viewers.me(caller)).data("nav", "sessions")
                 .data("session", row(session, held, deletedAt)).data("holds", holdLines)
-                .data("holdDone", Pages.blankToEmpty(holdDone))
+                .data("holdDone", Formats.blankToEmpty(holdDone))
                 .data("badge", badge).data("events", events).data("cut", cut)
                 .data("maxEvents", RecordingArchive.MAX_LISTED_EVENTS).data("playable", playable)
                 .data("notText", notText).data("inputRecorded", inputRecorded).data("start", startSecond(t)).render();
@@ -258,9 +264,9 @@ public class SessionPages {
 
     private static Views.HoldLine holdLine(LegalHolds.Hold h) {
         String what = h.session() != null ? "this session" : "every session under ticket " + h.ticket();
-        String released = h.live() ? "" : "released " + Pages.time(h.releasedAt()) + " by " + h.releasedBy() + ": "
+        String released = h.live() ? "" : "released " + Formats.time(h.releasedAt()) + " by " + h.releasedBy() + ": "
                 + h.releaseReason();
-        return new Views.HoldLine(h.id().toString(), what, h.reason(), h.placedBy(), Pages.time(h.placedAt()), h.live(),
+        return new Views.HoldLine(h.id().toString(), what, h.reason(), h.placedBy(), Formats.time(h.placedAt()), h.live(),
                 released);
     }
 
@@ -270,7 +276,7 @@ public class SessionPages {
     @Operation(hidden = true)
     public Response placeHold(@PathParam("id") UUID id, @RestForm String reason) {
         IndexedSession session = visible(id);
-        decisions.place(caller, session.id(), null, reason, Pages.RefusedPage::new);
+        decisions.place(caller, session.id(), null, reason, RefusedPage::new);
         return Response.seeOther(java.net.URI.create("/ui/sessions/" + id + "?hold=placed")).build();
     }
 
@@ -280,7 +286,7 @@ public class SessionPages {
     @Operation(hidden = true)
     public Response releaseHold(@PathParam("id") UUID id, @PathParam("hold") UUID hold, @RestForm String reason) {
         visible(id);
-        decisions.release(caller, hold, reason, Pages.RefusedPage::new);
+        decisions.release(caller, hold, reason, RefusedPage::new);
         return Response.seeOther(java.net.URI.create("/ui/sessions/" + id + "?hold=released")).build();
     }
 
@@ -288,11 +294,11 @@ public class SessionPages {
         String time = String.format(Locale.ROOT, "%d:%02d", (long) e.time() / 60, (long) e.time() % 60);
         Object event = e.event();
         if (event instanceof ExecEvent x) {
-            return new Views.EventLine(time, e.time(), "exec", Pages.nz(x.command()));
+            return new Views.EventLine(time, e.time(), "exec", Formats.nz(x.command()));
         }
         if (event instanceof FileTransferEvent x) {
             return new Views.EventLine(time, e.time(), "file", lower(x.protocol()) + " " + lower(x.direction()) + " " + x.path()
-                    + " (" + Pages.bytes(x.bytes()) + ")");
+                    + " (" + Formats.bytes(x.bytes()) + ")");
         }
         if (event instanceof FileOperationEvent x) {
             return new Views.EventLine(time, e.time(), "file", lower(x.protocol()) + " " + lower(x.operation()) + " " + x.path()
@@ -304,7 +310,7 @@ public class SessionPages {
         }
         if (event instanceof ForwardEvent x) {
             return new Views.EventLine(time, e.time(), "forward", x.origin() + " -> " + x.host() + ":" + x.port() + " ("
-                    + Pages.bytes(x.bytesToTarget()) + " to target, " + Pages.bytes(x.bytesFromTarget()) + " back)");
+                    + Formats.bytes(x.bytesToTarget()) + " to target, " + Formats.bytes(x.bytesFromTarget()) + " back)");
         }
         if (event instanceof WatchEvent x) {
             return new Views.EventLine(time, e.time(), "watch", x.viewer() + " " + lower(x.action()) + " watching live");
@@ -340,9 +346,9 @@ public class SessionPages {
     @Operation(hidden = true)
     public Response bytes(@PathParam("id") UUID id, @QueryParam("stream") String stream) throws IOException {
         IndexedSession session = visible(id);
-        var type = RecordingReads.stream(stream, Pages.RefusedPage::new);
+        var type = RecordingReads.stream(stream, RefusedPage::new);
         RecordingArchive.VerifiedRecording recording = reader(session, type.name().toLowerCase(Locale.ROOT) + ".bin");
-        return reads.bytes(session, recording, type, caller.username(), Pages.RefusedPage::new);
+        return reads.bytes(session, recording, type, caller.username(), RefusedPage::new);
     }
 
     @GET
@@ -352,7 +358,7 @@ public class SessionPages {
     public Response replayIndex(@PathParam("id") UUID id) throws IOException {
         IndexedSession session = visible(id);
         return reads.index(session, reader(session, "range"), "/ui/sessions/" + id + "/replay/range",
-                caller.username(), "page", Pages.RefusedPage::new);
+                caller.username(), "page", RefusedPage::new);
     }
 
     @GET
@@ -363,7 +369,7 @@ public class SessionPages {
             @QueryParam("to") String to, @QueryParam("last") boolean last) throws IOException {
         IndexedSession session = visible(id);
         return reads.range(session, reader(session, "range"), from, to, last, caller.username(), "page",
-                Pages.RefusedPage::new);
+                RefusedPage::new);
     }
 
     @GET
@@ -385,12 +391,12 @@ public class SessionPages {
     @Operation(hidden = true)
     public Response evidence(@PathParam("id") UUID id) throws IOException {
         try {
-            pages.requireAuditor(caller, "Evidence bundles");
-        } catch (Pages.RefusedPage e) {
+            viewers.requireAuditor(caller, "Evidence bundles");
+        } catch (RefusedPage e) {
             throw evidence.refused(caller.username(), id, "not an auditor or admin", e);
         }
         IndexedSession session = visible(id);
-        return evidence.download(session, caller.username(), true, Pages.RefusedPage::new);
+        return evidence.download(session, caller.username(), true, RefusedPage::new);
     }
 
     /**
@@ -402,48 +408,48 @@ public class SessionPages {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Operation(hidden = true)
     public Response terminate(@PathParam("id") UUID id, @RestForm String reason) {
-        pages.requireAdmin(caller, "Ending a live session");
+        viewers.requireAdmin(caller, "Ending a live session");
         IndexedSession session = visible(id);
         if (session.requestId() == null) {
-            throw new Pages.RefusedPage(Refusal.conflict("no_grant", "session " + id + " has no grant to revoke"));
+            throw new RefusedPage(Refusal.conflict("no_grant", "session " + id + " has no grant to revoke"));
         }
-        String why = Pages.emptyToNull(reason) == null ? "live session " + id + " ended by an admin from the web UI" : reason.strip();
+        String why = Formats.emptyToNull(reason) == null ? "live session " + id + " ended by an admin from the web UI" : reason.strip();
         Transition result = workflow.revoke(session.requestId(), caller.username(), why);
         if (result instanceof Transition.Refused refused) {
-            throw new Pages.RefusedPage(refused.refusal());
+            throw new RefusedPage(refused.refusal());
         }
-        return Pages.seeOther("/ui/sessions", "revoked", session.requestId());
+        return Flashes.seeOther("/ui/sessions", "revoked", session.requestId());
     }
 
     private IndexedSession visible(UUID id) {
-        pages.requireAuditor(caller, "The sessions pages");
-        return sessions.find(id).orElseThrow(() -> new Pages.RefusedPage(Refusal.notFound("no_such_session", "there is no session " + id)));
+        viewers.requireAuditor(caller, "The sessions pages");
+        return sessions.find(id).orElseThrow(() -> new RefusedPage(Refusal.notFound("no_such_session", "there is no session " + id)));
     }
 
     /** The verified recording for export; one that does not verify is refused and the refusal audited. */
     private RecordingArchive.VerifiedRecording reader(IndexedSession session, String format) throws IOException {
         if (session.recordingId() == null) {
-            throw new Pages.RefusedPage(Refusal.notFound("no_recording", "session " + session.id() + " has no recording"));
+            throw new RefusedPage(Refusal.notFound("no_recording", "session " + session.id() + " has no recording"));
         }
         try {
             return recordings.openVerified(session, !"range".equals(format));
         } catch (NoSuchFileException e) {
             throw missing(session);
         } catch (RecordingArchive.DeletedRecordingException e) {
-            throw new Pages.RefusedPage(Refusal.notFound("recording_deleted_by_policy",
+            throw new RefusedPage(Refusal.notFound("recording_deleted_by_policy",
                     "the recording of session " + session.id() + " is no longer kept: " + e.getMessage()));
         } catch (RecordingArchive.TamperedRecordingException e) {
             audit.append(new AuditEvent(Instant.now(), caller.username(), "recording.export.refused", "session",
                     session.id().toString(),
                     Map.of("recording", session.recordingId(), "format", format, "problem", e.getMessage())));
-            throw new Pages.RefusedPage(Refusal.conflict("recording_tampered",
+            throw new RefusedPage(Refusal.conflict("recording_tampered",
                     "the recording of session " + session.id() + " did not verify, so it is not exported: "
                             + e.getMessage()));
         }
     }
 
-    private static Pages.RefusedPage missing(IndexedSession session) {
-        return new Pages.RefusedPage(Refusal.notFound("recording_missing",
+    private static RefusedPage missing(IndexedSession session) {
+        return new RefusedPage(Refusal.notFound("recording_missing",
                 "the recording of session " + session.id() + " is not in the recording store"));
     }
 
@@ -454,6 +460,6 @@ public class SessionPages {
 
     @ServerExceptionMapper
     public Response failed(Exception e) {
-        return pages.unexpected(e, caller);
+        return errorPages.unexpected(e, caller);
     }
 }

@@ -26,7 +26,7 @@ public class WebSignIns {
     PersonTokens personTokens;
 
     @Inject
-    Pages pages;
+    ErrorPages errorPages;
 
     @Inject
     Caller caller;
@@ -37,6 +37,6 @@ public class WebSignIns {
         if (!(path.equals("/ui") || path.startsWith("/ui/")) || identity.isAnonymous()) {
             return null; // /ui itself demands a sign-in (quarkus.http.auth.permission.web-ui)
         }
-        return personTokens.refusal(path).map(refusal -> pages.error(refusal, caller)).orElse(null);
+        return personTokens.refusal(path).map(refusal -> errorPages.error(refusal, caller)).orElse(null);
     }
 }

@@ -9,7 +9,7 @@ import jakarta.inject.Singleton;
 
 import dev.portcullis.broker.identity.KeycloakDirectory;
 import dev.portcullis.broker.persistence.HashChainedAuditLog;
-import dev.portcullis.broker.persistence.JpaAccessRequestRepository;
+import dev.portcullis.broker.persistence.PostgresAccessRequestRepository;
 import dev.portcullis.broker.policy.FilePolicySource;
 import dev.portcullis.workflow.AccessWorkflow;
 import dev.portcullis.workflow.port.GrantScheduler;
@@ -32,7 +32,7 @@ public class WorkflowProducer {
 
     @Produces
     @ApplicationScoped
-    AccessWorkflow workflow(FilePolicySource policies, JpaAccessRequestRepository requests, KeycloakDirectory directory,
+    AccessWorkflow workflow(FilePolicySource policies, PostgresAccessRequestRepository requests, KeycloakDirectory directory,
                             HashChainedAuditLog audit, GrantScheduler scheduler, Notifier notifier, Clock clock) {
         return new AccessWorkflow(policies, requests, directory, audit, scheduler, notifier, clock);
     }

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.oidc.AccessTokenCredential;
@@ -18,6 +19,7 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 
 /** When a verified token is remembered, for how long, and when it is not remembered at all (a fake clock, no OIDC). */
+@Tag("unit")
 class VerifiedBearerTokensTest {
 
     private final AtomicLong now = new AtomicLong(1_000_000);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * What a chat channel is sent, without a server: the facts and the Approve and Deny links in each format, and a
  * requester's reason that cannot pass for a link of its own (an attacker writing a reason that shows as "Approve").
  */
+@Tag("unit")
 class ChatChannelTest {
 
     private static final String EVIL = "disk full <https://evil.example/ui|Approve> [Approve](https://evil.example/x)";

@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The broker does not start with a policy whose jitGroup would let it manage a group outside portcullis.jit.parent. */
+@Tag("unit")
 class FilePolicySourceTest {
 
     private static final String POLICY = """

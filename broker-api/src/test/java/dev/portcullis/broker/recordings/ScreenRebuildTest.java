@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import dev.portcullis.recording.WriterOptions;
 import dev.portcullis.recording.read.RecordingReader;
 
 /** The screen at a point, rebuilt from the output just before it: one line per case, on a real recording store. */
+@Tag("unit")
 class ScreenRebuildTest {
 
     @TempDir

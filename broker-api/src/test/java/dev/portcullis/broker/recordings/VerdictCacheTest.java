@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Collections;
 import java.util.Map;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.portcullis.recording.RecordingVerifier;
 
 /** Only VALID verdicts are kept, keyed by everything they depend on, and the cache stays within its bounds. */
+@Tag("unit")
 class VerdictCacheTest {
 
     private static final RecordingVerifier.Expected EXPECTED = new RecordingVerifier.Expected(true, true,

@@ -8,11 +8,13 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 /** Bad sink settings: one line at start that names the setting, never the secret. */
+@Tag("unit")
 class SiemSettingsTest {
 
     private static final String SECRET = "s3cr3t-token-value";

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,6 +16,7 @@ import dev.portcullis.recording.event.TerminalEvent;
  * The hand-written terminal line is what Jackson writes (byte for byte, but for characters outside the BMP, which
  * it escapes and we write as UTF-8), so readers and asciinema see no difference.
  */
+@Tag("unit")
 class RecordingLinesTest {
 
     @Test

@@ -12,6 +12,7 @@ import java.security.PublicKey;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import dev.portcullis.recording.event.TerminalEvent;
  * Recordings written by the code before format 3 (format 1: no checkpoints; format 2: checkpoints), committed as
  * fixtures whose signing key was thrown away, still replay, export and verify.
  */
+@Tag("unit")
 class FormatCompatibilityTest {
 
     @TempDir

@@ -11,6 +11,7 @@ import dev.portcullis.recording.event.RecordedEvent;
 import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.FileSystemRecordingStorage;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import java.util.regex.Pattern;
 import static dev.portcullis.recording.Fixtures.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("unit")
 class OutputSearchTest {
 
     @TempDir

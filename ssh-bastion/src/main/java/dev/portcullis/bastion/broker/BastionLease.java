@@ -5,15 +5,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
-import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.portcullis.contract.BastionApi.LeaseRenewal;
+import dev.portcullis.contract.BastionApi.LeaseView;
 
 /**
  * This bastion process's lease with the broker ({@code POST /internal/v1/bastion-leases}), renewed well inside its
@@ -97,20 +99,17 @@ public final class BastionLease implements AutoCloseable {
 
     /** @return seconds until the next renewal */
     long renew() throws IOException {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("instance", instance);
-        body.put("bastion", bastionName);
-        body.put("previousInstance", previous);
-        JsonNode answer = broker.post("/internal/v1/bastion-leases", body);
-        expiresAt = Instant.parse(answer.get("expiresAt").asText());
+        LeaseView answer = broker.post("/internal/v1/bastion-leases",
+                new LeaseRenewal(instance, bastionName, previous), LeaseView.class);
+        expiresAt = Objects.requireNonNull(answer.expiresAt(), "the broker's lease names no expiresAt");
         if (previous != null) {
-            int leftovers = answer.path("abortedLeftovers").asInt();
+            int leftovers = answer.abortedLeftovers() == null ? 0 : answer.abortedLeftovers();
             UUID was = previous;
             LOG.info(() -> "lease taken as instance " + instance + "; the previous instance " + was + " left "
                     + leftovers + " session(s) open, now marked ABORTED");
             previous = null;
         }
-        return Math.max(1, answer.path("renewEverySeconds").asLong(5));
+        return Math.max(1, answer.renewEverySeconds() == null ? 5 : answer.renewEverySeconds());
     }
 
     /** The lease lapsed while the broker was away: the index says this bastion's sessions were aborted. */

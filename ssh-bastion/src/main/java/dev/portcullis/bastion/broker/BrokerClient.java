@@ -14,6 +14,8 @@ import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -29,6 +31,8 @@ public final class BrokerClient {
 
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    private static final ObjectMapper ANSWERS = JSON.copy()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final URI broker;
     private final URI tokenUrl;
@@ -89,6 +93,21 @@ public final class BrokerClient {
         HttpRequest.Builder request = HttpRequest.newBuilder(broker.resolve(path)).timeout(timeout).GET()
                 .header("Accept", "application/json");
         return send(request, authenticated);
+    }
+
+    /** {@link #post(String, Object)} with the answer read as one of the contract's records ({@code BastionApi}). */
+    public <T> T post(String path, Object body, Class<T> answer) throws IOException {
+        return read(post(path, body), answer);
+    }
+
+    /** Reads an answer as a contract record; fields this bastion does not know yet are ignored, never an error. */
+    static <T> T read(JsonNode answer, Class<T> type) throws IOException {
+        try {
+            return ANSWERS.treeToValue(answer, type);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new IOException("the broker's answer could not be read as " + type.getSimpleName() + ": "
+                    + e.getMessage().lines().findFirst().orElse(""), e);
+        }
     }
 
     public JsonNode post(String path, Object body) throws IOException {

@@ -3,13 +3,14 @@ package dev.portcullis.bastion.broker;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.portcullis.bastion.live.LiveView;
 import dev.portcullis.bastion.live.LiveViews;
+import dev.portcullis.contract.BastionApi.Frame;
+import dev.portcullis.contract.BastionApi.Frames;
+import dev.portcullis.contract.BastionApi.Watchers;
 
 /** Sends a watched session's frames to the broker ({@code POST /internal/v1/sessions/{id}/live}). */
 public final class BrokerLiveSink implements LiveViews.Sink {
@@ -22,9 +23,8 @@ public final class BrokerLiveSink implements LiveViews.Sink {
 
     @Override
     public List<String> send(UUID session, List<LiveView.Frame> frames) throws IOException {
-        JsonNode answer = broker.post("/internal/v1/sessions/" + session + "/live", Map.of("frames", frames));
-        List<String> watchers = new ArrayList<>();
-        answer.path("watchers").forEach(w -> watchers.add(w.asText()));
-        return watchers;
+        Frames body = new Frames(frames.stream().map(f -> new Frame(f.at(), f.kind(), f.data())).toList());
+        Watchers answer = broker.post("/internal/v1/sessions/" + session + "/live", body, Watchers.class);
+        return answer == null || answer.watchers() == null ? new ArrayList<>() : new ArrayList<>(answer.watchers());
     }
 }

@@ -14,6 +14,9 @@ import org.apache.sshd.common.digest.BuiltinDigests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.portcullis.contract.BastionApi.HostCertificate;
+import dev.portcullis.contract.BastionApi.HostCertificateRequest;
+
 /**
  * The broker's SSH certificate authorities, as the bastion needs them. The user CA decides who gets in, so the bastion
  * takes it from the broker only when its SHA-256 fingerprint is the one pinned in the bastion's settings: a broker (or
@@ -57,9 +60,9 @@ public final class CertificateAuthorityClient {
 
     /** A host certificate for the bastion's key, naming the targets it serves (for ProxyJump) and its own names. */
     public OpenSshCertificate hostCertificate(PublicKey hostKey, List<String> principals) throws IOException {
-        JsonNode answer = broker.post("/internal/v1/ssh/host-certificates",
-                Map.of("publicKey", PublicKeyEntry.toString(hostKey), "principals", principals));
-        PublicKey key = parse(answer.path("certificate").asText(""));
+        HostCertificate answer = broker.post("/internal/v1/ssh/host-certificates",
+                new HostCertificateRequest(PublicKeyEntry.toString(hostKey), principals), HostCertificate.class);
+        PublicKey key = parse(answer == null || answer.certificate() == null ? "" : answer.certificate());
         if (!(key instanceof OpenSshCertificate cert) || cert.getType() != OpenSshCertificate.Type.HOST) {
             throw new IOException("the broker's answer is not a host certificate");
         }

@@ -4,16 +4,18 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
-import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.portcullis.bastion.session.LiveSessions;
+import dev.portcullis.contract.BastionApi.GrantStatus;
+import dev.portcullis.contract.BastionApi.GrantStatusAnswer;
+import dev.portcullis.contract.BastionApi.GrantStatusRequest;
 
 /**
  * Asks the broker, every {@code every} (at most 30 s), whether the grants of this bastion's live sessions are still
@@ -54,13 +56,14 @@ public final class GrantRecheck implements AutoCloseable {
         for (int from = 0; from < grants.size(); from += PAGE) {
             List<UUID> page = grants.subList(from, Math.min(grants.size(), from + PAGE));
             try {
-                JsonNode answer = broker.post("/internal/v1/grants/status", Map.of("requestIds", page));
-                for (JsonNode g : answer.path("grants")) {
-                    if (!g.path("live").asBoolean(false)) {
-                        UUID grant = UUID.fromString(g.get("requestId").asText());
-                        String state = g.path("state").asText("ENDED");
-                        String message = GrantEventStream.endedMessage(g.path("login").asText("?"),
-                                g.path("target").asText("?"), ended(state), g.hasNonNull("reason") ? g.get("reason").asText() : null);
+                GrantStatusAnswer answer = broker.post("/internal/v1/grants/status", new GrantStatusRequest(page),
+                        GrantStatusAnswer.class);
+                for (GrantStatus g : answer.grants() == null ? List.<GrantStatus>of() : answer.grants()) {
+                    if (!g.live()) {
+                        UUID grant = Objects.requireNonNull(g.requestId(), "requestId");
+                        String state = g.state() == null ? "ENDED" : g.state();
+                        String message = GrantEventStream.endedMessage(g.login() == null ? "?" : g.login(),
+                                g.target() == null ? "?" : g.target(), ended(state), g.reason());
                         LOG.info(() -> "re-check: grant " + grant + " is no longer live (" + state + ")");
                         live.grantEnded(grant, message);
                     }

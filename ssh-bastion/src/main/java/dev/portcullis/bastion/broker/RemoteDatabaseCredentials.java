@@ -1,11 +1,11 @@
 package dev.portcullis.bastion.broker;
 
 import java.io.IOException;
-import java.util.Map;
 import java.util.Optional;
 
-import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.portcullis.contract.BastionApi.CredentialHolder;
+import dev.portcullis.contract.BastionApi.CredentialToVerify;
 import dev.portcullis.workflow.port.DatabaseCredentials;
 import dev.portcullis.workflow.port.DatabaseCredentials.Holder;
 import dev.portcullis.workflow.port.GrantAuthority.AuthorityUnavailableException;
@@ -21,10 +21,10 @@ public final class RemoteDatabaseCredentials implements DatabaseCredentials {
 
     @Override
     public Optional<Holder> holderOf(String credential, String target) {
-        JsonNode answer;
+        CredentialHolder answer;
         try {
-            answer = broker.post("/internal/v1/db/credentials/verify",
-                    Map.of("credential", credential, "target", target));
+            answer = broker.post("/internal/v1/db/credentials/verify", new CredentialToVerify(credential, target),
+                    CredentialHolder.class);
         } catch (BrokerClient.BrokerException e) {
             if (e.status() == 404 || e.status() == 422) {
                 return Optional.empty(); // unknown, expired, for another target or malformed
@@ -33,8 +33,8 @@ public final class RemoteDatabaseCredentials implements DatabaseCredentials {
         } catch (IOException e) {
             throw new AuthorityUnavailableException("the broker did not answer: " + e.getMessage(), e);
         }
-        String username = answer.path("username").asText("");
-        String account = answer.path("account").asText("");
+        String username = answer == null || answer.username() == null ? "" : answer.username();
+        String account = answer == null || answer.account() == null ? "" : answer.account();
         if (username.isEmpty() || account.isEmpty()) {
             // without the account the proxy could only ask by name, which a renamed or recreated user shares
             throw new AuthorityUnavailableException("the broker's answer names no person or no account", null);

@@ -3,16 +3,16 @@ package dev.portcullis.bastion.broker;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.portcullis.bastion.index.IndexEntry;
 import dev.portcullis.bastion.index.IndexSink;
+import dev.portcullis.contract.BastionApi.Batch;
+import dev.portcullis.contract.BastionApi.EntryBody;
+import dev.portcullis.contract.BastionApi.Taken;
 
 /**
  * {@link IndexSink} over the broker's internal API ({@code POST /internal/v1/search/entries}), with the bastion's own
@@ -28,21 +28,13 @@ public final class RemoteIndexSink implements IndexSink {
 
     @Override
     public Set<UUID> send(List<IndexEntry> entries) throws IOException {
-        List<Map<String, Object>> body = new ArrayList<>(entries.size());
+        List<EntryBody> body = new ArrayList<>(entries.size());
         for (IndexEntry e : entries) {
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("session", e.session().toString());
-            entry.put("offsetMicros", e.offsetMicros());
-            entry.put("kind", e.kind().wire());
-            entry.put("text", e.text());
-            if (e.detail() != null) {
-                entry.put("detail", e.detail());
-            }
-            body.add(entry);
+            body.add(new EntryBody(e.session().toString(), e.offsetMicros(), e.kind().wire(), e.text(), e.detail()));
         }
-        JsonNode answer;
+        Taken answer;
         try {
-            answer = broker.post("/internal/v1/search/entries", Map.of("entries", body));
+            answer = broker.post("/internal/v1/search/entries", new Batch(body), Taken.class);
         } catch (BrokerClient.BrokerException e) {
             if (e.status() >= 400 && e.status() < 500 && e.status() != 408 && e.status() != 429) {
                 throw new RefusedException(e.getMessage(), e);
@@ -50,9 +42,9 @@ public final class RemoteIndexSink implements IndexSink {
             throw e;
         }
         Set<UUID> unknown = new HashSet<>();
-        if (answer != null) {
-            for (JsonNode id : answer.path("unknownSessions")) {
-                unknown.add(UUID.fromString(id.asText()));
+        if (answer != null && answer.unknownSessions() != null) {
+            for (String id : answer.unknownSessions()) {
+                unknown.add(UUID.fromString(id));
             }
         }
         return unknown;

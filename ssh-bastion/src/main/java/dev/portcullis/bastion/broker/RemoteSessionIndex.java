@@ -1,8 +1,6 @@
 package dev.portcullis.bastion.broker;
 
 import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -12,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
+import dev.portcullis.contract.BastionApi.SessionEnded;
+import dev.portcullis.contract.BastionApi.SessionOpened;
 import dev.portcullis.workflow.port.SessionIndex;
 
 /**
@@ -50,19 +50,9 @@ public final class RemoteSessionIndex implements SessionIndex, AutoCloseable {
 
     @Override
     public void opened(Opened s) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("sessionId", s.sessionId());
-        body.put("requestId", s.requestId());
-        body.put("username", s.username());
-        body.put("target", s.target());
-        body.put("login", s.login());
-        body.put("protocol", s.protocol());
-        body.put("recordingId", s.recordingId());
-        body.put("recordingKey", s.recordingId() == null ? null : recordingKey);
-        body.put("bastion", s.bastion());
-        body.put("clientAddress", s.clientAddress());
-        body.put("startedAt", s.startedAt().toString());
-        body.put("bastionInstance", instance.get());
+        SessionOpened body = new SessionOpened(s.sessionId(), s.requestId(), s.username(), s.target(), s.login(),
+                s.protocol(), s.recordingId(), s.bastion(), s.clientAddress(), s.startedAt(),
+                s.recordingId() == null ? null : recordingKey, instance.get());
         try {
             broker.post("/internal/v1/sessions", body);
         } catch (IOException e) {
@@ -86,12 +76,7 @@ public final class RemoteSessionIndex implements SessionIndex, AutoCloseable {
     }
 
     private boolean send(Closed s) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("endedAt", s.endedAt().toString());
-        body.put("bytesIn", s.bytesIn());
-        body.put("bytesOut", s.bytesOut());
-        body.put("status", s.status());
-        body.put("detail", s.detail());
+        SessionEnded body = new SessionEnded(s.endedAt(), s.bytesIn(), s.bytesOut(), s.status(), s.detail());
         try {
             broker.post("/internal/v1/sessions/" + s.sessionId() + "/end", body);
             return true;

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.portcullis.recording.event.QueryEvent;
 
 /** Pairing of statements with answers, pure: what the client sent, what the server said, one event per statement. */
+@Tag("unit")
 class QueryLogTest {
 
     @Test

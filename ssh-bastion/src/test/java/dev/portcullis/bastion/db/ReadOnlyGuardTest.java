@@ -2,6 +2,7 @@ package dev.portcullis.bastion.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -10,6 +11,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * guard is defence in depth (the role's own privileges are the boundary, see ReadOnlyRoleCheck); these are the
  * statements that would take a session out of read-only mode or hide SQL where the guard cannot read it.
  */
+@Tag("unit")
 class ReadOnlyGuardTest {
 
     @ParameterizedTest(name = "{0}")

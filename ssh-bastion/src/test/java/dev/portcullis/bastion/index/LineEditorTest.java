@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -15,6 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * escape sequences) and the lines a shell would have run. A line ending in {@code ?} is one the keystrokes do not fully
  * determine (certain=false).
  */
+@Tag("unit")
 class LineEditorTest {
 
     private static final String BS = "\u007f";

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import dev.portcullis.recording.read.RecordingReader;
  * recording, streams the terminal size then the output (UTF-8 split across packets stays whole), and stops, recorded,
  * when the broker no longer names the watcher; an end instruction ends the session as TERMINATED with the line.
  */
+@Tag("unit")
 class LiveViewTest {
 
     @TempDir

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Which exec commands are scp transfers (content not in the terminal recording): one line per case, no server. */
+@Tag("unit")
 class ScpCommandTest {
 
     /** command, then the transfer it is ("UPLOAD path", "DOWNLOAD path"), or null for an ordinary command. */

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.portcullis.workflow.port.GrantAuthority;
@@ -19,6 +20,7 @@ import dev.portcullis.workflow.port.GrantAuthority.Use;
  * How many of a person's refused asks reach the broker: no server, a broker that refuses everyone, a clock set by
  * hand.
  */
+@Tag("unit")
 class RefusalBackoffTest {
 
     private final AtomicInteger asked = new AtomicInteger();

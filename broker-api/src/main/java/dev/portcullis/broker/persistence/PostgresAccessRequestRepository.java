@@ -4,10 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -58,11 +56,11 @@ import dev.portcullis.workflow.request.Transition;
  * with JPA on the same tables ({@link AccessRequestEntity}, {@link ReviewEntity}).
  */
 @ApplicationScoped
-public class JpaAccessRequestRepository implements AccessRequestRepository {
+public class PostgresAccessRequestRepository implements AccessRequestRepository {
 
     static final int MAX_ATTEMPTS = 8;
     private static final int REMEMBERED_RULES = 10_000;
-    private static final Logger LOG = Logger.getLogger(JpaAccessRequestRepository.class);
+    private static final Logger LOG = Logger.getLogger(PostgresAccessRequestRepository.class);
 
     @Inject
     EntityManager em;
@@ -120,20 +118,13 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
     public void insert(Transition.Applied created, String requesterId) {
         AccessRequest r = created.after();
         try (Connection c = dataSource.getConnection(); PreparedStatement insert = c.prepareStatement(INSERT)) {
-            int next = HashChainedAuditLog.bindAppend(insert, 1, AuditEvent.of(created)); // chained when this transaction commits
-            insert.setObject(next, r.id());
-            insert.setString(next + 1, r.requester());
-            insert.setString(next + 2, r.target());
-            insert.setString(next + 3, r.kind().name());
-            insert.setString(next + 4, r.login());
-            insert.setString(next + 5, r.rule());
-            insert.setString(next + 6, r.access().name());
-            insert.setLong(next + 7, r.duration().getSeconds());
-            insert.setString(next + 8, r.reason());
-            insert.setString(next + 9, r.ticket());
-            insert.setObject(next + 10, timestamp(r.createdAt()), Types.TIMESTAMP_WITH_TIMEZONE);
-            insert.setObject(next + 11, timestamp(r.pendingUntil()), Types.TIMESTAMP_WITH_TIMEZONE);
-            insert.setString(bindChanges(insert, next + 12, r), requesterId);
+            StatementParameters p = new StatementParameters(insert);
+            HashChainedAuditLog.bindAppend(p, AuditEvent.of(created)); // chained when this transaction commits
+            p.object(r.id()).string(r.requester()).string(r.target()).string(r.kind().name()).string(r.login())
+                    .string(r.rule()).string(r.access().name()).number(r.duration().getSeconds()).string(r.reason())
+                    .string(r.ticket()).timestamp(r.createdAt()).timestamp(r.pendingUntil());
+            bindChanges(p, r);
+            p.string(requesterId);
             insert.executeUpdate();
         } catch (SQLException e) {
             throw new PersistenceException("cannot store access request " + r.id() + ": " + e.getMessage(), e);
@@ -214,17 +205,15 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
                 // cannot both count toward the same threshold: the second one's update finds no row and is re-applied.
                 try (PreparedStatement write = c.prepareStatement(CHANGE)) {
                     Review review = added.isEmpty() ? null : added.get(0);
-                    write.setObject(1, id);
-                    write.setString(2, review == null ? null : review.reviewer());
-                    write.setString(3, review == null ? null : review.decision().name());
-                    write.setString(4, review == null ? null : review.comment());
-                    write.setObject(5, review == null ? null : timestamp(review.at()), Types.TIMESTAMP_WITH_TIMEZONE);
-                    write.setBoolean(6, review != null);
-                    int next = GrantEventLog.bindEventOf(write, 7, applied);
-                    next = HashChainedAuditLog.bindAppend(write, next, AuditEvent.of(applied)); // chained when this transaction commits
-                    next = bindChanges(write, next, after);
-                    write.setObject(next, id);
-                    write.setLong(next + 1, stored.version());
+                    StatementParameters p = new StatementParameters(write);
+                    p.object(id).string(review == null ? null : review.reviewer())
+                            .string(review == null ? null : review.decision().name())
+                            .string(review == null ? null : review.comment())
+                            .timestamp(review == null ? null : review.at()).bool(review != null);
+                    GrantEventLog.bindEventOf(p, applied);
+                    HashChainedAuditLog.bindAppend(p, AuditEvent.of(applied)); // chained when this transaction commits
+                    bindChanges(p, after);
+                    p.object(id).number(stored.version());
                     if (write.executeUpdate() != 1) {
                         throw new OptimisticLockException("access request " + id + " changed since it was read");
                     }
@@ -336,15 +325,10 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
     private record Stored(AccessRequest request, long version) {
     }
 
-    /** What a transition may change, bound from {@code first} on; returns the next parameter's index. */
-    private static int bindChanges(PreparedStatement statement, int first, AccessRequest r) throws SQLException {
-        statement.setString(first, r.state().name());
-        statement.setObject(first + 1, timestamp(r.grantedAt()), Types.TIMESTAMP_WITH_TIMEZONE);
-        statement.setObject(first + 2, timestamp(r.endsAt()), Types.TIMESTAMP_WITH_TIMEZONE);
-        statement.setObject(first + 3, timestamp(r.endedAt()), Types.TIMESTAMP_WITH_TIMEZONE);
-        statement.setString(first + 4, r.endedBy());
-        statement.setString(first + 5, r.endReason());
-        return first + 6;
+    /** What a transition may change, in the order of {@code state, granted_at, ends_at, ended_at, ended_by, end_reason}. */
+    private static void bindChanges(StatementParameters p, AccessRequest r) throws SQLException {
+        p.string(r.state().name()).timestamp(r.grantedAt()).timestamp(r.endsAt()).timestamp(r.endedAt())
+                .string(r.endedBy()).string(r.endReason());
     }
 
     private static Stored load(Connection c, UUID id) throws SQLException {
@@ -362,40 +346,37 @@ public class JpaAccessRequestRepository implements AccessRequestRepository {
      */
     private static Stored readOne(ResultSet row) throws SQLException {
         AccessRequestEntity r = new AccessRequestEntity(); // a holder for the row here, not managed by JPA
-        r.id = row.getObject(1, UUID.class);
-        r.requester = row.getString(2);
-        r.target = row.getString(3);
-        r.kind = TargetKind.valueOf(row.getString(4));
-        r.login = row.getString(5);
-        r.rule = row.getString(6);
-        r.access = AccessLevel.valueOf(row.getString(7));
-        r.durationSeconds = row.getLong(8);
-        r.reason = row.getString(9);
-        r.ticket = row.getString(10);
-        r.state = RequestState.valueOf(row.getString(11));
-        r.createdAt = instant(row, 12);
-        r.pendingUntil = instant(row, 13);
-        r.grantedAt = instant(row, 14);
-        r.endsAt = instant(row, 15);
-        r.endedAt = instant(row, 16);
-        r.endedBy = row.getString(17);
-        r.endReason = row.getString(18);
-        r.version = row.getLong(19);
+        r.id = row.getObject("id", UUID.class);
+        r.requester = row.getString("requester");
+        r.target = row.getString("target");
+        r.kind = TargetKind.valueOf(row.getString("kind"));
+        r.login = row.getString("login");
+        r.rule = row.getString("rule");
+        r.access = AccessLevel.valueOf(row.getString("access"));
+        r.durationSeconds = row.getLong("duration_seconds");
+        r.reason = row.getString("reason");
+        r.ticket = row.getString("ticket");
+        r.state = RequestState.valueOf(row.getString("state"));
+        r.createdAt = instant(row, "created_at");
+        r.pendingUntil = instant(row, "pending_until");
+        r.grantedAt = instant(row, "granted_at");
+        r.endsAt = instant(row, "ends_at");
+        r.endedAt = instant(row, "ended_at");
+        r.endedBy = row.getString("ended_by");
+        r.endReason = row.getString("end_reason");
+        r.version = row.getLong("version");
         List<Review> reviews = new ArrayList<>();
         do {
-            String reviewer = row.getString(20);
+            String reviewer = row.getString("reviewer");
             if (reviewer != null) {
-                reviews.add(new Review(reviewer, Review.Decision.valueOf(row.getString(21)), row.getString(22), instant(row, 23)));
+                reviews.add(new Review(reviewer, Review.Decision.valueOf(row.getString("decision")),
+                        row.getString("comment"), instant(row, "reviewed_at")));
             }
-        } while (row.next() && r.id.equals(row.getObject(1, UUID.class)));
+        } while (row.next() && r.id.equals(row.getObject("id", UUID.class)));
         return new Stored(r.toDomain(reviews), r.version);
     }
 
-    private static OffsetDateTime timestamp(Instant at) {
-        return at == null ? null : OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
-    }
-
-    private static Instant instant(ResultSet row, int column) throws SQLException {
+    private static Instant instant(ResultSet row, String column) throws SQLException {
         OffsetDateTime at = row.getObject(column, OffsetDateTime.class);
         return at == null ? null : at.toInstant();
     }
