@@ -57,9 +57,15 @@ final class BastionFixture implements AutoCloseable {
 
     BastionFixture(Path dir, RecordingStorage storageOverride, dev.portcullis.bastion.server.ChannelLimits.Settings limits)
             throws IOException {
+        this(dir, storageOverride, limits, 0);
+    }
+
+    /** @param targetPort where the grants say the target listens (a relay in front of sshd); 0 for sshd itself */
+    BastionFixture(Path dir, RecordingStorage storageOverride, dev.portcullis.bastion.server.ChannelLimits.Settings limits,
+            int targetPort) throws IOException {
         this.dir = dir;
         this.sshd = LocalSshd.shared();
-        this.grants = new GrantBook(TARGET, sshd.port(), sshd.login());
+        this.grants = new GrantBook(TARGET, targetPort > 0 ? targetPort : sshd.port(), sshd.login());
         // the bastion's key at the target: authorized there, never seen by users
         Path upstreamKey = dir.resolve("upstream_key");
         sshd.authorize(LocalSshd.generateClientKey(upstreamKey));

@@ -263,8 +263,10 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             return;
         }
         upstream = up;
-        if (finished.get()) {
+        if (ending != null || finished.get()) {
+            // ended while the target was being reached: close at once, relay nothing, and leave nothing to drain
             up.close(true);
+            outputsDrained.countDown();
             return;
         }
         Taps taps = taps(destination);
@@ -451,12 +453,15 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             ClientChannel up = upstream;
             if (up != null) {
                 up.close(true);
+                try {
+                    // closing the target's channel ends both output relays once what they read is written
+                    outputsDrained.await(MESSAGE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
-            try {
-                outputsDrained.await(MESSAGE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            // else the target is still being reached: openUpstream sees the ending and closes what it opened, so
+            // there is no output to wait for (waiting here let the session run on after it was ended)
             Ending why = ending;
             finish(why.status(), why.message(), null, why.message());
             try {
