@@ -89,11 +89,12 @@ class NotifyBenchmark {
                 + "Run: `deploy/bench/notify.sh` on " + Instant.now().toString().substring(0, 10) + ". Machine: "
                 + WorkflowBenchmark.machine() + ". Real broker, Keycloak, PostgreSQL and a real SMTP server (GreenMail, in the "
                 + "test JVM) on loopback; notifications on means every rule tells `email` (approvers and requester, addresses "
-                + "read from Keycloak when sent) and a Standard Webhooks receiver, and the SIEM stream sends every audit row "
-                + "to Debian's rsyslog over TLS and to a Splunk HEC and an OpenSearch _bulk test receiver"
+                + "read from Keycloak when sent) and a Standard Webhooks receiver, and the SIEM stream sends every audit "
+                + "row to Debian's rsyslog over TLS and to a Splunk HEC and an OpenSearch _bulk test receiver"
                 + (settings.isBlank() ? "" : ", with the broker settings `" + settings + "`") + ".\n\n"
                 + "| measure | value |\n| --- | ---: |\n"
-                + String.format(Locale.ROOT, "| flows/s, notifications and SIEM on (%d flows, %d clients) | %.0f |%n", FLOWS,
+                + String.format(Locale.ROOT, "| flows/s, notifications and SIEM on (%d flows, %d clients) | %.0f |%n",
+                        FLOWS,
                         Integer.getInteger("bench.clients", 128), flows.flowsPerSecond())
                 + String.format(Locale.ROOT, "| flows/s, notifications and SIEM off (run before) | %.0f |%n", off)
                 + String.format(Locale.ROOT, "| flows started at %d/s (%d flows): create call to bob's mail at the SMTP server, p50 / p99 ms "

@@ -323,9 +323,10 @@ public final class Quickstart {
                 + settings.home().resolve("recordings") + ")"
                 : s3Up(running)
                 ? "up at " + running.getProperty("s3.url") + " (S3Proxy, bucket " + S3_BUCKET + ")" : "down"));
-        System.out.println("mail      " + (mailUp(running) ? "up: SMTP 127.0.0.1:" + running.getProperty("mail.smtp.port")
-                + ", IMAP 127.0.0.1:" + running.getProperty("mail.imap.port") + ", inboxes at "
-                + inboxUrl(running, "ADDRESS") + " (GreenMail)" : "down"));
+        System.out.println("mail      " + (mailUp(running)
+                ? "up: SMTP 127.0.0.1:" + running.getProperty("mail.smtp.port") + ", IMAP 127.0.0.1:"
+                        + running.getProperty("mail.imap.port") + ", inboxes at " + inboxUrl(running, "ADDRESS")
+                        + " (GreenMail)" : "down"));
         System.out.println("bastion   " + (alive(running, "bastion.pid") && BastionProcess.listening(settings.bastionPort())
                 ? "up on 127.0.0.1:" + settings.bastionPort() : "down"));
         System.out.println("db proxy  " + (alive(running, "bastion.pid") && BastionProcess.listening(settings.databaseProxyPort())
@@ -352,8 +353,9 @@ public final class Quickstart {
                   SSH bastion  127.0.0.1:%7$d   (demo target prod-web-1: OpenSSH on 127.0.0.1:%8$d, login %9$s)
                   DB proxy     127.0.0.1:%12$d   (demo database prod-db, roles app_readonly and app_admin; TLS required)
                   mail         %13$s   (bob's inbox; every demo user is USER@example.com)
-                               approvers get each request by email with Approve and Deny links, requesters hear how it went;
-                               read it with curl or a browser there, or any IMAP client on 127.0.0.1:%14$s (any password)
+                               approvers get each request by email with Approve and Deny links, requesters hear
+                               how it went; read it with curl or a browser there, or any IMAP client on
+                               127.0.0.1:%14$s (any password)
                   demo users   alice (engineers), bob and carol (sre-approvers), dave (auditors), erin (admins, dba-approvers)
                   password     %3$s   (the same for every demo user; also in %4$s)
                   policy       %5$s
@@ -384,8 +386,8 @@ public final class Quickstart {
 
                 Stop everything with ./quickstart.sh stop (data stays in %6$s).
                 """.formatted(broker, kc, s.getProperty("demo.password"), env, s.getProperty("policy.file", settings.policyFile().toString()), settings.home(),
-                settings.bastionPort(), settings.demoSshPort(), login, key, settings.home().resolve("known_hosts"), settings.databaseProxyPort(),
-                inboxUrl(s, "bob@example.com"), s.getProperty("mail.imap.port")));
+                settings.bastionPort(), settings.demoSshPort(), login, key, settings.home().resolve("known_hosts"),
+                settings.databaseProxyPort(), inboxUrl(s, "bob@example.com"), s.getProperty("mail.imap.port")));
     }
 
     private void writeEnvFile(LocalKeycloak keycloak) {

@@ -70,7 +70,8 @@ final class Chromium implements AutoCloseable {
         int n = 0;
         for (BrowserContext context : contexts) {
             for (Page page : context.pages()) {
-                page.screenshot(new Page.ScreenshotOptions().setPath(dir.resolve("page-" + (++n) + ".png")).setFullPage(true));
+                page.screenshot(new Page.ScreenshotOptions().setPath(dir.resolve("page-" + (++n) + ".png"))
+                        .setFullPage(true));
             }
         }
         contexts.forEach(BrowserContext::close);

@@ -37,7 +37,8 @@ class NotificationEndToEndTest {
     private static final Path SCREENSHOTS = Path.of("target", "screenshots", "notify");
     /** Bounds the waits for mail; a wait, never a figure (the benchmark measures the delay). */
     private static final Duration PATIENCE = Duration.ofSeconds(60);
-    private static final Pattern APPROVE_LINK = Pattern.compile("Approve: (\\S+/ui/approvals\\?focus=[0-9a-f-]+&decision=approve)");
+    private static final Pattern APPROVE_LINK =
+            Pattern.compile("Approve: (\\S+/ui/approvals\\?focus=[0-9a-f-]+&decision=approve)");
 
     private static SystemStack stack;
     private static LocalKeycloak keycloak;
@@ -151,7 +152,8 @@ class NotificationEndToEndTest {
 
     private static LocalSmtp.Mail mail(String address, String id, String subjectPart) {
         return smtp.await(address, m -> m.body().contains(id) && m.subject().contains(subjectPart), PATIENCE)
-                .orElseThrow(() -> new AssertionError("no mail to " + address + " about " + id + " (" + subjectPart + ")"));
+                .orElseThrow(() -> new AssertionError("no mail to " + address + " about " + id + " ("
+                        + subjectPart + ")"));
     }
 
     private static String approveLink(LocalSmtp.Mail mail) {
@@ -173,7 +175,8 @@ class NotificationEndToEndTest {
 
     private HttpResponse<String> get(String path, String user) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(broker.url() + path))
-                .header("Authorization", "Bearer " + keycloak.accessToken(user)).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", "Bearer " + keycloak.accessToken(user)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> post(String path, String user) throws Exception {
@@ -182,7 +185,8 @@ class NotificationEndToEndTest {
 
     private HttpResponse<String> post(String path, String user, String json) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(broker.url() + path))
-                .header("Authorization", "Bearer " + keycloak.accessToken(user)).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + keycloak.accessToken(user))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -196,7 +196,8 @@ class QuickstartTest {
             assertThat(allUp[0]).isTrue();
             // and the broker mails through it again: a new request reaches bob
             HttpResponse<String> later = post(settings.brokerUrl() + "/api/v1/requests", alice,
-                    "{\"target\":\"prod-web-1\",\"login\":\"" + login + "\",\"durationMinutes\":30,\"reason\":\"after mail restart\"}");
+                    "{\"target\":\"prod-web-1\",\"login\":\"" + login + "\",\"durationMinutes\":30,"
+                            + "\"reason\":\"after mail restart\",\"ticket\":\"INC-1235\"}");
             assertThat(later.statusCode()).as(later.body()).isEqualTo(201);
             assertThat(awaitMail(inbox, later.body().substring(later.body().indexOf("\"id\":\"") + 6).substring(0, 36)))
                     .isNotEmpty();

@@ -37,7 +37,8 @@ public final class LocalMailServer {
         Ports ports = new Ports(orFree(wanted.smtp()), orFree(wanted.imap()), orFree(wanted.api()));
         for (int port : List.of(ports.smtp(), ports.imap(), ports.api())) {
             if (Processes.isListening(port)) {
-                throw new IllegalStateException("port " + port + " on 127.0.0.1 is already in use; the mail server cannot start");
+                throw new IllegalStateException("port " + port + " on 127.0.0.1 is already in use; the mail server"
+                        + " cannot start");
             }
         }
         Path log = home.resolve("greenmail.log");
@@ -90,8 +91,9 @@ public final class LocalMailServer {
         Path jar = Path.of(repo, "com", "icegreen", "greenmail-standalone", VERSION,
                 "greenmail-standalone-" + VERSION + ".jar");
         if (!Files.exists(jar)) {
-            throw new IllegalStateException("GreenMail is not in the local Maven repository (" + jar + "); fetch it with: "
-                    + "mvn dependency:get -Dartifact=com.icegreen:greenmail-standalone:" + VERSION + " -Dtransitive=false");
+            throw new IllegalStateException("GreenMail is not in the local Maven repository (" + jar + "); fetch it"
+                    + " with: mvn dependency:get -Dartifact=com.icegreen:greenmail-standalone:" + VERSION
+                    + " -Dtransitive=false");
         }
         return jar;
     }

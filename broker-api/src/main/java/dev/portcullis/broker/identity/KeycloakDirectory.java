@@ -65,9 +65,10 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
     /** Group path to the shared, always fresh read of its members; empty when no group has that path. */
     private final Map<String, Rounds<Void, Optional<Map<String, Member>>>> memberReads = new ConcurrentHashMap<>();
     /**
-     * Username to the shared read of the account that holds it: concurrent checks of one person's tokens (every API call
-     * re-checks once the last check is older than the recheck interval, so under load hundreds at the same moment) wait
-     * for one read that started after they asked instead of each calling Keycloak and exhausting its connections.
+     * Username to the shared read of the account that holds it: concurrent checks of one person's tokens (every API
+     * call re-checks once the last check is older than the recheck interval, so under load hundreds at the same
+     * moment) wait for one read that started after they asked instead of each calling Keycloak and exhausting its
+     * connections.
      */
     private final Map<String, Rounds<Void, Optional<UserRepresentation>>> accountReads = new ConcurrentHashMap<>();
     /** Group path to the shared read of its members' addresses, for notifications; spaced like the reviews' reads. */
@@ -164,7 +165,8 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
                 try {
                     return account(u).map(Account::representation);
                 } catch (ProcessingException | WebApplicationException e) {
-                    throw new DirectoryUnavailableException("cannot ask Keycloak about " + u + ": " + e.getMessage(), e);
+                    throw new DirectoryUnavailableException("cannot ask Keycloak about " + u + ": " + e.getMessage(),
+                            e);
                 }
             }, patience, Duration.ZERO)).get();
         } catch (IllegalStateException e) {
@@ -259,7 +261,8 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
             return emailReads.computeIfAbsent(path, p -> Rounds.ofReads(() -> {
                 Map<String, String> emails = new HashMap<>();
                 directMembers(p).orElse(List.of()).stream()
-                        .filter(u -> Boolean.TRUE.equals(u.isEnabled()) && u.getEmail() != null && !u.getEmail().isBlank())
+                        .filter(u -> Boolean.TRUE.equals(u.isEnabled()) && u.getEmail() != null
+                                && !u.getEmail().isBlank())
                         .forEach(u -> emails.put(u.getUsername(), u.getEmail()));
                 return Map.copyOf(emails); // one answer for every caller of the round: never changed after
             }, patience, readSpacing)).get();
@@ -268,7 +271,7 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
         }
     }
 
-    /** Every direct member of the group at this path (brief form: id, username, email, enabled), or empty: no such group. */
+    /** Every direct member of the group at this path (brief form: id, username, email, enabled); empty: no group. */
     private Optional<List<UserRepresentation>> directMembers(String path) {
         try {
             RealmResource realm = keycloak.realm(realmName);
