@@ -22,20 +22,30 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
+import dev.portcullis.broker.siem.SiemSinksEnvironment;
 import dev.portcullis.testkit.BenchmarkFigures;
 import dev.portcullis.testkit.LocalSmtp;
 
 /**
- * Notifications under load (deploy/bench/notify.sh runs it twice, with notifications off and then on):
+ * Notifications and the SIEM stream under load (deploy/bench/notify.sh runs it twice, with both off and then on):
  * workflow flows/s through the same flow driver as {@link WorkflowBenchmark}, and, with notifications on, the time from
  * a request's create call to its mail to an approver arriving at the SMTP server, flows started at a fixed rate.
  * Not part of the test suite (tag "benchmark").
  */
 @QuarkusTest
 @QuarkusTestResource(BrokerTestEnvironment.class)
+@QuarkusTestResource(value = NotifyBenchmark.SiemWhenOn.class, restrictToAnnotatedClass = true)
 @io.quarkus.test.junit.TestProfile(WorkflowBenchmark.ProductionSchedules.class)
 @Tag("benchmark")
 class NotifyBenchmark {
+
+    /** The SIEM stream's three sinks (rsyslog over TLS, HEC, _bulk) in the "on" run only, at production timing. */
+    public static class SiemWhenOn extends SiemSinksEnvironment {
+        @Override
+        public synchronized Map<String, String> start() {
+            return "on".equals(MODE) ? super.start() : Map.of();
+        }
+    }
 
     private static final String MODE = System.getProperty("bench.mode", "on");
     private static final int FLOWS = Integer.getInteger("bench.flows", 4000);
@@ -72,19 +82,21 @@ class NotifyBenchmark {
                 .add("request created to approver notified (SMTP), p99 at " + RATE + " flows/s", paced.notifiedP99(), "ms",
                         "request create call (POST /api/v1/requests), p99, same flows", paced.createP99(), "value<=2000")
                 .add("workflow flows/s with notifications and SIEM stream on / off", flows.flowsPerSecond(), "flows/s",
-                        "the same flows with notifications (and SIEM stream) off, same machine, run just before", off,
+                        "the same flows with notifications and SIEM stream off, same machine, run just before", off,
                         "ratio>=0.9")
                 .writeBeside(out);
         String md = "# Benchmark: notifications\n\n"
                 + "Run: `deploy/bench/notify.sh` on " + Instant.now().toString().substring(0, 10) + ". Machine: "
                 + WorkflowBenchmark.machine() + ". Real broker, Keycloak, PostgreSQL and a real SMTP server (GreenMail, in the "
                 + "test JVM) on loopback; notifications on means every rule tells `email` (approvers and requester, addresses "
-                + "read from Keycloak when sent) and a Standard Webhooks receiver"
+                + "read from Keycloak when sent) and a Standard Webhooks receiver, and the SIEM stream sends every audit "
+                + "row to Debian's rsyslog over TLS and to a Splunk HEC and an OpenSearch _bulk test receiver"
                 + (settings.isBlank() ? "" : ", with the broker settings `" + settings + "`") + ".\n\n"
                 + "| measure | value |\n| --- | ---: |\n"
-                + String.format(Locale.ROOT, "| flows/s, notifications on (%d flows, %d clients) | %.0f |%n", FLOWS,
+                + String.format(Locale.ROOT, "| flows/s, notifications and SIEM on (%d flows, %d clients) | %.0f |%n",
+                        FLOWS,
                         Integer.getInteger("bench.clients", 128), flows.flowsPerSecond())
-                + String.format(Locale.ROOT, "| flows/s, notifications off (run before) | %.0f |%n", off)
+                + String.format(Locale.ROOT, "| flows/s, notifications and SIEM off (run before) | %.0f |%n", off)
                 + String.format(Locale.ROOT, "| flows started at %d/s (%d flows): create call to bob's mail at the SMTP server, p50 / p99 ms "
                         + "| %.0f / %.0f |%n", RATE, PACED, paced.notifiedP50(), paced.notifiedP99())
                 + String.format(Locale.ROOT, "| same flows: create call, p99 ms | %.0f |%n", paced.createP99())

@@ -38,12 +38,17 @@ final class Preflight {
 
     /** Every check; throws one {@link QuickstartException} naming every problem found. */
     static void check(Settings settings) {
-        check(List.of(
+        List<Port> ports = new ArrayList<>(List.of(
                 new Port(settings.httpPort(), "PORTCULLIS_HTTP_PORT", "the broker"),
                 new Port(settings.keycloakPort(), "PORTCULLIS_KEYCLOAK_PORT", "Keycloak"),
                 new Port(settings.bastionPort(), "PORTCULLIS_BASTION_PORT", "the SSH bastion"),
                 new Port(settings.demoSshPort(), "PORTCULLIS_DEMO_SSH_PORT", "the demo SSH target"),
-                new Port(settings.databaseProxyPort(), "PORTCULLIS_DB_PORT", "the bastion's PostgreSQL proxy")), settings.home());
+                new Port(settings.databaseProxyPort(), "PORTCULLIS_DB_PORT", "the bastion's PostgreSQL proxy"),
+                new Port(settings.mailPorts().smtp(), "PORTCULLIS_MAIL_SMTP_PORT", "the demo mail server's SMTP"),
+                new Port(settings.mailPorts().imap(), "PORTCULLIS_MAIL_IMAP_PORT", "the demo mail server's IMAP"),
+                new Port(settings.mailPorts().api(), "PORTCULLIS_MAIL_API_PORT", "the demo mail server's web API")));
+        ports.removeIf(port -> port.port() == 0); // 0: any free port, chosen at start
+        check(ports, settings.home());
     }
 
     static void check(List<Port> ports, Path home) {

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.testkit.LocalMailServer;
 import dev.portcullis.testkit.LocalPostgres;
 import dev.portcullis.testkit.LocalS3;
 import dev.portcullis.testkit.LocalSshd;
@@ -115,6 +116,7 @@ public final class Quickstart {
         save(now);
 
         Map<String, String> recordingsEnv = startS3(now);
+        Map<String, String> mailEnv = startMail(now);
         DemoTarget demo = DemoTarget.start(settings);
         now.setProperty("demo.target.dir", demo.targetDirectory().toString());
         save(now);
@@ -125,6 +127,7 @@ public final class Quickstart {
         Path log = settings.home().resolve("broker.log");
         Map<String, String> brokerEnv = new java.util.HashMap<>(demo.brokerEnvironment());
         brokerEnv.putAll(recordingsEnv);
+        brokerEnv.putAll(mailEnv);
         // the connection string handed out with each database credential names the bastion's PostgreSQL proxy
         brokerEnv.put("PORTCULLIS_DB_PROXY_PORT", String.valueOf(settings.databaseProxyPort()));
         // and hands out the proxy's self-signed certificate (made by the bastion on its first start) as its CA
@@ -191,6 +194,46 @@ public final class Quickstart {
 
     private static final String S3_BUCKET = "recordings";
 
+    /**
+     * Starts the demo mail server (GreenMail: SMTP, IMAP and a REST API on loopback, state in {@code .portcullis/mail})
+     * on the ports a first start chose, so the broker's settings stay right when it comes back alone.
+     *
+     * @return the broker settings that send the demo rules' notifications to it by email; a setting given in the
+     *         environment (the organisation's relay, other channels) wins
+     */
+    private Map<String, String> startMail(Properties state) {
+        System.out.println("starting the demo mail server (GreenMail, mail kept in memory) ...");
+        LocalMailServer.Ports wanted = state.containsKey("mail.smtp.port")
+                ? new LocalMailServer.Ports(Integer.parseInt(state.getProperty("mail.smtp.port")),
+                        Integer.parseInt(state.getProperty("mail.imap.port")),
+                        Integer.parseInt(state.getProperty("mail.api.port")))
+                : settings.mailPorts();
+        LocalMailServer mail = LocalMailServer.start(settings.home().resolve("mail"), wanted);
+        state.setProperty("mail.pid", String.valueOf(mail.pid()));
+        state.setProperty("mail.smtp.port", String.valueOf(mail.ports().smtp()));
+        state.setProperty("mail.imap.port", String.valueOf(mail.ports().imap()));
+        state.setProperty("mail.api.port", String.valueOf(mail.ports().api()));
+        save(state);
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
+                "QUARKUS_MAILER_HOST", "127.0.0.1",
+                "QUARKUS_MAILER_PORT", String.valueOf(mail.ports().smtp()),
+                "QUARKUS_MAILER_START_TLS", "DISABLED", // loopback only; a real relay gets STARTTLS (README)
+                "PORTCULLIS_NOTIFY_RULE_CHANNELS", "*: email",
+                "PORTCULLIS_NOTIFY_BASE_URL", settings.brokerUrl()));
+        env.keySet().removeIf(name -> System.getenv(name) != null && !System.getenv(name).isBlank());
+        return env;
+    }
+
+    private boolean mailUp(Properties running) {
+        return alive(running, "mail.pid") && running.containsKey("mail.smtp.port")
+                && LocalMailServer.up(Integer.parseInt(running.getProperty("mail.smtp.port")));
+    }
+
+    /** Where a demo user's inbox is read over HTTP. */
+    private static String inboxUrl(Properties running, String address) {
+        return "http://127.0.0.1:" + running.getProperty("mail.api.port") + "/api/user/" + address + "/messages/";
+    }
+
     private boolean s3Up(Properties running) {
         return alive(running, "s3.pid") && running.containsKey("s3.port")
                 && BastionProcess.listening(Integer.parseInt(running.getProperty("s3.port")));
@@ -243,6 +286,11 @@ public final class Quickstart {
             // the bastion refuses sessions while S3 is away and takes them again once it answers: no restart
             System.out.println("S3 was down; starting it again.");
             startS3(running);
+        }
+        if (!mailUp(running)) {
+            // the broker's outbox retries what it could not send, so nothing else needs a restart
+            System.out.println("The mail server was down; starting it again (mailboxes start empty).");
+            startMail(running);
         }
         if (!targetUp(running)) {
             System.out.println("The demo SSH target was down; starting it again.");
@@ -343,6 +391,9 @@ public final class Quickstart {
         if (settings.s3() && !s3Up(running)) {
             down.add("s3");
         }
+        if (!mailUp(running)) {
+            down.add("mail");
+        }
         if (!brokerUp(running)) {
             down.add("broker");
         }
@@ -358,7 +409,7 @@ public final class Quickstart {
     void stop() {
         Properties running = load();
         boolean any = false;
-        for (String key : List.of("bastion.pid", "broker.pid", "keycloak.pid", "s3.pid")) {
+        for (String key : List.of("bastion.pid", "broker.pid", "keycloak.pid", "s3.pid", "mail.pid")) {
             String pid = running.getProperty(key);
             if (pid != null) {
                 ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> {
@@ -400,6 +451,10 @@ public final class Quickstart {
                 + settings.home().resolve("recordings") + ")"
                 : s3Up(running)
                 ? "up at " + running.getProperty("s3.url") + " (S3Proxy, bucket " + S3_BUCKET + ")" : "down"));
+        System.out.println("mail      " + (mailUp(running)
+                ? "up: SMTP 127.0.0.1:" + running.getProperty("mail.smtp.port") + ", IMAP 127.0.0.1:"
+                        + running.getProperty("mail.imap.port") + ", inboxes at " + inboxUrl(running, "ADDRESS")
+                        + " (GreenMail)" : "down"));
         System.out.println("bastion   " + (alive(running, "bastion.pid") && BastionProcess.listening(settings.bastionPort())
                 ? "up on 127.0.0.1:" + settings.bastionPort() : "down"));
         System.out.println("db proxy  " + (alive(running, "bastion.pid") && BastionProcess.listening(settings.databaseProxyPort())
@@ -424,6 +479,10 @@ public final class Quickstart {
                   Keycloak     %2$s   (realm portcullis)
                   SSH bastion  127.0.0.1:%7$d   (demo target prod-web-1: OpenSSH on 127.0.0.1:%8$d, login %9$s)
                   DB proxy     127.0.0.1:%12$d   (demo database prod-db, roles app_readonly and app_admin; TLS required)
+                  mail         %13$s   (bob's inbox; every demo user is USER@example.com)
+                               approvers get each request by email with Approve and Deny links, requesters hear
+                               how it went; read it with curl or a browser there, or any IMAP client on
+                               127.0.0.1:%14$s (any password)
                   demo users   alice (engineers), bob and carol (sre-approvers), dave (auditors), erin (admins, dba-approvers)
                   password     %3$s   (the same for every demo user; also in %4$s)
                   policy       %5$s
@@ -433,7 +492,8 @@ public final class Quickstart {
                   portcullis login --broker %1$s                          # as alice
                   portcullis targets
                   portcullis request prod-web-1 --login %9$s --for 1h --reason "disk full" --ticket INC-1234 --wait
-                  # meanwhile, in a second terminal: bob and carol approve (alice cannot approve her own request)
+                  # meanwhile, in a second terminal: bob and carol approve (alice cannot approve her own request);
+                  # bob's mail has the request and its Approve link: curl -s %13$s
                   demo() { u=$1; shift; PORTCULLIS_CONFIG_DIR=$HOME/.config/portcullis-$u portcullis "$@"; }
                   demo bob login --broker %1$s; demo bob approvals
                   demo bob approve ID; demo carol login --broker %1$s; demo carol approve ID
@@ -453,7 +513,8 @@ public final class Quickstart {
 
                 Stop everything with ./quickstart.sh stop (data stays in %6$s).
                 """.formatted(broker, kc, s.getProperty("demo.password"), env, s.getProperty("policy.file", settings.policyFile().toString()), settings.home(),
-                settings.bastionPort(), settings.demoSshPort(), login, key, settings.home().resolve("known_hosts"), settings.databaseProxyPort()));
+                settings.bastionPort(), settings.demoSshPort(), login, key, settings.home().resolve("known_hosts"),
+                settings.databaseProxyPort(), inboxUrl(s, "bob@example.com"), s.getProperty("mail.imap.port")));
     }
 
     private void writeEnvFile(LocalKeycloak keycloak) {

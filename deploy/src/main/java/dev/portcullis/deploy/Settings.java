@@ -2,12 +2,15 @@ package dev.portcullis.deploy;
 
 import java.nio.file.Path;
 
+import dev.portcullis.testkit.LocalMailServer;
+
 /**
  * Every setting of the quickstart, from the environment, with its default. The README's settings table
  * lists the same names.
  */
 record Settings(Path repo, Path home, int httpPort, int keycloakPort, Path policyFile, Path postgresDir, int bastionPort, int demoSshPort,
-               int databaseProxyPort, int bastionHealthPort, String recordingsBackend, int s3Port) {
+               int databaseProxyPort, int bastionHealthPort, String recordingsBackend, int s3Port,
+               LocalMailServer.Ports mailPorts) {
 
     Settings {
         if (!recordingsBackend.equals("s3") && !recordingsBackend.equals("filesystem")) {
@@ -16,11 +19,11 @@ record Settings(Path repo, Path home, int httpPort, int keycloakPort, Path polic
         }
     }
 
-    /** Recordings on the local S3 server, on any free port. */
+    /** Recordings on the local S3 server, and the mail server, on any free ports. */
     Settings(Path repo, Path home, int httpPort, int keycloakPort, Path policyFile, Path postgresDir, int bastionPort,
              int demoSshPort, int databaseProxyPort, int bastionHealthPort) {
         this(repo, home, httpPort, keycloakPort, policyFile, postgresDir, bastionPort, demoSshPort, databaseProxyPort,
-                bastionHealthPort, "s3", 0);
+                bastionHealthPort, "s3", 0, new LocalMailServer.Ports(0, 0, 0));
     }
 
     /** Without a health port of its own: the bastion's health endpoint takes any free loopback port. */
@@ -41,8 +44,11 @@ record Settings(Path repo, Path home, int httpPort, int keycloakPort, Path polic
         int db = port("PORTCULLIS_DB_PORT", 6432);
         int health = port("PORTCULLIS_BASTION_HEALTH_PORT", 9464);
         int s3 = port("PORTCULLIS_S3_PORT", 9333);
+        // GreenMail's own test ports, clear of the broker's 8080 for its REST API
+        LocalMailServer.Ports mail = new LocalMailServer.Ports(port("PORTCULLIS_MAIL_SMTP_PORT", 3025),
+                port("PORTCULLIS_MAIL_IMAP_PORT", 3143), port("PORTCULLIS_MAIL_API_PORT", 3080));
         return new Settings(repo, home, http, kc, policy, pg, bastion, demo, db, health,
-                env("PORTCULLIS_RECORDINGS_BACKEND", "s3"), s3);
+                env("PORTCULLIS_RECORDINGS_BACKEND", "s3"), s3, mail);
     }
 
     /** The example policy ships with the repository; the quickstart adapts it to the demo target's login. */

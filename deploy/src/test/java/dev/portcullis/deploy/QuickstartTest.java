@@ -88,6 +88,11 @@ class QuickstartTest {
                     "{\"target\":\"prod-web-1\",\"login\":\"" + login + "\",\"durationMinutes\":60,\"reason\":\"disk full\",\"ticket\":\"INC-1234\"}");
             assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
             String id = created.body().substring(created.body().indexOf("\"id\":\"") + 6).substring(0, 36);
+            // notifications are on: bob's demo mailbox, read as the printed line says, has the request and its link
+            String inbox = "http://127.0.0.1:" + state.getProperty("mail.api.port") + "/api/user/bob@example.com/messages/";
+            assertThat(printed).contains("mail         " + inbox);
+            assertThat(capture(quickstart::status)).contains("mail      up: SMTP 127.0.0.1:" + state.getProperty("mail.smtp.port"));
+            assertThat(awaitMail(inbox, id)).contains(settings.brokerUrl() + "/ui/approvals?focus=" + id);
             assertThat(post(settings.brokerUrl() + "/api/v1/requests/" + id + "/approve", alice, "{}").statusCode()).isEqualTo(403);
             assertThat(post(settings.brokerUrl() + "/api/v1/requests/" + id + "/approve", bob, "{}").statusCode()).isEqualTo(200);
             assertThat(post(settings.brokerUrl() + "/api/v1/requests/" + id + "/approve", carol, "{}").body()).contains("\"state\":\"ACTIVE\"");
@@ -174,6 +179,28 @@ class QuickstartTest {
             assertThat(capture(() -> allUp[0] = quickstart.status())).contains("s3        up at "
                     + running.getProperty("s3.url"));
             assertThat(allUp[0]).isTrue();
+
+            // the mail server dies: status says so and fails; a start brings it back alone, on the same ports
+            try (var in = Files.newInputStream(home.resolve("state.properties"))) {
+                running.load(in);
+            }
+            ProcessHandle mail = ProcessHandle.of(Long.parseLong(running.getProperty("mail.pid"))).orElseThrow();
+            mail.destroyForcibly();
+            mail.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(capture(() -> allUp[0] = quickstart.status())).contains("mail      down", "broker    up");
+            assertThat(allUp[0]).as("status with the mail server down").isFalse();
+            assertThat(capture(quickstart::start)).contains("The mail server was down; starting it again",
+                    "Portcullis is up.").doesNotContain("starting the broker", "starting the SSH bastion", "starting S3");
+            assertThat(capture(() -> allUp[0] = quickstart.status())).contains("mail      up: SMTP 127.0.0.1:"
+                    + running.getProperty("mail.smtp.port"));
+            assertThat(allUp[0]).isTrue();
+            // and the broker mails through it again: a new request reaches bob
+            HttpResponse<String> later = post(settings.brokerUrl() + "/api/v1/requests", alice,
+                    "{\"target\":\"prod-web-1\",\"login\":\"" + login + "\",\"durationMinutes\":30,"
+                            + "\"reason\":\"after mail restart\",\"ticket\":\"INC-1235\"}");
+            assertThat(later.statusCode()).as(later.body()).isEqualTo(201);
+            assertThat(awaitMail(inbox, later.body().substring(later.body().indexOf("\"id\":\"") + 6).substring(0, 36)))
+                    .isNotEmpty();
 
             // every other part, killed in turn: status fails and names it; a start brings back that part alone
             ProcessHandle broker = ProcessHandle.of(Long.parseLong(running.getProperty("broker.pid"))).orElseThrow();
@@ -278,6 +305,23 @@ class QuickstartTest {
         String body = r.body();
         int at = body.indexOf("\"access_token\":\"") + 16;
         return body.substring(at, body.indexOf('"', at));
+    }
+
+    /** The inbox's JSON once it holds a message that names this request (bounded wait); fails the test otherwise. */
+    private String awaitMail(String inbox, String requestId) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        String body = "";
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> got = http.send(HttpRequest.newBuilder(URI.create(inbox)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            // the raw MIME text as JSON: undo quoted-printable's soft line breaks and its escaped '='
+            body = got.body().replace("=\\r\\n", "").replace("=3D", "=");
+            if (got.statusCode() == 200 && body.contains(requestId)) {
+                return body;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("no mail about request " + requestId + " at " + inbox + " within 60 s: " + body);
     }
 
     private HttpResponse<String> post(String url, String token, String json) throws Exception {

@@ -82,8 +82,10 @@ final class SystemStack implements AutoCloseable {
                 "PORTCULLIS_SSH_HOST_CA_KEY_FILE", work.resolve("ca/host_ca").toString(),
                 "PORTCULLIS_RECORDINGS_DIR", recordings.toString(),
                 "PORTCULLIS_RECORDINGS_TRUSTED_KEYS", bastionState.resolve("recording-signing-key.pub.pem").toString()));
+        int port = freePort();
+        env.put("PORTCULLIS_NOTIFY_BASE_URL", "http://127.0.0.1:" + port); // links in notifications lead back here
         env.putAll(extraEnv);
-        broker = BrokerProcess.start(repo(), freePort(), work.resolve("broker.log"), roles, keycloak, policy, env)
+        broker = BrokerProcess.start(repo(), port, work.resolve("broker.log"), roles, keycloak, policy, env)
                 .awaitReady(Duration.ofSeconds(120));
         return broker;
     }

@@ -1,6 +1,7 @@
 package dev.portcullis.broker.identity;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -63,6 +64,15 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
     private final Map<String, UserResource> users = new ConcurrentHashMap<>();
     /** Group path to the shared, always fresh read of its members; empty when no group has that path. */
     private final Map<String, Rounds<Void, Optional<Map<String, Member>>>> memberReads = new ConcurrentHashMap<>();
+    /**
+     * Username to the shared read of the account that holds it: concurrent checks of one person's tokens (every API
+     * call re-checks once the last check is older than the recheck interval, so under load hundreds at the same
+     * moment) wait for one read that started after they asked instead of each calling Keycloak and exhausting its
+     * connections.
+     */
+    private final Map<String, Rounds<Void, Optional<UserRepresentation>>> accountReads = new ConcurrentHashMap<>();
+    /** Group path to the shared read of its members' addresses, for notifications; spaced like the reviews' reads. */
+    private final Map<String, Rounds<Void, Map<String, String>>> emailReads = new ConcurrentHashMap<>();
     /** Member-list reads asked of Keycloak, per group path: what the sharing of reads saves can be counted. */
     private final Map<String, LongAdder> memberListReads = new ConcurrentHashMap<>();
     /** The only group below which the broker adds and removes members (JIT groups). */
@@ -145,9 +155,21 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
      * none does: a token whose {@code sub} differs was issued to an account that has since been renamed or deleted.
      */
     public Optional<String> accountId(String username) {
+        return sharedAccount(username).map(UserRepresentation::getId);
+    }
+
+    /** The account that holds this username, from a read started after this call and shared with concurrent ones. */
+    private Optional<UserRepresentation> sharedAccount(String username) {
         try {
-            return account(username).map(a -> a.representation().getId());
-        } catch (ProcessingException | WebApplicationException e) {
+            return accountReads.computeIfAbsent(username, u -> Rounds.ofReads(() -> {
+                try {
+                    return account(u).map(Account::representation);
+                } catch (ProcessingException | WebApplicationException e) {
+                    throw new DirectoryUnavailableException("cannot ask Keycloak about " + u + ": " + e.getMessage(),
+                            e);
+                }
+            }, patience, Duration.ZERO)).get();
+        } catch (IllegalStateException e) {
             throw new DirectoryUnavailableException("cannot ask Keycloak about " + username + ": " + e.getMessage(), e);
         }
     }
@@ -222,6 +244,35 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
     /** Every direct member of the group at this path, or empty when there is no such group. */
     private Optional<Map<String, Member>> membersWithStatus(String path) {
         memberListReads.computeIfAbsent(path, p -> new LongAdder()).increment();
+        return directMembers(path).map(users -> {
+            Map<String, Member> members = new HashMap<>();
+            users.forEach(u -> members.put(u.getUsername(), new Member(Boolean.TRUE.equals(u.isEnabled()), u.getId())));
+            return members;
+        });
+    }
+
+    /**
+     * For notifications: the email address of each enabled direct member of the group at this path that has one (none
+     * when there is no such group). Reads of their own, shared and spaced like the reviews' but apart from them and
+     * their count; an address is at most one read spacing old, and a message carries no authority.
+     */
+    public Map<String, String> memberEmails(String path) {
+        try {
+            return emailReads.computeIfAbsent(path, p -> Rounds.ofReads(() -> {
+                Map<String, String> emails = new HashMap<>();
+                directMembers(p).orElse(List.of()).stream()
+                        .filter(u -> Boolean.TRUE.equals(u.isEnabled()) && u.getEmail() != null
+                                && !u.getEmail().isBlank())
+                        .forEach(u -> emails.put(u.getUsername(), u.getEmail()));
+                return Map.copyOf(emails); // one answer for every caller of the round: never changed after
+            }, patience, readSpacing)).get();
+        } catch (IllegalStateException e) {
+            throw new DirectoryUnavailableException("cannot read the members of " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every direct member of the group at this path (brief form: id, username, email, enabled); empty: no group. */
+    private Optional<List<UserRepresentation>> directMembers(String path) {
         try {
             RealmResource realm = keycloak.realm(realmName);
             String groupId;
@@ -233,11 +284,10 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
                 }
                 return Optional.empty();
             }
-            Map<String, Member> members = new HashMap<>();
+            List<UserRepresentation> members = new ArrayList<>();
             for (int first = 0; ; first += PAGE) {
                 List<UserRepresentation> page = realm.groups().group(groupId).members(first, PAGE, true);
-                page.forEach(u -> members.put(u.getUsername(),
-                        new Member(Boolean.TRUE.equals(u.isEnabled()), u.getId())));
+                members.addAll(page);
                 if (page.size() < PAGE) {
                     return Optional.of(members);
                 }
@@ -247,44 +297,10 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
         }
     }
 
-    /**
-     * For notifications: the email address of each enabled direct member of the group at this path that has one (none
-     * when there is no such group). A read of its own, apart from the reviews' shared reads and their count.
-     */
-    public Map<String, String> memberEmails(String path) {
-        try {
-            RealmResource realm = keycloak.realm(realmName);
-            String groupId;
-            try {
-                groupId = realm.getGroupByPath(path).getId();
-            } catch (WebApplicationException e) {
-                if (!isNotFound(e)) {
-                    throw e;
-                }
-                return Map.of();
-            }
-            Map<String, String> emails = new HashMap<>();
-            for (int first = 0; ; first += PAGE) {
-                List<UserRepresentation> page = realm.groups().group(groupId).members(first, PAGE, false);
-                page.stream().filter(u -> Boolean.TRUE.equals(u.isEnabled()) && u.getEmail() != null && !u.getEmail().isBlank())
-                        .forEach(u -> emails.put(u.getUsername(), u.getEmail()));
-                if (page.size() < PAGE) {
-                    return emails;
-                }
-            }
-        } catch (ProcessingException | WebApplicationException e) {
-            throw new DirectoryUnavailableException("cannot read the members of " + path + ": " + e.getMessage(), e);
-        }
-    }
-
     /** For notifications: the email address of this enabled account, if it has one. */
     public Optional<String> email(String username) {
-        try {
-            return account(username).map(Account::representation).filter(u -> Boolean.TRUE.equals(u.isEnabled()))
-                    .map(UserRepresentation::getEmail).filter(e -> !e.isBlank());
-        } catch (ProcessingException | WebApplicationException e) {
-            throw new DirectoryUnavailableException("cannot ask Keycloak about " + username + ": " + e.getMessage(), e);
-        }
+        return sharedAccount(username).filter(u -> Boolean.TRUE.equals(u.isEnabled()))
+                .map(UserRepresentation::getEmail).filter(e -> !e.isBlank());
     }
 
     /** How many times the members of the group at this path have been read from Keycloak so far. */
