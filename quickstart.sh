@@ -18,7 +18,7 @@ if [ "$action" = start ]; then
   deploy/bin/prerequisites.sh
   jar=deploy/target/deploy-0.1.0-SNAPSHOT.jar
   if [ ! -f "$jar" ] || [ ! -f broker-api/target/quarkus-app/quarkus-run.jar ] || [ ! -f cli/target/portcullis.jar ] || \
-     [ -n "$(find approval-workflow recording-store ssh-bastion broker-api testkit deploy cli -newer "$jar" -name '*.java' -o -newer "$jar" -name '*.properties' -o -newer "$jar" -name 'pom.xml' 2>/dev/null | head -n1)" ]; then
+     [ -n "$(find approval-workflow bastion-contract recording-store recording-s3 local-servers ssh-ed25519 ssh-bastion broker-api web-frontend deploy cli -newer "$jar" -name '*.java' -o -newer "$jar" -name '*.properties' -o -newer "$jar" -name 'pom.xml' 2>/dev/null | head -n1)" ]; then
     echo "building Portcullis (first time: a few minutes while Maven fetches dependencies)..."
     mvn -B -ntp -q -Dstyle.color=never -DskipTests install
   fi

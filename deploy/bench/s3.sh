@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Recordings on S3 (S3Proxy on loopback, started by the testkit), figures in docs/benchmarks/ (each page with its
+# Recordings on S3 (S3Proxy on loopback, started by local-servers), figures in docs/benchmarks/ (each page with its
 # .figures.tsv; contract: deploy/bench/README.md):
 #  s3.md              bulk throughput, base64 text, through the bastion recording to S3, against OpenSSH ProxyJump
 #                     on the same machine in one run, aes128-gcm@openssh.com forced on every hop of both paths

@@ -55,10 +55,10 @@ command -v pgbench >/dev/null 2>&1 || want+=(postgresql-client)
 [ -x /usr/bin/chromium ] || want+=(chromium)
 # npm (with Debian's Node.js): web-frontend's build installs asciinema-player from the npm registry with `npm ci`.
 command -v npm >/dev/null 2>&1 || want+=(npm)
-# OpenSSH: sshd is the SSH target of tests, benchmarks and the quickstart's demo target (testkit LocalSshd);
+# OpenSSH: sshd is the SSH target of tests, benchmarks and the quickstart's demo target (local-servers LocalSshd);
 # ssh, sftp, scp and ssh-keygen are the clients the tests drive.
 [ -x /usr/sbin/sshd ] || want+=(openssh-server)
-# rsyslog with its GnuTLS driver: the syslog-over-TLS receiver of the SIEM stream's tests (testkit LocalRsyslog;
+# rsyslog with its GnuTLS driver: the syslog-over-TLS receiver of the SIEM stream's tests (local-servers LocalRsyslog;
 # Debian's system logger itself only listens on the local socket); openssl makes their throwaway certificates.
 [ -x /usr/sbin/rsyslogd ] || want+=(rsyslog)
 ls /usr/lib/*/rsyslog/lmnsd_gtls.so >/dev/null 2>&1 || want+=(rsyslog-gnutls)

@@ -14,9 +14,9 @@ import java.util.stream.Stream;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import dev.portcullis.recording.RecordingKeys;
-import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalPostgres;
-import dev.portcullis.testkit.LocalSmtp;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
+import dev.portcullis.local.LocalSmtp;
 
 /** Real PostgreSQL and real Keycloak for the broker under test, started once per test JVM. */
 public class BrokerTestEnvironment implements QuarkusTestResourceLifecycleManager {

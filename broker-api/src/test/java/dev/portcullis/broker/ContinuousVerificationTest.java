@@ -13,7 +13,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 
-import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.local.LocalKeycloak;
 
 /** Grants follow the directory: disabled or removed holders lose them, JIT groups hold exactly the holders. */
 @QuarkusTest

@@ -4,7 +4,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 
-import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.local.LocalPostgres;
 
 /** The tests' stand-in for whoever administers the broker's database: the superuser, able to switch triggers off. */
 public final class DatabaseAdmin {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.local.LocalPostgres;
 
 /**
  * The safety net: grants past their end time expire, and pending requests past their TTL time out, once

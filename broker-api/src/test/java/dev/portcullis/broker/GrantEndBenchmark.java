@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-import dev.portcullis.testkit.BenchmarkFigures;
-import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.local.BenchmarkFigures;
+import dev.portcullis.local.LocalKeycloak;
 
 /**
  * 1,000 active grants ending within the same minute: the delay from each grant's end time to its

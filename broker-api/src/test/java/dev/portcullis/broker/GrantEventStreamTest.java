@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
 
 /** A real subscriber, authenticated as the bastion service client, reads grant events over SSE. */
 @QuarkusTest

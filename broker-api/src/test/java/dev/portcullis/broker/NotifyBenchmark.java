@@ -23,8 +23,8 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.portcullis.broker.siem.SiemSinksEnvironment;
-import dev.portcullis.testkit.BenchmarkFigures;
-import dev.portcullis.testkit.LocalSmtp;
+import dev.portcullis.local.BenchmarkFigures;
+import dev.portcullis.local.LocalSmtp;
 
 /**
  * Notifications and the SIEM stream under load (deploy/bench/notify.sh runs it twice, with both off and then on):

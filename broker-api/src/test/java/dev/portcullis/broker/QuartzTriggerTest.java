@@ -23,7 +23,7 @@ import org.quartz.TriggerKey;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.local.LocalPostgres;
 
 /** Approving a grant stores a Quartz trigger for its end in PostgreSQL; the trigger ends the grant. */
 @QuarkusTest

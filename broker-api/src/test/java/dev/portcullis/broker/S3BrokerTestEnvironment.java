@@ -3,7 +3,7 @@ package dev.portcullis.broker;
 import java.util.HashMap;
 import java.util.Map;
 
-import dev.portcullis.testkit.LocalS3;
+import dev.portcullis.local.LocalS3;
 
 /** The test broker with its recordings in S3: this JVM's S3Proxy on loopback, bucket {@code recordings}. */
 public class S3BrokerTestEnvironment extends BrokerTestEnvironment {

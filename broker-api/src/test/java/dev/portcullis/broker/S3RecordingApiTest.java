@@ -20,8 +20,8 @@ import io.restassured.response.Response;
 import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.recording.s3.S3Clients;
 import dev.portcullis.recording.s3.S3Settings;
-import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalS3;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalS3;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 

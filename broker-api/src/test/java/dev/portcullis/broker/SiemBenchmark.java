@@ -27,8 +27,8 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.portcullis.broker.siem.SiemSinksEnvironment;
-import dev.portcullis.testkit.BenchmarkFigures;
-import dev.portcullis.testkit.SiemHttpReceiver;
+import dev.portcullis.local.BenchmarkFigures;
+import dev.portcullis.local.SiemHttpReceiver;
 
 /**
  * From an audit row to each SIEM sink having it, with the workflow driven at a fixed rate (200 flows/s by default) by

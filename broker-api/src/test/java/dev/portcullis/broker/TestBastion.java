@@ -58,7 +58,7 @@ public final class TestBastion {
             return new FileSystemRecordingStorage(store);
         }
         return new S3RecordingStorage(S3Clients.writer(s3), s3,
-                s3.segmentPrefix(dev.portcullis.testkit.LocalKeycloak.shared().bastionClientId()));
+                s3.segmentPrefix(dev.portcullis.local.LocalKeycloak.shared().bastionClientId()));
     }
 
     /** The same bastion, recording event times from {@code clock} (to place events at chosen times). */

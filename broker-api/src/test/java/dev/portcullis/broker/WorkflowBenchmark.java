@@ -26,7 +26,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.portcullis.broker.identity.KeycloakDirectory;
-import dev.portcullis.testkit.BenchmarkFigures;
+import dev.portcullis.local.BenchmarkFigures;
 
 /**
  * Full request/approve flows per second through the real broker, PostgreSQL and Keycloak, and the
@@ -80,7 +80,7 @@ class WorkflowBenchmark {
         static Cpu now() {
             long kcPid;
             try {
-                kcPid = Long.parseLong(Files.readString(dev.portcullis.testkit.LocalKeycloak.shared().home().resolve("keycloak.pid")).trim());
+                kcPid = Long.parseLong(Files.readString(dev.portcullis.local.LocalKeycloak.shared().home().resolve("keycloak.pid")).trim());
             } catch (IOException e) {
                 kcPid = -1;
             }

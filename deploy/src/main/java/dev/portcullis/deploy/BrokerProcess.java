@@ -13,8 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
 
 /** The packaged broker ({@code broker-api/target/quarkus-app}) as a process of its own, for the quickstart and system tests. */
 public final class BrokerProcess {

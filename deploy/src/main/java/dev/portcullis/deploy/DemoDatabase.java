@@ -7,7 +7,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
-import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.local.LocalPostgres;
 
 /**
  * The quickstart's database side: a demo database {@code orders} standing in for the policy's {@code prod-db}, in the

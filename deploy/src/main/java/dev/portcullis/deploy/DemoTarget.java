@@ -24,8 +24,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.portcullis.bastion.HostKeys;
 import dev.portcullis.recording.RecordingKeys;
-import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalSshd;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalSshd;
 
 /**
  * The quickstart's SSH side: an OpenSSH sshd standing in for {@code prod-web-1}, the bastion's keys and inventory,

@@ -11,11 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
-import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalMailServer;
-import dev.portcullis.testkit.LocalPostgres;
-import dev.portcullis.testkit.LocalS3;
-import dev.portcullis.testkit.LocalSshd;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalMailServer;
+import dev.portcullis.local.LocalPostgres;
+import dev.portcullis.local.LocalS3;
+import dev.portcullis.local.LocalSshd;
 
 /**
  * The quickstart: PostgreSQL, Keycloak with the demo realm, and the broker, on this machine, with state

@@ -2,7 +2,7 @@ package dev.portcullis.deploy;
 
 import java.nio.file.Path;
 
-import dev.portcullis.testkit.LocalMailServer;
+import dev.portcullis.local.LocalMailServer;
 
 /**
  * Every setting of the quickstart, from the environment, with its default. The README's settings table

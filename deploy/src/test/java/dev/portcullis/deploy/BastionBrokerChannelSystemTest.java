@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.portcullis.testkit.Commands;
-import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalKeycloak;
 
 /**
  * The link between bastions and the broker, on real processes (F5, F6): the broker serves the bastions over TLS with a

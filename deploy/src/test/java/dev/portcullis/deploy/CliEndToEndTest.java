@@ -30,8 +30,8 @@ import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 
-import dev.portcullis.testkit.Commands;
-import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalPostgres;
 
 /**
  * The {@code portcullis} command line as people run it, each person a process with a home of their own, against the

@@ -14,7 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import dev.portcullis.testkit.BenchmarkFigures;
+import dev.portcullis.local.BenchmarkFigures;
 
 /**
  * How long {@code portcullis status} takes, wall time, from the launcher's start to its exit, warm (class-data

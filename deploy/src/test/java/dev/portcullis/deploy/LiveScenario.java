@@ -14,9 +14,9 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.portcullis.testkit.Commands;
-import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
 
 /**
  * Live sessions across two broker replicas: the stack of {@link SystemStack} with its bastion following replica A,

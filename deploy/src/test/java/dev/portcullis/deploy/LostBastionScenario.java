@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.portcullis.testkit.Commands;
+import dev.portcullis.local.Commands;
 
 /**
  * A bastion process carrying alice's live SSH session, for what happens when the process is lost: the stack (broker

@@ -22,8 +22,8 @@ import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.options.AriaRole;
 
-import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalSmtp;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalSmtp;
 
 /**
  * Issue 19's story end to end: a broker process mails through a real SMTP server (GreenMail on loopback); alice

@@ -135,11 +135,11 @@ class QuickstartTest {
             Files.writeString(rootCert, ca.body());
             String conninfo = "host=127.0.0.1 port=" + settings.databaseProxyPort() + " sslmode=verify-full sslrootcert=" + rootCert
                     + " dbname=prod-db user=app_readonly";
-            dev.portcullis.testkit.Commands.Result select = dev.portcullis.testkit.Commands.run(List.of("psql", "-X", "-A", "-t", conninfo,
+            dev.portcullis.local.Commands.Result select = dev.portcullis.local.Commands.run(List.of("psql", "-X", "-A", "-t", conninfo,
                     "-c", "select count(*) from orders"), null, java.time.Duration.ofSeconds(60), java.util.Map.of("PGPASSWORD", pgPassword));
             assertThat(select.exit()).as(select.err()).isZero();
             assertThat(select.out().trim()).isEqualTo("5");
-            dev.portcullis.testkit.Commands.Result delete = dev.portcullis.testkit.Commands.run(List.of("psql", "-X", "-A", "-t", conninfo,
+            dev.portcullis.local.Commands.Result delete = dev.portcullis.local.Commands.run(List.of("psql", "-X", "-A", "-t", conninfo,
                     "-c", "delete from orders"), null, java.time.Duration.ofSeconds(60), java.util.Map.of("PGPASSWORD", pgPassword));
             assertThat(delete.err()).contains("cannot execute DELETE in a read-only transaction");
 
@@ -236,7 +236,7 @@ class QuickstartTest {
             assertAllUp(quickstart);
             assertThat(request(settings, keycloak, password, id)).contains("\"state\":\"ACTIVE\"");
 
-            dev.portcullis.testkit.LocalSshd.stopExisting(Path.of(running.getProperty("demo.target.dir")));
+            dev.portcullis.local.LocalSshd.stopExisting(Path.of(running.getProperty("demo.target.dir")));
             assertThat(capture(() -> allUp[0] = quickstart.status())).contains("target    down");
             assertThat(allUp[0]).isFalse();
             assertThat(capture(quickstart::start)).contains("The demo SSH target was down; starting it again.")

@@ -52,7 +52,7 @@ import dev.portcullis.recording.event.FileOperationEvent;
 import dev.portcullis.recording.event.FileProtocol;
 import dev.portcullis.recording.event.FileTransferEvent;
 import dev.portcullis.recording.event.QueryEvent;
-import dev.portcullis.testkit.BenchmarkFigures;
+import dev.portcullis.local.BenchmarkFigures;
 
 /**
  * The search index at scale. A corpus of {@code bench.sessions} sessions holding {@code bench.events} index entries

@@ -35,10 +35,10 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.AriaRole;
 
-import dev.portcullis.testkit.Commands;
-import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalPostgres;
-import dev.portcullis.testkit.LocalSshd;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
+import dev.portcullis.local.LocalSshd;
 
 /**
  * Search across recordings, end to end in Debian's Chromium: a broker process, a bastion process (which feeds the

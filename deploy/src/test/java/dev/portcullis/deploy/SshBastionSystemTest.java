@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.portcullis.testkit.Commands;
-import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalPostgres;
-import dev.portcullis.testkit.LocalSshd;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
+import dev.portcullis.local.LocalSshd;
 
 /**
  * The SSH and database paths end to end on real processes: a broker process on PostgreSQL and Keycloak, a bastion

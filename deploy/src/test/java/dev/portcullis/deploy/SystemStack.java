@@ -23,10 +23,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.portcullis.recording.RecordingKeys;
-import dev.portcullis.testkit.Commands;
-import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalPostgres;
-import dev.portcullis.testkit.LocalSshd;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
+import dev.portcullis.local.LocalSshd;
 
 /**
  * The stack the system tests run on, as operators run it: the shared PostgreSQL and Keycloak, an OpenSSH target

@@ -32,9 +32,9 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.AriaRole;
 
-import dev.portcullis.testkit.Commands;
-import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalSshd;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalSshd;
 
 /**
  * The web UI in Debian's Chromium, driven by Playwright, against the real stack: a broker process on PostgreSQL

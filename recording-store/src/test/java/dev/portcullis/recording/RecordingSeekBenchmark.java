@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.portcullis.recording.RecordingVerifier.Expected;
 import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.read.RecordingReader;
-import dev.portcullis.testkit.BenchmarkFigures;
+import dev.portcullis.local.BenchmarkFigures;
 
 /**
  * Seeking in a large recording: writes a one-hour recording of {@code bench.seek.bytes} (1 GiB) of terminal output

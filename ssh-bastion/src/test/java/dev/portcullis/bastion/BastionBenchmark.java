@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.portcullis.bastion.index.IndexFeed;
 import dev.portcullis.recording.RecordingVerifier;
-import dev.portcullis.testkit.BenchmarkFigures;
-import dev.portcullis.testkit.LocalSshd;
+import dev.portcullis.local.BenchmarkFigures;
+import dev.portcullis.local.LocalSshd;
 import dev.portcullis.workflow.port.SessionIndex;
 
 /**

@@ -21,8 +21,8 @@ import dev.portcullis.recording.RecordingKeys;
 import dev.portcullis.recording.RecordingSigner;
 import dev.portcullis.recording.RecordingStorage;
 import dev.portcullis.recording.Recordings;
-import dev.portcullis.testkit.Commands;
-import dev.portcullis.testkit.LocalSshd;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalSshd;
 
 /**
  * A bastion on a free loopback port in front of a real OpenSSH sshd, with a user CA and a host CA made by

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.portcullis.testkit.Commands;
-import dev.portcullis.testkit.Commands.Result;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.Commands.Result;
 import dev.portcullis.recording.RecordingVerifier;
 import dev.portcullis.recording.event.ExecEvent;
 import dev.portcullis.recording.event.FileOperationEvent;

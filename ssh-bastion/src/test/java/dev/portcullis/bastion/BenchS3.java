@@ -6,7 +6,7 @@ import dev.portcullis.recording.RecordingStorage;
 import dev.portcullis.recording.s3.S3Clients;
 import dev.portcullis.recording.s3.S3RecordingStorage;
 import dev.portcullis.recording.s3.S3Settings;
-import dev.portcullis.testkit.LocalS3;
+import dev.portcullis.local.LocalS3;
 
 /**
  * The S3 store for benchmarks run with {@code -Dbench.recordings=s3} (deploy/bench/s3.sh): this JVM's S3Proxy, one

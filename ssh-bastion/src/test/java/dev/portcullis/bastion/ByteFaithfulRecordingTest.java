@@ -25,7 +25,7 @@ import dev.portcullis.recording.cli.ExportCommand;
 import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.format.RecordingLines;
 import dev.portcullis.recording.read.RecordingReader;
-import dev.portcullis.testkit.Commands;
+import dev.portcullis.local.Commands;
 import dev.portcullis.workflow.port.SessionIndex;
 
 /**

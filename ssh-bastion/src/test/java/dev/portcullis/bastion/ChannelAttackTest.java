@@ -38,8 +38,8 @@ import dev.portcullis.recording.event.FileProtocol;
 import dev.portcullis.recording.event.FileTransferEvent;
 import dev.portcullis.recording.event.StructuredEvent;
 import dev.portcullis.recording.read.RecordingReader;
-import dev.portcullis.testkit.Commands;
-import dev.portcullis.testkit.Commands.Result;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.Commands.Result;
 import dev.portcullis.workflow.port.SessionIndex;
 
 /**

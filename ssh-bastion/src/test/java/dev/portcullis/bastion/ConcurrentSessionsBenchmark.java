@@ -35,9 +35,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.portcullis.bastion.upstream.TargetInventory;
-import dev.portcullis.testkit.BenchmarkFigures;
-import dev.portcullis.testkit.Commands;
-import dev.portcullis.testkit.LocalSshd;
+import dev.portcullis.local.BenchmarkFigures;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalSshd;
 
 /**
  * Many recorded sessions open at once on one bastion process with a 1 GiB heap: each session runs {@code cat} on an

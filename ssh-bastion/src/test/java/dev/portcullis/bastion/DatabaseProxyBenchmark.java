@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.portcullis.recording.event.QueryEvent;
 import dev.portcullis.recording.read.RecordingReader;
-import dev.portcullis.testkit.BenchmarkFigures;
-import dev.portcullis.testkit.Commands;
+import dev.portcullis.local.BenchmarkFigures;
+import dev.portcullis.local.Commands;
 import dev.portcullis.workflow.port.SessionIndex;
 
 /**

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.portcullis.bastion.db.DatabaseProxy;
 import dev.portcullis.recording.event.QueryEvent;
 import dev.portcullis.recording.read.RecordingReader;
-import dev.portcullis.testkit.Commands.Result;
-import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.local.Commands.Result;
+import dev.portcullis.local.LocalPostgres;
 import dev.portcullis.workflow.port.SessionIndex;
 
 /**

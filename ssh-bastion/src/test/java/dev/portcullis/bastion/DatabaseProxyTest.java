@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.portcullis.recording.RecordingVerifier;
 import dev.portcullis.recording.event.QueryEvent;
 import dev.portcullis.recording.read.RecordingReader;
-import dev.portcullis.testkit.Commands.Result;
+import dev.portcullis.local.Commands.Result;
 import dev.portcullis.workflow.port.SessionIndex;
 
 /**

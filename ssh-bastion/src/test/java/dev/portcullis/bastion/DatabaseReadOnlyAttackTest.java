@@ -20,8 +20,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.portcullis.testkit.Commands.Result;
-import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.local.Commands.Result;
+import dev.portcullis.local.LocalPostgres;
 
 /**
  * A holder of a read grant who wants to write, through the stock {@code psql} and pgJDBC against a real PostgreSQL

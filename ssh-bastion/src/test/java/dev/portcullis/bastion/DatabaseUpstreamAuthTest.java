@@ -24,8 +24,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.portcullis.testkit.Commands.Result;
-import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.local.Commands.Result;
+import dev.portcullis.local.LocalPostgres;
 
 /**
  * The proxy logs in to a database server with a role's real password; whoever poses as that server (the inventory

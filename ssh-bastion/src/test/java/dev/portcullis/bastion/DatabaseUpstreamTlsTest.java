@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.portcullis.bastion.db.DbTls;
 import dev.portcullis.bastion.upstream.TargetInventory;
-import dev.portcullis.testkit.Commands.Result;
-import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.local.Commands.Result;
+import dev.portcullis.local.LocalPostgres;
 
 /**
  * The proxy's own connection to a PostgreSQL target over TLS, as libpq's {@code sslmode=verify-full}: encrypted, the

@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.portcullis.testkit.Commands;
-import dev.portcullis.testkit.Commands.Result;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.Commands.Result;
 import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.RecordingStorage;
 import dev.portcullis.recording.RecordingVerifier;

@@ -14,9 +14,9 @@ import dev.portcullis.recording.RecordingVerifier;
 import dev.portcullis.recording.s3.S3Clients;
 import dev.portcullis.recording.s3.S3RecordingStorage;
 import dev.portcullis.recording.s3.S3Settings;
-import dev.portcullis.testkit.Commands;
-import dev.portcullis.testkit.Commands.Result;
-import dev.portcullis.testkit.LocalS3;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.Commands.Result;
+import dev.portcullis.local.LocalS3;
 import dev.portcullis.workflow.port.SessionIndex;
 import software.amazon.awssdk.services.s3.S3Client;
 

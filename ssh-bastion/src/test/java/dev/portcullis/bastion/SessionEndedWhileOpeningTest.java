@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.portcullis.bastion.server.ChannelLimits;
-import dev.portcullis.testkit.LocalSshd;
-import dev.portcullis.testkit.Commands;
+import dev.portcullis.local.LocalSshd;
+import dev.portcullis.local.Commands;
 
 /**
  * A session ended while the bastion is still reaching its target: the target sits behind a relay that holds its

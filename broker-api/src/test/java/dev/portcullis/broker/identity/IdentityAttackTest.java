@@ -19,7 +19,7 @@ import io.restassured.specification.RequestSpecification;
 
 import dev.portcullis.broker.Api;
 import dev.portcullis.broker.BrokerTestEnvironment;
-import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.local.LocalKeycloak;
 
 /**
  * Who the broker takes someone for, attacked over HTTP with real Keycloak tokens: a group that only shares the name of a

@@ -17,7 +17,7 @@ import io.quarkus.test.junit.QuarkusTest;
 
 import dev.portcullis.broker.Api;
 import dev.portcullis.broker.BrokerTestEnvironment;
-import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.local.LocalKeycloak;
 
 /**
  * A bearer token is verified by OIDC once and then remembered: the same token keeps working with the same name and

@@ -5,8 +5,8 @@ import java.util.Map;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
-import dev.portcullis.testkit.LocalRsyslog;
-import dev.portcullis.testkit.SiemHttpReceiver;
+import dev.portcullis.local.LocalRsyslog;
+import dev.portcullis.local.SiemHttpReceiver;
 
 /**
  * The SIEM sinks of the stream's tests and benchmark: Debian's rsyslog over TLS, and the test HTTP receiver standing in

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.portcullis.testkit.LocalRsyslog;
-import dev.portcullis.testkit.ThrowawayCa;
+import dev.portcullis.local.LocalRsyslog;
+import dev.portcullis.local.ThrowawayCa;
 
 /** The syslog sink against Debian's rsyslog over TLS on loopback: framing, trust, and a receiver that goes away. */
 class SyslogTlsSinkTest {

@@ -24,7 +24,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import dev.portcullis.broker.Api;
 import dev.portcullis.broker.BrokerTestEnvironment;
 import dev.portcullis.broker.identity.KeycloakDirectory;
-import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.local.LocalKeycloak;
 
 /**
  * What viewing costs: the audit page verifies only the rows written since its last view (a full verification on demand

@@ -20,7 +20,7 @@ import dev.portcullis.broker.Api;
 import dev.portcullis.broker.BrokerTestEnvironment;
 import dev.portcullis.broker.TestBastion;
 import dev.portcullis.recording.SessionRecording;
-import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.local.LocalKeycloak;
 
 /** The replay page offers the session's evidence bundle to auditors; anyone else is refused, and audited. */
 @QuarkusTest

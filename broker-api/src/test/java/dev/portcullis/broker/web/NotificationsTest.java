@@ -22,8 +22,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import dev.portcullis.broker.Api;
 import dev.portcullis.broker.BrokerTestEnvironment;
 import dev.portcullis.broker.WebhookReceiver;
-import dev.portcullis.testkit.LocalKeycloak;
-import dev.portcullis.testkit.LocalSmtp;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalSmtp;
 
 /**
  * Approvers and requesters are told, by mail through a real SMTP server and by a signed webhook: the approvers get each

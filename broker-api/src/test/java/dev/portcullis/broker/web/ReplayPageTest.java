@@ -18,7 +18,7 @@ import dev.portcullis.broker.Api;
 import dev.portcullis.broker.BrokerTestEnvironment;
 import dev.portcullis.broker.TestBastion;
 import dev.portcullis.recording.SessionRecording;
-import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.local.LocalKeycloak;
 
 /** The replay page reads recordings by time range, offers the exact bytes, and marks output that is not all text. */
 @QuarkusTest

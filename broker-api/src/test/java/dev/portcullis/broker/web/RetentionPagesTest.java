@@ -19,7 +19,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import dev.portcullis.broker.BrokerTestEnvironment;
 import dev.portcullis.broker.RetentionTest;
 import dev.portcullis.broker.recordings.RetentionSweep;
-import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.local.LocalKeycloak;
 
 /** The session page places and releases holds; the list and the replay page say what retention did. */
 @QuarkusTest

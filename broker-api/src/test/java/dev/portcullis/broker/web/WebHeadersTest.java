@@ -17,7 +17,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.portcullis.broker.BrokerTestEnvironment;
-import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.local.LocalKeycloak;
 
 /**
  * What a browser is told with each page: never to sniff types, never to show the page in another site's frame (an

@@ -17,7 +17,7 @@ import io.quarkus.test.junit.QuarkusTest;
 
 import dev.portcullis.broker.Api;
 import dev.portcullis.broker.BrokerTestEnvironment;
-import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.local.LocalKeycloak;
 
 /**
  * The web pages on the real broker, PostgreSQL and Keycloak, signed in through Keycloak's own login form:

@@ -18,7 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.local.LocalKeycloak;
 
 /**
  * A person at a browser, without the browser: signs in through the real Keycloak login form (authorization code

@@ -14,7 +14,7 @@ import io.quarkus.test.junit.QuarkusTest;
 
 import dev.portcullis.broker.Api;
 import dev.portcullis.broker.BrokerTestEnvironment;
-import dev.portcullis.testkit.LocalKeycloak;
+import dev.portcullis.local.LocalKeycloak;
 
 /**
  * A web sign-in is bound to the account ({@code sub}) that signed in, not to its username: once Keycloak gives the

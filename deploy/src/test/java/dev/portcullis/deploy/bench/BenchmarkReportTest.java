@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.portcullis.deploy.bench.BenchmarkReport.Figure;
 import dev.portcullis.deploy.bench.BenchmarkReport.ScriptFigures;
-import dev.portcullis.testkit.BenchmarkFigures;
+import dev.portcullis.local.BenchmarkFigures;
 
 /** deploy/bench/all.sh's collection: the figures contract, ratios and targets, the report, and the script's dry mode. */
 class BenchmarkReportTest {

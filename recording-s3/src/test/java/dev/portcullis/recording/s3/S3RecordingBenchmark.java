@@ -22,8 +22,8 @@ import dev.portcullis.recording.RecordingStorage;
 import dev.portcullis.recording.Recordings;
 import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.recording.WriterOptions;
-import dev.portcullis.testkit.BenchmarkFigures;
-import dev.portcullis.testkit.LocalS3;
+import dev.portcullis.local.BenchmarkFigures;
+import dev.portcullis.local.LocalS3;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -88,7 +88,7 @@ class S3RecordingBenchmark {
         double fsp99 = percentile(fs, 0.99);
         String md = "# Recordings on S3\n\n"
                 + "Run by `deploy/bench/s3.sh` (JUnit `S3RecordingBenchmark`, tag `benchmark`), against S3Proxy on "
-                + "loopback (filesystem-nio2 provider) started by the testkit's `LocalS3`, with the bastion's S3 client "
+                + "loopback (filesystem-nio2 provider) started by local-servers' `LocalS3`, with the bastion's S3 client "
                 + "(JDK HTTP client, no retries).\n\n"
                 + String.format(Locale.ROOT, "## Session end to signed manifest stored%n%n%d sessions one after "
                 + "another, each a screen of output; the time from `SessionRecording.close` (the session's end) to "

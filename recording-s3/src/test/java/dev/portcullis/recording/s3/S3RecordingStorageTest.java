@@ -26,7 +26,7 @@ import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.recording.WriterOptions;
 import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.read.RecordingReader;
-import dev.portcullis.testkit.LocalS3;
+import dev.portcullis.local.LocalS3;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 

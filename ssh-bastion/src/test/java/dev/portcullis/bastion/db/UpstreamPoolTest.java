@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.portcullis.bastion.upstream.DatabaseTarget;
 import dev.portcullis.bastion.upstream.UpstreamTls;
-import dev.portcullis.testkit.LocalPostgres;
+import dev.portcullis.local.LocalPostgres;
 
 /**
  * What the pool keeps and for how long, against real server connections: nothing opened under other settings for its

@@ -1,4 +1,4 @@
-package dev.portcullis.testkit;
+package dev.portcullis.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -117,7 +117,7 @@ public final class LocalSshd implements AutoCloseable {
             Path hostKey = base.resolve(HOST_KEY);
             if (!Files.exists(hostKey)) {
                 Files.deleteIfExists(base.resolve(HOST_KEY + ".pub"));
-                Processes.run(List.of(keygen.toString(), "-t", "ed25519", "-N", "", "-C", "portcullis-testkit-sshd", "-f",
+                Processes.run(List.of(keygen.toString(), "-t", "ed25519", "-N", "", "-C", "portcullis-local-sshd", "-f",
                         hostKey.toString(), "-q"), null, base.resolve("ssh-keygen.log"), 60, Map.of());
             }
             Files.setPosixFilePermissions(hostKey, PosixFilePermissions.fromString("rw-------"));
@@ -219,7 +219,7 @@ public final class LocalSshd implements AutoCloseable {
 
     private static String config(Path base, int port, String login) {
         return String.join("\n",
-                "# Written by dev.portcullis.testkit.LocalSshd; rewritten at every start.",
+                "# Written by dev.portcullis.local.LocalSshd; rewritten at every start.",
                 "ListenAddress 127.0.0.1",
                 "Port " + port,
                 "HostKey " + base.resolve(HOST_KEY),
@@ -386,7 +386,7 @@ public final class LocalSshd implements AutoCloseable {
         Path log = key.resolveSibling(key.getFileName() + ".ssh-keygen.log");
         try {
             Files.createDirectories(key.getParent());
-            Processes.run(List.of(keygen.toString(), "-t", "ed25519", "-N", "", "-C", "portcullis-testkit-client", "-f", key.toString(), "-q"),
+            Processes.run(List.of(keygen.toString(), "-t", "ed25519", "-N", "", "-C", "portcullis-local-client", "-f", key.toString(), "-q"),
                     null, log, 60, Map.of());
             return Files.readString(pub, StandardCharsets.UTF_8).trim();
         } catch (IOException e) {

@@ -1,4 +1,4 @@
-package dev.portcullis.testkit;
+package dev.portcullis.local;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -89,7 +89,7 @@ public final class LocalKeycloak implements AutoCloseable {
             }
             try (InputStream realm = LocalKeycloak.class.getResourceAsStream("/portcullis/keycloak/portcullis-realm.json")) {
                 if (realm == null) {
-                    throw new IllegalStateException("the demo realm is missing from the testkit jar");
+                    throw new IllegalStateException("the demo realm is missing from the local-servers jar");
                 }
                 Files.copy(realm, home.resolve("data/import/portcullis-realm.json"), StandardCopyOption.REPLACE_EXISTING);
             }

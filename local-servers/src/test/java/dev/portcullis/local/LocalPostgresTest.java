@@ -1,4 +1,4 @@
-package dev.portcullis.testkit;
+package dev.portcullis.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

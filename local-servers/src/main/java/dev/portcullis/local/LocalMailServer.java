@@ -1,4 +1,4 @@
-package dev.portcullis.testkit;
+package dev.portcullis.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -84,7 +84,7 @@ public final class LocalMailServer {
         return Processes.isListening(smtpPort);
     }
 
-    /** The GreenMail standalone jar in the local Maven repository (the testkit build fetches it). */
+    /** The GreenMail standalone jar in the local Maven repository (the local-servers build fetches it). */
     static Path jar() {
         String repo = System.getProperty("maven.repo.local",
                 Path.of(System.getProperty("user.home"), ".m2", "repository").toString());

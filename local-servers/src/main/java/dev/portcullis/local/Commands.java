@@ -1,4 +1,4 @@
-package dev.portcullis.testkit;
+package dev.portcullis.local;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.portcullis.testkit;
+package dev.portcullis.local;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -216,7 +216,7 @@ public final class LocalS3 implements AutoCloseable {
         return p;
     }
 
-    /** The S3Proxy jar in the local Maven repository (the testkit build fetches it). */
+    /** The S3Proxy jar in the local Maven repository (the local-servers build fetches it). */
     static Path jar() {
         String repo = System.getProperty("maven.repo.local",
                 Path.of(System.getProperty("user.home"), ".m2", "repository").toString());

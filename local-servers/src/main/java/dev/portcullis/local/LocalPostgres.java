@@ -1,4 +1,4 @@
-package dev.portcullis.testkit;
+package dev.portcullis.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -104,7 +104,7 @@ public final class LocalPostgres implements AutoCloseable {
     }
 
     private static String settings(boolean temporary) {
-        StringBuilder s = new StringBuilder("\n# portcullis testkit\nlisten_addresses = '127.0.0.1'\nmax_connections = 300\n");
+        StringBuilder s = new StringBuilder("\n# portcullis local-servers\nlisten_addresses = '127.0.0.1'\nmax_connections = 300\n");
         s.append("unix_socket_permissions = 0700\n");
         if (temporary) {
             // Throwaway clusters need no crash safety; this keeps test runs fast.
