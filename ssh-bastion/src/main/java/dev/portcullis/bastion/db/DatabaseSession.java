@@ -7,9 +7,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,10 +52,6 @@ final class DatabaseSession implements LiveSession, Runnable {
 
     private static final Logger LOG = Logger.getLogger(DatabaseSession.class.getName());
 
-    /** Startup parameters passed to the server (GUC names are case-insensitive); everything else is refused. */
-    private static final Set<String> PASSED_PARAMETERS = Set.of("application_name", "client_encoding", "datestyle", "timezone",
-            "intervalstyle", "extra_float_digits", "search_path", "statement_timeout", "lock_timeout",
-            "idle_in_transaction_session_timeout", "fallback_application_name");
     private static final int MAX_PASSWORD = 1024;
     private static final int MAX_SERVER_MESSAGE = Integer.MAX_VALUE - 16;
     /** Server messages the proxy reads whole to understand them; all others stream through. */
@@ -221,17 +215,11 @@ final class DatabaseSession implements LiveSession, Runnable {
             return refuse(SqlState.INVALID_AUTHORIZATION, "no user name: connect with user=ROLE dbname=TARGET");
         }
         String target = startup.parameters().getOrDefault("database", role);
-        Map<String, String> passed = new LinkedHashMap<>();
-        for (Map.Entry<String, String> p : startup.parameters().entrySet()) {
-            String name = p.getKey();
-            if (name.equals("user") || name.equals("database") || name.startsWith("_pq_.")) {
-                continue;
-            }
-            if (!PASSED_PARAMETERS.contains(name.toLowerCase(Locale.ROOT))) {
-                return refuse(SqlState.INVALID_AUTHORIZATION, "startup parameter '" + name + "' is not allowed through the Portcullis proxy"
-                        + (name.equals("options") ? " (unset PGOPTIONS)" : ""));
-            }
-            passed.put(name, p.getValue());
+        Map<String, String> passed;
+        try {
+            passed = StartupParameters.passed(startup.parameters());
+        } catch (StartupParameters.Refused e) {
+            return refuse(SqlState.INVALID_AUTHORIZATION, e.getMessage());
         }
 
         DatabaseCredentials.Holder holder = authenticate(role, target);
@@ -296,7 +284,7 @@ final class DatabaseSession implements LiveSession, Runnable {
                         + " is not marked readOnly in the bastion's inventory, so it cannot serve a read grant; ask an"
                         + " operator to use a read-only role for read grants");
             }
-            String encoding = readOnly ? unsafeEncoding(passed) : null;
+            String encoding = readOnly ? StartupParameters.unsafeEncoding(passed) : null;
             if (encoding != null) {
                 return DatabaseSession.this.refuse(SqlState.INVALID_PARAMETER_VALUE, "client_encoding "
                         + PgOutput.oneLine(encoding) + " is not allowed under a read-only grant (its characters can hide"
@@ -320,25 +308,6 @@ final class DatabaseSession implements LiveSession, Runnable {
         public boolean ended() {
             return finished.get(); // the grant ended while the session was opening
         }
-    }
-
-    /**
-     * Encodings whose multi-byte characters may contain ASCII bytes such as a quote or a backslash: the server would
-     * lex a statement in them differently from {@link ReadOnlyGuard}, which reads it as UTF-8. Names as PostgreSQL
-     * matches them: lower case, only letters and digits.
-     */
-    private static final Set<String> UNSAFE_ENCODINGS = Set.of("sjis", "mskanji", "shiftjis", "win932", "windows932",
-            "shiftjis2004", "big5", "win950", "windows950", "gbk", "win936", "windows936", "cp936", "gb18030", "uhc",
-            "win949", "windows949", "johab");
-
-    private static String unsafeEncoding(Map<String, String> passed) {
-        for (Map.Entry<String, String> p : passed.entrySet()) {
-            if (p.getKey().equalsIgnoreCase("client_encoding")
-                    && UNSAFE_ENCODINGS.contains(p.getValue().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", ""))) {
-                return p.getValue();
-            }
-        }
-        return null;
     }
 
     /** Asks for the password and has the broker say whose it is; null (connection refused) when nobody's. */

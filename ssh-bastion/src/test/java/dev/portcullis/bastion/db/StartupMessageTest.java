@@ -13,8 +13,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The startup message's parameters as the proxy reads them, one case a line, no server. A message is its parameters
  * as {@code name=value} words; {@code NOEND} leaves off the final zero byte, {@code TRAILER} adds a byte after it,
- * {@code MANY} adds 64 more parameters. Which parameters then pass to the server is DatabaseSession's allow-list
- * (covered through psql in DatabaseProxyTest).
+ * {@code MANY} adds 64 more parameters. Which parameters then pass to the server is
+ * {@link StartupParameters}' table (StartupParametersTest).
  */
 @Tag("unit")
 class StartupMessageTest {
