@@ -1,13 +1,5 @@
 package dev.portcullis.workflow;
 
-import java.time.Clock;
-import java.util.List;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
-import java.util.stream.Collectors;
-
 import dev.portcullis.workflow.policy.AccessRule;
 import dev.portcullis.workflow.policy.PolicySet;
 import dev.portcullis.workflow.port.AccessRequestRepository;
@@ -27,6 +19,13 @@ import dev.portcullis.workflow.request.RequestState;
 import dev.portcullis.workflow.request.Roles;
 import dev.portcullis.workflow.request.SeparationOfDuties;
 import dev.portcullis.workflow.request.Transition;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * The use cases of the access-request workflow, wired to their ports. Decisions are made by the pure
@@ -43,8 +42,14 @@ public final class AccessWorkflow {
     private final Notifier notifier;
     private final Clock clock;
 
-    public AccessWorkflow(PolicySource policies, AccessRequestRepository requests, IdentityDirectory directory,
-                          AuditSink audit, GrantScheduler scheduler, Notifier notifier, Clock clock) {
+    public AccessWorkflow(
+            PolicySource policies,
+            AccessRequestRepository requests,
+            IdentityDirectory directory,
+            AuditSink audit,
+            GrantScheduler scheduler,
+            Notifier notifier,
+            Clock clock) {
         this.policies = Objects.requireNonNull(policies);
         this.requests = Objects.requireNonNull(requests);
         this.directory = Objects.requireNonNull(directory);
@@ -59,11 +64,17 @@ public final class AccessWorkflow {
         PolicySet policy = policies.current();
         Transition result = AccessRequest.submit(UUID.randomUUID(), draft, requester, clock.instant(), policy);
         if (result instanceof Transition.Applied created) {
-            // Told in the transaction that stores the request: the notifier records what to send, a sender sends it later.
-            requests.insert(created, requester.id(), () -> policy.rule(created.after().rule())
-                    .ifPresent(rule -> notifier.reviewNeeded(created.after(), rule.approverGroups())));
-        } else if (result instanceof Transition.Refused refused && refused.refusal().kind() == Refusal.Kind.FORBIDDEN) {
-            audit.append(AuditEvent.refused(clock.instant(), requester.username(), "request.create", "-", refused.refusal()));
+            // Told in the transaction that stores the request: the notifier records what to send, a sender sends it
+            // later.
+            requests.insert(
+                    created,
+                    requester.id(),
+                    () -> policy.rule(created.after().rule())
+                            .ifPresent(rule -> notifier.reviewNeeded(created.after(), rule.approverGroups())));
+        } else if (result instanceof Transition.Refused refused
+                && refused.refusal().kind() == Refusal.Kind.FORBIDDEN) {
+            audit.append(AuditEvent.refused(
+                    clock.instant(), requester.username(), "request.create", "-", refused.refusal()));
         }
         return result;
     }
@@ -96,10 +107,15 @@ public final class AccessWorkflow {
     private Transition decideAsPerson(UUID id, String username, RequestEvent event) {
         // Ask the directory now, not the token: a removed or disabled approver must be refused at once. A review
         // turns only on the rule's approver groups, which the directory may answer for many reviewers at once.
-        Optional<Set<String>> reviewerGroups = event instanceof RequestEvent.Approve || event instanceof RequestEvent.Deny
-                ? requests.ruleOf(id).flatMap(rule -> policies.current().rule(rule)).map(AccessRule::approverGroups)
-                : Optional.empty();
-        Actor actor = (reviewerGroups.isPresent() ? directory.lookup(username, reviewerGroups.get()) : directory.lookup(username))
+        Optional<Set<String>> reviewerGroups =
+                event instanceof RequestEvent.Approve || event instanceof RequestEvent.Deny
+                        ? requests.ruleOf(id)
+                                .flatMap(rule -> policies.current().rule(rule))
+                                .map(AccessRule::approverGroups)
+                        : Optional.empty();
+        Actor actor = (reviewerGroups.isPresent()
+                        ? directory.lookup(username, reviewerGroups.get())
+                        : directory.lookup(username))
                 .orElse(Actor.person(username, Set.of(), false));
         return apply(id, actor, event);
     }
@@ -107,7 +123,11 @@ public final class AccessWorkflow {
     private Transition apply(UUID id, Actor actor, RequestEvent event) {
         // The notifier is told inside the change, so what it records is stored (or rolled back, or re-applied) with it.
         Transition result = requests.update(id, request -> {
-            Transition change = request.apply(event, actor, clock.instant(), policies.current().rule(request.rule()).orElse(null));
+            Transition change = request.apply(
+                    event,
+                    actor,
+                    clock.instant(),
+                    policies.current().rule(request.rule()).orElse(null));
             if (change instanceof Transition.Applied applied && applied.stateChanged()) {
                 notifier.stateChanged(applied.after());
             }
@@ -122,8 +142,10 @@ public final class AccessWorkflow {
                     scheduler.requestClosed(after);
                 }
             }
-        } else if (result instanceof Transition.Refused refused && refused.refusal().kind() == Refusal.Kind.FORBIDDEN) {
-            audit.append(AuditEvent.refused(clock.instant(), actor.username(), event.auditAction(), id.toString(), refused.refusal()));
+        } else if (result instanceof Transition.Refused refused
+                && refused.refusal().kind() == Refusal.Kind.FORBIDDEN) {
+            audit.append(AuditEvent.refused(
+                    clock.instant(), actor.username(), event.auditAction(), id.toString(), refused.refusal()));
         }
         return result;
     }
@@ -137,7 +159,10 @@ public final class AccessWorkflow {
         if (request.requester().equals(viewer.username()) || isAuditor(viewer)) {
             return true;
         }
-        return policies.current().rule(request.rule()).map(rule -> viewer.isMemberOfAny(rule.approverGroups())).orElse(false);
+        return policies.current()
+                .rule(request.rule())
+                .map(rule -> viewer.isMemberOfAny(rule.approverGroups()))
+                .orElse(false);
     }
 
     public static boolean isAuditor(Actor viewer) {
@@ -151,14 +176,19 @@ public final class AccessWorkflow {
     /** Pending requests that the viewer may review now: under a rule naming one of their groups, not their own, not yet reviewed by them. */
     public List<AccessRequest> toReview(Actor viewer, int limit) {
         PolicySet policy = policies.current();
-        Set<String> rules = policy.rules().stream().filter(r -> viewer.isMemberOfAny(r.approverGroups()))
-                .map(AccessRule::name).collect(Collectors.toSet());
+        Set<String> rules = policy.rules().stream()
+                .filter(r -> viewer.isMemberOfAny(r.approverGroups()))
+                .map(AccessRule::name)
+                .collect(Collectors.toSet());
         if (rules.isEmpty()) {
             return List.of();
         }
-        return requests.list(new RequestQuery(null, viewer.username(), rules, Set.of(RequestState.PENDING), null, limit)).stream()
+        return requests
+                .list(new RequestQuery(null, viewer.username(), rules, Set.of(RequestState.PENDING), null, limit))
+                .stream()
                 .filter(r -> r.pendingUntil().isAfter(clock.instant()))
-                .filter(r -> SeparationOfDuties.mayReview(r, viewer, policy.rule(r.rule()).orElse(null)))
+                .filter(r -> SeparationOfDuties.mayReview(
+                        r, viewer, policy.rule(r.rule()).orElse(null)))
                 .toList();
     }
 

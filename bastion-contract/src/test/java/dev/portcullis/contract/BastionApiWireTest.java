@@ -2,25 +2,23 @@ package dev.portcullis.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
-
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-
 import dev.portcullis.workflow.port.GrantAuthority;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /** The records write and read the JSON the bastion and the broker exchanged before they shared them. */
 @Tag("unit")
 class BastionApiWireTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final UUID ID = UUID.fromString("6f1c2f8e-1b7a-4a57-9d7e-0c3f1d2e4a5b");
@@ -49,7 +47,8 @@ class BastionApiWireTest {
         assertThat(grant.session().agentForwarding()).isTrue();
         assertThat(grant.session().recordInput()).isFalse();
         // and the broker writes the same grant back the same way
-        assertThat(JSON.readTree(JSON.writeValueAsString(BastionApi.AuthorizeAnswer.of(decision))).get("grant"))
+        assertThat(JSON.readTree(JSON.writeValueAsString(BastionApi.AuthorizeAnswer.of(decision)))
+                        .get("grant"))
                 .isEqualTo(JSON.readTree(answer).get("grant"));
     }
 
@@ -64,7 +63,8 @@ class BastionApiWireTest {
 
     @Test
     void aRefusalWithoutWordsIsStillARefusal() throws Exception {
-        assertThat(JSON.readValue("{\"allowed\":false}", BastionApi.AuthorizeAnswer.class).decision())
+        assertThat(JSON.readValue("{\"allowed\":false}", BastionApi.AuthorizeAnswer.class)
+                        .decision())
                 .isEqualTo(new GrantAuthority.Refused("refused", "refused by the broker"));
         assertThat(JSON.readValue("{}", BastionApi.AuthorizeAnswer.class).decision())
                 .isInstanceOf(GrantAuthority.Refused.class);
@@ -86,8 +86,8 @@ class BastionApiWireTest {
     @Test
     void aGrantStatusLeavesOutWhatItDoesNotKnow() throws Exception {
         var unknown = new BastionApi.GrantStatus(ID, false, "UNKNOWN", null, null, null, "no such grant");
-        assertThat(JSON.writeValueAsString(new BastionApi.GrantStatusAnswer(List.of(unknown)))).isEqualTo(
-                "{\"grants\":[{\"requestId\":\"" + ID + "\",\"live\":false,\"state\":\"UNKNOWN\","
+        assertThat(JSON.writeValueAsString(new BastionApi.GrantStatusAnswer(List.of(unknown))))
+                .isEqualTo("{\"grants\":[{\"requestId\":\"" + ID + "\",\"live\":false,\"state\":\"UNKNOWN\","
                         + "\"reason\":\"no such grant\"}]}");
     }
 }

@@ -7,6 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
+import dev.portcullis.broker.persistence.HashChainedAuditLog;
+import dev.portcullis.workflow.port.AuditEvent;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,17 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
-import jakarta.inject.Inject;
-
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-
-import dev.portcullis.broker.persistence.HashChainedAuditLog;
-import dev.portcullis.workflow.port.AuditEvent;
 
 @QuarkusTest
 @QuarkusTestResource(BrokerTestEnvironment.class)
@@ -42,17 +38,30 @@ class AuditChainTest {
     void anEditedRowBreaksTheChainAndIsPointedAt() throws Exception {
         String id = Api.aliceRequestsWeb();
         Api.approve("bob", id).then().statusCode(200);
-        as("dave").get("/api/v1/audit/verify").then().statusCode(200).body("valid", equalTo(true)).body("intactRows", greaterThan(1));
+        as("dave")
+                .get("/api/v1/audit/verify")
+                .then()
+                .statusCode(200)
+                .body("valid", equalTo(true))
+                .body("intactRows", greaterThan(1));
 
-        long rowId = as("dave").get("/api/v1/audit?subject=" + id + "&action=request.approved").jsonPath().getLong("[0].id");
+        long rowId = as("dave")
+                .get("/api/v1/audit?subject=" + id + "&action=request.approved")
+                .jsonPath()
+                .getLong("[0].id");
         try (Connection db = superuser()) {
             assertThat(update(db, "update audit_log set actor = 'mallory' where id = " + rowId))
-                    .as("the append-only trigger stops edits from the application").isFalse();
+                    .as("the append-only trigger stops edits from the application")
+                    .isFalse();
             String original = scalar(db, "select actor from audit_log where id = " + rowId);
             try {
                 tamper(db, "update audit_log set actor = 'mallory' where id = " + rowId);
-                as("dave").get("/api/v1/audit/verify").then().statusCode(200)
-                        .body("valid", equalTo(false)).body("brokenAt", equalTo((int) rowId))
+                as("dave")
+                        .get("/api/v1/audit/verify")
+                        .then()
+                        .statusCode(200)
+                        .body("valid", equalTo(false))
+                        .body("brokenAt", equalTo((int) rowId))
                         .body("problem", equalTo("row " + rowId + " was changed after it was written"));
             } finally {
                 tamper(db, "update audit_log set actor = '" + original + "' where id = " + rowId);
@@ -77,7 +86,12 @@ class AuditChainTest {
                 int committed = 0;
                 for (int i = 0; i < each; i++) {
                     boolean keep = i % 5 != 4; // every fifth transaction rolls back after appending
-                    AuditEvent event = new AuditEvent(Instant.now(), "chain-test-" + thread, "test.appended", "test", thread + "-" + i,
+                    AuditEvent event = new AuditEvent(
+                            Instant.now(),
+                            "chain-test-" + thread,
+                            "test.appended",
+                            "test",
+                            thread + "-" + i,
                             Map.of("i", String.valueOf(i)));
                     try {
                         QuarkusTransaction.requiringNew().run(() -> {
@@ -102,11 +116,20 @@ class AuditChainTest {
         pool.shutdown();
         assertThat(committed).isEqualTo(threads * each * 2 * 4 / 5);
         try (Connection db = superuser()) {
-            assertThat(scalar(db, "select count(*) from audit_pending")).as("nothing left waiting").isEqualTo("0");
-            assertThat(Long.parseLong(scalar(db, "select count(*) from audit_log where id > " + before + " and action = 'test.appended'")))
-                    .as("every committed row, and none of the rolled back ones").isEqualTo(committed);
-            assertThat(scalar(db, "select count(*) from (select subject_id from audit_log where action = 'test.appended' and id > " + before
-                    + " group by subject_id having max(id) - min(id) <> 1) apart")).as("a transaction's rows are chained together").isEqualTo("0");
+            assertThat(scalar(db, "select count(*) from audit_pending"))
+                    .as("nothing left waiting")
+                    .isEqualTo("0");
+            assertThat(Long.parseLong(scalar(
+                            db,
+                            "select count(*) from audit_log where id > " + before + " and action = 'test.appended'")))
+                    .as("every committed row, and none of the rolled back ones")
+                    .isEqualTo(committed);
+            assertThat(scalar(
+                            db,
+                            "select count(*) from (select subject_id from audit_log where action = 'test.appended' and id > "
+                                    + before + " group by subject_id having max(id) - min(id) <> 1) apart"))
+                    .as("a transaction's rows are chained together")
+                    .isEqualTo("0");
         }
         as("dave").get("/api/v1/audit/verify").then().statusCode(200).body("valid", equalTo(true));
     }
@@ -117,8 +140,15 @@ class AuditChainTest {
         // recomputes it in Java: accents, an emoji outside the BMP, quotes, backslashes and tabs must hash alike
         String id = Api.aliceRequestsWeb();
         String comment = "d'accord, \u00e9t\u00e9 \ud83d\ude42 \"quoted\" back\\slash\ttab";
-        as("bob").body(Map.of("comment", comment)).post("/api/v1/requests/" + id + "/approve").then().statusCode(200);
-        assertThat(as("dave").get("/api/v1/audit?subject=" + id + "&action=request.approved").jsonPath().getString("[0].details.comment"))
+        as("bob")
+                .body(Map.of("comment", comment))
+                .post("/api/v1/requests/" + id + "/approve")
+                .then()
+                .statusCode(200);
+        assertThat(as("dave")
+                        .get("/api/v1/audit?subject=" + id + "&action=request.approved")
+                        .jsonPath()
+                        .getString("[0].details.comment"))
                 .isEqualTo(comment);
         as("dave").get("/api/v1/audit/verify").then().statusCode(200).body("valid", equalTo(true));
     }
@@ -126,7 +156,13 @@ class AuditChainTest {
     @Test
     void exportIsJsonLinesOldestFirst() {
         Api.aliceRequestsWeb();
-        String body = as("dave").get("/api/v1/audit/export").then().statusCode(200).contentType("application/jsonl").extract().asString();
+        String body = as("dave")
+                .get("/api/v1/audit/export")
+                .then()
+                .statusCode(200)
+                .contentType("application/jsonl")
+                .extract()
+                .asString();
         List<String> lines = body.lines().toList();
         assertThat(lines).isNotEmpty();
         assertThat(lines.get(0)).contains("\"id\":1,").contains("\"prevHash\":\"" + "0".repeat(64) + "\"");
@@ -143,7 +179,8 @@ class AuditChainTest {
     }
 
     private static String scalar(Connection db, String sql) throws Exception {
-        try (PreparedStatement s = db.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
+        try (PreparedStatement s = db.prepareStatement(sql);
+                ResultSet rs = s.executeQuery()) {
             rs.next();
             return rs.getString(1);
         }

@@ -16,8 +16,7 @@ import java.nio.charset.StandardCharsets;
  */
 final class BenchHttp implements AutoCloseable {
 
-    record Response(int status, String body) {
-    }
+    record Response(int status, String body) {}
 
     private static final int MAX_BODY = 1 << 20;
 
@@ -45,10 +44,20 @@ final class BenchHttp implements AutoCloseable {
 
     private Response send(String method, String path, String token, String json) throws IOException {
         byte[] body = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);
-        StringBuilder head = new StringBuilder(256 + token.length()).append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
-                .append("Host: 127.0.0.1:").append(port).append("\r\nAuthorization: Bearer ").append(token).append("\r\n");
+        StringBuilder head = new StringBuilder(256 + token.length())
+                .append(method)
+                .append(' ')
+                .append(path)
+                .append(" HTTP/1.1\r\n")
+                .append("Host: 127.0.0.1:")
+                .append(port)
+                .append("\r\nAuthorization: Bearer ")
+                .append(token)
+                .append("\r\n");
         if (json != null) {
-            head.append("Content-Type: application/json\r\nContent-Length: ").append(body.length).append("\r\n");
+            head.append("Content-Type: application/json\r\nContent-Length: ")
+                    .append(body.length)
+                    .append("\r\n");
         }
         head.append("\r\n");
         out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
@@ -77,7 +86,9 @@ final class BenchHttp implements AutoCloseable {
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream(Math.max(length, 256));
         if (chunked) {
-            for (int size = Integer.parseInt(line().split(";")[0].trim(), 16); size > 0; size = Integer.parseInt(line().split(";")[0].trim(), 16)) {
+            for (int size = Integer.parseInt(line().split(";")[0].trim(), 16);
+                    size > 0;
+                    size = Integer.parseInt(line().split(";")[0].trim(), 16)) {
                 copy(size, body);
                 line(); // the CRLF after each chunk
             }

@@ -1,5 +1,10 @@
 package dev.portcullis.broker;
 
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
+import dev.portcullis.local.LocalSmtp;
+import dev.portcullis.recording.RecordingKeys;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,13 +16,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
-import dev.portcullis.recording.RecordingKeys;
-import dev.portcullis.local.LocalKeycloak;
-import dev.portcullis.local.LocalPostgres;
-import dev.portcullis.local.LocalSmtp;
-
 /** Real PostgreSQL and real Keycloak for the broker under test, started once per test JVM. */
 public class BrokerTestEnvironment implements QuarkusTestResourceLifecycleManager {
 
@@ -25,9 +23,11 @@ public class BrokerTestEnvironment implements QuarkusTestResourceLifecycleManage
 
     /** Under the per-run state directory: the bastion recording key pair whose public half the broker trusts. */
     public static final String RECORDING_PRIVATE_KEY = "bastion/recording-key.pem";
+
     public static final String RECORDING_PUBLIC_KEY = "bastion/recording-key.pub.pem";
     /** A second bastion's key pair, trusted too: its key must not vouch for the first bastion's sessions. */
     public static final String OTHER_RECORDING_PRIVATE_KEY = "bastion-b/recording-key.pem";
+
     public static final String OTHER_RECORDING_PUBLIC_KEY = "bastion-b/recording-key.pub.pem";
     /** Under the per-run state directory: the broker's audit head signing key, made at its first start. */
     public static final String AUDIT_HEAD_KEY = "ssh/audit_head.pem";
@@ -51,30 +51,42 @@ public class BrokerTestEnvironment implements QuarkusTestResourceLifecycleManage
         config.put("quarkus.keycloak.admin-client.client-secret", keycloak.brokerClientSecret());
         config.put("portcullis.policy.file", testPolicy().toString());
         // The CA keys are generated on first start into this run's own directory, never the developer's .portcullis.
-        config.put("portcullis.ssh.user-ca-key-file", state.resolve("ssh/user_ca").toString());
-        config.put("portcullis.ssh.host-ca-key-file", state.resolve("ssh/host_ca").toString());
+        config.put(
+                "portcullis.ssh.user-ca-key-file", state.resolve("ssh/user_ca").toString());
+        config.put(
+                "portcullis.ssh.host-ca-key-file", state.resolve("ssh/host_ca").toString());
         config.put("portcullis.recordings.dir", state.resolve("recordings").toString());
         config.put("portcullis.db.proxy-ca-file", dbProxyCa(state).toString());
-        config.put("portcullis.recordings.trusted-keys",
+        config.put(
+                "portcullis.recordings.trusted-keys",
                 state.resolve(RECORDING_PUBLIC_KEY) + "," + state.resolve(OTHER_RECORDING_PUBLIC_KEY));
-        config.put("portcullis.audit.head-key-file", state.resolve(AUDIT_HEAD_KEY).toString());
-        config.put("portcullis.audit.signed-heads-dir", state.resolve("audit-heads").toString());
+        config.put(
+                "portcullis.audit.head-key-file", state.resolve(AUDIT_HEAD_KEY).toString());
+        config.put(
+                "portcullis.audit.signed-heads-dir",
+                state.resolve("audit-heads").toString());
         // Notifications: mail to a real SMTP server, and a signed webhook to a receiver that checks the signature.
         config.put("quarkus.mailer.host", "127.0.0.1");
         config.put("quarkus.mailer.port", Integer.toString(LocalSmtp.shared().port()));
         config.put("quarkus.mailer.start-tls", "DISABLED");
         // benchmarks switch notifications off (a blank value) for their baseline
-        config.put("portcullis.notify.rule-channels", System.getProperty("bench.notify.rule-channels", "*: email hooks"));
+        config.put(
+                "portcullis.notify.rule-channels", System.getProperty("bench.notify.rule-channels", "*: email hooks"));
         config.put("portcullis.notify.channels.hooks.kind", "webhook");
-        config.put("portcullis.notify.channels.hooks.url", WebhookReceiver.shared().url());
-        config.put("portcullis.notify.channels.hooks.secret", WebhookReceiver.shared().secret());
+        config.put(
+                "portcullis.notify.channels.hooks.url", WebhookReceiver.shared().url());
+        config.put(
+                "portcullis.notify.channels.hooks.secret",
+                WebhookReceiver.shared().secret());
         config.put("portcullis.notify.first-backoff", "200ms");
         config.put("portcullis.notify.max-backoff", "1s");
         // more broker settings for a benchmark run (deploy/bench/notify.sh: the SIEM stream's), "name=value;name=value"
         for (String setting : System.getProperty("bench.broker-settings", "").split(";")) {
             int eq = setting.indexOf('=');
             if (eq > 0) {
-                config.put(setting.substring(0, eq).trim(), setting.substring(eq + 1).trim());
+                config.put(
+                        setting.substring(0, eq).trim(),
+                        setting.substring(eq + 1).trim());
             }
         }
         return config;
@@ -85,7 +97,8 @@ public class BrokerTestEnvironment implements QuarkusTestResourceLifecycleManage
         try {
             Path state = Files.createTempDirectory("portcullis-broker-test-");
             RecordingKeys.loadOrGenerate(state.resolve(RECORDING_PRIVATE_KEY), state.resolve(RECORDING_PUBLIC_KEY));
-            RecordingKeys.loadOrGenerate(state.resolve(OTHER_RECORDING_PRIVATE_KEY), state.resolve(OTHER_RECORDING_PUBLIC_KEY));
+            RecordingKeys.loadOrGenerate(
+                    state.resolve(OTHER_RECORDING_PRIVATE_KEY), state.resolve(OTHER_RECORDING_PUBLIC_KEY));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(state), "broker-test-state-cleanup"));
             return state;
         } catch (IOException e) {

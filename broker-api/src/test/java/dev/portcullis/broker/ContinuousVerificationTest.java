@@ -3,17 +3,14 @@ package dev.portcullis.broker;
 import static dev.portcullis.broker.Api.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
-import java.util.Map;
-import java.util.function.BooleanSupplier;
-
-import org.junit.jupiter.api.Test;
-
+import dev.portcullis.local.LocalKeycloak;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
-
-import dev.portcullis.local.LocalKeycloak;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
 
 /** Grants follow the directory: disabled or removed holders lose them, JIT groups hold exactly the holders. */
 @QuarkusTest
@@ -25,8 +22,22 @@ class ContinuousVerificationTest {
     private String engineerWithWebGrant(String prefix) {
         String name = prefix + System.nanoTime() % 100000;
         keycloak.createUser(name, keycloak.demoPassword(), "engineers");
-        String id = as(name).body(Map.of("target", "prod-web-1", "login", "ubuntu", "durationMinutes", 60, "reason", "r", "ticket", "INC-1"))
-                .post("/api/v1/requests").then().statusCode(201).extract().path("id");
+        String id = as(name).body(Map.of(
+                        "target",
+                        "prod-web-1",
+                        "login",
+                        "ubuntu",
+                        "durationMinutes",
+                        60,
+                        "reason",
+                        "r",
+                        "ticket",
+                        "INC-1"))
+                .post("/api/v1/requests")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
         Api.approve("bob", id).then().statusCode(200);
         Api.approve("carol", id).then().statusCode(200).extract().path("state").equals("ACTIVE");
         return name + " " + id;
@@ -38,7 +49,8 @@ class ContinuousVerificationTest {
         keycloak.setUserEnabled(holder[0], false);
         JsonPath grant = awaitState(holder[1], "REVOKED");
         assertThat(grant.getString("endedBy")).isEqualTo("portcullis");
-        assertThat(grant.getString("endReason")).isEqualTo("continuous verification: " + holder[0] + " is disabled in the directory");
+        assertThat(grant.getString("endReason"))
+                .isEqualTo("continuous verification: " + holder[0] + " is disabled in the directory");
     }
 
     @Test
@@ -46,8 +58,12 @@ class ContinuousVerificationTest {
         String[] holder = engineerWithWebGrant("cv-moved-").split(" ");
         keycloak.removeUserFromGroup(holder[0], "engineers");
         JsonPath grant = awaitState(holder[1], "REVOKED");
-        assertThat(grant.getString("endReason")).isEqualTo("continuous verification: " + holder[0] + " is no longer a member of /engineers");
-        as("dave").get("/api/v1/audit?action=grant.revoked&subject=" + holder[1]).then().statusCode(200)
+        assertThat(grant.getString("endReason"))
+                .isEqualTo("continuous verification: " + holder[0] + " is no longer a member of /engineers");
+        as("dave")
+                .get("/api/v1/audit?action=grant.revoked&subject=" + holder[1])
+                .then()
+                .statusCode(200)
                 .body("[0].actor", org.hamcrest.Matchers.equalTo("portcullis"));
     }
 
@@ -56,7 +72,11 @@ class ContinuousVerificationTest {
         String name = "cv-jit-" + System.nanoTime() % 100000;
         keycloak.createUser(name, keycloak.demoPassword(), "engineers");
         String id = as(name).body(Map.of("target", "prod-db", "login", "app_readonly", "durationMinutes", 30))
-                .post("/api/v1/requests").then().statusCode(201).extract().path("id");
+                .post("/api/v1/requests")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
         assertThat(keycloak.groupsOf(name)).doesNotContain("prod-db-admins");
         Api.approve("erin", id).then().statusCode(200);
         await(() -> keycloak.groupsOf(name).contains("prod-db-admins"), "JIT membership after approval");
@@ -68,8 +88,13 @@ class ContinuousVerificationTest {
 
         as(name).post("/api/v1/requests/" + id + "/release").then().statusCode(200);
         await(() -> !keycloak.groupsOf(name).contains("prod-db-admins"), "JIT membership removed after release");
-        as("dave").get("/api/v1/audit?subject=/jit/prod-db-admins&limit=50").then().statusCode(200)
-                .body("findAll { it.details.user == '" + name + "' }.action", org.hamcrest.Matchers.hasItems("jit.member_added", "jit.member_removed"));
+        as("dave")
+                .get("/api/v1/audit?subject=/jit/prod-db-admins&limit=50")
+                .then()
+                .statusCode(200)
+                .body(
+                        "findAll { it.details.user == '" + name + "' }.action",
+                        org.hamcrest.Matchers.hasItems("jit.member_added", "jit.member_removed"));
     }
 
     private static JsonPath awaitState(String id, String state) throws InterruptedException {
@@ -82,7 +107,8 @@ class ContinuousVerificationTest {
             }
             Thread.sleep(250);
         }
-        throw new AssertionError("request " + id + " is " + (last == null ? "?" : last.getString("state")) + " after 30 s, expected " + state);
+        throw new AssertionError("request " + id + " is " + (last == null ? "?" : last.getString("state"))
+                + " after 30 s, expected " + state);
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {

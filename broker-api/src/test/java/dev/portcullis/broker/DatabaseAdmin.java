@@ -1,16 +1,14 @@
 package dev.portcullis.broker;
 
+import dev.portcullis.local.LocalPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 
-import dev.portcullis.local.LocalPostgres;
-
 /** The tests' stand-in for whoever administers the broker's database: the superuser, able to switch triggers off. */
 public final class DatabaseAdmin {
 
-    private DatabaseAdmin() {
-    }
+    private DatabaseAdmin() {}
 
     public static Connection superuser() throws Exception {
         LocalPostgres pg = LocalPostgres.shared();

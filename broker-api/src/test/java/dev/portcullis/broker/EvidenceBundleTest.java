@@ -5,6 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
+import dev.portcullis.broker.recordings.RetentionSweep;
+import dev.portcullis.recording.SessionRecording;
+import dev.portcullis.recording.cli.VerifyCommand;
+import dev.portcullis.recording.event.ExecEvent;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -16,20 +24,8 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import jakarta.inject.Inject;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
-
-import dev.portcullis.broker.recordings.RetentionSweep;
-import dev.portcullis.recording.SessionRecording;
-import dev.portcullis.recording.cli.VerifyCommand;
-import dev.portcullis.recording.event.ExecEvent;
 
 /**
  * A session's evidence bundle, unpacked with {@code tar} in an empty directory and checked with stock tools only
@@ -73,31 +69,56 @@ class EvidenceBundleTest {
         assertThat(download.header("Content-Disposition")).contains("session-" + session + "-evidence.tar");
         Path bundle = unpack(download.asByteArray(), empty, session);
 
-        for (String file : List.of("VERIFY.md", "verify.sh", "SHA256SUMS", "bastion.pub.pem", "session.json",
-                "audit.jsonl", "player.html", "recording/header.json", "recording/manifest.json",
-                "recording/manifest.sig", "recording/checkpoint-00000000.sig", "recording/chunk-00000001.bin",
-                "recording/chunk-00000002.bin", "export/session.cast", "export/events.jsonl", "export/output.bin",
+        for (String file : List.of(
+                "VERIFY.md",
+                "verify.sh",
+                "SHA256SUMS",
+                "bastion.pub.pem",
+                "session.json",
+                "audit.jsonl",
+                "player.html",
+                "recording/header.json",
+                "recording/manifest.json",
+                "recording/manifest.sig",
+                "recording/checkpoint-00000000.sig",
+                "recording/chunk-00000001.bin",
+                "recording/chunk-00000002.bin",
+                "export/session.cast",
+                "export/events.jsonl",
+                "export/output.bin",
                 "export/input.bin")) {
             assertThat(bundle.resolve(file)).as(file).isRegularFile();
         }
         assertThat(Files.readString(bundle.resolve("export/output.bin"))).startsWith(OUTPUT);
         assertThat(Files.readString(bundle.resolve("export/input.bin"))).isEqualTo("exit\r");
-        assertThat(Files.readString(bundle.resolve("audit.jsonl"))).contains("\"action\":\"session.opened\"")
+        assertThat(Files.readString(bundle.resolve("audit.jsonl")))
+                .contains("\"action\":\"session.opened\"")
                 .contains("\"subjectType\":\"access_request\"");
         String player = Files.readString(bundle.resolve("player.html"));
-        assertThat(player).contains("AsciinemaPlayer.create").contains("default-src 'none'")
+        assertThat(player)
+                .contains("AsciinemaPlayer.create")
+                .contains("default-src 'none'")
                 .doesNotContainPattern("<(script|link|img)[^>]+(src|href)=")
                 .doesNotContain("<script>alert(1)"); // the output's markup is inside base64, never live
         // It plays from file:// under its own Content-Security-Policy (nothing fetched): Debian's Chromium, a test
         // prerequisite, shows the recorded output once the player is told to start by itself.
-        Path page = Files.writeString(empty.resolve("autoplay.html"),
-                player.replace("{ fit: 'width' }", "{ fit: 'width', autoPlay: true }"));
+        Path page = Files.writeString(
+                empty.resolve("autoplay.html"), player.replace("{ fit: 'width' }", "{ fit: 'width', autoPlay: true }"));
         // the player starts on a timer: a busy machine can leave the dump before its first frame, so look a few times
         Run browser = null;
         for (int attempt = 1; attempt <= 3; attempt++) {
-            browser = run(empty, "timeout", "60", "chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                    "--user-data-dir=" + empty.resolve("chromium-" + attempt), "--virtual-time-budget=" + 8000 * attempt,
-                    "--dump-dom", page.toUri().toString());
+            browser = run(
+                    empty,
+                    "timeout",
+                    "60",
+                    "chromium",
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--user-data-dir=" + empty.resolve("chromium-" + attempt),
+                    "--virtual-time-budget=" + 8000 * attempt,
+                    "--dump-dom",
+                    page.toUri().toString());
             if (browser.output.contains("load average: 0.01")) {
                 break;
             }
@@ -116,13 +137,22 @@ class EvidenceBundleTest {
         String keySha256 = run(bundle, "sh", "-c", steps.get(1)).output.substring(0, 64);
         assertThat(Files.readString(bundle.resolve("recording/manifest.json"))).contains(keySha256);
         // asciinema play opens /dev/tty; under a build there is none, so script(1) lends it a pseudo-terminal
-        Run play = run(bundle, "script", "-q", "-e", "-c",
-                "stty raw -echo; exec asciinema play -i 0.01 export/session.cast", "/dev/null");
+        Run play = run(
+                bundle,
+                "script",
+                "-q",
+                "-e",
+                "-c",
+                "stty raw -echo; exec asciinema play -i 0.01 export/session.cast",
+                "/dev/null");
         assertThat(play.exit).as(play.output).isEqualTo(0);
         assertThat(play.output).contains("load average: 0.01");
 
         // The broker's audit row of this download keeps the hash of the SHA256SUMS it handed out.
-        as("dave").get("/api/v1/audit?action=recording.exported&subject=" + session).then().statusCode(200)
+        as("dave")
+                .get("/api/v1/audit?action=recording.exported&subject=" + session)
+                .then()
+                .statusCode(200)
                 .body("[0].details.format", equalTo("evidence"))
                 .body("[0].details.sha256sums", equalTo(sha256sum(bundle.resolve("SHA256SUMS"))));
 
@@ -182,13 +212,23 @@ class EvidenceBundleTest {
         String owner = Api.newEngineer("evidence-owner-");
         UUID session = recordedSession(owner);
         String other = Api.newEngineer("evidence-other-");
-        as(other).get("/api/v1/sessions/" + session + "/evidence").then().statusCode(404)
+        as(other)
+                .get("/api/v1/sessions/" + session + "/evidence")
+                .then()
+                .statusCode(404)
                 .body("code", equalTo("no_such_session"));
-        as("dave").get("/api/v1/audit?action=session.read.refused&subject=" + session).then().statusCode(200)
-                .body("actor", hasItem(other)).body("details.format", hasItem("evidence"));
+        as("dave")
+                .get("/api/v1/audit?action=session.read.refused&subject=" + session)
+                .then()
+                .statusCode(200)
+                .body("actor", hasItem(other))
+                .body("details.format", hasItem("evidence"));
         Api.asBastion().get("/api/v1/sessions/" + session + "/evidence").then().statusCode(403);
         Api.anonymous().get("/api/v1/sessions/" + session + "/evidence").then().statusCode(401);
-        as("dave").get("/api/v1/audit?action=recording.exported&subject=" + session).then().statusCode(200)
+        as("dave")
+                .get("/api/v1/audit?action=recording.exported&subject=" + session)
+                .then()
+                .statusCode(200)
                 .body("size()", equalTo(0));
     }
 
@@ -196,13 +236,20 @@ class EvidenceBundleTest {
     void aRecordingThatDoesNotVerifyIsNotBundled() throws Exception {
         String owner = Api.newEngineer("evidence-tampered-");
         UUID session = recordedSession(owner);
-        String recordingId = as("dave").get("/api/v1/sessions/" + session).jsonPath().getString("recordingId");
+        String recordingId =
+                as("dave").get("/api/v1/sessions/" + session).jsonPath().getString("recordingId");
         String dir = org.eclipse.microprofile.config.ConfigProvider.getConfig()
                 .getValue("portcullis.recordings.dir", String.class);
         flipByte(Path.of(dir, recordingId, "chunk-00000002.bin"), -2);
-        as("dave").get("/api/v1/sessions/" + session + "/evidence").then().statusCode(409)
+        as("dave")
+                .get("/api/v1/sessions/" + session + "/evidence")
+                .then()
+                .statusCode(409)
                 .body("code", equalTo("recording_tampered"));
-        as("dave").get("/api/v1/audit?action=recording.export.refused&subject=" + session).then().statusCode(200)
+        as("dave")
+                .get("/api/v1/audit?action=recording.export.refused&subject=" + session)
+                .then()
+                .statusCode(200)
                 .body("[0].details.format", equalTo("evidence"));
     }
 
@@ -213,15 +260,24 @@ class EvidenceBundleTest {
      * edited tombstone fails both.
      */
     @Test
-    void aRecordingDeletedByPolicyIsBundledAsWhatIsLeftWithItsSignedTombstone(@TempDir Path empty,
-            @TempDir Path store) throws Exception {
+    void aRecordingDeletedByPolicyIsBundledAsWhatIsLeftWithItsSignedTombstone(@TempDir Path empty, @TempDir Path store)
+            throws Exception {
         UUID session = RetentionTest.recordedSession(RetentionTest.ticket());
         sweep.sweep(RetentionTest.duePast(session));
         Response download = as("dave").get("/api/v1/sessions/" + session + "/evidence");
         assertThat(download.statusCode()).as(download.asString()).isEqualTo(200);
         Path bundle = unpack(download.asByteArray(), empty, session);
-        for (String file : List.of("VERIFY.md", "verify.sh", "SHA256SUMS", "bastion.pub.pem", "audit_head.pub.pem",
-                "tombstone.txt", "session.json", "audit.jsonl", "recording/header.json", "recording/manifest.json",
+        for (String file : List.of(
+                "VERIFY.md",
+                "verify.sh",
+                "SHA256SUMS",
+                "bastion.pub.pem",
+                "audit_head.pub.pem",
+                "tombstone.txt",
+                "session.json",
+                "audit.jsonl",
+                "recording/header.json",
+                "recording/manifest.json",
                 "recording/manifest.sig")) {
             assertThat(bundle.resolve(file)).as(file).isRegularFile();
         }
@@ -231,7 +287,9 @@ class EvidenceBundleTest {
 
         Run deleted = run(bundle, "sh", "verify.sh");
         assertThat(deleted.exit).as(deleted.output).isEqualTo(3);
-        assertThat(deleted.output).contains("DELETED_BY_POLICY").contains("rule 'engineers-prod-ssh'")
+        assertThat(deleted.output)
+                .contains("DELETED_BY_POLICY")
+                .contains("rule 'engineers-prod-ssh'")
                 .contains("retention 30d");
         List<String> steps = verifySteps(bundle);
         assertThat(steps).hasSize(6);
@@ -240,22 +298,30 @@ class EvidenceBundleTest {
             assertThat(run.exit).as(step + "\n" + run.output).isEqualTo(0);
         }
 
-        String recording = as("dave").get("/api/v1/sessions/" + session).jsonPath().getString("recordingId");
+        String recording =
+                as("dave").get("/api/v1/sessions/" + session).jsonPath().getString("recordingId");
         Path copy = Files.createDirectories(store.resolve(recording));
         try (var files = Files.list(bundle.resolve("recording"))) {
             for (Path f : files.toList()) {
                 Files.copy(f, copy.resolve(f.getFileName()));
             }
         }
-        String[] offline = {store.toString(), recording, bundle.resolve("bastion.pub.pem").toString(),
-            bundle.resolve("tombstone.txt").toString(), bundle.resolve("audit_head.pub.pem").toString()};
+        String[] offline = {
+            store.toString(),
+            recording,
+            bundle.resolve("bastion.pub.pem").toString(),
+            bundle.resolve("tombstone.txt").toString(),
+            bundle.resolve("audit_head.pub.pem").toString()
+        };
         assertThat(verifyCommand(offline)).isEqualTo(3);
-        assertThat(verifyCommand(java.util.Arrays.copyOf(offline, 3))).as("no tombstone: chunks missing").isEqualTo(1);
+        assertThat(verifyCommand(java.util.Arrays.copyOf(offline, 3)))
+                .as("no tombstone: chunks missing")
+                .isEqualTo(1);
 
         // An edited tombstone (another rule): its signature no longer verifies, so nothing explains the deletion.
         String tombstone = Files.readString(bundle.resolve("tombstone.txt"));
-        Files.writeString(bundle.resolve("tombstone.txt"), tombstone.replace("\nengineers-prod-ssh\n",
-                "\nengineers-prod-ss0\n"));
+        Files.writeString(
+                bundle.resolve("tombstone.txt"), tombstone.replace("\nengineers-prod-ssh\n", "\nengineers-prod-ss0\n"));
         assertFails(bundle, steps.get(0));
         rewriteSums(bundle);
         Run forged = run(bundle, "sh", "verify.sh");
@@ -266,7 +332,9 @@ class EvidenceBundleTest {
     }
 
     private static int verifyCommand(String... args) {
-        return VerifyCommand.run(args, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+        return VerifyCommand.run(
+                args,
+                new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
                 new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
     }
 
@@ -302,13 +370,18 @@ class EvidenceBundleTest {
 
     /** What someone who edits the bundle would do: make SHA256SUMS match again. */
     private static void rewriteSums(Path bundle) throws Exception {
-        Run sums = run(bundle, "sh", "-c", "cut -c67- SHA256SUMS | while read -r f; do sha256sum \"$f\"; done > S "
-                + "&& mv S SHA256SUMS");
+        Run sums = run(
+                bundle,
+                "sh",
+                "-c",
+                "cut -c67- SHA256SUMS | while read -r f; do sha256sum \"$f\"; done > S " + "&& mv S SHA256SUMS");
         assertThat(sums.exit).as(sums.output).isEqualTo(0);
     }
 
     private static String sha256sum(Path file) throws Exception {
-        return run(file.getParent(), "sha256sum", file.getFileName().toString()).output.substring(0, 64);
+        return run(file.getParent(), "sha256sum", file.getFileName().toString())
+                .output
+                .substring(0, 64);
     }
 
     /** Flips the lowest bit of the byte at {@code at} (from the end when negative). */
@@ -322,12 +395,14 @@ class EvidenceBundleTest {
         }
     }
 
-    record Run(int exit, String output) {
-    }
+    record Run(int exit, String output) {}
 
     static Run run(Path dir, String... command) throws Exception {
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process p = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();

@@ -4,18 +4,15 @@ import static dev.portcullis.broker.Api.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.portcullis.local.LocalPostgres;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-
-import dev.portcullis.local.LocalPostgres;
 
 /**
  * The safety net: grants past their end time expire, and pending requests past their TTL time out, once
@@ -36,19 +33,27 @@ class ExpirySweeperTest {
         String pending = Api.aliceRequestsWeb();
 
         LocalPostgres pg = LocalPostgres.shared();
-        try (Connection db = DriverManager.getConnection(pg.jdbcUrl(BrokerTestEnvironment.DATABASE), pg.superuser(), pg.password());
-             Statement s = db.createStatement()) {
+        try (Connection db = DriverManager.getConnection(
+                        pg.jdbcUrl(BrokerTestEnvironment.DATABASE), pg.superuser(), pg.password());
+                Statement s = db.createStatement()) {
             // Move the clock of these two rows instead of waiting an hour.
-            s.executeUpdate("update access_request set ends_at = now() - interval '1 second' where id = '" + grant + "'");
-            s.executeUpdate("update access_request set pending_until = now() - interval '1 second' where id = '" + pending + "'");
+            s.executeUpdate(
+                    "update access_request set ends_at = now() - interval '1 second' where id = '" + grant + "'");
+            s.executeUpdate("update access_request set pending_until = now() - interval '1 second' where id = '"
+                    + pending + "'");
         }
 
         sweeper.sweep();
         sweeper.sweep(); // a second pass (or a second broker) changes nothing
         waitForState(grant, "EXPIRED");
         waitForState(pending, "TIMED_OUT");
-        as("alice").get("/api/v1/requests/" + grant).then().body("endedBy", equalTo("portcullis")).body("live", equalTo(false));
-        List<String> actions = as("dave").get("/api/v1/audit?subject=" + grant).jsonPath().getList("action", String.class);
+        as("alice")
+                .get("/api/v1/requests/" + grant)
+                .then()
+                .body("endedBy", equalTo("portcullis"))
+                .body("live", equalTo(false));
+        List<String> actions =
+                as("dave").get("/api/v1/audit?subject=" + grant).jsonPath().getList("action", String.class);
         assertThat(actions).filteredOn("grant.expired"::equals).hasSize(1);
         Api.approve("bob", pending).then().statusCode(409).body("code", equalTo("request_closed"));
     }

@@ -2,6 +2,10 @@ package dev.portcullis.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.local.BenchmarkFigures;
+import dev.portcullis.local.LocalKeycloak;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,16 +27,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-
-import dev.portcullis.local.BenchmarkFigures;
-import dev.portcullis.local.LocalKeycloak;
 
 /**
  * 1,000 active grants ending within the same minute: the delay from each grant's end time to its
@@ -58,8 +55,11 @@ class GrantEndBenchmark {
         LocalKeycloak kc = LocalKeycloak.shared();
         String bastion = kc.clientCredentialsToken(kc.bastionClientId(), kc.bastionClientSecret());
         Map<String, Instant> received = new ConcurrentHashMap<>();
-        http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/internal/v1/grant-events"))
-                .header("Authorization", "Bearer " + bastion).build(), HttpResponse.BodyHandlers.ofLines())
+        http.sendAsync(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/internal/v1/grant-events"))
+                                .header("Authorization", "Bearer " + bastion)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofLines())
                 .thenAccept(r -> r.body().forEach(line -> {
                     if (line.startsWith("data:")) {
                         LINES.add(line);
@@ -81,7 +81,10 @@ class GrantEndBenchmark {
         Instant firstCreated = Instant.now();
         for (int i = 0; i < GRANTS; i++) {
             work.add(pool.submit(() -> {
-                String created = post("/api/v1/requests", alice, "{\"target\":\"prod-db\",\"login\":\"app_readonly\",\"durationMinutes\":1}");
+                String created = post(
+                        "/api/v1/requests",
+                        alice,
+                        "{\"target\":\"prod-db\",\"login\":\"app_readonly\",\"durationMinutes\":1}");
                 int at = created.indexOf("\"id\":\"") + 6;
                 String id = created.substring(at, at + 36);
                 String approved = post("/api/v1/requests/" + id + "/approve", erin, "{}");
@@ -99,7 +102,8 @@ class GrantEndBenchmark {
 
         // Wait for every grant-ended event, at most two minutes past the last end time.
         Instant deadline = lastEnd.plusSeconds(120);
-        while (received.keySet().containsAll(endsAt.keySet()) == false && Instant.now().isBefore(deadline)) {
+        while (received.keySet().containsAll(endsAt.keySet()) == false
+                && Instant.now().isBefore(deadline)) {
             Thread.sleep(200);
         }
         List<Long> delays = new ArrayList<>();
@@ -116,19 +120,30 @@ class GrantEndBenchmark {
         Instant firstEnd = endsAt.values().stream().min(Instant::compareTo).orElseThrow();
         List<Long> baseline = releasedByHand(alice, erin, received);
         String md = "# Benchmark: grant end to bastion\n\n"
-                + GRANTS + " one-minute grants, all ending within " + Duration.between(firstEnd, lastEnd).toSeconds()
+                + GRANTS + " one-minute grants, all ending within "
+                + Duration.between(firstEnd, lastEnd).toSeconds()
                 + " s of each other; the delay from each grant's end time to its grant-ended event reaching a bastion subscribed to "
                 + "`/internal/v1/grant-events` (server-sent events over HTTP on loopback). Path: Quartz trigger in the clustered JDBC job "
                 + "store -> `Expire` transition (optimistic lock, audit row, outbox row) -> event stream poll (100 ms). Target: p99 <= 1 s.\n\n"
-                + "Run: `deploy/bench/grant-end.sh` on " + Instant.now().toString().substring(0, 10) + ". Machine: "
+                + "Run: `deploy/bench/grant-end.sh` on "
+                + Instant.now().toString().substring(0, 10) + ". Machine: "
                 + Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version")
                 + "; broker, PostgreSQL, Keycloak and the subscriber on the same machine. Grants made in "
                 + Duration.between(firstCreated, lastApproved).toSeconds() + " s.\n\n"
                 + "| grants | events received | missing | p50 ms | p99 ms | max ms |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n"
-                + String.format(Locale.ROOT, "| %d | %d | %d | %d | %d | %d |%n", GRANTS, delays.size(), missing,
-                        pct(delays, 50), pct(delays, 99), delays.isEmpty() ? -1 : delays.get(delays.size() - 1))
-                + "\nBaseline in the same run: " + baseline.size() + " grants released by hand (16 at a time), from the release call to "
-                + "the grant-ended event at the same subscriber (no scheduler on the path): p50 " + pct(baseline, 50) + " ms, p99 "
+                + String.format(
+                        Locale.ROOT,
+                        "| %d | %d | %d | %d | %d | %d |%n",
+                        GRANTS,
+                        delays.size(),
+                        missing,
+                        pct(delays, 50),
+                        pct(delays, 99),
+                        delays.isEmpty() ? -1 : delays.get(delays.size() - 1))
+                + "\nBaseline in the same run: " + baseline.size()
+                + " grants released by hand (16 at a time), from the release call to "
+                + "the grant-ended event at the same subscriber (no scheduler on the path): p50 " + pct(baseline, 50)
+                + " ms, p99 "
                 + pct(baseline, 99) + " ms.\n";
         Path out = Path.of(System.getProperty("bench.output", "../docs/benchmarks/grant-end.md"));
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -136,19 +151,42 @@ class GrantEndBenchmark {
         if (!delays.isEmpty() && !baseline.isEmpty()) {
             // the machine-readable figures for deploy/bench/all.sh (contract: deploy/bench/README.md)
             new BenchmarkFigures("benchmarks/" + out.getFileName())
-                    .add("grant end time to grant-ended event at a bastion, p99 (" + GRANTS + " grants ending together)", pct(delays, 99), "ms",
-                            "release by hand to the same event, p99", Math.max(1, pct(baseline, 99)), "value<=1000")
-                    .add("grant end time to grant-ended event at a bastion, p50", pct(delays, 50), "ms",
-                            "release by hand to the same event, p50", Math.max(1, pct(baseline, 50)), "-")
+                    .add(
+                            "grant end time to grant-ended event at a bastion, p99 (" + GRANTS
+                                    + " grants ending together)",
+                            pct(delays, 99),
+                            "ms",
+                            "release by hand to the same event, p99",
+                            Math.max(1, pct(baseline, 99)),
+                            "value<=1000")
+                    .add(
+                            "grant end time to grant-ended event at a bastion, p50",
+                            pct(delays, 50),
+                            "ms",
+                            "release by hand to the same event, p50",
+                            Math.max(1, pct(baseline, 50)),
+                            "-")
                     .writeBeside(out);
         }
         System.out.println(md);
         if (missing > 0) {
-            endsAt.keySet().stream().filter(id -> !received.containsKey(id)).limit(5).forEach(id -> System.out.println("MISSING " + id + " state="
-                    + Api.as("dave").get("/api/v1/requests/" + id).jsonPath().getString("state") + " audit="
-                    + Api.as("dave").get("/api/v1/audit?subject=" + id).jsonPath().getList("action")));
-            endsAt.keySet().stream().filter(id -> !received.containsKey(id)).limit(5).forEach(id ->
-                    System.out.println("LINES for " + id + ": " + LINES.stream().filter(l -> l.contains(id)).toList()));
+            endsAt.keySet().stream()
+                    .filter(id -> !received.containsKey(id))
+                    .limit(5)
+                    .forEach(id -> System.out.println("MISSING " + id + " state="
+                            + Api.as("dave")
+                                    .get("/api/v1/requests/" + id)
+                                    .jsonPath()
+                                    .getString("state") + " audit="
+                            + Api.as("dave")
+                                    .get("/api/v1/audit?subject=" + id)
+                                    .jsonPath()
+                                    .getList("action")));
+            endsAt.keySet().stream()
+                    .filter(id -> !received.containsKey(id))
+                    .limit(5)
+                    .forEach(id -> System.out.println("LINES for " + id + ": "
+                            + LINES.stream().filter(l -> l.contains(id)).toList()));
             System.out.println("total data lines " + LINES.size());
         }
         assertThat(missing).as("every grant-ended event arrives").isZero();
@@ -158,13 +196,17 @@ class GrantEndBenchmark {
      * The baseline: one-hour grants ended by their holder (release), the delay from the release call to the grant-ended
      * event, sorted. Same broker, database, stream and subscriber as the measured path, without the scheduler.
      */
-    private List<Long> releasedByHand(String requester, String approver, Map<String, Instant> received) throws Exception {
+    private List<Long> releasedByHand(String requester, String approver, Map<String, Instant> received)
+            throws Exception {
         int count = Math.min(GRANTS, Integer.getInteger("bench.baseline-grants", 200));
         ExecutorService pool = Executors.newFixedThreadPool(16);
         List<Future<String>> made = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             made.add(pool.submit(() -> {
-                String created = post("/api/v1/requests", requester, "{\"target\":\"prod-db\",\"login\":\"app_readonly\",\"durationMinutes\":60}");
+                String created = post(
+                        "/api/v1/requests",
+                        requester,
+                        "{\"target\":\"prod-db\",\"login\":\"app_readonly\",\"durationMinutes\":60}");
                 int at = created.indexOf("\"id\":\"") + 6;
                 String id = created.substring(at, at + 36);
                 post("/api/v1/requests/" + id + "/approve", approver, "{}");
@@ -185,7 +227,8 @@ class GrantEndBenchmark {
         }
         pool.shutdown();
         Instant deadline = Instant.now().plusSeconds(60);
-        while (!received.keySet().containsAll(releasedAt.keySet()) && Instant.now().isBefore(deadline)) {
+        while (!received.keySet().containsAll(releasedAt.keySet())
+                && Instant.now().isBefore(deadline)) {
             Thread.sleep(100);
         }
         List<Long> delays = new ArrayList<>();
@@ -205,9 +248,13 @@ class GrantEndBenchmark {
     }
 
     private String post(String path, String token, String body) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() >= 300) {
             throw new IllegalStateException(r.statusCode() + " " + r.body());
         }

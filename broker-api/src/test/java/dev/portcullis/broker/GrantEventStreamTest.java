@@ -2,14 +2,18 @@ package dev.portcullis.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,15 +22,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-
-import dev.portcullis.local.LocalKeycloak;
-import dev.portcullis.local.LocalPostgres;
 
 /** A real subscriber, authenticated as the bastion service client, reads grant events over SSE. */
 @QuarkusTest
@@ -39,8 +36,7 @@ class GrantEventStreamTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     /** One SSE event as the wire carried it. */
-    record Sse(String id, String event, String data) {
-    }
+    record Sse(String id, String event, String data) {}
 
     @Test
     void aBastionSeesGrantsStartAndEndAndCanResumeAfterAReconnect() throws Exception {
@@ -56,7 +52,9 @@ class GrantEventStreamTest {
         Api.approve("carol", id).then().statusCode(200);
         Sse started = next(received, id);
         assertThat(started.event()).isEqualTo("started");
-        assertThat(started.data()).contains("\"requester\":\"alice\"", "\"target\":\"prod-web-1\"", "\"login\":\"ubuntu\"", "\"endsAt\":");
+        assertThat(started.data())
+                .contains(
+                        "\"requester\":\"alice\"", "\"target\":\"prod-web-1\"", "\"login\":\"ubuntu\"", "\"endsAt\":");
 
         Api.as("alice").post("/api/v1/requests/" + id + "/release").then().statusCode(200);
         Sse ended = next(received, id);
@@ -70,7 +68,11 @@ class GrantEventStreamTest {
         String second = Api.aliceRequestsWeb();
         Api.approve("bob", second).then().statusCode(200);
         Api.approve("carol", second).then().statusCode(200);
-        Api.as("erin").body(java.util.Map.of("reason", "incident closed")).post("/api/v1/requests/" + second + "/revoke").then().statusCode(200);
+        Api.as("erin")
+                .body(java.util.Map.of("reason", "incident closed"))
+                .post("/api/v1/requests/" + second + "/revoke")
+                .then()
+                .statusCode(200);
         BlockingQueue<Sse> resumed = new LinkedBlockingQueue<>();
         CompletableFuture<?> again = subscribe(bastion, ended.id(), resumed);
         Sse first = next(resumed, second);
@@ -99,13 +101,16 @@ class GrantEventStreamTest {
         assertThat(opening.data()).isEqualTo("{\"position\":" + opening.id() + "}");
 
         // An insert that took its id from the sequence but has not committed yet, as a slow transaction would.
-        try (Connection slow = DriverManager.getConnection(LocalPostgres.shared().jdbcUrl(BrokerTestEnvironment.DATABASE),
-                LocalPostgres.shared().superuser(), LocalPostgres.shared().password())) {
+        try (Connection slow = DriverManager.getConnection(
+                LocalPostgres.shared().jdbcUrl(BrokerTestEnvironment.DATABASE),
+                LocalPostgres.shared().superuser(),
+                LocalPostgres.shared().password())) {
             slow.setAutoCommit(false);
             long held;
-            try (PreparedStatement insert = slow.prepareStatement("insert into grant_event (request_id, kind, requester, target, login,"
-                    + " state, reason, at) values (?::uuid, 'ended', 'late', 'prod-web-1', 'ubuntu', 'REVOKED', 'committed late', now())"
-                    + " returning id")) {
+            try (PreparedStatement insert =
+                    slow.prepareStatement("insert into grant_event (request_id, kind, requester, target, login,"
+                            + " state, reason, at) values (?::uuid, 'ended', 'late', 'prod-web-1', 'ubuntu', 'REVOKED', 'committed late', now())"
+                            + " returning id")) {
                 insert.setString(1, early);
                 try (ResultSet rs = insert.executeQuery()) {
                     rs.next();
@@ -129,14 +134,17 @@ class GrantEventStreamTest {
 
     @Test
     void onlyTheBastionServiceClientMayListen() throws Exception {
-        HttpResponse<String> asAlice = http.send(request(Api.token("alice"), null).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> asAlice =
+                http.send(request(Api.token("alice"), null).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(asAlice.statusCode()).isEqualTo(403);
         assertThat(asAlice.body()).contains("not_a_bastion");
-        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create(url())).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> anonymous =
+                http.send(HttpRequest.newBuilder(URI.create(url())).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(anonymous.statusCode()).isEqualTo(401);
         LocalKeycloak kc = LocalKeycloak.shared();
         String bastion = kc.clientCredentialsToken(kc.bastionClientId(), kc.bastionClientSecret());
-        HttpResponse<String> badResume = http.send(request(bastion, "yesterday").build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> badResume =
+                http.send(request(bastion, "yesterday").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(badResume.statusCode()).isEqualTo(422);
     }
 
@@ -145,7 +153,8 @@ class GrantEventStreamTest {
     }
 
     private HttpRequest.Builder request(String token, String lastEventId) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url())).header("Authorization", "Bearer " + token)
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url()))
+                .header("Authorization", "Bearer " + token)
                 .header("Accept", "text/event-stream");
         if (lastEventId != null) {
             b.header("Last-Event-ID", lastEventId);
@@ -154,10 +163,11 @@ class GrantEventStreamTest {
     }
 
     private CompletableFuture<?> subscribe(String token, String lastEventId, BlockingQueue<Sse> into) {
-        return http.sendAsync(request(token, lastEventId).build(), HttpResponse.BodyHandlers.ofLines()).thenAccept(response -> {
-            assertThat(response.statusCode()).isEqualTo(200);
-            parse(response.body(), into);
-        });
+        return http.sendAsync(request(token, lastEventId).build(), HttpResponse.BodyHandlers.ofLines())
+                .thenAccept(response -> {
+                    assertThat(response.statusCode()).isEqualTo(200);
+                    parse(response.body(), into);
+                });
     }
 
     private static void parse(Stream<String> lines, BlockingQueue<Sse> into) {

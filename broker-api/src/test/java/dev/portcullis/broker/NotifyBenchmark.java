@@ -1,5 +1,10 @@
 package dev.portcullis.broker;
 
+import dev.portcullis.broker.siem.SiemSinksEnvironment;
+import dev.portcullis.local.BenchmarkFigures;
+import dev.portcullis.local.LocalSmtp;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -14,17 +19,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-
-import dev.portcullis.broker.siem.SiemSinksEnvironment;
-import dev.portcullis.local.BenchmarkFigures;
-import dev.portcullis.local.LocalSmtp;
 
 /**
  * Notifications and the SIEM stream under load (deploy/bench/notify.sh runs it twice, with both off and then on):
@@ -61,14 +58,16 @@ class NotifyBenchmark {
     void measure() throws Exception {
         String alice = Api.token("alice");
         List<String> approvers = List.of(Api.token("bob"), Api.token("carol"));
-        String web = "{\"target\":\"prod-web-1\",\"login\":\"ubuntu\",\"durationMinutes\":60,\"reason\":\"bench\",\"ticket\":\"INC-1\"}";
+        String web =
+                "{\"target\":\"prod-web-1\",\"login\":\"ubuntu\",\"durationMinutes\":60,\"reason\":\"bench\",\"ticket\":\"INC-1\"}";
         Path out = Path.of(System.getProperty("bench.output", "../docs/benchmarks/notify.md"));
         Path offFile = out.resolveSibling("notify-off.tmp");
 
         for (int i = 0; i < 2; i++) {
             WorkflowBenchmark.run(port, "warm-up", WARMUP, alice, web, approvers);
         }
-        WorkflowBenchmark.Run flows = WorkflowBenchmark.run(port, "create + 2 approvals (ssh rule)", FLOWS, alice, web, approvers);
+        WorkflowBenchmark.Run flows =
+                WorkflowBenchmark.run(port, "create + 2 approvals (ssh rule)", FLOWS, alice, web, approvers);
         if ("off".equals(MODE)) {
             Files.createDirectories(out.toAbsolutePath().getParent());
             Files.writeString(offFile, String.format(Locale.ROOT, "%.3f%n", flows.flowsPerSecond()));
@@ -79,26 +78,45 @@ class NotifyBenchmark {
         Paced paced = paced(alice, web, approvers);
         String settings = System.getProperty("bench.broker-settings", "");
         new BenchmarkFigures("benchmarks/" + out.getFileName())
-                .add("request created to approver notified (SMTP), p99 at " + RATE + " flows/s", paced.notifiedP99(), "ms",
-                        "request create call (POST /api/v1/requests), p99, same flows", paced.createP99(), "value<=2000")
-                .add("workflow flows/s with notifications and SIEM stream on / off", flows.flowsPerSecond(), "flows/s",
-                        "the same flows with notifications and SIEM stream off, same machine, run just before", off,
+                .add(
+                        "request created to approver notified (SMTP), p99 at " + RATE + " flows/s",
+                        paced.notifiedP99(),
+                        "ms",
+                        "request create call (POST /api/v1/requests), p99, same flows",
+                        paced.createP99(),
+                        "value<=2000")
+                .add(
+                        "workflow flows/s with notifications and SIEM stream on / off",
+                        flows.flowsPerSecond(),
+                        "flows/s",
+                        "the same flows with notifications and SIEM stream off, same machine, run just before",
+                        off,
                         "ratio>=0.9")
                 .writeBeside(out);
         String md = "# Benchmark: notifications\n\n"
                 + "Run: `deploy/bench/notify.sh` on " + Instant.now().toString().substring(0, 10) + ". Machine: "
-                + WorkflowBenchmark.machine() + ". Real broker, Keycloak, PostgreSQL and a real SMTP server (GreenMail, in the "
+                + WorkflowBenchmark.machine()
+                + ". Real broker, Keycloak, PostgreSQL and a real SMTP server (GreenMail, in the "
                 + "test JVM) on loopback; notifications on means every rule tells `email` (approvers and requester, addresses "
                 + "read from Keycloak when sent) and a Standard Webhooks receiver, and the SIEM stream sends every audit "
                 + "row to Debian's rsyslog over TLS and to a Splunk HEC and an OpenSearch _bulk test receiver"
                 + (settings.isBlank() ? "" : ", with the broker settings `" + settings + "`") + ".\n\n"
                 + "| measure | value |\n| --- | ---: |\n"
-                + String.format(Locale.ROOT, "| flows/s, notifications and SIEM on (%d flows, %d clients) | %.0f |%n",
+                + String.format(
+                        Locale.ROOT,
+                        "| flows/s, notifications and SIEM on (%d flows, %d clients) | %.0f |%n",
                         FLOWS,
-                        Integer.getInteger("bench.clients", 128), flows.flowsPerSecond())
+                        Integer.getInteger("bench.clients", 128),
+                        flows.flowsPerSecond())
                 + String.format(Locale.ROOT, "| flows/s, notifications and SIEM off (run before) | %.0f |%n", off)
-                + String.format(Locale.ROOT, "| flows started at %d/s (%d flows): create call to bob's mail at the SMTP server, p50 / p99 ms "
-                        + "| %.0f / %.0f |%n", RATE, PACED, paced.notifiedP50(), paced.notifiedP99())
+                + String.format(
+                        Locale.ROOT,
+                        "| flows started at %d/s (%d flows): create call to bob's mail at the SMTP server, p50 / p99 ms "
+                                + "| %.0f / %.0f |%n",
+                        RATE,
+                        PACED,
+                        paced.notifiedP50(),
+                        paced.notifiedP99())
                 + String.format(Locale.ROOT, "| same flows: create call, p99 ms | %.0f |%n", paced.createP99())
                 + String.format(Locale.ROOT, "| mails not arrived within 60 s | %d |%n", paced.missing());
         Files.writeString(out, md);
@@ -106,8 +124,7 @@ class NotifyBenchmark {
         System.out.println(md);
     }
 
-    record Paced(double notifiedP50, double notifiedP99, double createP99, int missing) {
-    }
+    record Paced(double notifiedP50, double notifiedP99, double createP99, int missing) {}
 
     /** Flows started at RATE per second (open loop); for each, the create call's start to bob's mail arriving. */
     private Paced paced(String alice, String web, List<String> approvers) throws Exception {
@@ -172,7 +189,10 @@ class NotifyBenchmark {
                 latencies.add(arrived - c.getValue());
             }
         }
-        return new Paced(WorkflowBenchmark.percentileMillis(latencies, 50), WorkflowBenchmark.percentileMillis(latencies, 99),
-                WorkflowBenchmark.percentileMillis(createNanos, 99), missing);
+        return new Paced(
+                WorkflowBenchmark.percentileMillis(latencies, 50),
+                WorkflowBenchmark.percentileMillis(latencies, 99),
+                WorkflowBenchmark.percentileMillis(createNanos, 99),
+                missing);
     }
 }

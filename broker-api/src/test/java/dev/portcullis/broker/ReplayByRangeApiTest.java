@@ -5,6 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.hamcrest.Matchers.equalTo;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.recording.RecordingClock;
+import dev.portcullis.recording.SessionRecording;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
 import java.io.ByteArrayOutputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -14,19 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
-
-import dev.portcullis.recording.RecordingClock;
-import dev.portcullis.recording.SessionRecording;
 
 /**
  * The exact bytes of a recording's terminal streams, and replay by time range, through HTTP to the broker: who may
@@ -62,8 +58,9 @@ class ReplayByRangeApiTest {
     }
 
     /** Control characters, NULs, escape sequences and multi-byte characters: every one must come back as sent. */
-    private static final byte[] OUTPUT_PART_1 = "$ printf\r\n\u0000\u0001\u0007tab\there\u001b[31mred\u001b[0m\r\n"
-            .getBytes(StandardCharsets.UTF_8);
+    private static final byte[] OUTPUT_PART_1 =
+            "$ printf\r\n\u0000\u0001\u0007tab\there\u001b[31mred\u001b[0m\r\n".getBytes(StandardCharsets.UTF_8);
+
     private static final byte[] OUTPUT_PART_2 = "é ü 漢字 🙂 \u007f end\r\n".getBytes(StandardCharsets.UTF_8);
     private static final byte[] INPUT = "printf\r\u0003exit\r".getBytes(StandardCharsets.UTF_8);
 
@@ -87,8 +84,8 @@ class ReplayByRangeApiTest {
         Response output = as(owner).get("/api/v1/sessions/" + session + "/recording.bin?stream=output");
         assertThat(output.statusCode()).as(output.asString()).isEqualTo(200);
         assertThat(output.contentType()).startsWith("application/octet-stream");
-        assertThat(output.header("Content-Disposition")).isEqualTo("attachment; filename=\"session-" + session
-                + ".output.bin\"");
+        assertThat(output.header("Content-Disposition"))
+                .isEqualTo("attachment; filename=\"session-" + session + ".output.bin\"");
         assertThat(output.header("X-Recording-Status")).isEqualTo("VALID");
         assertThat(output.asByteArray()).isEqualTo(expected.toByteArray());
 
@@ -97,15 +94,30 @@ class ReplayByRangeApiTest {
         assertThat(input.asByteArray()).isEqualTo(INPUT);
         assertThat(input.header("Content-Disposition")).contains("session-" + session + ".input.bin");
 
-        as("dave").get("/api/v1/sessions/" + session + "/recording.bin?stream=stderr").then().statusCode(422)
+        as("dave")
+                .get("/api/v1/sessions/" + session + "/recording.bin?stream=stderr")
+                .then()
+                .statusCode(422)
                 .body("code", equalTo("bad_stream"));
         // someone else's session does not exist for bob; a bastion reads no recording; nobody reads it anonymously
-        as("bob").get("/api/v1/sessions/" + session + "/recording.bin?stream=output").then().statusCode(404)
+        as("bob")
+                .get("/api/v1/sessions/" + session + "/recording.bin?stream=output")
+                .then()
+                .statusCode(404)
                 .body("code", equalTo("no_such_session"));
-        Api.asBastion().get("/api/v1/sessions/" + session + "/recording.bin?stream=output").then().statusCode(403);
-        Api.anonymous().get("/api/v1/sessions/" + session + "/recording.bin").then().statusCode(401);
+        Api.asBastion()
+                .get("/api/v1/sessions/" + session + "/recording.bin?stream=output")
+                .then()
+                .statusCode(403);
+        Api.anonymous()
+                .get("/api/v1/sessions/" + session + "/recording.bin")
+                .then()
+                .statusCode(401);
 
-        as("dave").get("/api/v1/audit?action=recording.exported&subject=" + session).then().statusCode(200)
+        as("dave")
+                .get("/api/v1/audit?action=recording.exported&subject=" + session)
+                .then()
+                .statusCode(200)
                 .body("actor", equalTo(List.of("dave", owner)))
                 .body("details.format", equalTo(List.of("input.bin", "output.bin")));
     }
@@ -129,7 +141,8 @@ class ReplayByRangeApiTest {
                 .isEqualTo("/api/v1/sessions/" + session + "/replay/range?from=10.0&to=20.0");
         assertThat(json.get("segments").get(4).get("url").asText()).endsWith("&last=true");
 
-        // 10 s to 20 s: the resize and the line at 15 s; the screen at 10 s starts at the clear, without the first screen
+        // 10 s to 20 s: the resize and the line at 15 s; the screen at 10 s starts at the clear, without the first
+        // screen
         JsonNode range = range(session, "from=10&to=20");
         assertThat(events(range)).containsExactly("10.0 o ", "12.0 r 100x30", "15.0 o line at 15\r\n");
         assertThat(range.get("snapshot").get("cols").asInt()).isEqualTo(80);
@@ -146,10 +159,15 @@ class ReplayByRangeApiTest {
         List<String> castEvents = new ArrayList<>();
         for (String line : lines.subList(1, lines.size())) {
             JsonNode e = JSON.readTree(line);
-            castEvents.add(e.get(0).asText() + " " + e.get(1).asText() + " " + e.get(2).asText());
+            castEvents.add(
+                    e.get(0).asText() + " " + e.get(1).asText() + " " + e.get(2).asText());
         }
-        assertThat(castEvents).containsExactly("0.0 o \u001b[2Jcleared at 5\r\nline at 8\r\n", "0.0 o ",
-                "2.0 r 100x30", "5.0 o line at 15\r\n");
+        assertThat(castEvents)
+                .containsExactly(
+                        "0.0 o \u001b[2Jcleared at 5\r\nline at 8\r\n",
+                        "0.0 o ",
+                        "2.0 r 100x30",
+                        "5.0 o line at 15\r\n");
 
         JsonNode later = range(session, "from=20&to=30");
         assertThat(events(later)).containsExactly("20.0 o ", "25.0 o line at 25\r\n");
@@ -161,22 +179,36 @@ class ReplayByRangeApiTest {
         // the last range ends with an event at the recording's end, as the player wants
         JsonNode last = range(session, "from=40&to=" + json.get("duration").asText() + "&last=true");
         List<String> lastEvents = events(last);
-        assertThat(lastEvents.get(lastEvents.size() - 1)).startsWith(json.get("duration").asText() + " o");
+        assertThat(lastEvents.get(lastEvents.size() - 1))
+                .startsWith(json.get("duration").asText() + " o");
         assertThat(lastEvents).contains("40.0 o last line\r\n");
 
-        for (String bad : List.of("from=abc&to=10", "from=10&to=5", "from=-1&to=5", "from=0&to=601", "to=5",
-                "from=NaN&to=5")) {
-            as("dave").get("/api/v1/sessions/" + session + "/replay/range?" + bad).then().statusCode(422)
+        for (String bad :
+                List.of("from=abc&to=10", "from=10&to=5", "from=-1&to=5", "from=0&to=601", "to=5", "from=NaN&to=5")) {
+            as("dave")
+                    .get("/api/v1/sessions/" + session + "/replay/range?" + bad)
+                    .then()
+                    .statusCode(422)
                     .body("code", equalTo("bad_range"));
         }
         as("bob").get("/api/v1/sessions/" + session + "/replay").then().statusCode(404);
-        as("bob").get("/api/v1/sessions/" + session + "/replay/range?from=0&to=10").then().statusCode(404)
+        as("bob")
+                .get("/api/v1/sessions/" + session + "/replay/range?from=0&to=10")
+                .then()
+                .statusCode(404)
                 .body("code", equalTo("no_such_session"));
-        Api.asBastion().get("/api/v1/sessions/" + session + "/replay/range?from=0&to=10").then().statusCode(403);
+        Api.asBastion()
+                .get("/api/v1/sessions/" + session + "/replay/range?from=0&to=10")
+                .then()
+                .statusCode(403);
 
         // one audit row for dave's replay, however many ranges he read
-        as("dave").get("/api/v1/audit?action=recording.replayed&subject=" + session).then().statusCode(200)
-                .body("actor", equalTo(List.of("dave"))).body("details.via", equalTo(List.of("api")));
+        as("dave")
+                .get("/api/v1/audit?action=recording.replayed&subject=" + session)
+                .then()
+                .statusCode(200)
+                .body("actor", equalTo(List.of("dave")))
+                .body("details.via", equalTo(List.of("api")));
     }
 
     @Test
@@ -186,7 +218,8 @@ class ReplayByRangeApiTest {
         as("dave").get("/api/v1/sessions/" + session + "/replay").then().statusCode(200);
         range(session, "from=10&to=20");
 
-        String recordingId = as("dave").get("/api/v1/sessions/" + session).jsonPath().getString("recordingId");
+        String recordingId =
+                as("dave").get("/api/v1/sessions/" + session).jsonPath().getString("recordingId");
         Path chunk = Path.of(recordingsDir, recordingId, "chunk-00000001.bin");
         try (RandomAccessFile file = new RandomAccessFile(chunk.toFile(), "rw")) {
             long at = file.length() - 5;
@@ -195,12 +228,21 @@ class ReplayByRangeApiTest {
             file.seek(at);
             file.write(b ^ 0x01);
         }
-        as("dave").get("/api/v1/sessions/" + session + "/replay/range?from=10&to=20").then().statusCode(409)
+        as("dave")
+                .get("/api/v1/sessions/" + session + "/replay/range?from=10&to=20")
+                .then()
+                .statusCode(409)
                 .body("code", equalTo("recording_tampered"));
-        as("dave").get("/api/v1/sessions/" + session + "/replay").then().statusCode(409)
+        as("dave")
+                .get("/api/v1/sessions/" + session + "/replay")
+                .then()
+                .statusCode(409)
                 .body("code", equalTo("recording_tampered"));
         as("dave").get("/api/v1/sessions/" + session + "/recording.bin").then().statusCode(409);
-        as("dave").get("/api/v1/audit?action=recording.export.refused&subject=" + session).then().statusCode(200)
+        as("dave")
+                .get("/api/v1/audit?action=recording.export.refused&subject=" + session)
+                .then()
+                .statusCode(200)
                 .body("details.format", equalTo(List.of("output.bin", "range", "range")));
     }
 
@@ -243,8 +285,9 @@ class ReplayByRangeApiTest {
 
     private static List<String> events(JsonNode range) {
         List<String> events = new ArrayList<>();
-        range.get("events").forEach(e -> events.add(e.get(0).asText() + " " + e.get(1).asText() + " "
-                + e.get(2).asText()));
+        range.get("events")
+                .forEach(e -> events.add(e.get(0).asText() + " " + e.get(1).asText() + " "
+                        + e.get(2).asText()));
         return events;
     }
 }

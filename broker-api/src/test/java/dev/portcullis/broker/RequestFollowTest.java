@@ -2,6 +2,8 @@ package dev.portcullis.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,12 +14,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * What the command line's {@code request --wait} follows: one request as server-sent events, each approval as it is
@@ -42,7 +40,9 @@ class RequestFollowTest {
         assertThat(next(events)).contains("\"state\":\"PENDING\"", "\"approvals\":1", "\"reviewer\":\"bob\"");
         Api.approve("carol", id).then().statusCode(200);
         assertThat(next(events)).contains("\"state\":\"ACTIVE\"", "\"approvals\":2");
-        assertThat(stream.get(10, TimeUnit.SECONDS)).as("the stream ends after ACTIVE").isEqualTo(200);
+        assertThat(stream.get(10, TimeUnit.SECONDS))
+                .as("the stream ends after ACTIVE")
+                .isEqualTo(200);
         assertThat(events).isEmpty();
     }
 
@@ -62,23 +62,26 @@ class RequestFollowTest {
     void onlyThoseWhoMaySeeARequestMayFollowIt() throws Exception {
         String id = Api.aliceRequestsWeb();
         // the status comes with the headers: were the check missing, this would be a 200 stream that stays open
-        HttpResponse<java.io.InputStream> stranger = http.send(request(Api.token(Api.newEngineer("follow-")), id).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<java.io.InputStream> stranger = http.send(
+                request(Api.token(Api.newEngineer("follow-")), id).build(), HttpResponse.BodyHandlers.ofInputStream());
         try (java.io.InputStream body = stranger.body()) {
             assertThat(stranger.statusCode()).isEqualTo(404);
             assertThat(new String(body.readAllBytes())).contains("no_such_request");
         }
-        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create(url(id))).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> anonymous =
+                http.send(HttpRequest.newBuilder(URI.create(url(id))).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(anonymous.statusCode()).isEqualTo(401);
     }
 
     @Test
     void anyoneMayReadWhereTheCommandLineSignsIn() throws Exception {
-        HttpResponse<String> settings = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/api/v1/client-settings")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> settings = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/client-settings"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(settings.statusCode()).isEqualTo(200);
-        assertThat(settings.body()).contains("\"clientId\":\"portcullis-cli\"", "/realms/portcullis\"", "\"bastionSshPort\":");
+        assertThat(settings.body())
+                .contains("\"clientId\":\"portcullis-cli\"", "/realms/portcullis\"", "\"bastionSshPort\":");
     }
 
     private String url(String id) {
@@ -86,26 +89,28 @@ class RequestFollowTest {
     }
 
     private HttpRequest.Builder request(String token, String id) {
-        return HttpRequest.newBuilder(URI.create(url(id))).header("Authorization", "Bearer " + token)
+        return HttpRequest.newBuilder(URI.create(url(id)))
+                .header("Authorization", "Bearer " + token)
                 .header("Accept", "text/event-stream");
     }
 
     /** Collects the data of each {@code request} event; completes with the status when the server ends the stream. */
     private CompletableFuture<Integer> follow(String token, String id, BlockingQueue<String> into) {
-        return http.sendAsync(request(token, id).build(), HttpResponse.BodyHandlers.ofLines()).thenApply(response -> {
-            List<String> block = new ArrayList<>();
-            response.body().forEach(line -> {
-                if (!line.isEmpty()) {
-                    block.add(line);
-                    return;
-                }
-                if (block.contains("event:request")) {
-                    block.stream().filter(l -> l.startsWith("data:")).forEach(l -> into.add(l.substring(5)));
-                }
-                block.clear();
-            });
-            return response.statusCode();
-        });
+        return http.sendAsync(request(token, id).build(), HttpResponse.BodyHandlers.ofLines())
+                .thenApply(response -> {
+                    List<String> block = new ArrayList<>();
+                    response.body().forEach(line -> {
+                        if (!line.isEmpty()) {
+                            block.add(line);
+                            return;
+                        }
+                        if (block.contains("event:request")) {
+                            block.stream().filter(l -> l.startsWith("data:")).forEach(l -> into.add(l.substring(5)));
+                        }
+                        block.clear();
+                    });
+                    return response.statusCode();
+                });
     }
 
     private static String next(BlockingQueue<String> events) throws InterruptedException {

@@ -5,6 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
+import dev.portcullis.broker.persistence.HashChainedAuditLog;
+import dev.portcullis.broker.persistence.RecordingTombstones;
+import dev.portcullis.broker.recordings.RetentionSweep;
+import dev.portcullis.broker.scheduling.RetentionSchedule;
+import dev.portcullis.recording.ChunkChain;
+import dev.portcullis.recording.SessionRecording;
+import dev.portcullis.workflow.port.AuditEvent;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,24 +31,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
-import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 import org.quartz.Scheduler;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
-
-import dev.portcullis.broker.persistence.HashChainedAuditLog;
-import dev.portcullis.broker.persistence.RecordingTombstones;
-import dev.portcullis.broker.recordings.RetentionSweep;
-import dev.portcullis.broker.scheduling.RetentionSchedule;
-import dev.portcullis.recording.ChunkChain;
-import dev.portcullis.recording.SessionRecording;
-import dev.portcullis.workflow.port.AuditEvent;
 
 /**
  * Retention deletes the payload of exactly the recordings whose recorded retention ran out and that no legal hold
@@ -66,9 +62,22 @@ public class RetentionTest {
     /** A closed, recorded session under a fresh grant of a new engineer, requested with {@code ticket}. */
     public static UUID recordedSession(String ticket) throws Exception {
         String user = Api.newEngineer("ret-");
-        String grant = as(user).body(Map.of("target", "prod-web-1", "login", "ubuntu", "durationMinutes", 60,
-                        "reason", ticket + " retention test", "ticket", ticket))
-                .post("/api/v1/requests").then().statusCode(201).extract().path("id");
+        String grant = as(user).body(Map.of(
+                        "target",
+                        "prod-web-1",
+                        "login",
+                        "ubuntu",
+                        "durationMinutes",
+                        60,
+                        "reason",
+                        ticket + " retention test",
+                        "ticket",
+                        ticket))
+                .post("/api/v1/requests")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
         Api.approve("bob", grant).then().statusCode(200);
         Api.approve("carol", grant).then().statusCode(200);
         UUID id = UUID.randomUUID();
@@ -106,7 +115,11 @@ public class RetentionTest {
     }
 
     private static String status(UUID id) {
-        return as("dave").get("/api/v1/sessions/" + id + "/verification").then().statusCode(200).extract()
+        return as("dave")
+                .get("/api/v1/sessions/" + id + "/verification")
+                .then()
+                .statusCode(200)
+                .extract()
                 .path("status");
     }
 
@@ -116,12 +129,16 @@ public class RetentionTest {
 
     private List<String> chunkFiles(UUID id) throws Exception {
         try (var files = Files.list(recordingDir(id))) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("chunk-")).toList();
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("chunk-"))
+                    .toList();
         }
     }
 
     private static List<String> tombstones(UUID id) {
-        return as("dave").get("/api/v1/audit?action=" + RecordingTombstones.ACTION + "&subject=" + id).jsonPath()
+        return as("dave")
+                .get("/api/v1/audit?action=" + RecordingTombstones.ACTION + "&subject=" + id)
+                .jsonPath()
                 .getList("actor");
     }
 
@@ -133,21 +150,32 @@ public class RetentionTest {
         UUID heldByTicket = recordedSession(heldTicket);
         Instant now = duePast(expired, heldSession, heldByTicket);
         UUID notYet = recordedSession(ticket());
-        assertThat(Instant.parse(session(notYet).jsonPath().getString("retainUntil"))).isAfter(now);
+        assertThat(Instant.parse(session(notYet).jsonPath().getString("retainUntil")))
+                .isAfter(now);
 
         // the retention the rule had is recorded with the session
         session(expired).then().body("retention", equalTo("30d")).body("legalHold", equalTo(false));
-        String hold = as("dave").body(Map.of("session", heldSession.toString(), "reason", "litigation 2026-17"))
-                .post("/api/v1/holds").then().statusCode(201).extract().path("id");
-        as("erin").body(Map.of("ticket", heldTicket, "reason", "investigation of " + heldTicket))
-                .post("/api/v1/holds").then().statusCode(201).body("ticket", equalTo(heldTicket));
+        String hold = as("dave")
+                .body(Map.of("session", heldSession.toString(), "reason", "litigation 2026-17"))
+                .post("/api/v1/holds")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
+        as("erin")
+                .body(Map.of("ticket", heldTicket, "reason", "investigation of " + heldTicket))
+                .post("/api/v1/holds")
+                .then()
+                .statusCode(201)
+                .body("ticket", equalTo(heldTicket));
         session(heldByTicket).then().body("legalHold", equalTo(true));
 
         sweep.sweep(now);
 
         assertThat(chunkFiles(expired)).as("the payload is gone").isEmpty();
         try (var files = Files.list(recordingDir(expired))) {
-            assertThat(files.map(p -> p.getFileName().toString()).toList()).as("the proof stays")
+            assertThat(files.map(p -> p.getFileName().toString()).toList())
+                    .as("the proof stays")
                     .contains("header.json", "manifest.json", "manifest.sig", "checkpoint-00000000.sig");
         }
         Response verification = as("dave").get("/api/v1/sessions/" + expired + "/verification");
@@ -159,8 +187,12 @@ public class RetentionTest {
         }
         assertThat(tombstones(expired)).containsExactly(RecordingTombstones.ACTOR);
         session(expired).then().body("recordingDeletedAt", org.hamcrest.Matchers.notNullValue());
-        as("dave").get("/api/v1/sessions/" + expired + "/recording.cast").then().statusCode(404)
-                .contentType("application/problem+json").body("code", equalTo("recording_deleted_by_policy"))
+        as("dave")
+                .get("/api/v1/sessions/" + expired + "/recording.cast")
+                .then()
+                .statusCode(404)
+                .contentType("application/problem+json")
+                .body("code", equalTo("recording_deleted_by_policy"))
                 .body("detail", org.hamcrest.Matchers.containsString("deleted by policy"));
         as("dave").get("/api/v1/audit/verify").then().statusCode(200).body("valid", equalTo(true));
 
@@ -170,14 +202,24 @@ public class RetentionTest {
         assertThat(status(heldSession)).isEqualTo("VALID");
 
         // released, the hold no longer keeps it: the next run deletes it
-        as("dave").body(Map.of("reason", "case closed")).post("/api/v1/holds/" + hold + "/release").then()
-                .statusCode(200).body("live", equalTo(false)).body("releasedBy", equalTo("dave"));
+        as("dave")
+                .body(Map.of("reason", "case closed"))
+                .post("/api/v1/holds/" + hold + "/release")
+                .then()
+                .statusCode(200)
+                .body("live", equalTo(false))
+                .body("releasedBy", equalTo("dave"));
         sweep.sweep(now);
         assertThat(status(heldSession)).isEqualTo("DELETED_BY_POLICY");
         assertThat(status(heldByTicket)).as("still held by its ticket").isEqualTo("VALID");
-        as("dave").get("/api/v1/audit?subject=" + heldSession).then().statusCode(200)
-                .body("action", org.hamcrest.Matchers.hasItems("legal_hold.placed", "legal_hold.released",
-                        RecordingTombstones.ACTION));
+        as("dave")
+                .get("/api/v1/audit?subject=" + heldSession)
+                .then()
+                .statusCode(200)
+                .body(
+                        "action",
+                        org.hamcrest.Matchers.hasItems(
+                                "legal_hold.placed", "legal_hold.released", RecordingTombstones.ACTION));
         as("dave").get("/api/v1/audit/verify").then().statusCode(200).body("valid", equalTo(true));
     }
 
@@ -189,9 +231,22 @@ public class RetentionTest {
         UUID notYet = recordedSession(ticket());
         String marker = "retained" + System.nanoTime();
         for (UUID id : List.of(expired, notYet)) {
-            Api.asBastion().body(Map.of("entries", List.of(Map.of("session", id.toString(), "offsetMicros", 1,
-                    "kind", "command", "text", "cat /etc/shadow # " + marker))))
-                    .post("/internal/v1/search/entries").then().statusCode(200).body("stored", equalTo(1));
+            Api.asBastion()
+                    .body(Map.of(
+                            "entries",
+                            List.of(Map.of(
+                                    "session",
+                                    id.toString(),
+                                    "offsetMicros",
+                                    1,
+                                    "kind",
+                                    "command",
+                                    "text",
+                                    "cat /etc/shadow # " + marker))))
+                    .post("/internal/v1/search/entries")
+                    .then()
+                    .statusCode(200)
+                    .body("stored", equalTo(1));
         }
         assertThat(as("dave").get("/api/v1/search?q=" + marker).jsonPath().getList("hits.sessionId", String.class))
                 .containsExactlyInAnyOrder(expired.toString(), notYet.toString());
@@ -200,17 +255,24 @@ public class RetentionTest {
 
         assertThat(chunkFiles(expired)).as("the payload is gone").isEmpty();
         assertThat(as("dave").get("/api/v1/search?q=" + marker).jsonPath().getList("hits.sessionId", String.class))
-                .as("only the kept recording's entries are left").containsExactly(notYet.toString());
+                .as("only the kept recording's entries are left")
+                .containsExactly(notYet.toString());
     }
 
     @Test
     void aChunkDeletedByHandWithoutATombstoneIsTamperedAndRetentionDoesNotExplainItAway() throws Exception {
         UUID session = recordedSession(ticket());
         Files.delete(recordingDir(session).resolve("chunk-00000001.bin"));
-        as("dave").get("/api/v1/sessions/" + session + "/verification").then().statusCode(200)
-                .body("status", equalTo("TAMPERED")).body("problem", equalTo("chunk 1 is missing"));
+        as("dave")
+                .get("/api/v1/sessions/" + session + "/verification")
+                .then()
+                .statusCode(200)
+                .body("status", equalTo("TAMPERED"))
+                .body("problem", equalTo("chunk 1 is missing"));
         sweep.sweep(duePast(session));
-        assertThat(tombstones(session)).as("a recording that does not verify is kept, not tombstoned").isEmpty();
+        assertThat(tombstones(session))
+                .as("a recording that does not verify is kept, not tombstoned")
+                .isEmpty();
         assertThat(status(session)).isEqualTo("TAMPERED");
     }
 
@@ -218,17 +280,37 @@ public class RetentionTest {
     void aTombstoneAppendedWithoutTheAuditHeadKeyIsIgnored() throws Exception {
         UUID session = recordedSession(ticket());
         String recording = session(session).jsonPath().getString("recordingId");
-        String manifest = ChunkChain.sha256(Files.readAllBytes(recordingDir(session).resolve("manifest.json")));
+        String manifest =
+                ChunkChain.sha256(Files.readAllBytes(recordingDir(session).resolve("manifest.json")));
         // whoever can append to the audit trail through the database forges a tombstone, then deletes the chunks
-        auditLog.append(new AuditEvent(Instant.now(), RecordingTombstones.ACTOR, RecordingTombstones.ACTION, "session",
-                session.toString(), Map.of("recording", recording, "rule", RULE, "retention", "30d",
-                "deletedAt", Instant.now().toString(), "manifestSha256", manifest,
-                "signature", Base64.getEncoder().encodeToString(new byte[64]))));
+        auditLog.append(new AuditEvent(
+                Instant.now(),
+                RecordingTombstones.ACTOR,
+                RecordingTombstones.ACTION,
+                "session",
+                session.toString(),
+                Map.of(
+                        "recording",
+                        recording,
+                        "rule",
+                        RULE,
+                        "retention",
+                        "30d",
+                        "deletedAt",
+                        Instant.now().toString(),
+                        "manifestSha256",
+                        manifest,
+                        "signature",
+                        Base64.getEncoder().encodeToString(new byte[64]))));
         for (String chunk : chunkFiles(session)) {
             Files.delete(recordingDir(session).resolve(chunk));
         }
-        as("dave").get("/api/v1/sessions/" + session + "/verification").then().statusCode(200)
-                .body("status", equalTo("TAMPERED")).body("problem", startsWith("the manifest lists"));
+        as("dave")
+                .get("/api/v1/sessions/" + session + "/verification")
+                .then()
+                .statusCode(200)
+                .body("status", equalTo("TAMPERED"))
+                .body("problem", startsWith("the manifest lists"));
     }
 
     @Test
@@ -254,7 +336,8 @@ public class RetentionTest {
         }
         // the job itself fires from the clustered JDBC store, one broker at a time
         assertThat(quartz.getMetaData().isJobStoreClustered()).isTrue();
-        assertThat(quartz.getJobDetail(RetentionSchedule.JOB).isConcurrentExecutionDisallowed()).isTrue();
+        assertThat(quartz.getJobDetail(RetentionSchedule.JOB).isConcurrentExecutionDisallowed())
+                .isTrue();
         assertThat(quartz.getTrigger(RetentionSchedule.TRIGGER)).isNotNull();
         as("dave").get("/api/v1/audit/verify").then().statusCode(200).body("valid", equalTo(true));
     }

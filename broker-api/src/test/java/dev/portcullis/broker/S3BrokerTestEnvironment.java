@@ -1,9 +1,8 @@
 package dev.portcullis.broker;
 
+import dev.portcullis.local.LocalS3;
 import java.util.HashMap;
 import java.util.Map;
-
-import dev.portcullis.local.LocalS3;
 
 /** The test broker with its recordings in S3: this JVM's S3Proxy on loopback, bucket {@code recordings}. */
 public class S3BrokerTestEnvironment extends BrokerTestEnvironment {

@@ -4,24 +4,21 @@ import static dev.portcullis.broker.Api.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalS3;
+import dev.portcullis.recording.SessionRecording;
+import dev.portcullis.recording.s3.S3Clients;
+import dev.portcullis.recording.s3.S3Settings;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
-
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
-
-import dev.portcullis.recording.SessionRecording;
-import dev.portcullis.recording.s3.S3Clients;
-import dev.portcullis.recording.s3.S3Settings;
-import dev.portcullis.local.LocalKeycloak;
-import dev.portcullis.local.LocalS3;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -49,7 +46,8 @@ class S3RecordingApiTest {
         TestBastion.end(session, "CLOSED");
 
         String prefix = "recordings/" + LocalKeycloak.shared().bastionClientId() + "/" + recording.id() + "/";
-        assertThat(LocalS3.shared().dataDir().resolve("recordings").resolve(prefix + "manifest.json")).exists();
+        assertThat(LocalS3.shared().dataDir().resolve("recordings").resolve(prefix + "manifest.json"))
+                .exists();
 
         Response bytes = as("dave").get("/api/v1/sessions/" + session + "/recording.bin?stream=output");
         assertThat(bytes.statusCode()).as(bytes.asString()).isEqualTo(200);
@@ -60,28 +58,39 @@ class S3RecordingApiTest {
         Response range = as("dave").get("/api/v1/sessions/" + session + "/replay/range?from=0&to=60&last=true");
         assertThat(range.statusCode()).as(range.asString()).isEqualTo(200);
         assertThat(range.asString()).contains("10:00:00 up 1 day");
-        as("dave").get("/api/v1/sessions/" + session + "/verification").then().statusCode(200)
+        as("dave")
+                .get("/api/v1/sessions/" + session + "/verification")
+                .then()
+                .statusCode(200)
                 .body("status", equalTo("VALID"));
 
         // someone with write access to the bucket replaces the chunk (S3Proxy ignores If-None-Match)
         var config = ConfigProvider.getConfig();
-        S3Settings settings = S3Settings.read(name -> config.getOptionalValue(name, String.class).orElse(null),
-                S3Settings.propertyNames());
+        S3Settings settings = S3Settings.read(
+                name -> config.getOptionalValue(name, String.class).orElse(null), S3Settings.propertyNames());
         Path stored = LocalS3.shared().dataDir().resolve("recordings").resolve(prefix + "chunk-00000001.bin");
         byte[] chunk = Files.readAllBytes(stored);
         chunk[chunk.length - 1] ^= 1;
         try (S3Client client = S3Clients.writer(settings)) {
-            client.putObject(b -> b.bucket(settings.bucket()).key(prefix + "chunk-00000001.bin").ifNoneMatch("*"),
+            client.putObject(
+                    b -> b.bucket(settings.bucket())
+                            .key(prefix + "chunk-00000001.bin")
+                            .ifNoneMatch("*"),
                     RequestBody.fromBytes(chunk));
         }
         assertThat(Files.readAllBytes(stored)).isEqualTo(chunk);
-        as("dave").get("/api/v1/sessions/" + session + "/verification").then().statusCode(200)
+        as("dave")
+                .get("/api/v1/sessions/" + session + "/verification")
+                .then()
+                .statusCode(200)
                 .body("status", equalTo("TAMPERED"));
         // the replaced chunk is never served: the range read that needs it is refused, a download stops before it
         Response refused = as("dave").get("/api/v1/sessions/" + session + "/replay/range?from=0&to=60&last=true");
         assertThat(refused.statusCode()).as(refused.asString()).isNotEqualTo(200);
         assertThat(refused.asString()).doesNotContain("10:00:00 up 1 day");
-        assertThat(as("dave").get("/api/v1/sessions/" + session + "/recording.bin?stream=output").asString())
+        assertThat(as("dave")
+                        .get("/api/v1/sessions/" + session + "/recording.bin?stream=output")
+                        .asString())
                 .doesNotContain("10:00:00 up 1 day");
         assertThat(URI.create(settings.endpoint().toString()).getHost()).isEqualTo("127.0.0.1");
     }

@@ -2,10 +2,16 @@ package dev.portcullis.broker;
 
 import static dev.portcullis.broker.Api.as;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.containsString;
 
+import dev.portcullis.broker.recordings.VerdictSweep;
+import dev.portcullis.recording.SessionRecording;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -17,18 +23,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
-import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.path.json.JsonPath;
-
-import dev.portcullis.broker.recordings.VerdictSweep;
-import dev.portcullis.recording.SessionRecording;
 
 /**
  * The search index through the real API: a bastion feeds entries of its own sessions, people search them. Auditors
@@ -47,8 +43,12 @@ class SearchApiTest {
 
     private static UUID session(String user, String grant) {
         UUID id = UUID.randomUUID();
-        Api.asBastion().body(SessionIndexTest.opened(id, grant, user, null, Instant.now().minusSeconds(30)))
-                .post("/internal/v1/sessions").then().statusCode(201);
+        Api.asBastion()
+                .body(SessionIndexTest.opened(
+                        id, grant, user, null, Instant.now().minusSeconds(30)))
+                .post("/internal/v1/sessions")
+                .then()
+                .statusCode(201);
         return id;
     }
 
@@ -63,8 +63,13 @@ class SearchApiTest {
     }
 
     private static JsonPath feed(List<Map<String, Object>> entries) {
-        return Api.asBastion().body(Map.of("entries", entries)).post("/internal/v1/search/entries")
-                .then().statusCode(200).extract().jsonPath();
+        return Api.asBastion()
+                .body(Map.of("entries", entries))
+                .post("/internal/v1/search/entries")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
     }
 
     @Test
@@ -78,44 +83,100 @@ class SearchApiTest {
                 entry(a, 1_000_000, "command", "cd /var/lib", null),
                 entry(a, 2_500_000, "command", "rm -rf /var/lib/" + marker, null),
                 entry(a, 3_000_000, "output", "done", null),
-                entry(b, 4_000_000, "query", "DELETE FROM orders WHERE id = $1  -- parameters: $1=" + marker,
+                entry(
+                        b,
+                        4_000_000,
+                        "query",
+                        "DELETE FROM orders WHERE id = $1  -- parameters: $1=" + marker,
                         "DELETE 1, 1 rows")));
         assertThat(taken.getInt("stored")).isEqualTo(4);
         assertThat(taken.getList("unknownSessions")).isEmpty();
 
-        JsonPath dave = as("dave").get("/api/v1/search?q=" + marker).then().statusCode(200).extract().jsonPath();
+        JsonPath dave = as("dave")
+                .get("/api/v1/search?q=" + marker)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertThat(dave.getString("scope")).isEqualTo("everyone");
         assertThat(dave.getList("hits.username")).containsExactlyInAnyOrder(mine, theirs);
         Map<String, Object> typed = dave.getMap("hits.find { it.kind == 'command' }");
-        assertThat(typed).containsEntry("text", "rm -rf /var/lib/" + marker).containsEntry("before", "cd /var/lib")
-                .containsEntry("after", "done").containsEntry("target", "prod-web-1").containsEntry("login", "ubuntu")
-                .containsEntry("sessionId", a.toString()).containsEntry("verification", "NONE")
+        assertThat(typed)
+                .containsEntry("text", "rm -rf /var/lib/" + marker)
+                .containsEntry("before", "cd /var/lib")
+                .containsEntry("after", "done")
+                .containsEntry("target", "prod-web-1")
+                .containsEntry("login", "ubuntu")
+                .containsEntry("sessionId", a.toString())
+                .containsEntry("verification", "NONE")
                 .containsEntry("replay", "/ui/sessions/" + a + "?t=2");
         assertThat(((Number) typed.get("offsetSeconds")).doubleValue()).isEqualTo(2.5);
         Map<String, Object> query = dave.getMap("hits.find { it.kind == 'query' }");
         assertThat(query).containsEntry("detail", "DELETE 1, 1 rows");
 
         // filters
-        assertThat(as("dave").get("/api/v1/search?q=" + marker + "&kind=query").then().statusCode(200).extract()
-                .jsonPath().getList("hits.sessionId")).containsExactly(b.toString());
-        assertThat(as("dave").get("/api/v1/search?q=" + marker + "&person=" + mine).then().statusCode(200).extract()
-                .jsonPath().getList("hits.sessionId")).containsExactly(a.toString());
-        assertThat(as("dave").get("/api/v1/search?q=" + marker + "&to=2000-01-01").then().statusCode(200).extract()
-                .jsonPath().getList("hits")).isEmpty();
-        assertThat(as("dave").get("/api/v1/search?q=RM -RF /VAR/LIB/" + marker.toUpperCase()).then().statusCode(200)
-                .extract().jsonPath().getList("hits.kind")).as("case-insensitive").containsExactly("command");
+        assertThat(as("dave")
+                        .get("/api/v1/search?q=" + marker + "&kind=query")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath()
+                        .getList("hits.sessionId"))
+                .containsExactly(b.toString());
+        assertThat(as("dave")
+                        .get("/api/v1/search?q=" + marker + "&person=" + mine)
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath()
+                        .getList("hits.sessionId"))
+                .containsExactly(a.toString());
+        assertThat(as("dave")
+                        .get("/api/v1/search?q=" + marker + "&to=2000-01-01")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath()
+                        .getList("hits"))
+                .isEmpty();
+        assertThat(as("dave")
+                        .get("/api/v1/search?q=RM -RF /VAR/LIB/" + marker.toUpperCase())
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath()
+                        .getList("hits.kind"))
+                .as("case-insensitive")
+                .containsExactly("command");
 
         // attacker: a person who is not an auditor sees only her own hits, however she asks
-        JsonPath own = Api.as(mine).get("/api/v1/search?q=" + marker).then().statusCode(200).extract().jsonPath();
+        JsonPath own = Api.as(mine)
+                .get("/api/v1/search?q=" + marker)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertThat(own.getString("scope")).isEqualTo("own");
         assertThat(own.getList("hits.username")).containsOnly(mine).hasSize(1);
-        Api.as(theirs).get("/api/v1/search?q=rm -rf /var/lib/" + marker).then().statusCode(200).body("count", equalTo(0));
-        Api.as(mine).get("/api/v1/search?q=" + marker + "&person=" + theirs).then().statusCode(403)
-                .contentType("application/problem+json").body("code", equalTo("missing_group"));
+        Api.as(theirs)
+                .get("/api/v1/search?q=rm -rf /var/lib/" + marker)
+                .then()
+                .statusCode(200)
+                .body("count", equalTo(0));
+        Api.as(mine)
+                .get("/api/v1/search?q=" + marker + "&person=" + theirs)
+                .then()
+                .statusCode(403)
+                .contentType("application/problem+json")
+                .body("code", equalTo("missing_group"));
 
         // every search is audited, with what was asked
-        JsonPath audit = as("dave").get("/api/v1/audit?action=search.performed&actor=" + mine + "&limit=5").then()
-                .statusCode(200).extract().jsonPath();
+        JsonPath audit = as("dave")
+                .get("/api/v1/audit?action=search.performed&actor=" + mine + "&limit=5")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertThat(audit.getString("[0].details.q")).isEqualTo(marker);
         assertThat(audit.getString("[0].details.scope")).isEqualTo("own");
     }
@@ -125,10 +186,17 @@ class SearchApiTest {
         String user = Api.newEngineer("srch-w-");
         UUID s = session(user, Api.activeWebGrant(user));
         String marker = "w" + System.nanoTime();
-        feed(List.of(entry(s, 0, "command", "echo " + marker + " 100%_sure", null),
+        feed(List.of(
+                entry(s, 0, "command", "echo " + marker + " 100%_sure", null),
                 entry(s, 1, "command", "echo " + marker + " 100xxsure", null)));
-        assertThat(as("dave").get("/api/v1/search?q=" + marker + " 100%_sure").then().statusCode(200).extract()
-                .jsonPath().getList("hits.text")).containsExactly("echo " + marker + " 100%_sure");
+        assertThat(as("dave")
+                        .get("/api/v1/search?q=" + marker + " 100%_sure")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath()
+                        .getList("hits.text"))
+                .containsExactly("echo " + marker + " 100%_sure");
     }
 
     /** Attacker: a bastion adds entries only to sessions its own client registered. */
@@ -137,10 +205,11 @@ class SearchApiTest {
         String user = Api.newEngineer("srch-x-");
         String grant = Api.activeWebGrant(user);
         UUID foreign = UUID.randomUUID();
-        try (Connection db = DatabaseAdmin.superuser(); PreparedStatement insert = db.prepareStatement(
-                "insert into bastion_session (id, request_id, username, target, login, protocol, started_at, status,"
-                        + " registered_by) values (?, ?, ?, 'prod-web-1', 'ubuntu', 'ssh', now(), 'OPEN',"
-                        + " 'portcullis-bastion-b')")) {
+        try (Connection db = DatabaseAdmin.superuser();
+                PreparedStatement insert = db.prepareStatement(
+                        "insert into bastion_session (id, request_id, username, target, login, protocol, started_at, status,"
+                                + " registered_by) values (?, ?, ?, 'prod-web-1', 'ubuntu', 'ssh', now(), 'OPEN',"
+                                + " 'portcullis-bastion-b')")) {
             insert.setObject(1, foreign);
             insert.setObject(2, UUID.fromString(grant));
             insert.setString(3, user);
@@ -148,28 +217,51 @@ class SearchApiTest {
         }
         UUID own = session(user, grant);
         String planted = "planted" + System.nanoTime();
-        Api.asBastion().body(Map.of("entries", List.of(entry(own, 0, "command", planted, null),
-                        entry(foreign, 0, "command", planted, null))))
-                .post("/internal/v1/search/entries").then().statusCode(403).contentType("application/problem+json")
-                .body("code", equalTo("not_your_session")).body("detail", containsString(foreign.toString()));
+        Api.asBastion()
+                .body(Map.of(
+                        "entries",
+                        List.of(entry(own, 0, "command", planted, null), entry(foreign, 0, "command", planted, null))))
+                .post("/internal/v1/search/entries")
+                .then()
+                .statusCode(403)
+                .contentType("application/problem+json")
+                .body("code", equalTo("not_your_session"))
+                .body("detail", containsString(foreign.toString()));
         as("dave").get("/api/v1/search?q=" + planted).then().statusCode(200).body("count", equalTo(0));
-        as("dave").get("/api/v1/audit?action=search.entries.refused&subject=" + foreign).then().statusCode(200)
-                .body("[0].actor", equalTo("portcullis-bastion")).body("[0].details.code", equalTo("not_your_session"));
+        as("dave")
+                .get("/api/v1/audit?action=search.entries.refused&subject=" + foreign)
+                .then()
+                .statusCode(200)
+                .body("[0].actor", equalTo("portcullis-bastion"))
+                .body("[0].details.code", equalTo("not_your_session"));
 
         // a session not registered yet is named for a later try, the rest is stored
         UUID later = UUID.randomUUID();
-        JsonPath taken = feed(List.of(entry(own, 0, "command", planted, null), entry(later, 0, "command", planted, null)));
+        JsonPath taken =
+                feed(List.of(entry(own, 0, "command", planted, null), entry(later, 0, "command", planted, null)));
         assertThat(taken.getInt("stored")).isEqualTo(1);
         assertThat(taken.getList("unknownSessions")).containsExactly(later.toString());
 
         // people are no bastions, bastions are no people
-        as(user).body(Map.of("entries", List.of(entry(own, 0, "command", "x", null)))).post("/internal/v1/search/entries")
-                .then().statusCode(403).body("code", equalTo("not_a_bastion"));
-        Api.asBastion().get("/api/v1/search?q=" + planted).then().statusCode(403).body("code", equalTo("not_a_person"));
+        as(user).body(Map.of("entries", List.of(entry(own, 0, "command", "x", null))))
+                .post("/internal/v1/search/entries")
+                .then()
+                .statusCode(403)
+                .body("code", equalTo("not_a_bastion"));
+        Api.asBastion()
+                .get("/api/v1/search?q=" + planted)
+                .then()
+                .statusCode(403)
+                .body("code", equalTo("not_a_person"));
     }
 
     private static Map<String, Object> hit(String marker) {
-        return as("dave").get("/api/v1/search?q=" + marker).then().statusCode(200).extract().jsonPath()
+        return as("dave")
+                .get("/api/v1/search?q=" + marker)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
                 .getMap("hits[0]");
     }
 
@@ -198,7 +290,8 @@ class SearchApiTest {
         verdicts.sweep(); // what the background check does within a second of the end
         Map<String, Object> checked = hit(marker);
         assertThat(checked).containsEntry("verification", "VALID");
-        assertThat(Instant.parse((String) checked.get("verifiedAt"))).isAfter(Instant.now().minusSeconds(60));
+        assertThat(Instant.parse((String) checked.get("verifiedAt")))
+                .isAfter(Instant.now().minusSeconds(60));
 
         Path chunk = Path.of(recordingsDir, recording.id(), "chunk-00000001.bin");
         try (RandomAccessFile file = new RandomAccessFile(chunk.toFile(), "rw")) {
@@ -209,7 +302,10 @@ class SearchApiTest {
             file.write(b ^ 0x01);
         }
         assertThat(hit(marker)).as("a search verifies nothing itself").containsEntry("verification", "VALID");
-        as("dave").get("/api/v1/sessions/" + id + "/verification").then().statusCode(200)
+        as("dave")
+                .get("/api/v1/sessions/" + id + "/verification")
+                .then()
+                .statusCode(200)
                 .body("status", equalTo("TAMPERED"));
         assertThat(hit(marker)).containsEntry("verification", "TAMPERED");
         verdicts.sweep();
@@ -232,13 +328,24 @@ class SearchApiTest {
         cases.add(new String[] {"q=abc&from=2026-02-01&to=2026-01-01", "bad_range"});
         cases.add(new String[] {"q=abc&limit=100000", "bad_limit"});
         for (String[] c : cases) {
-            String detail = as("dave").urlEncodingEnabled(false).get("/api/v1/search?" + c[0]).then().statusCode(400)
-                    .contentType("application/problem+json").body("code", equalTo(c[1]))
-                    .body("detail", not(containsString("\n"))).body("detail", not(containsString("Exception")))
-                    .extract().jsonPath().getString("detail");
+            String detail = as("dave")
+                    .urlEncodingEnabled(false)
+                    .get("/api/v1/search?" + c[0])
+                    .then()
+                    .statusCode(400)
+                    .contentType("application/problem+json")
+                    .body("code", equalTo(c[1]))
+                    .body("detail", not(containsString("\n")))
+                    .body("detail", not(containsString("Exception")))
+                    .extract()
+                    .jsonPath()
+                    .getString("detail");
             assertThat(detail).as(c[0]).isNotBlank();
         }
-        as("dave").get("/api/v1/audit?action=search.refused&actor=dave&limit=1").then().statusCode(200)
+        as("dave")
+                .get("/api/v1/audit?action=search.refused&actor=dave&limit=1")
+                .then()
+                .statusCode(200)
                 .body("[0].details.code", equalTo("bad_limit"));
     }
 }

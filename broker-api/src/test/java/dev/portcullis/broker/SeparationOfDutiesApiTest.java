@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.portcullis.local.LocalKeycloak;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -16,14 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
-
-import dev.portcullis.local.LocalKeycloak;
 
 /** The separation-of-duties matrix against the real broker, PostgreSQL and Keycloak. */
 @QuarkusTest
@@ -35,14 +32,35 @@ class SeparationOfDutiesApiTest {
         LocalKeycloak keycloak = LocalKeycloak.shared();
         String name = "sod-self-" + System.nanoTime() % 100000;
         keycloak.createUser(name, keycloak.demoPassword(), "engineers", "sre-approvers");
-        String id = as(name).body(Map.of("target", "prod-web-1", "login", "ubuntu", "durationMinutes", 30, "reason", "r", "ticket", "INC-7"))
-                .post("/api/v1/requests").then().statusCode(201).extract().path("id");
+        String id = as(name).body(Map.of(
+                        "target",
+                        "prod-web-1",
+                        "login",
+                        "ubuntu",
+                        "durationMinutes",
+                        30,
+                        "reason",
+                        "r",
+                        "ticket",
+                        "INC-7"))
+                .post("/api/v1/requests")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
         as(name).get("/api/v1/requests/" + id).then().body("canReview", equalTo(false));
-        approve(name, id).then().statusCode(403).body("code", equalTo("self_review"))
+        approve(name, id)
+                .then()
+                .statusCode(403)
+                .body("code", equalTo("self_review"))
                 .body("detail", containsString("someone else must review it"));
         Api.deny(name, id, "self").then().statusCode(403).body("code", equalTo("self_review"));
-        as("dave").get("/api/v1/audit?action=request.approved.refused&subject=" + id).then().statusCode(200)
-                .body("[0].actor", equalTo(name)).body("[0].details.code", equalTo("self_review"));
+        as("dave")
+                .get("/api/v1/audit?action=request.approved.refused&subject=" + id)
+                .then()
+                .statusCode(200)
+                .body("[0].actor", equalTo(name))
+                .body("[0].details.code", equalTo("self_review"));
     }
 
     @Test
@@ -51,13 +69,20 @@ class SeparationOfDutiesApiTest {
         approve("bob", id).then().statusCode(200);
         approve("bob", id).then().statusCode(409).body("code", equalTo("already_reviewed"));
         Api.deny("bob", id, "changed my mind").then().statusCode(409).body("code", equalTo("already_reviewed"));
-        as("alice").get("/api/v1/requests/" + id).then().body("state", equalTo("PENDING")).body("approvals", equalTo(1));
+        as("alice")
+                .get("/api/v1/requests/" + id)
+                .then()
+                .body("state", equalTo("PENDING"))
+                .body("approvals", equalTo(1));
     }
 
     @Test
     void nonMembersCannotReview() {
         String id = Api.aliceRequestsWeb();
-        approve("dave", id).then().statusCode(403).body("code", equalTo("not_an_approver"))
+        approve("dave", id)
+                .then()
+                .statusCode(403)
+                .body("code", equalTo("not_an_approver"))
                 .body("detail", containsString("/sre-approvers"));
         approve("erin", id).then().statusCode(403).body("code", equalTo("not_an_approver"));
     }
@@ -71,8 +96,15 @@ class SeparationOfDutiesApiTest {
         String id = Api.aliceRequestsWeb();
         keycloak.removeUserFromGroup(name, "sre-approvers");
 
-        io.restassured.RestAssured.given().auth().oauth2(token).contentType("application/json").body(Map.of())
-                .post("/api/v1/requests/" + id + "/approve").then().statusCode(403).body("code", equalTo("not_an_approver"))
+        io.restassured.RestAssured.given()
+                .auth()
+                .oauth2(token)
+                .contentType("application/json")
+                .body(Map.of())
+                .post("/api/v1/requests/" + id + "/approve")
+                .then()
+                .statusCode(403)
+                .body("code", equalTo("not_an_approver"))
                 .body("detail", containsString("checked live"));
         as("alice").get("/api/v1/requests/" + id).then().body("approvals", equalTo(0));
     }
@@ -86,8 +118,15 @@ class SeparationOfDutiesApiTest {
         String id = Api.aliceRequestsWeb();
         keycloak.setUserEnabled(name, false);
 
-        io.restassured.RestAssured.given().auth().oauth2(token).contentType("application/json").body(Map.of())
-                .post("/api/v1/requests/" + id + "/approve").then().statusCode(403).body("code", equalTo("reviewer_disabled"));
+        io.restassured.RestAssured.given()
+                .auth()
+                .oauth2(token)
+                .contentType("application/json")
+                .body(Map.of())
+                .post("/api/v1/requests/" + id + "/approve")
+                .then()
+                .statusCode(403)
+                .body("code", equalTo("reviewer_disabled"));
     }
 
     @Test
@@ -136,11 +175,18 @@ class SeparationOfDutiesApiTest {
         }
         pool.shutdown();
 
-        assertThat(winners).as("exactly the two approvals the rule needs, from two different people").hasSize(2).doesNotHaveDuplicates();
+        assertThat(winners)
+                .as("exactly the two approvals the rule needs, from two different people")
+                .hasSize(2)
+                .doesNotHaveDuplicates();
         Response after = as("alice").get("/api/v1/requests/" + id);
         assertThat(after.jsonPath().getString("state")).isEqualTo("ACTIVE");
-        assertThat(after.jsonPath().getList("reviews.reviewer", String.class)).containsExactlyInAnyOrderElementsOf(winners);
-        assertThat(as("dave").get("/api/v1/audit?action=request.approved&subject=" + id).jsonPath().getList("actor", String.class))
+        assertThat(after.jsonPath().getList("reviews.reviewer", String.class))
+                .containsExactlyInAnyOrderElementsOf(winners);
+        assertThat(as("dave")
+                        .get("/api/v1/audit?action=request.approved&subject=" + id)
+                        .jsonPath()
+                        .getList("actor", String.class))
                 .containsExactlyInAnyOrderElementsOf(winners);
         as("dave").get("/api/v1/audit/verify").then().statusCode(200).body("valid", equalTo(true));
     }

@@ -1,5 +1,11 @@
 package dev.portcullis.broker;
 
+import dev.portcullis.broker.siem.SiemSinksEnvironment;
+import dev.portcullis.local.BenchmarkFigures;
+import dev.portcullis.local.SiemHttpReceiver;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -14,21 +20,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import jakarta.inject.Inject;
-
 import javax.sql.DataSource;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-
-import dev.portcullis.broker.siem.SiemSinksEnvironment;
-import dev.portcullis.local.BenchmarkFigures;
-import dev.portcullis.local.SiemHttpReceiver;
 
 /**
  * From an audit row to each SIEM sink having it, with the workflow driven at a fixed rate (200 flows/s by default) by
@@ -56,14 +51,14 @@ class SiemBenchmark {
     @Inject
     DataSource db;
 
-    record Paced(int flows, double seconds, List<Long> createNanos, long firstSeq, long lastSeq) {
-    }
+    record Paced(int flows, double seconds, List<Long> createNanos, long firstSeq, long lastSeq) {}
 
     @Test
     void measure() throws Exception {
         String alice = Api.token("alice");
         List<String> approvers = List.of(Api.token("bob"), Api.token("carol"));
-        String body = "{\"target\":\"prod-web-1\",\"login\":\"ubuntu\",\"durationMinutes\":60,\"reason\":\"bench\",\"ticket\":\"INC-1\"}";
+        String body =
+                "{\"target\":\"prod-web-1\",\"login\":\"ubuntu\",\"durationMinutes\":60,\"reason\":\"bench\",\"ticket\":\"INC-1\"}";
         paced(WARMUP_SECONDS, alice, body, approvers);
         Paced run = paced(SECONDS, alice, body, approvers);
         Map<String, List<Long>> latencies = latencies(run);
@@ -71,31 +66,66 @@ class SiemBenchmark {
         double worst = 0;
         StringBuilder md = new StringBuilder("# Benchmark: SIEM stream\n\n")
                 .append("The workflow (create a request, two approvals: WorkflowBenchmark's flow) paced at ")
-                .append(fmt(RATE)).append(" flows/s for ").append(SECONDS).append(" s after ").append(WARMUP_SECONDS)
-                .append(" s of warm-up, ").append(CLIENTS).append(" clients; the broker streams every audit row to ")
-                .append("Debian's rsyslog over TLS, and to a Splunk HEC and an OpenSearch _bulk test receiver (JDK HttpServer) ")
-                .append("on loopback, production poll interval. Latency: the row's `at` (stamped inside its transaction, just before ")
-                .append("the commit) to rsyslog's receive time (`%timegenerated%`) or the HTTP receiver's clock. Baseline in the same ")
+                .append(fmt(RATE))
+                .append(" flows/s for ")
+                .append(SECONDS)
+                .append(" s after ")
+                .append(WARMUP_SECONDS)
+                .append(" s of warm-up, ")
+                .append(CLIENTS)
+                .append(" clients; the broker streams every audit row to ")
+                .append(
+                        "Debian's rsyslog over TLS, and to a Splunk HEC and an OpenSearch _bulk test receiver (JDK HttpServer) ")
+                .append(
+                        "on loopback, production poll interval. Latency: the row's `at` (stamped inside its transaction, just before ")
+                .append(
+                        "the commit) to rsyslog's receive time (`%timegenerated%`) or the HTTP receiver's clock. Baseline in the same ")
                 .append("run: the create call's round trip, p99.\n\n")
-                .append("Run: `deploy/bench/siem.sh` on ").append(Instant.now().toString(), 0, 10).append(". Achieved: ")
-                .append(run.flows()).append(" flows in ").append(fmt(run.seconds())).append(" s = ")
-                .append(fmt(run.flows() / run.seconds())).append(" flows/s, audit rows ").append(run.firstSeq())
-                .append(" to ").append(run.lastSeq()).append(".\n\n| sink | rows | p50 ms | p99 ms | max ms |\n| --- | ---: | ---: | ---: | ---: |\n");
+                .append("Run: `deploy/bench/siem.sh` on ")
+                .append(Instant.now().toString(), 0, 10)
+                .append(". Achieved: ")
+                .append(run.flows())
+                .append(" flows in ")
+                .append(fmt(run.seconds()))
+                .append(" s = ")
+                .append(fmt(run.flows() / run.seconds()))
+                .append(" flows/s, audit rows ")
+                .append(run.firstSeq())
+                .append(" to ")
+                .append(run.lastSeq())
+                .append(".\n\n| sink | rows | p50 ms | p99 ms | max ms |\n| --- | ---: | ---: | ---: | ---: |\n");
         for (var sink : latencies.entrySet()) {
             List<Long> ms = sink.getValue();
             double p99 = percentile(ms, 99);
             worst = Math.max(worst, p99);
-            md.append("| ").append(sink.getKey()).append(" | ").append(ms.size()).append(" | ").append(fmt(percentile(ms, 50)))
-                    .append(" | ").append(fmt(p99)).append(" | ").append(fmt(percentile(ms, 100))).append(" |\n");
+            md.append("| ")
+                    .append(sink.getKey())
+                    .append(" | ")
+                    .append(ms.size())
+                    .append(" | ")
+                    .append(fmt(percentile(ms, 50)))
+                    .append(" | ")
+                    .append(fmt(p99))
+                    .append(" | ")
+                    .append(fmt(percentile(ms, 100)))
+                    .append(" |\n");
         }
-        md.append("\nCreate call round trip: p50 ").append(fmt(percentile(run.createNanos(), 50) / 1e6)).append(" ms, p99 ")
-                .append(fmt(create99)).append(" ms.\n");
+        md.append("\nCreate call round trip: p50 ")
+                .append(fmt(percentile(run.createNanos(), 50) / 1e6))
+                .append(" ms, p99 ")
+                .append(fmt(create99))
+                .append(" ms.\n");
         Path out = Path.of(System.getProperty("bench.output", "../docs/benchmarks/siem.md"));
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md.toString());
         System.out.println(md);
         new BenchmarkFigures("benchmarks/" + out.getFileName())
-                .add(FIGURE, worst, "ms", "create request HTTP round trip p99, same flows", Math.max(create99, 0.001),
+                .add(
+                        FIGURE,
+                        worst,
+                        "ms",
+                        "create request HTTP round trip p99, same flows",
+                        Math.max(create99, 0.001),
                         "value<=5000")
                 .writeBeside(out);
     }
@@ -133,7 +163,8 @@ class SiemBenchmark {
                     int at = created.body().indexOf("\"id\":\"") + 6;
                     String id = created.body().substring(at, at + 36);
                     for (String approver : approvers) {
-                        BenchHttp.Response approved = client.post("/api/v1/requests/" + id + "/approve", approver, "{}");
+                        BenchHttp.Response approved =
+                                client.post("/api/v1/requests/" + id + "/approve", approver, "{}");
                         if (approved.status() != 200) {
                             throw new IllegalStateException(approved.status() + " " + approved.body());
                         }
@@ -159,7 +190,8 @@ class SiemBenchmark {
     /** Per sink, ms from each row's at to its first arrival, for the rows of the run; waits (bounded) for the last. */
     private Map<String, List<Long>> latencies(Paced run) throws Exception {
         Map<Long, Instant> at = new ConcurrentHashMap<>();
-        try (var c = db.getConnection(); var s = c.prepareStatement("select id, at from audit_log where id between ? and ?")) {
+        try (var c = db.getConnection();
+                var s = c.prepareStatement("select id, at from audit_log where id between ? and ?")) {
             s.setLong(1, run.firstSeq());
             s.setLong(2, run.lastSeq());
             try (var rs = s.executeQuery()) {
@@ -178,11 +210,14 @@ class SiemBenchmark {
                     for (String line : SiemSinksEnvironment.rsyslog().received()) {
                         int q = line.indexOf(" seq=\"");
                         long seq = Long.parseLong(line.substring(q + 6, line.indexOf('"', q + 6)));
-                        long ms = OffsetDateTime.parse(line.substring(0, line.indexOf(' '))).toInstant().toEpochMilli();
+                        long ms = OffsetDateTime.parse(line.substring(0, line.indexOf(' ')))
+                                .toInstant()
+                                .toEpochMilli();
                         first.putIfAbsent(seq, ms);
                     }
                 } else {
-                    for (SiemHttpReceiver.Received r : SiemSinksEnvironment.http().received(sink)) {
+                    for (SiemHttpReceiver.Received r :
+                            SiemSinksEnvironment.http().received(sink)) {
                         first.putIfAbsent(r.seq(), r.arrivedAtMillis());
                     }
                 }
@@ -209,7 +244,9 @@ class SiemBenchmark {
     }
 
     private long head() throws Exception {
-        try (var c = db.getConnection(); var s = c.createStatement(); var rs = s.executeQuery("select last_id from audit_head")) {
+        try (var c = db.getConnection();
+                var s = c.createStatement();
+                var rs = s.executeQuery("select last_id from audit_head")) {
             rs.next();
             return rs.getLong(1);
         }

@@ -14,13 +14,13 @@ final class SshKeygen {
 
     private static final String SSH_KEYGEN = "/usr/bin/ssh-keygen";
 
-    private SshKeygen() {
-    }
+    private SshKeygen() {}
 
     /** A new key pair without a passphrase; returns the private key file ({@code .pub} next to it). */
     static Path generate(Path dir, String type, Integer bits) {
         Path key = dir.resolve(type + (bits == null ? "" : "-" + bits));
-        List<String> command = new ArrayList<>(List.of(SSH_KEYGEN, "-q", "-t", type, "-N", "", "-C", "test@example", "-f", key.toString()));
+        List<String> command = new ArrayList<>(
+                List.of(SSH_KEYGEN, "-q", "-t", type, "-N", "", "-C", "test@example", "-f", key.toString()));
         if (bits != null) {
             command.addAll(List.of("-b", String.valueOf(bits)));
         }

@@ -1,29 +1,26 @@
 package dev.portcullis.broker;
 
+import dev.portcullis.recording.ChunkChain;
+import dev.portcullis.recording.FileSystemRecordingStorage;
+import dev.portcullis.recording.RecordingClock;
+import dev.portcullis.recording.RecordingFailureListener;
+import dev.portcullis.recording.RecordingKeys;
+import dev.portcullis.recording.RecordingSigner;
+import dev.portcullis.recording.RecordingStorage;
+import dev.portcullis.recording.Recordings;
+import dev.portcullis.recording.SessionRecording;
+import dev.portcullis.recording.WriterOptions;
+import dev.portcullis.recording.s3.S3Clients;
+import dev.portcullis.recording.s3.S3RecordingStorage;
+import dev.portcullis.recording.s3.S3Settings;
+import io.restassured.response.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
-
 import org.eclipse.microprofile.config.ConfigProvider;
-
-import io.restassured.response.Response;
-
-import dev.portcullis.recording.ChunkChain;
-import dev.portcullis.recording.FileSystemRecordingStorage;
-import dev.portcullis.recording.RecordingFailureListener;
-import dev.portcullis.recording.RecordingKeys;
-import dev.portcullis.recording.RecordingSigner;
-import dev.portcullis.recording.RecordingStorage;
-import dev.portcullis.recording.s3.S3Clients;
-import dev.portcullis.recording.s3.S3RecordingStorage;
-import dev.portcullis.recording.s3.S3Settings;
-import dev.portcullis.recording.RecordingClock;
-import dev.portcullis.recording.Recordings;
-import dev.portcullis.recording.SessionRecording;
-import dev.portcullis.recording.WriterOptions;
 
 /**
  * What a bastion does around a session, with one of the key pairs the test broker trusts (or another): it records into
@@ -52,12 +49,14 @@ public final class TestBastion {
      */
     static RecordingStorage storage(Path store) {
         var config = ConfigProvider.getConfig();
-        S3Settings s3 = S3Settings.read(name -> config.getOptionalValue(name, String.class).orElse(null),
-                S3Settings.propertyNames());
+        S3Settings s3 = S3Settings.read(
+                name -> config.getOptionalValue(name, String.class).orElse(null), S3Settings.propertyNames());
         if (s3 == null) {
             return new FileSystemRecordingStorage(store);
         }
-        return new S3RecordingStorage(S3Clients.writer(s3), s3,
+        return new S3RecordingStorage(
+                S3Clients.writer(s3),
+                s3,
                 s3.segmentPrefix(dev.portcullis.local.LocalKeycloak.shared().bastionClientId()));
     }
 
@@ -73,7 +72,8 @@ public final class TestBastion {
 
     /** Another bastion, whose key the broker trusts as well. */
     static TestBastion otherTrusted() {
-        return withKeyPair(BrokerTestEnvironment.OTHER_RECORDING_PRIVATE_KEY, BrokerTestEnvironment.OTHER_RECORDING_PUBLIC_KEY);
+        return withKeyPair(
+                BrokerTestEnvironment.OTHER_RECORDING_PRIVATE_KEY, BrokerTestEnvironment.OTHER_RECORDING_PUBLIC_KEY);
     }
 
     static TestBastion untrusted() {
@@ -81,7 +81,10 @@ public final class TestBastion {
     }
 
     private static TestBastion withKeyPair(String privateKey, String publicKey) {
-        String first = ConfigProvider.getConfig().getValue("portcullis.recordings.trusted-keys", String.class).split(",")[0].strip();
+        String first = ConfigProvider.getConfig()
+                .getValue("portcullis.recordings.trusted-keys", String.class)
+                .split(",")[0]
+                .strip();
         Path state = Path.of(first).getParent().getParent(); // <state>/bastion/recording-key.pub.pem
         try {
             return new TestBastion(RecordingKeys.load(state.resolve(privateKey), state.resolve(publicKey)));
@@ -96,9 +99,20 @@ public final class TestBastion {
 
     /** Starts a recording whose header names the session as the bastion's does. */
     public SessionRecording start(UUID session, String user, String grant) throws IOException {
-        return recordings.start(recordings.newMetadata().terminalSize(80, 24).title(user + " as ubuntu@prod-web-1").recordInput(true)
-                .attribute("user", user).attribute("login", "ubuntu").attribute("target", "prod-web-1").attribute("grant", grant)
-                .attribute("session", session.toString()).attribute("bastion", "bastion-a").attribute("channel", "shell").build(),
+        return recordings.start(
+                recordings
+                        .newMetadata()
+                        .terminalSize(80, 24)
+                        .title(user + " as ubuntu@prod-web-1")
+                        .recordInput(true)
+                        .attribute("user", user)
+                        .attribute("login", "ubuntu")
+                        .attribute("target", "prod-web-1")
+                        .attribute("grant", grant)
+                        .attribute("session", session.toString())
+                        .attribute("bastion", "bastion-a")
+                        .attribute("channel", "shell")
+                        .build(),
                 RecordingFailureListener.none());
     }
 
@@ -110,7 +124,10 @@ public final class TestBastion {
     }
 
     public static void end(UUID session, String status) {
-        Api.asBastion().body(SessionIndexTest.ended(Instant.now(), 5, 60, status, null))
-                .post("/internal/v1/sessions/" + session + "/end").then().statusCode(200);
+        Api.asBastion()
+                .body(SessionIndexTest.ended(Instant.now(), 5, 60, status, null))
+                .post("/internal/v1/sessions/" + session + "/end")
+                .then()
+                .statusCode(200);
     }
 }

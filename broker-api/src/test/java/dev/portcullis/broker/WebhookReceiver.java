@@ -1,5 +1,9 @@
 package dev.portcullis.broker;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -15,14 +19,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
-
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 /**
  * A webhook receiver as a customer would write one from the Standard Webhooks specification (its own HMAC code, not the
@@ -37,8 +35,7 @@ public final class WebhookReceiver {
     private static WebhookReceiver shared;
 
     /** A message the receiver accepted: its headers and body. */
-    public record Delivery(String id, long timestamp, String type, JsonNode data, String body) {
-    }
+    public record Delivery(String id, long timestamp, String type, JsonNode data, String body) {}
 
     private int port;
     private final byte[] key;
@@ -101,7 +98,8 @@ public final class WebhookReceiver {
             status = 410;
         } else {
             JsonNode message = JSON.readTree(body);
-            accepted.add(new Delivery(id, Long.parseLong(timestamp), message.path("type").asText(), message.path("data"), body));
+            accepted.add(new Delivery(
+                    id, Long.parseLong(timestamp), message.path("type").asText(), message.path("data"), body));
             status = 204;
         }
         exchange.sendResponseHeaders(status, -1);
@@ -113,8 +111,11 @@ public final class WebhookReceiver {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            byte[] expected = ("v1," + Base64.getEncoder().encodeToString(
-                    mac.doFinal((id + "." + timestamp + "." + body).getBytes(StandardCharsets.UTF_8)))).getBytes(StandardCharsets.UTF_8);
+            byte[] expected = ("v1,"
+                            + Base64.getEncoder()
+                                    .encodeToString(mac.doFinal(
+                                            (id + "." + timestamp + "." + body).getBytes(StandardCharsets.UTF_8))))
+                    .getBytes(StandardCharsets.UTF_8);
             for (String candidate : signatures.split(" ")) {
                 if (MessageDigest.isEqual(expected, candidate.getBytes(StandardCharsets.UTF_8))) {
                     return true;

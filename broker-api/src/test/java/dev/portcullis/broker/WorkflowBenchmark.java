@@ -2,6 +2,11 @@ package dev.portcullis.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.broker.identity.KeycloakDirectory;
+import dev.portcullis.local.BenchmarkFigures;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,18 +20,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-
-import dev.portcullis.broker.identity.KeycloakDirectory;
-import dev.portcullis.local.BenchmarkFigures;
 
 /**
  * Full request/approve flows per second through the real broker, PostgreSQL and Keycloak, and the
@@ -46,14 +42,21 @@ class WorkflowBenchmark {
     public static class ProductionSchedules implements io.quarkus.test.junit.QuarkusTestProfile {
         @Override
         public java.util.Map<String, String> getConfigOverrides() {
-            // Logs go to a file, as a service's do: on the console of a test they travel through Surefire's pipe to the Maven
+            // Logs go to a file, as a service's do: on the console of a test they travel through Surefire's pipe to the
+            // Maven
             // process, which then spent a third of a core relaying two lines per flow on the very cores being measured.
             // and tokens re-checked against Keycloak as in production (the test profile's 1 s is for the rename tests)
-            return java.util.Map.of("portcullis.verify-interval", "10s",
-                    "portcullis.identity.recheck-interval", "10s",
-                    "quarkus.log.console.enabled", "false",
-                    "quarkus.log.file.enabled", "true",
-                    "quarkus.log.file.path", "target/workflow-benchmark.log");
+            return java.util.Map.of(
+                    "portcullis.verify-interval",
+                    "10s",
+                    "portcullis.identity.recheck-interval",
+                    "10s",
+                    "quarkus.log.console.enabled",
+                    "false",
+                    "quarkus.log.file.enabled",
+                    "true",
+                    "quarkus.log.file.path",
+                    "target/workflow-benchmark.log");
         }
     }
 
@@ -66,6 +69,7 @@ class WorkflowBenchmark {
     private static final int CLIENTS = Integer.getInteger("bench.clients", 128);
     /** Member-list reads straight through the directory (unspaced) before the flows, so Keycloak is measured warm too. */
     private static final int KEYCLOAK_WARMUP = Integer.getInteger("bench.keycloak-warmup", 1500);
+
     private static final int FLOWS = Integer.getInteger("bench.flows", 4000);
     private static final int WARMUP = Integer.getInteger("bench.warmup", 2500);
 
@@ -80,14 +84,25 @@ class WorkflowBenchmark {
         static Cpu now() {
             long kcPid;
             try {
-                kcPid = Long.parseLong(Files.readString(dev.portcullis.local.LocalKeycloak.shared().home().resolve("keycloak.pid")).trim());
+                kcPid = Long.parseLong(Files.readString(dev.portcullis.local.LocalKeycloak.shared()
+                                .home()
+                                .resolve("keycloak.pid"))
+                        .trim());
             } catch (IOException e) {
                 kcPid = -1;
             }
             double broker = cpu(ProcessHandle.current());
-            double keycloak = ProcessHandle.of(kcPid).map(p -> cpu(p) + p.descendants().mapToDouble(WorkflowBenchmark::cpu).sum()).orElse(0.0);
+            double keycloak = ProcessHandle.of(kcPid)
+                    .map(p -> cpu(p)
+                            + p.descendants()
+                                    .mapToDouble(WorkflowBenchmark::cpu)
+                                    .sum())
+                    .orElse(0.0);
             double postgres = ProcessHandle.allProcesses()
-                    .filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false)).mapToDouble(WorkflowBenchmark::cpu).sum();
+                    .filter(p ->
+                            p.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
+                    .mapToDouble(WorkflowBenchmark::cpu)
+                    .sum();
             return new Cpu(broker, keycloak, postgres);
         }
 
@@ -112,10 +127,12 @@ class WorkflowBenchmark {
         String bob = Api.token("bob");
         String carol = Api.token("carol");
         String erin = Api.token("erin");
-        String web = "{\"target\":\"prod-web-1\",\"login\":\"ubuntu\",\"durationMinutes\":60,\"reason\":\"bench\",\"ticket\":\"INC-1\"}";
+        String web =
+                "{\"target\":\"prod-web-1\",\"login\":\"ubuntu\",\"durationMinutes\":60,\"reason\":\"bench\",\"ticket\":\"INC-1\"}";
         String db = "{\"target\":\"prod-db\",\"login\":\"app_readonly\",\"durationMinutes\":60}";
 
-        // A broker runs for days, and so does Keycloak: measure them warm. Keycloak's JIT compiler was still busy through
+        // A broker runs for days, and so does Keycloak: measure them warm. Keycloak's JIT compiler was still busy
+        // through
         // the measured runs when only the flows warmed it (their reads are spaced: a few per second), so the reads the
         // approvals make run first on their own. Then both flows, long enough for the broker's compilers to settle.
         for (int i = 0; i < KEYCLOAK_WARMUP; i++) {
@@ -135,10 +152,20 @@ class WorkflowBenchmark {
         write(List.of(twoApprovals, oneApproval));
         Path out = Path.of(System.getProperty("bench.output", "../docs/benchmarks/workflow.md"));
         new BenchmarkFigures("benchmarks/" + out.getFileName())
-                .add("request + 2 approvals (ssh rule), " + CLIENTS + " clients", twoApprovals.flowsPerSecond(), "flows/s",
-                        "3 authenticated GET /api/v1/me per flow, same clients", bareThree, "value>=200")
-                .add("request + 1 approval (db rule), " + CLIENTS + " clients", oneApproval.flowsPerSecond(), "flows/s",
-                        "2 authenticated GET /api/v1/me per flow, same clients", bareTwo, "value>=200")
+                .add(
+                        "request + 2 approvals (ssh rule), " + CLIENTS + " clients",
+                        twoApprovals.flowsPerSecond(),
+                        "flows/s",
+                        "3 authenticated GET /api/v1/me per flow, same clients",
+                        bareThree,
+                        "value>=200")
+                .add(
+                        "request + 1 approval (db rule), " + CLIENTS + " clients",
+                        oneApproval.flowsPerSecond(),
+                        "flows/s",
+                        "2 authenticated GET /api/v1/me per flow, same clients",
+                        bareTwo,
+                        "value>=200")
                 .writeBeside(out);
     }
 
@@ -172,7 +199,8 @@ class WorkflowBenchmark {
     }
 
     /** The flow driver: closed-loop clients, each creating a request and approving it until it is ACTIVE (NotifyBenchmark too). */
-    static Run run(int port, String name, int flows, String requester, String body, List<String> approvers) throws Exception {
+    static Run run(int port, String name, int flows, String requester, String body, List<String> approvers)
+            throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
         List<Long> approve = Collections.synchronizedList(new ArrayList<>());
         List<Long> create = Collections.synchronizedList(new ArrayList<>());
@@ -192,7 +220,8 @@ class WorkflowBenchmark {
                         String id = created.body().substring(at, at + 36);
                         for (String approver : approvers) {
                             long t1 = System.nanoTime();
-                            BenchHttp.Response approved = http.post("/api/v1/requests/" + id + "/approve", approver, "{}");
+                            BenchHttp.Response approved =
+                                    http.post("/api/v1/requests/" + id + "/approve", approver, "{}");
                             approve.add(System.nanoTime() - t1);
                             check(approved, 200);
                         }
@@ -226,24 +255,48 @@ class WorkflowBenchmark {
         Path out = Path.of(System.getProperty("bench.output", "../docs/benchmarks/workflow.md"));
         StringBuilder md = new StringBuilder();
         md.append("# Benchmark: access-request workflow\n\n");
-        md.append("Full flows (create a request, then approve it until it is ACTIVE) through the real broker over HTTP, ")
-                .append("with real Keycloak tokens, a live Keycloak check on every approval (the rule's approver groups' member lists ")
-                .append("with enabled flags, read after the approval arrived; approvals that arrive together share a read, and reads of a group start at most every 100 ms) and ")
-                .append("the real PostgreSQL (hash-chained audit row per transition, a Quartz trigger in the JDBC job store for each grant's end). ")
-                .append("Target: >= 200 flows/s. Measured after ").append(4 * WARMUP).append(" warm-up flows of both kinds and ")
-                .append(KEYCLOAK_WARMUP).append(" member-list reads (each run's first minutes are Keycloak's and the broker's JIT compiling). ")
+        md.append(
+                        "Full flows (create a request, then approve it until it is ACTIVE) through the real broker over HTTP, ")
+                .append(
+                        "with real Keycloak tokens, a live Keycloak check on every approval (the rule's approver groups' member lists ")
+                .append(
+                        "with enabled flags, read after the approval arrived; approvals that arrive together share a read, and reads of a group start at most every 100 ms) and ")
+                .append(
+                        "the real PostgreSQL (hash-chained audit row per transition, a Quartz trigger in the JDBC job store for each grant's end). ")
+                .append("Target: >= 200 flows/s. Measured after ")
+                .append(4 * WARMUP)
+                .append(" warm-up flows of both kinds and ")
+                .append(KEYCLOAK_WARMUP)
+                .append(" member-list reads (each run's first minutes are Keycloak's and the broker's JIT compiling). ")
                 .append("PostgreSQL is a throwaway cluster (fsync off, as in tests).\n\n");
-        md.append("Run: `deploy/bench/workflow.sh` on ").append(Instant.now().toString(), 0, 10).append(". Machine: ")
-                .append(machine()).append(". ").append(CLIENTS).append(" concurrent clients in the broker's JVM (one kept-alive HTTP/1.1 connection each); PostgreSQL, Keycloak ")
+        md.append("Run: `deploy/bench/workflow.sh` on ")
+                .append(Instant.now().toString(), 0, 10)
+                .append(". Machine: ")
+                .append(machine())
+                .append(". ")
+                .append(CLIENTS)
+                .append(
+                        " concurrent clients in the broker's JVM (one kept-alive HTTP/1.1 connection each); PostgreSQL, Keycloak ")
                 .append("and the broker share the same cores.\n\n");
-        md.append("| flow | flows | seconds | flows/s | approve p50 ms | approve p99 ms | create p50 ms | create p99 ms ")
+        md.append(
+                        "| flow | flows | seconds | flows/s | approve p50 ms | approve p99 ms | create p50 ms | create p99 ms ")
                 .append("| CPU ms per flow: broker (+ clients) | Keycloak | PostgreSQL |\n");
         md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Run r : runs) {
-            md.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |%n", r.name(), r.flows(),
-                    r.seconds(), r.flowsPerSecond(), percentileMillis(r.approveNanos(), 50), percentileMillis(r.approveNanos(), 99),
-                    percentileMillis(r.createNanos(), 50), percentileMillis(r.createNanos(), 99),
-                    1000 * r.cpu().broker() / r.flows(), 1000 * r.cpu().keycloak() / r.flows(), 1000 * r.cpu().postgres() / r.flows()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %.1f | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |%n",
+                    r.name(),
+                    r.flows(),
+                    r.seconds(),
+                    r.flowsPerSecond(),
+                    percentileMillis(r.approveNanos(), 50),
+                    percentileMillis(r.approveNanos(), 99),
+                    percentileMillis(r.createNanos(), 50),
+                    percentileMillis(r.createNanos(), 99),
+                    1000 * r.cpu().broker() / r.flows(),
+                    1000 * r.cpu().keycloak() / r.flows(),
+                    1000 * r.cpu().postgres() / r.flows()));
         }
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md.toString());
@@ -254,12 +307,16 @@ class WorkflowBenchmark {
     static String machine() {
         String cpu = "unknown CPU";
         try {
-            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .orElse(cpu);
         } catch (IOException ignored) {
             // keep "unknown CPU"
         }
-        return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), " + (Runtime.getRuntime().maxMemory() >> 20)
-                + " MiB max heap, Java " + System.getProperty("java.version");
+        return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), "
+                + (Runtime.getRuntime().maxMemory() >> 20) + " MiB max heap, Java "
+                + System.getProperty("java.version");
     }
 }

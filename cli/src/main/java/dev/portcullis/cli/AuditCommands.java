@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,10 +13,11 @@ import picocli.CommandLine.ParentCommand;
 /** For auditors (and everyone, for their own sessions): what was done, played back, and proved unaltered. */
 final class AuditCommands {
 
-    private AuditCommands() {
-    }
+    private AuditCommands() {}
 
-    @Command(name = "sessions", description = "Recorded sessions, newest first: yours, or everyone's for auditors.",
+    @Command(
+            name = "sessions",
+            description = "Recorded sessions, newest first: yours, or everyone's for auditors.",
             footer = {"", "Example:", "  portcullis sessions --user alice --target prod-web-1 --output json"})
     static final class Sessions implements Callable<Integer> {
 
@@ -42,9 +42,13 @@ final class AuditCommands {
         @Override
         public Integer call() {
             StringBuilder q = new StringBuilder("/api/v1/sessions?limit=" + limit);
-            for (String[] p : List.of(new String[] {"user", user}, new String[] {"target", target}, new String[] {"status", status})) {
+            for (String[] p : List.of(
+                    new String[] {"user", user}, new String[] {"target", target}, new String[] {"status", status})) {
                 if (p[1] != null) {
-                    q.append('&').append(p[0]).append('=').append(java.net.URLEncoder.encode(p[1], java.nio.charset.StandardCharsets.UTF_8));
+                    q.append('&')
+                            .append(p[0])
+                            .append('=')
+                            .append(java.net.URLEncoder.encode(p[1], java.nio.charset.StandardCharsets.UTF_8));
                 }
             }
             Object answer = main.broker().get(q.toString());
@@ -54,15 +58,24 @@ final class AuditCommands {
             }
             Table t = new Table("ID", "USER", "TARGET", "LOGIN", "PROTOCOL", "STARTED", "ENDED", "STATUS");
             for (Map<String, Object> s : Json.objects(answer)) {
-                t.row(s.get("id"), s.get("username"), s.get("target"), s.get("login"), s.get("protocol"), s.get("startedAt"),
-                        s.get("endedAt"), s.get("status"));
+                t.row(
+                        s.get("id"),
+                        s.get("username"),
+                        s.get("target"),
+                        s.get("login"),
+                        s.get("protocol"),
+                        s.get("startedAt"),
+                        s.get("endedAt"),
+                        s.get("status"));
             }
             RequestCommands.print(main, t, "No sessions.");
             return ExitCodes.OK;
         }
     }
 
-    @Command(name = "play", description = "Play a recorded terminal session here, at its own pace.",
+    @Command(
+            name = "play",
+            description = "Play a recorded terminal session here, at its own pace.",
             footer = {"", "Example:", "  portcullis play 8c1d... --speed 2 --max-idle 1"})
     static final class Play implements Callable<Integer> {
 
@@ -75,7 +88,11 @@ final class AuditCommands {
         @Option(names = "--speed", defaultValue = "1", description = "play this many times faster (default 1)")
         double speed;
 
-        @Option(names = "--max-idle", defaultValue = "2", paramLabel = "SECONDS", description = "shorten pauses to at most this (default 2)")
+        @Option(
+                names = "--max-idle",
+                defaultValue = "2",
+                paramLabel = "SECONDS",
+                description = "shorten pauses to at most this (default 2)")
         double maxIdle;
 
         @Override
@@ -114,8 +131,16 @@ final class AuditCommands {
         }
     }
 
-    @Command(name = "verify", description = "Check a recording's hash chain and its bastion's signature.",
-            footer = {"", "Example:", "  portcullis verify 8c1d...", "", "Exit 0 when VALID, 9 when INCOMPLETE or TAMPERED."})
+    @Command(
+            name = "verify",
+            description = "Check a recording's hash chain and its bastion's signature.",
+            footer = {
+                "",
+                "Example:",
+                "  portcullis verify 8c1d...",
+                "",
+                "Exit 0 when VALID, 9 when INCOMPLETE or TAMPERED."
+            })
     static final class Verify implements Callable<Integer> {
 
         @ParentCommand
@@ -127,10 +152,13 @@ final class AuditCommands {
         @Override
         public Integer call() {
             RequestCommands.requireUuid(session);
-            Map<String, Object> v = LoginCommands.asMap(main.broker().get("/api/v1/sessions/" + session + "/verification"));
+            Map<String, Object> v =
+                    LoginCommands.asMap(main.broker().get("/api/v1/sessions/" + session + "/verification"));
             String status = Json.str(v, "status");
-            main.out.println(status + (v.get("problem") == null ? ": the recording is whole, unaltered and signed by its bastion"
-                    : ": " + v.get("problem")));
+            main.out.println(status
+                    + (v.get("problem") == null
+                            ? ": the recording is whole, unaltered and signed by its bastion"
+                            : ": " + v.get("problem")));
             return "VALID".equals(status) ? ExitCodes.OK : ExitCodes.NOT_VERIFIED;
         }
     }

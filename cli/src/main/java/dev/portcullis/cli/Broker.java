@@ -131,7 +131,11 @@ public final class Broker {
         String base = brokerUrl.endsWith("/") ? brokerUrl.substring(0, brokerUrl.length() - 1) : brokerUrl;
         Http.Response r;
         try {
-            r = Http.send("GET", base + "/api/v1/client-settings", Map.of("Accept", "application/json"), null,
+            r = Http.send(
+                    "GET",
+                    base + "/api/v1/client-settings",
+                    Map.of("Accept", "application/json"),
+                    null,
                     Duration.ofSeconds(30));
         } catch (IOException e) {
             throw new CliException(ExitCodes.ERROR, "cannot reach the broker at " + base);

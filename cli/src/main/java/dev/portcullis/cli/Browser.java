@@ -6,8 +6,7 @@ import java.util.List;
 /** Opens a URL in the desktop's browser when there is a desktop; says nothing when there is none. */
 final class Browser {
 
-    private Browser() {
-    }
+    private Browser() {}
 
     static void open(String url) {
         List<String> command;
@@ -23,7 +22,10 @@ final class Browser {
             return;
         }
         try {
-            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
         } catch (java.io.IOException e) {
             // the printed URL is enough
         }

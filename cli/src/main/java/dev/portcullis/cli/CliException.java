@@ -30,12 +30,15 @@ public class CliException extends RuntimeException {
             if (detail == null) {
                 detail = Json.str(problem, "title");
             }
-            line = (detail == null ? "the broker refused" : detail) + " (" + (code == null ? "" : code + ", ") + "HTTP " + status + ")";
+            line = (detail == null ? "the broker refused" : detail) + " (" + (code == null ? "" : code + ", ") + "HTTP "
+                    + status + ")";
         } catch (IllegalArgumentException e) {
             String text = body == null ? "" : body.strip().replaceAll("\\s+", " ");
-            line = "the broker answered HTTP " + status + (text.isEmpty() ? "" : ": " + text.substring(0, Math.min(200, text.length())));
+            line = "the broker answered HTTP " + status
+                    + (text.isEmpty() ? "" : ": " + text.substring(0, Math.min(200, text.length())));
         }
-        int exit = status == 401 ? ExitCodes.SIGN_IN
+        int exit = status == 401
+                ? ExitCodes.SIGN_IN
                 : submitting && (status == 403 || status == 422) ? ExitCodes.REFUSED_BY_POLICY : ExitCodes.ERROR;
         return new CliException(exit, line);
     }

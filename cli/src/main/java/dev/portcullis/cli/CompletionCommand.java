@@ -1,7 +1,6 @@
 package dev.portcullis.cli;
 
 import java.util.concurrent.Callable;
-
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,9 +9,15 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** Shell completion; one script serves bash and zsh (zsh through bashcompinit). */
-@Command(name = "completion", description = "Print the shell completion script for bash or zsh.",
-        footer = {"", "Example:", "  source <(portcullis completion bash)        # in ~/.bashrc",
-                "  source <(portcullis completion zsh)         # in ~/.zshrc"})
+@Command(
+        name = "completion",
+        description = "Print the shell completion script for bash or zsh.",
+        footer = {
+            "",
+            "Example:",
+            "  source <(portcullis completion bash)        # in ~/.bashrc",
+            "  source <(portcullis completion zsh)         # in ~/.zshrc"
+        })
 final class CompletionCommand implements Callable<Integer> {
 
     @ParentCommand

@@ -50,7 +50,8 @@ public final class ConfigDir {
         Path dir = name.isEmpty() ? root : root.resolve(name);
         try {
             if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectories(
+                        dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
             return dir;
@@ -62,7 +63,10 @@ public final class ConfigDir {
     /** Writes {@code text} to {@code file} whole (a new file, then renamed over), never readable by others. */
     public static void writePrivate(Path file, String text) {
         try {
-            Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp",
+            Path tmp = Files.createTempFile(
+                    file.getParent(),
+                    "." + file.getFileName(),
+                    ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
             try {

@@ -10,8 +10,7 @@ public final class Durations {
 
     private static final Pattern PART = Pattern.compile("(\\d+)([dhm])");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /** Minutes in {@code text}; a one-line refusal for anything else (no unit, zero, seconds, garbage). */
     public static int minutes(String text) {

@@ -27,8 +27,7 @@ public final class ExitCodes {
     /** A recording failed verification. */
     public static final int NOT_VERIFIED = 9;
 
-    private ExitCodes() {
-    }
+    private ExitCodes() {}
 
     /** The exit code for a request settled in {@code state}, as the broker names it. */
     public static int forState(String state) {

@@ -24,14 +24,13 @@ final class Http {
     static final Duration CONNECT = Duration.ofSeconds(10);
 
     /** A finished exchange: the status and the whole body (the error body for 4xx and 5xx). */
-    record Response(int status, String body) {
-    }
+    record Response(int status, String body) {}
 
-    private Http() {
-    }
+    private Http() {}
 
     /** Sends one request and reads the whole answer; {@code body} null sends none. */
-    static Response send(String method, String url, Map<String, String> headers, String body, Duration timeout) throws IOException {
+    static Response send(String method, String url, Map<String, String> headers, String body, Duration timeout)
+            throws IOException {
         HttpURLConnection c = open(method, url, headers, timeout);
         try {
             write(c, body);
@@ -45,8 +44,7 @@ final class Http {
     }
 
     /** A streamed answer whose lines are read as they come; closing the stream closes the connection. */
-    record Streamed(int status, Stream<String> lines) {
-    }
+    record Streamed(int status, Stream<String> lines) {}
 
     /** A GET whose answer is read line by line with no read timeout (server-sent events). */
     static Streamed stream(String url, Map<String, String> headers) throws IOException {

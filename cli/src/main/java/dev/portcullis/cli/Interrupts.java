@@ -12,8 +12,7 @@ final class Interrupts {
 
     private static SignalHandler previous;
 
-    private Interrupts() {
-    }
+    private Interrupts() {}
 
     static synchronized void onCtrlC(Runnable action) {
         try {

@@ -3,7 +3,6 @@ package dev.portcullis.cli;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.jr.ob.JSON;
-
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -20,10 +19,10 @@ public final class Json {
 
     private static final JsonFactory FACTORY = new JsonFactory();
     private static final JSON JR = JSON.builder(FACTORY)
-            .enable(JSON.Feature.USE_BIG_DECIMAL_FOR_FLOATS, JSON.Feature.WRITE_NULL_PROPERTIES).build();
+            .enable(JSON.Feature.USE_BIG_DECIMAL_FOR_FLOATS, JSON.Feature.WRITE_NULL_PROPERTIES)
+            .build();
 
-    private Json() {
-    }
+    private Json() {}
 
     /** The value {@code text} holds; a {@link IllegalArgumentException} saying where when it is not JSON. */
     public static Object parse(String text) {

@@ -2,7 +2,6 @@ package dev.portcullis.cli;
 
 import java.util.Map;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -10,10 +9,11 @@ import picocli.CommandLine.ParentCommand;
 /** Signing in and out. */
 final class LoginCommands {
 
-    private LoginCommands() {
-    }
+    private LoginCommands() {}
 
-    @Command(name = "login", description = "Sign in at your organisation's Keycloak (device code: a URL and a code to confirm).",
+    @Command(
+            name = "login",
+            description = "Sign in at your organisation's Keycloak (device code: a URL and a code to confirm).",
             footer = {"", "Example:", "  portcullis login --broker https://portcullis.example.com"})
     static final class Login implements Callable<Integer> {
 
@@ -29,9 +29,12 @@ final class LoginCommands {
         @Override
         public Integer call() {
             SignIn signIn = SignIn.load(main.dir);
-            String url = broker != null ? broker : signIn.get("broker") != null ? signIn.get("broker") : main.env.get("PORTCULLIS_URL");
+            String url = broker != null
+                    ? broker
+                    : signIn.get("broker") != null ? signIn.get("broker") : main.env.get("PORTCULLIS_URL");
             if (url == null || url.isBlank()) {
-                throw new IllegalArgumentException("which broker? portcullis login --broker https://portcullis.example.com");
+                throw new IllegalArgumentException(
+                        "which broker? portcullis login --broker https://portcullis.example.com");
             }
             Map<String, Object> settings = Broker.clientSettings(url);
             String issuer = Json.str(settings, "issuer");
@@ -40,8 +43,11 @@ final class LoginCommands {
             Oidc.DeviceCode code = oidc.startDeviceSignIn();
             Oidc.tell(code, main.out, !noBrowser);
             Map<String, Object> tokens = oidc.awaitDeviceTokens(code);
-            signIn.put("broker", url).put("issuer", issuer).put("clientId", clientId)
-                    .put("bastionHost", Json.str(settings, "bastionHost")).put("bastionSshPort", settings.get("bastionSshPort"));
+            signIn.put("broker", url)
+                    .put("issuer", issuer)
+                    .put("clientId", clientId)
+                    .put("bastionHost", Json.str(settings, "bastionHost"))
+                    .put("bastionSshPort", settings.get("bastionSshPort"));
             Oidc.store(signIn, tokens);
             signIn.save(main.dir);
             Map<String, Object> me = asMap(main.broker().get("/api/v1/me"));
@@ -50,7 +56,9 @@ final class LoginCommands {
         }
     }
 
-    @Command(name = "logout", description = "End the sign-in at Keycloak and forget the tokens.",
+    @Command(
+            name = "logout",
+            description = "End the sign-in at Keycloak and forget the tokens.",
             footer = {"", "Example:", "  portcullis logout"})
     static final class Logout implements Callable<Integer> {
 
@@ -73,7 +81,10 @@ final class LoginCommands {
                     main.err.println("portcullis: " + e.getMessage() + "; forgetting the tokens anyway");
                 }
             }
-            signIn.put("accessToken", null).put("refreshToken", null).put("accessExpiresAt", null).put("refreshExpiresAt", null);
+            signIn.put("accessToken", null)
+                    .put("refreshToken", null)
+                    .put("accessExpiresAt", null)
+                    .put("refreshExpiresAt", null);
             signIn.save(main.dir);
             main.out.println(ended ? "Signed out." : "Forgot the tokens (Keycloak did not confirm the session ended).");
             return ExitCodes.OK;

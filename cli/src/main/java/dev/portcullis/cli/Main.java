@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.util.Map;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,16 +11,38 @@ import picocli.CommandLine.Command;
  * {@code portcullis}: the engineer's command line for Portcullis. Talks only to the broker's public REST API (and
  * Keycloak to sign in), then hands over to the stock {@code ssh} and {@code psql}.
  */
-@Command(name = "portcullis", mixinStandardHelpOptions = true, version = "portcullis 0.1.0",
+@Command(
+        name = "portcullis",
+        mixinStandardHelpOptions = true,
+        version = "portcullis 0.1.0",
         description = "Just-in-time access to production: ask, get approved, connect through the recording bastion.",
-        subcommands = {LoginCommands.Login.class, LoginCommands.Logout.class, RequestCommands.Targets.class,
-                RequestCommands.Status.class, RequestCommands.Request.class, RequestCommands.Release.class,
-                ReviewCommands.Approvals.class, ReviewCommands.Approve.class, ReviewCommands.Deny.class,
-                SshCommand.class, PsqlCommand.class, AuditCommands.Sessions.class, AuditCommands.Play.class,
-                AuditCommands.Verify.class, CompletionCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Example:", "  portcullis login --broker https://portcullis.example.com",
-                "  portcullis request prod-web-1 --login ubuntu --for 2h --reason \"disk full\" --ticket INC-1 --wait",
-                "  portcullis ssh prod-web-1", "", ExitCodes.HELP})
+        subcommands = {
+            LoginCommands.Login.class,
+            LoginCommands.Logout.class,
+            RequestCommands.Targets.class,
+            RequestCommands.Status.class,
+            RequestCommands.Request.class,
+            RequestCommands.Release.class,
+            ReviewCommands.Approvals.class,
+            ReviewCommands.Approve.class,
+            ReviewCommands.Deny.class,
+            SshCommand.class,
+            PsqlCommand.class,
+            AuditCommands.Sessions.class,
+            AuditCommands.Play.class,
+            AuditCommands.Verify.class,
+            CompletionCommand.class,
+            CommandLine.HelpCommand.class
+        },
+        footer = {
+            "",
+            "Example:",
+            "  portcullis login --broker https://portcullis.example.com",
+            "  portcullis request prod-web-1 --login ubuntu --for 2h --reason \"disk full\" --ticket INC-1 --wait",
+            "  portcullis ssh prod-web-1",
+            "",
+            ExitCodes.HELP
+        })
 public final class Main {
 
     final Map<String, String> env;
@@ -60,7 +81,8 @@ public final class Main {
                 err.println("portcullis: " + e.getMessage());
                 return ExitCodes.USAGE;
             }
-            err.println("portcullis: unexpected " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            err.println("portcullis: unexpected " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()));
             return ExitCodes.ERROR;
         });
         return cli.execute(args);

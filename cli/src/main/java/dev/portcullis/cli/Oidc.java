@@ -28,14 +28,24 @@ public final class Oidc {
     }
 
     /** Where the user confirms the sign-in, and what the command then polls with. */
-    public record DeviceCode(String deviceCode, String userCode, String verificationUri, String verificationUriComplete,
-                             long expiresIn, long interval) {
-    }
+    public record DeviceCode(
+            String deviceCode,
+            String userCode,
+            String verificationUri,
+            String verificationUriComplete,
+            long expiresIn,
+            long interval) {}
 
     public DeviceCode startDeviceSignIn() {
-        Map<String, Object> answer = post("/protocol/openid-connect/auth/device", form("client_id", clientId, "scope", "openid"));
-        return new DeviceCode(Json.str(answer, "device_code"), Json.str(answer, "user_code"), Json.str(answer, "verification_uri"),
-                Json.str(answer, "verification_uri_complete"), Json.num(answer, "expires_in", 600), Json.num(answer, "interval", 5));
+        Map<String, Object> answer =
+                post("/protocol/openid-connect/auth/device", form("client_id", clientId, "scope", "openid"));
+        return new DeviceCode(
+                Json.str(answer, "device_code"),
+                Json.str(answer, "user_code"),
+                Json.str(answer, "verification_uri"),
+                Json.str(answer, "verification_uri_complete"),
+                Json.num(answer, "expires_in", 600),
+                Json.num(answer, "interval", 5));
     }
 
     /**
@@ -47,18 +57,26 @@ public final class Oidc {
         Instant deadline = Instant.now().plusSeconds(code.expiresIn());
         while (Instant.now().isBefore(deadline)) {
             sleep(Duration.ofSeconds(interval));
-            Http.Response r = send("/protocol/openid-connect/token", form("grant_type", "urn:ietf:params:oauth:grant-type:device_code",
-                    "client_id", clientId, "device_code", code.deviceCode()));
+            Http.Response r = send(
+                    "/protocol/openid-connect/token",
+                    form(
+                            "grant_type",
+                            "urn:ietf:params:oauth:grant-type:device_code",
+                            "client_id",
+                            clientId,
+                            "device_code",
+                            code.deviceCode()));
             if (r.status() == 200) {
                 return Json.object(r.body());
             }
             String error = errorOf(r);
             switch (error) {
-                case "authorization_pending" -> {
-                }
+                case "authorization_pending" -> {}
                 case "slow_down" -> interval += 5;
-                case "access_denied" -> throw new CliException(ExitCodes.SIGN_IN, "the sign-in was refused in the browser");
-                case "expired_token" -> throw new CliException(ExitCodes.SIGN_IN, "the sign-in code expired; run portcullis login again");
+                case "access_denied" ->
+                    throw new CliException(ExitCodes.SIGN_IN, "the sign-in was refused in the browser");
+                case "expired_token" ->
+                    throw new CliException(ExitCodes.SIGN_IN, "the sign-in code expired; run portcullis login again");
                 default -> throw new CliException(ExitCodes.SIGN_IN, "Keycloak refused the sign-in: " + describe(r));
             }
         }
@@ -67,8 +85,9 @@ public final class Oidc {
 
     /** New tokens for a refresh token; null when the session behind it has ended (sign in again). */
     public Map<String, Object> refresh(String refreshToken) {
-        Http.Response r = send("/protocol/openid-connect/token", form("grant_type", "refresh_token", "client_id", clientId,
-                "refresh_token", refreshToken));
+        Http.Response r = send(
+                "/protocol/openid-connect/token",
+                form("grant_type", "refresh_token", "client_id", clientId, "refresh_token", refreshToken));
         if (r.status() == 200) {
             return Json.object(r.body());
         }
@@ -80,7 +99,8 @@ public final class Oidc {
 
     /** Ends the Keycloak session of the refresh token (best effort: the local tokens go either way). */
     public boolean endSession(String refreshToken) {
-        Http.Response r = send("/protocol/openid-connect/logout", form("client_id", clientId, "refresh_token", refreshToken));
+        Http.Response r =
+                send("/protocol/openid-connect/logout", form("client_id", clientId, "refresh_token", refreshToken));
         return r.status() / 100 == 2;
     }
 
@@ -100,7 +120,8 @@ public final class Oidc {
     static void tell(DeviceCode code, PrintStream out, boolean openBrowser) {
         String url = code.verificationUriComplete() != null ? code.verificationUriComplete() : code.verificationUri();
         out.println("To sign in, open " + url);
-        out.println("and confirm the code " + code.userCode() + " (valid for " + Duration.ofSeconds(code.expiresIn()).toMinutes() + " min).");
+        out.println("and confirm the code " + code.userCode() + " (valid for "
+                + Duration.ofSeconds(code.expiresIn()).toMinutes() + " min).");
         out.flush();
         if (openBrowser) {
             Browser.open(url);
@@ -110,15 +131,20 @@ public final class Oidc {
     private Map<String, Object> post(String path, String form) {
         Http.Response r = send(path, form);
         if (r.status() != 200) {
-            throw new CliException(ExitCodes.SIGN_IN, "Keycloak refused to start a sign-in for " + clientId + ": " + describe(r));
+            throw new CliException(
+                    ExitCodes.SIGN_IN, "Keycloak refused to start a sign-in for " + clientId + ": " + describe(r));
         }
         return Json.object(r.body());
     }
 
     private Http.Response send(String path, String form) {
         try {
-            return Http.send("POST", issuer + path, Map.of("Content-Type", "application/x-www-form-urlencoded",
-                    "Accept", "application/json"), form, Duration.ofSeconds(30));
+            return Http.send(
+                    "POST",
+                    issuer + path,
+                    Map.of("Content-Type", "application/x-www-form-urlencoded", "Accept", "application/json"),
+                    form,
+                    Duration.ofSeconds(30));
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.ERROR, "the broker names a sign-in issuer that is not a URL: " + issuer);
         } catch (ConnectException e) {
@@ -150,7 +176,8 @@ public final class Oidc {
     static String form(String... pairs) {
         StringJoiner out = new StringJoiner("&");
         for (int i = 0; i < pairs.length; i += 2) {
-            out.add(URLEncoder.encode(pairs[i], StandardCharsets.UTF_8) + "=" + URLEncoder.encode(pairs[i + 1], StandardCharsets.UTF_8));
+            out.add(URLEncoder.encode(pairs[i], StandardCharsets.UTF_8) + "="
+                    + URLEncoder.encode(pairs[i + 1], StandardCharsets.UTF_8));
         }
         return out.toString();
     }

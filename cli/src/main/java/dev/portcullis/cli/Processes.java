@@ -7,8 +7,7 @@ import java.util.Map;
 /** Runs the stock tools (ssh-keygen, ssh, psql) the command hands over to. */
 final class Processes {
 
-    private Processes() {
-    }
+    private Processes() {}
 
     /** Runs a helper to completion; its failure is one line. */
     static void run(List<String> command, String what) {
@@ -19,7 +18,9 @@ final class Processes {
                 throw new CliException(ExitCodes.ERROR, "cannot " + what + ": " + said.replace('\n', ' '));
             }
         } catch (IOException e) {
-            throw new CliException(ExitCodes.ERROR, "cannot " + what + ": " + command.get(0) + " is not installed (" + e.getMessage() + ")");
+            throw new CliException(
+                    ExitCodes.ERROR,
+                    "cannot " + what + ": " + command.get(0) + " is not installed (" + e.getMessage() + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCodes.ERROR, "interrupted");
@@ -34,11 +35,12 @@ final class Processes {
         ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
         pb.environment().putAll(extraEnv);
         try {
-            Interrupts.onCtrlC(() -> { });
+            Interrupts.onCtrlC(() -> {});
             Process p = pb.start();
             return p.waitFor();
         } catch (IOException e) {
-            throw new CliException(ExitCodes.ERROR, command.get(0) + " is not installed or cannot start: " + e.getMessage());
+            throw new CliException(
+                    ExitCodes.ERROR, command.get(0) + " is not installed or cannot start: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCodes.ERROR, "interrupted");

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -17,8 +16,15 @@ import picocli.CommandLine.ParentCommand;
  * password (in the environment, never on the command line), TLS with the proxy's certificate and name verified
  * against the CA the broker hands out ({@code sslmode=verify-full}).
  */
-@Command(name = "psql", description = "Connect to a database target you hold a grant for, with the stock psql.",
-        footer = {"", "Example:", "  portcullis psql prod-db --role app_readonly", "  portcullis psql prod-db --role app_readonly -- -c 'select count(*) from orders'"})
+@Command(
+        name = "psql",
+        description = "Connect to a database target you hold a grant for, with the stock psql.",
+        footer = {
+            "",
+            "Example:",
+            "  portcullis psql prod-db --role app_readonly",
+            "  portcullis psql prod-db --role app_readonly -- -c 'select count(*) from orders'"
+        })
 final class PsqlCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -30,20 +36,28 @@ final class PsqlCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "PSQL_ARGS", description = "passed to psql (after --)")
     List<String> psqlArgs = new ArrayList<>();
 
-    @Option(names = {"-r", "--role"}, required = true, description = "the database role your grant is for")
+    @Option(
+            names = {"-r", "--role"},
+            required = true,
+            description = "the database role your grant is for")
     String role;
 
     @Override
     public Integer call() {
         Broker broker = main.broker();
-        Map<String, Object> credential = LoginCommands.asMap(broker.post("/api/v1/db/credentials?target="
-                + URLEncoder.encode(target, StandardCharsets.UTF_8), Map.of("target", target), false));
+        Map<String, Object> credential = LoginCommands.asMap(broker.post(
+                "/api/v1/db/credentials?target=" + URLEncoder.encode(target, StandardCharsets.UTF_8),
+                Map.of("target", target),
+                false));
         String ca = Json.str(credential, "caCertificate");
         if (ca == null) {
-            throw new CliException(ExitCodes.ERROR, "the broker does not hand out the database proxy's CA, so psql could not verify "
-                    + "the proxy; ask an operator to set PORTCULLIS_DB_PROXY_CA_FILE");
+            throw new CliException(
+                    ExitCodes.ERROR,
+                    "the broker does not hand out the database proxy's CA, so psql could not verify "
+                            + "the proxy; ask an operator to set PORTCULLIS_DB_PROXY_CA_FILE");
         }
-        java.nio.file.Path caFile = main.dir.directory("db").resolve(target.replaceAll("[^A-Za-z0-9._-]", "_") + "-ca.pem");
+        java.nio.file.Path caFile =
+                main.dir.directory("db").resolve(target.replaceAll("[^A-Za-z0-9._-]", "_") + "-ca.pem");
         ConfigDir.writePrivate(caFile, ca);
         String conninfo = "host=" + quoted(Json.str(credential, "proxyHost")) + " port=" + credential.get("proxyPort")
                 + " sslmode=verify-full sslrootcert=" + quoted(caFile.toString()) + " dbname=" + quoted(target)

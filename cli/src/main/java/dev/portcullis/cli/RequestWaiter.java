@@ -103,9 +103,11 @@ final class RequestWaiter {
                 continue;
             }
             String comment = Json.str(r, "comment");
-            main.out.println(approved ? "  approved by " + r.get("reviewer") + " (" + approvals + " of " + required + ")"
-                    + (comment == null || comment.isBlank() ? "" : ": " + comment)
-                    : "  denied by " + r.get("reviewer") + (comment == null ? "" : ": " + comment));
+            main.out.println(
+                    approved
+                            ? "  approved by " + r.get("reviewer") + " (" + approvals + " of " + required + ")"
+                                    + (comment == null || comment.isBlank() ? "" : ": " + comment)
+                            : "  denied by " + r.get("reviewer") + (comment == null ? "" : ": " + comment));
         }
         reviewsTold = reviews.size();
         String state = Json.str(view, "state");
@@ -114,19 +116,26 @@ final class RequestWaiter {
         }
         stateTold = state;
         switch (state) {
-            case "PENDING" -> main.out.println("Waiting for approvals (decide within "
-                    + Durations.left(Json.str(view, "pendingUntil"), Instant.now()).replace(" left", "") + "; Ctrl-C to stop) ...");
-            case "ACTIVE" -> main.out.println("ACTIVE: " + view.get("login") + "@" + view.get("target") + " until " + view.get("endsAt")
-                    + " (" + Durations.left(Json.str(view, "endsAt"), Instant.now()) + "). Connect: portcullis ssh " + view.get("target"));
-            default -> main.out.println(state + (view.get("endReason") != null ? ": " + view.get("endReason") : "")
-                    + (view.get("endedBy") != null ? " (" + view.get("endedBy") + ")" : ""));
+            case "PENDING" ->
+                main.out.println("Waiting for approvals (decide within "
+                        + Durations.left(Json.str(view, "pendingUntil"), Instant.now())
+                                .replace(" left", "") + "; Ctrl-C to stop) ...");
+            case "ACTIVE" ->
+                main.out.println("ACTIVE: " + view.get("login") + "@" + view.get("target") + " until "
+                        + view.get("endsAt") + " (" + Durations.left(Json.str(view, "endsAt"), Instant.now())
+                        + "). Connect: portcullis ssh " + view.get("target"));
+            default ->
+                main.out.println(state
+                        + (view.get("endReason") != null ? ": " + view.get("endReason") : "")
+                        + (view.get("endedBy") != null ? " (" + view.get("endedBy") + ")" : ""));
         }
         main.out.flush();
     }
 
     private void askToCancel() {
         if (!main.confirm("\nWithdraw request " + id + "?")) {
-            main.err.println("Still waiting; the request stays pending. (Ctrl-C again asks again; portcullis status shows it.)");
+            main.err.println(
+                    "Still waiting; the request stays pending. (Ctrl-C again asks again; portcullis status shows it.)");
             if (!main.interactive()) {
                 main.out.flush();
                 Runtime.getRuntime().halt(130);
@@ -134,7 +143,8 @@ final class RequestWaiter {
             return;
         }
         try {
-            Map<String, Object> after = LoginCommands.asMap(broker.post("/api/v1/requests/" + id + "/cancel", null, false));
+            Map<String, Object> after =
+                    LoginCommands.asMap(broker.post("/api/v1/requests/" + id + "/cancel", null, false));
             main.out.println("Withdrew request " + id + ": " + after.get("state") + ".");
             main.out.flush();
             Runtime.getRuntime().halt(ExitCodes.forState(Json.str(after, "state")));

@@ -28,7 +28,8 @@ public final class SignIn {
         try {
             return new SignIn(file, Json.object(Files.readString(file)));
         } catch (IOException | IllegalArgumentException e) {
-            throw new CliException(ExitCodes.SIGN_IN, "cannot read " + file + " (" + e.getMessage() + "); run portcullis login again");
+            throw new CliException(
+                    ExitCodes.SIGN_IN, "cannot read " + file + " (" + e.getMessage() + "); run portcullis login again");
         }
     }
 

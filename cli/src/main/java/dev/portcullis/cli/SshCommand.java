@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,8 +17,15 @@ import picocli.CommandLine.ParentCommand;
  * {@code @cert-authority} line, a Host block per SSH grant in a file of its own, then ssh. Once ~/.ssh/config
  * includes that file (asked once), plain {@code ssh TARGET} works as well.
  */
-@Command(name = "ssh", description = "Connect to a target you hold a grant for, with the stock ssh, through the bastion.",
-        footer = {"", "Example:", "  portcullis ssh prod-web-1", "  portcullis ssh prod-web-1 -- -t 'sudo journalctl -f'"})
+@Command(
+        name = "ssh",
+        description = "Connect to a target you hold a grant for, with the stock ssh, through the bastion.",
+        footer = {
+            "",
+            "Example:",
+            "  portcullis ssh prod-web-1",
+            "  portcullis ssh prod-web-1 -- -t 'sudo journalctl -f'"
+        })
 final class SshCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -31,10 +37,15 @@ final class SshCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "SSH_ARGS", description = "passed to ssh after the target (after --)")
     List<String> sshArgs = new ArrayList<>();
 
-    @Option(names = {"-l", "--login"}, description = "the login, when you hold grants for several on this target")
+    @Option(
+            names = {"-l", "--login"},
+            description = "the login, when you hold grants for several on this target")
     String login;
 
-    @Option(names = "--ssh-config", paramLabel = "ask|yes|no", defaultValue = "ask",
+    @Option(
+            names = "--ssh-config",
+            paramLabel = "ask|yes|no",
+            defaultValue = "ask",
             description = "add an Include of portcullis' Host blocks to ~/.ssh/config: ask (once), yes, or no")
     String sshConfig;
 
@@ -46,27 +57,33 @@ final class SshCommand implements Callable<Integer> {
         Broker broker = main.broker();
         SignIn signIn = broker.signIn();
         List<SshFiles.Grant> grants = sshGrants(broker);
-        List<SshFiles.Grant> here = grants.stream().filter(g -> g.target().equals(target)
-                && (login == null || g.login().equals(login))).toList();
+        List<SshFiles.Grant> here = grants.stream()
+                .filter(g ->
+                        g.target().equals(target) && (login == null || g.login().equals(login)))
+                .toList();
         if (here.isEmpty()) {
-            throw new CliException(ExitCodes.ERROR, "you hold no active SSH grant for " + target + (login == null ? "" : " as " + login)
-                    + ": portcullis request " + target + " --login LOGIN --for 1h --reason \"...\" --wait");
+            throw new CliException(
+                    ExitCodes.ERROR,
+                    "you hold no active SSH grant for " + target + (login == null ? "" : " as " + login)
+                            + ": portcullis request " + target + " --login LOGIN --for 1h --reason \"...\" --wait");
         }
         if (here.size() > 1) {
-            throw new IllegalArgumentException("you hold grants for several logins on " + target + "; say which with --login");
+            throw new IllegalArgumentException(
+                    "you hold grants for several logins on " + target + "; say which with --login");
         }
         SshFiles files = new SshFiles(main.dir);
         files.ensureKey();
         if (files.certificateDue(Instant.now())) {
-            Map<String, Object> issued = LoginCommands.asMap(broker.post("/api/v1/ssh/certificates",
-                    Map.of("publicKey", files.publicKey()), false));
+            Map<String, Object> issued = LoginCommands.asMap(
+                    broker.post("/api/v1/ssh/certificates", Map.of("publicKey", files.publicKey()), false));
             files.storeCertificate(issued);
         }
         files.storeKnownHosts(Json.str(LoginCommands.asMap(broker.get("/api/v1/ssh/ca")), "knownHostsLine"));
         String host = signIn.get("bastionHost");
         long port = signIn.number("bastionSshPort");
         if (host == null || port == 0) {
-            throw new CliException(ExitCodes.SIGN_IN, "the sign-in does not say where the bastion is: run portcullis login again");
+            throw new CliException(
+                    ExitCodes.SIGN_IN, "the sign-in does not say where the bastion is: run portcullis login again");
         }
         // the one asked for first, so a duplicate name elsewhere in the list cannot shadow it
         List<SshFiles.Grant> blocks = new ArrayList<>(here);
@@ -92,8 +109,10 @@ final class SshCommand implements Callable<Integer> {
         boolean yes = switch (sshConfig) {
             case "yes" -> true;
             case "no" -> false;
-            default -> !"no".equals(remembered) && main.confirm("Add '" + files.includeLine() + "' to " + userConfig
-                    + " so that plain 'ssh " + target + "' works too?");
+            default ->
+                !"no".equals(remembered)
+                        && main.confirm("Add '" + files.includeLine() + "' to " + userConfig + " so that plain 'ssh "
+                                + target + "' works too?");
         };
         if (!yes && "ask".equals(sshConfig) && main.confirmAsked()) {
             signIn.put("sshConfigInclude", "no").save(main.dir); // asked once: not again

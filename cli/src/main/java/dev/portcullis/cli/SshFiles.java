@@ -39,7 +39,8 @@ final class SshFiles {
         if (Files.exists(key) && Files.exists(Path.of(key + ".pub"))) {
             return;
         }
-        Processes.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "portcullis", "-f", key.toString()),
+        Processes.run(
+                List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "portcullis", "-f", key.toString()),
                 "make an SSH key with ssh-keygen");
     }
 
@@ -66,30 +67,51 @@ final class SshFiles {
 
     void storeCertificate(Map<String, Object> issued) {
         ConfigDir.writePrivate(certificate, Json.str(issued, "certificate") + "\n");
-        ConfigDir.writePrivate(certificateEnds, Json.write(Map.of("validBefore", Json.str(issued, "validBefore"))) + "\n");
+        ConfigDir.writePrivate(
+                certificateEnds, Json.write(Map.of("validBefore", Json.str(issued, "validBefore"))) + "\n");
     }
 
     void storeKnownHosts(String line) {
-        ConfigDir.writePrivate(knownHosts, "# Written by portcullis: the broker's host CA, which certifies the bastion.\n" + line + "\n");
+        ConfigDir.writePrivate(
+                knownHosts,
+                "# Written by portcullis: the broker's host CA, which certifies the bastion.\n" + line + "\n");
     }
 
     /** One SSH grant's Host block. */
-    record Grant(String target, String login) {
-    }
+    record Grant(String target, String login) {}
 
     void storeConfig(String bastionHost, int bastionPort, List<Grant> grants) {
-        StringBuilder text = new StringBuilder("# Written by portcullis ssh, rewritten each time: one Host per SSH grant you hold.\n");
+        StringBuilder text = new StringBuilder(
+                "# Written by portcullis ssh, rewritten each time: one Host per SSH grant you hold.\n");
         for (Grant g : grants) {
-            text.append("Host ").append(g.target()).append('\n')
-                    .append("  HostName ").append(bastionHost).append('\n')
-                    .append("  Port ").append(bastionPort).append('\n')
-                    .append("  User ").append(g.login()).append('+').append(g.target()).append('\n')
+            text.append("Host ")
+                    .append(g.target())
+                    .append('\n')
+                    .append("  HostName ")
+                    .append(bastionHost)
+                    .append('\n')
+                    .append("  Port ")
+                    .append(bastionPort)
+                    .append('\n')
+                    .append("  User ")
+                    .append(g.login())
+                    .append('+')
+                    .append(g.target())
+                    .append('\n')
                     // the bastion's host certificate names every target it serves
-                    .append("  HostKeyAlias ").append(g.target()).append('\n')
-                    .append("  IdentityFile \"").append(key).append("\"\n")
-                    .append("  CertificateFile \"").append(certificate).append("\"\n")
+                    .append("  HostKeyAlias ")
+                    .append(g.target())
+                    .append('\n')
+                    .append("  IdentityFile \"")
+                    .append(key)
+                    .append("\"\n")
+                    .append("  CertificateFile \"")
+                    .append(certificate)
+                    .append("\"\n")
                     .append("  IdentitiesOnly yes\n")
-                    .append("  UserKnownHostsFile \"").append(knownHosts).append("\"\n")
+                    .append("  UserKnownHostsFile \"")
+                    .append(knownHosts)
+                    .append("\"\n")
                     .append("  StrictHostKeyChecking yes\n");
         }
         ConfigDir.writePrivate(config, text.toString());
@@ -103,8 +125,10 @@ final class SshFiles {
     /** Whether ~/.ssh/config already reads our config. */
     boolean included(Path userConfig) {
         try {
-            return Files.exists(userConfig) && Files.readAllLines(userConfig).stream().map(String::trim)
-                    .anyMatch(l -> l.equals(includeLine()) || l.equals("Include " + config));
+            return Files.exists(userConfig)
+                    && Files.readAllLines(userConfig).stream()
+                            .map(String::trim)
+                            .anyMatch(l -> l.equals(includeLine()) || l.equals("Include " + config));
         } catch (IOException e) {
             return false;
         }
@@ -118,11 +142,15 @@ final class SshFiles {
         try {
             Path sshDir = userConfig.getParent();
             if (!Files.isDirectory(sshDir)) {
-                Files.createDirectories(sshDir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectories(
+                        sshDir,
+                        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
             }
             String old = Files.exists(userConfig) ? Files.readString(userConfig) : "";
-            ConfigDir.writePrivate(userConfig, "# Added by portcullis: the Host blocks of your grants\n" + includeLine() + "\n\n" + old);
+            ConfigDir.writePrivate(
+                    userConfig,
+                    "# Added by portcullis: the Host blocks of your grants\n" + includeLine() + "\n\n" + old);
         } catch (IOException e) {
             throw new CliException(ExitCodes.ERROR, "cannot change " + userConfig + ": " + e.getMessage());
         }

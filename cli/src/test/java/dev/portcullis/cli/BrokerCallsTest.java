@@ -2,6 +2,8 @@ package dev.portcullis.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,13 +16,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 /** The command's calls to the broker over real HTTP on loopback: what it sends, and what it refuses to follow. */
 class BrokerCallsTest {
@@ -49,7 +47,8 @@ class BrokerCallsTest {
         seen.add(name + " " + exchange.getRequestMethod() + " " + exchange.getRequestURI() + " "
                 + exchange.getRequestHeaders().getFirst("Authorization")
                 + (exchange.getRequestHeaders().containsKey("Content-Type")
-                        ? " " + exchange.getRequestHeaders().getFirst("Content-Type") : ""));
+                        ? " " + exchange.getRequestHeaders().getFirst("Content-Type")
+                        : ""));
         headers.forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
@@ -63,22 +62,38 @@ class BrokerCallsTest {
 
     private String[] signedInAt(String broker, String... args) {
         ConfigDir dir = new ConfigDir(home.resolve("cfg"));
-        SignIn.load(dir).put("broker", broker).put("accessToken", "token-1").put("accessExpiresAt", 9_999_999_999L)
-                .put("issuer", "http://127.0.0.1:1/realms/x").put("clientId", "portcullis-cli").save(dir);
+        SignIn.load(dir)
+                .put("broker", broker)
+                .put("accessToken", "token-1")
+                .put("accessExpiresAt", 9_999_999_999L)
+                .put("issuer", "http://127.0.0.1:1/realms/x")
+                .put("clientId", "portcullis-cli")
+                .save(dir);
         return args;
     }
 
     private String[] run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = Main.run(args, Map.of("HOME", home.toString(), "PORTCULLIS_CONFIG_DIR", home.resolve("cfg").toString()),
-                new PrintStream(out, true), new PrintStream(err, true), new BufferedReader(new StringReader("")));
+        int exit = Main.run(
+                args,
+                Map.of(
+                        "HOME",
+                        home.toString(),
+                        "PORTCULLIS_CONFIG_DIR",
+                        home.resolve("cfg").toString()),
+                new PrintStream(out, true),
+                new PrintStream(err, true),
+                new BufferedReader(new StringReader("")));
         return new String[] {String.valueOf(exit), out.toString(), err.toString()};
     }
 
     @Test
     void statusAsksTheBrokerWithTheBearerTokenAndPrintsTheRequests() throws IOException {
-        HttpServer broker = serve("broker", 200, Map.of("Content-Type", "application/json"),
+        HttpServer broker = serve(
+                "broker",
+                200,
+                Map.of("Content-Type", "application/json"),
                 "[{\"id\":\"r1\",\"target\":\"prod-web-1\",\"login\":\"ubuntu\",\"state\":\"ACTIVE\",\"approvals\":2,"
                         + "\"approvalsRequired\":2,\"endsAt\":\"2999-01-01T00:00:00Z\",\"reason\":\"disk full\"}]");
         String[] r = run(signedInAt(url(broker), "status"));
@@ -100,17 +115,25 @@ class BrokerCallsTest {
     @Test
     void aCallWithoutABodySendsNoContentTypeTheBrokerWouldRefuse() throws IOException {
         String id = "3f2a6c1e-0000-0000-0000-000000000001";
-        HttpServer broker = serve("broker", 200, Map.of("Content-Type", "application/json"),
+        HttpServer broker = serve(
+                "broker",
+                200,
+                Map.of("Content-Type", "application/json"),
                 "{\"id\":\"" + id + "\",\"target\":\"prod-web-1\",\"login\":\"ubuntu\",\"state\":\"ACTIVE\"}");
         String[] r = run(signedInAt(url(broker), "release", id));
         assertThat(r[0]).as(r[2]).isEqualTo("0");
-        assertThat(seen).containsExactly("broker GET /api/v1/requests/" + id + " Bearer token-1",
-                "broker POST /api/v1/requests/" + id + "/release Bearer token-1");
+        assertThat(seen)
+                .containsExactly(
+                        "broker GET /api/v1/requests/" + id + " Bearer token-1",
+                        "broker POST /api/v1/requests/" + id + "/release Bearer token-1");
     }
 
     @Test
     void theBrokersRefusalArrivesAsItsProblemInOneLine() throws IOException {
-        HttpServer broker = serve("broker", 403, Map.of("Content-Type", "application/problem+json"),
+        HttpServer broker = serve(
+                "broker",
+                403,
+                Map.of("Content-Type", "application/problem+json"),
                 "{\"title\":\"Forbidden\",\"status\":403,\"detail\":\"only approvers\",\"code\":\"not_allowed\"}");
         String[] r = run(signedInAt(url(broker), "approvals"));
         assertThat(r[0]).isEqualTo(String.valueOf(ExitCodes.ERROR));

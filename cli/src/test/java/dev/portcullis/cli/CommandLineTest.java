@@ -12,13 +12,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
 import picocli.CommandLine;
 
 /** Argument parsing, exit codes and messages, without any server. */
@@ -28,32 +26,43 @@ class CommandLineTest {
     @TempDir
     Path home;
 
-    record Ran(int exit, String out, String err) {
-    }
+    record Ran(int exit, String out, String err) {}
 
     private Ran run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = Main.run(args, Map.of("HOME", home.toString(), "PORTCULLIS_CONFIG_DIR", home.resolve("cfg").toString()),
-                new PrintStream(out, true), new PrintStream(err, true), new BufferedReader(new StringReader("")));
+        int exit = Main.run(
+                args,
+                Map.of(
+                        "HOME",
+                        home.toString(),
+                        "PORTCULLIS_CONFIG_DIR",
+                        home.resolve("cfg").toString()),
+                new PrintStream(out, true),
+                new PrintStream(err, true),
+                new BufferedReader(new StringReader("")));
         return new Ran(exit, out.toString(), err.toString());
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-            "request                                                          | Missing required",
-            "request prod-web-1 --for 2h                                      | Missing required option: '--login",
-            "request prod-web-1 --login ubuntu                                | Missing required option: '--for",
-            "request prod-web-1 --login ubuntu --for 2 --reason x             | '2' is not a duration",
-            "request prod-web-1 --login ubuntu --for 0h --reason x            | not a duration people can be granted",
-            "deny 3f2a6c1e-0000-0000-0000-000000000000                        | Missing required option: '--reason",
-            "approve not-an-id                                                | 'not-an-id' is not a request id",
-            "psql prod-db                                                     | Missing required option: '--role",
-            "frobnicate                                                       | Unmatched argument",
-            "status --output yaml                                             | Invalid value for option '--output'",
-            "completion fish                                                  | completion is for bash or zsh",
-            "ssh prod-web-1 --ssh-config maybe                                | --ssh-config is ask, yes or no",
-            "play 3f2a6c1e-0000-0000-0000-000000000000 --speed 0              | --speed must be above 0"})
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '"',
+            value = {
+                "request                                                          | Missing required",
+                "request prod-web-1 --for 2h                                      | Missing required option: '--login",
+                "request prod-web-1 --login ubuntu                                | Missing required option: '--for",
+                "request prod-web-1 --login ubuntu --for 2 --reason x             | '2' is not a duration",
+                "request prod-web-1 --login ubuntu --for 0h --reason x            | not a duration people can be granted",
+                "deny 3f2a6c1e-0000-0000-0000-000000000000                        | Missing required option: '--reason",
+                "approve not-an-id                                                | 'not-an-id' is not a request id",
+                "psql prod-db                                                     | Missing required option: '--role",
+                "frobnicate                                                       | Unmatched argument",
+                "status --output yaml                                             | Invalid value for option '--output'",
+                "completion fish                                                  | completion is for bash or zsh",
+                "ssh prod-web-1 --ssh-config maybe                                | --ssh-config is ask, yes or no",
+                "play 3f2a6c1e-0000-0000-0000-000000000000 --speed 0              | --speed must be above 0"
+            })
     void aWrongCommandLineExitsTwoWithOneLineSayingWhy(String args, String says) {
         Ran r = run(args.trim().split("\\s+"));
         assertThat(r.exit()).as(r.err()).isEqualTo(ExitCodes.USAGE);
@@ -61,8 +70,16 @@ class CommandLineTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"status", "targets", "approvals", "sessions", "release", "ssh prod-web-1", "psql prod-db --role r",
-            "request prod-web-1 --login ubuntu --for 1h --reason x"})
+    @CsvSource({
+        "status",
+        "targets",
+        "approvals",
+        "sessions",
+        "release",
+        "ssh prod-web-1",
+        "psql prod-db --role r",
+        "request prod-web-1 --login ubuntu --for 1h --reason x"
+    })
     void withoutSigningInEveryCommandExitsThreeAndSaysHowToSignIn(String args) {
         Ran r = run(args.split(" "));
         assertThat(r.exit()).isEqualTo(ExitCodes.SIGN_IN);
@@ -86,7 +103,9 @@ class CommandLineTest {
             if (sub.getKey().equals("help") || sub.getKey().equals("ls")) {
                 continue;
             }
-            assertThat(sub.getValue().getUsageMessage()).as(sub.getKey()).contains("Example:", "portcullis " + sub.getKey());
+            assertThat(sub.getValue().getUsageMessage())
+                    .as(sub.getKey())
+                    .contains("Example:", "portcullis " + sub.getKey());
         }
         assertThat(run("--help").out()).contains("Exit codes:", "5  denied by an approver");
     }
@@ -100,14 +119,24 @@ class CommandLineTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"ACTIVE,0", "DENIED,5", "TIMED_OUT,6", "CANCELLED,7", "EXPIRED,8", "REVOKED,8", "PENDING,1", "WHATEVER,1"})
+    @CsvSource({
+        "ACTIVE,0",
+        "DENIED,5",
+        "TIMED_OUT,6",
+        "CANCELLED,7",
+        "EXPIRED,8",
+        "REVOKED,8",
+        "PENDING,1",
+        "WHATEVER,1"
+    })
     void eachOutcomeHasItsExitCode(String state, int code) {
         assertThat(ExitCodes.forState(state)).isEqualTo(code);
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "30m|30", "2h|120", "1h30m|90", "1d|1440", "2H|120"})
+    @CsvSource(
+            delimiter = '|',
+            value = {"30m|30", "2h|120", "1h30m|90", "1d|1440", "2H|120"})
     void durationsReadAsPeopleWriteThem(String text, int minutes) {
         assertThat(Durations.minutes(text)).isEqualTo(minutes);
     }
@@ -128,7 +157,8 @@ class CommandLineTest {
         assertThat(submit.exitCode()).isEqualTo(ExitCodes.REFUSED_BY_POLICY);
         assertThat(CliException.ofProblem(403, body, false).exitCode()).isEqualTo(ExitCodes.ERROR);
         assertThat(CliException.ofProblem(401, "", false).exitCode()).isEqualTo(ExitCodes.SIGN_IN);
-        assertThat(CliException.ofProblem(502, "<html>\nBad\n gateway</html>", false).getMessage())
+        assertThat(CliException.ofProblem(502, "<html>\nBad\n gateway</html>", false)
+                        .getMessage())
                 .isEqualTo("the broker answered HTTP 502: <html> Bad gateway</html>");
     }
 
@@ -136,14 +166,17 @@ class CommandLineTest {
     void theTokensFileIsNeverReadableByOthers() throws Exception {
         ConfigDir dir = new ConfigDir(home.resolve("cfg"));
         SignIn.load(dir).put("broker", "http://b").put("refreshToken", "secret").save(dir);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("session.json")))).isEqualTo("rw-------");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.root()))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("session.json"))))
+                .isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.root())))
+                .isEqualTo("rwx------");
         assertThat(SignIn.load(dir).get("refreshToken")).isEqualTo("secret");
     }
 
     @Test
     void jsonReadsAndWritesWhatTheBrokerSends() {
-        String text = "{\"id\":\"a\",\"n\":2,\"x\":1.5,\"ok\":true,\"none\":null,\"list\":[1,\"two\"],\"s\":\"q\\\"\\n\\u00e9\"}";
+        String text =
+                "{\"id\":\"a\",\"n\":2,\"x\":1.5,\"ok\":true,\"none\":null,\"list\":[1,\"two\"],\"s\":\"q\\\"\\n\\u00e9\"}";
         Object parsed = Json.parse(text);
         assertThat(Json.write(parsed)).isEqualTo(text.replace("\\u00e9", "\u00e9"));
         for (String bad : List.of("{", "[1,]", "{\"a\" 1}", "tru", "\"open", "{} x")) {

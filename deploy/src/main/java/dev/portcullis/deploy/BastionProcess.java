@@ -25,12 +25,19 @@ final class BastionProcess {
     static BastionProcess start(Path repo, Path log, Map<String, String> env) {
         Path lib = repo.resolve("deploy/target/lib");
         if (!Files.isDirectory(lib)) {
-            throw new IllegalStateException("the bastion is not built (" + lib + " is missing); run: mvn -DskipTests install");
+            throw new IllegalStateException(
+                    "the bastion is not built (" + lib + " is missing); run: mvn -DskipTests install");
         }
-        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-cp", lib + "/*", "dev.portcullis.bastion.BastionMain"))
-                .directory(repo.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx512m",
+                        "-cp",
+                        lib + "/*",
+                        "dev.portcullis.bastion.BastionMain"))
+                .directory(repo.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().putAll(env);
         try {
             return new BastionProcess(pb.start(), log);
@@ -73,7 +80,9 @@ final class BastionProcess {
     /** Waits for the bastion to exit on its own (a refused start); its exit code, or -1 if it is still running. */
     int awaitExit(Duration timeout) {
         try {
-            return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+            return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                    ? process.exitValue()
+                    : -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
@@ -90,7 +99,8 @@ final class BastionProcess {
                 return this;
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the bastion did not listen on " + port + " within " + timeout + "; its log ends with:\n" + tail());
+                throw new IllegalStateException("the bastion did not listen on " + port + " within " + timeout
+                        + "; its log ends with:\n" + tail());
             }
             try {
                 Thread.sleep(200);

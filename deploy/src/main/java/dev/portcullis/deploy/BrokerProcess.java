@@ -1,5 +1,7 @@
 package dev.portcullis.deploy;
 
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -12,9 +14,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import dev.portcullis.local.LocalKeycloak;
-import dev.portcullis.local.LocalPostgres;
 
 /** The packaged broker ({@code broker-api/target/quarkus-app}) as a process of its own, for the quickstart and system tests. */
 public final class BrokerProcess {
@@ -34,15 +33,28 @@ public final class BrokerProcess {
      * the database as its owner and serves with the runtime login. Its audit head key and signed heads live beside the
      * log unless {@code extra}, more environment variables (any Quarkus or Portcullis setting), says otherwise.
      */
-    public static BrokerProcess start(Path repo, int port, Path log, LocalPostgres.BrokerDatabase database,
-                                      LocalKeycloak keycloak, Path policy, Map<String, String> extra) {
+    public static BrokerProcess start(
+            Path repo,
+            int port,
+            Path log,
+            LocalPostgres.BrokerDatabase database,
+            LocalKeycloak keycloak,
+            Path policy,
+            Map<String, String> extra) {
         Path jar = repo.resolve("broker-api/target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
-            throw new IllegalStateException("the broker is not built (" + jar + " is missing); run: mvn -DskipTests install");
+            throw new IllegalStateException(
+                    "the broker is not built (" + jar + " is missing); run: mvn -DskipTests install");
         }
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar",
-                jar.toString()).directory(repo.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx512m",
+                        "-jar",
+                        jar.toString())
+                .directory(repo.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Map<String, String> env = new HashMap<>();
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
         env.put("QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl());
@@ -51,8 +63,12 @@ public final class BrokerProcess {
         env.put("QUARKUS_FLYWAY_USERNAME", database.owner());
         env.put("QUARKUS_FLYWAY_PASSWORD", database.ownerPassword());
         Path beside = log.toAbsolutePath().getParent();
-        env.put("PORTCULLIS_AUDIT_HEAD_KEY_FILE", beside.resolve("audit/audit_head.pem").toString());
-        env.put("PORTCULLIS_AUDIT_SIGNED_HEADS_DIR", beside.resolve("audit-heads").toString());
+        env.put(
+                "PORTCULLIS_AUDIT_HEAD_KEY_FILE",
+                beside.resolve("audit/audit_head.pem").toString());
+        env.put(
+                "PORTCULLIS_AUDIT_SIGNED_HEADS_DIR",
+                beside.resolve("audit-heads").toString());
         env.put("QUARKUS_OIDC_AUTH_SERVER_URL", keycloak.issuerUrl());
         env.put("QUARKUS_OIDC_CREDENTIALS_SECRET", keycloak.brokerClientSecret());
         env.put("QUARKUS_KEYCLOAK_ADMIN_CLIENT_SERVER_URL", keycloak.baseUrl());
@@ -84,7 +100,8 @@ public final class BrokerProcess {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!healthy(url())) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the broker did not become ready; its log " + log + " ends with:\n" + tail());
+                throw new IllegalStateException(
+                        "the broker did not become ready; its log " + log + " ends with:\n" + tail());
             }
             try {
                 Thread.sleep(250);
@@ -134,8 +151,12 @@ public final class BrokerProcess {
 
     public static boolean healthy(String brokerUrl) {
         try {
-            HttpResponse<Void> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(brokerUrl + "/q/health/ready"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> r = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(brokerUrl + "/q/health/ready"))
+                                    .timeout(Duration.ofSeconds(2))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding());
             return r.statusCode() == 200;
         } catch (IOException e) {
             return false;

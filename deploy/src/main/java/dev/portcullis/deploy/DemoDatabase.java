@@ -1,13 +1,12 @@
 package dev.portcullis.deploy;
 
+import dev.portcullis.local.LocalPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-
-import dev.portcullis.local.LocalPostgres;
 
 /**
  * The quickstart's database side: a demo database {@code orders} standing in for the policy's {@code prod-db}, in the
@@ -21,8 +20,7 @@ final class DemoDatabase {
     static final String DATABASE = "orders";
     static final List<String> ROLES = List.of("app_readonly", "app_admin");
 
-    private DemoDatabase() {
-    }
+    private DemoDatabase() {}
 
     /** Creates (or keeps) the database, its roles and a little data, and adds it to the bastion's inventory. */
     static void prepare(LocalPostgres postgres, Path bastionDir) {
@@ -51,7 +49,11 @@ final class DemoDatabase {
                 postgres.createRole(role, password);
                 // the read role is marked so: only such a role serves read grants, checked at each login to hold
                 // no privilege that could write (PostgreSQL 15 already keeps CREATE on schema public from PUBLIC)
-                inventory.append("      ").append(role).append(": {passwordFile: ").append(file)
+                inventory
+                        .append("      ")
+                        .append(role)
+                        .append(": {passwordFile: ")
+                        .append(file)
                         .append(role.equals("app_readonly") ? ", readOnly: true}\n" : "}\n");
             }
             postgres.sql(DATABASE, """

@@ -1,5 +1,6 @@
 package dev.portcullis.deploy;
 
+import dev.portcullis.deploy.Quickstart.QuickstartException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,8 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import dev.portcullis.deploy.Quickstart.QuickstartException;
-
 /**
  * What the quickstart checks before it starts anything, so that a busy port, an old Java or a full disk is one
  * clear line instead of a server's stack trace half-way through. Runs only when nothing of ours is up: a running
@@ -27,14 +26,13 @@ final class Preflight {
 
     /** Keycloak, PostgreSQL, recordings and logs of a quickstart that runs for a while. */
     static final long MIN_FREE_BYTES = 2L << 30;
+
     static final int MIN_JAVA = 17;
 
     /** A port the quickstart will listen on, and the setting that moves it. */
-    record Port(int port, String variable, String what) {
-    }
+    record Port(int port, String variable, String what) {}
 
-    private Preflight() {
-    }
+    private Preflight() {}
 
     /** Every check; throws one {@link QuickstartException} naming every problem found. */
     static void check(Settings settings) {
@@ -71,7 +69,8 @@ final class Preflight {
     }
 
     static Optional<String> javaProblem(int feature) {
-        return feature >= MIN_JAVA ? Optional.empty()
+        return feature >= MIN_JAVA
+                ? Optional.empty()
                 : Optional.of("Java " + feature + " runs the quickstart; Portcullis needs Java " + MIN_JAVA
                         + " or newer (apt-get install openjdk-17-jdk-headless, or set JAVA_HOME)");
     }
@@ -86,17 +85,24 @@ final class Preflight {
             probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), p.port()));
             return Optional.empty();
         } catch (IOException busy) {
-            String who = portcullisAt(p.port()).map(w -> "is in use by " + w + " that this quickstart (PORTCULLIS_HOME) did not start")
-                    .orElse(p.port() < 1024 && busy.getMessage() != null && busy.getMessage().contains("ermission")
-                            ? "needs root rights" : "is in use by another program");
+            String who = portcullisAt(p.port())
+                    .map(w -> "is in use by " + w + " that this quickstart (PORTCULLIS_HOME) did not start")
+                    .orElse(
+                            p.port() < 1024
+                                            && busy.getMessage() != null
+                                            && busy.getMessage().contains("ermission")
+                                    ? "needs root rights"
+                                    : "is in use by another program");
             return Optional.of("port " + p.port() + " (" + p.variable() + ", " + p.what() + ") " + who
-                    + "; stop it or choose another port, e.g. " + p.variable() + "=" + alternative(p.port()) + " ./quickstart.sh");
+                    + "; stop it or choose another port, e.g. " + p.variable() + "=" + alternative(p.port())
+                    + " ./quickstart.sh");
         }
     }
 
     /** A Portcullis broker or a Keycloak with the Portcullis realm answering on the port, if that is what holds it. */
     private static Optional<String> portcullisAt(int port) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
         if (answers(http, port, "/api/v1/ssh/ca", "knownHostsLine")) {
             return Optional.of("a Portcullis broker");
         }
@@ -108,8 +114,11 @@ final class Preflight {
 
     private static boolean answers(HttpClient http, int port, String path, String marker) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                            .timeout(Duration.ofSeconds(1))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 && r.body().contains(marker);
         } catch (IOException | RuntimeException e) {
             return false;
@@ -143,8 +152,9 @@ final class Preflight {
         if (usableBytes >= neededBytes) {
             return Optional.empty();
         }
-        return Optional.of("only " + mib(usableBytes) + " free on the disk of " + home + " (PORTCULLIS_HOME); the quickstart needs "
-                + mib(neededBytes) + " (Keycloak, PostgreSQL, recordings, logs): free some space or set PORTCULLIS_HOME to another disk");
+        return Optional.of("only " + mib(usableBytes) + " free on the disk of " + home
+                + " (PORTCULLIS_HOME); the quickstart needs " + mib(neededBytes)
+                + " (Keycloak, PostgreSQL, recordings, logs): free some space or set PORTCULLIS_HOME to another disk");
     }
 
     private static String mib(long bytes) {

@@ -1,5 +1,10 @@
 package dev.portcullis.deploy;
 
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalMailServer;
+import dev.portcullis.local.LocalPostgres;
+import dev.portcullis.local.LocalS3;
+import dev.portcullis.local.LocalSshd;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,12 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-
-import dev.portcullis.local.LocalKeycloak;
-import dev.portcullis.local.LocalMailServer;
-import dev.portcullis.local.LocalPostgres;
-import dev.portcullis.local.LocalS3;
-import dev.portcullis.local.LocalSshd;
 
 /**
  * The quickstart: PostgreSQL, Keycloak with the demo realm, and the broker, on this machine, with state
@@ -68,7 +67,8 @@ public final class Quickstart {
             printStory(running);
             return;
         }
-        if (running.containsKey("broker.pid") && Files.exists(settings.home().resolve(BASTION_ENV))
+        if (running.containsKey("broker.pid")
+                && Files.exists(settings.home().resolve(BASTION_ENV))
                 && Files.exists(settings.home().resolve(BROKER_ENV))) {
             startWhatIsDown(running);
             System.out.println();
@@ -77,7 +77,8 @@ public final class Quickstart {
         }
         if (running.containsKey("broker.pid")) {
             // started by an older quickstart, which kept no settings to start the broker alone with
-            System.out.println("Down: " + String.join(", ", down) + "; stopping what is left and starting everything again.");
+            System.out.println(
+                    "Down: " + String.join(", ", down) + "; stopping what is left and starting everything again.");
             stop();
         } else if (!running.isEmpty()) {
             // a first start that failed part way: what it did start is stopped before everything starts again
@@ -93,8 +94,12 @@ public final class Quickstart {
         Path postgresDir = settings.postgresDir();
         if (!LocalPostgres.canHost(postgresDir)) {
             // Running as root in a directory the postgres user cannot enter (under /root, say).
-            postgresDir = Path.of("/var/tmp", "portcullis-postgres-" + Integer.toHexString(settings.home().toString().hashCode()));
-            System.out.println("PostgreSQL cannot live under " + settings.home() + " (closed to the postgres user); using " + postgresDir);
+            postgresDir = Path.of(
+                    "/var/tmp",
+                    "portcullis-postgres-"
+                            + Integer.toHexString(settings.home().toString().hashCode()));
+            System.out.println("PostgreSQL cannot live under " + settings.home()
+                    + " (closed to the postgres user); using " + postgresDir);
         }
         System.out.println("starting PostgreSQL ...");
         LocalPostgres postgres = LocalPostgres.start(postgresDir);
@@ -106,11 +111,18 @@ public final class Quickstart {
         Properties secrets = secrets();
         // The broker serves as portcullis, which owns nothing; its migrations run as portcullis_owner. A database made
         // by an older quickstart (portcullis owned it all) is handed to portcullis_owner here.
-        LocalPostgres.BrokerDatabase database = postgres.createBrokerDatabase("portcullis", "portcullis_owner",
-                secrets.getProperty("db.owner.password"), "portcullis", secrets.getProperty("db.password"));
+        LocalPostgres.BrokerDatabase database = postgres.createBrokerDatabase(
+                "portcullis",
+                "portcullis_owner",
+                secrets.getProperty("db.owner.password"),
+                "portcullis",
+                secrets.getProperty("db.password"));
 
         System.out.println("starting Keycloak with the demo realm (first time: about a minute) ...");
-        LocalKeycloak keycloak = LocalKeycloak.start(postgres, settings.home().resolve("keycloak"), settings.keycloakPort(),
+        LocalKeycloak keycloak = LocalKeycloak.start(
+                postgres,
+                settings.home().resolve("keycloak"),
+                settings.keycloakPort(),
                 Map.of("PORTCULLIS_WEB_URL", settings.brokerUrl()));
         now.setProperty("keycloak.pid", readPid(keycloak.home().resolve("keycloak.pid")));
         save(now);
@@ -131,12 +143,15 @@ public final class Quickstart {
         // the connection string handed out with each database credential names the bastion's PostgreSQL proxy
         brokerEnv.put("PORTCULLIS_DB_PROXY_PORT", String.valueOf(settings.databaseProxyPort()));
         // and hands out the proxy's self-signed certificate (made by the bastion on its first start) as its CA
-        brokerEnv.put("PORTCULLIS_DB_PROXY_CA_FILE", settings.home().resolve("bastion").resolve("db-tls.crt").toString());
+        brokerEnv.put(
+                "PORTCULLIS_DB_PROXY_CA_FILE",
+                settings.home().resolve("bastion").resolve("db-tls.crt").toString());
         Properties brokerKept = new Properties();
         brokerKept.putAll(brokerEnv);
-        writeSecretFile(settings.home().resolve(BROKER_ENV), brokerKept,
-                "the broker's settings, for restarting it alone");
-        BrokerProcess broker = BrokerProcess.start(settings.repo(), settings.httpPort(), log, database, keycloak, demo.policy(), brokerEnv);
+        writeSecretFile(
+                settings.home().resolve(BROKER_ENV), brokerKept, "the broker's settings, for restarting it alone");
+        BrokerProcess broker = BrokerProcess.start(
+                settings.repo(), settings.httpPort(), log, database, keycloak, demo.policy(), brokerEnv);
 
         now.setProperty("broker.pid", String.valueOf(broker.pid()));
         now.setProperty("keycloak.pid", readPid(keycloak.home().resolve("keycloak.pid")));
@@ -184,12 +199,19 @@ public final class Quickstart {
         state.setProperty("s3.url", s3.endpoint());
         state.setProperty("s3.port", String.valueOf(s3.port()));
         save(state);
-        return Map.of("PORTCULLIS_RECORDINGS_S3_BUCKET", S3_BUCKET,
-                "PORTCULLIS_RECORDINGS_S3_ENDPOINT", s3.endpoint(),
-                "PORTCULLIS_RECORDINGS_S3_REGION", s3.region(),
-                "PORTCULLIS_RECORDINGS_S3_PATH_STYLE", "true",
-                "PORTCULLIS_RECORDINGS_S3_ACCESS_KEY_ID", s3.accessKeyId(),
-                "PORTCULLIS_RECORDINGS_S3_SECRET_ACCESS_KEY", s3.secretAccessKey());
+        return Map.of(
+                "PORTCULLIS_RECORDINGS_S3_BUCKET",
+                S3_BUCKET,
+                "PORTCULLIS_RECORDINGS_S3_ENDPOINT",
+                s3.endpoint(),
+                "PORTCULLIS_RECORDINGS_S3_REGION",
+                s3.region(),
+                "PORTCULLIS_RECORDINGS_S3_PATH_STYLE",
+                "true",
+                "PORTCULLIS_RECORDINGS_S3_ACCESS_KEY_ID",
+                s3.accessKeyId(),
+                "PORTCULLIS_RECORDINGS_S3_SECRET_ACCESS_KEY",
+                s3.secretAccessKey());
     }
 
     private static final String S3_BUCKET = "recordings";
@@ -204,7 +226,8 @@ public final class Quickstart {
     private Map<String, String> startMail(Properties state) {
         System.out.println("starting the demo mail server (GreenMail, mail kept in memory) ...");
         LocalMailServer.Ports wanted = state.containsKey("mail.smtp.port")
-                ? new LocalMailServer.Ports(Integer.parseInt(state.getProperty("mail.smtp.port")),
+                ? new LocalMailServer.Ports(
+                        Integer.parseInt(state.getProperty("mail.smtp.port")),
                         Integer.parseInt(state.getProperty("mail.imap.port")),
                         Integer.parseInt(state.getProperty("mail.api.port")))
                 : settings.mailPorts();
@@ -220,12 +243,15 @@ public final class Quickstart {
                 "QUARKUS_MAILER_START_TLS", "DISABLED", // loopback only; a real relay gets STARTTLS (README)
                 "PORTCULLIS_NOTIFY_RULE_CHANNELS", "*: email",
                 "PORTCULLIS_NOTIFY_BASE_URL", settings.brokerUrl()));
-        env.keySet().removeIf(name -> System.getenv(name) != null && !System.getenv(name).isBlank());
+        env.keySet()
+                .removeIf(name ->
+                        System.getenv(name) != null && !System.getenv(name).isBlank());
         return env;
     }
 
     private boolean mailUp(Properties running) {
-        return alive(running, "mail.pid") && running.containsKey("mail.smtp.port")
+        return alive(running, "mail.pid")
+                && running.containsKey("mail.smtp.port")
                 && LocalMailServer.up(Integer.parseInt(running.getProperty("mail.smtp.port")));
     }
 
@@ -235,7 +261,8 @@ public final class Quickstart {
     }
 
     private boolean s3Up(Properties running) {
-        return alive(running, "s3.pid") && running.containsKey("s3.port")
+        return alive(running, "s3.pid")
+                && running.containsKey("s3.port")
                 && BastionProcess.listening(Integer.parseInt(running.getProperty("s3.port")));
     }
 
@@ -246,7 +273,8 @@ public final class Quickstart {
         System.out.println("starting the SSH bastion ...");
         Map<String, String> bastionEnv = new java.util.HashMap<>();
         env.stringPropertyNames().forEach(name -> bastionEnv.put(name, env.getProperty(name)));
-        BastionProcess bastion = BastionProcess.start(settings.repo(), settings.home().resolve("bastion.log"), bastionEnv);
+        BastionProcess bastion =
+                BastionProcess.start(settings.repo(), settings.home().resolve("bastion.log"), bastionEnv);
         state.setProperty("bastion.pid", String.valueOf(bastion.pid()));
         save(state);
         bastion.awaitListening(settings.bastionPort(), Duration.ofSeconds(60));
@@ -274,10 +302,15 @@ public final class Quickstart {
         LocalPostgres postgres = LocalPostgres.running(postgresDir);
         Path keycloakHome = Path.of(running.getProperty("keycloak.home"));
         if (postgresStarted || !keycloakUp(running)) {
-            System.out.println(postgresStarted ? "starting Keycloak again (about a minute) ..."
-                    : "Keycloak was down; starting it again (about a minute) ...");
+            System.out.println(
+                    postgresStarted
+                            ? "starting Keycloak again (about a minute) ..."
+                            : "Keycloak was down; starting it again (about a minute) ...");
             end(running, "keycloak.pid");
-            LocalKeycloak keycloak = LocalKeycloak.start(postgres, keycloakHome, settings.keycloakPort(),
+            LocalKeycloak keycloak = LocalKeycloak.start(
+                    postgres,
+                    keycloakHome,
+                    settings.keycloakPort(),
                     Map.of("PORTCULLIS_WEB_URL", settings.brokerUrl()));
             running.setProperty("keycloak.pid", readPid(keycloak.home().resolve("keycloak.pid")));
             save(running);
@@ -297,19 +330,27 @@ public final class Quickstart {
             DemoTarget.start(settings);
         }
         if (postgresStarted || !brokerUp(running) && !brokerComesBack(running)) {
-            System.out.println(postgresStarted ? "starting the broker again ..."
-                    : "The broker was down; starting it again.");
+            System.out.println(
+                    postgresStarted ? "starting the broker again ..." : "The broker was down; starting it again.");
             end(running, "broker.pid");
             Properties secrets = secrets();
-            LocalPostgres.BrokerDatabase database = new LocalPostgres.BrokerDatabase(postgres.jdbcUrl("portcullis"),
-                    "portcullis_owner", secrets.getProperty("db.owner.password"), "portcullis",
+            LocalPostgres.BrokerDatabase database = new LocalPostgres.BrokerDatabase(
+                    postgres.jdbcUrl("portcullis"),
+                    "portcullis_owner",
+                    secrets.getProperty("db.owner.password"),
+                    "portcullis",
                     secrets.getProperty("db.password"));
             Map<String, String> env = new java.util.HashMap<>();
             Properties kept = loadFrom(settings.home().resolve(BROKER_ENV));
             kept.stringPropertyNames().forEach(name -> env.put(name, kept.getProperty(name)));
-            BrokerProcess broker = BrokerProcess.start(settings.repo(), settings.httpPort(),
-                    settings.home().resolve("broker.log"), database, LocalKeycloak.running(keycloakHome,
-                            settings.keycloakPort()), Path.of(running.getProperty("policy.file")), env);
+            BrokerProcess broker = BrokerProcess.start(
+                    settings.repo(),
+                    settings.httpPort(),
+                    settings.home().resolve("broker.log"),
+                    database,
+                    LocalKeycloak.running(keycloakHome, settings.keycloakPort()),
+                    Path.of(running.getProperty("policy.file")),
+                    env);
             running.setProperty("broker.pid", String.valueOf(broker.pid()));
             save(running);
             broker.awaitReady(Duration.ofSeconds(120));
@@ -352,12 +393,16 @@ public final class Quickstart {
         ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            p.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).exceptionally(t -> p).join();
+            p.onExit()
+                    .orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .exceptionally(t -> p)
+                    .join();
         });
     }
 
     private boolean postgresUp(Properties running) {
-        return running.containsKey("postgres.dir") && running.containsKey("postgres.port")
+        return running.containsKey("postgres.dir")
+                && running.containsKey("postgres.port")
                 && Files.exists(Path.of(running.getProperty("postgres.dir"), "data", "postmaster.pid"))
                 && BastionProcess.listening(Integer.parseInt(running.getProperty("postgres.port")));
     }
@@ -375,7 +420,8 @@ public final class Quickstart {
     }
 
     private boolean bastionUp(Properties running) {
-        return alive(running, "bastion.pid") && BastionProcess.listening(settings.bastionPort())
+        return alive(running, "bastion.pid")
+                && BastionProcess.listening(settings.bastionPort())
                 && BastionProcess.listening(settings.databaseProxyPort());
     }
 
@@ -415,10 +461,13 @@ public final class Quickstart {
                 ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> {
                     p.descendants().forEach(ProcessHandle::destroy);
                     p.destroy();
-                    p.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).exceptionally(t -> {
-                        p.destroyForcibly();
-                        return p;
-                    }).join();
+                    p.onExit()
+                            .orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
+                            .exceptionally(t -> {
+                                p.destroyForcibly();
+                                return p;
+                            })
+                            .join();
                 });
                 any = true;
             }
@@ -438,31 +487,49 @@ public final class Quickstart {
         } catch (IOException e) {
             throw new QuickstartException("cannot remove " + state + ": " + e.getMessage());
         }
-        System.out.println(any ? "Portcullis stopped. Its data stays in " + settings.home() + " for the next start." : "Nothing was running.");
+        System.out.println(
+                any
+                        ? "Portcullis stopped. Its data stays in " + settings.home() + " for the next start."
+                        : "Nothing was running.");
     }
 
     /** Prints each part's state; whether every part is up. */
     boolean status() {
         Properties running = load();
-        System.out.println("broker    " + (alive(running, "broker.pid") && BrokerProcess.healthy(settings.brokerUrl()) ? "up at " + settings.brokerUrl() : "down"));
-        System.out.println("keycloak  " + (keycloakUp(running)
-                ? "up at " + running.getProperty("keycloak.url") : "down"));
-        System.out.println("s3        " + (!settings.s3() ? "off (recordings on the filesystem: "
-                + settings.home().resolve("recordings") + ")"
-                : s3Up(running)
-                ? "up at " + running.getProperty("s3.url") + " (S3Proxy, bucket " + S3_BUCKET + ")" : "down"));
-        System.out.println("mail      " + (mailUp(running)
-                ? "up: SMTP 127.0.0.1:" + running.getProperty("mail.smtp.port") + ", IMAP 127.0.0.1:"
-                        + running.getProperty("mail.imap.port") + ", inboxes at " + inboxUrl(running, "ADDRESS")
-                        + " (GreenMail)" : "down"));
-        System.out.println("bastion   " + (alive(running, "bastion.pid") && BastionProcess.listening(settings.bastionPort())
-                ? "up on 127.0.0.1:" + settings.bastionPort() : "down"));
-        System.out.println("db proxy  " + (alive(running, "bastion.pid") && BastionProcess.listening(settings.databaseProxyPort())
-                ? "up on 127.0.0.1:" + settings.databaseProxyPort() + " (PostgreSQL, TLS; demo database prod-db)" : "down"));
-        System.out.println("target    " + (running.containsKey("demo.target.dir") && BastionProcess.listening(settings.demoSshPort())
-                ? "up on 127.0.0.1:" + settings.demoSshPort() + " (OpenSSH, demo target prod-web-1)" : "down"));
-        System.out.println("postgres  " + (postgresUp(running)
-                ? "up on 127.0.0.1:" + running.getProperty("postgres.port") : "down"));
+        System.out.println("broker    "
+                + (alive(running, "broker.pid") && BrokerProcess.healthy(settings.brokerUrl())
+                        ? "up at " + settings.brokerUrl()
+                        : "down"));
+        System.out.println(
+                "keycloak  " + (keycloakUp(running) ? "up at " + running.getProperty("keycloak.url") : "down"));
+        System.out.println("s3        "
+                + (!settings.s3()
+                        ? "off (recordings on the filesystem: "
+                                + settings.home().resolve("recordings") + ")"
+                        : s3Up(running)
+                                ? "up at " + running.getProperty("s3.url") + " (S3Proxy, bucket " + S3_BUCKET + ")"
+                                : "down"));
+        System.out.println("mail      "
+                + (mailUp(running)
+                        ? "up: SMTP 127.0.0.1:" + running.getProperty("mail.smtp.port") + ", IMAP 127.0.0.1:"
+                                + running.getProperty("mail.imap.port") + ", inboxes at " + inboxUrl(running, "ADDRESS")
+                                + " (GreenMail)"
+                        : "down"));
+        System.out.println("bastion   "
+                + (alive(running, "bastion.pid") && BastionProcess.listening(settings.bastionPort())
+                        ? "up on 127.0.0.1:" + settings.bastionPort()
+                        : "down"));
+        System.out.println("db proxy  "
+                + (alive(running, "bastion.pid") && BastionProcess.listening(settings.databaseProxyPort())
+                        ? "up on 127.0.0.1:" + settings.databaseProxyPort()
+                                + " (PostgreSQL, TLS; demo database prod-db)"
+                        : "down"));
+        System.out.println("target    "
+                + (running.containsKey("demo.target.dir") && BastionProcess.listening(settings.demoSshPort())
+                        ? "up on 127.0.0.1:" + settings.demoSshPort() + " (OpenSSH, demo target prod-web-1)"
+                        : "down"));
+        System.out.println("postgres  "
+                + (postgresUp(running) ? "up on 127.0.0.1:" + running.getProperty("postgres.port") : "down"));
         return running.containsKey("broker.pid") && down(running).isEmpty();
     }
 
@@ -512,9 +579,21 @@ public final class Quickstart {
                 the command, ssh -p %7$d -o UserKnownHostsFile=%11$s %9$s+prod-web-1@127.0.0.1 takes a certificate from the API.
 
                 Stop everything with ./quickstart.sh stop (data stays in %6$s).
-                """.formatted(broker, kc, s.getProperty("demo.password"), env, s.getProperty("policy.file", settings.policyFile().toString()), settings.home(),
-                settings.bastionPort(), settings.demoSshPort(), login, key, settings.home().resolve("known_hosts"),
-                settings.databaseProxyPort(), inboxUrl(s, "bob@example.com"), s.getProperty("mail.imap.port")));
+                """.formatted(
+                        broker,
+                        kc,
+                        s.getProperty("demo.password"),
+                        env,
+                        s.getProperty("policy.file", settings.policyFile().toString()),
+                        settings.home(),
+                        settings.bastionPort(),
+                        settings.demoSshPort(),
+                        login,
+                        key,
+                        settings.home().resolve("known_hosts"),
+                        settings.databaseProxyPort(),
+                        inboxUrl(s, "bob@example.com"),
+                        s.getProperty("mail.imap.port")));
     }
 
     private void writeEnvFile(LocalKeycloak keycloak) {
@@ -557,7 +636,10 @@ public final class Quickstart {
 
     private static boolean alive(Properties p, String key) {
         String pid = p.getProperty(key);
-        return pid != null && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+        return pid != null
+                && ProcessHandle.of(Long.parseLong(pid))
+                        .map(ProcessHandle::isAlive)
+                        .orElse(false);
     }
 
     private Properties load() {

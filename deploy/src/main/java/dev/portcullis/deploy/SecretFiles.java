@@ -13,8 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  */
 final class SecretFiles {
 
-    private SecretFiles() {
-    }
+    private SecretFiles() {}
 
     /** Replaces the file's content; the file is made (or made again) 0600 first. */
     static void write(Path file, String content) throws IOException {
@@ -23,7 +22,7 @@ final class SecretFiles {
         }
         // an existing file may have been made at the umask by an older quickstart: close it before writing
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        Files.writeString(file, content, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE);
+        Files.writeString(
+                file, content, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
     }
 }

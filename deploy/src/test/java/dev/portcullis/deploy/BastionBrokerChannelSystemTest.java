@@ -2,6 +2,9 @@ package dev.portcullis.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalKeycloak;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,15 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.portcullis.local.Commands;
-import dev.portcullis.local.LocalKeycloak;
 
 /**
  * The link between bastions and the broker, on real processes (F5, F6): the broker serves the bastions over TLS with a
@@ -41,6 +38,7 @@ class BastionBrokerChannelSystemTest {
     private static Path tls;
     /** The network between bastions and the broker: to its TLS port, and to its plain port (loopback only). */
     private static TcpRelay relay;
+
     private static TcpRelay plainRelay;
     private static Path aliceKey;
     private static final List<BastionProcess> others = new ArrayList<>();
@@ -52,16 +50,46 @@ class BastionBrokerChannelSystemTest {
         tls = Files.createDirectories(stack.work.resolve("tls"));
         certificateAuthority("broker-ca");
         certificateAuthority("other-ca");
-        Commands.run(List.of("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-keyout", tls.resolve("broker.key").toString(), "-out", tls.resolve("broker.csr").toString(), "-subj", "/CN=127.0.0.1"));
-        Files.writeString(tls.resolve("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-                + "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n");
-        Commands.Result signed = Commands.run(List.of("openssl", "x509", "-req", "-in", tls.resolve("broker.csr").toString(),
-                "-CA", tls.resolve("broker-ca.crt").toString(), "-CAkey", tls.resolve("broker-ca.key").toString(), "-CAcreateserial",
-                "-days", "2", "-extfile", tls.resolve("ext.cnf").toString(), "-out", tls.resolve("broker.crt").toString()));
+        Commands.run(List.of(
+                "openssl",
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                tls.resolve("broker.key").toString(),
+                "-out",
+                tls.resolve("broker.csr").toString(),
+                "-subj",
+                "/CN=127.0.0.1"));
+        Files.writeString(
+                tls.resolve("ext.cnf"),
+                "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                        + "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n");
+        Commands.Result signed = Commands.run(List.of(
+                "openssl",
+                "x509",
+                "-req",
+                "-in",
+                tls.resolve("broker.csr").toString(),
+                "-CA",
+                tls.resolve("broker-ca.crt").toString(),
+                "-CAkey",
+                tls.resolve("broker-ca.key").toString(),
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                tls.resolve("ext.cnf").toString(),
+                "-out",
+                tls.resolve("broker.crt").toString()));
         assertThat(signed.exit()).as(signed.err()).isZero();
         int httpsPort = SystemStack.freePort();
-        stack.startBroker(DATABASE, """
+        stack.startBroker(
+                DATABASE,
+                """
                 version: 1
                 targets:
                   - {name: prod-web-1, kind: ssh, host: 127.0.0.1, port: %d, labels: {env: prod}}
@@ -73,17 +101,26 @@ class BastionBrokerChannelSystemTest {
                     maxDuration: 4h
                     reason: required
                     approvals: {required: 1, from: [sre-approvers]}
-                """.formatted(stack.target.port(), stack.target.login()), Map.of(
-                "QUARKUS_HTTP_SSL_PORT", String.valueOf(httpsPort),
-                "QUARKUS_HTTP_SSL_CERTIFICATE_FILES", tls.resolve("broker.crt").toString(),
-                "QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES", tls.resolve("broker.key").toString()));
+                """.formatted(stack.target.port(), stack.target.login()),
+                Map.of(
+                        "QUARKUS_HTTP_SSL_PORT", String.valueOf(httpsPort),
+                        "QUARKUS_HTTP_SSL_CERTIFICATE_FILES",
+                                tls.resolve("broker.crt").toString(),
+                        "QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES",
+                                tls.resolve("broker.key").toString()));
         relay = TcpRelay.to(httpsPort);
-        plainRelay = TcpRelay.to(Integer.parseInt(stack.broker.url().substring(stack.broker.url().lastIndexOf(':') + 1)));
+        plainRelay = TcpRelay.to(
+                Integer.parseInt(stack.broker.url().substring(stack.broker.url().lastIndexOf(':') + 1)));
         aliceKey = stack.work.resolve("alice");
         Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", aliceKey.toString()));
-        JsonNode cert = stack.api("POST", "/api/v1/ssh/certificates", keycloak.accessToken("alice"),
-                Map.of("publicKey", Files.readString(Path.of(aliceKey + ".pub")).trim()), 201);
-        Files.writeString(Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
+        JsonNode cert = stack.api(
+                "POST",
+                "/api/v1/ssh/certificates",
+                keycloak.accessToken("alice"),
+                Map.of("publicKey", Files.readString(Path.of(aliceKey + ".pub")).trim()),
+                201);
+        Files.writeString(
+                Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
     }
 
     @AfterAll
@@ -118,11 +155,19 @@ class BastionBrokerChannelSystemTest {
         assertThat(firstLine(live)).as("the session runs").isEqualTo("live");
         awaitSession(grant, "OPEN");
         plainRelay.cut();
-        stack.api("POST", "/api/v1/requests/" + grant + "/revoke", keycloak.accessToken("erin"), Map.of("reason", "stream was down"), 200);
+        stack.api(
+                "POST",
+                "/api/v1/requests/" + grant + "/revoke",
+                keycloak.accessToken("erin"),
+                Map.of("reason", "stream was down"),
+                200);
         plainRelay.restore();
 
-        assertThat(live.waitFor(90, TimeUnit.SECONDS)).as("the revocation cuts the live session").isTrue();
-        assertThat(err.get(10, TimeUnit.SECONDS)).contains("your grant for " + stack.target.login() + "@prod-web-1 was revoked: stream was down");
+        assertThat(live.waitFor(90, TimeUnit.SECONDS))
+                .as("the revocation cuts the live session")
+                .isTrue();
+        assertThat(err.get(10, TimeUnit.SECONDS))
+                .contains("your grant for " + stack.target.login() + "@prod-web-1 was revoked: stream was down");
         awaitLog(log, "grant-ended event for " + grant);
     }
 
@@ -134,17 +179,29 @@ class BastionBrokerChannelSystemTest {
     void theRecheckEndsASessionWhoseEndEventNeverCame() throws Exception {
         String grant = grant("INC-52 no events");
         int port = SystemStack.freePort();
-        Path log = startOther("recheck", port, Map.of("PORTCULLIS_BASTION_GRANT_EVENTS", "off",
-                "PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS", "2"));
+        Path log = startOther(
+                "recheck",
+                port,
+                Map.of("PORTCULLIS_BASTION_GRANT_EVENTS", "off", "PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS", "2"));
         Process live = new ProcessBuilder(ssh(port, "echo live; sleep 300")).start();
         CompletableFuture<String> err = Commands.drain(live.getErrorStream());
         assertThat(firstLine(live)).as("the session runs").isEqualTo("live");
         awaitSession(grant, "OPEN");
-        stack.api("POST", "/api/v1/requests/" + grant + "/revoke", keycloak.accessToken("erin"), Map.of("reason", "no event"), 200);
+        stack.api(
+                "POST",
+                "/api/v1/requests/" + grant + "/revoke",
+                keycloak.accessToken("erin"),
+                Map.of("reason", "no event"),
+                200);
 
-        assertThat(live.waitFor(90, TimeUnit.SECONDS)).as("the re-check cuts the live session").isTrue();
-        assertThat(err.get(10, TimeUnit.SECONDS)).contains("your grant for " + stack.target.login() + "@prod-web-1 was revoked: no event");
-        assertThat(Files.readString(log)).contains("re-check: grant " + grant + " is no longer live").doesNotContain("grant-ended event");
+        assertThat(live.waitFor(90, TimeUnit.SECONDS))
+                .as("the re-check cuts the live session")
+                .isTrue();
+        assertThat(err.get(10, TimeUnit.SECONDS))
+                .contains("your grant for " + stack.target.login() + "@prod-web-1 was revoked: no event");
+        assertThat(Files.readString(log))
+                .contains("re-check: grant " + grant + " is no longer live")
+                .doesNotContain("grant-ended event");
     }
 
     /** F6: a broker whose user CA is not the pinned one is refused at start, in one line. */
@@ -153,33 +210,66 @@ class BastionBrokerChannelSystemTest {
         Path otherCa = stack.work.resolve("not-the-user-ca");
         Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", otherCa.toString()));
         String pinned = DemoTarget.userCaFingerprint(Path.of(otherCa + ".pub"));
-        BastionProcess bastion = other("wrong-ca", SystemStack.freePort(), Map.of("PORTCULLIS_USER_CA_FINGERPRINT", pinned));
+        BastionProcess bastion =
+                other("wrong-ca", SystemStack.freePort(), Map.of("PORTCULLIS_USER_CA_FINGERPRINT", pinned));
         assertThat(bastion.awaitExit(Duration.ofSeconds(120))).isEqualTo(1);
-        assertThat(lastLine(stack.work.resolve("wrong-ca.log"))).isEqualTo("portcullis bastion: cannot start: the broker's user CA is "
-                + stack.userCaFingerprint() + ", not " + pinned + " (PORTCULLIS_USER_CA_FINGERPRINT); refusing it");
+        assertThat(lastLine(stack.work.resolve("wrong-ca.log")))
+                .isEqualTo("portcullis bastion: cannot start: the broker's user CA is " + stack.userCaFingerprint()
+                        + ", not " + pinned + " (PORTCULLIS_USER_CA_FINGERPRINT); refusing it");
     }
 
     /** F6: a broker whose TLS certificate the pinned CA did not sign is never talked to: the bastion stops, in one line. */
     @Test
     void aBastionRefusesABrokerWhoseCertificateThePinnedCaDidNotSign() throws Exception {
-        BastionProcess bastion = other("wrong-tls", SystemStack.freePort(), Map.of(
-                "PORTCULLIS_BROKER_CA_FILE", tls.resolve("other-ca.crt").toString()));
+        BastionProcess bastion = other(
+                "wrong-tls",
+                SystemStack.freePort(),
+                Map.of("PORTCULLIS_BROKER_CA_FILE", tls.resolve("other-ca.crt").toString()));
         assertThat(bastion.awaitExit(Duration.ofSeconds(120))).isEqualTo(1);
-        assertThat(lastLine(stack.work.resolve("wrong-tls.log"))).startsWith("portcullis bastion: cannot start: the broker at https://127.0.0.1:"
-                + relay.port() + " did not prove itself with a certificate of the pinned CA (PORTCULLIS_BROKER_CA_FILE): ");
+        assertThat(lastLine(stack.work.resolve("wrong-tls.log")))
+                .startsWith("portcullis bastion: cannot start: the broker at https://127.0.0.1:" + relay.port()
+                        + " did not prove itself with a certificate of the pinned CA (PORTCULLIS_BROKER_CA_FILE): ");
     }
 
     private static void certificateAuthority(String name) throws IOException {
-        Commands.Result ca = Commands.run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                "-nodes", "-days", "2", "-subj", "/CN=" + name, "-keyout", tls.resolve(name + ".key").toString(),
-                "-out", tls.resolve(name + ".crt").toString()));
+        Commands.Result ca = Commands.run(List.of(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=" + name,
+                "-keyout",
+                tls.resolve(name + ".key").toString(),
+                "-out",
+                tls.resolve(name + ".crt").toString()));
         assertThat(ca.exit()).as(ca.err()).isZero();
     }
 
     /** An approved grant of alice's for prod-web-1. */
     private static String grant(String reason) throws Exception {
-        String id = stack.api("POST", "/api/v1/requests", keycloak.accessToken("alice"), Map.of("target", "prod-web-1",
-                "login", stack.target.login(), "durationMinutes", 30, "reason", reason), 201).get("id").asText();
+        String id = stack.api(
+                        "POST",
+                        "/api/v1/requests",
+                        keycloak.accessToken("alice"),
+                        Map.of(
+                                "target",
+                                "prod-web-1",
+                                "login",
+                                stack.target.login(),
+                                "durationMinutes",
+                                30,
+                                "reason",
+                                reason),
+                        201)
+                .get("id")
+                .asText();
         stack.api("POST", "/api/v1/requests/" + id + "/approve", keycloak.accessToken("bob"), Map.of(), 200);
         return id;
     }
@@ -195,7 +285,8 @@ class BastionBrokerChannelSystemTest {
         env.put("PORTCULLIS_BROKER_CA_FILE", tls.resolve("broker-ca.crt").toString());
         env.put("PORTCULLIS_BASTION_NAME", name);
         env.putAll(extraEnv);
-        BastionProcess bastion = BastionProcess.start(Path.of("..").toAbsolutePath().normalize(), stack.work.resolve(name + ".log"), env);
+        BastionProcess bastion = BastionProcess.start(
+                Path.of("..").toAbsolutePath().normalize(), stack.work.resolve(name + ".log"), env);
         others.add(bastion);
         return bastion;
     }
@@ -206,10 +297,28 @@ class BastionBrokerChannelSystemTest {
     }
 
     private static List<String> ssh(int port, String command) {
-        return new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-p", String.valueOf(port), "-i", aliceKey.toString(),
-                "-o", "CertificateFile=" + aliceKey + "-cert.pub", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-                "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-                stack.target.login() + "+prod-web-1@127.0.0.1", command));
+        return new ArrayList<>(List.of(
+                "ssh",
+                "-F",
+                "/dev/null",
+                "-p",
+                String.valueOf(port),
+                "-i",
+                aliceKey.toString(),
+                "-o",
+                "CertificateFile=" + aliceKey + "-cert.pub",
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "LogLevel=ERROR",
+                stack.target.login() + "+prod-web-1@127.0.0.1",
+                command));
     }
 
     private static void awaitLog(Path log, String text) throws Exception {
@@ -231,14 +340,16 @@ class BastionBrokerChannelSystemTest {
 
     /** The first line the session prints (null if it ends first); the rest of its output is drained. */
     private static String firstLine(Process session) throws IOException {
-        BufferedReader out = new BufferedReader(new InputStreamReader(session.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(session.getInputStream(), StandardCharsets.UTF_8));
         String first = out.readLine();
         Commands.drain(session.getInputStream());
         return first;
     }
 
     private static String lastLine(Path log) throws IOException {
-        List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
+        List<String> lines =
+                Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
         return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
     }
 

@@ -1,5 +1,6 @@
 package dev.portcullis.deploy;
 
+import dev.portcullis.local.BenchmarkFigures;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,11 +10,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import dev.portcullis.local.BenchmarkFigures;
 
 /**
  * How long the session index says OPEN after a bastion process is killed (SIGKILL) while carrying a session, until
@@ -50,25 +48,43 @@ class BastionLostBenchmark {
         double worst = Collections.max(killed);
         double cleanWorst = Collections.max(clean);
         StringBuilder md = new StringBuilder("# A lost bastion's sessions\n\n")
-                .append("A bastion process carrying an SSH session (stock `ssh` running `sleep`) is killed with SIGKILL: no\n")
-                .append("goodbye, no session end reported. The figure is the time from the kill until the broker's session\n")
-                .append("index says ABORTED (the bastion's lease lapsed), polled every 100 ms over the API, with the broker's\n")
-                .append("default lease settings (15 s lease, swept every 5 s: at most 20 s plus a renewal interval by design).\n")
-                .append("Baseline, same run and stack: the ssh client goes away and the bastion reports the session CLOSED.\n\n")
-                .append(String.format(Locale.ROOT, "%d rounds on %d cores: %s.%n%n", ROUNDS,
-                        Runtime.getRuntime().availableProcessors(), machine()))
-                .append("| round | clean end to CLOSED, ms | bastion killed to ABORTED, ms |\n| ---: | ---: | ---: |\n");
+                .append(
+                        "A bastion process carrying an SSH session (stock `ssh` running `sleep`) is killed with SIGKILL: no\n")
+                .append(
+                        "goodbye, no session end reported. The figure is the time from the kill until the broker's session\n")
+                .append(
+                        "index says ABORTED (the bastion's lease lapsed), polled every 100 ms over the API, with the broker's\n")
+                .append(
+                        "default lease settings (15 s lease, swept every 5 s: at most 20 s plus a renewal interval by design).\n")
+                .append(
+                        "Baseline, same run and stack: the ssh client goes away and the bastion reports the session CLOSED.\n\n")
+                .append(String.format(
+                        Locale.ROOT,
+                        "%d rounds on %d cores: %s.%n%n",
+                        ROUNDS,
+                        Runtime.getRuntime().availableProcessors(),
+                        machine()))
+                .append(
+                        "| round | clean end to CLOSED, ms | bastion killed to ABORTED, ms |\n| ---: | ---: | ---: |\n");
         for (int i = 0; i < ROUNDS; i++) {
             md.append(String.format(Locale.ROOT, "| %d | %.0f | %.0f |%n", i + 1, clean.get(i), killed.get(i)));
         }
-        md.append(String.format(Locale.ROOT, "%nWorst: **%.0f ms** killed to ABORTED (target <= 60000), %.0f ms clean end to CLOSED.%n",
-                worst, cleanWorst));
+        md.append(String.format(
+                Locale.ROOT,
+                "%nWorst: **%.0f ms** killed to ABORTED (target <= 60000), %.0f ms clean end to CLOSED.%n",
+                worst,
+                cleanWorst));
         String out = System.getProperty("bench.output");
         if (out != null) {
             Files.writeString(Path.of(out), md.toString());
             new BenchmarkFigures("benchmarks/" + Path.of(out).getFileName())
-                    .add("bastion killed to its sessions marked ABORTED", worst, "ms",
-                            "a clean session end (client gone) to CLOSED", Math.max(1, cleanWorst), "value<=60000")
+                    .add(
+                            "bastion killed to its sessions marked ABORTED",
+                            worst,
+                            "ms",
+                            "a clean session end (client gone) to CLOSED",
+                            Math.max(1, cleanWorst),
+                            "value<=60000")
                     .writeBeside(Path.of(out));
         }
         System.out.println(md);
@@ -77,12 +93,17 @@ class BastionLostBenchmark {
     private static String machine() {
         String cpu = "unknown CPU";
         try {
-            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .orElse(cpu);
         } catch (java.io.IOException ignored) {
             // keep the default
         }
-        long mem = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
-        return cpu + ", " + (mem >> 30) + " GiB RAM, Java " + System.getProperty("java.version") + ", " + System.getProperty("os.name");
+        long mem = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize();
+        return cpu + ", " + (mem >> 30) + " GiB RAM, Java " + System.getProperty("java.version") + ", "
+                + System.getProperty("os.name");
     }
 }

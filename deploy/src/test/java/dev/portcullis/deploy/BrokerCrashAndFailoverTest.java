@@ -2,6 +2,8 @@ package dev.portcullis.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,14 +25,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.local.LocalKeycloak;
-import dev.portcullis.local.LocalPostgres;
 
 /**
  * Real broker processes on one PostgreSQL: grants end on time and exactly once when brokers are killed
@@ -78,7 +76,8 @@ class BrokerCrashAndFailoverTest {
             worst = late.compareTo(worst) > 0 ? late : worst;
             assertThat(late).as("grant %s ended late", grant.getKey()).isLessThanOrEqualTo(Duration.ofSeconds(5));
         }
-        System.out.println("failover: " + GRANTS + " grants ended by the surviving broker, worst " + worst.toMillis() + " ms after the end time");
+        System.out.println("failover: " + GRANTS + " grants ended by the surviving broker, worst " + worst.toMillis()
+                + " ms after the end time");
         assertExactlyOneExpiry(first.keySet());
 
         // 2. Every broker is down while 100 grants run out; the first one back ends them all at once.
@@ -94,7 +93,8 @@ class BrokerCrashAndFailoverTest {
             worstAfterRestart = late.compareTo(worstAfterRestart) > 0 ? late : worstAfterRestart;
             assertThat(late).as("grant %s ended late after the restart", id).isLessThanOrEqualTo(Duration.ofSeconds(5));
         }
-        System.out.println("restart: " + GRANTS + " overdue grants ended, the last " + worstAfterRestart.toMillis() + " ms after the broker was ready");
+        System.out.println("restart: " + GRANTS + " overdue grants ended, the last " + worstAfterRestart.toMillis()
+                + " ms after the broker was ready");
         assertExactlyOneExpiry(second.keySet());
         assertThat(back.isAlive()).isTrue();
     }
@@ -106,8 +106,14 @@ class BrokerCrashAndFailoverTest {
         }
         Path repo = Path.of("..").toAbsolutePath().normalize();
         Path dir = Files.createDirectories(logs.resolve("broker-" + name));
-        BrokerProcess broker = BrokerProcess.start(repo, port, dir.resolve("broker.log"), postgres.brokerDatabase(DATABASE), keycloak,
-                repo.resolve("deploy/policies/policies.yaml"), QUARTZ_ONLY);
+        BrokerProcess broker = BrokerProcess.start(
+                repo,
+                port,
+                dir.resolve("broker.log"),
+                postgres.brokerDatabase(DATABASE),
+                keycloak,
+                repo.resolve("deploy/policies/policies.yaml"),
+                QUARTZ_ONLY);
         started.add(broker);
         return broker.awaitReady(Duration.ofSeconds(120));
     }
@@ -121,7 +127,11 @@ class BrokerCrashAndFailoverTest {
         List<Future<?>> work = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             work.add(pool.submit(() -> {
-                String created = post(broker, "/api/v1/requests", alice, "{\"target\":\"prod-db\",\"login\":\"app_readonly\",\"durationMinutes\":1,\"reason\":\"failover test\"}");
+                String created = post(
+                        broker,
+                        "/api/v1/requests",
+                        alice,
+                        "{\"target\":\"prod-db\",\"login\":\"app_readonly\",\"durationMinutes\":1,\"reason\":\"failover test\"}");
                 String id = field(created, "id");
                 String approved = post(broker, "/api/v1/requests/" + id + "/approve", erin, "{}");
                 assertThat(field(approved, "state")).isEqualTo("ACTIVE");
@@ -137,8 +147,12 @@ class BrokerCrashAndFailoverTest {
     }
 
     private String post(BrokerProcess broker, String path, String token, String body) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(broker.url() + path)).header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(broker.url() + path))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isLessThan(300);
         return r.body();
@@ -155,39 +169,48 @@ class BrokerCrashAndFailoverTest {
 
     private void awaitAllEnded(java.util.Set<String> ids, Instant deadline) throws Exception {
         while (Instant.now().isBefore(deadline)) {
-            if (count("select count(*) from access_request where state = 'EXPIRED' and id in (" + inList(ids) + ")") == ids.size()) {
+            if (count("select count(*) from access_request where state = 'EXPIRED' and id in (" + inList(ids) + ")")
+                    == ids.size()) {
                 return;
             }
             Thread.sleep(250);
         }
-        throw new AssertionError("only " + count("select count(*) from access_request where state = 'EXPIRED' and id in (" + inList(ids) + ")")
+        throw new AssertionError("only "
+                + count("select count(*) from access_request where state = 'EXPIRED' and id in (" + inList(ids) + ")")
                 + " of " + ids.size() + " grants ended by " + deadline);
     }
 
     private void assertExactlyOneExpiry(java.util.Set<String> ids) throws Exception {
         Map<String, Integer> rows = new HashMap<>();
-        try (Connection db = connection(); Statement s = db.createStatement();
-             ResultSet rs = s.executeQuery("select subject_id, count(*) from audit_log where action = 'grant.expired' and subject_id in ("
-                     + inList(ids) + ") group by subject_id")) {
+        try (Connection db = connection();
+                Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "select subject_id, count(*) from audit_log where action = 'grant.expired' and subject_id in ("
+                                + inList(ids) + ") group by subject_id")) {
             while (rs.next()) {
                 rows.put(rs.getString(1), rs.getInt(2));
             }
         }
         assertThat(rows).hasSize(ids.size());
         assertThat(rows.values()).allMatch(n -> n == 1);
-        assertThat(count("select count(*) from grant_event where kind = 'ended' and request_id::text in (" + inList(ids) + ")")).isEqualTo(ids.size());
+        assertThat(count("select count(*) from grant_event where kind = 'ended' and request_id::text in (" + inList(ids)
+                        + ")"))
+                .isEqualTo(ids.size());
     }
 
     private Instant endedAt(String id) throws Exception {
-        try (Connection db = connection(); Statement s = db.createStatement();
-             ResultSet rs = s.executeQuery("select ended_at from access_request where id = '" + id + "'")) {
+        try (Connection db = connection();
+                Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery("select ended_at from access_request where id = '" + id + "'")) {
             rs.next();
             return rs.getTimestamp(1).toInstant();
         }
     }
 
     private int count(String sql) throws Exception {
-        try (Connection db = connection(); Statement s = db.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection db = connection();
+                Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getInt(1);
         }

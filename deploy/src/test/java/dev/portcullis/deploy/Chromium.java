@@ -2,16 +2,15 @@ package dev.portcullis.deploy;
 
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Debian's Chromium driven by Playwright (never a downloaded browser), and people signing in on Keycloak's own login
@@ -30,13 +29,21 @@ final class Chromium implements AutoCloseable {
     }
 
     static Chromium launch() {
-        Playwright playwright = Playwright.create(new Playwright.CreateOptions()
-                .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        Playwright playwright = Playwright.create(
+                new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
         try {
-            Browser browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                    .setExecutablePath(Path.of("/usr/bin/chromium")).setHeadless(true)
-                    .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                            "--disable-component-update", "--disable-sync", "--no-first-run")));
+            Browser browser = playwright
+                    .chromium()
+                    .launch(new BrowserType.LaunchOptions()
+                            .setExecutablePath(Path.of("/usr/bin/chromium"))
+                            .setHeadless(true)
+                            .setArgs(List.of(
+                                    "--no-sandbox",
+                                    "--disable-gpu",
+                                    "--disable-background-networking",
+                                    "--disable-component-update",
+                                    "--disable-sync",
+                                    "--no-first-run")));
             return new Chromium(playwright, browser);
         } catch (RuntimeException e) {
             playwright.close();
@@ -70,7 +77,8 @@ final class Chromium implements AutoCloseable {
         int n = 0;
         for (BrowserContext context : contexts) {
             for (Page page : context.pages()) {
-                page.screenshot(new Page.ScreenshotOptions().setPath(dir.resolve("page-" + (++n) + ".png"))
+                page.screenshot(new Page.ScreenshotOptions()
+                        .setPath(dir.resolve("page-" + (++n) + ".png"))
                         .setFullPage(true));
             }
         }

@@ -2,6 +2,13 @@ package dev.portcullis.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalPostgres;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -19,19 +26,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
-import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
-
-import dev.portcullis.local.Commands;
-import dev.portcullis.local.LocalPostgres;
 
 /**
  * The {@code portcullis} command line as people run it, each person a process with a home of their own, against the
@@ -47,7 +44,8 @@ class CliEndToEndTest {
     private static final String ORDERS = "cli_orders";
     private static final String ROLE = "cli_reader";
     private static final Pattern REQUEST_ID = Pattern.compile("request ([0-9a-f-]{36})");
-    private static final Path LAUNCHER = Path.of("..", "cli", "bin", "portcullis").toAbsolutePath().normalize();
+    private static final Path LAUNCHER =
+            Path.of("..", "cli", "bin", "portcullis").toAbsolutePath().normalize();
 
     private static SystemStack stack;
     private static Playwright playwright;
@@ -60,11 +58,16 @@ class CliEndToEndTest {
         postgres.createDatabase(ORDERS);
         String rolePassword = java.util.UUID.randomUUID().toString();
         postgres.createRole(ROLE, rolePassword);
-        postgres.sql(ORDERS, "create table if not exists orders (id int primary key, total numeric); "
-                + "insert into orders values (1, 9.99), (2, 19.99) on conflict do nothing; grant select on orders to " + ROLE);
+        postgres.sql(
+                ORDERS,
+                "create table if not exists orders (id int primary key, total numeric); "
+                        + "insert into orders values (1, 9.99), (2, 19.99) on conflict do nothing; grant select on orders to "
+                        + ROLE);
         Path rolePasswordFile = stack.work.resolve(ROLE + ".password");
         Files.writeString(rolePasswordFile, rolePassword + "\n");
-        stack.startBroker(DATABASE, """
+        stack.startBroker(
+                DATABASE,
+                """
                 version: 1
                 targets:
                   - {name: prod-web-1, kind: ssh, host: 127.0.0.1, port: %1$d, labels: {env: prod}}
@@ -86,12 +89,14 @@ class CliEndToEndTest {
                     reason: required
                     approvals: {required: 1, from: [sre-approvers]}
                     access: read
-                """.formatted(stack.target.port(), postgres.port(), ORDERS, stack.target.login(), ROLE), Map.of(
-                "PORTCULLIS_WEB_BASTION_HOST", "127.0.0.1",
-                "PORTCULLIS_WEB_BASTION_SSH_PORT", String.valueOf(stack.sshPort),
-                "PORTCULLIS_DB_PROXY_HOST", "127.0.0.1",
-                "PORTCULLIS_DB_PROXY_PORT", String.valueOf(stack.dbPort),
-                "PORTCULLIS_DB_PROXY_CA_FILE", stack.bastionState.resolve("db-tls.crt").toString()));
+                """.formatted(stack.target.port(), postgres.port(), ORDERS, stack.target.login(), ROLE),
+                Map.of(
+                        "PORTCULLIS_WEB_BASTION_HOST", "127.0.0.1",
+                        "PORTCULLIS_WEB_BASTION_SSH_PORT", String.valueOf(stack.sshPort),
+                        "PORTCULLIS_DB_PROXY_HOST", "127.0.0.1",
+                        "PORTCULLIS_DB_PROXY_PORT", String.valueOf(stack.dbPort),
+                        "PORTCULLIS_DB_PROXY_CA_FILE",
+                                stack.bastionState.resolve("db-tls.crt").toString()));
         stack.startBastion("""
                 databases:
                   prod-db:
@@ -99,10 +104,20 @@ class CliEndToEndTest {
                     roles:
                       %s: {passwordFile: %s, readOnly: true}
                 """.formatted(postgres.port(), ROLE, rolePasswordFile));
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(Path.of("/usr/bin/chromium"))
-                .setHeadless(true).setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--no-first-run")));
+        playwright = Playwright.create(
+                new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser = playwright
+                .chromium()
+                .launch(new BrowserType.LaunchOptions()
+                        .setExecutablePath(Path.of("/usr/bin/chromium"))
+                        .setHeadless(true)
+                        .setArgs(List.of(
+                                "--no-sandbox",
+                                "--disable-gpu",
+                                "--disable-background-networking",
+                                "--disable-component-update",
+                                "--disable-sync",
+                                "--no-first-run")));
     }
 
     @AfterAll
@@ -123,13 +138,26 @@ class CliEndToEndTest {
         assertThat(targets.out()).contains("\"target\":\"prod-web-1\"", "\"approvalsRequired\":2");
 
         // alice asks and waits; bob and carol approve from their own processes, and she sees each approval
-        Running waiting = alice.start("request", "prod-web-1", "--login", stack.target.login(), "--for", "1h",
-                "--reason", "disk full", "--ticket", "INC-1234", "--wait");
+        Running waiting = alice.start(
+                "request",
+                "prod-web-1",
+                "--login",
+                stack.target.login(),
+                "--for",
+                "1h",
+                "--reason",
+                "disk full",
+                "--ticket",
+                "INC-1234",
+                "--wait");
         String id = waiting.requestId();
         waiting.awaitLine("Waiting for approvals");
         Commands.Result self = alice.run("approve", id);
         assertThat(self.exit()).isEqualTo(1);
-        assertThat(self.err()).startsWith("portcullis: ").endsWith("HTTP 403)\n").doesNotContain("\tat ");
+        assertThat(self.err())
+                .startsWith("portcullis: ")
+                .endsWith("HTTP 403)\n")
+                .doesNotContain("\tat ");
         assertThat(bob.run("approvals").out()).contains(id, "alice", "INC-1234");
         assertThat(bob.run("approve", id, "--comment", "go ahead").exit()).isZero();
         waiting.awaitLine("approved by bob (1 of 2): go ahead");
@@ -146,23 +174,30 @@ class CliEndToEndTest {
         assertThat(ssh.exit()).as(ssh.err()).isZero();
         assertThat(ssh.out()).isEqualTo("hello from " + stack.target.login() + "\n");
         // with consent, ~/.ssh/config includes portcullis' Host blocks: plain ssh TARGET works
-        Commands.Result consented = alice.run("ssh", "prod-web-1", "--ssh-config", "yes", "--", "-o", "BatchMode=yes", "true");
+        Commands.Result consented =
+                alice.run("ssh", "prod-web-1", "--ssh-config", "yes", "--", "-o", "BatchMode=yes", "true");
         assertThat(consented.exit()).as(consented.err()).isZero();
         Path userConfig = alice.home.resolve(".ssh/config");
         assertThat(Files.readString(userConfig)).startsWith("# Added by portcullis");
-        Commands.Result plain = Commands.run(List.of("ssh", "-F", userConfig.toString(), "-o", "BatchMode=yes", "prod-web-1",
-                "echo plain ssh"), null, Duration.ofSeconds(60));
+        Commands.Result plain = Commands.run(
+                List.of("ssh", "-F", userConfig.toString(), "-o", "BatchMode=yes", "prod-web-1", "echo plain ssh"),
+                null,
+                Duration.ofSeconds(60));
         assertThat(plain.exit()).as(plain.err()).isZero();
         assertThat(plain.out()).isEqualTo("plain ssh\n");
         alice.run("ssh", "prod-web-1", "--ssh-config", "yes", "--", "-o", "BatchMode=yes", "true");
-        assertThat(Files.readString(userConfig).split("Include", -1)).as("included once").hasSize(2);
+        assertThat(Files.readString(userConfig).split("Include", -1))
+                .as("included once")
+                .hasSize(2);
 
         // psql through the proxy, read-only
-        Running dbWait = alice.start("request", "prod-db", "--login", ROLE, "--for", "30m", "--reason", "check orders", "--wait");
+        Running dbWait = alice.start(
+                "request", "prod-db", "--login", ROLE, "--for", "30m", "--reason", "check orders", "--wait");
         String db = dbWait.requestId();
         assertThat(bob.run("approve", db).exit()).isZero();
         assertThat(dbWait.exit()).isZero();
-        Commands.Result psql = alice.run("psql", "prod-db", "--role", ROLE, "--", "-X", "-A", "-t", "-c", "select sum(total) from orders");
+        Commands.Result psql = alice.run(
+                "psql", "prod-db", "--role", ROLE, "--", "-X", "-A", "-t", "-c", "select sum(total) from orders");
         assertThat(psql.exit()).as(psql.err()).isZero();
         assertThat(psql.out().trim()).isEqualTo("29.98");
 
@@ -172,16 +207,23 @@ class CliEndToEndTest {
         Commands.Result released = alice.run("release", id);
         assertThat(released.exit()).as(released.err()).isZero();
         assertThat(released.out()).contains("Released " + id);
-        assertThat(live.process.waitFor(30, TimeUnit.SECONDS)).as("the release cuts the open session").isTrue();
+        assertThat(live.process.waitFor(30, TimeUnit.SECONDS))
+                .as("the release cuts the open session")
+                .isTrue();
         Commands.Result after = alice.run("ssh", "prod-web-1", "--", "-o", "BatchMode=yes", "true");
         assertThat(after.exit()).isEqualTo(1);
         assertThat(after.err()).startsWith("portcullis: you hold no active SSH grant for prod-web-1");
 
         // the session is recorded, and verifies
         Person dave = signIn("dave");
-        Commands.Result sessions = dave.run("sessions", "--user", "alice", "--target", "prod-web-1", "--output", "json");
+        Commands.Result sessions =
+                dave.run("sessions", "--user", "alice", "--target", "prod-web-1", "--output", "json");
         assertThat(sessions.exit()).as(sessions.err()).isZero();
-        String session = new com.fasterxml.jackson.databind.ObjectMapper().readTree(sessions.out()).get(0).get("id").asText();
+        String session = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(sessions.out())
+                .get(0)
+                .get("id")
+                .asText();
         Commands.Result verified = dave.run("verify", session);
         assertThat(verified.out()).startsWith("VALID");
         assertThat(verified.exit()).isZero();
@@ -194,17 +236,39 @@ class CliEndToEndTest {
     void aDeniedRequestExitsFiveWithTheReasonAndPolicyRefusalsExitFour() throws Exception {
         Person alice = signIn("alice");
         Person bob = signIn("bob");
-        Running waiting = alice.start("request", "prod-web-1", "--login", stack.target.login(), "--for", "1h",
-                "--reason", "curious", "--ticket", "INC-9", "--wait");
+        Running waiting = alice.start(
+                "request",
+                "prod-web-1",
+                "--login",
+                stack.target.login(),
+                "--for",
+                "1h",
+                "--reason",
+                "curious",
+                "--ticket",
+                "INC-9",
+                "--wait");
         String id = waiting.requestId();
         waiting.awaitLine("Waiting for approvals");
-        assertThat(bob.run("deny", id, "--reason", "not during the freeze").exit()).isZero();
+        assertThat(bob.run("deny", id, "--reason", "not during the freeze").exit())
+                .isZero();
         assertThat(waiting.exit()).isEqualTo(5);
         assertThat(waiting.out()).contains("denied by bob: not during the freeze", "DENIED");
 
         // Ctrl-C while waiting asks whether to withdraw the request; yes withdraws it and exits 7
-        Running interrupted = alice.startAnswering(Map.of("PORTCULLIS_ASSUME_TTY", "1"), "request", "prod-web-1", "--login",
-                stack.target.login(), "--for", "1h", "--reason", "second thoughts", "--ticket", "INC-10", "--wait");
+        Running interrupted = alice.startAnswering(
+                Map.of("PORTCULLIS_ASSUME_TTY", "1"),
+                "request",
+                "prod-web-1",
+                "--login",
+                stack.target.login(),
+                "--for",
+                "1h",
+                "--reason",
+                "second thoughts",
+                "--ticket",
+                "INC-10",
+                "--wait");
         String withdrawn = interrupted.requestId();
         interrupted.awaitLine("Waiting for approvals");
         interrupted.interrupt();
@@ -213,8 +277,17 @@ class CliEndToEndTest {
         assertThat(interrupted.out()).contains("Withdrew request " + withdrawn + ": CANCELLED");
         assertThat(interrupted.err()).contains("Withdraw request " + withdrawn + "?");
 
-        Commands.Result tooLong = alice.run("request", "prod-web-1", "--login", stack.target.login(), "--for", "9h",
-                "--reason", "x", "--ticket", "INC-9");
+        Commands.Result tooLong = alice.run(
+                "request",
+                "prod-web-1",
+                "--login",
+                stack.target.login(),
+                "--for",
+                "9h",
+                "--reason",
+                "x",
+                "--ticket",
+                "INC-9");
         assertThat(tooLong.exit()).isEqualTo(4);
         assertThat(tooLong.err()).startsWith("portcullis: ").contains("HTTP 4").doesNotContain("\tat ");
         assertThat(tooLong.err().lines()).hasSize(1);
@@ -244,8 +317,10 @@ class CliEndToEndTest {
         for (int step = 0; step < 8; step++) {
             page.waitForLoadState();
             String text = page.content();
-            if (text.contains("Device Login Successful") || text.contains("device login successful")
-                    || text.contains("You may now close") || text.contains("successful")) {
+            if (text.contains("Device Login Successful")
+                    || text.contains("device login successful")
+                    || text.contains("You may now close")
+                    || text.contains("successful")) {
                 return;
             }
             if (page.locator("#username").count() > 0) {
@@ -319,7 +394,8 @@ class CliEndToEndTest {
             this.process = process;
             this.err = Commands.drain(process.getErrorStream());
             Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                try (BufferedReader r =
+                        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String line; (line = r.readLine()) != null; ) {
                         synchronized (out) {
                             out.append(line).append('\n');
@@ -350,9 +426,15 @@ class CliEndToEndTest {
 
         /** Ctrl-C: SIGINT to the JVM (the launcher execs it, or runs it as its child on a first run). */
         void interrupt() throws Exception {
-            ProcessHandle jvm = process.toHandle().descendants().filter(p -> p.info().command().orElse("").endsWith("java"))
-                    .findFirst().orElse(process.toHandle());
-            assertThat(new ProcessBuilder("kill", "-INT", String.valueOf(jvm.pid())).start().waitFor()).isZero();
+            ProcessHandle jvm = process.toHandle()
+                    .descendants()
+                    .filter(p -> p.info().command().orElse("").endsWith("java"))
+                    .findFirst()
+                    .orElse(process.toHandle());
+            assertThat(new ProcessBuilder("kill", "-INT", String.valueOf(jvm.pid()))
+                            .start()
+                            .waitFor())
+                    .isZero();
         }
 
         void answer(String line) throws IOException {

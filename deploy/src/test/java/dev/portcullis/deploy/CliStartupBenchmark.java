@@ -2,6 +2,7 @@ package dev.portcullis.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.local.BenchmarkFigures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,11 +11,8 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import dev.portcullis.local.BenchmarkFigures;
 
 /**
  * How long {@code portcullis status} takes, wall time, from the launcher's start to its exit, warm (class-data
@@ -25,7 +23,8 @@ import dev.portcullis.local.BenchmarkFigures;
 class CliStartupBenchmark {
 
     private static final int RUNS = Integer.getInteger("bench.runs", 20);
-    private static final Path LAUNCHER = Path.of("..", "cli", "bin", "portcullis").toAbsolutePath().normalize();
+    private static final Path LAUNCHER =
+            Path.of("..", "cli", "bin", "portcullis").toAbsolutePath().normalize();
 
     @Test
     void statusWallTimeWarm() throws Exception {
@@ -45,13 +44,22 @@ class CliStartupBenchmark {
             Path home = Files.createDirectories(stack.work.resolve("home"));
             Path config = Files.createDirectories(home.resolve(".config/portcullis"));
             // the sign-in portcullis login leaves, with a fresh token (the benchmark measures status, not the browser)
-            Runnable signIn = () -> write(config.resolve("session.json"), "{\"broker\":\"" + stack.broker.url() + "\",\"issuer\":\""
-                    + stack.keycloak.issuerUrl() + "\",\"clientId\":\"portcullis-cli\",\"accessToken\":\""
-                    + stack.keycloak.accessToken("alice") + "\",\"accessExpiresAt\":" + (Instant.now().getEpochSecond() + 240) + "}");
+            Runnable signIn = () -> write(
+                    config.resolve("session.json"),
+                    "{\"broker\":\"" + stack.broker.url() + "\",\"issuer\":\""
+                            + stack.keycloak.issuerUrl() + "\",\"clientId\":\"portcullis-cli\",\"accessToken\":\""
+                            + stack.keycloak.accessToken("alice") + "\",\"accessExpiresAt\":"
+                            + (Instant.now().getEpochSecond() + 240) + "}");
             signIn.run();
             List<String> status = List.of(LAUNCHER.toString(), "status");
-            List<String> bare = List.of("java", "-cp", LAUNCHER.resolveSibling("../target/portcullis.jar").normalize().toString(),
-                    "dev.portcullis.cli.Main", "status");
+            List<String> bare = List.of(
+                    "java",
+                    "-cp",
+                    LAUNCHER.resolveSibling("../target/portcullis.jar")
+                            .normalize()
+                            .toString(),
+                    "dev.portcullis.cli.Main",
+                    "status");
             List<String> javaVersion = List.of("java", "-version");
             for (int i = 0; i < 3; i++) { // the first run writes the class-data archive; then warm the file cache
                 run(status, home);
@@ -86,12 +94,27 @@ class CliStartupBenchmark {
                     `-XX:ArchiveClassesAtExit` beside the jar), stops at the client compiler (`-XX:TieredStopAtLevel=1`) and
                     uses the serial collector; the command loads picocli, jackson-jr and JDK classes, and talks HTTP through
                     `HttpURLConnection` (the JDK's newer `HttpClient` took longer to build than the call itself).
-                    """.formatted(Instant.now().toString().substring(0, 10), machine(), RUNS,
-                    median, percentile(cli, 0.9), cli[0], median(plain), percentile(plain, 0.9), plain[0],
-                    baselineMedian, percentile(baseline, 0.9), baseline[0]));
+                    """.formatted(
+                            Instant.now().toString().substring(0, 10),
+                            machine(),
+                            RUNS,
+                            median,
+                            percentile(cli, 0.9),
+                            cli[0],
+                            median(plain),
+                            percentile(plain, 0.9),
+                            plain[0],
+                            baselineMedian,
+                            percentile(baseline, 0.9),
+                            baseline[0]));
             new BenchmarkFigures("benchmarks/" + out.getFileName())
-                    .add("portcullis status, wall time, warm", Math.round(median), "ms", "java -version, wall time, same machine",
-                            Math.max(1, Math.round(baselineMedian)), "value<=500")
+                    .add(
+                            "portcullis status, wall time, warm",
+                            Math.round(median),
+                            "ms",
+                            "java -version, wall time, same machine",
+                            Math.max(1, Math.round(baselineMedian)),
+                            "value<=500")
                     .writeBeside(out);
             System.out.println(Files.readString(out));
         }
@@ -138,11 +161,15 @@ class CliStartupBenchmark {
     private static String machine() {
         String cpu = "unknown CPU";
         try {
-            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .orElse(cpu);
         } catch (IOException ignored) {
             // keep "unknown CPU"
         }
-        return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), Java " + System.getProperty("java.version");
+        return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), Java "
+                + System.getProperty("java.version");
     }
 }

@@ -1,5 +1,9 @@
 package dev.portcullis.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,12 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.portcullis.local.Commands;
-import dev.portcullis.local.LocalKeycloak;
-import dev.portcullis.local.LocalPostgres;
 
 /**
  * Live sessions across two broker replicas: the stack of {@link SystemStack} with its bastion following replica A,
@@ -63,14 +61,23 @@ final class LiveScenario implements AutoCloseable {
             // replica B: same database, CAs, recordings and trusted keys; its own log and audit-head files
             Path dirB = Files.createDirectories(stack.work.resolve("broker-b"));
             Map<String, String> env = new HashMap<>(Map.of(
-                    "PORTCULLIS_SSH_USER_CA_KEY_FILE", stack.work.resolve("ca/user_ca").toString(),
-                    "PORTCULLIS_SSH_HOST_CA_KEY_FILE", stack.work.resolve("ca/host_ca").toString(),
-                    "PORTCULLIS_RECORDINGS_DIR", stack.recordings.toString(),
+                    "PORTCULLIS_SSH_USER_CA_KEY_FILE",
+                    stack.work.resolve("ca/user_ca").toString(),
+                    "PORTCULLIS_SSH_HOST_CA_KEY_FILE",
+                    stack.work.resolve("ca/host_ca").toString(),
+                    "PORTCULLIS_RECORDINGS_DIR",
+                    stack.recordings.toString(),
                     "PORTCULLIS_RECORDINGS_TRUSTED_KEYS",
                     stack.bastionState.resolve("recording-signing-key.pub.pem").toString()));
-            b = BrokerProcess.start(Path.of("..").toAbsolutePath().normalize(), SystemStack.freePort(),
-                    dirB.resolve("broker.log"), LocalPostgres.shared().brokerDatabase(database), stack.keycloak,
-                    stack.work.resolve("policy.yaml"), env).awaitReady(Duration.ofSeconds(120));
+            b = BrokerProcess.start(
+                            Path.of("..").toAbsolutePath().normalize(),
+                            SystemStack.freePort(),
+                            dirB.resolve("broker.log"),
+                            LocalPostgres.shared().brokerDatabase(database),
+                            stack.keycloak,
+                            stack.work.resolve("policy.yaml"),
+                            env)
+                    .awaitReady(Duration.ofSeconds(120));
             stack.keycloak.allowWebUrl(a.url());
             stack.keycloak.allowWebUrl(b.url());
             stack.startBastion("");
@@ -90,13 +97,32 @@ final class LiveScenario implements AutoCloseable {
 
     /** Alice asks for prod-web-1, bob and carol approve, alice gets a certificate; the grant's id. */
     String aliceGrant() throws Exception {
-        String id = api("POST", "/api/v1/requests", "alice", Map.of("target", "prod-web-1", "login",
-                stack.target.login(), "durationMinutes", 60, "reason", "INC-7001 watch this"), 201).get("id").asText();
+        String id = api(
+                        "POST",
+                        "/api/v1/requests",
+                        "alice",
+                        Map.of(
+                                "target",
+                                "prod-web-1",
+                                "login",
+                                stack.target.login(),
+                                "durationMinutes",
+                                60,
+                                "reason",
+                                "INC-7001 watch this"),
+                        201)
+                .get("id")
+                .asText();
         api("POST", "/api/v1/requests/" + id + "/approve", "bob", Map.of(), 200);
         api("POST", "/api/v1/requests/" + id + "/approve", "carol", Map.of(), 200);
-        JsonNode cert = api("POST", "/api/v1/ssh/certificates", "alice",
-                Map.of("publicKey", Files.readString(Path.of(aliceKey + ".pub")).trim()), 201);
-        Files.writeString(Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
+        JsonNode cert = api(
+                "POST",
+                "/api/v1/ssh/certificates",
+                "alice",
+                Map.of("publicKey", Files.readString(Path.of(aliceKey + ".pub")).trim()),
+                201);
+        Files.writeString(
+                Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
         return id;
     }
 
@@ -108,12 +134,31 @@ final class LiveScenario implements AutoCloseable {
     /** Alice opens an interactive shell and it shows a prompt's worth of output; returns its session id. */
     Terminal aliceShell(String grant) throws Exception {
         List<String> before = sessionsOf(grant, "OPEN");
-        List<String> ssh = new ArrayList<>(List.of("ssh", "-tt", "-p", String.valueOf(stack.sshPort), "-F", "/dev/null",
-                "-i", aliceKey.toString(), "-o", "CertificateFile=" + aliceKey + "-cert.pub", "-o", "IdentitiesOnly=yes",
-                "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts,
-                "-o", "LogLevel=ERROR", stack.target.login() + "+prod-web-1@127.0.0.1"));
+        List<String> ssh = new ArrayList<>(List.of(
+                "ssh",
+                "-tt",
+                "-p",
+                String.valueOf(stack.sshPort),
+                "-F",
+                "/dev/null",
+                "-i",
+                aliceKey.toString(),
+                "-o",
+                "CertificateFile=" + aliceKey + "-cert.pub",
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                "UserKnownHostsFile=" + knownHosts,
+                "-o",
+                "LogLevel=ERROR",
+                stack.target.login() + "+prod-web-1@127.0.0.1"));
         Terminal t = new Terminal(new ProcessBuilder("script", "-qefc", String.join(" ", ssh), "/dev/null")
-                .redirectErrorStream(true).start());
+                .redirectErrorStream(true)
+                .start());
         terminals.add(t);
         for (int i = 0; i < 600; i++) {
             List<String> now = sessionsOf(grant, "OPEN");
@@ -161,19 +206,21 @@ final class LiveScenario implements AutoCloseable {
 
         Terminal(Process process) {
             this.process = process;
-            Thread reader = new Thread(() -> {
-                byte[] buffer = new byte[8192];
-                try (InputStream in = process.getInputStream()) {
-                    for (int n; (n = in.read(buffer)) > 0; ) {
-                        synchronized (out) {
-                            out.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
-                            out.notifyAll();
+            Thread reader = new Thread(
+                    () -> {
+                        byte[] buffer = new byte[8192];
+                        try (InputStream in = process.getInputStream()) {
+                            for (int n; (n = in.read(buffer)) > 0; ) {
+                                synchronized (out) {
+                                    out.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+                                    out.notifyAll();
+                                }
+                            }
+                        } catch (IOException e) {
+                            // the process went away
                         }
-                    }
-                } catch (IOException e) {
-                    // the process went away
-                }
-            }, "terminal-reader");
+                    },
+                    "terminal-reader");
             reader.setDaemon(true);
             reader.start();
         }
@@ -218,7 +265,9 @@ final class LiveScenario implements AutoCloseable {
             b.stop();
             Path log = stack.work.resolve("broker-b/broker.log");
             if (Files.exists(log)) {
-                Files.copy(log, Path.of("target", stack.name + "-broker-b.log"),
+                Files.copy(
+                        log,
+                        Path.of("target", stack.name + "-broker-b.log"),
                         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }

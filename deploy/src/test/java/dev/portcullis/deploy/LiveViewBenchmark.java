@@ -1,5 +1,10 @@
 package dev.portcullis.deploy;
 
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import dev.portcullis.local.BenchmarkFigures;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,16 +20,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.BrowserType;
-import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
-
-import dev.portcullis.local.BenchmarkFigures;
 
 /**
  * Live view delay and ending one session, on two broker replicas (the bastion follows A, the viewer and the admin use
@@ -56,11 +53,15 @@ class LiveViewBenchmark {
         List<Double> ended = new ArrayList<>();
         List<Double> revoked = new ArrayList<>();
         try (LiveScenario live = LiveScenario.start("live-bench", "live_bench");
-             Playwright playwright = Playwright.create(new Playwright.CreateOptions()
-                     .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-             Browser browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                     .setExecutablePath(Path.of("/usr/bin/chromium")).setHeadless(true)
-                     .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking")))) {
+                Playwright playwright = Playwright.create(
+                        new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+                Browser browser = playwright
+                        .chromium()
+                        .launch(new BrowserType.LaunchOptions()
+                                .setExecutablePath(Path.of("/usr/bin/chromium"))
+                                .setHeadless(true)
+                                .setArgs(
+                                        List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking")))) {
             String grant = live.aliceGrant();
             LiveScenario.Terminal shell = live.aliceShell(grant);
             Page dave = browser.newContext().newPage();
@@ -95,12 +96,13 @@ class LiveViewBenchmark {
             String erin = live.keycloak.accessToken("erin");
             for (int i = 0; i < ENDS; i++) {
                 LiveScenario.Terminal one = live.aliceShell(grant);
-                ended.add(closing(one, live.b.url() + "/api/v1/sessions/" + one.session + "/end", erin, i, endAnswered));
+                ended.add(
+                        closing(one, live.b.url() + "/api/v1/sessions/" + one.session + "/end", erin, i, endAnswered));
 
                 String other = live.aliceGrant();
                 LiveScenario.Terminal doomed = live.aliceShell(other);
-                revoked.add(closing(doomed, live.b.url() + "/api/v1/requests/" + other + "/revoke", erin, i,
-                        revokeAnswered));
+                revoked.add(closing(
+                        doomed, live.b.url() + "/api/v1/requests/" + other + "/revoke", erin, i, revokeAnswered));
             }
         }
         write(own, viewer, ended, revoked);
@@ -114,10 +116,14 @@ class LiveViewBenchmark {
     private double closing(LiveScenario.Terminal session, String url, String token, int round, List<Double> answered)
             throws Exception {
         long start = System.nanoTime();
-        CompletableFuture<Long> answer = http.sendAsync(HttpRequest.newBuilder(URI.create(url))
-                        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"reason\":\"bench round " + round + "\"}")).build(),
-                HttpResponse.BodyHandlers.ofString()).thenApply(r -> {
+        CompletableFuture<Long> answer = http.sendAsync(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .header("Authorization", "Bearer " + token)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"reason\":\"bench round " + round + "\"}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .thenApply(r -> {
                     if (r.statusCode() / 100 != 2) {
                         throw new AssertionError(url + ": " + r.statusCode() + " " + r.body());
                     }
@@ -145,18 +151,31 @@ class LiveViewBenchmark {
     private void write(List<Double> own, List<Double> viewer, List<Double> ended, List<Double> revoked)
             throws Exception {
         StringBuilder md = new StringBuilder("# Live view and ending one session\n\n")
-                .append("Two broker replicas on one PostgreSQL; the bastion follows replica A, dave's browser (Chromium,\n")
-                .append("Playwright) and erin's requests go to replica B. Alice types `echo` commands into an interactive\n")
+                .append(
+                        "Two broker replicas on one PostgreSQL; the bastion follows replica A, dave's browser (Chromium,\n")
+                .append(
+                        "Playwright) and erin's requests go to replica B. Alice types `echo` commands into an interactive\n")
                 .append("shell through the bastion from a terminal (`script` + stock `ssh -tt`).\n\n")
-                .append("- **Live view delay**: from alice's terminal showing a command's output to dave's browser showing\n")
-                .append("  it (a MutationObserver in the page notes the time; both clocks are this machine's). Baseline: the\n")
+                .append(
+                        "- **Live view delay**: from alice's terminal showing a command's output to dave's browser showing\n")
+                .append(
+                        "  it (a MutationObserver in the page notes the time; both clocks are this machine's). Baseline: the\n")
                 .append("  same command from typed to shown in alice's own terminal.\n")
-                .append("- **End one session**: `POST /api/v1/sessions/{id}/end` sent to replica B to alice's ssh exiting with\n")
-                .append("  the message. Baseline: `POST /api/v1/requests/{id}/revoke` sent to replica B to its session's ssh\n")
-                .append("  exiting. The requests' own answers are timed apart: the end request waits for the bastion's\n")
-                .append("  report that the session closed, a revoke also ends the grant's trigger and JIT membership.\n\n")
-                .append(String.format(Locale.ROOT, "%d live-view rounds, %d end rounds each way, on %d cores: %s.%n%n",
-                        own.size(), ended.size(), Runtime.getRuntime().availableProcessors(), machine()))
+                .append(
+                        "- **End one session**: `POST /api/v1/sessions/{id}/end` sent to replica B to alice's ssh exiting with\n")
+                .append(
+                        "  the message. Baseline: `POST /api/v1/requests/{id}/revoke` sent to replica B to its session's ssh\n")
+                .append(
+                        "  exiting. The requests' own answers are timed apart: the end request waits for the bastion's\n")
+                .append(
+                        "  report that the session closed, a revoke also ends the grant's trigger and JIT membership.\n\n")
+                .append(String.format(
+                        Locale.ROOT,
+                        "%d live-view rounds, %d end rounds each way, on %d cores: %s.%n%n",
+                        own.size(),
+                        ended.size(),
+                        Runtime.getRuntime().availableProcessors(),
+                        machine()))
                 .append("| figure | p50 ms | p99 ms | max ms |\n| --- | ---: | ---: | ---: |\n");
         row(md, "typed to alice's own terminal", own);
         row(md, "alice's terminal to dave's browser", viewer);
@@ -169,25 +188,42 @@ class LiveViewBenchmark {
         if (out != null) {
             Files.writeString(Path.of(out), md.toString());
             new BenchmarkFigures("benchmarks/" + Path.of(out).getFileName())
-                    .add("live view delay, terminal output to the auditor's browser, p99", p(viewer, 0.99), "ms",
-                            "a typed command to its output in the user's own terminal, p99", Math.max(1, p(own, 0.99)),
+                    .add(
+                            "live view delay, terminal output to the auditor's browser, p99",
+                            p(viewer, 0.99),
+                            "ms",
+                            "a typed command to its output in the user's own terminal, p99",
+                            Math.max(1, p(own, 0.99)),
                             "value<=1000")
-                    .add("end one session: request to session closed, p99", p(ended, 0.99), "ms",
-                            "grant revoked to its session closed, p99", Math.max(1, p(revoked, 0.99)), "value<=1000")
+                    .add(
+                            "end one session: request to session closed, p99",
+                            p(ended, 0.99),
+                            "ms",
+                            "grant revoked to its session closed, p99",
+                            Math.max(1, p(revoked, 0.99)),
+                            "value<=1000")
                     .writeBeside(Path.of(out));
         }
     }
 
     private static void row(StringBuilder md, String what, List<Double> values) {
-        md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f |%n", what, p(values, 0.5), p(values, 0.99),
+        md.append(String.format(
+                Locale.ROOT,
+                "| %s | %.0f | %.0f | %.0f |%n",
+                what,
+                p(values, 0.5),
+                p(values, 0.99),
                 Collections.max(values)));
     }
 
     private static String machine() {
         String cpu = "unknown CPU";
         try {
-            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .orElse(cpu);
         } catch (java.io.IOException ignored) {
             // keep the default
         }

@@ -3,19 +3,6 @@ package dev.portcullis.deploy;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.regex.Pattern;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
@@ -25,6 +12,17 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.options.AriaRole;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Live view and ending one session in Debian's Chromium, on two broker replicas: the bastion follows replica A, dave
@@ -44,10 +42,20 @@ class LiveViewEndToEndTest {
     static void stack() throws Exception {
         live = LiveScenario.start("live-view-e2e", "live_view_e2e");
         Files.createDirectories(SCREENSHOTS);
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(Path.of("/usr/bin/chromium"))
-                .setHeadless(true).setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--no-first-run")));
+        playwright = Playwright.create(
+                new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser = playwright
+                .chromium()
+                .launch(new BrowserType.LaunchOptions()
+                        .setExecutablePath(Path.of("/usr/bin/chromium"))
+                        .setHeadless(true)
+                        .setArgs(List.of(
+                                "--no-sandbox",
+                                "--disable-gpu",
+                                "--disable-background-networking",
+                                "--disable-component-update",
+                                "--disable-sync",
+                                "--no-first-run")));
     }
 
     @AfterAll
@@ -62,7 +70,8 @@ class LiveViewEndToEndTest {
         int n = 0;
         for (BrowserContext context : contexts) {
             for (Page page : context.pages()) {
-                page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve("last/live-" + (++n) + ".png"))
+                page.screenshot(new Page.ScreenshotOptions()
+                        .setPath(SCREENSHOTS.resolve("last/live-" + (++n) + ".png"))
                         .setFullPage(true));
             }
         }
@@ -101,9 +110,11 @@ class LiveViewEndToEndTest {
         long typed = System.currentTimeMillis();
         first.type("echo next command $((6*7))");
         long seen = first.await("next command 42", Duration.ofSeconds(10));
-        assertThat(screen).containsText("next command 42", new LocatorAssertions.ContainsTextOptions().setTimeout(10_000));
-        System.out.printf("live view: alice's terminal after %d ms, dave's browser after %d ms%n", seen - typed,
-                System.currentTimeMillis() - typed);
+        assertThat(screen)
+                .containsText("next command 42", new LocatorAssertions.ContainsTextOptions().setTimeout(10_000));
+        System.out.printf(
+                "live view: alice's terminal after %d ms, dave's browser after %d ms%n",
+                seen - typed, System.currentTimeMillis() - typed);
         shot(dave, "live-view");
 
         // erin, an admin, ends this session alone (on replica A), with a reason alice is shown
@@ -111,10 +122,14 @@ class LiveViewEndToEndTest {
         erin.navigate(live.a.url() + "/ui/sessions/" + first.session + "/live");
         erin.onDialog(dialog -> dialog.accept());
         erin.getByLabel(Pattern.compile("^Reason")).fill("INC-7001 stop typing in prod");
-        erin.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("End session")).click();
+        erin.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("End session"))
+                .click();
         assertThat(erin.getByTestId("flash")).containsText("Ended one session of alice on prod-web-1");
-        first.await("portcullis: this session was ended by erin (admin): INC-7001 stop typing in prod", Duration.ofSeconds(10));
-        assertThat(first.process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        first.await(
+                "portcullis: this session was ended by erin (admin): INC-7001 stop typing in prod",
+                Duration.ofSeconds(10));
+        assertThat(first.process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS))
+                .isTrue();
         Locator ended = erin.getByTestId("session-row").filter(new Locator.FilterOptions().setHasText("TERMINATED"));
         assertThat(ended.first()).containsText("this session was ended by erin (admin): INC-7001 stop typing in prod");
         shot(erin, "session-ended-by-admin");
@@ -124,16 +139,23 @@ class LiveViewEndToEndTest {
         second.type("echo second-shell-still-here-$((1+1))");
         second.await("second-shell-still-here-2", Duration.ofSeconds(20));
         assertThat(second.process.isAlive()).isTrue();
-        assertThat(live.api("GET", "/api/v1/sessions/" + second.session, "dave", null, 200).get("status").asText())
+        assertThat(live.api("GET", "/api/v1/sessions/" + second.session, "dave", null, 200)
+                        .get("status")
+                        .asText())
                 .isEqualTo("OPEN");
-        assertThat(live.api("GET", "/api/v1/requests/" + grant, "alice", null, 200).get("state").asText())
+        assertThat(live.api("GET", "/api/v1/requests/" + grant, "alice", null, 200)
+                        .get("state")
+                        .asText())
                 .isEqualTo("ACTIVE");
 
         // the watch is in the session's own recording and in the audit log
-        java.net.http.HttpResponse<String> events = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(live.a.url() + "/api/v1/sessions/" + first.session
-                        + "/events.jsonl")).header("Authorization", "Bearer " + live.keycloak.accessToken("dave")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        java.net.http.HttpResponse<String> events = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                                        live.a.url() + "/api/v1/sessions/" + first.session + "/events.jsonl"))
+                                .header("Authorization", "Bearer " + live.keycloak.accessToken("dave"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(events.statusCode()).as(events.body()).isEqualTo(200);
         List<String> watches = new ArrayList<>();
         for (String line : events.body().split("\n")) {
@@ -145,16 +167,17 @@ class LiveViewEndToEndTest {
         // erin watched too while she had the session's page open
         assertThat(watches).contains("dave STARTED", "dave STOPPED", "erin STARTED", "erin STOPPED");
         assertThat(watches.indexOf("dave STARTED")).isLessThan(watches.indexOf("dave STOPPED"));
-        JsonNode watched = live.api("GET", "/api/v1/audit?action=session.watch.started&subject=" + first.session,
-                "dave", null, 200);
+        JsonNode watched = live.api(
+                "GET", "/api/v1/audit?action=session.watch.started&subject=" + first.session, "dave", null, 200);
         List<String> watchers = new ArrayList<>();
         watched.forEach(w -> watchers.add(w.get("actor").asText()));
         assertThat(watchers).contains("dave", "erin"); // newest first
-        JsonNode endedBy = live.api("GET", "/api/v1/audit?action=session.end.requested&subject=" + first.session,
-                "dave", null, 200);
+        JsonNode endedBy = live.api(
+                "GET", "/api/v1/audit?action=session.end.requested&subject=" + first.session, "dave", null, 200);
         assertThat(endedBy.get(0).get("actor").asText()).isEqualTo("erin");
         second.type("exit");
-        assertThat(second.process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(second.process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS))
+                .isTrue();
     }
 
     private Page signIn(BrokerProcess broker, String username) {
@@ -170,6 +193,8 @@ class LiveViewEndToEndTest {
     }
 
     private static void shot(Page page, String name) {
-        page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve(name + ".png")).setFullPage(true));
+        page.screenshot(new Page.ScreenshotOptions()
+                .setPath(SCREENSHOTS.resolve(name + ".png"))
+                .setFullPage(true));
     }
 }

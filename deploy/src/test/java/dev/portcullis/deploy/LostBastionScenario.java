@@ -1,5 +1,7 @@
 package dev.portcullis.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.local.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,10 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.portcullis.local.Commands;
 
 /**
  * A bastion process carrying alice's live SSH session, for what happens when the process is lost: the stack (broker
@@ -54,13 +52,41 @@ final class LostBastionScenario implements AutoCloseable {
             s.stack.startBastion("");
             String alice = s.stack.keycloak.accessToken("alice");
             Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", s.aliceKey.toString()));
-            JsonNode cert = s.stack.api("POST", "/api/v1/ssh/certificates", alice,
-                    Map.of("publicKey", Files.readString(Path.of(s.aliceKey + ".pub")).trim()), 201);
-            Files.writeString(Path.of(s.aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
-            Files.writeString(s.knownHosts, "[127.0.0.1]:" + s.stack.sshPort + " " + s.stack.bastionHostKeyLine() + "\n");
-            s.grant = s.stack.api("POST", "/api/v1/requests", alice, Map.of("target", "prod-web-1", "login",
-                    s.stack.target.login(), "durationMinutes", 60, "reason", "INC-7 bastion lost"), 201).get("id").asText();
-            s.stack.api("POST", "/api/v1/requests/" + s.grant + "/approve", s.stack.keycloak.accessToken("bob"), Map.of(), 200);
+            JsonNode cert = s.stack.api(
+                    "POST",
+                    "/api/v1/ssh/certificates",
+                    alice,
+                    Map.of(
+                            "publicKey",
+                            Files.readString(Path.of(s.aliceKey + ".pub")).trim()),
+                    201);
+            Files.writeString(
+                    Path.of(s.aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
+            Files.writeString(
+                    s.knownHosts, "[127.0.0.1]:" + s.stack.sshPort + " " + s.stack.bastionHostKeyLine() + "\n");
+            s.grant = s.stack
+                    .api(
+                            "POST",
+                            "/api/v1/requests",
+                            alice,
+                            Map.of(
+                                    "target",
+                                    "prod-web-1",
+                                    "login",
+                                    s.stack.target.login(),
+                                    "durationMinutes",
+                                    60,
+                                    "reason",
+                                    "INC-7 bastion lost"),
+                            201)
+                    .get("id")
+                    .asText();
+            s.stack.api(
+                    "POST",
+                    "/api/v1/requests/" + s.grant + "/approve",
+                    s.stack.keycloak.accessToken("bob"),
+                    Map.of(),
+                    200);
             return s;
         } catch (Exception | AssertionError e) {
             s.close();
@@ -74,14 +100,32 @@ final class LostBastionScenario implements AutoCloseable {
     }
 
     /** A held session and the ssh client holding it (ended by destroying it: a client that goes away). */
-    record Held(String session, Process client) {
-    }
+    record Held(String session, Process client) {}
 
     Held hold() throws Exception {
-        Process ssh = new ProcessBuilder("ssh", "-F", "/dev/null", "-p", String.valueOf(stack.sshPort), "-i", aliceKey.toString(),
-                "-o", "CertificateFile=" + aliceKey + "-cert.pub", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-                "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts, "-o", "LogLevel=ERROR",
-                stack.target.login() + "+prod-web-1@127.0.0.1", "echo held; sleep 600").start();
+        Process ssh = new ProcessBuilder(
+                        "ssh",
+                        "-F",
+                        "/dev/null",
+                        "-p",
+                        String.valueOf(stack.sshPort),
+                        "-i",
+                        aliceKey.toString(),
+                        "-o",
+                        "CertificateFile=" + aliceKey + "-cert.pub",
+                        "-o",
+                        "IdentitiesOnly=yes",
+                        "-o",
+                        "BatchMode=yes",
+                        "-o",
+                        "StrictHostKeyChecking=yes",
+                        "-o",
+                        "UserKnownHostsFile=" + knownHosts,
+                        "-o",
+                        "LogLevel=ERROR",
+                        stack.target.login() + "+prod-web-1@127.0.0.1",
+                        "echo held; sleep 600")
+                .start();
         clients.add(ssh);
         CompletableFuture<String> err = Commands.drain(ssh.getErrorStream());
         byte[] held = ssh.getInputStream().readNBytes(5);
@@ -116,7 +160,8 @@ final class LostBastionScenario implements AutoCloseable {
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("session " + session + " did not become " + status + " within " + timeout + "; last seen " + last);
+        throw new AssertionError(
+                "session " + session + " did not become " + status + " within " + timeout + "; last seen " + last);
     }
 
     /** The session once it is no longer OPEN, whatever its end. */

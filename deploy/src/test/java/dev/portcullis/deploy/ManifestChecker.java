@@ -1,5 +1,7 @@
 package dev.portcullis.deploy;
 
+import dev.portcullis.workflow.policy.PolicyException;
+import dev.portcullis.workflow.policy.PolicyLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -15,13 +17,9 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
-
-import dev.portcullis.workflow.policy.PolicyException;
-import dev.portcullis.workflow.policy.PolicyLoader;
 
 /**
  * Offline checks of the Kubernetes manifests under deploy/k8s, since no cluster exists here: what a typo would
@@ -56,32 +54,107 @@ final class ManifestChecker {
     }
 
     /** The pods a workload makes: where, namespace, labels, spec, replicas. */
-    record Pods(Manifest owner, String namespace, Map<String, Object> labels, Map<String, Object> spec, int replicas,
-                Map<String, Object> annotations) {
-    }
+    record Pods(
+            Manifest owner,
+            String namespace,
+            Map<String, Object> labels,
+            Map<String, Object> spec,
+            int replicas,
+            Map<String, Object> annotations) {}
 
     static final String COMPONENT = "app.kubernetes.io/component";
     static final String SEGMENT = "portcullis.dev/segment";
     static final String TARGET = "portcullis.dev/target";
     static final String TARGET_CIDRS = "portcullis.dev/target-cidrs";
     /** The API version of each kind the manifests use, as served by current Kubernetes (1.25+ removed the betas). */
-    private static final Map<String, String> API_VERSIONS = Map.ofEntries(Map.entry("Namespace", "v1"), Map.entry("ConfigMap", "v1"),
-            Map.entry("Secret", "v1"), Map.entry("Service", "v1"), Map.entry("PersistentVolumeClaim", "v1"), Map.entry("Deployment", "apps/v1"),
-            Map.entry("StatefulSet", "apps/v1"), Map.entry("DaemonSet", "apps/v1"), Map.entry("PodDisruptionBudget", "policy/v1"),
-            Map.entry("NetworkPolicy", "networking.k8s.io/v1"), Map.entry("Ingress", "networking.k8s.io/v1"),
+    private static final Map<String, String> API_VERSIONS = Map.ofEntries(
+            Map.entry("Namespace", "v1"),
+            Map.entry("ConfigMap", "v1"),
+            Map.entry("Secret", "v1"),
+            Map.entry("Service", "v1"),
+            Map.entry("PersistentVolumeClaim", "v1"),
+            Map.entry("Deployment", "apps/v1"),
+            Map.entry("StatefulSet", "apps/v1"),
+            Map.entry("DaemonSet", "apps/v1"),
+            Map.entry("PodDisruptionBudget", "policy/v1"),
+            Map.entry("NetworkPolicy", "networking.k8s.io/v1"),
+            Map.entry("Ingress", "networking.k8s.io/v1"),
             Map.entry("HorizontalPodAutoscaler", "autoscaling/v2"));
     /** Fields of a container and of a pod spec (core/v1), so that a misspelt one is not silently ignored by the checks. */
-    private static final Set<String> CONTAINER_FIELDS = Set.of("name", "image", "imagePullPolicy", "command", "args", "workingDir", "ports", "env",
-            "envFrom", "resources", "resizePolicy", "restartPolicy", "securityContext", "volumeMounts", "volumeDevices", "readinessProbe",
-            "livenessProbe", "startupProbe", "lifecycle", "terminationMessagePath", "terminationMessagePolicy", "stdin", "stdinOnce", "tty");
-    private static final Set<String> POD_FIELDS = Set.of("containers", "initContainers", "volumes", "securityContext", "serviceAccountName",
-            "automountServiceAccountToken", "terminationGracePeriodSeconds", "topologySpreadConstraints", "affinity", "nodeSelector",
-            "tolerations", "priorityClassName", "enableServiceLinks", "imagePullSecrets", "dnsPolicy", "dnsConfig", "hostname", "subdomain",
-            "restartPolicy", "schedulerName", "runtimeClassName", "shareProcessNamespace", "readinessGates", "preemptionPolicy", "overhead",
-            "hostNetwork", "hostPID", "hostIPC", "hostUsers", "setHostnameAsFQDN", "os", "activeDeadlineSeconds", "serviceAccount",
-            "ephemeralContainers", "hostAliases", "resourceClaims", "schedulingGates", "nodeName");
-    private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "ClusterRole", "ClusterRoleBinding", "StorageClass",
-            "PersistentVolume", "IngressClass", "CustomResourceDefinition", "PriorityClass");
+    private static final Set<String> CONTAINER_FIELDS = Set.of(
+            "name",
+            "image",
+            "imagePullPolicy",
+            "command",
+            "args",
+            "workingDir",
+            "ports",
+            "env",
+            "envFrom",
+            "resources",
+            "resizePolicy",
+            "restartPolicy",
+            "securityContext",
+            "volumeMounts",
+            "volumeDevices",
+            "readinessProbe",
+            "livenessProbe",
+            "startupProbe",
+            "lifecycle",
+            "terminationMessagePath",
+            "terminationMessagePolicy",
+            "stdin",
+            "stdinOnce",
+            "tty");
+
+    private static final Set<String> POD_FIELDS = Set.of(
+            "containers",
+            "initContainers",
+            "volumes",
+            "securityContext",
+            "serviceAccountName",
+            "automountServiceAccountToken",
+            "terminationGracePeriodSeconds",
+            "topologySpreadConstraints",
+            "affinity",
+            "nodeSelector",
+            "tolerations",
+            "priorityClassName",
+            "enableServiceLinks",
+            "imagePullSecrets",
+            "dnsPolicy",
+            "dnsConfig",
+            "hostname",
+            "subdomain",
+            "restartPolicy",
+            "schedulerName",
+            "runtimeClassName",
+            "shareProcessNamespace",
+            "readinessGates",
+            "preemptionPolicy",
+            "overhead",
+            "hostNetwork",
+            "hostPID",
+            "hostIPC",
+            "hostUsers",
+            "setHostnameAsFQDN",
+            "os",
+            "activeDeadlineSeconds",
+            "serviceAccount",
+            "ephemeralContainers",
+            "hostAliases",
+            "resourceClaims",
+            "schedulingGates",
+            "nodeName");
+    private static final Set<String> CLUSTER_SCOPED = Set.of(
+            "Namespace",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "StorageClass",
+            "PersistentVolume",
+            "IngressClass",
+            "CustomResourceDefinition",
+            "PriorityClass");
 
     private final List<Manifest> manifests;
     private final Set<String> documentedEnv;
@@ -104,7 +177,10 @@ final class ManifestChecker {
         List<Manifest> result = new ArrayList<>();
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
-            files = walk.filter(p -> p.toString().endsWith(".yaml") && !p.getFileName().toString().equals("kustomization.yaml")).sorted().toList();
+            files = walk.filter(p -> p.toString().endsWith(".yaml")
+                            && !p.getFileName().toString().equals("kustomization.yaml"))
+                    .sorted()
+                    .toList();
         }
         for (Path file : files) {
             try (InputStream in = Files.newInputStream(file)) {
@@ -160,11 +236,18 @@ final class ManifestChecker {
             requiredFields(m);
         }
         for (Manifest m : manifests) {
-            if (m.kind().equals("Deployment") || m.kind().equals("StatefulSet") || m.kind().equals("DaemonSet")) {
+            if (m.kind().equals("Deployment")
+                    || m.kind().equals("StatefulSet")
+                    || m.kind().equals("DaemonSet")) {
                 Map<String, Object> template = map(m.spec().get("template"));
                 int replicas = m.spec().get("replicas") instanceof Integer r ? r : 1;
                 Map<String, Object> meta = map(template.get("metadata"));
-                pods.add(new Pods(m, m.namespace(), map(meta.get("labels")), map(template.get("spec")), replicas,
+                pods.add(new Pods(
+                        m,
+                        m.namespace(),
+                        map(meta.get("labels")),
+                        map(template.get("spec")),
+                        replicas,
                         map(meta.get("annotations"))));
             }
         }
@@ -177,8 +260,7 @@ final class ManifestChecker {
                 case "PodDisruptionBudget" -> disruptionBudget(m);
                 case "NetworkPolicy" -> networkPolicy(m);
                 case "Ingress" -> ingress(m);
-                default -> {
-                }
+                default -> {}
             }
         }
         defaultDeny();
@@ -215,9 +297,10 @@ final class ManifestChecker {
                 problems.add(p.owner().where() + ": a bastion without PORTCULLIS_RECORDINGS_S3_BUCKET; recordings go "
                         + "to S3");
             }
-            for (String name : List.of("PORTCULLIS_RECORDINGS_S3_ACCESS_KEY_ID",
-                    "PORTCULLIS_RECORDINGS_S3_SECRET_ACCESS_KEY")) {
-                Map<String, Object> ref = map(map(map(env.get(name)).get("valueFrom")).get("secretKeyRef"));
+            for (String name :
+                    List.of("PORTCULLIS_RECORDINGS_S3_ACCESS_KEY_ID", "PORTCULLIS_RECORDINGS_S3_SECRET_ACCESS_KEY")) {
+                Map<String, Object> ref =
+                        map(map(map(env.get(name)).get("valueFrom")).get("secretKeyRef"));
                 String secret = String.valueOf(ref.get("name"));
                 if (!secret.equals("portcullis-bastion-segment-" + segment + "-s3")) {
                     problems.add(p.owner().where() + ": " + name + " must come from the Secret "
@@ -284,7 +367,8 @@ final class ManifestChecker {
         }
     }
 
-    private void container(Pods p, Map<String, Object> c, Map<String, Object> podSecurity, Map<String, Map<String, Object>> volumes) {
+    private void container(
+            Pods p, Map<String, Object> c, Map<String, Object> podSecurity, Map<String, Map<String, Object>> volumes) {
         String where = p.owner().where() + " container " + c.get("name");
         for (String field : c.keySet()) {
             if (!CONTAINER_FIELDS.contains(field)) {
@@ -302,7 +386,8 @@ final class ManifestChecker {
             }
         }
         Map<String, Object> security = map(c.get("securityContext"));
-        if (!Boolean.TRUE.equals(security.get("runAsNonRoot")) && !Boolean.TRUE.equals(podSecurity.get("runAsNonRoot"))) {
+        if (!Boolean.TRUE.equals(security.get("runAsNonRoot"))
+                && !Boolean.TRUE.equals(podSecurity.get("runAsNonRoot"))) {
             problems.add(where + ": runAsNonRoot is not true");
         }
         if (!Boolean.FALSE.equals(security.get("allowPrivilegeEscalation"))) {
@@ -369,15 +454,19 @@ final class ManifestChecker {
         for (Object from : list(c.get("envFrom"))) {
             Map<String, Object> ref = map(map(from).get("configMapRef"));
             if (!ref.isEmpty()) {
-                find("ConfigMap", p.namespace(), String.valueOf(ref.get("name"))).ifPresentOrElse(
-                        cm -> map(cm.doc().get("data")).forEach((k, v) -> values.put(k, String.valueOf(v))),
-                        () -> problems.add(where + ": envFrom ConfigMap " + ref.get("name") + " does not exist"));
+                find("ConfigMap", p.namespace(), String.valueOf(ref.get("name")))
+                        .ifPresentOrElse(
+                                cm -> map(cm.doc().get("data")).forEach((k, v) -> values.put(k, String.valueOf(v))),
+                                () -> problems.add(
+                                        where + ": envFrom ConfigMap " + ref.get("name") + " does not exist"));
             }
             Map<String, Object> secret = map(map(from).get("secretRef"));
             if (!secret.isEmpty()) {
-                find("Secret", p.namespace(), String.valueOf(secret.get("name"))).ifPresentOrElse(
-                        s -> secretKeys(s).forEach(k -> values.put(k, "")),
-                        () -> problems.add(where + ": envFrom Secret " + secret.get("name") + " does not exist"));
+                find("Secret", p.namespace(), String.valueOf(secret.get("name")))
+                        .ifPresentOrElse(
+                                s -> secretKeys(s).forEach(k -> values.put(k, "")),
+                                () -> problems.add(
+                                        where + ": envFrom Secret " + secret.get("name") + " does not exist"));
             }
         }
         for (Object e : list(c.get("env"))) {
@@ -388,7 +477,11 @@ final class ManifestChecker {
             for (String kind : List.of("secretKeyRef", "configMapKeyRef")) {
                 Map<String, Object> ref = map(valueFrom.get(kind));
                 if (!ref.isEmpty()) {
-                    keyReference(where + ": env " + name, kind.equals("secretKeyRef") ? "Secret" : "ConfigMap", p.namespace(), ref);
+                    keyReference(
+                            where + ": env " + name,
+                            kind.equals("secretKeyRef") ? "Secret" : "ConfigMap",
+                            p.namespace(),
+                            ref);
                 }
             }
         }
@@ -397,11 +490,14 @@ final class ManifestChecker {
         }
         for (Map.Entry<String, String> setting : values.entrySet()) {
             if (!documentedEnv.contains(setting.getKey())) {
-                problems.add(where + ": setting " + setting.getKey() + " is in neither README's settings table nor ssh-bastion/README.md");
+                problems.add(where + ": setting " + setting.getKey()
+                        + " is in neither README's settings table nor ssh-bastion/README.md");
             }
             for (String part : setting.getValue().split(",")) {
                 if (part.startsWith("/")) {
-                    fileProblem(p, c, part).ifPresent(problem -> problems.add(where + ": " + setting.getKey() + "=" + part + " " + problem));
+                    fileProblem(p, c, part)
+                            .ifPresent(problem ->
+                                    problems.add(where + ": " + setting.getKey() + "=" + part + " " + problem));
                 }
             }
         }
@@ -428,34 +524,51 @@ final class ManifestChecker {
             String key = path.substring(mountPath.length() + 1);
             Map<String, Object> configMap = map(volume.get("configMap"));
             Map<String, Object> secret = map(volume.get("secret"));
-            Optional<Manifest> source = !configMap.isEmpty() ? find("ConfigMap", p.namespace(), String.valueOf(configMap.get("name")))
-                    : !secret.isEmpty() ? find("Secret", p.namespace(), String.valueOf(secret.get("secretName"))) : Optional.empty();
+            Optional<Manifest> source = !configMap.isEmpty()
+                    ? find("ConfigMap", p.namespace(), String.valueOf(configMap.get("name")))
+                    : !secret.isEmpty()
+                            ? find("Secret", p.namespace(), String.valueOf(secret.get("secretName")))
+                            : Optional.empty();
             if (source.isEmpty()) {
-                return Optional.empty(); // a volume of files made at run time (PVC, emptyDir), or a missing source reported elsewhere
+                return Optional
+                        .empty(); // a volume of files made at run time (PVC, emptyDir), or a missing source reported
+                // elsewhere
             }
-            Set<String> keys = source.get().kind().equals("Secret") ? secretKeys(source.get()) : map(source.get().doc().get("data")).keySet();
-            return keys.contains(key) ? Optional.empty()
-                    : Optional.of("is no key of " + source.get().kind() + " " + source.get().name() + " mounted at " + mountPath + " (keys: " + keys + ")");
+            Set<String> keys = source.get().kind().equals("Secret")
+                    ? secretKeys(source.get())
+                    : map(source.get().doc().get("data")).keySet();
+            return keys.contains(key)
+                    ? Optional.empty()
+                    : Optional.of("is no key of " + source.get().kind() + " "
+                            + source.get().name() + " mounted at " + mountPath + " (keys: " + keys + ")");
         }
         return Optional.of("is under no volume mount of the container");
     }
 
     private void volumeSource(Manifest m, String namespace, Map<String, Object> volume) {
         Map<String, Object> configMap = map(volume.get("configMap"));
-        if (!configMap.isEmpty() && find("ConfigMap", namespace, String.valueOf(configMap.get("name"))).isEmpty()) {
-            problems.add(m.where() + ": volume " + volume.get("name") + " needs ConfigMap " + configMap.get("name") + ", which does not exist");
+        if (!configMap.isEmpty()
+                && find("ConfigMap", namespace, String.valueOf(configMap.get("name")))
+                        .isEmpty()) {
+            problems.add(m.where() + ": volume " + volume.get("name") + " needs ConfigMap " + configMap.get("name")
+                    + ", which does not exist");
         }
         Map<String, Object> secret = map(volume.get("secret"));
-        if (!secret.isEmpty() && find("Secret", namespace, String.valueOf(secret.get("secretName"))).isEmpty()) {
-            problems.add(m.where() + ": volume " + volume.get("name") + " needs Secret " + secret.get("secretName") + ", which does not exist");
+        if (!secret.isEmpty()
+                && find("Secret", namespace, String.valueOf(secret.get("secretName")))
+                        .isEmpty()) {
+            problems.add(m.where() + ": volume " + volume.get("name") + " needs Secret " + secret.get("secretName")
+                    + ", which does not exist");
         }
         Map<String, Object> claim = map(volume.get("persistentVolumeClaim"));
         if (!claim.isEmpty()) {
             Optional<Manifest> pvc = find("PersistentVolumeClaim", namespace, String.valueOf(claim.get("claimName")));
             if (pvc.isEmpty()) {
-                problems.add(m.where() + ": volume " + volume.get("name") + " needs PersistentVolumeClaim " + claim.get("claimName") + ", which does not exist");
+                problems.add(m.where() + ": volume " + volume.get("name") + " needs PersistentVolumeClaim "
+                        + claim.get("claimName") + ", which does not exist");
             } else if (!list(pvc.get().spec().get("accessModes")).contains("ReadWriteMany") && replicasOf(m) > 1) {
-                problems.add(m.where() + ": volume " + volume.get("name") + " is shared by replicas but its claim is not ReadWriteMany");
+                problems.add(m.where() + ": volume " + volume.get("name")
+                        + " is shared by replicas but its claim is not ReadWriteMany");
             }
         }
     }
@@ -464,8 +577,12 @@ final class ManifestChecker {
         Optional<Manifest> target = find(kind, namespace, String.valueOf(ref.get("name")));
         if (target.isEmpty()) {
             problems.add(where + " needs " + kind + " " + ref.get("name") + ", which does not exist");
-        } else if (!(kind.equals("Secret") ? secretKeys(target.get()) : map(target.get().doc().get("data")).keySet()).contains(String.valueOf(ref.get("key")))) {
-            problems.add(where + " needs key " + ref.get("key") + " of " + kind + " " + ref.get("name") + ", which it does not have");
+        } else if (!(kind.equals("Secret")
+                        ? secretKeys(target.get())
+                        : map(target.get().doc().get("data")).keySet())
+                .contains(String.valueOf(ref.get("key")))) {
+            problems.add(where + " needs key " + ref.get("key") + " of " + kind + " " + ref.get("name")
+                    + ", which it does not have");
         }
     }
 
@@ -483,9 +600,11 @@ final class ManifestChecker {
             if (target instanceof String name) {
                 for (Pods p : selected) {
                     boolean found = list(p.spec().get("containers")).stream()
-                            .flatMap(c -> list(map(c).get("ports")).stream()).anyMatch(cp -> name.equals(map(cp).get("name")));
+                            .flatMap(c -> list(map(c).get("ports")).stream())
+                            .anyMatch(cp -> name.equals(map(cp).get("name")));
                     if (!found) {
-                        problems.add(m.where() + ": targetPort " + name + " is no container port of " + p.owner().name());
+                        problems.add(m.where() + ": targetPort " + name + " is no container port of "
+                                + p.owner().name());
                     }
                 }
             }
@@ -504,7 +623,8 @@ final class ManifestChecker {
         }
         for (Pods p : selected) {
             if (min instanceof Integer n && n >= p.replicas() || max instanceof Integer n2 && n2 < 1) {
-                problems.add(m.where() + ": allows no voluntary disruption of " + p.owner().name() + " (" + p.replicas() + " replicas); node drains would hang");
+                problems.add(m.where() + ": allows no voluntary disruption of "
+                        + p.owner().name() + " (" + p.replicas() + " replicas); node drains would hang");
             }
         }
     }
@@ -518,17 +638,21 @@ final class ManifestChecker {
         }
         for (Object rule : list(m.spec().get("rules"))) {
             for (Object path : list(map(map(rule).get("http")).get("paths"))) {
-                String service = String.valueOf(map(map(map(path).get("backend")).get("service")).get("name"));
+                String service = String.valueOf(
+                        map(map(map(path).get("backend")).get("service")).get("name"));
                 if (find("Service", m.namespace(), service).isEmpty()) {
                     problems.add(m.where() + ": backend Service " + service + " does not exist");
                 }
                 String p = String.valueOf(map(path).get("path"));
                 String type = String.valueOf(map(path).get("pathType"));
                 String trimmed = p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
-                boolean exposed = type.equals("Exact") ? !p.equals("/") && PUBLIC_PREFIXES.stream().noneMatch(pre -> p.equals(pre) || p.startsWith(pre + "/"))
+                boolean exposed = type.equals("Exact")
+                        ? !p.equals("/")
+                                && PUBLIC_PREFIXES.stream().noneMatch(pre -> p.equals(pre) || p.startsWith(pre + "/"))
                         : !PUBLIC_PREFIXES.contains(trimmed);
                 if (exposed) {
-                    problems.add(m.where() + ": path " + p + " (" + type + ") routes more than /api, /ui and the static assets "
+                    problems.add(m.where() + ": path " + p + " (" + type
+                            + ") routes more than /api, /ui and the static assets "
                             + "(/q/* and /internal/* stay inside the cluster)");
                 }
             }
@@ -548,30 +672,42 @@ final class ManifestChecker {
             }
         }
         String owner = values.get("QUARKUS_FLYWAY_USERNAME");
-        if (owner == null || owner.isBlank() || owner.equals(values.get("QUARKUS_DATASOURCE_USERNAME")) || !fromSecrets.contains("QUARKUS_FLYWAY_PASSWORD")) {
+        if (owner == null
+                || owner.isBlank()
+                || owner.equals(values.get("QUARKUS_DATASOURCE_USERNAME"))
+                || !fromSecrets.contains("QUARKUS_FLYWAY_PASSWORD")) {
             problems.add(where + ": the migrations do not run as an owner role of their own (QUARKUS_FLYWAY_USERNAME, "
                     + "QUARKUS_FLYWAY_PASSWORD from a Secret, not the datasource's login)");
         }
         if (!fromSecrets.contains("QUARKUS_OIDC_WEB_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET")) {
-            problems.add(where + ": QUARKUS_OIDC_WEB_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET does not come from a Secret every replica shares");
+            problems.add(
+                    where
+                            + ": QUARKUS_OIDC_WEB_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET does not come from a Secret every replica shares");
         }
-        if (!"true".equals(values.get("QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING")) || blank(values.get("QUARKUS_HTTP_PROXY_TRUSTED_PROXIES"))) {
+        if (!"true".equals(values.get("QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING"))
+                || blank(values.get("QUARKUS_HTTP_PROXY_TRUSTED_PROXIES"))) {
             problems.add(where + ": behind the ingress without proxy forwarding from trusted proxies only "
                     + "(QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING, QUARKUS_HTTP_PROXY_TRUSTED_PROXIES)");
         }
         if (!"true".equals(values.get("QUARKUS_OIDC_WEB_AUTHENTICATION_COOKIE_FORCE_SECURE"))) {
-            problems.add(where + ": the web UI's session cookies are not forced Secure (QUARKUS_OIDC_WEB_AUTHENTICATION_COOKIE_FORCE_SECURE)");
+            problems.add(
+                    where
+                            + ": the web UI's session cookies are not forced Secure (QUARKUS_OIDC_WEB_AUTHENTICATION_COOKIE_FORCE_SECURE)");
         }
         String heads = values.get("PORTCULLIS_AUDIT_SIGNED_HEADS_DIR");
         boolean onClaim = false;
         for (Object mount : list(c.get("volumeMounts"))) {
-            if (heads != null && heads.equals(map(mount).get("mountPath")) && !Boolean.TRUE.equals(map(mount).get("readOnly"))) {
-                onClaim = list(p.spec().get("volumes")).stream().anyMatch(v -> map(v).get("name").equals(map(mount).get("name"))
-                        && !map(map(v).get("persistentVolumeClaim")).isEmpty());
+            if (heads != null
+                    && heads.equals(map(mount).get("mountPath"))
+                    && !Boolean.TRUE.equals(map(mount).get("readOnly"))) {
+                onClaim = list(p.spec().get("volumes")).stream()
+                        .anyMatch(v -> map(v).get("name").equals(map(mount).get("name"))
+                                && !map(map(v).get("persistentVolumeClaim")).isEmpty());
             }
         }
         if (!onClaim) {
-            problems.add(where + ": PORTCULLIS_AUDIT_SIGNED_HEADS_DIR is not a writable PersistentVolumeClaim mount of its own");
+            problems.add(where
+                    + ": PORTCULLIS_AUDIT_SIGNED_HEADS_DIR is not a writable PersistentVolumeClaim mount of its own");
         }
     }
 
@@ -581,11 +717,16 @@ final class ManifestChecker {
         Set<String> namespaces = new LinkedHashSet<>();
         pods.forEach(p -> namespaces.add(p.namespace()));
         for (String ns : namespaces) {
-            boolean deny = manifests.stream().anyMatch(m -> m.kind().equals("NetworkPolicy") && m.namespace().equals(ns)
-                    && map(m.spec().get("podSelector")).isEmpty() && list(m.spec().get("policyTypes")).containsAll(List.of("Ingress", "Egress"))
-                    && list(m.spec().get("ingress")).isEmpty() && list(m.spec().get("egress")).isEmpty());
+            boolean deny = manifests.stream()
+                    .anyMatch(m -> m.kind().equals("NetworkPolicy")
+                            && m.namespace().equals(ns)
+                            && map(m.spec().get("podSelector")).isEmpty()
+                            && list(m.spec().get("policyTypes")).containsAll(List.of("Ingress", "Egress"))
+                            && list(m.spec().get("ingress")).isEmpty()
+                            && list(m.spec().get("egress")).isEmpty());
             if (!deny) {
-                problems.add("namespace " + ns + ": no default-deny NetworkPolicy (empty podSelector, Ingress and Egress, no rules)");
+                problems.add("namespace " + ns
+                        + ": no default-deny NetworkPolicy (empty podSelector, Ingress and Egress, no rules)");
             }
         }
     }
@@ -610,7 +751,8 @@ final class ManifestChecker {
                     problems.add(m.where() + ": lets anyone reach targets (an ingress rule without from)");
                 }
                 for (Object peer : from) {
-                    Map<String, Object> peerPods = map(map(map(peer).get("podSelector")).get("matchLabels"));
+                    Map<String, Object> peerPods =
+                            map(map(map(peer).get("podSelector")).get("matchLabels"));
                     if (!"bastion".equals(peerPods.get(COMPONENT)) || map(peer).containsKey("ipBlock")) {
                         problems.add(m.where() + ": lets a peer that is not a bastion reach targets: " + peer);
                     }
@@ -625,21 +767,31 @@ final class ManifestChecker {
                 for (Map.Entry<String, List<String>> segment : segments.entrySet()) {
                     boolean reachesSegment;
                     if (!ipBlock.isEmpty()) {
-                        List<String> except = list(ipBlock.get("except")).stream().map(String::valueOf).toList();
-                        reachesSegment = segment.getValue().stream().anyMatch(cidr -> Cidr.reaches(String.valueOf(ipBlock.get("cidr")), except, cidr));
+                        List<String> except = list(ipBlock.get("except")).stream()
+                                .map(String::valueOf)
+                                .toList();
+                        reachesSegment = segment.getValue().stream()
+                                .anyMatch(cidr -> Cidr.reaches(String.valueOf(ipBlock.get("cidr")), except, cidr));
                     } else {
-                        Map<String, Object> peerPods = map(map(map(peer).get("podSelector")).get("matchLabels"));
-                        Map<String, Object> peerNs = map(map(map(peer).get("namespaceSelector")).get("matchLabels"));
-                        reachesSegment = "true".equals(String.valueOf(peerPods.get(TARGET))) && segment.getKey().equals(peerNs.get(SEGMENT));
+                        Map<String, Object> peerPods =
+                                map(map(map(peer).get("podSelector")).get("matchLabels"));
+                        Map<String, Object> peerNs =
+                                map(map(map(peer).get("namespaceSelector")).get("matchLabels"));
+                        reachesSegment = "true".equals(String.valueOf(peerPods.get(TARGET)))
+                                && segment.getKey().equals(peerNs.get(SEGMENT));
                     }
                     if (!reachesSegment) {
                         continue;
                     }
-                    boolean onlyThatSegmentsBastions = !podSelector.isEmpty() && !selected.isEmpty() && selected.stream().allMatch(
-                            p -> "bastion".equals(p.labels().get(COMPONENT)) && segment.getKey().equals(p.labels().get(SEGMENT)));
+                    boolean onlyThatSegmentsBastions = !podSelector.isEmpty()
+                            && !selected.isEmpty()
+                            && selected.stream()
+                                    .allMatch(p -> "bastion".equals(p.labels().get(COMPONENT))
+                                            && segment.getKey()
+                                                    .equals(p.labels().get(SEGMENT)));
                     if (!onlyThatSegmentsBastions) {
-                        problems.add(m.where() + ": lets pods other than segment " + segment.getKey() + "'s bastions reach its targets ("
-                                + segment.getValue() + ") through " + peer);
+                        problems.add(m.where() + ": lets pods other than segment " + segment.getKey()
+                                + "'s bastions reach its targets (" + segment.getValue() + ") through " + peer);
                     }
                 }
             }
@@ -651,12 +803,16 @@ final class ManifestChecker {
         Map<String, List<String>> segments = new LinkedHashMap<>();
         for (Pods p : pods) {
             if ("bastion".equals(p.labels().get(COMPONENT))) {
-                Object cidrs = map(map(p.owner().doc().get("metadata")).get("annotations")).get(TARGET_CIDRS);
+                Object cidrs = map(map(p.owner().doc().get("metadata")).get("annotations"))
+                        .get(TARGET_CIDRS);
                 if (blank(cidrs) || blank(p.labels().get(SEGMENT))) {
-                    problems.add(p.owner().where() + ": a bastion needs the label " + SEGMENT + " and the annotation " + TARGET_CIDRS);
+                    problems.add(p.owner().where() + ": a bastion needs the label " + SEGMENT + " and the annotation "
+                            + TARGET_CIDRS);
                     continue;
                 }
-                segments.put(String.valueOf(p.labels().get(SEGMENT)), List.of(String.valueOf(cidrs).split("\\s*,\\s*")));
+                segments.put(
+                        String.valueOf(p.labels().get(SEGMENT)),
+                        List.of(String.valueOf(cidrs).split("\\s*,\\s*")));
             }
         }
         return segments;
@@ -672,7 +828,8 @@ final class ManifestChecker {
                     for (var target : policy.targets()) {
                         String segment = segmentOf(target.host());
                         if (segment == null) {
-                            problems.add(m.where() + ": target " + target.name() + " (" + target.host() + ") is in no bastion's segment");
+                            problems.add(m.where() + ": target " + target.name() + " (" + target.host()
+                                    + ") is in no bastion's segment");
                         }
                     }
                 } catch (PolicyException e) {
@@ -699,30 +856,42 @@ final class ManifestChecker {
             }
             String segment = String.valueOf(p.labels().get(SEGMENT));
             for (Object c : list(p.spec().get("containers"))) {
-                String targetsFile = list(map(c).get("env")).stream().map(ManifestChecker::map)
-                        .filter(e -> "PORTCULLIS_BASTION_TARGETS".equals(e.get("name"))).map(e -> String.valueOf(e.get("value"))).findFirst().orElse(null);
+                String targetsFile = list(map(c).get("env")).stream()
+                        .map(ManifestChecker::map)
+                        .filter(e -> "PORTCULLIS_BASTION_TARGETS".equals(e.get("name")))
+                        .map(e -> String.valueOf(e.get("value")))
+                        .findFirst()
+                        .orElse(null);
                 if (targetsFile == null) {
                     problems.add(p.owner().where() + ": no PORTCULLIS_BASTION_TARGETS");
                     continue;
                 }
                 Map<String, Object> inventory = inventoryAt(p, map(c), targetsFile);
                 if (inventory == null) {
-                    problems.add(p.owner().where() + ": PORTCULLIS_BASTION_TARGETS=" + targetsFile + " is in no mounted ConfigMap");
+                    problems.add(p.owner().where() + ": PORTCULLIS_BASTION_TARGETS=" + targetsFile
+                            + " is in no mounted ConfigMap");
                     continue;
                 }
                 // SSH targets under "targets", databases under "databases" (the PostgreSQL proxy's roles)
                 for (String section : List.of("targets", "databases")) {
-                    for (Map.Entry<String, Object> t : map(inventory.get(section)).entrySet()) {
+                    for (Map.Entry<String, Object> t :
+                            map(inventory.get(section)).entrySet()) {
                         String where = p.owner().where() + ": inventory " + section + " entry " + t.getKey();
                         if (!policyTargets.isEmpty() && !policyTargets.containsKey(t.getKey())) {
                             problems.add(where + " is not in the policy");
                         }
                         Object address = map(t.getValue()).get("address");
-                        String host = address == null ? policyTargets.get(t.getKey())
-                                : String.valueOf(address).contains(":") ? String.valueOf(address).substring(0, String.valueOf(address).lastIndexOf(':'))
-                                : String.valueOf(address);
+                        String host = address == null
+                                ? policyTargets.get(t.getKey())
+                                : String.valueOf(address).contains(":")
+                                        ? String.valueOf(address)
+                                                .substring(
+                                                        0,
+                                                        String.valueOf(address).lastIndexOf(':'))
+                                        : String.valueOf(address);
                         if (host != null && !segment.equals(segmentOf(host))) {
-                            problems.add(where + " at " + (address == null ? host : address) + " is outside segment " + segment);
+                            problems.add(where + " at " + (address == null ? host : address) + " is outside segment "
+                                    + segment);
                         }
                         List<String> files = new ArrayList<>();
                         if (map(t.getValue()).get("identityFile") instanceof String f) {
@@ -735,7 +904,8 @@ final class ManifestChecker {
                             }
                         });
                         for (String file : files) {
-                            fileProblem(p, map(c), file).ifPresent(problem -> problems.add(where + ": " + file + " " + problem));
+                            fileProblem(p, map(c), file)
+                                    .ifPresent(problem -> problems.add(where + ": " + file + " " + problem));
                         }
                     }
                 }
@@ -756,7 +926,8 @@ final class ManifestChecker {
             String configMap = volumeToConfigMap.get(String.valueOf(map(mount).get("name")));
             if (configMap != null && file.startsWith(path + "/")) {
                 Optional<Manifest> cm = find("ConfigMap", p.namespace(), configMap);
-                Object text = cm.map(x -> map(x.doc().get("data")).get(file.substring(path.length() + 1))).orElse(null);
+                Object text = cm.map(x -> map(x.doc().get("data")).get(file.substring(path.length() + 1)))
+                        .orElse(null);
                 if (text instanceof String yaml) {
                     return map(new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml));
                 }
@@ -777,9 +948,12 @@ final class ManifestChecker {
     private Map<String, List<String>> targetSegmentsQuietly() {
         Map<String, List<String>> segments = new LinkedHashMap<>();
         for (Pods p : pods) {
-            Object cidrs = map(map(p.owner().doc().get("metadata")).get("annotations")).get(TARGET_CIDRS);
+            Object cidrs =
+                    map(map(p.owner().doc().get("metadata")).get("annotations")).get(TARGET_CIDRS);
             if ("bastion".equals(p.labels().get(COMPONENT)) && !blank(cidrs)) {
-                segments.put(String.valueOf(p.labels().get(SEGMENT)), List.of(String.valueOf(cidrs).split("\\s*,\\s*")));
+                segments.put(
+                        String.valueOf(p.labels().get(SEGMENT)),
+                        List.of(String.valueOf(cidrs).split("\\s*,\\s*")));
             }
         }
         return segments;
@@ -788,20 +962,25 @@ final class ManifestChecker {
     // --- helpers
 
     private List<Pods> selected(String namespace, Map<String, Object> selector) {
-        return pods.stream().filter(p -> p.namespace().equals(namespace) && selects(selector, p.labels())).toList();
+        return pods.stream()
+                .filter(p -> p.namespace().equals(namespace) && selects(selector, p.labels()))
+                .toList();
     }
 
     /** A label selector (matchLabels and matchExpressions) against a pod's labels; an empty selector selects all. */
     static boolean selects(Map<String, Object> selector, Map<String, Object> labels) {
         for (Map.Entry<String, Object> want : map(selector.get("matchLabels")).entrySet()) {
-            if (!Objects.equals(String.valueOf(want.getValue()), labels.get(want.getKey()) == null ? null : String.valueOf(labels.get(want.getKey())))) {
+            if (!Objects.equals(
+                    String.valueOf(want.getValue()),
+                    labels.get(want.getKey()) == null ? null : String.valueOf(labels.get(want.getKey())))) {
                 return false;
             }
         }
         for (Object e : list(selector.get("matchExpressions"))) {
             Map<String, Object> expression = map(e);
             Object value = labels.get(String.valueOf(expression.get("key")));
-            List<String> values = list(expression.get("values")).stream().map(String::valueOf).toList();
+            List<String> values =
+                    list(expression.get("values")).stream().map(String::valueOf).toList();
             boolean ok = switch (String.valueOf(expression.get("operator"))) {
                 case "In" -> value != null && values.contains(String.valueOf(value));
                 case "NotIn" -> value == null || !values.contains(String.valueOf(value));
@@ -817,7 +996,11 @@ final class ManifestChecker {
     }
 
     private Optional<Manifest> find(String kind, String namespace, String name) {
-        return manifests.stream().filter(m -> m.kind().equals(kind) && m.namespace().equals(namespace) && m.name().equals(name)).findFirst();
+        return manifests.stream()
+                .filter(m -> m.kind().equals(kind)
+                        && m.namespace().equals(namespace)
+                        && m.name().equals(name))
+                .findFirst();
     }
 
     private static Set<String> secretKeys(Manifest secret) {
@@ -861,8 +1044,7 @@ final class ManifestChecker {
 
     /** IPv4 CIDR arithmetic, enough for NetworkPolicy ipBlocks. */
     static final class Cidr {
-        private Cidr() {
-        }
+        private Cidr() {}
 
         static long[] range(String cidr) {
             String[] parts = cidr.split("/");

@@ -3,6 +3,11 @@ package dev.portcullis.deploy;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.options.AriaRole;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalSmtp;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,18 +17,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.microsoft.playwright.Locator;
-import com.microsoft.playwright.Page;
-import com.microsoft.playwright.options.AriaRole;
-
-import dev.portcullis.local.LocalKeycloak;
-import dev.portcullis.local.LocalSmtp;
 
 /**
  * Issue 19's story end to end: a broker process mails through a real SMTP server (GreenMail on loopback); alice
@@ -37,6 +34,7 @@ class NotificationEndToEndTest {
     private static final Path SCREENSHOTS = Path.of("target", "screenshots", "notify");
     /** Bounds the waits for mail; a wait, never a figure (the benchmark measures the delay). */
     private static final Duration PATIENCE = Duration.ofSeconds(60);
+
     private static final Pattern APPROVE_LINK =
             Pattern.compile("Approve: (\\S+/ui/approvals\\?focus=[0-9a-f-]+&decision=approve)");
 
@@ -53,7 +51,9 @@ class NotificationEndToEndTest {
         stack = SystemStack.prepare("notify-e2e");
         keycloak = stack.keycloak;
         smtp = LocalSmtp.shared();
-        broker = stack.startBroker("notify_e2e", """
+        broker = stack.startBroker(
+                "notify_e2e",
+                """
                 version: 1
                 targets:
                   - {name: prod-web-1, kind: ssh, host: 127.0.0.1, port: %d, labels: {env: prod}}
@@ -65,11 +65,12 @@ class NotificationEndToEndTest {
                     maxDuration: 4h
                     reason: required
                     approvals: {required: 2, from: [sre-approvers]}
-                """.formatted(stack.target.port(), stack.target.login()), Map.of(
-                "QUARKUS_MAILER_HOST", "127.0.0.1",
-                "QUARKUS_MAILER_PORT", String.valueOf(smtp.port()),
-                "QUARKUS_MAILER_START_TLS", "DISABLED",
-                "PORTCULLIS_NOTIFY_RULE_CHANNELS", "engineers-prod-ssh: email"));
+                """.formatted(stack.target.port(), stack.target.login()),
+                Map.of(
+                        "QUARKUS_MAILER_HOST", "127.0.0.1",
+                        "QUARKUS_MAILER_PORT", String.valueOf(smtp.port()),
+                        "QUARKUS_MAILER_START_TLS", "DISABLED",
+                        "PORTCULLIS_NOTIFY_RULE_CHANNELS", "engineers-prod-ssh: email"));
         keycloak.allowWebUrl(broker.url());
         chromium = Chromium.launch();
     }
@@ -97,9 +98,14 @@ class NotificationEndToEndTest {
         assertThat(bob.getByTestId("focus")).containsText("Check the request below, then approve or deny it.");
         Locator request = bob.locator("#request-" + id);
         assertThat(request).hasAttribute("data-focus", "true");
-        assertThat(field(id, "approvals")).as("following the link decided nothing").isEqualTo("0");
+        assertThat(field(id, "approvals"))
+                .as("following the link decided nothing")
+                .isEqualTo("0");
 
-        request.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Approve").setExact(true)).click();
+        request.getByRole(
+                        AriaRole.BUTTON,
+                        new Locator.GetByRoleOptions().setName("Approve").setExact(true))
+                .click();
         assertThat(bob.getByTestId("flash")).isVisible();
         assertThat(field(id, "approvals")).isEqualTo("1");
         assertThat(get("/api/v1/requests/" + id, "alice").body()).contains("\"reviewer\":\"bob\"");
@@ -124,7 +130,9 @@ class NotificationEndToEndTest {
         Page dave = chromium.signIn(link, "dave", keycloak.demoPassword());
         assertThat(dave.getByTestId("focus")).containsText("reviewing this request needs membership of /sre-approvers");
         assertThat(dave.getByTestId("focus")).containsText("This link changed nothing.");
-        assertThat(dave.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Approve").setExact(true)))
+        assertThat(dave.getByRole(
+                        AriaRole.BUTTON,
+                        new Page.GetByRoleOptions().setName("Approve").setExact(true)))
                 .hasCount(0);
         assertThat(field(id, "approvals")).isEqualTo("0");
         assertThat(field(id, "state")).isEqualTo("PENDING");
@@ -132,11 +140,13 @@ class NotificationEndToEndTest {
         // the request ends: approved by two, then given back by alice; bob's link is followed only now
         post("/api/v1/requests/" + id + "/approve", "bob");
         post("/api/v1/requests/" + id + "/approve", "carol");
-        assertThat(post("/api/v1/requests/" + id + "/release", "alice").statusCode()).isEqualTo(200);
+        assertThat(post("/api/v1/requests/" + id + "/release", "alice").statusCode())
+                .isEqualTo(200);
         String ended = field(id, "state");
         Page late = chromium.signIn(link, "bob", keycloak.demoPassword());
-        assertThat(late.getByTestId("focus")).containsText("Nothing to decide: alice's request for "
-                + stack.target.login() + " on prod-web-1 is approved, and its grant");
+        assertThat(late.getByTestId("focus"))
+                .containsText("Nothing to decide: alice's request for " + stack.target.login()
+                        + " on prod-web-1 is approved, and its grant");
         assertThat(late.getByTestId("focus")).containsText("This link changed nothing.");
         assertThat(late.locator("#request-" + id + "[data-focus=true]")).hasCount(0);
         assertThat(field(id, "state")).isEqualTo(ended);
@@ -144,16 +154,19 @@ class NotificationEndToEndTest {
     }
 
     private String request(int minutes, String reason) throws Exception {
-        HttpResponse<String> created = post("/api/v1/requests", "alice", "{\"target\":\"prod-web-1\",\"login\":\""
-                + stack.target.login() + "\",\"durationMinutes\":" + minutes + ",\"reason\":\"" + reason + "\"}");
+        HttpResponse<String> created = post(
+                "/api/v1/requests",
+                "alice",
+                "{\"target\":\"prod-web-1\",\"login\":\"" + stack.target.login() + "\",\"durationMinutes\":" + minutes
+                        + ",\"reason\":\"" + reason + "\"}");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         return jsonField(created.body(), "id");
     }
 
     private static LocalSmtp.Mail mail(String address, String id, String subjectPart) {
         return smtp.await(address, m -> m.body().contains(id) && m.subject().contains(subjectPart), PATIENCE)
-                .orElseThrow(() -> new AssertionError("no mail to " + address + " about " + id + " ("
-                        + subjectPart + ")"));
+                .orElseThrow(
+                        () -> new AssertionError("no mail to " + address + " about " + id + " (" + subjectPart + ")"));
     }
 
     private static String approveLink(LocalSmtp.Mail mail) {
@@ -174,8 +187,10 @@ class NotificationEndToEndTest {
     }
 
     private HttpResponse<String> get(String path, String user) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(broker.url() + path))
-                .header("Authorization", "Bearer " + keycloak.accessToken(user)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create(broker.url() + path))
+                        .header("Authorization", "Bearer " + keycloak.accessToken(user))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -184,9 +199,12 @@ class NotificationEndToEndTest {
     }
 
     private HttpResponse<String> post(String path, String user, String json) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(broker.url() + path))
-                .header("Authorization", "Bearer " + keycloak.accessToken(user))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create(broker.url() + path))
+                        .header("Authorization", "Bearer " + keycloak.accessToken(user))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

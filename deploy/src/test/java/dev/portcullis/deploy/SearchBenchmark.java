@@ -1,5 +1,25 @@
 package dev.portcullis.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.bastion.broker.BrokerClient;
+import dev.portcullis.bastion.broker.RemoteIndexSink;
+import dev.portcullis.bastion.index.IndexFeed;
+import dev.portcullis.local.BenchmarkFigures;
+import dev.portcullis.recording.ChunkChain;
+import dev.portcullis.recording.FileSystemRecordingStorage;
+import dev.portcullis.recording.RecordingClock;
+import dev.portcullis.recording.RecordingKeys;
+import dev.portcullis.recording.RecordingMetadata;
+import dev.portcullis.recording.RecordingSigner;
+import dev.portcullis.recording.Recordings;
+import dev.portcullis.recording.SessionRecording;
+import dev.portcullis.recording.WriterOptions;
+import dev.portcullis.recording.event.ExecEvent;
+import dev.portcullis.recording.event.FileOperationEvent;
+import dev.portcullis.recording.event.FileProtocol;
+import dev.portcullis.recording.event.FileTransferEvent;
+import dev.portcullis.recording.event.QueryEvent;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -28,31 +48,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.portcullis.bastion.broker.BrokerClient;
-import dev.portcullis.bastion.broker.RemoteIndexSink;
-import dev.portcullis.bastion.index.IndexFeed;
-import dev.portcullis.recording.ChunkChain;
-import dev.portcullis.recording.FileSystemRecordingStorage;
-import dev.portcullis.recording.RecordingClock;
-import dev.portcullis.recording.RecordingKeys;
-import dev.portcullis.recording.RecordingMetadata;
-import dev.portcullis.recording.RecordingSigner;
-import dev.portcullis.recording.Recordings;
-import dev.portcullis.recording.SessionRecording;
-import dev.portcullis.recording.WriterOptions;
-import dev.portcullis.recording.event.ExecEvent;
-import dev.portcullis.recording.event.FileOperationEvent;
-import dev.portcullis.recording.event.FileProtocol;
-import dev.portcullis.recording.event.FileTransferEvent;
-import dev.portcullis.recording.event.QueryEvent;
-import dev.portcullis.local.BenchmarkFigures;
 
 /**
  * The search index at scale. A corpus of {@code bench.sessions} sessions holding {@code bench.events} index entries
@@ -77,6 +74,7 @@ class SearchBenchmark {
     private static final int WORKERS = Integer.getInteger("bench.workers", 4);
     /** Two in-process bastions, each with its own feed, as a deployment has a feed per bastion. */
     private static final int FEEDS = Integer.getInteger("bench.feeds", 2);
+
     private static final int PROBES = Integer.getInteger("bench.probes", 40);
     /**
      * Entries a feed may hold unsent before the corpus writers wait for it: a bastion's feed keeps at most 200,000
@@ -84,13 +82,39 @@ class SearchBenchmark {
      * broker would lose entries instead of measuring them.
      */
     private static final int BACKLOG = Integer.getInteger("bench.backlog", 20_000);
+
     private static final String DATABASE = "search_bench";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final String[] COMMANDS = {"systemctl status", "journalctl -u", "tail -n 200 /var/log/", "grep -R",
-        "kubectl get pods -n", "docker ps --filter name=", "df -h /srv/", "ls -la /etc/", "cat /proc/", "curl -s http://"};
-    private static final String[] WORDS = {"nginx", "postgres", "orders", "billing", "cache", "auth", "payments",
-        "search", "metrics", "gateway", "worker", "scheduler", "ledger", "invoice", "session"};
+    private static final String[] COMMANDS = {
+        "systemctl status",
+        "journalctl -u",
+        "tail -n 200 /var/log/",
+        "grep -R",
+        "kubectl get pods -n",
+        "docker ps --filter name=",
+        "df -h /srv/",
+        "ls -la /etc/",
+        "cat /proc/",
+        "curl -s http://"
+    };
+    private static final String[] WORDS = {
+        "nginx",
+        "postgres",
+        "orders",
+        "billing",
+        "cache",
+        "auth",
+        "payments",
+        "search",
+        "metrics",
+        "gateway",
+        "worker",
+        "scheduler",
+        "ledger",
+        "invoice",
+        "session"
+    };
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final AtomicLong rawBytes = new AtomicLong();
@@ -99,7 +123,9 @@ class SearchBenchmark {
     void searchOverTheCorpus() throws Exception {
         try (SystemStack stack = SystemStack.prepare("search-bench")) {
             stack.postgres.createDatabase("search_bench_orders");
-            stack.startBroker(DATABASE, """
+            stack.startBroker(
+                    DATABASE,
+                    """
                     version: 1
                     targets:
                       - {name: prod-web-1, kind: ssh, host: 127.0.0.1, port: %d}
@@ -109,7 +135,8 @@ class SearchBenchmark {
                          reason: required, approvals: {required: 1, from: [sre-approvers]}}
                       - {name: db, requesters: [engineers], targets: [prod-db], logins: [app_readonly], maxDuration: 4h,
                          reason: required, approvals: {required: 1, from: [sre-approvers]}}
-                    """.formatted(stack.target.port(), stack.postgres.port(), stack.target.login()), Map.of());
+                    """.formatted(stack.target.port(), stack.postgres.port(), stack.target.login()),
+                    Map.of());
             run(stack);
         }
     }
@@ -117,18 +144,26 @@ class SearchBenchmark {
     private void run(SystemStack stack) throws Exception {
         String sshGrant = grant(stack, "prod-web-1", stack.target.login());
         String dbGrant = grant(stack, "prod-db", "app_readonly");
-        RecordingSigner signer = RecordingKeys.loadOrGenerate(stack.bastionState.resolve("recording-signing-key.pem"),
+        RecordingSigner signer = RecordingKeys.loadOrGenerate(
+                stack.bastionState.resolve("recording-signing-key.pem"),
                 stack.bastionState.resolve("recording-signing-key.pub.pem"));
         String keyId = ChunkChain.sha256(signer.publicKey().getEncoded());
-        BrokerClient bastion = new BrokerClient(URI.create(stack.broker.url()), null,
+        BrokerClient bastion = new BrokerClient(
+                URI.create(stack.broker.url()),
+                null,
                 URI.create(stack.keycloak.issuerUrl() + "/protocol/openid-connect/token"),
-                stack.keycloak.bastionClientId(), stack.keycloak.bastionClientSecret(), Duration.ofSeconds(60));
+                stack.keycloak.bastionClientId(),
+                stack.keycloak.bastionClientSecret(),
+                Duration.ofSeconds(60));
         List<IndexFeed> feeds = new ArrayList<>();
         List<Recordings> bastions = new ArrayList<>();
         for (int i = 0; i < FEEDS; i++) {
             IndexFeed feed = new IndexFeed(new RemoteIndexSink(bastion)).start(Duration.ofMillis(500));
-            Recordings recordings = new Recordings(new FileSystemRecordingStorage(stack.recordings), signer,
-                    WriterOptions.defaults(), RecordingClock.system());
+            Recordings recordings = new Recordings(
+                    new FileSystemRecordingStorage(stack.recordings),
+                    signer,
+                    WriterOptions.defaults(),
+                    RecordingClock.system());
             recordings.tap(feed);
             feeds.add(feed);
             bastions.add(recordings);
@@ -163,8 +198,8 @@ class SearchBenchmark {
         long dropped = feeds.stream().mapToLong(IndexFeed::dropped).sum();
         feeds.forEach(IndexFeed::close);
 
-        try (Connection db = DriverManager.getConnection(stack.postgres.jdbcUrl(DATABASE), stack.postgres.superuser(),
-                stack.postgres.password())) {
+        try (Connection db = DriverManager.getConnection(
+                stack.postgres.jdbcUrl(DATABASE), stack.postgres.superuser(), stack.postgres.password())) {
             long verifyStart = System.nanoTime();
             long unchecked = awaitVerdicts(db);
             double verifySeconds = (System.nanoTime() - verifyStart) / 1e9;
@@ -203,9 +238,28 @@ class SearchBenchmark {
                 s.execute("drop index search_entry_fts");
             }
             String plans = plans(db, sample);
-            report(new Result(rows, sent, dropped, buildSeconds, drainSeconds, tableBytes, trgmBytes, recordingBytes,
-                    api, trgm, scan, fts, ftsBuild, ftsBytes, ftsMissed[0], sample.size(), fresh, direct, verifySeconds,
-                    unchecked, plans));
+            report(new Result(
+                    rows,
+                    sent,
+                    dropped,
+                    buildSeconds,
+                    drainSeconds,
+                    tableBytes,
+                    trgmBytes,
+                    recordingBytes,
+                    api,
+                    trgm,
+                    scan,
+                    fts,
+                    ftsBuild,
+                    ftsBytes,
+                    ftsMissed[0],
+                    sample.size(),
+                    fresh,
+                    direct,
+                    verifySeconds,
+                    unchecked,
+                    plans));
         }
     }
 
@@ -272,16 +326,24 @@ class SearchBenchmark {
         }
 
         SessionRecording open(Recordings recordings, UUID id, String channel, boolean db) throws Exception {
-            RecordingMetadata.Builder m = recordings.newMetadata().recordInput(true)
-                    .attribute("user", "alice").attribute("session", id.toString()).attribute("bastion", "bench");
+            RecordingMetadata.Builder m = recordings
+                    .newMetadata()
+                    .recordInput(true)
+                    .attribute("user", "alice")
+                    .attribute("session", id.toString())
+                    .attribute("bastion", "bench");
             if (db) {
-                m.attribute("login", "app_readonly").attribute("target", "prod-db").attribute("protocol", "postgres")
+                m.attribute("login", "app_readonly")
+                        .attribute("target", "prod-db")
+                        .attribute("protocol", "postgres")
                         .attribute("grant", dbGrant);
             } else {
-                m.attribute("login", stack.target.login()).attribute("target", "prod-web-1")
-                        .attribute("grant", sshGrant).attribute("channel", channel);
+                m.attribute("login", stack.target.login())
+                        .attribute("target", "prod-web-1")
+                        .attribute("grant", sshGrant)
+                        .attribute("channel", channel);
             }
-            SessionRecording r = recordings.start(m.build(), failure -> { });
+            SessionRecording r = recordings.start(m.build(), failure -> {});
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("sessionId", id.toString());
             body.put("requestId", db ? dbGrant : sshGrant);
@@ -299,8 +361,17 @@ class SearchBenchmark {
 
         void end(SessionRecording r, UUID id) throws Exception {
             r.close();
-            bastion.post("/internal/v1/sessions/" + id + "/end", Map.of("endedAt", Instant.now().toString(),
-                    "bytesIn", r.terminal().inputBytes(), "bytesOut", r.terminal().outputBytes(), "status", "CLOSED"));
+            bastion.post(
+                    "/internal/v1/sessions/" + id + "/end",
+                    Map.of(
+                            "endedAt",
+                            Instant.now().toString(),
+                            "bytesIn",
+                            r.terminal().inputBytes(),
+                            "bytesOut",
+                            r.terminal().outputBytes(),
+                            "status",
+                            "CLOSED"));
         }
 
         void session(Recordings recordings, int n) throws Exception {
@@ -311,10 +382,12 @@ class SearchBenchmark {
                     SessionRecording r = open(recordings, id, "shell", false);
                     for (int e = 0; e < perSession; e += 4) {
                         String line = command(random, n, e);
-                        byte[] keys = (random.nextInt(4) == 0 ? slip(line) : line + "\r").getBytes(StandardCharsets.UTF_8);
+                        byte[] keys =
+                                (random.nextInt(4) == 0 ? slip(line) : line + "\r").getBytes(StandardCharsets.UTF_8);
                         r.terminal().input(keys);
-                        byte[] out = (line + "\r\n" + output(random) + "\r\n" + output(random) + "\r\n"
-                                + "\u001b[32m" + output(random) + "\u001b[0m\r\n").getBytes(StandardCharsets.UTF_8);
+                        byte[] out = (line + "\r\n" + output(random) + "\r\n" + output(random) + "\r\n" + "\u001b[32m"
+                                        + output(random) + "\u001b[0m\r\n")
+                                .getBytes(StandardCharsets.UTF_8);
                         r.terminal().output(out);
                         rawBytes.addAndGet(keys.length + out.length);
                     }
@@ -325,7 +398,8 @@ class SearchBenchmark {
                     r.events().record(new ExecEvent(command(random, n, 0)));
                     for (int e = 1; e < perSession; e += 4) {
                         byte[] out = (output(random) + "\n" + output(random) + "\n" + output(random) + "\n"
-                                + output(random) + "\n").getBytes(StandardCharsets.UTF_8);
+                                        + output(random) + "\n")
+                                .getBytes(StandardCharsets.UTF_8);
                         r.terminal().output(out);
                         rawBytes.addAndGet(out.length);
                     }
@@ -334,11 +408,23 @@ class SearchBenchmark {
                 case 2 -> { // SFTP: transfers and operations
                     SessionRecording r = open(recordings, id, "sftp", false);
                     for (int e = 0; e < perSession; e++) {
-                        String path = "/srv/" + word(random) + "/" + word(random) + "-" + random.nextInt(100_000) + ".tar.gz";
-                        r.events().record(e % 3 == 0
-                                ? new FileOperationEvent(FileProtocol.SFTP, FileOperationEvent.Operation.REMOVE, path, null)
-                                : new FileTransferEvent(FileProtocol.SFTP, e % 2 == 0 ? FileTransferEvent.Direction.UPLOAD
-                                : FileTransferEvent.Direction.DOWNLOAD, path, random.nextInt(1 << 20)));
+                        String path =
+                                "/srv/" + word(random) + "/" + word(random) + "-" + random.nextInt(100_000) + ".tar.gz";
+                        r.events()
+                                .record(
+                                        e % 3 == 0
+                                                ? new FileOperationEvent(
+                                                        FileProtocol.SFTP,
+                                                        FileOperationEvent.Operation.REMOVE,
+                                                        path,
+                                                        null)
+                                                : new FileTransferEvent(
+                                                        FileProtocol.SFTP,
+                                                        e % 2 == 0
+                                                                ? FileTransferEvent.Direction.UPLOAD
+                                                                : FileTransferEvent.Direction.DOWNLOAD,
+                                                        path,
+                                                        random.nextInt(1 << 20)));
                     }
                     end(r, id);
                 }
@@ -347,11 +433,20 @@ class SearchBenchmark {
                     for (int e = 0; e < perSession; e++) {
                         String table = word(random);
                         boolean write = e % 5 == 0;
-                        r.events().record(new QueryEvent("prod-db", write ? "DELETE FROM " + table + " WHERE id = $1"
-                                : "SELECT * FROM " + table + " WHERE customer_id = $1 AND region = $2",
-                                write ? List.of(String.valueOf(random.nextInt(1_000_000)))
-                                        : List.of(String.valueOf(random.nextInt(1_000_000)), word(random)),
-                                write ? "DELETE 1" : "SELECT 20", write ? 1L : 20L, 800L, null, null));
+                        r.events()
+                                .record(new QueryEvent(
+                                        "prod-db",
+                                        write
+                                                ? "DELETE FROM " + table + " WHERE id = $1"
+                                                : "SELECT * FROM " + table + " WHERE customer_id = $1 AND region = $2",
+                                        write
+                                                ? List.of(String.valueOf(random.nextInt(1_000_000)))
+                                                : List.of(String.valueOf(random.nextInt(1_000_000)), word(random)),
+                                        write ? "DELETE 1" : "SELECT 20",
+                                        write ? 1L : 20L,
+                                        800L,
+                                        null,
+                                        null));
                     }
                     end(r, id);
                 }
@@ -374,8 +469,14 @@ class SearchBenchmark {
     }
 
     private static String output(Random random) {
-        return String.format(Locale.ROOT, "%s[%d]: %s request from host-%d took %d ms (status %d)", word(random),
-                random.nextInt(65_000), word(random), random.nextInt(1000), random.nextInt(5000),
+        return String.format(
+                Locale.ROOT,
+                "%s[%d]: %s request from host-%d took %d ms (status %d)",
+                word(random),
+                random.nextInt(65_000),
+                word(random),
+                random.nextInt(1000),
+                random.nextInt(5000),
                 random.nextBoolean() ? 200 : 503);
     }
 
@@ -388,8 +489,15 @@ class SearchBenchmark {
      * search API finds it; baseline: one entry posted straight to the broker until the API finds it. Interleaved,
      * while the corpus is written.
      */
-    private void probe(SystemStack stack, Corpus corpus, Recordings recordings, BrokerClient bastion, String dave,
-                       List<Double> fresh, List<Double> direct) throws Exception {
+    private void probe(
+            SystemStack stack,
+            Corpus corpus,
+            Recordings recordings,
+            BrokerClient bastion,
+            String dave,
+            List<Double> fresh,
+            List<Double> direct)
+            throws Exception {
         UUID id = UUID.randomUUID();
         SessionRecording shell = corpus.open(recordings, id, "shell", false);
         UUID other = UUID.randomUUID();
@@ -401,8 +509,19 @@ class SearchBenchmark {
             fresh.add(awaitFound(stack, dave, marker, t0));
             String straight = "direct-" + UUID.randomUUID();
             t0 = System.nanoTime();
-            bastion.post("/internal/v1/search/entries", Map.of("entries", List.of(Map.of("session", other.toString(),
-                    "offsetMicros", 1, "kind", "command", "text", "echo " + straight))));
+            bastion.post(
+                    "/internal/v1/search/entries",
+                    Map.of(
+                            "entries",
+                            List.of(Map.of(
+                                    "session",
+                                    other.toString(),
+                                    "offsetMicros",
+                                    1,
+                                    "kind",
+                                    "command",
+                                    "text",
+                                    "echo " + straight))));
             direct.add(awaitFound(stack, dave, straight, t0));
             Thread.sleep(250);
         }
@@ -421,9 +540,13 @@ class SearchBenchmark {
     }
 
     private JsonNode search(SystemStack stack, String token, String q) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(stack.broker.url() + "/api/v1/search?q="
-                        + URLEncoder.encode(q, StandardCharsets.UTF_8))).header("Authorization", "Bearer " + token)
-                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(stack.broker.url() + "/api/v1/search?q="
+                                + URLEncoder.encode(q, StandardCharsets.UTF_8)))
+                        .header("Authorization", "Bearer " + token)
+                        .timeout(Duration.ofSeconds(60))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new AssertionError("search " + q + ": " + r.statusCode() + " " + r.body());
         }
@@ -450,7 +573,8 @@ class SearchBenchmark {
         List<String> q = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             switch (i % 5) {
-                case 0, 1 -> q.add(String.format(Locale.ROOT, "app-%06d/", random.nextInt(Math.max(1, SESSIONS / 4)) * 4));
+                case 0, 1 ->
+                    q.add(String.format(Locale.ROOT, "app-%06d/", random.nextInt(Math.max(1, SESSIONS / 4)) * 4));
                 case 2, 3 -> q.add("host-" + random.nextInt(1000) + " took");
                 default -> q.add(WORDS[random.nextInt(WORDS.length)]);
             }
@@ -491,8 +615,9 @@ class SearchBenchmark {
         for (String q : queries) {
             long t0 = System.nanoTime();
             long found = 0;
-            try (PreparedStatement p = db.prepareStatement("select id from search_entry where to_tsvector('simple', text)"
-                    + " @@ phraseto_tsquery('simple', ?) order by at desc, id desc limit 50")) {
+            try (PreparedStatement p =
+                    db.prepareStatement("select id from search_entry where to_tsvector('simple', text)"
+                            + " @@ phraseto_tsquery('simple', ?) order by at desc, id desc limit 50")) {
                 p.setString(1, q);
                 try (ResultSet r = p.executeQuery()) {
                     while (r.next()) {
@@ -501,8 +626,8 @@ class SearchBenchmark {
                 }
             }
             ms.add((System.nanoTime() - t0) / 1e6);
-            try (PreparedStatement p = db.prepareStatement("select count(*) from (select 1 from search_entry"
-                    + " where text ilike ? limit 50) x")) {
+            try (PreparedStatement p = db.prepareStatement(
+                    "select count(*) from (select 1 from search_entry" + " where text ilike ? limit 50) x")) {
                 p.setString(1, "%" + q + "%");
                 try (ResultSet r = p.executeQuery()) {
                     r.next();
@@ -516,14 +641,21 @@ class SearchBenchmark {
     }
 
     private String grant(SystemStack stack, String target, String login) throws Exception {
-        String id = stack.api("POST", "/api/v1/requests", stack.keycloak.accessToken("alice"), Map.of("target", target,
-                "login", login, "durationMinutes", 240, "reason", "search benchmark"), 201).get("id").asText();
+        String id = stack.api(
+                        "POST",
+                        "/api/v1/requests",
+                        stack.keycloak.accessToken("alice"),
+                        Map.of("target", target, "login", login, "durationMinutes", 240, "reason", "search benchmark"),
+                        201)
+                .get("id")
+                .asText();
         stack.api("POST", "/api/v1/requests/" + id + "/approve", stack.keycloak.accessToken("bob"), Map.of(), 200);
         return id;
     }
 
     private static long single(Connection db, String sql) throws Exception {
-        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery(sql)) {
+        try (Statement s = db.createStatement();
+                ResultSet r = s.executeQuery(sql)) {
             r.next();
             return r.getLong(1);
         }
@@ -531,16 +663,34 @@ class SearchBenchmark {
 
     private static long directorySize(Path dir) throws Exception {
         try (var files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
         }
     }
 
-    private record Result(long rows, long sent, long dropped, double buildSeconds, double drainSeconds,
-                          long tableBytes, long trgmBytes, long recordingBytes, List<Double> api, List<Double> trgm,
-                          List<Double> scan, List<Double> fts, double ftsBuild, long ftsBytes, int ftsMissed,
-                          int sampled, List<Double> fresh, List<Double> direct, double verifySeconds,
-                          long unchecked, String plans) {
-    }
+    private record Result(
+            long rows,
+            long sent,
+            long dropped,
+            double buildSeconds,
+            double drainSeconds,
+            long tableBytes,
+            long trgmBytes,
+            long recordingBytes,
+            List<Double> api,
+            List<Double> trgm,
+            List<Double> scan,
+            List<Double> fts,
+            double ftsBuild,
+            long ftsBytes,
+            int ftsMissed,
+            int sampled,
+            List<Double> fresh,
+            List<Double> direct,
+            double verifySeconds,
+            long unchecked,
+            String plans) {}
 
     private void report(Result r) throws Exception {
         double apiP95 = percentile(r.api(), 95);
@@ -550,69 +700,123 @@ class SearchBenchmark {
         double gib = r.recordingBytes() / (double) (1L << 30);
         double indexPerGib = r.tableBytes() / (double) (1L << 20) / gib;
         StringBuilder md = new StringBuilder("# Search\n\n")
-                .append("A corpus written through the real recording path (the bastion's recorder, signed chunks on disk)\n")
-                .append("and indexed by the real indexer (the bastion's index feed over HTTP into a broker process, pg_trgm\n")
-                .append("in PostgreSQL). The sessions' bytes and events are generated in-process and handed to the recorder\n")
-                .append("as the bastion's channels do; SSH and the PostgreSQL wire protocol are not in this path. Each\n")
-                .append("session is registered and ended through the bastions' internal API. Details: `SearchBenchmark`.\n\n")
-                .append(String.format(Locale.ROOT, "%d cores: %s.%n%n", Runtime.getRuntime().availableProcessors(),
-                        machine()))
+                .append(
+                        "A corpus written through the real recording path (the bastion's recorder, signed chunks on disk)\n")
+                .append(
+                        "and indexed by the real indexer (the bastion's index feed over HTTP into a broker process, pg_trgm\n")
+                .append(
+                        "in PostgreSQL). The sessions' bytes and events are generated in-process and handed to the recorder\n")
+                .append(
+                        "as the bastion's channels do; SSH and the PostgreSQL wire protocol are not in this path. Each\n")
+                .append(
+                        "session is registered and ended through the bastions' internal API. Details: `SearchBenchmark`.\n\n")
+                .append(String.format(
+                        Locale.ROOT, "%d cores: %s.%n%n", Runtime.getRuntime().availableProcessors(), machine()))
                 .append("| corpus | |\n| --- | ---: |\n")
-                .append(String.format(Locale.ROOT, "| sessions (shell, exec, SFTP, psql: a quarter each) | %d |%n", SESSIONS))
-                .append(String.format(Locale.ROOT, "| index entries | %d (sent %d, dropped %d) |%n", r.rows(), r.sent(), r.dropped()))
-                .append(String.format(Locale.ROOT, "| recordings on disk | %.2f GiB (%d MiB raw terminal bytes) |%n", gib,
+                .append(String.format(
+                        Locale.ROOT, "| sessions (shell, exec, SFTP, psql: a quarter each) | %d |%n", SESSIONS))
+                .append(String.format(
+                        Locale.ROOT, "| index entries | %d (sent %d, dropped %d) |%n", r.rows(), r.sent(), r.dropped()))
+                .append(String.format(
+                        Locale.ROOT,
+                        "| recordings on disk | %.2f GiB (%d MiB raw terminal bytes) |%n",
+                        gib,
                         rawBytes.get() >> 20))
-                .append(String.format(Locale.ROOT, "| written and indexed in | %.0f s (last %.0f s: the feeds draining) |%n",
-                        r.buildSeconds(), r.drainSeconds()))
-                .append(String.format(Locale.ROOT, "| index table with its indexes | %d MiB (trigram index %d MiB) |%n",
-                        r.tableBytes() >> 20, r.trgmBytes() >> 20))
+                .append(String.format(
+                        Locale.ROOT,
+                        "| written and indexed in | %.0f s (last %.0f s: the feeds draining) |%n",
+                        r.buildSeconds(),
+                        r.drainSeconds()))
+                .append(String.format(
+                        Locale.ROOT,
+                        "| index table with its indexes | %d MiB (trigram index %d MiB) |%n",
+                        r.tableBytes() >> 20,
+                        r.trgmBytes() >> 20))
                 .append(String.format(Locale.ROOT, "| index size per GiB of recordings | %.0f MiB |%n", indexPerGib))
-                .append(String.format(Locale.ROOT, "| recordings still unverified after the corpus was indexed | %d"
-                        + " (waited %.0f s for the background check) |%n%n", r.unchecked(), r.verifySeconds()))
-                .append("Queries: 100 through `GET /api/v1/search` as an auditor (40 rare: one session's directory, 40\n")
-                .append("medium: a host and a word, 20 common: one word), newest 50 hits each, after 10 warm-up queries.\n")
-                .append("The SQL rows run every fifth of them over JDBC, without HTTP, authorization, audit or verification.\n\n")
+                .append(String.format(
+                        Locale.ROOT,
+                        "| recordings still unverified after the corpus was indexed | %d"
+                                + " (waited %.0f s for the background check) |%n%n",
+                        r.unchecked(),
+                        r.verifySeconds()))
+                .append(
+                        "Queries: 100 through `GET /api/v1/search` as an auditor (40 rare: one session's directory, 40\n")
+                .append(
+                        "medium: a host and a word, 20 common: one word), newest 50 hits each, after 10 warm-up queries.\n")
+                .append(
+                        "The SQL rows run every fifth of them over JDBC, without HTTP, authorization, audit or verification.\n\n")
                 .append("| search | p50 ms | p95 ms | max ms |\n| --- | ---: | ---: | ---: |\n")
                 .append(row("API, pg_trgm index", r.api()))
                 .append(row("SQL, pg_trgm index", r.trgm()))
                 .append(row("SQL, plain ILIKE scan (baseline)", r.scan()))
                 .append(row("SQL, full-text search (phrase, GIN on to_tsvector)", r.fts()))
-                .append(String.format(Locale.ROOT, "%nFull-text index: built in %.0f s, %d MiB; its hits differed from the"
-                        + " substring search's for %d of %d queries (it matches words, not substrings: `app-000123/` or"
-                        + " `host-12 took` are not what it finds).%n%n", r.ftsBuild(), r.ftsBytes() >> 20, r.ftsMissed(),
+                .append(String.format(
+                        Locale.ROOT,
+                        "%nFull-text index: built in %.0f s, %d MiB; its hits differed from the"
+                                + " substring search's for %d of %d queries (it matches words, not substrings: `app-000123/` or"
+                                + " `host-12 took` are not what it finds).%n%n",
+                        r.ftsBuild(),
+                        r.ftsBytes() >> 20,
+                        r.ftsMissed(),
                         r.sampled()))
                 .append("| recorded to searchable | p50 ms | p99 ms | max ms |\n| --- | ---: | ---: | ---: |\n")
                 .append(row99("a typed line in a live shell session, through the feed", r.fresh()))
                 .append(row99("one entry posted straight to the broker (baseline)", r.direct()))
                 .append("\nPlans of the search's SQL (one query of each sort, `EXPLAIN ANALYZE`):\n\n```\n")
-                .append(r.plans()).append("```\n");
+                .append(r.plans())
+                .append("```\n");
         String out = System.getProperty("bench.output");
         if (out != null) {
             Files.writeString(Path.of(out), md.toString());
-            String figures = String.format(Locale.ROOT, "search p95 over %d sessions, %dM events", SESSIONS,
-                    EVENTS / 1_000_000);
+            String figures =
+                    String.format(Locale.ROOT, "search p95 over %d sessions, %dM events", SESSIONS, EVENTS / 1_000_000);
             if (SESSIONS == 10_000 && EVENTS == 5_000_000L) {
                 figures = "search p95 over 10000 sessions, 5M events";
             }
             new BenchmarkFigures("benchmarks/" + Path.of(out).getFileName())
-                    .add(figures, apiP95, "ms", "a plain ILIKE scan of the same entries, same queries", Math.max(0.1, scanP95),
+                    .add(
+                            figures,
+                            apiP95,
+                            "ms",
+                            "a plain ILIKE scan of the same entries, same queries",
+                            Math.max(0.1, scanP95),
                             "value<=300")
-                    .add("event recorded to searchable, p99", freshP99, "ms",
-                            "one entry posted straight to the broker to searchable", Math.max(0.1, directP99), "value<=5000")
-                    .add("search index size per GiB of recordings", indexPerGib, "MiB",
-                            "the recordings themselves", 1024, "-")
+                    .add(
+                            "event recorded to searchable, p99",
+                            freshP99,
+                            "ms",
+                            "one entry posted straight to the broker to searchable",
+                            Math.max(0.1, directP99),
+                            "value<=5000")
+                    .add(
+                            "search index size per GiB of recordings",
+                            indexPerGib,
+                            "MiB",
+                            "the recordings themselves",
+                            1024,
+                            "-")
                     .writeBeside(Path.of(out));
         }
         System.out.println(md);
     }
 
     private static String row(String name, List<Double> ms) {
-        return String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f |%n", name, percentile(ms, 50), percentile(ms, 95),
+        return String.format(
+                Locale.ROOT,
+                "| %s | %.1f | %.1f | %.1f |%n",
+                name,
+                percentile(ms, 50),
+                percentile(ms, 95),
                 Collections.max(ms));
     }
 
     private static String row99(String name, List<Double> ms) {
-        return String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f |%n", name, percentile(ms, 50), percentile(ms, 99),
+        return String.format(
+                Locale.ROOT,
+                "| %s | %.0f | %.0f | %.0f |%n",
+                name,
+                percentile(ms, 50),
+                percentile(ms, 99),
                 Collections.max(ms));
     }
 
@@ -626,8 +830,11 @@ class SearchBenchmark {
     private static String machine() {
         String cpu = "unknown CPU";
         try {
-            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .orElse(cpu);
         } catch (java.io.IOException ignored) {
             // keep the default
         }

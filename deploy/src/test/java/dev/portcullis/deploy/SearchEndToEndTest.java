@@ -3,6 +3,18 @@ package dev.portcullis.deploy;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.options.AriaRole;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
+import dev.portcullis.local.LocalSshd;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,25 +32,10 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
-import com.microsoft.playwright.Locator;
-import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
-import com.microsoft.playwright.options.AriaRole;
-
-import dev.portcullis.local.Commands;
-import dev.portcullis.local.LocalKeycloak;
-import dev.portcullis.local.LocalPostgres;
-import dev.portcullis.local.LocalSshd;
 
 /**
  * Search across recordings, end to end in Debian's Chromium: a broker process, a bastion process (which feeds the
@@ -74,11 +71,15 @@ class SearchEndToEndTest {
         postgres.createDatabase(ORDERS);
         String rolePassword = UUID.randomUUID().toString();
         postgres.createRole("app_readonly", rolePassword);
-        postgres.sql(ORDERS, "create table if not exists orders (id int primary key, total numeric); "
-                + "grant select on orders to app_readonly");
+        postgres.sql(
+                ORDERS,
+                "create table if not exists orders (id int primary key, total numeric); "
+                        + "grant select on orders to app_readonly");
         Path rolePasswordFile = work.resolve("app_readonly.password");
         Files.writeString(rolePasswordFile, rolePassword + "\n");
-        broker = stack.startBroker(DATABASE, """
+        broker = stack.startBroker(
+                DATABASE,
+                """
                 version: 1
                 targets:
                   - {name: prod-web-1, kind: ssh, host: 127.0.0.1, port: %1$d}
@@ -100,7 +101,9 @@ class SearchEndToEndTest {
                     approvals: {required: 1, from: [sre-approvers]}
                     access: read
                 """.formatted(target.port(), postgres.port(), ORDERS, target.login()),
-                Map.of("PORTCULLIS_DB_PROXY_CA_FILE", stack.bastionState.resolve("db-tls.crt").toString()));
+                Map.of(
+                        "PORTCULLIS_DB_PROXY_CA_FILE",
+                        stack.bastionState.resolve("db-tls.crt").toString()));
         keycloak.allowWebUrl(broker.url());
         stack.startBastion("""
                 databases:
@@ -115,10 +118,20 @@ class SearchEndToEndTest {
         Files.writeString(knownHosts, "[127.0.0.1]:" + stack.sshPort + " " + stack.bastionHostKeyLine() + "\n");
 
         Files.createDirectories(SCREENSHOTS);
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(Path.of("/usr/bin/chromium"))
-                .setHeadless(true).setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--no-first-run")));
+        playwright = Playwright.create(
+                new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser = playwright
+                .chromium()
+                .launch(new BrowserType.LaunchOptions()
+                        .setExecutablePath(Path.of("/usr/bin/chromium"))
+                        .setHeadless(true)
+                        .setArgs(List.of(
+                                "--no-sandbox",
+                                "--disable-gpu",
+                                "--disable-background-networking",
+                                "--disable-component-update",
+                                "--disable-sync",
+                                "--no-first-run")));
     }
 
     @AfterAll
@@ -133,7 +146,8 @@ class SearchEndToEndTest {
         int n = 0;
         for (BrowserContext context : contexts) {
             for (Page page : context.pages()) {
-                page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve("last/search-" + (++n) + ".png"))
+                page.screenshot(new Page.ScreenshotOptions()
+                        .setPath(SCREENSHOTS.resolve("last/search-" + (++n) + ".png"))
                         .setFullPage(true));
             }
         }
@@ -159,7 +173,8 @@ class SearchEndToEndTest {
         Page dave = signIn("dave");
         nav(dave, "Search");
         dave.getByLabel("Text").fill("grep-me-" + marker + "-please");
-        dave.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();
+        dave.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search"))
+                .click();
         Locator hit = dave.getByTestId("search-hit").filter(new Locator.FilterOptions().setHasText(command));
         assertThat(hit).hasCount(1);
         assertThat(hit).containsText("alice: " + target.login() + " on prod-web-1");
@@ -176,8 +191,8 @@ class SearchEndToEndTest {
     @Test
     void daveFindsADeleteSentThroughPgJdbcsExtendedProtocol() throws Exception {
         String grant = grant("alice", "prod-db", "app_readonly");
-        JsonNode issued = stack.api("POST", "/api/v1/db/credentials", keycloak.accessToken("alice"),
-                Map.of("target", "prod-db"), 201);
+        JsonNode issued = stack.api(
+                "POST", "/api/v1/db/credentials", keycloak.accessToken("alice"), Map.of("target", "prod-db"), 201);
         Path ca = work.resolve("db-ca.pem");
         Files.writeString(ca, issued.get("caCertificate").asText());
         Properties props = new Properties();
@@ -187,8 +202,9 @@ class SearchEndToEndTest {
         props.setProperty("sslrootcert", ca.toString());
         props.setProperty("prepareThreshold", "1");
         int id = 40_000 + (int) (System.nanoTime() % 10_000);
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + stack.dbPort + "/prod-db", props);
-             PreparedStatement delete = c.prepareStatement("DELETE FROM orders WHERE id = ?")) {
+        try (Connection c =
+                        DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + stack.dbPort + "/prod-db", props);
+                PreparedStatement delete = c.prepareStatement("DELETE FROM orders WHERE id = ?")) {
             // as text: pgJDBC sends setInt's value in binary, which recordings (and so the index) show as hex
             delete.setObject(1, String.valueOf(id), java.sql.Types.OTHER);
             delete.executeUpdate(); // a read-only grant: the server refuses it, the proxy records it either way
@@ -203,7 +219,8 @@ class SearchEndToEndTest {
         nav(dave, "Search");
         dave.getByLabel("Text").fill("DELETE FROM orders");
         dave.getByLabel("Kind").selectOption("query");
-        dave.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();
+        dave.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search"))
+                .click();
         Locator hit = dave.getByTestId("search-hit").filter(new Locator.FilterOptions().setHasText("$1=" + id));
         assertThat(hit).hasCount(1);
         assertThat(hit).containsText("DELETE FROM orders WHERE id = $1");
@@ -232,15 +249,16 @@ class SearchEndToEndTest {
         nav(alice, "Search");
         assertThat(alice.getByLabel("Person")).hasCount(0); // not hers to choose
         alice.getByLabel("Text").fill(marker);
-        alice.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();
+        alice.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search"))
+                .click();
         assertThat(alice.getByTestId("search-hit")).hasCount(1);
         assertThat(alice.getByTestId("search-hit")).containsText("true " + marker + " by alice");
         assertThat(alice.getByTestId("hit-replay")).hasCount(0); // replays are for auditors
         shot(alice, "search-own");
         // asking for someone else's by address gets the one line, not their hits
         alice.navigate(broker.url() + "/ui/search?q=" + marker + "&person=" + frank);
-        assertThat(alice.getByTestId("search-error")).hasText("searching other people's sessions is for auditors and "
-                + "admins (/auditors, /admins)");
+        assertThat(alice.getByTestId("search-error"))
+                .hasText("searching other people's sessions is for auditors and " + "admins (/auditors, /admins)");
         assertThat(alice.getByTestId("search-hit")).hasCount(0);
 
         Page dave = signIn("dave");
@@ -254,7 +272,9 @@ class SearchEndToEndTest {
         ssh.addAll(sshOptions());
         ssh.add(target.login() + "+prod-web-1@127.0.0.1");
         Process p = new ProcessBuilder("script", "-qefc", String.join(" ", ssh), "/dev/null")
-                .redirectErrorStream(true).redirectOutput(work.resolve("shell.out").toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve("shell.out").toFile())
+                .start();
         try (OutputStream keys = p.getOutputStream()) {
             for (String k : first) {
                 keys.write(k.getBytes(StandardCharsets.UTF_8));
@@ -281,14 +301,42 @@ class SearchEndToEndTest {
     }
 
     private static List<String> sshOptions() {
-        return List.of("-F", "/dev/null", "-i", key.toString(), "-o", "CertificateFile=" + key + "-cert.pub",
-                "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-                "-o", "UserKnownHostsFile=" + knownHosts, "-o", "LogLevel=ERROR");
+        return List.of(
+                "-F",
+                "/dev/null",
+                "-i",
+                key.toString(),
+                "-o",
+                "CertificateFile=" + key + "-cert.pub",
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                "UserKnownHostsFile=" + knownHosts,
+                "-o",
+                "LogLevel=ERROR");
     }
 
     private String grant(String person, String targetName, String login) throws Exception {
-        String id = stack.api("POST", "/api/v1/requests", keycloak.accessToken(person), Map.of("target", targetName,
-                "login", login, "durationMinutes", 30, "reason", "INC-7 search test"), 201).get("id").asText();
+        String id = stack.api(
+                        "POST",
+                        "/api/v1/requests",
+                        keycloak.accessToken(person),
+                        Map.of(
+                                "target",
+                                targetName,
+                                "login",
+                                login,
+                                "durationMinutes",
+                                30,
+                                "reason",
+                                "INC-7 search test"),
+                        201)
+                .get("id")
+                .asText();
         stack.api("POST", "/api/v1/requests/" + id + "/approve", keycloak.accessToken("bob"), Map.of(), 200);
         return id;
     }
@@ -299,8 +347,12 @@ class SearchEndToEndTest {
     }
 
     private void certificateFor(String person) throws Exception {
-        JsonNode cert = stack.api("POST", "/api/v1/ssh/certificates", keycloak.accessToken(person),
-                Map.of("publicKey", Files.readString(Path.of(key + ".pub")).trim()), 201);
+        JsonNode cert = stack.api(
+                "POST",
+                "/api/v1/ssh/certificates",
+                keycloak.accessToken(person),
+                Map.of("publicKey", Files.readString(Path.of(key + ".pub")).trim()),
+                201);
         Files.writeString(Path.of(key + "-cert.pub"), cert.get("certificate").asText() + "\n");
     }
 
@@ -309,7 +361,8 @@ class SearchEndToEndTest {
         String dave = keycloak.accessToken("dave");
         String q = java.net.URLEncoder.encode(text, StandardCharsets.UTF_8);
         for (int i = 0; i < 100; i++) {
-            for (JsonNode hit : stack.api("GET", "/api/v1/search?q=" + q + "&kind=" + kind, dave, null, 200).get("hits")) {
+            for (JsonNode hit : stack.api("GET", "/api/v1/search?q=" + q + "&kind=" + kind, dave, null, 200)
+                    .get("hits")) {
                 if (hit.get("text").asText().contains(text)) {
                     return hit;
                 }
@@ -324,7 +377,8 @@ class SearchEndToEndTest {
         for (int i = 0; i < 300; i++) {
             int closed = 0;
             for (JsonNode s : stack.api("GET", "/api/v1/sessions?limit=100", dave, null, 200)) {
-                if (grant.equals(s.path("requestId").asText()) && !"OPEN".equals(s.path("status").asText())) {
+                if (grant.equals(s.path("requestId").asText())
+                        && !"OPEN".equals(s.path("status").asText())) {
                     closed++;
                 }
             }
@@ -338,7 +392,10 @@ class SearchEndToEndTest {
 
     private static void nav(Page page, String name) {
         page.getByRole(AriaRole.NAVIGATION, new Page.GetByRoleOptions().setName("Main"))
-                .getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName(name).setExact(true)).click();
+                .getByRole(
+                        AriaRole.LINK,
+                        new Locator.GetByRoleOptions().setName(name).setExact(true))
+                .click();
     }
 
     private Page signIn(String username) {
@@ -355,6 +412,8 @@ class SearchEndToEndTest {
 
     private void shot(Page page, String name) {
         page.waitForFunction("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')");
-        page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve(name + ".png")).setFullPage(true));
+        page.screenshot(new Page.ScreenshotOptions()
+                .setPath(SCREENSHOTS.resolve(name + ".png"))
+                .setFullPage(true));
     }
 }

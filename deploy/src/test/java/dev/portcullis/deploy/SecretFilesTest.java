@@ -9,7 +9,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +35,8 @@ class SecretFilesTest {
         assertThat(exit).as("the first byte must not fit").isNotZero();
         assertThat(file).exists();
         assertThat(Files.size(file)).isZero();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
     }
 
     @Test
@@ -46,7 +46,8 @@ class SecretFilesTest {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
         int exit = writeWithoutRoomForOneByte(file);
         assertThat(exit).as("the first byte must not fit").isNotZero();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
     }
 
     @Test
@@ -54,18 +55,33 @@ class SecretFilesTest {
         Path file = dir.resolve("roles.env");
         SecretFiles.write(file, "PASSWORD=demo\n");
         assertThat(Files.readString(file)).isEqualTo("PASSWORD=demo\n");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
     }
 
     private static int writeWithoutRoomForOneByte(Path file) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of("sh", "-c", "umask 000; ulimit -f 0; exec \"$@\"", "sh",
-                java, "-XX:-UsePerfData", "-Xshare:off", "-cp", System.getProperty("java.class.path"),
-                WriteOne.class.getName(), file.toString(), "SECRET=do-not-leak\n"));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        List<String> command = new ArrayList<>(List.of(
+                "sh",
+                "-c",
+                "umask 000; ulimit -f 0; exec \"$@\"",
+                "sh",
+                java,
+                "-XX:-UsePerfData",
+                "-Xshare:off",
+                "-cp",
+                System.getProperty("java.class.path"),
+                WriteOne.class.getName(),
+                file.toString(),
+                "SECRET=do-not-leak\n"));
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
         byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(new String(out, StandardCharsets.UTF_8)).isTrue();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS))
+                .as(new String(out, StandardCharsets.UTF_8))
+                .isTrue();
         return p.exitValue();
     }
 }

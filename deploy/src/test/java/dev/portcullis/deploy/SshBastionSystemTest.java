@@ -2,6 +2,11 @@ package dev.portcullis.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
+import dev.portcullis.local.LocalSshd;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,17 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.portcullis.local.Commands;
-import dev.portcullis.local.LocalKeycloak;
-import dev.portcullis.local.LocalPostgres;
-import dev.portcullis.local.LocalSshd;
 
 /**
  * The SSH and database paths end to end on real processes: a broker process on PostgreSQL and Keycloak, a bastion
@@ -61,11 +58,15 @@ class SshBastionSystemTest {
         postgres.createDatabase(ORDERS);
         String rolePassword = java.util.UUID.randomUUID().toString();
         postgres.createRole("app_readonly", rolePassword);
-        postgres.sql(ORDERS, "create table if not exists orders (id int primary key, total numeric); "
-                + "insert into orders values (1, 9.99), (2, 19.99) on conflict do nothing; grant select on orders to app_readonly");
+        postgres.sql(
+                ORDERS,
+                "create table if not exists orders (id int primary key, total numeric); "
+                        + "insert into orders values (1, 9.99), (2, 19.99) on conflict do nothing; grant select on orders to app_readonly");
         Path rolePasswordFile = work.resolve("app_readonly.password");
         Files.writeString(rolePasswordFile, rolePassword + "\n");
-        broker = stack.startBroker(DATABASE, """
+        broker = stack.startBroker(
+                DATABASE,
+                """
                 version: 1
                 targets:
                   - {name: prod-web-1, kind: ssh, host: 127.0.0.1, port: %1$d, labels: {env: prod}}
@@ -90,8 +91,11 @@ class SshBastionSystemTest {
                 """.formatted(target.port(), postgres.port(), ORDERS, target.login()),
                 // the proxy's self-signed certificate, made by the bastion on its first start, is its CA; continuous
                 // verification only once an hour, so that what the bastion's own check does shows without it
-                Map.of("PORTCULLIS_DB_PROXY_CA_FILE", stack.bastionState.resolve("db-tls.crt").toString(),
-                        "PORTCULLIS_VERIFY_INTERVAL", "1h"));
+                Map.of(
+                        "PORTCULLIS_DB_PROXY_CA_FILE",
+                        stack.bastionState.resolve("db-tls.crt").toString(),
+                        "PORTCULLIS_VERIFY_INTERVAL",
+                        "1h"));
         stack.startBastion("""
                 databases:
                   prod-db:
@@ -115,21 +119,45 @@ class SshBastionSystemTest {
     void requestApproveConnectRecordRevoke() throws Exception {
         String alice = keycloak.accessToken("alice");
         // 1. alice's certificate from the broker's user CA, and the known_hosts lines users add
-        JsonNode cert = call("POST", "/api/v1/ssh/certificates", alice,
-                Map.of("publicKey", Files.readString(Path.of(aliceKey + ".pub")).trim()), 201);
-        Files.writeString(Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
+        JsonNode cert = call(
+                "POST",
+                "/api/v1/ssh/certificates",
+                alice,
+                Map.of("publicKey", Files.readString(Path.of(aliceKey + ".pub")).trim()),
+                201);
+        Files.writeString(
+                Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
         JsonNode ca = call("GET", "/api/v1/ssh/ca", alice, null, 200); // with a token: the line names the targets too
         Path knownHosts = work.resolve("known_hosts");
-        Files.writeString(knownHosts, "[127.0.0.1]:" + sshPort + " " + stack.bastionHostKeyLine() + "\n" + ca.get("knownHostsLine").asText() + "\n");
+        Files.writeString(
+                knownHosts,
+                "[127.0.0.1]:" + sshPort + " " + stack.bastionHostKeyLine() + "\n"
+                        + ca.get("knownHostsLine").asText() + "\n");
 
         // 2. no grant yet: one line, with where to ask
         Commands.Result refused = Commands.run(ssh(knownHosts, "true"));
         assertThat(refused.exit()).isEqualTo(1);
-        assertThat(refused.err().trim()).isEqualTo("portcullis: no active grant for " + target.login() + "@prod-web-1; request one at " + broker.url());
+        assertThat(refused.err().trim())
+                .isEqualTo("portcullis: no active grant for " + target.login() + "@prod-web-1; request one at "
+                        + broker.url());
 
         // 3. request, approval, session
-        String id = call("POST", "/api/v1/requests", alice, Map.of("target", "prod-web-1", "login", target.login(),
-                "durationMinutes", 30, "reason", "INC-1 disk full"), 201).get("id").asText();
+        String id = call(
+                        "POST",
+                        "/api/v1/requests",
+                        alice,
+                        Map.of(
+                                "target",
+                                "prod-web-1",
+                                "login",
+                                target.login(),
+                                "durationMinutes",
+                                30,
+                                "reason",
+                                "INC-1 disk full"),
+                        201)
+                .get("id")
+                .asText();
         call("POST", "/api/v1/requests/" + id + "/approve", keycloak.accessToken("bob"), Map.of(), 200);
         Commands.Result ok = Commands.run(ssh(knownHosts, "echo hello through the bastion; hostname >/dev/null"));
         assertThat(ok.exit()).as(ok.err()).isZero();
@@ -143,8 +171,11 @@ class SshBastionSystemTest {
         String sessionId = session.get("id").asText();
         JsonNode verification = call("GET", "/api/v1/sessions/" + sessionId + "/verification", dave, null, 200);
         assertThat(verification.get("status").asText()).isEqualTo("VALID");
-        HttpResponse<String> cast = http.send(HttpRequest.newBuilder(URI.create(broker.url() + "/api/v1/sessions/" + sessionId + "/recording.cast"))
-                .header("Authorization", "Bearer " + dave).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> cast = http.send(
+                HttpRequest.newBuilder(URI.create(broker.url() + "/api/v1/sessions/" + sessionId + "/recording.cast"))
+                        .header("Authorization", "Bearer " + dave)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(cast.statusCode()).isEqualTo(200);
         assertThat(cast.body()).contains("hello through the bastion");
 
@@ -175,10 +206,18 @@ class SshBastionSystemTest {
         CompletableFuture<String> liveOut = Commands.drain(live.getInputStream());
         CompletableFuture<String> liveErr = Commands.drain(live.getErrorStream());
         awaitSession(dave, id, "OPEN");
-        call("POST", "/api/v1/requests/" + id + "/revoke", keycloak.accessToken("erin"), Map.of("reason", "incident closed"), 200);
-        assertThat(live.waitFor(60, TimeUnit.SECONDS)).as("the revocation cuts the live session").isTrue();
+        call(
+                "POST",
+                "/api/v1/requests/" + id + "/revoke",
+                keycloak.accessToken("erin"),
+                Map.of("reason", "incident closed"),
+                200);
+        assertThat(live.waitFor(60, TimeUnit.SECONDS))
+                .as("the revocation cuts the live session")
+                .isTrue();
         assertThat(liveOut.get(10, TimeUnit.SECONDS)).contains("live");
-        assertThat(liveErr.get(10, TimeUnit.SECONDS)).contains("portcullis: your grant for " + target.login() + "@prod-web-1 was revoked");
+        assertThat(liveErr.get(10, TimeUnit.SECONDS))
+                .contains("portcullis: your grant for " + target.login() + "@prod-web-1 was revoked");
         awaitSession(dave, id, "GRANT_ENDED");
 
         Commands.Result after = Commands.run(ssh(knownHosts, "true"));
@@ -199,28 +238,58 @@ class SshBastionSystemTest {
         String publicKey = Files.readString(Path.of(key + ".pub")).trim();
         String old = keycloak.accessToken(name);
         Path knownHosts = work.resolve("known_hosts-" + name);
-        Files.writeString(knownHosts, "[127.0.0.1]:" + sshPort + " " + stack.bastionHostKeyLine() + "\n"
-                + call("GET", "/api/v1/ssh/ca", old, null, 200).get("knownHostsLine").asText() + "\n");
-        String id = call("POST", "/api/v1/requests", old, Map.of("target", "prod-web-1", "login", target.login(),
-                "durationMinutes", 30, "reason", "INC-9 old account"), 201).get("id").asText();
+        Files.writeString(
+                knownHosts,
+                "[127.0.0.1]:" + sshPort + " " + stack.bastionHostKeyLine() + "\n"
+                        + call("GET", "/api/v1/ssh/ca", old, null, 200)
+                                .get("knownHostsLine")
+                                .asText() + "\n");
+        String id = call(
+                        "POST",
+                        "/api/v1/requests",
+                        old,
+                        Map.of(
+                                "target",
+                                "prod-web-1",
+                                "login",
+                                target.login(),
+                                "durationMinutes",
+                                30,
+                                "reason",
+                                "INC-9 old account"),
+                        201)
+                .get("id")
+                .asText();
         call("POST", "/api/v1/requests/" + id + "/approve", keycloak.accessToken("bob"), Map.of(), 200);
-        Files.writeString(Path.of(key + "-cert.pub"), call("POST", "/api/v1/ssh/certificates", old,
-                Map.of("publicKey", publicKey), 201).get("certificate").asText() + "\n");
+        Files.writeString(
+                Path.of(key + "-cert.pub"),
+                call("POST", "/api/v1/ssh/certificates", old, Map.of("publicKey", publicKey), 201)
+                                .get("certificate")
+                                .asText()
+                        + "\n");
         Commands.Result own = Commands.run(ssh(key, knownHosts, "echo the old account"));
         assertThat(own.exit()).as(own.err()).isZero();
 
         keycloak.deleteUser(name);
         keycloak.createUser(name, keycloak.demoPassword(), "engineers");
         String reborn = keycloak.accessToken(name);
-        Files.writeString(Path.of(key + "-cert.pub"), call("POST", "/api/v1/ssh/certificates", reborn,
-                Map.of("publicKey", publicKey), 201).get("certificate").asText() + "\n");
+        Files.writeString(
+                Path.of(key + "-cert.pub"),
+                call("POST", "/api/v1/ssh/certificates", reborn, Map.of("publicKey", publicKey), 201)
+                                .get("certificate")
+                                .asText()
+                        + "\n");
         Commands.Result refused = Commands.run(ssh(key, knownHosts, "echo the new account"));
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.out()).isEmpty();
-        assertThat(refused.err().trim()).startsWith("portcullis: the grant for " + target.login() + "@prod-web-1 under the name "
-                + name + " was asked for by another account than the one your certificate names");
-        assertThat(call("GET", "/api/v1/requests/" + id, keycloak.accessToken("dave"), null, 200).get("state").asText())
-                .as("continuous verification has not run yet").isEqualTo("ACTIVE");
+        assertThat(refused.err().trim())
+                .startsWith("portcullis: the grant for " + target.login() + "@prod-web-1 under the name " + name
+                        + " was asked for by another account than the one your certificate names");
+        assertThat(call("GET", "/api/v1/requests/" + id, keycloak.accessToken("dave"), null, 200)
+                        .get("state")
+                        .asText())
+                .as("continuous verification has not run yet")
+                .isEqualTo("ACTIVE");
     }
 
     /**
@@ -233,11 +302,27 @@ class SshBastionSystemTest {
         String name = "reborn-db" + System.nanoTime() % 100000;
         keycloak.createUser(name, keycloak.demoPassword(), "engineers");
         String old = keycloak.accessToken(name);
-        String id = call("POST", "/api/v1/requests", old, Map.of("target", "prod-db", "login", "app_readonly",
-                "durationMinutes", 30, "reason", "INC-10 old account"), 201).get("id").asText();
+        String id = call(
+                        "POST",
+                        "/api/v1/requests",
+                        old,
+                        Map.of(
+                                "target",
+                                "prod-db",
+                                "login",
+                                "app_readonly",
+                                "durationMinutes",
+                                30,
+                                "reason",
+                                "INC-10 old account"),
+                        201)
+                .get("id")
+                .asText();
         call("POST", "/api/v1/requests/" + id + "/approve", keycloak.accessToken("bob"), Map.of(), 200);
         JsonNode oldIssued = call("POST", "/api/v1/db/credentials", old, Map.of("target", "prod-db"), 201);
-        Files.writeString(work.resolve("portcullis-db-ca.pem"), oldIssued.get("caCertificate").asText());
+        Files.writeString(
+                work.resolve("portcullis-db-ca.pem"),
+                oldIssued.get("caCertificate").asText());
         Commands.Result own = psql(oldIssued.get("password").asText(), "select 'the old account'");
         assertThat(own.exit()).as(own.err()).isZero();
         assertThat(own.out().trim()).isEqualTo("the old account");
@@ -246,17 +331,24 @@ class SshBastionSystemTest {
         keycloak.createUser(name, keycloak.demoPassword(), "engineers");
         String reborn = keycloak.accessToken(name);
         String credential = call("POST", "/api/v1/db/credentials", reborn, Map.of("target", "prod-db"), 201)
-                .get("password").asText();
+                .get("password")
+                .asText();
         Commands.Result refused = psql(credential, "select 'the new account'");
         assertThat(refused.exit()).isEqualTo(2);
         assertThat(refused.out()).isEmpty();
-        assertThat(refused.err()).contains("FATAL:  portcullis: the grant for app_readonly@prod-db under the name "
-                + name + " was asked for by another account than the one your database credential was issued to");
+        assertThat(refused.err())
+                .contains("FATAL:  portcullis: the grant for app_readonly@prod-db under the name " + name
+                        + " was asked for by another account than the one your database credential was issued to");
         String dave = keycloak.accessToken("dave");
-        assertThat(call("GET", "/api/v1/audit?action=session.refused&actor=" + name, dave, null, 200).toString())
-                .as("the refusal is in the audit trail").contains("account_mismatch", "prod-db");
-        assertThat(call("GET", "/api/v1/requests/" + id, dave, null, 200).get("state").asText())
-                .as("continuous verification has not run yet").isEqualTo("ACTIVE");
+        assertThat(call("GET", "/api/v1/audit?action=session.refused&actor=" + name, dave, null, 200)
+                        .toString())
+                .as("the refusal is in the audit trail")
+                .contains("account_mismatch", "prod-db");
+        assertThat(call("GET", "/api/v1/requests/" + id, dave, null, 200)
+                        .get("state")
+                        .asText())
+                .as("continuous verification has not run yet")
+                .isEqualTo("ACTIVE");
     }
 
     /**
@@ -272,49 +364,113 @@ class SshBastionSystemTest {
         JsonNode issued = call("POST", "/api/v1/db/credentials", alice, Map.of("target", "prod-db"), 201);
         String credential = issued.get("password").asText();
         // psql verifies the proxy's certificate and name against the CA handed out with the credential
-        Files.writeString(work.resolve("portcullis-db-ca.pem"), issued.get("caCertificate").asText());
+        Files.writeString(
+                work.resolve("portcullis-db-ca.pem"),
+                issued.get("caCertificate").asText());
 
         // no grant: psql shows the one line, with where to ask; a wrong password is told apart
         Commands.Result refused = psql(credential, "select 1");
         assertThat(refused.exit()).isEqualTo(2);
-        assertThat(refused.err()).contains("FATAL:  portcullis: no active grant for app_readonly@prod-db; request one at " + broker.url());
-        assertThat(psql("a-guess", "select 1").err()).contains("password authentication failed for user \"app_readonly\"");
+        assertThat(refused.err())
+                .contains(
+                        "FATAL:  portcullis: no active grant for app_readonly@prod-db; request one at " + broker.url());
+        assertThat(psql("a-guess", "select 1").err())
+                .contains("password authentication failed for user \"app_readonly\"");
 
-        String db = call("POST", "/api/v1/requests", alice, Map.of("target", "prod-db", "login", "app_readonly",
-                "durationMinutes", 30, "reason", "INC-2 check orders"), 201).get("id").asText();
+        String db = call(
+                        "POST",
+                        "/api/v1/requests",
+                        alice,
+                        Map.of(
+                                "target",
+                                "prod-db",
+                                "login",
+                                "app_readonly",
+                                "durationMinutes",
+                                30,
+                                "reason",
+                                "INC-2 check orders"),
+                        201)
+                .get("id")
+                .asText();
         call("POST", "/api/v1/requests/" + db + "/approve", bob, Map.of(), 200);
         Commands.Result select = psql(credential, "select sum(total) from orders");
         assertThat(select.exit()).as(select.err()).isZero();
         assertThat(select.out().trim()).isEqualTo("29.98");
         // F11: a credential for another target is nobody's here, even with a grant for this one
-        String staging = call("POST", "/api/v1/db/credentials", alice, Map.of("target", "staging-db"), 201).get("password").asText();
+        String staging = call("POST", "/api/v1/db/credentials", alice, Map.of("target", "staging-db"), 201)
+                .get("password")
+                .asText();
         Commands.Result elsewhere = psql(staging, "select 1");
         assertThat(elsewhere.exit()).isEqualTo(2);
-        assertThat(elsewhere.err()).contains("password authentication failed for user \"app_readonly\": use a database credential"
-                + " from the broker for prod-db");
-        assertThat(call("GET", "/api/v1/audit?action=db.credential.refused", dave, null, 200).toString()).contains("staging-db");
+        assertThat(elsewhere.err())
+                .contains("password authentication failed for user \"app_readonly\": use a database credential"
+                        + " from the broker for prod-db");
+        assertThat(call("GET", "/api/v1/audit?action=db.credential.refused", dave, null, 200)
+                        .toString())
+                .contains("staging-db");
         Commands.Result delete = psql(credential, "delete from orders");
         assertThat(delete.err()).contains("cannot execute DELETE in a read-only transaction", "read-only");
         JsonNode dbSession = awaitSession(dave, db, "CLOSED");
         assertThat(dbSession.get("protocol").asText()).isEqualTo("postgres");
-        HttpResponse<String> events = http.send(HttpRequest.newBuilder(URI.create(broker.url() + "/api/v1/sessions/"
-                + dbSession.get("id").asText() + "/events.jsonl")).header("Authorization", "Bearer " + dave).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> events = http.send(
+                HttpRequest.newBuilder(URI.create(broker.url() + "/api/v1/sessions/"
+                                + dbSession.get("id").asText() + "/events.jsonl"))
+                        .header("Authorization", "Bearer " + dave)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         // the newest session of the grant is the refused delete: recorded with the server's refusal
-        assertThat(events.body()).contains("\"type\":\"query\"", "\"query\":\"delete from orders\"", "\"sqlState\":\"25006\"");
+        assertThat(events.body())
+                .contains("\"type\":\"query\"", "\"query\":\"delete from orders\"", "\"sqlState\":\"25006\"");
         call("POST", "/api/v1/requests/" + db + "/release", alice, Map.of(), 200);
 
         // one-minute grants for ssh and psql, each with a live session when the minute is up
-        JsonNode cert = call("POST", "/api/v1/ssh/certificates", alice, Map.of("publicKey", Files.readString(Path.of(aliceKey + ".pub")).trim()), 201);
-        Files.writeString(Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
+        JsonNode cert = call(
+                "POST",
+                "/api/v1/ssh/certificates",
+                alice,
+                Map.of("publicKey", Files.readString(Path.of(aliceKey + ".pub")).trim()),
+                201);
+        Files.writeString(
+                Path.of(aliceKey + "-cert.pub"), cert.get("certificate").asText() + "\n");
         Path knownHosts = work.resolve("known_hosts_expiry");
         Files.writeString(knownHosts, "[127.0.0.1]:" + sshPort + " " + stack.bastionHostKeyLine() + "\n");
-        String sshGrant = call("POST", "/api/v1/requests", alice, Map.of("target", "prod-web-1", "login", target.login(),
-                "durationMinutes", 1, "reason", "INC-3 short look"), 201).get("id").asText();
-        String dbGrant = call("POST", "/api/v1/requests", alice, Map.of("target", "prod-db", "login", "app_readonly",
-                "durationMinutes", 1, "reason", "INC-3 short look"), 201).get("id").asText();
+        String sshGrant = call(
+                        "POST",
+                        "/api/v1/requests",
+                        alice,
+                        Map.of(
+                                "target",
+                                "prod-web-1",
+                                "login",
+                                target.login(),
+                                "durationMinutes",
+                                1,
+                                "reason",
+                                "INC-3 short look"),
+                        201)
+                .get("id")
+                .asText();
+        String dbGrant = call(
+                        "POST",
+                        "/api/v1/requests",
+                        alice,
+                        Map.of(
+                                "target",
+                                "prod-db",
+                                "login",
+                                "app_readonly",
+                                "durationMinutes",
+                                1,
+                                "reason",
+                                "INC-3 short look"),
+                        201)
+                .get("id")
+                .asText();
         call("POST", "/api/v1/requests/" + sshGrant + "/approve", bob, Map.of(), 200);
         JsonNode approved = call("POST", "/api/v1/requests/" + dbGrant + "/approve", bob, Map.of(), 200);
-        java.time.Instant dbEndsAt = java.time.Instant.parse(approved.get("endsAt").asText());
+        java.time.Instant dbEndsAt =
+                java.time.Instant.parse(approved.get("endsAt").asText());
         Process liveSsh = new ProcessBuilder(ssh(knownHosts, "echo live; sleep 300")).start();
         CompletableFuture<String> sshErr = Commands.drain(liveSsh.getErrorStream());
         Commands.drain(liveSsh.getInputStream());
@@ -325,30 +481,46 @@ class SshBastionSystemTest {
         Commands.drain(livePsql.getInputStream());
         awaitSession(dave, sshGrant, "OPEN");
         awaitSession(dave, dbGrant, "OPEN");
-        assertThat(liveSsh.waitFor(120, TimeUnit.SECONDS)).as("the ssh session ends with its grant").isTrue();
-        assertThat(livePsql.waitFor(120, TimeUnit.SECONDS)).as("the psql session ends with its grant").isTrue();
-        assertThat(sshErr.get(10, TimeUnit.SECONDS)).contains("portcullis: your grant for " + target.login() + "@prod-web-1 ended at");
-        assertThat(psqlErr.get(10, TimeUnit.SECONDS)).contains("FATAL:  portcullis: your grant for app_readonly@prod-db ended at");
+        assertThat(liveSsh.waitFor(120, TimeUnit.SECONDS))
+                .as("the ssh session ends with its grant")
+                .isTrue();
+        assertThat(livePsql.waitFor(120, TimeUnit.SECONDS))
+                .as("the psql session ends with its grant")
+                .isTrue();
+        assertThat(sshErr.get(10, TimeUnit.SECONDS))
+                .contains("portcullis: your grant for " + target.login() + "@prod-web-1 ended at");
+        assertThat(psqlErr.get(10, TimeUnit.SECONDS))
+                .contains("FATAL:  portcullis: your grant for app_readonly@prod-db ended at");
         JsonNode cutSsh = awaitSession(dave, sshGrant, "GRANT_ENDED");
         JsonNode cutDb = awaitSession(dave, dbGrant, "GRANT_ENDED");
         // the bastion's own timer cuts them at the end time, not at the next sweep
-        assertThat(java.time.Duration.between(dbEndsAt, java.time.Instant.parse(cutDb.get("endedAt").asText())))
-                .as("psql cut after the grant's end").isLessThan(java.time.Duration.ofSeconds(1));
+        assertThat(java.time.Duration.between(
+                        dbEndsAt, java.time.Instant.parse(cutDb.get("endedAt").asText())))
+                .as("psql cut after the grant's end")
+                .isLessThan(java.time.Duration.ofSeconds(1));
 
         // both recordings verify; a flipped byte in one of them does not
         for (JsonNode session : List.of(cutSsh, cutDb)) {
-            assertThat(call("GET", "/api/v1/sessions/" + session.get("id").asText() + "/verification", dave, null, 200).get("status").asText())
+            assertThat(call("GET", "/api/v1/sessions/" + session.get("id").asText() + "/verification", dave, null, 200)
+                            .get("status")
+                            .asText())
                     .isEqualTo("VALID");
         }
-        Path recording = work.resolve("recordings").resolve(cutDb.get("recordingId").asText());
+        Path recording =
+                work.resolve("recordings").resolve(cutDb.get("recordingId").asText());
         Path chunk;
         try (var files = Files.list(recording)) {
-            chunk = files.filter(f -> f.getFileName().toString().startsWith("chunk")).sorted().findFirst().orElseThrow();
+            chunk = files.filter(f -> f.getFileName().toString().startsWith("chunk"))
+                    .sorted()
+                    .findFirst()
+                    .orElseThrow();
         }
         byte[] bytes = Files.readAllBytes(chunk);
         bytes[bytes.length / 2] ^= 1;
         Files.write(chunk, bytes);
-        assertThat(call("GET", "/api/v1/sessions/" + cutDb.get("id").asText() + "/verification", dave, null, 200).get("status").asText())
+        assertThat(call("GET", "/api/v1/sessions/" + cutDb.get("id").asText() + "/verification", dave, null, 200)
+                        .get("status")
+                        .asText())
                 .isNotEqualTo("VALID");
     }
 
@@ -357,8 +529,15 @@ class SshBastionSystemTest {
     }
 
     private List<String> psqlCommand(String sql) {
-        return List.of("psql", "-X", "-A", "-t", "host=127.0.0.1 port=" + dbPort + " sslmode=verify-full sslrootcert="
-                + work.resolve("portcullis-db-ca.pem") + " dbname=prod-db user=app_readonly connect_timeout=10", "-c", sql);
+        return List.of(
+                "psql",
+                "-X",
+                "-A",
+                "-t",
+                "host=127.0.0.1 port=" + dbPort + " sslmode=verify-full sslrootcert="
+                        + work.resolve("portcullis-db-ca.pem") + " dbname=prod-db user=app_readonly connect_timeout=10",
+                "-c",
+                sql);
     }
 
     private List<String> ssh(Path knownHosts, String command) {
@@ -366,10 +545,28 @@ class SshBastionSystemTest {
     }
 
     private List<String> ssh(Path key, Path knownHosts, String command) {
-        return new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-p", String.valueOf(sshPort), "-i", key.toString(),
-                "-o", "CertificateFile=" + key + "-cert.pub", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-                "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts, "-o", "LogLevel=ERROR",
-                target.login() + "+prod-web-1@127.0.0.1", command));
+        return new ArrayList<>(List.of(
+                "ssh",
+                "-F",
+                "/dev/null",
+                "-p",
+                String.valueOf(sshPort),
+                "-i",
+                key.toString(),
+                "-o",
+                "CertificateFile=" + key + "-cert.pub",
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                "UserKnownHostsFile=" + knownHosts,
+                "-o",
+                "LogLevel=ERROR",
+                target.login() + "+prod-web-1@127.0.0.1",
+                command));
     }
 
     /** Waits until the session of this grant reaches the status (newest session first). */

@@ -2,13 +2,20 @@ package dev.portcullis.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.local.LocalPostgres;
+import dev.portcullis.local.LocalSshd;
+import dev.portcullis.recording.RecordingKeys;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,15 +25,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.portcullis.recording.RecordingKeys;
-import dev.portcullis.local.Commands;
-import dev.portcullis.local.LocalKeycloak;
-import dev.portcullis.local.LocalPostgres;
-import dev.portcullis.local.LocalSshd;
 
 /**
  * The stack the system tests run on, as operators run it: the shared PostgreSQL and Keycloak, an OpenSSH target
@@ -60,7 +58,9 @@ final class SystemStack implements AutoCloseable {
         this.bastionState = work.resolve("bastion");
         Files.createDirectories(bastionState);
         // the bastion's signing key, made now so the broker can trust it from its first start
-        RecordingKeys.loadOrGenerate(bastionState.resolve("recording-signing-key.pem"), bastionState.resolve("recording-signing-key.pub.pem"));
+        RecordingKeys.loadOrGenerate(
+                bastionState.resolve("recording-signing-key.pem"),
+                bastionState.resolve("recording-signing-key.pub.pem"));
         this.sshPort = freePort();
         this.dbPort = freePort();
     }
@@ -81,7 +81,8 @@ final class SystemStack implements AutoCloseable {
                 "PORTCULLIS_SSH_USER_CA_KEY_FILE", work.resolve("ca/user_ca").toString(),
                 "PORTCULLIS_SSH_HOST_CA_KEY_FILE", work.resolve("ca/host_ca").toString(),
                 "PORTCULLIS_RECORDINGS_DIR", recordings.toString(),
-                "PORTCULLIS_RECORDINGS_TRUSTED_KEYS", bastionState.resolve("recording-signing-key.pub.pem").toString()));
+                "PORTCULLIS_RECORDINGS_TRUSTED_KEYS",
+                        bastionState.resolve("recording-signing-key.pub.pem").toString()));
         int port = freePort();
         env.put("PORTCULLIS_NOTIFY_BASE_URL", "http://127.0.0.1:" + port); // links in notifications lead back here
         env.putAll(extraEnv);
@@ -103,7 +104,8 @@ final class SystemStack implements AutoCloseable {
         Map<String, String> env = bastionEnvironment(inventory(moreInventory), bastionState, sshPort);
         env.put("PORTCULLIS_DB_PORT", String.valueOf(dbPort));
         env.putAll(extraEnv);
-        bastion = BastionProcess.start(repo(), work.resolve("bastion.log"), env); // assigned first: stopped after a failed start too
+        bastion = BastionProcess.start(
+                repo(), work.resolve("bastion.log"), env); // assigned first: stopped after a failed start too
         bastion.awaitListening(sshPort, Duration.ofSeconds(120)).awaitListening(dbPort, Duration.ofSeconds(60));
         return bastion;
     }
@@ -153,13 +155,15 @@ final class SystemStack implements AutoCloseable {
 
     /** A call to the broker's API as {@code token} (null: none) that must answer {@code expected}; the JSON answer. */
     JsonNode api(String method, String path, String token, Object body, int expected) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(broker.url() + path)).timeout(Duration.ofSeconds(30))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(broker.url() + path))
+                .timeout(Duration.ofSeconds(30))
                 .header("Accept", "application/json");
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
         if (body != null) {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+            b.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
         } else {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         }
@@ -170,7 +174,13 @@ final class SystemStack implements AutoCloseable {
 
     /** The bastion's own host key, as a known_hosts line ends. */
     String bastionHostKeyLine() throws IOException {
-        return Commands.run(List.of("ssh-keygen", "-y", "-f", bastionState.resolve("ssh_host_ed25519_key").toString())).out().trim();
+        return Commands.run(List.of(
+                        "ssh-keygen",
+                        "-y",
+                        "-f",
+                        bastionState.resolve("ssh_host_ed25519_key").toString()))
+                .out()
+                .trim();
     }
 
     static int freePort() throws IOException {

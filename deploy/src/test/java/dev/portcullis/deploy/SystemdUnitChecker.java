@@ -12,8 +12,7 @@ import java.util.Set;
  */
 final class SystemdUnitChecker {
 
-    private SystemdUnitChecker() {
-    }
+    private SystemdUnitChecker() {}
 
     /** Section -> key -> values in order (a key may repeat, like EnvironmentFile). */
     static Map<String, Map<String, List<String>>> parse(String text) {
@@ -42,7 +41,8 @@ final class SystemdUnitChecker {
             if (current == null) {
                 throw new IllegalArgumentException("line " + (i + 1) + ": a setting before any [Section]");
             }
-            current.computeIfAbsent(line.substring(0, eq).strip(), k -> new ArrayList<>()).add(line.substring(eq + 1).strip());
+            current.computeIfAbsent(line.substring(0, eq).strip(), k -> new ArrayList<>())
+                    .add(line.substring(eq + 1).strip());
         }
         return sections;
     }
@@ -103,16 +103,19 @@ final class SystemdUnitChecker {
             }
             String key = line.substring(0, eq);
             if (!documented.contains(key)) {
-                problems.add(name + ":" + n + ": " + key + " is in neither README's settings table nor ssh-bastion/README.md");
+                problems.add(name + ":" + n + ": " + key
+                        + " is in neither README's settings table nor ssh-bastion/README.md");
             }
             if (key.contains("SECRET") || key.contains("PASSWORD")) {
-                problems.add(name + ":" + n + ": " + key + " is a secret; it belongs in a 0600 *.secrets.env file, not in the example");
+                problems.add(name + ":" + n + ": " + key
+                        + " is a secret; it belongs in a 0600 *.secrets.env file, not in the example");
             }
         }
         return problems;
     }
 
-    private static void require(List<String> problems, String name, Map<String, List<String>> section, String key, String value) {
+    private static void require(
+            List<String> problems, String name, Map<String, List<String>> section, String key, String value) {
         List<String> values = section.getOrDefault(key, List.of());
         if (values.isEmpty() || values.stream().allMatch(String::isBlank)) {
             problems.add(name + ": no " + key + "=");

@@ -37,21 +37,26 @@ public final class BenchmarkFigures {
      * @param target what must hold: {@code value>=N}, {@code value<=N}, {@code ratio>=N} or {@code ratio<=N}
      *               (ratio = value / baselineValue), or {@code -}
      */
-    public BenchmarkFigures add(String figure, double value, String unit, String baseline, double baselineValue, String target) {
+    public BenchmarkFigures add(
+            String figure, double value, String unit, String baseline, double baselineValue, String target) {
         if (!Double.isFinite(value) || !Double.isFinite(baselineValue) || baselineValue <= 0) {
-            throw new IllegalArgumentException(figure + ": value " + value + " and baseline " + baselineValue + " must be finite, the baseline > 0");
+            throw new IllegalArgumentException(figure + ": value " + value + " and baseline " + baselineValue
+                    + " must be finite, the baseline > 0");
         }
         if (!TARGET.matcher(target).matches()) {
-            throw new IllegalArgumentException(figure + ": target '" + target + "' is not value>=N, value<=N, ratio>=N, ratio<=N or -");
+            throw new IllegalArgumentException(
+                    figure + ": target '" + target + "' is not value>=N, value<=N, ratio>=N, ratio<=N or -");
         }
-        rows.add(String.join("\t", text(figure), number(value), text(unit), text(baseline), number(baselineValue), target, detail));
+        rows.add(String.join(
+                "\t", text(figure), number(value), text(unit), text(baseline), number(baselineValue), target, detail));
         return this;
     }
 
     /** Writes the figures next to {@code markdown} (same name, {@code .figures.tsv}) and returns that file. */
     public Path writeBeside(Path markdown) throws IOException {
         String name = markdown.getFileName().toString();
-        Path file = markdown.resolveSibling((name.endsWith(".md") ? name.substring(0, name.length() - 3) : name) + ".figures.tsv");
+        Path file = markdown.resolveSibling(
+                (name.endsWith(".md") ? name.substring(0, name.length() - 3) : name) + ".figures.tsv");
         Files.createDirectories(file.toAbsolutePath().getParent());
         String text = MAGIC + "\n# run " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\n" + HEADER + "\n"
                 + String.join("\n", rows) + (rows.isEmpty() ? "" : "\n");

@@ -17,11 +17,9 @@ import java.util.concurrent.TimeUnit;
 public final class Commands {
 
     /** What a finished command said and how it ended. */
-    public record Result(int exit, String out, String err) {
-    }
+    public record Result(int exit, String out, String err) {}
 
-    private Commands() {
-    }
+    private Commands() {}
 
     public static Result run(List<String> command) throws IOException {
         return run(command, null, Duration.ofSeconds(60));
@@ -33,7 +31,8 @@ public final class Commands {
     }
 
     /** @param env added to this process's environment (a password for psql, say: never on the command line) */
-    public static Result run(List<String> command, String stdin, Duration timeout, Map<String, String> env) throws IOException {
+    public static Result run(List<String> command, String stdin, Duration timeout, Map<String, String> env)
+            throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(env);
         Process p = pb.start();

@@ -1,5 +1,7 @@
 package dev.portcullis.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -25,9 +27,6 @@ import java.util.stream.Collectors;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 /**
  * The real Keycloak server distribution (from Maven Central) on a loopback port, with the demo realm from
  * {@code deploy/keycloak/portcullis-realm.json} imported. Its database is a database of its own in a
@@ -46,7 +45,8 @@ public final class LocalKeycloak implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Properties secrets;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private volatile boolean closed;
 
     private LocalKeycloak(Path home, boolean temporary, Process process, int port, Properties secrets) {
@@ -87,11 +87,13 @@ public final class LocalKeycloak implements AutoCloseable {
                     Files.createSymbolicLink(link, dist.resolve(shared));
                 }
             }
-            try (InputStream realm = LocalKeycloak.class.getResourceAsStream("/portcullis/keycloak/portcullis-realm.json")) {
+            try (InputStream realm =
+                    LocalKeycloak.class.getResourceAsStream("/portcullis/keycloak/portcullis-realm.json")) {
                 if (realm == null) {
                     throw new IllegalStateException("the demo realm is missing from the local-servers jar");
                 }
-                Files.copy(realm, home.resolve("data/import/portcullis-realm.json"), StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(
+                        realm, home.resolve("data/import/portcullis-realm.json"), StandardCopyOption.REPLACE_EXISTING);
             }
             Properties secrets = loadOrMakeSecrets(home.resolve("secrets.properties"), placeholders);
             String database = secrets.getProperty("database");
@@ -99,7 +101,8 @@ public final class LocalKeycloak implements AutoCloseable {
 
             int port = httpPort > 0 ? httpPort : Processes.freeLoopbackPort();
             if (Processes.isListening(port)) {
-                throw new IllegalStateException("port " + port + " on 127.0.0.1 is already in use; Keycloak cannot start there");
+                throw new IllegalStateException(
+                        "port " + port + " on 127.0.0.1 is already in use; Keycloak cannot start there");
             }
             Map<String, String> env = new HashMap<>();
             env.put("KC_BOOTSTRAP_ADMIN_USERNAME", "admin");
@@ -124,12 +127,15 @@ public final class LocalKeycloak implements AutoCloseable {
 
             Path console = home.resolve("keycloak-console.log");
             ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/kc.sh").toString(), "start-dev", "--import-realm")
-                    .directory(home.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()));
+                    .directory(home.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()));
             pb.environment().putAll(env);
             Process process = pb.start();
             Files.writeString(home.resolve("keycloak.pid"), String.valueOf(process.pid()));
             if (temporary) {
-                Processes.cleanUpWhenThisJvmDies("pkill -TERM -P " + process.pid() + "; kill -TERM " + process.pid() + "; sleep 10; rm -rf " + home);
+                Processes.cleanUpWhenThisJvmDies("pkill -TERM -P " + process.pid() + "; kill -TERM " + process.pid()
+                        + "; sleep 10; rm -rf " + home);
             }
             LocalKeycloak keycloak = new LocalKeycloak(home, temporary, process, port, secrets);
             keycloak.awaitReady(Duration.ofSeconds(300), console);
@@ -159,7 +165,8 @@ public final class LocalKeycloak implements AutoCloseable {
     private void awaitReady(Duration timeout, Path console) {
         long deadline = System.nanoTime() + timeout.toNanos();
         HttpRequest probe = HttpRequest.newBuilder(URI.create(issuerUrl() + "/.well-known/openid-configuration"))
-                .timeout(Duration.ofSeconds(5)).build();
+                .timeout(Duration.ofSeconds(5))
+                .build();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("Keycloak exited with code " + process.exitValue() + " during start:\n"
@@ -178,7 +185,8 @@ public final class LocalKeycloak implements AutoCloseable {
             sleep(500);
         }
         close();
-        throw new IllegalStateException("Keycloak was not ready within " + timeout.toSeconds() + " s:\n" + Processes.tail(console, 40));
+        throw new IllegalStateException(
+                "Keycloak was not ready within " + timeout.toSeconds() + " s:\n" + Processes.tail(console, 40));
     }
 
     private static Properties loadOrMakeSecrets(Path file, Map<String, String> overrides) throws IOException {
@@ -194,9 +202,12 @@ public final class LocalKeycloak implements AutoCloseable {
         p.putIfAbsent("bastion.secret", Processes.secret());
         p.putIfAbsent("database", "keycloak_" + Processes.secret().substring(0, 10));
         p.putIfAbsent("db.password", Processes.secret());
-        if (overrides.containsKey("PORTCULLIS_DEMO_PASSWORD")) p.setProperty("demo.password", overrides.get("PORTCULLIS_DEMO_PASSWORD"));
-        if (overrides.containsKey("PORTCULLIS_BROKER_CLIENT_SECRET")) p.setProperty("broker.secret", overrides.get("PORTCULLIS_BROKER_CLIENT_SECRET"));
-        if (overrides.containsKey("PORTCULLIS_BASTION_CLIENT_SECRET")) p.setProperty("bastion.secret", overrides.get("PORTCULLIS_BASTION_CLIENT_SECRET"));
+        if (overrides.containsKey("PORTCULLIS_DEMO_PASSWORD"))
+            p.setProperty("demo.password", overrides.get("PORTCULLIS_DEMO_PASSWORD"));
+        if (overrides.containsKey("PORTCULLIS_BROKER_CLIENT_SECRET"))
+            p.setProperty("broker.secret", overrides.get("PORTCULLIS_BROKER_CLIENT_SECRET"));
+        if (overrides.containsKey("PORTCULLIS_BASTION_CLIENT_SECRET"))
+            p.setProperty("bastion.secret", overrides.get("PORTCULLIS_BASTION_CLIENT_SECRET"));
         if (!Files.exists(file)) { // made 0600, so the secrets are never readable by others, not even briefly
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
@@ -214,11 +225,15 @@ public final class LocalKeycloak implements AutoCloseable {
         if (Files.exists(dist.resolve(".unpacked"))) {
             return dist;
         }
-        String repo = System.getProperty("maven.repo.local", Path.of(System.getProperty("user.home"), ".m2", "repository").toString());
-        Path zip = Path.of(repo, "org", "keycloak", "keycloak-quarkus-dist", VERSION, "keycloak-quarkus-dist-" + VERSION + ".zip");
+        String repo = System.getProperty(
+                "maven.repo.local",
+                Path.of(System.getProperty("user.home"), ".m2", "repository").toString());
+        Path zip = Path.of(
+                repo, "org", "keycloak", "keycloak-quarkus-dist", VERSION, "keycloak-quarkus-dist-" + VERSION + ".zip");
         if (!Files.exists(zip)) {
-            throw new IllegalStateException("the Keycloak distribution is not in the local Maven repository (" + zip + "); fetch it with: "
-                    + "mvn dependency:get -Dartifact=org.keycloak:keycloak-quarkus-dist:" + VERSION + ":zip -Dtransitive=false");
+            throw new IllegalStateException("the Keycloak distribution is not in the local Maven repository (" + zip
+                    + "); fetch it with: " + "mvn dependency:get -Dartifact=org.keycloak:keycloak-quarkus-dist:"
+                    + VERSION + ":zip -Dtransitive=false");
         }
         try {
             Files.createDirectories(cache);
@@ -308,22 +323,39 @@ public final class LocalKeycloak implements AutoCloseable {
     }
 
     public String accessToken(String username, String password) {
-        return token(issuerUrl(), Map.of("grant_type", "password", "client_id", "portcullis-cli", "username", username,
-                "password", password, "scope", "openid"));
+        return token(
+                issuerUrl(),
+                Map.of(
+                        "grant_type",
+                        "password",
+                        "client_id",
+                        "portcullis-cli",
+                        "username",
+                        username,
+                        "password",
+                        password,
+                        "scope",
+                        "openid"));
     }
 
     public String clientCredentialsToken(String clientId, String secret) {
-        return token(issuerUrl(), Map.of("grant_type", "client_credentials", "client_id", clientId, "client_secret", secret));
+        return token(
+                issuerUrl(),
+                Map.of("grant_type", "client_credentials", "client_id", clientId, "client_secret", secret));
     }
 
     private String token(String issuer, Map<String, String> form) {
         String body = form.entrySet().stream()
-                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
-        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(issuer + "/protocol/openid-connect/token"))
-                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(body)));
+        HttpResponse<String> response =
+                send(HttpRequest.newBuilder(URI.create(issuer + "/protocol/openid-connect/token"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)));
         if (response.statusCode() != 200) {
-            throw new IllegalStateException("Keycloak refused a token (" + response.statusCode() + "): " + response.body());
+            throw new IllegalStateException(
+                    "Keycloak refused a token (" + response.statusCode() + "): " + response.body());
         }
         return json(response.body()).get("access_token").asText();
     }
@@ -349,8 +381,11 @@ public final class LocalKeycloak implements AutoCloseable {
         int slash = path.lastIndexOf('/');
         String name = path.substring(slash + 1);
         try {
-            admin("POST", slash < 0 ? "/groups" : "/groups/" + groupId(path.substring(0, slash)) + "/children",
-                    JSON.writeValueAsString(Map.of("name", name)), 201);
+            admin(
+                    "POST",
+                    slash < 0 ? "/groups" : "/groups/" + groupId(path.substring(0, slash)) + "/children",
+                    JSON.writeValueAsString(Map.of("name", name)),
+                    201);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -383,11 +418,24 @@ public final class LocalKeycloak implements AutoCloseable {
      * the groups as full paths: what any other application registered in the same realm can be set up to do.
      */
     public void createPasswordClient(String clientId) {
-        Map<String, Object> audience = Map.of("name", "audience-portcullis-broker", "protocol", "openid-connect",
-                "protocolMapper", "oidc-audience-mapper", "config", Map.of("included.client.audience", "portcullis-broker",
-                        "access.token.claim", "true"));
-        Map<String, Object> groups = Map.of("name", "groups", "protocol", "openid-connect", "protocolMapper",
-                "oidc-group-membership-mapper", "config", Map.of("full.path", "true", "claim.name", "groups", "access.token.claim", "true"));
+        Map<String, Object> audience = Map.of(
+                "name",
+                "audience-portcullis-broker",
+                "protocol",
+                "openid-connect",
+                "protocolMapper",
+                "oidc-audience-mapper",
+                "config",
+                Map.of("included.client.audience", "portcullis-broker", "access.token.claim", "true"));
+        Map<String, Object> groups = Map.of(
+                "name",
+                "groups",
+                "protocol",
+                "openid-connect",
+                "protocolMapper",
+                "oidc-group-membership-mapper",
+                "config",
+                Map.of("full.path", "true", "claim.name", "groups", "access.token.claim", "true"));
         Map<String, Object> client = new LinkedHashMap<>();
         client.put("clientId", clientId);
         client.put("enabled", true);
@@ -404,8 +452,19 @@ public final class LocalKeycloak implements AutoCloseable {
 
     /** An access token for a user by the password grant of the given public client. */
     public String accessTokenFrom(String clientId, String username, String password) {
-        return token(issuerUrl(), Map.of("grant_type", "password", "client_id", clientId, "username", username,
-                "password", password, "scope", "openid"));
+        return token(
+                issuerUrl(),
+                Map.of(
+                        "grant_type",
+                        "password",
+                        "client_id",
+                        clientId,
+                        "username",
+                        username,
+                        "password",
+                        password,
+                        "scope",
+                        "openid"));
     }
 
     /** Gives the user another username (an administrator may, whatever the realm lets users do themselves). */
@@ -428,10 +487,13 @@ public final class LocalKeycloak implements AutoCloseable {
     public void allowWebUrl(String webUrl) {
         try {
             JsonNode clients = json(admin("GET", "/clients?clientId=portcullis-web", null, 200));
-            com.fasterxml.jackson.databind.node.ObjectNode client = (com.fasterxml.jackson.databind.node.ObjectNode) clients.get(0);
-            com.fasterxml.jackson.databind.node.ArrayNode redirects = (com.fasterxml.jackson.databind.node.ArrayNode) client.get("redirectUris");
+            com.fasterxml.jackson.databind.node.ObjectNode client =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) clients.get(0);
+            com.fasterxml.jackson.databind.node.ArrayNode redirects =
+                    (com.fasterxml.jackson.databind.node.ArrayNode) client.get("redirectUris");
             redirects.add(webUrl + "/*");
-            com.fasterxml.jackson.databind.node.ObjectNode attributes = (com.fasterxml.jackson.databind.node.ObjectNode) client.get("attributes");
+            com.fasterxml.jackson.databind.node.ObjectNode attributes =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) client.get("attributes");
             String logout = attributes.path("post.logout.redirect.uris").asText("");
             attributes.put("post.logout.redirect.uris", (logout.isEmpty() ? "" : logout + "##") + webUrl + "/*");
             admin("PUT", "/clients/" + client.get("id").asText(), JSON.writeValueAsString(client), 204);
@@ -442,13 +504,15 @@ public final class LocalKeycloak implements AutoCloseable {
 
     public Set<String> groupsOf(String username) {
         Set<String> names = new TreeSet<>();
-        json(admin("GET", "/users/" + userId(username) + "/groups", null, 200)).forEach(g -> names.add(g.get("name").asText()));
+        json(admin("GET", "/users/" + userId(username) + "/groups", null, 200))
+                .forEach(g -> names.add(g.get("name").asText()));
         return names;
     }
 
     /** Keycloak's id of the user with this username. */
     public String userId(String username) {
-        JsonNode found = json(admin("GET", "/users?exact=true&username=" + URLEncoder.encode(username, StandardCharsets.UTF_8), null, 200));
+        JsonNode found = json(admin(
+                "GET", "/users?exact=true&username=" + URLEncoder.encode(username, StandardCharsets.UTF_8), null, 200));
         for (JsonNode user : found) {
             if (username.equals(user.get("username").asText())) {
                 return user.get("id").asText();
@@ -461,9 +525,12 @@ public final class LocalKeycloak implements AutoCloseable {
     public String groupId(String pathOrName) {
         String name = pathOrName.startsWith("/") ? pathOrName.substring(1) : pathOrName;
         if (name.contains("/")) {
-            return json(admin("GET", "/group-by-path/" + name, null, 200)).get("id").asText();
+            return json(admin("GET", "/group-by-path/" + name, null, 200))
+                    .get("id")
+                    .asText();
         }
-        JsonNode found = json(admin("GET", "/groups?exact=true&search=" + URLEncoder.encode(name, StandardCharsets.UTF_8), null, 200));
+        JsonNode found = json(admin(
+                "GET", "/groups?exact=true&search=" + URLEncoder.encode(name, StandardCharsets.UTF_8), null, 200));
         for (JsonNode group : found) {
             if (name.equals(group.get("name").asText())) {
                 return group.get("id").asText();
@@ -483,19 +550,37 @@ public final class LocalKeycloak implements AutoCloseable {
      */
     public HttpResponse<String> adminApiAs(String bearerToken, String method, String path, String body) {
         return send(HttpRequest.newBuilder(URI.create(baseUrl() + "/admin/realms/" + REALM + path))
-                .header("Authorization", "Bearer " + bearerToken).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)));
+                .header("Authorization", "Bearer " + bearerToken)
+                .header("Content-Type", "application/json")
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(body)));
     }
 
     private String admin(String method, String path, String body, int expected) {
-        String token = token(baseUrl() + "/realms/master", Map.of("grant_type", "password", "client_id", "admin-cli",
-                "username", "admin", "password", adminPassword()));
+        String token = token(
+                baseUrl() + "/realms/master",
+                Map.of(
+                        "grant_type",
+                        "password",
+                        "client_id",
+                        "admin-cli",
+                        "username",
+                        "admin",
+                        "password",
+                        adminPassword()));
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + "/admin/realms/" + REALM + path))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         HttpResponse<String> response = send(b);
         if (response.statusCode() != expected) {
-            throw new IllegalStateException(method + " " + path + " answered " + response.statusCode() + ": " + response.body());
+            throw new IllegalStateException(
+                    method + " " + path + " answered " + response.statusCode() + ": " + response.body());
         }
         return response.body();
     }

@@ -23,8 +23,7 @@ public final class LocalMailServer {
     private final long pid;
 
     /** SMTP, IMAP and REST API ports, all on 127.0.0.1. */
-    public record Ports(int smtp, int imap, int api) {
-    }
+    public record Ports(int smtp, int imap, int api) {}
 
     private LocalMailServer(Path home, Ports ports, long pid) {
         this.home = home;
@@ -37,23 +36,33 @@ public final class LocalMailServer {
         Ports ports = new Ports(orFree(wanted.smtp()), orFree(wanted.imap()), orFree(wanted.api()));
         for (int port : List.of(ports.smtp(), ports.imap(), ports.api())) {
             if (Processes.isListening(port)) {
-                throw new IllegalStateException("port " + port + " on 127.0.0.1 is already in use; the mail server"
-                        + " cannot start");
+                throw new IllegalStateException(
+                        "port " + port + " on 127.0.0.1 is already in use; the mail server" + " cannot start");
             }
         }
         Path log = home.resolve("greenmail.log");
         Process process;
         try {
             Files.createDirectories(home);
-            process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
-                    "-XX:TieredStopAtLevel=1",
-                    "-Dgreenmail.smtp.hostname=127.0.0.1", "-Dgreenmail.smtp.port=" + ports.smtp(),
-                    "-Dgreenmail.imap.hostname=127.0.0.1", "-Dgreenmail.imap.port=" + ports.imap(),
-                    "-Dgreenmail.api.hostname=127.0.0.1", "-Dgreenmail.api.port=" + ports.api(),
-                    // any login reads its mailbox: the demo users read their mail without a password of its own
-                    "-Dgreenmail.auth.disabled", "-jar", jar().toString())
-                    .directory(home.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            process = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-Xmx128m",
+                            "-XX:TieredStopAtLevel=1",
+                            "-Dgreenmail.smtp.hostname=127.0.0.1",
+                            "-Dgreenmail.smtp.port=" + ports.smtp(),
+                            "-Dgreenmail.imap.hostname=127.0.0.1",
+                            "-Dgreenmail.imap.port=" + ports.imap(),
+                            "-Dgreenmail.api.hostname=127.0.0.1",
+                            "-Dgreenmail.api.port=" + ports.api(),
+                            // any login reads its mailbox: the demo users read their mail without a password of its own
+                            "-Dgreenmail.auth.disabled",
+                            "-jar",
+                            jar().toString())
+                    .directory(home.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
             Files.writeString(home.resolve("greenmail.pid"), String.valueOf(process.pid()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the mail server (GreenMail)", e);
@@ -86,10 +95,11 @@ public final class LocalMailServer {
 
     /** The GreenMail standalone jar in the local Maven repository (the local-servers build fetches it). */
     static Path jar() {
-        String repo = System.getProperty("maven.repo.local",
+        String repo = System.getProperty(
+                "maven.repo.local",
                 Path.of(System.getProperty("user.home"), ".m2", "repository").toString());
-        Path jar = Path.of(repo, "com", "icegreen", "greenmail-standalone", VERSION,
-                "greenmail-standalone-" + VERSION + ".jar");
+        Path jar = Path.of(
+                repo, "com", "icegreen", "greenmail-standalone", VERSION, "greenmail-standalone-" + VERSION + ".jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException("GreenMail is not in the local Maven repository (" + jar + "); fetch it"
                     + " with: mvn dependency:get -Dartifact=com.icegreen:greenmail-standalone:" + VERSION
@@ -109,7 +119,8 @@ public final class LocalMailServer {
                 throw new IllegalStateException("the mail server (GreenMail) exited with code " + process.exitValue()
                         + " during start:\n" + Processes.tail(log, 30));
             }
-            if (Processes.isListening(ports.smtp()) && Processes.isListening(ports.imap())
+            if (Processes.isListening(ports.smtp())
+                    && Processes.isListening(ports.imap())
                     && Processes.isListening(ports.api())) {
                 return;
             }
@@ -124,5 +135,4 @@ public final class LocalMailServer {
         throw new IllegalStateException("the mail server (GreenMail) was not listening within " + timeout.toSeconds()
                 + " s:\n" + Processes.tail(log, 30));
     }
-
 }

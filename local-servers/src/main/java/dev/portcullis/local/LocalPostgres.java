@@ -80,13 +80,31 @@ public final class LocalPostgres implements AutoCloseable {
                 Files.createDirectories(base.resolve("sock"));
                 Processes.chown(base, OS_USER);
                 checkReachable(base);
-                Processes.run(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres",
-                                "--pwfile=" + passwordFile, "--auth-host=scram-sha-256", "--auth-local=peer", "-E", "UTF8", "--locale=C"),
-                        OS_USER, base.resolve("initdb.log"), 120, Map.of());
-                Files.writeString(data.resolve("postgresql.conf"), settings(temporary), StandardCharsets.UTF_8,
+                Processes.run(
+                        List.of(
+                                bin.resolve("initdb").toString(),
+                                "-D",
+                                data.toString(),
+                                "-U",
+                                "postgres",
+                                "--pwfile=" + passwordFile,
+                                "--auth-host=scram-sha-256",
+                                "--auth-local=peer",
+                                "-E",
+                                "UTF8",
+                                "--locale=C"),
+                        OS_USER,
+                        base.resolve("initdb.log"),
+                        120,
+                        Map.of());
+                Files.writeString(
+                        data.resolve("postgresql.conf"),
+                        settings(temporary),
+                        StandardCharsets.UTF_8,
                         java.nio.file.StandardOpenOption.APPEND);
             } else {
-                password = Files.readString(passwordFile, StandardCharsets.UTF_8).trim();
+                password =
+                        Files.readString(passwordFile, StandardCharsets.UTF_8).trim();
                 Processes.chown(base, OS_USER);
             }
             int listening = startServer(bin, base, port);
@@ -104,7 +122,8 @@ public final class LocalPostgres implements AutoCloseable {
     }
 
     private static String settings(boolean temporary) {
-        StringBuilder s = new StringBuilder("\n# portcullis local-servers\nlisten_addresses = '127.0.0.1'\nmax_connections = 300\n");
+        StringBuilder s = new StringBuilder(
+                "\n# portcullis local-servers\nlisten_addresses = '127.0.0.1'\nmax_connections = 300\n");
         s.append("unix_socket_permissions = 0700\n");
         if (temporary) {
             // Throwaway clusters need no crash safety; this keeps test runs fast.
@@ -122,14 +141,28 @@ public final class LocalPostgres implements AutoCloseable {
             }
             int port = wanted > 0 ? wanted : Processes.freeLoopbackPort();
             try {
-                Processes.run(List.of(bin.resolve("pg_ctl").toString(), "-D", base.resolve("data").toString(), "-l",
-                                base.resolve("server.log").toString(), "-w", "-t", "60", "-o",
-                                "-p " + port + " -k " + base.resolve("sock"), "start"),
-                        OS_USER, base.resolve("pg_ctl.log"), 90, Map.of());
+                Processes.run(
+                        List.of(
+                                bin.resolve("pg_ctl").toString(),
+                                "-D",
+                                base.resolve("data").toString(),
+                                "-l",
+                                base.resolve("server.log").toString(),
+                                "-w",
+                                "-t",
+                                "60",
+                                "-o",
+                                "-p " + port + " -k " + base.resolve("sock"),
+                                "start"),
+                        OS_USER,
+                        base.resolve("pg_ctl.log"),
+                        90,
+                        Map.of());
                 return port;
             } catch (IllegalStateException e) {
                 // Another process may have taken the port between the check and the start.
-                last = new IllegalStateException(e.getMessage() + "\n" + Processes.tail(base.resolve("server.log"), 20), e);
+                last = new IllegalStateException(
+                        e.getMessage() + "\n" + Processes.tail(base.resolve("server.log"), 20), e);
             }
         }
         throw last;
@@ -151,8 +184,10 @@ public final class LocalPostgres implements AutoCloseable {
     public static LocalPostgres running(Path dataDir) {
         Path base = dataDir.toAbsolutePath();
         try {
-            String password = Files.readString(base.resolve("superuser-password"), StandardCharsets.UTF_8).trim();
-            int port = Integer.parseInt(Files.readString(base.resolve("port"), StandardCharsets.UTF_8).trim());
+            String password = Files.readString(base.resolve("superuser-password"), StandardCharsets.UTF_8)
+                    .trim();
+            int port = Integer.parseInt(Files.readString(base.resolve("port"), StandardCharsets.UTF_8)
+                    .trim());
             LocalPostgres pg = new LocalPostgres(base, false, findBinDir(), password, port);
             pg.closed = true;
             return pg;
@@ -164,8 +199,9 @@ public final class LocalPostgres implements AutoCloseable {
     /** As root, the postgres user must be able to reach the data directory through every parent. */
     private static void checkReachable(Path base) {
         if (!canHost(base)) {
-            throw new IllegalStateException("the postgres user cannot reach " + base + " (a parent directory is closed to it); "
-                    + "choose a data directory whose parents are open to other users, such as one under /var/tmp");
+            throw new IllegalStateException(
+                    "the postgres user cannot reach " + base + " (a parent directory is closed to it); "
+                            + "choose a data directory whose parents are open to other users, such as one under /var/tmp");
         }
     }
 
@@ -185,10 +221,12 @@ public final class LocalPostgres implements AutoCloseable {
         Path root = Path.of("/usr/lib/postgresql");
         if (Files.isDirectory(root)) {
             try (Stream<Path> versions = Files.list(root)) {
-                Optional<Path> best = versions.filter(p -> p.getFileName().toString().matches("\\d+"))
+                Optional<Path> best = versions.filter(
+                                p -> p.getFileName().toString().matches("\\d+"))
                         .filter(p -> Integer.parseInt(p.getFileName().toString()) >= 13)
                         .filter(p -> Files.isExecutable(p.resolve("bin/initdb")))
-                        .max(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString())));
+                        .max(Comparator.comparingInt(
+                                p -> Integer.parseInt(p.getFileName().toString())));
                 if (best.isPresent()) {
                     return best.get().resolve("bin");
                 }
@@ -279,20 +317,23 @@ public final class LocalPostgres implements AutoCloseable {
      * ownership, no CREATE, no TRUNCATE). Idempotent; a database a runtime role once owned (before V10) is handed to
      * the owner here, as an operator does with {@code REASSIGN OWNED}.
      */
-    public BrokerDatabase createBrokerDatabase(String database, String owner, String ownerPassword, String runtime,
-                                               String runtimePassword) {
+    public BrokerDatabase createBrokerDatabase(
+            String database, String owner, String ownerPassword, String runtime, String runtimePassword) {
         requireIdentifier(database);
         createRole(owner, ownerPassword);
         createRole(runtime, runtimePassword);
         createDatabase(database);
         sql("alter database " + database + " owner to " + owner);
-        // Everything the runtime role owned in this database (its tables, before the roles were split) goes to the owner.
+        // Everything the runtime role owned in this database (its tables, before the roles were split) goes to the
+        // owner.
         sql(database, "reassign owned by " + runtime + " to " + owner);
-        sql(database, "revoke all on database " + database + " from public, " + runtime + "; "
-                + "grant connect on database " + database + " to " + runtime + "; "
-                + "alter schema public owner to " + owner + "; "
-                + "revoke all on schema public from public, " + runtime + "; "
-                + "grant usage on schema public to " + runtime);
+        sql(
+                database,
+                "revoke all on database " + database + " from public, " + runtime + "; "
+                        + "grant connect on database " + database + " to " + runtime + "; "
+                        + "alter schema public owner to " + owner + "; "
+                        + "revoke all on schema public from public, " + runtime + "; "
+                        + "grant usage on schema public to " + runtime);
         return new BrokerDatabase(jdbcUrl(database), owner, ownerPassword, runtime, runtimePassword);
     }
 
@@ -303,15 +344,16 @@ public final class LocalPostgres implements AutoCloseable {
     public synchronized BrokerDatabase brokerDatabase(String database) {
         BrokerDatabase known = brokerDatabases.get(database);
         if (known == null) {
-            known = createBrokerDatabase(database, database + "_owner", Processes.secret(), database + "_broker", Processes.secret());
+            known = createBrokerDatabase(
+                    database, database + "_owner", Processes.secret(), database + "_broker", Processes.secret());
             brokerDatabases.put(database, known);
         }
         return known;
     }
 
     /** Where a broker connects, the login its migrations run as ({@code quarkus.flyway.*}) and the one it serves with. */
-    public record BrokerDatabase(String jdbcUrl, String owner, String ownerPassword, String runtime, String runtimePassword) {
-    }
+    public record BrokerDatabase(
+            String jdbcUrl, String owner, String ownerPassword, String runtime, String runtimePassword) {}
 
     /**
      * Turns TLS on (clients may still connect without it): the server presents this certificate chain and key, both
@@ -340,7 +382,8 @@ public final class LocalPostgres implements AutoCloseable {
             }
         }
         if (!"on".equals(query("show ssl"))) {
-            throw new IllegalStateException("PostgreSQL did not turn TLS on:\n" + Processes.tail(base.resolve("server.log"), 20));
+            throw new IllegalStateException(
+                    "PostgreSQL did not turn TLS on:\n" + Processes.tail(base.resolve("server.log"), 20));
         }
     }
 
@@ -361,8 +404,28 @@ public final class LocalPostgres implements AutoCloseable {
         Path out = base.resolve("psql-" + Thread.currentThread().getId() + ".out");
         try {
             Files.deleteIfExists(out);
-            Processes.run(List.of(binDir.resolve("psql").toString(), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", host(),
-                    "-p", String.valueOf(port), "-U", superuser(), "-d", database, "-c", statement), null, out, 60,
+            Processes.run(
+                    List.of(
+                            binDir.resolve("psql").toString(),
+                            "-X",
+                            "-q",
+                            "-t",
+                            "-A",
+                            "-v",
+                            "ON_ERROR_STOP=1",
+                            "-h",
+                            host(),
+                            "-p",
+                            String.valueOf(port),
+                            "-U",
+                            superuser(),
+                            "-d",
+                            database,
+                            "-c",
+                            statement),
+                    null,
+                    out,
+                    60,
                     Map.of("PGPASSWORD", password, "PGCONNECT_TIMEOUT", "10"));
             return Files.readString(out, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -390,8 +453,21 @@ public final class LocalPostgres implements AutoCloseable {
         }
         closed = true;
         try {
-            Processes.run(List.of(binDir.resolve("pg_ctl").toString(), "-D", base.resolve("data").toString(), "-m",
-                    temporary ? "immediate" : "fast", "-w", "-t", "60", "stop"), OS_USER, base.resolve("pg_ctl.log"), 90, Map.of());
+            Processes.run(
+                    List.of(
+                            binDir.resolve("pg_ctl").toString(),
+                            "-D",
+                            base.resolve("data").toString(),
+                            "-m",
+                            temporary ? "immediate" : "fast",
+                            "-w",
+                            "-t",
+                            "60",
+                            "stop"),
+                    OS_USER,
+                    base.resolve("pg_ctl.log"),
+                    90,
+                    Map.of());
         } catch (IllegalStateException e) {
             System.err.println("PostgreSQL at " + base + " did not stop cleanly: " + e.getMessage());
         }
@@ -406,7 +482,20 @@ public final class LocalPostgres implements AutoCloseable {
         if (!Files.exists(data.resolve("postmaster.pid"))) {
             return;
         }
-        Processes.run(List.of(findBinDir().resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "-t", "60", "stop"),
-                OS_USER, dataDir.toAbsolutePath().resolve("pg_ctl.log"), 90, Map.of());
+        Processes.run(
+                List.of(
+                        findBinDir().resolve("pg_ctl").toString(),
+                        "-D",
+                        data.toString(),
+                        "-m",
+                        "fast",
+                        "-w",
+                        "-t",
+                        "60",
+                        "stop"),
+                OS_USER,
+                dataDir.toAbsolutePath().resolve("pg_ctl.log"),
+                90,
+                Map.of());
     }
 }

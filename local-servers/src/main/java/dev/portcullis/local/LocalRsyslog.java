@@ -44,7 +44,8 @@ public final class LocalRsyslog implements AutoCloseable {
             Files.createDirectories(base.resolve("work"));
             Files.writeString(base.resolve("rsyslog.conf"), rsyslog.config(), StandardCharsets.UTF_8);
             Files.createFile(rsyslog.receivedFile());
-            Processes.cleanUpWhenThisJvmDies("kill $(cat " + base.resolve("rsyslogd.pid") + ") 2>/dev/null; rm -rf " + base);
+            Processes.cleanUpWhenThisJvmDies(
+                    "kill $(cat " + base.resolve("rsyslogd.pid") + ") 2>/dev/null; rm -rf " + base);
             rsyslog.start();
             return rsyslog;
         } catch (IOException e) {
@@ -62,7 +63,8 @@ public final class LocalRsyslog implements AutoCloseable {
                 + "template(name=\"portcullisLine\" type=\"string\""
                 + " string=\"%timegenerated:::date-rfc3339% %structured-data% %msg%\\n\")\n"
                 + "ruleset(name=\"siem\") {\n"
-                + "  action(type=\"omfile\" file=\"" + receivedFile() + "\" template=\"portcullisLine\" flushOnTXEnd=\"on\""
+                + "  action(type=\"omfile\" file=\"" + receivedFile()
+                + "\" template=\"portcullisLine\" flushOnTXEnd=\"on\""
                 + " asyncWriting=\"off\")\n"
                 + "}\n"
                 + "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" + port + "\" ruleset=\"siem\")\n";
@@ -74,9 +76,15 @@ public final class LocalRsyslog implements AutoCloseable {
             return;
         }
         try {
-            ProcessBuilder pb = new ProcessBuilder(RSYSLOGD, "-n", "-f", base.resolve("rsyslog.conf").toString(),
-                    "-i", base.resolve("rsyslogd.pid").toString())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
+            ProcessBuilder pb = new ProcessBuilder(
+                            RSYSLOGD,
+                            "-n",
+                            "-f",
+                            base.resolve("rsyslog.conf").toString(),
+                            "-i",
+                            base.resolve("rsyslogd.pid").toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
             process = pb.start();
             long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
             while (!Processes.isListening(port)) {

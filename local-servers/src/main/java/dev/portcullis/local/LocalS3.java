@@ -80,10 +80,19 @@ public final class LocalS3 implements AutoCloseable {
         }
         Path log = home.resolve("s3proxy.log");
         try {
-            process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar().toString(),
-                    "--properties", home.resolve("s3proxy.conf").toString())
-                    .directory(home.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            process = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-Xmx256m",
+                            "-XX:TieredStopAtLevel=1",
+                            "-jar",
+                            jar().toString(),
+                            "--properties",
+                            home.resolve("s3proxy.conf").toString())
+                    .directory(home.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
             Files.writeString(home.resolve("s3proxy.pid"), String.valueOf(process.pid()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start S3Proxy", e);
@@ -163,7 +172,8 @@ public final class LocalS3 implements AutoCloseable {
 
     private void writeConfig(Path jar) throws IOException {
         Path config = home.resolve("s3proxy.conf");
-        String text = String.join("\n",
+        String text = String.join(
+                "\n",
                 "s3proxy.endpoint=http://127.0.0.1:" + port,
                 "s3proxy.authorization=aws-v2-or-v4",
                 "s3proxy.identity=" + accessKeyId(),
@@ -174,7 +184,8 @@ public final class LocalS3 implements AutoCloseable {
                 "jclouds.filesystem.basedir=" + home.resolve("data"),
                 "");
         if (!Files.exists(config)) {
-            Files.createFile(config, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.createFile(
+                    config, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
         Files.writeString(config, text);
     }
@@ -194,8 +205,8 @@ public final class LocalS3 implements AutoCloseable {
             }
         }
         stop();
-        throw new IllegalStateException("S3Proxy was not listening within " + timeout.toSeconds() + " s:\n"
-                + Processes.tail(log, 30));
+        throw new IllegalStateException(
+                "S3Proxy was not listening within " + timeout.toSeconds() + " s:\n" + Processes.tail(log, 30));
     }
 
     private static Properties loadOrMakeSecrets(Path file) throws IOException {
@@ -218,11 +229,14 @@ public final class LocalS3 implements AutoCloseable {
 
     /** The S3Proxy jar in the local Maven repository (the local-servers build fetches it). */
     static Path jar() {
-        String repo = System.getProperty("maven.repo.local",
+        String repo = System.getProperty(
+                "maven.repo.local",
                 Path.of(System.getProperty("user.home"), ".m2", "repository").toString());
-        Path jar = Path.of(repo, "org", "gaul", "s3proxy", VERSION, "s3proxy-" + VERSION + "-jar-with-dependencies.jar");
+        Path jar =
+                Path.of(repo, "org", "gaul", "s3proxy", VERSION, "s3proxy-" + VERSION + "-jar-with-dependencies.jar");
         if (!Files.exists(jar)) {
-            throw new IllegalStateException("S3Proxy is not in the local Maven repository (" + jar + "); fetch it with: "
+            throw new IllegalStateException("S3Proxy is not in the local Maven repository (" + jar
+                    + "); fetch it with: "
                     + "mvn dependency:get -Dartifact=org.gaul:s3proxy:" + VERSION + ":jar:jar-with-dependencies "
                     + "-Dtransitive=false");
         }

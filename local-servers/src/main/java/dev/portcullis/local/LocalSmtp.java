@@ -1,5 +1,14 @@
 package dev.portcullis.local;
 
+import com.icegreen.greenmail.user.GreenMailUser;
+import com.icegreen.greenmail.user.MessageDeliveryHandler;
+import com.icegreen.greenmail.user.UserManager;
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.GreenMailUtil;
+import com.icegreen.greenmail.util.ServerSetup;
+import jakarta.mail.Address;
+import jakarta.mail.MessagingException;
+import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -10,17 +19,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-
-import jakarta.mail.Address;
-import jakarta.mail.MessagingException;
-import jakarta.mail.internet.MimeMessage;
-
-import com.icegreen.greenmail.user.GreenMailUser;
-import com.icegreen.greenmail.user.MessageDeliveryHandler;
-import com.icegreen.greenmail.user.UserManager;
-import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.GreenMailUtil;
-import com.icegreen.greenmail.util.ServerSetup;
 
 /**
  * A real SMTP server (GreenMail, from Maven Central) on a free loopback port, in this JVM: it speaks SMTP on a socket
@@ -67,8 +65,7 @@ public final class LocalSmtp implements AutoCloseable {
     }
 
     /** A message as the server took it for one recipient, and when ({@link System#nanoTime()}): for benchmarks. */
-    public record Arrival(String to, MimeMessage message, long nanoTime) {
-    }
+    public record Arrival(String to, MimeMessage message, long nanoTime) {}
 
     private volatile Consumer<Arrival> arrivals;
 
@@ -82,8 +79,7 @@ public final class LocalSmtp implements AutoCloseable {
     }
 
     /** One received message, as its reader sees it. */
-    public record Mail(List<String> to, String subject, String body, String messageId) {
-    }
+    public record Mail(List<String> to, String subject, String body, String messageId) {}
 
     /** Every message received so far for this address, oldest first. */
     public List<Mail> inbox(String address) {
@@ -117,7 +113,9 @@ public final class LocalSmtp implements AutoCloseable {
     private static Mail read(MimeMessage m) {
         try {
             Address[] recipients = m.getAllRecipients();
-            List<String> to = recipients == null ? List.of() : Arrays.stream(recipients).map(Address::toString).toList();
+            List<String> to = recipients == null
+                    ? List.of()
+                    : Arrays.stream(recipients).map(Address::toString).toList();
             return new Mail(to, m.getSubject(), GreenMailUtil.getBody(m), m.getMessageID());
         } catch (MessagingException e) {
             throw new IllegalStateException("cannot read a received message: " + e.getMessage(), e);

@@ -85,7 +85,8 @@ public final class LocalSshd implements AutoCloseable {
             throw new IllegalArgumentException("not a TCP port: " + port);
         }
         if (port > 0 && Processes.isListening(port)) {
-            throw new IllegalStateException("port " + port + " on 127.0.0.1 is already in use; sshd cannot start there");
+            throw new IllegalStateException(
+                    "port " + port + " on 127.0.0.1 is already in use; sshd cannot start there");
         }
         Path sshd = findSshd();
         Path keygen = findClientTool("ssh-keygen");
@@ -95,7 +96,8 @@ public final class LocalSshd implements AutoCloseable {
             Path base = temporary ? Files.createTempDirectory("portcullis-sshd-") : stateDir.toAbsolutePath();
             if (!base.toString().matches("[A-Za-z0-9._/+@=,:-]+")) {
                 // sshd_config splits on blanks and expands % tokens in AuthorizedKeysFile
-                throw new IllegalArgumentException("the sshd state directory may hold only letters, digits and ._/+@=,:- in its path: " + base);
+                throw new IllegalArgumentException(
+                        "the sshd state directory may hold only letters, digits and ._/+@=,:- in its path: " + base);
             }
             Files.createDirectories(base);
             if (!temporary) {
@@ -117,23 +119,40 @@ public final class LocalSshd implements AutoCloseable {
             Path hostKey = base.resolve(HOST_KEY);
             if (!Files.exists(hostKey)) {
                 Files.deleteIfExists(base.resolve(HOST_KEY + ".pub"));
-                Processes.run(List.of(keygen.toString(), "-t", "ed25519", "-N", "", "-C", "portcullis-local-sshd", "-f",
-                        hostKey.toString(), "-q"), null, base.resolve("ssh-keygen.log"), 60, Map.of());
+                Processes.run(
+                        List.of(
+                                keygen.toString(),
+                                "-t",
+                                "ed25519",
+                                "-N",
+                                "",
+                                "-C",
+                                "portcullis-local-sshd",
+                                "-f",
+                                hostKey.toString(),
+                                "-q"),
+                        null,
+                        base.resolve("ssh-keygen.log"),
+                        60,
+                        Map.of());
             }
             Files.setPosixFilePermissions(hostKey, PosixFilePermissions.fromString("rw-------"));
-            String hostPublicKey = keyWithoutComment(Files.readString(base.resolve(HOST_KEY + ".pub"), StandardCharsets.UTF_8));
+            String hostPublicKey =
+                    keyWithoutComment(Files.readString(base.resolve(HOST_KEY + ".pub"), StandardCharsets.UTF_8));
 
             Path authorizedKeys = base.resolve(AUTHORIZED_KEYS);
             if (!Files.exists(authorizedKeys)) {
                 Files.createFile(authorizedKeys);
             }
             // Public keys only; readable by the login (see above), writable by us alone.
-            Files.setPosixFilePermissions(authorizedKeys, PosixFilePermissions.fromString(root ? "rw-r--r--" : "rw-------"));
+            Files.setPosixFilePermissions(
+                    authorizedKeys, PosixFilePermissions.fromString(root ? "rw-r--r--" : "rw-------"));
             if (root) {
                 checkLoginCanRead(authorizedKeys, login, base);
             }
 
-            LocalSshd started = port > 0 ? launch(sshd, base, temporary, port, login, hostPublicKey, false)
+            LocalSshd started = port > 0
+                    ? launch(sshd, base, temporary, port, login, hostPublicKey, false)
                     : launchOnAFreePort(sshd, base, temporary, login, hostPublicKey);
             Files.writeString(base.resolve("port"), String.valueOf(started.port));
             return started;
@@ -142,7 +161,8 @@ public final class LocalSshd implements AutoCloseable {
         }
     }
 
-    private static LocalSshd launchOnAFreePort(Path sshd, Path base, boolean temporary, String login, String hostPublicKey) {
+    private static LocalSshd launchOnAFreePort(
+            Path sshd, Path base, boolean temporary, String login, String hostPublicKey) {
         PortTaken last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
@@ -152,11 +172,12 @@ public final class LocalSshd implements AutoCloseable {
                 last = e;
             }
         }
-        throw new IllegalStateException("sshd could not bind a free loopback port in 5 attempts:\n" + last.getMessage(), last);
+        throw new IllegalStateException(
+                "sshd could not bind a free loopback port in 5 attempts:\n" + last.getMessage(), last);
     }
 
-    private static LocalSshd launch(Path sshd, Path base, boolean temporary, int port, String login, String hostPublicKey,
-                                    boolean retryable) {
+    private static LocalSshd launch(
+            Path sshd, Path base, boolean temporary, int port, String login, String hostPublicKey, boolean retryable) {
         if (Processes.isListening(port)) {
             String message = "port " + port + " on 127.0.0.1 is already in use; sshd cannot start there";
             if (retryable) {
@@ -173,17 +194,22 @@ public final class LocalSshd implements AutoCloseable {
             try {
                 Processes.run(List.of(sshd.toString(), "-t", "-f", config.toString()), null, check, 30, Map.of());
             } catch (IllegalStateException e) {
-                throw new IllegalStateException("sshd rejects its configuration " + config + ":\n" + Processes.tail(check, 30), e);
+                throw new IllegalStateException(
+                        "sshd rejects its configuration " + config + ":\n" + Processes.tail(check, 30), e);
             }
             Files.deleteIfExists(base.resolve(PID_FILE));
             // sshd must be started by its absolute path (it re-executes itself for each connection).
             Process process = new ProcessBuilder(sshd.toString(), "-D", "-e", "-f", config.toString())
-                    .directory(base.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                    .directory(base.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
             if (temporary) {
                 // a throwaway target goes with this JVM; one in a state directory outlives it (the quickstart's
                 // demo target) and is stopped with stopExisting
-                Processes.cleanUpWhenThisJvmDies(killTreeIfOurs(process.pid(), config) + "; sleep 1; rm -rf " + quote(base.toString()));
+                Processes.cleanUpWhenThisJvmDies(
+                        killTreeIfOurs(process.pid(), config) + "; sleep 1; rm -rf " + quote(base.toString()));
             }
             LocalSshd instance = new LocalSshd(base, temporary, process, port, login, hostPublicKey);
             instance.awaitListening(retryable);
@@ -201,10 +227,12 @@ public final class LocalSshd implements AutoCloseable {
             if (!process.isAlive()) {
                 String tail = Processes.tail(log, 30);
                 stopProcess();
-                if (retryable && (tail.contains("Address already in use") || tail.contains("Cannot bind any address"))) {
+                if (retryable
+                        && (tail.contains("Address already in use") || tail.contains("Cannot bind any address"))) {
                     throw new PortTaken("sshd could not bind port " + port + ":\n" + tail);
                 }
-                throw new IllegalStateException("sshd exited with code " + process.exitValue() + " during start:\n" + tail);
+                throw new IllegalStateException(
+                        "sshd exited with code " + process.exitValue() + " during start:\n" + tail);
             }
             if (logContains(log, ready) && Processes.isListening(port)) {
                 return;
@@ -213,12 +241,13 @@ public final class LocalSshd implements AutoCloseable {
         }
         String tail = Processes.tail(log, 30);
         close();
-        throw new IllegalStateException("sshd did not accept connections on 127.0.0.1:" + port + " within " + START_TIMEOUT_SECONDS
-                + " s:\n" + tail);
+        throw new IllegalStateException("sshd did not accept connections on 127.0.0.1:" + port + " within "
+                + START_TIMEOUT_SECONDS + " s:\n" + tail);
     }
 
     private static String config(Path base, int port, String login) {
-        return String.join("\n",
+        return String.join(
+                "\n",
                 "# Written by dev.portcullis.local.LocalSshd; rewritten at every start.",
                 "ListenAddress 127.0.0.1",
                 "Port " + port,
@@ -250,18 +279,27 @@ public final class LocalSshd implements AutoCloseable {
             Path log = base.resolve("account.log");
             if (passwdEntry(TARGET_USER).isEmpty()) {
                 try {
-                    Processes.run(List.of("useradd", "--create-home", "--shell", "/bin/bash", TARGET_USER), null, log, 60, Map.of());
+                    Processes.run(
+                            List.of("useradd", "--create-home", "--shell", "/bin/bash", TARGET_USER),
+                            null,
+                            log,
+                            60,
+                            Map.of());
                 } catch (IllegalStateException e) {
                     if (passwdEntry(TARGET_USER).isEmpty()) { // another JVM may have created it meanwhile
-                        throw new IllegalStateException("cannot create the local account " + TARGET_USER + " that sshd lets in: "
-                                + e.getMessage(), e);
+                        throw new IllegalStateException(
+                                "cannot create the local account " + TARGET_USER + " that sshd lets in: "
+                                        + e.getMessage(),
+                                e);
                     }
                 }
             }
-            String[] entry = passwdEntry(TARGET_USER).orElseThrow(() ->
-                    new IllegalStateException("the account " + TARGET_USER + " is still missing after useradd"));
+            String[] entry = passwdEntry(TARGET_USER)
+                    .orElseThrow(() -> new IllegalStateException(
+                            "the account " + TARGET_USER + " is still missing after useradd"));
             if ("0".equals(entry[2])) {
-                throw new IllegalStateException("the account " + TARGET_USER + " has uid 0; it must be an unprivileged account");
+                throw new IllegalStateException(
+                        "the account " + TARGET_USER + " has uid 0; it must be an unprivileged account");
             }
             Path home = Path.of(entry[5]);
             if (!Files.isDirectory(home)) {
@@ -330,8 +368,10 @@ public final class LocalSshd implements AutoCloseable {
         try {
             Processes.run(List.of("test", "-r", authorizedKeys.toString()), login, log, 10, Map.of());
         } catch (IllegalStateException e) {
-            throw new IllegalStateException("the login " + login + " cannot read " + authorizedKeys + " (a parent directory is closed "
-                    + "to it); choose a state directory whose parents are open to other users, such as one under /var/tmp", e);
+            throw new IllegalStateException(
+                    "the login " + login + " cannot read " + authorizedKeys + " (a parent directory is closed "
+                            + "to it); choose a state directory whose parents are open to other users, such as one under /var/tmp",
+                    e);
         } finally {
             deleteQuietly(log);
         }
@@ -343,8 +383,9 @@ public final class LocalSshd implements AutoCloseable {
         String override = System.getenv("PORTCULLIS_SSHD");
         Path sshd = Path.of(override != null && !override.isBlank() ? override : DEFAULT_SSHD);
         if (!sshd.isAbsolute() || !Files.isExecutable(sshd)) {
-            throw new IllegalStateException("no OpenSSH server at " + sshd + "; install it with: apt-get install -y openssh-server "
-                    + "(deploy/bin/prerequisites.sh does; or set PORTCULLIS_SSHD to the absolute path of sshd)");
+            throw new IllegalStateException(
+                    "no OpenSSH server at " + sshd + "; install it with: apt-get install -y openssh-server "
+                            + "(deploy/bin/prerequisites.sh does; or set PORTCULLIS_SSHD to the absolute path of sshd)");
         }
         return sshd;
     }
@@ -366,8 +407,9 @@ public final class LocalSshd implements AutoCloseable {
                 return candidate.toAbsolutePath();
             }
         }
-        throw new IllegalStateException("no " + name + " on PATH or in /usr/bin; install it with: apt-get install -y openssh-client "
-                + "(deploy/bin/prerequisites.sh does)");
+        throw new IllegalStateException(
+                "no " + name + " on PATH or in /usr/bin; install it with: apt-get install -y openssh-client "
+                        + "(deploy/bin/prerequisites.sh does)");
     }
 
     // ---- client keys
@@ -381,13 +423,28 @@ public final class LocalSshd implements AutoCloseable {
         Path key = file.toAbsolutePath();
         Path pub = key.resolveSibling(key.getFileName() + ".pub");
         if (Files.exists(key) || Files.exists(pub)) {
-            throw new IllegalArgumentException("a key already exists at " + key + "; generateClientKey never overwrites one");
+            throw new IllegalArgumentException(
+                    "a key already exists at " + key + "; generateClientKey never overwrites one");
         }
         Path log = key.resolveSibling(key.getFileName() + ".ssh-keygen.log");
         try {
             Files.createDirectories(key.getParent());
-            Processes.run(List.of(keygen.toString(), "-t", "ed25519", "-N", "", "-C", "portcullis-local-client", "-f", key.toString(), "-q"),
-                    null, log, 60, Map.of());
+            Processes.run(
+                    List.of(
+                            keygen.toString(),
+                            "-t",
+                            "ed25519",
+                            "-N",
+                            "",
+                            "-C",
+                            "portcullis-local-client",
+                            "-f",
+                            key.toString(),
+                            "-q"),
+                    null,
+                    log,
+                    60,
+                    Map.of());
             return Files.readString(pub, StandardCharsets.UTF_8).trim();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot make a client key at " + key, e);
@@ -444,7 +501,11 @@ public final class LocalSshd implements AutoCloseable {
             throw new IllegalStateException("this sshd is closed");
         }
         String line = publicKeyLine == null ? "" : publicKeyLine.trim();
-        if (line.isEmpty() || line.startsWith("#") || line.contains("\n") || line.contains("\r") || line.indexOf(' ') < 0) {
+        if (line.isEmpty()
+                || line.startsWith("#")
+                || line.contains("\n")
+                || line.contains("\r")
+                || line.indexOf(' ') < 0) {
             throw new IllegalArgumentException("not a single OpenSSH public key line: " + publicKeyLine);
         }
         Path file = base.resolve(AUTHORIZED_KEYS);
@@ -466,7 +527,8 @@ public final class LocalSshd implements AutoCloseable {
             throw new IllegalArgumentException("not an OpenSSH public key line: " + publicKeyLine);
         }
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(Base64.getDecoder().decode(fields[1]));
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(Base64.getDecoder().decode(fields[1]));
             return "SHA256:" + Base64.getEncoder().withoutPadding().encodeToString(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -551,9 +613,11 @@ public final class LocalSshd implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.UTF_8).trim());
+            long pid = Long.parseLong(
+                    Files.readString(pidFile, StandardCharsets.UTF_8).trim());
             Optional<ProcessHandle> handle = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-            if (handle.isPresent() && commandLine(pid).contains(base.resolve(CONFIG).toString())) {
+            if (handle.isPresent()
+                    && commandLine(pid).contains(base.resolve(CONFIG).toString())) {
                 return handle;
             }
         } catch (NumberFormatException | IOException e) {
@@ -564,7 +628,10 @@ public final class LocalSshd implements AutoCloseable {
 
     private static String commandLine(long pid) {
         try {
-            return new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+            return new String(
+                            Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")),
+                            StandardCharsets.UTF_8)
+                    .replace('\0', ' ');
         } catch (IOException e) {
             return "";
         }
@@ -577,7 +644,8 @@ public final class LocalSshd implements AutoCloseable {
      */
     private static String killTreeIfOurs(long pid, Path config) {
         return "kill_tree() { for c in $(pgrep -P \"$1\"); do kill_tree \"$c\"; done; kill -TERM \"$1\" 2>/dev/null; }; "
-                + "if grep -qaF -- " + quote(config.toString()) + " /proc/" + pid + "/cmdline 2>/dev/null; then kill_tree " + pid + "; fi";
+                + "if grep -qaF -- " + quote(config.toString()) + " /proc/" + pid
+                + "/cmdline 2>/dev/null; then kill_tree " + pid + "; fi";
     }
 
     private static String quote(String s) {

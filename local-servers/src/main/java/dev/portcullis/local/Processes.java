@@ -21,8 +21,7 @@ final class Processes {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private Processes() {
-    }
+    private Processes() {}
 
     static int freeLoopbackPort() {
         try (ServerSocket socket = new ServerSocket()) {
@@ -58,22 +57,27 @@ final class Processes {
      * Runs a command to completion (bounded), output to {@code log}; throws with the log's tail on failure.
      * When {@code asUser} is not null and we are root, runs it as that user with runuser.
      */
-    static void run(List<String> command, String asUser, Path log, long timeoutSeconds, java.util.Map<String, String> env) {
+    static void run(
+            List<String> command, String asUser, Path log, long timeoutSeconds, java.util.Map<String, String> env) {
         List<String> full = new ArrayList<>();
         if (asUser != null && runningAsRoot()) {
             full.addAll(List.of("runuser", "-u", asUser, "--"));
         }
         full.addAll(command);
-        ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        ProcessBuilder pb = new ProcessBuilder(full)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         try {
             Process p = pb.start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " did not finish within " + timeoutSeconds + " s\n" + tail(log, 30));
+                throw new IllegalStateException(String.join(" ", command) + " did not finish within " + timeoutSeconds
+                        + " s\n" + tail(log, 30));
             }
             if (p.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed with exit code " + p.exitValue() + "\n" + tail(log, 30));
+                throw new IllegalStateException(
+                        String.join(" ", command) + " failed with exit code " + p.exitValue() + "\n" + tail(log, 30));
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + full.get(0) + ": " + e.getMessage(), e);
@@ -91,8 +95,11 @@ final class Processes {
         long me = ProcessHandle.current().pid();
         String script = "while kill -0 " + me + " 2>/dev/null; do sleep 2; done; " + cleanup;
         try {
-            new ProcessBuilder("setsid", "sh", "-c", script).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            new ProcessBuilder("setsid", "sh", "-c", script)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
         } catch (IOException e) {
             System.err.println("cannot start the clean-up watcher: " + e.getMessage());
         }

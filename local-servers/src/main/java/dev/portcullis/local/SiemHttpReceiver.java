@@ -1,5 +1,9 @@
 package dev.portcullis.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,13 +13,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import java.util.concurrent.Executors;
 
 /**
  * A SIEM's HTTP side for tests, on a loopback port (the JDK's HttpServer): Splunk's HTTP Event Collector at
@@ -27,8 +26,7 @@ import com.sun.net.httpserver.HttpServer;
 public final class SiemHttpReceiver implements AutoCloseable {
 
     /** One event as it arrived: which API, its seq, hashes, the row's time, and when it arrived (epoch ms). */
-    public record Received(String api, long seq, String prevHash, String hash, String at, long arrivedAtMillis) {
-    }
+    public record Received(String api, long seq, String prevHash, String hash, String at, long arrivedAtMillis) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -116,7 +114,8 @@ public final class SiemHttpReceiver implements AutoCloseable {
                 var values = JSON.readValues(parser, JsonNode.class);
                 while (values.hasNext()) {
                     JsonNode envelope = values.next();
-                    if (!envelope.path("time").isNumber() || !"portcullis".equals(envelope.path("source").asText())) {
+                    if (!envelope.path("time").isNumber()
+                            || !"portcullis".equals(envelope.path("source").asText())) {
                         throw new IllegalArgumentException("an event without a numeric time or source portcullis");
                     }
                     events.add(event("hec", envelope.path("event"), now));
@@ -133,9 +132,14 @@ public final class SiemHttpReceiver implements AutoCloseable {
     private void bulk(HttpExchange exchange) throws IOException {
         try (exchange) {
             String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
-            if (!"POST".equals(exchange.getRequestMethod()) || contentType == null
+            if (!"POST".equals(exchange.getRequestMethod())
+                    || contentType == null
                     || !contentType.startsWith("application/x-ndjson")) {
-                answer(exchange, 400, "{\"error\":\"expected a POST of application/x-ndjson\"}", "bulk: method or type");
+                answer(
+                        exchange,
+                        400,
+                        "{\"error\":\"expected a POST of application/x-ndjson\"}",
+                        "bulk: method or type");
                 return;
             }
             List<Received> events = new ArrayList<>();
@@ -154,11 +158,16 @@ public final class SiemHttpReceiver implements AutoCloseable {
                     JsonNode action = JSON.readTree(lines[i]).path("index");
                     JsonNode document = JSON.readTree(lines[i + 1]);
                     Received event = event("bulk", document, now);
-                    if (!action.path("_index").isTextual() || !String.valueOf(event.seq()).equals(action.path("_id").asText())) {
-                        throw new IllegalArgumentException("line " + (i + 1) + " is not an index action with _id = seq");
+                    if (!action.path("_index").isTextual()
+                            || !String.valueOf(event.seq())
+                                    .equals(action.path("_id").asText())) {
+                        throw new IllegalArgumentException(
+                                "line " + (i + 1) + " is not an index action with _id = seq");
                     }
                     events.add(event);
-                    items.append(items.length() == 0 ? "" : ",").append("{\"index\":{\"_id\":\"").append(event.seq())
+                    items.append(items.length() == 0 ? "" : ",")
+                            .append("{\"index\":{\"_id\":\"")
+                            .append(event.seq())
                             .append("\",\"status\":201}}");
                 }
             } catch (IOException | IllegalArgumentException e) {
@@ -175,12 +184,20 @@ public final class SiemHttpReceiver implements AutoCloseable {
     }
 
     private static Received event(String api, JsonNode event, long now) {
-        if (!event.path("seq").canConvertToLong() || !event.path("hash").isTextual() || !event.path("prevHash").isTextual()
-                || !event.path("action").isTextual() || !event.path("at").isTextual()) {
+        if (!event.path("seq").canConvertToLong()
+                || !event.path("hash").isTextual()
+                || !event.path("prevHash").isTextual()
+                || !event.path("action").isTextual()
+                || !event.path("at").isTextual()) {
             throw new IllegalArgumentException("an event without seq, hash, prevHash, action and at: " + event);
         }
-        return new Received(api, event.path("seq").asLong(), event.path("prevHash").asText(), event.path("hash").asText(),
-                event.path("at").asText(), now);
+        return new Received(
+                api,
+                event.path("seq").asLong(),
+                event.path("prevHash").asText(),
+                event.path("hash").asText(),
+                event.path("at").asText(),
+                now);
     }
 
     private void keep(List<Received> events) {

@@ -34,14 +34,58 @@ public final class ThrowawayCa {
             Path csr = dir.resolve(name + "-server.csr");
             Path cert = dir.resolve(name + "-server.pem");
             Path ext = dir.resolve(name + "-server.ext");
-            Files.writeString(ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
-                    + "basicConstraints=CA:FALSE\n");
-            openssl(log, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", caKey.toString(), "-out", ca.toString(), "-days", "2", "-subj", "/CN=" + name + " test CA");
-            openssl(log, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", key.toString(), "-out", csr.toString(), "-subj", "/CN=localhost");
-            openssl(log, "x509", "-req", "-in", csr.toString(), "-CA", ca.toString(), "-CAkey", caKey.toString(),
-                    "-CAcreateserial", "-out", cert.toString(), "-days", "2", "-extfile", ext.toString());
+            Files.writeString(
+                    ext,
+                    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
+                            + "basicConstraints=CA:FALSE\n");
+            openssl(
+                    log,
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1",
+                    "-nodes",
+                    "-keyout",
+                    caKey.toString(),
+                    "-out",
+                    ca.toString(),
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=" + name + " test CA");
+            openssl(
+                    log,
+                    "req",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1",
+                    "-nodes",
+                    "-keyout",
+                    key.toString(),
+                    "-out",
+                    csr.toString(),
+                    "-subj",
+                    "/CN=localhost");
+            openssl(
+                    log,
+                    "x509",
+                    "-req",
+                    "-in",
+                    csr.toString(),
+                    "-CA",
+                    ca.toString(),
+                    "-CAkey",
+                    caKey.toString(),
+                    "-CAcreateserial",
+                    "-out",
+                    cert.toString(),
+                    "-days",
+                    "2",
+                    "-extfile",
+                    ext.toString());
             return new ThrowawayCa(ca, cert, key);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

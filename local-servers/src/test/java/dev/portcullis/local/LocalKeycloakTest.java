@@ -3,13 +3,11 @@ package dev.portcullis.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
 
 /** The demo realm on the real Keycloak: users, groups, clients and what their tokens carry. */
 class LocalKeycloakTest {
@@ -26,7 +24,9 @@ class LocalKeycloakTest {
         assertThat(alice.get("iss").asText()).isEqualTo(kc.issuerUrl());
 
         JsonNode erin = payload(kc.accessToken("erin"));
-        assertThat(erin.get("groups")).extracting(JsonNode::asText).containsExactlyInAnyOrder("/admins", "/dba-approvers");
+        assertThat(erin.get("groups"))
+                .extracting(JsonNode::asText)
+                .containsExactlyInAnyOrder("/admins", "/dba-approvers");
     }
 
     @Test
@@ -42,7 +42,8 @@ class LocalKeycloakTest {
         JsonNode token = payload(kc.clientCredentialsToken(kc.bastionClientId(), kc.bastionClientSecret()));
         assertThat(token.get("azp").asText()).isEqualTo("portcullis-bastion");
         assertThat(audiences(token)).contains("portcullis-broker");
-        assertThatThrownBy(() -> kc.clientCredentialsToken(kc.bastionClientId(), "wrong")).hasMessageContaining("401");
+        assertThatThrownBy(() -> kc.clientCredentialsToken(kc.bastionClientId(), "wrong"))
+                .hasMessageContaining("401");
     }
 
     @Test
@@ -54,9 +55,13 @@ class LocalKeycloakTest {
         assertThat(kc.groupsOf("tk-frank")).containsExactly("engineers");
 
         kc.createUser("tk-gina", kc.demoPassword(), "engineers");
-        assertThat(payload(kc.accessToken("tk-gina")).get("groups")).extracting(JsonNode::asText).containsExactly("/engineers");
+        assertThat(payload(kc.accessToken("tk-gina")).get("groups"))
+                .extracting(JsonNode::asText)
+                .containsExactly("/engineers");
         kc.addUserToGroup("tk-gina", "auditors");
-        assertThat(payload(kc.accessToken("tk-gina")).get("groups")).extracting(JsonNode::asText).containsExactlyInAnyOrder("/engineers", "/auditors");
+        assertThat(payload(kc.accessToken("tk-gina")).get("groups"))
+                .extracting(JsonNode::asText)
+                .containsExactlyInAnyOrder("/engineers", "/auditors");
         kc.setUserEnabled("tk-gina", false);
         assertThatThrownBy(() -> kc.accessToken("tk-gina")).hasMessageContaining("invalid_grant");
     }
@@ -65,14 +70,19 @@ class LocalKeycloakTest {
     void keycloakKeepsItsDataAsARoleOfItsOwnNotAsThePostgresSuperuser() throws Exception {
         LocalKeycloak.shared().accessToken("alice"); // Keycloak is up and has used its database
         LocalPostgres pg = LocalPostgres.shared();
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl("postgres"), pg.superuser(), pg.password());
-             java.sql.ResultSet rs = c.createStatement().executeQuery("select a.usename, r.rolsuper, r.rolcreatedb, r.rolcreaterole"
-                     + " from pg_stat_activity a join pg_roles r on r.rolname = a.usename where a.datname like 'keycloak_%'")) {
+        try (java.sql.Connection c =
+                        java.sql.DriverManager.getConnection(pg.jdbcUrl("postgres"), pg.superuser(), pg.password());
+                java.sql.ResultSet rs = c.createStatement()
+                        .executeQuery(
+                                "select a.usename, r.rolsuper, r.rolcreatedb, r.rolcreaterole"
+                                        + " from pg_stat_activity a join pg_roles r on r.rolname = a.usename where a.datname like 'keycloak_%'")) {
             int connections = 0;
             while (rs.next()) {
                 connections++;
                 assertThat(rs.getString(1)).as("Keycloak's login").startsWith("keycloak_");
-                assertThat(rs.getBoolean(2) || rs.getBoolean(3) || rs.getBoolean(4)).as("superuser, createdb or createrole").isFalse();
+                assertThat(rs.getBoolean(2) || rs.getBoolean(3) || rs.getBoolean(4))
+                        .as("superuser, createdb or createrole")
+                        .isFalse();
             }
             assertThat(connections).as("Keycloak's connections to its database").isPositive();
         }

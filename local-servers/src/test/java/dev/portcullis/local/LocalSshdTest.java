@@ -13,7 +13,6 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,7 +70,9 @@ class LocalSshdTest {
 
     @Test
     void rootCannotLogInEvenWithAnAuthorizedKey() {
-        assumeThat(Processes.runningAsRoot()).as("only a root sshd could let root in").isTrue();
+        assumeThat(Processes.runningAsRoot())
+                .as("only a root sshd could let root in")
+                .isTrue();
         Result r = ssh(key, knownHosts, "root", "echo hello");
         assertThat(r.exit).as(r.toString()).isEqualTo(255);
         assertThat(r.out).isEmpty();
@@ -110,8 +111,13 @@ class LocalSshdTest {
 
     @Test
     void clientEnvironmentVariablesAreNotAccepted() {
-        Result r = ssh(key, knownHosts, sshd.login(), "echo \"[$PORTCULLIS_PROBE][$none]\"",
-                "-o", "SetEnv=PORTCULLIS_PROBE=leaked none=leaked");
+        Result r = ssh(
+                key,
+                knownHosts,
+                sshd.login(),
+                "echo \"[$PORTCULLIS_PROBE][$none]\"",
+                "-o",
+                "SetEnv=PORTCULLIS_PROBE=leaked none=leaked");
         assertThat(r.exit).as(r.toString()).isZero();
         assertThat(r.out).isEqualTo("[][]\n");
     }
@@ -160,9 +166,12 @@ class LocalSshdTest {
 
     @Test
     void authorizeTakesOneKeyLineOnly() {
-        assertThatThrownBy(() -> sshd.authorize("ssh-ed25519 AAAA\nssh-ed25519 BBBB")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> sshd.authorize("ssh-ed25519 AAAA\nssh-ed25519 BBBB"))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> sshd.authorize("  ")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> LocalSshd.generateClientKey(key)).as("never overwrites a key").isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> LocalSshd.generateClientKey(key))
+                .as("never overwrites a key")
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -207,7 +216,9 @@ class LocalSshdTest {
                 assertThat(r.exit).as(r.toString()).isZero();
                 assertThat(r.out).isEqualTo("again\n");
             }
-            assertThat(Files.exists(dir.resolve("ssh_host_ed25519_key"))).as("a persistent directory stays").isTrue();
+            assertThat(Files.exists(dir.resolve("ssh_host_ed25519_key")))
+                    .as("a persistent directory stays")
+                    .isTrue();
         } finally {
             LocalSshd.stopExisting(dir);
             Processes.deleteTree(dir);
@@ -217,16 +228,31 @@ class LocalSshdTest {
     // ---- running the real clients
 
     private static List<String> clientOptions(Path identity, Path userKnownHosts) {
-        return List.of("-F", "/dev/null", "-i", identity.toString(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-                "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + userKnownHosts, "-o", "GlobalKnownHostsFile=/dev/null",
-                "-o", "ConnectTimeout=10");
+        return List.of(
+                "-F",
+                "/dev/null",
+                "-i",
+                identity.toString(),
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                "UserKnownHostsFile=" + userKnownHosts,
+                "-o",
+                "GlobalKnownHostsFile=/dev/null",
+                "-o",
+                "ConnectTimeout=10");
     }
 
     private static Result ssh(Path identity, Path userKnownHosts, String user, String remoteCommand, String... extra) {
         return ssh(sshd.port(), identity, userKnownHosts, user, remoteCommand, extra);
     }
 
-    private static Result ssh(int port, Path identity, Path userKnownHosts, String user, String remoteCommand, String... extra) {
+    private static Result ssh(
+            int port, Path identity, Path userKnownHosts, String user, String remoteCommand, String... extra) {
         List<String> command = new ArrayList<>(List.of("ssh", "-p", String.valueOf(port)));
         command.addAll(clientOptions(identity, userKnownHosts));
         command.addAll(List.of(extra));
@@ -243,14 +269,22 @@ class LocalSshdTest {
         try {
             Path out = Files.createTempFile(work, "out-", ".txt");
             Path err = Files.createTempFile(work, "err-", ".txt");
-            Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 p.waitFor(10, TimeUnit.SECONDS);
-                throw new AssertionError(String.join(" ", command) + " did not finish within 60 s; stderr:\n" + Files.readString(err));
+                throw new AssertionError(
+                        String.join(" ", command) + " did not finish within 60 s; stderr:\n" + Files.readString(err));
             }
-            return new Result(command, p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+            return new Result(
+                    command,
+                    p.exitValue(),
+                    Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new AssertionError("cannot run " + command.get(0) + " (apt-get install -y openssh-client)", e);
         } catch (InterruptedException e) {

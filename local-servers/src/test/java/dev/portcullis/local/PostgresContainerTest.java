@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
-
 import org.junit.jupiter.api.Test;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
@@ -23,8 +22,9 @@ class PostgresContainerTest {
 
     @Test
     void aContainerIsARealPostgresqlToo() throws Exception {
-        try (Connection c = DriverManager.getConnection(POSTGRES.getJdbcUrl(), POSTGRES.getUsername(), POSTGRES.getPassword());
-             ResultSet rs = c.createStatement().executeQuery("select current_setting('server_version_num')::int")) {
+        try (Connection c = DriverManager.getConnection(
+                        POSTGRES.getJdbcUrl(), POSTGRES.getUsername(), POSTGRES.getPassword());
+                ResultSet rs = c.createStatement().executeQuery("select current_setting('server_version_num')::int")) {
             rs.next();
             assertThat(rs.getInt(1)).isGreaterThanOrEqualTo(150000);
         }

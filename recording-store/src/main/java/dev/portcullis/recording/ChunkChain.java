@@ -1,18 +1,16 @@
 package dev.portcullis.recording;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.recording.format.ChunkCodec;
+import dev.portcullis.recording.format.RecordingJson;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.portcullis.recording.format.ChunkCodec;
-import dev.portcullis.recording.format.RecordingJson;
 
 /**
  * The chunk format and its hash chain. A chunk is one JSON line naming its recording, its index and the
@@ -28,8 +26,7 @@ public final class ChunkChain {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private ChunkChain() {
-    }
+    private ChunkChain() {}
 
     public static String sha256(byte[] bytes) {
         return sha256(bytes, bytes.length);
@@ -65,8 +62,14 @@ public final class ChunkChain {
     }
 
     /** A format-3 chunk: the link line with the payload's codec, decoded size and time span, then the stored payload. */
-    public static byte[] encode(String recordingId, long index, String previousHash, ChunkCodec.Stored stored,
-                                long rawBytes, long firstMicros, long lastMicros) {
+    public static byte[] encode(
+            String recordingId,
+            long index,
+            String previousHash,
+            ChunkCodec.Stored stored,
+            long rawBytes,
+            long firstMicros,
+            long lastMicros) {
         byte[] head = headLine(recordingId, index, previousHash, stored.codec(), rawBytes, firstMicros, lastMicros);
         byte[] chunk = Arrays.copyOf(head, head.length + stored.length());
         System.arraycopy(stored.bytes(), 0, chunk, head.length, stored.length());
@@ -79,14 +82,30 @@ public final class ChunkChain {
      *
      * @param probe see {@link ChunkCodec#build}
      */
-    public static ChunkCodec.Built encodeRecords(String recordingId, long index, String previousHash, byte[] raw,
-                                                 int length, long firstMicros, long lastMicros, boolean probe) {
-        return ChunkCodec.build(raw, length, probe,
+    public static ChunkCodec.Built encodeRecords(
+            String recordingId,
+            long index,
+            String previousHash,
+            byte[] raw,
+            int length,
+            long firstMicros,
+            long lastMicros,
+            boolean probe) {
+        return ChunkCodec.build(
+                raw,
+                length,
+                probe,
                 codec -> headLine(recordingId, index, previousHash, codec, length, firstMicros, lastMicros));
     }
 
-    private static byte[] headLine(String recordingId, long index, String previousHash, String codec, long rawBytes,
-                                   long firstMicros, long lastMicros) {
+    private static byte[] headLine(
+            String recordingId,
+            long index,
+            String previousHash,
+            String codec,
+            long rawBytes,
+            long firstMicros,
+            long lastMicros) {
         ObjectNode node = RecordingJson.MAPPER.createObjectNode();
         node.put("recording", recordingId);
         node.put("index", index);
@@ -115,20 +134,37 @@ public final class ChunkChain {
         }
         try {
             JsonNode node = JSON.readTree(new String(chunk, 0, newline, StandardCharsets.UTF_8));
-            if (node == null || !node.hasNonNull("recording") || !node.hasNonNull("index") || !node.hasNonNull("prev")) {
+            if (node == null
+                    || !node.hasNonNull("recording")
+                    || !node.hasNonNull("index")
+                    || !node.hasNonNull("prev")) {
                 return null;
             }
             if (!node.hasNonNull("codec")) {
-                return new Link(node.get("recording").asText(), node.get("index").asLong(), node.get("prev").asText(),
-                        null, -1, -1, -1, newline + 1);
+                return new Link(
+                        node.get("recording").asText(),
+                        node.get("index").asLong(),
+                        node.get("prev").asText(),
+                        null,
+                        -1,
+                        -1,
+                        -1,
+                        newline + 1);
             }
-            if (!node.path("rawBytes").canConvertToExactIntegral() || !node.path("firstMicros").canConvertToExactIntegral()
+            if (!node.path("rawBytes").canConvertToExactIntegral()
+                    || !node.path("firstMicros").canConvertToExactIntegral()
                     || !node.path("lastMicros").canConvertToExactIntegral()) {
                 return null;
             }
-            return new Link(node.get("recording").asText(), node.get("index").asLong(), node.get("prev").asText(),
-                    node.get("codec").asText(), node.get("rawBytes").asLong(), node.get("firstMicros").asLong(),
-                    node.get("lastMicros").asLong(), newline + 1);
+            return new Link(
+                    node.get("recording").asText(),
+                    node.get("index").asLong(),
+                    node.get("prev").asText(),
+                    node.get("codec").asText(),
+                    node.get("rawBytes").asLong(),
+                    node.get("firstMicros").asLong(),
+                    node.get("lastMicros").asLong(),
+                    newline + 1);
         } catch (JsonProcessingException e) {
             return null;
         }
@@ -145,8 +181,7 @@ public final class ChunkChain {
     }
 
     /** The first line of a chunk before format 3, written by reflection as it always was. */
-    private record LinkLine(String recording, long index, String prev) {
-    }
+    private record LinkLine(String recording, long index, String prev) {}
 
     /**
      * A chunk's first line. {@code codec} is null before format 3 (the payload is stored as it is, without the
@@ -157,7 +192,13 @@ public final class ChunkChain {
      * @param lastMicros    time of its last record
      * @param payloadOffset where the stored payload starts in the chunk
      */
-    public record Link(String recording, long index, String prev, String codec, long rawBytes, long firstMicros,
-                       long lastMicros, int payloadOffset) {
-    }
+    public record Link(
+            String recording,
+            long index,
+            String prev,
+            String codec,
+            long rawBytes,
+            long firstMicros,
+            long lastMicros,
+            int payloadOffset) {}
 }

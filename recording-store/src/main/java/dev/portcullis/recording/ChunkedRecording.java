@@ -1,13 +1,12 @@
 package dev.portcullis.recording;
 
+import dev.portcullis.recording.format.ChunkCodec;
+import dev.portcullis.recording.format.ChunkRecords;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-
-import dev.portcullis.recording.format.ChunkCodec;
-import dev.portcullis.recording.format.ChunkRecords;
 
 /**
  * Appends chunks to one recording, keeping the hash chain, and closes it with a signed manifest.
@@ -25,6 +24,7 @@ public final class ChunkedRecording {
     private long payloadBytes;
     /** The last chunk did not compress: the next is probed before it is compressed whole (ChunkCodec.build). */
     private boolean lastStoredAsIs;
+
     private boolean closed;
     /** Chunks the latest stored checkpoint covers; -1 before the first. */
     private long checkpointed = -1;
@@ -38,7 +38,8 @@ public final class ChunkedRecording {
     }
 
     /** Creates the recording with its header (a JSON object describing the session). */
-    public static ChunkedRecording create(RecordingStorage storage, String id, String headerJson, Clock clock) throws IOException {
+    public static ChunkedRecording create(RecordingStorage storage, String id, String headerJson, Clock clock)
+            throws IOException {
         byte[] header = headerJson.getBytes(StandardCharsets.UTF_8);
         storage.create(id, header);
         return new ChunkedRecording(storage, id, ChunkChain.sha256(header), clock);
@@ -75,8 +76,8 @@ public final class ChunkedRecording {
             throw new IllegalStateException("recording " + id + " is closed");
         }
         long index = chunks.size() + 1L;
-        try (ChunkCodec.Built chunk = ChunkChain.encodeRecords(id, index, lastHash, raw, length, firstMicros,
-                lastMicros, lastStoredAsIs)) {
+        try (ChunkCodec.Built chunk =
+                ChunkChain.encodeRecords(id, index, lastHash, raw, length, firstMicros, lastMicros, lastStoredAsIs)) {
             storage.putChunk(id, index, chunk.bytes(), chunk.length());
             lastHash = ChunkChain.sha256(chunk.bytes(), chunk.length());
             lastStoredAsIs = chunk.codec().equals(ChunkCodec.NONE);
@@ -99,8 +100,8 @@ public final class ChunkedRecording {
         if (covered == checkpointed) {
             return false;
         }
-        RecordingCheckpoint checkpoint = RecordingCheckpoint.of(id, covered, lastHash, headerHash, clock.instant(),
-                signer.publicKey());
+        RecordingCheckpoint checkpoint =
+                RecordingCheckpoint.of(id, covered, lastHash, headerHash, clock.instant(), signer.publicKey());
         storage.putCheckpoint(id, covered, checkpoint.sign(signer));
         checkpointed = covered;
         return true;
@@ -111,7 +112,14 @@ public final class ChunkedRecording {
         if (closed) {
             throw new IllegalStateException("recording " + id + " is closed already");
         }
-        RecordingManifest manifest = new RecordingManifest(1, id, headerHash, List.copyOf(chunks), lastHash, payloadBytes, clock.instant(),
+        RecordingManifest manifest = new RecordingManifest(
+                1,
+                id,
+                headerHash,
+                List.copyOf(chunks),
+                lastHash,
+                payloadBytes,
+                clock.instant(),
                 ChunkChain.sha256(signer.publicKey().getEncoded()));
         byte[] json = manifest.toJson();
         storage.putManifest(id, json, signer.sign(json));

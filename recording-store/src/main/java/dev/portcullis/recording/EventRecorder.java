@@ -4,7 +4,6 @@ import dev.portcullis.recording.event.SessionEvent;
 import dev.portcullis.recording.event.StructuredEvent;
 import dev.portcullis.recording.format.ChunkRecords;
 import dev.portcullis.recording.format.RecordingLines;
-
 import java.time.Instant;
 
 /**
@@ -28,7 +27,8 @@ public final class EventRecorder {
      */
     public void record(StructuredEvent event) throws RecordingFailedException {
         if (event instanceof SessionEvent) {
-            throw new IllegalArgumentException("session start and end are recorded by Recordings.start and SessionRecording.close");
+            throw new IllegalArgumentException(
+                    "session start and end are recorded by Recordings.start and SessionRecording.close");
         }
         append(event);
     }

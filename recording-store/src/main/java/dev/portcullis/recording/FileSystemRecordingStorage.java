@@ -143,7 +143,9 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
         try (Stream<Path> dirs = Files.list(root)) {
             return dirs.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
                     .map(p -> p.getFileName().toString())
-                    .filter(n -> ID.matcher(n).matches()).sorted().toList();
+                    .filter(n -> ID.matcher(n).matches())
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -263,11 +265,12 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
         Path name = Path.of(object);
         try (DirectoryStream<Path> recording = openRecording(recordingId)) {
             if (recording instanceof SecureDirectoryStream<Path> secure) {
-                BasicFileAttributes attributes = secure.getFileAttributeView(name, BasicFileAttributeView.class,
-                        LinkOption.NOFOLLOW_LINKS).readAttributes();
+                BasicFileAttributes attributes = secure.getFileAttributeView(
+                                name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .readAttributes();
                 requireRegular(recordingId, object, attributes);
-                try (SeekableByteChannel channel = secure.newByteChannel(name,
-                        Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+                try (SeekableByteChannel channel =
+                        secure.newByteChannel(name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
                     return readBounded(channel, recordingId, object);
                 } catch (NoSuchFileException e) {
                     throw e;
@@ -279,16 +282,16 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
         }
         // no directory handles on this platform: check the path, then open it refusing a link in its last part
         Path file = dir(recordingId).resolve(object);
-        requireRegular(recordingId, object,
-                Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
-        try (SeekableByteChannel channel = Files.newByteChannel(file, StandardOpenOption.READ,
-                LinkOption.NOFOLLOW_LINKS)) {
+        requireRegular(
+                recordingId, object, Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+        try (SeekableByteChannel channel =
+                Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             return readBounded(channel, recordingId, object);
         }
     }
 
-    private static void requireRegular(String recordingId, String object,
-            BasicFileAttributes attributes) throws IOException {
+    private static void requireRegular(String recordingId, String object, BasicFileAttributes attributes)
+            throws IOException {
         if (!attributes.isRegularFile()) {
             throw new UnsafeRecordingObjectException(object + " of recording " + recordingId + " is " + kind(attributes)
                     + ", not a file a recorder wrote; recordings never contain links");
@@ -301,13 +304,14 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
     }
 
     private static String kind(BasicFileAttributes attributes) {
-        return attributes.isSymbolicLink() ? "a symbolic link" : attributes.isDirectory() ? "a directory"
-                : attributes.isRegularFile() ? "a file" : "a special file";
+        return attributes.isSymbolicLink()
+                ? "a symbolic link"
+                : attributes.isDirectory() ? "a directory" : attributes.isRegularFile() ? "a file" : "a special file";
     }
 
     /** Reads to the end, never more than the bound (the file may have grown since its size was read). */
-    private static byte[] readBounded(SeekableByteChannel channel, String recordingId,
-            String object) throws IOException {
+    private static byte[] readBounded(SeekableByteChannel channel, String recordingId, String object)
+            throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(channel.size(), MAX_OBJECT_BYTES) + 1);
         ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
         long total = 0;
@@ -315,8 +319,8 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
             buffer.flip();
             total += buffer.remaining();
             if (total > MAX_OBJECT_BYTES) {
-                throw new UnsafeRecordingObjectException(object + " of recording " + recordingId
-                        + " has more bytes than any recorder writes");
+                throw new UnsafeRecordingObjectException(
+                        object + " of recording " + recordingId + " has more bytes than any recorder writes");
             }
             out.write(buffer.array(), 0, buffer.remaining());
             buffer.clear();
@@ -328,6 +332,7 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
     boolean lastWriteUnbuffered() {
         return writer.lastWriteDirect();
     }
+
     private void writeOnce(Path target, byte[] content) throws IOException {
         writeOnce(target, content, content.length);
     }
@@ -338,7 +343,8 @@ public final class FileSystemRecordingStorage implements RecordingStorage {
             writer.writeAndForce(temp, content, length);
             // A hard link fails when the target exists: the write-once rule holds even against a racing writer.
             Files.createLink(target, temp);
-            // the name is in the directory: make that durable too, or a crash could lose a chunk whose bytes were synced
+            // the name is in the directory: make that durable too, or a crash could lose a chunk whose bytes were
+            // synced
             // (a missing chunk in the middle of the chain would then read as tampering, not as an unfinished recording)
             forceDirectory(target.getParent());
         } catch (FileAlreadyExistsException e) {

@@ -1,9 +1,8 @@
 package dev.portcullis.recording;
 
+import dev.portcullis.recording.format.ChunkRecords;
 import java.time.Duration;
 import java.util.Arrays;
-
-import dev.portcullis.recording.format.ChunkRecords;
 
 /**
  * Records waiting in the writer thread to become the next chunk (framed as {@link ChunkRecords}), and the rule for
@@ -22,6 +21,7 @@ final class PendingChunk {
 
     /** The records so far in {@code body[0, size)}; the array grows to the size limit plus a record, not to twice it. */
     private byte[] body = EMPTY;
+
     private int size;
     private int records;
     private long openedAtNanos;

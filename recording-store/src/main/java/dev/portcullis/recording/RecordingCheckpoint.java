@@ -1,17 +1,15 @@
 package dev.portcullis.recording;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.recording.format.MalformedRecordingException;
+import dev.portcullis.recording.format.RecordingJson;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Base64;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.portcullis.recording.format.MalformedRecordingException;
-import dev.portcullis.recording.format.RecordingJson;
 
 /**
  * A signed statement of an open recording's chain so far: "recording R with header H has N chunks, the last of
@@ -26,8 +24,8 @@ import dev.portcullis.recording.format.RecordingJson;
  * @param chunks     how many chunks the statement covers (0: only the header)
  * @param headSha256 SHA-256 of chunk {@code chunks}, or of the header when it is 0
  */
-public record RecordingCheckpoint(String recording, long chunks, String headSha256, String headerSha256, Instant at,
-                                  String signerKeySha256) {
+public record RecordingCheckpoint(
+        String recording, long chunks, String headSha256, String headerSha256, Instant at, String signerKeySha256) {
 
     /** The stored object: statement, newline, signature. */
     public byte[] sign(RecordingSigner signer) {
@@ -77,11 +75,14 @@ public record RecordingCheckpoint(String recording, long chunks, String headSha2
         JsonNode node = RecordingJson.parse(statement, "checkpoint");
         try {
             if (node.path("version").asInt() != 1 || !node.path("chunks").canConvertToExactIntegral()) {
-                throw new MalformedRecordingException("unsupported checkpoint: "
-                        + new String(statement, StandardCharsets.UTF_8));
+                throw new MalformedRecordingException(
+                        "unsupported checkpoint: " + new String(statement, StandardCharsets.UTF_8));
             }
-            return new RecordingCheckpoint(node.path("recording").asText(), node.path("chunks").asLong(),
-                    node.path("headSha256").asText(), node.path("headerSha256").asText(),
+            return new RecordingCheckpoint(
+                    node.path("recording").asText(),
+                    node.path("chunks").asLong(),
+                    node.path("headSha256").asText(),
+                    node.path("headerSha256").asText(),
                     Instant.parse(node.path("at").asText()),
                     node.path("signerKeySha256").asText());
         } catch (DateTimeParseException e) {
@@ -98,8 +99,8 @@ public record RecordingCheckpoint(String recording, long chunks, String headSha2
         return -1;
     }
 
-    static RecordingCheckpoint of(String recording, long chunks, String head, String header, Instant at,
-            PublicKey key) {
+    static RecordingCheckpoint of(
+            String recording, long chunks, String head, String header, Instant at, PublicKey key) {
         return new RecordingCheckpoint(recording, chunks, head, header, at, ChunkChain.sha256(key.getEncoded()));
     }
 }

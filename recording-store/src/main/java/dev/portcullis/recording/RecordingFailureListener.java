@@ -11,6 +11,6 @@ public interface RecordingFailureListener {
     void recordingFailed(RecordingFailedException failure);
 
     static RecordingFailureListener none() {
-        return failure -> { };
+        return failure -> {};
     }
 }

@@ -24,8 +24,7 @@ import java.util.Base64;
  */
 public final class RecordingKeys {
 
-    private RecordingKeys() {
-    }
+    private RecordingKeys() {}
 
     /** Loads the pair, or generates and saves one when neither file exists yet (a bastion's first start). */
     public static RecordingSigner loadOrGenerate(Path privateKeyPem, Path publicKeyPem) throws IOException {
@@ -35,7 +34,8 @@ public final class RecordingKeys {
             return load(privateKeyPem, publicKeyPem);
         }
         if (privateExists || publicExists) {
-            throw new IOException("only one of " + privateKeyPem + " and " + publicKeyPem + " exists; refusing to make a new pair");
+            throw new IOException(
+                    "only one of " + privateKeyPem + " and " + publicKeyPem + " exists; refusing to make a new pair");
         }
         KeyPair keys = generateKeyPair();
         save(keys, privateKeyPem, publicKeyPem);
@@ -45,7 +45,8 @@ public final class RecordingKeys {
     public static RecordingSigner load(Path privateKeyPem, Path publicKeyPem) throws IOException {
         PrivateKey privateKey;
         try {
-            privateKey = KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(pem(privateKeyPem, "PRIVATE KEY")));
+            privateKey = KeyFactory.getInstance("Ed25519")
+                    .generatePrivate(new PKCS8EncodedKeySpec(pem(privateKeyPem, "PRIVATE KEY")));
         } catch (GeneralSecurityException e) {
             throw new IOException(privateKeyPem + " does not hold an Ed25519 private key", e);
         }
@@ -60,7 +61,8 @@ public final class RecordingKeys {
     /** Writes both halves; fails if either file exists. The private key is readable by its owner only. */
     public static void save(KeyPair keys, Path privateKeyPem, Path publicKeyPem) throws IOException {
         if (Files.exists(privateKeyPem) || Files.exists(publicKeyPem)) {
-            throw new FileAlreadyExistsException(Files.exists(privateKeyPem) ? privateKeyPem.toString() : publicKeyPem.toString());
+            throw new FileAlreadyExistsException(
+                    Files.exists(privateKeyPem) ? privateKeyPem.toString() : publicKeyPem.toString());
         }
         writeNew(privateKeyPem, pem("PRIVATE KEY", keys.getPrivate().getEncoded()), true);
         writeNew(publicKeyPem, pem("PUBLIC KEY", keys.getPublic().getEncoded()), false);
@@ -114,7 +116,8 @@ public final class RecordingKeys {
         Files.createDirectories(parent);
         if (secret && Files.getFileStore(parent).supportsFileAttributeView("posix")) {
             // Created with its final mode, so the key is never readable by others, not even briefly.
-            Files.createFile(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.createFile(
+                    target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } else {
             Files.createFile(target);
         }

@@ -59,6 +59,5 @@ public interface RecordingStorage {
      */
     void deleteChunks(String recordingId) throws IOException;
 
-    record SignedManifest(byte[] manifest, byte[] signature) {
-    }
+    record SignedManifest(byte[] manifest, byte[] signature) {}
 }

@@ -13,12 +13,10 @@ public interface RecordingTap {
 
     RecordingTap NONE = new RecordingTap() {
         @Override
-        public void bytes(TerminalEvent.Type stream, long micros, byte[] data) {
-        }
+        public void bytes(TerminalEvent.Type stream, long micros, byte[] data) {}
 
         @Override
-        public void event(long micros, StructuredEvent event) {
-        }
+        public void event(long micros, StructuredEvent event) {}
     };
 
     /**

@@ -1,5 +1,6 @@
 package dev.portcullis.recording;
 
+import dev.portcullis.recording.format.MalformedRecordingException;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.time.Instant;
@@ -7,8 +8,6 @@ import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.Objects;
 import java.util.UUID;
-
-import dev.portcullis.recording.format.MalformedRecordingException;
 
 /**
  * The broker's signed record that retention deleted a recording's payload: which session and recording, under which
@@ -18,11 +17,12 @@ import dev.portcullis.recording.format.MalformedRecordingException;
  * exactly those lines (newlines included), so {@code openssl pkeyutl -verify} checks it with the audit head public
  * key ({@code audit_head.pub.pem}). Only a tombstone that verifies turns missing chunks into DELETED_BY_POLICY.
  */
-public record RecordingTombstone(UUID session, String recording, String rule, String retention, Instant deletedAt,
-        String manifestSha256) {
+public record RecordingTombstone(
+        UUID session, String recording, String rule, String retention, Instant deletedAt, String manifestSha256) {
 
     /** The signed file's name in an evidence bundle. */
     public static final String FILE = "tombstone.txt";
+
     static final String MAGIC = "portcullis-recording-tombstone";
     static final String NO_MANIFEST = "none";
     private static final int STATEMENT_LINES = 7;
@@ -44,12 +44,14 @@ public record RecordingTombstone(UUID session, String recording, String rule, St
     /** The exact bytes the audit head key signs. */
     public byte[] statement() {
         return (MAGIC + "\n" + session + "\n" + recording + "\n" + rule + "\n" + retention + "\n" + deletedAt + "\n"
-                + (manifestSha256 == null ? NO_MANIFEST : manifestSha256) + "\n").getBytes(StandardCharsets.UTF_8);
+                        + (manifestSha256 == null ? NO_MANIFEST : manifestSha256) + "\n")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** The statement followed by its signature, base64 on one line: what the broker exports. */
     public byte[] signedFile(byte[] signature) {
-        return (new String(statement(), StandardCharsets.UTF_8) + Base64.getEncoder().encodeToString(signature) + "\n")
+        return (new String(statement(), StandardCharsets.UTF_8)
+                        + Base64.getEncoder().encodeToString(signature) + "\n")
                 .getBytes(StandardCharsets.UTF_8);
     }
 
@@ -77,8 +79,13 @@ public record RecordingTombstone(UUID session, String recording, String rule, St
         RecordingTombstone tombstone;
         byte[] signature;
         try {
-            tombstone = new RecordingTombstone(UUID.fromString(lines[1]), lines[2], lines[3], lines[4],
-                    Instant.parse(lines[5]), NO_MANIFEST.equals(lines[6]) ? null : lines[6]);
+            tombstone = new RecordingTombstone(
+                    UUID.fromString(lines[1]),
+                    lines[2],
+                    lines[3],
+                    lines[4],
+                    Instant.parse(lines[5]),
+                    NO_MANIFEST.equals(lines[6]) ? null : lines[6]);
             signature = Base64.getDecoder().decode(lines[STATEMENT_LINES]);
         } catch (IllegalArgumentException | DateTimeParseException e) {
             throw new MalformedRecordingException("the tombstone cannot be read: " + e.getMessage());

@@ -1,5 +1,9 @@
 package dev.portcullis.recording;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.recording.format.MalformedRecordingException;
+import dev.portcullis.recording.format.RecordingHeader;
+import dev.portcullis.recording.format.RecordingJson;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.security.PublicKey;
@@ -10,12 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.portcullis.recording.format.MalformedRecordingException;
-import dev.portcullis.recording.format.RecordingHeader;
-import dev.portcullis.recording.format.RecordingJson;
 
 /**
  * Checks a stored recording against its hash chain, its signed checkpoints and its signed manifest. Finds any flipped
@@ -38,7 +36,12 @@ import dev.portcullis.recording.format.RecordingJson;
 public final class RecordingVerifier {
 
     /** DELETED_BY_POLICY: the payload chunks were deleted at the end of the recording's retention, as recorded. */
-    public enum Status { VALID, INCOMPLETE, TAMPERED, DELETED_BY_POLICY }
+    public enum Status {
+        VALID,
+        INCOMPLETE,
+        TAMPERED,
+        DELETED_BY_POLICY
+    }
 
     /**
      * @param intactChunks chunks from the start that link correctly
@@ -62,8 +65,8 @@ public final class RecordingVerifier {
      * @param ended              the session is over, so a missing manifest means it was removed
      * @param attributes         header attributes that must have exactly these values (session, user, target...)
      */
-    public record Expected(boolean requireCheckpoints, boolean ended, Map<String, String> attributes,
-            Deletion deletion) {
+    public record Expected(
+            boolean requireCheckpoints, boolean ended, Map<String, String> attributes, Deletion deletion) {
         public static final Expected NOTHING = new Expected(false, false, Map.of());
 
         public Expected {
@@ -102,26 +105,26 @@ public final class RecordingVerifier {
         }
     }
 
-    private RecordingVerifier() {
-    }
+    private RecordingVerifier() {}
 
     public static Verification verify(RecordingStorage storage, String id, PublicKey trusted) throws IOException {
         return check(storage, id, trusted, Expected.NOTHING).verification();
     }
 
-    public static Verification verify(RecordingStorage storage, String id, PublicKey trusted,
-            Expected expected) throws IOException {
+    public static Verification verify(RecordingStorage storage, String id, PublicKey trusted, Expected expected)
+            throws IOException {
         return check(storage, id, trusted, expected).verification();
     }
 
     /** Verifies, and says which chunk bytes the verdict covers (none when TAMPERED). */
-    public static Checked check(RecordingStorage storage, String id, PublicKey trusted,
-            Expected expected) throws IOException {
+    public static Checked check(RecordingStorage storage, String id, PublicKey trusted, Expected expected)
+            throws IOException {
         Objects.requireNonNull(expected, "expected");
         List<String> hashes = new ArrayList<>();
         Verification v;
         try {
-            v = expected.deletion() != null ? deleted(storage, id, trusted, expected)
+            v = expected.deletion() != null
+                    ? deleted(storage, id, trusted, expected)
                     : verify(storage, id, trusted, expected, hashes);
         } catch (UnsafeRecordingObjectException | MalformedRecordingException e) {
             v = Verification.tampered(Math.max(0, hashes.size() - 1), e.getMessage());
@@ -131,8 +134,9 @@ public final class RecordingVerifier {
         return new Checked(v, vouched ? hashes.remove(0) : null, vouched ? hashes : List.of());
     }
 
-    private static Verification verify(RecordingStorage storage, String id, PublicKey trusted, Expected expected,
-                                       List<String> hashes) throws IOException {
+    private static Verification verify(
+            RecordingStorage storage, String id, PublicKey trusted, Expected expected, List<String> hashes)
+            throws IOException {
         byte[] header;
         try {
             header = storage.header(id);
@@ -158,38 +162,54 @@ public final class RecordingVerifier {
             byte[] chunk = storage.chunk(id, expectedIndex);
             ChunkChain.Link link = ChunkChain.link(chunk);
             if (link == null) {
-                return Verification.tampered(intact, "chunk " + expectedIndex
-                        + " is not a chunk (truncated or overwritten)");
+                return Verification.tampered(
+                        intact, "chunk " + expectedIndex + " is not a chunk (truncated or overwritten)");
             }
             if (!id.equals(link.recording()) || link.index() != expectedIndex) {
-                return Verification.tampered(intact, "chunk " + expectedIndex + " is chunk " + link.index() + " of "
-                        + link.recording() + " (moved)");
+                return Verification.tampered(
+                        intact,
+                        "chunk " + expectedIndex + " is chunk " + link.index() + " of " + link.recording()
+                                + " (moved)");
             }
             if (!previous.equals(link.prev())) {
                 String before = expectedIndex == 1 ? "the header" : "chunk " + (expectedIndex - 1);
-                return Verification.tampered(intact, "chunk " + expectedIndex + " does not follow chunk "
-                        + (expectedIndex - 1) + " (a byte changed in " + before + ", or chunks were reordered)");
+                return Verification.tampered(
+                        intact,
+                        "chunk " + expectedIndex + " does not follow chunk " + (expectedIndex - 1)
+                                + " (a byte changed in " + before + ", or chunks were reordered)");
             }
-            if (framed && framedProblem == null && (link.codec() == null || link.firstMicros() < previousLast
-                    || link.lastMicros() < link.firstMicros())) {
+            if (framed
+                    && framedProblem == null
+                    && (link.codec() == null
+                            || link.firstMicros() < previousLast
+                            || link.lastMicros() < link.firstMicros())) {
                 // a reader seeks by these times: they must run forwards. Judged after the chain, the checkpoints and
                 // the manifest, whose findings say more about who wrote the chunk.
-                framedProblem = Verification.tampered(intact, "chunk " + expectedIndex
-                        + " has no codec or time span, or its times run backwards");
+                framedProblem = Verification.tampered(
+                        intact, "chunk " + expectedIndex + " has no codec or time span, or its times run backwards");
             }
             previousLast = framed ? link.lastMicros() : 0;
             previous = ChunkChain.sha256(chunk);
             hashes.add(previous);
             intact = expectedIndex;
         }
-        Verification verdict = judgeLinkedChain(storage, id, trusted, expected, header, hashes, indexes, intact, previous);
+        Verification verdict =
+                judgeLinkedChain(storage, id, trusted, expected, header, hashes, indexes, intact, previous);
         return framedProblem != null && verdict.status() != Status.TAMPERED ? framedProblem : verdict;
     }
 
     /** The verdict on a chain that links, from its manifest, or from its checkpoints when it has none. */
-    private static Verification judgeLinkedChain(RecordingStorage storage, String id, PublicKey trusted, Expected expected,
-                                       byte[] header, List<String> hashes, List<Long> indexes, long intact,
-                                       String previous) throws IOException {
+    private static Verification judgeLinkedChain(
+            RecordingStorage storage,
+            String id,
+            PublicKey trusted,
+            Expected expected,
+            byte[] header,
+            List<String> hashes,
+            List<Long> indexes,
+            long intact,
+            String previous)
+            throws IOException {
         String headerHash = hashes.get(0);
         Optional<RecordingStorage.SignedManifest> signed = storage.manifest(id);
         if (signed.isEmpty()) {
@@ -203,23 +223,32 @@ public final class RecordingVerifier {
         }
         if (manifest.signerKeySha256() != null
                 && !manifest.signerKeySha256().equals(ChunkChain.sha256(trusted.getEncoded()))) {
-            return Verification.tampered(intact,
-                    "the manifest is signed by another key than the one this recording must be signed with");
+            return Verification.tampered(
+                    intact, "the manifest is signed by another key than the one this recording must be signed with");
         }
-        if (!RecordingSigner.verify(trusted, signed.get().manifest(), signed.get().signature())) {
-            return Verification.tampered(intact, "the manifest's signature does not verify (the manifest was edited, or another key signed it)");
+        if (!RecordingSigner.verify(
+                trusted, signed.get().manifest(), signed.get().signature())) {
+            return Verification.tampered(
+                    intact,
+                    "the manifest's signature does not verify (the manifest was edited, or another key signed it)");
         }
         if (!id.equals(manifest.recording()) || !headerHash.equals(manifest.headerSha256())) {
             return Verification.tampered(intact, "the manifest belongs to another recording or header");
         }
         if (indexes.size() > manifest.chunks().size()) {
-            return Verification.tampered(manifest.chunks().size(), (indexes.size() - manifest.chunks().size()) + " chunks were added after the manifest");
+            return Verification.tampered(
+                    manifest.chunks().size(),
+                    (indexes.size() - manifest.chunks().size()) + " chunks were added after the manifest");
         }
         if (indexes.size() < manifest.chunks().size()) {
-            return Verification.tampered(intact, "the manifest lists " + manifest.chunks().size() + " chunks, " + indexes.size() + " are stored (the end was cut off)");
+            return Verification.tampered(
+                    intact,
+                    "the manifest lists " + manifest.chunks().size() + " chunks, " + indexes.size()
+                            + " are stored (the end was cut off)");
         }
         if (!previous.equals(manifest.finalSha256())) {
-            return Verification.tampered(intact, "the last chunk differs from the one the manifest signed (changed or truncated)");
+            return Verification.tampered(
+                    intact, "the last chunk differs from the one the manifest signed (changed or truncated)");
         }
         return Verification.valid(intact);
     }
@@ -230,8 +259,7 @@ public final class RecordingVerifier {
      *
      * @param headerSha256 the header the manifest signed (the reader checks the header it reads against it)
      */
-    public record SignedChunks(String headerSha256, RecordingManifest manifest) {
-    }
+    public record SignedChunks(String headerSha256, RecordingManifest manifest) {}
 
     /**
      * Checks the manifest's signature with {@code trusted} and that it belongs to this recording, header, session
@@ -240,8 +268,8 @@ public final class RecordingVerifier {
      * @return empty when the recording has no manifest (not closed: only a full {@link #check} can judge it)
      * @throws MalformedRecordingException when there is a manifest and it does not check out
      */
-    public static Optional<SignedChunks> signedChunks(RecordingStorage storage, String id, PublicKey trusted,
-            Expected expected) throws IOException {
+    public static Optional<SignedChunks> signedChunks(
+            RecordingStorage storage, String id, PublicKey trusted, Expected expected) throws IOException {
         Optional<RecordingStorage.SignedManifest> signed = storage.manifest(id);
         if (signed.isEmpty()) {
             return Optional.empty();
@@ -259,13 +287,14 @@ public final class RecordingVerifier {
             throw new MalformedRecordingException("the manifest of recording " + id + " cannot be read");
         }
         if (!ChunkChain.sha256(trusted.getEncoded()).equals(manifest.signerKeySha256())
-                || !RecordingSigner.verify(trusted, signed.get().manifest(), signed.get().signature())) {
-            throw new MalformedRecordingException("the manifest of recording " + id
-                    + " is not signed by the key it must be signed with");
+                || !RecordingSigner.verify(
+                        trusted, signed.get().manifest(), signed.get().signature())) {
+            throw new MalformedRecordingException(
+                    "the manifest of recording " + id + " is not signed by the key it must be signed with");
         }
         if (!id.equals(manifest.recording()) || !headerHash.equals(manifest.headerSha256())) {
-            throw new MalformedRecordingException("the manifest of recording " + id
-                    + " belongs to another recording or header");
+            throw new MalformedRecordingException(
+                    "the manifest of recording " + id + " belongs to another recording or header");
         }
         List<RecordingManifest.Chunk> chunks = manifest.chunks();
         for (int i = 0; i < chunks.size(); i++) {
@@ -273,71 +302,88 @@ public final class RecordingVerifier {
                 throw new MalformedRecordingException("the manifest of recording " + id + " skips a chunk");
             }
         }
-        String last = chunks.isEmpty() ? headerHash : chunks.get(chunks.size() - 1).sha256();
+        String last =
+                chunks.isEmpty() ? headerHash : chunks.get(chunks.size() - 1).sha256();
         if (!last.equals(manifest.finalSha256())) {
             throw new MalformedRecordingException("the manifest of recording " + id + " ends in another chunk");
         }
         int stored = storage.chunkIndexes(id).size();
         if (stored != chunks.size()) {
-            throw new MalformedRecordingException("recording " + id + " stores " + stored
-                    + " chunks, its manifest lists " + chunks.size());
+            throw new MalformedRecordingException(
+                    "recording " + id + " stores " + stored + " chunks, its manifest lists " + chunks.size());
         }
         return Optional.of(new SignedChunks(headerHash, manifest));
     }
 
     /** A recording without a manifest: unfinished if its latest checkpoint proves the chain, else tampered. */
-    private static Verification unclosed(RecordingStorage storage, String id, PublicKey trusted, Expected expected,
+    private static Verification unclosed(
+            RecordingStorage storage,
+            String id,
+            PublicKey trusted,
+            Expected expected,
             byte[] header,
-                                         List<String> hashes) throws IOException {
+            List<String> hashes)
+            throws IOException {
         long intact = hashes.size() - 1;
         if (expected.ended()) {
-            return Verification.tampered(intact,
+            return Verification.tampered(
+                    intact,
                     "the session has ended but its recording has no manifest (removed, or never "
-                    + "written): nothing proves the recording is whole");
+                            + "written): nothing proves the recording is whole");
         }
         List<Long> checkpoints = storage.checkpointIndexes(id);
         boolean required = expected.requireCheckpoints() || RecordingHeader.promisesCheckpoints(header);
         if (checkpoints.isEmpty()) {
             if (required) {
-                return Verification.tampered(intact,
+                return Verification.tampered(
+                        intact,
                         "no manifest and no signed checkpoint: nothing proves that a bastion wrote this recording");
             }
-            return new Verification(Status.INCOMPLETE, intact, "no manifest: the recording was not closed (still open, or its bastion stopped); "
-                    + intact + " chunks link correctly");
+            return new Verification(
+                    Status.INCOMPLETE,
+                    intact,
+                    "no manifest: the recording was not closed (still open, or its bastion stopped); " + intact
+                            + " chunks link correctly");
         }
         long covered = checkpoints.get(checkpoints.size() - 1);
         RecordingCheckpoint checkpoint;
         try {
             checkpoint = RecordingCheckpoint.verified(storage.checkpoint(id, covered), trusted);
         } catch (MalformedRecordingException e) {
-            return Verification.tampered(intact, "the latest checkpoint (" + covered + " chunks) is not valid: "
-                    + e.getMessage());
+            return Verification.tampered(
+                    intact, "the latest checkpoint (" + covered + " chunks) is not valid: " + e.getMessage());
         }
-        if (!id.equals(checkpoint.recording()) || checkpoint.chunks() != covered
+        if (!id.equals(checkpoint.recording())
+                || checkpoint.chunks() != covered
                 || !ChunkChain.sha256(header).equals(checkpoint.headerSha256())) {
             return Verification.tampered(intact, "the latest checkpoint belongs to another recording, header or place");
         }
         if (covered > intact) {
-            return Verification.tampered(intact, "the latest checkpoint covers " + covered + " chunks, " + intact
-                    + " are stored (the end was cut off)");
+            return Verification.tampered(
+                    intact,
+                    "the latest checkpoint covers " + covered + " chunks, " + intact
+                            + " are stored (the end was cut off)");
         }
         String head = hashes.get((int) covered);
         if (!head.equals(checkpoint.headSha256())) {
-            return Verification.tampered(intact, "chunk " + covered
-                    + " differs from the one the latest checkpoint signed");
+            return Verification.tampered(
+                    intact, "chunk " + covered + " differs from the one the latest checkpoint signed");
         }
-        return new Verification(Status.INCOMPLETE, intact,
+        return new Verification(
+                Status.INCOMPLETE,
+                intact,
                 "no manifest: the recording was not closed (still open, or its bastion stopped); "
-                + "a signed checkpoint of " + checkpoint.at() + " proves " + covered + " of its " + intact + " chunks"
-                + (intact > covered ? ", the " + (intact - covered) + " after it are not proven yet" : ""));
+                        + "a signed checkpoint of " + checkpoint.at() + " proves " + covered + " of its " + intact
+                        + " chunks"
+                        + (intact > covered ? ", the " + (intact - covered) + " after it are not proven yet" : ""));
     }
 
     /**
      * A recording the caller says was deleted by policy: what is left must still prove itself, and what is gone must be
      * exactly the payload (no other object is missing, no chunk left differs from the one that was signed).
      */
-    private static Verification deleted(RecordingStorage storage, String id, PublicKey trusted,
-            Expected expected) throws IOException {
+    private static Verification deleted(RecordingStorage storage, String id, PublicKey trusted, Expected expected)
+            throws IOException {
         Deletion deletion = expected.deletion();
         byte[] header;
         try {
@@ -354,9 +400,13 @@ public final class RecordingVerifier {
         Map<Long, String> signedChunks = new HashMap<>();
         String proof;
         if (deletion.manifestSha256() != null) {
-            if (signed.isEmpty() || !deletion.manifestSha256().equals(ChunkChain.sha256(signed.get().manifest()))) {
-                return Verification.tampered(0, "the manifest recorded when the payload was deleted by policy is "
-                        + (signed.isEmpty() ? "gone" : "not the one stored now"));
+            if (signed.isEmpty()
+                    || !deletion.manifestSha256()
+                            .equals(ChunkChain.sha256(signed.get().manifest()))) {
+                return Verification.tampered(
+                        0,
+                        "the manifest recorded when the payload was deleted by policy is "
+                                + (signed.isEmpty() ? "gone" : "not the one stored now"));
             }
             RecordingManifest manifest;
             try {
@@ -365,23 +415,26 @@ public final class RecordingVerifier {
                 return Verification.tampered(0, "the manifest cannot be read");
             }
             if (!ChunkChain.sha256(trusted.getEncoded()).equals(manifest.signerKeySha256())
-                    || !RecordingSigner.verify(trusted, signed.get().manifest(), signed.get().signature())) {
+                    || !RecordingSigner.verify(
+                            trusted, signed.get().manifest(), signed.get().signature())) {
                 return Verification.tampered(0, "the manifest is not signed by the key it must be signed with");
             }
             if (!id.equals(manifest.recording()) || !headerHash.equals(manifest.headerSha256())) {
                 return Verification.tampered(0, "the manifest belongs to another recording or header");
             }
             manifest.chunks().forEach(c -> signedChunks.put(c.index(), c.sha256()));
-            proof = "the header and the signed manifest of its " + manifest.chunks().size() + " chunks (closed at "
-                    + manifest.closedAt() + ") remain and verify";
+            proof = "the header and the signed manifest of its "
+                    + manifest.chunks().size() + " chunks (closed at " + manifest.closedAt() + ") remain and verify";
         } else {
             if (signed.isPresent()) {
                 return Verification.tampered(0, "a manifest appeared after the payload was deleted by policy");
             }
             List<Long> checkpoints = storage.checkpointIndexes(id);
             if (checkpoints.isEmpty()) {
-                return Verification.tampered(0, "no manifest and no signed checkpoint remain: nothing proves that a "
-                        + "bastion wrote this recording");
+                return Verification.tampered(
+                        0,
+                        "no manifest and no signed checkpoint remain: nothing proves that a "
+                                + "bastion wrote this recording");
             }
             long covered = checkpoints.get(checkpoints.size() - 1);
             RecordingCheckpoint checkpoint;
@@ -390,7 +443,8 @@ public final class RecordingVerifier {
             } catch (MalformedRecordingException e) {
                 return Verification.tampered(0, "the latest checkpoint is not valid: " + e.getMessage());
             }
-            if (!id.equals(checkpoint.recording()) || checkpoint.chunks() != covered
+            if (!id.equals(checkpoint.recording())
+                    || checkpoint.chunks() != covered
                     || !headerHash.equals(checkpoint.headerSha256())) {
                 return Verification.tampered(0, "the latest checkpoint belongs to another recording, header or place");
             }
@@ -400,15 +454,20 @@ public final class RecordingVerifier {
         List<Long> left = storage.chunkIndexes(id);
         for (long index : left) {
             String want = signedChunks.get(index);
-            if (deletion.manifestSha256() != null && (want == null || !want.equals(ChunkChain.sha256(storage.chunk(id,
-                    index))))) {
-                return Verification.tampered(0, "chunk " + index + " is stored after the payload was deleted by "
-                        + "policy and is not the chunk the manifest signed");
+            if (deletion.manifestSha256() != null
+                    && (want == null || !want.equals(ChunkChain.sha256(storage.chunk(id, index))))) {
+                return Verification.tampered(
+                        0,
+                        "chunk " + index + " is stored after the payload was deleted by "
+                                + "policy and is not the chunk the manifest signed");
             }
         }
-        return new Verification(Status.DELETED_BY_POLICY, 0, "the payload was deleted by policy at " + deletion.at()
-                + " (rule '" + deletion.rule() + "', retention " + deletion.retention() + "); " + proof
-                + (left.isEmpty() ? "" : "; " + left.size() + " chunks are still waiting to be deleted"));
+        return new Verification(
+                Status.DELETED_BY_POLICY,
+                0,
+                "the payload was deleted by policy at " + deletion.at()
+                        + " (rule '" + deletion.rule() + "', retention " + deletion.retention() + "); " + proof
+                        + (left.isEmpty() ? "" : "; " + left.size() + " chunks are still waiting to be deleted"));
     }
 
     /** Why the header does not name what it must, or null when it does. */
@@ -426,8 +485,8 @@ public final class RecordingVerifier {
             JsonNode actual = attributes.get(e.getKey());
             if (actual == null || !actual.isTextual() || !actual.asText().equals(e.getValue())) {
                 String named = actual == null ? "(none)" : "'" + shortened(actual.asText()) + "'";
-                return "the recording's header names " + e.getKey() + " " + named
-                        + ", not '" + e.getValue() + "': it is not this session's recording";
+                return "the recording's header names " + e.getKey() + " " + named + ", not '" + e.getValue()
+                        + "': it is not this session's recording";
             }
         }
         return null;

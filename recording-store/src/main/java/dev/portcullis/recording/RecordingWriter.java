@@ -2,7 +2,6 @@ package dev.portcullis.recording;
 
 import dev.portcullis.recording.format.ChunkRecords;
 import dev.portcullis.recording.format.RecordingHeader;
-
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -35,21 +34,18 @@ public final class RecordingWriter {
 
     /** How long the writer thread sleeps at most before it looks at the clock again, so an injected clock that jumps is noticed. */
     private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     private static final long PRODUCER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    private sealed interface Item permits Entry, Close, Barrier {
-    }
+    private sealed interface Item permits Entry, Close, Barrier {}
 
     /** Asks the writer thread to persist everything queued before it, and to say when that is done. */
-    private record Barrier(CompletableFuture<Void> persisted) implements Item {
-    }
+    private record Barrier(CompletableFuture<Void> persisted) implements Item {}
 
     /** One record: its stream, its time (microseconds since the start) and its bytes. */
-    private record Entry(ChunkRecords.Kind kind, long micros, byte[] bytes) implements Item {
-    }
+    private record Entry(ChunkRecords.Kind kind, long micros, byte[] bytes) implements Item {}
 
-    private record Close() implements Item {
-    }
+    private record Close() implements Item {}
 
     private final ChunkedRecording chunks;
     private final RecordingMetadata metadata;
@@ -65,13 +61,20 @@ public final class RecordingWriter {
     private volatile boolean closeRequested;
     /** The writer has nothing pending and parks until a record arrives. */
     private volatile boolean idle;
+
     private final int wakeAt;
     /** When the oldest chunk that no checkpoint covers yet was stored (writer thread only); -1 when all are covered. */
     private long uncoveredSinceNanos = -1;
+
     private final Thread thread;
 
-    private RecordingWriter(ChunkedRecording chunks, RecordingMetadata metadata, RecordingSigner signer,
-                            WriterOptions options, RecordingClock clock, RecordingFailureListener listener) {
+    private RecordingWriter(
+            ChunkedRecording chunks,
+            RecordingMetadata metadata,
+            RecordingSigner signer,
+            WriterOptions options,
+            RecordingClock clock,
+            RecordingFailureListener listener) {
         this.chunks = chunks;
         this.metadata = metadata;
         this.signer = signer;
@@ -90,14 +93,20 @@ public final class RecordingWriter {
      * Creates the recording in storage (header first, synchronously: a session whose recording
      * cannot even start must not start) and starts its writer thread.
      */
-    public static RecordingWriter start(RecordingStorage storage, RecordingMetadata metadata, RecordingSigner signer,
-                                        WriterOptions options, RecordingClock clock, RecordingFailureListener listener)
+    public static RecordingWriter start(
+            RecordingStorage storage,
+            RecordingMetadata metadata,
+            RecordingSigner signer,
+            WriterOptions options,
+            RecordingClock clock,
+            RecordingFailureListener listener)
             throws RecordingFailedException {
         Objects.requireNonNull(storage, "storage");
         Objects.requireNonNull(signer, "signer");
         ChunkedRecording chunks;
         try {
-            chunks = ChunkedRecording.create(storage, metadata.id(), RecordingHeader.encode(metadata), wallClock(clock));
+            chunks =
+                    ChunkedRecording.create(storage, metadata.id(), RecordingHeader.encode(metadata), wallClock(clock));
             // the first checkpoint signs the header at once: from its start the recording is its bastion's, provably
             chunks.checkpoint(signer);
         } catch (IOException e) {
@@ -226,7 +235,10 @@ public final class RecordingWriter {
     private void enqueue(Item item) throws RecordingFailedException {
         long deadline = System.nanoTime() + options.maxBlock().toNanos();
         try {
-            while (!queue.offer(item, Math.min(PRODUCER_POLL_NANOS, Math.max(1, deadline - System.nanoTime())), TimeUnit.NANOSECONDS)) {
+            while (!queue.offer(
+                    item,
+                    Math.min(PRODUCER_POLL_NANOS, Math.max(1, deadline - System.nanoTime())),
+                    TimeUnit.NANOSECONDS)) {
                 throwIfFailed();
                 if (System.nanoTime() - deadline >= 0) {
                     throw fail("storage too slow: recording queue stayed full for " + options.maxBlock(), null);
@@ -320,7 +332,8 @@ public final class RecordingWriter {
     /** Signs the chain so far once its oldest uncovered chunk has waited a checkpoint interval. */
     private void checkpointIfDue() throws IOException {
         if (uncoveredSinceNanos >= 0
-                && clock.nanoTime() - uncoveredSinceNanos >= options.checkpointInterval().toNanos()) {
+                && clock.nanoTime() - uncoveredSinceNanos
+                        >= options.checkpointInterval().toNanos()) {
             chunks.checkpoint(signer);
             uncoveredSinceNanos = -1;
         }

@@ -1,7 +1,6 @@
 package dev.portcullis.recording;
 
 import dev.portcullis.recording.event.SessionEvent;
-
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -19,6 +18,7 @@ public final class Recordings {
     private final RecordingClock clock;
     /** Writers started here, until found stopped; only for {@link #queuedLines()}. */
     private final Set<RecordingWriter> writers = ConcurrentHashMap.newKeySet();
+
     private volatile RecordingTap.Factory taps = RecordingTap.Factory.NONE;
 
     public Recordings(RecordingStorage storage, RecordingSigner signer) {
@@ -43,7 +43,8 @@ public final class Recordings {
      * @param listener told if the recording fails later, so the session can be cut
      * @throws RecordingFailedException if the recording cannot be created: do not start the session
      */
-    public SessionRecording start(RecordingMetadata metadata, RecordingFailureListener listener) throws RecordingFailedException {
+    public SessionRecording start(RecordingMetadata metadata, RecordingFailureListener listener)
+            throws RecordingFailedException {
         RecordingWriter writer = RecordingWriter.start(storage, metadata, signer, options, clock, listener);
         writers.add(writer);
         RecordingTap tap;

@@ -2,7 +2,6 @@ package dev.portcullis.recording;
 
 import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.format.ChunkRecords;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +26,7 @@ public final class TerminalRecorder {
     private final AtomicLong inputBytes = new AtomicLong();
     /** One lock per stream: the pieces of one call stay together even if two threads feed the same stream. */
     private final Object outputLock = new Object();
+
     private final Object errorLock = new Object();
     private final Object inputLock = new Object();
 
@@ -108,7 +108,8 @@ public final class TerminalRecorder {
             int n = Math.min(MAX_RECORD_BYTES, end - from);
             // a copy: the channel reuses its buffer once this returns
             byte[] piece = Arrays.copyOfRange(data, from, from + n);
-            TerminalEvent.Type stream = kind == ChunkRecords.Kind.INPUT ? TerminalEvent.Type.INPUT
+            TerminalEvent.Type stream = kind == ChunkRecords.Kind.INPUT
+                    ? TerminalEvent.Type.INPUT
                     : kind == ChunkRecords.Kind.ERROR ? TerminalEvent.Type.ERROR : TerminalEvent.Type.OUTPUT;
             writer.append(kind, micros -> {
                 tap.bytes(stream, micros, piece);

@@ -1,5 +1,6 @@
 package dev.portcullis.recording;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -8,8 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.sun.nio.file.ExtendedOpenOption;
 
 /**
  * Writes a new file's bytes past the page cache (O_DIRECT) where the file system allows it, and forces them to disk.
@@ -28,6 +27,7 @@ final class UnbufferedFileWriter {
 
     /** Bytes moved per direct write; the pool holds at most {@link #POOLED} such buffers (2 MiB in all). */
     private static final int BUFFER_BYTES = 256 * 1024;
+
     private static final int POOLED = 8;
 
     private final ConcurrentLinkedQueue<ByteBuffer> pool = new ConcurrentLinkedQueue<>();
@@ -35,6 +35,7 @@ final class UnbufferedFileWriter {
     private volatile int blockSize;
     /** False once O_DIRECT failed where the page cache then worked: this file system will not change its mind. */
     private volatile boolean directSupported;
+
     private volatile boolean lastWriteDirect;
 
     /** @param direct whether to try O_DIRECT at all */

@@ -15,9 +15,13 @@ import java.util.Objects;
  *                       whoever can write the store but lacks the key can forge at most this much of the end of a
  *                       recording that never got its manifest)
  */
-public record WriterOptions(Duration flushInterval, int maxChunkBytes, int queueCapacity, Duration maxBlock,
+public record WriterOptions(
+        Duration flushInterval,
+        int maxChunkBytes,
+        int queueCapacity,
+        Duration maxBlock,
         Duration closeTimeout,
-                            Duration checkpointInterval) {
+        Duration checkpointInterval) {
 
     /** The longest checkpoint interval allowed; the broker's verifier relies on it. */
     public static final Duration MAX_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
@@ -36,7 +40,12 @@ public record WriterOptions(Duration flushInterval, int maxChunkBytes, int queue
     }
 
     public static WriterOptions defaults() {
-        return new WriterOptions(Duration.ofSeconds(1), 1024 * 1024, 1024, Duration.ofSeconds(5), Duration.ofSeconds(30),
+        return new WriterOptions(
+                Duration.ofSeconds(1),
+                1024 * 1024,
+                1024,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(30),
                 Duration.ofSeconds(5));
     }
 

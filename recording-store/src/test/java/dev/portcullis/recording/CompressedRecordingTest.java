@@ -3,6 +3,11 @@ package dev.portcullis.recording;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.recording.RecordingVerifier.Expected;
+import dev.portcullis.recording.RecordingVerifier.Status;
+import dev.portcullis.recording.event.TerminalEvent;
+import dev.portcullis.recording.format.ChunkCodec;
+import dev.portcullis.recording.read.RecordingReader;
 import java.io.ByteArrayOutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -12,16 +17,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.recording.RecordingVerifier.Expected;
-import dev.portcullis.recording.RecordingVerifier.Status;
-import dev.portcullis.recording.event.TerminalEvent;
-import dev.portcullis.recording.format.ChunkCodec;
-import dev.portcullis.recording.read.RecordingReader;
 
 /**
  * Format 3 on disk: chunks compressed when that pays and stored as they are when not, the chain over the stored
@@ -44,12 +42,13 @@ class CompressedRecordingTest {
     void recordAMinute() throws Exception {
         storage = new FileSystemRecordingStorage(root);
         ManualClock clock = new ManualClock();
-        Recordings recordings = Fixtures.recordings(storage, WriterOptions.defaults().withMaxChunkBytes(16 * 1024),
-                clock);
+        Recordings recordings =
+                Fixtures.recordings(storage, WriterOptions.defaults().withMaxChunkBytes(16 * 1024), clock);
         SessionRecording recording = recordings.start(Fixtures.metadata(recordings), RecordingFailureListener.none());
         Random random = new Random(3);
         for (int second = 0; second < SECONDS; second++) {
-            byte[] text = ("second " + second + ": drwxr-xr-x 2 root root 4096 Dec  7 14:43 /usr/lib\r\n").repeat(300)
+            byte[] text = ("second " + second + ": drwxr-xr-x 2 root root 4096 Dec  7 14:43 /usr/lib\r\n")
+                    .repeat(300)
                     .getBytes(StandardCharsets.UTF_8);
             byte[] noise = new byte[20_000];
             random.nextBytes(noise);
@@ -61,7 +60,9 @@ class CompressedRecordingTest {
         }
         recording.close("done", 0);
         id = recording.id();
-        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey()).status()).isEqualTo(Status.VALID);
+        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey())
+                        .status())
+                .isEqualTo(Status.VALID);
     }
 
     @Test
@@ -86,13 +87,14 @@ class CompressedRecordingTest {
     @Test
     void aStreamThatStopsCompressingIsCompressedAgainOnceItDoes() throws Exception {
         // chunks large enough that one after an incompressible chunk is probed first (ChunkCodec.PROBE_BYTES)
-        Recordings recordings = Fixtures.recordings(storage, WriterOptions.defaults().withMaxChunkBytes(256 * 1024),
-                new ManualClock());
+        Recordings recordings =
+                Fixtures.recordings(storage, WriterOptions.defaults().withMaxChunkBytes(256 * 1024), new ManualClock());
         SessionRecording recording = recordings.start(Fixtures.metadata(recordings), RecordingFailureListener.none());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         byte[] noise = new byte[1024 * 1024];
         new Random(5).nextBytes(noise);
-        byte[] text = "drwxr-xr-x 2 root root 4096 Dec  7 14:43 /usr/lib\r\n".repeat(20_000)
+        byte[] text = "drwxr-xr-x 2 root root 4096 Dec  7 14:43 /usr/lib\r\n"
+                .repeat(20_000)
                 .getBytes(StandardCharsets.UTF_8);
         for (byte[] piece : List.of(noise, text, noise)) {
             recording.terminal().output(piece);
@@ -108,40 +110,55 @@ class CompressedRecordingTest {
         ByteArrayOutputStream exported = new ByteArrayOutputStream();
         RecordingReader.open(storage, recording.id()).exportBytes(exported, TerminalEvent.Type.OUTPUT);
         assertThat(exported.toByteArray()).isEqualTo(bytes.toByteArray());
-        assertThat(RecordingVerifier.verify(storage, recording.id(), Fixtures.SIGNER.publicKey()).status())
+        assertThat(RecordingVerifier.verify(storage, recording.id(), Fixtures.SIGNER.publicKey())
+                        .status())
                 .isEqualTo(Status.VALID);
     }
 
     @Test
     void aSeekStartsAtTheChunkThatHoldsTheTime() throws Exception {
-        RecordingReader reader = RecordingReader.openVerified(storage, id, Fixtures.SIGNER.publicKey(),
-                Expected.NOTHING);
-        assertThat(reader.terminalEventsFrom(30.0).findFirst().orElseThrow().time()).isEqualTo(30.0);
-        assertThat(reader.terminalEventsBetween(10.0, 12.0).map(TerminalEvent::time).distinct().toList())
+        RecordingReader reader =
+                RecordingReader.openVerified(storage, id, Fixtures.SIGNER.publicKey(), Expected.NOTHING);
+        assertThat(reader.terminalEventsFrom(30.0).findFirst().orElseThrow().time())
+                .isEqualTo(30.0);
+        assertThat(reader.terminalEventsBetween(10.0, 12.0)
+                        .map(TerminalEvent::time)
+                        .distinct()
+                        .toList())
                 .containsExactly(10.0, 11.0);
         assertThat(reader.duration()).isEqualTo(SECONDS);
-        assertThat(RecordingReader.open(storage, id).terminalEventsFrom(45.5).findFirst().orElseThrow().time())
-                .as("without a manifest to hand, by the chunks' headers").isEqualTo(46.0);
+        assertThat(RecordingReader.open(storage, id)
+                        .terminalEventsFrom(45.5)
+                        .findFirst()
+                        .orElseThrow()
+                        .time())
+                .as("without a manifest to hand, by the chunks' headers")
+                .isEqualTo(46.0);
     }
 
     @Test
     void aVerifiedRangedReadChecksOnlyTheChunksItReadsAndRefusesAChangedOne() throws Exception {
-        RecordingReader reader = RecordingReader.openVerified(storage, id, Fixtures.SIGNER.publicKey(),
-                Expected.NOTHING);
+        RecordingReader reader =
+                RecordingReader.openVerified(storage, id, Fixtures.SIGNER.publicKey(), Expected.NOTHING);
         long last = storage.chunkIndexes(id).size();
         flipStoredByte(last - 1);
 
-        assertThat(reader.terminalEventsFrom(0).findFirst()).as("the start is still readable").isPresent();
+        assertThat(reader.terminalEventsFrom(0).findFirst())
+                .as("the start is still readable")
+                .isPresent();
         assertThatThrownBy(() -> reader.terminalEventsFrom(SECONDS - 1.0).toList())
-                .isInstanceOf(UncheckedIOException.class).hasMessageContaining("changed after it was verified");
-        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey()).status())
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("changed after it was verified");
+        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey())
+                        .status())
                 .isEqualTo(Status.TAMPERED);
     }
 
     @Test
     void aFlippedByteInACompressedChunkIsTampered() throws Exception {
         flipStoredByte(firstChunk(ChunkCodec.ZSTD));
-        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey()).status())
+        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey())
+                        .status())
                 .isEqualTo(Status.TAMPERED);
     }
 
@@ -151,7 +168,8 @@ class CompressedRecordingTest {
         Path file = Fixtures.chunkFile(root.resolve(id), index);
         byte[] bytes = Files.readAllBytes(file);
         rewrite(file, java.util.Arrays.copyOf(bytes, bytes.length - 100));
-        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey()).status())
+        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey())
+                        .status())
                 .isEqualTo(Status.TAMPERED);
     }
 
@@ -175,12 +193,14 @@ class CompressedRecordingTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         String[] args = {root.toString(), id, key.toString(), "output"};
-        assertThat(dev.portcullis.recording.cli.ExportCommand.run(args, out, new java.io.PrintStream(err))).isZero();
+        assertThat(dev.portcullis.recording.cli.ExportCommand.run(args, out, new java.io.PrintStream(err)))
+                .isZero();
         assertThat(out.toByteArray()).isEqualTo(sent.toByteArray());
 
         flipStoredByte(3);
         out.reset();
-        assertThat(dev.portcullis.recording.cli.ExportCommand.run(args, out, new java.io.PrintStream(err))).isEqualTo(1);
+        assertThat(dev.portcullis.recording.cli.ExportCommand.run(args, out, new java.io.PrintStream(err)))
+                .isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("changed after it was verified");
         assertThat(out.size()).as("nothing past the changed chunk").isLessThan(sent.size() / 2);
     }
@@ -189,8 +209,12 @@ class CompressedRecordingTest {
     void chunksWhoseTimesRunBackwardsAreTamperedEvenWhenSigned() throws Exception {
         // a seek trusts the chunks' times to run forwards: a recording whose times do not is refused, whoever signed it
         FileSystemRecordingStorage store = new FileSystemRecordingStorage(Files.createDirectories(root.resolve("b")));
-        ChunkedRecording chunks = ChunkedRecording.create(store, "backwards", dev.portcullis.recording.format
-                .RecordingHeader.encode(RecordingMetadata.builder("backwards", java.time.Instant.now()).build()),
+        ChunkedRecording chunks = ChunkedRecording.create(
+                store,
+                "backwards",
+                dev.portcullis.recording.format.RecordingHeader.encode(
+                        RecordingMetadata.builder("backwards", java.time.Instant.now())
+                                .build()),
                 java.time.Clock.systemUTC());
         PendingChunk records = new PendingChunk(Duration.ofSeconds(1), 1024);
         records.add(dev.portcullis.recording.format.ChunkRecords.Kind.OUTPUT, 5_000_000, Fixtures.utf8("later"), 0);

@@ -1,18 +1,14 @@
 package dev.portcullis.recording;
 
-import dev.portcullis.recording.format.ChunkRecords;
+import static dev.portcullis.recording.Fixtures.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.recording.event.ExecEvent;
-import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.event.RecordedEvent;
 import dev.portcullis.recording.event.SessionEvent;
-import dev.portcullis.recording.format.RecordingLines;
+import dev.portcullis.recording.event.TerminalEvent;
+import dev.portcullis.recording.format.ChunkRecords;
 import dev.portcullis.recording.read.RecordingReader;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,9 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
-import static dev.portcullis.recording.Fixtures.utf8;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConcurrentRecordingsTest {
 
@@ -34,7 +29,8 @@ class ConcurrentRecordingsTest {
     @Test
     void many_sessions_record_at_once_and_each_recording_is_complete_and_valid() throws Exception {
         FileSystemRecordingStorage storage = new FileSystemRecordingStorage(root);
-        Recordings recordings = Fixtures.recordings(storage, WriterOptions.defaults().withMaxChunkBytes(2048), RecordingClock.system());
+        Recordings recordings =
+                Fixtures.recordings(storage, WriterOptions.defaults().withMaxChunkBytes(2048), RecordingClock.system());
         int sessions = 24;
         int linesPerSession = 300;
         ExecutorService pool = Executors.newFixedThreadPool(sessions);
@@ -44,7 +40,11 @@ class ConcurrentRecordingsTest {
             int session = s;
             results.add(pool.submit(() -> {
                 SessionRecording recording = recordings.start(
-                        recordings.newMetadata().attribute("session", Integer.toString(session)).build(), RecordingFailureListener.none());
+                        recordings
+                                .newMetadata()
+                                .attribute("session", Integer.toString(session))
+                                .build(),
+                        RecordingFailureListener.none());
                 go.await();
                 for (int i = 0; i < linesPerSession; i++) {
                     byte[] line = utf8("session " + session + " line " + i + " ✓\r\n");
@@ -63,8 +63,13 @@ class ConcurrentRecordingsTest {
 
         for (int s = 0; s < sessions; s++) {
             String id = results.get(s).get();
-            assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey()).status()).isEqualTo(RecordingVerifier.Status.VALID);
-            String output = RecordingReader.open(storage, id).terminalEvents().map(TerminalEvent::data).collect(Collectors.joining());
+            assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey())
+                            .status())
+                    .isEqualTo(RecordingVerifier.Status.VALID);
+            String output = RecordingReader.open(storage, id)
+                    .terminalEvents()
+                    .map(TerminalEvent::data)
+                    .collect(Collectors.joining());
             StringBuilder expected = new StringBuilder();
             for (int i = 0; i < linesPerSession; i++) {
                 expected.append("session ").append(s).append(" line ").append(i).append(" ✓\r\n");
@@ -77,15 +82,19 @@ class ConcurrentRecordingsTest {
     @Test
     void one_session_fed_from_several_threads_stores_every_line_in_time_order() throws Exception {
         FileSystemRecordingStorage storage = new FileSystemRecordingStorage(root);
-        Recordings recordings = Fixtures.recordings(storage, WriterOptions.defaults().withMaxChunkBytes(1024), RecordingClock.system());
+        Recordings recordings =
+                Fixtures.recordings(storage, WriterOptions.defaults().withMaxChunkBytes(1024), RecordingClock.system());
         SessionRecording recording = recordings.start(Fixtures.metadata(recordings), RecordingFailureListener.none());
         int perThread = 500;
         ExecutorService pool = Executors.newFixedThreadPool(4);
         CountDownLatch go = new CountDownLatch(1);
         List<Future<?>> writers = List.of(
-                pool.submit(() -> repeat(go, perThread, i -> recording.terminal().output(utf8("out " + i + "\n")))),
-                pool.submit(() -> repeat(go, perThread, i -> recording.terminal().input(utf8("k")))),
-                pool.submit(() -> repeat(go, perThread, i -> recording.terminal().resize(80 + i % 40, 24))),
+                pool.submit(() ->
+                        repeat(go, perThread, i -> recording.terminal().output(utf8("out " + i + "\n")))),
+                pool.submit(
+                        () -> repeat(go, perThread, i -> recording.terminal().input(utf8("k")))),
+                pool.submit(() ->
+                        repeat(go, perThread, i -> recording.terminal().resize(80 + i % 40, 24))),
                 pool.submit(() -> repeat(go, perThread, i -> recording.events().record(new ExecEvent("cmd " + i)))));
         go.countDown();
         for (Future<?> writer : writers) {
@@ -94,13 +103,18 @@ class ConcurrentRecordingsTest {
         pool.shutdown();
         recording.close();
 
-        assertThat(RecordingVerifier.verify(storage, recording.id(), Fixtures.SIGNER.publicKey()).status()).isEqualTo(RecordingVerifier.Status.VALID);
+        assertThat(RecordingVerifier.verify(storage, recording.id(), Fixtures.SIGNER.publicKey())
+                        .status())
+                .isEqualTo(RecordingVerifier.Status.VALID);
         RecordingReader reader = RecordingReader.open(storage, recording.id());
         assertThat(reader.terminalEvents().count()).isEqualTo(3L * perThread);
         List<RecordedEvent> events = reader.events().toList();
         assertThat(events).hasSize(perThread + 2);
-        assertThat(((SessionEvent) events.get(events.size() - 1).event()).inputBytes()).isEqualTo(perThread);
-        List<Long> times = Fixtures.records(storage, recording.id()).stream().map(ChunkRecords.Entry::micros).toList();
+        assertThat(((SessionEvent) events.get(events.size() - 1).event()).inputBytes())
+                .isEqualTo(perThread);
+        List<Long> times = Fixtures.records(storage, recording.id()).stream()
+                .map(ChunkRecords.Entry::micros)
+                .toList();
         assertThat(times).hasSize(4 * perThread + 2).isSorted();
     }
 

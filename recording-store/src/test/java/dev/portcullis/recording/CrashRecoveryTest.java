@@ -1,10 +1,11 @@
 package dev.portcullis.recording;
 
+import static dev.portcullis.recording.Fixtures.chunkFiles;
+import static dev.portcullis.recording.Fixtures.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.read.RecordingReader;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static dev.portcullis.recording.Fixtures.chunkFiles;
-import static dev.portcullis.recording.Fixtures.eventually;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A bastion that dies mid-session (here: a second JVM killed with SIGKILL while it records) leaves
@@ -30,15 +29,23 @@ class CrashRecoveryTest {
 
     @Test
     void a_recording_whose_writer_was_killed_verifies_as_incomplete_with_its_prefix_intact() throws Exception {
-        Process bastion = new ProcessBuilder(Fixtures.javaBinary(), "-cp", System.getProperty("java.class.path"),
-                RecordingUntilKilled.class.getName(), root.toString())
+        Process bastion = new ProcessBuilder(
+                        Fixtures.javaBinary(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        RecordingUntilKilled.class.getName(),
+                        root.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(root.resolve("bastion.log").toFile())
                 .start();
         try {
-            assertThat(eventually(Duration.ofSeconds(20), () -> recordingDirectory() != null
-                    && chunkFiles(recordingDirectory()).size() >= 3 && checkpointCovering(3))).as("the recording process writes chunks "
-                    + "and checkpoints").isTrue();
+            assertThat(eventually(
+                            Duration.ofSeconds(20),
+                            () -> recordingDirectory() != null
+                                    && chunkFiles(recordingDirectory()).size() >= 3
+                                    && checkpointCovering(3)))
+                    .as("the recording process writes chunks " + "and checkpoints")
+                    .isTrue();
         } finally {
             bastion.destroyForcibly();
             assertThat(bastion.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -53,9 +60,14 @@ class CrashRecoveryTest {
 
         assertThat(result.status()).as(result.problem()).isEqualTo(RecordingVerifier.Status.INCOMPLETE);
         assertThat(result.intactChunks()).isEqualTo(chunks).isGreaterThanOrEqualTo(3);
-        assertThat(result.problem()).startsWith("no manifest").contains("a signed checkpoint of ").contains(" of its " + chunks + " chunks");
-        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey()).status())
-                .as("another key proves nothing").isEqualTo(RecordingVerifier.Status.TAMPERED);
+        assertThat(result.problem())
+                .startsWith("no manifest")
+                .contains("a signed checkpoint of ")
+                .contains(" of its " + chunks + " chunks");
+        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey())
+                        .status())
+                .as("another key proves nothing")
+                .isEqualTo(RecordingVerifier.Status.TAMPERED);
         assertThat(storage.manifest(id)).isEmpty();
 
         RecordingReader reader = RecordingReader.open(storage, id);
@@ -71,7 +83,8 @@ class CrashRecoveryTest {
 
     private boolean checkpointCovering(long chunks) {
         try (var entries = Files.list(recordingDirectory())) {
-            return entries.map(p -> p.getFileName().toString()).filter(n -> n.matches("checkpoint-\\d{8}\\.sig"))
+            return entries.map(p -> p.getFileName().toString())
+                    .filter(n -> n.matches("checkpoint-\\d{8}\\.sig"))
                     .anyMatch(n -> Long.parseLong(n.substring(11, 19)) >= chunks);
         } catch (IOException e) {
             return false;
@@ -90,14 +103,22 @@ class CrashRecoveryTest {
     public static final class RecordingUntilKilled {
         public static void main(String[] args) throws Exception {
             FileSystemRecordingStorage storage = new FileSystemRecordingStorage(Path.of(args[0]));
-            // A killed writer signs no manifest, but its checkpoints: the test verifies them with this key's public half.
-            RecordingSigner signer = RecordingKeys.loadOrGenerate(Path.of(args[0], "signer.pem"), Path.of(args[0], "signer.pub.pem"));
-            Recordings recordings = new Recordings(storage, signer, WriterOptions.defaults().withFlushInterval(Duration.ofMillis(100))
-                    .withCheckpointInterval(Duration.ofMillis(200)), RecordingClock.system());
-            SessionRecording recording = recordings.start(recordings.newMetadata().build(), failure -> {
-                failure.printStackTrace();
-                System.exit(70);
-            });
+            // A killed writer signs no manifest, but its checkpoints: the test verifies them with this key's public
+            // half.
+            RecordingSigner signer =
+                    RecordingKeys.loadOrGenerate(Path.of(args[0], "signer.pem"), Path.of(args[0], "signer.pub.pem"));
+            Recordings recordings = new Recordings(
+                    storage,
+                    signer,
+                    WriterOptions.defaults()
+                            .withFlushInterval(Duration.ofMillis(100))
+                            .withCheckpointInterval(Duration.ofMillis(200)),
+                    RecordingClock.system());
+            SessionRecording recording =
+                    recordings.start(recordings.newMetadata().build(), failure -> {
+                        failure.printStackTrace();
+                        System.exit(70);
+                    });
             for (int i = 0; ; i++) {
                 recording.terminal().output(("tick " + i + "\r\n").getBytes(StandardCharsets.UTF_8));
                 Thread.sleep(10);

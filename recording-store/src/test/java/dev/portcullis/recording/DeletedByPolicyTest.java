@@ -3,6 +3,10 @@ package dev.portcullis.recording;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.recording.RecordingVerifier.Deletion;
+import dev.portcullis.recording.RecordingVerifier.Expected;
+import dev.portcullis.recording.RecordingVerifier.Status;
+import dev.portcullis.recording.RecordingVerifier.Verification;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,16 +15,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.recording.RecordingVerifier.Deletion;
-import dev.portcullis.recording.RecordingVerifier.Expected;
-import dev.portcullis.recording.RecordingVerifier.Status;
-import dev.portcullis.recording.RecordingVerifier.Verification;
 
 /**
  * Retention deletes the payload chunks and nothing else; a recording so deleted verifies as DELETED_BY_POLICY only
@@ -42,7 +40,8 @@ class DeletedByPolicyTest {
     @BeforeEach
     void record() throws IOException {
         storage = new FileSystemRecordingStorage(root);
-        ChunkedRecording recording = ChunkedRecording.create(storage, "rec-1", "{\"user\":\"alice\"}", Clock.systemUTC());
+        ChunkedRecording recording =
+                ChunkedRecording.create(storage, "rec-1", "{\"user\":\"alice\"}", Clock.systemUTC());
         recording.checkpoint(signer);
         for (int i = 1; i <= 3; i++) {
             recording.append(("[" + i + ".0, \"o\", \"line " + i + "\\r\\n\"]\n").getBytes(StandardCharsets.UTF_8));
@@ -53,13 +52,16 @@ class DeletedByPolicyTest {
     }
 
     private Deletion deletion() throws IOException {
-        return new Deletion(DELETED_AT, "engineers-prod-ssh", "90d",
+        return new Deletion(
+                DELETED_AT,
+                "engineers-prod-ssh",
+                "90d",
                 ChunkChain.sha256(storage.manifest("rec-1").orElseThrow().manifest()));
     }
 
     private Verification verify(Deletion deletion) throws IOException {
-        return RecordingVerifier.verify(storage, "rec-1", signer.publicKey(),
-                new Expected(true, true, Map.of(), deletion));
+        return RecordingVerifier.verify(
+                storage, "rec-1", signer.publicKey(), new Expected(true, true, Map.of(), deletion));
     }
 
     private Stream<String> files() throws IOException {
@@ -69,8 +71,15 @@ class DeletedByPolicyTest {
     @Test
     void deletingChunksKeepsTheHeaderCheckpointsManifestAndSignatureAndCanBeRepeated() throws IOException {
         storage.deleteChunks("rec-1");
-        assertThat(files()).containsExactly("checkpoint-00000000.sig", "checkpoint-00000001.sig",
-                "checkpoint-00000002.sig", "checkpoint-00000003.sig", "header.json", "manifest.json", "manifest.sig");
+        assertThat(files())
+                .containsExactly(
+                        "checkpoint-00000000.sig",
+                        "checkpoint-00000001.sig",
+                        "checkpoint-00000002.sig",
+                        "checkpoint-00000003.sig",
+                        "header.json",
+                        "manifest.json",
+                        "manifest.sig");
         storage.deleteChunks("rec-1");
         assertThat(storage.chunkIndexes("rec-1")).isEmpty();
         assertThatThrownBy(() -> storage.deleteChunks("no-such-recording")).isInstanceOf(IOException.class);
@@ -82,11 +91,12 @@ class DeletedByPolicyTest {
         storage.deleteChunks("rec-1");
         Verification v = verify(deletion);
         assertThat(v.status()).isEqualTo(Status.DELETED_BY_POLICY);
-        assertThat(v.problem()).startsWith("the payload was deleted by policy at 2026-03-01T04:00:00Z (rule "
-                + "'engineers-prod-ssh', retention 90d); the header and the signed manifest of its 3 chunks");
+        assertThat(v.problem())
+                .startsWith("the payload was deleted by policy at 2026-03-01T04:00:00Z (rule "
+                        + "'engineers-prod-ssh', retention 90d); the header and the signed manifest of its 3 chunks");
         assertThat(verify(null).status()).isEqualTo(Status.TAMPERED);
-        RecordingVerifier.Checked checked = RecordingVerifier.check(storage, "rec-1", signer.publicKey(),
-                new Expected(true, true, Map.of(), deletion));
+        RecordingVerifier.Checked checked = RecordingVerifier.check(
+                storage, "rec-1", signer.publicKey(), new Expected(true, true, Map.of(), deletion));
         assertThat(checked.chunkHashes()).as("nothing is vouched for a reader").isEmpty();
     }
 
@@ -106,12 +116,18 @@ class DeletedByPolicyTest {
         byte[] bytes = Files.readAllBytes(chunk);
         bytes[bytes.length - 2] ^= 1;
         Files.write(chunk, bytes);
-        assertThat(verify(deletion).problem()).isEqualTo("chunk 2 is stored after the payload was deleted by policy "
-                + "and is not the chunk the manifest signed");
+        assertThat(verify(deletion).problem())
+                .isEqualTo("chunk 2 is stored after the payload was deleted by policy "
+                        + "and is not the chunk the manifest signed");
         storage.deleteChunks("rec-1");
         // signed by another key
-        assertThat(RecordingVerifier.verify(storage, "rec-1", RecordingSigner.generate().publicKey(),
-                new Expected(true, true, Map.of(), deletion)).status()).isEqualTo(Status.TAMPERED);
+        assertThat(RecordingVerifier.verify(
+                                storage,
+                                "rec-1",
+                                RecordingSigner.generate().publicKey(),
+                                new Expected(true, true, Map.of(), deletion))
+                        .status())
+                .isEqualTo(Status.TAMPERED);
         // another manifest than the one the deletion recorded
         assertThat(verify(new Deletion(DELETED_AT, "r", "90d", "0".repeat(64))).problem())
                 .isEqualTo("the manifest recorded when the payload was deleted by policy is not the one stored now");
@@ -141,9 +157,11 @@ class DeletedByPolicyTest {
         Verification v = RecordingVerifier.verify(storage, "rec-2", signer.publicKey(), expected);
         assertThat(v.status()).isEqualTo(Status.DELETED_BY_POLICY);
         assertThat(v.problem()).contains("never closed; the header and its latest signed checkpoint (1 chunks");
-        Files.list(root.resolve("rec-2")).filter(p -> p.getFileName().toString().startsWith("checkpoint-"))
+        Files.list(root.resolve("rec-2"))
+                .filter(p -> p.getFileName().toString().startsWith("checkpoint-"))
                 .forEach(p -> p.toFile().delete());
-        assertThat(RecordingVerifier.verify(storage, "rec-2", signer.publicKey(), expected).status())
+        assertThat(RecordingVerifier.verify(storage, "rec-2", signer.publicKey(), expected)
+                        .status())
                 .isEqualTo(Status.TAMPERED);
     }
 

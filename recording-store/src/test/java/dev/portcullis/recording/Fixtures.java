@@ -1,10 +1,8 @@
 package dev.portcullis.recording;
 
+import dev.portcullis.recording.event.ExecEvent;
 import dev.portcullis.recording.format.ChunkCodec;
 import dev.portcullis.recording.format.ChunkRecords;
-
-import dev.portcullis.recording.event.ExecEvent;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,8 +19,7 @@ public final class Fixtures {
     /** Generated per test run; no key is ever committed. */
     public static final RecordingSigner SIGNER = RecordingSigner.generate();
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     public static Recordings recordings(RecordingStorage storage, WriterOptions options, RecordingClock clock) {
         return new Recordings(storage, SIGNER, options, clock);
@@ -34,7 +31,8 @@ public final class Fixtures {
     }
 
     public static RecordingMetadata metadata(Recordings recordings) {
-        return recordings.newMetadata()
+        return recordings
+                .newMetadata()
                 .terminalSize(100, 30)
                 .title("alice@prod-web-1")
                 .env("TERM", "xterm-256color")
@@ -93,7 +91,9 @@ public final class Fixtures {
             return List.of();
         }
         try (Stream<Path> files = Files.list(recordingDirectory)) {
-            return files.filter(file -> file.getFileName().toString().matches("chunk-\\d{8}\\.bin")).sorted().toList();
+            return files.filter(file -> file.getFileName().toString().matches("chunk-\\d{8}\\.bin"))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             // The directory can vanish or change under a test that breaks it on purpose.
             return List.of();

@@ -89,8 +89,11 @@ public final class InMemoryRecordingStorage implements RecordingStorage {
     public List<Long> checkpointIndexes(String id) throws IOException {
         requireExists(id);
         String prefix = id + "/checkpoint/";
-        return objects.keySet().stream().filter(key -> key.startsWith(prefix))
-                .map(key -> Long.parseLong(key.substring(prefix.length()))).sorted().toList();
+        return objects.keySet().stream()
+                .filter(key -> key.startsWith(prefix))
+                .map(key -> Long.parseLong(key.substring(prefix.length())))
+                .sorted()
+                .toList();
     }
 
     @Override
@@ -114,8 +117,11 @@ public final class InMemoryRecordingStorage implements RecordingStorage {
     public List<Long> chunkIndexes(String id) throws IOException {
         requireExists(id);
         String prefix = id + "/chunk/";
-        return objects.keySet().stream().filter(key -> key.startsWith(prefix))
-                .map(key -> Long.parseLong(key.substring(prefix.length()))).sorted().toList();
+        return objects.keySet().stream()
+                .filter(key -> key.startsWith(prefix))
+                .map(key -> Long.parseLong(key.substring(prefix.length())))
+                .sorted()
+                .toList();
     }
 
     @Override
@@ -142,8 +148,11 @@ public final class InMemoryRecordingStorage implements RecordingStorage {
 
     @Override
     public List<String> recordings() {
-        return objects.keySet().stream().filter(key -> key.endsWith("/header"))
-                .map(key -> key.substring(0, key.indexOf('/'))).sorted().toList();
+        return objects.keySet().stream()
+                .filter(key -> key.endsWith("/header"))
+                .map(key -> key.substring(0, key.indexOf('/')))
+                .sorted()
+                .toList();
     }
 
     private void putOnce(String key, byte[] bytes) throws IOException {

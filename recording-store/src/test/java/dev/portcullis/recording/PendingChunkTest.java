@@ -1,17 +1,15 @@
 package dev.portcullis.recording;
 
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import static dev.portcullis.recording.Fixtures.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.recording.format.ChunkRecords;
 import dev.portcullis.recording.format.ChunkRecords.Kind;
-
-import static dev.portcullis.recording.Fixtures.utf8;
-import static org.assertj.core.api.Assertions.assertThat;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /** The flush rule on a fake timeline (no sleeping, no wall clock), and the framing of what waits. */
 @Tag("unit")
@@ -79,17 +77,21 @@ class PendingChunkTest {
             pending.add(Kind.OUTPUT, 0, record, 0);
         }
         assertThat(pending.size()).isEqualTo(100_000);
-        assertThat(pending.buffer().length).as("room for the limit and one record")
+        assertThat(pending.buffer().length)
+                .as("room for the limit and one record")
                 .isLessThanOrEqualTo(100_000 + 10_000 + ChunkRecords.MAX_HEADER);
         assertThat(pending.body()).hasSize(100_000).endsWith((byte) 'x', (byte) 'x');
         byte[] kept = pending.buffer();
         pending.clear();
         pending.add(Kind.OUTPUT, 0, record, 0);
-        assertThat(pending.buffer()).as("a full chunk means more is coming: the buffer stays").isSameAs(kept);
+        assertThat(pending.buffer())
+                .as("a full chunk means more is coming: the buffer stays")
+                .isSameAs(kept);
         pending.clear();
         pending.add(Kind.OUTPUT, 0, utf8("quiet"), 0);
         pending.clear();
-        assertThat(pending.buffer().length).as("after a chunk that went out on time, not full, the room is given back")
+        assertThat(pending.buffer().length)
+                .as("after a chunk that went out on time, not full, the room is given back")
                 .isLessThan(100_000);
     }
 }

@@ -1,17 +1,16 @@
 package dev.portcullis.recording;
 
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-
 import static dev.portcullis.recording.Fixtures.chunkFiles;
 import static dev.portcullis.recording.Fixtures.eventually;
 import static dev.portcullis.recording.Fixtures.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Data reaches storage without close and without filling a chunk. The exact rule (one flush
@@ -32,12 +31,17 @@ class PeriodicFlushTest {
         SessionRecording recording = recordings.start(Fixtures.metadata(recordings), RecordingFailureListener.none());
         Path directory = root.resolve(recording.id());
 
-        assertThat(eventually(Duration.ofSeconds(10), () -> chunkFiles(directory).size() == 1)).isTrue();
+        assertThat(eventually(
+                        Duration.ofSeconds(10), () -> chunkFiles(directory).size() == 1))
+                .isTrue();
         recording.terminal().output(utf8("still typing"));
-        assertThat(eventually(Duration.ofSeconds(10), () -> chunkFiles(directory).size() == 2)).isTrue();
+        assertThat(eventually(
+                        Duration.ofSeconds(10), () -> chunkFiles(directory).size() == 2))
+                .isTrue();
 
         assertThat(Files.readString(chunkFiles(directory).get(1))).contains("still typing");
-        RecordingVerifier.Verification beforeClose = RecordingVerifier.verify(storage, recording.id(), Fixtures.SIGNER.publicKey());
+        RecordingVerifier.Verification beforeClose =
+                RecordingVerifier.verify(storage, recording.id(), Fixtures.SIGNER.publicKey());
         assertThat(beforeClose.status()).isEqualTo(RecordingVerifier.Status.INCOMPLETE);
         assertThat(beforeClose.intactChunks()).isEqualTo(2);
         recording.close();
@@ -58,10 +62,14 @@ class PeriodicFlushTest {
 
         clock.advance(Duration.ofMillis(999));
         Thread.sleep(300);
-        assertThat(chunkFiles(directory)).as("one microsecond before the interval ends").isEmpty();
+        assertThat(chunkFiles(directory))
+                .as("one microsecond before the interval ends")
+                .isEmpty();
 
         clock.advance(Duration.ofMillis(1));
-        assertThat(eventually(Duration.ofSeconds(10), () -> chunkFiles(directory).size() == 1)).isTrue();
+        assertThat(eventually(
+                        Duration.ofSeconds(10), () -> chunkFiles(directory).size() == 1))
+                .isTrue();
         recording.close();
     }
 
@@ -69,7 +77,8 @@ class PeriodicFlushTest {
     void the_size_threshold_cuts_chunks_before_the_interval_ends() throws Exception {
         ManualClock frozen = new ManualClock();
         FileSystemRecordingStorage storage = new FileSystemRecordingStorage(root);
-        Recordings recordings = Fixtures.recordings(storage, WriterOptions.defaults().withMaxChunkBytes(1024), frozen);
+        Recordings recordings =
+                Fixtures.recordings(storage, WriterOptions.defaults().withMaxChunkBytes(1024), frozen);
         SessionRecording recording = recordings.start(Fixtures.metadata(recordings), RecordingFailureListener.none());
         Path directory = root.resolve(recording.id());
 
@@ -77,7 +86,9 @@ class PeriodicFlushTest {
             recording.terminal().output(utf8("0123456789".repeat(5)));
         }
 
-        assertThat(eventually(Duration.ofSeconds(10), () -> chunkFiles(directory).size() >= 6)).isTrue();
+        assertThat(eventually(
+                        Duration.ofSeconds(10), () -> chunkFiles(directory).size() >= 6))
+                .isTrue();
         recording.close();
     }
 }

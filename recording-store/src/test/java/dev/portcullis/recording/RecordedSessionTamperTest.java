@@ -1,23 +1,21 @@
 package dev.portcullis.recording;
 
-import dev.portcullis.recording.format.ChunkCodec;
-import dev.portcullis.recording.format.ChunkRecords;
+import static dev.portcullis.recording.Fixtures.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.recording.RecordingVerifier.Status;
 import dev.portcullis.recording.RecordingVerifier.Verification;
+import dev.portcullis.recording.format.ChunkCodec;
+import dev.portcullis.recording.format.ChunkRecords;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-
-import static dev.portcullis.recording.Fixtures.utf8;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The verifier against recordings made by the recorders, bit by bit: not one flipped bit anywhere
@@ -65,7 +63,10 @@ class RecordedSessionTamperTest {
     @Test
     void a_chunk_copied_in_from_another_recording_is_caught() throws Exception {
         String other = Fixtures.recordSampleSession(recordings).id();
-        Files.copy(Fixtures.chunkFile(root.resolve(other), 3), Fixtures.chunkFile(root.resolve(id), 3), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+                Fixtures.chunkFile(root.resolve(other), 3),
+                Fixtures.chunkFile(root.resolve(id), 3),
+                StandardCopyOption.REPLACE_EXISTING);
 
         Verification result = verify(storage);
 
@@ -79,8 +80,14 @@ class RecordedSessionTamperTest {
         byte[] last = storage.chunk(id, chunkCount);
         PendingChunk records = new PendingChunk(java.time.Duration.ofSeconds(1), 1024);
         records.add(ChunkRecords.Kind.OUTPUT, 99_000_000, utf8("rm -rf / # never happened"), 0);
-        byte[] forged = ChunkChain.encode(id, chunkCount + 1, ChunkChain.sha256(last),
-                ChunkCodec.encode(records.body(), records.size()), records.size(), 99_000_000, 99_000_000);
+        byte[] forged = ChunkChain.encode(
+                id,
+                chunkCount + 1,
+                ChunkChain.sha256(last),
+                ChunkCodec.encode(records.body(), records.size()),
+                records.size(),
+                99_000_000,
+                99_000_000);
         Files.write(Fixtures.chunkFile(root.resolve(id), chunkCount + 1), forged);
 
         Verification result = verify(storage);
@@ -92,9 +99,13 @@ class RecordedSessionTamperTest {
     @Test
     void a_manifest_re_signed_with_another_key_is_caught() throws Exception {
         Path manifest = root.resolve(id).resolve("manifest.json");
-        byte[] edited = Files.readString(manifest).replace("\"payloadBytes\"", "\"payloadBytes\" ").getBytes();
+        byte[] edited = Files.readString(manifest)
+                .replace("\"payloadBytes\"", "\"payloadBytes\" ")
+                .getBytes();
         Files.write(manifest, edited);
-        Files.write(root.resolve(id).resolve("manifest.sig"), RecordingSigner.generate().sign(edited));
+        Files.write(
+                root.resolve(id).resolve("manifest.sig"),
+                RecordingSigner.generate().sign(edited));
 
         Verification result = verify(storage);
 
@@ -109,7 +120,10 @@ class RecordedSessionTamperTest {
             open.terminal().output(utf8("x".repeat(300)));
         }
         Path directory = root.resolve(open.id());
-        assertThat(Fixtures.eventually(Duration.ofSeconds(10), () -> Fixtures.chunkFiles(directory).size() >= 3)).isTrue();
+        assertThat(Fixtures.eventually(
+                        Duration.ofSeconds(10),
+                        () -> Fixtures.chunkFiles(directory).size() >= 3))
+                .isTrue();
         InMemoryRecordingStorage snapshot = InMemoryRecordingStorage.copyOf(storage, open.id());
         int stored = snapshot.chunkIndexes(open.id()).size();
 
@@ -119,7 +133,9 @@ class RecordedSessionTamperTest {
 
         String key = InMemoryRecordingStorage.chunkKey(open.id(), 2);
         snapshot.overwrite(key, flipped(snapshot.object(key), snapshot.object(key).length - 10));
-        assertThat(RecordingVerifier.verify(snapshot, open.id(), Fixtures.SIGNER.publicKey()).status()).isEqualTo(Status.TAMPERED);
+        assertThat(RecordingVerifier.verify(snapshot, open.id(), Fixtures.SIGNER.publicKey())
+                        .status())
+                .isEqualTo(Status.TAMPERED);
         open.close();
     }
 
@@ -131,7 +147,9 @@ class RecordedSessionTamperTest {
             copy.overwrite(key, flipped(original, position));
             Verification result = verify(copy);
             assertThat(result.status()).as("byte %d of %s", position, key).isEqualTo(Status.TAMPERED);
-            assertThat(result.intactChunks()).as("byte %d of %s: %s", position, key, result.problem()).isLessThanOrEqualTo(atMostIntact);
+            assertThat(result.intactChunks())
+                    .as("byte %d of %s: %s", position, key, result.problem())
+                    .isLessThanOrEqualTo(atMostIntact);
         }
         copy.overwrite(key, original);
         assertThat(verify(copy).status()).isEqualTo(Status.VALID);

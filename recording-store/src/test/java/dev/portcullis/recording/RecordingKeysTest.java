@@ -1,7 +1,8 @@
 package dev.portcullis.recording;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -11,10 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RecordingKeysTest {
 
@@ -24,7 +23,8 @@ class RecordingKeysTest {
     private final byte[] message = "manifest bytes".getBytes(StandardCharsets.UTF_8);
 
     @Test
-    void a_generated_pair_is_saved_as_pem_and_loads_back_with_the_private_half_readable_only_by_its_owner() throws Exception {
+    void a_generated_pair_is_saved_as_pem_and_loads_back_with_the_private_half_readable_only_by_its_owner()
+            throws Exception {
         Path privateKey = directory.resolve("keys/recording.pem");
         Path publicKey = directory.resolve("keys/recording.pub.pem");
 
@@ -32,10 +32,12 @@ class RecordingKeysTest {
         RecordingSigner loaded = RecordingKeys.loadOrGenerate(privateKey, publicKey);
 
         assertThat(loaded.publicKey()).isEqualTo(generated.publicKey());
-        assertThat(RecordingSigner.verify(RecordingKeys.readPublicKey(publicKey), message, loaded.sign(message))).isTrue();
+        assertThat(RecordingSigner.verify(RecordingKeys.readPublicKey(publicKey), message, loaded.sign(message)))
+                .isTrue();
         assertThat(Files.readString(privateKey)).startsWith("-----BEGIN PRIVATE KEY-----");
         assertThat(Files.readString(publicKey)).startsWith("-----BEGIN PUBLIC KEY-----");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(privateKey))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(privateKey)))
+                .isEqualTo("rw-------");
     }
 
     @Test
@@ -49,7 +51,8 @@ class RecordingKeysTest {
                 .isInstanceOf(FileAlreadyExistsException.class);
         assertThat(Files.readString(privateKey)).isEqualTo(before);
         Files.delete(publicKey);
-        assertThatThrownBy(() -> RecordingKeys.loadOrGenerate(privateKey, publicKey)).hasMessageContaining("only one of");
+        assertThatThrownBy(() -> RecordingKeys.loadOrGenerate(privateKey, publicKey))
+                .hasMessageContaining("only one of");
     }
 
     @Test
@@ -64,7 +67,10 @@ class RecordingKeysTest {
     @Test
     void keys_made_by_openssl_load() throws Exception {
         Path openssl = Stream.of(System.getenv("PATH").split(File.pathSeparator))
-                .map(dir -> Path.of(dir, "openssl")).filter(Files::isExecutable).findFirst().orElse(null);
+                .map(dir -> Path.of(dir, "openssl"))
+                .filter(Files::isExecutable)
+                .findFirst()
+                .orElse(null);
         assumeTrue(openssl != null, "openssl is not installed; PEM compatibility with it is not checked");
         Path privateKey = directory.resolve("openssl.pem");
         Path publicKey = directory.resolve("openssl.pub.pem");
@@ -73,7 +79,8 @@ class RecordingKeysTest {
 
         RecordingSigner signer = RecordingKeys.load(privateKey, publicKey);
 
-        assertThat(RecordingSigner.verify(RecordingKeys.readPublicKey(publicKey), message, signer.sign(message))).isTrue();
+        assertThat(RecordingSigner.verify(RecordingKeys.readPublicKey(publicKey), message, signer.sign(message)))
+                .isTrue();
     }
 
     private static void run(String... command) throws Exception {

@@ -1,5 +1,10 @@
 package dev.portcullis.recording;
 
+import static dev.portcullis.recording.Fixtures.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
 import dev.portcullis.recording.event.ExecEvent;
 import dev.portcullis.recording.event.FileOperationEvent;
 import dev.portcullis.recording.event.FileProtocol;
@@ -10,20 +15,14 @@ import dev.portcullis.recording.event.SessionEvent;
 import dev.portcullis.recording.event.StructuredEvent;
 import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.read.RecordingReader;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
-
-import static dev.portcullis.recording.Fixtures.utf8;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.tuple;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @Tag("unit")
 class RecordingRoundTripTest {
@@ -39,7 +38,7 @@ class RecordingRoundTripTest {
         Recordings recordings = Fixtures.recordings(storage, Fixtures.smallChunks(), clock);
         SessionRecording recording = recordings.start(Fixtures.metadata(recordings), RecordingFailureListener.none());
 
-        byte[] smiley = utf8("🙂");       // four bytes, delivered in three packets
+        byte[] smiley = utf8("🙂"); // four bytes, delivered in three packets
         byte[] accented = utf8("café\r\n"); // 'é' is cut between two packets
         step(() -> recording.terminal().output(utf8("$ ")));
         step(() -> recording.terminal().input(utf8("l")));
@@ -59,19 +58,23 @@ class RecordingRoundTripTest {
 
         RecordingReader reader = RecordingReader.open(storage, recording.id());
         List<TerminalEvent> events = reader.terminalEvents().toList();
-        assertThat(events.subList(0, 9)).extracting(TerminalEvent::time, TerminalEvent::type, TerminalEvent::data).containsExactly(
-                tuple(1.0, TerminalEvent.Type.OUTPUT, "$ "),
-                tuple(2.0, TerminalEvent.Type.INPUT, "l"),
-                tuple(3.0, TerminalEvent.Type.INPUT, "s\r"),
-                // the first two packets hold only part of the smiley: nothing to show until the third
-                tuple(6.0, TerminalEvent.Type.OUTPUT, "🙂"),
-                tuple(7.0, TerminalEvent.Type.OUTPUT, "caf"),
-                tuple(8.0, TerminalEvent.Type.OUTPUT, "é\r\n"),
-                tuple(9.0, TerminalEvent.Type.OUTPUT, "x\uFFFDy"),
-                tuple(10.0, TerminalEvent.Type.RESIZE, "132x43"),
-                tuple(11.0, TerminalEvent.Type.OUTPUT, "line 0 of a long listing\r\n"));
-        String output = events.stream().filter(e -> e.type() == TerminalEvent.Type.OUTPUT)
-                .map(TerminalEvent::data).collect(Collectors.joining());
+        assertThat(events.subList(0, 9))
+                .extracting(TerminalEvent::time, TerminalEvent::type, TerminalEvent::data)
+                .containsExactly(
+                        tuple(1.0, TerminalEvent.Type.OUTPUT, "$ "),
+                        tuple(2.0, TerminalEvent.Type.INPUT, "l"),
+                        tuple(3.0, TerminalEvent.Type.INPUT, "s\r"),
+                        // the first two packets hold only part of the smiley: nothing to show until the third
+                        tuple(6.0, TerminalEvent.Type.OUTPUT, "🙂"),
+                        tuple(7.0, TerminalEvent.Type.OUTPUT, "caf"),
+                        tuple(8.0, TerminalEvent.Type.OUTPUT, "é\r\n"),
+                        tuple(9.0, TerminalEvent.Type.OUTPUT, "x\uFFFDy"),
+                        tuple(10.0, TerminalEvent.Type.RESIZE, "132x43"),
+                        tuple(11.0, TerminalEvent.Type.OUTPUT, "line 0 of a long listing\r\n"));
+        String output = events.stream()
+                .filter(e -> e.type() == TerminalEvent.Type.OUTPUT)
+                .map(TerminalEvent::data)
+                .collect(Collectors.joining());
         assertThat(output).startsWith("$ 🙂café\r\nx\uFFFDy").endsWith("line 19 of a long listing\r\n");
 
         assertThat(manifest.chunks().size()).isGreaterThan(3);
@@ -79,11 +82,14 @@ class RecordingRoundTripTest {
         assertThat(manifest.closedAt()).isEqualTo(Instant.parse("2025-03-01T09:30:30Z"));
         assertThat(reader.metadata()).isEqualTo(recording.metadata());
         assertThat(reader.metadata().startedAt()).isEqualTo(Instant.parse("2025-03-01T09:30:00Z"));
-        SessionEvent end = (SessionEvent) reader.events().reduce((first, second) -> second).orElseThrow().event();
-        assertThat(end.outputBytes()).as("raw bytes, including the invalid one")
+        SessionEvent end = (SessionEvent)
+                reader.events().reduce((first, second) -> second).orElseThrow().event();
+        assertThat(end.outputBytes())
+                .as("raw bytes, including the invalid one")
                 .isEqualTo(2 + 4 + accented.length + 3 + 20 * "line 0 of a long listing\r\n".length() + 10);
         assertThat(end.inputBytes()).isEqualTo(3);
-        assertThat(RecordingVerifier.verify(storage, recording.id(), Fixtures.SIGNER.publicKey()).status())
+        assertThat(RecordingVerifier.verify(storage, recording.id(), Fixtures.SIGNER.publicKey())
+                        .status())
                 .isEqualTo(RecordingVerifier.Status.VALID);
     }
 
@@ -95,8 +101,10 @@ class RecordingRoundTripTest {
 
         List<StructuredEvent> recorded = List.of(
                 new ExecEvent("systemctl restart nginx"),
-                new FileTransferEvent(FileProtocol.SFTP, FileTransferEvent.Direction.UPLOAD, "/etc/nginx/nginx.conf", 2_048),
-                new FileTransferEvent(FileProtocol.SCP, FileTransferEvent.Direction.DOWNLOAD, "/var/log/syslog", 10_485_760),
+                new FileTransferEvent(
+                        FileProtocol.SFTP, FileTransferEvent.Direction.UPLOAD, "/etc/nginx/nginx.conf", 2_048),
+                new FileTransferEvent(
+                        FileProtocol.SCP, FileTransferEvent.Direction.DOWNLOAD, "/var/log/syslog", 10_485_760),
                 new FileOperationEvent(FileProtocol.SFTP, FileOperationEvent.Operation.RENAME, "/tmp/a", "/tmp/b"),
                 new QueryEvent("orders", "SELECT * FROM orders WHERE id = $1", 1L, null),
                 new QueryEvent("orders", "DROP TABLE orders", null, "permission denied for table orders"),
@@ -106,14 +114,23 @@ class RecordingRoundTripTest {
         }
         step(() -> recording.close("grant revoked", 143));
         assertThatThrownBy(() -> recording.events().record(SessionEvent.started()))
-                .as("start and end are the recorder's to write").isInstanceOf(IllegalArgumentException.class);
+                .as("start and end are the recorder's to write")
+                .isInstanceOf(IllegalArgumentException.class);
 
         RecordingReader reader = RecordingReader.open(storage, recording.id());
         List<RecordedEvent> events = reader.events().toList();
-        assertThat(events).extracting(RecordedEvent::event).containsExactly(
-                SessionEvent.started(),
-                recorded.get(0), recorded.get(1), recorded.get(2), recorded.get(3), recorded.get(4), recorded.get(5), recorded.get(6),
-                SessionEvent.ended("grant revoked", 143, 0, 0));
+        assertThat(events)
+                .extracting(RecordedEvent::event)
+                .containsExactly(
+                        SessionEvent.started(),
+                        recorded.get(0),
+                        recorded.get(1),
+                        recorded.get(2),
+                        recorded.get(3),
+                        recorded.get(4),
+                        recorded.get(5),
+                        recorded.get(6),
+                        SessionEvent.ended("grant revoked", 143, 0, 0));
         assertThat(events).extracting(RecordedEvent::time).containsExactly(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0);
         assertThat(events.get(3).at()).isEqualTo(Instant.parse("2025-03-01T09:30:03Z"));
         assertThat(reader.terminalEvents()).isEmpty();
@@ -123,8 +140,8 @@ class RecordingRoundTripTest {
     void when_input_recording_is_off_keystrokes_are_counted_but_not_stored() throws Exception {
         FileSystemRecordingStorage storage = new FileSystemRecordingStorage(root);
         Recordings recordings = Fixtures.recordings(storage, WriterOptions.defaults(), clock);
-        SessionRecording recording = recordings.start(
-                recordings.newMetadata().recordInput(false).build(), RecordingFailureListener.none());
+        SessionRecording recording =
+                recordings.start(recordings.newMetadata().recordInput(false).build(), RecordingFailureListener.none());
 
         recording.terminal().input(utf8("s3cr3t-passw0rd\r"));
         recording.terminal().output(utf8("Password accepted\r\n"));
@@ -155,16 +172,22 @@ class RecordingRoundTripTest {
         // an 'é' (two bytes) cut by the first line boundary must come back whole, not as two replacement characters
         StringBuilder text = new StringBuilder("a".repeat(TerminalRecorder.MAX_RECORD_BYTES - 1)).append('\u00e9');
         while (text.length() < 1_100_000) {
-            text.append("ligne très longue, \"quoted\" \\ and a tab\t, line ").append(text.length()).append("\r\n");
+            text.append("ligne très longue, \"quoted\" \\ and a tab\t, line ")
+                    .append(text.length())
+                    .append("\r\n");
         }
         byte[] bytes = utf8(text.toString());
         step(() -> recording.terminal().output(bytes, 0, bytes.length));
         recording.close();
 
-        List<TerminalEvent> events = RecordingReader.open(storage, recording.id()).terminalEvents().toList();
-        assertThat(events).as("one line per 32 KiB at most").hasSize((bytes.length + TerminalRecorder.MAX_RECORD_BYTES - 1) / TerminalRecorder.MAX_RECORD_BYTES);
+        List<TerminalEvent> events =
+                RecordingReader.open(storage, recording.id()).terminalEvents().toList();
+        assertThat(events)
+                .as("one line per 32 KiB at most")
+                .hasSize((bytes.length + TerminalRecorder.MAX_RECORD_BYTES - 1) / TerminalRecorder.MAX_RECORD_BYTES);
         assertThat(events).extracting(TerminalEvent::time).containsOnly(1.0);
-        assertThat(events.stream().map(TerminalEvent::data).collect(Collectors.joining())).isEqualTo(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(events.stream().map(TerminalEvent::data).collect(Collectors.joining()))
+                .isEqualTo(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
         assertThat(events.get(1).data()).startsWith("\u00e9");
         assertThat(events).extracting(TerminalEvent::data).noneMatch(d -> d.contains("\ufffd"));
     }

@@ -2,6 +2,10 @@ package dev.portcullis.recording;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.local.BenchmarkFigures;
+import dev.portcullis.recording.RecordingVerifier.Expected;
+import dev.portcullis.recording.event.TerminalEvent;
+import dev.portcullis.recording.read.RecordingReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,15 +17,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.recording.RecordingVerifier.Expected;
-import dev.portcullis.recording.event.TerminalEvent;
-import dev.portcullis.recording.read.RecordingReader;
-import dev.portcullis.local.BenchmarkFigures;
 
 /**
  * Seeking in a large recording: writes a one-hour recording of {@code bench.seek.bytes} (1 GiB) of terminal output
@@ -39,8 +37,7 @@ public class RecordingSeekBenchmark {
     private static final double MARK_SECONDS = 50 * 60;
 
     /** What one run measured: medians of {@code rounds} reads, and how the recording was written. */
-    public record Seek(double seekMs, double startMs, int chunks, double writeSeconds, String id) {
-    }
+    public record Seek(double seekMs, double startMs, int chunks, double writeSeconds, String id) {}
 
     /**
      * Writes a one-hour recording of {@code bytes} to {@code storage} and times the first event at 50 minutes and
@@ -50,8 +47,8 @@ public class RecordingSeekBenchmark {
         RecordingSigner signer = RecordingSigner.generate();
         ManualClock clock = new ManualClock();
         Recordings recordings = new Recordings(storage, signer, WriterOptions.defaults(), clock);
-        SessionRecording recording = recordings.start(recordings.newMetadata().title("seek benchmark").build(),
-                RecordingFailureListener.none());
+        SessionRecording recording = recordings.start(
+                recordings.newMetadata().title("seek benchmark").build(), RecordingFailureListener.none());
         byte[] piece = terminalOutput(32 * 1024);
         long pieces = Math.max(1, bytes / piece.length);
         long stepNanos = LENGTH.toNanos() / pieces;
@@ -84,13 +81,22 @@ public class RecordingSeekBenchmark {
 
         String md = "# Seeking in a recording\n\n"
                 + "Run by `deploy/bench/bastion.sh` (JUnit `RecordingSeekBenchmark`, tag `benchmark`). A recording of "
-                + String.format(Locale.ROOT, "%.0f MiB of terminal output (text with some random bytes) over one hour, "
-                + "written through the real writer and file store on a fake clock: %d chunks, %.1f MiB on disk, "
-                + "written in %.1f s.%n%n", BYTES / 1048576.0, chunks, onDisk / 1048576.0, writeSeconds)
+                + String.format(
+                        Locale.ROOT,
+                        "%.0f MiB of terminal output (text with some random bytes) over one hour, "
+                                + "written through the real writer and file store on a fake clock: %d chunks, %.1f MiB on disk, "
+                                + "written in %.1f s.%n%n",
+                        BYTES / 1048576.0,
+                        chunks,
+                        onDisk / 1048576.0,
+                        writeSeconds)
                 + "Each time is `RecordingReader.openVerified` with the bastion's public key (the signed manifest is "
                 + "checked once, each chunk read is checked against it) plus reading the first terminal event at or "
-                + String.format(Locale.ROOT, "after the time; median of %d, warm JVM, on %d cores.%n%n",
-                ROUNDS, Runtime.getRuntime().availableProcessors())
+                + String.format(
+                        Locale.ROOT,
+                        "after the time; median of %d, warm JVM, on %d cores.%n%n",
+                        ROUNDS,
+                        Runtime.getRuntime().availableProcessors())
                 + "| read | milliseconds |\n| --- | ---: |\n"
                 + String.format(Locale.ROOT, "| first event from the start | %.1f |%n", startMs)
                 + String.format(Locale.ROOT, "| first event at 50 min | %.1f |%n", seekMs);
@@ -98,15 +104,20 @@ public class RecordingSeekBenchmark {
         if (out != null) {
             Files.writeString(Path.of(out), md);
             new BenchmarkFigures("benchmarks/" + Path.of(out).getFileName())
-                    .add("seek to 50 min in a 1 GiB one-hour recording", seekMs, "ms",
-                            "the first event from the start of the same recording", startMs, "value<=200")
+                    .add(
+                            "seek to 50 min in a 1 GiB one-hour recording",
+                            seekMs,
+                            "ms",
+                            "the first event from the start of the same recording",
+                            startMs,
+                            "value<=200")
                     .writeBeside(Path.of(out));
         }
         System.out.println(md);
     }
 
-    private static double firstEventMillis(RecordingStorage storage, String id, RecordingSigner signer,
-                                           double seconds) throws IOException {
+    private static double firstEventMillis(RecordingStorage storage, String id, RecordingSigner signer, double seconds)
+            throws IOException {
         long start = System.nanoTime();
         RecordingReader reader = RecordingReader.openVerified(storage, id, signer.publicKey(), Expected.NOTHING);
         TerminalEvent first;
@@ -123,8 +134,13 @@ public class RecordingSeekBenchmark {
         Random random = new Random(50);
         StringBuilder text = new StringBuilder();
         for (int line = 0; text.length() < size * 9 / 10; line++) {
-            text.append(String.format(Locale.ROOT, "-rw-r--r-- 1 root root %8d Dec  7 14:%02d lib%05d.so.%d\r\n",
-                    random.nextInt(10_000_000), line % 60, random.nextInt(100_000), line % 7));
+            text.append(String.format(
+                    Locale.ROOT,
+                    "-rw-r--r-- 1 root root %8d Dec  7 14:%02d lib%05d.so.%d\r\n",
+                    random.nextInt(10_000_000),
+                    line % 60,
+                    random.nextInt(100_000),
+                    line % 7));
         }
         byte[] out = java.util.Arrays.copyOf(text.toString().getBytes(StandardCharsets.UTF_8), size);
         byte[] noise = new byte[size / 10];

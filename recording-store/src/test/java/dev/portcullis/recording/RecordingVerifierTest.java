@@ -3,20 +3,18 @@ package dev.portcullis.recording;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.recording.RecordingVerifier.Status;
+import dev.portcullis.recording.RecordingVerifier.Verification;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.recording.RecordingVerifier.Status;
-import dev.portcullis.recording.RecordingVerifier.Verification;
 
 /** Every way of tampering with a stored recording is found, and an unfinished one is told apart from a tampered one. */
 @Tag("unit")
@@ -32,7 +30,8 @@ class RecordingVerifierTest {
     @BeforeEach
     void record() throws IOException {
         storage = new FileSystemRecordingStorage(root);
-        ChunkedRecording recording = ChunkedRecording.create(storage, "rec-1", "{\"user\":\"alice\",\"target\":\"prod-web-1\"}", Clock.systemUTC());
+        ChunkedRecording recording = ChunkedRecording.create(
+                storage, "rec-1", "{\"user\":\"alice\",\"target\":\"prod-web-1\"}", Clock.systemUTC());
         for (int i = 1; i <= 4; i++) {
             recording.append(("[" + i + ".0, \"o\", \"line " + i + "\\r\\n\"]\n").getBytes(StandardCharsets.UTF_8));
         }
@@ -47,7 +46,8 @@ class RecordingVerifierTest {
     @Test
     void anUntouchedRecordingIsValid() throws IOException {
         assertThat(verify()).isEqualTo(new Verification(Status.VALID, 4, null));
-        assertThat(new String(ChunkChain.payload(storage.chunk("rec-1", 2)), StandardCharsets.UTF_8)).contains("line 2");
+        assertThat(new String(ChunkChain.payload(storage.chunk("rec-1", 2)), StandardCharsets.UTF_8))
+                .contains("line 2");
     }
 
     @Test
@@ -59,13 +59,15 @@ class RecordingVerifierTest {
         Verification v = verify();
         assertThat(v.status()).isEqualTo(Status.TAMPERED);
         assertThat(v.intactChunks()).isEqualTo(2);
-        assertThat(v.problem()).isEqualTo("chunk 3 does not follow chunk 2 (a byte changed in chunk 2, or chunks were reordered)");
+        assertThat(v.problem())
+                .isEqualTo("chunk 3 does not follow chunk 2 (a byte changed in chunk 2, or chunks were reordered)");
     }
 
     @Test
     void aFlippedByteInTheLastChunkIsFound() throws IOException {
         flipLastByte(dir.resolve("chunk-00000004.bin"));
-        assertThat(verify().problem()).isEqualTo("the last chunk differs from the one the manifest signed (changed or truncated)");
+        assertThat(verify().problem())
+                .isEqualTo("the last chunk differs from the one the manifest signed (changed or truncated)");
     }
 
     @Test
@@ -105,7 +107,10 @@ class RecordingVerifierTest {
     @Test
     void aChunkAppendedAfterTheManifestIsFound() throws IOException {
         byte[] last = storage.chunk("rec-1", 4);
-        storage.putChunk("rec-1", 5, ChunkChain.encode("rec-1", 5, ChunkChain.sha256(last), "[9.0, \"o\", \"rm -rf /\"]\n".getBytes()));
+        storage.putChunk(
+                "rec-1",
+                5,
+                ChunkChain.encode("rec-1", 5, ChunkChain.sha256(last), "[9.0, \"o\", \"rm -rf /\"]\n".getBytes()));
         assertThat(verify().problem()).isEqualTo("1 chunks were added after the manifest");
     }
 
@@ -117,7 +122,8 @@ class RecordingVerifierTest {
         assertThat(verify().problem()).startsWith("the manifest's signature does not verify");
 
         RecordingSigner other = RecordingSigner.generate();
-        assertThat(RecordingVerifier.verify(storage, "rec-1", other.publicKey()).status()).isEqualTo(Status.TAMPERED);
+        assertThat(RecordingVerifier.verify(storage, "rec-1", other.publicKey()).status())
+                .isEqualTo(Status.TAMPERED);
     }
 
     @Test
@@ -130,12 +136,15 @@ class RecordingVerifierTest {
         assertThat(v.status()).isEqualTo(Status.INCOMPLETE);
         assertThat(v.intactChunks()).isEqualTo(2);
         Files.delete(root.resolve("rec-2").resolve("chunk-00000001.bin"));
-        assertThat(RecordingVerifier.verify(storage, "rec-2", signer.publicKey()).status()).isEqualTo(Status.TAMPERED);
+        assertThat(RecordingVerifier.verify(storage, "rec-2", signer.publicKey())
+                        .status())
+                .isEqualTo(Status.TAMPERED);
     }
 
     @Test
     void storageIsWriteOnceAndFailsLoudly() throws IOException {
-        assertThatThrownBy(() -> storage.putChunk("rec-1", 2, new byte[] {1})).isInstanceOf(FileAlreadyExistsException.class);
+        assertThatThrownBy(() -> storage.putChunk("rec-1", 2, new byte[] {1}))
+                .isInstanceOf(FileAlreadyExistsException.class);
         assertThatThrownBy(() -> storage.create("rec-1", new byte[0])).isInstanceOf(FileAlreadyExistsException.class);
         assertThatThrownBy(() -> storage.create("../escape", new byte[0])).isInstanceOf(IllegalArgumentException.class);
 
@@ -143,7 +152,8 @@ class RecordingVerifierTest {
         Path notADirectory = root.resolve("blocked");
         Files.writeString(notADirectory, "x");
         FileSystemRecordingStorage broken = new FileSystemRecordingStorage(notADirectory);
-        assertThatThrownBy(() -> ChunkedRecording.create(broken, "rec-3", "{}", Clock.systemUTC())).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> ChunkedRecording.create(broken, "rec-3", "{}", Clock.systemUTC()))
+                .isInstanceOf(IOException.class);
         assertThat(storage.recordings()).contains("rec-1");
     }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.portcullis.recording.RecordingVerifier.Status;
+import dev.portcullis.recording.read.RecordingReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,13 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.recording.RecordingVerifier.Status;
-import dev.portcullis.recording.read.RecordingReader;
 
 /**
  * Whoever writes the store (a bastion) cannot make its reader (the broker) open files outside it: a chunk, header or
@@ -42,8 +40,11 @@ class StoreLinksTest {
         secret = temp.resolve("ca_key");
         Files.writeString(secret, SECRET + "\n{\"time\":1.0,\"type\":\"exec\",\"command\":\"looks like an event\"}\n");
         storage = new FileSystemRecordingStorage(root);
-        id = Fixtures.recordSampleSession(Fixtures.recordings(storage, Fixtures.smallChunks(), RecordingClock.system())).id();
-        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey()).status()).isEqualTo(Status.VALID);
+        id = Fixtures.recordSampleSession(Fixtures.recordings(storage, Fixtures.smallChunks(), RecordingClock.system()))
+                .id();
+        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey())
+                        .status())
+                .isEqualTo(Status.VALID);
     }
 
     @Test
@@ -52,12 +53,19 @@ class StoreLinksTest {
         Files.delete(chunk);
         Files.createSymbolicLink(chunk, secret);
 
-        assertThatThrownBy(() -> storage.chunk(id, 1)).isInstanceOf(UnsafeRecordingObjectException.class)
-                .hasMessageContaining("is a symbolic link").hasMessageNotContaining("BEGIN");
-        RecordingVerifier.Checked checked = RecordingVerifier.check(storage, id, Fixtures.SIGNER.publicKey(), RecordingVerifier.Expected.NOTHING);
+        assertThatThrownBy(() -> storage.chunk(id, 1))
+                .isInstanceOf(UnsafeRecordingObjectException.class)
+                .hasMessageContaining("is a symbolic link")
+                .hasMessageNotContaining("BEGIN");
+        RecordingVerifier.Checked checked =
+                RecordingVerifier.check(storage, id, Fixtures.SIGNER.publicKey(), RecordingVerifier.Expected.NOTHING);
         assertThat(checked.verification().status()).isEqualTo(Status.TAMPERED);
-        assertThat(checked.verification().problem()).contains("chunk-00000001.bin").contains("symbolic link").doesNotContain("BEGIN");
-        assertThatThrownBy(() -> RecordingReader.openVerified(storage, id, checked)).hasMessageContaining("did not verify");
+        assertThat(checked.verification().problem())
+                .contains("chunk-00000001.bin")
+                .contains("symbolic link")
+                .doesNotContain("BEGIN");
+        assertThatThrownBy(() -> RecordingReader.openVerified(storage, id, checked))
+                .hasMessageContaining("did not verify");
     }
 
     @Test
@@ -66,7 +74,9 @@ class StoreLinksTest {
         Files.delete(manifest);
         Files.createSymbolicLink(manifest, secret);
         assertThatThrownBy(() -> storage.manifest(id)).isInstanceOf(UnsafeRecordingObjectException.class);
-        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey()).status()).isEqualTo(Status.TAMPERED);
+        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey())
+                        .status())
+                .isEqualTo(Status.TAMPERED);
 
         Path header = root.resolve(id).resolve("header.json");
         Files.delete(header);
@@ -80,32 +90,41 @@ class StoreLinksTest {
         Files.move(root.resolve(id), elsewhere);
         Files.createSymbolicLink(root.resolve(id), elsewhere);
 
-        assertThatThrownBy(() -> storage.header(id)).isInstanceOf(UnsafeRecordingObjectException.class)
+        assertThatThrownBy(() -> storage.header(id))
+                .isInstanceOf(UnsafeRecordingObjectException.class)
                 .hasMessageContaining("not a directory of the store");
         assertThatThrownBy(() -> storage.chunkIndexes(id)).isInstanceOf(UnsafeRecordingObjectException.class);
-        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey()).status()).isEqualTo(Status.TAMPERED);
+        assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey())
+                        .status())
+                .isEqualTo(Status.TAMPERED);
         assertThat(storage.recordings()).doesNotContain(id);
-        assertThatThrownBy(() -> storage.putChunk(id, 99, new byte[] {1})).isInstanceOf(UnsafeRecordingObjectException.class);
+        assertThatThrownBy(() -> storage.putChunk(id, 99, new byte[] {1}))
+                .isInstanceOf(UnsafeRecordingObjectException.class);
     }
 
     @Test
     void aPipeInPlaceOfAChunkIsRefusedWithoutWaitingForAWriter() throws Exception {
         Path chunk = root.resolve(id).resolve("chunk-00000002.bin");
         Files.delete(chunk);
-        Process mkfifo = new ProcessBuilder("mkfifo", chunk.toString()).inheritIO().start();
+        Process mkfifo =
+                new ProcessBuilder("mkfifo", chunk.toString()).inheritIO().start();
         assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(mkfifo.exitValue()).isZero();
 
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
-            assertThatThrownBy(() -> storage.chunk(id, 2)).isInstanceOf(UnsafeRecordingObjectException.class)
+            assertThatThrownBy(() -> storage.chunk(id, 2))
+                    .isInstanceOf(UnsafeRecordingObjectException.class)
                     .hasMessageContaining("special file");
-            assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey()).status()).isEqualTo(Status.TAMPERED);
+            assertThat(RecordingVerifier.verify(storage, id, Fixtures.SIGNER.publicKey())
+                            .status())
+                    .isEqualTo(Status.TAMPERED);
         });
     }
 
     @Test
     void anExportWritesOnlyVerifiedChunksParsedAsEvents() throws Exception {
-        RecordingVerifier.Checked checked = RecordingVerifier.check(storage, id, Fixtures.SIGNER.publicKey(), RecordingVerifier.Expected.NOTHING);
+        RecordingVerifier.Checked checked =
+                RecordingVerifier.check(storage, id, Fixtures.SIGNER.publicKey(), RecordingVerifier.Expected.NOTHING);
         RecordingReader reader = RecordingReader.openVerified(storage, id, checked);
         ByteArrayOutputStream events = new ByteArrayOutputStream();
         reader.exportEvents(events);
@@ -117,7 +136,8 @@ class StoreLinksTest {
         bytes[bytes.length - 3] ^= 1;
         Files.delete(chunk);
         Files.write(chunk, bytes);
-        assertThatThrownBy(() -> RecordingReader.openVerified(storage, id, checked).exportCast(new ByteArrayOutputStream()))
+        assertThatThrownBy(() ->
+                        RecordingReader.openVerified(storage, id, checked).exportCast(new ByteArrayOutputStream()))
                 .hasMessageContaining("changed after it was verified");
     }
 }

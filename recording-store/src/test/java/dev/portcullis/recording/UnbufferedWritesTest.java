@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.Set;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +32,9 @@ class UnbufferedWritesTest {
         roundTrip(storage);
         String type = Files.getFileStore(dir).type();
         if (Set.of("ext4", "xfs").contains(type)) {
-            assertThat(storage.lastWriteUnbuffered()).as("a chunk of whole blocks on %s bypasses the page cache", type).isTrue();
+            assertThat(storage.lastWriteUnbuffered())
+                    .as("a chunk of whole blocks on %s bypasses the page cache", type)
+                    .isTrue();
         }
     }
 
@@ -66,9 +67,14 @@ class UnbufferedWritesTest {
         storage.putChunk("r1", SIZES.length + 1, written[SIZES.length]);
         assertThat(storage.chunkIndexes("r1")).hasSize(SIZES.length + 1);
         for (int i = 0; i < written.length; i++) {
-            assertThat(storage.chunk("r1", i + 1)).as("chunk of %d bytes", written[i].length).isEqualTo(written[i]);
+            assertThat(storage.chunk("r1", i + 1))
+                    .as("chunk of %d bytes", written[i].length)
+                    .isEqualTo(written[i]);
         }
-        assertThatThrownBy(() -> storage.putChunk("r1", 1, new byte[8192])).isInstanceOf(FileAlreadyExistsException.class);
-        assertThat(storage.chunk("r1", 1)).as("write-once: the first chunk is untouched").isEqualTo(written[0]);
+        assertThatThrownBy(() -> storage.putChunk("r1", 1, new byte[8192]))
+                .isInstanceOf(FileAlreadyExistsException.class);
+        assertThat(storage.chunk("r1", 1))
+                .as("write-once: the first chunk is untouched")
+                .isEqualTo(written[0]);
     }
 }

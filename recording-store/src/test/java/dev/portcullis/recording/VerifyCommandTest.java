@@ -2,18 +2,16 @@ package dev.portcullis.recording;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.recording.cli.VerifyCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Base64;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.recording.cli.VerifyCommand;
 
 @Tag("unit")
 class VerifyCommandTest {
@@ -28,7 +26,8 @@ class VerifyCommandTest {
         ChunkedRecording open = ChunkedRecording.create(storage, "open", "{}", Clock.systemUTC());
         open.append("partial".getBytes());
         Path key = root.resolve("key.pub");
-        Files.writeString(key, Base64.getEncoder().encodeToString(signer.publicKey().getEncoded()));
+        Files.writeString(
+                key, Base64.getEncoder().encodeToString(signer.publicKey().getEncoded()));
         String store = root.resolve("store").toString();
 
         assertThat(run(store, "done", key.toString())).isEqualTo(0);
@@ -55,46 +54,68 @@ class VerifyCommandTest {
         RecordingSigner bastion = RecordingSigner.generate();
         RecordingSigner auditHead = RecordingSigner.generate();
         java.util.UUID session = java.util.UUID.randomUUID();
-        ChunkedRecording rec = ChunkedRecording.create(storage, "gone", "{\"attributes\":{\"session\":\"" + session + "\"}}",
-                Clock.systemUTC());
+        ChunkedRecording rec = ChunkedRecording.create(
+                storage, "gone", "{\"attributes\":{\"session\":\"" + session + "\"}}", Clock.systemUTC());
         rec.append("secret output".getBytes());
         rec.close(bastion);
-        String manifest = ChunkChain.sha256(storage.manifest("gone").orElseThrow().manifest());
+        String manifest =
+                ChunkChain.sha256(storage.manifest("gone").orElseThrow().manifest());
         storage.deleteChunks("gone");
         Path key = Files.writeString(root.resolve("bastion.pub.pem"), RecordingKeys.publicKeyPem(bastion.publicKey()));
-        Path auditKey = Files.writeString(root.resolve("audit_head.pub.pem"),
-                RecordingKeys.publicKeyPem(auditHead.publicKey()));
-        RecordingTombstone tombstone = new RecordingTombstone(session, "gone", "engineers-prod-ssh", "90d",
-                java.time.Instant.parse("2026-03-01T04:00:00Z"), manifest);
-        Path file = Files.write(root.resolve("tombstone.txt"),
-                tombstone.signedFile(auditHead.sign(tombstone.statement())));
+        Path auditKey = Files.writeString(
+                root.resolve("audit_head.pub.pem"), RecordingKeys.publicKeyPem(auditHead.publicKey()));
+        RecordingTombstone tombstone = new RecordingTombstone(
+                session,
+                "gone",
+                "engineers-prod-ssh",
+                "90d",
+                java.time.Instant.parse("2026-03-01T04:00:00Z"),
+                manifest);
+        Path file =
+                Files.write(root.resolve("tombstone.txt"), tombstone.signedFile(auditHead.sign(tombstone.statement())));
         String store = root.resolve("store").toString();
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = VerifyCommand.run(new String[] {store, "gone", key.toString(), file.toString(), auditKey.toString()},
-                new PrintStream(out), new PrintStream(err));
+        int exit = VerifyCommand.run(
+                new String[] {store, "gone", key.toString(), file.toString(), auditKey.toString()},
+                new PrintStream(out),
+                new PrintStream(err));
         assertThat(exit).as(out + " " + err).isEqualTo(3);
-        assertThat(out.toString()).contains("DELETED_BY_POLICY").contains("2026-03-01T04:00:00Z")
+        assertThat(out.toString())
+                .contains("DELETED_BY_POLICY")
+                .contains("2026-03-01T04:00:00Z")
                 .contains("rule 'engineers-prod-ssh', retention 90d");
         assertThat(run(store, "gone", key.toString())).as("no tombstone").isEqualTo(1);
         assertThat(run(store, "gone", key.toString(), file.toString(), key.toString()))
-                .as("a tombstone checked with another key than the audit head's").isEqualTo(1);
+                .as("a tombstone checked with another key than the audit head's")
+                .isEqualTo(1);
 
         Files.writeString(file, Files.readString(file).replace("\n90d\n", "\n9d\n"));
-        assertThat(run(store, "gone", key.toString(), file.toString(), auditKey.toString())).as("an edited tombstone")
+        assertThat(run(store, "gone", key.toString(), file.toString(), auditKey.toString()))
+                .as("an edited tombstone")
                 .isEqualTo(1);
-        RecordingTombstone other = new RecordingTombstone(session, "another", "engineers-prod-ssh", "90d",
-                java.time.Instant.parse("2026-03-01T04:00:00Z"), manifest);
+        RecordingTombstone other = new RecordingTombstone(
+                session,
+                "another",
+                "engineers-prod-ssh",
+                "90d",
+                java.time.Instant.parse("2026-03-01T04:00:00Z"),
+                manifest);
         Files.write(file, other.signedFile(auditHead.sign(other.statement())));
         assertThat(run(store, "gone", key.toString(), file.toString(), auditKey.toString()))
-                .as("another recording's tombstone").isEqualTo(1);
+                .as("another recording's tombstone")
+                .isEqualTo(1);
         Files.writeString(file, "not a tombstone");
-        assertThat(run(store, "gone", key.toString(), file.toString(), auditKey.toString())).isEqualTo(1);
-        assertThat(run(store, "gone", key.toString(), file.toString())).as("a tombstone without its key").isEqualTo(64);
+        assertThat(run(store, "gone", key.toString(), file.toString(), auditKey.toString()))
+                .isEqualTo(1);
+        assertThat(run(store, "gone", key.toString(), file.toString()))
+                .as("a tombstone without its key")
+                .isEqualTo(64);
     }
 
     private static int run(String... args) {
-        return VerifyCommand.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()));
+        return VerifyCommand.run(
+                args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()));
     }
 }

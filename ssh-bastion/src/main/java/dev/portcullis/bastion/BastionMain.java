@@ -5,8 +5,7 @@ import java.util.concurrent.CountDownLatch;
 /** {@code java -cp ... dev.portcullis.bastion.BastionMain}: a bastion process configured by environment variables. */
 public final class BastionMain {
 
-    private BastionMain() {
-    }
+    private BastionMain() {}
 
     public static void main(String[] args) throws Exception {
         BastionSettings settings;

@@ -1,5 +1,9 @@
 package dev.portcullis.bastion;
 
+import dev.portcullis.bastion.broker.BrokerChannel;
+import dev.portcullis.bastion.db.DatabaseProxy;
+import dev.portcullis.bastion.server.ChannelLimits;
+import dev.portcullis.recording.s3.S3Settings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,11 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-
-import dev.portcullis.bastion.broker.BrokerChannel;
-import dev.portcullis.bastion.db.DatabaseProxy;
-import dev.portcullis.bastion.server.ChannelLimits;
-import dev.portcullis.recording.s3.S3Settings;
 
 /**
  * How a bastion process is set up. Read from environment variables by {@link #fromEnvironment(Map)} so that the
@@ -92,8 +91,8 @@ public record BastionSettings(
             try {
                 recordingsS3.segmentPrefix(clientId);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("PORTCULLIS_BASTION_CLIENT_ID names this bastion's S3 prefix: "
-                        + e.getMessage());
+                throw new IllegalArgumentException(
+                        "PORTCULLIS_BASTION_CLIENT_ID names this bastion's S3 prefix: " + e.getMessage());
             }
         }
         hostNames = List.copyOf(hostNames);
@@ -105,7 +104,8 @@ public record BastionSettings(
             throw new IllegalArgumentException("PORTCULLIS_DB_PORT must be between 0 and 65535, or off");
         }
         if (!Set.of("required", "preferred", "off").contains(databaseTls)) {
-            throw new IllegalArgumentException("PORTCULLIS_DB_TLS must be required, preferred or off, not '" + databaseTls + "'");
+            throw new IllegalArgumentException(
+                    "PORTCULLIS_DB_TLS must be required, preferred or off, not '" + databaseTls + "'");
         }
         if ((databaseTlsCert == null) != (databaseTlsKey == null)) {
             throw new IllegalArgumentException("PORTCULLIS_DB_TLS_CERT and PORTCULLIS_DB_TLS_KEY go together");
@@ -128,7 +128,8 @@ public record BastionSettings(
             throw new IllegalArgumentException("PORTCULLIS_BASTION_HEALTH_PORT must be between 0 and 65535, or off");
         }
         if (allowPlainKeys && plainKeysFile == null) {
-            throw new IllegalArgumentException("PORTCULLIS_BASTION_ALLOW_PLAIN_KEYS needs PORTCULLIS_BASTION_PLAIN_KEYS_FILE");
+            throw new IllegalArgumentException(
+                    "PORTCULLIS_BASTION_ALLOW_PLAIN_KEYS needs PORTCULLIS_BASTION_PLAIN_KEYS_FILE");
         }
     }
 
@@ -174,7 +175,8 @@ public record BastionSettings(
         if (!Set.of("on", "off").contains(events)) {
             throw new IllegalArgumentException("PORTCULLIS_BASTION_GRANT_EVENTS must be on or off");
         }
-        String healthPortText = env.getOrDefault("PORTCULLIS_BASTION_HEALTH_PORT", "9464").strip();
+        String healthPortText =
+                env.getOrDefault("PORTCULLIS_BASTION_HEALTH_PORT", "9464").strip();
         int healthPort;
         try {
             healthPort = "off".equals(healthPortText) ? -1 : Integer.parseInt(healthPortText);
@@ -187,14 +189,15 @@ public record BastionSettings(
             brokerUri = new URI(broker);
             tokenUri = new URI(token);
         } catch (java.net.URISyntaxException e) {
-            throw new IllegalArgumentException("PORTCULLIS_BROKER_URL and PORTCULLIS_BASTION_TOKEN_URL must be URLs: "
-                    + e.getMessage());
+            throw new IllegalArgumentException(
+                    "PORTCULLIS_BROKER_URL and PORTCULLIS_BASTION_TOKEN_URL must be URLs: " + e.getMessage());
         }
         return new BastionSettings(
                 env.getOrDefault("PORTCULLIS_BASTION_HOST", "127.0.0.1"),
                 port,
                 state,
-                Path.of(env.getOrDefault("PORTCULLIS_RECORDINGS_DIR", state.resolve("recordings").toString())),
+                Path.of(env.getOrDefault(
+                        "PORTCULLIS_RECORDINGS_DIR", state.resolve("recordings").toString())),
                 S3Settings.read(env::get, S3Settings.environmentNames()),
                 Path.of(targets),
                 brokerUri,
@@ -203,8 +206,10 @@ public record BastionSettings(
                 secret,
                 env.getOrDefault("PORTCULLIS_PORTAL_URL", broker),
                 env.getOrDefault("PORTCULLIS_BASTION_NAME", "bastion-1"),
-                List.of(env.getOrDefault("PORTCULLIS_BASTION_HOST_NAMES", "localhost,127.0.0.1").split(",")),
-                Duration.ofSeconds(Long.parseLong(env.getOrDefault("PORTCULLIS_BASTION_CONNECT_TIMEOUT_SECONDS", "10"))),
+                List.of(env.getOrDefault("PORTCULLIS_BASTION_HOST_NAMES", "localhost,127.0.0.1")
+                        .split(",")),
+                Duration.ofSeconds(
+                        Long.parseLong(env.getOrDefault("PORTCULLIS_BASTION_CONNECT_TIMEOUT_SECONDS", "10"))),
                 plain,
                 plainFile == null ? null : Path.of(plainFile),
                 dbPort,
@@ -225,7 +230,8 @@ public record BastionSettings(
 
     private static int positive(Map<String, String> env, String name, int defaultValue) {
         try {
-            int value = Integer.parseInt(env.getOrDefault(name, String.valueOf(defaultValue)).strip());
+            int value = Integer.parseInt(
+                    env.getOrDefault(name, String.valueOf(defaultValue)).strip());
             if (value < 1) {
                 throw new NumberFormatException();
             }
@@ -242,16 +248,20 @@ public record BastionSettings(
             return DatabaseProxy.Options.Pool.OFF;
         }
         int perKey = positive(env, "PORTCULLIS_DB_POOL_SIZE_PER_ROLE", d.maxIdlePerKey());
-        int idle = positive(env, "PORTCULLIS_DB_POOL_IDLE_SECONDS", (int) d.idleTimeout().toSeconds());
-        int lifetime = positive(env, "PORTCULLIS_DB_POOL_LIFETIME_SECONDS", (int) d.lifetime().toSeconds());
-        int check = atLeastZero(env, "PORTCULLIS_DB_POOL_CHECK_SECONDS", (int) d.checkAfter().toSeconds());
-        return new DatabaseProxy.Options.Pool(size, perKey, Duration.ofSeconds(idle), Duration.ofSeconds(lifetime),
-                Duration.ofSeconds(check));
+        int idle = positive(
+                env, "PORTCULLIS_DB_POOL_IDLE_SECONDS", (int) d.idleTimeout().toSeconds());
+        int lifetime = positive(
+                env, "PORTCULLIS_DB_POOL_LIFETIME_SECONDS", (int) d.lifetime().toSeconds());
+        int check = atLeastZero(
+                env, "PORTCULLIS_DB_POOL_CHECK_SECONDS", (int) d.checkAfter().toSeconds());
+        return new DatabaseProxy.Options.Pool(
+                size, perKey, Duration.ofSeconds(idle), Duration.ofSeconds(lifetime), Duration.ofSeconds(check));
     }
 
     private static int atLeastZero(Map<String, String> env, String name, int defaultValue) {
         try {
-            int value = Integer.parseInt(env.getOrDefault(name, String.valueOf(defaultValue)).strip());
+            int value = Integer.parseInt(
+                    env.getOrDefault(name, String.valueOf(defaultValue)).strip());
             if (value < 0) {
                 throw new NumberFormatException();
             }
@@ -264,11 +274,13 @@ public record BastionSettings(
     private static ChannelLimits.Settings channelLimits(Map<String, String> env) {
         ChannelLimits.Settings d = ChannelLimits.Settings.defaults();
         int threads = positive(env, "PORTCULLIS_BASTION_OPENING_THREADS", d.openingThreads());
-        return new ChannelLimits.Settings(positive(env, "PORTCULLIS_BASTION_MAX_CHANNELS", d.maxOpen()),
-                positive(env, "PORTCULLIS_BASTION_MAX_CHANNEL_OPENS_PER_MINUTE", d.maxOpensPerMinute()), threads,
+        return new ChannelLimits.Settings(
+                positive(env, "PORTCULLIS_BASTION_MAX_CHANNELS", d.maxOpen()),
+                positive(env, "PORTCULLIS_BASTION_MAX_CHANNEL_OPENS_PER_MINUTE", d.maxOpensPerMinute()),
+                threads,
                 Math.max(d.openingQueue(), 16 * threads),
-                Duration.ofSeconds(positive(env, "PORTCULLIS_BASTION_REFUSAL_BACKOFF_SECONDS",
-                        (int) d.refusalBackoff().toSeconds())));
+                Duration.ofSeconds(positive(env, "PORTCULLIS_BASTION_REFUSAL_BACKOFF_SECONDS", (int)
+                        d.refusalBackoff().toSeconds())));
     }
 
     private static String required(Map<String, String> env, String name, StringBuilder missing) {
@@ -283,7 +295,8 @@ public record BastionSettings(
     @Override
     public String toString() {
         // the client secret never reaches a log line
-        return "BastionSettings[listen=" + listenHost + ":" + listenPort + ", stateDir=" + stateDir + ", recordings=" + (recordingsS3 == null ? recordingsDir : recordingsS3.toString())
+        return "BastionSettings[listen=" + listenHost + ":" + listenPort + ", stateDir=" + stateDir + ", recordings="
+                + (recordingsS3 == null ? recordingsDir : recordingsS3.toString())
                 + ", targets=" + targetsFile + ", broker=" + brokerUrl
                 + (brokerCaFile == null ? "" : " (CA " + brokerCaFile + ")")
                 + ", user CA " + userCaFingerprint + ", grant re-check " + grantRecheck.toSeconds() + " s"

@@ -12,7 +12,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.util.Iterator;
-
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 import org.apache.sshd.common.util.security.SecurityUtils;
 
@@ -24,9 +23,7 @@ public final class HostKeys {
         JdkEd25519.install();
     }
 
-
-    private HostKeys() {
-    }
+    private HostKeys() {}
 
     public static KeyPair loadOrGenerate(Path file) throws IOException {
         if (Files.exists(file)) {

@@ -9,7 +9,6 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.Collection;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -19,13 +18,13 @@ import javax.net.ssl.TrustManagerFactory;
  */
 public final class PemTrust {
 
-    private PemTrust() {
-    }
+    private PemTrust() {}
 
     /** @throws IOException naming the file when it holds no certificate or is not PEM */
     public static SSLContext trustingOnly(Path caPem) throws IOException {
         try (InputStream in = Files.newInputStream(caPem)) {
-            Collection<? extends Certificate> cas = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            Collection<? extends Certificate> cas =
+                    CertificateFactory.getInstance("X.509").generateCertificates(in);
             if (cas.isEmpty()) {
                 throw new IOException(caPem + " is not a PEM certificate file (no certificate in it)");
             }

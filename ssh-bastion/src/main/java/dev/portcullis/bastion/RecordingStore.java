@@ -20,13 +20,17 @@ record RecordingStore(RecordingStorage storage, S3Client client, BastionSettings
             return new RecordingStore(new FileSystemRecordingStorage(settings.recordingsDir()), null, settings);
         }
         S3Client client = S3Clients.writer(settings.recordingsS3());
-        return new RecordingStore(new S3RecordingStorage(client, settings.recordingsS3(),
-                settings.recordingsS3().segmentPrefix(settings.clientId())), client, settings);
+        return new RecordingStore(
+                new S3RecordingStorage(
+                        client, settings.recordingsS3(), settings.recordingsS3().segmentPrefix(settings.clientId())),
+                client,
+                settings);
     }
 
     /** The readiness check of the store: it must take a write (filesystem) or answer under our prefix (S3). */
     Readiness.Check probe() {
-        return storage instanceof S3RecordingStorage s3 ? RecordingProbe.reachable(s3)
+        return storage instanceof S3RecordingStorage s3
+                ? RecordingProbe.reachable(s3)
                 : RecordingProbe.writable(settings.recordingsDir());
     }
 

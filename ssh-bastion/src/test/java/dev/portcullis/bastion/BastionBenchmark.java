@@ -2,6 +2,11 @@ package dev.portcullis.bastion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.bastion.index.IndexFeed;
+import dev.portcullis.local.BenchmarkFigures;
+import dev.portcullis.local.LocalSshd;
+import dev.portcullis.recording.RecordingVerifier;
+import dev.portcullis.workflow.port.SessionIndex;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -19,16 +24,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.bastion.index.IndexFeed;
-import dev.portcullis.recording.RecordingVerifier;
-import dev.portcullis.local.BenchmarkFigures;
-import dev.portcullis.local.LocalSshd;
-import dev.portcullis.workflow.port.SessionIndex;
 
 /**
  * The recording bastion against OpenSSH ProxyJump through a plain sshd, on the same machine, in one run, with
@@ -59,8 +57,7 @@ class BastionBenchmark {
      * One payload, produced on the target by {@code command} so both paths move the same bytes; {@code prepare} makes
      * its file there once (outside the timing).
      */
-    private record Payload(String key, String name, String prepare, String command) {
-    }
+    private record Payload(String key, String name, String prepare, String command) {}
 
     private static List<Payload> payloads(long bytes) {
         // named after this JVM too: a run removes its files at the end, and must not remove another run's
@@ -69,9 +66,14 @@ class BastionBenchmark {
         String base64 = "/tmp/portcullis-bench-base64-" + suffix;
         List<Payload> all = List.of(
                 new Payload("zeros", "zeros", null, "head -c " + bytes + " /dev/zero"),
-                new Payload("random", "random bytes",
-                        "test -s " + random + " || head -c " + bytes + " /dev/urandom > " + random, "cat " + random),
-                new Payload("base64", "base64 text",
+                new Payload(
+                        "random",
+                        "random bytes",
+                        "test -s " + random + " || head -c " + bytes + " /dev/urandom > " + random,
+                        "cat " + random),
+                new Payload(
+                        "base64",
+                        "base64 text",
                         "test -s " + base64 + " || (base64 -w 76 /dev/urandom | head -c " + bytes + " > " + base64
                                 + ")",
                         "cat " + base64));
@@ -79,17 +81,18 @@ class BastionBenchmark {
     }
 
     /** What one payload measured. */
-    private record Bulk(Payload payload, double direct, double jump, double bastion, double bastionCpu, long recorded) {
-    }
+    private record Bulk(
+            Payload payload, double direct, double jump, double bastion, double bastionCpu, long recorded) {}
 
     @Test
     void throughputSizeAndSetupAgainstProxyJump(@TempDir Path dir) throws Exception {
         AtomicLong indexed = new AtomicLong();
-        try (BastionFixture f = new BastionFixture(dir); LocalSshd jump = LocalSshd.start(null);
-             IndexFeed feed = new IndexFeed(entries -> {
-                 indexed.addAndGet(entries.size());
-                 return Set.of();
-             })) {
+        try (BastionFixture f = new BastionFixture(dir);
+                LocalSshd jump = LocalSshd.start(null);
+                IndexFeed feed = new IndexFeed(entries -> {
+                    indexed.addAndGet(entries.size());
+                    return Set.of();
+                })) {
             if (INDEX_ON) {
                 // as a bastion process runs (Bastion.start): every recording feeds the search index while it is written
                 f.recordings.tap(feed.start(Duration.ofMillis(500)));
@@ -97,8 +100,8 @@ class BastionBenchmark {
             Path alice = f.person("alice");
             f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofHours(4));
             Path config = openSshConfig(dir, f, jump);
-            List<String> ciphers = List.of(negotiated(openSsh(config, "jumped", "-v", "true")),
-                    negotiated(bastion(f, alice, "-v", "true")));
+            List<String> ciphers = List.of(
+                    negotiated(openSsh(config, "jumped", "-v", "true")), negotiated(bastion(f, alice, "-v", "true")));
             assertThat(ciphers).allMatch(c -> c.equals(CIPHER));
 
             List<Bulk> bulk = new ArrayList<>();
@@ -122,8 +125,8 @@ class BastionBenchmark {
             setup.put("direct OpenSSH", new ArrayList<>());
             setup.put("ProxyJump through OpenSSH sshd", new ArrayList<>());
             setup.put("Portcullis bastion", new ArrayList<>());
-            List<List<String>> setupCommands = List.of(openSsh(config, "direct", "true"),
-                    openSsh(config, "jumped", "true"), bastion(f, alice, "true"));
+            List<List<String>> setupCommands = List.of(
+                    openSsh(config, "direct", "true"), openSsh(config, "jumped", "true"), bastion(f, alice, "true"));
             for (int i = 0; i < 5; i++) {
                 time(setupCommands.get(1));
                 time(setupCommands.get(2));
@@ -169,7 +172,8 @@ class BastionBenchmark {
                   BatchMode yes
                   LogLevel ERROR
                   Ciphers %s
-                """.formatted(f.sshd.port(), f.sshd.port(), jump.port(), f.sshd.login(), key, knownHosts, CIPHER));
+                """.formatted(
+                        f.sshd.port(), f.sshd.port(), jump.port(), f.sshd.login(), key, knownHosts, CIPHER));
         return config;
     }
 
@@ -197,10 +201,13 @@ class BastionBenchmark {
 
     /** The one cipher OpenSSH's client reports for every hop it negotiated ({@code ssh -v}). */
     private static String negotiated(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String log = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(1, TimeUnit.MINUTES);
-        Matcher m = Pattern.compile("kex: (?:server->client|client->server) cipher: (\\S+)").matcher(log);
+        Matcher m = Pattern.compile("kex: (?:server->client|client->server) cipher: (\\S+)")
+                .matcher(log);
         String found = null;
         while (m.find()) {
             if (found != null && !found.equals(m.group(1))) {
@@ -238,24 +245,35 @@ class BastionBenchmark {
         SessionIndex.Closed closed = awaitClosed(f, f.index.opened.get(f.index.opened.size() - 1));
         assertThat(closed.bytesOut()).isEqualTo(BYTES);
         String recording = f.index.opened.get(f.index.opened.size() - 1).recordingId();
-        assertThat(RecordingVerifier.verify(f.storage, recording, f.signer.publicKey()).status())
+        assertThat(RecordingVerifier.verify(f.storage, recording, f.signer.publicKey())
+                        .status())
                 .isEqualTo(RecordingVerifier.Status.VALID);
-        return new Bulk(p, median(tDirect), median(tJump), median(tBastion), median(cpuBastion),
-                BenchS3.ON ? BenchS3.storedBytes(f.storage, recording) : recordingBytes(f.recordingsDir.resolve(recording)));
+        return new Bulk(
+                p,
+                median(tDirect),
+                median(tJump),
+                median(tBastion),
+                median(cpuBastion),
+                BenchS3.ON
+                        ? BenchS3.storedBytes(f.storage, recording)
+                        : recordingBytes(f.recordingsDir.resolve(recording)));
     }
 
     /** A PTY session running {@link #CORPUS}: the recording's size on disk and the bytes that crossed the channel. */
     private static long[] corpus(BastionFixture f, Path alice) throws Exception {
         List<String> command = bastion(f, alice, "-tt", CORPUS);
-        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start(); // stdin stays open, as a terminal's would
+        Process p = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start(); // stdin stays open, as a terminal's would
         if (!p.waitFor(10, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new IOException("timed out: " + command);
         }
         SessionIndex.Opened opened = f.index.opened.get(f.index.opened.size() - 1);
         SessionIndex.Closed closed = awaitClosed(f, opened);
-        assertThat(RecordingVerifier.verify(f.storage, opened.recordingId(), f.signer.publicKey()).status())
+        assertThat(RecordingVerifier.verify(f.storage, opened.recordingId(), f.signer.publicKey())
+                        .status())
                 .isEqualTo(RecordingVerifier.Status.VALID);
         long recorded = recordingBytes(f.recordingsDir.resolve(opened.recordingId()));
         return new long[] {recorded, closed.bytesIn() + closed.bytesOut()};
@@ -294,17 +312,30 @@ class BastionBenchmark {
                 so it is in the page cache. The rounds of the paths alternate on one machine, so load hits them alike.
                 All processes share %d cores: %s.
 
-                """.formatted(INDEX_ON ? "" : " (switched off for this run: `-Dbench.index=false`)", CIPHER,
-                Runtime.getRuntime().availableProcessors(), machine()));
-        md.append(String.format(Locale.ROOT, "## Bulk throughput: %.0f MiB over an exec channel (median of %d)%n%n",
-                        mib, ROUNDS))
+                """.formatted(
+                        INDEX_ON ? "" : " (switched off for this run: `-Dbench.index=false`)",
+                        CIPHER,
+                        Runtime.getRuntime().availableProcessors(),
+                        machine()));
+        md.append(String.format(
+                        Locale.ROOT,
+                        "## Bulk throughput: %.0f MiB over an exec channel (median of %d)%n%n",
+                        mib,
+                        ROUNDS))
                 .append("| payload | direct OpenSSH MiB/s | ProxyJump MiB/s | bastion, recorded, MiB/s ")
                 .append("| bastion / ProxyJump | bastion JVM CPU s/GiB |\n")
                 .append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
         for (Bulk b : bulk) {
-            md.append(String.format(Locale.ROOT, "| %s (`%s`) | %.0f | %.0f | %.0f | **%.2f** | %.2f |%n",
-                    b.payload().name(), b.payload().command(), mib / b.direct(), mib / b.jump(), mib / b.bastion(),
-                    b.jump() / b.bastion(), b.bastionCpu() * 1024 / mib));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s (`%s`) | %.0f | %.0f | %.0f | **%.2f** | %.2f |%n",
+                    b.payload().name(),
+                    b.payload().command(),
+                    mib / b.direct(),
+                    mib / b.jump(),
+                    mib / b.bastion(),
+                    b.jump() / b.bastion(),
+                    b.bastionCpu() * 1024 / mib));
         }
         md.append("\nTarget: bastion / ProxyJump >= 0.9 for each payload. Each last bastion run counted every byte in ")
                 .append("the session index and its recording verified VALID. The last column is the CPU time the ")
@@ -314,35 +345,51 @@ class BastionBenchmark {
         md.append("## Recording size on disk / raw bytes\n\n")
                 .append("| session | raw bytes | recording bytes | ratio |\n| --- | ---: | ---: | ---: |\n");
         for (Bulk b : bulk) {
-            md.append(String.format(Locale.ROOT, "| %s, exec | %d | %d | %.4f |%n", b.payload().name(), BYTES,
-                    b.recorded(), (double) b.recorded() / BYTES));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s, exec | %d | %d | %.4f |%n",
+                    b.payload().name(),
+                    BYTES,
+                    b.recorded(),
+                    (double) b.recorded() / BYTES));
         }
         if (corpus != null) {
-            md.append(String.format(Locale.ROOT, "| terminal corpus, PTY | %d | %d | %.4f |%n", corpus[1], corpus[0],
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| terminal corpus, PTY | %d | %d | %.4f |%n",
+                    corpus[1],
+                    corpus[0],
                     (double) corpus[0] / corpus[1]));
         }
-        md.append("\nThe terminal corpus is one `ssh -tt` session through the bastion running `").append(CORPUS)
+        md.append("\nThe terminal corpus is one `ssh -tt` session through the bastion running `")
+                .append(CORPUS)
                 .append("` (what the target's login may read of it on this machine). Targets: zeros <= 0.01, ")
                 .append("random bytes <= 1.02, base64 text <= 0.80, terminal corpus <= 0.30.\n\n");
         md.append(String.format(Locale.ROOT, "## Session set-up: `ssh ... true` (median of %d, warm JVM)%n%n", SETUPS))
                 .append("| path | milliseconds |\n| --- | ---: |\n");
-        setup.forEach((path, times) ->
-                md.append(String.format(Locale.ROOT, "| %s | %.0f |%n", path, median(times) * 1000)));
+        setup.forEach(
+                (path, times) -> md.append(String.format(Locale.ROOT, "| %s | %.0f |%n", path, median(times) * 1000)));
         double setupJump = median(setup.get("ProxyJump through OpenSSH sshd")) * 1000;
         double setupBastion = median(setup.get("Portcullis bastion")) * 1000;
-        md.append(String.format(Locale.ROOT, "%nBastion set-up / ProxyJump: **%.2f** (target <= 1.0).%n",
-                setupBastion / setupJump));
+        md.append(String.format(
+                Locale.ROOT, "%nBastion set-up / ProxyJump: **%.2f** (target <= 1.0).%n", setupBastion / setupJump));
 
         String out = System.getProperty("bench.output");
         if (out != null) {
             Files.writeString(Path.of(out), md.toString());
             // the machine-readable figures for deploy/bench/all.sh (contract: deploy/bench/README.md)
-            BenchmarkFigures figures = new BenchmarkFigures("benchmarks/" + Path.of(out).getFileName());
+            BenchmarkFigures figures =
+                    new BenchmarkFigures("benchmarks/" + Path.of(out).getFileName());
             String jumpBaseline = "OpenSSH ProxyJump through a plain sshd, aes128-gcm on both hops";
             for (Bulk b : bulk) {
-                figures.add("bulk throughput, " + b.payload().name() + ", recording bastion"
-                        + (BenchS3.ON ? " on S3" : "") + " / ProxyJump aes128-gcm",
-                        mib / b.bastion(), "MiB/s", jumpBaseline, mib / b.jump(), "ratio>=0.9");
+                figures.add(
+                        "bulk throughput, " + b.payload().name() + ", recording bastion" + (BenchS3.ON ? " on S3" : "")
+                                + " / ProxyJump aes128-gcm",
+                        mib / b.bastion(),
+                        "MiB/s",
+                        jumpBaseline,
+                        mib / b.jump(),
+                        "ratio>=0.9");
             }
             if (BenchS3.ON) { // deploy/bench/s3.sh: only the throughput figures are about S3
                 figures.writeBeside(Path.of(out));
@@ -352,15 +399,25 @@ class BastionBenchmark {
             String[] sizeTargets = {"value<=0.01", "value<=1.02", "value<=0.80"};
             for (Bulk b : bulk) {
                 int k = List.of("zeros", "random", "base64").indexOf(b.payload().key());
-                figures.add("recording size / raw bytes, " + b.payload().name(), (double) b.recorded() / BYTES, "x raw",
-                        "the raw bytes that crossed the channel", 1, sizeTargets[k]);
+                figures.add(
+                        "recording size / raw bytes, " + b.payload().name(),
+                        (double) b.recorded() / BYTES,
+                        "x raw",
+                        "the raw bytes that crossed the channel",
+                        1,
+                        sizeTargets[k]);
             }
             if (corpus != null) {
-                figures.add("recording size / raw bytes, terminal corpus", (double) corpus[0] / corpus[1], "x raw",
-                        "the raw bytes that crossed the channel", 1, "value<=0.30");
+                figures.add(
+                        "recording size / raw bytes, terminal corpus",
+                        (double) corpus[0] / corpus[1],
+                        "x raw",
+                        "the raw bytes that crossed the channel",
+                        1,
+                        "value<=0.30");
             }
-            figures.add("session set-up through the bastion", setupBastion, "ms", jumpBaseline, setupJump,
-                    "ratio<=1.0");
+            figures.add(
+                    "session set-up through the bastion", setupBastion, "ms", jumpBaseline, setupJump, "ratio<=1.0");
             figures.writeBeside(Path.of(out));
         }
         System.out.println(md);
@@ -378,7 +435,9 @@ class BastionBenchmark {
      */
     private static double time(List<String> command, long expected) throws IOException, InterruptedException {
         long start = System.nanoTime();
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         long received = 0;
         byte[] buffer = new byte[256 * 1024];
         try (var out = p.getInputStream()) {
@@ -414,15 +473,20 @@ class BastionBenchmark {
 
     private static long recordingBytes(Path recording) throws IOException {
         try (var files = Files.walk(recording)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
         }
     }
 
     static String machine() {
         String cpu = "unknown CPU";
         try {
-            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .orElse(cpu);
         } catch (IOException ignored) {
             // keep the default
         }

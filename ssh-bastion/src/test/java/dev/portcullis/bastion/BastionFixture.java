@@ -1,5 +1,13 @@
 package dev.portcullis.bastion;
 
+import dev.portcullis.bastion.upstream.TargetInventory;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalSshd;
+import dev.portcullis.recording.FileSystemRecordingStorage;
+import dev.portcullis.recording.RecordingKeys;
+import dev.portcullis.recording.RecordingSigner;
+import dev.portcullis.recording.RecordingStorage;
+import dev.portcullis.recording.Recordings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,18 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
-
-import dev.portcullis.bastion.upstream.TargetInventory;
-import dev.portcullis.recording.FileSystemRecordingStorage;
-import dev.portcullis.recording.RecordingKeys;
-import dev.portcullis.recording.RecordingSigner;
-import dev.portcullis.recording.RecordingStorage;
-import dev.portcullis.recording.Recordings;
-import dev.portcullis.local.Commands;
-import dev.portcullis.local.LocalSshd;
 
 /**
  * A bastion on a free loopback port in front of a real OpenSSH sshd, with a user CA and a host CA made by
@@ -55,14 +53,19 @@ final class BastionFixture implements AutoCloseable {
         this(dir, storageOverride, dev.portcullis.bastion.server.ChannelLimits.Settings.defaults());
     }
 
-    BastionFixture(Path dir, RecordingStorage storageOverride, dev.portcullis.bastion.server.ChannelLimits.Settings limits)
+    BastionFixture(
+            Path dir, RecordingStorage storageOverride, dev.portcullis.bastion.server.ChannelLimits.Settings limits)
             throws IOException {
         this(dir, storageOverride, limits, 0);
     }
 
     /** @param targetPort where the grants say the target listens (a relay in front of sshd); 0 for sshd itself */
-    BastionFixture(Path dir, RecordingStorage storageOverride, dev.portcullis.bastion.server.ChannelLimits.Settings limits,
-            int targetPort) throws IOException {
+    BastionFixture(
+            Path dir,
+            RecordingStorage storageOverride,
+            dev.portcullis.bastion.server.ChannelLimits.Settings limits,
+            int targetPort)
+            throws IOException {
         this.dir = dir;
         this.sshd = LocalSshd.shared();
         this.grants = new GrantBook(TARGET, targetPort > 0 ? targetPort : sshd.port(), sshd.login());
@@ -81,27 +84,80 @@ final class BastionFixture implements AutoCloseable {
                 """.formatted(TARGET, sshd.hostPublicKey(), upstreamKey));
         inventory.set(TargetInventory.load(targets));
         // user CA and host CA, as the broker would hold them
-        Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "user-ca", "-f", dir.resolve("user_ca").toString()));
-        Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "host-ca", "-f", dir.resolve("host_ca").toString()));
+        Commands.run(List.of(
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "user-ca",
+                "-f",
+                dir.resolve("user_ca").toString()));
+        Commands.run(List.of(
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "host-ca",
+                "-f",
+                dir.resolve("host_ca").toString()));
         hostCaPub = dir.resolve("host_ca.pub");
         PublicKey userCa = TargetInventory.parsePublicKey(Files.readString(dir.resolve("user_ca.pub")));
         hostKey = HostKeys.loadOrGenerate(dir.resolve("bastion/ssh_host_ed25519_key"));
         Path hostPub = dir.resolve("bastion_host.pub");
         Files.writeString(hostPub, PublicKeyEntry.toString(hostKey.getPublic()) + "\n");
-        Commands.run(List.of("ssh-keygen", "-q", "-s", dir.resolve("host_ca").toString(), "-h", "-I", "bastion", "-n", TARGET + ",localhost",
-                "-V", "-5m:+1h", hostPub.toString()));
-        OpenSshCertificate hostCert = (OpenSshCertificate) TargetInventory.parsePublicKey(
-                Files.readString(dir.resolve("bastion_host-cert.pub")));
+        Commands.run(List.of(
+                "ssh-keygen",
+                "-q",
+                "-s",
+                dir.resolve("host_ca").toString(),
+                "-h",
+                "-I",
+                "bastion",
+                "-n",
+                TARGET + ",localhost",
+                "-V",
+                "-5m:+1h",
+                hostPub.toString()));
+        OpenSshCertificate hostCert = (OpenSshCertificate)
+                TargetInventory.parsePublicKey(Files.readString(dir.resolve("bastion_host-cert.pub")));
 
         recordingsDir = dir.resolve("recordings");
-        storage = storageOverride != null ? storageOverride
+        storage = storageOverride != null
+                ? storageOverride
                 : BenchS3.ON ? BenchS3.storage("bastion-test") : new FileSystemRecordingStorage(recordingsDir);
         signer = RecordingKeys.loadOrGenerate(dir.resolve("rec.pem"), dir.resolve("rec.pub.pem"));
-        recordings = new Recordings(storage, signer, Bastion.RECORDING_OPTIONS, dev.portcullis.recording.RecordingClock.system());
-        bastion = Bastion.start(new Bastion.Parts("127.0.0.1", 0, hostKey, recordings, inventory::get, grants,
-                index, () -> userCa, () -> hostCert, Map.of(), PORTAL, "bastion-test", Duration.ofSeconds(10), Clock.systemUTC(), null, null), limits);
-        Files.writeString(dir.resolve("known_hosts"), "[127.0.0.1]:" + bastion.port() + " " + PublicKeyEntry.toString(hostKey.getPublic()) + "\n"
-                + "@cert-authority " + TARGET + " " + Files.readString(hostCaPub).trim() + "\n");
+        recordings = new Recordings(
+                storage, signer, Bastion.RECORDING_OPTIONS, dev.portcullis.recording.RecordingClock.system());
+        bastion = Bastion.start(
+                new Bastion.Parts(
+                        "127.0.0.1",
+                        0,
+                        hostKey,
+                        recordings,
+                        inventory::get,
+                        grants,
+                        index,
+                        () -> userCa,
+                        () -> hostCert,
+                        Map.of(),
+                        PORTAL,
+                        "bastion-test",
+                        Duration.ofSeconds(10),
+                        Clock.systemUTC(),
+                        null,
+                        null),
+                limits);
+        Files.writeString(
+                dir.resolve("known_hosts"),
+                "[127.0.0.1]:" + bastion.port() + " " + PublicKeyEntry.toString(hostKey.getPublic()) + "\n"
+                        + "@cert-authority " + TARGET + " "
+                        + Files.readString(hostCaPub).trim() + "\n");
     }
 
     /** A throwaway key for a person, with a certificate from the user CA naming them. */
@@ -118,17 +174,43 @@ final class BastionFixture implements AutoCloseable {
         if (!Files.exists(caKey)) {
             Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", caKey.toString()));
         }
-        Commands.run(List.of("ssh-keygen", "-q", "-s", caKey.toString(), "-I", file + "-test", "-n", principals, "-V", "-5m:+1h",
+        Commands.run(List.of(
+                "ssh-keygen",
+                "-q",
+                "-s",
+                caKey.toString(),
+                "-I",
+                file + "-test",
+                "-n",
+                principals,
+                "-V",
+                "-5m:+1h",
                 key + ".pub"));
         return key;
     }
 
     /** ssh options for talking to this bastion with a key (and its certificate when there is one). */
     List<String> ssh(Path key, String user, String... command) {
-        List<String> cmd = new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-p", String.valueOf(bastion.port()),
-                "-i", key.toString(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-                "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"),
-                "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR"));
+        List<String> cmd = new ArrayList<>(List.of(
+                "ssh",
+                "-F",
+                "/dev/null",
+                "-p",
+                String.valueOf(bastion.port()),
+                "-i",
+                key.toString(),
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                "UserKnownHostsFile=" + dir.resolve("known_hosts"),
+                "-o",
+                "ConnectTimeout=10",
+                "-o",
+                "LogLevel=ERROR"));
         if (Files.exists(Path.of(key + "-cert.pub"))) {
             cmd.addAll(List.of("-o", "CertificateFile=" + key + "-cert.pub"));
         }
@@ -138,8 +220,7 @@ final class BastionFixture implements AutoCloseable {
     }
 
     /** What an {@code ssh -L} through the bastion read: the first line from the far end ("" if refused), ssh's stderr. */
-    record Forward(String line, String errors) {
-    }
+    record Forward(String line, String errors) {}
 
     /** ssh -L through the bastion to the target's own sshd, as seen from the target; reads its first line. */
     Forward forwardAndRead(Path key, String user) throws Exception {
@@ -148,13 +229,14 @@ final class BastionFixture implements AutoCloseable {
             local = s.getLocalPort();
         }
         List<String> cmd = new ArrayList<>(ssh(key, user));
-        cmd.replaceAll(a -> a.equals("LogLevel=ERROR") ? "LogLevel=INFO" : a); // OpenSSH prints refused channels at INFO
+        cmd.replaceAll(
+                a -> a.equals("LogLevel=ERROR") ? "LogLevel=INFO" : a); // OpenSSH prints refused channels at INFO
         cmd.addAll(1, List.of("-N", "-o", "ExitOnForwardFailure=yes", "-L", local + ":127.0.0.1:" + sshd.port()));
         Process ssh = startProcess(cmd);
         StringBuffer err = new StringBuffer();
         Thread errors = new Thread(() -> {
-            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(ssh.getErrorStream(),
-                    java.nio.charset.StandardCharsets.UTF_8))) {
+            try (var in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(ssh.getErrorStream(), java.nio.charset.StandardCharsets.UTF_8))) {
                 for (String line; (line = in.readLine()) != null; ) {
                     err.append(line).append('\n');
                 }
@@ -168,8 +250,8 @@ final class BastionFixture implements AutoCloseable {
             for (int i = 0; i < 100 && read == null; i++) {
                 try (var socket = new java.net.Socket("127.0.0.1", local)) {
                     socket.setSoTimeout(10_000);
-                    var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
-                            java.nio.charset.StandardCharsets.UTF_8));
+                    var in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                            socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
                     String line = in.readLine();
                     if (line == null) {
                         // refused: wait (bounded) for ssh to say why before it is stopped

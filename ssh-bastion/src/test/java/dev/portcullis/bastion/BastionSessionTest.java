@@ -2,6 +2,15 @@ package dev.portcullis.bastion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.Commands.Result;
+import dev.portcullis.recording.RecordingVerifier;
+import dev.portcullis.recording.event.ExecEvent;
+import dev.portcullis.recording.event.FileOperationEvent;
+import dev.portcullis.recording.event.FileTransferEvent;
+import dev.portcullis.recording.event.StructuredEvent;
+import dev.portcullis.recording.read.RecordingReader;
+import dev.portcullis.workflow.port.SessionIndex;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,22 +22,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.local.Commands;
-import dev.portcullis.local.Commands.Result;
-import dev.portcullis.recording.RecordingVerifier;
-import dev.portcullis.recording.event.ExecEvent;
-import dev.portcullis.recording.event.FileOperationEvent;
-import dev.portcullis.recording.event.FileTransferEvent;
-import dev.portcullis.recording.event.StructuredEvent;
-import dev.portcullis.recording.read.RecordingReader;
-import dev.portcullis.workflow.port.SessionIndex;
 
 /**
  * The bastion as people use it: stock OpenSSH clients, a real OpenSSH sshd behind it, recordings on disk.
@@ -37,6 +35,7 @@ class BastionSessionTest {
 
     @TempDir
     static Path dir;
+
     static BastionFixture f;
     static Path alice;
 
@@ -74,12 +73,15 @@ class BastionSessionTest {
         assertThat(closed.status()).isEqualTo("CLOSED");
         assertThat(closed.bytesOut()).isEqualTo(r.out().length());
 
-        assertThat(RecordingVerifier.verify(f.storage, opened.recordingId(), f.signer.publicKey()).status())
+        assertThat(RecordingVerifier.verify(f.storage, opened.recordingId(), f.signer.publicKey())
+                        .status())
                 .isEqualTo(RecordingVerifier.Status.VALID);
         RecordingReader reader = RecordingReader.open(f.storage, opened.recordingId());
         assertThat(events(reader)).contains(new ExecEvent("echo hello from $(whoami); exit 3"));
         assertThat(reader.searchOutput("hello from " + f.sshd.login())).isNotEmpty();
-        assertThat(reader.metadata().attributes()).containsEntry("user", "alice").containsEntry("grant", grant.toString());
+        assertThat(reader.metadata().attributes())
+                .containsEntry("user", "alice")
+                .containsEntry("grant", grant.toString());
     }
 
     @Test
@@ -90,7 +92,8 @@ class BastionSessionTest {
         // characters cut between reads included
         String line = "tr\u00e8s \"longue\" ligne \\ avec\tune tabulation";
         int lines = 250_000;
-        Result r = Commands.run(f.ssh(alice, f.destination(), "yes '" + line + "' | head -n " + lines), null, Duration.ofMinutes(3));
+        Result r = Commands.run(
+                f.ssh(alice, f.destination(), "yes '" + line + "' | head -n " + lines), null, Duration.ofMinutes(3));
         String expected = (line + "\n").repeat(lines);
         assertThat(r.exit()).isZero();
         assertThat(r.out().length()).isEqualTo(expected.length());
@@ -99,7 +102,8 @@ class BastionSessionTest {
         SessionIndex.Opened opened = lastOpened();
         SessionIndex.Closed closed = awaitClosed(opened.sessionId());
         assertThat(closed.bytesOut()).isEqualTo(expected.getBytes(StandardCharsets.UTF_8).length);
-        assertThat(RecordingVerifier.verify(f.storage, opened.recordingId(), f.signer.publicKey()).status())
+        assertThat(RecordingVerifier.verify(f.storage, opened.recordingId(), f.signer.publicKey())
+                        .status())
                 .isEqualTo(RecordingVerifier.Status.VALID);
         StringBuilder recorded = new StringBuilder();
         RecordingReader.open(f.storage, opened.recordingId()).terminalEvents().forEach(e -> recorded.append(e.data()));
@@ -121,15 +125,17 @@ class BastionSessionTest {
         ctrOnly.addAll(1, List.of("-o", "LogLevel=INFO", "-c", "aes128-ctr,aes256-ctr,chacha20-poly1305@openssh.com"));
         Result refused = Commands.run(ctrOnly);
         assertThat(refused.exit()).isEqualTo(255);
-        assertThat(refused.err()).contains("no matching cipher found. Their offer: aes128-gcm@openssh.com,aes256-gcm@openssh.com");
+        assertThat(refused.err())
+                .contains("no matching cipher found. Their offer: aes128-gcm@openssh.com,aes256-gcm@openssh.com");
     }
 
     @Test
     void withoutAGrantTheUserIsToldWhyInOneLine() throws Exception {
         Result r = Commands.run(f.ssh(alice, f.destination(), "true"));
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err().trim()).isEqualTo("portcullis: no active grant for " + f.sshd.login() + "@" + BastionFixture.TARGET
-                + "; request one at " + BastionFixture.PORTAL);
+        assertThat(r.err().trim())
+                .isEqualTo("portcullis: no active grant for " + f.sshd.login() + "@" + BastionFixture.TARGET
+                        + "; request one at " + BastionFixture.PORTAL);
 
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         Result bob = Commands.run(f.ssh(f.person("bob"), f.destination(), "true"));
@@ -141,9 +147,12 @@ class BastionSessionTest {
 
         Result malformed = Commands.run(f.ssh(alice, "Root+web+x", "true"));
         assertThat(malformed.exit()).isEqualTo(1);
-        assertThat(malformed.err().trim()).isEqualTo("portcullis: 'Root+web+x' is not LOGIN+TARGET (lower-case letters, digits, '.', '_' and '-', one '+')");
+        assertThat(malformed.err().trim())
+                .isEqualTo(
+                        "portcullis: 'Root+web+x' is not LOGIN+TARGET (lower-case letters, digits, '.', '_' and '-', one '+')");
         Result noDestination = Commands.run(f.ssh(alice, "alice", "true"));
-        assertThat(noDestination.err()).contains("this connection names no target: use ssh -p PORT LOGIN+TARGET@BASTION");
+        assertThat(noDestination.err())
+                .contains("this connection names no target: use ssh -p PORT LOGIN+TARGET@BASTION");
 
         f.grants.unreachable = true;
         Result brokerDown = Commands.run(f.ssh(alice, f.destination(), "true"));
@@ -161,11 +170,15 @@ class BastionSessionTest {
         assertThat(otherCa.err()).contains("Permission denied");
 
         Path two = f.person("twofaced", "user_ca", "alice,mallory");
-        assertThat(Commands.run(f.ssh(two, f.destination(), "true")).exit()).as("a certificate naming two people").isEqualTo(255);
+        assertThat(Commands.run(f.ssh(two, f.destination(), "true")).exit())
+                .as("a certificate naming two people")
+                .isEqualTo(255);
 
         Path plain = f.dir.resolve("plain");
         Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", plain.toString()));
-        assertThat(Commands.run(f.ssh(plain, f.destination(), "true")).exit()).as("a plain key").isEqualTo(255);
+        assertThat(Commands.run(f.ssh(plain, f.destination(), "true")).exit())
+                .as("a plain key")
+                .isEqualTo(255);
 
         // a jump connection's name must be one of the certificate's principals
         assertThat(Commands.run(f.ssh(alice, "mallory", "true")).exit()).isEqualTo(255);
@@ -204,7 +217,10 @@ class BastionSessionTest {
         Files.write(local, content);
         String remote = "/tmp/portcullis-" + UUID.randomUUID() + ".bin";
         Path batch = f.dir.resolve("batch");
-        Files.writeString(batch, "put " + local + " " + remote + "\nget " + remote + " " + f.dir.resolve("back.bin") + "\nrm " + remote + "\n");
+        Files.writeString(
+                batch,
+                "put " + local + " " + remote + "\nget " + remote + " " + f.dir.resolve("back.bin") + "\nrm " + remote
+                        + "\n");
         List<String> sftp = new java.util.ArrayList<>(f.ssh(alice, f.destination()));
         sftp.set(0, "sftp");
         sftp.set(sftp.indexOf("-p"), "-P");
@@ -215,10 +231,23 @@ class BastionSessionTest {
         SessionIndex.Opened opened = lastOpened();
         awaitClosed(opened.sessionId());
         List<StructuredEvent> events = events(RecordingReader.open(f.storage, opened.recordingId()));
-        assertThat(events).contains(
-                new FileTransferEvent(dev.portcullis.recording.event.FileProtocol.SFTP, FileTransferEvent.Direction.UPLOAD, remote, content.length),
-                new FileTransferEvent(dev.portcullis.recording.event.FileProtocol.SFTP, FileTransferEvent.Direction.DOWNLOAD, remote, content.length),
-                new FileOperationEvent(dev.portcullis.recording.event.FileProtocol.SFTP, FileOperationEvent.Operation.REMOVE, remote, null));
+        assertThat(events)
+                .contains(
+                        new FileTransferEvent(
+                                dev.portcullis.recording.event.FileProtocol.SFTP,
+                                FileTransferEvent.Direction.UPLOAD,
+                                remote,
+                                content.length),
+                        new FileTransferEvent(
+                                dev.portcullis.recording.event.FileProtocol.SFTP,
+                                FileTransferEvent.Direction.DOWNLOAD,
+                                remote,
+                                content.length),
+                        new FileOperationEvent(
+                                dev.portcullis.recording.event.FileProtocol.SFTP,
+                                FileOperationEvent.Operation.REMOVE,
+                                remote,
+                                null));
 
         // legacy scp protocol (scp -O) runs "scp -t" over exec
         List<String> scp = new java.util.ArrayList<>(f.ssh(alice, f.destination()));
@@ -249,12 +278,16 @@ class BastionSessionTest {
         Process p = BastionFixture.startProcess(f.ssh(alice, f.destination(), "echo started; sleep 120"));
         var out = Commands.drain(p.getInputStream());
         var err = Commands.drain(p.getErrorStream());
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the bastion's own timer ends the session").isTrue();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS))
+                .as("the bastion's own timer ends the session")
+                .isTrue();
         assertThat(out.get(10, TimeUnit.SECONDS)).contains("started");
-        assertThat(err.get(10, TimeUnit.SECONDS)).contains("portcullis: your grant for " + f.sshd.login() + "@web ended");
+        assertThat(err.get(10, TimeUnit.SECONDS))
+                .contains("portcullis: your grant for " + f.sshd.login() + "@web ended");
         SessionIndex.Opened opened = lastOpened();
         assertThat(awaitClosed(opened.sessionId()).status()).isEqualTo("GRANT_ENDED");
-        assertThat(RecordingVerifier.verify(f.storage, opened.recordingId(), f.signer.publicKey()).status())
+        assertThat(RecordingVerifier.verify(f.storage, opened.recordingId(), f.signer.publicKey())
+                        .status())
                 .isEqualTo(RecordingVerifier.Status.VALID);
     }
 
@@ -286,7 +319,10 @@ class BastionSessionTest {
                       %s:
                         hostKey: %s
                         identityFile: %s
-                    """.formatted(BastionFixture.TARGET, Files.readString(Path.of(other + ".pub")).trim(), f.dir.resolve("upstream_key")));
+                    """.formatted(
+                            BastionFixture.TARGET,
+                            Files.readString(Path.of(other + ".pub")).trim(),
+                            f.dir.resolve("upstream_key")));
             f.inventory.set(dev.portcullis.bastion.upstream.TargetInventory.load(targets));
             f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
             Result r = Commands.run(f.ssh(alice, f.destination(), "echo should-not-run"));
@@ -306,23 +342,28 @@ class BastionSessionTest {
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         f.grants.grant("alice", BastionFixture.TARGET + "-fwd", f.sshd.login(), Duration.ofMinutes(10));
         // forward to the target's own sshd, as seen from the target: its banner proves the connection went through
-        String allowed = f.forwardAndRead(alice, f.sshd.login() + "+" + BastionFixture.TARGET + "-fwd").line();
+        String allowed = f.forwardAndRead(alice, f.sshd.login() + "+" + BastionFixture.TARGET + "-fwd")
+                .line();
         assertThat(allowed).startsWith("SSH-2.0-OpenSSH");
         SessionIndex.Opened forward = lastOpened();
         assertThat(forward.target()).isEqualTo(BastionFixture.TARGET + "-fwd");
         SessionIndex.Closed closed = awaitClosed(forward.sessionId());
         assertThat(closed.bytesOut()).isGreaterThan(0);
-        assertThat(events(RecordingReader.open(f.storage, forward.recordingId()))).anySatisfy(e -> {
-            assertThat(e).isInstanceOf(dev.portcullis.recording.event.ForwardEvent.class);
-            assertThat(((dev.portcullis.recording.event.ForwardEvent) e).port()).isEqualTo(f.sshd.port());
-            assertThat(((dev.portcullis.recording.event.ForwardEvent) e).bytesFromTarget()).isEqualTo(closed.bytesOut());
-        });
+        assertThat(events(RecordingReader.open(f.storage, forward.recordingId())))
+                .anySatisfy(e -> {
+                    assertThat(e).isInstanceOf(dev.portcullis.recording.event.ForwardEvent.class);
+                    assertThat(((dev.portcullis.recording.event.ForwardEvent) e).port())
+                            .isEqualTo(f.sshd.port());
+                    assertThat(((dev.portcullis.recording.event.ForwardEvent) e).bytesFromTarget())
+                            .isEqualTo(closed.bytesOut());
+                });
 
         int before = f.index.opened.size();
         BastionFixture.Forward refused = f.forwardAndRead(alice, f.destination());
         assertThat(refused.line()).as("the default rule refuses forwarding").isEmpty();
         assertThat(f.index.opened).hasSize(before);
-        assertThat(refused.errors()).contains("administratively prohibited: port forwarding is not allowed for " + f.sshd.login() + "@web");
+        assertThat(refused.errors())
+                .contains("administratively prohibited: port forwarding is not allowed for " + f.sshd.login() + "@web");
     }
 
     @Test
@@ -330,20 +371,33 @@ class BastionSessionTest {
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         f.grants.grant("alice", BastionFixture.TARGET + "-fwd", f.sshd.login(), Duration.ofMinutes(10));
         Path socket = f.dir.resolve("agent.sock");
-        Process agent = new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString()).redirectErrorStream(true).start();
+        Process agent = new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString())
+                .redirectErrorStream(true)
+                .start();
         try {
             for (int i = 0; i < 100 && !Files.exists(socket); i++) {
                 Thread.sleep(50);
             }
             Path agentKey = f.dir.resolve("agent_key");
             if (!Files.exists(agentKey)) {
-                Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "forwarded-key", "-f", agentKey.toString()));
+                Commands.run(List.of(
+                        "ssh-keygen",
+                        "-q",
+                        "-t",
+                        "ed25519",
+                        "-N",
+                        "",
+                        "-C",
+                        "forwarded-key",
+                        "-f",
+                        agentKey.toString()));
             }
             ProcessBuilder add = new ProcessBuilder("ssh-add", agentKey.toString()).redirectErrorStream(true);
             add.environment().put("SSH_AUTH_SOCK", socket.toString());
             assertThat(add.start().waitFor()).isZero();
 
-            Result allowed = withAgent(socket, f.sshd.login() + "+" + BastionFixture.TARGET + "-fwd", "ssh-add -l; echo rc=$?");
+            Result allowed =
+                    withAgent(socket, f.sshd.login() + "+" + BastionFixture.TARGET + "-fwd", "ssh-add -l; echo rc=$?");
             assertThat(allowed.out()).as(allowed.err()).contains("forwarded-key", "rc=0");
             Result refused = withAgent(socket, f.destination(), "ssh-add -l; echo rc=$?");
             assertThat(refused.out()).doesNotContain("forwarded-key").contains("rc=2");
@@ -383,17 +437,23 @@ class BastionSessionTest {
                   UserKnownHostsFile %s
                   StrictHostKeyChecking yes
                   BatchMode yes
-                """.formatted(f.bastion.port(), BastionFixture.TARGET, f.sshd.login(), alice, alice, f.dir.resolve("known_hosts")));
-        Result r = Commands.run(List.of("ssh", "-F", config.toString(), BastionFixture.TARGET, "echo jumped as $(whoami)"));
+                """.formatted(
+                f.bastion.port(), BastionFixture.TARGET, f.sshd.login(), alice, alice, f.dir.resolve("known_hosts")));
+        Result r = Commands.run(
+                List.of("ssh", "-F", config.toString(), BastionFixture.TARGET, "echo jumped as $(whoami)"));
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo("jumped as " + f.sshd.login() + "\n");
         SessionIndex.Opened opened = lastOpened();
         assertThat(opened.username()).isEqualTo("alice");
-        assertThat(opened.clientAddress()).as("the real client, not the loopback join").doesNotEndWith(":" + f.bastion.port());
+        assertThat(opened.clientAddress())
+                .as("the real client, not the loopback join")
+                .doesNotEndWith(":" + f.bastion.port());
 
         Result unknown = Commands.run(List.of("ssh", "-F", config.toString(), "-J", "bastion", "nowhere", "true"));
         assertThat(unknown.exit()).isEqualTo(255);
-        assertThat(unknown.err()).contains("open failed: administratively prohibited: there is no target named 'nowhere' behind this bastion");
+        assertThat(unknown.err())
+                .contains(
+                        "open failed: administratively prohibited: there is no target named 'nowhere' behind this bastion");
     }
 
     private static SessionIndex.Opened lastOpened() throws InterruptedException {

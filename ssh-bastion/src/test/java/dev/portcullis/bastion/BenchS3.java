@@ -1,12 +1,11 @@
 package dev.portcullis.bastion;
 
-import java.net.URI;
-
+import dev.portcullis.local.LocalS3;
 import dev.portcullis.recording.RecordingStorage;
 import dev.portcullis.recording.s3.S3Clients;
 import dev.portcullis.recording.s3.S3RecordingStorage;
 import dev.portcullis.recording.s3.S3Settings;
-import dev.portcullis.local.LocalS3;
+import java.net.URI;
 
 /**
  * The S3 store for benchmarks run with {@code -Dbench.recordings=s3} (deploy/bench/s3.sh): this JVM's S3Proxy, one
@@ -16,13 +15,20 @@ final class BenchS3 {
 
     static final boolean ON = "s3".equals(System.getProperty("bench.recordings"));
 
-    private BenchS3() {
-    }
+    private BenchS3() {}
 
     static RecordingStorage storage(String segment) {
         LocalS3 server = LocalS3.shared();
-        S3Settings settings = new S3Settings(server.createBucket("recordings"), URI.create(server.endpoint()),
-                server.region(), "", true, server.accessKeyId(), server.secretAccessKey(), null, null);
+        S3Settings settings = new S3Settings(
+                server.createBucket("recordings"),
+                URI.create(server.endpoint()),
+                server.region(),
+                "",
+                true,
+                server.accessKeyId(),
+                server.secretAccessKey(),
+                null,
+                null);
         return new S3RecordingStorage(S3Clients.writer(settings), settings, settings.segmentPrefix(segment));
     }
 

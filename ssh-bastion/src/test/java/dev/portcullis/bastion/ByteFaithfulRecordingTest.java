@@ -2,6 +2,13 @@ package dev.portcullis.bastion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.local.Commands;
+import dev.portcullis.recording.RecordingVerifier;
+import dev.portcullis.recording.cli.ExportCommand;
+import dev.portcullis.recording.event.TerminalEvent;
+import dev.portcullis.recording.format.RecordingLines;
+import dev.portcullis.recording.read.RecordingReader;
+import dev.portcullis.workflow.port.SessionIndex;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,20 +20,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.recording.RecordingVerifier;
-import dev.portcullis.recording.cli.ExportCommand;
-import dev.portcullis.recording.event.TerminalEvent;
-import dev.portcullis.recording.format.RecordingLines;
-import dev.portcullis.recording.read.RecordingReader;
-import dev.portcullis.local.Commands;
-import dev.portcullis.workflow.port.SessionIndex;
 
 /**
  * Binary output through the real bastion: the recording keeps the exact bytes the user received (every byte value,
@@ -37,6 +35,7 @@ class ByteFaithfulRecordingTest {
 
     @TempDir
     static Path dir;
+
     static BastionFixture f;
     static Path alice;
     static Path binary;
@@ -50,7 +49,8 @@ class ByteFaithfulRecordingTest {
         alice = f.person("alice");
         content = binaryContent();
         // the target is an sshd on this machine, logged in as another user: it reads the file where the test wrote it
-        Path readable = Files.createTempDirectory("portcullis-binary",
+        Path readable = Files.createTempDirectory(
+                "portcullis-binary",
                 java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                         java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")));
         binary = readable.resolve("binary.bin");
@@ -103,8 +103,8 @@ class ByteFaithfulRecordingTest {
         String id = closedRecording();
         assertThat(RecordingVerifier.verify(f.storage, id, f.signer.publicKey()).status())
                 .isEqualTo(RecordingVerifier.Status.VALID);
-        RecordingReader reader = RecordingReader.openVerified(f.storage, id, f.signer.publicKey(),
-                RecordingVerifier.Expected.NOTHING);
+        RecordingReader reader =
+                RecordingReader.openVerified(f.storage, id, f.signer.publicKey(), RecordingVerifier.Expected.NOTHING);
         assertThat(exported(reader, TerminalEvent.Type.OUTPUT)).isEqualTo(received);
         assertThat(reader.textFaithful()).isFalse();
 
@@ -112,7 +112,9 @@ class ByteFaithfulRecordingTest {
         Path key = dir.resolve("bastion-recordings.der");
         Files.write(key, f.signer.publicKey().getEncoded());
         ByteArrayOutputStream tool = new ByteArrayOutputStream();
-        int code = ExportCommand.run(new String[] {f.recordingsDir.toString(), id, key.toString(), "output"}, tool,
+        int code = ExportCommand.run(
+                new String[] {f.recordingsDir.toString(), id, key.toString(), "output"},
+                tool,
                 new PrintStream(new ByteArrayOutputStream()));
         assertThat(code).isZero();
         assertThat(tool.toByteArray()).isEqualTo(received);
@@ -144,7 +146,9 @@ class ByteFaithfulRecordingTest {
 
     @Test
     void theCastOfABinarySessionPlaysInAsciinemaAndCarriesTheMarker() throws Exception {
-        runSsh(f.ssh(alice, f.destination(), "printf 'before\\n'; head -c 3000 " + binary + "; printf '\\nafter\\n'"), null);
+        runSsh(
+                f.ssh(alice, f.destination(), "printf 'before\\n'; head -c 3000 " + binary + "; printf '\\nafter\\n'"),
+                null);
         RecordingReader reader = RecordingReader.open(f.storage, closedRecording());
         Path cast = dir.resolve("binary.cast");
         try (var out = Files.newOutputStream(cast)) {
@@ -158,8 +162,10 @@ class ByteFaithfulRecordingTest {
         Commands.Result cat = Commands.run(List.of("script", "-qec", "asciinema cat " + cast, "/dev/null"));
         assertThat(cat.exit()).as(cat.err()).isZero();
         assertThat(cat.out()).contains("before").contains("after");
-        Commands.Result play = Commands.run(List.of("script", "-qec", "asciinema play -i 0.05 -s 4 " + cast,
-                "/dev/null"), null, Duration.ofSeconds(60));
+        Commands.Result play = Commands.run(
+                List.of("script", "-qec", "asciinema play -i 0.05 -s 4 " + cast, "/dev/null"),
+                null,
+                Duration.ofSeconds(60));
         assertThat(play.exit()).as(play.err()).isZero();
         assertThat(play.out()).contains("after");
     }
@@ -180,7 +186,8 @@ class ByteFaithfulRecordingTest {
     private static byte[] runSsh(List<String> command, String stdin) throws IOException, InterruptedException {
         Path out = Files.createTempFile(dir, "received", ".bin");
         Path err = Files.createTempFile(dir, "stderr", ".txt");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         if (stdin == null) {
             builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         }
@@ -194,7 +201,8 @@ class ByteFaithfulRecordingTest {
             throw new IOException("ssh did not finish: " + command);
         }
         String errors = new String(Files.readAllBytes(err), StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as("ssh exit status; stderr: " + errors.substring(0, Math.min(300, errors.length())))
+        assertThat(p.exitValue())
+                .as("ssh exit status; stderr: " + errors.substring(0, Math.min(300, errors.length())))
                 .isZero();
         lastStderr = Files.readAllBytes(err);
         return Files.readAllBytes(out);

@@ -3,6 +3,17 @@ package dev.portcullis.bastion;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.bastion.server.ChannelLimits;
+import dev.portcullis.bastion.upstream.TargetInventory;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.Commands.Result;
+import dev.portcullis.recording.event.FileOperationEvent;
+import dev.portcullis.recording.event.FileOperationEvent.Operation;
+import dev.portcullis.recording.event.FileProtocol;
+import dev.portcullis.recording.event.FileTransferEvent;
+import dev.portcullis.recording.event.StructuredEvent;
+import dev.portcullis.recording.read.RecordingReader;
+import dev.portcullis.workflow.port.SessionIndex;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -20,7 +31,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
@@ -30,18 +40,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.portcullis.bastion.server.ChannelLimits;
-import dev.portcullis.bastion.upstream.TargetInventory;
-import dev.portcullis.recording.event.FileOperationEvent;
-import dev.portcullis.recording.event.FileOperationEvent.Operation;
-import dev.portcullis.recording.event.FileProtocol;
-import dev.portcullis.recording.event.FileTransferEvent;
-import dev.portcullis.recording.event.StructuredEvent;
-import dev.portcullis.recording.read.RecordingReader;
-import dev.portcullis.local.Commands;
-import dev.portcullis.local.Commands.Result;
-import dev.portcullis.workflow.port.SessionIndex;
-
 /**
  * A grant holder, or anyone holding a certificate, trying to do more than the grant allows or to leave no trace:
  * stock OpenSSH clients (and a MINA client where OpenSSH will not misbehave) through a real bastion to a real sshd.
@@ -50,6 +48,7 @@ class ChannelAttackTest {
 
     @TempDir
     static Path dir;
+
     static BastionFixture f;
     static Path alice;
 
@@ -57,8 +56,15 @@ class ChannelAttackTest {
     static void start() throws IOException {
         // the defaults, with a back-off long enough that a slow machine cannot outlast it between two attempts
         ChannelLimits.Settings d = ChannelLimits.Settings.defaults();
-        f = new BastionFixture(dir, null, new ChannelLimits.Settings(d.maxOpen(), d.maxOpensPerMinute(),
-                d.openingThreads(), d.openingQueue(), Duration.ofMinutes(5)));
+        f = new BastionFixture(
+                dir,
+                null,
+                new ChannelLimits.Settings(
+                        d.maxOpen(),
+                        d.maxOpensPerMinute(),
+                        d.openingThreads(),
+                        d.openingQueue(),
+                        Duration.ofMinutes(5)));
         alice = f.person("alice");
     }
 
@@ -80,13 +86,17 @@ class ChannelAttackTest {
     void aDisguisedScpIsRecordedAsACommandWithItsOutput() throws Exception {
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         // scp -f reads the first line as the client's (bad) answer and fails; sh then reads the rest
-        Result r = Commands.run(f.ssh(alice, f.destination(), "scp -f /nonexistent-portcullis || sh"),
-                "x\necho SECRET-MARKER\nexit\n", Duration.ofSeconds(60));
+        Result r = Commands.run(
+                f.ssh(alice, f.destination(), "scp -f /nonexistent-portcullis || sh"),
+                "x\necho SECRET-MARKER\nexit\n",
+                Duration.ofSeconds(60));
         assertThat(r.out()).as("the shell ran on the target").contains("SECRET-MARKER");
         SessionIndex.Opened opened = f.index.lastOpened();
         f.index.awaitClosed(opened.sessionId());
         RecordingReader reader = RecordingReader.open(f.storage, opened.recordingId());
-        assertThat(reader.searchOutput("SECRET-MARKER")).as("the shell's output is in the recording").isNotEmpty();
+        assertThat(reader.searchOutput("SECRET-MARKER"))
+                .as("the shell's output is in the recording")
+                .isNotEmpty();
         assertThat(events(reader)).noneMatch(e -> e instanceof FileTransferEvent);
     }
 
@@ -98,13 +108,16 @@ class ChannelAttackTest {
     @Test
     void aDisguisedScpCannotPassItsOutputOffAsFileContent() throws Exception {
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
-        Result r = Commands.run(f.ssh(alice, f.destination(), "scp -f /nonexistent-portcullis || sh"),
-                "x\nprintf 'C0644 19 cover.txt\\n'; echo HIDDEN-MARKER-1234; exit\n", Duration.ofSeconds(60));
+        Result r = Commands.run(
+                f.ssh(alice, f.destination(), "scp -f /nonexistent-portcullis || sh"),
+                "x\nprintf 'C0644 19 cover.txt\\n'; echo HIDDEN-MARKER-1234; exit\n",
+                Duration.ofSeconds(60));
         assertThat(r.out()).as("the shell ran on the target").contains("HIDDEN-MARKER-1234");
         SessionIndex.Opened opened = f.index.lastOpened();
         f.index.awaitClosed(opened.sessionId());
         RecordingReader reader = RecordingReader.open(f.storage, opened.recordingId());
-        assertThat(reader.searchOutput("HIDDEN-MARKER-1234")).as("what the shell printed is in the recording")
+        assertThat(reader.searchOutput("HIDDEN-MARKER-1234"))
+                .as("what the shell printed is in the recording")
                 .isNotEmpty();
         assertThat(events(reader)).noneMatch(e -> e instanceof FileTransferEvent);
     }
@@ -114,7 +127,9 @@ class ChannelAttackTest {
     void aRealScpDownloadIsRecordedAsAFileTransfer() throws Exception {
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         String remote = "/tmp/portcullis-" + UUID.randomUUID() + ".txt";
-        assertThat(Commands.run(f.ssh(alice, f.destination(), "printf 'file content\\n' > " + remote)).exit()).isZero();
+        assertThat(Commands.run(f.ssh(alice, f.destination(), "printf 'file content\\n' > " + remote))
+                        .exit())
+                .isZero();
         List<String> scp = new ArrayList<>(f.ssh(alice, f.destination()));
         scp.set(0, "scp");
         scp.set(scp.indexOf("-p"), "-P");
@@ -130,7 +145,9 @@ class ChannelAttackTest {
         RecordingReader reader = RecordingReader.open(f.storage, opened.recordingId());
         assertThat(events(reader))
                 .contains(new FileTransferEvent(FileProtocol.SCP, FileTransferEvent.Direction.DOWNLOAD, remote, 13));
-        assertThat(reader.searchOutput("file content")).as("content is not terminal output").isEmpty();
+        assertThat(reader.searchOutput("file content"))
+                .as("content is not terminal output")
+                .isEmpty();
         Commands.run(f.ssh(alice, f.destination(), "rm -f " + remote));
     }
 
@@ -143,8 +160,18 @@ class ChannelAttackTest {
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         Path key = f.dir.resolve("alice_ecdsa");
         Commands.run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", key.toString()));
-        Commands.run(List.of("ssh-keygen", "-q", "-s", f.dir.resolve("user_ca").toString(), "-I", "alice-ecdsa",
-                "-n", "alice", "-V", "-5m:+1h", key + ".pub"));
+        Commands.run(List.of(
+                "ssh-keygen",
+                "-q",
+                "-s",
+                f.dir.resolve("user_ca").toString(),
+                "-I",
+                "alice-ecdsa",
+                "-n",
+                "alice",
+                "-V",
+                "-5m:+1h",
+                key + ".pub"));
         PublicKey certificate = TargetInventory.parsePublicKey(Files.readString(Path.of(key + "-cert.pub")));
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
@@ -158,12 +185,10 @@ class ChannelAttackTest {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
         Logger authLog = Logger.getLogger("dev.portcullis.bastion.server.CertificateAuthenticator");
         authLog.addHandler(capture);
@@ -174,7 +199,8 @@ class ChannelAttackTest {
             org.apache.sshd.core.CoreModuleProperties.ABORT_ON_INVALID_CERTIFICATE.set(client, false);
             client.start();
             try (ClientSession session = client.connect(f.destination(), "127.0.0.1", f.bastion.port())
-                    .verify(Duration.ofSeconds(10)).getSession()) {
+                    .verify(Duration.ofSeconds(10))
+                    .getSession()) {
                 session.addPublicKeyIdentity(new KeyPair(certificate, wrong.getPrivate()));
                 assertThatThrownBy(() -> session.auth().verify(Duration.ofSeconds(10)))
                         .as("no login without the private key")
@@ -186,7 +212,8 @@ class ChannelAttackTest {
         } finally {
             authLog.removeHandler(capture);
         }
-        assertThat(logged).noneMatch(r -> r.getMessage() != null && r.getMessage().startsWith("authenticated alice"));
+        assertThat(logged)
+                .noneMatch(r -> r.getMessage() != null && r.getMessage().startsWith("authenticated alice"));
         assertThat(f.index.opened).hasSize(openedBefore);
 
         // alice with her key still gets in, and is registered once logged in
@@ -205,13 +232,19 @@ class ChannelAttackTest {
         Path local = f.dir.resolve("f12.txt");
         Files.writeString(local, "some content\n");
         Path batch = f.dir.resolve("f12-batch");
-        Files.writeString(batch, String.join("\n",
-                "put -p " + local + " " + base + "-a", // -p: FSETSTAT on the open handle
-                "rename " + base + "-a " + base + "-b", // posix-rename@openssh.com
-                "ln " + base + "-b " + base + "-c", // hardlink@openssh.com
-                "chmod -h 600 " + base + "-c", // lsetstat@openssh.com
-                "cp " + base + "-b " + base + "-d", // copy-data
-                "rm " + base + "-b", "rm " + base + "-c", "rm " + base + "-d", ""));
+        Files.writeString(
+                batch,
+                String.join(
+                        "\n",
+                        "put -p " + local + " " + base + "-a", // -p: FSETSTAT on the open handle
+                        "rename " + base + "-a " + base + "-b", // posix-rename@openssh.com
+                        "ln " + base + "-b " + base + "-c", // hardlink@openssh.com
+                        "chmod -h 600 " + base + "-c", // lsetstat@openssh.com
+                        "cp " + base + "-b " + base + "-d", // copy-data
+                        "rm " + base + "-b",
+                        "rm " + base + "-c",
+                        "rm " + base + "-d",
+                        ""));
         List<String> sftp = new ArrayList<>(f.ssh(alice, f.destination()));
         sftp.set(0, "sftp");
         sftp.set(sftp.indexOf("-p"), "-P");
@@ -221,12 +254,13 @@ class ChannelAttackTest {
         SessionIndex.Opened opened = f.index.lastOpened();
         f.index.awaitClosed(opened.sessionId());
         List<StructuredEvent> events = events(RecordingReader.open(f.storage, opened.recordingId()));
-        assertThat(events).contains(
-                new FileOperationEvent(FileProtocol.SFTP, Operation.SETSTAT, base + "-a", null),
-                new FileOperationEvent(FileProtocol.SFTP, Operation.RENAME, base + "-a", base + "-b"),
-                new FileOperationEvent(FileProtocol.SFTP, Operation.HARDLINK, base + "-b", base + "-c"),
-                new FileOperationEvent(FileProtocol.SFTP, Operation.SETSTAT, base + "-c", null),
-                new FileOperationEvent(FileProtocol.SFTP, Operation.COPY, base + "-b", base + "-d"));
+        assertThat(events)
+                .contains(
+                        new FileOperationEvent(FileProtocol.SFTP, Operation.SETSTAT, base + "-a", null),
+                        new FileOperationEvent(FileProtocol.SFTP, Operation.RENAME, base + "-a", base + "-b"),
+                        new FileOperationEvent(FileProtocol.SFTP, Operation.HARDLINK, base + "-b", base + "-c"),
+                        new FileOperationEvent(FileProtocol.SFTP, Operation.SETSTAT, base + "-c", null),
+                        new FileOperationEvent(FileProtocol.SFTP, Operation.COPY, base + "-b", base + "-d"));
     }
 
     /** F13: one connection cannot hold more than its bound of channels; everyone else carries on meanwhile. */
@@ -235,14 +269,17 @@ class ChannelAttackTest {
         UUID grant = f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         f.grants.grant("bob", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         int bound = ChannelLimits.Settings.defaults().maxOpen();
-        try (SshClient client = client(); ClientSession session = login(client, "alice")) {
+        try (SshClient client = client();
+                ClientSession session = login(client, "alice")) {
             List<org.apache.sshd.client.channel.ChannelExec> open = new ArrayList<>();
             for (int i = 0; i < bound; i++) {
                 var c = session.createExecChannel("sleep 60");
                 c.open().verify(Duration.ofSeconds(10));
                 open.add(c);
             }
-            for (int i = 0; i < 200 && f.bastion.liveSessions().sessionsOf(grant).size() < bound; i++) {
+            for (int i = 0;
+                    i < 200 && f.bastion.liveSessions().sessionsOf(grant).size() < bound;
+                    i++) {
                 Thread.sleep(50); // each channel asks the broker as its command starts
             }
             assertThat(f.bastion.liveSessions().sessionsOf(grant)).hasSize(bound);
@@ -255,7 +292,8 @@ class ChannelAttackTest {
             // bob's session works while alice's connection is full
             Result bob = Commands.run(f.ssh(f.person("bob"), f.destination(), "echo bob-ok"));
             assertThat(bob.out()).as(bob.err()).isEqualTo("bob-ok\n");
-            assertThat(f.grants.asks.get() - asked).as("refused channels ask the broker nothing; bob's asked once")
+            assertThat(f.grants.asks.get() - asked)
+                    .as("refused channels ask the broker nothing; bob's asked once")
                     .isEqualTo(1);
             // a channel that closes makes room for another
             open.get(0).close(false).await(Duration.ofSeconds(10));
@@ -283,7 +321,8 @@ class ChannelAttackTest {
             assertThat(r.exit()).isEqualTo(1);
             assertThat(r.err()).contains("portcullis: no active grant for " + f.sshd.login() + "@web");
         }
-        assertThat(f.grants.asks.get() - before).as("asked until refused three times, then answered from memory")
+        assertThat(f.grants.asks.get() - before)
+                .as("asked until refused three times, then answered from memory")
                 .isEqualTo(3);
         // another ask of the same person still reaches the broker (a person-wide bound is in RefusalBackoffTest)
         Result other = Commands.run(f.ssh(mallory, "l2+web", "true"));
@@ -291,7 +330,8 @@ class ChannelAttackTest {
         assertThat(f.grants.asks.get() - before).isEqualTo(4);
         // others are asked about as ever
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
-        assertThat(Commands.run(f.ssh(alice, f.destination(), "echo alice-ok")).out()).isEqualTo("alice-ok\n");
+        assertThat(Commands.run(f.ssh(alice, f.destination(), "echo alice-ok")).out())
+                .isEqualTo("alice-ok\n");
     }
 
     private static SshClient client() {
@@ -308,13 +348,27 @@ class ChannelAttackTest {
         Path key = f.dir.resolve(person + "_mina");
         if (!Files.exists(key)) {
             Commands.run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", key.toString()));
-            Commands.run(List.of("ssh-keygen", "-q", "-s", f.dir.resolve("user_ca").toString(), "-I", person + "-mina",
-                    "-n", person, "-V", "-5m:+1h", key + ".pub"));
+            Commands.run(List.of(
+                    "ssh-keygen",
+                    "-q",
+                    "-s",
+                    f.dir.resolve("user_ca").toString(),
+                    "-I",
+                    person + "-mina",
+                    "-n",
+                    person,
+                    "-V",
+                    "-5m:+1h",
+                    key + ".pub"));
         }
         PublicKey certificate = TargetInventory.parsePublicKey(Files.readString(Path.of(key + "-cert.pub")));
-        KeyPair pair = new org.apache.sshd.common.keyprovider.FileKeyPairProvider(key).loadKeys(null).iterator().next();
+        KeyPair pair = new org.apache.sshd.common.keyprovider.FileKeyPairProvider(key)
+                .loadKeys(null)
+                .iterator()
+                .next();
         ClientSession session = client.connect(f.destination(), "127.0.0.1", f.bastion.port())
-                .verify(Duration.ofSeconds(10)).getSession();
+                .verify(Duration.ofSeconds(10))
+                .getSession();
         session.addPublicKeyIdentity(new KeyPair(certificate, pair.getPrivate()));
         session.auth().verify(Duration.ofSeconds(10));
         return session;
@@ -336,8 +390,7 @@ class ChannelAttackTest {
     void aCertificateWithAMalleatedCaSignatureIsRefused() throws Exception {
         f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
         // the order L of the Ed25519 group
-        BigInteger order = BigInteger.TWO.pow(252)
-                .add(new BigInteger("27742317777372353535851937790883648493"));
+        BigInteger order = BigInteger.TWO.pow(252).add(new BigInteger("27742317777372353535851937790883648493"));
         Path key = null;
         byte[] blob = null;
         String[] line = null;
@@ -360,9 +413,12 @@ class ChannelAttackTest {
         Result genuine = Commands.run(f.ssh(key, f.destination(), "echo in"));
         assertThat(genuine.out()).as(genuine.err()).isEqualTo("in\n");
 
-        Files.writeString(Path.of(key + "-cert.pub"), line[0] + " " + Base64.getEncoder().encodeToString(blob) + "\n");
+        Files.writeString(
+                Path.of(key + "-cert.pub"), line[0] + " " + Base64.getEncoder().encodeToString(blob) + "\n");
         Result malleated = Commands.run(f.ssh(key, f.destination(), "echo in"));
-        assertThat(malleated.exit()).as("the same certificate with a malleated signature is refused").isEqualTo(255);
+        assertThat(malleated.exit())
+                .as("the same certificate with a malleated signature is refused")
+                .isEqualTo(255);
         assertThat(malleated.out()).doesNotContain("in");
     }
 

@@ -2,6 +2,10 @@ package dev.portcullis.bastion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.bastion.upstream.TargetInventory;
+import dev.portcullis.local.BenchmarkFigures;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalSshd;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +29,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.session.ClientSession;
@@ -33,11 +36,6 @@ import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.util.security.SecurityUtils;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import dev.portcullis.bastion.upstream.TargetInventory;
-import dev.portcullis.local.BenchmarkFigures;
-import dev.portcullis.local.Commands;
-import dev.portcullis.local.LocalSshd;
 
 /**
  * Many recorded sessions open at once on one bastion process with a 1 GiB heap: each session runs {@code cat} on an
@@ -56,15 +54,44 @@ class ConcurrentSessionsBenchmark {
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Process bastion = null;
         LocalSshd target = LocalSshd.start(dir.resolve("target"));
-        try (target; SshClient client = SshClient.setUpDefaultClient()) {
-            Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("user_ca").toString()));
-            Commands.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("alice").toString()));
-            Commands.run(List.of("ssh-keygen", "-q", "-s", dir.resolve("user_ca").toString(), "-I", "alice", "-n", "alice",
-                    "-V", "-5m:+4h", dir.resolve("alice.pub").toString()));
+        try (target;
+                SshClient client = SshClient.setUpDefaultClient()) {
+            Commands.run(List.of(
+                    "ssh-keygen",
+                    "-q",
+                    "-t",
+                    "ed25519",
+                    "-N",
+                    "",
+                    "-f",
+                    dir.resolve("user_ca").toString()));
+            Commands.run(List.of(
+                    "ssh-keygen",
+                    "-q",
+                    "-t",
+                    "ed25519",
+                    "-N",
+                    "",
+                    "-f",
+                    dir.resolve("alice").toString()));
+            Commands.run(List.of(
+                    "ssh-keygen",
+                    "-q",
+                    "-s",
+                    dir.resolve("user_ca").toString(),
+                    "-I",
+                    "alice",
+                    "-n",
+                    "alice",
+                    "-V",
+                    "-5m:+4h",
+                    dir.resolve("alice.pub").toString()));
             Path upstream = dir.resolve("upstream");
             target.authorize(LocalSshd.generateClientKey(upstream));
-            Files.writeString(dir.resolve("targets.yaml"), "targets:\n  web:\n    hostKey: " + target.hostPublicKey()
-                    + "\n    identityFile: " + upstream + "\n");
+            Files.writeString(
+                    dir.resolve("targets.yaml"),
+                    "targets:\n  web:\n    hostKey: " + target.hostPublicKey() + "\n    identityFile: " + upstream
+                            + "\n");
             Properties setup = new Properties();
             setup.setProperty("target", "web");
             setup.setProperty("target.port", String.valueOf(target.port()));
@@ -77,15 +104,26 @@ class ConcurrentSessionsBenchmark {
             try (OutputStream out = Files.newOutputStream(dir.resolve("setup.properties"))) {
                 setup.store(out, null);
             }
-            String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            bastion = new ProcessBuilder(javaBin, "-Xmx1g", "-XX:+UseG1GC", "-cp", System.getProperty("java.class.path"),
-                    StandaloneTestBastion.class.getName(), dir.resolve("setup.properties").toString())
-                    .redirectError(dir.resolve("bastion.err").toFile()).start();
-            BufferedReader bastionOut = new BufferedReader(new InputStreamReader(bastion.getInputStream(), StandardCharsets.UTF_8));
+            String javaBin =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            bastion = new ProcessBuilder(
+                            javaBin,
+                            "-Xmx1g",
+                            "-XX:+UseG1GC",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            StandaloneTestBastion.class.getName(),
+                            dir.resolve("setup.properties").toString())
+                    .redirectError(dir.resolve("bastion.err").toFile())
+                    .start();
+            BufferedReader bastionOut =
+                    new BufferedReader(new InputStreamReader(bastion.getInputStream(), StandardCharsets.UTF_8));
             PrintWriter bastionIn = new PrintWriter(bastion.getOutputStream(), true);
             Path portFile = dir.resolve("standalone.port");
             for (int i = 0; i < 600 && !Files.exists(portFile); i++) {
-                assertThat(bastion.isAlive()).as("the bastion started; see " + dir.resolve("bastion.err")).isTrue();
+                assertThat(bastion.isAlive())
+                        .as("the bastion started; see " + dir.resolve("bastion.err"))
+                        .isTrue();
                 Thread.sleep(100);
             }
             int port = Integer.parseInt(Files.readString(portFile).trim());
@@ -93,9 +131,13 @@ class ConcurrentSessionsBenchmark {
 
             KeyPair plain;
             try (InputStream in = Files.newInputStream(dir.resolve("alice"))) {
-                plain = SecurityUtils.loadKeyPairIdentities(null, () -> "alice", in, null).iterator().next();
+                plain = SecurityUtils.loadKeyPairIdentities(null, () -> "alice", in, null)
+                        .iterator()
+                        .next();
             }
-            KeyPair identity = new KeyPair(TargetInventory.parsePublicKey(Files.readString(dir.resolve("alice-cert.pub"))), plain.getPrivate());
+            KeyPair identity = new KeyPair(
+                    TargetInventory.parsePublicKey(Files.readString(dir.resolve("alice-cert.pub"))),
+                    plain.getPrivate());
             client.setServerKeyVerifier((s, a, k) -> KeyUtils.compareKeys(hostKey, k));
             client.start();
             // the baseline: the same bastion process before any session
@@ -111,7 +153,9 @@ class ConcurrentSessionsBenchmark {
             List<ClientSession> opened = java.util.Collections.synchronizedList(sessions);
             for (int i = 0; i < SESSIONS; i++) {
                 opening.add(pool.submit(() -> {
-                    ClientSession s = client.connect(target.login() + "+web", "127.0.0.1", port).verify(Duration.ofSeconds(60)).getSession();
+                    ClientSession s = client.connect(target.login() + "+web", "127.0.0.1", port)
+                            .verify(Duration.ofSeconds(60))
+                            .getSession();
                     opened.add(s);
                     s.addPublicKeyIdentity(identity);
                     s.auth().verify(Duration.ofSeconds(60));
@@ -139,13 +183,26 @@ class ConcurrentSessionsBenchmark {
                         byte[] back = c.getInvertedOut().readNBytes(BLOCK);
                         if (!Arrays.equals(block, back)) {
                             int at = Arrays.mismatch(block, back);
-                            System.out.println("MISMATCH len=" + back.length + " at=" + at + " got=" + new String(back, Math.max(0, at - 20), Math.min(60, back.length - Math.max(0, at - 20)), StandardCharsets.UTF_8).replace("\n", "|")
-                                    + " want=" + new String(block, Math.max(0, at - 20), 60, StandardCharsets.UTF_8).replace("\n", "|"));
+                            System.out.println("MISMATCH len=" + back.length + " at=" + at + " got="
+                                    + new String(
+                                                    back,
+                                                    Math.max(0, at - 20),
+                                                    Math.min(60, back.length - Math.max(0, at - 20)),
+                                                    StandardCharsets.UTF_8)
+                                            .replace("\n", "|")
+                                    + " want="
+                                    + new String(block, Math.max(0, at - 20), 60, StandardCharsets.UTF_8)
+                                            .replace("\n", "|"));
                         }
                         return Arrays.equals(block, back);
                     } catch (IOException e) {
-                        String err = new String(c.getInvertedErr().readNBytes(Math.max(0, c.getInvertedErr().available())), StandardCharsets.UTF_8);
-                        throw new IOException(e.getMessage() + "; the bastion said: " + err + " (exit " + c.getExitStatus() + ")", e);
+                        String err = new String(
+                                c.getInvertedErr()
+                                        .readNBytes(
+                                                Math.max(0, c.getInvertedErr().available())),
+                                StandardCharsets.UTF_8);
+                        throw new IOException(
+                                e.getMessage() + "; the bastion said: " + err + " (exit " + c.getExitStatus() + ")", e);
                     }
                 }));
             }
@@ -183,11 +240,18 @@ class ConcurrentSessionsBenchmark {
             }
             System.out.println(report);
             assertThat(intact).as("sessions whose echo came back whole").isEqualTo(SESSIONS);
-            assertThat(report).contains("opened=" + SESSIONS + " ", "closed=" + SESSIONS + " ",
-                    "in=" + (long) SESSIONS * BLOCK + " ", "out=" + (long) SESSIONS * BLOCK + " ", "notClosedCleanly=0");
+            assertThat(report)
+                    .contains(
+                            "opened=" + SESSIONS + " ",
+                            "closed=" + SESSIONS + " ",
+                            "in=" + (long) SESSIONS * BLOCK + " ",
+                            "out=" + (long) SESSIONS * BLOCK + " ",
+                            "notClosedCleanly=0");
             assertThat(heapUsedKiB).isBetween(1L, 1024L * 1024);
 
-            String md = String.format(Locale.ROOT, """
+            String md = String.format(
+                    Locale.ROOT,
+                    """
                     # Concurrent recorded sessions on one bastion
 
                     Run by `deploy/bench/bastion.sh` (JUnit `ConcurrentSessionsBenchmark`, tag `benchmark`): one bastion process
@@ -207,23 +271,52 @@ class ConcurrentSessionsBenchmark {
                     | bytes counted by the session index in / out | %d / %d (expected %d each) |
 
                     Machine: %s.
-                    """, SESSIONS, BLOCK / 1024, SESSIONS, openSeconds, intact, SESSIONS, echoSeconds, heapUsedKiB / 1024, rssKiB / 1024, threads,
-                    count(report, "in"), count(report, "out"), (long) SESSIONS * BLOCK, BastionBenchmark.machine());
+                    """,
+                    SESSIONS,
+                    BLOCK / 1024,
+                    SESSIONS,
+                    openSeconds,
+                    intact,
+                    SESSIONS,
+                    echoSeconds,
+                    heapUsedKiB / 1024,
+                    rssKiB / 1024,
+                    threads,
+                    count(report, "in"),
+                    count(report, "out"),
+                    (long) SESSIONS * BLOCK,
+                    BastionBenchmark.machine());
             String out = System.getProperty("bench.output.concurrency");
             if (out != null) {
                 Files.writeString(Path.of(out), md);
                 // the machine-readable figures for deploy/bench/all.sh (contract: deploy/bench/README.md)
-                BenchmarkFigures figures = new BenchmarkFigures("benchmarks/" + Path.of(out).getFileName());
+                BenchmarkFigures figures =
+                        new BenchmarkFigures("benchmarks/" + Path.of(out).getFileName());
                 if (BenchS3.ON) { // deploy/bench/s3.sh: the same harness, recording to S3
-                    figures.add(SESSIONS + " concurrent recorded sessions on S3: bastion heap", heapUsedKiB / 1024.0,
-                            "MiB", "the same bastion idle, before the sessions", Math.max(1, idleHeapKiB) / 1024.0,
-                            "value<=1024").writeBeside(Path.of(out));
+                    figures.add(
+                                    SESSIONS + " concurrent recorded sessions on S3: bastion heap",
+                                    heapUsedKiB / 1024.0,
+                                    "MiB",
+                                    "the same bastion idle, before the sessions",
+                                    Math.max(1, idleHeapKiB) / 1024.0,
+                                    "value<=1024")
+                            .writeBeside(Path.of(out));
                     return;
                 }
-                figures.add("bastion heap after a full GC, " + SESSIONS + " recorded sessions open", heapUsedKiB / 1024.0, "MiB",
-                                "the same bastion idle, before the sessions", Math.max(1, idleHeapKiB) / 1024.0, "value<=1024")
-                        .add("bastion resident memory, " + SESSIONS + " recorded sessions open", rssKiB / 1024.0, "MiB",
-                                "the same bastion idle, before the sessions", Math.max(1, idleRssKiB) / 1024.0, "-")
+                figures.add(
+                                "bastion heap after a full GC, " + SESSIONS + " recorded sessions open",
+                                heapUsedKiB / 1024.0,
+                                "MiB",
+                                "the same bastion idle, before the sessions",
+                                Math.max(1, idleHeapKiB) / 1024.0,
+                                "value<=1024")
+                        .add(
+                                "bastion resident memory, " + SESSIONS + " recorded sessions open",
+                                rssKiB / 1024.0,
+                                "MiB",
+                                "the same bastion idle, before the sessions",
+                                Math.max(1, idleRssKiB) / 1024.0,
+                                "-")
                         .writeBeside(Path.of(out));
             }
             System.out.println(md);
@@ -232,18 +325,24 @@ class ConcurrentSessionsBenchmark {
                 bastion.destroyForcibly();
                 Path err = dir.resolve("bastion.err");
                 if (Files.exists(err)) {
-                    Files.copy(err, Path.of(System.getProperty("java.io.tmpdir"), "portcullis-concurrency-bastion.log"),
+                    Files.copy(
+                            err,
+                            Path.of(System.getProperty("java.io.tmpdir"), "portcullis-concurrency-bastion.log"),
                             java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                     if (Files.exists(target.logFile())) {
-                        Files.copy(target.logFile(), Path.of(System.getProperty("java.io.tmpdir"), "portcullis-concurrency-sshd.log"),
+                        Files.copy(
+                                target.logFile(),
+                                Path.of(System.getProperty("java.io.tmpdir"), "portcullis-concurrency-sshd.log"),
                                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                     }
                     List<String> lines = Files.readAllLines(err);
-                    System.out.println("bastion log (last lines):\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+                    System.out.println("bastion log (last lines):\n"
+                            + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
                 }
             }
             try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
         }
     }
@@ -271,16 +370,23 @@ class ConcurrentSessionsBenchmark {
 
     private static String jcmd(long pid, String command) throws IOException, InterruptedException {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        return Commands.run(List.of(jcmd.toString(), String.valueOf(pid), command)).out();
+        return Commands.run(List.of(jcmd.toString(), String.valueOf(pid), command))
+                .out();
     }
 
     private static long rss(long pid) throws IOException {
-        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("VmRSS:"))
-                .map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(-1L);
+        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                .filter(l -> l.startsWith("VmRSS:"))
+                .map(l -> Long.parseLong(l.replaceAll("\\D", "")))
+                .findFirst()
+                .orElse(-1L);
     }
 
     private static int threads(long pid) throws IOException {
-        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("Threads:"))
-                .map(l -> Integer.parseInt(l.replaceAll("\\D", ""))).findFirst().orElse(-1);
+        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                .filter(l -> l.startsWith("Threads:"))
+                .map(l -> Integer.parseInt(l.replaceAll("\\D", "")))
+                .findFirst()
+                .orElse(-1);
     }
 }

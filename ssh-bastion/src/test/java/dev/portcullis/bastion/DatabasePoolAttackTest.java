@@ -2,25 +2,23 @@ package dev.portcullis.bastion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.bastion.db.DatabaseProxy;
+import dev.portcullis.local.Commands.Result;
+import dev.portcullis.local.LocalPostgres;
+import dev.portcullis.recording.event.QueryEvent;
+import dev.portcullis.recording.read.RecordingReader;
+import dev.portcullis.workflow.port.SessionIndex;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.bastion.db.DatabaseProxy;
-import dev.portcullis.recording.event.QueryEvent;
-import dev.portcullis.recording.read.RecordingReader;
-import dev.portcullis.local.Commands.Result;
-import dev.portcullis.local.LocalPostgres;
-import dev.portcullis.workflow.port.SessionIndex;
 
 /**
  * The proxy keeps server connections between people (as pgbouncer does); whoever comes next must get nothing of the
@@ -34,13 +32,20 @@ class DatabasePoolAttackTest {
 
     @TempDir
     static Path dir;
+
     static DatabaseFixture f;
 
     @BeforeAll
     static void start() throws IOException {
-        f = new DatabaseFixture(dir, true, LocalPostgres.shared(), null, null, List.of(),
-                o -> o.withPool(new DatabaseProxy.Options.Pool(10, 1, Duration.ofSeconds(60), Duration.ofHours(1),
-                        Duration.ofSeconds(10))));
+        f = new DatabaseFixture(
+                dir,
+                true,
+                LocalPostgres.shared(),
+                null,
+                null,
+                List.of(),
+                o -> o.withPool(new DatabaseProxy.Options.Pool(
+                        10, 1, Duration.ofSeconds(60), Duration.ofHours(1), Duration.ofSeconds(10))));
     }
 
     @AfterAll
@@ -85,10 +90,14 @@ class DatabasePoolAttackTest {
         awaitPooled(1);
 
         f.grant("bob", DatabaseFixture.WRITE_ROLE, Duration.ofMinutes(10));
-        Result bob = f.psql(DatabaseFixture.WRITE_ROLE, f.credential("bob"), "require",
+        Result bob = f.psql(
+                DatabaseFixture.WRITE_ROLE,
+                f.credential("bob"),
+                "require",
                 LOOK + "select 'lock=' || pg_try_advisory_lock(" + lock + ");\n");
         assertThat(bob.exit()).as(bob.err()).isZero();
-        assertThat(value(bob, "pid")).as("the same server connection, kept between the two")
+        assertThat(value(bob, "pid"))
+                .as("the same server connection, kept between the two")
                 .isEqualTo(value(alice, "pid"));
         assertThat(value(bob, "temp")).isEqualTo("0");
         assertThat(value(bob, "prepared")).isEqualTo("0");
@@ -102,14 +111,20 @@ class DatabasePoolAttackTest {
     void aReadOnlyPersonAfterAReadWritePersonOfTheSameRoleCannotWriteAndSeesNoState() throws Exception {
         long lock = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
         f.grantWriteOnReadRole("alice", Duration.ofMinutes(10));
-        Result alice = f.psql(DatabaseFixture.READ_ROLE, f.credential("alice"), "require",
+        Result alice = f.psql(
+                DatabaseFixture.READ_ROLE,
+                f.credential("alice"),
+                "require",
                 "set default_transaction_read_only = off;\n" + leaveState(lock));
         assertThat(alice.exit()).as(alice.err()).isZero();
         awaitPooled(1);
 
         f.grant("bob", DatabaseFixture.READ_ROLE, Duration.ofMinutes(10));
         String bobs = f.credential("bob");
-        Result bob = f.psql(DatabaseFixture.READ_ROLE, bobs, "require",
+        Result bob = f.psql(
+                DatabaseFixture.READ_ROLE,
+                bobs,
+                "require",
                 LOOK + "select 'lock=' || pg_try_advisory_lock(" + lock + ");\n");
         assertThat(bob.exit()).as(bob.err()).isZero();
         assertThat(value(bob, "pid")).as("never the write grant's connection").isNotEqualTo(value(alice, "pid"));
@@ -142,7 +157,9 @@ class DatabasePoolAttackTest {
     void aRevokedCredentialOrGrantIsRefusedAtOnceWithAWarmPool() throws Exception {
         UUID grant = f.grant("alice", DatabaseFixture.WRITE_ROLE, Duration.ofMinutes(10));
         String credential = f.credential("alice");
-        assertThat(f.psql(DatabaseFixture.WRITE_ROLE, credential, "require", "select 1;").exit()).isZero();
+        assertThat(f.psql(DatabaseFixture.WRITE_ROLE, credential, "require", "select 1;")
+                        .exit())
+                .isZero();
         awaitPooled(1);
 
         f.credentials.remove(credential); // the broker no longer knows it (revoked, expired)
@@ -151,7 +168,9 @@ class DatabasePoolAttackTest {
         assertThat(revoked.err()).contains("password authentication failed for user \"app_admin\"");
 
         String fresh = f.credential("alice");
-        assertThat(f.psql(DatabaseFixture.WRITE_ROLE, fresh, "require", "select 1;").exit()).isZero();
+        assertThat(f.psql(DatabaseFixture.WRITE_ROLE, fresh, "require", "select 1;")
+                        .exit())
+                .isZero();
         awaitPooled(1);
         f.grants.clear(); // the grant was revoked
         Result ended = f.psql(DatabaseFixture.WRITE_ROLE, fresh, "require", "select 1;");
@@ -175,7 +194,9 @@ class DatabasePoolAttackTest {
         for (int i = 0; i < 200 && backendAlive(pid); i++) {
             Thread.sleep(50); // a connection whose reset failed is closed, so its backend ends
         }
-        assertThat(backendAlive(pid)).as("alice's server connection is closed, not kept").isFalse();
+        assertThat(backendAlive(pid))
+                .as("alice's server connection is closed, not kept")
+                .isFalse();
 
         f.grant("bob", DatabaseFixture.WRITE_ROLE, Duration.ofMinutes(10));
         Result bob = f.psql(DatabaseFixture.WRITE_ROLE, f.credential("bob"), "require", LOOK);
@@ -187,21 +208,31 @@ class DatabasePoolAttackTest {
     @Test
     void eachPersonsStatementsAreRecordedUnderThemOnASharedServerConnection() throws Exception {
         f.grant("alice", DatabaseFixture.WRITE_ROLE, Duration.ofMinutes(10));
-        Result alice = f.psql(DatabaseFixture.WRITE_ROLE, f.credential("alice"), "require", "select 'by alice';\n"
-                + "select 'pid=' || pg_backend_pid();\n");
+        Result alice = f.psql(
+                DatabaseFixture.WRITE_ROLE,
+                f.credential("alice"),
+                "require",
+                "select 'by alice';\n" + "select 'pid=' || pg_backend_pid();\n");
         SessionIndex.Opened aliceSession = f.index.lastOpened();
         awaitPooled(1);
         f.grant("bob", DatabaseFixture.WRITE_ROLE, Duration.ofMinutes(10));
-        Result bob = f.psql(DatabaseFixture.WRITE_ROLE, f.credential("bob"), "require", "select 'by bob';\n"
-                + "select 'pid=' || pg_backend_pid();\n");
+        Result bob = f.psql(
+                DatabaseFixture.WRITE_ROLE,
+                f.credential("bob"),
+                "require",
+                "select 'by bob';\n" + "select 'pid=' || pg_backend_pid();\n");
         SessionIndex.Opened bobSession = f.index.lastOpened();
         assertThat(value(bob, "pid")).isEqualTo(value(alice, "pid"));
         assertThat(aliceSession.username()).isEqualTo("alice");
         assertThat(bobSession.username()).isEqualTo("bob");
         f.index.awaitClosed(bobSession.sessionId());
-        assertThat(queries(aliceSession)).contains("select 'by alice';").doesNotContain("select 'by bob';")
+        assertThat(queries(aliceSession))
+                .contains("select 'by alice';")
+                .doesNotContain("select 'by bob';")
                 .noneMatch(q -> q.contains("DISCARD"));
-        assertThat(queries(bobSession)).contains("select 'by bob';").doesNotContain("select 'by alice';")
+        assertThat(queries(bobSession))
+                .contains("select 'by bob';")
+                .doesNotContain("select 'by alice';")
                 .noneMatch(q -> q.contains("DISCARD"));
     }
 
@@ -212,7 +243,7 @@ class DatabasePoolAttackTest {
     /** Server backends (of the shared cluster) that match an SQL condition on pg_stat_activity. */
     private static long backends(String condition) throws java.sql.SQLException {
         try (var c = java.sql.DriverManager.getConnection(f.pg.jdbcUrl("orders"), f.pg.superuser(), f.pg.password());
-             var rs = c.createStatement().executeQuery("select count(*) from pg_stat_activity where " + condition)) {
+                var rs = c.createStatement().executeQuery("select count(*) from pg_stat_activity where " + condition)) {
             rs.next();
             return rs.getLong(1);
         }
@@ -220,15 +251,21 @@ class DatabasePoolAttackTest {
 
     private static List<String> queries(SessionIndex.Opened session) throws IOException {
         try (var s = RecordingReader.open(f.storage, session.recordingId()).events()) {
-            return s.map(e -> e.event()).filter(QueryEvent.class::isInstance).map(e -> ((QueryEvent) e).query())
+            return s.map(e -> e.event())
+                    .filter(QueryEvent.class::isInstance)
+                    .map(e -> ((QueryEvent) e).query())
                     .toList();
         }
     }
 
     /** The value a line {@code name=value} of psql's output gives. */
     private static String value(Result r, String name) {
-        return r.out().lines().filter(l -> l.startsWith(name + "=")).map(l -> l.substring(name.length() + 1))
-                .findFirst().orElseThrow(() -> new AssertionError("no " + name + " in " + r.out() + r.err()));
+        return r.out()
+                .lines()
+                .filter(l -> l.startsWith(name + "="))
+                .map(l -> l.substring(name.length() + 1))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + name + " in " + r.out() + r.err()));
     }
 
     /** Waits (10 s at most) until the proxy keeps this many idle server connections. */
@@ -236,7 +273,8 @@ class DatabasePoolAttackTest {
         for (int i = 0; i < 200 && f.bastion.databaseProxy().pooledConnections() < n; i++) {
             Thread.sleep(50);
         }
-        assertThat(f.bastion.databaseProxy().pooledConnections()).as("server connections kept")
+        assertThat(f.bastion.databaseProxy().pooledConnections())
+                .as("server connections kept")
                 .isGreaterThanOrEqualTo(n);
     }
 

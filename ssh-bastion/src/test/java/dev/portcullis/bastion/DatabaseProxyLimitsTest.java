@@ -2,6 +2,12 @@ package dev.portcullis.bastion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.bastion.db.DatabaseProxy;
+import dev.portcullis.local.Commands.Result;
+import dev.portcullis.local.LocalPostgres;
+import dev.portcullis.recording.event.QueryEvent;
+import dev.portcullis.recording.read.RecordingReader;
+import dev.portcullis.workflow.port.SessionIndex;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,23 +22,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.bastion.db.DatabaseProxy;
-import dev.portcullis.recording.event.QueryEvent;
-import dev.portcullis.recording.read.RecordingReader;
-import dev.portcullis.local.Commands.Result;
-import dev.portcullis.local.LocalPostgres;
-import dev.portcullis.workflow.port.SessionIndex;
 
 /**
  * What one client can take from the proxy: slots before it has logged in, and memory once it has. Neither may keep
@@ -45,14 +42,29 @@ class DatabaseProxyLimitsTest {
 
     @TempDir
     static Path dir;
+
     static DatabaseFixture f;
 
     @BeforeAll
     static void start() throws IOException {
         // a long start-up timeout, so that idle connections would hold their slots for the whole test if they could
-        f = new DatabaseFixture(dir, true, LocalPostgres.shared(), null, null, List.of(),
-                o -> new DatabaseProxy.Options(o.host(), o.port(), o.tls(), o.tlsRequired(), MAX_CONNECTIONS,
-                        o.maxMessage(), Duration.ofSeconds(60), PER_SOURCE, Duration.ofSeconds(60)));
+        f = new DatabaseFixture(
+                dir,
+                true,
+                LocalPostgres.shared(),
+                null,
+                null,
+                List.of(),
+                o -> new DatabaseProxy.Options(
+                        o.host(),
+                        o.port(),
+                        o.tls(),
+                        o.tlsRequired(),
+                        MAX_CONNECTIONS,
+                        o.maxMessage(),
+                        Duration.ofSeconds(60),
+                        PER_SOURCE,
+                        Duration.ofSeconds(60)));
     }
 
     @AfterAll
@@ -82,7 +94,8 @@ class DatabaseProxyLimitsTest {
                     refused++;
                 }
             }
-            assertThat(refused).as("every idle connection beyond the source's share is refused at once")
+            assertThat(refused)
+                    .as("every idle connection beyond the source's share is refused at once")
                     .isEqualTo(MAX_CONNECTIONS + 10 - PER_SOURCE);
             Result r = f.psql(DatabaseFixture.WRITE_ROLE, f.credential("alice"), "require", "select 42;");
             assertThat(r.exit()).as(r.err()).isZero();
@@ -122,14 +135,20 @@ class DatabaseProxyLimitsTest {
         }
         SessionIndex.Opened opened = null;
         for (int i = 0; i < 100 && opened == null; i++) {
-            opened = f.index.opened.stream().filter(o -> o.username().equals("mallory")).findFirst().orElse(null);
+            opened = f.index.opened.stream()
+                    .filter(o -> o.username().equals("mallory"))
+                    .findFirst()
+                    .orElse(null);
             Thread.sleep(50);
         }
         assertThat(opened).isNotNull();
         f.index.awaitClosed(opened.sessionId());
         List<QueryEvent> recorded;
         try (var s = RecordingReader.open(f.storage, opened.recordingId()).events()) {
-            recorded = s.map(e -> e.event()).filter(QueryEvent.class::isInstance).map(QueryEvent.class::cast).toList();
+            recorded = s.map(e -> e.event())
+                    .filter(QueryEvent.class::isInstance)
+                    .map(QueryEvent.class::cast)
+                    .toList();
         }
         assertThat(recorded).hasSize(statements + 1);
         assertThat(recorded.get(0).query()).isEqualTo(texts.get(0));
@@ -137,13 +156,19 @@ class DatabaseProxyLimitsTest {
             String q = recorded.get(i).query();
             byte[] bytes = texts.get(i).getBytes(StandardCharsets.UTF_8);
             if (!q.equals(texts.get(i))) {
-                assertThat(q).as("statement " + i).startsWith("select " + (i == statements ? "'large'" : i))
+                assertThat(q)
+                        .as("statement " + i)
+                        .startsWith("select " + (i == statements ? "'large'" : i))
                         .endsWith("... [truncated: " + bytes.length + " bytes in all, sha256 "
-                                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)) + "]");
+                                + HexFormat.of()
+                                        .formatHex(MessageDigest.getInstance("SHA-256")
+                                                .digest(bytes)) + "]");
             }
         }
         assertThat(recorded.get(statements - 1).query()).as("beyond the budget").hasSizeLessThan(1000);
-        assertThat(recorded.get(statements).query()).as("beyond one statement's limit").contains("[truncated: ");
+        assertThat(recorded.get(statements).query())
+                .as("beyond one statement's limit")
+                .contains("[truncated: ");
     }
 
     private static byte[] cstring(String s) {
@@ -172,23 +197,29 @@ class DatabaseProxyLimitsTest {
                 throw new IOException("no TLS");
             }
             SSLContext trustAll = SSLContext.getInstance("TLS");
-            trustAll.init(null, new TrustManager[] {new X509TrustManager() {
-                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {
-                }
+            trustAll.init(
+                    null,
+                    new TrustManager[] {
+                        new X509TrustManager() {
+                            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
 
-                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
-                }
+                            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
 
-                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                    return new java.security.cert.X509Certificate[0];
-                }
-            }}, null);
+                            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                                return new java.security.cert.X509Certificate[0];
+                            }
+                        }
+                    },
+                    null);
             SSLSocket tls = (SSLSocket) trustAll.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
             tls.startHandshake();
             Raw raw = new Raw(tls);
             byte[] params = ("user\0" + role + "\0database\0" + DatabaseFixture.TARGET + "\0\0")
                     .getBytes(StandardCharsets.UTF_8);
-            raw.out.write(ByteBuffer.allocate(8 + params.length).putInt(8 + params.length).putInt(196608).put(params)
+            raw.out.write(ByteBuffer.allocate(8 + params.length)
+                    .putInt(8 + params.length)
+                    .putInt(196608)
+                    .put(params)
                     .array());
             raw.out.flush();
             raw.expect('R');

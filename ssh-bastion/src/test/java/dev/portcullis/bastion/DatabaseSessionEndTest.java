@@ -3,6 +3,7 @@ package dev.portcullis.bastion;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.workflow.port.SessionIndex;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,13 +13,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.UUID;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.workflow.port.SessionIndex;
 
 /**
  * An admin ends one database session (the broker's {@code end-session} instruction, handed to the bastion's live
@@ -28,6 +26,7 @@ class DatabaseSessionEndTest {
 
     @TempDir
     static Path dir;
+
     static DatabaseFixture f;
 
     @BeforeAll
@@ -45,20 +44,25 @@ class DatabaseSessionEndTest {
     @Test
     void oneSessionEndsWithAdminShutdownAndTheOtherStays() throws Exception {
         f.grant("alice", DatabaseFixture.WRITE_ROLE, Duration.ofMinutes(10));
-        try (Connection ended = DriverManager.getConnection(f.jdbcUrl(), DatabaseProxyTest.props(DatabaseFixture.WRITE_ROLE,
-                f.credential("alice")))) {
+        try (Connection ended = DriverManager.getConnection(
+                f.jdbcUrl(), DatabaseProxyTest.props(DatabaseFixture.WRITE_ROLE, f.credential("alice")))) {
             assertThat(one(ended)).isEqualTo(1);
             UUID endedId = f.index.lastOpened().sessionId();
-            try (Connection stays = DriverManager.getConnection(f.jdbcUrl(), DatabaseProxyTest.props(DatabaseFixture.WRITE_ROLE,
-                    f.credential("alice")))) {
+            try (Connection stays = DriverManager.getConnection(
+                    f.jdbcUrl(), DatabaseProxyTest.props(DatabaseFixture.WRITE_ROLE, f.credential("alice")))) {
                 assertThat(one(stays)).isEqualTo(1);
-                assertThat(f.bastion.liveSessions().views().end(endedId, "this session was ended by erin (admin): INC-9"))
+                assertThat(f.bastion
+                                .liveSessions()
+                                .views()
+                                .end(endedId, "this session was ended by erin (admin): INC-9"))
                         .isTrue();
                 SessionIndex.Closed closed = f.index.awaitClosed(endedId);
                 assertThat(closed.status()).isEqualTo("TERMINATED");
                 assertThat(closed.detail()).isEqualTo("this session was ended by erin (admin): INC-9");
-                assertThatThrownBy(() -> one(ended)).isInstanceOf(SQLException.class)
-                        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57P01"))
+                assertThatThrownBy(() -> one(ended))
+                        .isInstanceOf(SQLException.class)
+                        .satisfies(e ->
+                                assertThat(((SQLException) e).getSQLState()).isEqualTo("57P01"))
                         .hasMessageContaining("this session was ended by erin (admin): INC-9");
                 assertThat(one(stays)).isEqualTo(1);
             }
@@ -66,7 +70,8 @@ class DatabaseSessionEndTest {
     }
 
     private static int one(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select 1")) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select 1")) {
             rs.next();
             return rs.getInt(1);
         }

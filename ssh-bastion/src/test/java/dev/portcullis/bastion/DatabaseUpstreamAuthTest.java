@@ -2,6 +2,8 @@ package dev.portcullis.bastion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.local.Commands.Result;
+import dev.portcullis.local.LocalPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -18,14 +20,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.local.Commands.Result;
-import dev.portcullis.local.LocalPostgres;
 
 /**
  * The proxy logs in to a database server with a role's real password; whoever poses as that server (the inventory
@@ -37,14 +35,15 @@ class DatabaseUpstreamAuthTest {
 
     @TempDir
     static Path dir;
+
     static ServerSocket fake;
     static DatabaseFixture f;
 
     @BeforeAll
     static void start() throws IOException {
         fake = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-        f = new DatabaseFixture(dir, true, LocalPostgres.shared(), null, "127.0.0.1:" + fake.getLocalPort(), List.of(),
-                o -> o);
+        f = new DatabaseFixture(
+                dir, true, LocalPostgres.shared(), null, "127.0.0.1:" + fake.getLocalPort(), List.of(), o -> o);
     }
 
     @AfterAll
@@ -87,7 +86,8 @@ class DatabaseUpstreamAuthTest {
             String nonce = first.substring(first.indexOf("r=") + 2);
             byte[] salt = new byte[16];
             new SecureRandom().nextBytes(salt);
-            String serverFirst = "r=" + nonce + "fakeserver,s=" + Base64.getEncoder().encodeToString(salt) + ",i=4096";
+            String serverFirst =
+                    "r=" + nonce + "fakeserver,s=" + Base64.getEncoder().encodeToString(salt) + ",i=4096";
             message(out, 'R', concat(int32(11), serverFirst.getBytes(StandardCharsets.US_ASCII)));
             readMessage(in); // the client's proof: useless without the salted password, which the fake server lacks
             byte[] signature = new byte[32];
@@ -104,8 +104,10 @@ class DatabaseUpstreamAuthTest {
         aServerAskingForTheCleartextPasswordGetsNothing();
         // and an inventory entry without an address does not load: the policy may not choose where the password goes
         Path file = dir.resolve("no-address.yaml");
-        java.nio.file.Files.writeString(file, "databases:\n  prod-db:\n    roles:\n      r: {passwordFile: " + file + "}\n");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.portcullis.bastion.upstream.TargetInventory.load(file))
+        java.nio.file.Files.writeString(
+                file, "databases:\n  prod-db:\n    roles:\n      r: {passwordFile: " + file + "}\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> dev.portcullis.bastion.upstream.TargetInventory.load(file))
                 .hasMessageContaining("databases.prod-db: address is required");
     }
 
@@ -153,10 +155,13 @@ class DatabaseUpstreamAuthTest {
         Result r = f.psql(DatabaseFixture.WRITE_ROLE, f.credential("alice"), "require", "select 1;");
         String sent = new String(received.get(30, TimeUnit.SECONDS), StandardCharsets.ISO_8859_1);
         assertThat(r.exit()).as(r.err()).isEqualTo(2);
-        assertThat(r.err()).contains("FATAL:  portcullis: the server of app_admin@prod-db is not trusted,"
-                + " so the proxy did not log in: ");
+        assertThat(r.err())
+                .contains("FATAL:  portcullis: the server of app_admin@prod-db is not trusted,"
+                        + " so the proxy did not log in: ");
         assertThat(r.err().strip().lines()).as("one line").hasSize(1);
-        assertThat(sent).doesNotContain(f.rolePasswords.get(DatabaseFixture.WRITE_ROLE)).doesNotContain("select 1");
+        assertThat(sent)
+                .doesNotContain(f.rolePasswords.get(DatabaseFixture.WRITE_ROLE))
+                .doesNotContain("select 1");
         return sent;
     }
 

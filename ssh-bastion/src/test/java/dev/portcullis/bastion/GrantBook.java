@@ -1,11 +1,5 @@
 package dev.portcullis.bastion;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-
 import dev.portcullis.workflow.grant.GrantDecision;
 import dev.portcullis.workflow.policy.AccessLevel;
 import dev.portcullis.workflow.policy.PolicyLoader;
@@ -14,6 +8,11 @@ import dev.portcullis.workflow.policy.TargetKind;
 import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.RequestState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An in-memory broker for the bastion's tests: the real {@link GrantDecision} over grants the test hands out.
@@ -50,13 +49,45 @@ final class GrantBook implements GrantAuthority {
     }
 
     UUID grant(String person, String target, String login, Duration duration) {
-        return grant(person, target, TargetKind.SSH, login, target.endsWith("-fwd") ? "web-fwd" : "web", AccessLevel.WRITE, duration);
+        return grant(
+                person,
+                target,
+                TargetKind.SSH,
+                login,
+                target.endsWith("-fwd") ? "web-fwd" : "web",
+                AccessLevel.WRITE,
+                duration);
     }
 
-    UUID grant(String person, String target, TargetKind kind, String login, String rule, AccessLevel access, Duration duration) {
+    UUID grant(
+            String person,
+            String target,
+            TargetKind kind,
+            String login,
+            String rule,
+            AccessLevel access,
+            Duration duration) {
         Instant now = Instant.now();
-        AccessRequest r = new AccessRequest(UUID.randomUUID(), person, target, kind, login, rule, access,
-                duration, "test", null, RequestState.ACTIVE, now, now, List.of(), now, now.plus(duration), null, null, null);
+        AccessRequest r = new AccessRequest(
+                UUID.randomUUID(),
+                person,
+                target,
+                kind,
+                login,
+                rule,
+                access,
+                duration,
+                "test",
+                null,
+                RequestState.ACTIVE,
+                now,
+                now,
+                List.of(),
+                now,
+                now.plus(duration),
+                null,
+                null,
+                null);
         requests.add(r);
         return r.id();
     }

@@ -1,12 +1,11 @@
 package dev.portcullis.bastion;
 
+import dev.portcullis.workflow.port.SessionIndex;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import dev.portcullis.workflow.port.SessionIndex;
 
 /** The session index as a list, for the bastion's tests (the broker's JPA adapter is tested in broker-api). */
 final class MemorySessionIndex implements SessionIndex {

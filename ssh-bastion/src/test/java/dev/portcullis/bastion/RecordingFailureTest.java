@@ -2,6 +2,12 @@ package dev.portcullis.bastion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.Commands.Result;
+import dev.portcullis.recording.FileSystemRecordingStorage;
+import dev.portcullis.recording.RecordingStorage;
+import dev.portcullis.recording.RecordingVerifier;
+import dev.portcullis.workflow.port.SessionIndex;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,16 +16,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.local.Commands;
-import dev.portcullis.local.Commands.Result;
-import dev.portcullis.recording.FileSystemRecordingStorage;
-import dev.portcullis.recording.RecordingStorage;
-import dev.portcullis.recording.RecordingVerifier;
-import dev.portcullis.workflow.port.SessionIndex;
 
 /** Fail closed: when recordings cannot be stored, sessions stop and new ones are refused, with a clear message. */
 class RecordingFailureTest {
@@ -31,12 +29,17 @@ class RecordingFailureTest {
             Path alice = f.person("alice");
             f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
             // a steady stream of output, far more than the disk holds
-            Process p = BastionFixture.startProcess(f.ssh(alice, f.destination(),
+            Process p = BastionFixture.startProcess(f.ssh(
+                    alice,
+                    f.destination(),
                     "for i in $(seq 1 100000); do echo line-$i-of-output-that-fills-the-disk; sleep 0.001; done"));
             var out = Commands.drain(p.getInputStream());
             var err = Commands.drain(p.getErrorStream());
-            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the session is cut, not left running").isTrue();
-            assertThat(err.get(10, TimeUnit.SECONDS)).contains("portcullis: the session recording could not be stored, so the session is closed");
+            assertThat(p.waitFor(120, TimeUnit.SECONDS))
+                    .as("the session is cut, not left running")
+                    .isTrue();
+            assertThat(err.get(10, TimeUnit.SECONDS))
+                    .contains("portcullis: the session recording could not be stored, so the session is closed");
             assertThat(out.get(10, TimeUnit.SECONDS)).doesNotContain("line-100000-");
 
             SessionIndex.Opened opened = f.index.opened.get(f.index.opened.size() - 1);
@@ -49,14 +52,16 @@ class RecordingFailureTest {
             assertThat(closed.status()).isEqualTo("RECORDING_FAILED");
             // keystrokes are stored before they are forwarded; output may trail storage by one flush interval (1 s),
             // after which a failed write cuts the session: the stored prefix is intact and verifies as incomplete
-            assertThat(RecordingVerifier.verify(disk, opened.recordingId(), f.signer.publicKey()).status())
+            assertThat(RecordingVerifier.verify(disk, opened.recordingId(), f.signer.publicKey())
+                            .status())
                     .isEqualTo(RecordingVerifier.Status.INCOMPLETE);
 
             // while the disk stays full, new sessions are refused before reaching the target
             Result refused = Commands.run(f.ssh(alice, f.destination(), "echo should-not-run"));
             assertThat(refused.exit()).isEqualTo(1);
             assertThat(refused.out()).doesNotContain("should-not-run");
-            assertThat(refused.err()).contains("portcullis: session recordings cannot be stored right now, so sessions are refused");
+            assertThat(refused.err())
+                    .contains("portcullis: session recordings cannot be stored right now, so sessions are refused");
         }
     }
 
@@ -71,7 +76,9 @@ class RecordingFailureTest {
             assertThat(r.exit()).isEqualTo(1);
             assertThat(r.out()).isEmpty();
             assertThat(r.err()).contains("session recordings cannot be stored right now");
-            assertThat(f.index.opened).as("nothing reached the target, nothing was indexed").isEmpty();
+            assertThat(f.index.opened)
+                    .as("nothing reached the target, nothing was indexed")
+                    .isEmpty();
         }
     }
 
@@ -86,7 +93,8 @@ class RecordingFailureTest {
             assertThat(refused.err()).contains("session recordings cannot be stored right now");
             // the disk has room again, but the store failed moments ago: sessions stay paused, forwards too
             disk.quota = Long.MAX_VALUE;
-            BastionFixture.Forward forward = f.forwardAndRead(alice, f.sshd.login() + "+" + BastionFixture.TARGET + "-fwd");
+            BastionFixture.Forward forward =
+                    f.forwardAndRead(alice, f.sshd.login() + "+" + BastionFixture.TARGET + "-fwd");
             assertThat(forward.line()).as("nothing reached the target").isEmpty();
             assertThat(forward.errors()).contains("administratively prohibited: session recordings cannot be stored");
             assertThat(f.index.opened).as("nothing was indexed").isEmpty();
@@ -98,6 +106,7 @@ class RecordingFailureTest {
         private final RecordingStorage inner;
         /** An operator may free space while the bastion runs. */
         volatile long quota;
+
         final AtomicLong stored = new AtomicLong();
 
         DiskWithQuota(RecordingStorage inner, long quota) {

@@ -2,22 +2,20 @@ package dev.portcullis.bastion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.Commands.Result;
+import dev.portcullis.local.LocalS3;
 import dev.portcullis.recording.RecordingVerifier;
 import dev.portcullis.recording.s3.S3Clients;
 import dev.portcullis.recording.s3.S3RecordingStorage;
 import dev.portcullis.recording.s3.S3Settings;
-import dev.portcullis.local.Commands;
-import dev.portcullis.local.Commands.Result;
-import dev.portcullis.local.LocalS3;
 import dev.portcullis.workflow.port.SessionIndex;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -30,11 +28,19 @@ class S3RecordingOutageTest {
     @Test
     void anS3OutageCutsTheLiveSessionRefusesNewOnesAndRecoversWithoutARestart(@TempDir Path dir) throws Exception {
         try (LocalS3 s3 = LocalS3.start(null, 0)) {
-            S3Settings settings = new S3Settings(s3.createBucket("recordings"), URI.create(s3.endpoint()), s3.region(),
-                    "", true, s3.accessKeyId(), s3.secretAccessKey(), null, null);
+            S3Settings settings = new S3Settings(
+                    s3.createBucket("recordings"),
+                    URI.create(s3.endpoint()),
+                    s3.region(),
+                    "",
+                    true,
+                    s3.accessKeyId(),
+                    s3.secretAccessKey(),
+                    null,
+                    null);
             try (S3Client client = S3Clients.writer(settings);
-                 BastionFixture f = new BastionFixture(dir,
-                         new S3RecordingStorage(client, settings, settings.segmentPrefix("bastion-test")))) {
+                    BastionFixture f = new BastionFixture(
+                            dir, new S3RecordingStorage(client, settings, settings.segmentPrefix("bastion-test")))) {
                 Path alice = f.person("alice");
                 f.grants.grant("alice", BastionFixture.TARGET, f.sshd.login(), Duration.ofMinutes(10));
 
@@ -42,16 +48,19 @@ class S3RecordingOutageTest {
                 assertThat(before.out()).contains("recorded-on-s3");
                 String first = f.index.opened.get(0).recordingId();
                 assertThat(awaitClosed(f, f.index.opened.get(0))).isNotNull();
-                assertThat(RecordingVerifier.verify(f.storage, first, f.signer.publicKey()).status())
+                assertThat(RecordingVerifier.verify(f.storage, first, f.signer.publicKey())
+                                .status())
                         .isEqualTo(RecordingVerifier.Status.VALID);
 
-                Process p = BastionFixture.startProcess(f.ssh(alice, f.destination(),
-                        "for i in $(seq 1 600); do echo line-$i; sleep 0.1; done"));
+                Process p = BastionFixture.startProcess(
+                        f.ssh(alice, f.destination(), "for i in $(seq 1 600); do echo line-$i; sleep 0.1; done"));
                 var out = Commands.drain(p.getInputStream());
                 var err = Commands.drain(p.getErrorStream());
                 Thread.sleep(1500);
                 s3.stop();
-                assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the live session is cut").isTrue();
+                assertThat(p.waitFor(60, TimeUnit.SECONDS))
+                        .as("the live session is cut")
+                        .isTrue();
                 assertThat(err.get(10, TimeUnit.SECONDS))
                         .contains("portcullis: the session recording could not be stored, so the session is closed");
                 assertThat(out.get(10, TimeUnit.SECONDS)).doesNotContain("line-600");
@@ -73,10 +82,12 @@ class S3RecordingOutageTest {
                 assertThat(after.out()).contains("recorded-again");
                 SessionIndex.Opened again = f.index.opened.get(f.index.opened.size() - 1);
                 assertThat(awaitClosed(f, again)).isNotNull();
-                assertThat(RecordingVerifier.verify(f.storage, again.recordingId(), f.signer.publicKey()).status())
+                assertThat(RecordingVerifier.verify(f.storage, again.recordingId(), f.signer.publicKey())
+                                .status())
                         .isEqualTo(RecordingVerifier.Status.VALID);
                 // what was stored of the cut session is still an intact, signed prefix
-                assertThat(RecordingVerifier.verify(f.storage, cut.recordingId(), f.signer.publicKey()).status())
+                assertThat(RecordingVerifier.verify(f.storage, cut.recordingId(), f.signer.publicKey())
+                                .status())
                         .isEqualTo(RecordingVerifier.Status.INCOMPLETE);
             }
         }

@@ -2,6 +2,9 @@ package dev.portcullis.bastion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.bastion.server.ChannelLimits;
+import dev.portcullis.local.Commands;
+import dev.portcullis.local.LocalSshd;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,15 +18,10 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.portcullis.bastion.server.ChannelLimits;
-import dev.portcullis.local.LocalSshd;
-import dev.portcullis.local.Commands;
 
 /**
  * A session ended while the bastion is still reaching its target: the target sits behind a relay that holds its
@@ -33,6 +31,7 @@ class SessionEndedWhileOpeningTest {
 
     @TempDir
     static Path dir;
+
     static HeldTarget target;
     static BastionFixture f;
     static Path alice;
@@ -70,9 +69,11 @@ class SessionEndedWhileOpeningTest {
 
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(err.get(10, TimeUnit.SECONDS)).contains("portcullis: your grant for x was revoked: incident closed");
-        assertThat(out.get(10, TimeUnit.SECONDS)).as("nothing of a session that was ended reaches the user")
+        assertThat(out.get(10, TimeUnit.SECONDS))
+                .as("nothing of a session that was ended reaches the user")
                 .doesNotContain("started");
-        assertThat(f.index.awaitClosed(f.index.lastOpened().sessionId()).status()).isEqualTo("GRANT_ENDED");
+        assertThat(f.index.awaitClosed(f.index.lastOpened().sessionId()).status())
+                .isEqualTo("GRANT_ENDED");
     }
 
     /** A loopback relay to sshd that passes the bastion's bytes on at once and sshd's only once released. */
@@ -113,18 +114,21 @@ class SessionEndedWhileOpeningTest {
         }
 
         private void pump(InputStream in, OutputStream out, boolean held) {
-            Thread t = new Thread(() -> {
-                try (in; out) {
-                    if (held && !released.await(30, TimeUnit.SECONDS)) {
-                        return;
-                    }
-                    in.transferTo(out);
-                } catch (IOException e) {
-                    // one side closed
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "held-target-pump");
+            Thread t = new Thread(
+                    () -> {
+                        try (in;
+                                out) {
+                            if (held && !released.await(30, TimeUnit.SECONDS)) {
+                                return;
+                            }
+                            in.transferTo(out);
+                        } catch (IOException e) {
+                            // one side closed
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    },
+                    "held-target-pump");
             t.setDaemon(true);
             t.start();
         }

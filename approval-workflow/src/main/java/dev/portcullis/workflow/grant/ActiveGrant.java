@@ -1,19 +1,24 @@
 package dev.portcullis.workflow.grant;
 
-import java.time.Instant;
-import java.util.Objects;
-import java.util.UUID;
-
 import dev.portcullis.workflow.policy.AccessLevel;
 import dev.portcullis.workflow.policy.SessionOptions;
 import dev.portcullis.workflow.policy.Target;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
 
 /**
  * What a bastion needs to know about a live grant to open and police a session: where to connect,
  * as whom, what the session may do, and the instant it must end whatever else happens.
  */
-public record ActiveGrant(UUID requestId, String holder, Target target, String login, AccessLevel access,
-                          Instant endsAt, SessionOptions session) {
+public record ActiveGrant(
+        UUID requestId,
+        String holder,
+        Target target,
+        String login,
+        AccessLevel access,
+        Instant endsAt,
+        SessionOptions session) {
 
     public ActiveGrant {
         Objects.requireNonNull(requestId, "requestId");

@@ -1,10 +1,5 @@
 package dev.portcullis.workflow.grant;
 
-import java.time.Instant;
-import java.util.Collection;
-import java.util.Comparator;
-import java.util.Optional;
-
 import dev.portcullis.workflow.policy.AccessRule;
 import dev.portcullis.workflow.policy.PolicySet;
 import dev.portcullis.workflow.policy.Target;
@@ -16,6 +11,10 @@ import dev.portcullis.workflow.port.GrantAuthority.Refused;
 import dev.portcullis.workflow.port.GrantAuthority.Use;
 import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.RequestState;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Optional;
 
 /**
  * The answer to a bastion's {@link Ask}, as a pure function of the asker's requests, the current policy
@@ -24,8 +23,7 @@ import dev.portcullis.workflow.request.RequestState;
  */
 public final class GrantDecision {
 
-    private GrantDecision() {
-    }
+    private GrantDecision() {}
 
     public static Decision decide(Ask ask, Collection<AccessRequest> requestsOfAsker, PolicySet policy, Instant now) {
         Optional<Target> target = policy.target(ask.target());
@@ -34,8 +32,10 @@ public final class GrantDecision {
         }
         boolean database = target.get().kind() == TargetKind.POSTGRES;
         if (database != (ask.use() == Use.DATABASE)) {
-            return new Refused("wrong_protocol", ask.target() + " is " + (database ? "a PostgreSQL database" : "an SSH host")
-                    + "; connect to it through the " + (database ? "database" : "SSH") + " bastion");
+            return new Refused(
+                    "wrong_protocol",
+                    ask.target() + " is " + (database ? "a PostgreSQL database" : "an SSH host")
+                            + "; connect to it through the " + (database ? "database" : "SSH") + " bastion");
         }
         Optional<AccessRequest> grant = requestsOfAsker.stream()
                 .filter(r -> r.state() == RequestState.ACTIVE)
@@ -48,16 +48,29 @@ public final class GrantDecision {
         }
         Optional<AccessRule> rule = policy.rule(grant.get().rule());
         if (rule.isEmpty()) {
-            return new Refused("rule_removed", "the policy rule '" + grant.get().rule() + "' behind your grant for "
-                    + ask.login() + "@" + ask.target() + " no longer exists");
+            return new Refused(
+                    "rule_removed",
+                    "the policy rule '" + grant.get().rule() + "' behind your grant for " + ask.login() + "@"
+                            + ask.target() + " no longer exists");
         }
         if (ask.use() == Use.PORT_FORWARDING && !rule.get().session().portForwarding()) {
-            return new Refused("port_forwarding_refused", "port forwarding is not allowed for " + ask.login() + "@" + ask.target());
+            return new Refused(
+                    "port_forwarding_refused",
+                    "port forwarding is not allowed for " + ask.login() + "@" + ask.target());
         }
         if (ask.use() == Use.AGENT_FORWARDING && !rule.get().session().agentForwarding()) {
-            return new Refused("agent_forwarding_refused", "agent forwarding is not allowed for " + ask.login() + "@" + ask.target());
+            return new Refused(
+                    "agent_forwarding_refused",
+                    "agent forwarding is not allowed for " + ask.login() + "@" + ask.target());
         }
         AccessRequest g = grant.get();
-        return new Allowed(new ActiveGrant(g.id(), g.requester(), target.get(), g.login(), g.access(), g.endsAt(), rule.get().session()));
+        return new Allowed(new ActiveGrant(
+                g.id(),
+                g.requester(),
+                target.get(),
+                g.login(),
+                g.access(),
+                g.endsAt(),
+                rule.get().session()));
     }
 }

@@ -41,12 +41,39 @@ public record AccessRule(
         Duration retention) {
 
     /** A rule whose recordings are kept for ever (no {@code retention:}). */
-    public AccessRule(String name, Set<String> requesterGroups, Set<String> targetNames,
-            Map<String, String> targetLabels, Set<String> logins, Duration maxDuration, boolean reasonRequired,
-            Pattern ticketPattern, int approvalsRequired, Set<String> approverGroups, int denyThreshold,
-            Duration pendingTtl, String jitGroup, AccessLevel access, SessionOptions session) {
-        this(name, requesterGroups, targetNames, targetLabels, logins, maxDuration, reasonRequired, ticketPattern,
-                approvalsRequired, approverGroups, denyThreshold, pendingTtl, jitGroup, access, session, null);
+    public AccessRule(
+            String name,
+            Set<String> requesterGroups,
+            Set<String> targetNames,
+            Map<String, String> targetLabels,
+            Set<String> logins,
+            Duration maxDuration,
+            boolean reasonRequired,
+            Pattern ticketPattern,
+            int approvalsRequired,
+            Set<String> approverGroups,
+            int denyThreshold,
+            Duration pendingTtl,
+            String jitGroup,
+            AccessLevel access,
+            SessionOptions session) {
+        this(
+                name,
+                requesterGroups,
+                targetNames,
+                targetLabels,
+                logins,
+                maxDuration,
+                reasonRequired,
+                ticketPattern,
+                approvalsRequired,
+                approverGroups,
+                denyThreshold,
+                pendingTtl,
+                jitGroup,
+                access,
+                session,
+                null);
     }
 
     public AccessRule {

@@ -11,8 +11,7 @@ public final class Durations {
 
     private static final Pattern HUMAN = Pattern.compile("(?:(\\d+)d)?(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     public static Optional<Duration> parse(String text) {
         if (text == null || text.isBlank()) {

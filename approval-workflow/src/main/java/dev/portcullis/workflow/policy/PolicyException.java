@@ -24,7 +24,7 @@ public final class PolicyException extends Exception {
     }
 
     private static String render(String source, List<PolicyError> errors) {
-        return "policy " + source + " is invalid (" + errors.size() + (errors.size() == 1 ? " error" : " errors") + "):\n"
-                + errors.stream().map(e -> "  " + source + ":" + e).collect(Collectors.joining("\n"));
+        return "policy " + source + " is invalid (" + errors.size() + (errors.size() == 1 ? " error" : " errors")
+                + "):\n" + errors.stream().map(e -> "  " + source + ":" + e).collect(Collectors.joining("\n"));
     }
 }

@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -45,18 +44,34 @@ public final class PolicyLoader {
     private static final int MAX_BYTES = 1 << 20;
     /** Retention is counted in whole days: a shorter one is a typo (30m for 30d) that would destroy evidence. */
     private static final Pattern RETENTION = Pattern.compile("([1-9][0-9]{0,4})d");
+
     private static final long MAX_RETENTION_DAYS = 36_500;
 
     private static final Set<String> TOP_KEYS = Set.of("version", "targets", "rules");
     private static final Set<String> TARGET_KEYS = Set.of("name", "kind", "host", "port", "database", "labels");
-    private static final Set<String> RULE_KEYS = Set.of("name", "requesters", "targets", "targetLabels", "logins",
-            "maxDuration", "reason", "ticket", "approvals", "denyThreshold", "pendingTtl", "jitGroup", "access", "session",
+    private static final Set<String> RULE_KEYS = Set.of(
+            "name",
+            "requesters",
+            "targets",
+            "targetLabels",
+            "logins",
+            "maxDuration",
+            "reason",
+            "ticket",
+            "approvals",
+            "denyThreshold",
+            "pendingTtl",
+            "jitGroup",
+            "access",
+            "session",
             "retention");
-    private static final Set<String> SESSION_KEYS = Set.of("portForwarding", "agentForwarding", "recordInput", "recordQueryParameters");
+    private static final Set<String> SESSION_KEYS =
+            Set.of("portForwarding", "agentForwarding", "recordInput", "recordQueryParameters");
     private static final Set<String> APPROVAL_KEYS = Set.of("required", "from");
 
     /** Where JIT groups live unless the broker is told otherwise ({@code portcullis.jit.parent}). */
     public static final String DEFAULT_JIT_PARENT = "/jit";
+
     private static final Pattern GROUP_PATH = Pattern.compile("(/[^/\\s][^/]{0,254})+");
 
     private final List<PolicyError> errors = new ArrayList<>();
@@ -87,8 +102,8 @@ public final class PolicyLoader {
     private static String checkedJitParent(String parent) {
         String path = groupPath(parent);
         if (path == null || parent == null || !parent.strip().startsWith("/")) {
-            throw new IllegalArgumentException("the JIT parent group must be a group path like /jit, not '"
-                    + parent + "'");
+            throw new IllegalArgumentException(
+                    "the JIT parent group must be a group path like /jit, not '" + parent + "'");
         }
         return path;
     }
@@ -151,7 +166,10 @@ public final class PolicyLoader {
             Target target = target(node);
             if (target == null) continue;
             if (targetNodes.putIfAbsent(target.name(), node) != null) {
-                error(node, "duplicate target name '" + target.name() + "' (first defined on line " + line(targetNodes.get(target.name())) + ")");
+                error(
+                        node,
+                        "duplicate target name '" + target.name() + "' (first defined on line "
+                                + line(targetNodes.get(target.name())) + ")");
             } else {
                 targets.add(target);
             }
@@ -162,7 +180,10 @@ public final class PolicyLoader {
             AccessRule rule = rule(node, targetNodes.keySet(), targets);
             if (rule == null) continue;
             if (ruleNodes.putIfAbsent(rule.name(), node) != null) {
-                error(node, "duplicate rule name '" + rule.name() + "' (first defined on line " + line(ruleNodes.get(rule.name())) + ")");
+                error(
+                        node,
+                        "duplicate rule name '" + rule.name() + "' (first defined on line "
+                                + line(ruleNodes.get(rule.name())) + ")");
             } else {
                 rules.add(rule);
             }
@@ -213,9 +234,11 @@ public final class PolicyLoader {
         Set<String> requesters = groups(m.get("requesters"), "requesters", node);
         Set<String> targetNames = m.containsKey("targets") ? stringSet(m.get("targets"), "targets") : Set.of();
         for (String t : targetNames) {
-            if (!knownTargets.contains(t)) error(m.get("targets"), "rule '" + name + "' names unknown target '" + t + "'");
+            if (!knownTargets.contains(t))
+                error(m.get("targets"), "rule '" + name + "' names unknown target '" + t + "'");
         }
-        Map<String, String> targetLabels = m.containsKey("targetLabels") ? labels(m.get("targetLabels"), "targetLabels") : Map.of();
+        Map<String, String> targetLabels =
+                m.containsKey("targetLabels") ? labels(m.get("targetLabels"), "targetLabels") : Map.of();
         if (!m.containsKey("targets") && !m.containsKey("targetLabels")) {
             error(node, "rule '" + name + "' needs targets or targetLabels");
         } else if (!targetLabels.isEmpty() && targets.stream().noneMatch(t -> t.hasLabels(targetLabels))) {
@@ -234,7 +257,8 @@ public final class PolicyLoader {
             String reason = requiredString(m.get("reason"), "reason", node);
             if ("required".equals(reason)) reasonRequired = true;
             else if ("optional".equals(reason)) reasonRequired = false;
-            else if (reason != null) error(m.get("reason"), "reason must be 'required' or 'optional', not '" + reason + "'");
+            else if (reason != null)
+                error(m.get("reason"), "reason must be 'required' or 'optional', not '" + reason + "'");
         }
         Pattern ticket = null;
         if (m.containsKey("ticket")) {
@@ -249,10 +273,14 @@ public final class PolicyLoader {
         }
         int approvalsRequired = 0;
         Set<String> approverGroups = Set.of();
-        Map<String, Node> approvals = mapping(required(m.get("approvals"), "approvals", node), "approvals", APPROVAL_KEYS);
+        Map<String, Node> approvals =
+                mapping(required(m.get("approvals"), "approvals", node), "approvals", APPROVAL_KEYS);
         if (approvals != null) {
-            Integer n = integer(required(approvals.get("required"), "approvals.required", m.get("approvals")), "approvals.required");
-            if (n != null && (n < 1 || n > 10)) error(approvals.get("required"), "approvals.required must be between 1 and 10");
+            Integer n = integer(
+                    required(approvals.get("required"), "approvals.required", m.get("approvals")),
+                    "approvals.required");
+            if (n != null && (n < 1 || n > 10))
+                error(approvals.get("required"), "approvals.required must be between 1 and 10");
             approvalsRequired = n == null ? 0 : n;
             approverGroups = groups(approvals.get("from"), "approvals.from", m.get("approvals"));
         }
@@ -262,19 +290,23 @@ public final class PolicyLoader {
             if (n != null && (n < 1 || n > 10)) error(m.get("denyThreshold"), "denyThreshold must be between 1 and 10");
             denyThreshold = n == null ? 1 : n;
         }
-        Duration pendingTtl = m.containsKey("pendingTtl") ? duration(m.get("pendingTtl"), "pendingTtl") : Duration.ofHours(24);
+        Duration pendingTtl =
+                m.containsKey("pendingTtl") ? duration(m.get("pendingTtl"), "pendingTtl") : Duration.ofHours(24);
         String jitGroup = null;
         if (m.containsKey("jitGroup")) {
             String text = requiredString(m.get("jitGroup"), "jitGroup", node);
             jitGroup = text == null || !text.matches("/?[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*") ? null : groupPath(text);
             if (text != null && jitGroup == null) {
-                error(m.get("jitGroup"), "jitGroup '" + text + "' must be a group path like " + jitParent
-                        + "/prod-db-admins");
+                error(
+                        m.get("jitGroup"),
+                        "jitGroup '" + text + "' must be a group path like " + jitParent + "/prod-db-admins");
             } else if (jitGroup != null && !jitGroup.startsWith(jitParent + "/")) {
                 // The broker adds people to a JIT group and takes them out again: it must never manage a group that
                 // gives other powers (/admins, an approver group), so JIT groups live under one parent only.
-                error(m.get("jitGroup"), "jitGroup '" + text + "' must be a group below " + jitParent
-                        + " (portcullis.jit.parent); the broker manages the members of no other group");
+                error(
+                        m.get("jitGroup"),
+                        "jitGroup '" + text + "' must be a group below " + jitParent
+                                + " (portcullis.jit.parent); the broker manages the members of no other group");
                 jitGroup = null;
             }
         }
@@ -287,28 +319,56 @@ public final class PolicyLoader {
         }
         if (access == AccessLevel.READ) {
             // nothing makes an SSH login read-only: saying so would promise what no check keeps
-            targets.stream().filter(t -> t.kind() == TargetKind.SSH)
-                    .filter(t -> targetNames.contains(t.name())
-                            || (!targetLabels.isEmpty() && t.hasLabels(targetLabels)))
-                    .findFirst().ifPresent(t -> error(m.get("access"), "rule '" + name + "': access: read applies to"
-                            + " PostgreSQL targets only, and SSH target '" + t.name() + "' cannot be made read-only"));
+            targets.stream()
+                    .filter(t -> t.kind() == TargetKind.SSH)
+                    .filter(t ->
+                            targetNames.contains(t.name()) || (!targetLabels.isEmpty() && t.hasLabels(targetLabels)))
+                    .findFirst()
+                    .ifPresent(t -> error(
+                            m.get("access"),
+                            "rule '" + name + "': access: read applies to"
+                                    + " PostgreSQL targets only, and SSH target '" + t.name()
+                                    + "' cannot be made read-only"));
         }
         SessionOptions session = SessionOptions.DEFAULT;
         if (m.containsKey("session")) {
             Map<String, Node> options = mapping(m.get("session"), "session", SESSION_KEYS);
             if (options != null) {
                 session = new SessionOptions(
-                        flag(options.get("portForwarding"), "session.portForwarding", SessionOptions.DEFAULT.portForwarding()),
-                        flag(options.get("agentForwarding"), "session.agentForwarding", SessionOptions.DEFAULT.agentForwarding()),
+                        flag(
+                                options.get("portForwarding"),
+                                "session.portForwarding",
+                                SessionOptions.DEFAULT.portForwarding()),
+                        flag(
+                                options.get("agentForwarding"),
+                                "session.agentForwarding",
+                                SessionOptions.DEFAULT.agentForwarding()),
                         flag(options.get("recordInput"), "session.recordInput", SessionOptions.DEFAULT.recordInput()),
-                        flag(options.get("recordQueryParameters"), "session.recordQueryParameters",
+                        flag(
+                                options.get("recordQueryParameters"),
+                                "session.recordQueryParameters",
                                 SessionOptions.DEFAULT.recordQueryParameters()));
             }
         }
         Duration retention = m.containsKey("retention") ? retention(m.get("retention")) : null;
         if (errors.size() > before) return null;
-        return new AccessRule(name, requesters, targetNames, targetLabels, logins, maxDuration, reasonRequired, ticket,
-                approvalsRequired, approverGroups, denyThreshold, pendingTtl, jitGroup, access, session, retention);
+        return new AccessRule(
+                name,
+                requesters,
+                targetNames,
+                targetLabels,
+                logins,
+                maxDuration,
+                reasonRequired,
+                ticket,
+                approvalsRequired,
+                approverGroups,
+                denyThreshold,
+                pendingTtl,
+                jitGroup,
+                access,
+                session,
+                retention);
     }
 
     // ---- node helpers: each reports its own error and returns null (or an empty value) on failure
@@ -327,7 +387,11 @@ public final class PolicyLoader {
                 continue;
             }
             if (!allowedKeys.contains(key.getValue())) {
-                error(key, "unknown key '" + key.getValue() + "' in " + what + " (allowed: " + String.join(", ", allowedKeys.stream().sorted().toList()) + ")");
+                error(
+                        key,
+                        "unknown key '" + key.getValue() + "' in " + what + " (allowed: "
+                                + String.join(
+                                        ", ", allowedKeys.stream().sorted().toList()) + ")");
             } else if (result.putIfAbsent(key.getValue(), tuple.getValueNode()) != null) {
                 error(key, "duplicate key '" + key.getValue() + "' in " + what);
             }
@@ -359,7 +423,9 @@ public final class PolicyLoader {
             return null;
         }
         if (!visit(node)) return null;
-        if (!(node instanceof ScalarNode scalar) || scalar.getTag().equals(Tag.NULL) || scalar.getValue().isBlank()) {
+        if (!(node instanceof ScalarNode scalar)
+                || scalar.getTag().equals(Tag.NULL)
+                || scalar.getValue().isBlank()) {
             error(node, key + " must be a non-empty text");
             return null;
         }
@@ -388,7 +454,8 @@ public final class PolicyLoader {
     private boolean flag(Node node, String key, boolean absent) {
         if (node == null) return absent;
         if (!visit(node)) return absent;
-        if (node instanceof ScalarNode scalar && (scalar.getValue().equals("true") || scalar.getValue().equals("false"))) {
+        if (node instanceof ScalarNode scalar
+                && (scalar.getValue().equals("true") || scalar.getValue().equals("false"))) {
             return Boolean.parseBoolean(scalar.getValue());
         }
         error(node, key + " must be true or false");
@@ -419,8 +486,10 @@ public final class PolicyLoader {
         String text = node instanceof ScalarNode scalar ? scalar.getValue() : null;
         Matcher m = text == null ? null : RETENTION.matcher(text);
         if (m == null || !m.matches() || Long.parseLong(m.group(1)) > MAX_RETENTION_DAYS) {
-            error(node, "retention " + (text == null ? "" : "'" + text + "' ") + "must be a number of days from 1d to "
-                    + MAX_RETENTION_DAYS + "d (leave it out to keep recordings for ever)");
+            error(
+                    node,
+                    "retention " + (text == null ? "" : "'" + text + "' ") + "must be a number of days from 1d to "
+                            + MAX_RETENTION_DAYS + "d (leave it out to keep recordings for ever)");
             return null;
         }
         return Duration.ofDays(Long.parseLong(m.group(1)));
@@ -436,7 +505,9 @@ public final class PolicyLoader {
         Set<String> values = new LinkedHashSet<>();
         for (Node item : seq.getValue()) {
             if (!visit(item)) continue;
-            if (item instanceof ScalarNode s && !s.getTag().equals(Tag.NULL) && !s.getValue().isBlank()) {
+            if (item instanceof ScalarNode s
+                    && !s.getTag().equals(Tag.NULL)
+                    && !s.getValue().isBlank()) {
                 if (!values.add(s.getValue().trim())) error(item, "'" + s.getValue() + "' is listed twice in " + key);
             } else {
                 error(item, "every entry of " + key + " must be a non-empty text");
@@ -459,7 +530,9 @@ public final class PolicyLoader {
                 paths.add(path);
             }
         }
-        if (paths.isEmpty() && node instanceof SequenceNode seq && seq.getValue().isEmpty()) {
+        if (paths.isEmpty()
+                && node instanceof SequenceNode seq
+                && seq.getValue().isEmpty()) {
             error(node, key + " must name at least one group");
         }
         return paths;
@@ -473,8 +546,11 @@ public final class PolicyLoader {
         }
         Map<String, String> labels = new LinkedHashMap<>();
         for (NodeTuple tuple : mappingNode.getValue()) {
-            if (tuple.getKeyNode() instanceof ScalarNode k && tuple.getValueNode() instanceof ScalarNode v && !v.getTag().equals(Tag.NULL)) {
-                if (labels.putIfAbsent(k.getValue(), v.getValue()) != null) error(k, "duplicate label '" + k.getValue() + "'");
+            if (tuple.getKeyNode() instanceof ScalarNode k
+                    && tuple.getValueNode() instanceof ScalarNode v
+                    && !v.getTag().equals(Tag.NULL)) {
+                if (labels.putIfAbsent(k.getValue(), v.getValue()) != null)
+                    error(k, "duplicate label '" + k.getValue() + "'");
             } else {
                 error(tuple.getKeyNode(), key + " entries must be name: value");
             }
@@ -496,6 +572,8 @@ public final class PolicyLoader {
     }
 
     private static int line(Node node) {
-        return node == null || node.getStartMark() == null ? 0 : node.getStartMark().getLine() + 1;
+        return node == null || node.getStartMark() == null
+                ? 0
+                : node.getStartMark().getLine() + 1;
     }
 }

@@ -34,7 +34,9 @@ public final class PolicySet {
     }
 
     public List<Target> targets() {
-        return targets.values().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList();
+        return targets.values().stream()
+                .sorted((a, b) -> a.name().compareTo(b.name()))
+                .toList();
     }
 
     public List<AccessRule> rules() {

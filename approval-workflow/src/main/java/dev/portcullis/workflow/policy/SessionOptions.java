@@ -10,7 +10,8 @@ package dev.portcullis.workflow.policy;
  * @param recordQueryParameters the values bound to a database statement's parameters are recorded with it; off
  *                              (recorded as redacted) for rules whose queries carry personal data or secrets
  */
-public record SessionOptions(boolean portForwarding, boolean agentForwarding, boolean recordInput, boolean recordQueryParameters) {
+public record SessionOptions(
+        boolean portForwarding, boolean agentForwarding, boolean recordInput, boolean recordQueryParameters) {
 
     public static final SessionOptions DEFAULT = new SessionOptions(false, false, true, true);
 

@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /** The protocols the bastion can enforce. */
 public enum TargetKind {
-    SSH, POSTGRES;
+    SSH,
+    POSTGRES;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

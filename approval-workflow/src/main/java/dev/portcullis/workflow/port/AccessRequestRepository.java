@@ -1,12 +1,11 @@
 package dev.portcullis.workflow.port;
 
+import dev.portcullis.workflow.request.AccessRequest;
+import dev.portcullis.workflow.request.Transition;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
-
-import dev.portcullis.workflow.request.AccessRequest;
-import dev.portcullis.workflow.request.Transition;
 
 /**
  * Where requests live. Rows are never deleted. Concurrency is this port's business alone: {@link #update}

@@ -1,15 +1,15 @@
 package dev.portcullis.workflow.port;
 
+import dev.portcullis.workflow.request.Refusal;
+import dev.portcullis.workflow.request.Transition;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
-import dev.portcullis.workflow.request.Refusal;
-import dev.portcullis.workflow.request.Transition;
-
 /** One line of the audit trail: who did what to which thing, when, and with what outcome. */
-public record AuditEvent(Instant at, String actor, String action, String subjectType, String subjectId, Map<String, String> details) {
+public record AuditEvent(
+        Instant at, String actor, String action, String subjectType, String subjectId, Map<String, String> details) {
 
     public AuditEvent {
         Objects.requireNonNull(at, "at");
@@ -21,12 +21,22 @@ public record AuditEvent(Instant at, String actor, String action, String subject
     }
 
     public static AuditEvent of(Transition.Applied applied) {
-        return new AuditEvent(applied.at(), applied.actor(), applied.action(), "access_request",
-                applied.after().id().toString(), applied.details());
+        return new AuditEvent(
+                applied.at(),
+                applied.actor(),
+                applied.action(),
+                "access_request",
+                applied.after().id().toString(),
+                applied.details());
     }
 
     public static AuditEvent refused(Instant at, String actor, String action, String requestId, Refusal refusal) {
-        return new AuditEvent(at, actor, action + ".refused", "access_request", requestId,
+        return new AuditEvent(
+                at,
+                actor,
+                action + ".refused",
+                "access_request",
+                requestId,
                 Map.of("code", refusal.code(), "message", refusal.message()));
     }
 }

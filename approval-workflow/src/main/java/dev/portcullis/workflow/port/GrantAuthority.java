@@ -1,8 +1,7 @@
 package dev.portcullis.workflow.port;
 
-import java.util.Objects;
-
 import dev.portcullis.workflow.grant.ActiveGrant;
+import java.util.Objects;
 
 /**
  * The bastion's question to the broker, asked for every new session and every new channel: may this
@@ -52,8 +51,7 @@ public interface GrantAuthority {
         }
     }
 
-    sealed interface Decision permits Allowed, Refused {
-    }
+    sealed interface Decision permits Allowed, Refused {}
 
     record Allowed(ActiveGrant grant) implements Decision {
         public Allowed {

@@ -1,10 +1,9 @@
 package dev.portcullis.workflow.port;
 
+import dev.portcullis.workflow.request.Actor;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-
-import dev.portcullis.workflow.request.Actor;
 
 /**
  * The identity provider's current view of a person (Keycloak in production). Asked at the moment of
@@ -28,9 +27,13 @@ public interface IdentityDirectory {
      * @throws DirectoryUnavailableException when the directory cannot be asked; callers must then refuse, never allow
      */
     default Optional<Actor> lookup(String username, Set<String> groups) {
-        return lookup(username).map(person -> new Actor(person.username(),
-                person.groups().stream().filter(groups::contains).collect(Collectors.toUnmodifiableSet()), person.enabled(),
-                person.automated(), person.id()));
+        return lookup(username)
+                .map(person -> new Actor(
+                        person.username(),
+                        person.groups().stream().filter(groups::contains).collect(Collectors.toUnmodifiableSet()),
+                        person.enabled(),
+                        person.automated(),
+                        person.id()));
     }
 
     final class DirectoryUnavailableException extends RuntimeException {

@@ -1,8 +1,7 @@
 package dev.portcullis.workflow.port;
 
-import java.util.Set;
-
 import dev.portcullis.workflow.request.AccessRequest;
+import java.util.Set;
 
 /**
  * Tells people that something needs them or concerns them. Called inside the transaction that stores the decision, and

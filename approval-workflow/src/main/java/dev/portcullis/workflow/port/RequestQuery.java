@@ -1,8 +1,7 @@
 package dev.portcullis.workflow.port;
 
-import java.util.Set;
-
 import dev.portcullis.workflow.request.RequestState;
+import java.util.Set;
 
 /**
  * Which requests to list. Null or empty fields do not filter.
@@ -14,7 +13,8 @@ import dev.portcullis.workflow.request.RequestState;
  * @param target           only requests for this target
  * @param limit            at most this many, newest first
  */
-public record RequestQuery(String requester, String notRequester, Set<String> rules, Set<RequestState> states, String target, int limit) {
+public record RequestQuery(
+        String requester, String notRequester, Set<String> rules, Set<RequestState> states, String target, int limit) {
 
     public RequestQuery {
         rules = rules == null ? null : Set.copyOf(rules);

@@ -18,8 +18,17 @@ public interface SessionIndex {
     void closed(Closed session);
 
     /** @param protocol "ssh" or "postgres" */
-    record Opened(UUID sessionId, UUID requestId, String username, String target, String login, String protocol,
-                  String recordingId, String bastion, String clientAddress, Instant startedAt) {
+    record Opened(
+            UUID sessionId,
+            UUID requestId,
+            String username,
+            String target,
+            String login,
+            String protocol,
+            String recordingId,
+            String bastion,
+            String clientAddress,
+            Instant startedAt) {
         public Opened {
             Objects.requireNonNull(sessionId, "sessionId");
             Objects.requireNonNull(username, "username");
@@ -41,7 +50,8 @@ public interface SessionIndex {
             Objects.requireNonNull(status, "status");
         }
 
-        public Closed(UUID sessionId, Instant endedAt, long bytesIn, long bytesOut, SessionStatus status, String detail) {
+        public Closed(
+                UUID sessionId, Instant endedAt, long bytesIn, long bytesOut, SessionStatus status, String detail) {
             this(sessionId, endedAt, bytesIn, bytesOut, status.name(), detail);
         }
     }

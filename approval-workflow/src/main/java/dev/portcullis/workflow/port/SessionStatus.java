@@ -32,6 +32,9 @@ public enum SessionStatus {
 
     /** The names a bastion may report a session's end with: not OPEN, and not ABORTED, which is the broker's. */
     public static List<String> endNames() {
-        return Arrays.stream(values()).filter(s -> s != OPEN && s != ABORTED).map(Enum::name).toList();
+        return Arrays.stream(values())
+                .filter(s -> s != OPEN && s != ABORTED)
+                .map(Enum::name)
+                .toList();
     }
 }

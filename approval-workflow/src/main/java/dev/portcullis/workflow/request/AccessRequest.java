@@ -1,5 +1,11 @@
 package dev.portcullis.workflow.request;
 
+import dev.portcullis.workflow.policy.AccessLevel;
+import dev.portcullis.workflow.policy.AccessRule;
+import dev.portcullis.workflow.policy.Durations;
+import dev.portcullis.workflow.policy.PolicySet;
+import dev.portcullis.workflow.policy.Target;
+import dev.portcullis.workflow.policy.TargetKind;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -8,13 +14,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-
-import dev.portcullis.workflow.policy.AccessLevel;
-import dev.portcullis.workflow.policy.AccessRule;
-import dev.portcullis.workflow.policy.Durations;
-import dev.portcullis.workflow.policy.PolicySet;
-import dev.portcullis.workflow.policy.Target;
-import dev.portcullis.workflow.policy.TargetKind;
 
 /**
  * A request for time-limited access, and once approved, the grant itself. Immutable: every change is a
@@ -66,55 +65,101 @@ public record AccessRequest(
         }
         Optional<Target> target = policy.target(draft.target());
         if (target.isEmpty()) {
-            return Transition.refused(Refusal.invalid("unknown_target", "target", "there is no target named '" + draft.target() + "'"));
+            return Transition.refused(
+                    Refusal.invalid("unknown_target", "target", "there is no target named '" + draft.target() + "'"));
         }
         if (blank(draft.login())) {
-            return Transition.refused(Refusal.invalid("login_required", "login",
+            return Transition.refused(Refusal.invalid(
+                    "login_required",
+                    "login",
                     target.get().kind() == TargetKind.POSTGRES ? "choose a database role" : "choose a login"));
         }
         Optional<AccessRule> found = policy.ruleFor(requester.groups(), target.get(), draft.login());
         if (found.isEmpty()) {
-            return Transition.refused(Refusal.forbidden("not_allowed",
-                    "no policy rule lets you request " + draft.login() + "@" + draft.target()));
+            return Transition.refused(Refusal.forbidden(
+                    "not_allowed", "no policy rule lets you request " + draft.login() + "@" + draft.target()));
         }
         AccessRule rule = found.get();
         Duration duration = draft.duration();
         if (duration == null || duration.isNegative() || duration.isZero()) {
-            return Transition.refused(Refusal.invalid("duration_required", "duration", "give a duration of at least one minute"));
+            return Transition.refused(
+                    Refusal.invalid("duration_required", "duration", "give a duration of at least one minute"));
         }
         if (duration.compareTo(Duration.ofMinutes(1)) < 0) {
-            return Transition.refused(Refusal.invalid("duration_too_short", "duration", "give a duration of at least one minute"));
+            return Transition.refused(
+                    Refusal.invalid("duration_too_short", "duration", "give a duration of at least one minute"));
         }
         if (duration.compareTo(rule.maxDuration()) > 0) {
-            return Transition.refused(Refusal.invalid("duration_too_long", "duration",
-                    "at most " + Durations.format(rule.maxDuration()) + " may be requested for " + draft.login() + "@" + draft.target()));
+            return Transition.refused(Refusal.invalid(
+                    "duration_too_long",
+                    "duration",
+                    "at most " + Durations.format(rule.maxDuration()) + " may be requested for " + draft.login() + "@"
+                            + draft.target()));
         }
         String reason = trimmed(draft.reason());
         if (rule.reasonRequired() && reason == null) {
             return Transition.refused(Refusal.invalid("reason_required", "reason", "say why you need this access"));
         }
         if (reason != null && reason.length() > MAX_TEXT) {
-            return Transition.refused(Refusal.invalid("reason_too_long", "reason", "the reason must be at most " + MAX_TEXT + " characters"));
+            return Transition.refused(Refusal.invalid(
+                    "reason_too_long", "reason", "the reason must be at most " + MAX_TEXT + " characters"));
         }
         String ticket = trimmed(draft.ticket());
         if (rule.ticketRequired()) {
             if (ticket == null) {
-                return Transition.refused(Refusal.invalid("ticket_required", "ticket",
+                return Transition.refused(Refusal.invalid(
+                        "ticket_required",
+                        "ticket",
                         "a ticket matching " + rule.ticketPattern().pattern() + " is required"));
             }
             if (ticket.length() > 200 || !rule.ticketPattern().matcher(ticket).matches()) {
-                return Transition.refused(Refusal.invalid("ticket_invalid", "ticket",
-                        "ticket '" + abbreviate(ticket) + "' does not match " + rule.ticketPattern().pattern()));
+                return Transition.refused(Refusal.invalid(
+                        "ticket_invalid",
+                        "ticket",
+                        "ticket '" + abbreviate(ticket) + "' does not match "
+                                + rule.ticketPattern().pattern()));
             }
         } else if (ticket != null && ticket.length() > 200) {
-            return Transition.refused(Refusal.invalid("ticket_too_long", "ticket", "the ticket must be at most 200 characters"));
+            return Transition.refused(
+                    Refusal.invalid("ticket_too_long", "ticket", "the ticket must be at most 200 characters"));
         }
-        AccessRequest created = new AccessRequest(id, requester.username(), target.get().name(), target.get().kind(),
-                draft.login(), rule.name(), rule.access(), duration, reason, ticket, RequestState.PENDING, now,
-                now.plus(rule.pendingTtl()), List.of(), null, null, null, null, null);
-        return new Transition.Applied(null, created, "request.created", requester.username(), now, Map.of(
-                "target", created.target(), "login", created.login(), "duration", Durations.format(duration),
-                "rule", rule.name(), "approvalsRequired", String.valueOf(rule.approvalsRequired())));
+        AccessRequest created = new AccessRequest(
+                id,
+                requester.username(),
+                target.get().name(),
+                target.get().kind(),
+                draft.login(),
+                rule.name(),
+                rule.access(),
+                duration,
+                reason,
+                ticket,
+                RequestState.PENDING,
+                now,
+                now.plus(rule.pendingTtl()),
+                List.of(),
+                null,
+                null,
+                null,
+                null,
+                null);
+        return new Transition.Applied(
+                null,
+                created,
+                "request.created",
+                requester.username(),
+                now,
+                Map.of(
+                        "target",
+                        created.target(),
+                        "login",
+                        created.login(),
+                        "duration",
+                        Durations.format(duration),
+                        "rule",
+                        rule.name(),
+                        "approvalsRequired",
+                        String.valueOf(rule.approvalsRequired())));
     }
 
     /**
@@ -126,25 +171,34 @@ public record AccessRequest(
         Objects.requireNonNull(actor, "actor");
         Objects.requireNonNull(now, "now");
         if (state.isTerminal()) {
-            return Transition.refused(Refusal.conflict("request_closed",
+            return Transition.refused(Refusal.conflict(
+                    "request_closed",
                     "this request is already " + describe(state) + "; nothing more can happen to it"));
         }
         if (event instanceof RequestEvent.Approve approve) {
-            return review(new Review(actor.username(), Review.Decision.APPROVE, trimmed(approve.comment()), now), actor, now, rule, event);
+            return review(
+                    new Review(actor.username(), Review.Decision.APPROVE, trimmed(approve.comment()), now),
+                    actor,
+                    now,
+                    rule,
+                    event);
         }
         if (event instanceof RequestEvent.Deny deny) {
             String why = trimmed(deny.reason());
             if (why == null) {
-                return Transition.refused(Refusal.invalid("reason_required", "reason", "say why you deny this request"));
+                return Transition.refused(
+                        Refusal.invalid("reason_required", "reason", "say why you deny this request"));
             }
             return review(new Review(actor.username(), Review.Decision.DENY, why, now), actor, now, rule, event);
         }
         if (event instanceof RequestEvent.Cancel) {
             if (state != RequestState.PENDING) {
-                return Transition.refused(Refusal.conflict("not_pending", "only a pending request can be cancelled; this one is " + describe(state)));
+                return Transition.refused(Refusal.conflict(
+                        "not_pending", "only a pending request can be cancelled; this one is " + describe(state)));
             }
             if (!actor.username().equals(requester)) {
-                return Transition.refused(Refusal.forbidden("not_requester", "only the requester can cancel a request"));
+                return Transition.refused(
+                        Refusal.forbidden("not_requester", "only the requester can cancel a request"));
             }
             return end(RequestState.CANCELLED, actor, now, "cancelled by the requester", event);
         }
@@ -156,7 +210,8 @@ public record AccessRequest(
                 return Transition.refused(Refusal.forbidden("system_only", "only the broker times requests out"));
             }
             if (now.isBefore(pendingUntil)) {
-                return Transition.refused(Refusal.conflict("not_due", "this request may wait for approval until " + pendingUntil));
+                return Transition.refused(
+                        Refusal.conflict("not_due", "this request may wait for approval until " + pendingUntil));
             }
             return end(RequestState.TIMED_OUT, actor, now, "no decision before " + pendingUntil, event);
         }
@@ -177,7 +232,8 @@ public record AccessRequest(
                 return Transition.refused(Refusal.conflict("not_active", "only an active grant can be released"));
             }
             if (!actor.username().equals(requester)) {
-                return Transition.refused(Refusal.forbidden("not_requester", "only the holder of a grant can release it"));
+                return Transition.refused(
+                        Refusal.forbidden("not_requester", "only the holder of a grant can release it"));
             }
             return end(RequestState.EXPIRED, actor, now, "released early by the requester", event);
         }
@@ -186,11 +242,13 @@ public record AccessRequest(
                 return Transition.refused(Refusal.conflict("not_active", "only an active grant can be revoked"));
             }
             if (!actor.automated() && !(actor.enabled() && actor.groups().contains(Roles.ADMINS))) {
-                return Transition.refused(Refusal.forbidden("not_an_admin", "revoking a grant needs membership of " + Roles.ADMINS));
+                return Transition.refused(
+                        Refusal.forbidden("not_an_admin", "revoking a grant needs membership of " + Roles.ADMINS));
             }
             String why = trimmed(revoke.reason());
             if (why == null) {
-                return Transition.refused(Refusal.invalid("reason_required", "reason", "say why you revoke this grant"));
+                return Transition.refused(
+                        Refusal.invalid("reason_required", "reason", "say why you revoke this grant"));
             }
             return end(RequestState.REVOKED, actor, now, why, event);
         }
@@ -199,23 +257,30 @@ public record AccessRequest(
 
     private Transition review(Review review, Actor actor, Instant now, AccessRule rule, RequestEvent event) {
         if (state != RequestState.PENDING) {
-            return Transition.refused(Refusal.conflict("not_pending", "this request is already " + describe(state) + "; it no longer takes reviews"));
+            return Transition.refused(Refusal.conflict(
+                    "not_pending", "this request is already " + describe(state) + "; it no longer takes reviews"));
         }
         if (!now.isBefore(pendingUntil)) {
-            return Transition.refused(Refusal.conflict("timed_out", "this request waited too long for approval (until " + pendingUntil + ")"));
+            return Transition.refused(Refusal.conflict(
+                    "timed_out", "this request waited too long for approval (until " + pendingUntil + ")"));
         }
         Optional<Refusal> refusal = SeparationOfDuties.checkReviewer(this, actor, rule);
         if (refusal.isPresent()) {
             return Transition.refused(refusal.get());
         }
         if (review.comment() != null && review.comment().length() > MAX_TEXT) {
-            return Transition.refused(Refusal.invalid("comment_too_long", review.decision() == Review.Decision.DENY ? "reason" : "comment",
+            return Transition.refused(Refusal.invalid(
+                    "comment_too_long",
+                    review.decision() == Review.Decision.DENY ? "reason" : "comment",
                     "at most " + MAX_TEXT + " characters"));
         }
         List<Review> next = new ArrayList<>(reviews);
         next.add(review);
-        long approvals = next.stream().filter(r -> r.decision() == Review.Decision.APPROVE).count();
-        long denials = next.stream().filter(r -> r.decision() == Review.Decision.DENY).count();
+        long approvals = next.stream()
+                .filter(r -> r.decision() == Review.Decision.APPROVE)
+                .count();
+        long denials =
+                next.stream().filter(r -> r.decision() == Review.Decision.DENY).count();
         AccessRequest after;
         if (denials >= rule.denyThreshold()) {
             after = copy(RequestState.DENIED, next, null, null, now, actor.username(), review.comment());
@@ -226,23 +291,74 @@ public record AccessRequest(
         } else {
             after = copy(state, next, null, null, null, null, null);
         }
-        return new Transition.Applied(this, after, event.auditAction(), actor.username(), now, Map.of(
-                "state", after.state().name(),
-                "approvals", approvals + "/" + rule.approvalsRequired(),
-                "comment", review.comment() == null ? "" : review.comment()));
+        return new Transition.Applied(
+                this,
+                after,
+                event.auditAction(),
+                actor.username(),
+                now,
+                Map.of(
+                        "state",
+                        after.state().name(),
+                        "approvals",
+                        approvals + "/" + rule.approvalsRequired(),
+                        "comment",
+                        review.comment() == null ? "" : review.comment()));
     }
 
     private Transition end(RequestState terminal, Actor actor, Instant now, String why, RequestEvent event) {
-        AccessRequest after = new AccessRequest(id, requester, target, kind, login, rule, access, duration, reason, ticket,
-                terminal, createdAt, pendingUntil, reviews, grantedAt, endsAt, now, actor.username(), why);
-        return new Transition.Applied(this, after, event.auditAction(), actor.username(), now, Map.of("state", terminal.name(), "why", why));
+        AccessRequest after = new AccessRequest(
+                id,
+                requester,
+                target,
+                kind,
+                login,
+                rule,
+                access,
+                duration,
+                reason,
+                ticket,
+                terminal,
+                createdAt,
+                pendingUntil,
+                reviews,
+                grantedAt,
+                endsAt,
+                now,
+                actor.username(),
+                why);
+        return new Transition.Applied(
+                this, after, event.auditAction(), actor.username(), now, Map.of("state", terminal.name(), "why", why));
     }
 
-    private AccessRequest copy(RequestState next, List<Review> nextReviews, Instant granted, Instant ends, Instant ended,
-                               String endedByUser, String why) {
-        return new AccessRequest(id, requester, target, kind, login, rule, access, duration, reason, ticket, next, createdAt,
-                pendingUntil, nextReviews, granted != null ? granted : grantedAt, ends != null ? ends : endsAt, ended,
-                endedByUser, why);
+    private AccessRequest copy(
+            RequestState next,
+            List<Review> nextReviews,
+            Instant granted,
+            Instant ends,
+            Instant ended,
+            String endedByUser,
+            String why) {
+        return new AccessRequest(
+                id,
+                requester,
+                target,
+                kind,
+                login,
+                rule,
+                access,
+                duration,
+                reason,
+                ticket,
+                next,
+                createdAt,
+                pendingUntil,
+                nextReviews,
+                granted != null ? granted : grantedAt,
+                ends != null ? ends : endsAt,
+                ended,
+                endedByUser,
+                why);
     }
 
     public boolean hasReviewed(String username) {
@@ -250,11 +366,16 @@ public record AccessRequest(
     }
 
     public long approvalCount() {
-        return reviews.stream().filter(r -> r.decision() == Review.Decision.APPROVE).count();
+        return reviews.stream()
+                .filter(r -> r.decision() == Review.Decision.APPROVE)
+                .count();
     }
 
     public List<String> approvers() {
-        return reviews.stream().filter(r -> r.decision() == Review.Decision.APPROVE).map(Review::reviewer).toList();
+        return reviews.stream()
+                .filter(r -> r.decision() == Review.Decision.APPROVE)
+                .map(Review::reviewer)
+                .toList();
     }
 
     /** Whether the grant lets its holder connect at {@code now}: ACTIVE and before its end time. */

@@ -7,35 +7,49 @@ public sealed interface RequestEvent {
     String auditAction();
 
     record Approve(String comment) implements RequestEvent {
-        public String auditAction() { return "request.approved"; }
+        public String auditAction() {
+            return "request.approved";
+        }
     }
 
     record Deny(String reason) implements RequestEvent {
-        public String auditAction() { return "request.denied"; }
+        public String auditAction() {
+            return "request.denied";
+        }
     }
 
     /** The requester withdraws a pending request. */
     record Cancel() implements RequestEvent {
-        public String auditAction() { return "request.cancelled"; }
+        public String auditAction() {
+            return "request.cancelled";
+        }
     }
 
     /** Nobody decided within the rule's pending TTL. */
     record TimeOut() implements RequestEvent {
-        public String auditAction() { return "request.timed_out"; }
+        public String auditAction() {
+            return "request.timed_out";
+        }
     }
 
     /** The grant reached its end time. */
     record Expire() implements RequestEvent {
-        public String auditAction() { return "grant.expired"; }
+        public String auditAction() {
+            return "grant.expired";
+        }
     }
 
     /** The requester gives the access up before its end time. */
     record Release() implements RequestEvent {
-        public String auditAction() { return "grant.released"; }
+        public String auditAction() {
+            return "grant.released";
+        }
     }
 
     /** An admin, or continuous verification, ends the grant early. */
     record Revoke(String reason) implements RequestEvent {
-        public String auditAction() { return "grant.revoked"; }
+        public String auditAction() {
+            return "grant.revoked";
+        }
     }
 }

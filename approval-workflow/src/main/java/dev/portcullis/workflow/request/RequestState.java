@@ -5,7 +5,13 @@ package dev.portcullis.workflow.request;
  * Terminal states are final: the row stays as the audit record.
  */
 public enum RequestState {
-    PENDING, ACTIVE, EXPIRED, REVOKED, DENIED, CANCELLED, TIMED_OUT;
+    PENDING,
+    ACTIVE,
+    EXPIRED,
+    REVOKED,
+    DENIED,
+    CANCELLED,
+    TIMED_OUT;
 
     public boolean isTerminal() {
         return this != PENDING && this != ACTIVE;

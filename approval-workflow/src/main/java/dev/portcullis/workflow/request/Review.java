@@ -6,7 +6,10 @@ import java.util.Objects;
 /** One approver's decision on a request. A person reviews a request at most once. */
 public record Review(String reviewer, Decision decision, String comment, Instant at) {
 
-    public enum Decision { APPROVE, DENY }
+    public enum Decision {
+        APPROVE,
+        DENY
+    }
 
     public Review {
         Objects.requireNonNull(reviewer, "reviewer");

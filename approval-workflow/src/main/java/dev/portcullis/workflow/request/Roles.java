@@ -12,6 +12,5 @@ public final class Roles {
     /** May do what auditors do, and revoke grants and end sessions. */
     public static final String ADMINS = "/admins";
 
-    private Roles() {
-    }
+    private Roles() {}
 }

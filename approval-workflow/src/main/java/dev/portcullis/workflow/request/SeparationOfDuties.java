@@ -1,8 +1,7 @@
 package dev.portcullis.workflow.request;
 
-import java.util.Optional;
-
 import dev.portcullis.workflow.policy.AccessRule;
+import java.util.Optional;
 
 /**
  * Who may review a request, kept apart from what a review does (see {@link AccessRequest#apply}),
@@ -12,37 +11,42 @@ import dev.portcullis.workflow.policy.AccessRule;
  */
 public final class SeparationOfDuties {
 
-    private SeparationOfDuties() {
-    }
+    private SeparationOfDuties() {}
 
     public static Optional<Refusal> checkReviewer(AccessRequest request, Actor actor, AccessRule rule) {
         if (actor.automated()) {
-            return Optional.of(Refusal.forbidden("reviewer_not_a_person", "only people can approve or deny access requests"));
+            return Optional.of(
+                    Refusal.forbidden("reviewer_not_a_person", "only people can approve or deny access requests"));
         }
         if (actor.username().equals(request.requester())) {
-            return Optional.of(Refusal.forbidden("self_review",
-                    "you cannot approve or deny your own request; someone else must review it"));
+            return Optional.of(Refusal.forbidden(
+                    "self_review", "you cannot approve or deny your own request; someone else must review it"));
         }
         if (!actor.enabled()) {
             return Optional.of(Refusal.forbidden("reviewer_disabled", "your account is disabled in the directory"));
         }
         if (rule == null) {
-            return Optional.of(Refusal.conflict("rule_removed",
-                    "the policy rule '" + request.rule() + "' that allowed this request no longer exists; it can no longer be approved"));
+            return Optional.of(Refusal.conflict(
+                    "rule_removed",
+                    "the policy rule '" + request.rule()
+                            + "' that allowed this request no longer exists; it can no longer be approved"));
         }
         if (!actor.isMemberOfAny(rule.approverGroups())) {
-            return Optional.of(Refusal.forbidden("not_an_approver",
+            return Optional.of(Refusal.forbidden(
+                    "not_an_approver",
                     "reviewing this request needs membership of " + String.join(" or ", rule.sortedApproverGroups())
                             + " (checked live in the directory)"));
         }
         if (request.hasReviewed(actor.username())) {
-            return Optional.of(Refusal.conflict("already_reviewed", "you have already reviewed this request; each person counts once"));
+            return Optional.of(Refusal.conflict(
+                    "already_reviewed", "you have already reviewed this request; each person counts once"));
         }
         return Optional.empty();
     }
 
     /** Whether the actor could review the request now, for showing or hiding an Approve button. */
     public static boolean mayReview(AccessRequest request, Actor actor, AccessRule rule) {
-        return request.state() == RequestState.PENDING && checkReviewer(request, actor, rule).isEmpty();
+        return request.state() == RequestState.PENDING
+                && checkReviewer(request, actor, rule).isEmpty();
     }
 }

@@ -7,7 +7,13 @@ import java.util.Objects;
 /** The result of applying an event: the request as it now is, or a refusal that leaves it unchanged. */
 public sealed interface Transition {
 
-    record Applied(AccessRequest before, AccessRequest after, String action, String actor, Instant at, Map<String, String> details)
+    record Applied(
+            AccessRequest before,
+            AccessRequest after,
+            String action,
+            String actor,
+            Instant at,
+            Map<String, String> details)
             implements Transition {
         public Applied {
             Objects.requireNonNull(after, "after");

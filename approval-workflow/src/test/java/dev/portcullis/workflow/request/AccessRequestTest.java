@@ -9,20 +9,18 @@ import static dev.portcullis.workflow.request.Fixtures.FRANK;
 import static dev.portcullis.workflow.request.Fixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.workflow.policy.AccessRule;
+import dev.portcullis.workflow.policy.PolicySet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import dev.portcullis.workflow.policy.AccessRule;
-import dev.portcullis.workflow.policy.PolicySet;
 
 @Tag("unit")
 class AccessRequestTest {
@@ -34,31 +32,129 @@ class AccessRequestTest {
         return Stream.of(
                 Arguments.of("valid", ALICE, "prod-web-1", "ubuntu", Duration.ofHours(2), "disk full", "INC-1", null),
                 Arguments.of("no target", ALICE, "", "ubuntu", Duration.ofHours(2), "r", "INC-1", "target_required"),
-                Arguments.of("unknown target", ALICE, "nope", "ubuntu", Duration.ofHours(2), "r", "INC-1", "unknown_target"),
+                Arguments.of(
+                        "unknown target", ALICE, "nope", "ubuntu", Duration.ofHours(2), "r", "INC-1", "unknown_target"),
                 Arguments.of("no login", ALICE, "prod-web-1", " ", Duration.ofHours(2), "r", "INC-1", "login_required"),
-                Arguments.of("login not in rule", ALICE, "prod-web-1", "root", Duration.ofHours(2), "r", "INC-1", "not_allowed"),
-                Arguments.of("group not allowed", BOB, "prod-web-1", "ubuntu", Duration.ofHours(2), "r", "INC-1", "not_allowed"),
+                Arguments.of(
+                        "login not in rule",
+                        ALICE,
+                        "prod-web-1",
+                        "root",
+                        Duration.ofHours(2),
+                        "r",
+                        "INC-1",
+                        "not_allowed"),
+                Arguments.of(
+                        "group not allowed",
+                        BOB,
+                        "prod-web-1",
+                        "ubuntu",
+                        Duration.ofHours(2),
+                        "r",
+                        "INC-1",
+                        "not_allowed"),
                 Arguments.of("no duration", ALICE, "prod-web-1", "ubuntu", null, "r", "INC-1", "duration_required"),
-                Arguments.of("negative duration", ALICE, "prod-web-1", "ubuntu", Duration.ofHours(-1), "r", "INC-1", "duration_required"),
-                Arguments.of("too short", ALICE, "prod-web-1", "ubuntu", Duration.ofSeconds(20), "r", "INC-1", "duration_too_short"),
-                Arguments.of("over max", ALICE, "prod-web-1", "ubuntu", Duration.ofHours(5), "r", "INC-1", "duration_too_long"),
+                Arguments.of(
+                        "negative duration",
+                        ALICE,
+                        "prod-web-1",
+                        "ubuntu",
+                        Duration.ofHours(-1),
+                        "r",
+                        "INC-1",
+                        "duration_required"),
+                Arguments.of(
+                        "too short",
+                        ALICE,
+                        "prod-web-1",
+                        "ubuntu",
+                        Duration.ofSeconds(20),
+                        "r",
+                        "INC-1",
+                        "duration_too_short"),
+                Arguments.of(
+                        "over max",
+                        ALICE,
+                        "prod-web-1",
+                        "ubuntu",
+                        Duration.ofHours(5),
+                        "r",
+                        "INC-1",
+                        "duration_too_long"),
                 Arguments.of("exactly max", ALICE, "prod-web-1", "ubuntu", Duration.ofHours(4), "r", "INC-1", null),
-                Arguments.of("no reason", ALICE, "prod-web-1", "ubuntu", Duration.ofHours(1), "  ", "INC-1", "reason_required"),
-                Arguments.of("reason too long", ALICE, "prod-web-1", "ubuntu", Duration.ofHours(1), "x".repeat(1001), "INC-1", "reason_too_long"),
-                Arguments.of("no ticket", ALICE, "prod-web-1", "ubuntu", Duration.ofHours(1), "r", null, "ticket_required"),
-                Arguments.of("bad ticket", ALICE, "prod-web-1", "ubuntu", Duration.ofHours(1), "r", "JIRA-1", "ticket_invalid"),
-                Arguments.of("ticket with suffix", ALICE, "prod-web-1", "ubuntu", Duration.ofHours(1), "r", "INC-1; drop", "ticket_invalid"),
-                Arguments.of("optional reason", ALICE, "prod-db", "app_readonly", Duration.ofHours(1), null, null, null),
-                Arguments.of("disabled requester", Actor.person("alice", Set.of("/engineers"), false), "prod-web-1", "ubuntu",
-                        Duration.ofHours(1), "r", "INC-1", "requester_disabled"),
-                Arguments.of("system requester", Actor.system(), "prod-web-1", "ubuntu", Duration.ofHours(1), "r", "INC-1", "requester_disabled"));
+                Arguments.of(
+                        "no reason",
+                        ALICE,
+                        "prod-web-1",
+                        "ubuntu",
+                        Duration.ofHours(1),
+                        "  ",
+                        "INC-1",
+                        "reason_required"),
+                Arguments.of(
+                        "reason too long",
+                        ALICE,
+                        "prod-web-1",
+                        "ubuntu",
+                        Duration.ofHours(1),
+                        "x".repeat(1001),
+                        "INC-1",
+                        "reason_too_long"),
+                Arguments.of(
+                        "no ticket", ALICE, "prod-web-1", "ubuntu", Duration.ofHours(1), "r", null, "ticket_required"),
+                Arguments.of(
+                        "bad ticket",
+                        ALICE,
+                        "prod-web-1",
+                        "ubuntu",
+                        Duration.ofHours(1),
+                        "r",
+                        "JIRA-1",
+                        "ticket_invalid"),
+                Arguments.of(
+                        "ticket with suffix",
+                        ALICE,
+                        "prod-web-1",
+                        "ubuntu",
+                        Duration.ofHours(1),
+                        "r",
+                        "INC-1; drop",
+                        "ticket_invalid"),
+                Arguments.of(
+                        "optional reason", ALICE, "prod-db", "app_readonly", Duration.ofHours(1), null, null, null),
+                Arguments.of(
+                        "disabled requester",
+                        Actor.person("alice", Set.of("/engineers"), false),
+                        "prod-web-1",
+                        "ubuntu",
+                        Duration.ofHours(1),
+                        "r",
+                        "INC-1",
+                        "requester_disabled"),
+                Arguments.of(
+                        "system requester",
+                        Actor.system(),
+                        "prod-web-1",
+                        "ubuntu",
+                        Duration.ofHours(1),
+                        "r",
+                        "INC-1",
+                        "requester_disabled"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("submissions")
-    void submissionIsCheckedAgainstThePolicy(String name, Actor who, String target, String login, Duration duration,
-                                             String reason, String ticket, String expectedRefusal) {
-        Transition t = AccessRequest.submit(UUID.randomUUID(), new RequestDraft(target, login, duration, reason, ticket), who, T0, policy);
+    void submissionIsCheckedAgainstThePolicy(
+            String name,
+            Actor who,
+            String target,
+            String login,
+            Duration duration,
+            String reason,
+            String ticket,
+            String expectedRefusal) {
+        Transition t = AccessRequest.submit(
+                UUID.randomUUID(), new RequestDraft(target, login, duration, reason, ticket), who, T0, policy);
         if (expectedRefusal == null) {
             assertThat(t).isInstanceOf(Transition.Applied.class);
             AccessRequest created = ((Transition.Applied) t).after();
@@ -73,8 +169,12 @@ class AccessRequestTest {
 
     @Test
     void fieldErrorsNameTheirField() {
-        Transition t = AccessRequest.submit(UUID.randomUUID(), new RequestDraft("prod-web-1", "ubuntu", Duration.ofHours(9), "r", "INC-1"),
-                ALICE, T0, policy);
+        Transition t = AccessRequest.submit(
+                UUID.randomUUID(),
+                new RequestDraft("prod-web-1", "ubuntu", Duration.ofHours(9), "r", "INC-1"),
+                ALICE,
+                T0,
+                policy);
         Refusal r = ((Transition.Refused) t).refusal();
         assertThat(r.field()).isEqualTo("duration");
         assertThat(r.kind()).isEqualTo(Refusal.Kind.INVALID);
@@ -87,8 +187,16 @@ class AccessRequestTest {
                 Arguments.of("approver who is also the requester", null, "self_review", Refusal.Kind.FORBIDDEN),
                 Arguments.of("member of another approver group", ERIN, "not_an_approver", Refusal.Kind.FORBIDDEN),
                 Arguments.of("auditor", DAVE, "not_an_approver", Refusal.Kind.FORBIDDEN),
-                Arguments.of("disabled approver", Actor.person("bob", Set.of("/sre-approvers"), false), "reviewer_disabled", Refusal.Kind.FORBIDDEN),
-                Arguments.of("approver removed from group", Actor.person("bob", Set.of(), true), "not_an_approver", Refusal.Kind.FORBIDDEN),
+                Arguments.of(
+                        "disabled approver",
+                        Actor.person("bob", Set.of("/sre-approvers"), false),
+                        "reviewer_disabled",
+                        Refusal.Kind.FORBIDDEN),
+                Arguments.of(
+                        "approver removed from group",
+                        Actor.person("bob", Set.of(), true),
+                        "not_an_approver",
+                        Refusal.Kind.FORBIDDEN),
                 Arguments.of("automation", Actor.system(), "reviewer_not_a_person", Refusal.Kind.FORBIDDEN),
                 Arguments.of("eligible approver", BOB, null, null));
     }
@@ -137,13 +245,22 @@ class AccessRequestTest {
         Transition noReason = approvedOnce.apply(new RequestEvent.Deny(" "), CAROL, T0, web);
         assertThat(((Transition.Refused) noReason).refusal().code()).isEqualTo("reason_required");
 
-        AccessRequest denied = applied(approvedOnce.apply(new RequestEvent.Deny("not during the freeze"), CAROL, T0, web));
+        AccessRequest denied =
+                applied(approvedOnce.apply(new RequestEvent.Deny("not during the freeze"), CAROL, T0, web));
         assertThat(denied.state()).isEqualTo(RequestState.DENIED);
         assertThat(denied.endReason()).isEqualTo("not during the freeze");
-        for (RequestEvent e : new RequestEvent[] {new RequestEvent.Approve(null), new RequestEvent.Cancel(), new RequestEvent.TimeOut(),
-                new RequestEvent.Revoke("x"), new RequestEvent.Expire(), new RequestEvent.Release()}) {
+        for (RequestEvent e : new RequestEvent[] {
+            new RequestEvent.Approve(null),
+            new RequestEvent.Cancel(),
+            new RequestEvent.TimeOut(),
+            new RequestEvent.Revoke("x"),
+            new RequestEvent.Expire(),
+            new RequestEvent.Release()
+        }) {
             Transition t = denied.apply(e, FRANK, T0.plusSeconds(5), web);
-            assertThat(((Transition.Refused) t).refusal().code()).as(e.toString()).isEqualTo("request_closed");
+            assertThat(((Transition.Refused) t).refusal().code())
+                    .as(e.toString())
+                    .isEqualTo("request_closed");
         }
     }
 
@@ -151,8 +268,12 @@ class AccessRequestTest {
     void denyThresholdAboveOneNeedsThatManyDenials() {
         AccessRule db = policy.rule("db").orElseThrow();
         Actor dba2 = Actor.person("gina", Set.of("/dba-approvers"), true);
-        AccessRequest pending = applied(AccessRequest.submit(UUID.randomUUID(),
-                new RequestDraft("prod-db", "app_readonly", Duration.ofMinutes(30), null, null), ALICE, T0, policy));
+        AccessRequest pending = applied(AccessRequest.submit(
+                UUID.randomUUID(),
+                new RequestDraft("prod-db", "app_readonly", Duration.ofMinutes(30), null, null),
+                ALICE,
+                T0,
+                policy));
         AccessRequest oneDeny = applied(pending.apply(new RequestEvent.Deny("hmm"), ERIN, T0, db));
         assertThat(oneDeny.state()).isEqualTo(RequestState.PENDING);
         AccessRequest denied = applied(oneDeny.apply(new RequestEvent.Deny("no"), dba2, T0, db));
@@ -163,10 +284,14 @@ class AccessRequestTest {
     void pendingRequestsTimeOutOnlyWhenDueAndOnlyByTheBroker() {
         AccessRequest pending = Fixtures.pendingWebRequest(ALICE);
         assertThat(pending.pendingUntil()).isEqualTo(T0.plus(Duration.ofHours(1)));
-        assertThat(code(pending.apply(new RequestEvent.TimeOut(), Actor.system(), T0.plusSeconds(3599), web))).isEqualTo("not_due");
-        assertThat(code(pending.apply(new RequestEvent.TimeOut(), BOB, T0.plusSeconds(3600), web))).isEqualTo("system_only");
-        assertThat(code(pending.apply(new RequestEvent.Approve(null), BOB, T0.plusSeconds(3600), web))).isEqualTo("timed_out");
-        assertThat(applied(pending.apply(new RequestEvent.TimeOut(), Actor.system(), T0.plusSeconds(3600), web)).state())
+        assertThat(code(pending.apply(new RequestEvent.TimeOut(), Actor.system(), T0.plusSeconds(3599), web)))
+                .isEqualTo("not_due");
+        assertThat(code(pending.apply(new RequestEvent.TimeOut(), BOB, T0.plusSeconds(3600), web)))
+                .isEqualTo("system_only");
+        assertThat(code(pending.apply(new RequestEvent.Approve(null), BOB, T0.plusSeconds(3600), web)))
+                .isEqualTo("timed_out");
+        assertThat(applied(pending.apply(new RequestEvent.TimeOut(), Actor.system(), T0.plusSeconds(3600), web))
+                        .state())
                 .isEqualTo(RequestState.TIMED_OUT);
     }
 
@@ -176,38 +301,68 @@ class AccessRequestTest {
         assertThat(code(pending.apply(new RequestEvent.Cancel(), BOB, T0, web))).isEqualTo("not_requester");
         AccessRequest cancelled = applied(pending.apply(new RequestEvent.Cancel(), ALICE, T0, web));
         assertThat(cancelled.state()).isEqualTo(RequestState.CANCELLED);
-        assertThat(code(cancelled.apply(new RequestEvent.Approve(null), BOB, T0, web))).isEqualTo("request_closed");
+        assertThat(code(cancelled.apply(new RequestEvent.Approve(null), BOB, T0, web)))
+                .isEqualTo("request_closed");
     }
 
     @Test
     void grantsEndByExpiryReleaseOrRevoke() {
         AccessRequest active = activeGrant();
-        assertThat(code(active.apply(new RequestEvent.Cancel(), ALICE, T0, web))).isEqualTo("not_pending");
-        assertThat(code(active.apply(new RequestEvent.Expire(), Actor.system(), active.endsAt().minusSeconds(1), web))).isEqualTo("not_due");
-        assertThat(applied(active.apply(new RequestEvent.Expire(), Actor.system(), active.endsAt(), web)).state()).isEqualTo(RequestState.EXPIRED);
+        assertThat(code(active.apply(new RequestEvent.Cancel(), ALICE, T0, web)))
+                .isEqualTo("not_pending");
+        assertThat(code(active.apply(
+                        new RequestEvent.Expire(),
+                        Actor.system(),
+                        active.endsAt().minusSeconds(1),
+                        web)))
+                .isEqualTo("not_due");
+        assertThat(applied(active.apply(new RequestEvent.Expire(), Actor.system(), active.endsAt(), web))
+                        .state())
+                .isEqualTo(RequestState.EXPIRED);
 
         assertThat(code(active.apply(new RequestEvent.Release(), BOB, T0, web))).isEqualTo("not_requester");
         AccessRequest released = applied(active.apply(new RequestEvent.Release(), ALICE, T0.plusSeconds(100), web));
         assertThat(released.state()).isEqualTo(RequestState.EXPIRED);
         assertThat(released.endReason()).contains("released early");
 
-        assertThat(code(active.apply(new RequestEvent.Revoke("x"), BOB, T0, web))).isEqualTo("not_an_admin");
-        assertThat(code(active.apply(new RequestEvent.Revoke(""), ERIN, T0, web))).isEqualTo("reason_required");
-        AccessRequest revoked = applied(active.apply(new RequestEvent.Revoke("left the company"), ERIN, T0.plusSeconds(200), web));
+        assertThat(code(active.apply(new RequestEvent.Revoke("x"), BOB, T0, web)))
+                .isEqualTo("not_an_admin");
+        assertThat(code(active.apply(new RequestEvent.Revoke(""), ERIN, T0, web)))
+                .isEqualTo("reason_required");
+        AccessRequest revoked =
+                applied(active.apply(new RequestEvent.Revoke("left the company"), ERIN, T0.plusSeconds(200), web));
         assertThat(revoked.state()).isEqualTo(RequestState.REVOKED);
         assertThat(revoked.endedBy()).isEqualTo("erin");
     }
 
     @Test
     void aTightenedPolicyStillBoundsTheGrantAndARemovedRuleBlocksApproval() {
-        AccessRequest afterBob = applied(Fixtures.pendingWebRequest(ALICE).apply(new RequestEvent.Approve(null), BOB, T0, web));
-        AccessRule tighter = new AccessRule(web.name(), web.requesterGroups(), web.targetNames(), web.targetLabels(), web.logins(),
-                Duration.ofMinutes(30), web.reasonRequired(), web.ticketPattern(), 2, web.approverGroups(), 1, web.pendingTtl(), null, web.access(), web.session());
+        AccessRequest afterBob =
+                applied(Fixtures.pendingWebRequest(ALICE).apply(new RequestEvent.Approve(null), BOB, T0, web));
+        AccessRule tighter = new AccessRule(
+                web.name(),
+                web.requesterGroups(),
+                web.targetNames(),
+                web.targetLabels(),
+                web.logins(),
+                Duration.ofMinutes(30),
+                web.reasonRequired(),
+                web.ticketPattern(),
+                2,
+                web.approverGroups(),
+                1,
+                web.pendingTtl(),
+                null,
+                web.access(),
+                web.session());
         AccessRequest active = applied(afterBob.apply(new RequestEvent.Approve(null), CAROL, T0, tighter));
         assertThat(Duration.between(active.grantedAt(), active.endsAt())).isEqualTo(Duration.ofMinutes(30));
 
-        assertThat(code(afterBob.apply(new RequestEvent.Approve(null), CAROL, T0, null))).isEqualTo("rule_removed");
-        assertThat(applied(afterBob.apply(new RequestEvent.Cancel(), ALICE, T0, null)).state()).isEqualTo(RequestState.CANCELLED);
+        assertThat(code(afterBob.apply(new RequestEvent.Approve(null), CAROL, T0, null)))
+                .isEqualTo("rule_removed");
+        assertThat(applied(afterBob.apply(new RequestEvent.Cancel(), ALICE, T0, null))
+                        .state())
+                .isEqualTo(RequestState.CANCELLED);
     }
 
     private AccessRequest activeGrant() {

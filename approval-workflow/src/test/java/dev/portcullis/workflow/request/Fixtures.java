@@ -1,13 +1,12 @@
 package dev.portcullis.workflow.request;
 
+import dev.portcullis.workflow.policy.PolicyException;
+import dev.portcullis.workflow.policy.PolicyLoader;
+import dev.portcullis.workflow.policy.PolicySet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
-
-import dev.portcullis.workflow.policy.PolicyException;
-import dev.portcullis.workflow.policy.PolicyLoader;
-import dev.portcullis.workflow.policy.PolicySet;
 
 /** A small policy and the people of the demo realm, for the domain's unit tests. */
 final class Fixtures {
@@ -47,8 +46,7 @@ final class Fixtures {
     /** An approver who is also an engineer: may approve others' requests, never her own. */
     static final Actor FRANK = Actor.person("frank", Set.of("/engineers", "/sre-approvers"), true);
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     static PolicySet policy() {
         try {
@@ -59,9 +57,12 @@ final class Fixtures {
     }
 
     static AccessRequest pendingWebRequest(Actor requester) {
-        Transition t = AccessRequest.submit(UUID.randomUUID(),
+        Transition t = AccessRequest.submit(
+                UUID.randomUUID(),
                 new RequestDraft("prod-web-1", "ubuntu", Duration.ofHours(2), "INC-1234 disk full", "INC-1234"),
-                requester, T0, policy());
+                requester,
+                T0,
+                policy());
         if (t instanceof Transition.Applied a) {
             return a.after();
         }

@@ -2,12 +2,13 @@ package dev.portcullis.workflow.request;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.workflow.policy.AccessRule;
+import dev.portcullis.workflow.policy.PolicySet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -16,9 +17,6 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tag;
 import net.jqwik.api.constraints.Size;
-
-import dev.portcullis.workflow.policy.AccessRule;
-import dev.portcullis.workflow.policy.PolicySet;
 
 /**
  * Random sequences of events by random people at random times: whatever happens, the separation-of-duties
@@ -36,7 +34,8 @@ class SeparationOfDutiesPropertiesTest {
             Fixtures.BOB,
             Fixtures.CAROL,
             Fixtures.FRANK,
-            Actor.person("alice", Set.of("/engineers", "/sre-approvers"), true), // the requester, even with approver rights
+            Actor.person(
+                    "alice", Set.of("/engineers", "/sre-approvers"), true), // the requester, even with approver rights
             Actor.person("gus", Set.of("/sre-approvers"), false),
             Actor.person("hal", Set.of("/engineers"), true),
             Fixtures.DAVE,
@@ -59,8 +58,11 @@ class SeparationOfDutiesPropertiesTest {
 
     @Provide
     Arbitrary<Step> steps() {
-        return Combinators.combine(Arbitraries.integers().between(0, 8), Arbitraries.integers().between(0, PEOPLE.size() - 1),
-                Arbitraries.integers().between(0, 3000)).as(Step::new);
+        return Combinators.combine(
+                        Arbitraries.integers().between(0, 8),
+                        Arbitraries.integers().between(0, PEOPLE.size() - 1),
+                        Arbitraries.integers().between(0, 3000))
+                .as(Step::new);
     }
 
     @Property(tries = 2000)
@@ -74,11 +76,19 @@ class SeparationOfDutiesPropertiesTest {
             Transition t = request.apply(step.event(), actor, now, WEB);
             if (t instanceof Transition.Applied applied) {
                 request = applied.after();
-                assertThat(before.state().isTerminal()).as("nothing happens after a terminal state").isFalse();
+                assertThat(before.state().isTerminal())
+                        .as("nothing happens after a terminal state")
+                        .isFalse();
                 if (step.event() instanceof RequestEvent.Approve || step.event() instanceof RequestEvent.Deny) {
-                    assertThat(actor.username()).as("the requester never reviews").isNotEqualTo("alice");
-                    assertThat(actor.enabled()).as("disabled people never review").isTrue();
-                    assertThat(actor.isMemberOfAny(WEB.approverGroups())).as("only current approvers review").isTrue();
+                    assertThat(actor.username())
+                            .as("the requester never reviews")
+                            .isNotEqualTo("alice");
+                    assertThat(actor.enabled())
+                            .as("disabled people never review")
+                            .isTrue();
+                    assertThat(actor.isMemberOfAny(WEB.approverGroups()))
+                            .as("only current approvers review")
+                            .isTrue();
                     assertThat(now).as("no review after the pending TTL").isBefore(before.pendingUntil());
                 }
             } else {
@@ -91,7 +101,9 @@ class SeparationOfDutiesPropertiesTest {
     private static void checkInvariants(AccessRequest r) {
         Set<String> reviewers = new HashSet<>();
         for (Review review : r.reviews()) {
-            assertThat(reviewers.add(review.reviewer())).as("each person reviews at most once").isTrue();
+            assertThat(reviewers.add(review.reviewer()))
+                    .as("each person reviews at most once")
+                    .isTrue();
             assertThat(review.reviewer()).isNotEqualTo(r.requester());
         }
         long approvals = r.approvalCount();
@@ -106,7 +118,10 @@ class SeparationOfDutiesPropertiesTest {
                 assertThat(Duration.between(r.grantedAt(), r.endsAt())).isLessThanOrEqualTo(WEB.maxDuration());
             }
             case DENIED -> assertThat(denials).isEqualTo(WEB.denyThreshold());
-            case EXPIRED, REVOKED -> assertThat(r.grantedAt()).as("only grants expire or are revoked").isNotNull();
+            case EXPIRED, REVOKED ->
+                assertThat(r.grantedAt())
+                        .as("only grants expire or are revoked")
+                        .isNotNull();
             case CANCELLED, TIMED_OUT -> assertThat(r.grantedAt()).isNull();
         }
         if (r.state().isTerminal()) {

@@ -1,11 +1,9 @@
 package dev.portcullis.broker.api;
 
+import dev.portcullis.workflow.request.Refusal;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.jwt.JsonWebToken;
-
-import dev.portcullis.workflow.request.Refusal;
 
 /**
  * Lets only bastions through: a token issued to a bastion service client ({@code azp}), normally by the
@@ -29,7 +27,8 @@ public class BastionGuard {
     /** @param what what only bastions may do, for the refusal ("read grant events") */
     public void require(String what) {
         if (!segments.isBastion(azp())) {
-            throw new RefusedException(Refusal.forbidden("not_a_bastion",
+            throw new RefusedException(Refusal.forbidden(
+                    "not_a_bastion",
                     "only bastions (the " + String.join(", ", segments.clients()) + " service clients) may " + what));
         }
     }

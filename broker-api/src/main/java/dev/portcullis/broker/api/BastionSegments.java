@@ -1,14 +1,12 @@
 package dev.portcullis.broker.api;
 
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -28,9 +26,11 @@ public class BastionSegments {
 
     @Inject
     public BastionSegments(
-            @ConfigProperty(name = "portcullis.bastion.client-id", defaultValue = "portcullis-bastion") String singleClient,
+            @ConfigProperty(name = "portcullis.bastion.client-id", defaultValue = "portcullis-bastion")
+                    String singleClient,
             @ConfigProperty(name = "portcullis.bastion.segments") Optional<String> segments) {
-        this.namesByClient = segments.filter(s -> !s.isBlank()).map(BastionSegments::parse)
+        this.namesByClient = segments.filter(s -> !s.isBlank())
+                .map(BastionSegments::parse)
                 .orElseGet(() -> Map.of(singleClient.strip(), Set.of()));
     }
 
@@ -44,8 +44,8 @@ public class BastionSegments {
             int colon = entry.indexOf(':');
             String client = colon < 0 ? "" : entry.substring(0, colon).strip();
             if (client.isEmpty()) {
-                throw new IllegalStateException("portcullis.bastion.segments: '" + entry.strip()
-                        + "' is not 'client-id: name name ...'");
+                throw new IllegalStateException(
+                        "portcullis.bastion.segments: '" + entry.strip() + "' is not 'client-id: name name ...'");
             }
             Set<String> names = new LinkedHashSet<>();
             for (String name : entry.substring(colon + 1).split("[\\s,]+")) {

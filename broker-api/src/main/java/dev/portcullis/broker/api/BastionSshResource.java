@@ -1,5 +1,8 @@
 package dev.portcullis.broker.api;
 
+import dev.portcullis.broker.ssh.SshCertificateIssuer;
+import dev.portcullis.contract.BastionApi;
+import io.quarkus.security.Authenticated;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -7,14 +10,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-
-import io.quarkus.security.Authenticated;
-
-import dev.portcullis.broker.ssh.SshCertificateIssuer;
-import dev.portcullis.contract.BastionApi;
 
 /** Host certificates for bastions' host keys, so users trust the bastion by the host CA rather than on first use. */
 @Path("/internal/v1/ssh")
@@ -38,10 +35,13 @@ public class BastionSshResource {
     @Operation(summary = "Certify a bastion's host key for SSH targets and bastion names of its own segment")
     public Response certifyHost(BastionApi.HostCertificateRequest body) {
         bastion.require("get host certificates");
-        SshCertificateIssuer.HostCertificate issued = issuer.issueHostCertificate(bastion.clientId(),
+        SshCertificateIssuer.HostCertificate issued = issuer.issueHostCertificate(
+                bastion.clientId(),
                 segments.namesOf(bastion.clientId()),
-                body == null ? null : body.publicKey(), body == null ? null : body.principals());
-        return Response.status(201).entity(
-                new BastionApi.HostCertificate(issued.certificate(), issued.principals(), issued.validBefore())).build();
+                body == null ? null : body.publicKey(),
+                body == null ? null : body.principals());
+        return Response.status(201)
+                .entity(new BastionApi.HostCertificate(issued.certificate(), issued.principals(), issued.validBefore()))
+                .build();
     }
 }

@@ -1,5 +1,18 @@
 package dev.portcullis.broker.api;
 
+import dev.portcullis.broker.grants.LocalGrantAuthority;
+import dev.portcullis.contract.BastionApi;
+import dev.portcullis.workflow.port.AccessRequestRepository;
+import dev.portcullis.workflow.port.GrantAuthority;
+import dev.portcullis.workflow.request.AccessRequest;
+import dev.portcullis.workflow.request.Refusal;
+import io.quarkus.security.Authenticated;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,25 +22,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
-
-import jakarta.inject.Inject;
-import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.POST;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.MediaType;
-
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-
-import io.quarkus.security.Authenticated;
-
-import dev.portcullis.broker.grants.LocalGrantAuthority;
-import dev.portcullis.contract.BastionApi;
-import dev.portcullis.workflow.port.AccessRequestRepository;
-import dev.portcullis.workflow.port.GrantAuthority;
-import dev.portcullis.workflow.request.AccessRequest;
-import dev.portcullis.workflow.request.Refusal;
 
 /** The bastion's question, over HTTP: may this person use this login on this target, this way, now? */
 @Path("/internal/v1/grants")
@@ -60,8 +56,12 @@ public class GrantAuthorityResource {
         if (body == null) {
             throw new RefusedException(Refusal.invalid("body_required", null, "send {username, target, login, use}"));
         }
-        GrantAuthority.Ask ask = new GrantAuthority.Ask(Input.required(body.username(), "username"), Input.required(body.target(), "target"),
-                Input.required(body.login(), "login"), use(Input.required(body.use(), "use")), account(body.account()));
+        GrantAuthority.Ask ask = new GrantAuthority.Ask(
+                Input.required(body.username(), "username"),
+                Input.required(body.target(), "target"),
+                Input.required(body.login(), "login"),
+                use(Input.required(body.use(), "use")),
+                account(body.account()));
         return BastionApi.AuthorizeAnswer.of(authority.authorize(ask));
     }
 
@@ -78,15 +78,15 @@ public class GrantAuthorityResource {
             throw new RefusedException(Refusal.invalid("body_required", null, "send {requestIds: [...]}"));
         }
         if (body.requestIds().size() > MAX_STATUS) {
-            throw new RefusedException(Refusal.invalid("too_many", "requestIds",
-                    "ask about at most " + MAX_STATUS + " grants at once"));
+            throw new RefusedException(
+                    Refusal.invalid("too_many", "requestIds", "ask about at most " + MAX_STATUS + " grants at once"));
         }
         Instant now = clock.instant();
         List<BastionApi.GrantStatus> answer = new ArrayList<>();
         for (UUID id : new LinkedHashSet<>(body.requestIds())) {
             if (id == null) {
-                throw new RefusedException(Refusal.invalid("bad_request_id", "requestIds",
-                        "request ids must not be null"));
+                throw new RefusedException(
+                        Refusal.invalid("bad_request_id", "requestIds", "request ids must not be null"));
             }
             Optional<AccessRequest> found;
             try {
@@ -94,10 +94,10 @@ public class GrantAuthorityResource {
             } catch (RuntimeException e) {
                 throw new GrantAuthority.AuthorityUnavailableException("the broker cannot read grants right now", e);
             }
-            answer.add(found.map(r -> new BastionApi.GrantStatus(id, r.isLiveAt(now), r.state().name(), r.target(), r.login(),
-                            r.endsAt(), r.endReason()))
-                    .orElse(new BastionApi.GrantStatus(id, false, "UNKNOWN", null, null, null,
-                            "the broker knows no such grant")));
+            answer.add(found.map(r -> new BastionApi.GrantStatus(
+                            id, r.isLiveAt(now), r.state().name(), r.target(), r.login(), r.endsAt(), r.endReason()))
+                    .orElse(new BastionApi.GrantStatus(
+                            id, false, "UNKNOWN", null, null, null, "the broker knows no such grant")));
         }
         return new BastionApi.GrantStatusAnswer(answer);
     }
@@ -114,7 +114,8 @@ public class GrantAuthorityResource {
         try {
             return GrantAuthority.Use.valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new RefusedException(Refusal.invalid("bad_use", "use", "use must be one of " + Arrays.toString(GrantAuthority.Use.values())));
+            throw new RefusedException(Refusal.invalid(
+                    "bad_use", "use", "use must be one of " + Arrays.toString(GrantAuthority.Use.values())));
         }
     }
 }

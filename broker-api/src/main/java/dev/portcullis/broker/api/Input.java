@@ -5,8 +5,7 @@ import dev.portcullis.workflow.request.Refusal;
 /** Checks on request bodies that every resource needs, each failing as a 422 naming the field. */
 final class Input {
 
-    private Input() {
-    }
+    private Input() {}
 
     static String required(String value, String field) {
         if (value == null || value.isBlank()) {
@@ -31,7 +30,8 @@ final class Input {
 
     static String limited(String value, String field, int maxLength) {
         if (value.length() > maxLength) {
-            throw new RefusedException(Refusal.invalid("field_too_long", field, field + " must be at most " + maxLength + " characters"));
+            throw new RefusedException(
+                    Refusal.invalid("field_too_long", field, field + " must be at most " + maxLength + " characters"));
         }
         return value;
     }

@@ -1,10 +1,14 @@
 package dev.portcullis.broker.api;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-
+import dev.portcullis.broker.events.EventCursor;
+import dev.portcullis.broker.events.GrantEvent;
+import dev.portcullis.broker.events.GrantEventLog;
+import dev.portcullis.broker.events.GrantEventWakeups;
+import dev.portcullis.workflow.request.Refusal;
+import io.quarkus.security.Authenticated;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -15,21 +19,13 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-
-import io.quarkus.security.Authenticated;
-import io.smallrye.common.annotation.Blocking;
-import io.smallrye.mutiny.Multi;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
-
-import dev.portcullis.broker.events.EventCursor;
-import dev.portcullis.broker.events.GrantEvent;
-import dev.portcullis.broker.events.GrantEventLog;
-import dev.portcullis.broker.events.GrantEventWakeups;
-import dev.portcullis.workflow.request.Refusal;
 
 /**
  * The API bastions use. Callers authenticate with a client-credentials token of the bastion service
@@ -43,6 +39,7 @@ public class InternalResource {
     private static final int BATCH = 500;
     /** How long a gap in the outbox ids may stay open before the resume point steps over it. */
     static final long SETTLE_MILLIS = 60_000;
+
     public static final String POSITION = "position";
 
     @Inject
@@ -77,8 +74,8 @@ public class InternalResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Blocking
     @Operation(summary = "Stream of grant-started and grant-ended events for bastions")
-    public Multi<OutboundSseEvent> grantEvents(@HeaderParam("Last-Event-ID") String lastEventId, @QueryParam("after") String after,
-                                               @Context Sse sse) {
+    public Multi<OutboundSseEvent> grantEvents(
+            @HeaderParam("Last-Event-ID") String lastEventId, @QueryParam("after") String after, @Context Sse sse) {
         bastion.require("read grant events");
         String resumeFrom = lastEventId != null ? lastEventId : after;
         long start;
@@ -88,7 +85,8 @@ public class InternalResource {
             try {
                 start = Long.parseLong(resumeFrom.trim());
             } catch (NumberFormatException e) {
-                throw new RefusedException(Refusal.invalid("bad_event_id", "after", "the last event id must be a number"));
+                throw new RefusedException(
+                        Refusal.invalid("bad_event_id", "after", "the last event id must be a number"));
             }
         }
         EventCursor cursor = new EventCursor(start, SETTLE_MILLIS, System::currentTimeMillis);
@@ -96,12 +94,16 @@ public class InternalResource {
         long heartbeatEvery = Math.max(1, Duration.ofSeconds(15).toMillis() / poll.toMillis());
         // a read at every poll, and at once when an event committed on any replica (GrantEventWakeups); a wake-up
         // is -1, so only the polls count toward the keep-alive
-        Multi<Long> reads = Multi.createBy().merging().streams(Multi.createFrom().ticks().every(poll),
-                wakeups.stream().onOverflow().drop().map(w -> -1L));
-        return reads
-                .onOverflow().drop()
+        Multi<Long> reads = Multi.createBy()
+                .merging()
+                .streams(
+                        Multi.createFrom().ticks().every(poll),
+                        wakeups.stream().onOverflow().drop().map(w -> -1L));
+        return reads.onOverflow()
+                .drop()
                 .emitOn(Infrastructure.getDefaultWorkerPool())
-                .onItem().transformToIterable(tick -> {
+                .onItem()
+                .transformToIterable(tick -> {
                     List<OutboundSseEvent> out = new ArrayList<>();
                     if (announced.get() < 0) {
                         out.add(position(sse, start));
@@ -111,8 +113,12 @@ public class InternalResource {
                     long visible = cursor.readAfter();
                     for (GrantEvent event : fresh) {
                         long resume = Math.min(event.id(), visible);
-                        out.add(sse.newEventBuilder().id(String.valueOf(resume)).name(event.kind())
-                                .mediaType(MediaType.APPLICATION_JSON_TYPE).data(GrantEvent.class, event).build());
+                        out.add(sse.newEventBuilder()
+                                .id(String.valueOf(resume))
+                                .name(event.kind())
+                                .mediaType(MediaType.APPLICATION_JSON_TYPE)
+                                .data(GrantEvent.class, event)
+                                .build());
                         announced.set(resume);
                     }
                     if (visible > announced.get()) {
@@ -127,11 +133,14 @@ public class InternalResource {
     }
 
     private static OutboundSseEvent position(Sse sse, long resumeFrom) {
-        return sse.newEventBuilder().id(String.valueOf(resumeFrom)).name(POSITION)
-                .mediaType(MediaType.APPLICATION_JSON_TYPE).data(Position.class, new Position(resumeFrom)).build();
+        return sse.newEventBuilder()
+                .id(String.valueOf(resumeFrom))
+                .name(POSITION)
+                .mediaType(MediaType.APPLICATION_JSON_TYPE)
+                .data(Position.class, new Position(resumeFrom))
+                .build();
     }
 
     /** The data of a {@code position} event: where a bastion resumes from (the same as its SSE id). */
-    public record Position(long position) {
-    }
+    public record Position(long position) {}
 }

@@ -1,8 +1,8 @@
 package dev.portcullis.broker.api;
 
-import java.util.List;
-import java.util.UUID;
-
+import dev.portcullis.broker.identity.Caller;
+import dev.portcullis.broker.persistence.LegalHolds;
+import io.quarkus.security.Authenticated;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -13,14 +13,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
+import java.util.List;
+import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-
-import io.quarkus.security.Authenticated;
-
-import dev.portcullis.broker.identity.Caller;
-import dev.portcullis.broker.persistence.LegalHolds;
 
 /**
  * Legal holds: while one is live, no recording it covers is deleted, whatever its retention. Auditors and admins
@@ -46,7 +42,8 @@ public class LegalHoldResource {
     @Operation(summary = "Live legal holds, newest first; with session=ID every hold, live or released, covering it")
     public List<Dtos.HoldView> list(@QueryParam("session") UUID session) {
         decisions.requireReader(caller, RefusedException::new);
-        return (session == null ? holds.live(1000) : holds.covering(session)).stream().map(Dtos.HoldView::of).toList();
+        return (session == null ? holds.live(1000) : holds.covering(session))
+                .stream().map(Dtos.HoldView::of).toList();
     }
 
     @POST
@@ -55,7 +52,9 @@ public class LegalHoldResource {
     public Response place(Dtos.HoldRequest body) {
         Dtos.HoldRequest b = body == null ? new Dtos.HoldRequest(null, null, null) : body;
         LegalHolds.Hold hold = decisions.place(caller, b.session(), b.ticket(), b.reason(), RefusedException::new);
-        return Response.status(201).header("Location", "/api/v1/holds/" + hold.id()).entity(Dtos.HoldView.of(hold))
+        return Response.status(201)
+                .header("Location", "/api/v1/holds/" + hold.id())
+                .entity(Dtos.HoldView.of(hold))
                 .build();
     }
 

@@ -1,7 +1,8 @@
 package dev.portcullis.broker.api;
 
-import java.util.List;
-
+import dev.portcullis.broker.notify.NotificationOutbox;
+import dev.portcullis.workflow.request.Refusal;
+import dev.portcullis.workflow.request.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
@@ -10,13 +11,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-
+import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-
-import dev.portcullis.broker.notify.NotificationOutbox;
-import dev.portcullis.workflow.request.Refusal;
-import dev.portcullis.workflow.request.Roles;
 
 /** Notifications the broker gave up on after its last retry (each also has a notification.failed audit row), for admins. */
 @Path("/api/v1/notifications")

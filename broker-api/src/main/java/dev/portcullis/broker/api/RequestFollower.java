@@ -1,11 +1,10 @@
 package dev.portcullis.broker.api;
 
+import dev.portcullis.workflow.request.AccessRequest;
+import dev.portcullis.workflow.request.RequestState;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
-
-import dev.portcullis.workflow.request.AccessRequest;
-import dev.portcullis.workflow.request.RequestState;
 
 /**
  * Tells a follower of one request what is new: the view when the request's state or its reviews changed since the

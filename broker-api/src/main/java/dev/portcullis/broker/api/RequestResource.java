@@ -1,13 +1,17 @@
 package dev.portcullis.broker.api;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.EnumSet;
-import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-import java.util.UUID;
-
+import dev.portcullis.broker.identity.Caller;
+import dev.portcullis.workflow.AccessWorkflow;
+import dev.portcullis.workflow.request.AccessRequest;
+import dev.portcullis.workflow.request.Actor;
+import dev.portcullis.workflow.request.Refusal;
+import dev.portcullis.workflow.request.RequestDraft;
+import dev.portcullis.workflow.request.RequestState;
+import dev.portcullis.workflow.request.Transition;
+import io.quarkus.security.Authenticated;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -22,24 +26,16 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-
-import io.quarkus.security.Authenticated;
-import io.smallrye.common.annotation.Blocking;
-import io.smallrye.mutiny.Multi;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
-
-import dev.portcullis.broker.identity.Caller;
-import dev.portcullis.workflow.AccessWorkflow;
-import dev.portcullis.workflow.request.AccessRequest;
-import dev.portcullis.workflow.request.Actor;
-import dev.portcullis.workflow.request.Refusal;
-import dev.portcullis.workflow.request.RequestDraft;
-import dev.portcullis.workflow.request.RequestState;
-import dev.portcullis.workflow.request.Transition;
 
 /** Access requests: ask, list, review, cancel, and end grants early. Thin: every decision is the domain's. */
 @Path("/api/v1/requests")
@@ -63,20 +59,30 @@ public class RequestResource {
     @Operation(summary = "Request time-limited access to a target")
     public Response create(Dtos.NewRequest body) {
         if (body == null) {
-            throw new RefusedException(Refusal.invalid("body_required", null, "send the request as JSON: {target, login, durationMinutes, reason, ticket}"));
+            throw new RefusedException(Refusal.invalid(
+                    "body_required",
+                    null,
+                    "send the request as JSON: {target, login, durationMinutes, reason, ticket}"));
         }
         Duration duration = body.durationMinutes() == null ? null : Duration.ofMinutes(body.durationMinutes());
-        Transition result = workflow.submit(caller.asTokenSays(),
+        Transition result = workflow.submit(
+                caller.asTokenSays(),
                 new RequestDraft(body.target(), body.login(), duration, body.reason(), body.ticket()));
         AccessRequest created = applied(result);
-        return Response.status(201).header("Location", "/api/v1/requests/" + created.id()).entity(view(created)).build();
+        return Response.status(201)
+                .header("Location", "/api/v1/requests/" + created.id())
+                .entity(view(created))
+                .build();
     }
 
     @GET
     @Operation(summary = "List requests: mine (default), those I may review, or all (auditors and admins)")
-    public List<Dtos.RequestView> list(@QueryParam("scope") @DefaultValue("mine") String scope, @QueryParam("state") List<String> states,
-                                       @QueryParam("requester") String requester, @QueryParam("target") String target,
-                                       @QueryParam("limit") @DefaultValue("100") int limit) {
+    public List<Dtos.RequestView> list(
+            @QueryParam("scope") @DefaultValue("mine") String scope,
+            @QueryParam("state") List<String> states,
+            @QueryParam("requester") String requester,
+            @QueryParam("target") String target,
+            @QueryParam("limit") @DefaultValue("100") int limit) {
         if (limit < 1 || limit > 1000) {
             throw new RefusedException(Refusal.invalid("bad_limit", "limit", "limit must be between 1 and 1000"));
         }
@@ -87,11 +93,13 @@ public class RequestResource {
             case "review" -> workflow.toReview(viewer, limit);
             case "all" -> {
                 if (!AccessWorkflow.isAuditor(viewer)) {
-                    throw new RefusedException(Refusal.forbidden("missing_group", "listing every request needs membership of auditors or admins"));
+                    throw new RefusedException(Refusal.forbidden(
+                            "missing_group", "listing every request needs membership of auditors or admins"));
                 }
                 yield workflow.all(wanted, requester, target, limit);
             }
-            default -> throw new RefusedException(Refusal.invalid("bad_scope", "scope", "scope must be mine, review or all"));
+            default ->
+                throw new RefusedException(Refusal.invalid("bad_scope", "scope", "scope must be mine, review or all"));
         };
         return found.stream().map(this::view).toList();
     }
@@ -104,8 +112,10 @@ public class RequestResource {
     }
 
     private AccessRequest visible(UUID id, Actor viewer) {
-        return workflow.find(id).filter(r -> workflow.canView(r, viewer))
-                .orElseThrow(() -> new RefusedException(Refusal.notFound("no_such_request", "there is no access request " + id + " that you may see")));
+        return workflow.find(id)
+                .filter(r -> workflow.canView(r, viewer))
+                .orElseThrow(() -> new RefusedException(
+                        Refusal.notFound("no_such_request", "there is no access request " + id + " that you may see")));
     }
 
     /**
@@ -122,17 +132,28 @@ public class RequestResource {
     public Multi<OutboundSseEvent> follow(@PathParam("id") UUID id, @Context Sse sse) {
         Actor viewer = caller.asTokenSays(); // read now: the request scope is gone once the stream runs on
         visible(id, viewer);
-        RequestFollower follower = new RequestFollower(() -> workflow.find(id).orElseThrow(),
+        RequestFollower follower = new RequestFollower(
+                () -> workflow.find(id).orElseThrow(),
                 r -> Dtos.RequestView.of(r, workflow.policy().rule(r.rule()).orElse(null), viewer, Instant.now()));
         long heartbeatEvery = Math.max(1, Duration.ofSeconds(15).toMillis() / followPoll.toMillis());
         OutboundSseEvent end = sse.newEventBuilder().comment("end").build();
-        return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(followPoll)
-                .onOverflow().drop()
+        return Multi.createFrom()
+                .ticks()
+                .startingAfter(Duration.ofMillis(1))
+                .every(followPoll)
+                .onOverflow()
+                .drop()
                 .emitOn(Infrastructure.getDefaultWorkerPool())
-                .onItem().transformToIterable(tick -> {
+                .onItem()
+                .transformToIterable(tick -> {
                     List<OutboundSseEvent> out = new java.util.ArrayList<>();
-                    follower.changed().ifPresent(view -> out.add(sse.newEventBuilder().id(String.valueOf(follower.changes()))
-                            .name("request").mediaType(MediaType.APPLICATION_JSON_TYPE).data(Dtos.RequestView.class, view).build()));
+                    follower.changed()
+                            .ifPresent(view -> out.add(sse.newEventBuilder()
+                                    .id(String.valueOf(follower.changes()))
+                                    .name("request")
+                                    .mediaType(MediaType.APPLICATION_JSON_TYPE)
+                                    .data(Dtos.RequestView.class, view)
+                                    .build()));
                     if (follower.settled()) {
                         out.add(end);
                     } else if (out.isEmpty() && tick % heartbeatEvery == heartbeatEvery - 1) {
@@ -140,7 +161,8 @@ public class RequestResource {
                     }
                     return out;
                 })
-                .select().first(event -> event != end);
+                .select()
+                .first(event -> event != end);
     }
 
     @POST
@@ -191,7 +213,8 @@ public class RequestResource {
     }
 
     private Dtos.RequestView view(AccessRequest r) {
-        return Dtos.RequestView.of(r, workflow.policy().rule(r.rule()).orElse(null), caller.asTokenSays(), Instant.now());
+        return Dtos.RequestView.of(
+                r, workflow.policy().rule(r.rule()).orElse(null), caller.asTokenSays(), Instant.now());
     }
 
     private static Set<RequestState> parseStates(List<String> states) {
@@ -203,8 +226,10 @@ public class RequestResource {
                 try {
                     wanted.add(RequestState.valueOf(part.trim().toUpperCase(Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
-                    throw new RefusedException(Refusal.invalid("bad_state", "state", "unknown state '" + part.trim() + "'; states are "
-                            + EnumSet.allOf(RequestState.class)));
+                    throw new RefusedException(Refusal.invalid(
+                            "bad_state",
+                            "state",
+                            "unknown state '" + part.trim() + "'; states are " + EnumSet.allOf(RequestState.class)));
                 }
             }
         }

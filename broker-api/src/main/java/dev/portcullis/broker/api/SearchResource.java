@@ -1,10 +1,12 @@
 package dev.portcullis.broker.api;
 
-import java.time.Clock;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-
+import dev.portcullis.broker.identity.Caller;
+import dev.portcullis.broker.search.SearchIndex;
+import dev.portcullis.broker.search.Searches;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
+import dev.portcullis.workflow.request.Refusal;
+import io.quarkus.security.Authenticated;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -12,18 +14,12 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-
-import io.quarkus.security.Authenticated;
-
-import dev.portcullis.broker.identity.Caller;
-import dev.portcullis.broker.search.SearchIndex;
-import dev.portcullis.broker.search.Searches;
-import dev.portcullis.workflow.port.AuditEvent;
-import dev.portcullis.workflow.port.AuditSink;
-import dev.portcullis.workflow.request.Refusal;
 
 /**
  * Search what happened in sessions: typed command lines, exec commands, SQL statements, file transfers, forwards and
@@ -41,13 +37,25 @@ public class SearchResource {
      * TAMPERED, MISSING, DELETED_BY_POLICY; UNCHECKED until the broker has verified it since the session ended; NONE
      * without a recording) with when it was reached.
      */
-    public record SearchHit(UUID sessionId, UUID requestId, String username, String target, String login,
-                            String protocol, String kind, String at, double offsetSeconds, String text, String detail,
-                            String before, String after, String verification, String verifiedAt, String replay) {
-    }
+    public record SearchHit(
+            UUID sessionId,
+            UUID requestId,
+            String username,
+            String target,
+            String login,
+            String protocol,
+            String kind,
+            String at,
+            double offsetSeconds,
+            String text,
+            String detail,
+            String before,
+            String after,
+            String verification,
+            String verifiedAt,
+            String replay) {}
 
-    public record SearchAnswer(String q, String scope, int count, List<SearchHit> hits) {
-    }
+    public record SearchAnswer(String q, String scope, int count, List<SearchHit> hits) {}
 
     @Inject
     Searches searches;
@@ -65,18 +73,33 @@ public class SearchResource {
     Clock clock;
 
     @GET
-    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "200",
-            content = @org.eclipse.microprofile.openapi.annotations.media.Content(
-                    schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = SearchAnswer.class)))
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(
+            responseCode = "200",
+            content =
+                    @org.eclipse.microprofile.openapi.annotations.media.Content(
+                            schema =
+                                    @org.eclipse.microprofile.openapi.annotations.media.Schema(
+                                            implementation = SearchAnswer.class)))
     @Operation(summary = "Search sessions (q: 3-200 characters, a literal, case-insensitive substring); newest first")
-    public Response search(@QueryParam("q") String q, @QueryParam("person") String person,
-                               @QueryParam("target") String target, @QueryParam("protocol") String protocol,
-                               @QueryParam("kind") String kind, @QueryParam("from") String from,
-                               @QueryParam("to") String to, @QueryParam("limit") String limit) {
+    public Response search(
+            @QueryParam("q") String q,
+            @QueryParam("person") String person,
+            @QueryParam("target") String target,
+            @QueryParam("protocol") String protocol,
+            @QueryParam("kind") String kind,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to,
+            @QueryParam("limit") String limit) {
         if (caller.isServiceAccount() || bastion.isBastion()) {
-            audit.append(new AuditEvent(clock.instant(), caller.username(), "search.refused", "search", "*",
+            audit.append(new AuditEvent(
+                    clock.instant(),
+                    caller.username(),
+                    "search.refused",
+                    "search",
+                    "*",
                     Map.of("code", "not_a_person")));
-            throw new RefusedException(Refusal.forbidden("not_a_person",
+            throw new RefusedException(Refusal.forbidden(
+                    "not_a_person",
                     "search is for people; a service account (a bastion, a script) cannot search sessions"));
         }
         Searches.Result result;
@@ -89,15 +112,31 @@ public class SearchResource {
             }
             throw new RefusedException(r);
         }
-        List<SearchHit> hits = result.hits().stream().map(h -> hit(h, result.verification().get(h.session())))
+        List<SearchHit> hits = result.hits().stream()
+                .map(h -> hit(h, result.verification().get(h.session())))
                 .toList();
-        return Response.ok(new SearchAnswer(result.query().text(), result.everyone() ? "everyone" : "own", hits.size(),
-                hits)).build();
+        return Response.ok(new SearchAnswer(
+                        result.query().text(), result.everyone() ? "everyone" : "own", hits.size(), hits))
+                .build();
     }
 
     static SearchHit hit(SearchIndex.Hit h, String verification) {
-        return new SearchHit(h.session(), h.request(), h.username(), h.target(), h.login(), h.protocol(), h.kind(),
-                h.at().toString(), h.offsetSeconds(), h.text(), h.detail(), h.before(), h.after(), verification,
-                h.verifiedAt() == null ? null : h.verifiedAt().toString(), "/ui/sessions/" + h.session() + "?t=" + (long) Math.floor(h.offsetSeconds()));
+        return new SearchHit(
+                h.session(),
+                h.request(),
+                h.username(),
+                h.target(),
+                h.login(),
+                h.protocol(),
+                h.kind(),
+                h.at().toString(),
+                h.offsetSeconds(),
+                h.text(),
+                h.detail(),
+                h.before(),
+                h.after(),
+                verification,
+                h.verifiedAt() == null ? null : h.verifiedAt().toString(),
+                "/ui/sessions/" + h.session() + "?t=" + (long) Math.floor(h.offsetSeconds()));
     }
 }

@@ -38,8 +38,9 @@ public final class Rounds<I, R> {
      */
     public Rounds(Function<List<I>, R> work, Duration patience, Duration spacing) {
         if (spacing.isNegative() || spacing.compareTo(patience) >= 0) {
-            throw new IllegalArgumentException("the spacing of rounds must be at least zero and less than the patience (" + patience
-                    + "), not " + spacing);
+            throw new IllegalArgumentException(
+                    "the spacing of rounds must be at least zero and less than the patience (" + patience + "), not "
+                            + spacing);
         }
         this.work = work;
         this.patienceNanos = patience.toNanos();
@@ -87,10 +88,13 @@ public final class Rounds<I, R> {
                 }
                 long left = deadline - now;
                 if (left <= 0) {
-                    throw new IllegalStateException("gave up waiting " + Duration.ofNanos(patienceNanos).toSeconds() + " s for a round run by another caller");
+                    throw new IllegalStateException("gave up waiting "
+                            + Duration.ofNanos(patienceNanos).toSeconds() + " s for a round run by another caller");
                 }
                 try {
-                    long nanos = !running && queued == mine ? Math.min(left, spaced) : left; // the runner-to-be waits out the spacing
+                    long nanos = !running && queued == mine
+                            ? Math.min(left, spaced)
+                            : left; // the runner-to-be waits out the spacing
                     wait(Math.max(1, nanos / 1_000_000));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

@@ -1,5 +1,14 @@
 package dev.portcullis.broker.db;
 
+import dev.portcullis.broker.persistence.DatabaseCredentialStore;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
+import dev.portcullis.workflow.port.DatabaseCredentials;
+import dev.portcullis.workflow.port.GrantAuthority.AuthorityUnavailableException;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -11,20 +20,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-
-import jakarta.annotation.PostConstruct;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import io.quarkus.scheduler.Scheduled;
-
-import dev.portcullis.broker.persistence.DatabaseCredentialStore;
-import dev.portcullis.workflow.port.AuditEvent;
-import dev.portcullis.workflow.port.AuditSink;
-import dev.portcullis.workflow.port.DatabaseCredentials;
-import dev.portcullis.workflow.port.GrantAuthority.AuthorityUnavailableException;
 
 /**
  * Short-lived credentials people send as their PostgreSQL password to the bastion's database proxy, instead of any
@@ -39,6 +35,7 @@ public class DatabaseCredentialIssuer implements DatabaseCredentials {
 
     /** Marks the credential in logs and secret scanners; the rest is 32 random bytes, base64url. */
     static final String PREFIX = "pcdb_";
+
     private static final int RANDOM_BYTES = 32;
     private static final int LENGTH = PREFIX.length() + 43;
     private static final Duration MAX_VALIDITY = Duration.ofHours(24);
@@ -85,7 +82,8 @@ public class DatabaseCredentialIssuer implements DatabaseCredentials {
     @PostConstruct
     void check() {
         if (validity.isNegative() || validity.isZero() || validity.compareTo(MAX_VALIDITY) > 0) {
-            throw new IllegalStateException("portcullis.db.credential-validity must be between 1s and 24h, not " + validity);
+            throw new IllegalStateException(
+                    "portcullis.db.credential-validity must be between 1s and 24h, not " + validity);
         }
     }
 
@@ -98,7 +96,12 @@ public class DatabaseCredentialIssuer implements DatabaseCredentials {
         Instant now = clock.instant();
         Instant expires = now.plus(validity);
         store.save(hash(credential), username, account, target, now, expires);
-        audit.append(new AuditEvent(now, username, "db.credential.issued", "database_credential", username,
+        audit.append(new AuditEvent(
+                now,
+                username,
+                "db.credential.issued",
+                "database_credential",
+                username,
                 Map.of("target", target, "expiresAt", expires.toString())));
         return new Issued(username, target, credential, expires);
     }
@@ -124,7 +127,8 @@ public class DatabaseCredentialIssuer implements DatabaseCredentials {
         try {
             holder = store.holder(hash(credential), clock.instant());
         } catch (RuntimeException e) {
-            throw new AuthorityUnavailableException("the broker cannot read database credentials right now: " + e.getMessage(), e);
+            throw new AuthorityUnavailableException(
+                    "the broker cannot read database credentials right now: " + e.getMessage(), e);
         }
         if (holder.isEmpty()) {
             return Optional.empty();
@@ -132,26 +136,43 @@ public class DatabaseCredentialIssuer implements DatabaseCredentials {
         DatabaseCredentialStore.Holder h = holder.get();
         if (!target.equals(h.target())) {
             String issuedFor = h.target() == null ? "no target (issued before credentials named one)" : h.target();
-            throw refused(h, target, "credential_for_other_target", issuedFor,
+            throw refused(
+                    h,
+                    target,
+                    "credential_for_other_target",
+                    issuedFor,
                     "this database credential of " + h.username() + " is for " + issuedFor + ", not " + target);
         }
         if (h.account() == null) {
             // Nothing recorded which account asked (V19), so nothing can tell whose grants it may open.
-            throw refused(h, target, "credential_without_account", "no account",
+            throw refused(
+                    h,
+                    target,
+                    "credential_without_account",
+                    "no account",
                     "this database credential of " + h.username() + " was issued before credentials named their"
                             + " account; ask for a new one");
         }
         return Optional.of(new Holder(h.username(), h.account()));
     }
 
-    private RefusedCredentialException refused(DatabaseCredentialStore.Holder h, String target, String code,
-                                               String issuedFor, String message) {
-        audit.append(new AuditEvent(clock.instant(), h.username(), "db.credential.refused", "database_credential",
-                h.username(), Map.of("target", target, "code", code, "issuedFor", issuedFor)));
+    private RefusedCredentialException refused(
+            DatabaseCredentialStore.Holder h, String target, String code, String issuedFor, String message) {
+        audit.append(new AuditEvent(
+                clock.instant(),
+                h.username(),
+                "db.credential.refused",
+                "database_credential",
+                h.username(),
+                Map.of("target", target, "code", code, "issuedFor", issuedFor)));
         return new RefusedCredentialException(code, message);
     }
 
-    @Scheduled(every = "1h", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, executeWith = Scheduled.SIMPLE)
+    @Scheduled(
+            every = "1h",
+            delayed = "1m",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            executeWith = Scheduled.SIMPLE)
     void purge() {
         store.purgeExpired(clock.instant().minus(Duration.ofDays(1)));
     }

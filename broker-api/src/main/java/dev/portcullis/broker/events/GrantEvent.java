@@ -11,16 +11,35 @@ import java.util.UUID;
  * @param sessionId the session a {@link #WATCH} or {@link #END_SESSION} is about; null for grant events
  * @param reason    why a grant or session ended; for {@link #WATCH}, who watches
  */
-public record GrantEvent(long id, String kind, UUID requestId, String requester, String target, String login, String state,
-                         Instant endsAt, String reason, Instant at, UUID sessionId) {
+public record GrantEvent(
+        long id,
+        String kind,
+        UUID requestId,
+        String requester,
+        String target,
+        String login,
+        String state,
+        Instant endsAt,
+        String reason,
+        Instant at,
+        UUID sessionId) {
 
     public static final String STARTED = "started";
     public static final String ENDED = "ended";
     public static final String WATCH = "watch";
     public static final String END_SESSION = "end-session";
 
-    public GrantEvent(long id, String kind, UUID requestId, String requester, String target, String login, String state,
-                      Instant endsAt, String reason, Instant at) {
+    public GrantEvent(
+            long id,
+            String kind,
+            UUID requestId,
+            String requester,
+            String target,
+            String login,
+            String state,
+            Instant endsAt,
+            String reason,
+            Instant at) {
         this(id, kind, requestId, requester, target, login, state, endsAt, reason, at, null);
     }
 }

@@ -1,21 +1,18 @@
 package dev.portcullis.broker.events;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.jboss.logging.Logger;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
-
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.jboss.logging.Logger;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 /**
  * Tells this replica's grant event streams that an event committed, on any replica: one connection LISTENs on the
@@ -53,7 +50,8 @@ public class GrantEventWakeups {
     private void listen() {
         long backoff = 500;
         while (running) {
-            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            try (Connection c = dataSource.getConnection();
+                    Statement s = c.createStatement()) {
                 c.setAutoCommit(true);
                 s.execute("listen " + CHANNEL);
                 PGConnection pg = c.unwrap(PGConnection.class);
@@ -67,7 +65,8 @@ public class GrantEventWakeups {
                 }
             } catch (SQLException | RuntimeException e) {
                 if (running) {
-                    LOG.warnf("not listening for grant events (%s); the event streams poll until it is back",
+                    LOG.warnf(
+                            "not listening for grant events (%s); the event streams poll until it is back",
                             e.getMessage());
                 }
             }

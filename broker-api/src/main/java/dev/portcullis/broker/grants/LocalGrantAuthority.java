@@ -1,14 +1,5 @@
 package dev.portcullis.broker.grants;
 
-import java.time.Clock;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import dev.portcullis.broker.persistence.PostgresAccessRequestRepository;
 import dev.portcullis.workflow.grant.GrantDecision;
 import dev.portcullis.workflow.port.AccessRequestRepository;
@@ -19,6 +10,13 @@ import dev.portcullis.workflow.port.PolicySource;
 import dev.portcullis.workflow.port.RequestQuery;
 import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.RequestState;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * The broker answering a bastion's question itself: the asker's active grants for the target, the policy in
@@ -52,7 +50,8 @@ public class LocalGrantAuthority implements GrantAuthority {
     public Decision authorize(Ask ask) {
         List<AccessRequest> grants;
         try {
-            grants = requests.list(new RequestQuery(ask.username(), null, null, Set.of(RequestState.ACTIVE), ask.target(), MAX_GRANTS));
+            grants = requests.list(new RequestQuery(
+                    ask.username(), null, null, Set.of(RequestState.ACTIVE), ask.target(), MAX_GRANTS));
             if (ask.account() != null && !grants.isEmpty()) {
                 grants = askedBy(ask.account(), grants);
             }
@@ -61,13 +60,30 @@ public class LocalGrantAuthority implements GrantAuthority {
             throw new AuthorityUnavailableException("the broker cannot read grants right now: " + e.getMessage(), e);
         }
         Decision decision = grants == null
-                ? new Refused("account_mismatch", "the grant for " + ask.login() + "@" + ask.target() + " under the name "
-                        + ask.username() + " was asked for by another account than the one your "
-                        + (ask.use() == Use.DATABASE ? "database credential was issued to" : "certificate names"))
+                ? new Refused(
+                        "account_mismatch",
+                        "the grant for " + ask.login() + "@" + ask.target() + " under the name "
+                                + ask.username() + " was asked for by another account than the one your "
+                                + (ask.use() == Use.DATABASE
+                                        ? "database credential was issued to"
+                                        : "certificate names"))
                 : GrantDecision.decide(ask, grants, policies.current(), clock.instant());
         if (decision instanceof Refused refused) {
-            audit.append(new AuditEvent(clock.instant(), ask.username(), "session.refused", "target", ask.target(),
-                    Map.of("code", refused.code(), "target", ask.target(), "login", ask.login(), "use", ask.use().name())));
+            audit.append(new AuditEvent(
+                    clock.instant(),
+                    ask.username(),
+                    "session.refused",
+                    "target",
+                    ask.target(),
+                    Map.of(
+                            "code",
+                            refused.code(),
+                            "target",
+                            ask.target(),
+                            "login",
+                            ask.login(),
+                            "use",
+                            ask.use().name())));
         }
         return decision;
     }
@@ -78,8 +94,10 @@ public class LocalGrantAuthority implements GrantAuthority {
      * the old one's grants). A grant asked for before account ids were recorded (V11) counts for no account.
      */
     private List<AccessRequest> askedBy(String account, List<AccessRequest> grants) {
-        Map<UUID, String> askedBy = accounts.requesterIds(grants.stream().map(AccessRequest::id).toList());
-        List<AccessRequest> own = grants.stream().filter(g -> account.equals(askedBy.get(g.id()))).toList();
+        Map<UUID, String> askedBy =
+                accounts.requesterIds(grants.stream().map(AccessRequest::id).toList());
+        List<AccessRequest> own =
+                grants.stream().filter(g -> account.equals(askedBy.get(g.id()))).toList();
         return own.isEmpty() ? null : own;
     }
 }

@@ -1,16 +1,12 @@
 package dev.portcullis.broker.identity;
 
-import java.util.Set;
-import java.util.stream.Collectors;
-
+import dev.portcullis.workflow.request.Actor;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
-
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.eclipse.microprofile.jwt.JsonWebToken;
-
-import io.quarkus.security.identity.SecurityIdentity;
-
-import dev.portcullis.workflow.request.Actor;
 
 /**
  * The authenticated caller as their bearer token describes them. Good enough for what to show;

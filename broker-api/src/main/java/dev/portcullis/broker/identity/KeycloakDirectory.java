@@ -1,17 +1,10 @@
 package dev.portcullis.broker.identity;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.TreeSet;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
-
+import dev.portcullis.broker.concurrency.Rounds;
+import dev.portcullis.workflow.policy.PolicyLoader;
+import dev.portcullis.workflow.port.IdentityDirectory;
+import dev.portcullis.workflow.port.JitGroups;
+import dev.portcullis.workflow.request.Actor;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -19,7 +12,17 @@ import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.client.Client;
-
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.resteasy.reactive.client.api.QuarkusRestClientProperties;
 import org.keycloak.OAuth2Constants;
@@ -29,12 +32,6 @@ import org.keycloak.admin.client.resource.RealmResource;
 import org.keycloak.admin.client.resource.UserResource;
 import org.keycloak.representations.idm.GroupRepresentation;
 import org.keycloak.representations.idm.UserRepresentation;
-
-import dev.portcullis.broker.concurrency.Rounds;
-import dev.portcullis.workflow.policy.PolicyLoader;
-import dev.portcullis.workflow.port.IdentityDirectory;
-import dev.portcullis.workflow.port.JitGroups;
-import dev.portcullis.workflow.request.Actor;
 
 /**
  * Keycloak's current view of a person, read through the admin API at the moment of each decision:
@@ -77,6 +74,7 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
     private final Map<String, LongAdder> memberListReads = new ConcurrentHashMap<>();
     /** The only group below which the broker adds and removes members (JIT groups). */
     private final String jitParent;
+
     private static final int PAGE = 1000;
     /** How long a review waits for a read started by another: longer than the read's own calls (token, group, members) can take. */
     private final Duration patience;
@@ -86,33 +84,44 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
     // One admin client for the broker's lifetime, so its service-account token is reused until it nears
     // expiry instead of being fetched (and signed by Keycloak) again for every call. Every call is bounded: a Keycloak
     // that accepts connections and then says nothing must fail a decision (and so refuse it), not hang it.
-    public KeycloakDirectory(@ConfigProperty(name = "quarkus.keycloak.admin-client.server-url") String serverUrl,
-                             @ConfigProperty(name = "portcullis.realm-name") String realmName,
-                             @ConfigProperty(name = "quarkus.keycloak.admin-client.client-id") String clientId,
-                             @ConfigProperty(name = "quarkus.keycloak.admin-client.client-secret") String clientSecret,
-                             @ConfigProperty(name = "portcullis.directory.timeout-seconds", defaultValue = "10") int timeoutSeconds,
-                             @ConfigProperty(name = "portcullis.directory.read-spacing", defaultValue = "100ms") Duration readSpacing) {
-        this(serverUrl, realmName, clientId, clientSecret, timeoutSeconds, readSpacing, PolicyLoader.DEFAULT_JIT_PARENT);
+    public KeycloakDirectory(
+            @ConfigProperty(name = "quarkus.keycloak.admin-client.server-url") String serverUrl,
+            @ConfigProperty(name = "portcullis.realm-name") String realmName,
+            @ConfigProperty(name = "quarkus.keycloak.admin-client.client-id") String clientId,
+            @ConfigProperty(name = "quarkus.keycloak.admin-client.client-secret") String clientSecret,
+            @ConfigProperty(name = "portcullis.directory.timeout-seconds", defaultValue = "10") int timeoutSeconds,
+            @ConfigProperty(name = "portcullis.directory.read-spacing", defaultValue = "100ms") Duration readSpacing) {
+        this(
+                serverUrl,
+                realmName,
+                clientId,
+                clientSecret,
+                timeoutSeconds,
+                readSpacing,
+                PolicyLoader.DEFAULT_JIT_PARENT);
     }
 
     @Inject
-    public KeycloakDirectory(@ConfigProperty(name = "quarkus.keycloak.admin-client.server-url") String serverUrl,
-                             @ConfigProperty(name = "portcullis.realm-name") String realmName,
-                             @ConfigProperty(name = "quarkus.keycloak.admin-client.client-id") String clientId,
-                             @ConfigProperty(name = "quarkus.keycloak.admin-client.client-secret") String clientSecret,
-                             @ConfigProperty(name = "portcullis.directory.timeout-seconds", defaultValue = "10") int timeoutSeconds,
-                             @ConfigProperty(name = "portcullis.directory.read-spacing", defaultValue = "100ms") Duration readSpacing,
-                             @ConfigProperty(name = "portcullis.jit.parent", defaultValue = "/jit") String jitParent) {
+    public KeycloakDirectory(
+            @ConfigProperty(name = "quarkus.keycloak.admin-client.server-url") String serverUrl,
+            @ConfigProperty(name = "portcullis.realm-name") String realmName,
+            @ConfigProperty(name = "quarkus.keycloak.admin-client.client-id") String clientId,
+            @ConfigProperty(name = "quarkus.keycloak.admin-client.client-secret") String clientSecret,
+            @ConfigProperty(name = "portcullis.directory.timeout-seconds", defaultValue = "10") int timeoutSeconds,
+            @ConfigProperty(name = "portcullis.directory.read-spacing", defaultValue = "100ms") Duration readSpacing,
+            @ConfigProperty(name = "portcullis.jit.parent", defaultValue = "/jit") String jitParent) {
         if (!jitParent.startsWith("/") || PolicyLoader.groupPath(jitParent) == null) {
-            throw new IllegalArgumentException("portcullis.jit.parent must be a group path like /jit, not '"
-                    + jitParent + "'");
+            throw new IllegalArgumentException(
+                    "portcullis.jit.parent must be a group path like /jit, not '" + jitParent + "'");
         }
         this.jitParent = PolicyLoader.groupPath(jitParent);
         if (timeoutSeconds < 1) {
-            throw new IllegalArgumentException("portcullis.directory.timeout-seconds must be at least 1, not " + timeoutSeconds);
+            throw new IllegalArgumentException(
+                    "portcullis.directory.timeout-seconds must be at least 1, not " + timeoutSeconds);
         }
         if (readSpacing.isNegative() || readSpacing.compareTo(Duration.ofSeconds(1)) > 0) {
-            throw new IllegalArgumentException("portcullis.directory.read-spacing must be between 0 and 1s, not " + readSpacing);
+            throw new IllegalArgumentException(
+                    "portcullis.directory.read-spacing must be between 0 and 1s, not " + readSpacing);
         }
         this.realmName = realmName;
         this.patience = Duration.ofSeconds(4L * timeoutSeconds);
@@ -120,8 +129,14 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
         Client client = Keycloak.getClientProvider().newRestEasyClient(null, null, false);
         client.property(QuarkusRestClientProperties.CONNECT_TIMEOUT, timeoutSeconds * 1000L);
         client.property(QuarkusRestClientProperties.READ_TIMEOUT, timeoutSeconds * 1000L);
-        this.keycloak = KeycloakBuilder.builder().serverUrl(serverUrl).realm(realmName).clientId(clientId).clientSecret(clientSecret)
-                .grantType(OAuth2Constants.CLIENT_CREDENTIALS).resteasyClient(client).build();
+        this.keycloak = KeycloakBuilder.builder()
+                .serverUrl(serverUrl)
+                .realm(realmName)
+                .clientId(clientId)
+                .clientSecret(clientSecret)
+                .grantType(OAuth2Constants.CLIENT_CREDENTIALS)
+                .resteasyClient(client)
+                .build();
     }
 
     @PreDestroy
@@ -161,21 +176,27 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
     /** The account that holds this username, from a read started after this call and shared with concurrent ones. */
     private Optional<UserRepresentation> sharedAccount(String username) {
         try {
-            return accountReads.computeIfAbsent(username, u -> Rounds.ofReads(() -> {
-                try {
-                    return account(u).map(Account::representation);
-                } catch (ProcessingException | WebApplicationException e) {
-                    throw new DirectoryUnavailableException("cannot ask Keycloak about " + u + ": " + e.getMessage(),
-                            e);
-                }
-            }, patience, Duration.ZERO)).get();
+            return accountReads
+                    .computeIfAbsent(
+                            username,
+                            u -> Rounds.ofReads(
+                                    () -> {
+                                        try {
+                                            return account(u).map(Account::representation);
+                                        } catch (ProcessingException | WebApplicationException e) {
+                                            throw new DirectoryUnavailableException(
+                                                    "cannot ask Keycloak about " + u + ": " + e.getMessage(), e);
+                                        }
+                                    },
+                                    patience,
+                                    Duration.ZERO))
+                    .get();
         } catch (IllegalStateException e) {
             throw new DirectoryUnavailableException("cannot ask Keycloak about " + username + ": " + e.getMessage(), e);
         }
     }
 
-    private record Account(UserResource resource, UserRepresentation representation) {
-    }
+    private record Account(UserResource resource, UserRepresentation representation) {}
 
     /** The account that has this username now; the remembered id is checked against the username on every use. */
     private Optional<Account> account(String username) {
@@ -184,7 +205,8 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
             UserResource user = users.get(username);
             if (user == null) {
                 Optional<UserRepresentation> found = realm.users().searchByUsername(username, true).stream()
-                        .filter(u -> username.equals(u.getUsername())).findFirst();
+                        .filter(u -> username.equals(u.getUsername()))
+                        .findFirst();
                 if (found.isEmpty()) {
                     return Optional.empty();
                 }
@@ -230,7 +252,8 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
     /** The members of the group at this path, from a read started after this call and shared with concurrent ones. */
     private Optional<Map<String, Member>> sharedMembers(String group) {
         try {
-            return memberReads.computeIfAbsent(group, g -> Rounds.ofReads(() -> membersWithStatus(g), patience, readSpacing))
+            return memberReads
+                    .computeIfAbsent(group, g -> Rounds.ofReads(() -> membersWithStatus(g), patience, readSpacing))
                     .get();
         } catch (IllegalStateException e) {
             throw new DirectoryUnavailableException("cannot read the members of " + group + ": " + e.getMessage(), e);
@@ -238,8 +261,7 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
     }
 
     /** A direct member of a group: whether their account is enabled, and its id. */
-    private record Member(boolean enabled, String id) {
-    }
+    private record Member(boolean enabled, String id) {}
 
     /** Every direct member of the group at this path, or empty when there is no such group. */
     private Optional<Map<String, Member>> membersWithStatus(String path) {
@@ -258,14 +280,24 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
      */
     public Map<String, String> memberEmails(String path) {
         try {
-            return emailReads.computeIfAbsent(path, p -> Rounds.ofReads(() -> {
-                Map<String, String> emails = new HashMap<>();
-                directMembers(p).orElse(List.of()).stream()
-                        .filter(u -> Boolean.TRUE.equals(u.isEnabled()) && u.getEmail() != null
-                                && !u.getEmail().isBlank())
-                        .forEach(u -> emails.put(u.getUsername(), u.getEmail()));
-                return Map.copyOf(emails); // one answer for every caller of the round: never changed after
-            }, patience, readSpacing)).get();
+            return emailReads
+                    .computeIfAbsent(
+                            path,
+                            p -> Rounds.ofReads(
+                                    () -> {
+                                        Map<String, String> emails = new HashMap<>();
+                                        directMembers(p).orElse(List.of()).stream()
+                                                .filter(u -> Boolean.TRUE.equals(u.isEnabled())
+                                                        && u.getEmail() != null
+                                                        && !u.getEmail().isBlank())
+                                                .forEach(u -> emails.put(u.getUsername(), u.getEmail()));
+                                        return Map.copyOf(
+                                                emails); // one answer for every caller of the round: never changed
+                                        // after
+                                    },
+                                    patience,
+                                    readSpacing))
+                    .get();
         } catch (IllegalStateException e) {
             throw new DirectoryUnavailableException("cannot read the members of " + path + ": " + e.getMessage(), e);
         }
@@ -299,8 +331,10 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
 
     /** For notifications: the email address of this enabled account, if it has one. */
     public Optional<String> email(String username) {
-        return sharedAccount(username).filter(u -> Boolean.TRUE.equals(u.isEnabled()))
-                .map(UserRepresentation::getEmail).filter(e -> !e.isBlank());
+        return sharedAccount(username)
+                .filter(u -> Boolean.TRUE.equals(u.isEnabled()))
+                .map(UserRepresentation::getEmail)
+                .filter(e -> !e.isBlank());
     }
 
     /** How many times the members of the group at this path have been read from Keycloak so far. */
@@ -330,10 +364,12 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
             RealmResource realm = keycloak.realm(realmName);
             String groupId = realm.getGroupByPath(group).getId();
             Optional<UserRepresentation> user = realm.users().searchByUsername(username, true).stream()
-                    .filter(u -> username.equals(u.getUsername())).findFirst();
+                    .filter(u -> username.equals(u.getUsername()))
+                    .findFirst();
             if (user.isEmpty()) {
                 if (join) {
-                    throw new IllegalStateException("cannot add " + username + " to " + group + ": no such user in Keycloak");
+                    throw new IllegalStateException(
+                            "cannot add " + username + " to " + group + ": no such user in Keycloak");
                 }
                 return; // a deleted user is in no group
             }
@@ -346,20 +382,27 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
             if (e instanceof WebApplicationException w && isNotFound(w)) {
                 throw noJitGroup(group, e);
             }
-            if (e instanceof WebApplicationException w && w.getResponse() != null && w.getResponse().getStatus() == 403) {
+            if (e instanceof WebApplicationException w
+                    && w.getResponse() != null
+                    && w.getResponse().getStatus() == 403) {
                 // Keycloak's fine-grained admin permissions name each JIT group the service account may change.
-                throw new IllegalStateException("Keycloak refused to change " + username + "'s membership of " + group
-                        + " (403): name " + group + " in the realm's admin permission 'portcullis-broker: members of the"
-                        + " JIT groups' (deploy/keycloak/README.md)", e);
+                throw new IllegalStateException(
+                        "Keycloak refused to change " + username + "'s membership of " + group
+                                + " (403): name " + group
+                                + " in the realm's admin permission 'portcullis-broker: members of the"
+                                + " JIT groups' (deploy/keycloak/README.md)",
+                        e);
             }
-            throw new DirectoryUnavailableException("cannot change " + username + "'s membership of " + group + ": " + e.getMessage(), e);
+            throw new DirectoryUnavailableException(
+                    "cannot change " + username + "'s membership of " + group + ": " + e.getMessage(), e);
         }
     }
 
     /** Direct members of the group at this path, from a read shared with concurrent callers (pages, JIT passes). */
     @Override
     public Set<String> members(String group) {
-        return new TreeSet<>(sharedMembers(group).orElseThrow(() -> noJitGroup(group, null)).keySet());
+        return new TreeSet<>(
+                sharedMembers(group).orElseThrow(() -> noJitGroup(group, null)).keySet());
     }
 
     private static IllegalStateException noJitGroup(String group, Exception cause) {
@@ -368,6 +411,7 @@ public class KeycloakDirectory implements IdentityDirectory, JitGroups {
 
     /** The admin client reports a 404 as a plain WebApplicationException (not NotFoundException) in Quarkus. */
     private static boolean isNotFound(WebApplicationException e) {
-        return e instanceof NotFoundException || (e.getResponse() != null && e.getResponse().getStatus() == 404);
+        return e instanceof NotFoundException
+                || (e.getResponse() != null && e.getResponse().getStatus() == 404);
     }
 }

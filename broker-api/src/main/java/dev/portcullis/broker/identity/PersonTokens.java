@@ -1,5 +1,14 @@
 package dev.portcullis.broker.identity;
 
+import dev.portcullis.broker.api.ProblemMappers;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
+import dev.portcullis.workflow.request.Refusal;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -7,22 +16,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.core.Response;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
-
-import io.quarkus.security.identity.SecurityIdentity;
-
-import dev.portcullis.broker.api.ProblemMappers;
-import dev.portcullis.workflow.port.AuditEvent;
-import dev.portcullis.workflow.port.AuditSink;
-import dev.portcullis.workflow.request.Refusal;
 
 /**
  * The people's API ({@code /api/v1}) takes tokens of people only, issued to the clients that Portcullis ships for
@@ -61,10 +57,13 @@ public class PersonTokens {
 
     public PersonTokens(
             @ConfigProperty(name = "portcullis.person-clients", defaultValue = "portcullis-web,portcullis-cli")
-            List<String> personClients,
+                    List<String> personClients,
             @ConfigProperty(name = "portcullis.identity.recheck-interval", defaultValue = "10s") Duration recheck) {
         this.recheckSeconds = Math.max(0, recheck.toSeconds());
-        this.personClients = Set.copyOf(personClients.stream().map(String::strip).filter(c -> !c.isEmpty()).toList());
+        this.personClients = Set.copyOf(personClients.stream()
+                .map(String::strip)
+                .filter(c -> !c.isEmpty())
+                .toList());
     }
 
     @ServerRequestFilter
@@ -86,7 +85,11 @@ public class PersonTokens {
         if (refusal == null) {
             return Optional.empty();
         }
-        audit.append(new AuditEvent(Instant.now(), caller.username(), "token.refused", "client",
+        audit.append(new AuditEvent(
+                Instant.now(),
+                caller.username(),
+                "token.refused",
+                "client",
                 String.valueOf(caller.client()),
                 Map.of("code", refusal.code(), "path", path.length() > 200 ? path.substring(0, 200) : path)));
         return Optional.of(refusal);
@@ -94,14 +97,18 @@ public class PersonTokens {
 
     private Refusal refusal() {
         if (caller.isServiceAccount()) {
-            return Refusal.forbidden("not_a_person",
-                    "the /api/v1 endpoints are for people; a service client's token is refused");
+            return Refusal.forbidden(
+                    "not_a_person", "the /api/v1 endpoints are for people; a service client's token is refused");
         }
         String client = caller.client();
         if (client == null || !personClients.contains(client)) {
-            return Refusal.forbidden("client_not_allowed", "tokens issued to client '" + client
-                    + "' are not accepted here;"
-                    + " sign in through " + String.join(" or ", personClients.stream().sorted().toList()));
+            return Refusal.forbidden(
+                    "client_not_allowed",
+                    "tokens issued to client '" + client
+                            + "' are not accepted here;"
+                            + " sign in through "
+                            + String.join(
+                                    " or ", personClients.stream().sorted().toList()));
         }
         String sub = caller.subject();
         if (sub == null) {
@@ -116,9 +123,10 @@ public class PersonTokens {
         Optional<String> holder = directory.accountId(caller.username());
         if (holder.isEmpty() || !holder.get().equals(sub)) {
             confirmed.remove(key);
-            return Refusal.forbidden("account_mismatch",
-                    "this token was issued to an account that no longer holds the name "
-                    + caller.username() + " (renamed or deleted); sign in again");
+            return Refusal.forbidden(
+                    "account_mismatch",
+                    "this token was issued to an account that no longer holds the name " + caller.username()
+                            + " (renamed or deleted); sign in again");
         }
         remember(key, now);
         return null;

@@ -1,15 +1,5 @@
 package dev.portcullis.broker.identity;
 
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.function.LongSupplier;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.eclipse.microprofile.jwt.JsonWebToken;
-
 import io.quarkus.oidc.AccessTokenCredential;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.IdentityProvider;
@@ -20,6 +10,13 @@ import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * Bearer tokens that Quarkus OIDC has verified, remembered until they expire: a client sends the same access token on
@@ -42,6 +39,7 @@ public class VerifiedBearerTokens implements IdentityProvider<TokenAuthenticatio
     static final int MAX_TOKENS = 10_000;
     /** OIDC's name for the tenant that verified a token, and the API's (default) tenant. */
     private static final String TENANT_ID = "tenant-id";
+
     private static final String API_TENANT = "Default";
     /** Marks an identity served from here, so the augmentor does not remember it a second time. */
     private static final String REMEMBERED = VerifiedBearerTokens.class.getName();
@@ -50,8 +48,7 @@ public class VerifiedBearerTokens implements IdentityProvider<TokenAuthenticatio
     private final LongSupplier epochSecond;
     private final LongAdder hits = new LongAdder();
 
-    private record Verified(SecurityIdentity identity, long expiresAt) {
-    }
+    private record Verified(SecurityIdentity identity, long expiresAt) {}
 
     public VerifiedBearerTokens() {
         this(() -> System.currentTimeMillis() / 1000);
@@ -77,7 +74,8 @@ public class VerifiedBearerTokens implements IdentityProvider<TokenAuthenticatio
     }
 
     @Override
-    public Uni<SecurityIdentity> authenticate(TokenAuthenticationRequest request, AuthenticationRequestContext context) {
+    public Uni<SecurityIdentity> authenticate(
+            TokenAuthenticationRequest request, AuthenticationRequestContext context) {
         if (request.getToken().getClass() != AccessTokenCredential.class) {
             return Uni.createFrom().nullItem();
         }
@@ -87,8 +85,11 @@ public class VerifiedBearerTokens implements IdentityProvider<TokenAuthenticatio
             return Uni.createFrom().nullItem();
         }
         hits.increment();
-        QuarkusSecurityIdentity.Builder identity = QuarkusSecurityIdentity.builder().setPrincipal(known.getPrincipal())
-                .addRoles(known.getRoles()).addCredentials(known.getCredentials()).addAttributes(known.getAttributes());
+        QuarkusSecurityIdentity.Builder identity = QuarkusSecurityIdentity.builder()
+                .setPrincipal(known.getPrincipal())
+                .addRoles(known.getRoles())
+                .addCredentials(known.getCredentials())
+                .addAttributes(known.getAttributes());
         if (call != null) {
             identity.addAttribute(RoutingContext.class.getName(), call);
         }
@@ -119,15 +120,20 @@ public class VerifiedBearerTokens implements IdentityProvider<TokenAuthenticatio
 
     /** Keeps what OIDC concluded about an API access token, without the request it came with. */
     void remember(SecurityIdentity identity) {
-        if (identity.isAnonymous() || identity.getAttribute(REMEMBERED) != null
+        if (identity.isAnonymous()
+                || identity.getAttribute(REMEMBERED) != null
                 || !API_TENANT.equals(identity.getAttribute(TENANT_ID))
-                || !(identity.getPrincipal() instanceof JsonWebToken jwt) || jwt.getClaim("cnf") != null) {
+                || !(identity.getPrincipal() instanceof JsonWebToken jwt)
+                || jwt.getClaim("cnf") != null) {
             return;
         }
         AccessTokenCredential credential = identity.getCredential(AccessTokenCredential.class);
         long expiresAt = jwt.getExpirationTime();
-        if (credential == null || credential.getClass() != AccessTokenCredential.class || credential.isOpaque()
-                || credential.getToken() == null || expiresAt <= epochSecond.getAsLong()) {
+        if (credential == null
+                || credential.getClass() != AccessTokenCredential.class
+                || credential.isOpaque()
+                || credential.getToken() == null
+                || expiresAt <= epochSecond.getAsLong()) {
             return;
         }
         if (verified.size() >= MAX_TOKENS) {
@@ -140,8 +146,12 @@ public class VerifiedBearerTokens implements IdentityProvider<TokenAuthenticatio
         Map<String, Object> attributes = new HashMap<>(identity.getAttributes());
         attributes.remove(RoutingContext.class.getName());
         attributes.put(REMEMBERED, Boolean.TRUE);
-        SecurityIdentity kept = QuarkusSecurityIdentity.builder().setPrincipal(jwt).addRoles(identity.getRoles())
-                .addCredentials(identity.getCredentials()).addAttributes(attributes).build();
+        SecurityIdentity kept = QuarkusSecurityIdentity.builder()
+                .setPrincipal(jwt)
+                .addRoles(identity.getRoles())
+                .addCredentials(identity.getCredentials())
+                .addAttributes(attributes)
+                .build();
         verified.put(credential.getToken(), new Verified(kept, expiresAt));
     }
 

@@ -1,5 +1,20 @@
 package dev.portcullis.broker.live;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.broker.events.GrantEvent;
+import dev.portcullis.broker.events.GrantEventLog;
+import dev.portcullis.broker.persistence.IndexedSession;
+import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
+import dev.portcullis.workflow.request.Refusal;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,27 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-import jakarta.ws.rs.sse.OutboundSseEvent;
-import jakarta.ws.rs.sse.Sse;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.smallrye.mutiny.Multi;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
-
-import dev.portcullis.broker.events.GrantEvent;
-import dev.portcullis.broker.events.GrantEventLog;
-import dev.portcullis.broker.persistence.JpaSessionIndex;
-import dev.portcullis.broker.persistence.IndexedSession;
-import dev.portcullis.workflow.port.AuditEvent;
-import dev.portcullis.workflow.port.AuditSink;
-import dev.portcullis.workflow.request.Refusal;
 
 /**
  * Watching a live session: who may (an auditor or admin, asked of Keycloak now, not the token), and the stream a
@@ -74,7 +69,8 @@ public class LiveWatching {
     public IndexedSession check(UUID id, String viewer, Function<Refusal, RuntimeException> refuse) {
         if (!people.isAuditor(viewer)) {
             refused(id, viewer, "not an auditor or admin");
-            throw refuse.apply(Refusal.forbidden("missing_group",
+            throw refuse.apply(Refusal.forbidden(
+                    "missing_group",
                     "watching live sessions is for members of /auditors or /admins; " + viewer + " is neither"));
         }
         IndexedSession session = sessions.find(id).orElse(null);
@@ -82,15 +78,16 @@ public class LiveWatching {
             throw refuse.apply(Refusal.notFound("no_such_session", "there is no session " + id));
         }
         if (!session.isOpen() || session.requestId() == null) {
-            throw refuse.apply(Refusal.conflict("session_not_live",
+            throw refuse.apply(Refusal.conflict(
+                    "session_not_live",
                     "session " + id + " is not live (" + session.status() + "); replay its recording instead"));
         }
         return session;
     }
 
     private void refused(UUID id, String viewer, String why) {
-        audit.append(new AuditEvent(clock.instant(), viewer, "session.watch.refused", "session", id.toString(),
-                Map.of("reason", why)));
+        audit.append(new AuditEvent(
+                clock.instant(), viewer, "session.watch.refused", "session", id.toString(), Map.of("reason", why)));
     }
 
     /**
@@ -100,25 +97,43 @@ public class LiveWatching {
     public Multi<OutboundSseEvent> stream(IndexedSession session, String viewer, Sse sse) {
         LiveFrames.Start start = frames.start(session.id());
         UUID watch = frames.startWatch(session.id(), viewer);
-        audit.append(new AuditEvent(clock.instant(), viewer, "session.watch.started", "session",
-                session.id().toString(), Map.of("user", session.username(), "target", session.target())));
-        events.instruct(GrantEvent.WATCH, session.id(), session.requestId(), session.username(), session.target(),
-                session.login(), viewer);
+        audit.append(new AuditEvent(
+                clock.instant(),
+                viewer,
+                "session.watch.started",
+                "session",
+                session.id().toString(),
+                Map.of("user", session.username(), "target", session.target())));
+        events.instruct(
+                GrantEvent.WATCH,
+                session.id(),
+                session.requestId(),
+                session.username(),
+                session.target(),
+                session.login(),
+                viewer);
         return Multi.createFrom().deferred(() -> {
             AtomicBoolean stopped = new AtomicBoolean();
             AtomicLong cursor = new AtomicLong(start.afterId());
-            long renewEvery = Math.max(1, Duration.ofSeconds(LiveFrames.WATCH_SECONDS / 4).toMillis() / poll.toMillis());
+            long renewEvery =
+                    Math.max(1, Duration.ofSeconds(LiveFrames.WATCH_SECONDS / 4).toMillis() / poll.toMillis());
             long checkEvery = Math.max(1, Duration.ofSeconds(1).toMillis() / poll.toMillis());
-            OutboundSseEvent done = sse.newEventBuilder().name("done").data("{}").build();
+            OutboundSseEvent done =
+                    sse.newEventBuilder().name("done").data("{}").build();
             // never sent: it ends the stream right after done
             OutboundSseEvent end = sse.newEventBuilder().comment("end").build();
             int[] size = size(start.size());
-            OutboundSseEvent reset = message(sse, Map.of("cols", size[0], "rows", size[1],
-                    "time", seconds(session.startedAt(), clock.instant())));
-            return Multi.createFrom().ticks().every(poll)
-                    .onOverflow().drop()
+            OutboundSseEvent reset = message(
+                    sse,
+                    Map.of("cols", size[0], "rows", size[1], "time", seconds(session.startedAt(), clock.instant())));
+            return Multi.createFrom()
+                    .ticks()
+                    .every(poll)
+                    .onOverflow()
+                    .drop()
                     .emitOn(Infrastructure.getDefaultWorkerPool())
-                    .onItem().transformToIterable(tick -> {
+                    .onItem()
+                    .transformToIterable(tick -> {
                         List<OutboundSseEvent> out = new ArrayList<>();
                         if (tick == 0) {
                             out.add(reset);
@@ -139,7 +154,9 @@ public class LiveWatching {
                             frames.renewWatch(watch);
                         }
                         if (tick % checkEvery == checkEvery - 1
-                                && sessions.find(session.id()).map(s -> !s.isOpen()).orElse(true)) {
+                                && sessions.find(session.id())
+                                        .map(s -> !s.isOpen())
+                                        .orElse(true)) {
                             out.add(done);
                             out.add(end);
                         } else if (out.isEmpty() && tick % (15 * checkEvery) == 15 * checkEvery - 1) {
@@ -147,8 +164,10 @@ public class LiveWatching {
                         }
                         return out;
                     })
-                    .select().first(event -> event != end)
-                    .onTermination().invoke(() -> {
+                    .select()
+                    .first(event -> event != end)
+                    .onTermination()
+                    .invoke(() -> {
                         if (stopped.compareAndSet(false, true)) {
                             stop(session, viewer, watch);
                         }
@@ -160,8 +179,13 @@ public class LiveWatching {
         // on a worker thread: the termination may come on an I/O thread, which must not block on the database
         Infrastructure.getDefaultWorkerPool().execute(() -> {
             frames.stopWatch(watch);
-            audit.append(new AuditEvent(clock.instant(), viewer, "session.watch.stopped", "session",
-                    session.id().toString(), Map.of("user", session.username(), "target", session.target())));
+            audit.append(new AuditEvent(
+                    clock.instant(),
+                    viewer,
+                    "session.watch.stopped",
+                    "session",
+                    session.id().toString(),
+                    Map.of("user", session.username(), "target", session.target())));
         });
     }
 

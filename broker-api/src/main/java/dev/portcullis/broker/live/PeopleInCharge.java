@@ -1,12 +1,11 @@
 package dev.portcullis.broker.live;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import dev.portcullis.broker.identity.KeycloakDirectory;
 import dev.portcullis.workflow.AccessWorkflow;
 import dev.portcullis.workflow.request.Actor;
 import dev.portcullis.workflow.request.Roles;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 /**
  * Whether someone audits or administers, asked of Keycloak at the moment it matters, not read from a token that may

@@ -1,21 +1,19 @@
 package dev.portcullis.broker.live;
 
+import dev.portcullis.broker.events.GrantEvent;
+import dev.portcullis.broker.events.GrantEventLog;
+import dev.portcullis.broker.persistence.IndexedSession;
+import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
+import dev.portcullis.workflow.request.Refusal;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import dev.portcullis.broker.events.GrantEvent;
-import dev.portcullis.broker.events.GrantEventLog;
-import dev.portcullis.broker.persistence.JpaSessionIndex;
-import dev.portcullis.broker.persistence.IndexedSession;
-import dev.portcullis.workflow.port.AuditEvent;
-import dev.portcullis.workflow.port.AuditSink;
-import dev.portcullis.workflow.request.Refusal;
 
 /**
  * An admin ends one live session, and only that one: the person's grant and other sessions stay. The bastions hear
@@ -48,25 +46,44 @@ public class SessionEnding {
     public IndexedSession end(UUID id, String admin, String reason, Function<Refusal, RuntimeException> refuse) {
         String why = reason == null ? "" : reason.strip();
         if (why.isEmpty() || why.length() > MAX_REASON || why.chars().anyMatch(Character::isISOControl)) {
-            throw refuse.apply(Refusal.invalid("reason_required", "reason",
+            throw refuse.apply(Refusal.invalid(
+                    "reason_required",
+                    "reason",
                     "give a reason of one line, at most " + MAX_REASON + " characters: the user is shown it"));
         }
         if (!people.isAdmin(admin)) {
-            audit.append(new AuditEvent(clock.instant(), admin, "session.end.refused", "session", id.toString(),
+            audit.append(new AuditEvent(
+                    clock.instant(),
+                    admin,
+                    "session.end.refused",
+                    "session",
+                    id.toString(),
                     Map.of("reason", "not an admin")));
-            throw refuse.apply(Refusal.forbidden("missing_group",
-                    "ending a live session is for members of /admins; " + admin + " is not one"));
+            throw refuse.apply(Refusal.forbidden(
+                    "missing_group", "ending a live session is for members of /admins; " + admin + " is not one"));
         }
-        IndexedSession session = sessions.find(id).orElseThrow(() ->
-                refuse.apply(Refusal.notFound("no_such_session", "there is no session " + id)));
+        IndexedSession session = sessions.find(id)
+                .orElseThrow(() -> refuse.apply(Refusal.notFound("no_such_session", "there is no session " + id)));
         if (!session.isOpen() || session.requestId() == null) {
-            throw refuse.apply(Refusal.conflict("session_not_live",
+            throw refuse.apply(Refusal.conflict(
+                    "session_not_live",
                     "session " + id + " is not live (" + session.status() + "); there is nothing to end"));
         }
         String message = "this session was ended by " + admin + " (admin): " + why;
-        events.instruct(GrantEvent.END_SESSION, id, session.requestId(), session.username(), session.target(),
-                session.login(), message);
-        audit.append(new AuditEvent(clock.instant(), admin, "session.end.requested", "session", id.toString(),
+        events.instruct(
+                GrantEvent.END_SESSION,
+                id,
+                session.requestId(),
+                session.username(),
+                session.target(),
+                session.login(),
+                message);
+        audit.append(new AuditEvent(
+                clock.instant(),
+                admin,
+                "session.end.requested",
+                "session",
+                id.toString(),
                 Map.of("user", session.username(), "target", session.target(), "reason", why)));
         long deadline = System.nanoTime() + WAIT.toNanos();
         IndexedSession now = session;

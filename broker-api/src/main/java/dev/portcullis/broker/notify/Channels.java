@@ -1,5 +1,9 @@
 package dev.portcullis.broker.notify;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.mailer.Mailer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -7,13 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.quarkus.mailer.Mailer;
 
 /**
  * The configured channels, and which of them each rule's notifications go to ({@code portcullis.notify.rule-channels}).
@@ -32,7 +29,8 @@ public class Channels {
         byName.put(EmailChannel.NAME, new EmailChannel(mailer, recipients));
         settings.channels().forEach((name, c) -> {
             if (EmailChannel.NAME.equals(name)) {
-                throw new IllegalStateException("portcullis.notify.channels.email: 'email' is the built-in mail channel");
+                throw new IllegalStateException(
+                        "portcullis.notify.channels.email: 'email' is the built-in mail channel");
             }
             URI url = url(name, c.url());
             Channel channel = switch (c.kind().toLowerCase(Locale.ROOT)) {
@@ -40,8 +38,9 @@ public class Channels {
                 case "mattermost" -> new ChatChannel(name, url, ChatChannel.Format.MATTERMOST, http, json);
                 case "teams" -> new ChatChannel(name, url, ChatChannel.Format.TEAMS, http, json);
                 case "webhook" -> new WebhookChannel(name, url, signer(name, c.secret()), http, json);
-                default -> throw new IllegalStateException("portcullis.notify.channels." + name + ".kind: '" + c.kind()
-                        + "' is none of slack, mattermost, teams, webhook");
+                default ->
+                    throw new IllegalStateException("portcullis.notify.channels." + name + ".kind: '" + c.kind()
+                            + "' is none of slack, mattermost, teams, webhook");
             };
             byName.put(name, channel);
         });
@@ -50,8 +49,8 @@ public class Channels {
             for (String name : names) {
                 Channel channel = byName.get(name);
                 if (channel == null) {
-                    throw new IllegalStateException("portcullis.notify.rule-channels: rule " + rule + " names channel '" + name
-                            + "', which is neither 'email' nor defined under portcullis.notify.channels");
+                    throw new IllegalStateException("portcullis.notify.rule-channels: rule " + rule + " names channel '"
+                            + name + "', which is neither 'email' nor defined under portcullis.notify.channels");
                 }
                 channels.add(channel);
             }
@@ -83,7 +82,9 @@ public class Channels {
             }
             int colon = entry.indexOf(':');
             String rule = colon < 0 ? "" : entry.substring(0, colon).trim();
-            List<String> names = colon < 0 ? List.of() : List.of(entry.substring(colon + 1).trim().split("[\\s,]+"));
+            List<String> names = colon < 0
+                    ? List.of()
+                    : List.of(entry.substring(colon + 1).trim().split("[\\s,]+"));
             if (rule.isEmpty() || names.isEmpty() || names.get(0).isEmpty() || parsed.put(rule, names) != null) {
                 throw new IllegalStateException("portcullis.notify.rule-channels: '" + entry.trim()
                         + "' is not 'rule: channel channel' (each rule once; * for every other rule)");

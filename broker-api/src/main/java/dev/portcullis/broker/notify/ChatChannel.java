@@ -1,13 +1,12 @@
 package dev.portcullis.broker.notify;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * A team's chat channel through its incoming webhook: Slack and Mattermost (a {@code text} in their own markup, with the
@@ -16,7 +15,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 final class ChatChannel implements Channel {
 
-    enum Format { SLACK, MATTERMOST, TEAMS }
+    enum Format {
+        SLACK,
+        MATTERMOST,
+        TEAMS
+    }
 
     private final String name;
     private final URI url;
@@ -54,25 +57,35 @@ final class ChatChannel implements Channel {
     Map<String, Object> body(Notice notice) {
         MessageText text = MessageText.of(notice);
         Notice.Links links = notice.facts().links();
-        boolean decide = notice.event() == NotificationEvent.REQUEST_CREATED || notice.event() == NotificationEvent.REQUEST_REMINDER;
+        boolean decide = notice.event() == NotificationEvent.REQUEST_CREATED
+                || notice.event() == NotificationEvent.REQUEST_REMINDER;
         return switch (format) {
-            case SLACK -> Map.of("text", "*" + escapeSlack(text.subject()) + "*\n" + escapeSlack(facts(text))
-                    + (decide ? "\n<" + links.approve() + "|Approve> · <" + links.deny() + "|Deny>" : "")
-                    + "\n<" + links.view() + "|Open the request>");
-            case MATTERMOST -> Map.of("text", "**" + escapeMarkdown(text.subject()) + "**\n" + escapeMarkdown(facts(text))
-                    + (decide ? "\n[Approve](" + links.approve() + ") · [Deny](" + links.deny() + ")" : "")
-                    + "\n[Open the request](" + links.view() + ")");
+            case SLACK ->
+                Map.of(
+                        "text",
+                        "*" + escapeSlack(text.subject()) + "*\n" + escapeSlack(facts(text))
+                                + (decide ? "\n<" + links.approve() + "|Approve> · <" + links.deny() + "|Deny>" : "")
+                                + "\n<" + links.view() + "|Open the request>");
+            case MATTERMOST ->
+                Map.of(
+                        "text",
+                        "**" + escapeMarkdown(text.subject()) + "**\n" + escapeMarkdown(facts(text))
+                                + (decide ? "\n[Approve](" + links.approve() + ") · [Deny](" + links.deny() + ")" : "")
+                                + "\n[Open the request](" + links.view() + ")");
             case TEAMS -> teams(notice, text, decide);
         };
     }
 
     private static String facts(MessageText text) {
         // the link lines are given as links of the chat's own markup instead
-        return String.join("\n", text.lines().stream().filter(l -> !isLinkLine(l)).toList());
+        return String.join(
+                "\n", text.lines().stream().filter(l -> !isLinkLine(l)).toList());
     }
 
     private static boolean isLinkLine(String line) {
-        return line.startsWith("Approve: ") || line.startsWith("Deny: ") || line.startsWith("Request: ")
+        return line.startsWith("Approve: ")
+                || line.startsWith("Deny: ")
+                || line.startsWith("Request: ")
                 || line.startsWith("The link ");
     }
 
@@ -98,11 +111,16 @@ final class ChatChannel implements Channel {
         card.put("$schema", "http://adaptivecards.io/schemas/adaptive-card.json");
         card.put("type", "AdaptiveCard");
         card.put("version", "1.4");
-        card.put("body", List.of(
-                Map.of("type", "TextBlock", "text", text.subject(), "weight", "Bolder", "wrap", true),
-                Map.of("type", "FactSet", "facts", facts)));
+        card.put(
+                "body",
+                List.of(
+                        Map.of("type", "TextBlock", "text", text.subject(), "weight", "Bolder", "wrap", true),
+                        Map.of("type", "FactSet", "facts", facts)));
         card.put("actions", actions);
-        return Map.of("type", "message", "attachments",
+        return Map.of(
+                "type",
+                "message",
+                "attachments",
                 List.of(Map.of("contentType", "application/vnd.microsoft.card.adaptive", "content", card)));
     }
 

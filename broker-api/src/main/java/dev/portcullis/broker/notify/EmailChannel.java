@@ -1,9 +1,8 @@
 package dev.portcullis.broker.notify;
 
-import java.util.Map;
-
 import io.quarkus.mailer.Mail;
 import io.quarkus.mailer.Mailer;
+import java.util.Map;
 
 /**
  * Mail to people: each new request and reminder to the approvers of its rule, the rest to the requester, addresses read
@@ -45,8 +44,11 @@ final class EmailChannel implements Channel {
         }
         if (to.isEmpty()) {
             // a request nobody hears of waits for nothing: a failure admins must see
-            throw new DeliveryException("nobody to tell: no approver in " + String.join(", ", notice.facts().approverGroups())
-                    + " who may review it has an email address in Keycloak", true);
+            throw new DeliveryException(
+                    "nobody to tell: no approver in "
+                            + String.join(", ", notice.facts().approverGroups())
+                            + " who may review it has an email address in Keycloak",
+                    true);
         }
         MessageText text = MessageText.of(notice);
         for (Map.Entry<String, String> person : to.entrySet()) {

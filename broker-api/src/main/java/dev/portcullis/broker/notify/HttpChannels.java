@@ -16,19 +16,26 @@ final class HttpChannels {
 
     HttpChannels(Duration timeout) {
         this.timeout = timeout;
-        this.client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     void post(URI url, String json, Map<String, String> headers) throws Channel.DeliveryException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(timeout)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        HttpRequest.Builder request = HttpRequest.newBuilder(url)
+                .timeout(timeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
         headers.forEach(request::header);
         HttpResponse<String> response;
         try {
             response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new Channel.DeliveryException("POST " + url.getHost() + ": " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()), false);
+            throw new Channel.DeliveryException(
+                    "POST " + url.getHost() + ": " + e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : " " + e.getMessage()),
+                    false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Channel.DeliveryException("interrupted", false);

@@ -31,7 +31,8 @@ public record MessageText(String subject, List<String> lines) {
         lines.add("Ticket: " + (f.ticket() == null ? "none" : f.ticket()));
         switch (notice.event()) {
             case REQUEST_CREATED, REQUEST_REMINDER -> {
-                lines.add("Approvals needed: " + f.approvalsRequired() + " from " + String.join(" or ", f.approverGroups()));
+                lines.add("Approvals needed: " + f.approvalsRequired() + " from "
+                        + String.join(" or ", f.approverGroups()));
                 lines.add("Approve: " + f.links().approve());
                 lines.add("Deny: " + f.links().deny());
                 lines.add("The link opens the approvals page after you sign in; you decide there.");
@@ -46,8 +47,7 @@ public record MessageText(String subject, List<String> lines) {
                     lines.add("Why: " + f.endReason());
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
         lines.add("Request: " + f.links().view());
         return new MessageText(subject, List.copyOf(lines));

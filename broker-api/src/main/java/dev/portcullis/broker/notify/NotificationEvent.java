@@ -17,14 +17,26 @@ public enum NotificationEvent {
     SESSION_ENDED("session.ended", Audience.NOBODY);
 
     /** Who reads a mail about it: the rule's approvers, the requester, or nobody by mail (webhooks only). */
-    public enum Audience { APPROVERS, REQUESTER, NOBODY }
+    public enum Audience {
+        APPROVERS,
+        REQUESTER,
+        NOBODY
+    }
 
     /** What generic webhooks carry (the reminder is for people only). */
-    static final Set<NotificationEvent> WEBHOOK = Set.of(REQUEST_CREATED, REQUEST_APPROVED, REQUEST_DENIED, REQUEST_TIMED_OUT,
-            GRANT_STARTED, GRANT_ENDING_SOON, GRANT_ENDED, SESSION_STARTED, SESSION_ENDED);
+    static final Set<NotificationEvent> WEBHOOK = Set.of(
+            REQUEST_CREATED,
+            REQUEST_APPROVED,
+            REQUEST_DENIED,
+            REQUEST_TIMED_OUT,
+            GRANT_STARTED,
+            GRANT_ENDING_SOON,
+            GRANT_ENDED,
+            SESSION_STARTED,
+            SESSION_ENDED);
     /** What a team's chat channel is told: what the approvers there must act on, and how it ended. */
-    static final Set<NotificationEvent> CHAT = Set.of(REQUEST_CREATED, REQUEST_REMINDER, REQUEST_APPROVED, REQUEST_DENIED,
-            REQUEST_TIMED_OUT);
+    static final Set<NotificationEvent> CHAT =
+            Set.of(REQUEST_CREATED, REQUEST_REMINDER, REQUEST_APPROVED, REQUEST_DENIED, REQUEST_TIMED_OUT);
 
     private final String wireName;
     private final Audience audience;

@@ -1,5 +1,10 @@
 package dev.portcullis.broker.notify;
 
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.PersistenceException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,13 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-import jakarta.persistence.PersistenceException;
-
-import io.agroal.api.AgroalDataSource;
-import io.quarkus.narayana.jta.QuarkusTransaction;
-
 /**
  * The notification outbox in PostgreSQL (V17): rows written in the decision's transaction, claimed by the senders of any
  * broker replica with {@code FOR UPDATE SKIP LOCKED} (so each message is sent by one of them), each claim lasting
@@ -32,29 +30,42 @@ public class NotificationOutbox {
     AgroalDataSource dataSource;
 
     /** A row to add: {@code onlyWhile} null for a message sent whatever happens next. */
-    public record Row(UUID id, UUID request, NotificationEvent event, String channel, String payload, String onlyWhile,
-                      Instant createdAt, Instant dueAt) {
-    }
+    public record Row(
+            UUID id,
+            UUID request,
+            NotificationEvent event,
+            String channel,
+            String payload,
+            String onlyWhile,
+            Instant createdAt,
+            Instant dueAt) {}
 
     /** A claimed row, with the number of attempts this one included. */
-    public record Claimed(UUID id, UUID request, String event, String channel, String payload, String onlyWhile,
-                          int attempts) {
-    }
+    public record Claimed(
+            UUID id, UUID request, String event, String channel, String payload, String onlyWhile, int attempts) {}
 
     /** A message given up on, for admins. */
-    public record Failed(UUID id, UUID request, String event, String channel, int attempts, String lastError,
-                         Instant createdAt, Instant failedAt) {
-    }
+    public record Failed(
+            UUID id,
+            UUID request,
+            String event,
+            String channel,
+            int attempts,
+            String lastError,
+            Instant createdAt,
+            Instant failedAt) {}
 
-    private static final String INSERT = "insert into notification_outbox (id, request_id, event, channel, payload, only_while,"
-            + " created_at, due_at) values (?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String INSERT =
+            "insert into notification_outbox (id, request_id, event, channel, payload, only_while,"
+                    + " created_at, due_at) values (?, ?, ?, ?, ?, ?, ?, ?)";
 
     /** Adds rows on the current transaction's connection: they are stored with the decision or not at all. */
     public void add(List<Row> rows) {
         if (rows.isEmpty()) {
             return;
         }
-        try (Connection c = dataSource.getConnection(); PreparedStatement insert = c.prepareStatement(INSERT)) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement insert = c.prepareStatement(INSERT)) {
             for (Row r : rows) {
                 insert.setObject(1, r.id());
                 insert.setObject(2, r.request());
@@ -82,13 +93,20 @@ public class NotificationOutbox {
     public List<Claimed> claim(int limit, Duration claimFor) {
         return QuarkusTransaction.requiringNew().call(() -> {
             List<Claimed> claimed = new ArrayList<>();
-            try (Connection c = dataSource.getConnection(); PreparedStatement update = c.prepareStatement(CLAIM)) {
+            try (Connection c = dataSource.getConnection();
+                    PreparedStatement update = c.prepareStatement(CLAIM)) {
                 update.setString(1, claimFor.toMillis() + " milliseconds");
                 update.setInt(2, limit);
                 try (ResultSet row = update.executeQuery()) {
                     while (row.next()) {
-                        claimed.add(new Claimed(row.getObject(1, UUID.class), row.getObject(2, UUID.class), row.getString(3),
-                                row.getString(4), row.getString(5), row.getString(6), row.getInt(7)));
+                        claimed.add(new Claimed(
+                                row.getObject(1, UUID.class),
+                                row.getObject(2, UUID.class),
+                                row.getString(3),
+                                row.getString(4),
+                                row.getString(5),
+                                row.getString(6),
+                                row.getInt(7)));
                     }
                 }
             }
@@ -111,18 +129,27 @@ public class NotificationOutbox {
     }
 
     public void retryLater(UUID id, Duration wait, String error) {
-        run("update notification_outbox set claimed_until = null, due_at = now() + ?::interval, last_error = ?"
-                + " where id = ? and status = 'PENDING'", wait.toMillis() + " milliseconds", trim(error), id);
+        run(
+                "update notification_outbox set claimed_until = null, due_at = now() + ?::interval, last_error = ?"
+                        + " where id = ? and status = 'PENDING'",
+                wait.toMillis() + " milliseconds",
+                trim(error),
+                id);
     }
 
     private void finish(UUID id, String status, String note) {
-        run("update notification_outbox set status = ?, last_error = coalesce(?, last_error), claimed_until = null,"
-                + " done_at = now() where id = ? and status = 'PENDING'", status, trim(note), id);
+        run(
+                "update notification_outbox set status = ?, last_error = coalesce(?, last_error), claimed_until = null,"
+                        + " done_at = now() where id = ? and status = 'PENDING'",
+                status,
+                trim(note),
+                id);
     }
 
     private void run(String sql, Object... params) {
         QuarkusTransaction.joiningExisting().run(() -> {
-            try (Connection c = dataSource.getConnection(); PreparedStatement update = c.prepareStatement(sql)) {
+            try (Connection c = dataSource.getConnection();
+                    PreparedStatement update = c.prepareStatement(sql)) {
                 for (int i = 0; i < params.length; i++) {
                     update.setObject(i + 1, params[i]);
                 }
@@ -137,7 +164,7 @@ public class NotificationOutbox {
     public String stateOf(UUID request) {
         return QuarkusTransaction.joiningExisting().call(() -> {
             try (Connection c = dataSource.getConnection();
-                 PreparedStatement select = c.prepareStatement("select state from access_request where id = ?")) {
+                    PreparedStatement select = c.prepareStatement("select state from access_request where id = ?")) {
                 select.setObject(1, request);
                 try (ResultSet row = select.executeQuery()) {
                     return row.next() ? row.getString(1) : null;
@@ -150,15 +177,22 @@ public class NotificationOutbox {
     public List<Failed> failed(int limit) {
         return QuarkusTransaction.joiningExisting().call(() -> {
             List<Failed> failed = new ArrayList<>();
-            try (Connection c = dataSource.getConnection(); PreparedStatement select = c.prepareStatement(
-                    "select id, request_id, event, channel, attempts, last_error, created_at, done_at from notification_outbox"
-                            + " where status = 'FAILED' order by done_at desc limit ?")) {
+            try (Connection c = dataSource.getConnection();
+                    PreparedStatement select = c.prepareStatement(
+                            "select id, request_id, event, channel, attempts, last_error, created_at, done_at from notification_outbox"
+                                    + " where status = 'FAILED' order by done_at desc limit ?")) {
                 select.setInt(1, limit);
                 try (ResultSet row = select.executeQuery()) {
                     while (row.next()) {
-                        failed.add(new Failed(row.getObject(1, UUID.class), row.getObject(2, UUID.class), row.getString(3),
-                                row.getString(4), row.getInt(5), row.getString(6),
-                                row.getObject(7, OffsetDateTime.class).toInstant(), row.getObject(8, OffsetDateTime.class).toInstant()));
+                        failed.add(new Failed(
+                                row.getObject(1, UUID.class),
+                                row.getObject(2, UUID.class),
+                                row.getString(3),
+                                row.getString(4),
+                                row.getInt(5),
+                                row.getString(6),
+                                row.getObject(7, OffsetDateTime.class).toInstant(),
+                                row.getObject(8, OffsetDateTime.class).toInstant()));
                     }
                 }
             }

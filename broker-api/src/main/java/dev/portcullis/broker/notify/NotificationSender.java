@@ -1,5 +1,13 @@
 package dev.portcullis.broker.notify;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.broker.persistence.HashChainedAuditLog;
+import dev.portcullis.workflow.port.AuditEvent;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -10,20 +18,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.jboss.logging.Logger;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.scheduler.Scheduled;
-
-import dev.portcullis.broker.persistence.HashChainedAuditLog;
-import dev.portcullis.workflow.port.AuditEvent;
 
 /**
  * Works off the outbox on every broker replica: claims due messages (each by one replica), sends each on a sender
@@ -70,7 +65,9 @@ public class NotificationSender {
         }
     }
 
-    @Scheduled(every = "${portcullis.notify.poll:200ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    @Scheduled(
+            every = "${portcullis.notify.poll:200ms}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void sendDue() {
         if (!settings.send()) {
@@ -148,14 +145,28 @@ public class NotificationSender {
     }
 
     private void giveUp(NotificationOutbox.Claimed message, String why) {
-        LOG.warnf("notification %s (%s to %s) given up after %d attempts: %s", message.id(), message.event(),
-                message.channel(), message.attempts(), why);
+        LOG.warnf(
+                "notification %s (%s to %s) given up after %d attempts: %s",
+                message.id(), message.event(), message.channel(), message.attempts(), why);
         QuarkusTransaction.requiringNew().run(() -> {
             outbox.failed(message.id(), why);
-            audit.append(new AuditEvent(clock.instant(), "portcullis", "notification.failed", "access_request",
-                    message.request().toString(), Map.of("message", message.id().toString(), "event", message.event(),
-                            "channel", message.channel(), "attempts", Integer.toString(message.attempts()),
-                            "error", why == null ? "-" : why)));
+            audit.append(new AuditEvent(
+                    clock.instant(),
+                    "portcullis",
+                    "notification.failed",
+                    "access_request",
+                    message.request().toString(),
+                    Map.of(
+                            "message",
+                            message.id().toString(),
+                            "event",
+                            message.event(),
+                            "channel",
+                            message.channel(),
+                            "attempts",
+                            Integer.toString(message.attempts()),
+                            "error",
+                            why == null ? "-" : why)));
         });
     }
 

@@ -1,11 +1,10 @@
 package dev.portcullis.broker.notify;
 
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 
 /** Who is told through which channel, and how the outbox is worked off (README, "Notifications"). */
 @ConfigMapping(prefix = "portcullis.notify")

@@ -1,17 +1,7 @@
 package dev.portcullis.broker.notify;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-import java.util.UUID;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.portcullis.broker.persistence.PostgresAccessRequestRepository;
 import dev.portcullis.workflow.policy.AccessRule;
 import dev.portcullis.workflow.policy.Durations;
@@ -20,6 +10,13 @@ import dev.portcullis.workflow.port.Notifier;
 import dev.portcullis.workflow.port.PolicySource;
 import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.RequestState;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * The workflow's notifier: writes what to tell, to whom and through which channel, into the outbox, in the transaction
@@ -60,14 +57,21 @@ public class OutboxNotifier implements Notifier {
     @Override
     public void stateChanged(AccessRequest request) {
         List<NotificationOutbox.Row> rows = new ArrayList<>();
-        Instant now = request.endedAt() != null ? request.endedAt()
+        Instant now = request.endedAt() != null
+                ? request.endedAt()
                 : request.grantedAt() != null ? request.grantedAt() : Instant.now();
         switch (request.state()) {
             case ACTIVE -> {
                 add(rows, request, NotificationEvent.REQUEST_APPROVED, null, now, now);
                 add(rows, request, NotificationEvent.GRANT_STARTED, null, now, now);
                 Instant soon = request.endsAt().minus(settings.endingSoonBefore());
-                add(rows, request, NotificationEvent.GRANT_ENDING_SOON, RequestState.ACTIVE, now, soon.isAfter(now) ? soon : now);
+                add(
+                        rows,
+                        request,
+                        NotificationEvent.GRANT_ENDING_SOON,
+                        RequestState.ACTIVE,
+                        now,
+                        soon.isAfter(now) ? soon : now);
             }
             case DENIED -> add(rows, request, NotificationEvent.REQUEST_DENIED, null, now, now);
             case TIMED_OUT -> add(rows, request, NotificationEvent.REQUEST_TIMED_OUT, null, now, now);
@@ -100,8 +104,13 @@ public class OutboxNotifier implements Notifier {
         outbox.add(rows);
     }
 
-    private void add(List<NotificationOutbox.Row> rows, AccessRequest request, NotificationEvent event, RequestState onlyWhile,
-                     Instant now, Instant due) {
+    private void add(
+            List<NotificationOutbox.Row> rows,
+            AccessRequest request,
+            NotificationEvent event,
+            RequestState onlyWhile,
+            Instant now,
+            Instant due) {
         for (Channel channel : channels.forRule(request.rule())) {
             if (channel.carries(event)) {
                 rows.add(row(request, event, channel, onlyWhile, now, due, null));
@@ -109,21 +118,42 @@ public class OutboxNotifier implements Notifier {
         }
     }
 
-    private NotificationOutbox.Row row(AccessRequest r, NotificationEvent event, Channel channel, RequestState onlyWhile,
-                                       Instant now, Instant due, String session) {
+    private NotificationOutbox.Row row(
+            AccessRequest r,
+            NotificationEvent event,
+            Channel channel,
+            RequestState onlyWhile,
+            Instant now,
+            Instant due,
+            String session) {
         UUID id = UUID.randomUUID();
         AccessRule rule = policies.current().rule(r.rule()).orElse(null);
         String base = settings.baseUrl().replaceAll("/+$", "");
         String focus = base + "/ui/approvals?focus=" + r.id();
-        Notice.Facts facts = new Notice.Facts(r.id(), r.requester(), r.target(), r.kind().wireName(), r.login(),
-                r.access().name().toLowerCase(), Durations.format(r.duration()), r.reason(), r.ticket(), r.rule(),
-                r.state().name(), rule == null ? List.of() : rule.sortedApproverGroups(),
-                rule == null ? 0 : rule.approvalsRequired(), r.endsAt(), r.endReason(), command(r), session,
-                new Notice.Links(focus + "&decision=approve", focus + "&decision=deny", base + "/ui/access?request=" + r.id()));
+        Notice.Facts facts = new Notice.Facts(
+                r.id(),
+                r.requester(),
+                r.target(),
+                r.kind().wireName(),
+                r.login(),
+                r.access().name().toLowerCase(),
+                Durations.format(r.duration()),
+                r.reason(),
+                r.ticket(),
+                r.rule(),
+                r.state().name(),
+                rule == null ? List.of() : rule.sortedApproverGroups(),
+                rule == null ? 0 : rule.approvalsRequired(),
+                r.endsAt(),
+                r.endReason(),
+                command(r),
+                session,
+                new Notice.Links(
+                        focus + "&decision=approve", focus + "&decision=deny", base + "/ui/access?request=" + r.id()));
         try {
             String payload = json.writeValueAsString(new Notice(id, event, due, facts));
-            return new NotificationOutbox.Row(id, r.id(), event, channel.name(), payload,
-                    onlyWhile == null ? null : onlyWhile.name(), now, due);
+            return new NotificationOutbox.Row(
+                    id, r.id(), event, channel.name(), payload, onlyWhile == null ? null : onlyWhile.name(), now, due);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a notification: " + e.getOriginalMessage(), e);
         }
@@ -131,7 +161,8 @@ public class OutboxNotifier implements Notifier {
 
     /** How the requester uses the grant, with the portcullis command. */
     static String command(AccessRequest r) {
-        return r.kind() == TargetKind.POSTGRES ? "portcullis psql " + r.target() + " --role " + r.login()
+        return r.kind() == TargetKind.POSTGRES
+                ? "portcullis psql " + r.target() + " --role " + r.login()
                 : "portcullis ssh " + r.target();
     }
 }

@@ -1,15 +1,13 @@
 package dev.portcullis.broker.notify;
 
-import java.util.Map;
-import java.util.TreeMap;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import dev.portcullis.broker.identity.KeycloakDirectory;
 import dev.portcullis.workflow.AccessWorkflow;
 import dev.portcullis.workflow.port.IdentityDirectory.DirectoryUnavailableException;
 import dev.portcullis.workflow.request.AccessRequest;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Who reads a message by mail, asked of Keycloak when it is sent: the enabled members of the rule's approver groups (not
@@ -42,8 +40,7 @@ public class Recipients implements EmailChannel.Recipients {
                     }
                 }
                 case REQUESTER -> directory.email(f.requester()).ifPresent(email -> to.put(f.requester(), email));
-                case NOBODY -> {
-                }
+                case NOBODY -> {}
             }
         } catch (DirectoryUnavailableException e) {
             throw new Channel.DeliveryException("Keycloak: " + e.getMessage(), false);

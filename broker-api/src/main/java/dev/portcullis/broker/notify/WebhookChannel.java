@@ -1,11 +1,10 @@
 package dev.portcullis.broker.notify;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * A generic outbound webhook, signed per Standard Webhooks: {@code webhook-id} (the message's stable id: receivers drop
@@ -52,7 +51,15 @@ final class WebhookChannel implements Channel {
         }
         String id = "msg_" + notice.id();
         long timestamp = System.currentTimeMillis() / 1000;
-        http.post(url, payload, Map.of("webhook-id", id, "webhook-timestamp", Long.toString(timestamp),
-                "webhook-signature", signer.sign(id, timestamp, payload)));
+        http.post(
+                url,
+                payload,
+                Map.of(
+                        "webhook-id",
+                        id,
+                        "webhook-timestamp",
+                        Long.toString(timestamp),
+                        "webhook-signature",
+                        signer.sign(id, timestamp, payload)));
     }
 }

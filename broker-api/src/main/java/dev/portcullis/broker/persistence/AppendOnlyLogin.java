@@ -1,21 +1,17 @@
 package dev.portcullis.broker.persistence;
 
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-
 import javax.sql.DataSource;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import io.quarkus.runtime.StartupEvent;
 
 /**
  * Refuses to start a broker whose database login could rewrite the audit trail: a superuser, the tables' owner, or a
@@ -59,7 +55,7 @@ public class AppendOnlyLogin {
                        has_table_privilege('audit_head', 'UPDATE, DELETE, TRUNCATE') as changes_head
                 from pg_roles r, pg_tables t
                 where r.rolname = current_user and t.schemaname = current_schema() and t.tablename = 'audit_log'""");
-             ResultSet rs = s.executeQuery()) {
+                ResultSet rs = s.executeQuery()) {
             if (!rs.next()) {
                 problems.add("no audit_log table in its schema");
                 return problems;

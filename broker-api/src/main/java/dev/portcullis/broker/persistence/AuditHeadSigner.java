@@ -1,23 +1,19 @@
 package dev.portcullis.broker.persistence;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-
+import dev.portcullis.broker.persistence.SignedAuditHeads.SignedHead;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
-
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-
-import io.quarkus.runtime.StartupEvent;
-import io.quarkus.scheduler.Scheduled;
-
-import dev.portcullis.broker.persistence.SignedAuditHeads.SignedHead;
 
 /**
  * Signs the audit chain's head every {@code portcullis.audit.head-signing-interval} (at most a minute), but only a head
@@ -53,8 +49,10 @@ public class AuditHeadSigner {
         }
     }
 
-    @Scheduled(every = "${portcullis.audit.head-signing-interval}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, executeWith = Scheduled.SIMPLE)
+    @Scheduled(
+            every = "${portcullis.audit.head-signing-interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            executeWith = Scheduled.SIMPLE)
     void scheduled() {
         try {
             signHead();
@@ -103,15 +101,20 @@ public class AuditHeadSigner {
         }
         long expected = from + 1;
         while (expected <= headId) {
-            List<AuditEntryEntity> rows = em.createQuery("from AuditEntryEntity a where a.id >= :from and a.id <= :to"
-                            + " order by a.id", AuditEntryEntity.class)
-                    .setParameter("from", expected).setParameter("to", headId).setMaxResults(PAGE).getResultList();
+            List<AuditEntryEntity> rows = em.createQuery(
+                            "from AuditEntryEntity a where a.id >= :from and a.id <= :to" + " order by a.id",
+                            AuditEntryEntity.class)
+                    .setParameter("from", expected)
+                    .setParameter("to", headId)
+                    .setMaxResults(PAGE)
+                    .getResultList();
             if (rows.isEmpty()) {
                 return "row " + expected + " is missing";
             }
             for (AuditEntryEntity row : rows) {
                 em.detach(row);
-                if (row.id != expected || !row.prevHash.trim().equals(previous)
+                if (row.id != expected
+                        || !row.prevHash.trim().equals(previous)
                         || !HashChainedAuditLog.hashOf(row).equals(row.hash.trim())) {
                     return "row " + expected + " does not extend the chain signed before";
                 }

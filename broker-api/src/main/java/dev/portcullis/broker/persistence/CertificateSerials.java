@@ -17,6 +17,8 @@ public class CertificateSerials {
 
     @Transactional
     public long next() {
-        return ((Number) em.createNativeQuery("select nextval('ssh_certificate_serial')").getSingleResult()).longValue();
+        return ((Number) em.createNativeQuery("select nextval('ssh_certificate_serial')")
+                        .getSingleResult())
+                .longValue();
     }
 }

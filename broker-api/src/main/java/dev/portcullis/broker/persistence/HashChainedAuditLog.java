@@ -1,5 +1,15 @@
 package dev.portcullis.broker.persistence;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,21 +26,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
-import jakarta.transaction.Transactional;
-
 import org.hibernate.Session;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
-import dev.portcullis.workflow.port.AuditEvent;
-import dev.portcullis.workflow.port.AuditSink;
 
 /**
  * The audit trail in PostgreSQL. Each row's hash covers its own canonical content and the previous
@@ -43,7 +39,8 @@ public class HashChainedAuditLog implements AuditSink {
     public static final String GENESIS = "0".repeat(64);
 
     /** Canonical JSON: keys sorted, so the same details always hash the same. */
-    private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+    private static final ObjectMapper CANONICAL =
+            new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     @Inject
     EntityManager em;
@@ -57,8 +54,9 @@ public class HashChainedAuditLog implements AuditSink {
      * the head's id and hash, and moves the head. {@link #hashOf} is the same function in Java, which {@link #verify()}
      * uses; the middle fields are put in canonical form here, so only ids and hashes (ASCII) are framed in SQL.
      */
-    static final String APPEND = "insert into audit_pending (at, actor, action, subject_type, subject_id, details, canonical)"
-            + " values (?, ?, ?, ?, ?, ?, ?)";
+    static final String APPEND =
+            "insert into audit_pending (at, actor, action, subject_type, subject_id, details, canonical)"
+                    + " values (?, ?, ?, ?, ?, ?, ?)";
 
     /**
      * Joins the caller's transaction when there is one, so an audit row commits or rolls back with what it records. The
@@ -82,12 +80,17 @@ public class HashChainedAuditLog implements AuditSink {
 
     /** Binds {@link #APPEND}'s seven parameters, next in {@code append} (which may be a larger statement). */
     static void bindAppend(StatementParameters append, AuditEvent event) throws SQLException {
-        Instant at = event.at().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL keeps; the hash must survive the round trip
+        Instant at = event.at()
+                .truncatedTo(ChronoUnit.MICROS); // what PostgreSQL keeps; the hash must survive the round trip
         String details = canonicalJson(event.details());
-        append.object(OffsetDateTime.ofInstant(at, ZoneOffset.UTC)).string(event.actor()).string(event.action())
-                .string(event.subjectType()).string(event.subjectId()).string(details)
-                .string(canonical(at.toString(), event.actor(), event.action(), event.subjectType(), event.subjectId(),
-                        details));
+        append.object(OffsetDateTime.ofInstant(at, ZoneOffset.UTC))
+                .string(event.actor())
+                .string(event.action())
+                .string(event.subjectType())
+                .string(event.subjectId())
+                .string(details)
+                .string(canonical(
+                        at.toString(), event.actor(), event.action(), event.subjectType(), event.subjectId(), details));
     }
 
     /** Newest first, optionally filtered. */
@@ -110,9 +113,14 @@ public class HashChainedAuditLog implements AuditSink {
     /** Oldest first from {@code afterId}, for export. */
     @Transactional
     public List<AuditRecord> page(long afterId, int limit) {
-        return em.createQuery("from AuditEntryEntity a where a.id > :after order by a.id", AuditEntryEntity.class)
-                .setParameter("after", afterId).setMaxResults(limit).getResultList().stream()
-                .map(HashChainedAuditLog::toRecord).toList();
+        return em
+                .createQuery("from AuditEntryEntity a where a.id > :after order by a.id", AuditEntryEntity.class)
+                .setParameter("after", afterId)
+                .setMaxResults(limit)
+                .getResultList()
+                .stream()
+                .map(HashChainedAuditLog::toRecord)
+                .toList();
     }
 
     /** The whole trail as JSON Lines, oldest first, read a page at a time (the API's and the web UI's export). */
@@ -159,22 +167,32 @@ public class HashChainedAuditLog implements AuditSink {
         long expectedId = verifiedId + 1;
         String previous = verifiedHash;
         while (true) {
-            List<AuditEntryEntity> rows = em.createQuery("from AuditEntryEntity a where a.id >= :from order by a.id", AuditEntryEntity.class)
-                    .setParameter("from", expectedId).setMaxResults(1000).getResultList();
+            List<AuditEntryEntity> rows = em.createQuery(
+                            "from AuditEntryEntity a where a.id >= :from order by a.id", AuditEntryEntity.class)
+                    .setParameter("from", expectedId)
+                    .setMaxResults(1000)
+                    .getResultList();
             for (AuditEntryEntity row : rows) {
                 em.detach(row);
                 if (row.id != expectedId) {
                     return ChainVerification.broken(expectedId - 1, expectedId, "row " + expectedId + " is missing");
                 }
                 if (!row.prevHash.trim().equals(previous)) {
-                    return ChainVerification.broken(expectedId - 1, row.id, "row " + row.id + " does not link to the row before it");
+                    return ChainVerification.broken(
+                            expectedId - 1, row.id, "row " + row.id + " does not link to the row before it");
                 }
                 if (!hashOf(row).equals(row.hash.trim())) {
-                    return ChainVerification.broken(expectedId - 1, row.id, "row " + row.id + " was changed after it was written");
+                    return ChainVerification.broken(
+                            expectedId - 1, row.id, "row " + row.id + " was changed after it was written");
                 }
-                if (signed != null && row.id == signed.lastId() && !row.hash.trim().equals(signed.lastHash())) {
-                    return ChainVerification.broken(0, row.id, "the chain up to row " + row.id
-                            + " is not the one signed at " + signed.signedAt() + " (rewritten in the database)");
+                if (signed != null
+                        && row.id == signed.lastId()
+                        && !row.hash.trim().equals(signed.lastHash())) {
+                    return ChainVerification.broken(
+                            0,
+                            row.id,
+                            "the chain up to row " + row.id + " is not the one signed at " + signed.signedAt()
+                                    + " (rewritten in the database)");
                 }
                 previous = row.hash.trim();
                 expectedId++;
@@ -183,22 +201,33 @@ public class HashChainedAuditLog implements AuditSink {
                 break;
             }
         }
-        Object[] head = (Object[]) em.createNativeQuery("select last_id, last_hash from audit_head where singleton").getSingleResult();
+        Object[] head = (Object[]) em.createNativeQuery("select last_id, last_hash from audit_head where singleton")
+                .getSingleResult();
         long lastId = ((Number) head[0]).longValue();
         if (lastId != expectedId - 1 || !((String) head[1]).trim().equals(previous)) {
             return ChainVerification.broken(expectedId - 1, lastId, "the newest rows up to " + lastId + " are missing");
         }
         if (signed != null && signed.lastId() > expectedId - 1) {
-            return ChainVerification.broken(expectedId - 1, expectedId, "rows " + expectedId + " to " + signed.lastId()
-                    + " are missing: the head signed at " + signed.signedAt() + " has " + signed.lastId() + " rows");
+            return ChainVerification.broken(
+                    expectedId - 1,
+                    expectedId,
+                    "rows " + expectedId + " to " + signed.lastId() + " are missing: the head signed at "
+                            + signed.signedAt() + " has " + signed.lastId() + " rows");
         }
         return ChainVerification.valid(expectedId - 1, previous, expectedId - 1 - verifiedId, signed);
     }
 
     static String hashOf(AuditEntryEntity row) {
         // Length-prefixed fields: no choice of separator inside a value can make two rows hash alike.
-        String canonical = canonical(String.valueOf(row.id)) + canonical(row.at.truncatedTo(ChronoUnit.MICROS).toString(), row.actor,
-                row.action, row.subjectType, row.subjectId, row.details) + canonical(row.prevHash.trim());
+        String canonical = canonical(String.valueOf(row.id))
+                + canonical(
+                        row.at.truncatedTo(ChronoUnit.MICROS).toString(),
+                        row.actor,
+                        row.action,
+                        row.subjectType,
+                        row.subjectId,
+                        row.details)
+                + canonical(row.prevHash.trim());
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
             return HexFormat.of().formatHex(sha256.digest(canonical.getBytes(StandardCharsets.UTF_8)));
@@ -227,16 +256,24 @@ public class HashChainedAuditLog implements AuditSink {
     private static AuditRecord toRecord(AuditEntryEntity e) {
         Map<String, String> details;
         try {
-            details = CANONICAL.readValue(e.details, new TypeReference<TreeMap<String, String>>() { });
+            details = CANONICAL.readValue(e.details, new TypeReference<TreeMap<String, String>>() {});
         } catch (JsonProcessingException ex) {
             details = Map.of("unreadable", e.details);
         }
-        return new AuditRecord(e.id, e.at, e.actor, e.action, e.subjectType, e.subjectId, details, e.prevHash.trim(), e.hash.trim());
+        return new AuditRecord(
+                e.id, e.at, e.actor, e.action, e.subjectType, e.subjectId, details, e.prevHash.trim(), e.hash.trim());
     }
 
-    public record AuditRecord(long id, Instant at, String actor, String action, String subjectType, String subjectId,
-                              Map<String, String> details, String prevHash, String hash) {
-    }
+    public record AuditRecord(
+            long id,
+            Instant at,
+            String actor,
+            String action,
+            String subjectType,
+            String subjectId,
+            Map<String, String> details,
+            String prevHash,
+            String hash) {}
 
     /**
      * @param intactRows   rows from the start of the chain that verified
@@ -244,10 +281,24 @@ public class HashChainedAuditLog implements AuditSink {
      * @param checkedRows  of a valid verification, the rows it hashed (all, unless it went on from a verified prefix)
      * @param signedHeadId rows of the newest head signed outside the database that the chain matched; null if none
      */
-    public record ChainVerification(boolean valid, long intactRows, Long brokenAt, String problem, String headHash,
-                                    long checkedRows, Long signedHeadId, Instant signedHeadAt) {
+    public record ChainVerification(
+            boolean valid,
+            long intactRows,
+            Long brokenAt,
+            String problem,
+            String headHash,
+            long checkedRows,
+            Long signedHeadId,
+            Instant signedHeadAt) {
         static ChainVerification valid(long rows, String head, long checked, SignedAuditHeads.SignedHead signed) {
-            return new ChainVerification(true, rows, null, null, head, checked, signed == null ? null : signed.lastId(),
+            return new ChainVerification(
+                    true,
+                    rows,
+                    null,
+                    null,
+                    head,
+                    checked,
+                    signed == null ? null : signed.lastId(),
                     signed == null ? null : signed.signedAt());
         }
 

@@ -1,9 +1,8 @@
 package dev.portcullis.broker.persistence;
 
+import dev.portcullis.broker.persistence.HashChainedAuditLog.ChainVerification;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
-import dev.portcullis.broker.persistence.HashChainedAuditLog.ChainVerification;
 
 /**
  * The audit page's view of the hash chain, without walking the whole chain on every view: this broker remembers the
@@ -23,8 +22,7 @@ public class IncrementalChainCheck {
     @Inject
     HashChainedAuditLog audit;
 
-    private record Prefix(long id, String hash) {
-    }
+    private record Prefix(long id, String hash) {}
 
     private Prefix verified = new Prefix(0, HashChainedAuditLog.GENESIS);
     /** The last full verification, when it failed; null otherwise. */

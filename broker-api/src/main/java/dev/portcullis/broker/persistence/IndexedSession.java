@@ -1,9 +1,8 @@
 package dev.portcullis.broker.persistence;
 
+import dev.portcullis.workflow.port.SessionStatus;
 import java.time.Instant;
 import java.util.UUID;
-
-import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * One indexed session, as the rest of the broker sees it.
@@ -14,10 +13,27 @@ import dev.portcullis.workflow.port.SessionStatus;
  * @param retentionDays that rule's retention then, or null: kept for ever
  * @param retainUntil   the earliest moment the recording's payload may be deleted, or null: never
  */
-public record IndexedSession(UUID id, UUID requestId, String username, String target, String login, String protocol,
-                             String recordingId, String bastion, String clientAddress, Instant startedAt, Instant endedAt,
-                             long bytesIn, long bytesOut, String status, String detail, String recordingKey,
-                             String registeredBy, String retentionRule, Integer retentionDays, Instant retainUntil) {
+public record IndexedSession(
+        UUID id,
+        UUID requestId,
+        String username,
+        String target,
+        String login,
+        String protocol,
+        String recordingId,
+        String bastion,
+        String clientAddress,
+        Instant startedAt,
+        Instant endedAt,
+        long bytesIn,
+        long bytesOut,
+        String status,
+        String detail,
+        String recordingKey,
+        String registeredBy,
+        String retentionRule,
+        Integer retentionDays,
+        Instant retainUntil) {
 
     public boolean isOpen() {
         return JpaSessionIndex.OPEN.equals(status);

@@ -1,5 +1,25 @@
 package dev.portcullis.broker.persistence;
 
+import dev.portcullis.broker.events.GrantEventLog;
+import dev.portcullis.workflow.policy.AccessLevel;
+import dev.portcullis.workflow.policy.TargetKind;
+import dev.portcullis.workflow.port.AccessRequestRepository;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.RequestQuery;
+import dev.portcullis.workflow.request.AccessRequest;
+import dev.portcullis.workflow.request.Refusal;
+import dev.portcullis.workflow.request.RequestState;
+import dev.portcullis.workflow.request.Review;
+import dev.portcullis.workflow.request.Transition;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.OptimisticLockException;
+import jakarta.persistence.PersistenceException;
+import jakarta.persistence.TypedQuery;
+import jakarta.transaction.Transactional;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,32 +37,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.OptimisticLockException;
-import jakarta.persistence.PersistenceException;
-import jakarta.persistence.TypedQuery;
-import jakarta.transaction.Transactional;
-
 import org.hibernate.StaleStateException;
 import org.jboss.logging.Logger;
-
-import io.agroal.api.AgroalDataSource;
-import io.quarkus.narayana.jta.QuarkusTransaction;
-
-import dev.portcullis.broker.events.GrantEventLog;
-import dev.portcullis.workflow.policy.AccessLevel;
-import dev.portcullis.workflow.policy.TargetKind;
-import dev.portcullis.workflow.port.AccessRequestRepository;
-import dev.portcullis.workflow.port.AuditEvent;
-import dev.portcullis.workflow.port.RequestQuery;
-import dev.portcullis.workflow.request.AccessRequest;
-import dev.portcullis.workflow.request.Refusal;
-import dev.portcullis.workflow.request.RequestState;
-import dev.portcullis.workflow.request.Review;
-import dev.portcullis.workflow.request.Transition;
 
 /**
  * Access requests in PostgreSQL. The only place that knows about concurrency: each change runs in its own
@@ -99,8 +95,8 @@ public class PostgresAccessRequestRepository implements AccessRequestRepository 
             return found;
         }
         try (Connection c = dataSource.getConnection();
-             PreparedStatement select = c.prepareStatement("select id, requester_sub from access_request"
-                     + " where id = any (?) and requester_sub is not null")) {
+                PreparedStatement select = c.prepareStatement("select id, requester_sub from access_request"
+                        + " where id = any (?) and requester_sub is not null")) {
             select.setArray(1, c.createArrayOf("uuid", ids.toArray()));
             try (ResultSet row = select.executeQuery()) {
                 while (row.next()) {
@@ -117,12 +113,22 @@ public class PostgresAccessRequestRepository implements AccessRequestRepository 
     @Transactional
     public void insert(Transition.Applied created, String requesterId) {
         AccessRequest r = created.after();
-        try (Connection c = dataSource.getConnection(); PreparedStatement insert = c.prepareStatement(INSERT)) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement insert = c.prepareStatement(INSERT)) {
             StatementParameters p = new StatementParameters(insert);
             HashChainedAuditLog.bindAppend(p, AuditEvent.of(created)); // chained when this transaction commits
-            p.object(r.id()).string(r.requester()).string(r.target()).string(r.kind().name()).string(r.login())
-                    .string(r.rule()).string(r.access().name()).number(r.duration().getSeconds()).string(r.reason())
-                    .string(r.ticket()).timestamp(r.createdAt()).timestamp(r.pendingUntil());
+            p.object(r.id())
+                    .string(r.requester())
+                    .string(r.target())
+                    .string(r.kind().name())
+                    .string(r.login())
+                    .string(r.rule())
+                    .string(r.access().name())
+                    .number(r.duration().getSeconds())
+                    .string(r.reason())
+                    .string(r.ticket())
+                    .timestamp(r.createdAt())
+                    .timestamp(r.pendingUntil());
             bindChanges(p, r);
             p.string(requesterId);
             insert.executeUpdate();
@@ -156,7 +162,8 @@ public class PostgresAccessRequestRepository implements AccessRequestRepository 
             return Optional.of(known);
         }
         Optional<String> rule = QuarkusTransaction.joiningExisting().call(() -> {
-            try (Connection c = dataSource.getConnection(); PreparedStatement select = c.prepareStatement("select rule from access_request where id = ?")) {
+            try (Connection c = dataSource.getConnection();
+                    PreparedStatement select = c.prepareStatement("select rule from access_request where id = ?")) {
                 select.setObject(1, id);
                 try (ResultSet row = select.executeQuery()) {
                     return row.next() ? Optional.of(row.getString(1)) : Optional.<String>empty();
@@ -178,8 +185,8 @@ public class PostgresAccessRequestRepository implements AccessRequestRepository 
                 }
                 if (attempt == MAX_ATTEMPTS) {
                     LOG.warnf("request %s: gave up after %d concurrent changes", id, attempt);
-                    return Transition.refused(Refusal.conflict("concurrent_change",
-                            "this request is being changed by others right now; try again"));
+                    return Transition.refused(Refusal.conflict(
+                            "concurrent_change", "this request is being changed by others right now; try again"));
                 }
                 backOff(attempt);
             }
@@ -196,20 +203,24 @@ public class PostgresAccessRequestRepository implements AccessRequestRepository 
             Transition result = change.apply(current);
             if (result instanceof Transition.Applied applied) {
                 AccessRequest after = applied.after();
-                List<Review> added = after.reviews().subList(current.reviews().size(), after.reviews().size());
+                List<Review> added = after.reviews()
+                        .subList(current.reviews().size(), after.reviews().size());
                 if (added.size() > 1) {
                     throw new IllegalStateException("a transition adds one review at most, not " + added.size());
                 }
-                // One statement: the review (if any), the grant event (if any), the audit row, and the version-checked update.
+                // One statement: the review (if any), the grant event (if any), the audit row, and the version-checked
+                // update.
                 // The version moves on every change, a review alone included, so two reviews read from the same version
                 // cannot both count toward the same threshold: the second one's update finds no row and is re-applied.
                 try (PreparedStatement write = c.prepareStatement(CHANGE)) {
                     Review review = added.isEmpty() ? null : added.get(0);
                     StatementParameters p = new StatementParameters(write);
-                    p.object(id).string(review == null ? null : review.reviewer())
+                    p.object(id)
+                            .string(review == null ? null : review.reviewer())
                             .string(review == null ? null : review.decision().name())
                             .string(review == null ? null : review.comment())
-                            .timestamp(review == null ? null : review.at()).bool(review != null);
+                            .timestamp(review == null ? null : review.at())
+                            .bool(review != null);
                     GrantEventLog.bindEventOf(p, applied);
                     HashChainedAuditLog.bindAppend(p, AuditEvent.of(applied)); // chained when this transaction commits
                     bindChanges(p, after);
@@ -252,11 +263,14 @@ public class PostgresAccessRequestRepository implements AccessRequestRepository 
             params.put("target", q.target());
         }
         jpql.append(" order by r.createdAt desc, r.id");
-        TypedQuery<AccessRequestEntity> query = em.createQuery(jpql.toString(), AccessRequestEntity.class).setMaxResults(q.limit());
+        TypedQuery<AccessRequestEntity> query =
+                em.createQuery(jpql.toString(), AccessRequestEntity.class).setMaxResults(q.limit());
         params.forEach(query::setParameter);
         List<AccessRequestEntity> rows = query.getResultList();
         Map<UUID, List<Review>> reviews = reviewsOf(rows.stream().map(r -> r.id).toList());
-        return rows.stream().map(r -> r.toDomain(reviews.getOrDefault(r.id, List.of()))).toList();
+        return rows.stream()
+                .map(r -> r.toDomain(reviews.getOrDefault(r.id, List.of())))
+                .toList();
     }
 
     @Override
@@ -265,11 +279,13 @@ public class PostgresAccessRequestRepository implements AccessRequestRepository 
         if (rules != null && rules.isEmpty()) {
             return List.of();
         }
-        // Every active grant and its reviews in one query, rows of a grant together (continuous verification reads them all
+        // Every active grant and its reviews in one query, rows of a grant together (continuous verification reads them
+        // all
         // every few seconds: as entities, thousands of them were a tenth of a busy broker's CPU).
         String sql = SELECT + " where r.state = 'ACTIVE'" + (rules == null ? "" : " and r.rule = any (?)")
                 + " order by r.ends_at, r.id, v.reviewed_at, v.id";
-        try (Connection c = dataSource.getConnection(); PreparedStatement select = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement select = c.prepareStatement(sql)) {
             if (rules != null) {
                 select.setArray(1, c.createArrayOf("varchar", rules.toArray()));
             }
@@ -291,44 +307,53 @@ public class PostgresAccessRequestRepository implements AccessRequestRepository 
         if (ids.isEmpty()) {
             return new HashMap<>();
         }
-        return byRequest(em.createQuery("from ReviewEntity v where v.requestId in :ids order by v.reviewedAt, v.id", ReviewEntity.class)
-                .setParameter("ids", ids).getResultList());
+        return byRequest(em.createQuery(
+                        "from ReviewEntity v where v.requestId in :ids order by v.reviewedAt, v.id", ReviewEntity.class)
+                .setParameter("ids", ids)
+                .getResultList());
     }
 
     private static Map<UUID, List<Review>> byRequest(List<ReviewEntity> reviews) {
         Map<UUID, List<Review>> byRequest = new HashMap<>();
-        reviews.forEach(v -> byRequest.computeIfAbsent(v.requestId, k -> new ArrayList<>()).add(v.toDomain()));
+        reviews.forEach(v ->
+                byRequest.computeIfAbsent(v.requestId, k -> new ArrayList<>()).add(v.toDomain()));
         return byRequest;
     }
 
     /** A new request and its audit row, in one round trip. */
-    private static final String INSERT = "with audit as (" + HashChainedAuditLog.APPEND + ") insert into access_request (id, requester, target, kind, login, rule, access, duration_seconds,"
+    private static final String INSERT = "with audit as (" + HashChainedAuditLog.APPEND
+            + ") insert into access_request (id, requester, target, kind, login, rule, access, duration_seconds,"
             + " reason, ticket, created_at, pending_until, state, granted_at, ends_at, ended_at, ended_by, end_reason,"
             + " requester_sub)"
             + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     /** A change in one round trip: its review, its grant event, its audit row (each when there is one) and the update. */
-    private static final String CHANGE = "with review as (insert into request_review (request_id, reviewer, decision, comment, reviewed_at)"
-            + " select ?::uuid, ?::varchar, ?::varchar, ?::varchar, ?::timestamptz where ?::boolean),"
-            + " event as (" + GrantEventLog.INSERT_EVENT_OF + "),"
-            + " audit as (" + HashChainedAuditLog.APPEND + ")"
-            + " update access_request set state = ?, granted_at = ?, ends_at = ?, ended_at = ?, ended_by = ?,"
-            + " end_reason = ?, version = version + 1 where id = ? and version = ?";
+    private static final String CHANGE =
+            "with review as (insert into request_review (request_id, reviewer, decision, comment, reviewed_at)"
+                    + " select ?::uuid, ?::varchar, ?::varchar, ?::varchar, ?::timestamptz where ?::boolean),"
+                    + " event as (" + GrantEventLog.INSERT_EVENT_OF + "),"
+                    + " audit as (" + HashChainedAuditLog.APPEND + ")"
+                    + " update access_request set state = ?, granted_at = ?, ends_at = ?, ended_at = ?, ended_by = ?,"
+                    + " end_reason = ?, version = version + 1 where id = ? and version = ?";
     /** Requests with their reviews: one row per review (or one with no review); callers keep a request's rows together. */
-    private static final String SELECT = "select r.id, r.requester, r.target, r.kind, r.login, r.rule, r.access, r.duration_seconds,"
-            + " r.reason, r.ticket, r.state, r.created_at, r.pending_until, r.granted_at, r.ends_at, r.ended_at, r.ended_by,"
-            + " r.end_reason, r.version, v.reviewer, v.decision, v.comment, v.reviewed_at"
-            + " from access_request r left join request_review v on v.request_id = r.id";
+    private static final String SELECT =
+            "select r.id, r.requester, r.target, r.kind, r.login, r.rule, r.access, r.duration_seconds,"
+                    + " r.reason, r.ticket, r.state, r.created_at, r.pending_until, r.granted_at, r.ends_at, r.ended_at, r.ended_by,"
+                    + " r.end_reason, r.version, v.reviewer, v.decision, v.comment, v.reviewed_at"
+                    + " from access_request r left join request_review v on v.request_id = r.id";
     /** A request and its reviews in one round trip, oldest review first. */
     private static final String LOAD = SELECT + " where r.id = ? order by v.reviewed_at, v.id";
 
     /** A request as stored, with the version its next change must find. */
-    private record Stored(AccessRequest request, long version) {
-    }
+    private record Stored(AccessRequest request, long version) {}
 
     /** What a transition may change, in the order of {@code state, granted_at, ends_at, ended_at, ended_by, end_reason}. */
     private static void bindChanges(StatementParameters p, AccessRequest r) throws SQLException {
-        p.string(r.state().name()).timestamp(r.grantedAt()).timestamp(r.endsAt()).timestamp(r.endedAt())
-                .string(r.endedBy()).string(r.endReason());
+        p.string(r.state().name())
+                .timestamp(r.grantedAt())
+                .timestamp(r.endsAt())
+                .timestamp(r.endedAt())
+                .string(r.endedBy())
+                .string(r.endReason());
     }
 
     private static Stored load(Connection c, UUID id) throws SQLException {
@@ -369,8 +394,11 @@ public class PostgresAccessRequestRepository implements AccessRequestRepository 
         do {
             String reviewer = row.getString("reviewer");
             if (reviewer != null) {
-                reviews.add(new Review(reviewer, Review.Decision.valueOf(row.getString("decision")),
-                        row.getString("comment"), instant(row, "reviewed_at")));
+                reviews.add(new Review(
+                        reviewer,
+                        Review.Decision.valueOf(row.getString("decision")),
+                        row.getString("comment"),
+                        instant(row, "reviewed_at")));
             }
         } while (row.next() && r.id.equals(row.getObject("id", UUID.class)));
         return new Stored(r.toDomain(reviews), r.version);
@@ -387,7 +415,8 @@ public class PostgresAccessRequestRepository implements AccessRequestRepository 
             if (t instanceof OptimisticLockException || t instanceof StaleStateException) {
                 return true;
             }
-            if (t instanceof SQLException sql && ("23505".equals(sql.getSQLState()) || "40001".equals(sql.getSQLState()))) {
+            if (t instanceof SQLException sql
+                    && ("23505".equals(sql.getSQLState()) || "40001".equals(sql.getSQLState()))) {
                 return true;
             }
         }

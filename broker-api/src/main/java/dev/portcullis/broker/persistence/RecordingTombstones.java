@@ -1,6 +1,13 @@
 package dev.portcullis.broker.persistence;
 
-import java.nio.charset.StandardCharsets;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.recording.RecordingTombstone;
+import dev.portcullis.recording.RecordingVerifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
@@ -8,19 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
-import jakarta.transaction.Transactional;
-
 import org.jboss.logging.Logger;
-
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.portcullis.recording.RecordingTombstone;
-import dev.portcullis.recording.RecordingVerifier;
 
 /**
  * The signed tombstone the retention job appends to the audit chain when it deletes a recording's payload: which
@@ -45,8 +40,8 @@ public class RecordingTombstones {
     SignedAuditHeads signer;
 
     /** What a tombstone says; {@code manifestSha256} is null for a recording never closed. */
-    public record Tombstone(UUID session, String recording, String rule, String retention, Instant deletedAt,
-                            String manifestSha256) {
+    public record Tombstone(
+            UUID session, String recording, String rule, String retention, Instant deletedAt, String manifestSha256) {
         RecordingVerifier.Deletion deletion() {
             return shared().deletion();
         }
@@ -96,35 +91,44 @@ public class RecordingTombstones {
         return signer.publicKeyPem();
     }
 
-    private record Signed(Tombstone tombstone, byte[] signature) {
-    }
+    private record Signed(Tombstone tombstone, byte[] signature) {}
 
     private Optional<Signed> findSigned(UUID session) {
         List<?> rows = em.createNativeQuery("select details from audit_log where subject_type = 'session' "
                         + "and subject_id = ?1 and action = ?2 order by id limit 10")
-                .setParameter(1, session.toString()).setParameter(2, ACTION).getResultList();
+                .setParameter(1, session.toString())
+                .setParameter(2, ACTION)
+                .getResultList();
         for (Object row : rows) {
             Optional<Signed> t = parse(session, (String) row);
             if (t.isPresent()) {
                 return t;
             }
-            LOG.errorf("a tombstone of session %s in the audit chain does not verify against the audit head key: "
-                    + "ignored, so its recording verifies as TAMPERED", session);
+            LOG.errorf(
+                    "a tombstone of session %s in the audit chain does not verify against the audit head key: "
+                            + "ignored, so its recording verifies as TAMPERED",
+                    session);
         }
         return Optional.empty();
     }
 
     private Optional<Signed> parse(UUID session, String details) {
         try {
-            Map<String, String> d = JSON.readValue(details, new TypeReference<Map<String, String>>() { });
+            Map<String, String> d = JSON.readValue(details, new TypeReference<Map<String, String>>() {});
             String manifest = d.get("manifestSha256");
-            Tombstone t = new Tombstone(session, d.get("recording"), d.get("rule"), d.get("retention"),
-                    Instant.parse(d.get("deletedAt")), NO_MANIFEST.equals(manifest) ? null : manifest);
+            Tombstone t = new Tombstone(
+                    session,
+                    d.get("recording"),
+                    d.get("rule"),
+                    d.get("retention"),
+                    Instant.parse(d.get("deletedAt")),
+                    NO_MANIFEST.equals(manifest) ? null : manifest);
             if (t.recording() == null || t.rule() == null || t.retention() == null || manifest == null) {
                 return Optional.empty();
             }
             byte[] signature = Base64.getDecoder().decode(d.get("signature"));
-            return signer.verifiesStatement(statement(t), signature) ? Optional.of(new Signed(t, signature))
+            return signer.verifiesStatement(statement(t), signature)
+                    ? Optional.of(new Signed(t, signature))
                     : Optional.empty();
         } catch (java.io.IOException | RuntimeException e) { // anything unreadable is not a tombstone
             return Optional.empty();

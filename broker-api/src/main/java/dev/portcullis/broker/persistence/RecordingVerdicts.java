@@ -1,5 +1,9 @@
 package dev.portcullis.broker.persistence;
 
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.PersistenceException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,14 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-import jakarta.persistence.PersistenceException;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import io.agroal.api.AgroalDataSource;
 
 /**
  * The last verdict on each session's recording ({@code recording_verdict}, V20), for what a search shows beside its
@@ -39,16 +36,18 @@ public class RecordingVerdicts {
      * so one that ended during the verification is checked again at once.
      */
     public void record(UUID session, boolean wasOpen, String status, String problem) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement upsert = c.prepareStatement(
-                "insert into recording_verdict (session_id, status, problem, checked_at, check_due)"
-                        + " select s.id, ?, ?, now(), case when s.status = 'OPEN' then null"
-                        + "   when ? then now() else now() + ?::interval end"
-                        + " from bastion_session s where s.id = ?"
-                        + " on conflict (session_id) do update set status = excluded.status,"
-                        + "   problem = excluded.problem, checked_at = excluded.checked_at,"
-                        + "   check_due = excluded.check_due")) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement upsert = c.prepareStatement(
+                        "insert into recording_verdict (session_id, status, problem, checked_at, check_due)"
+                                + " select s.id, ?, ?, now(), case when s.status = 'OPEN' then null"
+                                + "   when ? then now() else now() + ?::interval end"
+                                + " from bastion_session s where s.id = ?"
+                                + " on conflict (session_id) do update set status = excluded.status,"
+                                + "   problem = excluded.problem, checked_at = excluded.checked_at,"
+                                + "   check_due = excluded.check_due")) {
             upsert.setString(1, status);
-            upsert.setString(2, problem == null ? null : problem.length() > 2000 ? problem.substring(0, 2000) : problem);
+            upsert.setString(
+                    2, problem == null ? null : problem.length() > 2000 ? problem.substring(0, 2000) : problem);
             upsert.setBoolean(3, wasOpen);
             upsert.setString(4, recheckAfter.toSeconds() + " seconds");
             upsert.setObject(5, session);
@@ -60,8 +59,9 @@ public class RecordingVerdicts {
 
     /** A read found the recording no longer as verified: the background check verifies it again at once. */
     public void recheckSoon(UUID session) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement update = c.prepareStatement(
-                "update recording_verdict set check_due = now() where session_id = ? and check_due is not null")) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement update = c.prepareStatement(
+                        "update recording_verdict set check_due = now() where session_id = ? and check_due is not null")) {
             update.setObject(1, session);
             update.executeUpdate();
         } catch (SQLException e) {
@@ -76,10 +76,11 @@ public class RecordingVerdicts {
      */
     public List<UUID> claimDue(int limit, Duration claim) {
         List<UUID> claimed = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement update = c.prepareStatement(
-                "update recording_verdict set check_due = now() + ?::interval where session_id in ("
-                        + " select session_id from recording_verdict where check_due <= now()"
-                        + " order by check_due limit ? for update skip locked) returning session_id")) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement update = c.prepareStatement(
+                        "update recording_verdict set check_due = now() + ?::interval where session_id in ("
+                                + " select session_id from recording_verdict where check_due <= now()"
+                                + " order by check_due limit ? for update skip locked) returning session_id")) {
             update.setString(1, claim.toSeconds() + " seconds");
             update.setInt(2, limit);
             try (ResultSet r = update.executeQuery()) {

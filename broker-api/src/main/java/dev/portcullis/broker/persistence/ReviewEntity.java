@@ -1,8 +1,6 @@
 package dev.portcullis.broker.persistence;
 
-import java.time.Instant;
-import java.util.UUID;
-
+import dev.portcullis.workflow.request.Review;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -11,8 +9,8 @@ import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
-
-import dev.portcullis.workflow.request.Review;
+import java.time.Instant;
+import java.util.UUID;
 
 /** Row of {@code request_review}; append-only. */
 @Entity
@@ -22,12 +20,17 @@ class ReviewEntity {
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
     Long id;
+
     @Column(name = "request_id")
     UUID requestId;
+
     String reviewer;
+
     @Enumerated(EnumType.STRING)
     Review.Decision decision;
+
     String comment;
+
     @Column(name = "reviewed_at")
     Instant reviewedAt;
 

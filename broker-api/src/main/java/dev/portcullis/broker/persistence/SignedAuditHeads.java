@@ -1,5 +1,12 @@
 package dev.portcullis.broker.persistence;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.recording.RecordingKeys;
+import dev.portcullis.recording.RecordingSigner;
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -19,19 +26,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import jakarta.annotation.PostConstruct;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import io.quarkus.runtime.Startup;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.portcullis.recording.RecordingKeys;
-import dev.portcullis.recording.RecordingSigner;
 
 /**
  * The audit chain's head, signed with an Ed25519 key that lives outside the database (a file beside the SSH CA keys)
@@ -62,12 +57,10 @@ public class SignedAuditHeads {
     private RecordingSigner signer;
 
     /** A signed head as read back: the chain had {@code lastId} rows, the newest with hash {@code lastHash}. */
-    public record SignedHead(long lastId, String lastHash, Instant signedAt, String file) {
-    }
+    public record SignedHead(long lastId, String lastHash, Instant signedAt, String file) {}
 
     /** The newest signed head, or a line that does not verify (then the files were tampered with). */
-    public record Newest(Optional<SignedHead> head, String problem) {
-    }
+    public record Newest(Optional<SignedHead> head, String problem) {}
 
     @PostConstruct
     void loadKey() {
@@ -75,8 +68,10 @@ public class SignedAuditHeads {
             signer = RecordingKeys.loadOrGenerate(keyFile, publicKeyFile(keyFile));
             Files.createDirectories(directory);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot load the audit head signing key " + keyFile + " or make " + directory
-                    + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot load the audit head signing key " + keyFile + " or make " + directory + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -124,8 +119,8 @@ public class SignedAuditHeads {
         try {
             if (!Files.exists(file)) {
                 try {
-                    Files.createFile(file,
-                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r-----")));
+                    Files.createFile(
+                            file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r-----")));
                 } catch (java.nio.file.FileAlreadyExistsException raced) {
                     // the other writer of this name made it first; append as usual
                 }
@@ -177,8 +172,10 @@ public class SignedAuditHeads {
             for (int i = 0; i < lines.length - 1; i++) { // the part after the last newline is torn or empty
                 Line line = parse(lines[i], file.getFileName() + " line " + (i + 1));
                 if (line == null) {
-                    return new Newest(Optional.empty(), "line " + (i + 1) + " of the signed audit heads "
-                            + file.getFileName() + " is not a signed head");
+                    return new Newest(
+                            Optional.empty(),
+                            "line " + (i + 1) + " of the signed audit heads " + file.getFileName()
+                                    + " is not a signed head");
                 }
                 if (newest == null || line.head().lastId() > newest.head().lastId()) {
                     newest = line;
@@ -186,21 +183,27 @@ public class SignedAuditHeads {
             }
         }
         // Only the newest head counts, so only its signature needs checking (a day's file holds 1,440 per replica).
-        if (newest != null && !RecordingSigner.verify(signer.publicKey(),
-                message(newest.head().lastId(), newest.head().lastHash(), newest.head().signedAt()), newest.signature())) {
-            return new Newest(Optional.empty(), "the newest signed audit head (" + newest.where()
-                    + ") does not verify against the audit head key");
+        if (newest != null
+                && !RecordingSigner.verify(
+                        signer.publicKey(),
+                        message(
+                                newest.head().lastId(),
+                                newest.head().lastHash(),
+                                newest.head().signedAt()),
+                        newest.signature())) {
+            return new Newest(
+                    Optional.empty(),
+                    "the newest signed audit head (" + newest.where() + ") does not verify against the audit head key");
         }
         return new Newest(Optional.ofNullable(newest).map(Line::head), null);
     }
 
     private static Newest unreadable(Path where, IOException e) {
-        return new Newest(Optional.empty(), "the signed audit heads in " + where + " cannot be read: "
-                + e.getMessage());
+        return new Newest(
+                Optional.empty(), "the signed audit heads in " + where + " cannot be read: " + e.getMessage());
     }
 
-    private record Line(SignedHead head, byte[] signature, String where) {
-    }
+    private record Line(SignedHead head, byte[] signature, String where) {}
 
     private static Line parse(String line, String where) {
         try {

@@ -43,7 +43,9 @@ public final class StatementParameters {
 
     /** A {@code timestamptz} in UTC, or SQL null. */
     public StatementParameters timestamp(Instant at) throws SQLException {
-        statement.setObject(next++, at == null ? null : OffsetDateTime.ofInstant(at, ZoneOffset.UTC),
+        statement.setObject(
+                next++,
+                at == null ? null : OffsetDateTime.ofInstant(at, ZoneOffset.UTC),
                 Types.TIMESTAMP_WITH_TIMEZONE);
         return this;
     }

@@ -1,21 +1,17 @@
 package dev.portcullis.broker.policy;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
-
-import io.quarkus.runtime.Startup;
-
 import dev.portcullis.workflow.policy.PolicyException;
 import dev.portcullis.workflow.policy.PolicyLoader;
 import dev.portcullis.workflow.policy.PolicySet;
 import dev.portcullis.workflow.port.PolicySource;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * The policy file named by {@code portcullis.policy.file}. The broker does not start with a broken file;
@@ -32,12 +28,14 @@ public class FilePolicySource implements PolicySource {
     private final Path file;
     /** Every jitGroup of the policy must lie below this group ({@code portcullis.jit.parent}). */
     private final String jitParent;
+
     private volatile PolicySet current;
     private volatile FileTime loadedModified;
     private volatile long lastCheck;
 
-    public FilePolicySource(@ConfigProperty(name = "portcullis.policy.file") String file,
-                            @ConfigProperty(name = "portcullis.jit.parent", defaultValue = "/jit") String jitParent) {
+    public FilePolicySource(
+            @ConfigProperty(name = "portcullis.policy.file") String file,
+            @ConfigProperty(name = "portcullis.jit.parent", defaultValue = "/jit") String jitParent) {
         this.file = Path.of(file).toAbsolutePath();
         this.jitParent = jitParent;
         try {
@@ -46,9 +44,12 @@ public class FilePolicySource implements PolicySource {
         } catch (PolicyException e) {
             throw new IllegalStateException(e.getMessage(), e);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read the policy file " + this.file + " (set portcullis.policy.file): " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot read the policy file " + this.file + " (set portcullis.policy.file): " + e.getMessage(), e);
         }
-        LOG.infof("policy %s: %d targets, %d rules", this.file, current.targets().size(), current.rules().size());
+        LOG.infof(
+                "policy %s: %d targets, %d rules",
+                this.file, current.targets().size(), current.rules().size());
     }
 
     @Override
@@ -69,7 +70,9 @@ public class FilePolicySource implements PolicySource {
             }
             loadedModified = modified;
             current = PolicyLoader.load(file, jitParent);
-            LOG.infof("policy %s reloaded: %d targets, %d rules", file, current.targets().size(), current.rules().size());
+            LOG.infof(
+                    "policy %s reloaded: %d targets, %d rules",
+                    file, current.targets().size(), current.rules().size());
         } catch (PolicyException e) {
             LOG.errorf("policy %s changed but is invalid; keeping the previous policy.%n%s", file, e.getMessage());
         } catch (IOException e) {

@@ -1,5 +1,17 @@
 package dev.portcullis.broker.recordings;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.portcullis.broker.persistence.IndexedSession;
+import dev.portcullis.recording.ChunkChain;
+import dev.portcullis.recording.FileSystemRecordingStorage;
+import dev.portcullis.recording.RecordingKeys;
+import dev.portcullis.recording.RecordingStorage;
+import dev.portcullis.recording.RecordingTombstone;
+import dev.portcullis.recording.RecordingVerifier;
+import dev.portcullis.recording.event.TerminalEvent;
+import dev.portcullis.recording.format.MalformedRecordingException;
+import dev.portcullis.recording.read.RecordingReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,20 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
-import dev.portcullis.broker.persistence.IndexedSession;
-import dev.portcullis.recording.ChunkChain;
-import dev.portcullis.recording.FileSystemRecordingStorage;
-import dev.portcullis.recording.RecordingKeys;
-import dev.portcullis.recording.RecordingStorage;
-import dev.portcullis.recording.RecordingTombstone;
-import dev.portcullis.recording.RecordingVerifier;
-import dev.portcullis.recording.event.TerminalEvent;
-import dev.portcullis.recording.format.MalformedRecordingException;
-import dev.portcullis.recording.read.RecordingReader;
 
 /**
  * A session's evidence bundle, built in a private temporary directory and then written as one tar archive: the
@@ -65,13 +63,19 @@ public final class EvidenceBundle implements AutoCloseable {
      * @throws java.nio.file.NoSuchFileException            when the store has no such recording
      * @throws RecordingArchive.TamperedRecordingException when it does not verify
      */
-    public static EvidenceBundle build(RecordingArchive archive, IndexedSession session,
-            Map<String, Object> sessionView, List<?> auditRows, ObjectMapper json, Instant at) throws IOException {
-        EvidenceBundle bundle = new EvidenceBundle(Files.createTempDirectory("portcullis-evidence-"),
-                "session-" + session.id(), at);
+    public static EvidenceBundle build(
+            RecordingArchive archive,
+            IndexedSession session,
+            Map<String, Object> sessionView,
+            List<?> auditRows,
+            ObjectMapper json,
+            Instant at)
+            throws IOException {
+        EvidenceBundle bundle =
+                new EvidenceBundle(Files.createTempDirectory("portcullis-evidence-"), "session-" + session.id(), at);
         try {
-            bundle.fill(archive, session, sessionView, auditRows,
-                    json.copy().enable(SerializationFeature.INDENT_OUTPUT));
+            bundle.fill(
+                    archive, session, sessionView, auditRows, json.copy().enable(SerializationFeature.INDENT_OUTPUT));
             return bundle;
         } catch (IOException | RuntimeException e) {
             bundle.close();
@@ -79,8 +83,13 @@ public final class EvidenceBundle implements AutoCloseable {
         }
     }
 
-    private void fill(RecordingArchive archive, IndexedSession session, Map<String, Object> sessionView,
-            List<?> auditRows, ObjectMapper json) throws IOException {
+    private void fill(
+            RecordingArchive archive,
+            IndexedSession session,
+            Map<String, Object> sessionView,
+            List<?> auditRows,
+            ObjectMapper json)
+            throws IOException {
         String id = session.recordingId();
         RecordingStorage copy = new FileSystemRecordingStorage(work.resolve("store"));
         RecordingArchive.CopiedRecording copied = archive.copyVerified(session, copy);
@@ -100,8 +109,8 @@ public final class EvidenceBundle implements AutoCloseable {
             Files.write(recording.resolve("manifest.sig"), manifest.get().signature());
         }
         byte[] key = copied.key().getEncoded();
-        Files.writeString(dir.resolve("bastion.pub.pem"), RecordingKeys.publicKeyPem(copied.key()),
-                StandardCharsets.US_ASCII);
+        Files.writeString(
+                dir.resolve("bastion.pub.pem"), RecordingKeys.publicKeyPem(copied.key()), StandardCharsets.US_ASCII);
         if (verification.status() == RecordingVerifier.Status.DELETED_BY_POLICY) {
             fillDeleted(archive, session, sessionView, auditRows, json, key);
             return;
@@ -127,9 +136,13 @@ public final class EvidenceBundle implements AutoCloseable {
         }
         String title = "Session " + session.id() + ": " + session.username() + " as " + session.login() + " on "
                 + session.target();
-        StandalonePlayer.write(export.resolve("session.cast"), title, "Recorded " + session.startedAt()
-                + "; verification " + verification.status() + (verification.problem() == null ? ""
-                : " (" + verification.problem() + ")") + ". The recording is inside this file; nothing is fetched.",
+        StandalonePlayer.write(
+                export.resolve("session.cast"),
+                title,
+                "Recorded " + session.startedAt()
+                        + "; verification " + verification.status()
+                        + (verification.problem() == null ? "" : " (" + verification.problem() + ")")
+                        + ". The recording is inside this file; nothing is fetched.",
                 dir.resolve("player.html"));
 
         writeFactsAndSteps("VERIFY.md", session, sessionView, auditRows, json, key);
@@ -141,17 +154,30 @@ public final class EvidenceBundle implements AutoCloseable {
      * it verifies with. No export and no player: there is nothing left to play. {@code VERIFY-deleted.md} and
      * {@code verify.sh} show with stock tools that the manifest is the bastion's and the deletion the policy's.
      */
-    private void fillDeleted(RecordingArchive archive, IndexedSession session, Map<String, Object> sessionView,
-            List<?> auditRows, ObjectMapper json, byte[] key) throws IOException {
-        byte[] tombstone = archive.signedTombstone(session).orElseThrow(() -> new RecordingArchive
-                .TamperedRecordingException("the recording verified as deleted by policy but its tombstone is gone"));
+    private void fillDeleted(
+            RecordingArchive archive,
+            IndexedSession session,
+            Map<String, Object> sessionView,
+            List<?> auditRows,
+            ObjectMapper json,
+            byte[] key)
+            throws IOException {
+        byte[] tombstone = archive.signedTombstone(session)
+                .orElseThrow(() -> new RecordingArchive.TamperedRecordingException(
+                        "the recording verified as deleted by policy but its tombstone is gone"));
         Files.write(dir.resolve(RecordingTombstone.FILE), tombstone);
         Files.writeString(dir.resolve("audit_head.pub.pem"), archive.tombstoneKeyPem(), StandardCharsets.US_ASCII);
         writeFactsAndSteps("VERIFY-deleted.md", session, sessionView, auditRows, json, key);
     }
 
-    private void writeFactsAndSteps(String steps, IndexedSession session, Map<String, Object> sessionView,
-            List<?> auditRows, ObjectMapper json, byte[] key) throws IOException {
+    private void writeFactsAndSteps(
+            String steps,
+            IndexedSession session,
+            Map<String, Object> sessionView,
+            List<?> auditRows,
+            ObjectMapper json,
+            byte[] key)
+            throws IOException {
         Map<String, Object> facts = new LinkedHashMap<>(sessionView);
         facts.put("recordingKeySha256", ChunkChain.sha256(key));
         facts.put("verification", verificationFacts());
@@ -166,16 +192,20 @@ public final class EvidenceBundle implements AutoCloseable {
                 }
             });
         }
-        Files.writeString(dir.resolve("VERIFY.md"), resource(steps)
-                .replace("{{session}}", session.id().toString())
-                .replace("{{recording}}", session.recordingId())
-                .replace("{{status}}", verification.status().name())
-                .replace("{{problem}}", verification.problem() == null ? "none" : verification.problem())
-                .replace("{{keySha256}}", ChunkChain.sha256(key))
-                .replace("{{audit}}", auditRows == null
-                        ? "This bundle holds no audit rows: they are for auditors and admins."
-                        : "`audit.jsonl` holds the " + auditRows.size()
-                                + " audit rows about this session and its grant."),
+        Files.writeString(
+                dir.resolve("VERIFY.md"),
+                resource(steps)
+                        .replace("{{session}}", session.id().toString())
+                        .replace("{{recording}}", session.recordingId())
+                        .replace("{{status}}", verification.status().name())
+                        .replace("{{problem}}", verification.problem() == null ? "none" : verification.problem())
+                        .replace("{{keySha256}}", ChunkChain.sha256(key))
+                        .replace(
+                                "{{audit}}",
+                                auditRows == null
+                                        ? "This bundle holds no audit rows: they are for auditors and admins."
+                                        : "`audit.jsonl` holds the " + auditRows.size()
+                                                + " audit rows about this session and its grant."),
                 StandardCharsets.UTF_8);
         Path verify = dir.resolve("verify.sh");
         Files.writeString(verify, resource("verify.sh"), StandardCharsets.UTF_8);
@@ -203,7 +233,9 @@ public final class EvidenceBundle implements AutoCloseable {
     /** The files of the bundle, sorted by their names in it. */
     private List<Path> files() throws IOException {
         try (Stream<Path> all = Files.walk(dir)) {
-            return all.filter(Files::isRegularFile).sorted(Comparator.comparing(this::name)).toList();
+            return all.filter(Files::isRegularFile)
+                    .sorted(Comparator.comparing(this::name))
+                    .toList();
         }
     }
 
@@ -216,7 +248,9 @@ public final class EvidenceBundle implements AutoCloseable {
         try (TarWriter tar = new TarWriter(out, at)) {
             List<String> dirs = new ArrayList<>();
             try (Stream<Path> all = Files.walk(dir)) {
-                all.filter(Files::isDirectory).map(d -> d.equals(dir) ? root : root + "/" + name(d)).sorted()
+                all.filter(Files::isDirectory)
+                        .map(d -> d.equals(dir) ? root : root + "/" + name(d))
+                        .sorted()
                         .forEach(dirs::add);
             }
             for (String d : dirs) {

@@ -1,32 +1,6 @@
 package dev.portcullis.broker.recordings;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.security.PublicKey;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
-
-import io.quarkus.runtime.Startup;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.portcullis.broker.persistence.IndexedSession;
 import dev.portcullis.broker.persistence.RecordingTombstones;
 import dev.portcullis.broker.persistence.RecordingVerdicts;
@@ -46,6 +20,27 @@ import dev.portcullis.recording.read.RecordingReader;
 import dev.portcullis.recording.s3.S3Clients;
 import dev.portcullis.recording.s3.S3RecordingStorage;
 import dev.portcullis.recording.s3.S3Settings;
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -67,6 +62,7 @@ public class RecordingArchive {
 
     /** The filesystem store, or null when recordings live in S3. */
     private final RecordingStorage fileStore;
+
     private final S3Settings s3;
     private final S3Client s3Client;
     /** One S3 store per bastion segment: each writes under its own prefix. */
@@ -92,19 +88,21 @@ public class RecordingArchive {
     /** SHA-256 of each trusted key's X.509 encoding, as manifests name their signer, to the key. */
     private final Map<String, PublicKey> trustedKeys = new LinkedHashMap<>();
 
-    public RecordingArchive(@ConfigProperty(name = "portcullis.recordings.dir") String dir,
-                            @ConfigProperty(name = "portcullis.recordings.trusted-keys") Optional<List<String>> trustedKeyFiles,
-                            Config config) {
+    public RecordingArchive(
+            @ConfigProperty(name = "portcullis.recordings.dir") String dir,
+            @ConfigProperty(name = "portcullis.recordings.trusted-keys") Optional<List<String>> trustedKeyFiles,
+            Config config) {
         S3Settings settings;
         try {
-            settings = S3Settings.read(name -> config.getOptionalValue(name, String.class).orElse(null),
-                    S3Settings.propertyNames());
+            settings = S3Settings.read(
+                    name -> config.getOptionalValue(name, String.class).orElse(null), S3Settings.propertyNames());
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(e.getMessage());
         }
         this.s3 = settings;
         this.s3Client = settings == null ? null : S3Clients.reader(settings);
-        this.fileStore = settings == null ? new FileSystemRecordingStorage(Path.of(dir).toAbsolutePath()) : null;
+        this.fileStore =
+                settings == null ? new FileSystemRecordingStorage(Path.of(dir).toAbsolutePath()) : null;
         LOG.info("recordings are read from " + (settings == null ? Path.of(dir).toAbsolutePath() : settings));
         for (String file : trustedKeyFiles.orElse(List.of())) {
             if (file.isBlank()) {
@@ -115,12 +113,16 @@ public class RecordingArchive {
                 PublicKey key = RecordingKeys.readPublicKey(path);
                 trustedKeys.put(ChunkChain.sha256(key.getEncoded()), key);
             } catch (IOException e) {
-                throw new IllegalStateException("cannot read the trusted recording key " + path
-                        + " (portcullis.recordings.trusted-keys lists the bastions' Ed25519 public key PEM files): " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "cannot read the trusted recording key " + path
+                                + " (portcullis.recordings.trusted-keys lists the bastions' Ed25519 public key PEM files): "
+                                + e.getMessage(),
+                        e);
             }
         }
         if (trustedKeys.isEmpty()) {
-            LOG.warn("no trusted recording keys (portcullis.recordings.trusted-keys): no recording can verify as VALID");
+            LOG.warn(
+                    "no trusted recording keys (portcullis.recordings.trusted-keys): no recording can verify as VALID");
         }
     }
 
@@ -147,8 +149,8 @@ public class RecordingArchive {
             String prefix = s3.segmentPrefix(segment);
             return segments.computeIfAbsent(segment, b -> new S3RecordingStorage(s3Client, s3, prefix));
         } catch (IllegalArgumentException e) {
-            throw new UnsafeRecordingObjectException("the session's bastion name cannot be an S3 prefix: "
-                    + e.getMessage());
+            throw new UnsafeRecordingObjectException(
+                    "the session's bastion name cannot be an S3 prefix: " + e.getMessage());
         }
     }
 
@@ -169,8 +171,8 @@ public class RecordingArchive {
      *
      * @return why the registration must be refused, or empty
      */
-    public Optional<String> registrationProblem(String segment, String recordingId, String keySha256,
-            Map<String, String> attributes) throws IOException {
+    public Optional<String> registrationProblem(
+            String segment, String recordingId, String keySha256, Map<String, String> attributes) throws IOException {
         RecordingStorage storage = storage(segment);
         PublicKey key = trustedKeys.get(keySha256);
         if (key == null) {
@@ -181,16 +183,19 @@ public class RecordingArchive {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
-        RecordingVerifier.Verification v = RecordingVerifier.verify(storage, recordingId, key,
-                new RecordingVerifier.Expected(true, false, attributes));
+        RecordingVerifier.Verification v = RecordingVerifier.verify(
+                storage, recordingId, key, new RecordingVerifier.Expected(true, false, attributes));
         return v.status() == RecordingVerifier.Status.TAMPERED ? Optional.of(v.problem()) : Optional.empty();
     }
 
     /** What the index and the audit chain know that the recording of {@code session} must agree with. */
     private RecordingVerifier.Expected expected(IndexedSession session) {
         boolean bound = session.recordingKey() != null;
-        return new RecordingVerifier.Expected(bound, session.endedWithClosedRecording(), bound ? attributes(session)
-                : Map.of(), tombstones.find(session.id()).orElse(null));
+        return new RecordingVerifier.Expected(
+                bound,
+                session.endedWithClosedRecording(),
+                bound ? attributes(session) : Map.of(),
+                tombstones.find(session.id()).orElse(null));
     }
 
     /**
@@ -220,9 +225,18 @@ public class RecordingArchive {
     }
 
     /** The header attributes a bastion writes for a session (see the bastion's recording start). */
-    public static Map<String, String> attributes(UUID session, String username, String target, String login,
-            UUID grant) {
-        return Map.of("session", session.toString(), "user", username, "target", target, "login", login, "grant",
+    public static Map<String, String> attributes(
+            UUID session, String username, String target, String login, UUID grant) {
+        return Map.of(
+                "session",
+                session.toString(),
+                "user",
+                username,
+                "target",
+                target,
+                "login",
+                login,
+                "grant",
                 grant.toString());
     }
 
@@ -260,12 +274,15 @@ public class RecordingArchive {
         try {
             storage(session).header(session.recordingId());
         } catch (NoSuchFileException e) {
-            storedVerdicts.record(session.id(), session.isOpen(), "MISSING", "recording " + session.recordingId()
-                    + " is missing from the recording store");
+            storedVerdicts.record(
+                    session.id(),
+                    session.isOpen(),
+                    "MISSING",
+                    "recording " + session.recordingId() + " is missing from the recording store");
             return "MISSING";
         } catch (UnsafeRecordingObjectException e) {
-            storedVerdicts.record(session.id(), session.isOpen(), RecordingVerifier.Status.TAMPERED.name(),
-                    e.getMessage());
+            storedVerdicts.record(
+                    session.id(), session.isOpen(), RecordingVerifier.Status.TAMPERED.name(), e.getMessage());
             return RecordingVerifier.Status.TAMPERED.name();
         }
         return verify(session).status().name();
@@ -299,7 +316,12 @@ public class RecordingArchive {
         PublicKey bound = session.recordingKey() == null ? null : trustedKeys.get(session.recordingKey());
         // a recording whose payload retention deleted has only its manifest left: the full check says so
         boolean tombstoned = tombstones.find(session.id()).isPresent();
-        if (rangedFirstView && !whole && !tombstoned && key != null && bound != null && (entry == null || entry.ranged)) {
+        if (rangedFirstView
+                && !whole
+                && !tombstoned
+                && key != null
+                && bound != null
+                && (entry == null || entry.ranged)) {
             return openRanged(session, storage, key, bound, entry);
         }
         if (entry != null && entry.ranged) {
@@ -319,8 +341,10 @@ public class RecordingArchive {
             throw new DeletedRecordingException(checked.verification().problem());
         }
         try {
-            return new VerifiedRecording(RecordingReader.openVerified(storage, session.recordingId(), checked),
-                    checked.verification(), entry);
+            return new VerifiedRecording(
+                    RecordingReader.openVerified(storage, session.recordingId(), checked),
+                    checked.verification(),
+                    entry);
         } catch (MalformedRecordingException e) {
             verdicts.forget(session.recordingId());
             throw new TamperedRecordingException(e.getMessage());
@@ -333,15 +357,21 @@ public class RecordingArchive {
      * against the hash the manifest signed, so a first view or a seek reads a few objects, never the whole
      * recording. Only {@link #verify} walks every chunk for the full verdict.
      */
-    private VerifiedRecording openRanged(IndexedSession session, RecordingStorage storage,
-            VerdictCache.Key key, PublicKey bound, VerdictCache.Entry entry) throws IOException {
+    private VerifiedRecording openRanged(
+            IndexedSession session,
+            RecordingStorage storage,
+            VerdictCache.Key key,
+            PublicKey bound,
+            VerdictCache.Entry entry)
+            throws IOException {
         RecordingReader reader;
         RecordingManifest manifest;
         try {
             reader = RecordingReader.openVerified(storage, session.recordingId(), bound, expected(session));
             Optional<RecordingStorage.SignedManifest> signed = storage.manifest(session.recordingId());
             manifest = RecordingManifest.parse(signed.orElseThrow(() -> new MalformedRecordingException(
-                    "the manifest of recording " + session.recordingId() + " vanished while it was read")).manifest());
+                            "the manifest of recording " + session.recordingId() + " vanished while it was read"))
+                    .manifest());
         } catch (MalformedRecordingException e) {
             verdicts.forget(session.recordingId());
             throw new TamperedRecordingException(e.getMessage());
@@ -349,8 +379,15 @@ public class RecordingArchive {
         RecordingVerifier.Verification verification = new RecordingVerifier.Verification(
                 RecordingVerifier.Status.VALID, manifest.chunks().size(), null);
         if (entry == null) {
-            entry = verdicts.put(key, new RecordingVerifier.Checked(verification, manifest.headerSha256(),
-                    manifest.chunks().stream().map(RecordingManifest.Chunk::sha256).toList()), true);
+            entry = verdicts.put(
+                    key,
+                    new RecordingVerifier.Checked(
+                            verification,
+                            manifest.headerSha256(),
+                            manifest.chunks().stream()
+                                    .map(RecordingManifest.Chunk::sha256)
+                                    .toList()),
+                    true);
         }
         return new VerifiedRecording(reader, verification, entry);
     }
@@ -361,9 +398,10 @@ public class RecordingArchive {
      *
      * @return the cache entry for this verdict, or null when it is not cached
      */
-    private VerdictCache.Entry remember(IndexedSession session, VerdictCache.Key before,
-            RecordingVerifier.Checked checked) throws IOException {
-        if (before == null || checked.verification().status() != RecordingVerifier.Status.VALID
+    private VerdictCache.Entry remember(
+            IndexedSession session, VerdictCache.Key before, RecordingVerifier.Checked checked) throws IOException {
+        if (before == null
+                || checked.verification().status() != RecordingVerifier.Status.VALID
                 || !before.equals(cacheKey(session))) {
             verdicts.forget(session.recordingId());
             return null;
@@ -387,8 +425,8 @@ public class RecordingArchive {
         byte[] both = Arrays.copyOf(manifest, manifest.length + 1 + signature.length);
         both[manifest.length] = '\n';
         System.arraycopy(signature, 0, both, manifest.length + 1, signature.length);
-        return new VerdictCache.Key(session.recordingId(), ChunkChain.sha256(both), session.recordingKey(),
-                expected(session));
+        return new VerdictCache.Key(
+                session.recordingId(), ChunkChain.sha256(both), session.recordingKey(), expected(session));
     }
 
     /** Beside the player: more structured events than this are cut, so a long session's page stays light. */
@@ -411,8 +449,8 @@ public class RecordingArchive {
      *
      * @param cached the verdict's cache entry, or null when the verdict is not cached
      */
-    public record VerifiedRecording(RecordingReader reader, RecordingVerifier.Verification verification,
-            VerdictCache.Entry cached) {
+    public record VerifiedRecording(
+            RecordingReader reader, RecordingVerifier.Verification verification, VerdictCache.Entry cached) {
 
         /** The recording's duration and whether it is all text: once per cached verdict, else on each call. */
         public ReplayFacts facts() throws IOException {
@@ -420,7 +458,8 @@ public class RecordingArchive {
             if (facts == null) {
                 List<RecordedEvent> events;
                 try (Stream<RecordedEvent> all = reader.events()) {
-                    events = all.filter(e -> !(e.event() instanceof SessionEvent)).limit(MAX_LISTED_EVENTS + 1L)
+                    events = all.filter(e -> !(e.event() instanceof SessionEvent))
+                            .limit(MAX_LISTED_EVENTS + 1L)
                             .toList();
                 } catch (UncheckedIOException e) {
                     throw e.getCause();
@@ -454,11 +493,18 @@ public class RecordingArchive {
         RecordingVerifier.Verification v = checked.verification();
         if (session.isAborted() && v.status() == RecordingVerifier.Status.INCOMPLETE && session.detail() != null) {
             // the index knows why the recording was never closed; say so before what the recording itself shows
-            checked = new RecordingVerifier.Checked(new RecordingVerifier.Verification(v.status(), v.intactChunks(),
-                    session.detail() + " (at " + session.endedAt() + "); " + v.problem()), checked.headerSha256(),
+            checked = new RecordingVerifier.Checked(
+                    new RecordingVerifier.Verification(
+                            v.status(),
+                            v.intactChunks(),
+                            session.detail() + " (at " + session.endedAt() + "); " + v.problem()),
+                    checked.headerSha256(),
                     checked.chunkHashes());
         }
-        storedVerdicts.record(session.id(), session.isOpen(), checked.verification().status().name(),
+        storedVerdicts.record(
+                session.id(),
+                session.isOpen(),
+                checked.verification().status().name(),
                 checked.verification().problem());
         return checked;
     }
@@ -503,13 +549,15 @@ public class RecordingArchive {
         }
         if (key == null) {
             // format 1, unsigned yet: the verifier checks the chain and reports INCOMPLETE without using a key
-            key = trustedKeys.isEmpty() ? RecordingSigner.generate().publicKey() : trustedKeys.values().iterator().next();
+            key = trustedKeys.isEmpty()
+                    ? RecordingSigner.generate().publicKey()
+                    : trustedKeys.values().iterator().next();
         }
         return checkStored(storage, recordingId, key, expected);
     }
 
-    private RecordingVerifier.Checked checkStored(RecordingStorage storage, String recordingId, PublicKey key,
-            RecordingVerifier.Expected expected)
+    private RecordingVerifier.Checked checkStored(
+            RecordingStorage storage, String recordingId, PublicKey key, RecordingVerifier.Expected expected)
             throws IOException {
         try {
             return RecordingVerifier.check(storage, recordingId, key, expected);
@@ -537,13 +585,11 @@ public class RecordingArchive {
     private static RecordingVerifier.Checked tampered(String problem) {
         RecordingVerifier.Verification v =
                 new RecordingVerifier.Verification(RecordingVerifier.Status.TAMPERED, 0, problem);
-        return new RecordingVerifier.Checked(v, null,
-                List.of());
+        return new RecordingVerifier.Checked(v, null, List.of());
     }
 
     /** A recording copied out of the store, with the key it verified with and what verified. */
-    public record CopiedRecording(PublicKey key, RecordingVerifier.Checked checked) {
-    }
+    public record CopiedRecording(PublicKey key, RecordingVerifier.Checked checked) {}
 
     /**
      * Copies the recording of {@code session}, object by object as stored (header, chunks, checkpoints, manifest and
@@ -555,8 +601,7 @@ public class RecordingArchive {
      * @throws NoSuchFileException        when the store has no such recording
      * @throws TamperedRecordingException when the copy does not verify (or its key is not trusted)
      */
-    public CopiedRecording copyVerified(IndexedSession session, RecordingStorage copy)
-            throws IOException {
+    public CopiedRecording copyVerified(IndexedSession session, RecordingStorage copy) throws IOException {
         String id = session.recordingId();
         RecordingStorage storage = storage(session);
         try {
@@ -583,12 +628,14 @@ public class RecordingArchive {
     }
 
     /** The trusted key the recording must verify with: the one its session was registered with, else its signer's. */
-    private PublicKey signingKey(IndexedSession session, RecordingStorage storage,
-            Optional<RecordingStorage.SignedManifest> manifest) throws IOException {
+    private PublicKey signingKey(
+            IndexedSession session, RecordingStorage storage, Optional<RecordingStorage.SignedManifest> manifest)
+            throws IOException {
         String sha256 = session.recordingKey();
         if (sha256 == null) {
             try {
-                sha256 = manifest.isPresent() ? RecordingManifest.parse(manifest.get().manifest()).signerKeySha256()
+                sha256 = manifest.isPresent()
+                        ? RecordingManifest.parse(manifest.get().manifest()).signerKeySha256()
                         : latestCheckpointSigner(storage, session.recordingId());
             } catch (IOException e) {
                 throw new TamperedRecordingException("the manifest cannot be read");
@@ -596,8 +643,8 @@ public class RecordingArchive {
         }
         PublicKey key = sha256 == null ? null : trustedKeys.get(sha256);
         if (key == null) {
-            throw new TamperedRecordingException("the recording is not signed by a key listed in "
-                    + "portcullis.recordings.trusted-keys");
+            throw new TamperedRecordingException(
+                    "the recording is not signed by a key listed in " + "portcullis.recordings.trusted-keys");
         }
         return key;
     }

@@ -1,17 +1,15 @@
 package dev.portcullis.broker.recordings;
 
+import dev.portcullis.broker.persistence.IndexedSession;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import dev.portcullis.broker.persistence.IndexedSession;
-import dev.portcullis.workflow.port.AuditEvent;
-import dev.portcullis.workflow.port.AuditSink;
 
 /**
  * Audits replays: every opening of the replay page, and reads by time range. A replay reads a recording in many
@@ -56,9 +54,21 @@ public class ReplayAudit {
 
     private void append(String viewer, IndexedSession session, String via) {
         Instant now = clock.instant();
-        audit.append(new AuditEvent(now, viewer, "recording.replayed", "session", session.id().toString(),
-                Map.of("recording", session.recordingId(), "user", session.username(), "target", session.target(),
-                        "via", via)));
+        audit.append(new AuditEvent(
+                now,
+                viewer,
+                "recording.replayed",
+                "session",
+                session.id().toString(),
+                Map.of(
+                        "recording",
+                        session.recordingId(),
+                        "user",
+                        session.username(),
+                        "target",
+                        session.target(),
+                        "via",
+                        via)));
         synchronized (lastAudited) {
             lastAudited.put(key(viewer, session), now);
         }

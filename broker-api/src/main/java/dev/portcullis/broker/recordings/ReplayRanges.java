@@ -1,5 +1,10 @@
 package dev.portcullis.broker.recordings;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.recording.RecordingMetadata;
+import dev.portcullis.recording.event.TerminalEvent;
+import dev.portcullis.recording.read.RecordingReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -9,13 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.portcullis.recording.RecordingMetadata;
-import dev.portcullis.recording.event.TerminalEvent;
-import dev.portcullis.recording.read.RecordingReader;
 
 /**
  * A recording cut into time ranges for replay, in the segmented form asciinema-player loads (an index of ranges,
@@ -32,22 +30,23 @@ public final class ReplayRanges {
 
     /** Ranges are at least this long, and there are at most {@link #MAX_RANGES} of them. */
     static final double MIN_RANGE_SECONDS = 10;
+
     static final int MAX_RANGES = 2000;
     /** The longest range one request may ask for, so a request reads a bounded part of a recording. */
     public static final double MAX_RANGE_SECONDS = 600;
+
     static final int EVENT_CHARS = 256 * 1024;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private ReplayRanges() {
-    }
+    private ReplayRanges() {}
 
     /**
      * The index: duration, terminal size, and the URL of each range ({@code rangeUrl?from=..&to=..}, the last one
      * with {@code &last=true}, which also holds the events at its end).
      */
-    public static byte[] index(String rangeUrl, RecordingMetadata metadata, RecordingArchive.ReplayFacts facts,
-            String status) {
+    public static byte[] index(
+            String rangeUrl, RecordingMetadata metadata, RecordingArchive.ReplayFacts facts, String status) {
         double duration = facts.duration();
         double width = rangeSeconds(duration);
         List<Map<String, Object>> ranges = new ArrayList<>();
@@ -55,8 +54,11 @@ public final class ReplayRanges {
             double start = i * width;
             boolean last = (i + 1) * width >= duration;
             double end = last ? duration : (i + 1) * width;
-            ranges.add(Map.of("start", start, "url", rangeUrl + "?from=" + number(start) + "&to=" + number(end)
-                    + (last ? "&last=true" : "")));
+            ranges.add(Map.of(
+                    "start",
+                    start,
+                    "url",
+                    rangeUrl + "?from=" + number(start) + "&to=" + number(end) + (last ? "&last=true" : "")));
         }
         Map<String, Object> index = new LinkedHashMap<>();
         index.put("version", 1);
@@ -82,8 +84,15 @@ public final class ReplayRanges {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("from", from);
         json.put("to", to);
-        json.put("snapshot", Map.of("cols", range.screen().cols(), "rows", range.screen().rows(),
-                "init", range.screen().init()));
+        json.put(
+                "snapshot",
+                Map.of(
+                        "cols",
+                        range.screen().cols(),
+                        "rows",
+                        range.screen().rows(),
+                        "init",
+                        range.screen().init()));
         json.put("events", range.events());
         return json(json);
     }
@@ -102,8 +111,8 @@ public final class ReplayRanges {
         header.put("timestamp", reader.metadata().startedAt().getEpochSecond() + (long) from);
         header.put("title", "from " + number(from) + " s to " + number(to) + " s");
         cast.append(new String(json(header), StandardCharsets.UTF_8)).append('\n');
-        cast.append(new String(json(new Object[] {0.0, "o", range.screen().init()}),
-                StandardCharsets.UTF_8)).append('\n');
+        cast.append(new String(json(new Object[] {0.0, "o", range.screen().init()}), StandardCharsets.UTF_8))
+                .append('\n');
         for (Object[] e : range.events()) {
             Object[] shifted = {Math.max(0, (double) e[0] - from), e[1], e[2]};
             cast.append(new String(json(shifted), StandardCharsets.UTF_8)).append('\n');
@@ -112,12 +121,12 @@ public final class ReplayRanges {
     }
 
     /** The screen at a range's start and its events, each {time, code, data}. */
-    private record Range(ScreenRebuild.Screen screen, List<Object[]> events) {
-    }
+    private record Range(ScreenRebuild.Screen screen, List<Object[]> events) {}
 
     private static Range read(RecordingReader reader, double from, double to, boolean last) throws IOException {
         RecordingMetadata metadata = reader.metadata();
-        ScreenRebuild.Screen screen = from <= 0 ? new ScreenRebuild.Screen(metadata.width(), metadata.height(), "")
+        ScreenRebuild.Screen screen = from <= 0
+                ? new ScreenRebuild.Screen(metadata.width(), metadata.height(), "")
                 : ScreenRebuild.before(reader, from, metadata.width(), metadata.height());
         List<Object[]> events = new ArrayList<>();
         events.add(new Object[] {from, "o", ""});

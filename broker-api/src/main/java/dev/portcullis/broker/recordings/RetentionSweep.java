@@ -1,5 +1,14 @@
 package dev.portcullis.broker.recordings;
 
+import dev.portcullis.broker.persistence.IndexedSession;
+import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.persistence.RecordingTombstones;
+import dev.portcullis.broker.persistence.RetentionLedger;
+import dev.portcullis.recording.RecordingVerifier;
+import dev.portcullis.workflow.policy.AccessRule;
+import dev.portcullis.workflow.port.PolicySource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
@@ -9,19 +18,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.jboss.logging.Logger;
-
-import dev.portcullis.broker.persistence.IndexedSession;
-import dev.portcullis.broker.persistence.JpaSessionIndex;
-import dev.portcullis.broker.persistence.RecordingTombstones;
-import dev.portcullis.broker.persistence.RetentionLedger;
-import dev.portcullis.recording.RecordingVerifier;
-import dev.portcullis.workflow.policy.AccessRule;
-import dev.portcullis.workflow.port.PolicySource;
 
 /**
  * Deletes the payload of each recording whose retention has run out and that no legal hold covers, in two steps: first
@@ -58,8 +55,7 @@ public class RetentionSweep {
     Clock clock;
 
     /** What one run did. */
-    public record Result(int deleted, int lengthened, int failed) {
-    }
+    public record Result(int deleted, int lengthened, int failed) {}
 
     public Result sweep() {
         return sweep(clock.instant());
@@ -87,7 +83,8 @@ public class RetentionSweep {
                     }
                 } catch (IOException | RuntimeException e) {
                     failed++;
-                    LOG.errorf("the payload of recording %s (session %s) was not deleted: %s; trying again next run",
+                    LOG.errorf(
+                            "the payload of recording %s (session %s) was not deleted: %s; trying again next run",
                             due.recordingId(), due.session(), e.getMessage());
                 }
             }
@@ -100,7 +97,8 @@ public class RetentionSweep {
             afterId = last.session();
         }
         if (deleted > 0 || failed > 0) {
-            LOG.infof("retention: payload of %d recording(s) deleted, %d kept longer by the policy now, %d failed",
+            LOG.infof(
+                    "retention: payload of %d recording(s) deleted, %d kept longer by the policy now, %d failed",
                     deleted, lengthened, failed);
         }
         return new Result(deleted, lengthened, failed);
@@ -128,8 +126,10 @@ public class RetentionSweep {
         IndexedSession session = sessions.find(due.session()).orElseThrow();
         RecordingVerifier.Verification verdict = archive.verify(session);
         if (verdict.status() == RecordingVerifier.Status.TAMPERED) {
-            LOG.warnf("the recording %s of session %s is past its retention but does not verify (%s); kept, so that "
-                    + "it goes on reading as TAMPERED", due.recordingId(), due.session(), verdict.problem());
+            LOG.warnf(
+                    "the recording %s of session %s is past its retention but does not verify (%s); kept, so that "
+                            + "it goes on reading as TAMPERED",
+                    due.recordingId(), due.session(), verdict.problem());
             return false;
         }
         Optional<String> manifest;
@@ -138,8 +138,13 @@ public class RetentionSweep {
         } catch (NoSuchFileException e) {
             return false; // removed since it verified: the next run finds it TAMPERED
         }
-        RecordingTombstones.Tombstone tombstone = new RecordingTombstones.Tombstone(due.session(), due.recordingId(),
-                due.rule(), days + "d", clock.instant().truncatedTo(ChronoUnit.MICROS), manifest.orElse(null));
+        RecordingTombstones.Tombstone tombstone = new RecordingTombstones.Tombstone(
+                due.session(),
+                due.recordingId(),
+                due.rule(),
+                days + "d",
+                clock.instant().truncatedTo(ChronoUnit.MICROS),
+                manifest.orElse(null));
         if (!ledger.tombstone(due, tombstone, days)) {
             return false; // held since it was read, or another broker took it
         }
@@ -157,7 +162,8 @@ public class RetentionSweep {
                 ledger.chunksDeleted(u.session(), clock.instant());
             } catch (IOException | RuntimeException e) {
                 failed++;
-                LOG.errorf("the payload of recording %s (session %s, tombstoned) is still not deleted: %s",
+                LOG.errorf(
+                        "the payload of recording %s (session %s, tombstoned) is still not deleted: %s",
                         u.recordingId(), u.session(), e.getMessage());
             }
         }

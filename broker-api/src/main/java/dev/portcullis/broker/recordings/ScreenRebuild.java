@@ -1,13 +1,12 @@
 package dev.portcullis.broker.recordings;
 
+import dev.portcullis.recording.event.TerminalEvent;
+import dev.portcullis.recording.read.RecordingReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
-import dev.portcullis.recording.event.TerminalEvent;
-import dev.portcullis.recording.read.RecordingReader;
 
 /**
  * The terminal screen at a point of a recording, rebuilt from the output just before it rather than from the start:
@@ -27,15 +26,13 @@ final class ScreenRebuild {
     /** The last window always reaches back to the start, so a far-off time costs a bounded number of reads. */
     private static final int MAX_WINDOWS = 16;
     /** Sequences after which nothing older is on the screen: reset, erase display, alternate screen on, home+erase. */
-    private static final List<String> CLEARS = List.of("\u001bc", "\u001b[2J", "\u001b[?1049h", "\u001b[?1047h",
-            "\u001b[?47h", "\u001b[H\u001b[J");
+    private static final List<String> CLEARS =
+            List.of("\u001bc", "\u001b[2J", "\u001b[?1049h", "\u001b[?1047h", "\u001b[?47h", "\u001b[H\u001b[J");
 
     /** The size and the output that put the screen in its state. */
-    record Screen(int cols, int rows, String init) {
-    }
+    record Screen(int cols, int rows, String init) {}
 
-    private ScreenRebuild() {
-    }
+    private ScreenRebuild() {}
 
     static Screen before(RecordingReader reader, double time, int cols, int rows) throws IOException {
         List<String> newestFirst = new ArrayList<>();

@@ -21,31 +21,37 @@ final class StandalonePlayer {
 
     static final String ASSETS = "META-INF/resources/static/vendor/asciinema-player/";
 
-    private StandalonePlayer() {
-    }
+    private StandalonePlayer() {}
 
     static void write(Path cast, String title, String caption, Path html) throws IOException {
         try (OutputStream out = Files.newOutputStream(html)) {
-            text(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                    + "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-                    + "script-src 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; img-src data:; "
-                    + "font-src data:\">\n<title>" + escape(title) + "</title>\n<style>\n");
+            text(
+                    out,
+                    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                            + "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                            + "script-src 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; img-src data:; "
+                            + "font-src data:\">\n<title>" + escape(title) + "</title>\n<style>\n");
             asset(out, "asciinema-player.css", "</style");
-            text(out, "\nbody { font-family: sans-serif; margin: 1.5rem; }\n</style>\n</head>\n<body>\n<h1>"
-                    + escape(title) + "</h1>\n<p>" + escape(caption) + "</p>\n<div id=\"player\"></div>\n<script>\n");
+            text(
+                    out,
+                    "\nbody { font-family: sans-serif; margin: 1.5rem; }\n</style>\n</head>\n<body>\n<h1>"
+                            + escape(title) + "</h1>\n<p>" + escape(caption)
+                            + "</p>\n<div id=\"player\"></div>\n<script>\n");
             asset(out, "asciinema-player.min.js", "</script");
             text(out, "\n</script>\n<script id=\"cast\" type=\"application/octet-stream\">\n");
-            try (InputStream in = Files.newInputStream(cast); OutputStream encoded = Base64.getEncoder().wrap(
-                    new NonClosing(out))) {
+            try (InputStream in = Files.newInputStream(cast);
+                    OutputStream encoded = Base64.getEncoder().wrap(new NonClosing(out))) {
                 in.transferTo(encoded);
             }
-            text(out, "\n</script>\n<script>\n(function () {\n"
-                    + "  var text = atob(document.getElementById('cast').textContent.replace(/\\s+/g, ''));\n"
-                    + "  var bytes = new Uint8Array(text.length);\n"
-                    + "  for (var i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); }\n"
-                    + "  AsciinemaPlayer.create({ data: new TextDecoder('utf-8').decode(bytes) },\n"
-                    + "      document.getElementById('player'), { fit: 'width' });\n"
-                    + "})();\n</script>\n</body>\n</html>\n");
+            text(
+                    out,
+                    "\n</script>\n<script>\n(function () {\n"
+                            + "  var text = atob(document.getElementById('cast').textContent.replace(/\\s+/g, ''));\n"
+                            + "  var bytes = new Uint8Array(text.length);\n"
+                            + "  for (var i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); }\n"
+                            + "  AsciinemaPlayer.create({ data: new TextDecoder('utf-8').decode(bytes) },\n"
+                            + "      document.getElementById('player'), { fit: 'width' });\n"
+                            + "})();\n</script>\n</body>\n</html>\n");
         }
     }
 
@@ -59,9 +65,11 @@ final class StandalonePlayer {
             }
             bytes = in.readAllBytes();
         }
-        if (new String(bytes, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT).contains(closing)) {
-            throw new IOException("the asciinema-player asset " + name + " contains " + closing
-                    + "> and cannot be written inline");
+        if (new String(bytes, StandardCharsets.ISO_8859_1)
+                .toLowerCase(Locale.ROOT)
+                .contains(closing)) {
+            throw new IOException(
+                    "the asciinema-player asset " + name + " contains " + closing + "> and cannot be written inline");
         }
         out.write(bytes);
     }
@@ -71,7 +79,10 @@ final class StandalonePlayer {
     }
 
     static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
+        return s.replace("&", "&amp;")
+                .replace("<", "&lt;")
+                .replace(">", "&gt;")
+                .replace("\"", "&quot;")
                 .replace("'", "&#39;");
     }
 

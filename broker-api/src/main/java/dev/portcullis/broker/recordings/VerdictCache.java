@@ -1,10 +1,9 @@
 package dev.portcullis.broker.recordings;
 
+import dev.portcullis.recording.RecordingVerifier;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import dev.portcullis.recording.RecordingVerifier;
 
 /**
  * Verdicts of closed recordings, so a replay that fetches a recording range by range does not hash every chunk of it
@@ -17,14 +16,14 @@ import dev.portcullis.recording.RecordingVerifier;
 final class VerdictCache {
 
     /** What a verdict depends on besides the chunks (whose hashes the entry holds). */
-    record Key(String recordingId, String manifestSha256, String boundKeySha256, RecordingVerifier.Expected expected) {
-    }
+    record Key(String recordingId, String manifestSha256, String boundKeySha256, RecordingVerifier.Expected expected) {}
 
     /** A VALID check, and what replay needs to know about the recording, computed at most once per entry. */
     static final class Entry {
         final RecordingVerifier.Checked checked;
         /** Only the signed manifest was checked: chunks are checked as a ranged reader reads them. */
         final boolean ranged;
+
         volatile RecordingArchive.ReplayFacts facts;
 
         Entry(RecordingVerifier.Checked checked, boolean ranged) {

@@ -1,20 +1,16 @@
 package dev.portcullis.broker.recordings;
 
+import dev.portcullis.broker.persistence.IndexedSession;
+import dev.portcullis.broker.persistence.JpaSessionIndex;
+import dev.portcullis.broker.persistence.RecordingVerdicts;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.jboss.logging.Logger;
-
-import io.quarkus.scheduler.Scheduled;
-
-import dev.portcullis.broker.persistence.JpaSessionIndex;
-import dev.portcullis.broker.persistence.IndexedSession;
-import dev.portcullis.broker.persistence.RecordingVerdicts;
 
 /**
  * Verifies, in the background, the recordings whose stored verdict is due: each one once its session ended, and each
@@ -40,8 +36,11 @@ public class VerdictSweep {
     @Inject
     JpaSessionIndex sessions;
 
-    @Scheduled(every = "${portcullis.recordings.verdict-sweep-interval:1s}", delayed = "2s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, executeWith = Scheduled.SIMPLE)
+    @Scheduled(
+            every = "${portcullis.recordings.verdict-sweep-interval:1s}",
+            delayed = "2s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            executeWith = Scheduled.SIMPLE)
     void scheduled() {
         sweep();
     }
@@ -71,8 +70,9 @@ public class VerdictSweep {
             archive.recheck(session);
         } catch (IOException | RuntimeException e) {
             // not a verdict: the store did not answer; the claim runs out and the next run tries again
-            LOG.warnf("the recording of session %s could not be verified now (%s); trying again in %s", id,
-                    e.getMessage(), CLAIM);
+            LOG.warnf(
+                    "the recording of session %s could not be verified now (%s); trying again in %s",
+                    id, e.getMessage(), CLAIM);
         }
     }
 }

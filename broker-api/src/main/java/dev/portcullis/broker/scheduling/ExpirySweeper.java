@@ -1,22 +1,17 @@
 package dev.portcullis.broker.scheduling;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
-
+import dev.portcullis.workflow.AccessWorkflow;
+import dev.portcullis.workflow.request.RequestEvent;
+import dev.portcullis.workflow.request.Transition;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
 import org.jboss.logging.Logger;
-
-import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.scheduler.Scheduled;
-
-import dev.portcullis.workflow.AccessWorkflow;
-import dev.portcullis.workflow.request.AccessRequest;
-import dev.portcullis.workflow.request.RequestEvent;
-import dev.portcullis.workflow.request.Transition;
 
 /**
  * The safety net behind {@link QuartzGrantScheduler}: every few seconds it ends whatever is due but still
@@ -36,26 +31,37 @@ public class ExpirySweeper {
     @Inject
     AccessWorkflow workflow;
 
-    @Scheduled(every = "${portcullis.sweep-interval:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, executeWith = Scheduled.SIMPLE)
+    @Scheduled(
+            every = "${portcullis.sweep-interval:5s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            executeWith = Scheduled.SIMPLE)
     public void sweep() {
         Instant now = Instant.now();
-        for (UUID id : due("select r.id from AccessRequestEntity r where r.state = 'ACTIVE' and r.endsAt <= :now order by r.endsAt", now)) {
+        for (UUID id : due(
+                "select r.id from AccessRequestEntity r where r.state = 'ACTIVE' and r.endsAt <= :now order by r.endsAt",
+                now)) {
             report(id, workflow.applyAsSystem(id, new RequestEvent.Expire()));
         }
-        for (UUID id : due("select r.id from AccessRequestEntity r where r.state = 'PENDING' and r.pendingUntil <= :now order by r.pendingUntil", now)) {
+        for (UUID id : due(
+                "select r.id from AccessRequestEntity r where r.state = 'PENDING' and r.pendingUntil <= :now order by r.pendingUntil",
+                now)) {
             report(id, workflow.applyAsSystem(id, new RequestEvent.TimeOut()));
         }
     }
 
     private List<UUID> due(String jpql, Instant now) {
-        return QuarkusTransaction.requiringNew().call(() ->
-                em.createQuery(jpql, UUID.class).setParameter("now", now).setMaxResults(BATCH).getResultList());
+        return QuarkusTransaction.requiringNew()
+                .call(() -> em.createQuery(jpql, UUID.class)
+                        .setParameter("now", now)
+                        .setMaxResults(BATCH)
+                        .getResultList());
     }
 
     private static void report(UUID id, Transition result) {
         if (result instanceof Transition.Applied applied) {
             LOG.infof("request %s: %s", id, applied.action());
-        } else if (result instanceof Transition.Refused refused && !"request_closed".equals(refused.refusal().code())) {
+        } else if (result instanceof Transition.Refused refused
+                && !"request_closed".equals(refused.refusal().code())) {
             LOG.warnf("request %s could not be ended: %s", id, refused.refusal().message());
         }
     }

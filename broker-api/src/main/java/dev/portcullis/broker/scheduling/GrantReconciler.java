@@ -1,22 +1,5 @@
 package dev.portcullis.broker.scheduling;
 
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.jboss.logging.Logger;
-
-import io.quarkus.scheduler.Scheduled;
-
 import dev.portcullis.broker.identity.KeycloakDirectory;
 import dev.portcullis.broker.persistence.PostgresAccessRequestRepository;
 import dev.portcullis.workflow.AccessWorkflow;
@@ -30,6 +13,19 @@ import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.Actor;
 import dev.portcullis.workflow.request.RequestEvent;
 import dev.portcullis.workflow.request.Transition;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
 
 /**
  * Keeps grants true to the directory, by reconciling rather than by listening to Keycloak's admin events:
@@ -64,31 +60,44 @@ public class GrantReconciler {
      * at the next full pass (a rule that is gone asks for a pass too, to be safe).
      */
     public void grantChanged(AccessRequest grant) {
-        if (workflow.policy().rule(grant.rule()).map(rule -> rule.jitGroup() != null).orElse(true)) {
+        if (workflow.policy()
+                .rule(grant.rule())
+                .map(rule -> rule.jitGroup() != null)
+                .orElse(true)) {
             jitPassWanted.set(true);
         }
     }
 
-    @Scheduled(every = "${portcullis.verify-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, executeWith = Scheduled.SIMPLE)
+    @Scheduled(
+            every = "${portcullis.verify-interval:10s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            executeWith = Scheduled.SIMPLE)
     void verify() {
         List<AccessRequest> active = workflow.activeGrants(null);
         PolicySet policy = workflow.policy();
         Map<String, Optional<Actor>> holders = new HashMap<>();
-        Map<UUID, String> askedBy = requests.requesterIds(active.stream().map(AccessRequest::id).toList());
+        Map<UUID, String> askedBy =
+                requests.requesterIds(active.stream().map(AccessRequest::id).toList());
         try {
             for (AccessRequest grant : active) {
                 Optional<Actor> holder = holders.computeIfAbsent(grant.requester(), directory::lookup);
-                Optional<String> reason = GrantVerification.reasonToRevoke(grant, askedBy.get(grant.id()), holder,
+                Optional<String> reason = GrantVerification.reasonToRevoke(
+                        grant,
+                        askedBy.get(grant.id()),
+                        holder,
                         policy.rule(grant.rule()).orElse(null));
                 if (reason.isPresent()) {
                     Transition t = workflow.applyAsSystem(grant.id(), new RequestEvent.Revoke(reason.get()));
                     if (t instanceof Transition.Applied) {
-                        LOG.warnf("revoked %s (%s@%s of %s): %s", grant.id(), grant.login(), grant.target(), grant.requester(), reason.get());
+                        LOG.warnf(
+                                "revoked %s (%s@%s of %s): %s",
+                                grant.id(), grant.login(), grant.target(), grant.requester(), reason.get());
                     }
                 }
             }
         } catch (IdentityDirectory.DirectoryUnavailableException e) {
-            // Not a reason to revoke everything; the next pass tries again, and bastions still hold their own end timers.
+            // Not a reason to revoke everything; the next pass tries again, and bastions still hold their own end
+            // timers.
             LOG.warnf("continuous verification skipped this pass: %s", e.getMessage());
         }
         jitPassWanted.set(true);
@@ -117,7 +126,8 @@ public class GrantReconciler {
             members.put(group, directory.members(group));
         }
         List<AccessRequest> active = workflow.activeGrants(JitMembershipPlan.rules(policy)).stream()
-                .filter(g -> g.isLiveAt(Instant.now())).toList();
+                .filter(g -> g.isLiveAt(Instant.now()))
+                .toList();
         for (JitMembershipPlan.Change change : JitMembershipPlan.plan(members, active, policy)) {
             if (change.kind() == JitMembershipPlan.Kind.ADD) {
                 directory.add(change.username(), change.group());
@@ -125,9 +135,18 @@ public class GrantReconciler {
                 directory.remove(change.username(), change.group());
             }
             String action = change.kind() == JitMembershipPlan.Kind.ADD ? "jit.member_added" : "jit.member_removed";
-            audit.append(new AuditEvent(Instant.now(), Actor.system().username(), action, "jit_group", change.group(),
+            audit.append(new AuditEvent(
+                    Instant.now(),
+                    Actor.system().username(),
+                    action,
+                    "jit_group",
+                    change.group(),
                     Map.of("user", change.username())));
-            LOG.infof("%s: %s %s", change.group(), change.kind() == JitMembershipPlan.Kind.ADD ? "added" : "removed", change.username());
+            LOG.infof(
+                    "%s: %s %s",
+                    change.group(),
+                    change.kind() == JitMembershipPlan.Kind.ADD ? "added" : "removed",
+                    change.username());
         }
     }
 }

@@ -1,17 +1,13 @@
 package dev.portcullis.broker.scheduling;
 
-import java.time.Duration;
-import java.time.Instant;
-
+import dev.portcullis.broker.persistence.BastionLeases;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
+import java.time.Duration;
+import java.time.Instant;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-
-import io.quarkus.scheduler.Scheduled;
-
-import dev.portcullis.broker.persistence.BastionLeases;
 
 /**
  * Every few seconds, on every broker: the sessions of bastions whose lease lapsed are marked ABORTED. The lease rows
@@ -35,8 +31,11 @@ public class LapsedLeaseSweeper {
     /** Since when this broker has reached the database at every sweep; null after a failure. */
     private Instant upSince;
 
-    @Scheduled(every = "${portcullis.bastion.lease-sweep-interval:5s}", delayed = "1s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, executeWith = Scheduled.SIMPLE)
+    @Scheduled(
+            every = "${portcullis.bastion.lease-sweep-interval:5s}",
+            delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            executeWith = Scheduled.SIMPLE)
     public void sweep() {
         Instant now = Instant.now();
         try {

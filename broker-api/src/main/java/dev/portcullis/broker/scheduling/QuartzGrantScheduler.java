@@ -1,5 +1,11 @@
 package dev.portcullis.broker.scheduling;
 
+import dev.portcullis.broker.concurrency.Rounds;
+import dev.portcullis.workflow.port.GrantScheduler;
+import dev.portcullis.workflow.request.AccessRequest;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Date;
 import java.util.LinkedHashMap;
@@ -7,10 +13,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.jboss.logging.Logger;
 import org.quartz.JobBuilder;
 import org.quartz.JobDetail;
@@ -21,12 +23,6 @@ import org.quartz.SimpleScheduleBuilder;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
 import org.quartz.TriggerKey;
-
-import io.quarkus.narayana.jta.QuarkusTransaction;
-
-import dev.portcullis.broker.concurrency.Rounds;
-import dev.portcullis.workflow.port.GrantScheduler;
-import dev.portcullis.workflow.request.AccessRequest;
 
 /**
  * Stores a Quartz trigger for each grant's end, in the clustered JDBC
@@ -61,7 +57,9 @@ public class QuartzGrantScheduler implements GrantScheduler {
      * committed.
      */
     static final Duration TRIGGER_SPACING = Duration.ofMillis(50);
-    private final Rounds<Trigger, Void> triggerWrites = new Rounds<>(this::store, Duration.ofMinutes(2), TRIGGER_SPACING);
+
+    private final Rounds<Trigger, Void> triggerWrites =
+            new Rounds<>(this::store, Duration.ofMinutes(2), TRIGGER_SPACING);
 
     @Override
     public void grantStarted(AccessRequest grant) {
@@ -80,9 +78,14 @@ public class QuartzGrantScheduler implements GrantScheduler {
     private void schedule(UUID id, String what, Date at) {
         // One durable job for every grant, the grant on its trigger: a grant then costs the job store a trigger, not
         // also a job of its own (a select and an insert with a serialized data map on every approval that activates).
-        Trigger trigger = TriggerBuilder.newTrigger().withIdentity(triggerKey(id, what)).forJob(END_JOB)
-                .usingJobData(REQUEST_ID, id.toString()).usingJobData(WHAT, what).startAt(at)
-                .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow()).build();
+        Trigger trigger = TriggerBuilder.newTrigger()
+                .withIdentity(triggerKey(id, what))
+                .forJob(END_JOB)
+                .usingJobData(REQUEST_ID, id.toString())
+                .usingJobData(WHAT, what)
+                .startAt(at)
+                .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow())
+                .build();
         try {
             triggerWrites.join(trigger);
         } catch (RuntimeException e) {
@@ -97,7 +100,11 @@ public class QuartzGrantScheduler implements GrantScheduler {
      * twice) is replaced: its newest end wins.
      */
     private Void store(List<Trigger> triggers) {
-        JobDetail job = JobBuilder.newJob(EndDueRequestJob.class).withIdentity(END_JOB).storeDurably().requestRecovery(true).build();
+        JobDetail job = JobBuilder.newJob(EndDueRequestJob.class)
+                .withIdentity(END_JOB)
+                .storeDurably()
+                .requestRecovery(true)
+                .build();
         Map<TriggerKey, Trigger> newest = new LinkedHashMap<>();
         triggers.forEach(trigger -> newest.put(trigger.getKey(), trigger));
         QuarkusTransaction.requiringNew().run(() -> {

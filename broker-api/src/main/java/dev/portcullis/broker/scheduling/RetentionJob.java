@@ -1,12 +1,10 @@
 package dev.portcullis.broker.scheduling;
 
+import dev.portcullis.broker.recordings.RetentionSweep;
 import jakarta.inject.Inject;
-
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
 import org.quartz.JobExecutionContext;
-
-import dev.portcullis.broker.recordings.RetentionSweep;
 
 /**
  * Fired by Quartz's clustered JDBC store, so one broker runs it at a time however many replicas there are

@@ -1,5 +1,9 @@
 package dev.portcullis.broker.search;
 
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.PersistenceException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,12 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-import jakarta.persistence.PersistenceException;
-
-import io.agroal.api.AgroalDataSource;
 
 /**
  * The search index in PostgreSQL ({@code search_entry}, V15). Entries are stored with who, where, as whom and under
@@ -44,17 +42,29 @@ public class SearchIndex {
     Clock clock;
 
     /** An entry as a bastion sends it. */
-    public record Entry(UUID session, long offsetMicros, String kind, String text, String detail) {
-    }
+    public record Entry(UUID session, long offsetMicros, String kind, String text, String detail) {}
 
     /** What became of a batch: stored, or of sessions unknown, of another bastion client, or long ended. */
-    public record Stored(int stored, Set<UUID> unknown, Set<UUID> foreign, Set<UUID> ended) {
-    }
+    public record Stored(int stored, Set<UUID> unknown, Set<UUID> foreign, Set<UUID> ended) {}
 
-    public record Hit(long id, UUID session, UUID request, String username, String target, String login,
-                      String protocol, String recordingId, String kind, Instant at, double offsetSeconds, String text,
-                      String detail, String before, String after, String verification, Instant verifiedAt) {
-    }
+    public record Hit(
+            long id,
+            UUID session,
+            UUID request,
+            String username,
+            String target,
+            String login,
+            String protocol,
+            String recordingId,
+            String kind,
+            Instant at,
+            double offsetSeconds,
+            String text,
+            String detail,
+            String before,
+            String after,
+            String verification,
+            Instant verifiedAt) {}
 
     /** The search took longer than {@link #STATEMENT_TIMEOUT}. */
     public static final class TooSlow extends RuntimeException {
@@ -63,9 +73,15 @@ public class SearchIndex {
         }
     }
 
-    private record Session(UUID request, String username, String target, String login, String protocol,
-                           Instant startedAt, Instant endedAt, String registeredBy) {
-    }
+    private record Session(
+            UUID request,
+            String username,
+            String target,
+            String login,
+            String protocol,
+            Instant startedAt,
+            Instant endedAt,
+            String registeredBy) {}
 
     /**
      * Stores the entries of the sessions {@code client} registered; nothing at all when any entry names a session of
@@ -107,9 +123,17 @@ public class SearchIndex {
             try (ResultSet r = select.executeQuery()) {
                 while (r.next()) {
                     Timestamp ended = r.getTimestamp(8);
-                    found.put(r.getObject(1, UUID.class), new Session(r.getObject(2, UUID.class), r.getString(3),
-                            r.getString(4), r.getString(5), r.getString(6), r.getTimestamp(7).toInstant(),
-                            ended == null ? null : ended.toInstant(), r.getString(9)));
+                    found.put(
+                            r.getObject(1, UUID.class),
+                            new Session(
+                                    r.getObject(2, UUID.class),
+                                    r.getString(3),
+                                    r.getString(4),
+                                    r.getString(5),
+                                    r.getString(6),
+                                    r.getTimestamp(7).toInstant(),
+                                    ended == null ? null : ended.toInstant(),
+                                    r.getString(9)));
                 }
             }
         }
@@ -121,7 +145,8 @@ public class SearchIndex {
      * batch of single-row inserts runs thousands of statements per batch.
      */
     private static int insert(Connection c, List<Entry> entries, Map<UUID, Session> sessions) throws SQLException {
-        List<Entry> known = entries.stream().filter(e -> sessions.containsKey(e.session())).toList();
+        List<Entry> known =
+                entries.stream().filter(e -> sessions.containsKey(e.session())).toList();
         int n = known.size();
         if (n == 0) {
             return 0;
@@ -244,11 +269,26 @@ public class SearchIndex {
             }
             try (ResultSet r = select.executeQuery()) {
                 while (r.next()) {
-                    hits.add(new Hit(r.getLong(1), r.getObject(2, UUID.class), r.getObject(3, UUID.class),
-                            r.getString(4), r.getString(5), r.getString(6), r.getString(7), r.getString(8),
-                            r.getString(9), r.getTimestamp(10).toInstant(), r.getLong(11) / 1_000_000.0,
-                            r.getString(12), r.getString(13), r.getString(14), r.getString(15), r.getString(16),
-                            r.getTimestamp(17) == null ? null : r.getTimestamp(17).toInstant()));
+                    hits.add(new Hit(
+                            r.getLong(1),
+                            r.getObject(2, UUID.class),
+                            r.getObject(3, UUID.class),
+                            r.getString(4),
+                            r.getString(5),
+                            r.getString(6),
+                            r.getString(7),
+                            r.getString(8),
+                            r.getString(9),
+                            r.getTimestamp(10).toInstant(),
+                            r.getLong(11) / 1_000_000.0,
+                            r.getString(12),
+                            r.getString(13),
+                            r.getString(14),
+                            r.getString(15),
+                            r.getString(16),
+                            r.getTimestamp(17) == null
+                                    ? null
+                                    : r.getTimestamp(17).toInstant()));
                 }
             }
         }

@@ -1,13 +1,12 @@
 package dev.portcullis.broker.search;
 
+import dev.portcullis.workflow.request.Refusal;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
-
-import dev.portcullis.workflow.request.Refusal;
 
 /**
  * A search of the index, checked: the text is searched as a literal substring (case-insensitive), never as a pattern,
@@ -17,8 +16,8 @@ import dev.portcullis.workflow.request.Refusal;
  * @param from inclusive, or null
  * @param to   exclusive, or null
  */
-public record SearchQuery(String text, String person, String target, String protocol, String kind, Instant from,
-                          Instant to, int limit) {
+public record SearchQuery(
+        String text, String person, String target, String protocol, String kind, Instant from, Instant to, int limit) {
 
     public static final int MIN_TEXT = 3;
     public static final int MAX_TEXT = 200;
@@ -41,27 +40,45 @@ public record SearchQuery(String text, String person, String target, String prot
     }
 
     /** Parses what a person sent (null or blank: not given). */
-    public static SearchQuery parse(String q, String person, String target, String protocol, String kind, String from,
-                                    String to, String limit) {
+    public static SearchQuery parse(
+            String q,
+            String person,
+            String target,
+            String protocol,
+            String kind,
+            String from,
+            String to,
+            String limit) {
         String text = q == null ? "" : q.strip();
         if (text.isEmpty()) {
-            throw new BadQuery("query_required", "q", "give something to search for in q (at least " + MIN_TEXT
-                    + " characters)");
+            throw new BadQuery(
+                    "query_required", "q", "give something to search for in q (at least " + MIN_TEXT + " characters)");
         }
         if (text.length() > MAX_TEXT) {
-            throw new BadQuery("query_too_long", "q", "q is " + text.length() + " characters; at most " + MAX_TEXT
-                    + " are searched");
+            throw new BadQuery(
+                    "query_too_long",
+                    "q",
+                    "q is " + text.length() + " characters; at most " + MAX_TEXT + " are searched");
         }
         if (text.codePoints().anyMatch(c -> Character.isISOControl(c))) {
             throw new BadQuery("query_not_text", "q", "q may not hold control characters");
         }
         if (text.codePointCount(0, text.length()) < MIN_TEXT) {
-            throw new BadQuery("query_too_short", "q", "q must be at least " + MIN_TEXT
-                    + " characters: shorter text matches nearly everything and no index can help");
+            throw new BadQuery(
+                    "query_too_short",
+                    "q",
+                    "q must be at least " + MIN_TEXT
+                            + " characters: shorter text matches nearly everything and no index can help");
         }
-        if (text.chars().filter(c -> c != '%' && c != '_' && c != '*' && c != '?' && c != ' ').count() < MIN_TEXT) {
-            throw new BadQuery("query_too_vague", "q", "q must hold at least " + MIN_TEXT
-                    + " characters other than spaces and wildcards (it is searched literally, not as a pattern)");
+        if (text.chars()
+                        .filter(c -> c != '%' && c != '_' && c != '*' && c != '?' && c != ' ')
+                        .count()
+                < MIN_TEXT) {
+            throw new BadQuery(
+                    "query_too_vague",
+                    "q",
+                    "q must hold at least " + MIN_TEXT
+                            + " characters other than spaces and wildcards (it is searched literally, not as a pattern)");
         }
         String p = optional(protocol, "protocol", 16);
         if (p != null && !PROTOCOLS.contains(p.toLowerCase(Locale.ROOT))) {
@@ -87,8 +104,15 @@ public record SearchQuery(String text, String person, String target, String prot
                 throw new BadQuery("bad_limit", "limit", "limit must be a number from 1 to " + MAX_LIMIT);
             }
         }
-        return new SearchQuery(text, optional(person, "person", 255), optional(target, "target", 63),
-                p == null ? null : p.toLowerCase(Locale.ROOT), k == null ? null : k.toLowerCase(Locale.ROOT), f, t, n);
+        return new SearchQuery(
+                text,
+                optional(person, "person", 255),
+                optional(target, "target", 63),
+                p == null ? null : p.toLowerCase(Locale.ROOT),
+                k == null ? null : k.toLowerCase(Locale.ROOT),
+                f,
+                t,
+                n);
     }
 
     /** The same query for one person's own sessions. */
@@ -117,10 +141,13 @@ public record SearchQuery(String text, String person, String target, String prot
             return Instant.parse(s);
         } catch (DateTimeParseException notAnInstant) {
             try {
-                return LocalDate.parse(s).plusDays(endOfDay ? 1 : 0).atStartOfDay(ZoneOffset.UTC).toInstant();
+                return LocalDate.parse(s)
+                        .plusDays(endOfDay ? 1 : 0)
+                        .atStartOfDay(ZoneOffset.UTC)
+                        .toInstant();
             } catch (DateTimeParseException e) {
-                throw new BadQuery("bad_time", field, field
-                        + " must be a date (2026-01-31) or an instant (2026-01-31T09:30:00Z)");
+                throw new BadQuery(
+                        "bad_time", field, field + " must be a date (2026-01-31) or an instant (2026-01-31T09:30:00Z)");
             }
         }
     }

@@ -1,20 +1,18 @@
 package dev.portcullis.broker.search;
 
+import dev.portcullis.workflow.AccessWorkflow;
+import dev.portcullis.workflow.port.AuditEvent;
+import dev.portcullis.workflow.port.AuditSink;
+import dev.portcullis.workflow.request.Actor;
+import dev.portcullis.workflow.request.Refusal;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import dev.portcullis.workflow.AccessWorkflow;
-import dev.portcullis.workflow.port.AuditEvent;
-import dev.portcullis.workflow.port.AuditSink;
-import dev.portcullis.workflow.request.Actor;
-import dev.portcullis.workflow.request.Refusal;
 
 /**
  * A person's search, for the API and the page alike: auditors and admins search every session, everyone else only
@@ -35,9 +33,8 @@ public class Searches {
     Clock clock;
 
     /** Hits with the verification status of each hit's recording (by session). */
-    public record Result(SearchQuery query, List<SearchIndex.Hit> hits, Map<UUID, String> verification,
-                         boolean everyone) {
-    }
+    public record Result(
+            SearchQuery query, List<SearchIndex.Hit> hits, Map<UUID, String> verification, boolean everyone) {}
 
     /** A refusal to carry out of the caller (the API and the page word it their own way). */
     public static final class Refused extends RuntimeException {
@@ -53,8 +50,16 @@ public class Searches {
         }
     }
 
-    public Result search(Actor viewer, String q, String person, String target, String protocol, String kind,
-                         String from, String to, String limit) {
+    public Result search(
+            Actor viewer,
+            String q,
+            String person,
+            String target,
+            String protocol,
+            String kind,
+            String from,
+            String to,
+            String limit) {
         SearchQuery query;
         try {
             query = SearchQuery.parse(q, person, target, protocol, kind, from, to, limit);
@@ -66,7 +71,8 @@ public class Searches {
         if (!everyone) {
             if (query.person() != null && !query.person().equals(viewer.username())) {
                 refused(viewer, q, "missing_group");
-                throw new Refused(Refusal.forbidden("missing_group",
+                throw new Refused(Refusal.forbidden(
+                        "missing_group",
                         "searching other people's sessions is for auditors and admins (/auditors, /admins)"));
             }
             query = query.onlyOf(viewer.username());
@@ -76,8 +82,11 @@ public class Searches {
             hits = index.search(query);
         } catch (SearchIndex.TooSlow e) {
             refused(viewer, q, "search_too_slow");
-            throw new Refused(Refusal.invalid("search_too_slow", "q", "the search took longer than "
-                    + SearchIndex.STATEMENT_TIMEOUT + "; narrow it with a longer text, a person, a target or a time range"));
+            throw new Refused(Refusal.invalid(
+                    "search_too_slow",
+                    "q",
+                    "the search took longer than " + SearchIndex.STATEMENT_TIMEOUT
+                            + "; narrow it with a longer text, a person, a target or a time range"));
         }
         Map<UUID, String> verification = new HashMap<>();
         for (SearchIndex.Hit hit : hits) {
@@ -99,7 +108,12 @@ public class Searches {
 
     private void refused(Actor viewer, String q, String code) {
         String text = q == null ? "" : q.length() > 200 ? q.substring(0, 200) + "..." : q;
-        audit.append(new AuditEvent(clock.instant(), viewer.username(), "search.refused", "search", "*",
+        audit.append(new AuditEvent(
+                clock.instant(),
+                viewer.username(),
+                "search.refused",
+                "search",
+                "*",
                 Map.of("q", text.replaceAll("\\p{Cntrl}", "?"), "code", code)));
     }
 

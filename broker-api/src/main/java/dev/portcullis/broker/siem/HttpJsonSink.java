@@ -8,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-
 import javax.net.ssl.SSLContext;
 
 /**
@@ -26,8 +25,11 @@ abstract class HttpJsonSink implements SiemSink {
         this.url = url;
         this.authorization = authorization;
         this.timeout = timeout;
-        this.client = HttpClient.newBuilder().sslContext(tls).connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.client = HttpClient.newBuilder()
+                .sslContext(tls)
+                .connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     /** The request body for a batch. */
@@ -36,12 +38,12 @@ abstract class HttpJsonSink implements SiemSink {
     abstract String contentType();
 
     /** Throws when a 2xx answer still says some event was not taken. */
-    void checkAccepted(String body) throws IOException {
-    }
+    void checkAccepted(String body) throws IOException {}
 
     @Override
     public void deliver(List<AuditRow> batch) throws IOException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(timeout)
+        HttpRequest.Builder request = HttpRequest.newBuilder(url)
+                .timeout(timeout)
                 .header("Content-Type", contentType())
                 .POST(HttpRequest.BodyPublishers.ofString(body(batch), StandardCharsets.UTF_8));
         if (authorization != null) {

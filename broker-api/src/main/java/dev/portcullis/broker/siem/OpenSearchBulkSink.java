@@ -1,14 +1,12 @@
 package dev.portcullis.broker.siem;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-
 import javax.net.ssl.SSLContext;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * OpenSearch's (and Elasticsearch's) {@code _bulk} API: NDJSON, an {@code index} action per row with the sequence
@@ -40,7 +38,10 @@ final class OpenSearchBulkSink extends HttpJsonSink {
         for (AuditRow row : batch) {
             ObjectNode action = SiemJson.JSON.createObjectNode();
             action.putObject("index").put("_index", index).put("_id", String.valueOf(row.seq()));
-            body.append(SiemJson.write(action)).append('\n').append(SiemJson.write(SiemJson.event(row))).append('\n');
+            body.append(SiemJson.write(action))
+                    .append('\n')
+                    .append(SiemJson.write(SiemJson.event(row)))
+                    .append('\n');
         }
         return body.toString();
     }
@@ -60,8 +61,9 @@ final class OpenSearchBulkSink extends HttpJsonSink {
             for (JsonNode item : answer.path("items")) {
                 JsonNode error = item.path("index").path("error");
                 if (!error.isMissingNode()) {
-                    throw new IOException("bulk: an item was refused: " + error.path("type").asText("?") + ": "
-                            + error.path("reason").asText("?"));
+                    throw new IOException(
+                            "bulk: an item was refused: " + error.path("type").asText("?") + ": "
+                                    + error.path("reason").asText("?"));
                 }
             }
             throw new IOException("bulk: the answer reports errors");

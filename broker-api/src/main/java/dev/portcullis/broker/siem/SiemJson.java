@@ -1,11 +1,10 @@
 package dev.portcullis.broker.siem;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
  * The JSON every sink carries for an audit row (docs/siem.md). Written in ASCII (other characters as \\u escapes), so
@@ -15,8 +14,7 @@ public final class SiemJson {
 
     static final ObjectMapper JSON = new ObjectMapper().configure(JsonGenerator.Feature.ESCAPE_NON_ASCII, true);
 
-    private SiemJson() {
-    }
+    private SiemJson() {}
 
     /** The row as a JSON object: seq, at, actor, action, subjectType, subjectId, details, prevHash, hash. */
     public static ObjectNode event(AuditRow row) {

@@ -1,20 +1,16 @@
 package dev.portcullis.broker.siem;
 
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-
 import javax.sql.DataSource;
-
 import org.jboss.logging.Logger;
-
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 
 /**
  * Streams every audit row, in sequence order, to each configured sink (docs/siem.md), one thread per sink. A sink that
@@ -50,8 +46,8 @@ public class SiemStream {
             try {
                 cursors.create(sink.name());
             } catch (java.sql.SQLException e) {
-                throw new IllegalStateException("SIEM stream: cannot create the cursor of sink " + sink.name() + ": "
-                        + e.getMessage());
+                throw new IllegalStateException(
+                        "SIEM stream: cannot create the cursor of sink " + sink.name() + ": " + e.getMessage());
             }
             sinks.add(sink);
             Thread sender = new Thread(() -> run(sink, cursors), "siem-" + sink.name());
@@ -89,7 +85,9 @@ public class SiemStream {
                     logged = null;
                 }
                 // a full batch means a backlog: go on at once
-                pause = pass.sent() == settings.batchSize() ? 0 : settings.pollInterval().toMillis();
+                pause = pass.sent() == settings.batchSize()
+                        ? 0
+                        : settings.pollInterval().toMillis();
             } catch (Exception e) {
                 if (stopping) {
                     break;
@@ -97,8 +95,9 @@ public class SiemStream {
                 failures++;
                 String problem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                 if (!problem.equals(logged) || System.currentTimeMillis() - loggedAt > RELOG.toMillis()) {
-                    LOG.warnf("SIEM sink %s did not take the next rows (%s); retrying, its cursor waits", sink.name(),
-                            problem);
+                    LOG.warnf(
+                            "SIEM sink %s did not take the next rows (%s); retrying, its cursor waits",
+                            sink.name(), problem);
                     logged = problem;
                     loggedAt = System.currentTimeMillis();
                 }

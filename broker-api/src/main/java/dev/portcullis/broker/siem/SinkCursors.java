@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-
 import javax.sql.DataSource;
 
 /**
@@ -20,15 +19,17 @@ import javax.sql.DataSource;
 final class SinkCursors {
 
     /** What a pass did: rows sent (0 when there was nothing new or another replica holds the sink). */
-    record Pass(int sent, boolean lockedElsewhere) {
-    }
+    record Pass(int sent, boolean lockedElsewhere) {}
 
-    private static final String LOCK = "select last_id, rtrim(last_hash) from siem_cursor where sink = ? for update skip locked";
-    private static final String ROWS = "select id, at, actor, action, subject_type, subject_id, details, rtrim(prev_hash),"
-            + " rtrim(hash) from audit_log where id > ? order by id limit ?";
-    private static final String ADVANCE = "update siem_cursor set last_id = ?, last_hash = ?, updated_at = now() where sink = ?";
-    private static final String CREATE = "insert into siem_cursor (sink, last_id, last_hash) values (?, 0, ?)"
-            + " on conflict (sink) do nothing";
+    private static final String LOCK =
+            "select last_id, rtrim(last_hash) from siem_cursor where sink = ? for update skip locked";
+    private static final String ROWS =
+            "select id, at, actor, action, subject_type, subject_id, details, rtrim(prev_hash),"
+                    + " rtrim(hash) from audit_log where id > ? order by id limit ?";
+    private static final String ADVANCE =
+            "update siem_cursor set last_id = ?, last_hash = ?, updated_at = now() where sink = ?";
+    private static final String CREATE =
+            "insert into siem_cursor (sink, last_id, last_hash) values (?, 0, ?)" + " on conflict (sink) do nothing";
 
     private final DataSource db;
 
@@ -38,7 +39,8 @@ final class SinkCursors {
 
     /** A sink seen for the first time starts before the first audit row: it gets the whole trail. */
     void create(String sink) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement create = c.prepareStatement(CREATE)) {
+        try (Connection c = db.getConnection();
+                PreparedStatement create = c.prepareStatement(CREATE)) {
             create.setString(1, sink);
             create.setString(2, "0".repeat(64));
             create.executeUpdate();
@@ -87,8 +89,15 @@ final class SinkCursors {
             read.setInt(2, limit);
             try (ResultSet rs = read.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(new AuditRow(rs.getLong(1), rs.getObject(2, OffsetDateTime.class).toInstant(), rs.getString(3),
-                            rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
+                    rows.add(new AuditRow(
+                            rs.getLong(1),
+                            rs.getObject(2, OffsetDateTime.class).toInstant(),
+                            rs.getString(3),
+                            rs.getString(4),
+                            rs.getString(5),
+                            rs.getString(6),
+                            rs.getString(7),
+                            rs.getString(8),
                             rs.getString(9)));
                 }
             }

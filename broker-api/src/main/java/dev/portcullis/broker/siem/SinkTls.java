@@ -10,7 +10,6 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.Collection;
 import java.util.Optional;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -20,8 +19,7 @@ import javax.net.ssl.TrustManagerFactory;
  */
 final class SinkTls {
 
-    private SinkTls() {
-    }
+    private SinkTls() {}
 
     /** @throws IllegalArgumentException with a one-line reason when the file is missing or holds no certificate */
     static SSLContext context(Optional<Path> caFile, String setting) {

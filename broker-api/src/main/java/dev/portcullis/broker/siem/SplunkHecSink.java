@@ -1,12 +1,10 @@
 package dev.portcullis.broker.siem;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-
 import javax.net.ssl.SSLContext;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Splunk's HTTP Event Collector ({@code POST /services/collector/event}, {@code Authorization: Splunk <token>}): the
@@ -39,8 +37,10 @@ final class SplunkHecSink extends HttpJsonSink {
         for (AuditRow row : batch) {
             ObjectNode event = SiemJson.JSON.createObjectNode();
             // seconds with microseconds, as HEC takes them
-            event.put("time", new java.math.BigDecimal(row.at().getEpochSecond())
-                    .add(java.math.BigDecimal.valueOf(row.at().getNano() / 1000, 6)));
+            event.put(
+                    "time",
+                    new java.math.BigDecimal(row.at().getEpochSecond())
+                            .add(java.math.BigDecimal.valueOf(row.at().getNano() / 1000, 6)));
             event.put("host", host);
             event.put("source", "portcullis");
             event.put("sourcetype", "portcullis:audit");

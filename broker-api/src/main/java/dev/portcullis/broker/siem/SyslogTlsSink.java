@@ -15,7 +15,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -37,6 +36,7 @@ final class SyslogTlsSink implements SiemSink {
     static final int PRIORITY = 85;
     /** RFC 5424 SD-ID of the stream's parameters: an enterprise number reserved for documentation (RFC 5612). */
     static final String SD_ID = "portcullis@32473";
+
     private static final DateTimeFormatter TIMESTAMP =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -54,8 +54,14 @@ final class SyslogTlsSink implements SiemSink {
     });
     private volatile SSLSocket socket;
 
-    SyslogTlsSink(String host, int port, String serverName, SSLContext tls, String hostname, Duration timeout,
-                  Duration settle) {
+    SyslogTlsSink(
+            String host,
+            int port,
+            String serverName,
+            SSLContext tls,
+            String hostname,
+            Duration timeout,
+            Duration settle) {
         this.host = host;
         this.port = port;
         this.serverName = serverName;
@@ -73,14 +79,17 @@ final class SyslogTlsSink implements SiemSink {
     @Override
     public synchronized void deliver(List<AuditRow> batch) throws IOException {
         // a write to a receiver that stopped reading blocks with no timeout of its own: close the socket under it
-        ScheduledFuture<?> guard = watchdog.schedule(this::abort, timeout.toMillis() + settle.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> guard =
+                watchdog.schedule(this::abort, timeout.toMillis() + settle.toMillis(), TimeUnit.MILLISECONDS);
         try {
             SSLSocket s = connection();
             OutputStream out = s.getOutputStream();
             StringBuilder frames = new StringBuilder(batch.size() * 600);
             for (AuditRow row : batch) {
                 String message = message(row);
-                frames.append(message.getBytes(StandardCharsets.UTF_8).length).append(' ').append(message);
+                frames.append(message.getBytes(StandardCharsets.UTF_8).length)
+                        .append(' ')
+                        .append(message);
             }
             out.write(frames.toString().getBytes(StandardCharsets.UTF_8));
             out.flush();

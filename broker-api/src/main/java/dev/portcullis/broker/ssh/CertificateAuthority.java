@@ -2,7 +2,6 @@ package dev.portcullis.broker.ssh;
 
 import dev.portcullis.ssh.ed25519.JdkEd25519;
 import java.security.KeyPair;
-
 import org.apache.sshd.certificate.OpenSshCertificateBuilder;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
@@ -15,7 +14,6 @@ final class CertificateAuthority {
         // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
         JdkEd25519.install();
     }
-
 
     private final String name;
     private final KeyPair keys;

@@ -11,7 +11,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.util.Iterator;
-
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.loader.openssh.OpenSSHKeyPairResourceParser;
@@ -30,9 +29,7 @@ final class SshKeyFiles {
         JdkEd25519.install();
     }
 
-
-    private SshKeyFiles() {
-    }
+    private SshKeyFiles() {}
 
     /** @return the key in {@code file}, generated first (Ed25519, mode 0600, parent directories created) when the file does not exist */
     static Loaded loadOrGenerate(Path file, String comment) throws IOException {
@@ -52,7 +49,11 @@ final class SshKeyFiles {
         // Written in full under a temporary name, then linked into place: a replica starting at the same moment
         // either sees no file or the whole key, and the link fails for the one that comes second.
         Path temp = posix
-                ? Files.createTempFile(dir, ".incoming-", ".key", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                ? Files.createTempFile(
+                        dir,
+                        ".incoming-",
+                        ".key",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
                 : Files.createTempFile(dir, ".incoming-", ".key");
         try {
             try (OutputStream out = Files.newOutputStream(temp)) {
@@ -68,8 +69,12 @@ final class SshKeyFiles {
         }
         Path pub = target.resolveSibling(target.getFileName() + ".pub");
         if (!Files.exists(pub)) {
-            // For operators (TrustedUserCAKeys, known_hosts); the broker itself always derives the public key from the private one.
-            Files.writeString(pub, PublicKeyEntry.toString(generated.getPublic()) + " " + comment + "\n", StandardCharsets.US_ASCII);
+            // For operators (TrustedUserCAKeys, known_hosts); the broker itself always derives the public key from the
+            // private one.
+            Files.writeString(
+                    pub,
+                    PublicKeyEntry.toString(generated.getPublic()) + " " + comment + "\n",
+                    StandardCharsets.US_ASCII);
         }
         return new Loaded(generated, true);
     }
@@ -93,6 +98,5 @@ final class SshKeyFiles {
         return pair;
     }
 
-    record Loaded(KeyPair keys, boolean generated) {
-    }
+    record Loaded(KeyPair keys, boolean generated) {}
 }

@@ -1,19 +1,17 @@
 package dev.portcullis.broker.web;
 
-import java.time.Instant;
-import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import dev.portcullis.workflow.AccessWorkflow;
 import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.Actor;
 import dev.portcullis.workflow.request.Refusal;
 import dev.portcullis.workflow.request.RequestState;
 import dev.portcullis.workflow.request.SeparationOfDuties;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * The Approve and Deny links of a notification ({@code /ui/approvals?focus=ID&decision=approve}): opening one changes
@@ -37,8 +35,12 @@ public class ApprovalLinks {
         }
         boolean deny = "deny".equals(decision);
         if (reviewable.contains(id.toString())) {
-            return new Views.Focus(id.toString(), true, deny, "Check the request below, then "
-                    + (deny ? "deny it, saying why." : "approve or deny it.") + " Nothing is decided until you do.");
+            return new Views.Focus(
+                    id.toString(),
+                    true,
+                    deny,
+                    "Check the request below, then " + (deny ? "deny it, saying why." : "approve or deny it.")
+                            + " Nothing is decided until you do.");
         }
         Optional<AccessRequest> found = workflow.find(id);
         if (found.isEmpty()) {
@@ -47,17 +49,30 @@ public class ApprovalLinks {
         AccessRequest r = found.get();
         String what = r.requester() + "'s request for " + r.login() + " on " + r.target();
         if (r.state() != RequestState.PENDING) {
-            return new Views.Focus(null, false, false, "Nothing to decide: " + what + " is " + stateWords(r.state())
-                    + ". This link changed nothing.");
+            return new Views.Focus(
+                    null,
+                    false,
+                    false,
+                    "Nothing to decide: " + what + " is " + stateWords(r.state()) + ". This link changed nothing.");
         }
         if (!r.pendingUntil().isAfter(now)) {
-            return new Views.Focus(null, false, false, "Nothing to decide: " + what + " waited past its pending time and"
-                    + " has timed out. This link changed nothing.");
+            return new Views.Focus(
+                    null,
+                    false,
+                    false,
+                    "Nothing to decide: " + what + " waited past its pending time and"
+                            + " has timed out. This link changed nothing.");
         }
-        Refusal why = SeparationOfDuties.checkReviewer(r, reader, workflow.policy().rule(r.rule()).orElse(null)).orElse(null);
+        Refusal why = SeparationOfDuties.checkReviewer(
+                        r, reader, workflow.policy().rule(r.rule()).orElse(null))
+                .orElse(null);
         String reason = why == null ? "you cannot review it now" : why.message();
-        return new Views.Focus(null, false, false, "You cannot decide on " + (workflow.canView(r, reader) ? what : "this request")
-                + ": " + reason + ". This link changed nothing.");
+        return new Views.Focus(
+                null,
+                false,
+                false,
+                "You cannot decide on " + (workflow.canView(r, reader) ? what : "this request") + ": " + reason
+                        + ". This link changed nothing.");
     }
 
     private static String stateWords(RequestState state) {

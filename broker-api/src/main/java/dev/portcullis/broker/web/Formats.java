@@ -9,10 +9,10 @@ import java.util.Locale;
 /** Times, durations, sizes and form fields in the words pages show them in. */
 final class Formats {
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
 
-    private Formats() {
-    }
+    private Formats() {}
 
     static String time(Instant t) {
         return t == null ? "" : TIME.format(t);

@@ -1,7 +1,14 @@
 package dev.portcullis.broker.web;
 
-import java.util.UUID;
-
+import dev.portcullis.broker.identity.Caller;
+import dev.portcullis.broker.live.LiveWatching;
+import dev.portcullis.broker.live.SessionEnding;
+import dev.portcullis.broker.persistence.IndexedSession;
+import io.quarkus.qute.Location;
+import io.quarkus.qute.Template;
+import io.quarkus.security.Authenticated;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -14,21 +21,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-
+import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
-
-import io.quarkus.qute.Location;
-import io.quarkus.qute.Template;
-import io.quarkus.security.Authenticated;
-import io.smallrye.common.annotation.Blocking;
-import io.smallrye.mutiny.Multi;
-
-import dev.portcullis.broker.identity.Caller;
-import dev.portcullis.broker.live.LiveWatching;
-import dev.portcullis.broker.live.SessionEnding;
-import dev.portcullis.broker.persistence.IndexedSession;
 
 /**
  * Watching a live session in the browser (the same player as replay, fed by the broker, never by a bastion) and
@@ -64,8 +60,10 @@ public class LivePages {
     @Operation(hidden = true)
     public Response live(@PathParam("id") UUID id) {
         IndexedSession session = watching.check(id, caller.username(), RefusedPage::new);
-        String html = livePage.data("me", viewers.me(caller)).data("nav", "sessions")
-                .data("session", SessionPages.row(session, false, null)).render(); // a live session: no hold or deletion to show
+        String html = livePage.data("me", viewers.me(caller))
+                .data("nav", "sessions")
+                .data("session", SessionPages.row(session, false, null))
+                .render(); // a live session: no hold or deletion to show
         return RequestPages.ok(html);
     }
 

@@ -1,16 +1,14 @@
 package dev.portcullis.broker.web;
 
+import io.quarkus.qute.Location;
+import io.quarkus.qute.Template;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
 import org.eclipse.microprofile.openapi.annotations.Operation;
-
-import io.quarkus.qute.Location;
-import io.quarkus.qute.Template;
 
 /**
  * The page after signing out, which anyone may see. (The root, {@code /}, is web-frontend's static index.html,

@@ -1,18 +1,7 @@
 package dev.portcullis.broker.web;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
+import static dev.portcullis.broker.web.Formats.nz;
+import static dev.portcullis.broker.web.Formats.time;
 
 import dev.portcullis.broker.api.DatabaseResource;
 import dev.portcullis.workflow.AccessWorkflow;
@@ -25,9 +14,17 @@ import dev.portcullis.workflow.request.AccessRequest;
 import dev.portcullis.workflow.request.Actor;
 import dev.portcullis.workflow.request.RequestState;
 import dev.portcullis.workflow.request.SeparationOfDuties;
-
-import static dev.portcullis.broker.web.Formats.nz;
-import static dev.portcullis.broker.web.Formats.time;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /** A request as a card on the access and approvals pages: its state, its reviews, who may still approve, how to connect. */
 @ApplicationScoped
@@ -61,23 +58,50 @@ public class RequestCards {
      */
     Views.RequestCard card(AccessRequest r, Actor viewer, Instant now, Map<String, Optional<Set<String>>> approvers) {
         AccessRule rule = workflow.policy().rule(r.rule()).orElse(null);
-        boolean canReview = rule != null && now.isBefore(r.pendingUntil()) && SeparationOfDuties.mayReview(r, viewer, rule);
+        boolean canReview =
+                rule != null && now.isBefore(r.pendingUntil()) && SeparationOfDuties.mayReview(r, viewer, rule);
         List<Views.ReviewLine> reviews = r.reviews().stream()
-                .map(rv -> new Views.ReviewLine(rv.reviewer(), rv.decision() == dev.portcullis.workflow.request.Review.Decision.APPROVE
-                        ? "approved" : "denied", nz(rv.comment()), time(rv.at())))
+                .map(rv -> new Views.ReviewLine(
+                        rv.reviewer(),
+                        rv.decision() == dev.portcullis.workflow.request.Review.Decision.APPROVE
+                                ? "approved"
+                                : "denied",
+                        nz(rv.comment()),
+                        time(rv.at())))
                 .toList();
         String stillCanApprove = null;
         if (approvers != null && r.state() == RequestState.PENDING && rule != null) {
             stillCanApprove = stillCanApprove(r, rule, approvers);
         }
         Views.Connect connect = r.isLiveAt(now) && r.requester().equals(viewer.username()) ? connect(r) : null;
-        return new Views.RequestCard(r.id().toString(), r.requester(), r.target(), r.kind().wireName(), r.login(),
-                r.access().name().toLowerCase(Locale.ROOT), Durations.format(r.duration()), nz(r.reason()), nz(r.ticket()), r.state().name(),
-                time(r.createdAt()), time(r.pendingUntil()), time(r.grantedAt()), time(r.endsAt()),
-                r.endsAt() == null ? "" : r.endsAt().toString(), time(r.endedAt()), nz(r.endedBy()), nz(r.endReason()), reviews,
-                r.approvalCount(), rule == null ? "?" : String.valueOf(rule.approvalsRequired()),
-                rule == null ? "(rule removed from the policy)" : String.join(" or ", rule.sortedApproverGroups()), nz(stillCanApprove),
-                r.requester().equals(viewer.username()), canReview, r.isLiveAt(now), connect);
+        return new Views.RequestCard(
+                r.id().toString(),
+                r.requester(),
+                r.target(),
+                r.kind().wireName(),
+                r.login(),
+                r.access().name().toLowerCase(Locale.ROOT),
+                Durations.format(r.duration()),
+                nz(r.reason()),
+                nz(r.ticket()),
+                r.state().name(),
+                time(r.createdAt()),
+                time(r.pendingUntil()),
+                time(r.grantedAt()),
+                time(r.endsAt()),
+                r.endsAt() == null ? "" : r.endsAt().toString(),
+                time(r.endedAt()),
+                nz(r.endedBy()),
+                nz(r.endReason()),
+                reviews,
+                r.approvalCount(),
+                rule == null ? "?" : String.valueOf(rule.approvalsRequired()),
+                rule == null ? "(rule removed from the policy)" : String.join(" or ", rule.sortedApproverGroups()),
+                nz(stillCanApprove),
+                r.requester().equals(viewer.username()),
+                canReview,
+                r.isLiveAt(now),
+                connect);
     }
 
     /** Members of the rule's approver groups, asked live, less the requester and whoever reviewed already. */
@@ -92,7 +116,8 @@ public class RequestCards {
         }
         people.remove(r.requester());
         r.reviews().forEach(rv -> people.remove(rv.reviewer()));
-        return people.isEmpty() ? "nobody (no other member of " + String.join(" or ", rule.sortedApproverGroups()) + ")"
+        return people.isEmpty()
+                ? "nobody (no other member of " + String.join(" or ", rule.sortedApproverGroups()) + ")"
                 : String.join(", ", people);
     }
 
@@ -109,13 +134,17 @@ public class RequestCards {
     private Views.Connect connect(AccessRequest r) {
         if (r.kind() == TargetKind.POSTGRES) {
             String psql = DatabaseResource.connect(databaseProxyHost, databaseProxyPort, r.target(), r.login());
-            return new Views.Connect("psql \"" + psql + "\"", "through the bastion's PostgreSQL proxy, which checks your"
-                    + " grant and records every statement; the password is a one-hour database credential for "
-                    + r.target() + " from the broker (POST /api/v1/db/credentials with {\"target\": \"" + r.target()
-                    + "\"}), and the proxy's CA (GET /api/v1/db/ca) saved as " + DatabaseResource.SSL_ROOT_CERT
-                    + " verifies its certificate");
+            return new Views.Connect(
+                    "psql \"" + psql + "\"",
+                    "through the bastion's PostgreSQL proxy, which checks your"
+                            + " grant and records every statement; the password is a one-hour database credential for "
+                            + r.target() + " from the broker (POST /api/v1/db/credentials with {\"target\": \""
+                            + r.target()
+                            + "\"}), and the proxy's CA (GET /api/v1/db/ca) saved as " + DatabaseResource.SSL_ROOT_CERT
+                            + " verifies its certificate");
         }
-        return new Views.Connect("ssh -p " + bastionSshPort + " " + r.login() + "+" + r.target() + "@" + bastionHost,
+        return new Views.Connect(
+                "ssh -p " + bastionSshPort + " " + r.login() + "+" + r.target() + "@" + bastionHost,
                 "with your SSH certificate from the broker (POST /api/v1/ssh/certificates) next to your key, e.g. ~/.ssh/id_ed25519-cert.pub");
     }
 }

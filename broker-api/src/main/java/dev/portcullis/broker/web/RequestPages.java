@@ -1,5 +1,29 @@
 package dev.portcullis.broker.web;
 
+import dev.portcullis.broker.identity.Caller;
+import dev.portcullis.workflow.AccessWorkflow;
+import dev.portcullis.workflow.policy.AccessRule;
+import dev.portcullis.workflow.policy.Durations;
+import dev.portcullis.workflow.policy.RequestOption;
+import dev.portcullis.workflow.request.AccessRequest;
+import dev.portcullis.workflow.request.Actor;
+import dev.portcullis.workflow.request.Refusal;
+import dev.portcullis.workflow.request.RequestDraft;
+import dev.portcullis.workflow.request.RequestState;
+import dev.portcullis.workflow.request.Transition;
+import io.quarkus.qute.Location;
+import io.quarkus.qute.Template;
+import io.quarkus.security.Authenticated;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,37 +37,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-
-import jakarta.inject.Inject;
-import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.POST;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
-
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
-
-import io.quarkus.qute.Location;
-import io.quarkus.qute.Template;
-import io.quarkus.security.Authenticated;
-
-import dev.portcullis.broker.identity.Caller;
-import dev.portcullis.workflow.AccessWorkflow;
-import dev.portcullis.workflow.policy.AccessRule;
-import dev.portcullis.workflow.policy.Durations;
-import dev.portcullis.workflow.policy.RequestOption;
-import dev.portcullis.workflow.request.AccessRequest;
-import dev.portcullis.workflow.request.Actor;
-import dev.portcullis.workflow.request.Refusal;
-import dev.portcullis.workflow.request.RequestDraft;
-import dev.portcullis.workflow.request.RequestState;
-import dev.portcullis.workflow.request.Transition;
 
 /**
  * The requester's and approver's pages: request access, my access, approvals inbox. An adapter only: every
@@ -109,9 +105,15 @@ public class RequestPages {
     @Path("/request")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Operation(hidden = true)
-    public Response submit(@RestForm String access, @RestForm String duration, @RestForm String reason, @RestForm String ticket) {
-        Views.RequestForm filled = new Views.RequestForm(Formats.blankToEmpty(access), Formats.blankToEmpty(duration),
-                Formats.blankToEmpty(reason), Formats.blankToEmpty(ticket), Map.of(), null);
+    public Response submit(
+            @RestForm String access, @RestForm String duration, @RestForm String reason, @RestForm String ticket) {
+        Views.RequestForm filled = new Views.RequestForm(
+                Formats.blankToEmpty(access),
+                Formats.blankToEmpty(duration),
+                Formats.blankToEmpty(reason),
+                Formats.blankToEmpty(ticket),
+                Map.of(),
+                null);
         String target = null;
         String login = null;
         if (!filled.access().isEmpty()) {
@@ -126,21 +128,32 @@ public class RequestPages {
             } catch (NumberFormatException e) {
                 asked = Durations.parse(filled.duration()).orElse(null);
                 if (asked == null) {
-                    return requestPage(withError(filled, "duration", "give the duration in minutes, for example 60"), 422);
+                    return requestPage(
+                            withError(filled, "duration", "give the duration in minutes, for example 60"), 422);
                 }
             }
         }
-        Transition result = workflow.submit(caller.asTokenSays(),
+        Transition result = workflow.submit(
+                caller.asTokenSays(),
                 new RequestDraft(target, login, asked, Formats.emptyToNull(reason), Formats.emptyToNull(ticket)));
         if (result instanceof Transition.Refused refused) {
             Refusal refusal = refused.refusal();
             if (refusal.field() != null) {
-                String field = "target".equals(refusal.field()) || "login".equals(refusal.field()) ? "access" : refusal.field();
+                String field = "target".equals(refusal.field()) || "login".equals(refusal.field())
+                        ? "access"
+                        : refusal.field();
                 return requestPage(withError(filled, field, refusal.message()), 422);
             }
             int status = refusal.kind() == Refusal.Kind.FORBIDDEN ? 403 : 422;
-            return requestPage(new Views.RequestForm(filled.access(), filled.duration(), filled.reason(), filled.ticket(), Map.of(),
-                    refusal.message()), status);
+            return requestPage(
+                    new Views.RequestForm(
+                            filled.access(),
+                            filled.duration(),
+                            filled.reason(),
+                            filled.ticket(),
+                            Map.of(),
+                            refusal.message()),
+                    status);
         }
         AccessRequest created = ((Transition.Applied) result).after();
         return Flashes.seeOther("/ui/access", "requested", created.id());
@@ -158,15 +171,30 @@ public class RequestPages {
         for (RequestOption o : workflow.policy().optionsFor(me.groups())) {
             AccessRule r = o.rule();
             String value = o.target().name() + "/" + o.login();
-            String label = o.login() + " on " + o.target().name() + " (" + o.target().kind().wireName() + ", " + r.access().name().toLowerCase()
-                    + ")";
-            options.add(new Views.AccessOption(value, label, o.target().kind().wireName(), (int) r.maxDuration().toMinutes(),
-                    Durations.format(r.maxDuration()), r.reasonRequired(), r.ticketRequired(),
-                    r.ticketPattern() == null ? "" : r.ticketPattern().pattern(), r.approvalsRequired(),
+            String label = o.login() + " on " + o.target().name() + " ("
+                    + o.target().kind().wireName() + ", " + r.access().name().toLowerCase() + ")";
+            options.add(new Views.AccessOption(
+                    value,
+                    label,
+                    o.target().kind().wireName(),
+                    (int) r.maxDuration().toMinutes(),
+                    Durations.format(r.maxDuration()),
+                    r.reasonRequired(),
+                    r.ticketRequired(),
+                    r.ticketPattern() == null ? "" : r.ticketPattern().pattern(),
+                    r.approvalsRequired(),
                     String.join(" or ", r.sortedApproverGroups())));
         }
-        String html = requestPage.data("me", viewers.me(caller)).data("nav", "request").data("options", options).data("form", form).render();
-        return Response.status(status).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).entity(html).build();
+        String html = requestPage
+                .data("me", viewers.me(caller))
+                .data("nav", "request")
+                .data("options", options)
+                .data("form", form)
+                .render();
+        return Response.status(status)
+                .type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8"))
+                .entity(html)
+                .build();
     }
 
     @GET
@@ -190,8 +218,14 @@ public class RequestPages {
             }
         }
         active.sort(Comparator.comparing(Views.RequestCard::endsAtIso));
-        String html = accessPage.data("me", viewers.me(caller)).data("nav", "access").data("pending", pending).data("active", active).data("past", past)
-                .data("flash", flashes.flash(done, request, me)).render();
+        String html = accessPage
+                .data("me", viewers.me(caller))
+                .data("nav", "access")
+                .data("pending", pending)
+                .data("active", active)
+                .data("past", past)
+                .data("flash", flashes.flash(done, request, me))
+                .render();
         return ok(html);
     }
 
@@ -214,25 +248,44 @@ public class RequestPages {
     @GET
     @Path("/approvals")
     @Operation(hidden = true)
-    public Response approvals(@QueryParam("done") String done, @QueryParam("request") String request,
-                              @QueryParam("focus") String focus, @QueryParam("decision") String decision) {
+    public Response approvals(
+            @QueryParam("done") String done,
+            @QueryParam("request") String request,
+            @QueryParam("focus") String focus,
+            @QueryParam("decision") String decision) {
         Actor me = caller.asTokenSays();
         Instant now = Instant.now();
         Map<String, Optional<Set<String>>> approvers = new HashMap<>(); // one Keycloak read per group per page
         // Cards to review do not show who else may approve: no Keycloak read for them.
-        List<Views.RequestCard> toReview = workflow.toReview(me, 200).stream().map(r -> cards.card(r, me, now, null))
+        List<Views.RequestCard> toReview = workflow.toReview(me, 200).stream()
+                .map(r -> cards.card(r, me, now, null))
                 .toList();
         List<Views.RequestCard> yours = workflow.mine(me, EnumSet.of(RequestState.PENDING), 100).stream()
-                .map(r -> cards.card(r, me, now, approvers)).toList();
+                .map(r -> cards.card(r, me, now, approvers))
+                .toList();
         // A notification's link: the request in focus, or why there is nothing here for this reader to decide.
-        Views.Focus focused = focus == null ? null : approvalLinks.explain(focus, decision, me,
-                toReview.stream().map(Views.RequestCard::id).collect(java.util.stream.Collectors.toSet()), now);
+        Views.Focus focused = focus == null
+                ? null
+                : approvalLinks.explain(
+                        focus,
+                        decision,
+                        me,
+                        toReview.stream().map(Views.RequestCard::id).collect(java.util.stream.Collectors.toSet()),
+                        now);
         if (focused != null && focused.reviewable()) { // the request in focus first, where the reader lands
-            toReview = java.util.stream.Stream.concat(toReview.stream().filter(c -> c.id().equals(focused.id())),
-                    toReview.stream().filter(c -> !c.id().equals(focused.id()))).toList();
+            toReview = java.util.stream.Stream.concat(
+                            toReview.stream().filter(c -> c.id().equals(focused.id())),
+                            toReview.stream().filter(c -> !c.id().equals(focused.id())))
+                    .toList();
         }
-        String html = approvalsPage.data("me", viewers.me(caller)).data("nav", "approvals").data("toReview", toReview).data("yours", yours)
-                .data("flash", flashes.flash(done, request, me)).data("focus", focused).render();
+        String html = approvalsPage
+                .data("me", viewers.me(caller))
+                .data("nav", "approvals")
+                .data("toReview", toReview)
+                .data("yours", yours)
+                .data("flash", flashes.flash(done, request, me))
+                .data("focus", focused)
+                .render();
         return ok(html);
     }
 

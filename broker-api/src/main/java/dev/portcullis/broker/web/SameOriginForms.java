@@ -1,12 +1,10 @@
 package dev.portcullis.broker.web;
 
-import java.net.URI;
-import java.util.Locale;
-
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
+import java.net.URI;
+import java.util.Locale;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
@@ -18,7 +16,8 @@ public class SameOriginForms {
 
     @ServerRequestFilter(preMatching = true)
     public Response refuseCrossSiteForms(ContainerRequestContext request) {
-        if (!"POST".equals(request.getMethod()) || !request.getUriInfo().getPath().startsWith("/ui")) {
+        if (!"POST".equals(request.getMethod())
+                || !request.getUriInfo().getPath().startsWith("/ui")) {
             return null;
         }
         String origin = request.getHeaderString("Origin");
@@ -33,8 +32,10 @@ public class SameOriginForms {
         if (host != null && authorityOf(origin).equals(host.strip().toLowerCase(Locale.ROOT))) {
             return null;
         }
-        return Response.status(403).type(MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
-                .entity("Refused: this form was sent from another site (" + origin + "). Use Portcullis's own pages.").build();
+        return Response.status(403)
+                .type(MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
+                .entity("Refused: this form was sent from another site (" + origin + "). Use Portcullis's own pages.")
+                .build();
     }
 
     private static String authorityOf(String origin) {

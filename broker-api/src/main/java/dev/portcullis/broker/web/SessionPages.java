@@ -1,39 +1,5 @@
 package dev.portcullis.broker.web;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.NoSuchFileException;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
-
-import jakarta.inject.Inject;
-import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.POST;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.StreamingOutput;
-
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.jboss.resteasy.reactive.RestForm;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
-
-import io.quarkus.qute.Location;
-import io.quarkus.qute.Template;
-import io.quarkus.security.Authenticated;
-
 import dev.portcullis.broker.api.EvidenceDownloads;
 import dev.portcullis.broker.api.HoldDecisions;
 import dev.portcullis.broker.api.RecordingReads;
@@ -60,6 +26,36 @@ import dev.portcullis.workflow.port.AuditEvent;
 import dev.portcullis.workflow.port.AuditSink;
 import dev.portcullis.workflow.request.Refusal;
 import dev.portcullis.workflow.request.Transition;
+import io.quarkus.qute.Location;
+import io.quarkus.qute.Template;
+import io.quarkus.security.Authenticated;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * Sessions and their replay, for auditors and admins. Reads the same session index and recording store as
@@ -122,26 +118,48 @@ public class SessionPages {
 
     @GET
     @Operation(hidden = true)
-    public Response list(@QueryParam("user") String user, @QueryParam("target") String target, @QueryParam("status") String status,
-                         @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("done") String done,
-                         @QueryParam("request") String request) {
+    public Response list(
+            @QueryParam("user") String user,
+            @QueryParam("target") String target,
+            @QueryParam("status") String status,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to,
+            @QueryParam("done") String done,
+            @QueryParam("request") String request) {
         viewers.requireAuditor(caller, "The sessions pages");
-        Views.SessionFilter filter = new Views.SessionFilter(Formats.blankToEmpty(user), Formats.blankToEmpty(target),
-                Formats.blankToEmpty(status).toUpperCase(Locale.ROOT), Formats.blankToEmpty(from), Formats.blankToEmpty(to), sessions.statuses());
+        Views.SessionFilter filter = new Views.SessionFilter(
+                Formats.blankToEmpty(user),
+                Formats.blankToEmpty(target),
+                Formats.blankToEmpty(status).toUpperCase(Locale.ROOT),
+                Formats.blankToEmpty(from),
+                Formats.blankToEmpty(to),
+                sessions.statuses());
         if (!filter.status().isEmpty() && !sessions.statuses().contains(filter.status())) {
-            throw new RefusedPage(Refusal.invalid("bad_status", "status", "status must be one of " + sessions.statuses()));
+            throw new RefusedPage(
+                    Refusal.invalid("bad_status", "status", "status must be one of " + sessions.statuses()));
         }
         Instant fromInstant = day(filter.from(), "from", 0);
         Instant toInstant = day(filter.to(), "to", 1);
         List<Views.SessionRow> rows;
-        List<IndexedSession> found = sessions.list(Formats.emptyToNull(filter.user()), Formats.emptyToNull(filter.target()),
-                        Formats.emptyToNull(filter.status()), 1000).stream()
+        List<IndexedSession> found = sessions
+                .list(
+                        Formats.emptyToNull(filter.user()),
+                        Formats.emptyToNull(filter.target()),
+                        Formats.emptyToNull(filter.status()),
+                        1000)
+                .stream()
                 .filter(s -> fromInstant == null || !s.startedAt().isBefore(fromInstant))
                 .filter(s -> toInstant == null || s.startedAt().isBefore(toInstant))
-                .limit(200).toList();
+                .limit(200)
+                .toList();
         rows = rowsOf(found);
-        String html = sessionsPage.data("me", viewers.me(caller)).data("nav", "sessions").data("filter", filter).data("sessions", rows)
-                .data("flash", flashes.flash(done, request, caller.asTokenSays())).render();
+        String html = sessionsPage
+                .data("me", viewers.me(caller))
+                .data("nav", "sessions")
+                .data("filter", filter)
+                .data("sessions", rows)
+                .data("flash", flashes.flash(done, request, caller.asTokenSays()))
+                .render();
         return RequestPages.ok(html);
     }
 
@@ -151,9 +169,13 @@ public class SessionPages {
             return null;
         }
         try {
-            return LocalDate.parse(value).plusDays(plusDays).atStartOfDay(ZoneOffset.UTC).toInstant();
+            return LocalDate.parse(value)
+                    .plusDays(plusDays)
+                    .atStartOfDay(ZoneOffset.UTC)
+                    .toInstant();
         } catch (DateTimeParseException e) {
-            throw new RefusedPage(Refusal.invalid("bad_date", field, "give the date as yyyy-mm-dd, for example 2026-01-31"));
+            throw new RefusedPage(
+                    Refusal.invalid("bad_date", field, "give the date as yyyy-mm-dd, for example 2026-01-31"));
         }
     }
 
@@ -161,7 +183,9 @@ public class SessionPages {
         List<UUID> ids = found.stream().map(IndexedSession::id).toList();
         Set<UUID> held = holds.held(ids);
         Map<UUID, Instant> deleted = retention.deletedAt(ids);
-        return found.stream().map(s -> row(s, held.contains(s.id()), deleted.get(s.id()))).toList();
+        return found.stream()
+                .map(s -> row(s, held.contains(s.id()), deleted.get(s.id())))
+                .toList();
     }
 
     /** What retention does to a session's recording, in a few words. */
@@ -172,18 +196,32 @@ public class SessionPages {
         if (deletedAt != null) {
             return "recording deleted by policy " + Formats.time(deletedAt) + " (rule " + s.retentionRule() + ")";
         }
-        String kept = s.retainUntil() == null ? "recording kept for ever"
-                : "recording kept until at least " + Formats.time(s.retainUntil()) + " (rule " + s.retentionRule() + ", "
-                + s.retentionDays() + "d)";
+        String kept = s.retainUntil() == null
+                ? "recording kept for ever"
+                : "recording kept until at least " + Formats.time(s.retainUntil()) + " (rule " + s.retentionRule()
+                        + ", " + s.retentionDays() + "d)";
         return held ? kept + "; under legal hold, not deleted while held" : kept;
     }
 
     static Views.SessionRow row(IndexedSession s, boolean held, Instant deletedAt) {
         Instant end = s.endedAt() == null ? Instant.now() : s.endedAt();
-        return new Views.SessionRow(s.id().toString(), s.requestId() == null ? "" : s.requestId().toString(), s.username(), s.target(),
-                s.login(), s.protocol(), Formats.time(s.startedAt()), s.endedAt() == null ? "still open" : Formats.time(s.endedAt()),
-                Formats.duration(Duration.between(s.startedAt(), end)), Formats.bytes(s.bytesIn()) + " in, " + Formats.bytes(s.bytesOut()) + " out",
-                s.status(), Formats.nz(s.detail()), s.isOpen(), s.recordingId() != null, retention(s, held, deletedAt), held,
+        return new Views.SessionRow(
+                s.id().toString(),
+                s.requestId() == null ? "" : s.requestId().toString(),
+                s.username(),
+                s.target(),
+                s.login(),
+                s.protocol(),
+                Formats.time(s.startedAt()),
+                s.endedAt() == null ? "still open" : Formats.time(s.endedAt()),
+                Formats.duration(Duration.between(s.startedAt(), end)),
+                Formats.bytes(s.bytesIn()) + " in, " + Formats.bytes(s.bytesOut()) + " out",
+                s.status(),
+                Formats.nz(s.detail()),
+                s.isOpen(),
+                s.recordingId() != null,
+                retention(s, held, deletedAt),
+                held,
                 deletedAt != null);
     }
 
@@ -220,14 +258,16 @@ public class SessionPages {
                 v = new RecordingVerifier.Verification(RecordingVerifier.Status.TAMPERED, 0, e.getMessage());
             }
             badge = switch (v.status()) {
-                case VALID -> new Views.Badge("VALID",
-                        "Verified: hash chain intact, signed by the bastion that opened the session",
-                        "badge-valid");
+                case VALID ->
+                    new Views.Badge(
+                            "VALID",
+                            "Verified: hash chain intact, signed by the bastion that opened the session",
+                            "badge-valid");
                 case INCOMPLETE -> new Views.Badge("INCOMPLETE", "Incomplete: " + v.problem(), "badge-incomplete");
-                case DELETED_BY_POLICY -> new Views.Badge("DELETED_BY_POLICY", "Deleted by policy: " + v.problem(),
-                        "badge-deleted");
-                case TAMPERED -> new Views.Badge("TAMPERED", "Tampered: " + v.problem() + " (not shown)",
-                        "badge-tampered");
+                case DELETED_BY_POLICY ->
+                    new Views.Badge("DELETED_BY_POLICY", "Deleted by policy: " + v.problem(), "badge-deleted");
+                case TAMPERED ->
+                    new Views.Badge("TAMPERED", "Tampered: " + v.problem() + " (not shown)", "badge-tampered");
             };
             if (facts != null) { // a recording that does not verify is not shown as if it were fine
                 events = facts.events().stream().map(SessionPages::line).toList();
@@ -239,18 +279,29 @@ public class SessionPages {
             }
             replays.replayed(caller.username(), session);
         }
-        boolean playable = session.recordingId() != null && !"TAMPERED".equals(badge.status())
+        boolean playable = session.recordingId() != null
+                && !"TAMPERED".equals(badge.status())
                 && !"DELETED_BY_POLICY".equals(badge.status());
         List<LegalHolds.Hold> covering = holds.covering(session.id());
         boolean held = covering.stream().anyMatch(LegalHolds.Hold::live);
         Instant deletedAt = retention.deletedAt(List.of(session.id())).get(session.id());
-        List<Views.HoldLine> holdLines = covering.stream().map(SessionPages::holdLine).toList();
-        String html = replayPage.data("me", viewers.me(caller)).data("nav", "sessions")
-                .data("session", row(session, held, deletedAt)).data("holds", holdLines)
+        List<Views.HoldLine> holdLines =
+                covering.stream().map(SessionPages::holdLine).toList();
+        String html = replayPage
+                .data("me", viewers.me(caller))
+                .data("nav", "sessions")
+                .data("session", row(session, held, deletedAt))
+                .data("holds", holdLines)
                 .data("holdDone", Formats.blankToEmpty(holdDone))
-                .data("badge", badge).data("events", events).data("cut", cut)
-                .data("maxEvents", RecordingArchive.MAX_LISTED_EVENTS).data("playable", playable)
-                .data("notText", notText).data("inputRecorded", inputRecorded).data("start", startSecond(t)).render();
+                .data("badge", badge)
+                .data("events", events)
+                .data("cut", cut)
+                .data("maxEvents", RecordingArchive.MAX_LISTED_EVENTS)
+                .data("playable", playable)
+                .data("notText", notText)
+                .data("inputRecorded", inputRecorded)
+                .data("start", startSecond(t))
+                .render();
         return RequestPages.ok(html);
     }
 
@@ -264,10 +315,11 @@ public class SessionPages {
 
     private static Views.HoldLine holdLine(LegalHolds.Hold h) {
         String what = h.session() != null ? "this session" : "every session under ticket " + h.ticket();
-        String released = h.live() ? "" : "released " + Formats.time(h.releasedAt()) + " by " + h.releasedBy() + ": "
-                + h.releaseReason();
-        return new Views.HoldLine(h.id().toString(), what, h.reason(), h.placedBy(), Formats.time(h.placedAt()), h.live(),
-                released);
+        String released = h.live()
+                ? ""
+                : "released " + Formats.time(h.releasedAt()) + " by " + h.releasedBy() + ": " + h.releaseReason();
+        return new Views.HoldLine(
+                h.id().toString(), what, h.reason(), h.placedBy(), Formats.time(h.placedAt()), h.live(), released);
     }
 
     @POST
@@ -277,7 +329,8 @@ public class SessionPages {
     public Response placeHold(@PathParam("id") UUID id, @RestForm String reason) {
         IndexedSession session = visible(id);
         decisions.place(caller, session.id(), null, reason, RefusedPage::new);
-        return Response.seeOther(java.net.URI.create("/ui/sessions/" + id + "?hold=placed")).build();
+        return Response.seeOther(java.net.URI.create("/ui/sessions/" + id + "?hold=placed"))
+                .build();
     }
 
     @POST
@@ -287,7 +340,8 @@ public class SessionPages {
     public Response releaseHold(@PathParam("id") UUID id, @PathParam("hold") UUID hold, @RestForm String reason) {
         visible(id);
         decisions.release(caller, hold, reason, RefusedPage::new);
-        return Response.seeOther(java.net.URI.create("/ui/sessions/" + id + "?hold=released")).build();
+        return Response.seeOther(java.net.URI.create("/ui/sessions/" + id + "?hold=released"))
+                .build();
     }
 
     static Views.EventLine line(RecordedEvent e) {
@@ -297,26 +351,46 @@ public class SessionPages {
             return new Views.EventLine(time, e.time(), "exec", Formats.nz(x.command()));
         }
         if (event instanceof FileTransferEvent x) {
-            return new Views.EventLine(time, e.time(), "file", lower(x.protocol()) + " " + lower(x.direction()) + " " + x.path()
-                    + " (" + Formats.bytes(x.bytes()) + ")");
+            return new Views.EventLine(
+                    time,
+                    e.time(),
+                    "file",
+                    lower(x.protocol()) + " " + lower(x.direction()) + " " + x.path() + " (" + Formats.bytes(x.bytes())
+                            + ")");
         }
         if (event instanceof FileOperationEvent x) {
-            return new Views.EventLine(time, e.time(), "file", lower(x.protocol()) + " " + lower(x.operation()) + " " + x.path()
-                    + (x.targetPath() == null ? "" : " -> " + x.targetPath()));
+            return new Views.EventLine(
+                    time,
+                    e.time(),
+                    "file",
+                    lower(x.protocol()) + " " + lower(x.operation()) + " " + x.path()
+                            + (x.targetPath() == null ? "" : " -> " + x.targetPath()));
         }
         if (event instanceof QueryEvent x) {
-            return new Views.EventLine(time, e.time(), "query", x.query() + (x.error() != null ? "  [error: " + x.error() + "]"
-                    : x.rows() != null ? "  [" + x.rows() + " rows]" : ""));
+            return new Views.EventLine(
+                    time,
+                    e.time(),
+                    "query",
+                    x.query()
+                            + (x.error() != null
+                                    ? "  [error: " + x.error() + "]"
+                                    : x.rows() != null ? "  [" + x.rows() + " rows]" : ""));
         }
         if (event instanceof ForwardEvent x) {
-            return new Views.EventLine(time, e.time(), "forward", x.origin() + " -> " + x.host() + ":" + x.port() + " ("
-                    + Formats.bytes(x.bytesToTarget()) + " to target, " + Formats.bytes(x.bytesFromTarget()) + " back)");
+            return new Views.EventLine(
+                    time,
+                    e.time(),
+                    "forward",
+                    x.origin() + " -> " + x.host() + ":" + x.port() + " (" + Formats.bytes(x.bytesToTarget())
+                            + " to target, " + Formats.bytes(x.bytesFromTarget()) + " back)");
         }
         if (event instanceof WatchEvent x) {
-            return new Views.EventLine(time, e.time(), "watch", x.viewer() + " " + lower(x.action()) + " watching live");
+            return new Views.EventLine(
+                    time, e.time(), "watch", x.viewer() + " " + lower(x.action()) + " watching live");
         }
         SessionEvent x = (SessionEvent) event;
-        return new Views.EventLine(time, e.time(), "session", lower(x.phase()) + (x.reason() == null ? "" : " " + x.reason()));
+        return new Views.EventLine(
+                time, e.time(), "session", lower(x.phase()) + (x.reason() == null ? "" : " " + x.reason()));
     }
 
     private static String lower(Enum<?> value) {
@@ -332,8 +406,8 @@ public class SessionPages {
         RecordingArchive.VerifiedRecording recording = reader(session, "cast");
         exported(session, "cast");
         StreamingOutput body = (OutputStream out) -> recording.reader().exportCast(out);
-        Response.ResponseBuilder response = SessionResource.marked(Response.ok(body, SessionResource.ASCIICAST),
-                recording);
+        Response.ResponseBuilder response =
+                SessionResource.marked(Response.ok(body, SessionResource.ASCIICAST), recording);
         if (download) {
             response.header("Content-Disposition", "attachment; filename=\"session-" + id + ".cast\"");
         }
@@ -347,7 +421,8 @@ public class SessionPages {
     public Response bytes(@PathParam("id") UUID id, @QueryParam("stream") String stream) throws IOException {
         IndexedSession session = visible(id);
         var type = RecordingReads.stream(stream, RefusedPage::new);
-        RecordingArchive.VerifiedRecording recording = reader(session, type.name().toLowerCase(Locale.ROOT) + ".bin");
+        RecordingArchive.VerifiedRecording recording =
+                reader(session, type.name().toLowerCase(Locale.ROOT) + ".bin");
         return reads.bytes(session, recording, type, caller.username(), RefusedPage::new);
     }
 
@@ -357,19 +432,28 @@ public class SessionPages {
     @Operation(hidden = true)
     public Response replayIndex(@PathParam("id") UUID id) throws IOException {
         IndexedSession session = visible(id);
-        return reads.index(session, reader(session, "range"), "/ui/sessions/" + id + "/replay/range",
-                caller.username(), "page", RefusedPage::new);
+        return reads.index(
+                session,
+                reader(session, "range"),
+                "/ui/sessions/" + id + "/replay/range",
+                caller.username(),
+                "page",
+                RefusedPage::new);
     }
 
     @GET
     @Path("/{id}/replay/range")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(hidden = true)
-    public Response replayRange(@PathParam("id") UUID id, @QueryParam("from") String from,
-            @QueryParam("to") String to, @QueryParam("last") boolean last) throws IOException {
+    public Response replayRange(
+            @PathParam("id") UUID id,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to,
+            @QueryParam("last") boolean last)
+            throws IOException {
         IndexedSession session = visible(id);
-        return reads.range(session, reader(session, "range"), from, to, last, caller.username(), "page",
-                RefusedPage::new);
+        return reads.range(
+                session, reader(session, "range"), from, to, last, caller.username(), "page", RefusedPage::new);
     }
 
     @GET
@@ -382,7 +466,8 @@ public class SessionPages {
         exported(session, "events.jsonl");
         StreamingOutput body = (OutputStream out) -> recording.reader().exportEvents(out);
         return SessionResource.marked(Response.ok(body, SessionResource.JSONL), recording)
-                .header("Content-Disposition", "attachment; filename=\"session-" + id + ".events.jsonl\"").build();
+                .header("Content-Disposition", "attachment; filename=\"session-" + id + ".events.jsonl\"")
+                .build();
     }
 
     @GET
@@ -413,7 +498,9 @@ public class SessionPages {
         if (session.requestId() == null) {
             throw new RefusedPage(Refusal.conflict("no_grant", "session " + id + " has no grant to revoke"));
         }
-        String why = Formats.emptyToNull(reason) == null ? "live session " + id + " ended by an admin from the web UI" : reason.strip();
+        String why = Formats.emptyToNull(reason) == null
+                ? "live session " + id + " ended by an admin from the web UI"
+                : reason.strip();
         Transition result = workflow.revoke(session.requestId(), caller.username(), why);
         if (result instanceof Transition.Refused refused) {
             throw new RefusedPage(refused.refusal());
@@ -423,7 +510,8 @@ public class SessionPages {
 
     private IndexedSession visible(UUID id) {
         viewers.requireAuditor(caller, "The sessions pages");
-        return sessions.find(id).orElseThrow(() -> new RefusedPage(Refusal.notFound("no_such_session", "there is no session " + id)));
+        return sessions.find(id)
+                .orElseThrow(() -> new RefusedPage(Refusal.notFound("no_such_session", "there is no session " + id)));
     }
 
     /** The verified recording for export; one that does not verify is refused and the refusal audited. */
@@ -436,26 +524,45 @@ public class SessionPages {
         } catch (NoSuchFileException e) {
             throw missing(session);
         } catch (RecordingArchive.DeletedRecordingException e) {
-            throw new RefusedPage(Refusal.notFound("recording_deleted_by_policy",
+            throw new RefusedPage(Refusal.notFound(
+                    "recording_deleted_by_policy",
                     "the recording of session " + session.id() + " is no longer kept: " + e.getMessage()));
         } catch (RecordingArchive.TamperedRecordingException e) {
-            audit.append(new AuditEvent(Instant.now(), caller.username(), "recording.export.refused", "session",
+            audit.append(new AuditEvent(
+                    Instant.now(),
+                    caller.username(),
+                    "recording.export.refused",
+                    "session",
                     session.id().toString(),
                     Map.of("recording", session.recordingId(), "format", format, "problem", e.getMessage())));
-            throw new RefusedPage(Refusal.conflict("recording_tampered",
+            throw new RefusedPage(Refusal.conflict(
+                    "recording_tampered",
                     "the recording of session " + session.id() + " did not verify, so it is not exported: "
                             + e.getMessage()));
         }
     }
 
     private static RefusedPage missing(IndexedSession session) {
-        return new RefusedPage(Refusal.notFound("recording_missing",
-                "the recording of session " + session.id() + " is not in the recording store"));
+        return new RefusedPage(Refusal.notFound(
+                "recording_missing", "the recording of session " + session.id() + " is not in the recording store"));
     }
 
     private void exported(IndexedSession session, String format) {
-        audit.append(new AuditEvent(Instant.now(), caller.username(), "recording.exported", "session", session.id().toString(),
-                Map.of("recording", session.recordingId(), "format", format, "user", session.username(), "target", session.target())));
+        audit.append(new AuditEvent(
+                Instant.now(),
+                caller.username(),
+                "recording.exported",
+                "session",
+                session.id().toString(),
+                Map.of(
+                        "recording",
+                        session.recordingId(),
+                        "format",
+                        format,
+                        "user",
+                        session.username(),
+                        "target",
+                        session.target())));
     }
 
     @ServerExceptionMapper

@@ -1,15 +1,12 @@
 package dev.portcullis.broker.web;
 
+import dev.portcullis.broker.identity.Caller;
+import dev.portcullis.broker.identity.PersonTokens;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Response;
-
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
-
-import io.quarkus.security.identity.SecurityIdentity;
-
-import dev.portcullis.broker.identity.Caller;
-import dev.portcullis.broker.identity.PersonTokens;
 
 /**
  * A web sign-in is a person's session as much as a bearer token is: its ID token's {@code sub} must still be the
@@ -37,6 +34,9 @@ public class WebSignIns {
         if (!(path.equals("/ui") || path.startsWith("/ui/")) || identity.isAnonymous()) {
             return null; // /ui itself demands a sign-in (quarkus.http.auth.permission.web-ui)
         }
-        return personTokens.refusal(path).map(refusal -> errorPages.error(refusal, caller)).orElse(null);
+        return personTokens
+                .refusal(path)
+                .map(refusal -> errorPages.error(refusal, caller))
+                .orElse(null);
     }
 }

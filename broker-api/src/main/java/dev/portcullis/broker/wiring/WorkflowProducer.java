@@ -1,12 +1,5 @@
 package dev.portcullis.broker.wiring;
 
-import java.time.Clock;
-import java.time.Duration;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Singleton;
-
 import dev.portcullis.broker.identity.KeycloakDirectory;
 import dev.portcullis.broker.persistence.HashChainedAuditLog;
 import dev.portcullis.broker.persistence.PostgresAccessRequestRepository;
@@ -14,6 +7,11 @@ import dev.portcullis.broker.policy.FilePolicySource;
 import dev.portcullis.workflow.AccessWorkflow;
 import dev.portcullis.workflow.port.GrantScheduler;
 import dev.portcullis.workflow.port.Notifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
 
 /**
  * Connects the plain-Java workflow to its adapters. The only place that knows which adapter serves which port; the
@@ -32,8 +30,14 @@ public class WorkflowProducer {
 
     @Produces
     @ApplicationScoped
-    AccessWorkflow workflow(FilePolicySource policies, PostgresAccessRequestRepository requests, KeycloakDirectory directory,
-                            HashChainedAuditLog audit, GrantScheduler scheduler, Notifier notifier, Clock clock) {
+    AccessWorkflow workflow(
+            FilePolicySource policies,
+            PostgresAccessRequestRepository requests,
+            KeycloakDirectory directory,
+            HashChainedAuditLog audit,
+            GrantScheduler scheduler,
+            Notifier notifier,
+            Clock clock) {
         return new AccessWorkflow(policies, requests, directory, audit, scheduler, notifier, clock);
     }
 }

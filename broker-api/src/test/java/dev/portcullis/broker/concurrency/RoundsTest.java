@@ -14,7 +14,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -23,16 +22,20 @@ class RoundsTest {
 
     /** The "directory": a version that callers bump (a change in Keycloak) and reads report. */
     private final AtomicLong version = new AtomicLong();
+
     private final AtomicInteger reads = new AtomicInteger();
 
     @Test
     void everyCallerSeesAReadThatStartedAfterItAskedEvenWhenReadsAreShared() throws Exception {
-        Rounds<Void, Long> read = Rounds.ofReads(() -> {
-            reads.incrementAndGet();
-            long seen = version.get();
-            sleep(2); // a read takes a while, so callers pile up behind it
-            return seen;
-        }, Duration.ofSeconds(30), Duration.ZERO);
+        Rounds<Void, Long> read = Rounds.ofReads(
+                () -> {
+                    reads.incrementAndGet();
+                    long seen = version.get();
+                    sleep(2); // a read takes a while, so callers pile up behind it
+                    return seen;
+                },
+                Duration.ofSeconds(30),
+                Duration.ZERO);
         int callers = 16;
         int calls = 200;
         ExecutorService pool = Executors.newFixedThreadPool(callers);
@@ -50,7 +53,9 @@ class RoundsTest {
             }));
         }
         for (Future<Integer> f : results) {
-            assertThat(f.get(2, TimeUnit.MINUTES)).as("answers older than the question").isZero();
+            assertThat(f.get(2, TimeUnit.MINUTES))
+                    .as("answers older than the question")
+                    .isZero();
         }
         pool.shutdown();
         // Sharing happened: far fewer reads than calls (each caller's calls alone would need one read each).
@@ -59,10 +64,13 @@ class RoundsTest {
 
     @Test
     void spacedReadsAnswerEveryoneWhoArrivesWithinTheSpacingWithOneFreshRead() throws Exception {
-        Rounds<Void, Long> read = Rounds.ofReads(() -> {
-            reads.incrementAndGet();
-            return version.get();
-        }, Duration.ofSeconds(30), Duration.ofSeconds(3));
+        Rounds<Void, Long> read = Rounds.ofReads(
+                () -> {
+                    reads.incrementAndGet();
+                    return version.get();
+                },
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(3));
         assertThat(read.get()).as("after a quiet spell: read at once").isZero();
 
         int callers = 12;
@@ -75,24 +83,32 @@ class RoundsTest {
             }));
         }
         for (Future<Long> answer : answers) {
-            assertThat(answer.get(1, TimeUnit.MINUTES)).as("the shared read started after every change").isEqualTo(callers);
+            assertThat(answer.get(1, TimeUnit.MINUTES))
+                    .as("the shared read started after every change")
+                    .isEqualTo(callers);
         }
         pool.shutdown();
-        assertThat(reads.get()).as("one read for the first call, one for all the others").isEqualTo(2);
+        assertThat(reads.get())
+                .as("one read for the first call, one for all the others")
+                .isEqualTo(2);
         assertThatThrownBy(() -> Rounds.ofReads(() -> 1, Duration.ofSeconds(1), Duration.ofSeconds(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("spacing");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("spacing");
     }
 
     @Test
     void everyItemIsWrittenOnceInARoundThatEndsBeforeItsCallerGoesOn() throws Exception {
         List<String> written = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger rounds = new AtomicInteger();
-        Rounds<String, Integer> writes = new Rounds<>(items -> {
-            rounds.incrementAndGet();
-            sleep(2); // a commit takes a while, so callers pile up behind it
-            written.addAll(items);
-            return items.size();
-        }, Duration.ofSeconds(30), Duration.ZERO);
+        Rounds<String, Integer> writes = new Rounds<>(
+                items -> {
+                    rounds.incrementAndGet();
+                    sleep(2); // a commit takes a while, so callers pile up behind it
+                    written.addAll(items);
+                    return items.size();
+                },
+                Duration.ofSeconds(30),
+                Duration.ZERO);
         int callers = 16;
         int calls = 100;
         ExecutorService pool = Executors.newFixedThreadPool(callers);
@@ -112,7 +128,9 @@ class RoundsTest {
             }));
         }
         for (Future<Integer> f : results) {
-            assertThat(f.get(2, TimeUnit.MINUTES)).as("items not yet written when their caller went on").isZero();
+            assertThat(f.get(2, TimeUnit.MINUTES))
+                    .as("items not yet written when their caller went on")
+                    .isZero();
         }
         pool.shutdown();
         assertThat(written).hasSize(callers * calls).doesNotHaveDuplicates();
@@ -124,16 +142,19 @@ class RoundsTest {
         AtomicInteger attempt = new AtomicInteger();
         CountDownLatch reading = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Rounds<Void, String> read = Rounds.ofReads(() -> {
-            if (attempt.incrementAndGet() == 2) {
-                throw new IllegalStateException("directory down");
-            }
-            if (attempt.get() == 1) {
-                reading.countDown();
-                await(release);
-            }
-            return "ok-" + attempt.get();
-        }, Duration.ofSeconds(30), Duration.ZERO);
+        Rounds<Void, String> read = Rounds.ofReads(
+                () -> {
+                    if (attempt.incrementAndGet() == 2) {
+                        throw new IllegalStateException("directory down");
+                    }
+                    if (attempt.get() == 1) {
+                        reading.countDown();
+                        await(release);
+                    }
+                    return "ok-" + attempt.get();
+                },
+                Duration.ofSeconds(30),
+                Duration.ZERO);
         ExecutorService pool = Executors.newFixedThreadPool(3);
         Future<String> first = pool.submit(read::get);
         assertThat(reading.await(10, TimeUnit.SECONDS)).isTrue();
@@ -154,10 +175,13 @@ class RoundsTest {
     @Test
     void aCallerStuckBehindAHungReadGivesUpWithAClearError() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        Rounds<Void, String> read = Rounds.ofReads(() -> {
-            await(release);
-            return "late";
-        }, Duration.ofMillis(300), Duration.ZERO);
+        Rounds<Void, String> read = Rounds.ofReads(
+                () -> {
+                    await(release);
+                    return "late";
+                },
+                Duration.ofMillis(300),
+                Duration.ZERO);
         ExecutorService pool = Executors.newSingleThreadExecutor();
         Future<String> hung = pool.submit(read::get);
         Thread.sleep(100);

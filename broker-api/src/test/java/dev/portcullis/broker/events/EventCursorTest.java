@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +41,17 @@ class EventCursorTest {
     }
 
     private static GrantEvent e(long id) {
-        return new GrantEvent(id, "ended", java.util.UUID.randomUUID(), "alice", "t", "l", "EXPIRED", null, null, java.time.Instant.EPOCH);
+        return new GrantEvent(
+                id,
+                "ended",
+                java.util.UUID.randomUUID(),
+                "alice",
+                "t",
+                "l",
+                "EXPIRED",
+                null,
+                null,
+                java.time.Instant.EPOCH);
     }
 
     private static List<Long> ids(List<GrantEvent> events) {

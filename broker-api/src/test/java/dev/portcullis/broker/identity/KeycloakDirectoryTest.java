@@ -3,18 +3,14 @@ package dev.portcullis.broker.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.Set;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-
 import dev.portcullis.broker.BrokerTestEnvironment;
 import dev.portcullis.local.LocalKeycloak;
 import dev.portcullis.workflow.request.Actor;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /**
  * What a review learns from Keycloak: membership of the groups it asks about, by full path, from the groups' member
@@ -38,24 +34,47 @@ class KeycloakDirectoryTest {
         String user = "night-" + System.nanoTime() % 1_000_000;
         keycloak.createUser(user, keycloak.demoPassword(), team + "/night-approvers", team + "/sre-approvers");
 
-        Actor byPath = directory.lookup(user, Set.of(team + "/night-approvers", "/sre-approvers")).orElseThrow();
-        assertThat(byPath.groups()).as("a nested sre-approvers is not /sre-approvers").containsExactly(team + "/night-approvers");
+        Actor byPath = directory
+                .lookup(user, Set.of(team + "/night-approvers", "/sre-approvers"))
+                .orElseThrow();
+        assertThat(byPath.groups())
+                .as("a nested sre-approvers is not /sre-approvers")
+                .containsExactly(team + "/night-approvers");
         assertThat(byPath.enabled()).isTrue();
-        assertThat(directory.lookup(user, Set.of("/night-approvers")).orElseThrow().groups()).as("no such top-level group").isEmpty();
+        assertThat(directory
+                        .lookup(user, Set.of("/night-approvers"))
+                        .orElseThrow()
+                        .groups())
+                .as("no such top-level group")
+                .isEmpty();
         assertThat(directory.lookup(user).orElseThrow().groups())
                 .containsExactlyInAnyOrder(team + "/night-approvers", team + "/sre-approvers");
         assertThat(directory.lookup(user).orElseThrow().id()).isNotBlank();
 
-        Actor bob = directory.lookup("bob", Set.of("/sre-approvers", "/dba-approvers")).orElseThrow();
+        Actor bob = directory
+                .lookup("bob", Set.of("/sre-approvers", "/dba-approvers"))
+                .orElseThrow();
         assertThat(bob.groups()).contains("/sre-approvers").doesNotContain("/dba-approvers");
-        Actor erin = directory.lookup("erin", Set.of("/sre-approvers", "/dba-approvers")).orElseThrow();
+        Actor erin = directory
+                .lookup("erin", Set.of("/sre-approvers", "/dba-approvers"))
+                .orElseThrow();
         assertThat(erin.groups()).containsExactly("/dba-approvers");
-        assertThat(directory.lookup("erin").orElseThrow().groups()).containsExactlyInAnyOrder("/admins", "/dba-approvers");
+        assertThat(directory.lookup("erin").orElseThrow().groups())
+                .containsExactlyInAnyOrder("/admins", "/dba-approvers");
 
         keycloak.setUserEnabled(user, false);
-        assertThat(directory.lookup(user, Set.of(team + "/night-approvers")).orElseThrow().enabled()).as("read after the change").isFalse();
+        assertThat(directory
+                        .lookup(user, Set.of(team + "/night-approvers"))
+                        .orElseThrow()
+                        .enabled())
+                .as("read after the change")
+                .isFalse();
         keycloak.removeUserFromGroup(user, team + "/night-approvers");
-        assertThat(directory.lookup(user, Set.of(team + "/night-approvers")).orElseThrow().groups()).isEmpty();
+        assertThat(directory
+                        .lookup(user, Set.of(team + "/night-approvers"))
+                        .orElseThrow()
+                        .groups())
+                .isEmpty();
     }
 
     @Test
@@ -63,8 +82,10 @@ class KeycloakDirectoryTest {
         LocalKeycloak keycloak = LocalKeycloak.shared();
         String user = "jit-climber-" + System.nanoTime() % 1_000_000;
         keycloak.createUser(user, keycloak.demoPassword(), "engineers");
-        assertThatThrownBy(() -> directory.add(user, "/admins")).isInstanceOf(IllegalStateException.class)
-                .hasMessage("refusing to change " + user + "'s membership of /admins: the broker manages only groups below /jit"
+        assertThatThrownBy(() -> directory.add(user, "/admins"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("refusing to change " + user
+                        + "'s membership of /admins: the broker manages only groups below /jit"
                         + " (portcullis.jit.parent)");
         assertThatThrownBy(() -> directory.add(user, "/jitters")).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> directory.remove("erin", "/admins")).isInstanceOf(IllegalStateException.class);

@@ -2,6 +2,10 @@ package dev.portcullis.broker.identity;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.broker.BrokerTestEnvironment;
+import dev.portcullis.workflow.port.IdentityDirectory.DirectoryUnavailableException;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -11,15 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-
-import dev.portcullis.broker.BrokerTestEnvironment;
-import dev.portcullis.workflow.port.IdentityDirectory.DirectoryUnavailableException;
 
 /**
  * When Keycloak cannot answer, a decision that needs it fails with a clear error (the API turns it into 503 and
@@ -37,10 +34,14 @@ class KeycloakUnreachableTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort();
         }
-        KeycloakDirectory directory = new KeycloakDirectory("http://127.0.0.1:" + closed, "portcullis", "portcullis-broker", "not-the-secret", 2, Duration.ZERO);
+        KeycloakDirectory directory = new KeycloakDirectory(
+                "http://127.0.0.1:" + closed, "portcullis", "portcullis-broker", "not-the-secret", 2, Duration.ZERO);
         try {
-            assertThatThrownBy(() -> directory.lookup("bob")).isInstanceOf(DirectoryUnavailableException.class).hasMessageContaining("bob");
-            assertThatThrownBy(() -> directory.lookup("bob", Set.of("/sre-approvers"))).isInstanceOf(DirectoryUnavailableException.class)
+            assertThatThrownBy(() -> directory.lookup("bob"))
+                    .isInstanceOf(DirectoryUnavailableException.class)
+                    .hasMessageContaining("bob");
+            assertThatThrownBy(() -> directory.lookup("bob", Set.of("/sre-approvers")))
+                    .isInstanceOf(DirectoryUnavailableException.class)
                     .hasMessageContaining("sre-approvers");
         } finally {
             directory.close();
@@ -63,10 +64,16 @@ class KeycloakUnreachableTest {
             });
             acceptor.setDaemon(true);
             acceptor.start();
-            KeycloakDirectory directory = new KeycloakDirectory("http://127.0.0.1:" + silent.getLocalPort(), "portcullis", "portcullis-broker",
-                    "not-the-secret", 2, Duration.ZERO);
+            KeycloakDirectory directory = new KeycloakDirectory(
+                    "http://127.0.0.1:" + silent.getLocalPort(),
+                    "portcullis",
+                    "portcullis-broker",
+                    "not-the-secret",
+                    2,
+                    Duration.ZERO);
             try {
-                assertThatThrownBy(() -> directory.lookup("bob", Set.of("/sre-approvers"))).isInstanceOf(DirectoryUnavailableException.class);
+                assertThatThrownBy(() -> directory.lookup("bob", Set.of("/sre-approvers")))
+                        .isInstanceOf(DirectoryUnavailableException.class);
                 assertThatThrownBy(() -> directory.lookup("carol")).isInstanceOf(DirectoryUnavailableException.class);
             } finally {
                 directory.close();

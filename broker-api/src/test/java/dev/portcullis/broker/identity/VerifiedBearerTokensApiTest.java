@@ -5,19 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-
 import dev.portcullis.broker.Api;
 import dev.portcullis.broker.BrokerTestEnvironment;
 import dev.portcullis.local.LocalKeycloak;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
 
 /**
  * A bearer token is verified by OIDC once and then remembered: the same token keeps working with the same name and
@@ -38,11 +34,20 @@ class VerifiedBearerTokensApiTest {
 
         long hits = tokens.hits();
         for (int call = 0; call < 3; call++) {
-            given().auth().oauth2(token).get("/api/v1/me").then().statusCode(200)
-                    .body("username", equalTo(user)).body("groups", hasItem("/engineers"));
-            assertThat(tokens.lookup(token, null)).as("remembered after the first call").isNotNull();
+            given().auth()
+                    .oauth2(token)
+                    .get("/api/v1/me")
+                    .then()
+                    .statusCode(200)
+                    .body("username", equalTo(user))
+                    .body("groups", hasItem("/engineers"));
+            assertThat(tokens.lookup(token, null))
+                    .as("remembered after the first call")
+                    .isNotNull();
         }
-        assertThat(tokens.hits() - hits).as("the second and third calls were answered without OIDC").isGreaterThanOrEqualTo(2);
+        assertThat(tokens.hits() - hits)
+                .as("the second and third calls were answered without OIDC")
+                .isGreaterThanOrEqualTo(2);
         assertThat(tokens.lookup(token, "web")).as("never for another tenant").isNull();
     }
 
@@ -63,8 +68,9 @@ class VerifiedBearerTokensApiTest {
         String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
                 .replace("\"groups\":[", "\"groups\":[\"/admins\",");
         assertThat(claims).contains("\"/admins\"");
-        String edited = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(claims.getBytes(StandardCharsets.UTF_8))
-                + "." + parts[2];
+        String edited = parts[0] + "."
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(claims.getBytes(StandardCharsets.UTF_8)) + "."
+                + parts[2];
         given().auth().oauth2(edited).get("/api/v1/me").then().statusCode(401);
         assertThat(tokens.lookup(forged, null)).isNull();
         assertThat(tokens.lookup(edited, null)).isNull();

@@ -2,6 +2,12 @@ package dev.portcullis.broker.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.broker.Api;
+import dev.portcullis.broker.BrokerTestEnvironment;
+import dev.portcullis.broker.DatabaseAdmin;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -14,17 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import jakarta.inject.Inject;
-
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-
-import dev.portcullis.broker.Api;
-import dev.portcullis.broker.BrokerTestEnvironment;
-import dev.portcullis.broker.DatabaseAdmin;
 
 /**
  * Two broker replicas share one outbox: claims made at the same time never hand one message to both, and a claim runs
@@ -51,9 +47,11 @@ class NotificationOutboxTest {
     @Test
     void twoSendersClaimingAtOnceNeverGetTheSameMessage() throws Exception {
         String request = Api.aliceRequestsWeb();
-        try (Connection db = DatabaseAdmin.superuser(); Statement s = db.createStatement()) {
+        try (Connection db = DatabaseAdmin.superuser();
+                Statement s = db.createStatement()) {
             s.execute("insert into notification_outbox (id, request_id, event, channel, payload, created_at, due_at)"
-                    + " select gen_random_uuid(), '" + request + "', 'request.created', 'replica-test', '{}', now(), now()"
+                    + " select gen_random_uuid(), '" + request
+                    + "', 'request.created', 'replica-test', '{}', now(), now()"
                     + " from generate_series(1, " + ROWS + ")");
         }
         ExecutorService replicas = Executors.newFixedThreadPool(2);
@@ -62,7 +60,8 @@ class NotificationOutboxTest {
             for (int round = 0; round < 200; round++) {
                 List<NotificationOutbox.Claimed> batch = outbox.claim(7, Duration.ofMinutes(5));
                 batch.stream().filter(c -> c.channel().equals("replica-test")).forEach(c -> mine.add(c.id()));
-                batch.stream().filter(c -> !c.channel().equals("replica-test")) // another test's message: give it back
+                batch.stream()
+                        .filter(c -> !c.channel().equals("replica-test")) // another test's message: give it back
                         .forEach(c -> outbox.retryLater(c.id(), Duration.ZERO, "released by a test"));
                 if (batch.isEmpty()) {
                     break;
@@ -84,14 +83,23 @@ class NotificationOutboxTest {
 
         // a replica that died holding a claim: once the claim runs out, the message is claimed again
         UUID held = first.isEmpty() ? second.get(0) : first.get(0);
-        try (Connection db = DatabaseAdmin.superuser(); Statement s = db.createStatement()) {
-            s.execute("update notification_outbox set status = 'SENT' where channel = 'replica-test' and id <> '" + held + "'");
-            s.execute("update notification_outbox set claimed_until = now() - interval '1 second' where id = '" + held + "'");
+        try (Connection db = DatabaseAdmin.superuser();
+                Statement s = db.createStatement()) {
+            s.execute("update notification_outbox set status = 'SENT' where channel = 'replica-test' and id <> '" + held
+                    + "'");
+            s.execute("update notification_outbox set claimed_until = now() - interval '1 second' where id = '" + held
+                    + "'");
         }
         List<NotificationOutbox.Claimed> again = outbox.claim(50, Duration.ofMinutes(5));
         assertThat(again).extracting(NotificationOutbox.Claimed::id).contains(held);
-        assertThat(again.stream().filter(c -> c.id().equals(held)).findFirst().orElseThrow().attempts()).isEqualTo(2);
-        again.stream().filter(c -> !c.channel().equals("replica-test"))
+        assertThat(again.stream()
+                        .filter(c -> c.id().equals(held))
+                        .findFirst()
+                        .orElseThrow()
+                        .attempts())
+                .isEqualTo(2);
+        again.stream()
+                .filter(c -> !c.channel().equals("replica-test"))
                 .forEach(c -> outbox.retryLater(c.id(), Duration.ZERO, "released by a test"));
         outbox.sent(held);
     }

@@ -6,6 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.portcullis.broker.Api;
+import dev.portcullis.broker.BrokerTestEnvironment;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -15,17 +20,8 @@ import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-
-import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-
-import dev.portcullis.broker.Api;
-import dev.portcullis.broker.BrokerTestEnvironment;
 
 /**
  * Whoever holds a database login attacks the audit trail: the broker's own runtime login (read from the broker's
@@ -68,29 +64,44 @@ class AuditTamperingTest {
         }
         // TRUNCATE fires no row trigger; its own trigger stops even the owner
         try (Connection owner = login("quarkus.flyway")) {
-            assertThatThrownBy(() -> attempt(owner, "truncate audit_log")).hasMessageContaining("audit_log is append-only");
+            assertThatThrownBy(() -> attempt(owner, "truncate audit_log"))
+                    .hasMessageContaining("audit_log is append-only");
         }
         // and the broker still appends
         Api.approve("bob", id).then().statusCode(200);
-        assertThat(as("dave").get("/api/v1/audit?subject=" + id + "&action=request.approved").jsonPath().getList("$")).hasSize(1);
+        assertThat(as("dave")
+                        .get("/api/v1/audit?subject=" + id + "&action=request.approved")
+                        .jsonPath()
+                        .getList("$"))
+                .hasSize(1);
         as("dave").get("/api/v1/audit/verify").then().statusCode(200).body("valid", equalTo(true));
     }
 
     @Test
     void aChainRewrittenConsistentlyInTheDatabaseIsCaughtByTheSignedHead() throws Exception {
         String id = Api.aliceRequestsWeb();
-        long rowId = as("dave").get("/api/v1/audit?subject=" + id + "&action=request.created").jsonPath().getLong("[0].id");
-        assertThat(signer.signHead()).as("the head is signed while the chain is intact").isPresent();
+        long rowId = as("dave")
+                .get("/api/v1/audit?subject=" + id + "&action=request.created")
+                .jsonPath()
+                .getLong("[0].id");
+        assertThat(signer.signHead())
+                .as("the head is signed while the chain is intact")
+                .isPresent();
         as("dave").get("/api/v1/audit/verify").then().statusCode(200).body("valid", equalTo(true));
 
         String actor;
         try (Connection owner = login("quarkus.flyway")) {
             actor = rechain(owner, rowId, "mallory");
             try {
-                as("dave").get("/api/v1/audit/verify").then().statusCode(200)
+                as("dave")
+                        .get("/api/v1/audit/verify")
+                        .then()
+                        .statusCode(200)
                         .body("valid", equalTo(false))
                         .body("problem", containsString("is not the one signed at"));
-                assertThat(signer.signHead()).as("a rewritten chain is never signed").isEmpty();
+                assertThat(signer.signHead())
+                        .as("a rewritten chain is never signed")
+                        .isEmpty();
             } finally {
                 rechain(owner, rowId, actor);
             }
@@ -115,8 +126,9 @@ class AuditTamperingTest {
                 previous = rs.getString(1).trim();
             }
             List<AuditEntryEntity> rows = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery("select id, at, actor, action, subject_type, subject_id, details from audit_log"
-                    + " where id >= " + rowId + " order by id")) {
+            try (ResultSet rs =
+                    s.executeQuery("select id, at, actor, action, subject_type, subject_id, details from audit_log"
+                            + " where id >= " + rowId + " order by id")) {
                 while (rs.next()) {
                     AuditEntryEntity row = new AuditEntryEntity();
                     row.id = rs.getLong(1);
@@ -131,7 +143,8 @@ class AuditTamperingTest {
             }
             String replaced = rows.get(0).actor;
             rows.get(0).actor = actor;
-            try (PreparedStatement update = owner.prepareStatement("update audit_log set actor = ?, prev_hash = ?, hash = ? where id = ?")) {
+            try (PreparedStatement update =
+                    owner.prepareStatement("update audit_log set actor = ?, prev_hash = ?, hash = ? where id = ?")) {
                 for (AuditEntryEntity row : rows) {
                     row.prevHash = previous;
                     row.hash = HashChainedAuditLog.hashOf(row);
@@ -170,8 +183,11 @@ class AuditTamperingTest {
     private static Connection login(String prefix) throws SQLException {
         var config = ConfigProvider.getConfig();
         // without a login of its own for the migrations, the datasource's login is the owner
-        String from = config.getOptionalValue(prefix + ".username", String.class).isPresent() ? prefix : "quarkus.datasource";
-        return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue(from + ".username", String.class), config.getValue(from + ".password", String.class));
+        String from =
+                config.getOptionalValue(prefix + ".username", String.class).isPresent() ? prefix : "quarkus.datasource";
+        return DriverManager.getConnection(
+                config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue(from + ".username", String.class),
+                config.getValue(from + ".password", String.class));
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,13 +26,20 @@ class FilePolicySourceTest {
         Path file = dir.resolve("policy.yaml");
         for (String admins : new String[] {"admins", "/admins"}) {
             Files.writeString(file, POLICY.replace("JIT", admins));
-            assertThatThrownBy(() -> new FilePolicySource(file.toString(), "/jit")).isInstanceOf(IllegalStateException.class)
+            assertThatThrownBy(() -> new FilePolicySource(file.toString(), "/jit"))
+                    .isInstanceOf(IllegalStateException.class)
                     .hasMessageEndingWith(file + ":line 5: jitGroup '" + admins + "' must be a group below /jit"
                             + " (portcullis.jit.parent); the broker manages the members of no other group");
         }
 
         Files.writeString(file, POLICY.replace("JIT", "/jit/db-admins"));
-        assertThat(new FilePolicySource(file.toString(), "/jit").current().rule("r").orElseThrow().jitGroup()).isEqualTo("/jit/db-admins");
-        assertThatThrownBy(() -> new FilePolicySource(file.toString(), "/ops/jit")).hasMessageContaining("must be a group below /ops/jit");
+        assertThat(new FilePolicySource(file.toString(), "/jit")
+                        .current()
+                        .rule("r")
+                        .orElseThrow()
+                        .jitGroup())
+                .isEqualTo("/jit/db-admins");
+        assertThatThrownBy(() -> new FilePolicySource(file.toString(), "/ops/jit"))
+                .hasMessageContaining("must be a group below /ops/jit");
     }
 }

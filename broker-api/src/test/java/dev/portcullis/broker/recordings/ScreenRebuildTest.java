@@ -2,15 +2,6 @@ package dev.portcullis.broker.recordings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Instant;
-import java.util.List;
-
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.RecordingClock;
 import dev.portcullis.recording.RecordingFailureListener;
@@ -19,6 +10,13 @@ import dev.portcullis.recording.Recordings;
 import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.recording.WriterOptions;
 import dev.portcullis.recording.read.RecordingReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The screen at a point, rebuilt from the output just before it: one line per case, on a real recording store. */
 @Tag("unit")
@@ -43,8 +41,8 @@ class ScreenRebuildTest {
         };
         FileSystemRecordingStorage storage = new FileSystemRecordingStorage(store);
         Recordings recordings = new Recordings(storage, RecordingSigner.generate(), WriterOptions.defaults(), clock);
-        SessionRecording recording = recordings.start(recordings.newMetadata().terminalSize(80, 24).build(),
-                RecordingFailureListener.none());
+        SessionRecording recording = recordings.start(
+                recordings.newMetadata().terminalSize(80, 24).build(), RecordingFailureListener.none());
         for (int i = 0; i < timedOutput.length; i += 2) {
             nanos[0] = (long) (((Number) timedOutput[i]).doubleValue() * 1e9);
             String text = (String) timedOutput[i + 1];
@@ -65,7 +63,8 @@ class ScreenRebuildTest {
 
     @Test
     void theScreenStartsAtTheLastClearBeforeThePoint() throws Exception {
-        assertThat(at(10, 1, "old\r\n", 2, "\u001b[H\u001b[2Jnew\r\n", 3, "more\r\n", 11, "after\r\n").init())
+        assertThat(at(10, 1, "old\r\n", 2, "\u001b[H\u001b[2Jnew\r\n", 3, "more\r\n", 11, "after\r\n")
+                        .init())
                 .isEqualTo("\u001b[2Jnew\r\nmore\r\n");
         assertThat(at(10, 1, "old\r\n", 2, "\u001bcreset\r\n").init()).isEqualTo("\u001bcreset\r\n");
         assertThat(at(10, 1, "shell\r\n", 2, "\u001b[?1049hvim\r\n").init()).isEqualTo("\u001b[?1049hvim\r\n");
@@ -93,8 +92,7 @@ class ScreenRebuildTest {
 
     @Test
     void theSizeIsTheLastResizeBeforeThePoint() throws Exception {
-        ScreenRebuild.Screen screen = at(10, 1, "RESIZE:100x30", 2, "RESIZE:120x40", 3, "text\r\n", 11,
-                "RESIZE:90x20");
+        ScreenRebuild.Screen screen = at(10, 1, "RESIZE:100x30", 2, "RESIZE:120x40", 3, "text\r\n", 11, "RESIZE:90x20");
         assertThat(List.of(screen.cols(), screen.rows())).containsExactly(120, 40);
         ScreenRebuild.Screen none = at(10, 1, "text\r\n");
         assertThat(List.of(none.cols(), none.rows())).containsExactly(80, 24);

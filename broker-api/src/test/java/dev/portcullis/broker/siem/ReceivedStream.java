@@ -10,11 +10,9 @@ import java.util.List;
  */
 final class ReceivedStream {
 
-    record Event(long seq, String prevHash, String hash) {
-    }
+    record Event(long seq, String prevHash, String hash) {}
 
-    private ReceivedStream() {
-    }
+    private ReceivedStream() {}
 
     /** The problems found, empty when the events are the trail from seq 1 to the last, in order, without a gap. */
     static List<String> continuityProblems(List<Event> arrived) {

@@ -7,11 +7,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
-
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** Bad sink settings: one line at start that names the setting, never the secret. */
 @Tag("unit")
@@ -45,18 +44,20 @@ class SiemSettingsTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "syslog without port          | portcullis.siem.syslog.address",
-        "syslog missing CA file       | portcullis.siem.syslog.ca-file",
-        "hec over http to a network   | portcullis.siem.hec.url",
-        "hec at another path          | portcullis.siem.hec.url",
-        "hec URL with credentials     | portcullis.siem.hec.url",
-        "hec without token            | portcullis.siem.hec.token",
-        "bulk with a bad index        | portcullis.siem.bulk.index",
-        "bulk user without password   | portcullis.siem.bulk.password",
-        "batch size 0                 | portcullis.siem.batch-size",
-        "poll interval 0              | portcullis.siem.poll-interval",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "syslog without port          | portcullis.siem.syslog.address",
+                "syslog missing CA file       | portcullis.siem.syslog.ca-file",
+                "hec over http to a network   | portcullis.siem.hec.url",
+                "hec at another path          | portcullis.siem.hec.url",
+                "hec URL with credentials     | portcullis.siem.hec.url",
+                "hec without token            | portcullis.siem.hec.token",
+                "bulk with a bad index        | portcullis.siem.bulk.index",
+                "bulk user without password   | portcullis.siem.bulk.password",
+                "batch size 0                 | portcullis.siem.batch-size",
+                "poll interval 0              | portcullis.siem.poll-interval",
+            })
     void aBadSettingIsOneLineNamingItWithoutTheSecret(String name, String setting) {
         SiemSettings bad = settings(s -> {
             switch (name) {
@@ -65,9 +66,12 @@ class SiemSettingsTest {
                     s.syslogAddress = Optional.of("siem.example.com:6514");
                     s.syslogCaFile = Optional.of(Path.of("/nonexistent/ca.pem"));
                 }
-                case "hec over http to a network" -> s.hecUrl = Optional.of("http://splunk.example.com:8088/services/collector/event");
-                case "hec at another path" -> s.hecUrl = Optional.of("https://splunk.example.com:8088/services/collector/raw");
-                case "hec URL with credentials" -> s.hecUrl = Optional.of("https://u:" + SECRET + "@splunk.example.com/services/collector/event");
+                case "hec over http to a network" ->
+                    s.hecUrl = Optional.of("http://splunk.example.com:8088/services/collector/event");
+                case "hec at another path" ->
+                    s.hecUrl = Optional.of("https://splunk.example.com:8088/services/collector/raw");
+                case "hec URL with credentials" ->
+                    s.hecUrl = Optional.of("https://u:" + SECRET + "@splunk.example.com/services/collector/event");
                 case "hec without token" -> {
                     s.hecUrl = Optional.of("https://splunk.example.com:8088/services/collector/event");
                     s.hecToken = Optional.empty();
@@ -85,8 +89,12 @@ class SiemSettingsTest {
                 default -> throw new IllegalArgumentException(name);
             }
         });
-        assertThatThrownBy(bad::sinks).isInstanceOf(IllegalArgumentException.class)
-                .satisfies(e -> assertThat(e.getMessage()).contains(setting).doesNotContain("\n").doesNotContain(SECRET));
+        assertThatThrownBy(bad::sinks)
+                .isInstanceOf(IllegalArgumentException.class)
+                .satisfies(e -> assertThat(e.getMessage())
+                        .contains(setting)
+                        .doesNotContain("\n")
+                        .doesNotContain(SECRET));
     }
 
     @Test
@@ -98,6 +106,6 @@ class SiemSettingsTest {
         });
         assertThat(good.sinks()).extracting(SiemSink::name).containsExactly("syslog", "hec", "bulk");
         assertThat(good.sinkNames()).containsExactly("syslog", "hec", "bulk");
-        assertThat(settings(s -> { }).sinks()).isEmpty();
+        assertThat(settings(s -> {}).sinks()).isEmpty();
     }
 }

@@ -1,12 +1,10 @@
 package dev.portcullis.broker.siem;
 
-import java.util.HashMap;
-import java.util.Map;
-
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
 import dev.portcullis.local.LocalRsyslog;
 import dev.portcullis.local.SiemHttpReceiver;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The SIEM sinks of the stream's tests and benchmark: Debian's rsyslog over TLS, and the test HTTP receiver standing in
@@ -25,10 +23,13 @@ public class SiemSinksEnvironment implements QuarkusTestResourceLifecycleManager
         if (rsyslog == null) {
             rsyslog = LocalRsyslog.start("siem-stream");
             http = SiemHttpReceiver.start(HEC_TOKEN);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                rsyslog.close();
-                http.close();
-            }, "siem-sinks-stop"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                rsyslog.close();
+                                http.close();
+                            },
+                            "siem-sinks-stop"));
         }
         Map<String, String> config = new HashMap<>();
         config.put("portcullis.siem.syslog.address", rsyslog.address());

@@ -4,6 +4,11 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 
+import dev.portcullis.broker.Api;
+import dev.portcullis.broker.BrokerTestEnvironment;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -15,18 +20,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import jakarta.inject.Inject;
-
 import javax.sql.DataSource;
-
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-
-import dev.portcullis.broker.Api;
-import dev.portcullis.broker.BrokerTestEnvironment;
 
 /**
  * The SIEM stream end to end: audit rows made by the real workflow over HTTP reach rsyslog (syslog over TLS), the HEC
@@ -47,8 +42,9 @@ class SiemStreamTest {
     DataSource db;
 
     private long head() throws Exception {
-        try (Connection c = db.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select last_id from audit_head")) {
+        try (Connection c = db.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select last_id from audit_head")) {
             rs.next();
             return rs.getLong(1);
         }
@@ -59,7 +55,8 @@ class SiemStreamTest {
             return ReceivedStream.fromSyslog(SiemSinksEnvironment.rsyslog.received());
         }
         return SiemSinksEnvironment.http.received(sink).stream()
-                .map(r -> new ReceivedStream.Event(r.seq(), r.prevHash(), r.hash())).toList();
+                .map(r -> new ReceivedStream.Event(r.seq(), r.prevHash(), r.hash()))
+                .toList();
     }
 
     /** Waits (bounded) until every sink has every row up to the head, then checks each stream's continuity. */
@@ -71,18 +68,26 @@ class SiemStreamTest {
                 Thread.sleep(100);
             }
             List<ReceivedStream.Event> events = received(sink);
-            assertThat(ReceivedStream.highest(events)).as("highest seq at sink " + sink).isGreaterThanOrEqualTo(head);
-            assertThat(ReceivedStream.continuityProblems(events)).as("continuity at sink " + sink).isEmpty();
+            assertThat(ReceivedStream.highest(events))
+                    .as("highest seq at sink " + sink)
+                    .isGreaterThanOrEqualTo(head);
+            assertThat(ReceivedStream.continuityProblems(events))
+                    .as("continuity at sink " + sink)
+                    .isEmpty();
         }
-        assertThat(SiemSinksEnvironment.http.refusals()).as("requests the HTTP receiver refused").isEmpty();
+        assertThat(SiemSinksEnvironment.http.refusals())
+                .as("requests the HTTP receiver refused")
+                .isEmpty();
     }
 
     @Test
     void everyAuditRowReachesEverySinkOnceInOrder() throws Exception {
         Api.activeWebGrant(Api.newEngineer("siem-"));
         awaitEverySinkHasTheWholeTrail();
-        assertThat(SiemSinksEnvironment.rsyslog.received()).anySatisfy(line ->
-                assertThat(line).contains("[portcullis@32473 seq=\"").contains("\"action\":\"request.approved\""));
+        assertThat(SiemSinksEnvironment.rsyslog.received())
+                .anySatisfy(line -> assertThat(line)
+                        .contains("[portcullis@32473 seq=\"")
+                        .contains("\"action\":\"request.approved\""));
     }
 
     @Test
@@ -101,10 +106,27 @@ class SiemStreamTest {
             for (int i = 0; i < 4; i++) {
                 running.add(clients.submit(() -> {
                     while (outage.get()) {
-                        String id = Api.as(engineer).body(java.util.Map.of("target", "prod-web-1", "login", "ubuntu",
-                                "durationMinutes", 5, "reason", "SIEM outage load", "ticket", "INC-19")).post("/api/v1/requests")
-                                .then().statusCode(201).extract().path("id");
-                        Api.as(engineer).post("/api/v1/requests/" + id + "/cancel").then().statusCode(200);
+                        String id = Api.as(engineer)
+                                .body(java.util.Map.of(
+                                        "target",
+                                        "prod-web-1",
+                                        "login",
+                                        "ubuntu",
+                                        "durationMinutes",
+                                        5,
+                                        "reason",
+                                        "SIEM outage load",
+                                        "ticket",
+                                        "INC-19"))
+                                .post("/api/v1/requests")
+                                .then()
+                                .statusCode(201)
+                                .extract()
+                                .path("id");
+                        Api.as(engineer)
+                                .post("/api/v1/requests/" + id + "/cancel")
+                                .then()
+                                .statusCode(200);
                         flows.incrementAndGet();
                     }
                     return null;
@@ -113,13 +135,17 @@ class SiemStreamTest {
             Thread.sleep(OUTAGE_SECONDS * 1000L);
             // on a slow machine, at least a few flows' rows pile up behind the sinks (bounded)
             long deadline = System.currentTimeMillis() + 120_000;
-            while (flows.get() < 8 && System.currentTimeMillis() < deadline
+            while (flows.get() < 8
+                    && System.currentTimeMillis() < deadline
                     && running.stream().noneMatch(Future::isDone)) {
                 Thread.sleep(100);
             }
             // while they are down, admins see the sinks fall behind
-            given().get("/q/metrics").then().statusCode(200)
-                    .body(containsString("portcullis_siem_lag_rows{sink=\"syslog\"}"),
+            given().get("/q/metrics")
+                    .then()
+                    .statusCode(200)
+                    .body(
+                            containsString("portcullis_siem_lag_rows{sink=\"syslog\"}"),
                             containsString("portcullis_siem_lag_seconds{sink=\"hec\"}"));
             assertThat(head()).isGreaterThan(before);
             SiemSinksEnvironment.rsyslog.start();
@@ -145,7 +171,8 @@ class SiemStreamTest {
         try (Connection otherReplica = db.getConnection()) {
             otherReplica.setAutoCommit(false);
             try (Statement s = otherReplica.createStatement()) {
-                s.executeQuery("select last_id from siem_cursor where sink = 'hec' for update").close();
+                s.executeQuery("select last_id from siem_cursor where sink = 'hec' for update")
+                        .close();
             }
             long hecBefore = SiemSinksEnvironment.http.received("hec").size();
             Api.aliceRequestsWeb();

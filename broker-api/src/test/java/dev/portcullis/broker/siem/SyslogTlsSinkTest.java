@@ -3,6 +3,8 @@ package dev.portcullis.broker.siem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.local.LocalRsyslog;
+import dev.portcullis.local.ThrowawayCa;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,15 +13,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
 import javax.net.ssl.SSLHandshakeException;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import dev.portcullis.local.LocalRsyslog;
-import dev.portcullis.local.ThrowawayCa;
 
 /** The syslog sink against Debian's rsyslog over TLS on loopback: framing, trust, and a receiver that goes away. */
 class SyslogTlsSinkTest {
@@ -31,7 +28,8 @@ class SyslogTlsSinkTest {
     @BeforeAll
     static void start() throws IOException {
         rsyslog = LocalRsyslog.start("syslog-sink-test");
-        otherCa = ThrowawayCa.create(Files.createTempDirectory("portcullis-other-ca-"), "impostor").caCertificate();
+        otherCa = ThrowawayCa.create(Files.createTempDirectory("portcullis-other-ca-"), "impostor")
+                .caCertificate();
     }
 
     @AfterAll
@@ -40,16 +38,30 @@ class SyslogTlsSinkTest {
     }
 
     private static SyslogTlsSink sink(Path ca, String serverName) {
-        return new SyslogTlsSink("127.0.0.1", rsyslog.port(), serverName, SinkTls.context(Optional.of(ca), "ca-file"),
-                "broker-test", Duration.ofSeconds(5), Duration.ofMillis(100));
+        return new SyslogTlsSink(
+                "127.0.0.1",
+                rsyslog.port(),
+                serverName,
+                SinkTls.context(Optional.of(ca), "ca-file"),
+                "broker-test",
+                Duration.ofSeconds(5),
+                Duration.ofMillis(100));
     }
 
     private static synchronized List<AuditRow> rows(int n) {
         List<AuditRow> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             seq++;
-            rows.add(new AuditRow(seq, Instant.now(), "alice", "request.created", "access_request", "id-" + seq,
-                    "{\"reason\":\"d\u00e9j\u00e0 \\\"quoted\\\" ] line\\nbreak\"}", "a".repeat(64), "b".repeat(64)));
+            rows.add(new AuditRow(
+                    seq,
+                    Instant.now(),
+                    "alice",
+                    "request.created",
+                    "access_request",
+                    "id-" + seq,
+                    "{\"reason\":\"d\u00e9j\u00e0 \\\"quoted\\\" ] line\\nbreak\"}",
+                    "a".repeat(64),
+                    "b".repeat(64)));
         }
         return rows;
     }
@@ -78,9 +90,13 @@ class SyslogTlsSinkTest {
         }
         List<String> lines = rsyslog.received();
         String last = lines.get(lines.size() - 1);
-        assertThat(last).contains("[portcullis@32473 seq=\"" + seq + "\" prevHash=\"" + "a".repeat(64) + "\" hash=\""
+        assertThat(last)
+                .contains("[portcullis@32473 seq=\"" + seq + "\" prevHash=\"" + "a".repeat(64) + "\" hash=\""
                         + "b".repeat(64) + "\"]")
-                .contains("\"action\":\"request.created\"", "\"seq\":" + seq, "d\\u00E9j\\u00E0 \\\"quoted\\\" ] line\\nbreak");
+                .contains(
+                        "\"action\":\"request.created\"",
+                        "\"seq\":" + seq,
+                        "d\\u00E9j\\u00E0 \\\"quoted\\\" ] line\\nbreak");
         assertThat(seqsReceived()).containsSubsequence(seq - 2, seq - 1, seq);
     }
 
@@ -120,7 +136,8 @@ class SyslogTlsSinkTest {
             rsyslog.start();
             sink.deliver(second);
             awaitReceived(second.get(4).seq());
-            assertThat(seqsReceived()).containsSubsequence(second.stream().map(AuditRow::seq).toList());
+            assertThat(seqsReceived())
+                    .containsSubsequence(second.stream().map(AuditRow::seq).toList());
         } finally {
             rsyslog.start();
         }

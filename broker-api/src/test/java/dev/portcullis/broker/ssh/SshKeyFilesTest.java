@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.junit.jupiter.api.Test;
@@ -34,15 +33,19 @@ class SshKeyFilesTest {
         Path file = dir.resolve("deep/er/user_ca");
         SshKeyFiles.Loaded first = SshKeyFiles.loadOrGenerate(file, "portcullis-user-ca");
         assertThat(first.generated()).isTrue();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
         String publicLine = PublicKeyEntry.toString(first.keys().getPublic());
         assertThat(run("ssh-keygen", "-y", "-f", file.toString())).startsWith(publicLine);
-        assertThat(Files.readString(dir.resolve("deep/er/user_ca.pub"))).isEqualTo(publicLine + " portcullis-user-ca\n");
-        assertThat(Files.list(file.getParent()).map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("user_ca", "user_ca.pub");
+        assertThat(Files.readString(dir.resolve("deep/er/user_ca.pub")))
+                .isEqualTo(publicLine + " portcullis-user-ca\n");
+        assertThat(Files.list(file.getParent()).map(p -> p.getFileName().toString()))
+                .containsExactlyInAnyOrder("user_ca", "user_ca.pub");
 
         SshKeyFiles.Loaded again = SshKeyFiles.loadOrGenerate(file, "portcullis-user-ca");
         assertThat(again.generated()).isFalse();
-        assertThat(KeyUtils.compareKeys(again.keys().getPublic(), first.keys().getPublic())).isTrue();
+        assertThat(KeyUtils.compareKeys(again.keys().getPublic(), first.keys().getPublic()))
+                .isTrue();
     }
 
     @Test
@@ -51,14 +54,16 @@ class SshKeyFilesTest {
         run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ops", "-f", file.toString());
         SshKeyFiles.Loaded loaded = SshKeyFiles.loadOrGenerate(file, "unused");
         assertThat(loaded.generated()).isFalse();
-        assertThat(Files.readString(Path.of(file + ".pub"))).startsWith(PublicKeyEntry.toString(loaded.keys().getPublic()));
+        assertThat(Files.readString(Path.of(file + ".pub")))
+                .startsWith(PublicKeyEntry.toString(loaded.keys().getPublic()));
     }
 
     @Test
     void keysThatAreNotEd25519OrNotKeysAtAllStopTheStart() throws Exception {
         Path rsa = dir.resolve("rsa_ca");
         run("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", rsa.toString());
-        assertThatThrownBy(() -> SshKeyFiles.loadOrGenerate(rsa, "x")).hasMessageContaining("ssh-rsa key; the Portcullis CAs use Ed25519 keys");
+        assertThatThrownBy(() -> SshKeyFiles.loadOrGenerate(rsa, "x"))
+                .hasMessageContaining("ssh-rsa key; the Portcullis CAs use Ed25519 keys");
         Path junk = Files.writeString(dir.resolve("junk"), "not a key\n");
         assertThatThrownBy(() -> SshKeyFiles.loadOrGenerate(junk, "x")).hasMessageContaining(junk.toString());
     }
@@ -83,8 +88,10 @@ class SshKeyFilesTest {
             keys.add(PublicKeyEntry.toString(result.get(60, TimeUnit.SECONDS).getPublic()));
         }
         pool.shutdown();
-        assertThat(keys).containsOnly(PublicKeyEntry.toString(SshKeyFiles.load(file).getPublic()));
-        assertThat(Files.list(file.getParent()).map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("user_ca", "user_ca.pub");
+        assertThat(keys)
+                .containsOnly(PublicKeyEntry.toString(SshKeyFiles.load(file).getPublic()));
+        assertThat(Files.list(file.getParent()).map(p -> p.getFileName().toString()))
+                .containsExactlyInAnyOrder("user_ca", "user_ca.pub");
     }
 
     @Test
@@ -92,7 +99,8 @@ class SshKeyFilesTest {
         Path user = dir.resolve("user_ca");
         Path host = dir.resolve("host_ca");
         assertThatThrownBy(() -> issuer(user, host, Duration.ofHours(25), Duration.ofHours(24)))
-                .hasMessageContaining("portcullis.ssh.user-cert-validity").hasMessageContaining("24 hours");
+                .hasMessageContaining("portcullis.ssh.user-cert-validity")
+                .hasMessageContaining("24 hours");
         assertThatThrownBy(() -> issuer(user, host, Duration.ofSeconds(30), Duration.ofHours(24)))
                 .hasMessageContaining("portcullis.ssh.user-cert-validity");
         assertThatThrownBy(() -> issuer(user, host, Duration.ofHours(4), Duration.ofDays(31)))
@@ -102,8 +110,16 @@ class SshKeyFilesTest {
     }
 
     private static SshCertificateIssuer issuer(Path user, Path host, Duration userValidity, Duration hostValidity) {
-        return new SshCertificateIssuer(user.toString(), host.toString(), userValidity, hostValidity, List.of("localhost"),
-                null, null, null, null);
+        return new SshCertificateIssuer(
+                user.toString(),
+                host.toString(),
+                userValidity,
+                hostValidity,
+                List.of("localhost"),
+                null,
+                null,
+                null,
+                null);
     }
 
     private static String run(String... command) throws Exception {

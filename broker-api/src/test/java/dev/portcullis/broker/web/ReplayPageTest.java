@@ -2,23 +2,20 @@ package dev.portcullis.broker.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.broker.Api;
+import dev.portcullis.broker.BrokerTestEnvironment;
+import dev.portcullis.broker.TestBastion;
+import dev.portcullis.local.LocalKeycloak;
+import dev.portcullis.recording.SessionRecording;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-
-import dev.portcullis.broker.Api;
-import dev.portcullis.broker.BrokerTestEnvironment;
-import dev.portcullis.broker.TestBastion;
-import dev.portcullis.recording.SessionRecording;
-import dev.portcullis.local.LocalKeycloak;
 
 /** The replay page reads recordings by time range, offers the exact bytes, and marks output that is not all text. */
 @QuarkusTest
@@ -60,7 +57,8 @@ class ReplayPageTest {
         UUID session = session("$ echo hello\r\nhello\r\n".getBytes(StandardCharsets.UTF_8));
         WebSession dave = WebSession.signIn(base, "dave");
         String page = dave.get("/ui/sessions/" + session).body();
-        assertThat(page).contains("data-status=\"VALID\"")
+        assertThat(page)
+                .contains("data-status=\"VALID\"")
                 .contains("data-replay-url=\"/ui/sessions/" + session + "/replay\"")
                 .doesNotContain("data-cast-url")
                 .contains("href=\"/ui/sessions/" + session + "/recording.bin?stream=output\"")
@@ -72,33 +70,41 @@ class ReplayPageTest {
 
         HttpResponse<String> index = dave.get("/ui/sessions/" + session + "/replay");
         assertThat(index.statusCode()).isEqualTo(200);
-        assertThat(index.body()).contains("\"version\":1").contains("/ui/sessions/" + session
-                + "/replay/range?from=0.0&to=");
+        assertThat(index.body())
+                .contains("\"version\":1")
+                .contains("/ui/sessions/" + session + "/replay/range?from=0.0&to=");
         HttpResponse<String> range = dave.get("/ui/sessions/" + session + "/replay/range?from=0&to=10");
         assertThat(range.statusCode()).isEqualTo(200);
         assertThat(range.body()).contains("hello");
-        assertThat(dave.get("/ui/sessions/" + session + "/replay/range?from=x&to=10").statusCode()).isEqualTo(422);
+        assertThat(dave.get("/ui/sessions/" + session + "/replay/range?from=x&to=10")
+                        .statusCode())
+                .isEqualTo(422);
 
         HttpResponse<String> bytes = dave.get("/ui/sessions/" + session + "/recording.bin?stream=output");
         assertThat(bytes.statusCode()).isEqualTo(200);
         assertThat(bytes.body()).isEqualTo("$ echo hello\r\nhello\r\n");
-        assertThat(bytes.headers().firstValue("Content-Disposition")).hasValue("attachment; filename=\"session-"
-                + session + ".output.bin\"");
+        assertThat(bytes.headers().firstValue("Content-Disposition"))
+                .hasValue("attachment; filename=\"session-" + session + ".output.bin\"");
 
         // not an auditor: no replay page, no ranges, no bytes
         WebSession bob = WebSession.signIn(base, "bob");
         for (String path : new String[] {"", "/replay", "/replay/range?from=0&to=10", "/recording.bin"}) {
-            assertThat(bob.get("/ui/sessions/" + session + path).statusCode()).as(path).isEqualTo(403);
+            assertThat(bob.get("/ui/sessions/" + session + path).statusCode())
+                    .as(path)
+                    .isEqualTo(403);
         }
     }
 
     @Test
     void outputThatIsNotAllTextIsMarkedOnThePage() throws Exception {
-        UUID session = session("$ cat blob\r\n".getBytes(StandardCharsets.UTF_8),
+        UUID session = session(
+                "$ cat blob\r\n".getBytes(StandardCharsets.UTF_8),
                 new byte[] {'a', (byte) 0xff, 'b', (byte) 0xc3, '(', (byte) 0x80, '\r', '\n'});
         WebSession dave = WebSession.signIn(base, "dave");
         String page = dave.get("/ui/sessions/" + session).body();
-        assertThat(page).contains("data-testid=\"not-text\"").contains("is not all text")
+        assertThat(page)
+                .contains("data-testid=\"not-text\"")
+                .contains("is not all text")
                 .contains("/ui/sessions/" + session + "/recording.bin?stream=output");
         assertThat(dave.get("/ui/sessions/" + session + "/replay").body()).contains("\"textFaithful\":false");
     }

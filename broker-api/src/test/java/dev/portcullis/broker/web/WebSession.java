@@ -1,5 +1,6 @@
 package dev.portcullis.broker.web;
 
+import dev.portcullis.local.LocalKeycloak;
 import java.io.IOException;
 import java.net.CookieHandler;
 import java.net.CookieManager;
@@ -18,8 +19,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import dev.portcullis.local.LocalKeycloak;
-
 /**
  * A person at a browser, without the browser: signs in through the real Keycloak login form (authorization code
  * flow with PKCE, cookies kept) and then fetches and posts pages as they would. The Playwright tests in deploy drive
@@ -34,8 +33,11 @@ final class WebSession {
 
     private WebSession(URI base) {
         this.base = base;
-        this.http = HttpClient.newBuilder().cookieHandler(new LoopbackCookies())
-                .followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(5)).build();
+        this.http = HttpClient.newBuilder()
+                .cookieHandler(new LoopbackCookies())
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
     }
 
     /**
@@ -49,8 +51,11 @@ final class WebSession {
         @Override
         public Map<String, List<String>> get(URI uri, Map<String, List<String>> requestHeaders) {
             String path = uri.getPath() == null || uri.getPath().isEmpty() ? "/" : uri.getPath();
-            List<String> pairs = store.getCookieStore().getCookies().stream().filter(c -> !c.hasExpired())
-                    .filter(c -> c.getPath() == null || path.startsWith(c.getPath())).map(c -> c.getName() + "=" + c.getValue()).toList();
+            List<String> pairs = store.getCookieStore().getCookies().stream()
+                    .filter(c -> !c.hasExpired())
+                    .filter(c -> c.getPath() == null || path.startsWith(c.getPath()))
+                    .map(c -> c.getName() + "=" + c.getValue())
+                    .toList();
             return pairs.isEmpty() ? Map.of() : Map.of("Cookie", List.of(String.join("; ", pairs)));
         }
 
@@ -77,15 +82,22 @@ final class WebSession {
         HttpResponse<String> login = session.get(path);
         Matcher form = LOGIN_FORM.matcher(login.body());
         if (!form.find()) {
-            throw new AssertionError("expected Keycloak's login form at " + login.uri() + ", got " + login.statusCode() + ":\n" + login.body());
+            throw new AssertionError("expected Keycloak's login form at " + login.uri() + ", got " + login.statusCode()
+                    + ":\n" + login.body());
         }
         String action = form.group(1).replace("&amp;", "&");
-        HttpResponse<String> back = session.send(HttpRequest.newBuilder(URI.create(action)).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(formBody(Map.of("username", username, "password",
-                        LocalKeycloak.shared().demoPassword(), "credentialId", ""))))
-        );
+        HttpResponse<String> back = session.send(HttpRequest.newBuilder(URI.create(action))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(formBody(Map.of(
+                        "username",
+                        username,
+                        "password",
+                        LocalKeycloak.shared().demoPassword(),
+                        "credentialId",
+                        "")))));
         if (back.statusCode() != 200 || !back.uri().getPath().startsWith("/ui/")) {
-            throw new AssertionError("signing in as " + username + " ended at " + back.uri() + " with " + back.statusCode() + ":\n" + back.body());
+            throw new AssertionError("signing in as " + username + " ended at " + back.uri() + " with "
+                    + back.statusCode() + ":\n" + back.body());
         }
         session.landing = back;
         return session;
@@ -102,9 +114,15 @@ final class WebSession {
 
     /** Without following redirects: to see where the broker sends the browser. */
     HttpResponse<String> getNoRedirect(String path) {
-        HttpClient once = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+        HttpClient once = HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
         try {
-            return once.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            return once.send(
+                    HttpRequest.newBuilder(base.resolve(path))
+                            .timeout(Duration.ofSeconds(30))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -115,14 +133,17 @@ final class WebSession {
 
     HttpResponse<String> post(String path, Map<String, String> form) {
         Map<String, String> ordered = new LinkedHashMap<>(form);
-        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/x-www-form-urlencoded")
+        return send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(formBody(ordered))));
     }
 
     /** A form post as another site's page would send it (with that site's Origin). */
     HttpResponse<String> postFrom(String origin, String path, Map<String, String> form) {
-        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Origin", origin).POST(HttpRequest.BodyPublishers.ofString(formBody(new LinkedHashMap<>(form)))));
+        return send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Origin", origin)
+                .POST(HttpRequest.BodyPublishers.ofString(formBody(new LinkedHashMap<>(form)))));
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) {
@@ -138,7 +159,8 @@ final class WebSession {
 
     private static String formBody(Map<String, String> form) {
         return form.entrySet().stream()
-                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
     }
 }

@@ -2,19 +2,16 @@ package dev.portcullis.broker.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpResponse;
-
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-
 import dev.portcullis.broker.Api;
 import dev.portcullis.broker.BrokerTestEnvironment;
 import dev.portcullis.local.LocalKeycloak;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * A web sign-in is bound to the account ({@code sub}) that signed in, not to its username: once Keycloak gives the
@@ -68,7 +65,10 @@ class WebSignInsTest {
         assertThat(own.statusCode()).isEqualTo(200);
         assertThat(own.body()).contains("Signed in as <strong data-testid=\"username\">" + name + "</strong>");
 
-        Api.as("dave").get("/api/v1/audit?action=token.refused&actor=" + name).then().statusCode(200)
+        Api.as("dave")
+                .get("/api/v1/audit?action=token.refused&actor=" + name)
+                .then()
+                .statusCode(200)
                 .body("details.code", org.hamcrest.Matchers.hasItem("account_mismatch"))
                 .body("details.path", org.hamcrest.Matchers.hasItem("/ui/access"));
     }

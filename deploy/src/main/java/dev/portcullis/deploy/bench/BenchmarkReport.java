@@ -35,7 +35,15 @@ public final class BenchmarkReport {
     private static final Pattern TARGET = Pattern.compile("(value|ratio)(>=|<=)([0-9]+(?:\\.[0-9]+)?)");
 
     /** One row of a figures file. */
-    record Figure(String script, String figure, double value, String unit, String baseline, double baselineValue, String target, String detail) {
+    record Figure(
+            String script,
+            String figure,
+            double value,
+            String unit,
+            String baseline,
+            double baselineValue,
+            String target,
+            String detail) {
         double ratio() {
             return value / baselineValue;
         }
@@ -53,11 +61,9 @@ public final class BenchmarkReport {
     }
 
     /** A script's figures files: their run times and rows, or why there are none; {@code stale} says why they are old, or is null. */
-    record ScriptFigures(String script, List<Figure> figures, List<String> runs, List<String> problems, String stale) {
-    }
+    record ScriptFigures(String script, List<Figure> figures, List<String> runs, List<String> problems, String stale) {}
 
-    private BenchmarkReport() {
-    }
+    private BenchmarkReport() {}
 
     public static void main(String[] args) throws IOException {
         Map<String, String> options = new LinkedHashMap<>();
@@ -65,7 +71,8 @@ public final class BenchmarkReport {
             options.put(args[i], args[i + 1]);
         }
         if (!options.containsKey("--figures") || !options.containsKey("--out") || !options.containsKey("--scripts")) {
-            System.err.println("usage: BenchmarkReport --figures DIR --out FILE --scripts a,b,c [--ran a,b --since INSTANT] [--failed a,b]");
+            System.err.println(
+                    "usage: BenchmarkReport --figures DIR --out FILE --scripts a,b,c [--ran a,b --since INSTANT] [--failed a,b]");
             System.exit(2);
         }
         Path dir = Path.of(options.get("--figures"));
@@ -77,10 +84,15 @@ public final class BenchmarkReport {
         String report = render(collected, Machine.describe(), Instant.now());
         Path out = Path.of(options.get("--out"));
         Files.writeString(out, report, StandardCharsets.UTF_8);
-        long notMet = collected.stream().filter(s -> s.stale() == null).flatMap(s -> s.figures().stream())
-                .filter(f -> f.met().equals(Optional.of(false))).count();
-        System.out.println("wrote " + out + ": " + collected.stream().mapToInt(s -> s.figures().size()).sum() + " figures from "
-                + scripts.size() + " scripts, " + notMet + " target(s) not met" + (failed.isEmpty() ? "" : ", failed: " + String.join(", ", failed)));
+        long notMet = collected.stream()
+                .filter(s -> s.stale() == null)
+                .flatMap(s -> s.figures().stream())
+                .filter(f -> f.met().equals(Optional.of(false)))
+                .count();
+        System.out.println("wrote " + out + ": "
+                + collected.stream().mapToInt(s -> s.figures().size()).sum() + " figures from " + scripts.size()
+                + " scripts, " + notMet + " target(s) not met"
+                + (failed.isEmpty() ? "" : ", failed: " + String.join(", ", failed)));
         collected.forEach(s -> s.problems().forEach(p -> System.err.println("warning: " + s.script() + ": " + p)));
     }
 
@@ -94,10 +106,13 @@ public final class BenchmarkReport {
     }
 
     /** As above; a script in {@code ran} whose figures were measured before {@code since} left old figures: stale. */
-    static List<ScriptFigures> collect(Path dir, List<String> scripts, Set<String> failed, Set<String> ran, Instant since) throws IOException {
+    static List<ScriptFigures> collect(
+            Path dir, List<String> scripts, Set<String> failed, Set<String> ran, Instant since) throws IOException {
         List<Path> files;
         try (Stream<Path> list = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
-            files = list.filter(p -> p.getFileName().toString().endsWith(".figures.tsv")).sorted().toList();
+            files = list.filter(p -> p.getFileName().toString().endsWith(".figures.tsv"))
+                    .sorted()
+                    .toList();
         }
         List<ScriptFigures> result = new ArrayList<>();
         for (String script : scripts) {
@@ -110,12 +125,16 @@ public final class BenchmarkReport {
                 }
             }
             if (figures.isEmpty() && problems.isEmpty()) {
-                problems.add("no figures: no " + script + ".figures.tsv in " + dir + " (the script never ran here, or does not follow the contract)");
+                problems.add("no figures: no " + script + ".figures.tsv in " + dir
+                        + " (the script never ran here, or does not follow the contract)");
             }
             String stale = null;
             if (failed.contains(script)) {
                 stale = "the last run failed";
-            } else if (ran.contains(script) && since != null && !figures.isEmpty() && runs.stream().anyMatch(r -> before(r, since))) {
+            } else if (ran.contains(script)
+                    && since != null
+                    && !figures.isEmpty()
+                    && runs.stream().anyMatch(r -> before(r, since))) {
                 stale = "the last run left figures from before it (" + String.join(", ", runs) + ")";
             }
             result.add(new ScriptFigures(script, figures, runs, problems, stale));
@@ -133,10 +152,14 @@ public final class BenchmarkReport {
 
     static String owner(Path file, List<String> scripts) {
         String base = file.getFileName().toString().replaceFirst("\\.figures\\.tsv$", "");
-        return scripts.stream().filter(s -> base.equals(s) || base.startsWith(s + "-")).max(Comparator.comparingInt(String::length)).orElse(null);
+        return scripts.stream()
+                .filter(s -> base.equals(s) || base.startsWith(s + "-"))
+                .max(Comparator.comparingInt(String::length))
+                .orElse(null);
     }
 
-    private static void read(String script, Path file, List<Figure> figures, List<String> runs, List<String> problems) throws IOException {
+    private static void read(String script, Path file, List<Figure> figures, List<String> runs, List<String> problems)
+            throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         String name = file.getFileName().toString();
         if (lines.isEmpty() || !lines.get(0).equals(MAGIC)) {
@@ -158,7 +181,8 @@ public final class BenchmarkReport {
             }
             if (!header) {
                 if (!line.equals(HEADER)) {
-                    problems.add(name + ":" + (i + 1) + ": expected the header '" + HEADER.replace("\t", "<TAB>") + "'");
+                    problems.add(
+                            name + ":" + (i + 1) + ": expected the header '" + HEADER.replace("\t", "<TAB>") + "'");
                     return;
                 }
                 header = true;
@@ -175,7 +199,8 @@ public final class BenchmarkReport {
                     throw new IllegalArgumentException("value must be a number and the baseline a number > 0");
                 }
                 if (!f[5].equals("-") && !TARGET.matcher(f[5]).matches()) {
-                    throw new IllegalArgumentException("target '" + f[5] + "' is not value>=N, value<=N, ratio>=N, ratio<=N or -");
+                    throw new IllegalArgumentException(
+                            "target '" + f[5] + "' is not value>=N, value<=N, ratio>=N, ratio<=N or -");
                 }
                 figures.add(new Figure(script, f[0], value, f[2], f[3], baseline, f[5], f[6]));
             } catch (IllegalArgumentException e) {
@@ -195,9 +220,13 @@ public final class BenchmarkReport {
     static String render(List<ScriptFigures> scripts, String machine, Instant now) {
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks\n\n");
-        md.append("Collected by `deploy/bench/all.sh` on ").append(now.truncatedTo(ChronoUnit.SECONDS)).append(" from the figures each benchmark ")
-                .append("script wrote (contract: [deploy/bench/README.md](../deploy/bench/README.md)). Every figure is set against a baseline ")
-                .append("measured in the same run on the same machine; ratio = figure / baseline. Targets are on the figure itself (`value`) ")
+        md.append("Collected by `deploy/bench/all.sh` on ")
+                .append(now.truncatedTo(ChronoUnit.SECONDS))
+                .append(" from the figures each benchmark ")
+                .append(
+                        "script wrote (contract: [deploy/bench/README.md](../deploy/bench/README.md)). Every figure is set against a baseline ")
+                .append(
+                        "measured in the same run on the same machine; ratio = figure / baseline. Targets are on the figure itself (`value`) ")
                 .append("or on the ratio (`ratio`).\n\n");
         md.append("Machine (where all.sh ran): ").append(machine).append(".\n\n");
         md.append("| benchmark | figure | value | baseline (same run) | baseline value | ratio | target | met |\n");
@@ -221,21 +250,47 @@ public final class BenchmarkReport {
                         met++;
                     }
                 }
-                md.append("| [").append(s.script()).append("](").append(f.detail()).append(") | ").append(f.figure()).append(" | ")
-                        .append(number(f.value())).append(' ').append(f.unit()).append(" | ").append(f.baseline()).append(" | ")
-                        .append(number(f.baselineValue())).append(' ').append(f.unit()).append(" | ")
-                        .append(String.format(Locale.ROOT, "%.2f", f.ratio())).append(" | ")
-                        .append(f.target().equals("-") ? "" : "`" + f.target().replace(">=", " >= ").replace("<=", " <= ") + "`").append(" | ")
-                        .append(verdict).append(" |\n");
+                md.append("| [")
+                        .append(s.script())
+                        .append("](")
+                        .append(f.detail())
+                        .append(") | ")
+                        .append(f.figure())
+                        .append(" | ")
+                        .append(number(f.value()))
+                        .append(' ')
+                        .append(f.unit())
+                        .append(" | ")
+                        .append(f.baseline())
+                        .append(" | ")
+                        .append(number(f.baselineValue()))
+                        .append(' ')
+                        .append(f.unit())
+                        .append(" | ")
+                        .append(String.format(Locale.ROOT, "%.2f", f.ratio()))
+                        .append(" | ")
+                        .append(
+                                f.target().equals("-")
+                                        ? ""
+                                        : "`" + f.target().replace(">=", " >= ").replace("<=", " <= ") + "`")
+                        .append(" | ")
+                        .append(verdict)
+                        .append(" |\n");
             }
         }
         md.append("\n").append(met).append(" of ").append(withTarget).append(" targets met.\n\n");
         md.append("## Runs\n\n| script | run (UTC) | state |\n| --- | --- | --- |\n");
         for (ScriptFigures s : scripts) {
-            String state = s.stale() != null ? "**stale**: " + s.stale() + "; its figures above are older"
+            String state = s.stale() != null
+                    ? "**stale**: " + s.stale() + "; its figures above are older"
                     : s.problems().isEmpty() ? "ok" : String.join("; ", s.problems());
-            md.append("| `deploy/bench/").append(s.script()).append(".sh` | ").append(s.runs().isEmpty() ? "-" : String.join(", ", s.runs()))
-                    .append(" | ").append(state.replace("|", "\\|")).append(" |\n");
+            md.append("| `deploy/bench/")
+                    .append(s.script())
+                    .append(".sh` | ")
+                    .append(s.runs().isEmpty() ? "-" : String.join(", ", s.runs()))
+                    .append(" | ")
+                    .append(state.replace("|", "\\|"))
+                    .append(" |\n");
         }
         return md.toString();
     }
@@ -250,31 +305,46 @@ public final class BenchmarkReport {
 
     /** The machine the benchmarks ran on: CPU model and cores, memory, OS, JDK. */
     static final class Machine {
-        private Machine() {
-        }
+        private Machine() {}
 
         static String describe() {
-            return describe(read("/proc/cpuinfo"), read("/proc/meminfo"), read("/etc/os-release"), System.getProperty("os.name") + " "
-                    + System.getProperty("os.version"), System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
+            return describe(
+                    read("/proc/cpuinfo"),
+                    read("/proc/meminfo"),
+                    read("/etc/os-release"),
+                    System.getProperty("os.name") + " " + System.getProperty("os.version"),
+                    System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
                     Runtime.getRuntime().availableProcessors());
         }
 
-        static String describe(String cpuinfo, String meminfo, String osRelease, String kernel, String jdk, int availableProcessors) {
+        static String describe(
+                String cpuinfo, String meminfo, String osRelease, String kernel, String jdk, int availableProcessors) {
             String model = field(cpuinfo, "model name").orElse("unknown CPU");
-            long processors = cpuinfo.lines().filter(l -> l.startsWith("processor")).count();
+            long processors =
+                    cpuinfo.lines().filter(l -> l.startsWith("processor")).count();
             String cores = (processors > 0 ? processors : availableProcessors) + (processors == 1 ? " core" : " cores");
             if (processors > 0 && processors != availableProcessors) {
                 cores += " (" + availableProcessors + " available to the JVM)";
             }
-            String memory = field(meminfo, "MemTotal").map(v -> v.replaceAll("[^0-9]", "")).filter(v -> !v.isEmpty())
-                    .map(kib -> String.format(Locale.ROOT, "%.1f GiB RAM", Long.parseLong(kib) / 1048576.0)).orElse("unknown memory");
-            String os = osRelease.lines().filter(l -> l.startsWith("PRETTY_NAME=")).findFirst()
-                    .map(l -> l.substring(12).replace("\"", "")).orElse("unknown OS");
+            String memory = field(meminfo, "MemTotal")
+                    .map(v -> v.replaceAll("[^0-9]", ""))
+                    .filter(v -> !v.isEmpty())
+                    .map(kib -> String.format(Locale.ROOT, "%.1f GiB RAM", Long.parseLong(kib) / 1048576.0))
+                    .orElse("unknown memory");
+            String os = osRelease
+                    .lines()
+                    .filter(l -> l.startsWith("PRETTY_NAME="))
+                    .findFirst()
+                    .map(l -> l.substring(12).replace("\"", ""))
+                    .orElse("unknown OS");
             return model + ", " + cores + ", " + memory + "; " + os + " (" + kernel + "); " + jdk;
         }
 
         private static Optional<String> field(String text, String name) {
-            return text.lines().filter(l -> l.startsWith(name) && l.contains(":")).findFirst().map(l -> l.substring(l.indexOf(':') + 1).strip());
+            return text.lines()
+                    .filter(l -> l.startsWith(name) && l.contains(":"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip());
         }
 
         private static String read(String file) {

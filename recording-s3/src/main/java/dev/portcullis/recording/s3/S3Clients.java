@@ -1,7 +1,6 @@
 package dev.portcullis.recording.s3;
 
 import java.time.Duration;
-
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -10,8 +9,8 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.retries.DefaultRetryStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 
@@ -23,8 +22,7 @@ import software.amazon.awssdk.services.s3.S3Configuration;
  */
 public final class S3Clients {
 
-    private S3Clients() {
-    }
+    private S3Clients() {}
 
     /** The bastion's client: puts once, no retries. */
     public static S3Client writer(S3Settings settings) {
@@ -33,7 +31,9 @@ public final class S3Clients {
 
     /** The broker's client: reads only, retried (a read may be sent again). */
     public static S3Client reader(S3Settings settings) {
-        return build(settings, DefaultRetryStrategy.standardStrategyBuilder().maxAttempts(3).build());
+        return build(
+                settings,
+                DefaultRetryStrategy.standardStrategyBuilder().maxAttempts(3).build());
     }
 
     private static S3Client build(S3Settings settings, RetryStrategy retries) {
@@ -43,11 +43,15 @@ public final class S3Clients {
                 .httpClientBuilder(UrlConnectionHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(2))
                         .socketTimeout(Duration.ofSeconds(4)))
-                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(settings.pathStyle()).build())
+                .serviceConfiguration(S3Configuration.builder()
+                        .pathStyleAccessEnabled(settings.pathStyle())
+                        .build())
                 // the chain's hashes and signatures check every byte; extra checksums only where S3 requires
                 // them (Object Lock puts), which keeps MinIO, Ceph RGW, SeaweedFS and S3Proxy working
-                .requestChecksumCalculation(settings.objectLock() == null ? RequestChecksumCalculation.WHEN_REQUIRED
-                        : RequestChecksumCalculation.WHEN_SUPPORTED)
+                .requestChecksumCalculation(
+                        settings.objectLock() == null
+                                ? RequestChecksumCalculation.WHEN_REQUIRED
+                                : RequestChecksumCalculation.WHEN_SUPPORTED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .overrideConfiguration(o -> o.retryStrategy(retries)
                         .apiCallAttemptTimeout(Duration.ofSeconds(4))
@@ -59,8 +63,9 @@ public final class S3Clients {
     }
 
     private static AwsCredentialsProvider credentials(S3Settings settings) {
-        return settings.accessKeyId() == null ? DefaultCredentialsProvider.builder().build()
-                : StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKeyId(),
-                        settings.secretKey()));
+        return settings.accessKeyId() == null
+                ? DefaultCredentialsProvider.builder().build()
+                : StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(settings.accessKeyId(), settings.secretKey()));
     }
 }

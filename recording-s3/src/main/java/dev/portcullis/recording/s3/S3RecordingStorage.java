@@ -1,5 +1,7 @@
 package dev.portcullis.recording.s3;
 
+import dev.portcullis.recording.RecordingStorage;
+import dev.portcullis.recording.UnsafeRecordingObjectException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -13,9 +15,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import dev.portcullis.recording.RecordingStorage;
-import dev.portcullis.recording.UnsafeRecordingObjectException;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -85,7 +84,11 @@ public final class S3RecordingStorage implements RecordingStorage {
 
     /** Lists at most one key under this store's prefix: the bucket answers and the credentials are accepted. */
     public void probe() throws IOException {
-        call("list", prefix, () -> s3.listObjectsV2(b -> b.bucket(settings.bucket()).prefix(prefix).maxKeys(1)));
+        call(
+                "list",
+                prefix,
+                () -> s3.listObjectsV2(
+                        b -> b.bucket(settings.bucket()).prefix(prefix).maxKeys(1)));
     }
 
     @Override
@@ -195,8 +198,10 @@ public final class S3RecordingStorage implements RecordingStorage {
         List<String> ids = new ArrayList<>();
         String token = null;
         do {
-            ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(settings.bucket())
-                    .prefix(prefix).delimiter("/");
+            ListObjectsV2Request.Builder request = ListObjectsV2Request.builder()
+                    .bucket(settings.bucket())
+                    .prefix(prefix)
+                    .delimiter("/");
             if (token != null) {
                 request.continuationToken(token);
             }
@@ -217,7 +222,10 @@ public final class S3RecordingStorage implements RecordingStorage {
     public void deleteChunks(String recordingId) throws IOException {
         for (long index : chunkIndexes(recordingId)) {
             String key = key(recordingId, chunkName(index));
-            call("delete", key, () -> s3.deleteObject(b -> b.bucket(settings.bucket()).key(key)));
+            call(
+                    "delete",
+                    key,
+                    () -> s3.deleteObject(b -> b.bucket(settings.bucket()).key(key)));
         }
     }
 
@@ -257,8 +265,11 @@ public final class S3RecordingStorage implements RecordingStorage {
      * object: the same bytes mean an earlier attempt of this very put arrived, anything else is refused.
      */
     private void putOnce(String key, byte[] content) throws IOException {
-        PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(settings.bucket()).key(key)
-                .ifNoneMatch("*").contentLength((long) content.length);
+        PutObjectRequest.Builder request = PutObjectRequest.builder()
+                .bucket(settings.bucket())
+                .key(key)
+                .ifNoneMatch("*")
+                .contentLength((long) content.length);
         if (settings.objectLock() != null) {
             request.objectLockMode(ObjectLockMode.fromValue(settings.objectLock()))
                     .objectLockRetainUntilDate(Instant.now().plus(settings.lockFor()));
@@ -276,8 +287,8 @@ public final class S3RecordingStorage implements RecordingStorage {
                 if (stored != null && Arrays.equals(stored, content)) {
                     return;
                 }
-                throw new FileAlreadyExistsException("s3://" + settings.bucket() + "/" + key
-                        + " exists already; recordings are write-once");
+                throw new FileAlreadyExistsException(
+                        "s3://" + settings.bucket() + "/" + key + " exists already; recordings are write-once");
             }
             throw failure("put", key, e);
         } catch (SdkException e) {
@@ -287,7 +298,10 @@ public final class S3RecordingStorage implements RecordingStorage {
 
     private boolean exists(String key) throws IOException {
         try {
-            s3.headObject(HeadObjectRequest.builder().bucket(settings.bucket()).key(key).build());
+            s3.headObject(HeadObjectRequest.builder()
+                    .bucket(settings.bucket())
+                    .key(key)
+                    .build());
             return true;
         } catch (NoSuchKeyException e) {
             return false;
@@ -303,12 +317,13 @@ public final class S3RecordingStorage implements RecordingStorage {
 
     /** One object whole: a chunk is one object of at most a few MiB, so a seek fetches only what it reads. */
     private byte[] get(String key) throws IOException {
-        GetObjectRequest request = GetObjectRequest.builder().bucket(settings.bucket()).key(key).build();
+        GetObjectRequest request =
+                GetObjectRequest.builder().bucket(settings.bucket()).key(key).build();
         try (ResponseInputStream<GetObjectResponse> in = s3.getObject(request)) {
             Long length = in.response().contentLength();
             if (length != null && length > MAX_OBJECT_BYTES) {
-                throw new UnsafeRecordingObjectException(key + " has " + length
-                        + " bytes, more than any recorder writes");
+                throw new UnsafeRecordingObjectException(
+                        key + " has " + length + " bytes, more than any recorder writes");
             }
             return readBounded(in, key);
         } catch (NoSuchKeyException e) {
@@ -337,8 +352,8 @@ public final class S3RecordingStorage implements RecordingStorage {
         List<Long> indexes = new ArrayList<>();
         String token = null;
         do {
-            ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(settings.bucket())
-                    .prefix(base + kind);
+            ListObjectsV2Request.Builder request =
+                    ListObjectsV2Request.builder().bucket(settings.bucket()).prefix(base + kind);
             if (token != null) {
                 request.continuationToken(token);
             }
@@ -373,9 +388,12 @@ public final class S3RecordingStorage implements RecordingStorage {
     /** One line for the operator: what failed on which object, and the server's or client's reason. */
     private IOException failure(String what, String key, SdkException e) {
         String reason = e instanceof S3Exception s && s.awsErrorDetails() != null
-                ? s.statusCode() + " " + s.awsErrorDetails().errorCode() + " " + s.awsErrorDetails().errorMessage()
+                ? s.statusCode() + " " + s.awsErrorDetails().errorCode() + " "
+                        + s.awsErrorDetails().errorMessage()
                 : String.valueOf(e.getMessage());
-        return new IOException("S3 " + what + " of s3://" + settings.bucket() + "/" + key + " failed: "
-                + reason.lines().findFirst().orElse(""), e);
+        return new IOException(
+                "S3 " + what + " of s3://" + settings.bucket() + "/" + key + " failed: "
+                        + reason.lines().findFirst().orElse(""),
+                e);
     }
 }

@@ -24,8 +24,16 @@ import java.util.regex.Pattern;
  * @param objectLock  COMPLIANCE or GOVERNANCE retention put on every object, or null (bucket without Object Lock)
  * @param lockFor     how long each object is locked with {@code objectLock}
  */
-public record S3Settings(String bucket, URI endpoint, String region, String prefix, boolean pathStyle,
-                         String accessKeyId, String secretKey, String objectLock, Duration lockFor) {
+public record S3Settings(
+        String bucket,
+        URI endpoint,
+        String region,
+        String prefix,
+        boolean pathStyle,
+        String accessKeyId,
+        String secretKey,
+        String objectLock,
+        Duration lockFor) {
 
     /** Bucket names as S3 allows them (3-63 lower-case letters, digits, dots, hyphens). */
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
@@ -37,8 +45,9 @@ public record S3Settings(String bucket, URI endpoint, String region, String pref
             throw new IllegalArgumentException("the recordings bucket must be an S3 bucket name (3-63 lower-case "
                     + "letters, digits, dots, hyphens), not '" + bucket + "'");
         }
-        if (endpoint != null && (endpoint.getHost() == null
-                || !("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme())))) {
+        if (endpoint != null
+                && (endpoint.getHost() == null
+                        || !("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme())))) {
             throw new IllegalArgumentException("the S3 endpoint must be an http or https URL, not '" + endpoint + "'");
         }
         Objects.requireNonNull(region, "region");
@@ -56,8 +65,8 @@ public record S3Settings(String bucket, URI endpoint, String region, String pref
         }
         if (objectLock != null) {
             if (!objectLock.equals("COMPLIANCE") && !objectLock.equals("GOVERNANCE")) {
-                throw new IllegalArgumentException("the S3 Object Lock mode must be COMPLIANCE or GOVERNANCE, not '"
-                        + objectLock + "'");
+                throw new IllegalArgumentException(
+                        "the S3 Object Lock mode must be COMPLIANCE or GOVERNANCE, not '" + objectLock + "'");
             }
             if (lockFor == null || lockFor.isNegative() || lockFor.isZero()) {
                 throw new IllegalArgumentException("an S3 Object Lock mode needs a retention of at least 1 day");
@@ -96,9 +105,11 @@ public record S3Settings(String bucket, URI endpoint, String region, String pref
                 throw new IllegalArgumentException(names.apply("ENDPOINT") + " must be a URL: " + e.getMessage());
             }
         }
-        String style = Objects.requireNonNullElse(value(lookup, names, "PATH_STYLE"), "true").toLowerCase(Locale.ROOT);
+        String style = Objects.requireNonNullElse(value(lookup, names, "PATH_STYLE"), "true")
+                .toLowerCase(Locale.ROOT);
         if (!style.equals("true") && !style.equals("false")) {
-            throw new IllegalArgumentException(names.apply("PATH_STYLE") + " must be true or false, not '" + style + "'");
+            throw new IllegalArgumentException(
+                    names.apply("PATH_STYLE") + " must be true or false, not '" + style + "'");
         }
         String lock = value(lookup, names, "OBJECT_LOCK_MODE");
         Duration lockFor = null;
@@ -111,10 +122,16 @@ public record S3Settings(String bucket, URI endpoint, String region, String pref
             }
         }
         try {
-            return new S3Settings(bucket, uri, Objects.requireNonNullElse(value(lookup, names, "REGION"), "us-east-1"),
-                    value(lookup, names, "PREFIX"), style.equals("true"), value(lookup, names, "ACCESS_KEY_ID"),
+            return new S3Settings(
+                    bucket,
+                    uri,
+                    Objects.requireNonNullElse(value(lookup, names, "REGION"), "us-east-1"),
+                    value(lookup, names, "PREFIX"),
+                    style.equals("true"),
+                    value(lookup, names, "ACCESS_KEY_ID"),
                     value(lookup, names, "SECRET_ACCESS_KEY"),
-                    lock == null ? null : lock.toUpperCase(Locale.ROOT), lockFor);
+                    lock == null ? null : lock.toUpperCase(Locale.ROOT),
+                    lockFor);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(names.apply("*") + ": " + e.getMessage(), e);
         }
@@ -127,7 +144,8 @@ public record S3Settings(String bucket, URI endpoint, String region, String pref
 
     /** The broker's spelling: {@code portcullis.recordings.s3.bucket} and so on. */
     public static Function<String, String> propertyNames() {
-        return name -> "portcullis.recordings.s3." + name.toLowerCase(Locale.ROOT).replace('_', '-');
+        return name ->
+                "portcullis.recordings.s3." + name.toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     private static String value(Function<String, String> lookup, Function<String, String> names, String name) {

@@ -3,20 +3,7 @@ package dev.portcullis.recording.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
+import dev.portcullis.local.LocalS3;
 import dev.portcullis.recording.RecordingClock;
 import dev.portcullis.recording.RecordingFailureListener;
 import dev.portcullis.recording.RecordingSigner;
@@ -26,7 +13,18 @@ import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.recording.WriterOptions;
 import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.read.RecordingReader;
-import dev.portcullis.local.LocalS3;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -43,8 +41,16 @@ class S3RecordingStorageTest {
     static void startServer() {
         server = LocalS3.start(null, 0);
         String bucket = server.createBucket("recordings");
-        settings = new S3Settings(bucket, java.net.URI.create(server.endpoint()), server.region(), "portcullis/", true,
-                server.accessKeyId(), server.secretAccessKey(), null, null);
+        settings = new S3Settings(
+                bucket,
+                java.net.URI.create(server.endpoint()),
+                server.region(),
+                "portcullis/",
+                true,
+                server.accessKeyId(),
+                server.secretAccessKey(),
+                null,
+                null);
         writer = S3Clients.writer(settings);
         reader = S3Clients.reader(settings);
     }
@@ -61,10 +67,15 @@ class S3RecordingStorageTest {
     }
 
     private static String recordSession(S3RecordingStorage storage, String marker) throws IOException {
-        Recordings recordings = new Recordings(storage, SIGNER, WriterOptions.defaults().withMaxChunkBytes(200),
-                RecordingClock.system());
-        SessionRecording recording = recordings.start(recordings.newMetadata().terminalSize(80, 24)
-                .attribute("user", "alice").build(), RecordingFailureListener.none());
+        Recordings recordings = new Recordings(
+                storage, SIGNER, WriterOptions.defaults().withMaxChunkBytes(200), RecordingClock.system());
+        SessionRecording recording = recordings.start(
+                recordings
+                        .newMetadata()
+                        .terminalSize(80, 24)
+                        .attribute("user", "alice")
+                        .build(),
+                RecordingFailureListener.none());
         for (int i = 0; i < 40; i++) {
             recording.terminal().output(("line " + i + " " + marker + " ünïcödé\r\n").getBytes(StandardCharsets.UTF_8));
             recording.terminal().input(("key " + i).getBytes(StandardCharsets.UTF_8));
@@ -88,11 +99,12 @@ class S3RecordingStorageTest {
         S3RecordingStorage broker = new S3RecordingStorage(reader, settings, settings.segmentPrefix("segment-a"));
         assertThat(RecordingVerifier.verify(broker, id, SIGNER.publicKey()).status())
                 .isEqualTo(RecordingVerifier.Status.VALID);
-        RecordingReader ranged = RecordingReader.openVerified(broker, id, SIGNER.publicKey(),
-                new RecordingVerifier.Expected(true, true, Map.of("user", "alice")));
+        RecordingReader ranged = RecordingReader.openVerified(
+                broker, id, SIGNER.publicKey(), new RecordingVerifier.Expected(true, true, Map.of("user", "alice")));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ranged.exportBytes(out, TerminalEvent.Type.OUTPUT);
-        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("line 0 hello ünïcödé\r\n")
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .startsWith("line 0 hello ünïcödé\r\n")
                 .endsWith("line 39 hello ünïcödé\r\n");
         try (var from = ranged.terminalEventsFrom(0.0)) {
             assertThat(from.map(TerminalEvent::data).toList()).last().asString().isEqualTo("key 39");
@@ -105,7 +117,8 @@ class S3RecordingStorageTest {
         String id = recordSession(storage, "original");
         String key = storage.key(id, S3RecordingStorage.chunkName(2));
         byte[] chunk = storage.chunk(id, 2);
-        byte[] forged = new String(chunk, StandardCharsets.ISO_8859_1).replace("original", "innocent")
+        byte[] forged = new String(chunk, StandardCharsets.ISO_8859_1)
+                .replace("original", "innocent")
                 .getBytes(StandardCharsets.ISO_8859_1);
         // S3Proxy ignores If-None-Match and replaces the object: write-once cannot rest on the server
         writer.putObject(b -> b.bucket(settings.bucket()).key(key).ifNoneMatch("*"), RequestBody.fromBytes(forged));
@@ -114,8 +127,8 @@ class S3RecordingStorageTest {
 
         RecordingVerifier.Verification v = RecordingVerifier.verify(storage, id, SIGNER.publicKey());
         assertThat(v.status()).isEqualTo(RecordingVerifier.Status.TAMPERED);
-        RecordingReader ranged = RecordingReader.openVerified(storage, id, SIGNER.publicKey(),
-                new RecordingVerifier.Expected(true, true, Map.of("user", "alice")));
+        RecordingReader ranged = RecordingReader.openVerified(
+                storage, id, SIGNER.publicKey(), new RecordingVerifier.Expected(true, true, Map.of("user", "alice")));
         assertThatThrownBy(() -> ranged.exportBytes(new ByteArrayOutputStream(), TerminalEvent.Type.OUTPUT))
                 .isInstanceOf(IOException.class);
     }
@@ -128,7 +141,8 @@ class S3RecordingStorageTest {
         storage.putChunk(id, 1, "first".getBytes(StandardCharsets.UTF_8));
 
         assertThatThrownBy(() -> storage.putChunk(id, 1, "second".getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOf(FileAlreadyExistsException.class).hasMessageContaining("write-once");
+                .isInstanceOf(FileAlreadyExistsException.class)
+                .hasMessageContaining("write-once");
         assertThatThrownBy(() -> storage.create(id, "{}".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(FileAlreadyExistsException.class);
         // another bastion process on the same prefix never writes into a recording it did not create
@@ -163,8 +177,16 @@ class S3RecordingStorageTest {
 
     @Test
     void anUnreachableStoreFailsAtOnceWithOneLine() {
-        S3Settings nowhere = new S3Settings("recordings", java.net.URI.create("http://127.0.0.1:1"), "us-east-1", "",
-                true, "id", "secret", null, null);
+        S3Settings nowhere = new S3Settings(
+                "recordings",
+                java.net.URI.create("http://127.0.0.1:1"),
+                "us-east-1",
+                "",
+                true,
+                "id",
+                "secret",
+                null,
+                null);
         try (S3Client client = S3Clients.writer(nowhere)) {
             S3RecordingStorage storage = new S3RecordingStorage(client, nowhere, "");
             assertThatThrownBy(() -> storage.create("r1", new byte[] {1}))
@@ -179,10 +201,11 @@ class S3RecordingStorageTest {
         Map<String, String> env = Map.of("PORTCULLIS_RECORDINGS_S3_BUCKET", "Bad_Bucket");
         assertThatThrownBy(() -> S3Settings.read(env::get, S3Settings.environmentNames()))
                 .hasMessageStartingWith("PORTCULLIS_RECORDINGS_S3_*: the recordings bucket must be");
-        Map<String, String> half = Map.of("portcullis.recordings.s3.bucket", "recordings",
-                "portcullis.recordings.s3.access-key-id", "id");
+        Map<String, String> half =
+                Map.of("portcullis.recordings.s3.bucket", "recordings", "portcullis.recordings.s3.access-key-id", "id");
         assertThatThrownBy(() -> S3Settings.read(half::get, S3Settings.propertyNames()))
                 .hasMessageContaining("access key id and secret access key go together");
-        assertThat(S3Settings.read(Map.<String, String>of()::get, S3Settings.environmentNames())).isNull();
+        assertThat(S3Settings.read(Map.<String, String>of()::get, S3Settings.environmentNames()))
+                .isNull();
     }
 }

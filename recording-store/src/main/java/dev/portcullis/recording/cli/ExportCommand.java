@@ -1,18 +1,17 @@
 package dev.portcullis.recording.cli;
 
+import dev.portcullis.recording.FileSystemRecordingStorage;
+import dev.portcullis.recording.RecordingVerifier;
+import dev.portcullis.recording.event.TerminalEvent;
+import dev.portcullis.recording.read.RecordingReader;
 import java.io.BufferedOutputStream;
-import java.io.FileOutputStream;
 import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
-
-import dev.portcullis.recording.FileSystemRecordingStorage;
-import dev.portcullis.recording.RecordingVerifier;
-import dev.portcullis.recording.event.TerminalEvent;
-import dev.portcullis.recording.read.RecordingReader;
 
 /**
  * {@code export <recordings-dir> <recording-id> <public-key-file> [output|error|input|cast|events]}: writes one stream
@@ -24,8 +23,7 @@ import dev.portcullis.recording.read.RecordingReader;
  */
 public final class ExportCommand {
 
-    private ExportCommand() {
-    }
+    private ExportCommand() {}
 
     public static void main(String[] args) {
         PrintStream stdout = new PrintStream(new FileOutputStream(FileDescriptor.out), false);
@@ -36,7 +34,8 @@ public final class ExportCommand {
 
     public static int run(String[] args, OutputStream out, PrintStream err) {
         if (args.length < 3 || args.length > 4) {
-            err.println("usage: export <recordings-dir> <recording-id> <public-key-file> [output|error|input|cast|events]");
+            err.println(
+                    "usage: export <recordings-dir> <recording-id> <public-key-file> [output|error|input|cast|events]");
             return 64;
         }
         String what = args.length == 4 ? args[3].toLowerCase(Locale.ROOT) : "output";
@@ -46,8 +45,11 @@ public final class ExportCommand {
         }
         RecordingReader reader;
         try {
-            reader = RecordingReader.openVerified(new FileSystemRecordingStorage(Path.of(args[0])), args[1],
-                    VerifyCommand.readKey(Path.of(args[2])), RecordingVerifier.Expected.NOTHING);
+            reader = RecordingReader.openVerified(
+                    new FileSystemRecordingStorage(Path.of(args[0])),
+                    args[1],
+                    VerifyCommand.readKey(Path.of(args[2])),
+                    RecordingVerifier.Expected.NOTHING);
         } catch (dev.portcullis.recording.format.MalformedRecordingException e) {
             err.println("export: " + args[1] + " does not verify: " + e.getMessage());
             return 1;

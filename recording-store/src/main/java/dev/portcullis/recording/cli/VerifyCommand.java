@@ -1,5 +1,11 @@
 package dev.portcullis.recording.cli;
 
+import dev.portcullis.recording.FileSystemRecordingStorage;
+import dev.portcullis.recording.RecordingKeys;
+import dev.portcullis.recording.RecordingSigner;
+import dev.portcullis.recording.RecordingTombstone;
+import dev.portcullis.recording.RecordingVerifier;
+import dev.portcullis.recording.format.MalformedRecordingException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -7,13 +13,6 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.Base64;
 import java.util.Map;
-
-import dev.portcullis.recording.FileSystemRecordingStorage;
-import dev.portcullis.recording.RecordingKeys;
-import dev.portcullis.recording.RecordingSigner;
-import dev.portcullis.recording.RecordingTombstone;
-import dev.portcullis.recording.RecordingVerifier;
-import dev.portcullis.recording.format.MalformedRecordingException;
 
 /**
  * {@code verify <recordings-dir> <recording-id> <public-key-file> [<tombstone-file> <audit-head-public-key-file>]}:
@@ -28,8 +27,7 @@ import dev.portcullis.recording.format.MalformedRecordingException;
  */
 public final class VerifyCommand {
 
-    private VerifyCommand() {
-    }
+    private VerifyCommand() {}
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
@@ -47,12 +45,12 @@ public final class VerifyCommand {
             if (args.length == 5) {
                 RecordingTombstone tombstone = tombstone(Path.of(args[3]), readKey(Path.of(args[4])), args[1], err);
                 if (tombstone != null) {
-                    expected = new RecordingVerifier.Expected(false, true,
-                            Map.of("session", tombstone.session().toString()), tombstone.deletion());
+                    expected = new RecordingVerifier.Expected(
+                            false, true, Map.of("session", tombstone.session().toString()), tombstone.deletion());
                 }
             }
-            RecordingVerifier.Verification v = RecordingVerifier.verify(
-                    new FileSystemRecordingStorage(Path.of(args[0])), args[1], key, expected);
+            RecordingVerifier.Verification v =
+                    RecordingVerifier.verify(new FileSystemRecordingStorage(Path.of(args[0])), args[1], key, expected);
             out.println(args[1] + ": " + v.status() + " (" + v.intactChunks() + " chunks intact)"
                     + (v.problem() == null ? "" : ": " + v.problem()));
             return switch (v.status()) {
@@ -90,7 +88,8 @@ public final class VerifyCommand {
         try {
             return RecordingSigner.publicKey(raw);
         } catch (IllegalArgumentException notDer) {
-            return RecordingSigner.publicKey(Base64.getMimeDecoder().decode(new String(raw, java.nio.charset.StandardCharsets.US_ASCII).trim()));
+            return RecordingSigner.publicKey(
+                    Base64.getMimeDecoder().decode(new String(raw, java.nio.charset.StandardCharsets.US_ASCII).trim()));
         }
     }
 }

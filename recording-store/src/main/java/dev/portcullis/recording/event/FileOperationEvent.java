@@ -10,7 +10,17 @@ import java.util.Objects;
 public record FileOperationEvent(FileProtocol protocol, Operation operation, String path, String targetPath)
         implements StructuredEvent {
 
-    public enum Operation { REMOVE, RENAME, MKDIR, RMDIR, SYMLINK, SETSTAT, HARDLINK, COPY, EXTENDED }
+    public enum Operation {
+        REMOVE,
+        RENAME,
+        MKDIR,
+        RMDIR,
+        SYMLINK,
+        SETSTAT,
+        HARDLINK,
+        COPY,
+        EXTENDED
+    }
 
     public FileOperationEvent {
         Objects.requireNonNull(protocol, "protocol");

@@ -1,4 +1,7 @@
 package dev.portcullis.recording.event;
 
 /** How a file moved through the bastion. */
-public enum FileProtocol { SFTP, SCP }
+public enum FileProtocol {
+    SFTP,
+    SCP
+}

@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param origin where the user's side of the connection came from, as the client reported it
  */
-public record ForwardEvent(String host, int port, String origin, long bytesToTarget, long bytesFromTarget) implements StructuredEvent {
+public record ForwardEvent(String host, int port, String origin, long bytesToTarget, long bytesFromTarget)
+        implements StructuredEvent {
 
     public ForwardEvent {
         Objects.requireNonNull(host, "host");

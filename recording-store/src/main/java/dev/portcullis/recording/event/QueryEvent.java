@@ -18,8 +18,16 @@ import java.util.Objects;
  * @param sqlState       the server's (or the proxy's) SQLSTATE when the statement failed or was refused, else null
  * @param error          the error message when the statement failed or was refused, else null
  */
-public record QueryEvent(String database, String query, List<String> parameters, String command, Long rows, Long durationMicros,
-                         String sqlState, String error) implements StructuredEvent {
+public record QueryEvent(
+        String database,
+        String query,
+        List<String> parameters,
+        String command,
+        Long rows,
+        Long durationMicros,
+        String sqlState,
+        String error)
+        implements StructuredEvent {
 
     public QueryEvent {
         Objects.requireNonNull(database, "database");

@@ -11,7 +11,10 @@ import java.util.Objects;
 public record SessionEvent(Phase phase, String reason, Integer exitStatus, Long outputBytes, Long inputBytes)
         implements StructuredEvent {
 
-    public enum Phase { START, END }
+    public enum Phase {
+        START,
+        END
+    }
 
     public SessionEvent {
         Objects.requireNonNull(phase, "phase");

@@ -10,16 +10,14 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
-        @JsonSubTypes.Type(value = SessionEvent.class, name = "session"),
-        @JsonSubTypes.Type(value = ExecEvent.class, name = "exec"),
-        @JsonSubTypes.Type(value = FileTransferEvent.class, name = "file-transfer"),
-        @JsonSubTypes.Type(value = FileOperationEvent.class, name = "file-operation"),
-        @JsonSubTypes.Type(value = QueryEvent.class, name = "query"),
-        @JsonSubTypes.Type(value = ForwardEvent.class, name = "port-forward"),
-        @JsonSubTypes.Type(value = WatchEvent.class, name = "watch"),
+    @JsonSubTypes.Type(value = SessionEvent.class, name = "session"),
+    @JsonSubTypes.Type(value = ExecEvent.class, name = "exec"),
+    @JsonSubTypes.Type(value = FileTransferEvent.class, name = "file-transfer"),
+    @JsonSubTypes.Type(value = FileOperationEvent.class, name = "file-operation"),
+    @JsonSubTypes.Type(value = QueryEvent.class, name = "query"),
+    @JsonSubTypes.Type(value = ForwardEvent.class, name = "port-forward"),
+    @JsonSubTypes.Type(value = WatchEvent.class, name = "watch"),
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public sealed interface StructuredEvent
-        permits SessionEvent, ExecEvent, FileTransferEvent, FileOperationEvent, QueryEvent, ForwardEvent,
-        WatchEvent {
-}
+        permits SessionEvent, ExecEvent, FileTransferEvent, FileOperationEvent, QueryEvent, ForwardEvent, WatchEvent {}

@@ -10,7 +10,9 @@ import java.util.Objects;
 public record TerminalEvent(double time, Type type, String data) {
 
     public enum Type {
-        OUTPUT("o"), INPUT("i"), RESIZE("r"),
+        OUTPUT("o"),
+        INPUT("i"),
+        RESIZE("r"),
         /**
          * An exec channel's stderr, as a byte stream of its own ({@code RecordingReader.exportBytes}). Terminal
          * event streams and {@code .cast} files show it as OUTPUT, interleaved as the user's terminal showed it.

@@ -8,7 +8,10 @@ import java.util.Objects;
  */
 public record WatchEvent(Action action, String viewer) implements StructuredEvent {
 
-    public enum Action { STARTED, STOPPED }
+    public enum Action {
+        STARTED,
+        STOPPED
+    }
 
     public WatchEvent {
         Objects.requireNonNull(action, "action");

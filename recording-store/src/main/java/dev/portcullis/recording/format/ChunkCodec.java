@@ -1,12 +1,11 @@
 package dev.portcullis.recording.format;
 
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.function.Function;
-
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.Function;
 
 /**
  * How a format-3 chunk's payload is stored: zstd (level 1) when that makes it smaller, as it is otherwise, so
@@ -28,12 +27,14 @@ public final class ChunkCodec {
     public static final String NONE = "none";
     /** Largest payload a chunk may decompress to: a stored object is at most this large too. */
     public static final int MAX_RAW_BYTES = 64 * 1024 * 1024;
+
     private static final int LEVEL = 1;
     /**
      * Bytes compressed first to decide whether compressing a chunk pays, once the previous chunk did not compress: a
      * stream of random or already compressed bytes then costs zstd a thirty-second of each chunk, not all of it.
      */
     static final int PROBE_BYTES = 64 * 1024;
+
     private static final BlockingQueue<Workspace> POOL =
             new ArrayBlockingQueue<>(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
 
@@ -90,11 +91,9 @@ public final class ChunkCodec {
     }
 
     /** A stored payload: {@code bytes[0, length)} under {@code codec}. */
-    public record Stored(String codec, byte[] bytes, int length) {
-    }
+    public record Stored(String codec, byte[] bytes, int length) {}
 
-    private ChunkCodec() {
-    }
+    private ChunkCodec() {}
 
     /** Compresses {@code raw[0, length)}, or stores it as it is when zstd would not make it smaller. */
     public static Stored encode(byte[] raw, int length) {
@@ -160,8 +159,8 @@ public final class ChunkCodec {
         int storedLength = stored.length - offset;
         if (NONE.equals(codec)) {
             if (storedLength != rawBytes) {
-                throw new MalformedRecordingException("a stored chunk holds " + storedLength + " bytes, its header says "
-                        + rawBytes);
+                throw new MalformedRecordingException(
+                        "a stored chunk holds " + storedLength + " bytes, its header says " + rawBytes);
             }
             return java.util.Arrays.copyOfRange(stored, offset, stored.length);
         }
@@ -176,8 +175,8 @@ public final class ChunkCodec {
             throw new MalformedRecordingException("a chunk does not decompress: " + e.getMessage(), e);
         }
         if (Zstd.isError(n) || n != rawBytes) {
-            throw new MalformedRecordingException("a chunk decompresses to " + n + " bytes, its header says "
-                    + rawBytes);
+            throw new MalformedRecordingException(
+                    "a chunk decompresses to " + n + " bytes, its header says " + rawBytes);
         }
         return raw;
     }

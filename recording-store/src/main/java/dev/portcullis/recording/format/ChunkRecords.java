@@ -59,8 +59,7 @@ public final class ChunkRecords {
         void record(Entry entry) throws java.io.IOException;
     }
 
-    private ChunkRecords() {
-    }
+    private ChunkRecords() {}
 
     /**
      * Writes a record header at {@code at} (room for {@link #MAX_HEADER} bytes must be there); the caller copies the
@@ -113,8 +112,8 @@ public final class ChunkRecords {
             at += (int) length[0];
         }
         if (micros != lastMicros) {
-            throw new MalformedRecordingException("the chunk's records end at " + micros + " µs, its header says "
-                    + lastMicros);
+            throw new MalformedRecordingException(
+                    "the chunk's records end at " + micros + " µs, its header says " + lastMicros);
         }
     }
 

@@ -11,13 +11,11 @@ final class InstantText {
     /** 9999-12-31T23:59:59Z: beyond it (and before 1970) the text is left to the JDK. */
     private static final long LAST_FOUR_DIGIT_SECOND = 253_402_300_799L;
 
-    private record Second(long epochSecond, String text) {
-    }
+    private record Second(long epochSecond, String text) {}
 
     private static volatile Second last = new Second(-1, "");
 
-    private InstantText() {
-    }
+    private InstantText() {}
 
     static String of(Instant t) {
         long epochSecond = t.getEpochSecond();

@@ -3,7 +3,6 @@ package dev.portcullis.recording.format;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.recording.RecordingMetadata;
-
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -23,8 +22,7 @@ public final class RecordingHeader {
     /** Written before checkpoints existed; still read and verified. */
     public static final String FORMAT_1 = "portcullis-recording/1";
 
-    private RecordingHeader() {
-    }
+    private RecordingHeader() {}
 
     public static String encode(RecordingMetadata metadata) {
         ObjectNode node = RecordingJson.MAPPER.createObjectNode();
@@ -56,7 +54,9 @@ public final class RecordingHeader {
     /** The format a header declares, or null when it does not parse. */
     public static String formatOf(byte[] header) {
         try {
-            return RecordingJson.parse(header, "recording header").path("format").asText(null);
+            return RecordingJson.parse(header, "recording header")
+                    .path("format")
+                    .asText(null);
         } catch (MalformedRecordingException e) {
             return null;
         }

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.recording.RecordingMetadata;
-
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -33,8 +32,7 @@ public final class RecordingJson {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
-    private RecordingJson() {
-    }
+    private RecordingJson() {}
 
     /** Times are microseconds written as exact decimal seconds ({@code 1.250000}), never as 1.25E-4. */
     public static BigDecimal seconds(long micros) {
@@ -46,7 +44,10 @@ public final class RecordingJson {
             throw new MalformedRecordingException("time is not a number: " + seconds);
         }
         try {
-            return seconds.decimalValue().movePointRight(6).setScale(0, RoundingMode.HALF_UP).longValueExact();
+            return seconds.decimalValue()
+                    .movePointRight(6)
+                    .setScale(0, RoundingMode.HALF_UP)
+                    .longValueExact();
         } catch (ArithmeticException e) {
             throw new MalformedRecordingException("time out of range: " + seconds, e);
         }
@@ -140,7 +141,8 @@ public final class RecordingJson {
     private static Map<String, String> stringMap(JsonNode node) {
         Map<String, String> map = new LinkedHashMap<>();
         if (node != null && node.isObject()) {
-            node.properties().forEach(entry -> map.put(entry.getKey(), entry.getValue().asText()));
+            node.properties()
+                    .forEach(entry -> map.put(entry.getKey(), entry.getValue().asText()));
         }
         return map;
     }

@@ -7,7 +7,6 @@ import dev.portcullis.recording.RecordingMetadata;
 import dev.portcullis.recording.event.RecordedEvent;
 import dev.portcullis.recording.event.StructuredEvent;
 import dev.portcullis.recording.event.TerminalEvent;
-
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -22,8 +21,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RecordingLines {
 
-    private RecordingLines() {
-    }
+    private RecordingLines() {}
 
     public static boolean isTerminalLine(String line) {
         return !line.isEmpty() && line.charAt(0) == '[';
@@ -161,8 +159,9 @@ public final class RecordingLines {
             throw new IllegalStateException("an event serialises as a JSON object");
         }
         byte[] prefix = ("{\"time\":" + RecordingJson.seconds(micros).toPlainString()
-                + ",\"at\":\"" + InstantText.of(at) + "\""
-                + (body.length > 2 ? "," : "")).getBytes(StandardCharsets.US_ASCII);
+                        + ",\"at\":\"" + InstantText.of(at) + "\""
+                        + (body.length > 2 ? "," : ""))
+                .getBytes(StandardCharsets.US_ASCII);
         byte[] line = new byte[prefix.length + body.length - 1];
         System.arraycopy(prefix, 0, line, 0, prefix.length);
         System.arraycopy(body, 1, line, prefix.length, body.length - 1);
@@ -171,7 +170,10 @@ public final class RecordingLines {
 
     public static TerminalEvent terminalEvent(String line) throws MalformedRecordingException {
         JsonNode node = RecordingJson.parse(line, "terminal event");
-        if (!node.isArray() || node.size() != 3 || !node.get(1).isTextual() || !node.get(2).isTextual()) {
+        if (!node.isArray()
+                || node.size() != 3
+                || !node.get(1).isTextual()
+                || !node.get(2).isTextual()) {
             throw new MalformedRecordingException("not an asciicast v2 event: " + abbreviate(line));
         }
         try {
@@ -225,8 +227,10 @@ public final class RecordingLines {
             header.put("title", metadata.title());
         }
         if (substituted) {
-            header.put(SUBSTITUTED_KEY, "some recorded bytes are not valid UTF-8: shown as U+FFFD from the marker on;"
-                    + " the recording holds the exact bytes");
+            header.put(
+                    SUBSTITUTED_KEY,
+                    "some recorded bytes are not valid UTF-8: shown as U+FFFD from the marker on;"
+                            + " the recording holds the exact bytes");
         }
         return RecordingJson.bytes(header);
     }

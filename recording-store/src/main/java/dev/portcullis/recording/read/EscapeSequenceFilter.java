@@ -7,7 +7,14 @@ package dev.portcullis.recording.read;
  */
 public final class EscapeSequenceFilter {
 
-    private enum State { TEXT, ESCAPE, ESCAPE_INTERMEDIATE, CSI, STRING, STRING_ESCAPE }
+    private enum State {
+        TEXT,
+        ESCAPE,
+        ESCAPE_INTERMEDIATE,
+        CSI,
+        STRING,
+        STRING_ESCAPE
+    }
 
     private static final char ESC = 0x1b;
     private static final char BEL = 0x07;

@@ -10,7 +10,6 @@ import dev.portcullis.recording.format.ChunkRecords;
 import dev.portcullis.recording.format.MalformedRecordingException;
 import dev.portcullis.recording.format.RecordingJson;
 import dev.portcullis.recording.format.RecordingLines;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -39,8 +38,7 @@ final class FramedChunks implements RecordingReader.Chunks {
     /** The chunk read last, which a seek followed by a read would otherwise read twice. */
     private volatile Loaded cached;
 
-    private record Loaded(long index, ChunkChain.Link link, List<ChunkRecords.Entry> records) {
-    }
+    private record Loaded(long index, ChunkChain.Link link, List<ChunkRecords.Entry> records) {}
 
     FramedChunks(RecordingReader.ChunkSource source, List<RecordingManifest.Chunk> spans) {
         this.source = source;
@@ -96,7 +94,9 @@ final class FramedChunks implements RecordingReader.Chunks {
 
     @Override
     public Stream<RecordedEvent> events(double fromSeconds) throws IOException {
-        return recordsFrom(fromSeconds).filter(e -> e.kind() == ChunkRecords.Kind.EVENT).map(FramedChunks::recordedEvent);
+        return recordsFrom(fromSeconds)
+                .filter(e -> e.kind() == ChunkRecords.Kind.EVENT)
+                .map(FramedChunks::recordedEvent);
     }
 
     @Override
@@ -104,18 +104,22 @@ final class FramedChunks implements RecordingReader.Chunks {
         out.write(castHeader);
         out.write('\n');
         TextDecoder text = new TextDecoder();
-        RecordingReader.writeLines(recordsFrom(0).map(text::decode).filter(d -> d != null).flatMap(d -> {
-            byte[] line = RecordingLines.terminalLine(d.micros(), d.type(), d.utf8());
-            return d.firstReplacement() ? Stream.of(marker(d.micros()), line) : Stream.of(line);
-        }), out);
+        RecordingReader.writeLines(
+                recordsFrom(0).map(text::decode).filter(d -> d != null).flatMap(d -> {
+                    byte[] line = RecordingLines.terminalLine(d.micros(), d.type(), d.utf8());
+                    return d.firstReplacement() ? Stream.of(marker(d.micros()), line) : Stream.of(line);
+                }),
+                out);
     }
 
     @Override
     public void exportEvents(OutputStream out) throws IOException {
-        RecordingReader.writeLines(recordsFrom(0).filter(e -> e.kind() == ChunkRecords.Kind.EVENT).map(e -> {
-            recordedEvent(e);
-            return e.data();
-        }), out);
+        RecordingReader.writeLines(
+                recordsFrom(0).filter(e -> e.kind() == ChunkRecords.Kind.EVENT).map(e -> {
+                    recordedEvent(e);
+                    return e.data();
+                }),
+                out);
     }
 
     @Override
@@ -163,13 +167,15 @@ final class FramedChunks implements RecordingReader.Chunks {
     private Stream<ChunkRecords.Entry> recordsFrom(double fromSeconds) throws IOException {
         List<Long> indexes = source.indexes();
         int start = fromSeconds <= 0 ? 0 : firstEndingAtOrAfter(Math.round(fromSeconds * 1e6), indexes.size());
-        return IntStream.range(start, indexes.size()).mapToObj(position -> {
-            try {
-                return chunkRecords(indexes.get(position));
-            } catch (IOException e) {
-                throw source.unchecked(indexes.get(position), e);
-            }
-        }).flatMap(List::stream);
+        return IntStream.range(start, indexes.size())
+                .mapToObj(position -> {
+                    try {
+                        return chunkRecords(indexes.get(position));
+                    } catch (IOException e) {
+                        throw source.unchecked(indexes.get(position), e);
+                    }
+                })
+                .flatMap(List::stream);
     }
 
     /** Binary search: the first position whose chunk ends at or after {@code micros} (times run forwards). */
@@ -209,8 +215,8 @@ final class FramedChunks implements RecordingReader.Chunks {
             throw new MalformedRecordingException("chunk " + index + " is not a format-3 chunk");
         }
         if (!source.id().equals(link.recording()) || link.index() != index) {
-            throw new MalformedRecordingException("chunk " + index + " is chunk " + link.index() + " of "
-                    + link.recording());
+            throw new MalformedRecordingException(
+                    "chunk " + index + " is chunk " + link.index() + " of " + link.recording());
         }
         byte[] payload = ChunkCodec.decode(link.codec(), chunk, link.payloadOffset(), link.rawBytes());
         List<ChunkRecords.Entry> records = new ArrayList<>();
@@ -227,8 +233,8 @@ final class FramedChunks implements RecordingReader.Chunks {
 
     private static RecordedEvent recordedEvent(ChunkRecords.Entry entry) {
         try {
-            return RecordingLines.recordedEvent(new String(entry.payload(), entry.offset(), entry.length(),
-                    StandardCharsets.UTF_8));
+            return RecordingLines.recordedEvent(
+                    new String(entry.payload(), entry.offset(), entry.length(), StandardCharsets.UTF_8));
         } catch (MalformedRecordingException e) {
             throw new UncheckedIOException(e);
         }

@@ -4,7 +4,6 @@ import dev.portcullis.recording.event.RecordedEvent;
 import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.format.MalformedRecordingException;
 import dev.portcullis.recording.format.RecordingLines;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -71,7 +70,8 @@ final class LineChunks implements RecordingReader.Chunks {
         double last = 0;
         try (Stream<String> lines = allLines()) {
             for (String line : (Iterable<String>) lines::iterator) {
-                double time = RecordingLines.isTerminalLine(line) ? terminalEvent(line).time()
+                double time = RecordingLines.isTerminalLine(line)
+                        ? terminalEvent(line).time()
                         : recordedEvent(line).time();
                 last = Math.max(last, time);
             }

@@ -1,7 +1,6 @@
 package dev.portcullis.recording.read;
 
 import dev.portcullis.recording.event.TerminalEvent;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -20,6 +19,7 @@ final class OutputSearch {
     private final EscapeSequenceFilter filter = new EscapeSequenceFilter();
     /** segmentStart[i]: offset in {@code visible} where the text of output event i begins. */
     private int[] segmentStart = new int[256];
+
     private double[] segmentTime = new double[256];
     private int segments;
 

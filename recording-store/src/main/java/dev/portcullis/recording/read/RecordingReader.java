@@ -10,7 +10,6 @@ import dev.portcullis.recording.event.TerminalEvent;
 import dev.portcullis.recording.format.MalformedRecordingException;
 import dev.portcullis.recording.format.RecordingHeader;
 import dev.portcullis.recording.format.RecordingLines;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -96,9 +95,11 @@ public final class RecordingReader {
      *
      * @throws MalformedRecordingException when the manifest or the check does not hold
      */
-    public static RecordingReader openVerified(RecordingStorage storage, String id, PublicKey trusted,
-                                               RecordingVerifier.Expected expected) throws IOException {
-        Optional<RecordingVerifier.SignedChunks> signed = RecordingVerifier.signedChunks(storage, id, trusted, expected);
+    public static RecordingReader openVerified(
+            RecordingStorage storage, String id, PublicKey trusted, RecordingVerifier.Expected expected)
+            throws IOException {
+        Optional<RecordingVerifier.SignedChunks> signed =
+                RecordingVerifier.signedChunks(storage, id, trusted, expected);
         if (signed.isEmpty()) {
             return openVerified(storage, id, RecordingVerifier.check(storage, id, trusted, expected));
         }
@@ -107,20 +108,28 @@ public final class RecordingReader {
             throw new MalformedRecordingException("the header of recording " + id + " changed after it was checked");
         }
         RecordingManifest manifest = signed.get().manifest();
-        return reader(storage, id, header, manifest.chunks().stream().map(RecordingManifest.Chunk::sha256).toList(),
+        return reader(
+                storage,
+                id,
+                header,
+                manifest.chunks().stream().map(RecordingManifest.Chunk::sha256).toList(),
                 manifest.chunks());
     }
 
-    private static RecordingReader reader(RecordingStorage storage, String id, byte[] header, List<String> hashes,
-                                          List<RecordingManifest.Chunk> spans) throws IOException {
+    private static RecordingReader reader(
+            RecordingStorage storage,
+            String id,
+            byte[] header,
+            List<String> hashes,
+            List<RecordingManifest.Chunk> spans)
+            throws IOException {
         RecordingMetadata metadata = RecordingHeader.decode(header);
         if (!metadata.id().equals(id)) {
             throw new MalformedRecordingException("header of " + id + " names recording " + metadata.id());
         }
         ChunkSource source = new ChunkSource(storage, id, hashes);
-        Chunks chunks = RecordingHeader.framesRecords(header)
-                ? new FramedChunks(source, spans)
-                : new LineChunks(source);
+        Chunks chunks =
+                RecordingHeader.framesRecords(header) ? new FramedChunks(source, spans) : new LineChunks(source);
         return new RecordingReader(storage, id, metadata, chunks);
     }
 
@@ -131,7 +140,9 @@ public final class RecordingReader {
     /** The manifest as stored, or empty for a recording that was never closed. Not verified. */
     public Optional<RecordingManifest> manifest() throws IOException {
         Optional<RecordingStorage.SignedManifest> signed = storage.manifest(id);
-        return signed.isEmpty() ? Optional.empty() : Optional.of(RecordingManifest.parse(signed.get().manifest()));
+        return signed.isEmpty()
+                ? Optional.empty()
+                : Optional.of(RecordingManifest.parse(signed.get().manifest()));
     }
 
     /**
@@ -231,6 +242,7 @@ public final class RecordingReader {
         private final String id;
         /** SHA-256 of each chunk that may be read, chunk 1 first; null to read whatever is stored. */
         private final List<String> verified;
+
         private List<Long> indexes;
 
         ChunkSource(RecordingStorage storage, String id, List<String> verified) {
@@ -246,7 +258,8 @@ public final class RecordingReader {
         /** The chunk indexes to read, in order. */
         List<Long> indexes() throws IOException {
             if (indexes == null) {
-                indexes = verified == null ? storage.chunkIndexes(id)
+                indexes = verified == null
+                        ? storage.chunkIndexes(id)
                         : LongStream.rangeClosed(1, verified.size()).boxed().toList();
             }
             return indexes;
@@ -255,8 +268,8 @@ public final class RecordingReader {
         byte[] chunk(long index) throws IOException {
             byte[] chunk = storage.chunk(id, index);
             if (verified != null && !ChunkChain.sha256(chunk).equals(verified.get((int) (index - 1)))) {
-                throw new MalformedRecordingException("chunk " + index + " of recording " + id
-                        + " changed after it was verified");
+                throw new MalformedRecordingException(
+                        "chunk " + index + " of recording " + id + " changed after it was verified");
             }
             return chunk;
         }

@@ -7,5 +7,4 @@ package dev.portcullis.recording.read;
  * @param endTime seconds into the recording when the output holding the last matched character appeared
  * @param text    the matched text, with escape sequences removed
  */
-public record SearchHit(double time, double endTime, String text) {
-}
+public record SearchHit(double time, double endTime, String text) {}

@@ -1,5 +1,8 @@
 package dev.portcullis.recording.cli;
 
+import static dev.portcullis.recording.Fixtures.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.Fixtures;
 import dev.portcullis.recording.RecordingClock;
@@ -7,10 +10,6 @@ import dev.portcullis.recording.RecordingFailureListener;
 import dev.portcullis.recording.RecordingKeys;
 import dev.portcullis.recording.Recordings;
 import dev.portcullis.recording.SessionRecording;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +18,9 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-
-import static dev.portcullis.recording.Fixtures.utf8;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The verify command on recordings made by the recorders, with the PEM key file a bastion keeps. */
 class VerifyRecordedSessionTest {
@@ -40,8 +39,11 @@ class VerifyRecordedSessionTest {
         KeyPair keys = RecordingKeys.generateKeyPair();
         publicKey = root.resolve("recording.pub.pem");
         RecordingKeys.save(keys, root.resolve("recording.pem"), publicKey);
-        recordings = new Recordings(new FileSystemRecordingStorage(store), RecordingKeys.load(root.resolve("recording.pem"), publicKey),
-                Fixtures.smallChunks(), RecordingClock.system());
+        recordings = new Recordings(
+                new FileSystemRecordingStorage(store),
+                RecordingKeys.load(root.resolve("recording.pem"), publicKey),
+                Fixtures.smallChunks(),
+                RecordingClock.system());
     }
 
     @Test
@@ -52,7 +54,10 @@ class VerifyRecordedSessionTest {
 
         SessionRecording open = recordings.start(Fixtures.metadata(recordings), RecordingFailureListener.none());
         open.terminal().output(utf8("x".repeat(300)));
-        assertThat(Fixtures.eventually(Duration.ofSeconds(10), () -> !Fixtures.chunkFiles(store.resolve(open.id())).isEmpty())).isTrue();
+        assertThat(Fixtures.eventually(
+                        Duration.ofSeconds(10),
+                        () -> !Fixtures.chunkFiles(store.resolve(open.id())).isEmpty()))
+                .isTrue();
         assertThat(run(store.toString(), open.id(), publicKey.toString())).isEqualTo(2);
         open.close();
 
@@ -67,8 +72,14 @@ class VerifyRecordedSessionTest {
         Path manifest = store.resolve(id).resolve("manifest.json");
         Files.writeString(manifest, Files.readString(manifest).replace("\"version\"", "\"version\" "));
 
-        Process process = new ProcessBuilder(Fixtures.javaBinary(), "-cp", System.getProperty("java.class.path"),
-                VerifyCommand.class.getName(), store.toString(), id, publicKey.toString())
+        Process process = new ProcessBuilder(
+                        Fixtures.javaBinary(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        VerifyCommand.class.getName(),
+                        store.toString(),
+                        id,
+                        publicKey.toString())
                 .redirectErrorStream(true)
                 .start();
         String printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -80,6 +91,7 @@ class VerifyRecordedSessionTest {
 
     private int run(String... args) {
         out.reset();
-        return VerifyCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+        return VerifyCommand.run(
+                args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
     }
 }

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 
 /** How a chunk's payload is stored: built in a pooled buffer, byte for byte what the plain encoding gives. */
@@ -54,7 +53,8 @@ class ChunkCodecTest {
         assertThat(codec(text, true)).as("text after noise compresses again").isEqualTo(ChunkCodec.ZSTD);
         assertThat(codec(new byte[SIZE], true)).isEqualTo(ChunkCodec.ZSTD);
         byte[] stored = built(noise, true);
-        assertThat(Arrays.copyOfRange(stored, head(ChunkCodec.NONE).length, stored.length)).isEqualTo(noise);
+        assertThat(Arrays.copyOfRange(stored, head(ChunkCodec.NONE).length, stored.length))
+                .isEqualTo(noise);
     }
 
     @Test

@@ -2,15 +2,12 @@ package dev.portcullis.recording.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.portcullis.recording.event.TerminalEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.node.ArrayNode;
-
-import dev.portcullis.recording.event.TerminalEvent;
 
 /**
  * The hand-written terminal line is what Jackson writes (byte for byte, but for characters outside the BMP, which
@@ -22,7 +19,8 @@ class RecordingLinesTest {
     @Test
     void terminalLinesMatchJacksonOnRandomText() throws Exception {
         Random random = new Random(20261123);
-        String alphabet = "abc XYZ 019 \"quoted\" back\\slash \t\n\r\b\f\u0000\u0001\u001b[31m\u007f é ü ß € 日本 \uD83D\uDE00 \uFFFD";
+        String alphabet =
+                "abc XYZ 019 \"quoted\" back\\slash \t\n\r\b\f\u0000\u0001\u001b[31m\u007f é ü ß € 日本 \uD83D\uDE00 \uFFFD";
         for (int round = 0; round < 5_000; round++) {
             StringBuilder text = new StringBuilder();
             int length = random.nextInt(200);
@@ -44,10 +42,14 @@ class RecordingLinesTest {
             byte[] fast = RecordingLines.terminalLine(micros, type, text.toString());
             String expected = new String(jackson(micros, type, text.toString()), StandardCharsets.UTF_8);
             if (text.codePoints().allMatch(Character::isBmpCodePoint)) {
-                assertThat(new String(fast, StandardCharsets.UTF_8)).as("round %d", round).isEqualTo(expected);
+                assertThat(new String(fast, StandardCharsets.UTF_8))
+                        .as("round %d", round)
+                        .isEqualTo(expected);
             } else {
                 // Jackson escapes characters outside the BMP as \\uD83D\\uDE00; raw UTF-8 is as valid and shorter
-                assertThat(RecordingJson.MAPPER.readTree(fast)).as("round %d", round).isEqualTo(RecordingJson.MAPPER.readTree(expected));
+                assertThat(RecordingJson.MAPPER.readTree(fast))
+                        .as("round %d", round)
+                        .isEqualTo(RecordingJson.MAPPER.readTree(expected));
             }
             TerminalEvent back = RecordingLines.terminalEvent(new String(fast, StandardCharsets.UTF_8));
             assertThat(back.data()).isEqualTo(text.toString());
@@ -64,11 +66,16 @@ class RecordingLinesTest {
             StringBuilder text = new StringBuilder();
             int length = random.nextInt(300);
             for (int i = 0; i < length; i++) {
-                text.append(random.nextInt(40) == 0 ? special.charAt(random.nextInt(special.length())) : plain.charAt(random.nextInt(plain.length())));
+                text.append(
+                        random.nextInt(40) == 0
+                                ? special.charAt(random.nextInt(special.length()))
+                                : plain.charAt(random.nextInt(plain.length())));
             }
             byte[] fast = RecordingLines.terminalLine(round, TerminalEvent.Type.OUTPUT, text.toString());
-            assertThat(new String(fast, StandardCharsets.UTF_8)).as("round %d", round)
-                    .isEqualTo(new String(jackson(round, TerminalEvent.Type.OUTPUT, text.toString()), StandardCharsets.UTF_8));
+            assertThat(new String(fast, StandardCharsets.UTF_8))
+                    .as("round %d", round)
+                    .isEqualTo(new String(
+                            jackson(round, TerminalEvent.Type.OUTPUT, text.toString()), StandardCharsets.UTF_8));
         }
     }
 
@@ -96,7 +103,9 @@ class RecordingLinesTest {
                 packed = packed << 8 | b;
             }
             long mask = RecordingLines.escapeMask(packed);
-            assertThat(mask == 0 ? -1 : Long.numberOfTrailingZeros(mask) >>> 3).as("word %016x", packed).isEqualTo(first);
+            assertThat(mask == 0 ? -1 : Long.numberOfTrailingZeros(mask) >>> 3)
+                    .as("word %016x", packed)
+                    .isEqualTo(first);
         }
     }
 
@@ -104,9 +113,11 @@ class RecordingLinesTest {
     void timesKeepMicrosecondsAndLoneSurrogatesNeverBecomeInvalidUtf8() {
         assertThat(new String(RecordingLines.terminalLine(0, TerminalEvent.Type.OUTPUT, "x"), StandardCharsets.UTF_8))
                 .isEqualTo("[0.000000,\"o\",\"x\"]");
-        assertThat(new String(RecordingLines.terminalLine(3_100_001, TerminalEvent.Type.OUTPUT, "x"), StandardCharsets.UTF_8))
+        assertThat(new String(
+                        RecordingLines.terminalLine(3_100_001, TerminalEvent.Type.OUTPUT, "x"), StandardCharsets.UTF_8))
                 .isEqualTo("[3.100001,\"o\",\"x\"]");
-        assertThat(new String(RecordingLines.terminalLine(1, TerminalEvent.Type.OUTPUT, "a\uD800b"), StandardCharsets.UTF_8))
+        assertThat(new String(
+                        RecordingLines.terminalLine(1, TerminalEvent.Type.OUTPUT, "a\uD800b"), StandardCharsets.UTF_8))
                 .isEqualTo("[0.000001,\"o\",\"a?b\"]");
     }
 

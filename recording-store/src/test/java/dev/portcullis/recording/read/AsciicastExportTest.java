@@ -1,16 +1,15 @@
 package dev.portcullis.recording.read;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.Fixtures;
 import dev.portcullis.recording.RecordingClock;
 import dev.portcullis.recording.Recordings;
 import dev.portcullis.recording.event.TerminalEvent;
-import dev.portcullis.recording.FileSystemRecordingStorage;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -20,9 +19,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AsciicastExportTest {
 
@@ -49,7 +48,8 @@ class AsciicastExportTest {
         assertThat(header.get("version").asInt()).isEqualTo(2);
         assertThat(header.get("width").asInt()).isEqualTo(100);
         assertThat(header.get("height").asInt()).isEqualTo(30);
-        assertThat(header.get("timestamp").asLong()).isEqualTo(reader.metadata().startedAt().getEpochSecond());
+        assertThat(header.get("timestamp").asLong())
+                .isEqualTo(reader.metadata().startedAt().getEpochSecond());
         assertThat(header.get("title").asText()).isEqualTo("alice@prod-web-1");
         assertThat(header.get("env").get("TERM").asText()).isEqualTo("xterm-256color");
 
@@ -77,14 +77,16 @@ class AsciicastExportTest {
 
         assertThat(lines).hasSize(3);
         assertThat(json.readTree(lines.get(2)).get("outputBytes").asLong()).isPositive();
-        assertThat(lines).allSatisfy(line -> assertThat(json.readTree(line).has("type")).isTrue());
+        assertThat(lines)
+                .allSatisfy(line -> assertThat(json.readTree(line).has("type")).isTrue());
         assertThat(json.readTree(lines.get(1)).get("command").asText()).isEqualTo("uptime");
     }
 
     @Test
     void asciinema_cat_accepts_the_export_and_prints_the_recorded_output() throws Exception {
         Path asciinema = executable("asciinema");
-        assumeTrue(asciinema != null,
+        assumeTrue(
+                asciinema != null,
                 "asciinema is not installed, so the export was only checked by parsing; install it with: apt-get install -y asciinema");
         Path cast = root.resolve("session.cast");
         try (var out = Files.newOutputStream(cast)) {
@@ -96,7 +98,13 @@ class AsciicastExportTest {
         Path script = executable("script");
         List<String> command = script == null
                 ? List.of(asciinema.toString(), "cat", cast.toString())
-                : List.of(script.toString(), "-q", "-e", "-c", "stty raw -echo; exec '" + asciinema + "' cat '" + cast + "'", "/dev/null");
+                : List.of(
+                        script.toString(),
+                        "-q",
+                        "-e",
+                        "-c",
+                        "stty raw -echo; exec '" + asciinema + "' cat '" + cast + "'",
+                        "/dev/null");
         Process process = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -104,7 +112,9 @@ class AsciicastExportTest {
         byte[] printed = process.getInputStream().readAllBytes();
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
-        assertThat(process.exitValue()).as(new String(printed, StandardCharsets.UTF_8)).isZero();
+        assertThat(process.exitValue())
+                .as(new String(printed, StandardCharsets.UTF_8))
+                .isZero();
         String expected = reader.terminalEvents()
                 .filter(event -> event.type() == TerminalEvent.Type.OUTPUT)
                 .map(TerminalEvent::data)
@@ -116,7 +126,8 @@ class AsciicastExportTest {
         return Stream.of(System.getenv("PATH").split(File.pathSeparator))
                 .map(directory -> Path.of(directory, name))
                 .filter(Files::isExecutable)
-                .findFirst().orElse(null);
+                .findFirst()
+                .orElse(null);
     }
 
     private List<String> exportLines() throws Exception {

@@ -1,5 +1,9 @@
 package dev.portcullis.recording.read;
 
+import static dev.portcullis.recording.Fixtures.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.Fixtures;
 import dev.portcullis.recording.ManualClock;
 import dev.portcullis.recording.RecordingFailureListener;
@@ -9,19 +13,14 @@ import dev.portcullis.recording.WriterOptions;
 import dev.portcullis.recording.event.ExecEvent;
 import dev.portcullis.recording.event.RecordedEvent;
 import dev.portcullis.recording.event.TerminalEvent;
-import dev.portcullis.recording.FileSystemRecordingStorage;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
-
-import static dev.portcullis.recording.Fixtures.utf8;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @Tag("unit")
 class OutputSearchTest {
@@ -37,7 +36,8 @@ class OutputSearchTest {
     void start() throws Exception {
         storage = new FileSystemRecordingStorage(root);
         // One line per chunk: every output event below lands in a chunk of its own.
-        Recordings recordings = Fixtures.recordings(storage, WriterOptions.defaults().withMaxChunkBytes(1), clock);
+        Recordings recordings =
+                Fixtures.recordings(storage, WriterOptions.defaults().withMaxChunkBytes(1), clock);
         recording = recordings.start(Fixtures.metadata(recordings), RecordingFailureListener.none());
     }
 
@@ -54,7 +54,8 @@ class OutputSearchTest {
 
         assertThat(hits).containsExactly(new SearchHit(5.0, 6.0, "rm -rf"));
         assertThat(reader.searchOutput(Pattern.compile("rm\\s+-rf\\s+(\\S+)")))
-                .extracting(SearchHit::text).containsExactly("rm -rf /var/lib/postgresql");
+                .extracting(SearchHit::text)
+                .containsExactly("rm -rf /var/lib/postgresql");
         assertThat(reader.searchOutput("DROP DATABASE")).isEmpty();
     }
 
@@ -77,7 +78,7 @@ class OutputSearchTest {
     void a_multibyte_word_split_between_packets_and_chunks_is_found() throws Exception {
         byte[] word = utf8("Größe");
         clock.advance(Duration.ofSeconds(1));
-        recording.terminal().output(word, 0, 3);   // "Gr" and the first byte of 'ö'
+        recording.terminal().output(word, 0, 3); // "Gr" and the first byte of 'ö'
         clock.advance(Duration.ofSeconds(1));
         recording.terminal().output(word, 3, word.length - 3);
         recording.close();
@@ -95,7 +96,8 @@ class OutputSearchTest {
         recording.close();
         RecordingReader reader = RecordingReader.open(storage, recording.id());
 
-        assertThat(reader.terminalEventsFrom(7.5).map(TerminalEvent::data)).containsExactly("tick 8\r\n", "tick 9\r\n", "tick 10\r\n");
+        assertThat(reader.terminalEventsFrom(7.5).map(TerminalEvent::data))
+                .containsExactly("tick 8\r\n", "tick 9\r\n", "tick 10\r\n");
         assertThat(reader.eventsFrom(9).map(RecordedEvent::event))
                 .startsWith(new ExecEvent("job 9"), new ExecEvent("job 10"));
         assertThat(reader.terminalEventsFrom(0).count()).isEqualTo(10);

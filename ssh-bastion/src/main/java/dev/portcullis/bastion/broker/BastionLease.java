@@ -1,5 +1,7 @@
 package dev.portcullis.bastion.broker;
 
+import dev.portcullis.contract.BastionApi.LeaseRenewal;
+import dev.portcullis.contract.BastionApi.LeaseView;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,10 +14,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-
-
-import dev.portcullis.contract.BastionApi.LeaseRenewal;
-import dev.portcullis.contract.BastionApi.LeaseView;
 
 /**
  * This bastion process's lease with the broker ({@code POST /internal/v1/bastion-leases}), renewed well inside its
@@ -55,7 +53,8 @@ public final class BastionLease implements AutoCloseable {
             try {
                 previous = UUID.fromString(Files.readString(instanceFile).strip());
             } catch (IllegalArgumentException e) {
-                LOG.warning(instanceFile + " holds no instance id; the previous instance's sessions end when its lease lapses");
+                LOG.warning(instanceFile
+                        + " holds no instance id; the previous instance's sessions end when its lease lapses");
             }
         }
         Path tmp = instanceFile.resolveSibling(instanceFile.getFileName() + ".tmp");
@@ -99,8 +98,8 @@ public final class BastionLease implements AutoCloseable {
 
     /** @return seconds until the next renewal */
     long renew() throws IOException {
-        LeaseView answer = broker.post("/internal/v1/bastion-leases",
-                new LeaseRenewal(instance, bastionName, previous), LeaseView.class);
+        LeaseView answer = broker.post(
+                "/internal/v1/bastion-leases", new LeaseRenewal(instance, bastionName, previous), LeaseView.class);
         expiresAt = Objects.requireNonNull(answer.expiresAt(), "the broker's lease names no expiresAt");
         if (previous != null) {
             int leftovers = answer.abortedLeftovers() == null ? 0 : answer.abortedLeftovers();
@@ -115,8 +114,8 @@ public final class BastionLease implements AutoCloseable {
     /** The lease lapsed while the broker was away: the index says this bastion's sessions were aborted. */
     private void lost() {
         UUID old = instance;
-        LOG.severe("the broker ended this bastion's lease " + old + " (it lapsed); its sessions are marked ABORTED there"
-                + " and end here too; taking a new lease");
+        LOG.severe("the broker ended this bastion's lease " + old
+                + " (it lapsed); its sessions are marked ABORTED there" + " and end here too; taking a new lease");
         endAllSessions.run();
         previous = null;
         instance = UUID.randomUUID();

@@ -1,13 +1,11 @@
 package dev.portcullis.bastion.broker;
 
+import dev.portcullis.bastion.PemTrust;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Locale;
-
 import javax.net.ssl.SSLContext;
-
-import dev.portcullis.bastion.PemTrust;
 
 /**
  * The rules for the bastion's link to the broker and to Keycloak. The broker is reached over TLS and trusted only
@@ -19,8 +17,7 @@ import dev.portcullis.bastion.PemTrust;
  */
 public final class BrokerChannel {
 
-    private BrokerChannel() {
-    }
+    private BrokerChannel() {}
 
     /** Throws an {@link IllegalArgumentException} with one line when the URLs and the CA file do not go together. */
     public static void check(URI broker, URI token, Path brokerCaFile) {
@@ -33,8 +30,9 @@ public final class BrokerChannel {
             String scheme = scheme(broker);
             if ("https".equals(scheme)) {
                 if (!pinnedCa) {
-                    throw new IllegalArgumentException("PORTCULLIS_BROKER_CA_FILE is required with an https "
-                            + "PORTCULLIS_BROKER_URL: the CA (PEM) that signed the broker's certificate, the only one the bastion will trust");
+                    throw new IllegalArgumentException(
+                            "PORTCULLIS_BROKER_CA_FILE is required with an https "
+                                    + "PORTCULLIS_BROKER_URL: the CA (PEM) that signed the broker's certificate, the only one the bastion will trust");
                 }
             } else if (!"http".equals(scheme) || !isLoopback(broker)) {
                 throw new IllegalArgumentException("PORTCULLIS_BROKER_URL must be https:// "
@@ -42,8 +40,8 @@ public final class BrokerChannel {
             }
         }
         if (token != null && !"https".equals(scheme(token)) && !("http".equals(scheme(token)) && isLoopback(token))) {
-            throw new IllegalArgumentException("PORTCULLIS_BASTION_TOKEN_URL must be https:// "
-                    + "(plain http only on loopback), not " + token);
+            throw new IllegalArgumentException(
+                    "PORTCULLIS_BASTION_TOKEN_URL must be https:// " + "(plain http only on loopback), not " + token);
         }
     }
 
@@ -54,7 +52,9 @@ public final class BrokerChannel {
             return false;
         }
         host = host.toLowerCase(Locale.ROOT);
-        return host.equals("localhost") || host.equals("[::1]") || host.equals("::1")
+        return host.equals("localhost")
+                || host.equals("[::1]")
+                || host.equals("::1")
                 || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     }
 

@@ -1,5 +1,11 @@
 package dev.portcullis.bastion.broker;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -10,16 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.stream.Stream;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /**
  * The bastion's side of the broker's internal API: a client-credentials token of the {@code portcullis-bastion}
@@ -29,10 +27,10 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
  */
 public final class BrokerClient {
 
-    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+    static final ObjectMapper JSON = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-    private static final ObjectMapper ANSWERS = JSON.copy()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper ANSWERS = JSON.copy().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final URI broker;
     private final URI tokenUrl;
@@ -43,7 +41,7 @@ public final class BrokerClient {
     private final HttpClient keycloak;
     private String token;
     private Instant tokenExpires = Instant.EPOCH;
-    private volatile CallObserver observer = (call, nanos, outcome) -> { };
+    private volatile CallObserver observer = (call, nanos, outcome) -> {};
 
     /** Told of every call to the broker: which (its path with ids blanked), how long, ok, refused or failed. */
     public interface CallObserver {
@@ -55,8 +53,8 @@ public final class BrokerClient {
     }
 
     /** @param brokerTls the broker's pinned TLS context ({@link BrokerChannel#pinned}); null for loopback http */
-    public BrokerClient(URI broker, SSLContext brokerTls, URI tokenUrl, String clientId, String clientSecret,
-                        Duration timeout) {
+    public BrokerClient(
+            URI broker, SSLContext brokerTls, URI tokenUrl, String clientId, String clientSecret, Duration timeout) {
         BrokerChannel.check(broker, tokenUrl, brokerTls != null);
         this.broker = broker;
         this.tokenUrl = tokenUrl;
@@ -90,7 +88,9 @@ public final class BrokerClient {
     }
 
     public JsonNode get(String path, boolean authenticated) throws IOException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(broker.resolve(path)).timeout(timeout).GET()
+        HttpRequest.Builder request = HttpRequest.newBuilder(broker.resolve(path))
+                .timeout(timeout)
+                .GET()
                 .header("Accept", "application/json");
         return send(request, authenticated);
     }
@@ -105,22 +105,28 @@ public final class BrokerClient {
         try {
             return ANSWERS.treeToValue(answer, type);
         } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw new IOException("the broker's answer could not be read as " + type.getSimpleName() + ": "
-                    + e.getMessage().lines().findFirst().orElse(""), e);
+            throw new IOException(
+                    "the broker's answer could not be read as " + type.getSimpleName() + ": "
+                            + e.getMessage().lines().findFirst().orElse(""),
+                    e);
         }
     }
 
     public JsonNode post(String path, Object body) throws IOException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(broker.resolve(path)).timeout(timeout)
-                .header("Content-Type", "application/json").header("Accept", "application/json")
+        HttpRequest.Builder request = HttpRequest.newBuilder(broker.resolve(path))
+                .timeout(timeout)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
         return send(request, true);
     }
 
     /** Opens a server-sent event stream; the caller reads lines until the stream ends. */
     public Stream<String> events(String path, String lastEventId) throws IOException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(broker.resolve(path)).GET()
-                .header("Accept", "text/event-stream").header("Authorization", "Bearer " + token(false));
+        HttpRequest.Builder request = HttpRequest.newBuilder(broker.resolve(path))
+                .GET()
+                .header("Accept", "text/event-stream")
+                .header("Authorization", "Bearer " + token(false));
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }
@@ -154,8 +160,8 @@ public final class BrokerClient {
             outcome = "refused";
             throw e;
         } finally {
-            observer.called(ID.matcher(request.build().uri().getPath()).replaceAll("{id}"), System.nanoTime() - start,
-                    outcome);
+            observer.called(
+                    ID.matcher(request.build().uri().getPath()).replaceAll("{id}"), System.nanoTime() - start, outcome);
         }
     }
 
@@ -184,7 +190,8 @@ public final class BrokerClient {
             if (status >= 200 && status < 300) {
                 return body;
             }
-            String detail = body.hasNonNull("detail") ? body.get("detail").asText()
+            String detail = body.hasNonNull("detail")
+                    ? body.get("detail").asText()
                     : body.hasNonNull("title") ? body.get("title").asText() : "HTTP " + status;
             throw new BrokerException(status, detail);
         }
@@ -194,7 +201,8 @@ public final class BrokerClient {
     private IOException untrustedOr(IOException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SSLException ssl) {
-                String why = ssl.getMessage() == null ? ssl.getClass().getSimpleName()
+                String why = ssl.getMessage() == null
+                        ? ssl.getClass().getSimpleName()
                         : ssl.getMessage().lines().findFirst().orElse("");
                 return untrusted(why, e);
             }
@@ -203,8 +211,10 @@ public final class BrokerClient {
     }
 
     private UntrustedBrokerException untrusted(String why, IOException e) {
-        return new UntrustedBrokerException("the broker at " + broker + " did not prove itself with a certificate of the "
-                + "pinned CA (PORTCULLIS_BROKER_CA_FILE): " + why, e);
+        return new UntrustedBrokerException(
+                "the broker at " + broker + " did not prove itself with a certificate of the "
+                        + "pinned CA (PORTCULLIS_BROKER_CA_FILE): " + why,
+                e);
     }
 
     private static JsonNode parse(byte[] body) throws IOException {
@@ -225,9 +235,11 @@ public final class BrokerClient {
         }
         String form = "grant_type=client_credentials&client_id=" + URLEncoder.encode(clientId, StandardCharsets.UTF_8)
                 + "&client_secret=" + URLEncoder.encode(clientSecret, StandardCharsets.UTF_8);
-        HttpRequest request = HttpRequest.newBuilder(tokenUrl).timeout(timeout)
+        HttpRequest request = HttpRequest.newBuilder(tokenUrl)
+                .timeout(timeout)
                 .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+                .POST(HttpRequest.BodyPublishers.ofString(form))
+                .build();
         HttpResponse<byte[]> response;
         try {
             response = keycloak.send(request, HttpResponse.BodyHandlers.ofByteArray());
@@ -236,8 +248,9 @@ public final class BrokerClient {
             throw new IOException("interrupted");
         }
         if (response.statusCode() != 200) {
-            throw new BrokerException(response.statusCode(), "Keycloak refused the bastion's client credentials (HTTP "
-                    + response.statusCode() + ")");
+            throw new BrokerException(
+                    response.statusCode(),
+                    "Keycloak refused the bastion's client credentials (HTTP " + response.statusCode() + ")");
         }
         JsonNode body = parse(response.body());
         token = body.path("access_token").asText(null);

@@ -1,21 +1,18 @@
 package dev.portcullis.bastion.broker;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.contract.BastionApi.HostCertificate;
+import dev.portcullis.contract.BastionApi.HostCertificateRequest;
 import dev.portcullis.ssh.ed25519.JdkEd25519;
 import java.io.IOException;
 import java.security.PublicKey;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 import org.apache.sshd.common.digest.BuiltinDigests;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.portcullis.contract.BastionApi.HostCertificate;
-import dev.portcullis.contract.BastionApi.HostCertificateRequest;
 
 /**
  * The broker's SSH certificate authorities, as the bastion needs them. The user CA decides who gets in, so the bastion
@@ -28,7 +25,6 @@ public final class CertificateAuthorityClient {
         // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
         JdkEd25519.install();
     }
-
 
     private final BrokerClient broker;
     private final String userCaFingerprint;
@@ -60,8 +56,10 @@ public final class CertificateAuthorityClient {
 
     /** A host certificate for the bastion's key, naming the targets it serves (for ProxyJump) and its own names. */
     public OpenSshCertificate hostCertificate(PublicKey hostKey, List<String> principals) throws IOException {
-        HostCertificate answer = broker.post("/internal/v1/ssh/host-certificates",
-                new HostCertificateRequest(PublicKeyEntry.toString(hostKey), principals), HostCertificate.class);
+        HostCertificate answer = broker.post(
+                "/internal/v1/ssh/host-certificates",
+                new HostCertificateRequest(PublicKeyEntry.toString(hostKey), principals),
+                HostCertificate.class);
         PublicKey key = parse(answer == null || answer.certificate() == null ? "" : answer.certificate());
         if (!(key instanceof OpenSshCertificate cert) || cert.getType() != OpenSshCertificate.Type.HOST) {
             throw new IOException("the broker's answer is not a host certificate");

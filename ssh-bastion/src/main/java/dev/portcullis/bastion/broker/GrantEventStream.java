@@ -1,16 +1,14 @@
 package dev.portcullis.bastion.broker;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.bastion.live.SessionInstructions;
+import dev.portcullis.bastion.session.LiveSessions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.UUID;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.portcullis.bastion.live.SessionInstructions;
-import dev.portcullis.bastion.session.LiveSessions;
 
 /**
  * Follows the broker's grant events ({@code GET /internal/v1/grant-events}) and closes the sessions of every grant
@@ -32,7 +30,7 @@ public final class GrantEventStream implements AutoCloseable {
     private volatile Stream<String> current;
     private volatile String lastEventId;
     private volatile boolean connected;
-    private volatile java.util.function.Consumer<java.time.Duration> lag = d -> { };
+    private volatile java.util.function.Consumer<java.time.Duration> lag = d -> {};
 
     public GrantEventStream(BrokerClient broker, LiveSessions live) {
         this.broker = broker;
@@ -66,7 +64,8 @@ public final class GrantEventStream implements AutoCloseable {
                 consume(lines.iterator());
             } catch (IOException | UncheckedIOException | IllegalStateException e) {
                 if (running) {
-                    LOG.warning("grant event stream interrupted (" + e.getMessage() + "); reconnecting, local timers stay armed");
+                    LOG.warning("grant event stream interrupted (" + e.getMessage()
+                            + "); reconnecting, local timers stay armed");
                 }
             } finally {
                 connected = false;
@@ -128,7 +127,8 @@ public final class GrantEventStream implements AutoCloseable {
         try {
             e = BrokerClient.JSON.readTree(data);
             if (e.hasNonNull("at")) {
-                lag.accept(java.time.Duration.between(java.time.Instant.parse(e.get("at").asText()), java.time.Instant.now()));
+                lag.accept(java.time.Duration.between(
+                        java.time.Instant.parse(e.get("at").asText()), java.time.Instant.now()));
             }
         } catch (IOException | RuntimeException ex) {
             LOG.warning("unreadable grant event ignored: " + ex.getMessage());
@@ -148,8 +148,13 @@ public final class GrantEventStream implements AutoCloseable {
         try {
             UUID grant = UUID.fromString(e.get("requestId").asText());
             LOG.info(() -> "grant-ended event for " + grant);
-            live.grantEnded(grant, endedMessage(e.path("login").asText(), e.path("target").asText(),
-                    e.path("state").asText("ENDED"), e.hasNonNull("reason") ? e.get("reason").asText() : null));
+            live.grantEnded(
+                    grant,
+                    endedMessage(
+                            e.path("login").asText(),
+                            e.path("target").asText(),
+                            e.path("state").asText("ENDED"),
+                            e.hasNonNull("reason") ? e.get("reason").asText() : null));
         } catch (RuntimeException ex) {
             LOG.warning("unreadable grant event ignored: " + ex.getMessage());
         }
@@ -159,7 +164,8 @@ public final class GrantEventStream implements AutoCloseable {
     static String endedMessage(String login, String target, String state, String reason) {
         String what = login + "@" + target;
         String why = reason == null || reason.isBlank() ? "" : ": " + reason;
-        return "REVOKED".equals(state) ? "your grant for " + what + " was revoked" + why
+        return "REVOKED".equals(state)
+                ? "your grant for " + what + " was revoked" + why
                 : "your grant for " + what + " ended (" + state.toLowerCase(java.util.Locale.ROOT) + ")" + why;
     }
 

@@ -1,5 +1,9 @@
 package dev.portcullis.bastion.broker;
 
+import dev.portcullis.bastion.session.LiveSessions;
+import dev.portcullis.contract.BastionApi.GrantStatus;
+import dev.portcullis.contract.BastionApi.GrantStatusAnswer;
+import dev.portcullis.contract.BastionApi.GrantStatusRequest;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,12 +14,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-
-
-import dev.portcullis.bastion.session.LiveSessions;
-import dev.portcullis.contract.BastionApi.GrantStatus;
-import dev.portcullis.contract.BastionApi.GrantStatusAnswer;
-import dev.portcullis.contract.BastionApi.GrantStatusRequest;
 
 /**
  * Asks the broker, every {@code every} (at most 30 s), whether the grants of this bastion's live sessions are still
@@ -56,14 +54,17 @@ public final class GrantRecheck implements AutoCloseable {
         for (int from = 0; from < grants.size(); from += PAGE) {
             List<UUID> page = grants.subList(from, Math.min(grants.size(), from + PAGE));
             try {
-                GrantStatusAnswer answer = broker.post("/internal/v1/grants/status", new GrantStatusRequest(page),
-                        GrantStatusAnswer.class);
+                GrantStatusAnswer answer = broker.post(
+                        "/internal/v1/grants/status", new GrantStatusRequest(page), GrantStatusAnswer.class);
                 for (GrantStatus g : answer.grants() == null ? List.<GrantStatus>of() : answer.grants()) {
                     if (!g.live()) {
                         UUID grant = Objects.requireNonNull(g.requestId(), "requestId");
                         String state = g.state() == null ? "ENDED" : g.state();
-                        String message = GrantEventStream.endedMessage(g.login() == null ? "?" : g.login(),
-                                g.target() == null ? "?" : g.target(), ended(state), g.reason());
+                        String message = GrantEventStream.endedMessage(
+                                g.login() == null ? "?" : g.login(),
+                                g.target() == null ? "?" : g.target(),
+                                ended(state),
+                                g.reason());
                         LOG.info(() -> "re-check: grant " + grant + " is no longer live (" + state + ")");
                         live.grantEnded(grant, message);
                     }

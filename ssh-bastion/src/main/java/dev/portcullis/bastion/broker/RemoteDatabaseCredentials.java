@@ -1,14 +1,12 @@
 package dev.portcullis.bastion.broker;
 
-import java.io.IOException;
-import java.util.Optional;
-
-
 import dev.portcullis.contract.BastionApi.CredentialHolder;
 import dev.portcullis.contract.BastionApi.CredentialToVerify;
 import dev.portcullis.workflow.port.DatabaseCredentials;
 import dev.portcullis.workflow.port.DatabaseCredentials.Holder;
 import dev.portcullis.workflow.port.GrantAuthority.AuthorityUnavailableException;
+import java.io.IOException;
+import java.util.Optional;
 
 /** {@link DatabaseCredentials} over the broker's {@code POST /internal/v1/db/credentials/verify}. */
 public final class RemoteDatabaseCredentials implements DatabaseCredentials {
@@ -23,13 +21,16 @@ public final class RemoteDatabaseCredentials implements DatabaseCredentials {
     public Optional<Holder> holderOf(String credential, String target) {
         CredentialHolder answer;
         try {
-            answer = broker.post("/internal/v1/db/credentials/verify", new CredentialToVerify(credential, target),
+            answer = broker.post(
+                    "/internal/v1/db/credentials/verify",
+                    new CredentialToVerify(credential, target),
                     CredentialHolder.class);
         } catch (BrokerClient.BrokerException e) {
             if (e.status() == 404 || e.status() == 422) {
                 return Optional.empty(); // unknown, expired, for another target or malformed
             }
-            throw new AuthorityUnavailableException("the broker refused to verify a database credential: " + e.getMessage(), e);
+            throw new AuthorityUnavailableException(
+                    "the broker refused to verify a database credential: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new AuthorityUnavailableException("the broker did not answer: " + e.getMessage(), e);
         }

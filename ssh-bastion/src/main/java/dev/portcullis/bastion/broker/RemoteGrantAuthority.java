@@ -1,12 +1,10 @@
 package dev.portcullis.bastion.broker;
 
-import java.io.IOException;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.portcullis.contract.BastionApi.AuthorizeAnswer;
 import dev.portcullis.contract.BastionApi.AuthorizeRequest;
 import dev.portcullis.workflow.port.GrantAuthority;
+import java.io.IOException;
 
 /** {@link GrantAuthority} over the broker's {@code POST /internal/v1/grants/authorize}. */
 public final class RemoteGrantAuthority implements GrantAuthority {

@@ -1,18 +1,16 @@
 package dev.portcullis.bastion.broker;
 
+import dev.portcullis.bastion.index.IndexEntry;
+import dev.portcullis.bastion.index.IndexSink;
+import dev.portcullis.contract.BastionApi.Batch;
+import dev.portcullis.contract.BastionApi.EntryBody;
+import dev.portcullis.contract.BastionApi.Taken;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-
-
-import dev.portcullis.bastion.index.IndexEntry;
-import dev.portcullis.bastion.index.IndexSink;
-import dev.portcullis.contract.BastionApi.Batch;
-import dev.portcullis.contract.BastionApi.EntryBody;
-import dev.portcullis.contract.BastionApi.Taken;
 
 /**
  * {@link IndexSink} over the broker's internal API ({@code POST /internal/v1/search/entries}), with the bastion's own
@@ -30,7 +28,8 @@ public final class RemoteIndexSink implements IndexSink {
     public Set<UUID> send(List<IndexEntry> entries) throws IOException {
         List<EntryBody> body = new ArrayList<>(entries.size());
         for (IndexEntry e : entries) {
-            body.add(new EntryBody(e.session().toString(), e.offsetMicros(), e.kind().wire(), e.text(), e.detail()));
+            body.add(new EntryBody(
+                    e.session().toString(), e.offsetMicros(), e.kind().wire(), e.text(), e.detail()));
         }
         Taken answer;
         try {

@@ -1,5 +1,8 @@
 package dev.portcullis.bastion.broker;
 
+import dev.portcullis.contract.BastionApi.SessionEnded;
+import dev.portcullis.contract.BastionApi.SessionOpened;
+import dev.portcullis.workflow.port.SessionIndex;
 import java.io.IOException;
 import java.util.Queue;
 import java.util.UUID;
@@ -9,10 +12,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
-
-import dev.portcullis.contract.BastionApi.SessionEnded;
-import dev.portcullis.contract.BastionApi.SessionOpened;
-import dev.portcullis.workflow.port.SessionIndex;
 
 /**
  * {@link SessionIndex} over the broker's internal API. A session's start must reach the broker (otherwise the
@@ -50,9 +49,19 @@ public final class RemoteSessionIndex implements SessionIndex, AutoCloseable {
 
     @Override
     public void opened(Opened s) {
-        SessionOpened body = new SessionOpened(s.sessionId(), s.requestId(), s.username(), s.target(), s.login(),
-                s.protocol(), s.recordingId(), s.bastion(), s.clientAddress(), s.startedAt(),
-                s.recordingId() == null ? null : recordingKey, instance.get());
+        SessionOpened body = new SessionOpened(
+                s.sessionId(),
+                s.requestId(),
+                s.username(),
+                s.target(),
+                s.login(),
+                s.protocol(),
+                s.recordingId(),
+                s.bastion(),
+                s.clientAddress(),
+                s.startedAt(),
+                s.recordingId() == null ? null : recordingKey,
+                instance.get());
         try {
             broker.post("/internal/v1/sessions", body);
         } catch (IOException e) {
@@ -66,7 +75,8 @@ public final class RemoteSessionIndex implements SessionIndex, AutoCloseable {
             if (pending.size() < MAX_PENDING) {
                 pending.add(s);
             } else {
-                LOG.severe("session index backlog full; the end of session " + s.sessionId() + " is only in this log: " + s);
+                LOG.severe("session index backlog full; the end of session " + s.sessionId() + " is only in this log: "
+                        + s);
             }
         }
     }

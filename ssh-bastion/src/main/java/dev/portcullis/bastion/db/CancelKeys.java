@@ -14,8 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class CancelKeys {
 
-    private record ServerKey(InetSocketAddress address, int pid, int secret) {
-    }
+    private record ServerKey(InetSocketAddress address, int pid, int secret) {}
 
     private final SecureRandom random = new SecureRandom();
     private final Map<Long, ServerKey> keys = new ConcurrentHashMap<>();

@@ -51,8 +51,13 @@ final class ClientMessages {
                     String substitute = refusedStatement(why);
                     log.substituted(substitute, parse.query());
                     log.parse(new PgFrontend.Parse(parse.statement(), substitute, 0));
-                    return new PgMessage((byte) PgMessageType.PARSE, new PgOutput.Builder().cstring(parse.statement())
-                            .cstring(substitute).int16(0).bodyOnly());
+                    return new PgMessage(
+                            (byte) PgMessageType.PARSE,
+                            new PgOutput.Builder()
+                                    .cstring(parse.statement())
+                                    .cstring(substitute)
+                                    .int16(0)
+                                    .bodyOnly());
                 }
                 log.parse(parse);
             }
@@ -61,8 +66,8 @@ final class ClientMessages {
                 String why = readOnly ? valueRefusal(bind.values()) : null;
                 if (why != null) {
                     log.refusedBind(bind, why);
-                    throw new Refused(why + " (your grant for " + grantName
-                            + " is read-only); the statement was not sent");
+                    throw new Refused(
+                            why + " (your grant for " + grantName + " is read-only); the statement was not sent");
                 }
                 log.bind(bind);
             }
@@ -99,7 +104,8 @@ final class ClientMessages {
 
     /** Sent in place of a refused statement: it fails in the server, in order, with the proxy's reason. */
     private String refusedStatement(String why) {
-        String message = ("portcullis: " + why + " (your grant for " + grantName + " is read-only); the statement was not sent")
+        String message = ("portcullis: " + why + " (your grant for " + grantName
+                        + " is read-only); the statement was not sent")
                 .replace("'", "''");
         return "DO $portcullis_refused$BEGIN RAISE EXCEPTION USING ERRCODE = '25006', MESSAGE = '" + message
                 + "'; END$portcullis_refused$ /* " + SUBSTITUTE.incrementAndGet() + " */";

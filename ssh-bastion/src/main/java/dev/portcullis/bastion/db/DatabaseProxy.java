@@ -1,5 +1,8 @@
 package dev.portcullis.bastion.db;
 
+import dev.portcullis.bastion.session.SessionServices;
+import dev.portcullis.workflow.port.DatabaseCredentials;
+import dev.portcullis.workflow.port.SessionStatus;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -11,17 +14,12 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
-
 import javax.net.ssl.SSLContext;
-
-import dev.portcullis.bastion.session.SessionServices;
-import dev.portcullis.workflow.port.DatabaseCredentials;
-import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * The bastion's PostgreSQL listener: stock clients ({@code psql}, pgJDBC, pgbench) connect to it as to a server, and
@@ -45,8 +43,17 @@ public final class DatabaseProxy implements AutoCloseable {
      * @param preLoginTimeout how long a new connection may take to send a valid credential
      * @param pool           how server connections are kept between people
      */
-    public record Options(String host, int port, SSLContext tls, boolean tlsRequired, int maxConnections, int maxMessage,
-                          Duration startupTimeout, int preLoginPerSource, Duration preLoginTimeout, Pool pool) {
+    public record Options(
+            String host,
+            int port,
+            SSLContext tls,
+            boolean tlsRequired,
+            int maxConnections,
+            int maxMessage,
+            Duration startupTimeout,
+            int preLoginPerSource,
+            Duration preLoginTimeout,
+            Pool pool) {
         /**
          * How the proxy keeps server connections between people ({@link UpstreamPool}).
          *
@@ -56,18 +63,22 @@ public final class DatabaseProxy implements AutoCloseable {
          * @param lifetime      a connection is not handed out again after this long since its login
          * @param checkAfter    a connection idle longer than this is checked again before it is handed out
          */
-        public record Pool(int maxIdle, int maxIdlePerKey, Duration idleTimeout, Duration lifetime,
-                           Duration checkAfter) {
+        public record Pool(
+                int maxIdle, int maxIdlePerKey, Duration idleTimeout, Duration lifetime, Duration checkAfter) {
             /** Kept connections are backends on the server: well below PostgreSQL's default max_connections (100). */
-            public static final Pool DEFAULTS = new Pool(50, 10, Duration.ofSeconds(60), Duration.ofHours(1),
-                    Duration.ofSeconds(10));
+            public static final Pool DEFAULTS =
+                    new Pool(50, 10, Duration.ofSeconds(60), Duration.ofHours(1), Duration.ofSeconds(10));
+
             public static final Pool OFF = new Pool(0, 0, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO);
 
             public Pool {
                 if (maxIdle < 0 || maxIdlePerKey < 0 || (maxIdle > 0) != (maxIdlePerKey > 0)) {
                     throw new IllegalArgumentException("pool sizes must be both 0 (off) or both positive");
                 }
-                if (idleTimeout.isNegative() || idleTimeout.isZero() || lifetime.isNegative() || lifetime.isZero()
+                if (idleTimeout.isNegative()
+                        || idleTimeout.isZero()
+                        || lifetime.isNegative()
+                        || lifetime.isZero()
                         || checkAfter.isNegative()) {
                     throw new IllegalArgumentException("pool timeouts must be positive");
                 }
@@ -94,30 +105,71 @@ public final class DatabaseProxy implements AutoCloseable {
             }
         }
 
-        public Options(String host, int port, SSLContext tls, boolean tlsRequired, int maxConnections, int maxMessage,
-                       Duration startupTimeout, int preLoginPerSource, Duration preLoginTimeout) {
-            this(host, port, tls, tlsRequired, maxConnections, maxMessage, startupTimeout, preLoginPerSource,
-                    preLoginTimeout, Pool.DEFAULTS);
+        public Options(
+                String host,
+                int port,
+                SSLContext tls,
+                boolean tlsRequired,
+                int maxConnections,
+                int maxMessage,
+                Duration startupTimeout,
+                int preLoginPerSource,
+                Duration preLoginTimeout) {
+            this(
+                    host,
+                    port,
+                    tls,
+                    tlsRequired,
+                    maxConnections,
+                    maxMessage,
+                    startupTimeout,
+                    preLoginPerSource,
+                    preLoginTimeout,
+                    Pool.DEFAULTS);
         }
 
-        public Options(String host, int port, SSLContext tls, boolean tlsRequired, int maxConnections, int maxMessage,
-                       Duration startupTimeout) {
-            this(host, port, tls, tlsRequired, maxConnections, maxMessage, startupTimeout, DEFAULT_PRE_LOGIN_PER_SOURCE,
+        public Options(
+                String host,
+                int port,
+                SSLContext tls,
+                boolean tlsRequired,
+                int maxConnections,
+                int maxMessage,
+                Duration startupTimeout) {
+            this(
+                    host,
+                    port,
+                    tls,
+                    tlsRequired,
+                    maxConnections,
+                    maxMessage,
+                    startupTimeout,
+                    DEFAULT_PRE_LOGIN_PER_SOURCE,
                     DEFAULT_PRE_LOGIN_TIMEOUT);
         }
 
         public static Options defaults(String host, int port, SSLContext tls) {
-            return new Options(host, port, tls, tls != null, 2000, PgFrontend.DEFAULT_MAX_MESSAGE, Duration.ofSeconds(30));
+            return new Options(
+                    host, port, tls, tls != null, 2000, PgFrontend.DEFAULT_MAX_MESSAGE, Duration.ofSeconds(30));
         }
 
         public Options withPreLogin(int perSource, Duration timeout) {
-            return new Options(host, port, tls, tlsRequired, maxConnections, maxMessage, startupTimeout, perSource,
-                    timeout, pool);
+            return new Options(
+                    host, port, tls, tlsRequired, maxConnections, maxMessage, startupTimeout, perSource, timeout, pool);
         }
 
         public Options withPool(Pool settings) {
-            return new Options(host, port, tls, tlsRequired, maxConnections, maxMessage, startupTimeout,
-                    preLoginPerSource, preLoginTimeout, settings);
+            return new Options(
+                    host,
+                    port,
+                    tls,
+                    tlsRequired,
+                    maxConnections,
+                    maxMessage,
+                    startupTimeout,
+                    preLoginPerSource,
+                    preLoginTimeout,
+                    settings);
         }
     }
 
@@ -138,15 +190,16 @@ public final class DatabaseProxy implements AutoCloseable {
     private final UpstreamPool pool;
     private volatile boolean closed;
 
-    private DatabaseProxy(Options options, SessionServices services, DatabaseCredentials credentials) throws IOException {
+    private DatabaseProxy(Options options, SessionServices services, DatabaseCredentials credentials)
+            throws IOException {
         this.options = options;
         this.services = services;
         this.credentials = credentials;
         this.preLogin = new PreLoginSlots(options.preLoginPerSource());
         this.pool = new UpstreamPool(options.pool());
         if (options.pool().enabled()) {
-            watchdog.scheduleWithFixedDelay(() -> pool.sweep(target -> services.inventory().get().database(target)),
-                    1, 1, TimeUnit.SECONDS);
+            watchdog.scheduleWithFixedDelay(
+                    () -> pool.sweep(target -> services.inventory().get().database(target)), 1, 1, TimeUnit.SECONDS);
         }
         this.listener = new ReadAheadSocket.Listener();
         listener.setReuseAddress(true);
@@ -159,13 +212,16 @@ public final class DatabaseProxy implements AutoCloseable {
         });
     }
 
-    public static DatabaseProxy start(Options options, SessionServices services, DatabaseCredentials credentials) throws IOException {
+    public static DatabaseProxy start(Options options, SessionServices services, DatabaseCredentials credentials)
+            throws IOException {
         DatabaseProxy proxy = new DatabaseProxy(options, services, credentials);
         Thread acceptor = new Thread(proxy::accept, "db-accept-" + proxy.port());
         acceptor.setDaemon(true);
         acceptor.start();
         LOG.info(() -> "database proxy listening on " + options.host() + ":" + proxy.port()
-                + (options.tls() == null ? " without TLS" : options.tlsRequired() ? " (TLS required)" : " (TLS offered)"));
+                + (options.tls() == null
+                        ? " without TLS"
+                        : options.tlsRequired() ? " (TLS required)" : " (TLS offered)"));
         return proxy;
     }
 
@@ -182,8 +238,9 @@ public final class DatabaseProxy implements AutoCloseable {
             }
             String source = PreLoginSlots.source(socket.getInetAddress());
             if (!preLogin.acquire(source)) {
-                refuseNow(socket, "too many connections from your address that have not logged in yet;"
-                        + " try again shortly");
+                refuseNow(
+                        socket,
+                        "too many connections from your address that have not logged in yet;" + " try again shortly");
                 continue;
             }
             if (connections.incrementAndGet() > options.maxConnections()) {

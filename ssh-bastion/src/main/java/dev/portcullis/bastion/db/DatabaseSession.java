@@ -1,23 +1,5 @@
 package dev.portcullis.bastion.db;
 
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-
-import javax.net.ssl.SSLSocket;
-
 import dev.portcullis.bastion.live.LiveView;
 import dev.portcullis.bastion.session.LiveSession;
 import dev.portcullis.bastion.session.SessionLedger;
@@ -31,6 +13,21 @@ import dev.portcullis.workflow.policy.AccessLevel;
 import dev.portcullis.workflow.port.DatabaseCredentials;
 import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.port.SessionStatus;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.net.ssl.SSLSocket;
 
 /**
  * One client connection to the database proxy, from its first byte to its end:
@@ -55,9 +52,16 @@ final class DatabaseSession implements LiveSession, Runnable {
     private static final int MAX_PASSWORD = 1024;
     private static final int MAX_SERVER_MESSAGE = Integer.MAX_VALUE - 16;
     /** Server messages the proxy reads whole to understand them; all others stream through. */
-    private static final String INSPECTED = String.valueOf(new char[] {PgMessageType.COMMAND_COMPLETE,
-        PgMessageType.ERROR_RESPONSE, PgMessageType.EMPTY_QUERY_RESPONSE, PgMessageType.PORTAL_SUSPENDED,
-        PgMessageType.READY_FOR_QUERY, PgMessageType.PARAMETER_STATUS, PgMessageType.BACKEND_KEY_DATA});
+    private static final String INSPECTED = String.valueOf(new char[] {
+        PgMessageType.COMMAND_COMPLETE,
+        PgMessageType.ERROR_RESPONSE,
+        PgMessageType.EMPTY_QUERY_RESPONSE,
+        PgMessageType.PORTAL_SUSPENDED,
+        PgMessageType.READY_FOR_QUERY,
+        PgMessageType.PARAMETER_STATUS,
+        PgMessageType.BACKEND_KEY_DATA
+    });
+
     private static final int MAX_INSPECTED = 1024 * 1024;
 
     private final DatabaseProxy proxy;
@@ -72,6 +76,7 @@ final class DatabaseSession implements LiveSession, Runnable {
     private volatile PgUpstream upstream;
     /** The upstream socket while the proxy logs in, so that the watchdog can close it too. */
     private volatile Socket upstreamSocket;
+
     private volatile SessionStatus endStatus;
     private volatile String endDetail;
     private boolean tls;
@@ -97,6 +102,7 @@ final class DatabaseSession implements LiveSession, Runnable {
 
     /** The source address's pre-login slot, held until a valid credential arrives or the connection ends. */
     private final String source;
+
     private final AtomicBoolean preLogin = new AtomicBoolean(true);
 
     DatabaseSession(DatabaseProxy proxy, Socket client, String source) {
@@ -113,18 +119,36 @@ final class DatabaseSession implements LiveSession, Runnable {
             client.setTcpNoDelay(true);
             // A watchdog instead of a socket timeout: a timeout would put the socket in non-blocking mode for good,
             // and every later read would cost a poll on top of the read.
-            ScheduledFuture<?> watchdog = proxy.watchdog().schedule(() -> {
-                if (!started) {
-                    tellAndEnd(SessionStatus.ERROR, SqlState.PROTOCOL_VIOLATION, "the connection did not start up and log in within "
-                            + proxy.options().startupTimeout().toSeconds() + " s");
-                }
-            }, proxy.options().startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            ScheduledFuture<?> preLoginWatchdog = proxy.watchdog().schedule(() -> {
-                if (preLogin.get()) {
-                    tellAndEnd(SessionStatus.ERROR, SqlState.PROTOCOL_VIOLATION, "the connection did not send a valid credential within "
-                            + proxy.options().preLoginTimeout().toSeconds() + " s");
-                }
-            }, proxy.options().preLoginTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> watchdog = proxy.watchdog()
+                    .schedule(
+                            () -> {
+                                if (!started) {
+                                    tellAndEnd(
+                                            SessionStatus.ERROR,
+                                            SqlState.PROTOCOL_VIOLATION,
+                                            "the connection did not start up and log in within "
+                                                    + proxy.options()
+                                                            .startupTimeout()
+                                                            .toSeconds() + " s");
+                                }
+                            },
+                            proxy.options().startupTimeout().toMillis(),
+                            TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> preLoginWatchdog = proxy.watchdog()
+                    .schedule(
+                            () -> {
+                                if (preLogin.get()) {
+                                    tellAndEnd(
+                                            SessionStatus.ERROR,
+                                            SqlState.PROTOCOL_VIOLATION,
+                                            "the connection did not send a valid credential within "
+                                                    + proxy.options()
+                                                            .preLoginTimeout()
+                                                            .toSeconds() + " s");
+                                }
+                            },
+                            proxy.options().preLoginTimeout().toMillis(),
+                            TimeUnit.MILLISECONDS);
             streams();
             boolean open;
             try {
@@ -149,7 +173,11 @@ final class DatabaseSession implements LiveSession, Runnable {
             finish(SessionStatus.CLOSED, "connection lost: " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "database session from " + clientAddress + " failed", e);
-            tellAndEnd(SessionStatus.ERROR, SqlState.INTERNAL_ERROR, "the proxy could not handle this connection (" + e.getClass().getSimpleName() + ")");
+            tellAndEnd(
+                    SessionStatus.ERROR,
+                    SqlState.INTERNAL_ERROR,
+                    "the proxy could not handle this connection ("
+                            + e.getClass().getSimpleName() + ")");
         } finally {
             closeSockets();
             finish(SessionStatus.CLOSED, "closed by the client");
@@ -176,11 +204,14 @@ final class DatabaseSession implements LiveSession, Runnable {
                 if (first.body().length != 0 || frontend.pending() != 0) {
                     throw new PgProtocolException("unexpected data after an encryption request");
                 }
-                boolean ssl = first.code() == PgFrontend.SSL_REQUEST && proxy.options().tls() != null && !tls;
+                boolean ssl = first.code() == PgFrontend.SSL_REQUEST
+                        && proxy.options().tls() != null
+                        && !tls;
                 clientOut.write(ssl ? PgMessageType.ENCRYPTION_ACCEPTED : PgMessageType.ENCRYPTION_REFUSED);
                 clientOut.flush();
                 if (ssl) {
-                    SSLSocket s = (SSLSocket) proxy.options().tls().getSocketFactory().createSocket(client, null, client.getPort(), true);
+                    SSLSocket s = (SSLSocket)
+                            proxy.options().tls().getSocketFactory().createSocket(client, null, client.getPort(), true);
                     s.setUseClientMode(false);
                     s.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
                     s.startHandshake();
@@ -199,16 +230,20 @@ final class DatabaseSession implements LiveSession, Runnable {
             return false;
         }
         if (first.code() >>> 16 != 3) {
-            throw new PgProtocolException("unsupported frontend protocol " + (first.code() >>> 16) + "." + (first.code() & 0xffff)
-                    + ": the proxy speaks 3.0");
+            throw new PgProtocolException("unsupported frontend protocol " + (first.code() >>> 16) + "."
+                    + (first.code() & 0xffff) + ": the proxy speaks 3.0");
         }
         PgFrontend.Startup startup = PgFrontend.startup(first.body());
-        if (first.code() != PgFrontend.PROTOCOL_3_0 || startup.parameters().keySet().stream().anyMatch(k -> k.startsWith("_pq_."))) {
-            clientOut.write(PgOutput.negotiateProtocolVersion(
-                    startup.parameters().keySet().stream().filter(k -> k.startsWith("_pq_.")).toList()));
+        if (first.code() != PgFrontend.PROTOCOL_3_0
+                || startup.parameters().keySet().stream().anyMatch(k -> k.startsWith("_pq_."))) {
+            clientOut.write(PgOutput.negotiateProtocolVersion(startup.parameters().keySet().stream()
+                    .filter(k -> k.startsWith("_pq_."))
+                    .toList()));
         }
         if (proxy.options().tlsRequired() && !tls) {
-            return refuse(SqlState.INVALID_AUTHORIZATION, "the Portcullis database proxy requires TLS: connect with sslmode=require (or verify-full)");
+            return refuse(
+                    SqlState.INVALID_AUTHORIZATION,
+                    "the Portcullis database proxy requires TLS: connect with sslmode=require (or verify-full)");
         }
         String role = startup.parameters().get("user");
         if (role == null || role.isBlank()) {
@@ -229,9 +264,14 @@ final class DatabaseSession implements LiveSession, Runnable {
         String person = holder.username();
         endPreLogin();
         Opening opening = new Opening(person, role, target, passed);
-        ActiveGrant grant = SessionOpening.open(proxy.services(), ledger, new SessionOpening.Request(
-                new GrantAuthority.Ask(person, target, role, GrantAuthority.Use.DATABASE, holder.account()),
-                "postgres", clientAddress), opening);
+        ActiveGrant grant = SessionOpening.open(
+                proxy.services(),
+                ledger,
+                new SessionOpening.Request(
+                        new GrantAuthority.Ask(person, target, role, GrantAuthority.Use.DATABASE, holder.account()),
+                        "postgres",
+                        clientAddress),
+                opening);
         if (grant == null) {
             return false;
         }
@@ -261,34 +301,44 @@ final class DatabaseSession implements LiveSession, Runnable {
 
         @Override
         public void refuse(SessionOpening.Step step, String message) throws IOException {
-            DatabaseSession.this.refuse(step == SessionOpening.Step.NO_GRANT ? SqlState.INVALID_AUTHORIZATION
-                    : SqlState.CANNOT_CONNECT_NOW, message);
+            DatabaseSession.this.refuse(
+                    step == SessionOpening.Step.NO_GRANT ? SqlState.INVALID_AUTHORIZATION : SqlState.CANNOT_CONNECT_NOW,
+                    message);
         }
 
         @Override
         public boolean admits(ActiveGrant grant) throws IOException {
             credentials = proxy.services().inventory().get().database(target).orElse(null);
             if (credentials == null) {
-                return DatabaseSession.this.refuse(SqlState.INVALID_AUTHORIZATION, "this bastion holds no credentials for "
-                        + target + "; ask an operator to add it to the bastion's inventory");
+                return DatabaseSession.this.refuse(
+                        SqlState.INVALID_AUTHORIZATION,
+                        "this bastion holds no credentials for " + target
+                                + "; ask an operator to add it to the bastion's inventory");
             }
             password = credentials.passwordFor(role).orElse(null);
             if (password == null) {
-                return DatabaseSession.this.refuse(SqlState.INVALID_AUTHORIZATION, "this bastion holds no password for role "
-                        + role + " on " + target + "; ask an operator to add it to the bastion's inventory");
+                return DatabaseSession.this.refuse(
+                        SqlState.INVALID_AUTHORIZATION,
+                        "this bastion holds no password for role " + role + " on " + target
+                                + "; ask an operator to add it to the bastion's inventory");
             }
             readOnly = grant.access() == AccessLevel.READ;
             grantName = role + "@" + target;
             if (readOnly && !credentials.readOnly(role)) {
-                return DatabaseSession.this.refuse(SqlState.INVALID_AUTHORIZATION, "role " + role + " on " + target
-                        + " is not marked readOnly in the bastion's inventory, so it cannot serve a read grant; ask an"
-                        + " operator to use a read-only role for read grants");
+                return DatabaseSession.this.refuse(
+                        SqlState.INVALID_AUTHORIZATION,
+                        "role " + role + " on " + target
+                                + " is not marked readOnly in the bastion's inventory, so it cannot serve a read grant; ask an"
+                                + " operator to use a read-only role for read grants");
             }
             String encoding = readOnly ? StartupParameters.unsafeEncoding(passed) : null;
             if (encoding != null) {
-                return DatabaseSession.this.refuse(SqlState.INVALID_PARAMETER_VALUE, "client_encoding "
-                        + PgOutput.oneLine(encoding) + " is not allowed under a read-only grant (its characters can hide"
-                        + " quotes and backslashes); use UTF8");
+                return DatabaseSession.this.refuse(
+                        SqlState.INVALID_PARAMETER_VALUE,
+                        "client_encoding "
+                                + PgOutput.oneLine(encoding)
+                                + " is not allowed under a read-only grant (its characters can hide"
+                                + " quotes and backslashes); use UTF8");
             }
             log = new QueryLog(target, grant.session().recordQueryParameters());
             clientMessages = new ClientMessages(log, readOnly, grantName);
@@ -312,7 +362,8 @@ final class DatabaseSession implements LiveSession, Runnable {
 
     /** Asks for the password and has the broker say whose it is; null (connection refused) when nobody's. */
     private DatabaseCredentials.Holder authenticate(String role, String target) throws IOException {
-        clientOut.write(PgOutput.authentication(3)); // cleartext: the client is on TLS, and the credential is single-purpose
+        clientOut.write(
+                PgOutput.authentication(3)); // cleartext: the client is on TLS, and the credential is single-purpose
         clientOut.flush();
         // before anyone is authenticated, nothing larger than a password is read
         PgMessage m = new PgFrontend(clientIn, MAX_PASSWORD).read();
@@ -321,13 +372,18 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
         String credential = PgFrontend.password(m);
         try {
-            DatabaseCredentials.Holder person = proxy.credentials().holderOf(credential, target).orElse(null);
+            DatabaseCredentials.Holder person =
+                    proxy.credentials().holderOf(credential, target).orElse(null);
             if (person == null) {
                 LOG.warning("database login as " + role + "@" + target + " from " + clientAddress
                         + " refused: not a valid database credential for this target");
-                refuse(SqlState.INVALID_PASSWORD, "password authentication failed for user \"" + role + "\": use a database credential from the broker "
-                        + "for " + target + " (POST /api/v1/db/credentials at " + proxy.services().portalUrl()
-                        + ") as the password");
+                refuse(
+                        SqlState.INVALID_PASSWORD,
+                        "password authentication failed for user \"" + role
+                                + "\": use a database credential from the broker "
+                                + "for " + target + " (POST /api/v1/db/credentials at "
+                                + proxy.services().portalUrl()
+                                + ") as the password");
             }
             return person;
         } catch (GrantAuthority.AuthorityUnavailableException e) {
@@ -337,12 +393,15 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
     }
 
-    private boolean openUpstream(ActiveGrant grant, DatabaseTarget credentials, String role, String password, Map<String, String> passed)
+    private boolean openUpstream(
+            ActiveGrant grant, DatabaseTarget credentials, String role, String password, Map<String, String> passed)
             throws IOException {
         // the address comes from the bastion's inventory only: the policy may not send the role's login elsewhere
         String host = credentials.host();
         int port = credentials.port();
-        String database = credentials.database() != null ? credentials.database() : grant.target().database();
+        String database = credentials.database() != null
+                ? credentials.database()
+                : grant.target().database();
         Map<String, String> startup = new LinkedHashMap<>();
         startup.put("user", role);
         startup.put("database", database == null ? role : database);
@@ -352,19 +411,27 @@ final class DatabaseSession implements LiveSession, Runnable {
             startup.put("options", "-c default_transaction_read_only=on");
         }
         UpstreamPool.Key key = proxy.pool().enabled()
-                ? new UpstreamPool.Key(credentials.name(), role, readOnly, startup.get("database"), passed) : null;
+                ? new UpstreamPool.Key(credentials.name(), role, readOnly, startup.get("database"), passed)
+                : null;
         PgUpstream up = key == null ? null : pooled(key, credentials, role);
         try {
             if (up == null) {
-                up = PgUpstream.connect(host, port, credentials.tls(), startup, password,
-                        proxy.services().connectTimeout(), socket -> upstreamSocket = socket);
+                up = PgUpstream.connect(
+                        host,
+                        port,
+                        credentials.tls(),
+                        startup,
+                        password,
+                        proxy.services().connectTimeout(),
+                        socket -> upstreamSocket = socket);
             }
         } catch (PgUpstream.UnsafeLogin e) {
-            LOG.warning("the server of " + grantName + " at " + host + ":" + port + " is not trusted: "
-                    + e.getMessage());
+            LOG.warning(
+                    "the server of " + grantName + " at " + host + ":" + port + " is not trusted: " + e.getMessage());
             endStatus = SessionStatus.ERROR;
-            return refuse(SqlState.INVALID_AUTHORIZATION, "the server of " + grantName + " is not trusted, so the proxy did not log in: "
-                    + e.getMessage());
+            return refuse(
+                    SqlState.INVALID_AUTHORIZATION,
+                    "the server of " + grantName + " is not trusted, so the proxy did not log in: " + e.getMessage());
         } catch (PgUpstream.ServerRefused e) {
             LOG.warning("the server of " + grantName + " refused the proxy: " + e.getMessage());
             endStatus = SessionStatus.ERROR;
@@ -436,15 +503,19 @@ final class DatabaseSession implements LiveSession, Runnable {
         } catch (IOException e) {
             LOG.warning("cannot check the privileges of " + grantName + ": " + e.getMessage());
             endStatus = SessionStatus.ERROR;
-            return refuse(SqlState.INSUFFICIENT_PRIVILEGE, "cannot check that role " + role + " is read-only, so the read grant is not served: "
-                    + PgOutput.oneLine(e.getMessage()));
+            return refuse(
+                    SqlState.INSUFFICIENT_PRIVILEGE,
+                    "cannot check that role " + role + " is read-only, so the read grant is not served: "
+                            + PgOutput.oneLine(e.getMessage()));
         }
         if (why == null) {
             return true;
         }
         LOG.warning("refusing a read grant on " + grantName + ": the role can write (" + why + ")");
-        return refuse(SqlState.INSUFFICIENT_PRIVILEGE, "role " + role + " cannot serve a read grant: the server lets it write ("
-                + PgOutput.oneLine(why) + "); ask an operator to take that privilege away from the role");
+        return refuse(
+                SqlState.INSUFFICIENT_PRIVILEGE,
+                "role " + role + " cannot serve a read grant: the server lets it write (" + PgOutput.oneLine(why)
+                        + "); ask an operator to take that privilege away from the role");
     }
 
     private boolean refuse(SqlState sqlState, String message) throws IOException {
@@ -522,7 +593,10 @@ final class DatabaseSession implements LiveSession, Runnable {
      * which owns reading from the server, reads its answer ({@link #handOver}). The session ends for the client now.
      */
     private boolean release() {
-        if (poolKey == null || finished.get() || awaitingReady.get() != 0 || unsynced
+        if (poolKey == null
+                || finished.get()
+                || awaitingReady.get() != 0
+                || unsynced
                 || transactionStatus != PgMessageType.IDLE) {
             return false;
         }
@@ -543,17 +617,25 @@ final class DatabaseSession implements LiveSession, Runnable {
      */
     private void handOver(PgUpstream up) {
         AtomicBoolean done = new AtomicBoolean();
-        ScheduledFuture<?> bound = proxy.watchdog().schedule(() -> {
-            if (!done.get()) {
-                up.close();
-            }
-        }, proxy.services().connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> bound = proxy.watchdog()
+                .schedule(
+                        () -> {
+                            if (!done.get()) {
+                                up.close();
+                            }
+                        },
+                        proxy.services().connectTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS);
         String why = ServerReset.await(up, readOnly, poolKey.role());
         done.set(true);
         bound.cancel(false);
         if (why == null && !up.socket.isClosed()) {
-            proxy.pool().give(poolKey, openedWith,
-                    proxy.services().inventory().get().database(poolKey.target()), up);
+            proxy.pool()
+                    .give(
+                            poolKey,
+                            openedWith,
+                            proxy.services().inventory().get().database(poolKey.target()),
+                            up);
         } else {
             LOG.info(() -> "a server connection for " + grantName + " is closed, not kept: " + why);
             up.close();
@@ -627,7 +709,10 @@ final class DatabaseSession implements LiveSession, Runnable {
             }
         } catch (PgProtocolException e) {
             LOG.warning("protocol violation from the server of " + grantName + ": " + e.getMessage());
-            tellAndEnd(SessionStatus.ERROR, SqlState.PROTOCOL_VIOLATION, "the server broke the protocol: " + e.getMessage());
+            tellAndEnd(
+                    SessionStatus.ERROR,
+                    SqlState.PROTOCOL_VIOLATION,
+                    "the server broke the protocol: " + e.getMessage());
         } catch (IOException e) {
             finish(SessionStatus.CLOSED, finished.get() ? endDetail : "connection lost: " + e.getMessage());
         } finally {
@@ -650,19 +735,26 @@ final class DatabaseSession implements LiveSession, Runnable {
                 Map<Character, String> fields = PgBackend.errorFields(m);
                 String sqlState = fields.getOrDefault(PgMessageType.FIELD_SQLSTATE, SqlState.INTERNAL_ERROR.code());
                 done = log.error(sqlState, fields.getOrDefault(PgMessageType.FIELD_MESSAGE, ""));
-                if (readOnly && SqlState.READ_ONLY_SQL_TRANSACTION.code().equals(sqlState)
+                if (readOnly
+                        && SqlState.READ_ONLY_SQL_TRANSACTION.code().equals(sqlState)
                         && !fields.containsKey(PgMessageType.FIELD_HINT)) {
-                    m = PgOutput.withHint(m, "your Portcullis grant for " + grantName
-                            + " is read-only; request write access to change data");
+                    m = PgOutput.withHint(
+                            m,
+                            "your Portcullis grant for " + grantName
+                                    + " is read-only; request write access to change data");
                 }
             }
             case PgMessageType.PARAMETER_STATUS -> {
                 PgBackend.ParameterStatus status = PgBackend.parameterStatus(m);
                 upstream.parameterStatus(m); // replayed to the next person when the connection is kept
-                if (readOnly && status.name().equalsIgnoreCase("default_transaction_read_only")
+                if (readOnly
+                        && status.name().equalsIgnoreCase("default_transaction_read_only")
                         && !status.value().equalsIgnoreCase("on")) {
                     record(log.unanswered("the session tried to leave read-only mode"));
-                    tellAndEnd(SessionStatus.REFUSED, SqlState.READ_ONLY_SQL_TRANSACTION, "the session tried to leave read-only mode under a read-only grant for " + grantName);
+                    tellAndEnd(
+                            SessionStatus.REFUSED,
+                            SqlState.READ_ONLY_SQL_TRANSACTION,
+                            "the session tried to leave read-only mode under a read-only grant for " + grantName);
                     return null;
                 }
             }
@@ -702,7 +794,8 @@ final class DatabaseSession implements LiveSession, Runnable {
 
     /** A statement as a live watcher sees it: the text as sent, then how it ended. */
     static String watchedLine(QueryEvent e) {
-        String outcome = e.error() != null ? "ERROR " + e.sqlState() + ": " + e.error()
+        String outcome = e.error() != null
+                ? "ERROR " + e.sqlState() + ": " + e.error()
                 : (e.command() == null ? "" : e.command()) + (e.rows() == null ? "" : " (" + e.rows() + " rows)");
         return "=> " + e.query().replace("\r\n", "\n").replace("\n", "\r\n   ") + "\r\n   " + outcome.strip() + "\r\n";
     }
@@ -748,7 +841,11 @@ final class DatabaseSession implements LiveSession, Runnable {
         PgUpstream up = upstream;
         QueryLog l = log;
         if (up != null && l != null && l.inFlight() > 0 && !up.socket.isClosed()) {
-            PgUpstream.cancel(up.address, up.backendPid, up.backendSecret, proxy.services().connectTimeout());
+            PgUpstream.cancel(
+                    up.address,
+                    up.backendPid,
+                    up.backendSecret,
+                    proxy.services().connectTimeout());
         }
     }
 
@@ -771,11 +868,17 @@ final class DatabaseSession implements LiveSession, Runnable {
         }
         proxy.ended(this);
         QueryLog l = log;
-        ledger.close(finalStatus, finalDetail, null, l == null ? null : recording -> {
-            for (QueryEvent e : l.unanswered("the connection ended before the server answered")) {
-                recording.events().record(e);
-            }
-        });
+        ledger.close(
+                finalStatus,
+                finalDetail,
+                null,
+                l == null
+                        ? null
+                        : recording -> {
+                            for (QueryEvent e : l.unanswered("the connection ended before the server answered")) {
+                                recording.events().record(e);
+                            }
+                        });
     }
 
     private void closeSockets() {

@@ -20,7 +20,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -35,8 +34,7 @@ public final class DbTls {
     private static final Logger LOG = Logger.getLogger(DbTls.class.getName());
     private static final String ALIAS = "portcullis-db";
 
-    private DbTls() {
-    }
+    private DbTls() {}
 
     public static SSLContext fromPem(Path certificateChain, Path privateKey) throws IOException {
         try {
@@ -55,7 +53,8 @@ public final class DbTls {
             store.setKeyEntry(ALIAS, key, pass, chain.toArray(Certificate[]::new));
             return context(store, pass);
         } catch (GeneralSecurityException e) {
-            throw new IOException("cannot use " + certificateChain + " / " + privateKey + " for TLS: " + e.getMessage(), e);
+            throw new IOException(
+                    "cannot use " + certificateChain + " / " + privateKey + " for TLS: " + e.getMessage(), e);
         }
     }
 
@@ -84,15 +83,23 @@ public final class DbTls {
      */
     private static void generate(Path store, Path passFile, Path pem, List<String> hostNames) throws IOException {
         Files.createDirectories(store.getParent());
-        Path work = Files.createTempDirectory(store.getParent(), ".db-tls-",
+        Path work = Files.createTempDirectory(
+                store.getParent(),
+                ".db-tls-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         try {
             generateIn(work, hostNames);
             Files.deleteIfExists(store);
-            Files.move(work.resolve("db-tls.p12.pass"), passFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            Files.move(
+                    work.resolve("db-tls.p12.pass"),
+                    passFile,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             Files.move(work.resolve("db-tls.p12"), store, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            Files.move(work.resolve("db-tls.crt"), pem, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            Files.move(
+                    work.resolve("db-tls.crt"),
+                    pem,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             LOG.info("the database proxy's certificate, for clients to pin: " + pem);
         } finally {
@@ -119,17 +126,52 @@ public final class DbTls {
                 san.add((n.matches("[0-9.]+") || n.contains(":") ? "ip:" : "dns:") + n);
             }
         }
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        List<String> gen = new ArrayList<>(List.of(keytool, "-genkeypair", "-alias", ALIAS, "-keyalg", "EC", "-groupname", "secp256r1",
-                "-sigalg", "SHA256withECDSA", "-dname", "CN=portcullis-bastion", "-validity", "825", "-keystore", store.toString(),
-                "-storetype", "PKCS12", "-storepass:env", "PORTCULLIS_KEYSTORE_PASS", "-keypass:env", "PORTCULLIS_KEYSTORE_PASS"));
+        String keytool =
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        List<String> gen = new ArrayList<>(List.of(
+                keytool,
+                "-genkeypair",
+                "-alias",
+                ALIAS,
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-sigalg",
+                "SHA256withECDSA",
+                "-dname",
+                "CN=portcullis-bastion",
+                "-validity",
+                "825",
+                "-keystore",
+                store.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass:env",
+                "PORTCULLIS_KEYSTORE_PASS",
+                "-keypass:env",
+                "PORTCULLIS_KEYSTORE_PASS"));
         if (!san.isEmpty()) {
             gen.add("-ext");
             gen.add("SAN=" + String.join(",", san));
         }
         run(gen, pass);
-        run(List.of(keytool, "-exportcert", "-rfc", "-alias", ALIAS, "-keystore", store.toString(), "-storetype", "PKCS12",
-                "-storepass:env", "PORTCULLIS_KEYSTORE_PASS", "-file", pem.toString()), pass);
+        run(
+                List.of(
+                        keytool,
+                        "-exportcert",
+                        "-rfc",
+                        "-alias",
+                        ALIAS,
+                        "-keystore",
+                        store.toString(),
+                        "-storetype",
+                        "PKCS12",
+                        "-storepass:env",
+                        "PORTCULLIS_KEYSTORE_PASS",
+                        "-file",
+                        pem.toString()),
+                pass);
         Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rw-------"));
         Files.setPosixFilePermissions(pem, PosixFilePermissions.fromString("rw-r--r--"));
         LOG.info("made a self-signed TLS certificate for the database proxy (" + String.join(", ", san) + ")");
@@ -160,7 +202,8 @@ public final class DbTls {
             throw new IOException(file + " is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----); "
                     + "convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8");
         }
-        byte[] der = Base64.getMimeDecoder().decode(text.substring(begin + 27, end).getBytes(StandardCharsets.US_ASCII));
+        byte[] der =
+                Base64.getMimeDecoder().decode(text.substring(begin + 27, end).getBytes(StandardCharsets.US_ASCII));
         return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
     }
 

@@ -11,11 +11,9 @@ import java.util.Map;
 final class PgBackend {
 
     /** A ParameterStatus: the server reports a setting's value. */
-    record ParameterStatus(String name, String value) {
-    }
+    record ParameterStatus(String name, String value) {}
 
-    private PgBackend() {
-    }
+    private PgBackend() {}
 
     /** The fields of an ErrorResponse or NoticeResponse, by their code letter. */
     static Map<Character, String> errorFields(PgMessage m) throws PgProtocolException {

@@ -27,21 +27,30 @@ public final class PgFrontend {
     public static final int DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024;
 
     /** Message types a client may send after the startup; anything else closes the connection. */
-    private static final String CLIENT_TYPES = String.valueOf(new char[] {PgMessageType.BIND, PgMessageType.CLOSE,
-        PgMessageType.COPY_DATA, PgMessageType.COPY_DONE, PgMessageType.COPY_FAIL, PgMessageType.DESCRIBE,
-        PgMessageType.EXECUTE, PgMessageType.FLUSH, PgMessageType.FUNCTION_CALL, PgMessageType.PARSE,
-        PgMessageType.PASSWORD, PgMessageType.QUERY, PgMessageType.SYNC, PgMessageType.TERMINATE});
+    private static final String CLIENT_TYPES = String.valueOf(new char[] {
+        PgMessageType.BIND,
+        PgMessageType.CLOSE,
+        PgMessageType.COPY_DATA,
+        PgMessageType.COPY_DONE,
+        PgMessageType.COPY_FAIL,
+        PgMessageType.DESCRIBE,
+        PgMessageType.EXECUTE,
+        PgMessageType.FLUSH,
+        PgMessageType.FUNCTION_CALL,
+        PgMessageType.PARSE,
+        PgMessageType.PASSWORD,
+        PgMessageType.QUERY,
+        PgMessageType.SYNC,
+        PgMessageType.TERMINATE
+    });
 
     /** The first message, untyped: {@code code} is the protocol version or the request code. */
-    public record First(int code, byte[] body) {
-    }
+    public record First(int code, byte[] body) {}
 
     /** Startup parameters in the order sent. */
-    public record Startup(Map<String, String> parameters) {
-    }
+    public record Startup(Map<String, String> parameters) {}
 
-    public record Parse(String statement, String query, int parameterTypes) {
-    }
+    public record Parse(String statement, String query, int parameterTypes) {}
 
     /** @param values one entry per parameter, null for SQL NULL */
     public record Bind(String portal, String statement, int[] formats, List<byte[]> values) {
@@ -54,8 +63,7 @@ public final class PgFrontend {
         }
     }
 
-    public record Execute(String portal, int maxRows) {
-    }
+    public record Execute(String portal, int maxRows) {}
 
     /** A fast-path FunctionCall: the function's OID, its arguments (null for SQL NULL) with their format codes. */
     public record FunctionCall(int function, int[] formats, List<byte[]> arguments) {
@@ -67,8 +75,7 @@ public final class PgFrontend {
         }
     }
 
-    public record Close(char kind, String name) {
-    }
+    public record Close(char kind, String name) {}
 
     private final InputStream in;
     private final int maxMessage;
@@ -107,7 +114,8 @@ public final class PgFrontend {
             throw new PgProtocolException("invalid message length " + length);
         }
         if (length - 4 > maxMessage) {
-            throw new PgProtocolException("message of " + (length - 4L) + " bytes is larger than the proxy's limit of " + maxMessage);
+            throw new PgProtocolException(
+                    "message of " + (length - 4L) + " bytes is larger than the proxy's limit of " + maxMessage);
         }
         return new PgMessage((byte) type, readBody(length - 4));
     }
@@ -138,8 +146,7 @@ public final class PgFrontend {
     }
 
     /** A CancelRequest's key: the backend's process id and its secret. */
-    public record CancelKey(int pid, int secret) {
-    }
+    public record CancelKey(int pid, int secret) {}
 
     public static CancelKey cancelRequest(First first) throws PgProtocolException {
         PgMessage.Reader r = new PgMessage(PgOutput.NONE, first.body()).reader();
@@ -221,8 +228,8 @@ public final class PgFrontend {
         }
         int nArgs = r.int16();
         if (nFormats > 1 && nFormats != nArgs) {
-            throw new PgProtocolException("FunctionCall has " + nFormats + " argument formats for " + nArgs
-                    + " arguments");
+            throw new PgProtocolException(
+                    "FunctionCall has " + nFormats + " argument formats for " + nArgs + " arguments");
         }
         List<byte[]> args = new ArrayList<>(nArgs);
         for (int i = 0; i < nArgs; i++) {

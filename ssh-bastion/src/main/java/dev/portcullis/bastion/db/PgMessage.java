@@ -49,7 +49,10 @@ public record PgMessage(byte type, byte[] body) {
 
         public int int32() throws PgProtocolException {
             need(4);
-            int v = ((b[pos] & 0xff) << 24) | ((b[pos + 1] & 0xff) << 16) | ((b[pos + 2] & 0xff) << 8) | (b[pos + 3] & 0xff);
+            int v = ((b[pos] & 0xff) << 24)
+                    | ((b[pos + 1] & 0xff) << 16)
+                    | ((b[pos + 2] & 0xff) << 8)
+                    | (b[pos + 3] & 0xff);
             pos += 4;
             return v;
         }

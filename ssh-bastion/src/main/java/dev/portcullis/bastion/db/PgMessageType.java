@@ -20,6 +20,7 @@ final class PgMessageType {
     static final char PARSE = 'P';
     /** PasswordMessage, and the SASL messages that share its type. */
     static final char PASSWORD = 'p';
+
     static final char QUERY = 'Q';
     static final char SYNC = 'S';
     static final char TERMINATE = 'X';
@@ -48,14 +49,15 @@ final class PgMessageType {
     static final char IDLE = 'I';
     /** Close and Describe name a prepared statement or a portal. */
     static final char PREPARED_STATEMENT = 'S';
+
     static final char PORTAL = 'P';
     /** Fields of ErrorResponse and NoticeResponse. */
     static final char FIELD_SEVERITY = 'S';
+
     static final char FIELD_SEVERITY_NONLOCALIZED = 'V';
     static final char FIELD_SQLSTATE = 'C';
     static final char FIELD_MESSAGE = 'M';
     static final char FIELD_HINT = 'H';
 
-    private PgMessageType() {
-    }
+    private PgMessageType() {}
 }

@@ -11,8 +11,7 @@ final class PgOutput {
     /** The type of a message that has none (startup packets). */
     static final byte NONE = 0;
 
-    private PgOutput() {
-    }
+    private PgOutput() {}
 
     /** One message under construction: type, then the body; {@link #bytes()} puts the length in. */
     static final class Builder {
@@ -90,10 +89,15 @@ final class PgOutput {
      * @param code     the SQLSTATE, e.g. 28000 (invalid authorization), 08P01 (protocol violation), 57P01 (admin shutdown)
      */
     static byte[] error(char type, String severity, String code, String message, String hint) {
-        Builder b = new Builder(type).int8(PgMessageType.FIELD_SEVERITY).cstring(severity)
-                .int8(PgMessageType.FIELD_SEVERITY_NONLOCALIZED).cstring(severity)
-                .int8(PgMessageType.FIELD_SQLSTATE).cstring(code)
-                .int8(PgMessageType.FIELD_MESSAGE).cstring(oneLine(message));
+        Builder b = new Builder(type)
+                .int8(PgMessageType.FIELD_SEVERITY)
+                .cstring(severity)
+                .int8(PgMessageType.FIELD_SEVERITY_NONLOCALIZED)
+                .cstring(severity)
+                .int8(PgMessageType.FIELD_SQLSTATE)
+                .cstring(code)
+                .int8(PgMessageType.FIELD_MESSAGE)
+                .cstring(oneLine(message));
         if (hint != null) {
             b.int8(PgMessageType.FIELD_HINT).cstring(oneLine(hint));
         }
@@ -113,23 +117,32 @@ final class PgOutput {
     }
 
     static byte[] parameterStatus(String name, String value) {
-        return new Builder(PgMessageType.PARAMETER_STATUS).cstring(name).cstring(value).bytes();
+        return new Builder(PgMessageType.PARAMETER_STATUS)
+                .cstring(name)
+                .cstring(value)
+                .bytes();
     }
 
     static byte[] backendKeyData(int pid, int secret) {
-        return new Builder(PgMessageType.BACKEND_KEY_DATA).int32(pid).int32(secret).bytes();
+        return new Builder(PgMessageType.BACKEND_KEY_DATA)
+                .int32(pid)
+                .int32(secret)
+                .bytes();
     }
 
     /** The minor version the proxy speaks (3.0), and the protocol options it does not know. */
     static byte[] negotiateProtocolVersion(List<String> unsupported) {
-        Builder b = new Builder(PgMessageType.NEGOTIATE_PROTOCOL_VERSION).int32(PgFrontend.PROTOCOL_3_0)
+        Builder b = new Builder(PgMessageType.NEGOTIATE_PROTOCOL_VERSION)
+                .int32(PgFrontend.PROTOCOL_3_0)
                 .int32(unsupported.size());
         unsupported.forEach(b::cstring);
         return b.bytes();
     }
 
     static byte[] readyForQuery(char transactionStatus) {
-        return new Builder(PgMessageType.READY_FOR_QUERY).int8(transactionStatus).bytes();
+        return new Builder(PgMessageType.READY_FOR_QUERY)
+                .int8(transactionStatus)
+                .bytes();
     }
 
     /** The same ErrorResponse with a hint added as its last field. */
@@ -156,7 +169,11 @@ final class PgOutput {
     }
 
     static byte[] cancelRequest(int pid, int secret) {
-        return new Builder().int32(PgFrontend.CANCEL_REQUEST).int32(pid).int32(secret).bytes();
+        return new Builder()
+                .int32(PgFrontend.CANCEL_REQUEST)
+                .int32(pid)
+                .int32(secret)
+                .bytes();
     }
 
     static byte[] password(byte[] payload, boolean cstring) {

@@ -11,8 +11,7 @@ import java.io.OutputStream;
  */
 final class PgStreams {
 
-    private PgStreams() {
-    }
+    private PgStreams() {}
 
     static final class In extends InputStream {
         private final InputStream in;

@@ -1,8 +1,9 @@
 package dev.portcullis.bastion.db;
 
+import com.ongres.scram.client.ScramClient;
+import dev.portcullis.bastion.upstream.UpstreamTls;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -13,13 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-
-import com.ongres.scram.client.ScramClient;
-
-import dev.portcullis.bastion.upstream.UpstreamTls;
 
 /**
  * The proxy's own connection to the real PostgreSQL server: the startup with the role and database the grant names,
@@ -50,6 +46,7 @@ final class PgUpstream implements AutoCloseable {
      * connection: updated at start-up, by the server-side pump while a client uses it, and by the pool's reset.
      */
     final Map<String, String> parameters = new LinkedHashMap<>();
+
     int backendPid;
     int backendSecret;
     final InetSocketAddress address;
@@ -67,8 +64,15 @@ final class PgUpstream implements AutoCloseable {
      * @param created told the socket before anything is sent, so that whoever bounds the whole start-up can close it
      *                (no read timeout is set here: it would cost every later read a poll)
      */
-    static PgUpstream connect(String host, int port, UpstreamTls tls, Map<String, String> startup, String password,
-                              Duration timeout, Consumer<Socket> created) throws IOException {
+    static PgUpstream connect(
+            String host,
+            int port,
+            UpstreamTls tls,
+            Map<String, String> startup,
+            String password,
+            Duration timeout,
+            Consumer<Socket> created)
+            throws IOException {
         InetSocketAddress address = new InetSocketAddress(host, port);
         Socket socket = new Socket();
         PgUpstream up = null;
@@ -113,11 +117,13 @@ final class PgUpstream implements AutoCloseable {
                             }
                             return;
                         }
-                        case 3 -> throw new UnsafeLogin("the server asks for the password in clear text; the proxy"
-                                + " only logs in with SCRAM-SHA-256 (set password_encryption and pg_hba.conf to"
-                                + " scram-sha-256)");
-                        case 5 -> throw new UnsafeLogin("the server asks for an MD5 password; the proxy only logs in"
-                                + " with SCRAM-SHA-256 (set password_encryption and pg_hba.conf to scram-sha-256)");
+                        case 3 ->
+                            throw new UnsafeLogin("the server asks for the password in clear text; the proxy"
+                                    + " only logs in with SCRAM-SHA-256 (set password_encryption and pg_hba.conf to"
+                                    + " scram-sha-256)");
+                        case 5 ->
+                            throw new UnsafeLogin("the server asks for an MD5 password; the proxy only logs in"
+                                    + " with SCRAM-SHA-256 (set password_encryption and pg_hba.conf to scram-sha-256)");
                         case 10 -> { // AuthenticationSASL: the mechanisms
                             if (scram != null) {
                                 throw new PgProtocolException("the server started a second SASL exchange");
@@ -129,41 +135,53 @@ final class PgUpstream implements AutoCloseable {
                             if (!mechanisms.contains("SCRAM-SHA-256")) {
                                 throw new UnsafeLogin("the server offers no SCRAM-SHA-256, only " + mechanisms);
                             }
-                            scram = ScramClient.builder().advertisedMechanisms(List.of("SCRAM-SHA-256")).username("*")
-                                    .password(password.toCharArray()).build();
+                            scram = ScramClient.builder()
+                                    .advertisedMechanisms(List.of("SCRAM-SHA-256"))
+                                    .username("*")
+                                    .password(password.toCharArray())
+                                    .build();
                             byte[] first = scram.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8);
-                            send(new PgOutput.Builder(PgMessageType.PASSWORD).cstring("SCRAM-SHA-256")
-                                    .int32(first.length).raw(first).bytes());
+                            send(new PgOutput.Builder(PgMessageType.PASSWORD)
+                                    .cstring("SCRAM-SHA-256")
+                                    .int32(first.length)
+                                    .raw(first)
+                                    .bytes());
                         }
                         case 11 -> { // SASLContinue
                             if (scram == null) {
-                                throw new PgProtocolException("the server continued a SASL exchange that never started");
+                                throw new PgProtocolException(
+                                        "the server continued a SASL exchange that never started");
                             }
                             try {
                                 scram.serverFirstMessage(new String(r.bytes(r.remaining()), StandardCharsets.UTF_8));
                             } catch (Exception e) {
                                 throw new UnsafeLogin("SCRAM with the server failed: " + e.getMessage());
                             }
-                            send(PgOutput.password(scram.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8), false));
+                            send(PgOutput.password(
+                                    scram.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8), false));
                         }
                         case 12 -> { // SASLFinal: the server proves it knew the password too
                             if (scram == null || serverProven) {
-                                throw new PgProtocolException("the server finished a SASL exchange that was not"
-                                        + " under way");
+                                throw new PgProtocolException(
+                                        "the server finished a SASL exchange that was not" + " under way");
                             }
                             try {
                                 scram.serverFinalMessage(new String(r.bytes(r.remaining()), StandardCharsets.UTF_8));
                             } catch (Exception e) {
-                                throw new UnsafeLogin("the server's SCRAM signature is wrong: it does not know"
-                                        + " the password");
+                                throw new UnsafeLogin(
+                                        "the server's SCRAM signature is wrong: it does not know" + " the password");
                             }
                             serverProven = true;
                         }
-                        default -> throw new UnsafeLogin("the server asks for authentication method " + code
-                                + ", which the proxy does not speak (configure scram-sha-256 for the proxy's roles)");
+                        default ->
+                            throw new UnsafeLogin(
+                                    "the server asks for authentication method " + code
+                                            + ", which the proxy does not speak (configure scram-sha-256 for the proxy's roles)");
                     }
                 }
-                default -> throw new PgProtocolException("unexpected message " + PgFrontend.describe(m.type()) + " while logging in");
+                default ->
+                    throw new PgProtocolException(
+                            "unexpected message " + PgFrontend.describe(m.type()) + " while logging in");
             }
         }
     }
@@ -187,7 +205,9 @@ final class PgUpstream implements AutoCloseable {
                 case PgMessageType.READY_FOR_QUERY -> {
                     return;
                 }
-                default -> throw new PgProtocolException("unexpected message " + PgFrontend.describe(m.type()) + " during start-up");
+                default ->
+                    throw new PgProtocolException(
+                            "unexpected message " + PgFrontend.describe(m.type()) + " during start-up");
             }
         }
     }
@@ -208,8 +228,11 @@ final class PgUpstream implements AutoCloseable {
         while (true) {
             PgMessage m = read();
             switch (m.typeChar()) {
-                case PgMessageType.ROW_DESCRIPTION, PgMessageType.COMMAND_COMPLETE, PgMessageType.NOTICE_RESPONSE,
-                        PgMessageType.EMPTY_QUERY_RESPONSE, PgMessageType.NOTIFICATION_RESPONSE -> {
+                case PgMessageType.ROW_DESCRIPTION,
+                        PgMessageType.COMMAND_COMPLETE,
+                        PgMessageType.NOTICE_RESPONSE,
+                        PgMessageType.EMPTY_QUERY_RESPONSE,
+                        PgMessageType.NOTIFICATION_RESPONSE -> {
                     // the shape of the rows is known to the caller; notices and notifications are not its business
                 }
                 case PgMessageType.PARAMETER_STATUS -> parameterStatus(m);
@@ -234,8 +257,9 @@ final class PgUpstream implements AutoCloseable {
                     }
                     return rows;
                 }
-                default -> throw new PgProtocolException("unexpected message " + PgFrontend.describe(m.type())
-                        + " in a query's answer");
+                default ->
+                    throw new PgProtocolException(
+                            "unexpected message " + PgFrontend.describe(m.type()) + " in a query's answer");
             }
         }
     }
@@ -286,7 +310,8 @@ final class PgUpstream implements AutoCloseable {
 
     private static ServerRefused refused(PgMessage m) throws PgProtocolException {
         Map<Character, String> fields = PgBackend.errorFields(m);
-        return new ServerRefused(fields.getOrDefault(PgMessageType.FIELD_SQLSTATE, SqlState.INTERNAL_ERROR.code()),
+        return new ServerRefused(
+                fields.getOrDefault(PgMessageType.FIELD_SQLSTATE, SqlState.INTERNAL_ERROR.code()),
                 fields.getOrDefault(PgMessageType.FIELD_MESSAGE, "the server refused the connection"));
     }
 
@@ -301,11 +326,14 @@ final class PgUpstream implements AutoCloseable {
         raw.flush();
         int answer = socket.getInputStream().read();
         if (answer == PgMessageType.ENCRYPTION_REFUSED) {
-            throw new IOException("the server does not offer TLS, and the bastion's inventory requires it (" + tls + ")");
+            throw new IOException(
+                    "the server does not offer TLS, and the bastion's inventory requires it (" + tls + ")");
         }
         if (answer != PgMessageType.ENCRYPTION_ACCEPTED) {
-            throw new IOException(answer < 0 ? "the server closed the connection when asked for TLS"
-                    : "the server answered the TLS request with an unexpected byte " + answer);
+            throw new IOException(
+                    answer < 0
+                            ? "the server closed the connection when asked for TLS"
+                            : "the server answered the TLS request with an unexpected byte " + answer);
         }
         SSLSocket secure = (SSLSocket) tls.context().getSocketFactory().createSocket(socket, host, port, true);
         SSLParameters parameters = secure.getSSLParameters();
@@ -326,7 +354,8 @@ final class PgUpstream implements AutoCloseable {
             if (t instanceof java.security.cert.CertPathValidatorException || message.contains("PKIX path")) {
                 return "its certificate is not signed by a CA the inventory trusts";
             }
-            if (t instanceof java.security.cert.CertificateException && (message.contains("No subject alternative") || message.contains("No name matching"))) {
+            if (t instanceof java.security.cert.CertificateException
+                    && (message.contains("No subject alternative") || message.contains("No name matching"))) {
                 return "its certificate does not name " + host + ", the address the proxy dialled";
             }
         }

@@ -1,5 +1,6 @@
 package dev.portcullis.bastion.db;
 
+import dev.portcullis.recording.event.QueryEvent;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -10,8 +11,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-
-import dev.portcullis.recording.event.QueryEvent;
 
 /**
  * Pairs what the client asked with what the server answered, so that each statement becomes one {@link QueryEvent}
@@ -25,6 +24,7 @@ final class QueryLog {
     static final String REDACTED = "[redacted]";
     /** A statement is kept (and recorded) whole up to this; a longer one as its start, its length and its SHA-256. */
     static final int MAX_QUERY_CHARS = 1024 * 1024;
+
     static final int MAX_PARAMETER_CHARS = 1024;
     /**
      * All the text one session's log holds at once (prepared statements, portals' parameters, statements waiting for
@@ -32,22 +32,39 @@ final class QueryLog {
      * so that no client can make the bastion hold more than this, whatever it prepares.
      */
     static final long SESSION_BUDGET_CHARS = 16L * 1024 * 1024;
+
     static final int OVER_BUDGET_PREFIX = 256;
     /** More statements and portals than a real client keeps; beyond, the client is broken or hostile. */
     static final int MAX_NAMES = 10_000;
+
     static final int MAX_IN_FLIGHT = 100_000;
     /** The functions libpq calls through the fast path (large objects), by their fixed OIDs, for the recording. */
-    private static final Map<Integer, String> FAST_PATH_NAMES = Map.ofEntries(Map.entry(715, "lo_create"),
-            Map.entry(952, "lo_open"), Map.entry(953, "lo_close"), Map.entry(954, "loread"), Map.entry(955, "lowrite"),
-            Map.entry(956, "lo_lseek"), Map.entry(957, "lo_creat"), Map.entry(958, "lo_tell"),
+    private static final Map<Integer, String> FAST_PATH_NAMES = Map.ofEntries(
+            Map.entry(715, "lo_create"),
+            Map.entry(952, "lo_open"),
+            Map.entry(953, "lo_close"),
+            Map.entry(954, "loread"),
+            Map.entry(955, "lowrite"),
+            Map.entry(956, "lo_lseek"),
+            Map.entry(957, "lo_creat"),
+            Map.entry(958, "lo_tell"),
             Map.entry(964, "lo_unlink"),
-            Map.entry(1004, "lo_truncate"), Map.entry(3170, "lo_lseek64"), Map.entry(3171, "lo_tell64"),
+            Map.entry(1004, "lo_truncate"),
+            Map.entry(3170, "lo_lseek64"),
+            Map.entry(3171, "lo_tell64"),
             Map.entry(3172, "lo_truncate64"));
-    private static final String PASSWORD = "password";
-    private static final Pattern PASSWORD_LITERAL =
-            Pattern.compile("(?i)(\\bpassword\\s+)(?:E'(?:[^'\\\\]|''|\\\\.)*'|'(?:[^']|'')*'|\\$([A-Za-z_]*)\\$.*?\\$\\2\\$)", Pattern.DOTALL);
 
-    private enum Kind { SIMPLE, EXTENDED, FUNCTION, SYNC }
+    private static final String PASSWORD = "password";
+    private static final Pattern PASSWORD_LITERAL = Pattern.compile(
+            "(?i)(\\bpassword\\s+)(?:E'(?:[^'\\\\]|''|\\\\.)*'|'(?:[^']|'')*'|\\$([A-Za-z_]*)\\$.*?\\$\\2\\$)",
+            Pattern.DOTALL);
+
+    private enum Kind {
+        SIMPLE,
+        EXTENDED,
+        FUNCTION,
+        SYNC
+    }
 
     private static final class Pending {
         final Kind kind;
@@ -57,6 +74,7 @@ final class QueryLog {
         final StringBuilder tags = new StringBuilder();
         /** Characters of this entry's own text charged to the session's budget. */
         long charged;
+
         Long rows;
         String sqlState;
         String error;
@@ -69,11 +87,9 @@ final class QueryLog {
     }
 
     /** Text as kept, and how many characters of it are charged to the budget. */
-    private record Kept(String text, long charged) {
-    }
+    private record Kept(String text, long charged) {}
 
-    private record Portal(String query, List<String> parameters, long charged) {
-    }
+    private record Portal(String query, List<String> parameters, long charged) {}
 
     private final String database;
     private final boolean recordParameters;
@@ -133,8 +149,14 @@ final class QueryLog {
             charged = 0;
         }
         used += charged;
-        portals.put(bind.portal(), new Portal(sql != null ? sql.text()
-                : "(prepared statement '" + bind.statement() + "' not seen by the proxy)", parameters, charged));
+        portals.put(
+                bind.portal(),
+                new Portal(
+                        sql != null
+                                ? sql.text()
+                                : "(prepared statement '" + bind.statement() + "' not seen by the proxy)",
+                        parameters,
+                        charged));
     }
 
     /** A Bind the proxy refused: recorded as a statement that was not executed, with the reason. */
@@ -144,8 +166,10 @@ final class QueryLog {
         if (parameters != null && !fits(size(parameters))) {
             parameters = List.of(summary(parameters));
         }
-        Pending p = new Pending(Kind.EXTENDED, sql != null ? sql.text() : "(prepared statement '" + bind.statement()
-                + "' not seen by the proxy)", parameters);
+        Pending p = new Pending(
+                Kind.EXTENDED,
+                sql != null ? sql.text() : "(prepared statement '" + bind.statement() + "' not seen by the proxy)",
+                parameters);
         p.sqlState = SqlState.READ_ONLY_SQL_TRANSACTION.code();
         p.error = "refused by the proxy: " + why;
         add(p);
@@ -153,9 +177,10 @@ final class QueryLog {
 
     synchronized void execute(PgFrontend.Execute execute) throws PgProtocolException {
         Portal portal = portals.get(execute.portal());
-        add(portal == null
-                ? new Pending(Kind.EXTENDED, "(portal '" + execute.portal() + "' not seen by the proxy)", null)
-                : new Pending(Kind.EXTENDED, portal.query(), portal.parameters()));
+        add(
+                portal == null
+                        ? new Pending(Kind.EXTENDED, "(portal '" + execute.portal() + "' not seen by the proxy)", null)
+                        : new Pending(Kind.EXTENDED, portal.query(), portal.parameters()));
     }
 
     synchronized void close(PgFrontend.Close close) {
@@ -185,8 +210,11 @@ final class QueryLog {
         if (arguments != null && !fits(size(arguments))) {
             arguments = List.of(summary(arguments));
         }
-        return new Pending(Kind.FUNCTION, "(fast-path call of function OID " + Integer.toUnsignedString(call.function())
-                + (name == null ? "" : ", " + name) + ")", arguments);
+        return new Pending(
+                Kind.FUNCTION,
+                "(fast-path call of function OID " + Integer.toUnsignedString(call.function())
+                        + (name == null ? "" : ", " + name) + ")",
+                arguments);
     }
 
     synchronized void sync() throws PgProtocolException {
@@ -290,8 +318,15 @@ final class QueryLog {
         used -= p.charged;
         p.charged = 0;
         String query = withoutPasswords(p.query);
-        return new QueryEvent(database, query, p.parameters, p.tags.length() == 0 ? null : p.tags.toString(), p.rows,
-                (System.nanoTime() - p.startedNanos) / 1000, p.sqlState, p.error);
+        return new QueryEvent(
+                database,
+                query,
+                p.parameters,
+                p.tags.length() == 0 ? null : p.tags.toString(),
+                p.rows,
+                (System.nanoTime() - p.startedNanos) / 1000,
+                p.sqlState,
+                p.error);
     }
 
     /**
@@ -373,10 +408,14 @@ final class QueryLog {
                 out.add(null);
             } else if (format.applyAsInt(i) == 0) {
                 String text = new String(v, StandardCharsets.UTF_8);
-                out.add(text.length() > MAX_PARAMETER_CHARS ? text.substring(0, MAX_PARAMETER_CHARS) + "... [" + v.length + " bytes]" : text);
+                out.add(
+                        text.length() > MAX_PARAMETER_CHARS
+                                ? text.substring(0, MAX_PARAMETER_CHARS) + "... [" + v.length + " bytes]"
+                                : text);
             } else {
                 int shown = Math.min(v.length, MAX_PARAMETER_CHARS / 2);
-                out.add("\\x" + HexFormat.of().formatHex(v, 0, shown) + (shown < v.length ? "... [" + v.length + " bytes]" : ""));
+                out.add("\\x" + HexFormat.of().formatHex(v, 0, shown)
+                        + (shown < v.length ? "... [" + v.length + " bytes]" : ""));
             }
         }
         return out;

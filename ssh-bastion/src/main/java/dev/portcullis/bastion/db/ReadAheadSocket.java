@@ -20,8 +20,7 @@ final class ReadAheadSocket extends Socket {
 
     private PgStreams.In in;
 
-    private ReadAheadSocket() {
-    }
+    private ReadAheadSocket() {}
 
     @Override
     public synchronized InputStream getInputStream() throws IOException {
@@ -34,8 +33,7 @@ final class ReadAheadSocket extends Socket {
     /** The proxy's listening socket: it accepts {@link ReadAheadSocket}s. */
     static final class Listener extends ServerSocket {
 
-        Listener() throws IOException {
-        }
+        Listener() throws IOException {}
 
         @Override
         public Socket accept() throws IOException {

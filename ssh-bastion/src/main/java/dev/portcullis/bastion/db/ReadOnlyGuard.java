@@ -27,16 +27,30 @@ public final class ReadOnlyGuard {
     private static final int MAX_DEPTH = 8;
     private static final Pattern READ_WRITE = Pattern.compile("\\bread\\s+write\\b");
     /** Functions that run SQL given as text, where this guard cannot see it, or that write files and large objects. */
-    private static final Set<String> FUNCTIONS = Set.of("set_config", "query_to_xml", "query_to_xmlschema",
-            "query_to_xml_and_xmlschema", "ts_stat", "lo_import", "lo_export", "lo_create", "lo_creat", "lo_from_bytea",
-            "lowrite", "lo_put", "lo_unlink", "lo_truncate", "lo_truncate64", "pg_file_write");
+    private static final Set<String> FUNCTIONS = Set.of(
+            "set_config",
+            "query_to_xml",
+            "query_to_xmlschema",
+            "query_to_xml_and_xmlschema",
+            "ts_stat",
+            "lo_import",
+            "lo_export",
+            "lo_create",
+            "lo_creat",
+            "lo_from_bytea",
+            "lowrite",
+            "lo_put",
+            "lo_unlink",
+            "lo_truncate",
+            "lo_truncate64",
+            "pg_file_write");
     /** Settings that change how the server lexes what the client sends, which this guard must lex the same way. */
-    private static final Set<String> LEXING_SETTINGS = Set.of("client_encoding", "standard_conforming_strings",
-            "backslash_quote");
+    private static final Set<String> LEXING_SETTINGS =
+            Set.of("client_encoding", "standard_conforming_strings", "backslash_quote");
+
     private static final Set<String> WRITE_VERBS = Set.of("insert", "update", "delete", "merge");
 
-    private ReadOnlyGuard() {
-    }
+    private ReadOnlyGuard() {}
 
     /** Why the statement is refused under a read-only grant, or null when it may be sent. */
     public static String refusal(String sql) {
@@ -97,7 +111,8 @@ public final class ReadOnlyGuard {
                     why = dollarQuoted();
                 } else if (Character.isLetter(c) || c == '_') {
                     int start = i;
-                    while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '_' || s.charAt(i) == '$')) {
+                    while (i < n
+                            && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '_' || s.charAt(i) == '$')) {
                         i++;
                     }
                     why = word(s.substring(start, i));
@@ -133,9 +148,11 @@ public final class ReadOnlyGuard {
             if (statement && "copy".equals(firstWord) && "program".equals(lower)) {
                 return "COPY ... PROGRAM is not allowed under a read-only grant";
             }
-            if (statement && "set".equals(firstWord) && ("role".equals(lower) || "authorization".equals(lower)
-                    || "names".equals(lower))
-                    && (previousWord == null || Set.of("set", "local", "session").contains(previousWord))) {
+            if (statement
+                    && "set".equals(firstWord)
+                    && ("role".equals(lower) || "authorization".equals(lower) || "names".equals(lower))
+                    && (previousWord == null
+                            || Set.of("set", "local", "session").contains(previousWord))) {
                 return "SET " + lower.toUpperCase(Locale.ROOT) + " is not allowed under a read-only grant";
             }
             if (LEXING_SETTINGS.contains(lower) && !"show".equals(firstWord)) {

@@ -30,8 +30,7 @@ final class ReadOnlyRoleCheck {
     /** Owners of SECURITY DEFINER functions are checked in turn; a chain longer than this is refused unread. */
     private static final int MAX_DEPTH = 4;
 
-    private ReadOnlyRoleCheck() {
-    }
+    private ReadOnlyRoleCheck() {}
 
     /** The privilege that lets the logged-in role write, in words, or null when it has none. */
     static String whyNotReadOnly(PgUpstream upstream) throws IOException {

@@ -30,8 +30,7 @@ final class ServerReset {
               + (select count(*) from pg_catalog.pg_locks
                  where locktype = 'advisory' and pid = pg_catalog.pg_backend_pid())""";
 
-    private ServerReset() {
-    }
+    private ServerReset() {}
 
     /** The reset's statements, as simple queries (DISCARD ALL may not share a query string with anything). */
     static List<String> statements(boolean readOnly) {

@@ -14,18 +14,43 @@ import java.util.Set;
 final class StartupParameters {
 
     /** Startup parameters passed to the server (GUC names are case-insensitive); everything else is refused. */
-    private static final Set<String> PASSED = Set.of("application_name", "client_encoding", "datestyle", "timezone",
-            "intervalstyle", "extra_float_digits", "search_path", "statement_timeout", "lock_timeout",
-            "idle_in_transaction_session_timeout", "fallback_application_name");
+    private static final Set<String> PASSED = Set.of(
+            "application_name",
+            "client_encoding",
+            "datestyle",
+            "timezone",
+            "intervalstyle",
+            "extra_float_digits",
+            "search_path",
+            "statement_timeout",
+            "lock_timeout",
+            "idle_in_transaction_session_timeout",
+            "fallback_application_name");
 
     /**
      * Encodings whose multi-byte characters may contain ASCII bytes such as a quote or a backslash: the server would
      * lex a statement in them differently from {@link ReadOnlyGuard}, which reads it as UTF-8. Names as PostgreSQL
      * matches them: lower case, only letters and digits.
      */
-    private static final Set<String> UNSAFE_ENCODINGS = Set.of("sjis", "mskanji", "shiftjis", "win932", "windows932",
-            "shiftjis2004", "big5", "win950", "windows950", "gbk", "win936", "windows936", "cp936", "gb18030", "uhc",
-            "win949", "windows949", "johab");
+    private static final Set<String> UNSAFE_ENCODINGS = Set.of(
+            "sjis",
+            "mskanji",
+            "shiftjis",
+            "win932",
+            "windows932",
+            "shiftjis2004",
+            "big5",
+            "win950",
+            "windows950",
+            "gbk",
+            "win936",
+            "windows936",
+            "cp936",
+            "gb18030",
+            "uhc",
+            "win949",
+            "windows949",
+            "johab");
 
     /** A parameter the proxy does not pass; the message is the one line the client is told. */
     static final class Refused extends Exception {
@@ -34,8 +59,7 @@ final class StartupParameters {
         }
     }
 
-    private StartupParameters() {
-    }
+    private StartupParameters() {}
 
     /** The parameters to pass to the server, in the client's order. */
     static Map<String, String> passed(Map<String, String> startup) throws Refused {
@@ -58,7 +82,8 @@ final class StartupParameters {
     static String unsafeEncoding(Map<String, String> passed) {
         for (Map.Entry<String, String> p : passed.entrySet()) {
             if (p.getKey().equalsIgnoreCase("client_encoding")
-                    && UNSAFE_ENCODINGS.contains(p.getValue().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", ""))) {
+                    && UNSAFE_ENCODINGS.contains(
+                            p.getValue().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", ""))) {
                 return p.getValue();
             }
         }

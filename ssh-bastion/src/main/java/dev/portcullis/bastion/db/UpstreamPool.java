@@ -1,7 +1,7 @@
 package dev.portcullis.bastion.db;
 
+import dev.portcullis.bastion.upstream.DatabaseTarget;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-
-import dev.portcullis.bastion.upstream.DatabaseTarget;
 
 /**
  * Server connections the proxy has logged in with and that a client has left cleanly, kept for the next client of the
@@ -39,11 +37,9 @@ final class UpstreamPool implements AutoCloseable {
     }
 
     /** A connection taken from the pool; {@code check} says it sat idle long enough to be checked first. */
-    record Lease(PgUpstream upstream, boolean check) {
-    }
+    record Lease(PgUpstream upstream, boolean check) {}
 
-    private record Idle(PgUpstream upstream, DatabaseTarget settings, long sinceNanos) {
-    }
+    private record Idle(PgUpstream upstream, DatabaseTarget settings, long sinceNanos) {}
 
     private final DatabaseProxy.Options.Pool settings;
     private final Map<Key, ArrayDeque<Idle>> idle = new HashMap<>();
@@ -76,7 +72,9 @@ final class UpstreamPool implements AutoCloseable {
                         doomed.add(c.upstream());
                         continue;
                     }
-                    return new Lease(c.upstream(), now - c.sinceNanos() > settings.checkAfter().toNanos());
+                    return new Lease(
+                            c.upstream(),
+                            now - c.sinceNanos() > settings.checkAfter().toNanos());
                 }
                 return null;
             }
@@ -91,7 +89,10 @@ final class UpstreamPool implements AutoCloseable {
      */
     void give(Key key, DatabaseTarget openedWith, Optional<DatabaseTarget> current, PgUpstream upstream) {
         synchronized (this) {
-            if (!closed && current.isPresent() && current.get().equals(openedWith) && count < settings.maxIdle()
+            if (!closed
+                    && current.isPresent()
+                    && current.get().equals(openedWith)
+                    && count < settings.maxIdle()
                     && !expired(new Idle(upstream, openedWith, System.nanoTime()), System.nanoTime())) {
                 ArrayDeque<Idle> kept = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
                 if (kept.size() < settings.maxIdlePerKey()) {
@@ -112,7 +113,9 @@ final class UpstreamPool implements AutoCloseable {
         List<PgUpstream> doomed = new ArrayList<>();
         synchronized (this) {
             long now = System.nanoTime();
-            for (Iterator<Map.Entry<Key, ArrayDeque<Idle>>> keys = idle.entrySet().iterator(); keys.hasNext(); ) {
+            for (Iterator<Map.Entry<Key, ArrayDeque<Idle>>> keys =
+                            idle.entrySet().iterator();
+                    keys.hasNext(); ) {
                 Map.Entry<Key, ArrayDeque<Idle>> e = keys.next();
                 Optional<DatabaseTarget> current = inventory.apply(e.getKey().target());
                 for (Iterator<Idle> it = e.getValue().iterator(); it.hasNext(); ) {
@@ -146,7 +149,8 @@ final class UpstreamPool implements AutoCloseable {
      */
     private static boolean saidSomething(PgUpstream upstream) {
         try {
-            return upstream.socket.isClosed() || upstream.in.available() > 0
+            return upstream.socket.isClosed()
+                    || upstream.in.available() > 0
                     || upstream.socket.getInputStream().available() > 0;
         } catch (IOException e) {
             return true;

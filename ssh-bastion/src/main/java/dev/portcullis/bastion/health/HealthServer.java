@@ -1,5 +1,8 @@
 package dev.portcullis.bastion.health;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -10,10 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 /**
  * The bastion's health and metrics over HTTP, on a port of its own (loopback unless configured otherwise), for the
@@ -33,8 +32,9 @@ public final class HealthServer implements AutoCloseable {
         this.threads = threads;
     }
 
-    public static HealthServer start(String host, int port, BooleanSupplier live, Readiness readiness,
-                                     BastionMetrics metrics) throws IOException {
+    public static HealthServer start(
+            String host, int port, BooleanSupplier live, Readiness readiness, BastionMetrics metrics)
+            throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
         ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "bastion-health");
@@ -44,8 +44,8 @@ public final class HealthServer implements AutoCloseable {
         server.setExecutor(threads);
         server.createContext("/health/live", exchange -> {
             boolean up = live.getAsBoolean();
-            List<Readiness.Check> checks = List.of(new Readiness.Check("ssh-listener", up,
-                    up ? "accepting connections" : "the SSH server is not listening"));
+            List<Readiness.Check> checks = List.of(new Readiness.Check(
+                    "ssh-listener", up, up ? "accepting connections" : "the SSH server is not listening"));
             json(exchange, up, checks);
         });
         server.createContext("/health/ready", exchange -> {
@@ -58,8 +58,13 @@ public final class HealthServer implements AutoCloseable {
             }
             send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
         });
-        server.createContext("/", exchange -> send(exchange, 404, "text/plain; charset=utf-8",
-                "the bastion serves /health/live, /health/ready and /metrics\n"));
+        server.createContext(
+                "/",
+                exchange -> send(
+                        exchange,
+                        404,
+                        "text/plain; charset=utf-8",
+                        "the bastion serves /health/live, /health/ready and /metrics\n"));
         server.start();
         return new HealthServer(server, threads);
     }
@@ -74,13 +79,17 @@ public final class HealthServer implements AutoCloseable {
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", up ? "UP" : "DOWN");
-        body.put("checks", checks.stream().map(c -> {
-            Map<String, String> check = new LinkedHashMap<>(); // name first, for people reading it
-            check.put("name", c.name());
-            check.put("status", c.up() ? "UP" : "DOWN");
-            check.put("detail", c.detail());
-            return check;
-        }).toList());
+        body.put(
+                "checks",
+                checks.stream()
+                        .map(c -> {
+                            Map<String, String> check = new LinkedHashMap<>(); // name first, for people reading it
+                            check.put("name", c.name());
+                            check.put("status", c.up() ? "UP" : "DOWN");
+                            check.put("detail", c.detail());
+                            return check;
+                        })
+                        .toList());
         send(exchange, up ? 200 : 503, "application/json", JSON.writeValueAsString(body));
     }
 

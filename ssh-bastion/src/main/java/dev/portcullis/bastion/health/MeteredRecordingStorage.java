@@ -1,10 +1,9 @@
 package dev.portcullis.bastion.health;
 
+import dev.portcullis.recording.RecordingStorage;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
-
-import dev.portcullis.recording.RecordingStorage;
 
 /** Times every write to the recording store and counts those that fail; reads pass straight through. */
 public record MeteredRecordingStorage(RecordingStorage storage, BastionMetrics metrics) implements RecordingStorage {

@@ -12,8 +12,7 @@ import java.util.function.Supplier;
 public final class Readiness {
 
     /** @param detail one line for the operator */
-    public record Check(String name, boolean up, String detail) {
-    }
+    public record Check(String name, boolean up, String detail) {}
 
     private final Map<String, Supplier<Check>> checks = new LinkedHashMap<>();
 
@@ -24,13 +23,15 @@ public final class Readiness {
 
     /** Runs every check; one that throws is DOWN with its message, never a stack trace. */
     public List<Check> run() {
-        return checks.entrySet().stream().map(e -> {
-            try {
-                return e.getValue().get();
-            } catch (RuntimeException ex) {
-                return new Check(e.getKey(), false, String.valueOf(ex.getMessage()));
-            }
-        }).toList();
+        return checks.entrySet().stream()
+                .map(e -> {
+                    try {
+                        return e.getValue().get();
+                    } catch (RuntimeException ex) {
+                        return new Check(e.getKey(), false, String.valueOf(ex.getMessage()));
+                    }
+                })
+                .toList();
     }
 
     public static Check up(String name, String detail) {

@@ -1,24 +1,23 @@
 package dev.portcullis.bastion.health;
 
+import dev.portcullis.recording.RecordingSigner;
+import dev.portcullis.recording.s3.S3RecordingStorage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import dev.portcullis.recording.RecordingSigner;
-import dev.portcullis.recording.s3.S3RecordingStorage;
 
 /** The readiness checks of the recording side: the store takes a write, the signing key signs. */
 public final class RecordingProbe {
 
     private static final byte[] PROBE = "portcullis readiness probe".getBytes(StandardCharsets.UTF_8);
 
-    private RecordingProbe() {
-    }
+    private RecordingProbe() {}
 
     /** Writes, syncs and removes a small file in the recordings directory: what every chunk needs to succeed. */
     public static Readiness.Check writable(Path recordingsDir) {
-        Path probe = recordingsDir.resolve(".readiness-probe-" + ProcessHandle.current().pid());
+        Path probe = recordingsDir.resolve(
+                ".readiness-probe-" + ProcessHandle.current().pid());
         try {
             Files.createDirectories(recordingsDir);
             Files.write(probe, PROBE);

@@ -1,5 +1,7 @@
 package dev.portcullis.bastion.index;
 
+import dev.portcullis.recording.RecordingMetadata;
+import dev.portcullis.recording.RecordingTap;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -16,9 +18,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
-
-import dev.portcullis.recording.RecordingMetadata;
-import dev.portcullis.recording.RecordingTap;
 
 /**
  * Feeds the search index while sessions run: taps every recording the bastion starts ({@link SessionIndexer}) and,
@@ -40,6 +39,7 @@ public final class IndexFeed implements RecordingTap.Factory, AutoCloseable {
     private final ArrayDeque<IndexEntry> pending = new ArrayDeque<>();
     /** Sessions the sink did not know, and since when (feed thread only). */
     private final Map<UUID, Long> unknownSince = new HashMap<>();
+
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -166,8 +166,11 @@ public final class IndexFeed implements RecordingTap.Factory, AutoCloseable {
     /** Ends a tick early when the sink is away; the entries stay pending. */
     private static final class FeedPaused extends RuntimeException {
         FeedPaused(IOException cause) {
-            super("the search index is not reachable, entries kept for the next try: " + cause.getMessage(), cause,
-                    false, false);
+            super(
+                    "the search index is not reachable, entries kept for the next try: " + cause.getMessage(),
+                    cause,
+                    false,
+                    false);
         }
     }
 

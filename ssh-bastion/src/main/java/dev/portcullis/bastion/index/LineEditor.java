@@ -1,10 +1,9 @@
 package dev.portcullis.bastion.index;
 
+import dev.portcullis.recording.Utf8StreamDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
-import dev.portcullis.recording.Utf8StreamDecoder;
 
 /**
  * Rebuilds the command lines a person typed into a shell from the keystrokes alone, as a readline-style line editor
@@ -21,13 +20,17 @@ import dev.portcullis.recording.Utf8StreamDecoder;
 public final class LineEditor {
 
     /** A line as entered (Enter pressed), and whether the keystrokes alone fully determine it. */
-    public record TypedLine(String text, boolean certain) {
-    }
+    public record TypedLine(String text, boolean certain) {}
 
     /** Longer lines are cut: an index entry is for finding, the recording holds every byte. */
     static final int MAX_LINE = 4096;
 
-    private enum Escape { NONE, ESC, CSI, SS3 }
+    private enum Escape {
+        NONE,
+        ESC,
+        CSI,
+        SS3
+    }
 
     private final Utf8StreamDecoder utf8 = new Utf8StreamDecoder();
     private final List<String> history = new ArrayList<>();
@@ -37,6 +40,7 @@ public final class LineEditor {
     private String killed = "";
     /** Where in the history the line being edited came from; history.size() for a new line. */
     private int recalled;
+
     private String draft = "";
     private boolean draftCertain = true;
     private Escape escape = Escape.NONE;
@@ -76,8 +80,7 @@ public final class LineEditor {
                 csi("", c);
                 return;
             }
-            default -> {
-            }
+            default -> {}
         }
         if (pasting && c != 0x1b) {
             // bracketed paste: everything is text, even Enter (readline inserts it; the shell runs it as typed)
@@ -113,7 +116,7 @@ public final class LineEditor {
             case 0x03 -> abandon(); // Ctrl-C: the line is dropped, nothing runs
             case 0x10 -> up();
             case 0x0e -> down();
-            case 0x0c -> { } // Ctrl-L redraws the screen only
+            case 0x0c -> {} // Ctrl-L redraws the screen only
             case 0x09, 0x12, 0x13, 0x14, 0x18, 0x1a, 0x1f -> certain = false; // completion, searches, transposes, undo
             case 0x1b -> {
                 escape = Escape.ESC;
@@ -164,7 +167,7 @@ public final class LineEditor {
                     case "4", "8" -> cursor = line.length();
                     case "200" -> pasting = true;
                     case "201" -> pasting = false;
-                    case "2", "5", "6" -> { } // Insert, Page Up/Down: no change to the line
+                    case "2", "5", "6" -> {} // Insert, Page Up/Down: no change to the line
                     default -> certain = false;
                 }
             }

@@ -17,11 +17,13 @@ final class OutputBudget {
 
     /** Bytes of each record looked at to tell text from binary. */
     static final int PROBE = 256;
+
     static final long BURST = 4L * 1024 * 1024;
     static final long PER_SECOND = 256L * 1024;
 
     /** What may be taken now, in bytes times a million (a microsecond's refill is a fraction of a byte). */
     private long credit = BURST * 1_000_000;
+
     private long lastMicros;
     private long binaryBytes;
     private long overBudgetBytes;

@@ -1,11 +1,10 @@
 package dev.portcullis.bastion.index;
 
+import dev.portcullis.recording.Utf8StreamDecoder;
+import dev.portcullis.recording.read.EscapeSequenceFilter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
-import dev.portcullis.recording.Utf8StreamDecoder;
-import dev.portcullis.recording.read.EscapeSequenceFilter;
 
 /**
  * Terminal output as the lines of text a person saw: UTF-8 decoded across pieces, escape sequences and control

@@ -1,11 +1,5 @@
 package dev.portcullis.bastion.index;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.UUID;
-
 import dev.portcullis.recording.RecordingMetadata;
 import dev.portcullis.recording.RecordingTap;
 import dev.portcullis.recording.event.ExecEvent;
@@ -16,6 +10,11 @@ import dev.portcullis.recording.event.QueryEvent;
 import dev.portcullis.recording.event.SessionEvent;
 import dev.portcullis.recording.event.StructuredEvent;
 import dev.portcullis.recording.event.TerminalEvent;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
 
 /**
  * The search index's view of one recording. As a {@link RecordingTap} it only queues what is recorded (it runs on the
@@ -33,8 +32,7 @@ public final class SessionIndexer implements RecordingTap {
     static final long MAX_QUEUED_BYTES = 4L * 1024 * 1024;
 
     /** @param afterGap output before this record was left out: a line that was open then is not continued */
-    private record Item(TerminalEvent.Type stream, long micros, byte[] data, StructuredEvent event, boolean afterGap) {
-    }
+    private record Item(TerminalEvent.Type stream, long micros, byte[] data, StructuredEvent event, boolean afterGap) {}
 
     private final UUID session;
     private final boolean shell;
@@ -45,6 +43,7 @@ public final class SessionIndexer implements RecordingTap {
     private final OutputBudget budget = new OutputBudget();
     /** Output was left out since the last output queued. */
     private boolean gap;
+
     private boolean ended;
     private final LineEditor keys = new LineEditor();
     private final OutputLines screen = new OutputLines();
@@ -63,9 +62,12 @@ public final class SessionIndexer implements RecordingTap {
             return null;
         }
         String channel = metadata.attributes().getOrDefault("channel", "");
-        String command = metadata.attributes().getOrDefault("command", "").strip().toLowerCase(Locale.ROOT);
+        String command =
+                metadata.attributes().getOrDefault("command", "").strip().toLowerCase(Locale.ROOT);
         boolean fileProtocol = channel.equals("sftp") || command.startsWith("scp ") || command.contains("/scp ");
-        return new SessionIndexer(UUID.fromString(id), channel.equals("shell"),
+        return new SessionIndexer(
+                UUID.fromString(id),
+                channel.equals("shell"),
                 (channel.equals("shell") || channel.equals("exec")) && !fileProtocol);
     }
 
@@ -138,7 +140,11 @@ public final class SessionIndexer implements RecordingTap {
                 event(item.micros(), item.event(), entries);
             } else if (item.stream() == TerminalEvent.Type.INPUT) {
                 for (LineEditor.TypedLine line : keys.feed(item.data())) {
-                    entries.add(new IndexEntry(session, item.micros(), IndexEntry.Kind.COMMAND, line.text(),
+                    entries.add(new IndexEntry(
+                            session,
+                            item.micros(),
+                            IndexEntry.Kind.COMMAND,
+                            line.text(),
                             line.certain() ? null : "rebuilt from keystrokes; completion or older history not known"));
                 }
             } else {
@@ -163,13 +169,25 @@ public final class SessionIndexer implements RecordingTap {
         } else if (event instanceof QueryEvent x) {
             entry = new IndexEntry(session, micros, IndexEntry.Kind.QUERY, query(x), outcome(x));
         } else if (event instanceof FileTransferEvent x) {
-            entry = new IndexEntry(session, micros, IndexEntry.Kind.FILE,
-                    lower(x.protocol()) + " " + lower(x.direction()) + " " + x.path(), x.bytes() + " bytes");
+            entry = new IndexEntry(
+                    session,
+                    micros,
+                    IndexEntry.Kind.FILE,
+                    lower(x.protocol()) + " " + lower(x.direction()) + " " + x.path(),
+                    x.bytes() + " bytes");
         } else if (event instanceof FileOperationEvent x) {
-            entry = new IndexEntry(session, micros, IndexEntry.Kind.FILE, lower(x.protocol()) + " "
-                    + lower(x.operation()) + " " + x.path() + (x.targetPath() == null ? "" : " -> " + x.targetPath()), null);
+            entry = new IndexEntry(
+                    session,
+                    micros,
+                    IndexEntry.Kind.FILE,
+                    lower(x.protocol()) + " " + lower(x.operation()) + " " + x.path()
+                            + (x.targetPath() == null ? "" : " -> " + x.targetPath()),
+                    null);
         } else if (event instanceof ForwardEvent x) {
-            entry = new IndexEntry(session, micros, IndexEntry.Kind.FORWARD,
+            entry = new IndexEntry(
+                    session,
+                    micros,
+                    IndexEntry.Kind.FORWARD,
                     "forward " + x.host() + ":" + x.port() + (x.origin() == null ? "" : " from " + x.origin()),
                     x.bytesToTarget() + " bytes to the target, " + x.bytesFromTarget() + " back");
         } else if (event instanceof SessionEvent x && x.phase() == SessionEvent.Phase.END) {

@@ -1,5 +1,10 @@
 package dev.portcullis.bastion.live;
 
+import dev.portcullis.bastion.session.LiveSession;
+import dev.portcullis.recording.RecordingFailedException;
+import dev.portcullis.recording.SessionRecording;
+import dev.portcullis.recording.Utf8StreamDecoder;
+import dev.portcullis.recording.event.WatchEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -11,12 +16,6 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.logging.Logger;
 
-import dev.portcullis.bastion.session.LiveSession;
-import dev.portcullis.recording.RecordingFailedException;
-import dev.portcullis.recording.SessionRecording;
-import dev.portcullis.recording.Utf8StreamDecoder;
-import dev.portcullis.recording.event.WatchEvent;
-
 /**
  * One live session as its watchers see it: while nobody watches, output costs one volatile read; while someone does,
  * output is decoded to text and queued for {@link LiveViews} to send to the broker. Each watcher's start and stop is
@@ -25,11 +24,11 @@ import dev.portcullis.recording.event.WatchEvent;
 public final class LiveView {
 
     /** One piece of what the watchers see: {@code o} output text, {@code r} a terminal size {@code COLSxROWS}. */
-    public record Frame(Instant at, String kind, String data) {
-    }
+    public record Frame(Instant at, String kind, String data) {}
 
     /** Queued text beyond this is dropped (a stalled broker must not grow the bastion's heap); the viewer sees a gap. */
     static final int MAX_QUEUED_CHARS = 1 << 20;
+
     private static final Logger LOG = Logger.getLogger(LiveView.class.getName());
 
     final UUID session;

@@ -1,5 +1,8 @@
 package dev.portcullis.bastion.live;
 
+import dev.portcullis.bastion.session.LiveSession;
+import dev.portcullis.recording.SessionRecording;
+import dev.portcullis.workflow.port.SessionStatus;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,10 +14,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-
-import dev.portcullis.bastion.session.LiveSession;
-import dev.portcullis.recording.SessionRecording;
-import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * The live sessions of this bastion by session id, for what the broker asks about one session: stream it to its
@@ -45,7 +44,8 @@ public final class LiveViews implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        flusher.scheduleWithFixedDelay(this::flush, flushEvery.toMillis(), flushEvery.toMillis(), TimeUnit.MILLISECONDS);
+        flusher.scheduleWithFixedDelay(
+                this::flush, flushEvery.toMillis(), flushEvery.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Where frames go; without one (a bastion with no broker) nothing is streamed and watches are not honoured. */

@@ -1,8 +1,7 @@
 package dev.portcullis.bastion.live;
 
-import java.util.UUID;
-
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.UUID;
 
 /**
  * What the broker's event stream says about one session rather than a grant: {@code watch} (someone watches it;
@@ -15,8 +14,7 @@ public final class SessionInstructions {
     public static final String END_SESSION = "end-session";
     private static final int MAX_MESSAGE = 600;
 
-    private SessionInstructions() {
-    }
+    private SessionInstructions() {}
 
     public static boolean isOne(String event) {
         return WATCH.equals(event) || END_SESSION.equals(event);

@@ -1,10 +1,9 @@
 package dev.portcullis.bastion.recording;
 
+import dev.portcullis.recording.event.FileTransferEvent.Direction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import dev.portcullis.recording.event.FileTransferEvent.Direction;
 
 /**
  * A legacy scp transfer ({@code scp -O}): the client runs {@code scp -t PATH} to upload or {@code scp -f PATH} to
@@ -23,6 +22,7 @@ public record ScpCommand(Direction direction, String path, boolean toDirectory) 
 
     /** Characters that make a command line more than one plain program call, even inside quotes. */
     private static final String SHELL_SYNTAX = ";|&$`()<>\n\r#*?[]{}~!\\\0";
+
     private static final int MAX_LENGTH = 4096;
 
     public static Optional<ScpCommand> parse(String command) {

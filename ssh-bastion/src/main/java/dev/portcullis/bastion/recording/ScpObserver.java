@@ -1,9 +1,5 @@
 package dev.portcullis.bastion.recording;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.Deque;
-
 import dev.portcullis.recording.RecordingFailedException;
 import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.recording.event.FileOperationEvent;
@@ -11,6 +7,9 @@ import dev.portcullis.recording.event.FileOperationEvent.Operation;
 import dev.portcullis.recording.event.FileProtocol;
 import dev.portcullis.recording.event.FileTransferEvent;
 import dev.portcullis.recording.event.FileTransferEvent.Direction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
 
 /**
  * Follows the sending side of a legacy scp transfer ({@link ScpCommand}): each control line is recorded as a file
@@ -25,7 +24,12 @@ public final class ScpObserver {
     /** Longest control line accepted: mode, size and a file name of up to NAME_MAX bytes, with room to spare. */
     private static final int MAX_LINE = 8 * 1024;
 
-    private enum State { LINE, CONTENT, STATUS, UNRECOGNISED }
+    private enum State {
+        LINE,
+        CONTENT,
+        STATUS,
+        UNRECOGNISED
+    }
 
     private final SessionRecording recording;
     private final Direction direction;
@@ -129,8 +133,12 @@ public final class ScpObserver {
         switch (kind) {
             case 'C', 'D' -> {
                 String[] parts = text.substring(1).split(" ", 3);
-                if (parts.length != 3 || !parts[0].matches("[0-7]{4}") || !parts[1].matches("[0-9]{1,18}")
-                        || parts[2].isEmpty() || parts[2].contains("/") || parts[2].equals("..")) {
+                if (parts.length != 3
+                        || !parts[0].matches("[0-7]{4}")
+                        || !parts[1].matches("[0-9]{1,18}")
+                        || parts[2].isEmpty()
+                        || parts[2].contains("/")
+                        || parts[2].equals("..")) {
                     return false;
                 }
                 if (kind == 'D') {

@@ -1,9 +1,5 @@
 package dev.portcullis.bastion.recording;
 
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Map;
-
 import dev.portcullis.recording.EventRecorder;
 import dev.portcullis.recording.RecordingFailedException;
 import dev.portcullis.recording.event.FileOperationEvent;
@@ -11,6 +7,9 @@ import dev.portcullis.recording.event.FileOperationEvent.Operation;
 import dev.portcullis.recording.event.FileProtocol;
 import dev.portcullis.recording.event.FileTransferEvent;
 import dev.portcullis.recording.event.FileTransferEvent.Direction;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Follows an SFTP conversation passing through the bastion and records what happened to files: one transfer event
@@ -37,11 +36,21 @@ public final class SftpObserver {
     private static final int SSH_FXP_DATA = 103;
     private static final int SSH_FXF_WRITE = 0x02;
     /** Extensions that only read (OpenSSH's and the draft's); every other one is recorded. */
-    private static final java.util.Set<String> READ_ONLY_EXTENSIONS = java.util.Set.of("statvfs@openssh.com",
-            "fstatvfs@openssh.com", "fsync@openssh.com", "limits@openssh.com", "expand-path@openssh.com",
-            "home-directory", "users-groups-by-id@openssh.com", "check-file-name", "check-file-handle",
+    private static final java.util.Set<String> READ_ONLY_EXTENSIONS = java.util.Set.of(
+            "statvfs@openssh.com",
+            "fstatvfs@openssh.com",
+            "fsync@openssh.com",
+            "limits@openssh.com",
+            "expand-path@openssh.com",
+            "home-directory",
+            "users-groups-by-id@openssh.com",
+            "check-file-name",
+            "check-file-handle",
             "space-available",
-            "md5-hash", "md5-hash-handle", "vendor-id", "version-select");
+            "md5-hash",
+            "md5-hash-handle",
+            "vendor-id",
+            "version-select");
     /** Longest packet head kept: type, id, a handle and a path of up to PATH_MAX, with room to spare. */
     private static final int HEAD = 8 * 1024;
     /** Bounds on what a misbehaving client can make the observer remember. */
@@ -54,8 +63,7 @@ public final class SftpObserver {
     private final Map<String, OpenFile> files = new HashMap<>();
     private final Map<Long, String> reads = new HashMap<>();
 
-    private record PendingOpen(String path, boolean write) {
-    }
+    private record PendingOpen(String path, boolean write) {}
 
     private static final class OpenFile {
         final String path;
@@ -266,8 +274,10 @@ public final class SftpObserver {
                     lengthBytes[lengthHave++] = data[i++];
                     if (lengthHave == 4) {
                         lengthHave = 0;
-                        fullLength = ((lengthBytes[0] & 0xFFL) << 24) | ((lengthBytes[1] & 0xFFL) << 16)
-                                | ((lengthBytes[2] & 0xFFL) << 8) | (lengthBytes[3] & 0xFFL);
+                        fullLength = ((lengthBytes[0] & 0xFFL) << 24)
+                                | ((lengthBytes[1] & 0xFFL) << 16)
+                                | ((lengthBytes[2] & 0xFFL) << 8)
+                                | (lengthBytes[3] & 0xFFL);
                         remaining = fullLength;
                         head = new byte[(int) Math.min(fullLength, HEAD)];
                         headHave = 0;
@@ -338,7 +348,10 @@ public final class SftpObserver {
             if (p + 4 > end) {
                 throw new Truncated();
             }
-            long v = ((b[p] & 0xFFL) << 24) | ((b[p + 1] & 0xFFL) << 16) | ((b[p + 2] & 0xFFL) << 8) | (b[p + 3] & 0xFFL);
+            long v = ((b[p] & 0xFFL) << 24)
+                    | ((b[p + 1] & 0xFFL) << 16)
+                    | ((b[p + 2] & 0xFFL) << 8)
+                    | (b[p + 3] & 0xFFL);
             p += 4;
             return v;
         }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.apache.sshd.agent.SshAgent;
 import org.apache.sshd.agent.SshAgentFactory;
 import org.apache.sshd.agent.SshAgentServer;
@@ -56,13 +55,18 @@ public final class AgentRelay implements SshAgentFactory {
         }
 
         @Override
-        public Map.Entry<String, byte[]> sign(org.apache.sshd.common.session.SessionContext session, java.security.PublicKey key,
-                                              String algorithm, byte[] data) throws IOException {
+        public Map.Entry<String, byte[]> sign(
+                org.apache.sshd.common.session.SessionContext session,
+                java.security.PublicKey key,
+                String algorithm,
+                byte[] data)
+                throws IOException {
             throw new IOException("no forwarded agent for this session");
         }
 
         @Override
-        public void addIdentity(java.security.KeyPair key, String comment, org.apache.sshd.agent.SshAgentKeyConstraint... constraints)
+        public void addIdentity(
+                java.security.KeyPair key, String comment, org.apache.sshd.agent.SshAgentKeyConstraint... constraints)
                 throws IOException {
             throw new IOException("the bastion's relay holds no keys");
         }

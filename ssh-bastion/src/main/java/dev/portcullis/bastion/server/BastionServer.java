@@ -1,6 +1,8 @@
 package dev.portcullis.bastion.server;
 
+import dev.portcullis.bastion.session.SessionServices;
 import dev.portcullis.ssh.ed25519.JdkEd25519;
+import dev.portcullis.workflow.port.GrantAuthority;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -10,26 +12,21 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-
-import org.apache.sshd.common.config.keys.OpenSshCertificate;
-import org.apache.sshd.common.keyprovider.KeyPairProvider;
-
-import org.apache.sshd.common.session.Session;
-import org.apache.sshd.common.session.SessionListener;
-import org.apache.sshd.core.CoreModuleProperties;
-import org.apache.sshd.server.SshServer;
 import org.apache.sshd.client.future.OpenFuture;
 import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.common.channel.ChannelFactory;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.channel.ChannelSessionFactory;
 import org.apache.sshd.server.forward.ForwardingFilter;
 import org.apache.sshd.server.forward.TcpForwardingFilter;
 import org.apache.sshd.server.subsystem.SubsystemFactory;
-
-import dev.portcullis.bastion.session.SessionServices;
-import dev.portcullis.workflow.port.GrantAuthority;
 
 /**
  * The bastion's SSH server (Apache MINA SSHD): certificate authentication, and every shell, exec and SFTP channel
@@ -43,8 +40,8 @@ public final class BastionServer implements AutoCloseable {
         JdkEd25519.install();
     }
 
-
-    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(BastionServer.class.getName());
+    private static final java.util.logging.Logger LOG =
+            java.util.logging.Logger.getLogger(BastionServer.class.getName());
 
     /**
      * @param hostKey     the bastion's own host key
@@ -53,11 +50,22 @@ public final class BastionServer implements AutoCloseable {
      * @param plainKeys   person to plain key, only when an operator allows plain keys
      * @param limits      what one connection may cost the bastion
      */
-    public record Options(String host, int port, KeyPair hostKey, Supplier<OpenSshCertificate> hostCert,
-                          Supplier<PublicKey> userCa, Map<String, PublicKey> plainKeys, ChannelLimits.Settings limits) {
+    public record Options(
+            String host,
+            int port,
+            KeyPair hostKey,
+            Supplier<OpenSshCertificate> hostCert,
+            Supplier<PublicKey> userCa,
+            Map<String, PublicKey> plainKeys,
+            ChannelLimits.Settings limits) {
 
-        public Options(String host, int port, KeyPair hostKey, Supplier<OpenSshCertificate> hostCert,
-                       Supplier<PublicKey> userCa, Map<String, PublicKey> plainKeys) {
+        public Options(
+                String host,
+                int port,
+                KeyPair hostKey,
+                Supplier<OpenSshCertificate> hostCert,
+                Supplier<PublicKey> userCa,
+                Map<String, PublicKey> plainKeys) {
             this(host, port, hostKey, hostCert, userCa, plainKeys, ChannelLimits.Settings.defaults());
         }
     }
@@ -75,9 +83,20 @@ public final class BastionServer implements AutoCloseable {
         SshServer server = SshServer.setUpDefaultServer();
         ChannelLimits limits = new ChannelLimits(options.limits(), shared.clock());
         // the SSH side remembers refusals per person, so a flood of channels without a grant costs few broker calls
-        RefusalBackoff authority = new RefusalBackoff(shared.authority(), options.limits().refusalBackoff(), shared.clock());
-        SessionServices services = new SessionServices(authority, shared.index(), shared.inventory(), shared.connector(),
-                shared.recordings(), shared.live(), shared.setup(), shared.clock(), shared.portalUrl(), shared.bastionName(), shared.connectTimeout(),
+        RefusalBackoff authority =
+                new RefusalBackoff(shared.authority(), options.limits().refusalBackoff(), shared.clock());
+        SessionServices services = new SessionServices(
+                authority,
+                shared.index(),
+                shared.inventory(),
+                shared.connector(),
+                shared.recordings(),
+                shared.live(),
+                shared.setup(),
+                shared.clock(),
+                shared.portalUrl(),
+                shared.bastionName(),
+                shared.connectTimeout(),
                 shared.recordingHealth());
         BastionServer bastion = new BastionServer(server, limits);
         JumpRegistry jumps = new JumpRegistry();
@@ -89,14 +108,15 @@ public final class BastionServer implements AutoCloseable {
             OpenSshCertificate cert = options.hostCert().get();
             return cert == null ? List.of() : List.of(cert);
         });
-        server.setPublickeyAuthenticator(new CertificateAuthenticator(options.userCa(), options.plainKeys(), jumps, services.clock()));
+        server.setPublickeyAuthenticator(
+                new CertificateAuthenticator(options.userCa(), options.plainKeys(), jumps, services.clock()));
         server.setPasswordAuthenticator(null);
         server.setKeyboardInteractiveAuthenticator(null);
         server.setGSSAuthenticator(null);
         server.setHostBasedAuthenticator(null);
         server.setShellFactory(channel -> new ProxiedChannel(services, limits, ProxiedChannel.Kind.SHELL, null));
-        server.setCommandFactory((channel, command) ->
-                new ProxiedChannel(services, limits, ProxiedChannel.Kind.EXEC, command));
+        server.setCommandFactory(
+                (channel, command) -> new ProxiedChannel(services, limits, ProxiedChannel.Kind.EXEC, command));
         server.setSubsystemFactories(List.of(new SubsystemFactory() {
             @Override
             public String getName() {
@@ -104,44 +124,52 @@ public final class BastionServer implements AutoCloseable {
             }
 
             @Override
-            public org.apache.sshd.server.command.Command createSubsystem(org.apache.sshd.server.channel.ChannelSession channel) {
+            public org.apache.sshd.server.command.Command createSubsystem(
+                    org.apache.sshd.server.channel.ChannelSession channel) {
                 return new ProxiedChannel(services, limits, ProxiedChannel.Kind.SFTP, null);
             }
         }));
-        server.setServiceFactories(List.of(org.apache.sshd.server.session.ServerUserAuthServiceFactory.INSTANCE, new RefusalReasons()));
-        server.setChannelFactories(List.of(new ChannelFactory() {
-            @Override
-            public String getName() {
-                return ChannelSessionFactory.INSTANCE.getName();
-            }
-
-            @Override
-            public Channel createChannel(Session session) {
-                String refusal = limits.admit(session);
-                if (refusal != null) {
-                    return new RefusedChannel(refusal);
-                }
-                return new ChannelSession() {
+        server.setServiceFactories(
+                List.of(org.apache.sshd.server.session.ServerUserAuthServiceFactory.INSTANCE, new RefusalReasons()));
+        server.setChannelFactories(List.of(
+                new ChannelFactory() {
                     @Override
-                    public OpenFuture open(long recipient, long rwSize, long packetSize, Buffer buffer) {
-                        return limits.track(this, super.open(recipient, rwSize, packetSize, buffer));
+                    public String getName() {
+                        return ChannelSessionFactory.INSTANCE.getName();
                     }
-                };
-            }
-        }, new JumpChannel.Factory(jumps, services, limits, () -> bastion.self)));
+
+                    @Override
+                    public Channel createChannel(Session session) {
+                        String refusal = limits.admit(session);
+                        if (refusal != null) {
+                            return new RefusedChannel(refusal);
+                        }
+                        return new ChannelSession() {
+                            @Override
+                            public OpenFuture open(long recipient, long rwSize, long packetSize, Buffer buffer) {
+                                return limits.track(this, super.open(recipient, rwSize, packetSize, buffer));
+                            }
+                        };
+                    }
+                },
+                new JumpChannel.Factory(jumps, services, limits, () -> bastion.self)));
         server.setAgentFactory(agents);
         server.setForwardingFilter(ForwardingFilter.asForwardingFilter(
                 (session, requestType) -> agentForwardingAllowed(session, services),
                 (session, requestType) -> false,
                 new TcpForwardingFilter() {
                     @Override
-                    public boolean canListen(org.apache.sshd.common.util.net.SshdSocketAddress address, org.apache.sshd.common.session.Session session) {
+                    public boolean canListen(
+                            org.apache.sshd.common.util.net.SshdSocketAddress address,
+                            org.apache.sshd.common.session.Session session) {
                         return false; // ssh -R: never
                     }
 
                     @Override
-                    public boolean canConnect(Type type, org.apache.sshd.common.util.net.SshdSocketAddress address,
-                                              org.apache.sshd.common.session.Session session) {
+                    public boolean canConnect(
+                            Type type,
+                            org.apache.sshd.common.util.net.SshdSocketAddress address,
+                            org.apache.sshd.common.session.Session session) {
                         // only the join of a jump to the bastion's own listener, which JumpChannel has already checked;
                         // forwards (ForwardedChannel) leave from the target, never from the bastion
                         return type == Type.Direct && JumpChannel.isSelf(address.toInetSocketAddress(), bastion.self);
@@ -159,7 +187,8 @@ public final class BastionServer implements AutoCloseable {
             public void sessionClosed(Session session) {
                 Connection connection = Connection.of(session);
                 if (connection != null) {
-                    connection.closeUpstream(); // the user's connection is gone: so is the bastion's login at the target
+                    connection
+                            .closeUpstream(); // the user's connection is gone: so is the bastion's login at the target
                 }
             }
         });
@@ -169,9 +198,8 @@ public final class BastionServer implements AutoCloseable {
         server.start();
         SocketAddress bound = server.getBoundAddresses().iterator().next();
         InetSocketAddress inet = (InetSocketAddress) bound;
-        bastion.self = inet.getAddress().isAnyLocalAddress()
-                ? new InetSocketAddress("127.0.0.1", inet.getPort())
-                : inet;
+        bastion.self =
+                inet.getAddress().isAnyLocalAddress() ? new InetSocketAddress("127.0.0.1", inet.getPort()) : inet;
         return bastion;
     }
 
@@ -183,11 +211,16 @@ public final class BastionServer implements AutoCloseable {
         }
         Destination d = connection.destination();
         try {
-            boolean allowed = services.authority().authorize(new GrantAuthority.Ask(connection.person(),
-                    d.target(), d.login(), GrantAuthority.Use.AGENT_FORWARDING, connection.account()))
+            boolean allowed = services.authority()
+                            .authorize(new GrantAuthority.Ask(
+                                    connection.person(),
+                                    d.target(),
+                                    d.login(),
+                                    GrantAuthority.Use.AGENT_FORWARDING,
+                                    connection.account()))
                     instanceof GrantAuthority.Allowed;
-            LOG.info(() -> connection.person() + " asked to forward an agent to "
-                    + d + ": " + (allowed ? "allowed" : "refused"));
+            LOG.info(() -> connection.person() + " asked to forward an agent to " + d + ": "
+                    + (allowed ? "allowed" : "refused"));
             return allowed;
         } catch (RuntimeException e) {
             return false; // the broker cannot be asked: no agent
@@ -213,8 +246,11 @@ public final class BastionServer implements AutoCloseable {
 
     /** The people of the connections that have logged in, one entry per connection. */
     public List<String> connectedPeople() {
-        return server.getActiveSessions().stream().map(Connection::of).filter(java.util.Objects::nonNull)
-                .map(Connection::person).toList();
+        return server.getActiveSessions().stream()
+                .map(Connection::of)
+                .filter(java.util.Objects::nonNull)
+                .map(Connection::person)
+                .toList();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.portcullis.bastion.server;
 
 import dev.portcullis.ssh.ed25519.JdkEd25519;
+import dev.portcullis.workflow.port.GrantAuthority;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.PublicKey;
@@ -10,15 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
-
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKey;
 import org.apache.sshd.server.session.ServerSession;
-
-import dev.portcullis.workflow.port.GrantAuthority;
 
 /**
  * Lets in people holding a short-lived certificate from the broker's user CA. MINA has already checked the
@@ -36,7 +34,6 @@ final class CertificateAuthenticator implements PublickeyAuthenticator {
         JdkEd25519.install();
     }
 
-
     private static final Logger LOG = Logger.getLogger(CertificateAuthenticator.class.getName());
 
     private final Supplier<PublicKey> userCa;
@@ -48,7 +45,8 @@ final class CertificateAuthenticator implements PublickeyAuthenticator {
      * @param userCa    the broker's user CA key, or null while it is not known (then nobody gets in)
      * @param plainKeys person to key, when an operator allows plain keys; empty otherwise
      */
-    CertificateAuthenticator(Supplier<PublicKey> userCa, Map<String, PublicKey> plainKeys, JumpRegistry jumps, Clock clock) {
+    CertificateAuthenticator(
+            Supplier<PublicKey> userCa, Map<String, PublicKey> plainKeys, JumpRegistry jumps, Clock clock) {
         this.userCa = userCa;
         this.plainKeys = Map.copyOf(plainKeys);
         this.jumps = jumps;
@@ -66,7 +64,10 @@ final class CertificateAuthenticator implements PublickeyAuthenticator {
         Destination destination;
         if (jump != null) {
             if (!jump.person().equals(person)) {
-                return refuse(username, session, "the inner connection of a jump is by " + person + ", the outer by " + jump.person());
+                return refuse(
+                        username,
+                        session,
+                        "the inner connection of a jump is by " + person + ", the outer by " + jump.person());
             }
             if (!Destination.validLogin(username)) {
                 return refuse(username, session, "'" + username + "' is not a valid login");
@@ -77,8 +78,15 @@ final class CertificateAuthenticator implements PublickeyAuthenticator {
         }
         // MINA calls this for a key offered without a signature too, and before it checks the signature: the
         // connection is only the session's once MINA says the login succeeded (see #authenticated)
-        session.setAttribute(PENDING, new Pending(key, new Connection(person, account(key), destination,
-                jump != null ? jump.clientAddress() : address(session.getClientAddress()))));
+        session.setAttribute(
+                PENDING,
+                new Pending(
+                        key,
+                        new Connection(
+                                person,
+                                account(key),
+                                destination,
+                                jump != null ? jump.clientAddress() : address(session.getClientAddress()))));
         return true;
     }
 
@@ -91,7 +99,8 @@ final class CertificateAuthenticator implements PublickeyAuthenticator {
         Pending pending = session.removeAttribute(PENDING);
         List<PublicKey> verified = session.getAttribute(UserAuthPublicKey.AUTHENTICATED_KEYS);
         // MINA lists a certificate's own key, whose signature it verified
-        PublicKey signer = pending == null ? null
+        PublicKey signer = pending == null
+                ? null
                 : pending.key() instanceof OpenSshCertificate cert ? cert.getCertPubKey() : pending.key();
         if (signer == null || verified == null || verified.stream().noneMatch(k -> KeyUtils.compareKeys(k, signer))) {
             LOG.warning("login from " + address(session.getClientAddress())
@@ -102,13 +111,14 @@ final class CertificateAuthenticator implements PublickeyAuthenticator {
         Connection connection = pending.connection();
         session.setAttribute(Connection.KEY, connection);
         LOG.info(() -> "authenticated " + connection.person() + " from " + address(session.getClientAddress()) + " for "
-                + (connection.destination() == null ? "jumps" : connection.destination().toString()) + " with "
+                + (connection.destination() == null
+                        ? "jumps"
+                        : connection.destination().toString()) + " with "
                 + describe(pending.key()));
     }
 
     /** What a key offered in this login would be, should its signature verify. */
-    private record Pending(PublicKey key, Connection connection) {
-    }
+    private record Pending(PublicKey key, Connection connection) {}
 
     private static final AttributeKey<Pending> PENDING = new AttributeKey<>();
 
@@ -124,7 +134,10 @@ final class CertificateAuthenticator implements PublickeyAuthenticator {
                 return null;
             }
             if (!KeyUtils.compareKeys(ca, cert.getCaPubKey())) {
-                refuse(username, session, "certificate signed by another CA (" + KeyUtils.getFingerPrint(cert.getCaPubKey()) + ")");
+                refuse(
+                        username,
+                        session,
+                        "certificate signed by another CA (" + KeyUtils.getFingerPrint(cert.getCaPubKey()) + ")");
                 return null;
             }
             if (!OpenSshCertificate.isValidAt(cert, clock.instant())) {
@@ -157,14 +170,19 @@ final class CertificateAuthenticator implements PublickeyAuthenticator {
         for (Map.Entry<String, PublicKey> e : plainKeys.entrySet()) {
             if (KeyUtils.compareKeys(e.getValue(), key)) {
                 String person = e.getKey();
-                if (!username.contains("+") && jumps.lookup(session.getClientAddress()) == null && !username.equals(person)) {
+                if (!username.contains("+")
+                        && jumps.lookup(session.getClientAddress()) == null
+                        && !username.equals(person)) {
                     refuse(username, session, "key belongs to " + person);
                     return null;
                 }
                 return person;
             }
         }
-        refuse(username, session, "plain key " + KeyUtils.getFingerPrint(key) + " offered; get a certificate from the broker");
+        refuse(
+                username,
+                session,
+                "plain key " + KeyUtils.getFingerPrint(key) + " offered; get a certificate from the broker");
         return null;
     }
 

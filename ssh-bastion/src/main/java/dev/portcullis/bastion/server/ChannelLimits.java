@@ -8,7 +8,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.session.Session;
 
@@ -27,8 +26,8 @@ public final class ChannelLimits implements AutoCloseable {
      * @param openingQueue      channels waiting for one of those threads; beyond that, refused as busy
      * @param refusalBackoff    how long a person's refused ask is answered again from memory (see RefusalBackoff)
      */
-    public record Settings(int maxOpen, int maxOpensPerMinute, int openingThreads, int openingQueue,
-                           Duration refusalBackoff) {
+    public record Settings(
+            int maxOpen, int maxOpensPerMinute, int openingThreads, int openingQueue, Duration refusalBackoff) {
 
         public Settings {
             if (maxOpen < 1 || maxOpensPerMinute < 1 || openingThreads < 1 || openingQueue < 1) {
@@ -59,9 +58,13 @@ public final class ChannelLimits implements AutoCloseable {
 
     public ChannelLimits(Settings settings, Clock clock) {
         AtomicInteger n = new AtomicInteger();
-        this.opening = new ThreadPoolExecutor(settings.openingThreads(), settings.openingThreads(),
-                60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(settings.openingQueue()), r -> {
+        this.opening = new ThreadPoolExecutor(
+                settings.openingThreads(),
+                settings.openingThreads(),
+                60,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(settings.openingQueue()),
+                r -> {
                     Thread t = new Thread(r, "bastion-opening-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
@@ -113,8 +116,8 @@ public final class ChannelLimits implements AutoCloseable {
      * Counts an admitted channel against its connection until it closes, or until its open fails. A channel whose
      * open fails is also unregistered, which MINA does not do, so refused channels do not pile up in a connection.
      */
-    org.apache.sshd.client.future.OpenFuture track(org.apache.sshd.common.channel.Channel channel,
-                                                   org.apache.sshd.client.future.OpenFuture opening) {
+    org.apache.sshd.client.future.OpenFuture track(
+            org.apache.sshd.common.channel.Channel channel, org.apache.sshd.client.future.OpenFuture opening) {
         Session session = channel.getSession();
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
         Runnable release = () -> {

@@ -1,7 +1,6 @@
 package dev.portcullis.bastion.server;
 
 import java.util.List;
-
 import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.cipher.BuiltinCiphers;
 import org.apache.sshd.common.cipher.Cipher;
@@ -21,12 +20,16 @@ import org.apache.sshd.common.cipher.Cipher;
 public final class Ciphers {
 
     /** What the bastion's server offers to users' clients. */
-    public static final List<NamedFactory<Cipher>> OFFERED = List.of(BuiltinCiphers.aes128gcm, BuiltinCiphers.aes256gcm);
+    public static final List<NamedFactory<Cipher>> OFFERED =
+            List.of(BuiltinCiphers.aes128gcm, BuiltinCiphers.aes256gcm);
 
     /** What the bastion asks targets for, best first. */
-    public static final List<NamedFactory<Cipher>> ASKED = List.of(BuiltinCiphers.aes128gcm, BuiltinCiphers.aes256gcm,
-            BuiltinCiphers.aes128ctr, BuiltinCiphers.aes192ctr, BuiltinCiphers.aes256ctr);
+    public static final List<NamedFactory<Cipher>> ASKED = List.of(
+            BuiltinCiphers.aes128gcm,
+            BuiltinCiphers.aes256gcm,
+            BuiltinCiphers.aes128ctr,
+            BuiltinCiphers.aes192ctr,
+            BuiltinCiphers.aes256ctr);
 
-    private Ciphers() {
-    }
+    private Ciphers() {}
 }

@@ -2,7 +2,6 @@ package dev.portcullis.bastion.server;
 
 import java.io.IOException;
 import java.util.Objects;
-
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.session.Session;

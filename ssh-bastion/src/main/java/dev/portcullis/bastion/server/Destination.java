@@ -1,8 +1,7 @@
 package dev.portcullis.bastion.server;
 
-import java.util.Optional;
-
 import dev.portcullis.workflow.policy.PolicyLoader;
+import java.util.Optional;
 
 /**
  * Where a connection goes, from the SSH user name: {@code ubuntu+prod-web-1} means login {@code ubuntu} on
@@ -18,7 +17,8 @@ public record Destination(String login, String target) {
         }
         String login = username.substring(0, plus);
         String target = username.substring(plus + 1);
-        if (!PolicyLoader.LOGIN.matcher(login).matches() || !PolicyLoader.NAME.matcher(target).matches()) {
+        if (!PolicyLoader.LOGIN.matcher(login).matches()
+                || !PolicyLoader.NAME.matcher(target).matches()) {
             return Optional.empty();
         }
         return Optional.of(new Destination(login, target));

@@ -1,11 +1,20 @@
 package dev.portcullis.bastion.server;
 
+import dev.portcullis.bastion.session.LiveSession;
+import dev.portcullis.bastion.session.SessionLedger;
+import dev.portcullis.bastion.session.SessionOpening;
+import dev.portcullis.bastion.session.SessionServices;
+import dev.portcullis.bastion.upstream.TargetCredentials;
+import dev.portcullis.recording.RecordingMetadata;
+import dev.portcullis.recording.event.ForwardEvent;
+import dev.portcullis.workflow.grant.ActiveGrant;
+import dev.portcullis.workflow.port.GrantAuthority;
+import dev.portcullis.workflow.port.SessionStatus;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
-
 import org.apache.sshd.client.channel.ChannelDirectTcpip;
 import org.apache.sshd.client.future.DefaultOpenFuture;
 import org.apache.sshd.client.future.OpenFuture;
@@ -18,17 +27,6 @@ import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.server.channel.AbstractServerChannel;
-
-import dev.portcullis.bastion.session.LiveSession;
-import dev.portcullis.bastion.session.SessionLedger;
-import dev.portcullis.bastion.session.SessionOpening;
-import dev.portcullis.bastion.session.SessionServices;
-import dev.portcullis.bastion.upstream.TargetCredentials;
-import dev.portcullis.recording.RecordingMetadata;
-import dev.portcullis.recording.event.ForwardEvent;
-import dev.portcullis.workflow.grant.ActiveGrant;
-import dev.portcullis.workflow.port.GrantAuthority;
-import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * A TCP connection forwarded through a {@code login+target} session ({@code ssh -L}, {@code ssh -D}), opened only when
@@ -91,10 +89,19 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
                 return;
             }
             Opening opening = new Opening(opened, connection, destination);
-            ActiveGrant active = SessionOpening.open(services, ledger, new SessionOpening.Request(
-                    new GrantAuthority.Ask(connection.person(), destination.target(), destination.login(),
-                            GrantAuthority.Use.PORT_FORWARDING, connection.account()),
-                    "ssh", connection.clientAddress()), opening);
+            ActiveGrant active = SessionOpening.open(
+                    services,
+                    ledger,
+                    new SessionOpening.Request(
+                            new GrantAuthority.Ask(
+                                    connection.person(),
+                                    destination.target(),
+                                    destination.login(),
+                                    GrantAuthority.Use.PORT_FORWARDING,
+                                    connection.account()),
+                            "ssh",
+                            connection.clientAddress()),
+                    opening);
             if (active == null) {
                 if (!opened.isDone()) {
                     refuse(opened, "the session ended while the forward was opening");
@@ -110,11 +117,20 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
             out = new ChannelAsyncOutputStream(this, SshConstants.SSH_MSG_CHANNEL_DATA);
             signalChannelOpenSuccess(); // MINA's channel listeners must hear of it before the confirmation goes out
             opened.setOpened();
-            new Relay(up.getAsyncOut(), out, (b, o, n) -> ledger.bytesOut.addAndGet(n), why -> close(false), services.setup()).start();
+            new Relay(
+                            up.getAsyncOut(),
+                            out,
+                            (b, o, n) -> ledger.bytesOut.addAndGet(n),
+                            why -> close(false),
+                            services.setup())
+                    .start();
             up.addCloseFutureListener(f -> close(false));
             addCloseFutureListener(f -> finish(SessionStatus.CLOSED, null));
         } catch (IOException | RuntimeException e) {
-            LOG.log(java.util.logging.Level.WARNING, "forward to " + host + ":" + port + " failed: " + e.getMessage(), e);
+            LOG.log(
+                    java.util.logging.Level.WARNING,
+                    "forward to " + host + ":" + port + " failed: " + e.getMessage(),
+                    e);
             finish(SessionStatus.ERROR, "forward to " + host + ":" + port + " failed: " + e.getMessage());
             if (!opened.isDone()) {
                 refuse(opened, "the forward to " + host + ":" + port + " could not be opened");
@@ -142,7 +158,8 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
 
         @Override
         public boolean admits(ActiveGrant grant) {
-            credentials = services.inventory().get().credentials(destination.target()).orElse(null);
+            credentials =
+                    services.inventory().get().credentials(destination.target()).orElse(null);
             if (credentials == null) {
                 ForwardedChannel.this.refuse(opened, "this bastion holds no credentials for " + destination.target());
                 return false;
@@ -154,7 +171,8 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
         public void describe(RecordingMetadata.Builder metadata, ActiveGrant grant) {
             metadata.title(connection.person() + " forwarding to " + host + ":" + port + " through " + destination)
                     .recordInput(false)
-                    .attribute("channel", "port-forward").attribute("forward", host + ":" + port);
+                    .attribute("channel", "port-forward")
+                    .attribute("forward", host + ":" + port);
         }
 
         @Override
@@ -164,7 +182,8 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
     }
 
     private void refuse(DefaultOpenFuture opened, String why) {
-        SshChannelOpenException refusal = new SshChannelOpenException(getChannelId(), SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, why);
+        SshChannelOpenException refusal =
+                new SshChannelOpenException(getChannelId(), SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, why);
         RefusalReasons.remember(getSession(), getRecipient(), why);
         signalChannelOpenFailure(refusal);
         opened.setException(refusal);
@@ -246,7 +265,12 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
         if (up != null) {
             up.close(false);
         }
-        ledger.close(status, detail, null,
-                recording -> recording.events().record(new ForwardEvent(host, port, origin, ledger.bytesIn.get(), ledger.bytesOut.get())));
+        ledger.close(
+                status,
+                detail,
+                null,
+                recording -> recording
+                        .events()
+                        .record(new ForwardEvent(host, port, origin, ledger.bytesIn.get(), ledger.bytesOut.get())));
     }
 }

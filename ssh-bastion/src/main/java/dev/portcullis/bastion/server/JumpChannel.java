@@ -1,10 +1,11 @@
 package dev.portcullis.bastion.server;
 
+import dev.portcullis.bastion.session.SessionServices;
+import dev.portcullis.bastion.upstream.TargetInventory;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
-
 import org.apache.sshd.client.future.DefaultOpenFuture;
 import org.apache.sshd.client.future.OpenFuture;
 import org.apache.sshd.common.SshConstants;
@@ -17,9 +18,6 @@ import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.forward.TcpForwardingFilter;
 import org.apache.sshd.server.forward.TcpipServerChannel;
-
-import dev.portcullis.bastion.session.SessionServices;
-import dev.portcullis.bastion.upstream.TargetInventory;
 
 /**
  * A direct-tcpip channel of a jump connection (port forwarding on a login+target connection is {@link ForwardedChannel}).
@@ -116,12 +114,16 @@ final class JumpChannel extends TcpipServerChannel {
     private OpenFuture refused(String message) {
         RefusalReasons.remember(getSession(), getRecipient(), message);
         DefaultOpenFuture f = new DefaultOpenFuture(this, new Object());
-        f.setException(new SshChannelOpenException(getChannelId(), SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, message));
+        f.setException(new SshChannelOpenException(
+                getChannelId(), SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, message));
         return f;
     }
 
     static boolean isSelf(InetSocketAddress candidate, InetSocketAddress self) {
-        return candidate != null && self != null && candidate.getPort() == self.getPort()
-                && candidate.getAddress() != null && candidate.getAddress().equals(self.getAddress());
+        return candidate != null
+                && self != null
+                && candidate.getPort() == self.getPort()
+                && candidate.getAddress() != null
+                && candidate.getAddress().equals(self.getAddress());
     }
 }

@@ -13,8 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class JumpRegistry {
 
     /** @param clientAddress where the person really connects from, for the session index */
-    record Jump(String person, String target, String clientAddress) {
-    }
+    record Jump(String person, String target, String clientAddress) {}
 
     private final Map<Integer, Jump> byLocalPort = new ConcurrentHashMap<>();
 

@@ -1,32 +1,5 @@
 package dev.portcullis.bastion.server;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-
-import org.apache.sshd.client.channel.ClientChannel;
-import org.apache.sshd.client.channel.PtyCapableChannelSession;
-import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.channel.PtyChannelConfiguration;
-import org.apache.sshd.common.channel.PtyMode;
-import org.apache.sshd.common.channel.StreamingChannel;
-import org.apache.sshd.common.io.IoInputStream;
-import org.apache.sshd.common.io.IoOutputStream;
-import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
-import org.apache.sshd.server.Environment;
-import org.apache.sshd.server.ExitCallback;
-import org.apache.sshd.server.Signal;
-import org.apache.sshd.server.channel.ChannelSession;
-import org.apache.sshd.server.command.AsyncCommand;
-
 import dev.portcullis.bastion.live.LiveView;
 import dev.portcullis.bastion.recording.ScpCommand;
 import dev.portcullis.bastion.recording.ScpObserver;
@@ -46,6 +19,31 @@ import dev.portcullis.workflow.grant.ActiveGrant;
 import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.port.GrantAuthority.Use;
 import dev.portcullis.workflow.port.SessionStatus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.apache.sshd.client.channel.ClientChannel;
+import org.apache.sshd.client.channel.PtyCapableChannelSession;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.channel.PtyChannelConfiguration;
+import org.apache.sshd.common.channel.PtyMode;
+import org.apache.sshd.common.channel.StreamingChannel;
+import org.apache.sshd.common.io.IoInputStream;
+import org.apache.sshd.common.io.IoOutputStream;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.Signal;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.AsyncCommand;
 
 /**
  * One shell, exec or SFTP channel, proxied to the same kind of channel on the target and recorded. Opening asks
@@ -54,7 +52,11 @@ import dev.portcullis.workflow.port.SessionStatus;
  */
 final class ProxiedChannel implements AsyncCommand, LiveSession {
 
-    enum Kind { SHELL, EXEC, SFTP }
+    enum Kind {
+        SHELL,
+        EXEC,
+        SFTP
+    }
 
     private static final Logger LOG = Logger.getLogger(ProxiedChannel.class.getName());
     private static final Duration MESSAGE_WAIT = Duration.ofSeconds(2);
@@ -154,23 +156,37 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             Destination destination = connection.destination();
             if (destination == null) {
                 String name = channel.getSession().getUsername();
-                refuse(name != null && name.contains("+")
-                        ? "'" + name + "' is not LOGIN+TARGET (lower-case letters, digits, '.', '_' and '-', one '+')"
-                        : "this connection names no target: use ssh -p PORT LOGIN+TARGET@BASTION, or ssh -J "
-                                + connection.person() + "@BASTION LOGIN@TARGET");
+                refuse(
+                        name != null && name.contains("+")
+                                ? "'" + name
+                                        + "' is not LOGIN+TARGET (lower-case letters, digits, '.', '_' and '-', one '+')"
+                                : "this connection names no target: use ssh -p PORT LOGIN+TARGET@BASTION, or ssh -J "
+                                        + connection.person() + "@BASTION LOGIN@TARGET");
                 return;
             }
             Opening opening = new Opening(connection, destination);
-            ActiveGrant active = SessionOpening.open(services, ledger, new SessionOpening.Request(
-                    new GrantAuthority.Ask(connection.person(), destination.target(), destination.login(), use(),
-                            connection.account()), "ssh", connection.clientAddress()), opening);
+            ActiveGrant active = SessionOpening.open(
+                    services,
+                    ledger,
+                    new SessionOpening.Request(
+                            new GrantAuthority.Ask(
+                                    connection.person(),
+                                    destination.target(),
+                                    destination.login(),
+                                    use(),
+                                    connection.account()),
+                            "ssh",
+                            connection.clientAddress()),
+                    opening);
             if (active == null) {
                 return;
             }
             openUpstream(connection, destination, active, opening.credentials);
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "could not open a channel", e);
-            fail(SessionStatus.ERROR, "the bastion could not open the session (" + e.getClass().getSimpleName() + ")");
+            fail(
+                    SessionStatus.ERROR,
+                    "the bastion could not open the session (" + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -203,7 +219,8 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
 
         @Override
         public boolean admits(ActiveGrant grant) {
-            credentials = services.inventory().get().credentials(destination.target()).orElse(null);
+            credentials =
+                    services.inventory().get().credentials(destination.target()).orElse(null);
             if (credentials == null) {
                 ProxiedChannel.this.refuse("this bastion holds no credentials for " + destination.target()
                         + "; ask an operator to add it to the bastion's inventory");
@@ -215,8 +232,8 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         @Override
         public void describe(RecordingMetadata.Builder metadata, ActiveGrant active) {
             Map<String, String> vars = env.getEnv();
-            metadata.terminalSize(number(vars.get(Environment.ENV_COLUMNS), 80),
-                            number(vars.get(Environment.ENV_LINES), 24))
+            metadata.terminalSize(
+                            number(vars.get(Environment.ENV_COLUMNS), 80), number(vars.get(Environment.ENV_LINES), 24))
                     .title(connection.person() + " as " + destination)
                     .recordInput(active.session().recordInput())
                     .attribute("channel", kind.name().toLowerCase());
@@ -246,7 +263,8 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         }
     }
 
-    private void openUpstream(Connection connection, Destination destination, ActiveGrant active, TargetCredentials credentials) {
+    private void openUpstream(
+            Connection connection, Destination destination, ActiveGrant active, TargetCredentials credentials) {
         ClientChannel up;
         try {
             ClientSession session = Upstream.open(services, connection, destination, active, credentials);
@@ -271,14 +289,20 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         }
         Taps taps = taps(destination);
         beforeClose = taps.beforeClose;
-        new Relay(userIn, up.getAsyncIn(), taps.input, why -> {
-            if (why instanceof RecordingFailedException) {
-                end(SessionStatus.RECORDING_FAILED, SessionLedger.RECORDING_FAILED);
-            } else {
-                // the user sent EOF (or went away): pass the EOF on
-                up.getAsyncIn().close(false);
-            }
-        }, services.setup()).start();
+        new Relay(
+                        userIn,
+                        up.getAsyncIn(),
+                        taps.input,
+                        why -> {
+                            if (why instanceof RecordingFailedException) {
+                                end(SessionStatus.RECORDING_FAILED, SessionLedger.RECORDING_FAILED);
+                            } else {
+                                // the user sent EOF (or went away): pass the EOF on
+                                up.getAsyncIn().close(false);
+                            }
+                        },
+                        services.setup())
+                .start();
         new Relay(up.getAsyncOut(), userOut, taps.output, this::outputEnded, services.setup()).start();
         new Relay(up.getAsyncErr(), userErr, taps.error, this::outputEnded, services.setup()).start();
         if (up instanceof PtyCapableChannelSession pty) {
@@ -290,7 +314,8 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
     private ClientChannel createUpstreamChannel(ClientSession session) throws IOException {
         Map<String, String> vars = env.getEnv();
         Map<PtyMode, Integer> modes = env.getPtyModes();
-        // a pty-req was sent: it always names the terminal type, and its modes may be empty (ssh -tt without a terminal)
+        // a pty-req was sent: it always names the terminal type, and its modes may be empty (ssh -tt without a
+        // terminal)
         boolean pty = (modes != null && !modes.isEmpty()) || vars.containsKey(Environment.ENV_TERM);
         PtyChannelConfiguration config = new PtyChannelConfiguration();
         if (pty) {
@@ -327,15 +352,16 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
     }
 
     /** @param beforeClose records what is only known at the end (files still open, an scp file cut short) */
-    private record Taps(Relay.Tap input, Relay.Tap output, Relay.Tap error, SessionLedger.LastWords beforeClose) {
-    }
+    private record Taps(Relay.Tap input, Relay.Tap output, Relay.Tap error, SessionLedger.LastWords beforeClose) {}
 
     private Taps taps(Destination destination) {
         SessionRecording r = ledger.recording();
         AtomicLong bytesIn = ledger.bytesIn;
         AtomicLong bytesOut = ledger.bytesOut;
         LiveView live = ledger.live();
-        live.resized(number(env.getEnv().get(Environment.ENV_COLUMNS), 80), number(env.getEnv().get(Environment.ENV_LINES), 24));
+        live.resized(
+                number(env.getEnv().get(Environment.ENV_COLUMNS), 80),
+                number(env.getEnv().get(Environment.ENV_LINES), 24));
         Relay.Tap terminalOutput = (b, o, n) -> {
             bytesOut.addAndGet(n);
             r.terminal().output(b, o, n);
@@ -349,44 +375,56 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
         };
         if (kind == Kind.SFTP) {
             SftpObserver sftp = new SftpObserver(r.events());
-            return new Taps((b, o, n) -> {
-                bytesIn.addAndGet(n);
-                sftp.fromClient(b, o, n);
-                r.sync(); // file operations are in storage before they reach the target
-            }, (b, o, n) -> {
-                bytesOut.addAndGet(n);
-                sftp.fromServer(b, o, n);
-            }, errorOutput, recording -> sftp.close());
+            return new Taps(
+                    (b, o, n) -> {
+                        bytesIn.addAndGet(n);
+                        sftp.fromClient(b, o, n);
+                        r.sync(); // file operations are in storage before they reach the target
+                    },
+                    (b, o, n) -> {
+                        bytesOut.addAndGet(n);
+                        sftp.fromServer(b, o, n);
+                    },
+                    errorOutput,
+                    recording -> sftp.close());
         }
         ScpCommand scp = ScpCommand.parse(command).orElse(null);
         if (scp != null) {
             // file content is counted and its control lines recorded as file events; every other byte is recorded
             ScpObserver observer = new ScpObserver(r, scp);
             boolean upload = scp.direction() == FileTransferEvent.Direction.UPLOAD;
-            return new Taps((b, o, n) -> {
-                bytesIn.addAndGet(n);
-                if (upload) {
-                    observer.fromSender(b, o, n);
-                } else {
-                    observer.fromReceiver(b, o, n);
-                }
-                if (observer.takeRecorded()) {
-                    r.sync(); // control lines and anything not scp are in storage before they reach the target
-                }
-            }, (b, o, n) -> {
-                bytesOut.addAndGet(n);
-                if (upload) {
-                    observer.fromReceiver(b, o, n);
-                } else {
-                    observer.fromSender(b, o, n);
-                }
-            }, errorOutput, recording -> observer.close());
+            return new Taps(
+                    (b, o, n) -> {
+                        bytesIn.addAndGet(n);
+                        if (upload) {
+                            observer.fromSender(b, o, n);
+                        } else {
+                            observer.fromReceiver(b, o, n);
+                        }
+                        if (observer.takeRecorded()) {
+                            r.sync(); // control lines and anything not scp are in storage before they reach the target
+                        }
+                    },
+                    (b, o, n) -> {
+                        bytesOut.addAndGet(n);
+                        if (upload) {
+                            observer.fromReceiver(b, o, n);
+                        } else {
+                            observer.fromSender(b, o, n);
+                        }
+                    },
+                    errorOutput,
+                    recording -> observer.close());
         }
-        return new Taps((b, o, n) -> {
-            bytesIn.addAndGet(n);
-            r.terminal().input(b, o, n);
-            r.sync(); // keystrokes are in storage before they reach the target
-        }, terminalOutput, errorOutput, null);
+        return new Taps(
+                (b, o, n) -> {
+                    bytesIn.addAndGet(n);
+                    r.terminal().input(b, o, n);
+                    r.sync(); // keystrokes are in storage before they reach the target
+                },
+                terminalOutput,
+                errorOutput,
+                null);
     }
 
     private void resized(PtyCapableChannelSession pty) {
@@ -439,8 +477,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
     }
 
     /** Why the bastion is ending this channel, once it has decided to (so the target's close does not win the race). */
-    private record Ending(SessionStatus status, String message) {
-    }
+    private record Ending(SessionStatus status, String message) {}
 
     private volatile Ending ending;
 
@@ -514,7 +551,6 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
             LOG.warning("message not delivered: " + e);
         }
     }
-
 
     private static int number(String text, int fallback) {
         try {

@@ -1,5 +1,6 @@
 package dev.portcullis.bastion.server;
 
+import dev.portcullis.workflow.port.GrantAuthority;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,8 +10,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.logging.Logger;
-
-import dev.portcullis.workflow.port.GrantAuthority;
 
 /**
  * The broker's refusals, remembered per person for a short back-off, so that someone opening channels they have no
@@ -27,6 +26,7 @@ final class RefusalBackoff implements GrantAuthority {
     static final int ANY = 20;
     /** Bounds the memory a crowd of refused people can take; the oldest are forgotten first. */
     private static final int MAX_PEOPLE = 10_000;
+
     private static final Logger LOG = Logger.getLogger(RefusalBackoff.class.getName());
 
     private final GrantAuthority broker;
@@ -85,8 +85,10 @@ final class RefusalBackoff implements GrantAuthority {
                 LOG.warning(ask.username() + " was refused " + ANY + " times within " + backoff.toSeconds()
                         + " s; what they ask is refused without asking the broker for a while");
             }
-            return new Refused("too_many_refusals", "you were refused " + ANY + " times in a row; wait "
-                    + Math.max(1, backoff.toSeconds()) + " s before trying again");
+            return new Refused(
+                    "too_many_refusals",
+                    "you were refused " + ANY + " times in a row; wait " + Math.max(1, backoff.toSeconds())
+                            + " s before trying again");
         }
         return null;
     }

@@ -3,7 +3,6 @@ package dev.portcullis.bastion.server;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.Service;
 import org.apache.sshd.common.io.IoWriteFuture;
@@ -33,8 +32,8 @@ final class RefusalReasons extends ServerConnectionServiceFactory {
     public Service create(Session session) throws IOException {
         ServerConnectionService service = new ServerConnectionService((AbstractServerSession) session) {
             @Override
-            protected IoWriteFuture sendChannelOpenFailure(Buffer buffer, long sender, int reasonCode, String message, String lang)
-                    throws IOException {
+            protected IoWriteFuture sendChannelOpenFailure(
+                    Buffer buffer, long sender, int reasonCode, String message, String lang) throws IOException {
                 Map<Long, String> reasons = session.getAttribute(REASONS);
                 String ours = reasons == null ? null : reasons.remove(sender);
                 return super.sendChannelOpenFailure(buffer, sender, reasonCode, ours != null ? ours : message, lang);

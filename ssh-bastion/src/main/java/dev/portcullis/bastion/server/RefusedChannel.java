@@ -1,7 +1,6 @@
 package dev.portcullis.bastion.server;
 
 import java.util.List;
-
 import org.apache.sshd.client.future.DefaultOpenFuture;
 import org.apache.sshd.client.future.OpenFuture;
 import org.apache.sshd.common.SshConstants;

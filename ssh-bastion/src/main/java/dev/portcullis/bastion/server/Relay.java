@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-
 import org.apache.sshd.common.channel.ChannelAsyncOutputStream;
 import org.apache.sshd.common.io.IoInputStream;
 import org.apache.sshd.common.io.IoOutputStream;
@@ -38,6 +37,7 @@ final class Relay {
     static final int LARGE = 512 * 1024 - 64;
     /** What a write is cut into when the far side's packet size is not known. */
     private static final int DEFAULT_PACKET = 32 * 1024;
+
     private static final int MAX_INLINE_DEPTH = 16;
 
     private final IoInputStream from;
@@ -166,7 +166,8 @@ final class Relay {
     private int packetSize() {
         if (packet == 0) {
             long size = to instanceof ChannelAsyncOutputStream out
-                    ? out.getChannel().getRemoteWindow().getPacketSize() : 0;
+                    ? out.getChannel().getRemoteWindow().getPacketSize()
+                    : 0;
             packet = size > 0 ? (int) Math.min(size, LARGE) : DEFAULT_PACKET;
         }
         return packet;

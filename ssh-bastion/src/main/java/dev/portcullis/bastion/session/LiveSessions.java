@@ -1,5 +1,8 @@
 package dev.portcullis.bastion.session;
 
+import dev.portcullis.bastion.live.LiveViews;
+import dev.portcullis.workflow.grant.ActiveGrant;
+import dev.portcullis.workflow.port.SessionStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
@@ -14,10 +17,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-
-import dev.portcullis.bastion.live.LiveViews;
-import dev.portcullis.workflow.grant.ActiveGrant;
-import dev.portcullis.workflow.port.SessionStatus;
 
 /**
  * Every live session on this bastion, by the grant it runs under. A grant's sessions end when the broker says the
@@ -57,15 +56,18 @@ public final class LiveSessions implements AutoCloseable {
     /** Adds a session; ends it at once when its grant has already ended. */
     public void register(ActiveGrant grant, LiveSession session) {
         unsettled.add(session);
-        byGrant.computeIfAbsent(grant.requestId(), id -> ConcurrentHashMap.newKeySet()).add(session);
+        byGrant.computeIfAbsent(grant.requestId(), id -> ConcurrentHashMap.newKeySet())
+                .add(session);
         String endedWhy = ended.get(grant.requestId());
         if (endedWhy != null) {
             end(grant.requestId(), endedWhy);
             return;
         }
         timerByGrant.computeIfAbsent(grant.requestId(), id -> {
-            long delay = Math.max(0, Duration.between(clock.instant(), grant.endsAt()).toMillis());
-            String message = "your grant for " + grant.login() + "@" + grant.target().name() + " ended at " + grant.endsAt();
+            long delay = Math.max(
+                    0, Duration.between(clock.instant(), grant.endsAt()).toMillis());
+            String message =
+                    "your grant for " + grant.login() + "@" + grant.target().name() + " ended at " + grant.endsAt();
             return timers.schedule(() -> end(id, message), delay, TimeUnit.MILLISECONDS);
         });
     }

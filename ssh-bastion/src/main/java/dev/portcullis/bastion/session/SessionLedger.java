@@ -1,9 +1,5 @@
 package dev.portcullis.bastion.session;
 
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Logger;
-
 import dev.portcullis.bastion.live.LiveView;
 import dev.portcullis.recording.RecordingFailedException;
 import dev.portcullis.recording.RecordingMetadata;
@@ -11,6 +7,9 @@ import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.workflow.grant.ActiveGrant;
 import dev.portcullis.workflow.port.SessionIndex;
 import dev.portcullis.workflow.port.SessionStatus;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
 
 /**
  * The bookkeeping every recorded channel shares, shell, exec, SFTP or forwarded connection alike: its recording,
@@ -62,9 +61,20 @@ public final class SessionLedger {
      *
      * @throws RuntimeException when the index cannot be written; the session must then be refused
      */
-    public void opened(String person, String target, String login, String protocol, String clientAddress, ActiveGrant active) {
-        services.index().opened(new SessionIndex.Opened(id, active.requestId(), person, target, login, protocol, recording.id(),
-                services.bastionName(), clientAddress, services.clock().instant()));
+    public void opened(
+            String person, String target, String login, String protocol, String clientAddress, ActiveGrant active) {
+        services.index()
+                .opened(new SessionIndex.Opened(
+                        id,
+                        active.requestId(),
+                        person,
+                        target,
+                        login,
+                        protocol,
+                        recording.id(),
+                        services.bastionName(),
+                        clientAddress,
+                        services.clock().instant()));
         indexed = true;
         grant = active;
         live = services.live().views().opened(id, owner, recording, 80, 24);
@@ -125,8 +135,9 @@ public final class SessionLedger {
         }
         if (indexed) {
             try {
-                services.index().closed(new SessionIndex.Closed(id, services.clock().instant(), bytesIn.get(), bytesOut.get(),
-                        finalStatus, detail));
+                services.index()
+                        .closed(new SessionIndex.Closed(
+                                id, services.clock().instant(), bytesIn.get(), bytesOut.get(), finalStatus, detail));
             } catch (RuntimeException e) {
                 LOG.warning("session " + id + " end not entered in the index: " + e.getMessage());
             }

@@ -1,8 +1,5 @@
 package dev.portcullis.bastion.session;
 
-import java.io.IOException;
-import java.util.logging.Logger;
-
 import dev.portcullis.recording.RecordingFailedException;
 import dev.portcullis.recording.RecordingMetadata;
 import dev.portcullis.recording.SessionRecording;
@@ -11,6 +8,8 @@ import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.port.GrantAuthority.Allowed;
 import dev.portcullis.workflow.port.GrantAuthority.Decision;
 import dev.portcullis.workflow.port.GrantAuthority.Refused;
+import java.io.IOException;
+import java.util.logging.Logger;
 
 /**
  * How every session of this bastion opens, SSH channel, forwarded connection or database session alike: the broker
@@ -21,7 +20,12 @@ import dev.portcullis.workflow.port.GrantAuthority.Refused;
 public final class SessionOpening {
 
     /** Which shared step refused the session; each protocol words it its own way (an SQLSTATE, an open failure). */
-    public enum Step { AUTHORITY_UNAVAILABLE, NO_GRANT, RECORDING_UNAVAILABLE, INDEX_UNAVAILABLE }
+    public enum Step {
+        AUTHORITY_UNAVAILABLE,
+        NO_GRANT,
+        RECORDING_UNAVAILABLE,
+        INDEX_UNAVAILABLE
+    }
 
     public static final String AUTHORITY_UNAVAILABLE =
             "the broker cannot be reached, so no session can be authorized right now; try again shortly";
@@ -48,8 +52,7 @@ public final class SessionOpening {
         void describe(RecordingMetadata.Builder metadata, ActiveGrant grant);
 
         /** Records what comes first in the recording (an exec's command line). */
-        default void started(SessionRecording recording) throws RecordingFailedException {
-        }
+        default void started(SessionRecording recording) throws RecordingFailedException {}
 
         /** Whether the session has already ended (its grant ended while it was opening). */
         boolean ended();
@@ -61,13 +64,11 @@ public final class SessionOpening {
      * @param protocol      as in the session index: ssh, postgres
      * @param clientAddress the user's address as the index shows it
      */
-    public record Request(GrantAuthority.Ask ask, String protocol, String clientAddress) {
-    }
+    public record Request(GrantAuthority.Ask ask, String protocol, String clientAddress) {}
 
     private static final Logger LOG = Logger.getLogger(SessionOpening.class.getName());
 
-    private SessionOpening() {
-    }
+    private SessionOpening() {}
 
     /**
      * Runs every shared step of opening a session.
@@ -100,7 +101,8 @@ public final class SessionOpening {
             protocol.refuse(Step.RECORDING_UNAVAILABLE, RECORDING_UNAVAILABLE);
             return null;
         }
-        RecordingMetadata.Builder metadata = services.recordings().newMetadata()
+        RecordingMetadata.Builder metadata = services.recordings()
+                .newMetadata()
                 .attribute("user", ask.username())
                 .attribute("login", ask.login())
                 .attribute("target", ask.target())
@@ -117,8 +119,8 @@ public final class SessionOpening {
             return null;
         }
         try {
-            ledger.opened(ask.username(), ask.target(), ask.login(), request.protocol(), request.clientAddress(),
-                    grant);
+            ledger.opened(
+                    ask.username(), ask.target(), ask.login(), request.protocol(), request.clientAddress(), grant);
         } catch (RuntimeException e) {
             LOG.warning("session index unavailable, refusing " + what + ": " + e.getMessage());
             ledger.abandon("session index unavailable");

@@ -1,15 +1,14 @@
 package dev.portcullis.bastion.session;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.function.Supplier;
-
 import dev.portcullis.bastion.upstream.TargetInventory;
 import dev.portcullis.bastion.upstream.UpstreamConnector;
 import dev.portcullis.recording.Recordings;
 import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.port.SessionIndex;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
 
 /**
  * What every proxied channel needs, in one place.
@@ -30,5 +29,4 @@ public record SessionServices(
         String portalUrl,
         String bastionName,
         Duration connectTimeout,
-        RecordingHealth recordingHealth) {
-}
+        RecordingHealth recordingHealth) {}

@@ -17,8 +17,14 @@ import java.util.Set;
  *                      refused, and these roles are checked at every login to hold no privilege that could write
  * @param tls           whether the proxy speaks TLS to the server, and whom it trusts there
  */
-public record DatabaseTarget(String name, String host, int port, String database, Map<String, String> passwords,
-                             Set<String> readOnlyRoles, UpstreamTls tls) {
+public record DatabaseTarget(
+        String name,
+        String host,
+        int port,
+        String database,
+        Map<String, String> passwords,
+        Set<String> readOnlyRoles,
+        UpstreamTls tls) {
 
     public DatabaseTarget {
         Objects.requireNonNull(name, "name");

@@ -13,7 +13,8 @@ import java.util.Optional;
  * @param perLogin      keys for particular logins
  * @param host          overrides the policy's address when not null
  */
-public record TargetCredentials(String name, PublicKey hostKey, KeyPair identity, Map<String, KeyPair> perLogin, String host, int port) {
+public record TargetCredentials(
+        String name, PublicKey hostKey, KeyPair identity, Map<String, KeyPair> perLogin, String host, int port) {
 
     public TargetCredentials {
         Objects.requireNonNull(name, "name");

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-
 import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
@@ -43,7 +42,6 @@ public final class TargetInventory {
         // MINA's Ed25519 is the JDK's; it must be in place before MINA reads or makes a key
         JdkEd25519.install();
     }
-
 
     private static final Set<String> TARGET_KEYS = Set.of("hostKey", "identityFile", "identityFiles", "address");
 
@@ -84,11 +82,13 @@ public final class TargetInventory {
         try (InputStream in = Files.newInputStream(file)) {
             root = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
         } catch (RuntimeException e) {
-            throw new IOException(file + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+            throw new IOException(file + ": not valid YAML: "
+                    + e.getMessage().lines().findFirst().orElse(""));
         }
         List<String> problems = new ArrayList<>();
         Map<String, TargetCredentials> result = new LinkedHashMap<>();
-        if (!(root instanceof Map<?, ?> top) || !(top.get("targets") instanceof Map || top.get("databases") instanceof Map)) {
+        if (!(root instanceof Map<?, ?> top)
+                || !(top.get("targets") instanceof Map || top.get("databases") instanceof Map)) {
             throw new IOException(file + ": expected a mapping 'targets:' of SSH target names to their credentials, "
                     + "and/or 'databases:' of PostgreSQL target names to theirs");
         }
@@ -98,7 +98,8 @@ public final class TargetInventory {
             }
         }
         Map<?, ?> entries = top.get("targets") instanceof Map<?, ?> m ? m : Map.of();
-        Map<String, DatabaseTarget> databases = loadDatabases(top.get("databases") instanceof Map<?, ?> m ? m : Map.of(), problems);
+        Map<String, DatabaseTarget> databases =
+                loadDatabases(top.get("databases") instanceof Map<?, ?> m ? m : Map.of(), problems);
         for (Map.Entry<?, ?> e : entries.entrySet()) {
             String name = String.valueOf(e.getKey());
             if (!(e.getValue() instanceof Map<?, ?> t)) {
@@ -107,7 +108,8 @@ public final class TargetInventory {
             }
             for (Object key : t.keySet()) {
                 if (!TARGET_KEYS.contains(String.valueOf(key))) {
-                    problems.add(name + ": unknown key '" + key + "' (allowed: address, hostKey, identityFile, identityFiles)");
+                    problems.add(name + ": unknown key '" + key
+                            + "' (allowed: address, hostKey, identityFile, identityFiles)");
                 }
             }
             PublicKey hostKey = null;
@@ -174,7 +176,8 @@ public final class TargetInventory {
             }
             for (Object key : t.keySet()) {
                 if (!DATABASE_KEYS.contains(String.valueOf(key))) {
-                    problems.add("databases." + name + ": unknown key '" + key + "' (allowed: address, database, roles, tls)");
+                    problems.add("databases." + name + ": unknown key '" + key
+                            + "' (allowed: address, database, roles, tls)");
                 }
             }
             Map<String, String> passwords = new LinkedHashMap<>();
@@ -184,7 +187,8 @@ public final class TargetInventory {
             } else {
                 for (Map.Entry<?, ?> r : roles.entrySet()) {
                     String role = String.valueOf(r.getKey());
-                    if (!(r.getValue() instanceof Map<?, ?> roleMap) || !(roleMap.get("passwordFile") instanceof String path)
+                    if (!(r.getValue() instanceof Map<?, ?> roleMap)
+                            || !(roleMap.get("passwordFile") instanceof String path)
                             || !Set.of("passwordFile", "readOnly").containsAll(roleMap.keySet())
                             || (roleMap.containsKey("readOnly") && !(roleMap.get("readOnly") instanceof Boolean))) {
                         problems.add("databases." + name + ".roles." + role + ": expected {passwordFile: FILE} or "
@@ -202,7 +206,8 @@ public final class TargetInventory {
                             passwords.put(role, password);
                         }
                     } catch (IOException | RuntimeException ex) {
-                        problems.add("databases." + name + ".roles." + role + ": cannot read " + path + " (" + ex.getClass().getSimpleName() + ")");
+                        problems.add("databases." + name + ".roles." + role + ": cannot read " + path + " ("
+                                + ex.getClass().getSimpleName() + ")");
                     }
                 }
             }
@@ -214,8 +219,10 @@ public final class TargetInventory {
             String database = t.get("database") instanceof String d ? d : null;
             UpstreamTls tls = upstreamTls(t.get("tls"), "databases." + name + ".tls", problems);
             if (address.host() != null) {
-                result.put(name, new DatabaseTarget(name, address.host(), address.port(), database, passwords,
-                        readOnlyRoles, tls));
+                result.put(
+                        name,
+                        new DatabaseTarget(
+                                name, address.host(), address.port(), database, passwords, readOnlyRoles, tls));
             }
         }
         return result;
@@ -264,7 +271,8 @@ public final class TargetInventory {
                 }
             }
             default -> {
-                problems.add(where + ": unknown mode '" + mode + "' (off or verify-full; encryption without checking the server is not offered)");
+                problems.add(where + ": unknown mode '" + mode
+                        + "' (off or verify-full; encryption without checking the server is not offered)");
                 return UpstreamTls.OFF;
             }
         }
@@ -278,7 +286,8 @@ public final class TargetInventory {
             }
             int colon = address.lastIndexOf(':');
             try {
-                return new Address(colon > 0 ? address.substring(0, colon) : address,
+                return new Address(
+                        colon > 0 ? address.substring(0, colon) : address,
                         colon > 0 ? Integer.parseInt(address.substring(colon + 1)) : defaultPort);
             } catch (NumberFormatException ex) {
                 problems.add(where + ": address must be host:port");
@@ -311,7 +320,8 @@ public final class TargetInventory {
             }
             return it.next();
         } catch (Exception e) {
-            problems.add(name + ": cannot read identity " + path + " (" + e.getClass().getSimpleName() + ")");
+            problems.add(name + ": cannot read identity " + path + " ("
+                    + e.getClass().getSimpleName() + ")");
             return null;
         }
     }

@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.sshd.agent.SshAgentFactory;
 import org.apache.sshd.client.ClientBuilder;
 import org.apache.sshd.client.SshClient;
@@ -34,7 +33,6 @@ public final class UpstreamConnector implements AutoCloseable {
         JdkEd25519.install();
     }
 
-
     private static final AttributeKey<PublicKey> PINNED = new AttributeKey<>();
     private static final AttributeKey<PublicKey> PRESENTED = new AttributeKey<>();
     private static final int CONNECT_ATTEMPTS = 5;
@@ -49,8 +47,7 @@ public final class UpstreamConnector implements AutoCloseable {
     public UpstreamConnector(SshAgentFactory agents) {
         client = SshClient.setUpDefaultClient();
         client.setAgentFactory(agents);
-        List<ChannelFactory> channels = new ArrayList<>(
-                ClientBuilder.DEFAULT_CHANNEL_FACTORIES);
+        List<ChannelFactory> channels = new ArrayList<>(ClientBuilder.DEFAULT_CHANNEL_FACTORIES);
         channels.addAll(agents.getChannelForwardingFactories(client));
         client.setChannelFactories(channels);
         client.setCipherFactories(dev.portcullis.bastion.server.Ciphers.ASKED);
@@ -69,7 +66,8 @@ public final class UpstreamConnector implements AutoCloseable {
      */
     public ClientSession connect(String host, int port, String login, TargetCredentials credentials, Duration timeout)
             throws IOException {
-        KeyPair identity = credentials.identityFor(login)
+        KeyPair identity = credentials
+                .identityFor(login)
                 .orElseThrow(() -> new IOException("the bastion has no key for " + login + "@" + credentials.name()));
         AttributeRepository context = AttributeRepository.ofKeyValuePair(PINNED, credentials.hostKey());
         for (int attempt = 1; ; attempt++) {
@@ -89,11 +87,17 @@ public final class UpstreamConnector implements AutoCloseable {
         }
     }
 
-    private ClientSession attempt(String host, int port, String login, KeyPair identity, AttributeRepository context,
-                                  TargetCredentials credentials, Duration timeout) throws IOException {
+    private ClientSession attempt(
+            String host,
+            int port,
+            String login,
+            KeyPair identity,
+            AttributeRepository context,
+            TargetCredentials credentials,
+            Duration timeout)
+            throws IOException {
         // at most a few handshakes at a time per target: a burst of logins must not look like a flood to its sshd
-        Semaphore gate = handshakes.computeIfAbsent(host + ":" + port,
-                k -> new Semaphore(HANDSHAKES_PER_TARGET));
+        Semaphore gate = handshakes.computeIfAbsent(host + ":" + port, k -> new Semaphore(HANDSHAKES_PER_TARGET));
         try {
             if (!gate.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new IOException("too many logins to " + credentials.name() + " under way; try again");
@@ -109,9 +113,17 @@ public final class UpstreamConnector implements AutoCloseable {
         }
     }
 
-    private ClientSession handshake(String host, int port, String login, KeyPair identity, AttributeRepository context,
-                                    TargetCredentials credentials, Duration timeout) throws IOException {
-        ClientSession session = client.connect(login, host, port, context).verify(timeout).getSession();
+    private ClientSession handshake(
+            String host,
+            int port,
+            String login,
+            KeyPair identity,
+            AttributeRepository context,
+            TargetCredentials credentials,
+            Duration timeout)
+            throws IOException {
+        ClientSession session =
+                client.connect(login, host, port, context).verify(timeout).getSession();
         try {
             session.addPublicKeyIdentity(identity);
             session.auth().verify(timeout);
@@ -120,7 +132,9 @@ public final class UpstreamConnector implements AutoCloseable {
             PublicKey presented = session.getAttribute(PRESENTED);
             session.close(true);
             if (presented != null && !KeyUtils.compareKeys(presented, credentials.hostKey())) {
-                throw new HostKeyMismatchException(credentials.name(), KeyUtils.getFingerPrint(credentials.hostKey()),
+                throw new HostKeyMismatchException(
+                        credentials.name(),
+                        KeyUtils.getFingerPrint(credentials.hostKey()),
                         KeyUtils.getFingerPrint(presented));
             }
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);

@@ -1,12 +1,10 @@
 package dev.portcullis.bastion.upstream;
 
+import dev.portcullis.bastion.PemTrust;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-
 import javax.net.ssl.SSLContext;
-
-import dev.portcullis.bastion.PemTrust;
 
 /**
  * Whether the database proxy speaks TLS to a PostgreSQL target, and whom it trusts there. Only what libpq calls

@@ -1,14 +1,12 @@
 package dev.portcullis.bastion.db;
 
-import java.io.ByteArrayInputStream;
-import java.io.EOFException;
-import java.io.IOException;
-
-import org.junit.jupiter.api.AfterAll;
-
 import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import org.junit.jupiter.api.AfterAll;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of everything the proxy parses from a client before it is authenticated or

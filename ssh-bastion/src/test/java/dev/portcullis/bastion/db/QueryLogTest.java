@@ -2,12 +2,10 @@ package dev.portcullis.bastion.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.recording.event.QueryEvent;
 import java.util.List;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import dev.portcullis.recording.event.QueryEvent;
 
 /** Pairing of statements with answers, pure: what the client sent, what the server said, one event per statement. */
 @Tag("unit")
@@ -19,8 +17,10 @@ class QueryLogTest {
                 .isEqualTo("ALTER ROLE app PASSWORD '[redacted]' VALID UNTIL 'infinity'");
         assertThat(QueryLog.withoutPasswords("create role x login password E'it''s\\'secret'"))
                 .isEqualTo("create role x login password '[redacted]'");
-        assertThat(QueryLog.withoutPasswords("create role x password $p$dollar$p$ login")).isEqualTo("create role x password '[redacted]' login");
-        assertThat(QueryLog.withoutPasswords("select password_hint from users")).isEqualTo("select password_hint from users");
+        assertThat(QueryLog.withoutPasswords("create role x password $p$dollar$p$ login"))
+                .isEqualTo("create role x password '[redacted]' login");
+        assertThat(QueryLog.withoutPasswords("select password_hint from users"))
+                .isEqualTo("select password_hint from users");
     }
 
     @Test
@@ -58,8 +58,11 @@ class QueryLogTest {
         log.query(huge);
         QueryEvent e = log.readyForQuery().get(0);
         byte[] bytes = huge.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
-        assertThat(e.query()).startsWith("select 'éé").endsWith("... [truncated: " + bytes.length + " bytes in all, sha256 " + sha + "]");
+        String sha = java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        assertThat(e.query())
+                .startsWith("select 'éé")
+                .endsWith("... [truncated: " + bytes.length + " bytes in all, sha256 " + sha + "]");
         assertThat(log.used()).isZero();
     }
 
@@ -75,7 +78,9 @@ class QueryLogTest {
         log.bind(new PgFrontend.Bind("", "s" + (whole + 4), new int[0], List.of()));
         log.execute(new PgFrontend.Execute("", 0));
         QueryEvent beyond = log.commandComplete("SELECT 1").get(0);
-        assertThat(beyond.query()).hasSizeLessThan(QueryLog.OVER_BUDGET_PREFIX + 200).contains("[truncated: " + text.length() + " bytes in all");
+        assertThat(beyond.query())
+                .hasSizeLessThan(QueryLog.OVER_BUDGET_PREFIX + 200)
+                .contains("[truncated: " + text.length() + " bytes in all");
         for (int i = 0; i < whole + 5; i++) {
             log.close(new PgFrontend.Close('S', "s" + i));
         }
@@ -87,7 +92,8 @@ class QueryLogTest {
     @Test
     void aFastPathCallIsRecordedWithItsFunctionAndArguments() throws Exception {
         QueryLog log = new QueryLog("db", true);
-        log.functionCall(new PgFrontend.FunctionCall(955, new int[] {1}, List.of(new byte[] {0, 0, 0, 1}, "hi".getBytes())));
+        log.functionCall(
+                new PgFrontend.FunctionCall(955, new int[] {1}, List.of(new byte[] {0, 0, 0, 1}, "hi".getBytes())));
         QueryEvent e = log.readyForQuery().get(0);
         assertThat(e.query()).isEqualTo("(fast-path call of function OID 955, lowrite)");
         assertThat(e.parameters()).containsExactly("\\x00000001", "\\x6869");

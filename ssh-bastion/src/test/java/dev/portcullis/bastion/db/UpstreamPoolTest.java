@@ -2,19 +2,17 @@ package dev.portcullis.bastion.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.bastion.upstream.DatabaseTarget;
+import dev.portcullis.bastion.upstream.UpstreamTls;
+import dev.portcullis.local.LocalPostgres;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import dev.portcullis.bastion.upstream.DatabaseTarget;
-import dev.portcullis.bastion.upstream.UpstreamTls;
-import dev.portcullis.local.LocalPostgres;
 
 /**
  * What the pool keeps and for how long, against real server connections: nothing opened under other settings for its
@@ -34,13 +32,19 @@ class UpstreamPoolTest {
     }
 
     private static DatabaseTarget target(String password) {
-        return new DatabaseTarget("prod-db", "127.0.0.1", pg.port(), "postgres", Map.of(ROLE, password), Set.of(),
-                UpstreamTls.OFF);
+        return new DatabaseTarget(
+                "prod-db", "127.0.0.1", pg.port(), "postgres", Map.of(ROLE, password), Set.of(), UpstreamTls.OFF);
     }
 
     private static PgUpstream login() throws IOException {
-        return PgUpstream.connect("127.0.0.1", pg.port(), UpstreamTls.OFF, Map.of("user", ROLE, "database", "postgres"),
-                password, Duration.ofSeconds(10), s -> { });
+        return PgUpstream.connect(
+                "127.0.0.1",
+                pg.port(),
+                UpstreamTls.OFF,
+                Map.of("user", ROLE, "database", "postgres"),
+                password,
+                Duration.ofSeconds(10),
+                s -> {});
     }
 
     private static final UpstreamPool.Key KEY = new UpstreamPool.Key("prod-db", ROLE, false, "postgres", Map.of());
@@ -58,7 +62,8 @@ class UpstreamPoolTest {
             pool.give(KEY, settings, Optional.of(settings), up);
             UpstreamPool.Key otherRole = new UpstreamPool.Key("prod-db", "other", false, "postgres", Map.of());
             assertThat(pool.take(otherRole, settings)).isNull();
-            assertThat(pool.take(new UpstreamPool.Key("prod-db", ROLE, true, "postgres", Map.of()), settings)).isNull();
+            assertThat(pool.take(new UpstreamPool.Key("prod-db", ROLE, true, "postgres", Map.of()), settings))
+                    .isNull();
             assertThat(pool.idle()).isEqualTo(1);
             UpstreamPool.Lease lease = pool.take(KEY, settings);
             assertThat(lease.upstream()).isSameAs(up);
@@ -74,7 +79,9 @@ class UpstreamPoolTest {
             DatabaseTarget after = target("a new password");
             PgUpstream taken = login();
             pool.give(KEY, before, Optional.of(before), taken);
-            assertThat(pool.take(KEY, after)).as("opened under the old settings").isNull();
+            assertThat(pool.take(KEY, after))
+                    .as("opened under the old settings")
+                    .isNull();
             assertThat(taken.socket.isClosed()).isTrue();
 
             PgUpstream swept = login();
@@ -85,12 +92,16 @@ class UpstreamPoolTest {
 
             PgUpstream refused = login();
             pool.give(KEY, before, Optional.of(after), refused);
-            assertThat(pool.idle()).as("not kept when the settings changed while it was in use").isZero();
+            assertThat(pool.idle())
+                    .as("not kept when the settings changed while it was in use")
+                    .isZero();
             assertThat(refused.socket.isClosed()).isTrue();
 
             PgUpstream removed = login();
             pool.give(KEY, before, Optional.empty(), removed);
-            assertThat(removed.socket.isClosed()).as("the target left the inventory").isTrue();
+            assertThat(removed.socket.isClosed())
+                    .as("the target left the inventory")
+                    .isTrue();
         }
     }
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -29,12 +28,17 @@ class LineEditorTest {
         return Stream.of(
                 c("plain line", "ls -la\r", "ls -la"),
                 c("newline instead of return", "uptime\n", "uptime"),
-                c("backspace in the middle of a word", "rm -rf /var/lib/pstgres" + BS.repeat(6) + "ostgres\r",
+                c(
+                        "backspace in the middle of a word",
+                        "rm -rf /var/lib/pstgres" + BS.repeat(6) + "ostgres\r",
                         "rm -rf /var/lib/postgres"),
                 c("ctrl-h is a backspace too", "catt\bx /etc/hosts\r", "catx /etc/hosts"),
                 c("backspace past the start does nothing", BS + BS + "id\r", "id"),
                 c("ctrl-u kills the line before the cursor", "rm -rf /\u0015echo safe\r", "echo safe"),
-                c("ctrl-w kills the word before the cursor", "sudo rm -rf /tmp/x\u0017/var/tmp/y\r", "sudo rm -rf /var/tmp/y"),
+                c(
+                        "ctrl-w kills the word before the cursor",
+                        "sudo rm -rf /tmp/x\u0017/var/tmp/y\r",
+                        "sudo rm -rf /var/tmp/y"),
                 c("ctrl-w skips trailing spaces first", "git push  origin  \u0017\r", "git push  "),
                 c("ctrl-k kills to the end", "echo hello world" + LEFT.repeat(6) + "\u000b\r", "echo hello"),
                 c("ctrl-y yanks what was killed", "world\u0015hello \u0019\r", "hello world"),
@@ -50,9 +54,13 @@ class LineEditorTest {
                 c("ctrl-left moves a word back", "cp b\u001b[1;5Da \r", "cp a b"),
                 c("ctrl-c abandons the line", "rm -rf /\u0003whoami\r", "whoami"),
                 c("blank lines make no line", "\r   \r", null),
-                c("up recalls the previous line", "systemctl status nginx\r" + UP + "\r",
+                c(
+                        "up recalls the previous line",
+                        "systemctl status nginx\r" + UP + "\r",
                         "systemctl status nginx|systemctl status nginx"),
-                c("up then edit the recalled line", "systemctl status nginx\r" + UP + "\u0017" + "\u0017restart nginx\r",
+                c(
+                        "up then edit the recalled line",
+                        "systemctl status nginx\r" + UP + "\u0017" + "\u0017restart nginx\r",
                         "systemctl status nginx|systemctl restart nginx"),
                 c("up twice, down once", "one\rtwo\r" + UP + UP + DOWN + "\r", "one|two|two"),
                 c("down past the newest restores the draft", "one\rdra" + UP + DOWN + "ft\r", "one|draft"),
@@ -78,7 +86,8 @@ class LineEditorTest {
     void rebuildsTheLine(String name, String keys, String expected) {
         LineEditor editor = new LineEditor();
         List<String> lines = editor.feed(keys.getBytes(StandardCharsets.UTF_8)).stream()
-                .map(l -> l.text() + (l.certain() ? "" : "?")).toList();
+                .map(l -> l.text() + (l.certain() ? "" : "?"))
+                .toList();
         assertThat(lines).as(name).isEqualTo(expected == null ? List.of() : List.of(expected.split("\\|")));
     }
 

@@ -2,19 +2,6 @@ package dev.portcullis.bastion.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import dev.portcullis.bastion.Bastion;
 import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.RecordingClock;
@@ -23,6 +10,17 @@ import dev.portcullis.recording.Recordings;
 import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.recording.event.WatchEvent;
 import dev.portcullis.recording.read.RecordingReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A session's live view without a server: nothing is kept while nobody watches; a watch is recorded in the session's
@@ -38,9 +36,10 @@ class LiveViewTest {
     @Test
     void aWatchIsRecordedStreamsWhatTheUserSeesAndStopsWhenTheWatcherLeaves() throws Exception {
         FileSystemRecordingStorage storage = new FileSystemRecordingStorage(store);
-        Recordings recordings = new Recordings(storage, RecordingSigner.generate(), Bastion.RECORDING_OPTIONS,
-                RecordingClock.system());
-        SessionRecording recording = recordings.start(recordings.newMetadata().terminalSize(80, 24).build(), f -> { });
+        Recordings recordings =
+                new Recordings(storage, RecordingSigner.generate(), Bastion.RECORDING_OPTIONS, RecordingClock.system());
+        SessionRecording recording =
+                recordings.start(recordings.newMetadata().terminalSize(80, 24).build(), f -> {});
         List<String> ended = new CopyOnWriteArrayList<>();
         List<List<LiveView.Frame>> sent = new CopyOnWriteArrayList<>();
         List<String> watchers = new CopyOnWriteArrayList<>(List.of("dave"));
@@ -50,7 +49,8 @@ class LiveViewTest {
                 return List.copyOf(watchers);
             });
             UUID id = UUID.randomUUID();
-            LiveView view = views.opened(id, (status, message) -> ended.add(status + ": " + message), recording, 80, 24);
+            LiveView view =
+                    views.opened(id, (status, message) -> ended.add(status + ": " + message), recording, 80, 24);
             view.output("before".getBytes(StandardCharsets.UTF_8), 0, 6);
             view.resized(100, 30);
             assertThat(view.drain()).isEmpty();
@@ -76,7 +76,8 @@ class LiveViewTest {
             assertThat(view.drain()).isEmpty();
 
             assertThat(views.end(UUID.randomUUID(), "not here")).isFalse();
-            assertThat(views.end(id, "this session was ended by erin (admin): INC-1")).isTrue();
+            assertThat(views.end(id, "this session was ended by erin (admin): INC-1"))
+                    .isTrue();
             assertThat(ended).containsExactly("TERMINATED: this session was ended by erin (admin): INC-1");
             views.closed(id);
         }
@@ -111,19 +112,25 @@ class LiveViewTest {
 
     @Test
     void outputAStalledViewerCannotTakeIsDroppedUndecodedAndTheViewGoesOnAfterwards() throws Exception {
-        Recordings recordings = new Recordings(new FileSystemRecordingStorage(store), RecordingSigner.generate(),
-                Bastion.RECORDING_OPTIONS, RecordingClock.system());
-        SessionRecording recording = recordings.start(recordings.newMetadata().terminalSize(80, 24).build(), f -> { });
+        Recordings recordings = new Recordings(
+                new FileSystemRecordingStorage(store),
+                RecordingSigner.generate(),
+                Bastion.RECORDING_OPTIONS,
+                RecordingClock.system());
+        SessionRecording recording =
+                recordings.start(recordings.newMetadata().terminalSize(80, 24).build(), f -> {});
         try (LiveViews views = new LiveViews(Clock.systemUTC(), Duration.ofHours(1))) { // a broker that never takes
             views.sendTo((session, frames) -> List.of("dave"));
             UUID id = UUID.randomUUID();
-            LiveView view = views.opened(id, (status, message) -> { }, recording, 80, 24);
+            LiveView view = views.opened(id, (status, message) -> {}, recording, 80, 24);
             views.watch(id, "dave");
             byte[] bulk = "x".repeat(32 * 1024).getBytes(StandardCharsets.UTF_8);
             for (int i = 0; i < 64; i++) { // 2 MiB: twice what may wait
                 view.output(bulk, 0, bulk.length);
             }
-            int queued = view.drain().stream().filter(f -> f.kind().equals("o")).mapToInt(f -> f.data().length())
+            int queued = view.drain().stream()
+                    .filter(f -> f.kind().equals("o"))
+                    .mapToInt(f -> f.data().length())
                     .sum();
             assertThat(queued).isPositive().isLessThanOrEqualTo(LiveView.MAX_QUEUED_CHARS);
             view.output("after\r\n".getBytes(StandardCharsets.UTF_8), 0, 7);

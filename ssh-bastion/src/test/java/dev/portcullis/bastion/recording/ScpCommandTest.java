@@ -3,7 +3,6 @@ package dev.portcullis.bastion.recording;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -66,7 +65,9 @@ class ScpCommandTest {
     @ParameterizedTest
     @MethodSource("cases")
     void parses(String command, String expected) {
-        String actual = ScpCommand.parse(command).map(c -> c.direction() + " " + c.path()).orElse(null);
+        String actual = ScpCommand.parse(command)
+                .map(c -> c.direction() + " " + c.path())
+                .orElse(null);
         assertThat(actual).as(String.valueOf(command)).isEqualTo(expected);
     }
 

@@ -2,20 +2,6 @@ package dev.portcullis.bastion.recording;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import dev.portcullis.bastion.Bastion;
 import dev.portcullis.recording.FileSystemRecordingStorage;
 import dev.portcullis.recording.RecordingClock;
@@ -27,6 +13,18 @@ import dev.portcullis.recording.event.FileOperationEvent;
 import dev.portcullis.recording.event.FileTransferEvent;
 import dev.portcullis.recording.event.StructuredEvent;
 import dev.portcullis.recording.event.TerminalEvent;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * What the SFTP observer records from a conversation, one case a line, no server. A conversation is packets separated
@@ -47,8 +45,11 @@ class SftpObserverTest {
 
     @BeforeAll
     static void recordings() {
-        recordings = new Recordings(new FileSystemRecordingStorage(store), RecordingSigner.generate(),
-                Bastion.RECORDING_OPTIONS, RecordingClock.system());
+        recordings = new Recordings(
+                new FileSystemRecordingStorage(store),
+                RecordingSigner.generate(),
+                Bastion.RECORDING_OPTIONS,
+                RecordingClock.system());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -92,8 +93,7 @@ class SftpObserverTest {
         List<String> seen = new ArrayList<>();
         recordings.tap(metadata -> new RecordingTap() {
             @Override
-            public void bytes(TerminalEvent.Type stream, long micros, byte[] data) {
-            }
+            public void bytes(TerminalEvent.Type stream, long micros, byte[] data) {}
 
             @Override
             public void event(long micros, StructuredEvent event) {
@@ -104,7 +104,8 @@ class SftpObserverTest {
                 }
             }
         });
-        SessionRecording recording = recordings.start(recordings.newMetadata().terminalSize(80, 24).build(), f -> { });
+        SessionRecording recording =
+                recordings.start(recordings.newMetadata().terminalSize(80, 24).build(), f -> {});
         try {
             SftpObserver observer = new SftpObserver(recording.events());
             for (String step : conversation.split(";")) {
@@ -127,12 +128,28 @@ class SftpObserverTest {
         return seen.isEmpty() ? "NOTHING" : String.join(" | ", seen);
     }
 
-    private static final Map<String, Integer> TYPES = Map.ofEntries(Map.entry("INIT", 1), Map.entry("VERSION", 2),
-            Map.entry("OPEN", 3), Map.entry("CLOSE", 4), Map.entry("READ", 5), Map.entry("WRITE", 6),
-            Map.entry("LSTAT", 7), Map.entry("SETSTAT", 9), Map.entry("FSETSTAT", 10), Map.entry("OPENDIR", 11),
-            Map.entry("REMOVE", 13), Map.entry("MKDIR", 14), Map.entry("RMDIR", 15), Map.entry("REALPATH", 16),
-            Map.entry("STAT", 17), Map.entry("RENAME", 18), Map.entry("SYMLINK", 20), Map.entry("STATUS", 101),
-            Map.entry("HANDLE", 102), Map.entry("DATA", 103), Map.entry("EXTENDED", 200));
+    private static final Map<String, Integer> TYPES = Map.ofEntries(
+            Map.entry("INIT", 1),
+            Map.entry("VERSION", 2),
+            Map.entry("OPEN", 3),
+            Map.entry("CLOSE", 4),
+            Map.entry("READ", 5),
+            Map.entry("WRITE", 6),
+            Map.entry("LSTAT", 7),
+            Map.entry("SETSTAT", 9),
+            Map.entry("FSETSTAT", 10),
+            Map.entry("OPENDIR", 11),
+            Map.entry("REMOVE", 13),
+            Map.entry("MKDIR", 14),
+            Map.entry("RMDIR", 15),
+            Map.entry("REALPATH", 16),
+            Map.entry("STAT", 17),
+            Map.entry("RENAME", 18),
+            Map.entry("SYMLINK", 20),
+            Map.entry("STATUS", 101),
+            Map.entry("HANDLE", 102),
+            Map.entry("DATA", 103),
+            Map.entry("EXTENDED", 200));
 
     /** {@code c TYPE field...} as an SFTP packet: length, type, fields. */
     private static byte[] packet(String[] words) {
@@ -141,9 +158,12 @@ class SftpObserverTest {
         for (int i = 2; i < words.length; i++) {
             String w = words[i];
             if (w.matches("[0-9]+")) {
-                body.writeBytes(ByteBuffer.allocate(4).putInt((int) Long.parseLong(w)).array());
+                body.writeBytes(
+                        ByteBuffer.allocate(4).putInt((int) Long.parseLong(w)).array());
             } else if (w.matches("q[0-9]+")) {
-                body.writeBytes(ByteBuffer.allocate(8).putLong(Long.parseLong(w.substring(1))).array());
+                body.writeBytes(ByteBuffer.allocate(8)
+                        .putLong(Long.parseLong(w.substring(1)))
+                        .array());
             } else if (w.matches("b[0-9]+")) {
                 int n = Integer.parseInt(w.substring(1));
                 body.writeBytes(ByteBuffer.allocate(4).putInt(n).array());

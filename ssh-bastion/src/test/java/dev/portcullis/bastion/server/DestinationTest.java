@@ -41,7 +41,8 @@ class DestinationTest {
             ``                                     ==> NONE
             """)
     void parses(String username, String destination) {
-        assertThat(Destination.parse(username).map(Destination::toString).orElse(null)).as(username)
+        assertThat(Destination.parse(username).map(Destination::toString).orElse(null))
+                .as(username)
                 .isEqualTo(destination);
     }
 

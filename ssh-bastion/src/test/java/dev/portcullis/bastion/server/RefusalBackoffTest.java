@@ -2,19 +2,17 @@ package dev.portcullis.bastion.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.workflow.port.GrantAuthority;
+import dev.portcullis.workflow.port.GrantAuthority.Ask;
+import dev.portcullis.workflow.port.GrantAuthority.Refused;
+import dev.portcullis.workflow.port.GrantAuthority.Use;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import dev.portcullis.workflow.port.GrantAuthority;
-import dev.portcullis.workflow.port.GrantAuthority.Ask;
-import dev.portcullis.workflow.port.GrantAuthority.Refused;
-import dev.portcullis.workflow.port.GrantAuthority.Use;
 
 /**
  * How many of a person's refused asks reach the broker: no server, a broker that refuses everyone, a clock set by
@@ -68,8 +66,9 @@ class RefusalBackoffTest {
             backoff.authorize(ask("mallory", "l" + i));
         }
         assertThat(asked).hasValue(RefusalBackoff.ANY);
-        assertThat(backoff.authorize(ask("mallory", "other"))).isEqualTo(new Refused("too_many_refusals",
-                "you were refused 20 times in a row; wait 5 s before trying again"));
+        assertThat(backoff.authorize(ask("mallory", "other")))
+                .isEqualTo(new Refused(
+                        "too_many_refusals", "you were refused 20 times in a row; wait 5 s before trying again"));
         backoff.authorize(ask("alice", "root"));
         assertThat(asked).as("someone else is asked about as ever").hasValue(RefusalBackoff.ANY + 1);
     }
