@@ -26,6 +26,7 @@ import dev.portcullis.bastion.server.BastionServer;
 import dev.portcullis.bastion.server.ChannelLimits;
 import dev.portcullis.bastion.server.Sessions;
 import dev.portcullis.bastion.session.LiveSessions;
+import dev.portcullis.bastion.session.RecordingHealth;
 import dev.portcullis.bastion.session.SessionServices;
 import dev.portcullis.bastion.upstream.TargetInventory;
 import dev.portcullis.bastion.upstream.UpstreamConnector;
@@ -149,7 +150,8 @@ public final class Bastion implements AutoCloseable {
                 return t;
             });
             bastion.closeables.add(setup::shutdownNow);
-            SessionServices services = Sessions.services(
+            // one recording health for every session of this bastion, SSH or database
+            SessionServices services = new SessionServices(
                     parts.authority(),
                     parts.index(),
                     parts.inventory(),
@@ -160,7 +162,8 @@ public final class Bastion implements AutoCloseable {
                     parts.clock(),
                     parts.portalUrl(),
                     parts.bastionName(),
-                    parts.connectTimeout());
+                    parts.connectTimeout(),
+                    new RecordingHealth(parts.clock(), RecordingHealth.PAUSE_AFTER_FAILURE));
             bastion.server = Sessions.startServer(
                     new BastionServer.Options(
                             parts.host(),

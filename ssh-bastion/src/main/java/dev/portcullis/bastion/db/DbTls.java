@@ -126,10 +126,7 @@ public final class DbTls {
                 san.add((n.matches("[0-9.]+") || n.contains(":") ? "ip:" : "dns:") + n);
             }
         }
-        String keytool =
-                Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         List<String> gen = new ArrayList<>(List.of(
-                keytool,
                 "-genkeypair",
                 "-alias",
                 ALIAS,
@@ -143,38 +140,27 @@ public final class DbTls {
                 "CN=portcullis-bastion",
                 "-validity",
                 "825",
-                "-keystore",
-                store.toString(),
-                "-storetype",
-                "PKCS12",
-                "-storepass:env",
-                "PORTCULLIS_KEYSTORE_PASS",
                 "-keypass:env",
                 "PORTCULLIS_KEYSTORE_PASS"));
         if (!san.isEmpty()) {
             gen.add("-ext");
             gen.add("SAN=" + String.join(",", san));
         }
-        run(gen, pass);
-        run(
-                List.of(
-                        keytool,
-                        "-exportcert",
-                        "-rfc",
-                        "-alias",
-                        ALIAS,
-                        "-keystore",
-                        store.toString(),
-                        "-storetype",
-                        "PKCS12",
-                        "-storepass:env",
-                        "PORTCULLIS_KEYSTORE_PASS",
-                        "-file",
-                        pem.toString()),
-                pass);
+        keytool(store, pass, gen);
+        keytool(store, pass, List.of("-exportcert", "-rfc", "-alias", ALIAS, "-file", pem.toString()));
         Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rw-------"));
         Files.setPosixFilePermissions(pem, PosixFilePermissions.fromString("rw-r--r--"));
         LOG.info("made a self-signed TLS certificate for the database proxy (" + String.join(", ", san) + ")");
+    }
+
+    /** Runs the JDK's keytool on {@code store}, its password passed in the environment, never on the command line. */
+    private static void keytool(Path store, String pass, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        command.addAll(args);
+        command.addAll(List.of(
+                "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass:env", "PORTCULLIS_KEYSTORE_PASS"));
+        run(command, pass);
     }
 
     private static void run(List<String> command, String pass) throws IOException {

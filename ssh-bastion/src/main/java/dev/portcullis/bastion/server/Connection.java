@@ -1,5 +1,7 @@
 package dev.portcullis.bastion.server;
 
+import dev.portcullis.bastion.session.SessionOpening;
+import dev.portcullis.workflow.port.GrantAuthority;
 import java.io.IOException;
 import java.util.Objects;
 import org.apache.sshd.client.session.ClientSession;
@@ -46,6 +48,14 @@ final class Connection {
      */
     String account() {
         return account;
+    }
+
+    /** What the bastion asks the broker when this connection opens a session of {@code use} to {@code destination}. */
+    SessionOpening.Request opening(Destination destination, GrantAuthority.Use use) {
+        return new SessionOpening.Request(
+                new GrantAuthority.Ask(person, destination.target(), destination.login(), use, account),
+                "ssh",
+                clientAddress);
     }
 
     /** Null for a connection that only jumps ({@code ssh -J person@bastion login@target}). */

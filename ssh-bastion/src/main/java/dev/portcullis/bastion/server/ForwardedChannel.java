@@ -90,18 +90,7 @@ final class ForwardedChannel extends AbstractServerChannel implements LiveSessio
             }
             Opening opening = new Opening(opened, connection, destination);
             ActiveGrant active = SessionOpening.open(
-                    services,
-                    ledger,
-                    new SessionOpening.Request(
-                            new GrantAuthority.Ask(
-                                    connection.person(),
-                                    destination.target(),
-                                    destination.login(),
-                                    GrantAuthority.Use.PORT_FORWARDING,
-                                    connection.account()),
-                            "ssh",
-                            connection.clientAddress()),
-                    opening);
+                    services, ledger, connection.opening(destination, GrantAuthority.Use.PORT_FORWARDING), opening);
             if (active == null) {
                 if (!opened.isDone()) {
                     refuse(opened, "the session ended while the forward was opening");

@@ -16,7 +16,6 @@ import dev.portcullis.recording.SessionRecording;
 import dev.portcullis.recording.event.ExecEvent;
 import dev.portcullis.recording.event.FileTransferEvent;
 import dev.portcullis.workflow.grant.ActiveGrant;
-import dev.portcullis.workflow.port.GrantAuthority;
 import dev.portcullis.workflow.port.GrantAuthority.Use;
 import dev.portcullis.workflow.port.SessionStatus;
 import java.io.IOException;
@@ -165,19 +164,7 @@ final class ProxiedChannel implements AsyncCommand, LiveSession {
                 return;
             }
             Opening opening = new Opening(connection, destination);
-            ActiveGrant active = SessionOpening.open(
-                    services,
-                    ledger,
-                    new SessionOpening.Request(
-                            new GrantAuthority.Ask(
-                                    connection.person(),
-                                    destination.target(),
-                                    destination.login(),
-                                    use(),
-                                    connection.account()),
-                            "ssh",
-                            connection.clientAddress()),
-                    opening);
+            ActiveGrant active = SessionOpening.open(services, ledger, connection.opening(destination, use()), opening);
             if (active == null) {
                 return;
             }

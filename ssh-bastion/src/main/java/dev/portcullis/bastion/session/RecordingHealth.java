@@ -12,6 +12,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class RecordingHealth {
 
+    /** How long new sessions are refused after a recording failed. */
+    public static final Duration PAUSE_AFTER_FAILURE = Duration.ofSeconds(30);
+
     private final Clock clock;
     private final Duration pause;
     private final AtomicReference<Instant> refuseUntil = new AtomicReference<>(Instant.MIN);

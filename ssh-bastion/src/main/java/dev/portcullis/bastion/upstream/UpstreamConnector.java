@@ -72,7 +72,11 @@ public final class UpstreamConnector implements AutoCloseable {
         AttributeRepository context = AttributeRepository.ofKeyValuePair(PINNED, credentials.hostKey());
         for (int attempt = 1; ; attempt++) {
             try {
-                return attempt(host, port, login, identity, context, credentials, timeout);
+                return gated(
+                        host + ":" + port,
+                        credentials.name(),
+                        timeout,
+                        () -> handshake(host, port, login, identity, context, credentials, timeout));
             } catch (HostKeyMismatchException e) {
                 throw e;
             } catch (IOException e) {
@@ -87,27 +91,25 @@ public final class UpstreamConnector implements AutoCloseable {
         }
     }
 
-    private ClientSession attempt(
-            String host,
-            int port,
-            String login,
-            KeyPair identity,
-            AttributeRepository context,
-            TargetCredentials credentials,
-            Duration timeout)
-            throws IOException {
+    /** A login to a target, which may fail with an I/O error. */
+    private interface Login {
+        ClientSession run() throws IOException;
+    }
+
+    /** Runs {@code login} once no more than a few others to the same {@code address} are under way. */
+    private ClientSession gated(String address, String targetName, Duration timeout, Login login) throws IOException {
         // at most a few handshakes at a time per target: a burst of logins must not look like a flood to its sshd
-        Semaphore gate = handshakes.computeIfAbsent(host + ":" + port, k -> new Semaphore(HANDSHAKES_PER_TARGET));
+        Semaphore gate = handshakes.computeIfAbsent(address, k -> new Semaphore(HANDSHAKES_PER_TARGET));
         try {
             if (!gate.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new IOException("too many logins to " + credentials.name() + " under way; try again");
+                throw new IOException("too many logins to " + targetName + " under way; try again");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         }
         try {
-            return handshake(host, port, login, identity, context, credentials, timeout);
+            return login.run();
         } finally {
             gate.release();
         }
