@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.local.Commands;
 import dev.portcullis.local.LocalKeycloak;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -152,7 +149,7 @@ class BastionBrokerChannelSystemTest {
 
         Process live = new ProcessBuilder(ssh(stack.sshPort, "echo live; sleep 300")).start();
         CompletableFuture<String> err = Commands.drain(live.getErrorStream());
-        assertThat(firstLine(live)).as("the session runs").isEqualTo("live");
+        assertThat(Commands.firstLine(live)).as("the session runs").isEqualTo("live");
         awaitSession(grant, "OPEN");
         plainRelay.cut();
         stack.api(
@@ -185,7 +182,7 @@ class BastionBrokerChannelSystemTest {
                 Map.of("PORTCULLIS_BASTION_GRANT_EVENTS", "off", "PORTCULLIS_BASTION_GRANT_RECHECK_SECONDS", "2"));
         Process live = new ProcessBuilder(ssh(port, "echo live; sleep 300")).start();
         CompletableFuture<String> err = Commands.drain(live.getErrorStream());
-        assertThat(firstLine(live)).as("the session runs").isEqualTo("live");
+        assertThat(Commands.firstLine(live)).as("the session runs").isEqualTo("live");
         awaitSession(grant, "OPEN");
         stack.api(
                 "POST",
@@ -339,14 +336,6 @@ class BastionBrokerChannelSystemTest {
     }
 
     /** The first line the session prints (null if it ends first); the rest of its output is drained. */
-    private static String firstLine(Process session) throws IOException {
-        BufferedReader out =
-                new BufferedReader(new InputStreamReader(session.getInputStream(), StandardCharsets.UTF_8));
-        String first = out.readLine();
-        Commands.drain(session.getInputStream());
-        return first;
-    }
-
     private static String lastLine(Path log) throws IOException {
         List<String> lines =
                 Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();

@@ -67,4 +67,16 @@ public final class Commands {
             }
         });
     }
+
+    /**
+     * The first line a process writes to its standard output (null when it ends first); what follows is read and
+     * dropped, so the process never blocks on a full pipe.
+     */
+    public static String firstLine(Process process) throws IOException {
+        java.io.BufferedReader out = new java.io.BufferedReader(
+                new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        String first = out.readLine();
+        drain(process.getInputStream());
+        return first;
+    }
 }
